@@ -1,0 +1,50 @@
+# Herald: `make run` installs what is missing, builds build/herald and starts the server;
+# `make test` does the same set-up and runs every test. Both work on a fresh Debian 12 (root).
+
+BUILD_DIR ?= build
+BUILD_TYPE ?= Release
+LISTEN ?= 127.0.0.1:8080
+STORE ?= sqlite://var/herald.db
+
+# Debian packages needed to build and run.
+BUILD_PKGS := g++ cmake ninja-build pkg-config libboost-dev libcurl4-openssl-dev libssl-dev \
+  libsqlite3-dev libhiredis-dev libsimdjson-dev libpcre2-dev libcli11-dev libtomlplusplus-dev \
+  libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+# Extra packages the tests use (oracle, fuzzer, servers, load tools).
+TEST_PKGS := python3 python3-jinja2 clang libclang-rt-14-dev redis-server curl wrk
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps test-deps build run test clean bench
+
+all: build
+
+deps:
+	@missing=$$(for p in $(BUILD_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "installing: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+
+test-deps: deps
+	@missing=$$(for p in $(TEST_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "installing: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) --target herald
+
+run: build
+	@mkdir -p var
+	./$(BUILD_DIR)/herald serve --listen $(LISTEN) --store $(STORE)
+
+test: test-deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR)
+	cd $(BUILD_DIR) && ctest --output-on-failure
+
+bench: build
+	cmake --build $(BUILD_DIR) --target benchmarks
+
+clean:
+	rm -rf $(BUILD_DIR)

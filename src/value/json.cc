@@ -1,0 +1,211 @@
+#include "value/json.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "value/unicode.h"
+
+namespace herald {
+
+namespace {
+
+Value FromElement(simdjson::dom::element el) {
+  using T = simdjson::dom::element_type;
+  switch (el.type()) {
+    case T::OBJECT: {
+      Dict d;
+      for (auto field : el.get_object()) d.set(std::string_view(field.key), FromElement(field.value));
+      return Value(std::move(d));
+    }
+    case T::ARRAY: {
+      List l;
+      auto arr = el.get_array();
+      l.reserve(arr.size());
+      for (auto item : arr) l.push_back(FromElement(item));
+      return Value(std::move(l));
+    }
+    case T::STRING: return Value(std::string_view(el.get_string().value_unsafe()));
+    case T::INT64: return Value(static_cast<int64_t>(el.get_int64().value_unsafe()));
+    case T::UINT64: return Value(static_cast<double>(el.get_uint64().value_unsafe()));
+    case T::DOUBLE: return Value(el.get_double().value_unsafe());
+    case T::BOOL: return Value(el.get_bool().value_unsafe());
+    case T::NULL_VALUE: return Value();
+  }
+  return Value();
+}
+
+}  // namespace
+
+Result<Value> ParseJson(std::string_view text) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::padded_string padded(text);
+  auto doc = parser.parse(padded);
+  if (doc.error()) {
+    return Status::Error("JSONDecodeError", simdjson::error_message(doc.error()));
+  }
+  return FromElement(doc.value_unsafe());
+}
+
+void AppendJsonString(std::string& out, std::string_view s, bool ensure_ascii, bool html_safe) {
+  static const char* kHex = "0123456789abcdef";
+  auto u4 = [&](uint32_t v) {
+    out += "\\u";
+    out += kHex[(v >> 12) & 15];
+    out += kHex[(v >> 8) & 15];
+    out += kHex[(v >> 4) & 15];
+    out += kHex[v & 15];
+  };
+  out += '"';
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        default:
+          if (c < 0x20) {
+            u4(c);
+          } else if (html_safe && (c == '<' || c == '>' || c == '&' || c == '\'')) {
+            u4(c);
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+      continue;
+    }
+    if (!ensure_ascii) {
+      size_t start = i;
+      DecodeUtf8(s, i);
+      out.append(s.substr(start, i - start));
+      continue;
+    }
+    uint32_t cp = DecodeUtf8(s, i);
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      u4(0xD800 + (cp >> 10));
+      u4(0xDC00 + (cp & 0x3FF));
+    } else {
+      u4(cp);
+    }
+  }
+  out += '"';
+}
+
+namespace {
+
+void Newline(std::string& out, const JsonDumpOptions& o, int level) {
+  out += '\n';
+  out.append(static_cast<size_t>(o.indent) * level, ' ');
+}
+
+std::string KeyString(const Value& k) {
+  switch (k.kind()) {
+    case Kind::Str: return k.as_str();
+    case Kind::Bool: return k.as_bool() ? "true" : "false";
+    case Kind::None: return "null";
+    case Kind::Float: {
+      double d = k.as_float();
+      if (std::isnan(d)) return "NaN";
+      if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+      return FloatRepr(d);
+    }
+    default: return k.str();
+  }
+}
+
+void Dump(const Value& v, const JsonDumpOptions& o, std::string& out, int level) {
+  const char* item_sep = o.indent >= 0 ? "," : o.item_sep;
+  switch (v.kind()) {
+    case Kind::None: out += "null"; return;
+    case Kind::Bool: out += v.as_bool() ? "true" : "false"; return;
+    case Kind::Int: out += std::to_string(v.as_int()); return;
+    case Kind::Float: {
+      double d = v.as_float();
+      if (std::isnan(d)) out += "NaN";
+      else if (std::isinf(d)) out += d > 0 ? "Infinity" : "-Infinity";
+      else out += FloatRepr(d);
+      return;
+    }
+    case Kind::Str: AppendJsonString(out, v.as_str(), o.ensure_ascii, o.html_safe); return;
+    case Kind::List:
+    case Kind::Tuple: {
+      const List& l = v.as_list();
+      if (l.empty()) {
+        out += "[]";
+        return;
+      }
+      out += '[';
+      for (size_t i = 0; i < l.size(); ++i) {
+        if (i) out += item_sep;
+        if (o.indent >= 0) Newline(out, o, level + 1);
+        Dump(l[i], o, out, level + 1);
+      }
+      if (o.indent >= 0) Newline(out, o, level);
+      out += ']';
+      return;
+    }
+    case Kind::Dict: {
+      const Dict& d = v.as_dict();
+      if (d.empty()) {
+        out += "{}";
+        return;
+      }
+      std::vector<const Dict::Entry*> entries;
+      entries.reserve(d.size());
+      for (const auto& e : d) entries.push_back(&e);
+      if (o.sort_keys) {
+        std::stable_sort(entries.begin(), entries.end(), [](const auto* a, const auto* b) {
+          auto r = PyCmp(a->first, b->first);
+          return r.ok() && *r < 0;
+        });
+      }
+      out += '{';
+      bool first = true;
+      for (const auto* e : entries) {
+        if (!first) out += item_sep;
+        first = false;
+        if (o.indent >= 0) Newline(out, o, level + 1);
+        AppendJsonString(out, KeyString(e->first), o.ensure_ascii, o.html_safe);
+        out += o.key_sep;
+        Dump(e->second, o, out, level + 1);
+      }
+      if (o.indent >= 0) Newline(out, o, level);
+      out += '}';
+      return;
+    }
+    case Kind::Object: AppendJsonString(out, v.str(), o.ensure_ascii, o.html_safe); return;
+  }
+}
+
+}  // namespace
+
+void DumpJsonTo(const Value& value, const JsonDumpOptions& options, std::string& out) {
+  Dump(value, options, out, 0);
+}
+
+std::string DumpJson(const Value& value, const JsonDumpOptions& options) {
+  std::string out;
+  Dump(value, options, out, 0);
+  return out;
+}
+
+std::string DumpJsonCompact(const Value& value) {
+  JsonDumpOptions o;
+  o.item_sep = ",";
+  o.key_sep = ":";
+  o.ensure_ascii = false;
+  std::string out;
+  Dump(value, o, out, 0);
+  return out;
+}
+
+}  // namespace herald

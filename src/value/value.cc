@@ -1,0 +1,470 @@
+#include "value/value.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <functional>
+
+#include "value/unicode.h"
+
+namespace herald {
+
+Value::Value(const char* s) : kind_(Kind::Str), str_(std::make_shared<const std::string>(s)) {}
+Value::Value(std::string s)
+    : kind_(Kind::Str), str_(std::make_shared<const std::string>(std::move(s))) {}
+Value::Value(std::string_view s)
+    : kind_(Kind::Str), str_(std::make_shared<const std::string>(s)) {}
+Value::Value(List list) : kind_(Kind::List), list_(std::make_shared<List>(std::move(list))) {}
+Value::Value(Dict dict) : kind_(Kind::Dict), dict_(std::make_shared<Dict>(std::move(dict))) {}
+Value::Value(std::shared_ptr<Object> obj) : kind_(Kind::Object), obj_(std::move(obj)) {
+  if (!obj_) kind_ = Kind::None;
+}
+
+Value Value::MakeTuple(List items) {
+  Value v(std::move(items));
+  v.kind_ = Kind::Tuple;
+  return v;
+}
+
+Value Value::MakeDict() { return Value(Dict()); }
+
+Value Value::FromSharedStr(std::shared_ptr<const std::string> s) {
+  Value v;
+  v.kind_ = Kind::Str;
+  v.str_ = std::move(s);
+  return v;
+}
+
+double Value::to_double() const {
+  switch (kind_) {
+    case Kind::Bool: return u_.b ? 1.0 : 0.0;
+    case Kind::Int: return static_cast<double>(u_.i);
+    case Kind::Float: return u_.d;
+    default: return 0.0;
+  }
+}
+
+bool Value::truthy() const {
+  switch (kind_) {
+    case Kind::None: return false;
+    case Kind::Bool: return u_.b;
+    case Kind::Int: return u_.i != 0;
+    case Kind::Float: return u_.d != 0.0;
+    case Kind::Str: return !str_->empty();
+    case Kind::List:
+    case Kind::Tuple: return !list_->empty();
+    case Kind::Dict: return !dict_->empty();
+    case Kind::Object: return obj_->truthy();
+  }
+  return false;
+}
+
+std::string Value::type_name() const {
+  switch (kind_) {
+    case Kind::None: return "NoneType";
+    case Kind::Bool: return "bool";
+    case Kind::Int: return "int";
+    case Kind::Float: return "float";
+    case Kind::Str: return "str";
+    case Kind::List: return "list";
+    case Kind::Tuple: return "tuple";
+    case Kind::Dict: return "dict";
+    case Kind::Object: return obj_->type_name();
+  }
+  return "object";
+}
+
+namespace {
+
+void AppendRepr(const Value& v, std::string& out, int depth);
+
+void AppendSeq(const Value& v, std::string& out, int depth, char open, char close) {
+  out += open;
+  const List& items = v.as_list();
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ", ";
+    AppendRepr(items[i], out, depth + 1);
+  }
+  if (v.is_tuple() && items.size() == 1) out += ',';
+  out += close;
+}
+
+void AppendRepr(const Value& v, std::string& out, int depth) {
+  if (depth > 200) {  // Python raises RecursionError; self-references print as [...]
+    out += "...";
+    return;
+  }
+  switch (v.kind()) {
+    case Kind::None: out += "None"; return;
+    case Kind::Bool: out += v.as_bool() ? "True" : "False"; return;
+    case Kind::Int: out += std::to_string(v.as_int()); return;
+    case Kind::Float: out += FloatRepr(v.as_float()); return;
+    case Kind::Str: out += StrRepr(v.as_str()); return;
+    case Kind::List: AppendSeq(v, out, depth, '[', ']'); return;
+    case Kind::Tuple: AppendSeq(v, out, depth, '(', ')'); return;
+    case Kind::Dict: {
+      out += '{';
+      bool first = true;
+      for (const auto& [k, val] : v.as_dict()) {
+        if (!first) out += ", ";
+        first = false;
+        AppendRepr(k, out, depth + 1);
+        out += ": ";
+        AppendRepr(val, out, depth + 1);
+      }
+      out += '}';
+      return;
+    }
+    case Kind::Object: out += v.as_object()->repr(); return;
+  }
+}
+
+}  // namespace
+
+std::string Value::str() const {
+  switch (kind_) {
+    case Kind::Str: return *str_;
+    case Kind::Object: return obj_->str();
+    default: {
+      std::string out;
+      AppendRepr(*this, out, 0);
+      return out;
+    }
+  }
+}
+
+std::string Value::repr() const {
+  std::string out;
+  AppendRepr(*this, out, 0);
+  return out;
+}
+
+bool Value::same(const Value& other) const {
+  if (kind_ != other.kind_) return false;
+  switch (kind_) {
+    case Kind::List:
+    case Kind::Tuple: return list_ == other.list_;
+    case Kind::Dict: return dict_ == other.dict_;
+    case Kind::Object: return obj_ == other.obj_;
+    case Kind::Str: return str_ == other.str_ || *str_ == *other.str_;
+    default: return PyEquals(*this, other);
+  }
+}
+
+const Value* Value::get(std::string_view key) const {
+  if (kind_ != Kind::Dict) return nullptr;
+  return dict_->find(key);
+}
+
+bool Object::equals(const Value& other) const {
+  return other.is_object() && other.as_object().get() == this;
+}
+
+// ---- equality, hashing, ordering ----
+
+bool PyEquals(const Value& a, const Value& b) {
+  if (a.is_number() && b.is_number()) {
+    if (a.is_float() || b.is_float()) return a.to_double() == b.to_double();
+    int64_t x = a.is_bool() ? a.as_bool() : a.as_int();
+    int64_t y = b.is_bool() ? b.as_bool() : b.as_int();
+    return x == y;
+  }
+  if (a.is_object()) return a.as_object()->equals(b);
+  if (b.is_object()) return b.as_object()->equals(a);
+  if (a.kind() != b.kind()) return false;
+  switch (a.kind()) {
+    case Kind::None: return true;
+    case Kind::Str: return a.str_ptr() == b.str_ptr() || a.as_str() == b.as_str();
+    case Kind::List:
+    case Kind::Tuple: {
+      if (a.list_ptr() == b.list_ptr()) return true;
+      const List& x = a.as_list();
+      const List& y = b.as_list();
+      if (x.size() != y.size()) return false;
+      for (size_t i = 0; i < x.size(); ++i)
+        if (!PyEquals(x[i], y[i])) return false;
+      return true;
+    }
+    case Kind::Dict: {
+      if (a.dict_ptr() == b.dict_ptr()) return true;
+      const Dict& x = a.as_dict();
+      const Dict& y = b.as_dict();
+      if (x.size() != y.size()) return false;
+      for (const auto& [k, v] : x) {
+        const Value* o = y.find_item(k);
+        if (!o || !PyEquals(v, *o)) return false;
+      }
+      return true;
+    }
+    default: return false;
+  }
+}
+
+size_t PyHash(const Value& v) {
+  switch (v.kind()) {
+    case Kind::None: return 0x9e3779b9u;
+    case Kind::Bool: return v.as_bool() ? 1 : 0;
+    case Kind::Int: return std::hash<int64_t>()(v.as_int());
+    case Kind::Float: {
+      double d = v.as_float();
+      if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.2e18)
+        return std::hash<int64_t>()(static_cast<int64_t>(d));
+      return std::hash<double>()(d);
+    }
+    case Kind::Str: return std::hash<std::string_view>()(v.as_str());
+    case Kind::List:
+    case Kind::Tuple: {
+      size_t h = 0x345678;
+      for (const auto& x : v.as_list()) h = h * 1000003 ^ PyHash(x);
+      return h;
+    }
+    case Kind::Dict: {
+      size_t h = 0x1234;
+      for (const auto& [k, x] : v.as_dict()) h += PyHash(k) * 31 + PyHash(x);
+      return h;
+    }
+    case Kind::Object: return v.as_object()->hash();
+  }
+  return 0;
+}
+
+namespace {
+
+// Returns -1/0/1, or 2 when the types cannot be ordered.
+int Cmp3(const Value& a, const Value& b, std::string* bad_a, std::string* bad_b) {
+  if (a.is_number() && b.is_number()) {
+    if (a.is_float() || b.is_float()) {
+      double x = a.to_double(), y = b.to_double();
+      if (std::isnan(x) || std::isnan(y)) return 3;  // unordered: every comparison false
+      return x < y ? -1 : (x > y ? 1 : 0);
+    }
+    int64_t x = a.is_bool() ? a.as_bool() : a.as_int();
+    int64_t y = b.is_bool() ? b.as_bool() : b.as_int();
+    return x < y ? -1 : (x > y ? 1 : 0);
+  }
+  if (a.is_str() && b.is_str()) {
+    int c = a.as_str().compare(b.as_str());  // UTF-8 byte order == code point order
+    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+  }
+  if ((a.is_list() && b.is_list()) || (a.is_tuple() && b.is_tuple())) {
+    const List& x = a.as_list();
+    const List& y = b.as_list();
+    size_t n = std::min(x.size(), y.size());
+    for (size_t i = 0; i < n; ++i) {
+      if (PyEquals(x[i], y[i])) continue;
+      return Cmp3(x[i], y[i], bad_a, bad_b);
+    }
+    return x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
+  }
+  if (bad_a && bad_a->empty()) {
+    *bad_a = a.type_name();
+    *bad_b = b.type_name();
+  }
+  return 2;
+}
+
+}  // namespace
+
+Result<bool> PyCompare(const Value& a, const Value& b, std::string_view op) {
+  std::string ta, tb;
+  int c = Cmp3(a, b, &ta, &tb);
+  if (c == 2) {
+    return Status::Error("TypeError", "'" + std::string(op) +
+                                          "' not supported between instances of '" + ta +
+                                          "' and '" + tb + "'");
+  }
+  if (c == 3) return false;
+  if (op == "<") return c < 0;
+  if (op == "<=") return c <= 0;
+  if (op == ">") return c > 0;
+  return c >= 0;
+}
+
+Result<int> PyCmp(const Value& a, const Value& b) {
+  std::string ta, tb;
+  int c = Cmp3(a, b, &ta, &tb);
+  if (c == 2) {
+    return Status::Error("TypeError",
+                         "'<' not supported between instances of '" + ta + "' and '" + tb + "'");
+  }
+  if (c == 3) return 0;
+  return c;
+}
+
+// ---- Dict ----
+
+namespace {
+constexpr size_t kIndexThreshold = 8;
+
+bool KeyMatchesStr(const Value& k, std::string_view s) { return k.is_str() && k.as_str() == s; }
+}  // namespace
+
+void Dict::rebuild_index() const {
+  index_.clear();
+  index_.reserve(entries_.size());
+  for (uint32_t i = 0; i < entries_.size(); ++i) index_.emplace_back(PyHash(entries_[i].first), i);
+  std::sort(index_.begin(), index_.end());
+  index_valid_ = true;
+}
+
+long Dict::index_of(const Value& key) const {
+  if (key.is_str()) return index_of_str(key.as_str());
+  if (entries_.size() <= kIndexThreshold) {
+    for (size_t i = 0; i < entries_.size(); ++i)
+      if (PyEquals(entries_[i].first, key)) return static_cast<long>(i);
+    return -1;
+  }
+  if (!index_valid_) rebuild_index();
+  size_t h = PyHash(key);
+  auto it = std::lower_bound(index_.begin(), index_.end(), std::make_pair(h, uint32_t{0}));
+  for (; it != index_.end() && it->first == h; ++it)
+    if (PyEquals(entries_[it->second].first, key)) return it->second;
+  return -1;
+}
+
+long Dict::index_of_str(std::string_view key) const {
+  if (entries_.size() <= kIndexThreshold) {
+    for (size_t i = 0; i < entries_.size(); ++i)
+      if (KeyMatchesStr(entries_[i].first, key)) return static_cast<long>(i);
+    return -1;
+  }
+  if (!index_valid_) rebuild_index();
+  size_t h = std::hash<std::string_view>()(key);
+  auto it = std::lower_bound(index_.begin(), index_.end(), std::make_pair(h, uint32_t{0}));
+  for (; it != index_.end() && it->first == h; ++it)
+    if (KeyMatchesStr(entries_[it->second].first, key)) return it->second;
+  return -1;
+}
+
+const Value* Dict::find_item(const Value& key) const {
+  long i = index_of(key);
+  return i < 0 ? nullptr : &entries_[i].second;
+}
+
+const Value* Dict::find(std::string_view key) const {
+  long i = index_of_str(key);
+  return i < 0 ? nullptr : &entries_[i].second;
+}
+
+Value* Dict::find_mut(std::string_view key) {
+  long i = index_of_str(key);
+  return i < 0 ? nullptr : &entries_[i].second;
+}
+
+void Dict::set_item(Value key, Value value) {
+  long i = index_of(key);
+  if (i >= 0) {
+    entries_[i].second = std::move(value);
+    return;
+  }
+  entries_.emplace_back(std::move(key), std::move(value));
+  index_valid_ = false;
+}
+
+bool Dict::erase_item(const Value& key) {
+  long i = index_of(key);
+  if (i < 0) return false;
+  entries_.erase(entries_.begin() + i);
+  index_valid_ = false;
+  return true;
+}
+
+void Dict::clear() {
+  entries_.clear();
+  index_.clear();
+  index_valid_ = false;
+}
+
+// ---- printing ----
+
+std::string FloatRepr(double d) {
+  if (std::isnan(d)) return "nan";
+  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
+  if (d == 0.0) return std::signbit(d) ? "-0.0" : "0.0";
+  // Shortest round-trip digits in scientific form, then lay out as Python's repr does.
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  std::string sci(buf, res.ptr);
+  bool neg = sci[0] == '-';
+  if (neg) sci.erase(0, 1);
+  size_t epos = sci.find('e');
+  std::string mant = sci.substr(0, epos);
+  int exp = std::stoi(sci.substr(epos + 1));
+  std::string digits;
+  for (char c : mant)
+    if (c != '.') digits += c;
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  std::string out = neg ? "-" : "";
+  if (exp >= -4 && exp < 16) {  // Python repr: fixed notation when 1e-4 <= |x| < 1e16
+    if (exp >= 0) {
+      if (static_cast<int>(digits.size()) <= exp + 1) {
+        out += digits + std::string(exp + 1 - digits.size(), '0') + ".0";
+      } else {
+        out += digits.substr(0, exp + 1) + "." + digits.substr(exp + 1);
+      }
+    } else {
+      out += "0." + std::string(-exp - 1, '0') + digits;
+    }
+    return out;
+  }
+  out += digits.substr(0, 1);
+  if (digits.size() > 1) out += "." + digits.substr(1);
+  out += 'e';
+  out += exp < 0 ? '-' : '+';
+  int ae = exp < 0 ? -exp : exp;
+  if (ae < 10) out += '0';
+  out += std::to_string(ae);
+  return out;
+}
+
+size_t Utf8Length(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+std::string StrRepr(std::string_view s) {
+  bool has_single = s.find('\'') != std::string_view::npos;
+  bool has_double = s.find('"') != std::string_view::npos;
+  char quote = (has_single && !has_double) ? '"' : '\'';
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += quote;
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      if (c == '\\') out += "\\\\";
+      else if (c == static_cast<unsigned char>(quote)) { out += '\\'; out += static_cast<char>(c); }
+      else if (c == '\n') out += "\\n";
+      else if (c == '\r') out += "\\r";
+      else if (c == '\t') out += "\\t";
+      else if (c < 0x20 || c == 0x7f) {
+        char buf[8];
+        snprintf(buf, sizeof buf, "\\x%02x", c);
+        out += buf;
+      } else {
+        out += static_cast<char>(c);
+      }
+      continue;
+    }
+    size_t start = i;
+    uint32_t cp = DecodeUtf8(s, i);  // advances i
+    if (IsPrintable(cp)) {
+      out.append(s.substr(start, i - start));
+    } else {
+      char buf[16];
+      if (cp <= 0xff) snprintf(buf, sizeof buf, "\\x%02x", cp);
+      else if (cp <= 0xffff) snprintf(buf, sizeof buf, "\\u%04x", cp);
+      else snprintf(buf, sizeof buf, "\\U%08x", cp);
+      out += buf;
+    }
+  }
+  out += quote;
+  return out;
+}
+
+}  // namespace herald

@@ -1,0 +1,182 @@
+// Value: the one data model of Herald.
+//
+// Event data, template contexts, condition values and API bodies are all Values. A Value
+// behaves like the Python object it stands for, because users see its printing in rendered
+// webhooks: None, bool, int (64-bit; the template engine adds arbitrary precision through an
+// Object), float, str (UTF-8), list, tuple, dict (insertion ordered, any hashable key) and Object
+// (an extension point: the template engine's undefined, markup, callables, namespaces...).
+//
+// Lists and dicts have Python reference semantics: copying a Value shares the container, so a
+// template that appends to a list sees the change everywhere. Strings are immutable and shared.
+// Values are not synchronised: share a Value across threads only if nobody mutates it (compiled
+// template constants and event contexts are treated as immutable once built).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace herald {
+
+class Value;
+class Dict;
+class Object;
+
+using List = std::vector<Value>;
+
+enum class Kind : uint8_t { None, Bool, Int, Float, Str, List, Tuple, Dict, Object };
+
+class Value {
+ public:
+  Value() = default;  // None
+  Value(std::nullptr_t) {}
+  Value(bool b) : kind_(Kind::Bool) { u_.b = b; }
+  Value(int i) : kind_(Kind::Int) { u_.i = i; }
+  Value(int64_t i) : kind_(Kind::Int) { u_.i = i; }
+  Value(long long i) : kind_(Kind::Int) { u_.i = static_cast<int64_t>(i); }
+  Value(double d) : kind_(Kind::Float) { u_.d = d; }
+  Value(const char* s);
+  Value(std::string s);
+  Value(std::string_view s);
+  Value(List list);
+  Value(Dict dict);
+  Value(std::shared_ptr<Object> obj);
+
+  static Value MakeTuple(List items);
+  static Value MakeList(List items = {}) { return Value(std::move(items)); }
+  static Value MakeDict();
+  // Shares an existing string buffer (no copy).
+  static Value FromSharedStr(std::shared_ptr<const std::string> s);
+
+  Kind kind() const { return kind_; }
+  bool is_none() const { return kind_ == Kind::None; }
+  bool is_bool() const { return kind_ == Kind::Bool; }
+  bool is_int() const { return kind_ == Kind::Int; }
+  bool is_float() const { return kind_ == Kind::Float; }
+  // int or float or bool (Python's numbers.Number, bool included).
+  bool is_number() const {
+    return kind_ == Kind::Int || kind_ == Kind::Float || kind_ == Kind::Bool;
+  }
+  bool is_str() const { return kind_ == Kind::Str; }
+  bool is_list() const { return kind_ == Kind::List; }
+  bool is_tuple() const { return kind_ == Kind::Tuple; }
+  bool is_sequence() const { return kind_ == Kind::List || kind_ == Kind::Tuple; }
+  bool is_dict() const { return kind_ == Kind::Dict; }
+  bool is_object() const { return kind_ == Kind::Object; }
+
+  // Accessors: precondition is the matching kind (checked by assert).
+  bool as_bool() const { return u_.b; }
+  int64_t as_int() const { return u_.i; }
+  double as_float() const { return u_.d; }
+  // Numeric value as double for Int/Float/Bool.
+  double to_double() const;
+  const std::string& as_str() const { return *str_; }
+  const std::shared_ptr<const std::string>& str_ptr() const { return str_; }
+  List& as_list() const { return *list_; }  // List or Tuple
+  Dict& as_dict() const { return *dict_; }
+  const std::shared_ptr<Object>& as_object() const { return obj_; }
+  const std::shared_ptr<List>& list_ptr() const { return list_; }
+  const std::shared_ptr<Dict>& dict_ptr() const { return dict_; }
+
+  // Python truthiness.
+  bool truthy() const;
+  // Python type name: 'NoneType', 'bool', 'int', 'float', 'str', 'list', 'tuple', 'dict', or the
+  // object's own.
+  std::string type_name() const;
+
+  // Python str() and repr().
+  std::string str() const;
+  std::string repr() const;
+
+  // Identity of containers (Python `is` for lists/dicts/objects; value identity for scalars).
+  bool same(const Value& other) const;
+
+  // Dict convenience: lookup by string key; nullptr when not a dict or missing.
+  const Value* get(std::string_view key) const;
+
+ private:
+  Kind kind_ = Kind::None;
+  union {
+    bool b;
+    int64_t i;
+    double d;
+  } u_{};
+  std::shared_ptr<const std::string> str_;
+  std::shared_ptr<List> list_;
+  std::shared_ptr<Dict> dict_;
+  std::shared_ptr<Object> obj_;
+};
+
+// Python ==. Never fails: mismatched types are unequal (1 == 1.0 == True; 'a' != 97).
+bool PyEquals(const Value& a, const Value& b);
+// Python hash consistent with PyEquals (1, 1.0 and True hash equal). Lists and dicts are
+// unhashable in Python; here they hash by content so they can still be used internally.
+size_t PyHash(const Value& v);
+// Python ordering for <, <=, >, >=. op is one of "<", "<=", ">", ">=". Returns TypeError
+// ("'<' not supported between instances of 'str' and 'int'") for incomparable types.
+Result<bool> PyCompare(const Value& a, const Value& b, std::string_view op);
+// Three-way compare for sorting (-1, 0, 1); TypeError as above.
+Result<int> PyCmp(const Value& a, const Value& b);
+
+// Insertion-ordered dictionary with Python semantics (re-assigning a key keeps its position).
+class Dict {
+ public:
+  using Entry = std::pair<Value, Value>;
+  Dict() = default;
+
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  const std::vector<Entry>& entries() const { return entries_; }
+  auto begin() const { return entries_.begin(); }
+  auto end() const { return entries_.end(); }
+
+  // Lookup; nullptr when missing.
+  const Value* find_item(const Value& key) const;
+  const Value* find(std::string_view key) const;
+  Value* find_mut(std::string_view key);
+  bool contains_item(const Value& key) const { return find_item(key) != nullptr; }
+  bool contains(std::string_view key) const { return find(key) != nullptr; }
+  // Insert or replace (keeps the original position on replace).
+  void set_item(Value key, Value value);
+  void set(std::string_view key, Value value) { set_item(Value(key), std::move(value)); }
+  // Remove; returns false when missing.
+  bool erase_item(const Value& key);
+  bool erase(std::string_view key) { return erase_item(Value(key)); }
+  void clear();
+
+ private:
+  long index_of(const Value& key) const;
+  long index_of_str(std::string_view key) const;
+  void rebuild_index() const;
+
+  std::vector<Entry> entries_;
+  // Built lazily when the dict grows beyond a few entries: hash -> positions.
+  mutable std::vector<std::pair<size_t, uint32_t>> index_;  // sorted by hash
+  mutable bool index_valid_ = false;
+};
+
+// Extension point for values that are not plain data (template engine internals).
+class Object {
+ public:
+  virtual ~Object() = default;
+  virtual std::string type_name() const = 0;
+  virtual std::string str() const { return repr(); }
+  virtual std::string repr() const = 0;
+  virtual bool truthy() const { return true; }
+  virtual bool equals(const Value& other) const;
+  virtual size_t hash() const { return reinterpret_cast<size_t>(this); }
+};
+
+// Python float repr (shortest round trip): 1.0, 1e+16, 1e-05, inf, nan, -0.0.
+std::string FloatRepr(double d);
+// Python repr of a str: quotes chosen as Python does, escapes for non-printables.
+std::string StrRepr(std::string_view s);
+// Number of Unicode code points in a UTF-8 string.
+size_t Utf8Length(std::string_view s);
+
+}  // namespace herald
