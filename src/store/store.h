@@ -1,0 +1,162 @@
+// Store: the one persistence interface of Herald (configuration, task queue, task history).
+//
+// The embedded SQLite backend (store/sqlite_store.h) implements it now; a Redis backend will
+// implement it next, so the contract avoids anything SQL-specific:
+//   - configuration (webhooks, event rules, tokens) is small and read whole;
+//   - events and their tasks are committed together, asynchronously, with group commit: many
+//     concurrent CommitEvents calls share one durable transaction, and each caller's callback
+//     runs only after the data is durable (fsync'd);
+//   - workers lease due tasks (queued, or scheduled with due_at <= now, or started with an
+//     expired lease), then record each attempt and the task's next state.
+// Status transitions: queued -> started -> finished | failed | scheduled; scheduled -> started;
+// failed -> queued (requeue). All methods are thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "model/model.h"
+
+namespace herald {
+
+// Error types used in Status: "NotFound", "Conflict" (unique name, referenced webhook,
+// wrong state), "StoreError" (I/O, corruption).
+
+// An event to commit with the tasks its matching rules produced.
+struct NewEvent {
+  Event event;              // id is assigned by the store
+  std::vector<Task> tasks;  // id, event_id assigned by the store; status queued
+};
+
+struct CommittedEvent {
+  int64_t event_id = 0;
+  std::vector<std::string> task_ids;
+};
+
+struct TaskFilter {
+  std::optional<TaskStatus> status;
+  std::optional<int64_t> webhook_id;
+  std::optional<int64_t> rule_id;
+  std::optional<int64_t> event_id;
+  std::optional<std::string> object_type;
+  int64_t limit = 50;
+  int64_t offset = 0;
+  // Newest first by default (created_at desc); oldest first when true.
+  bool oldest_first = false;
+};
+
+struct QueueCounts {
+  int64_t queued = 0;
+  int64_t started = 0;
+  int64_t scheduled = 0;
+  int64_t finished = 0;
+  int64_t failed = 0;
+  TimeUs oldest_queued_at = 0;  // 0 when none queued
+};
+
+// What a worker records after an attempt.
+struct AttemptOutcome {
+  Attempt attempt;
+  TaskStatus next_status = TaskStatus::kFinished;  // finished, failed or scheduled
+  TimeUs due_at = 0;                               // for scheduled
+  std::string result;                              // success message
+  std::string error;                               // failure message
+};
+
+struct EventFilter {
+  std::optional<std::string> object_type;
+  int64_t limit = 50;
+  int64_t offset = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Human-readable description of the backend and location, e.g. "sqlite:///abs/var/herald.db".
+  virtual std::string Describe() const = 0;
+
+  // ---- configuration ----
+  // Monotonic counter bumped by every configuration change (webhooks, rules); lets caches
+  // (the rule index) know when to reload.
+  virtual int64_t ConfigRevision() const = 0;
+
+  virtual Result<std::vector<Webhook>> ListWebhooks() = 0;  // ordered by name
+  virtual Result<Webhook> GetWebhook(int64_t id) = 0;      // NotFound
+  // Inserts (id == 0 assigns one) and returns the stored record (ids, timestamps).
+  // Conflict when the name is taken.
+  virtual Result<Webhook> CreateWebhook(Webhook w) = 0;
+  virtual Result<Webhook> UpdateWebhook(Webhook w) = 0;  // NotFound, Conflict
+  // NotFound; Conflict when an event rule targets it.
+  virtual Status DeleteWebhook(int64_t id) = 0;
+
+  virtual Result<std::vector<EventRule>> ListEventRules() = 0;  // ordered by name
+  virtual Result<EventRule> GetEventRule(int64_t id) = 0;
+  // Conflict when the name is taken or action_object_id names no webhook.
+  virtual Result<EventRule> CreateEventRule(EventRule r) = 0;
+  virtual Result<EventRule> UpdateEventRule(EventRule r) = 0;
+  virtual Status DeleteEventRule(int64_t id) = 0;
+
+  virtual Result<std::vector<ApiToken>> ListTokens() = 0;
+  virtual Result<ApiToken> CreateToken(ApiToken t) = 0;
+  virtual Status RevokeToken(int64_t id) = 0;  // NotFound
+  // Looks up a non-revoked token by key hash; NotFound otherwise.
+  virtual Result<ApiToken> FindTokenByHash(const std::string& key_hash) = 0;
+
+  // ---- events and tasks ----
+  // Commits the events and their tasks durably, sharing the transaction with concurrent calls
+  // (group commit). `done` runs exactly once, on a store thread, after the commit (or failure);
+  // it must be quick and must not call back into the store synchronously.
+  virtual void CommitEvents(std::vector<NewEvent> events,
+                            std::function<void(Result<std::vector<CommittedEvent>>)> done) = 0;
+  // Blocking convenience wrapper around CommitEvents.
+  Result<std::vector<CommittedEvent>> CommitEventsSync(std::vector<NewEvent> events);
+
+  virtual Result<Event> GetEvent(int64_t id) = 0;
+  virtual Result<std::vector<Event>> ListEvents(const EventFilter& filter) = 0;  // newest first
+
+  virtual Result<Task> GetTask(const std::string& id) = 0;
+  virtual Result<std::vector<Task>> ListTasks(const TaskFilter& filter) = 0;
+  // Number of tasks matching the filter (limit/offset ignored).
+  virtual Result<int64_t> CountTasks(const TaskFilter& filter) = 0;
+  virtual Result<QueueCounts> CountByStatus() = 0;
+  virtual Result<std::vector<Attempt>> ListAttempts(const std::string& task_id) = 0;
+
+  // Leases up to `max` due tasks for `worker` until now + lease_us: status becomes started,
+  // started_at/worker/lease_expires set. Due = queued, or scheduled with due_at <= now, or started
+  // with lease_expires <= now (a dead worker's task). Oldest due first.
+  virtual Result<std::vector<Task>> LeaseTasks(const std::string& worker, int max, TimeUs now,
+                                               TimeUs lease_us) = 0;
+  // Records one attempt and moves the task on. Conflict if the task is no longer leased by
+  // `worker` (it was requeued, deleted or re-leased meanwhile); the attempt is then dropped.
+  virtual Status RecordAttempt(const std::string& task_id, const std::string& worker,
+                               AttemptOutcome outcome) = 0;
+
+  // Operator actions. NotFound for unknown ids; Conflict for a wrong state.
+  virtual Status Requeue(const std::string& task_id, TimeUs now) = 0;  // failed|finished -> queued
+  virtual Result<int64_t> RequeueAllFailed(TimeUs now) = 0;            // returns how many
+  virtual Status Enqueue(const std::string& task_id, TimeUs now) = 0;  // scheduled -> queued now
+  virtual Status Stop(const std::string& task_id, TimeUs now) = 0;     // started|queued|scheduled -> failed
+  virtual Status DeleteTask(const std::string& task_id) = 0;
+
+  // Deletes finished tasks (and their attempts) that ended before `before`; returns how many.
+  virtual Result<int64_t> PurgeFinished(TimeUs before) = 0;
+
+  // Registers a callback invoked (on a store thread) whenever tasks become due by a commit,
+  // requeue or enqueue, so dispatchers wake up instead of polling. Replaces any previous one.
+  virtual void SetTaskListener(std::function<void()> listener) = 0;
+
+  // Stops background threads after flushing pending commits. Idempotent.
+  virtual void Close() = 0;
+};
+
+// Opens a store from a URL: "sqlite://relative/path.db", "sqlite:///absolute/path.db".
+// Creates directories and the schema (migrating older schema versions) as needed.
+// Errors: "ConfigError" for an unknown scheme, "StoreError" when it cannot be opened.
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url);
+
+}  // namespace herald
