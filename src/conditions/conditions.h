@@ -1,0 +1,143 @@
+// Conditions: the NetBox event-rule condition language (NetBox 4.7 semantics).
+//
+// A user stores a JSON condition on an event rule, e.g.
+//   {"and": [{"attr": "status.value", "value": "active"},
+//            {"attr": "tags.slug", "op": "contains", "value": "exempt", "negate": true}]}
+// ConditionSet::Compile checks it once (at save time, with NetBox's own error messages) and turns
+// it into an immutable tree with pre-split attribute paths and pre-compiled regexes;
+// ConditionSet::Evaluate then runs it against every event's data. Behaviour follows NetBox's
+// extras/conditions.py in v4.7.0-beta1 exactly (Python equality and ordering, re.match anchoring,
+// snapshot paths, changed/unchanged, absent payloads), with one deliberate difference: inputs on
+// which NetBox itself crashes with a TypeError/KeyError/AttributeError/re.error (e.g. a top-level
+// {"AND": [...]}) are refused by Compile, so they never reach evaluation. See docs/conditions.md.
+//
+// Nothing here logs, allocates globals or does I/O; everything is a pure function of its inputs.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "value/value.h"
+
+namespace herald::conditions {
+
+// Named limits.
+// Deepest nesting of and/or sets accepted by Compile (NetBox is bounded only by Python's
+// recursion limit). Deeper input is refused with a ValueError.
+inline constexpr int kMaxNestingDepth = 100;
+// PCRE2 match-step budget for one regex evaluation (Python has none and would hang on a
+// catastrophic pattern). Exceeding it makes the condition fail with InvalidCondition.
+inline constexpr uint32_t kRegexMatchLimit = 10'000'000;
+
+// One condition as compiled, for introspection (UI, tests).
+struct ConditionInfo {
+  std::string location;  // where it sits in the stored JSON, e.g. "and[1].or[0]"; "" if bare
+  std::string attr;
+  std::string op;        // resolved operator: "eq" when the user omitted "op"
+  bool has_value = false;
+  Value value;           // the comparison value (None when !has_value: changed/unchanged)
+  bool negate = false;   // truthiness of the stored "negate"
+};
+
+// What Evaluate(data, trace) records for each condition it reached, in evaluation order.
+struct TraceEntry {
+  enum class Resolution : uint8_t {
+    kValue,           // attr resolved to `resolved`
+    kMissing,         // attr did not resolve (the condition then failed with InvalidCondition)
+    kAbsentPayload,   // payload absent: condition is false, negate ignored (§3.5)
+    kAbsentSnapshot,  // snapshots.<x>.* on a null snapshot: resolved to null (§3.5)
+    kSnapshots,       // changed/unchanged: see pre/post
+    kNotEvaluated,    // the data could not be looked at (e.g. no snapshots for changed)
+  };
+  std::string location;
+  std::string attr;
+  std::string op;
+  bool has_value = false;
+  Value value;
+  bool negate = false;
+  Resolution resolution = Resolution::kNotEvaluated;
+  Value resolved;                          // for kValue (None for kAbsentSnapshot)
+  bool pre_found = false, post_found = false;  // for kSnapshots
+  Value pre, post;                         // for kSnapshots, when found
+  bool ok = false;                         // false: the condition raised `error`
+  bool result = false;                     // the condition's result (negate applied) when ok
+  Status error;                            // when !ok, e.g. InvalidCondition
+};
+
+// A compiled condition set (or single bare condition). Immutable once compiled; copies share
+// state. Evaluate is thread-safe (concurrent calls on one ConditionSet are fine) provided the
+// data Values passed in are not mutated meanwhile.
+class ConditionSet {
+ public:
+  ConditionSet(const ConditionSet&) = default;
+  ConditionSet(ConditionSet&&) noexcept = default;
+  ConditionSet& operator=(const ConditionSet&) = default;
+  ConditionSet& operator=(ConditionSet&&) noexcept = default;
+  ~ConditionSet();
+
+  // Compiles the JSON a user stores in EventRule.conditions. Callers decide about falsy input
+  // (null, {}, [], "", 0, false mean "no conditions" and should not be compiled); if given anyway
+  // it is judged as NetBox's ConditionSet would ({} => "Incorrect key(s)...").
+  // Errors (nothing is compiled):
+  //  * "ValueError" with NetBox's exact message where NetBox raises ValueError (the cases NetBox
+  //    turns into a field error on save);
+  //  * "TypeError" / "KeyError" / "AttributeError" where NetBox crashes while compiling or would
+  //    crash on first evaluation (upper-case nested/top-level logic keys, unknown keys in nested
+  //    conditions, non-list and/or values, non-object list elements, non-string attr), with a
+  //    message naming the problem;
+  //  * "re.error" for a regex that Python's re would reject (NetBox raises it at evaluation);
+  //  * "ValueError" when nesting exceeds kMaxNestingDepth.
+  // If error_location is given, it receives where the offending element sits ("and[2]", "" for
+  // the top level) on failure.
+  static Result<ConditionSet> Compile(const Value& conditions,
+                                      std::string* error_location = nullptr);
+
+  // Evaluates against data: the 4.7 evaluation data (payload object with "snapshots" added, or
+  // the absent-payload marker), normally built by BuildEvalData. Short-circuits left to right.
+  // Errors: "InvalidCondition" with NetBox's message when a reached condition cannot be evaluated
+  // (missing key, wrong data type for the operator, no snapshots for changed/unchanged, regex
+  // step limit exceeded). No other error types occur (regexes are validated by Compile).
+  Result<bool> Evaluate(const Value& data) const;
+
+  // Same, and appends one TraceEntry per condition reached to *trace (if non-null). On
+  // InvalidCondition the last entry is the failing condition.
+  Result<bool> Evaluate(const Value& data, std::vector<TraceEntry>* trace) const;
+
+  // The compiled conditions in document order (depth first).
+  std::vector<ConditionInfo> Conditions() const;
+
+  struct Node;  // implementation detail (public so the implementation file can name it)
+
+ private:
+  explicit ConditionSet(std::shared_ptr<const Node> root) : root_(std::move(root)) {}
+  std::shared_ptr<const Node> root_;
+};
+
+// EventRule.eval_conditions: null `compiled_or_null` (falsy conditions) => true. Otherwise
+// evaluates; an error (InvalidCondition) => false, with the message in *reason (if non-null) so
+// the caller can log "{rule name}: Evaluation failed. {message}". *reason is cleared on success.
+bool EvalRuleConditions(const ConditionSet* compiled_or_null, const Value& data,
+                        std::string* reason);
+
+// True for the JSON values NetBox treats as "no conditions" (None, False, 0, 0.0, "", [], {}).
+bool IsFalsyConditions(const Value& conditions);
+
+// Builds the 4.7 evaluation data for an event: a shallow copy of the payload object with key
+// "snapshots" set to `snapshots` (shadowing any payload attribute of that name; pass None when
+// the event has none). A payload that is null or not an object becomes the absent-payload
+// marker (§3.5: conditions on payload attributes are then false, regardless of negate; the
+// caller logs the "Ignoring invalid data payload" warning for non-null non-objects).
+// The marker is a Value of Kind::Object (type name "AbsentData") that behaves like a dict holding
+// only "snapshots"; test for it with IsAbsentPayload.
+Value BuildEvalData(const Value& payload, const Value& snapshots);
+
+// The absent-payload marker carrying `snapshots`.
+Value MakeAbsentPayload(const Value& snapshots);
+// True if data is the absent-payload marker.
+bool IsAbsentPayload(const Value& data);
+
+}  // namespace herald::conditions
