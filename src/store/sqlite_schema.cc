@@ -1,0 +1,199 @@
+#include "store/sqlite_schema.h"
+
+#include <string>
+
+#include "store/sqlite_util.h"
+
+namespace herald::sqlite {
+
+namespace {
+
+// Version 1. Notes on the layout (docs/store.md has the long form):
+//  - tasks.seq is the rowid, (event_id << 16) | index-of-task-in-event: tasks of one event are
+//    contiguous (the event_id filter is a rowid range scan), and rowid order is creation order,
+//    so "newest first" is a backwards walk of any single-column index.
+//  - task status is an integer (TaskStatus order: queued 0, started 1, scheduled 2, finished 3,
+//    failed 4); three partial indexes hold only the tasks a worker may lease, keyed by the time
+//    they became (or become) due, so leasing is an index range scan whatever the history size.
+//  - JSON columns hold compact JSON (NULL for None).
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE meta(
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta(key, value) VALUES ('config_revision', 0);
+
+CREATE TABLE webhooks(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL UNIQUE,
+  description TEXT NOT NULL,
+  payload_url TEXT NOT NULL,
+  http_method TEXT NOT NULL,
+  http_content_type TEXT NOT NULL,
+  additional_headers TEXT NOT NULL,
+  body_template TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  ssl_verification INTEGER NOT NULL,
+  ca_file_path TEXT,
+  timeout INTEGER,
+  max_attempts INTEGER,
+  retry_policy TEXT,
+  retry_interval INTEGER,
+  created INTEGER NOT NULL,
+  last_updated INTEGER NOT NULL
+);
+
+CREATE TABLE event_rules(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL UNIQUE,
+  description TEXT NOT NULL,
+  object_types TEXT NOT NULL,
+  event_types TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  conditions TEXT,
+  action_type TEXT NOT NULL,
+  action_object_type TEXT NOT NULL,
+  action_object_id INTEGER,
+  action_data TEXT,
+  comments TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  last_updated INTEGER NOT NULL
+);
+CREATE INDEX event_rules_action_object ON event_rules(action_object_id);
+
+CREATE TABLE api_tokens(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL,
+  key_prefix TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  scope TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  last_used INTEGER NOT NULL,
+  revoked INTEGER NOT NULL
+);
+
+CREATE TABLE events(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  event TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  object_type TEXT NOT NULL,
+  model TEXT NOT NULL,
+  timestamp TEXT NOT NULL,
+  username TEXT,
+  request_id TEXT,
+  data TEXT,
+  snapshots TEXT,
+  request TEXT,
+  context TEXT,
+  received_at INTEGER NOT NULL
+);
+CREATE INDEX events_object_type ON events(object_type);
+
+CREATE TABLE tasks(
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL,
+  event_id INTEGER NOT NULL,
+  rule_id INTEGER NOT NULL,
+  webhook_id INTEGER NOT NULL,
+  rule_name TEXT NOT NULL,
+  webhook_name TEXT NOT NULL,
+  object_type TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  action_data TEXT,
+  status INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  enqueued_at INTEGER NOT NULL,
+  due_at INTEGER NOT NULL,
+  started_at INTEGER NOT NULL DEFAULT 0,
+  ended_at INTEGER NOT NULL DEFAULT 0,
+  worker TEXT NOT NULL DEFAULT '',
+  lease_expires INTEGER NOT NULL DEFAULT 0,
+  result TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX tasks_id ON tasks(id);
+CREATE INDEX tasks_status ON tasks(status);
+CREATE INDEX tasks_webhook ON tasks(webhook_id);
+CREATE INDEX tasks_rule ON tasks(rule_id);
+CREATE INDEX tasks_object_type ON tasks(object_type);
+CREATE INDEX tasks_queued ON tasks(enqueued_at) WHERE status = 0;
+CREATE INDEX tasks_started ON tasks(lease_expires) WHERE status = 1;
+CREATE INDEX tasks_scheduled ON tasks(due_at) WHERE status = 2;
+
+CREATE TABLE attempts(
+  task_seq INTEGER NOT NULL REFERENCES tasks(seq) ON DELETE CASCADE,
+  number INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  duration_us INTEGER NOT NULL,
+  status_code INTEGER NOT NULL,
+  response_excerpt TEXT NOT NULL,
+  error TEXT NOT NULL,
+  method TEXT NOT NULL,
+  url TEXT NOT NULL,
+  request_headers TEXT NOT NULL,
+  request_body TEXT NOT NULL,
+  PRIMARY KEY(task_seq, number)
+);
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {"initial schema: config, events, tasks, attempts", kSchemaV1},
+};
+
+}  // namespace
+
+std::span<const Migration> SchemaMigrations() { return kMigrations; }
+
+int SchemaVersion(sqlite3* db) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr) != SQLITE_OK) return -1;
+  int version = -1;
+  if (sqlite3_step(stmt) == SQLITE_ROW) version = sqlite3_column_int(stmt, 0);
+  sqlite3_finalize(stmt);
+  return version;
+}
+
+Status ApplyMigrations(sqlite3* db, std::span<const Migration> migrations) {
+  const int latest = static_cast<int>(migrations.size());
+  auto exec = [db](const std::string& sql) -> Status {
+    char* err = nullptr;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : sqlite3_errmsg(db);
+      sqlite3_free(err);
+      return Status("StoreError", msg);
+    }
+    return Status::Ok();
+  };
+  // IMMEDIATE takes the write lock first, so two processes opening the same new file do not
+  // both try to create the schema.
+  HERALD_RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
+  const int current = SchemaVersion(db);
+  Status st;
+  if (current < 0) {
+    st = Error(db, "cannot read the schema version");
+  } else if (current > latest) {
+    st = Status("StoreError", "database schema version " + std::to_string(current) +
+                                  " is newer than this Herald build supports (" +
+                                  std::to_string(latest) +
+                                  "); use a newer Herald or restore a matching backup");
+  } else {
+    for (int v = current + 1; v <= latest && st.ok(); ++v) {
+      Status m = exec(migrations[v - 1].sql);
+      if (!m.ok()) {
+        st = Status("StoreError", "schema migration " + std::to_string(v) + " (" +
+                                      migrations[v - 1].description + ") failed: " + m.message());
+      }
+    }
+    if (st.ok() && current != latest) {
+      st = exec("PRAGMA user_version = " + std::to_string(latest));
+    }
+  }
+  if (!st.ok()) {
+    (void)exec("ROLLBACK");
+    return st;
+  }
+  return exec("COMMIT");
+}
+
+}  // namespace herald::sqlite

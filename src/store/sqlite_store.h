@@ -1,0 +1,148 @@
+// SqliteStore: the embedded Store backend, one SQLite file in WAL mode.
+//
+// Writes (events, config, task state) go through one writer thread that owns the only write
+// connection. Callers enqueue work; the writer takes everything pending (up to
+// kMaxOpsPerTransaction), runs it in ONE transaction (each operation inside its own savepoint,
+// so a failing operation does not spoil its neighbours), commits with synchronous=FULL, and
+// only then answers each caller: concurrent commits share one fsync (group commit). Blocking
+// methods wait on a future; CommitEvents runs its callback on the writer thread.
+// Reads use a small pool of separate connections (WAL lets them run beside the writer and see
+// the last committed state). Every statement is prepared once per connection and cached.
+// JSON serialisation and task-id generation happen on the calling thread, not the writer.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/store.h"
+
+namespace herald {
+
+namespace sqlite {
+class Conn;
+}
+
+// Upper bound on the operations one write transaction takes from the queue; bounds the time a
+// caller waits behind others and the size of one transaction.
+inline constexpr size_t kMaxOpsPerTransaction = 4096;
+// A task's rowid is (event_id << kTaskSeqBits) | index, so an event holds at most this many
+// tasks (CommitEvents fails with "ValueError" beyond it).
+inline constexpr int kTaskSeqBits = 16;
+inline constexpr size_t kMaxTasksPerEvent = size_t{1} << kTaskSeqBits;
+// Reader connections kept open for reuse; more are opened under load and closed on return.
+inline constexpr size_t kMaxIdleReaders = 8;
+
+class SqliteStore final : public Store {
+ public:
+  // Opens or creates the database file at `path` (its directory must exist), switches it to
+  // WAL, applies schema migrations and starts the writer thread.
+  // Errors: "StoreError" (cannot open, newer schema, migration failed).
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+  ~SqliteStore() override;
+
+  std::string Describe() const override;
+  int64_t ConfigRevision() const override;
+
+  Result<std::vector<Webhook>> ListWebhooks() override;
+  Result<Webhook> GetWebhook(int64_t id) override;
+  Result<Webhook> CreateWebhook(Webhook w) override;
+  Result<Webhook> UpdateWebhook(Webhook w) override;
+  Status DeleteWebhook(int64_t id) override;
+
+  Result<std::vector<EventRule>> ListEventRules() override;
+  Result<EventRule> GetEventRule(int64_t id) override;
+  Result<EventRule> CreateEventRule(EventRule r) override;
+  Result<EventRule> UpdateEventRule(EventRule r) override;
+  Status DeleteEventRule(int64_t id) override;
+
+  Result<std::vector<ApiToken>> ListTokens() override;
+  Result<ApiToken> CreateToken(ApiToken t) override;
+  Status RevokeToken(int64_t id) override;
+  Result<ApiToken> FindTokenByHash(const std::string& key_hash) override;
+
+  void CommitEvents(std::vector<NewEvent> events,
+                    std::function<void(Result<std::vector<CommittedEvent>>)> done) override;
+  Result<Event> GetEvent(int64_t id) override;
+  Result<std::vector<Event>> ListEvents(const EventFilter& filter) override;
+
+  Result<Task> GetTask(const std::string& id) override;
+  Result<std::vector<Task>> ListTasks(const TaskFilter& filter) override;
+  Result<int64_t> CountTasks(const TaskFilter& filter) override;
+  Result<QueueCounts> CountByStatus() override;
+  Result<std::vector<Attempt>> ListAttempts(const std::string& task_id) override;
+
+  Result<std::vector<Task>> LeaseTasks(const std::string& worker, int max, TimeUs now,
+                                       TimeUs lease_us) override;
+  Status RecordAttempt(const std::string& task_id, const std::string& worker,
+                       AttemptOutcome outcome) override;
+
+  Status Requeue(const std::string& task_id, TimeUs now) override;
+  Result<int64_t> RequeueAllFailed(TimeUs now) override;
+  Status Enqueue(const std::string& task_id, TimeUs now) override;
+  Status Stop(const std::string& task_id, TimeUs now) override;
+  Status DeleteTask(const std::string& task_id) override;
+  Result<int64_t> PurgeFinished(TimeUs before) override;
+
+  void SetTaskListener(std::function<void()> listener) override;
+  void Close() override;
+
+  // For tests and benchmarks: write transactions committed so far (group commit makes this
+  // smaller than the number of write calls under concurrency). Thread-safe.
+  int64_t TransactionCount() const { return transactions_.load(); }
+  // The database file path. Thread-safe.
+  const std::string& path() const { return path_; }
+
+  // One unit of work for the writer thread; see sqlite_store.cc.
+  class WriteOp;
+  struct WriteCtx;
+
+ private:
+  explicit SqliteStore(std::string path);
+
+  Status Submit(std::unique_ptr<WriteOp>& op);
+  template <typename T, typename Fn>
+  Result<T> WriteSync(Fn fn);
+  template <typename Fn>
+  Status WriteStatus(Fn fn);
+  template <typename Fn>
+  auto Read(Fn fn) -> decltype(fn(std::declval<sqlite::Conn&>()));
+
+  void WriterLoop();
+  void RunBatch(std::vector<std::unique_ptr<WriteOp>>& batch);
+
+  Result<std::unique_ptr<sqlite::Conn>> TakeReader();
+  void ReturnReader(std::unique_ptr<sqlite::Conn> conn);
+
+  const std::string path_;
+  std::unique_ptr<sqlite::Conn> writer_conn_;  // used only by the writer thread
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<std::unique_ptr<WriteOp>> queue_;
+  bool stopping_ = false;  // guarded by queue_mu_
+  std::thread writer_;
+  std::thread::id writer_id_;
+  std::once_flag close_once_;
+  std::atomic<bool> closed_{false};
+
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<sqlite::Conn>> idle_readers_;
+
+  std::mutex listener_mu_;
+  std::function<void()> listener_;
+
+  std::atomic<int64_t> config_revision_{0};
+  std::atomic<int64_t> transactions_{0};
+  std::mutex counts_mu_;
+  int64_t status_counts_[5] = {0, 0, 0, 0, 0};  // by TaskStatus, guarded by counts_mu_
+};
+
+}  // namespace herald

@@ -1,0 +1,63 @@
+// OpenStore (URL -> backend) and the backend-independent parts of Store.
+#include "store/store.h"
+
+#include <filesystem>
+#include <future>
+
+#include "store/sqlite_store.h"
+
+namespace herald {
+
+Result<std::vector<CommittedEvent>> Store::CommitEventsSync(std::vector<NewEvent> events) {
+  std::promise<Result<std::vector<CommittedEvent>>> promise;
+  auto future = promise.get_future();
+  CommitEvents(std::move(events), [&promise](Result<std::vector<CommittedEvent>> r) {
+    promise.set_value(std::move(r));
+  });
+  return future.get();
+}
+
+namespace {
+
+constexpr std::string_view kSqliteScheme = "sqlite://";
+
+Result<std::unique_ptr<Store>> OpenSqlite(const std::string& url) {
+  // "sqlite://relative/path.db" or "sqlite:///absolute/path.db": everything after the scheme
+  // is the path, so the absolute form keeps its leading '/'.
+  std::string path = url.substr(kSqliteScheme.size());
+  if (auto q = path.find('?'); q != std::string::npos) path.resize(q);
+  if (path.empty() || path.back() == '/') {
+    return Status("ConfigError", "store URL '" + url +
+                                     "' names no database file; expected sqlite://path/herald.db "
+                                     "or sqlite:///absolute/path/herald.db");
+  }
+  std::filesystem::path p(path);
+  if (p.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(p.parent_path(), ec);
+    if (ec) {
+      return Status("StoreError", "cannot create directory " + p.parent_path().string() + ": " +
+                                      ec.message());
+    }
+  }
+  auto store = SqliteStore::Open(path);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<Store>(std::move(*store));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url) {
+  if (url.starts_with(kSqliteScheme)) return OpenSqlite(url);
+  if (url.starts_with("redis://") || url.starts_with("rediss://")) {
+    return Status("ConfigError", "the Redis store is not available yet; use sqlite://path");
+  }
+  auto colon = url.find("://");
+  std::string scheme = colon == std::string::npos ? std::string() : url.substr(0, colon);
+  return Status("ConfigError",
+                (scheme.empty() ? "store URL '" + url + "' has no scheme"
+                                : "unknown store URL scheme '" + scheme + "' in '" + url + "'") +
+                    "; expected sqlite://path/herald.db");
+}
+
+}  // namespace herald

@@ -1,0 +1,44 @@
+#include "store/task_id.h"
+
+#include <array>
+#include <cstdint>
+#include <random>
+
+namespace herald {
+
+namespace {
+
+std::mt19937_64& Generator() {
+  thread_local std::mt19937_64 gen = [] {
+    std::random_device rd;
+    std::array<uint32_t, 8> seed;
+    for (auto& s : seed) s = rd();
+    std::seed_seq seq(seed.begin(), seed.end());
+    return std::mt19937_64(seq);
+  }();
+  return gen;
+}
+
+}  // namespace
+
+std::string NewTaskId() {
+  auto& gen = Generator();
+  uint64_t hi = gen();
+  uint64_t lo = gen();
+  hi = (hi & ~uint64_t{0xF000}) | uint64_t{0x4000};                 // version 4
+  lo = (lo & ~(uint64_t{0xC} << 60)) | (uint64_t{0x8} << 60);       // variant 10xx
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(36, '-');
+  int pos = 0;
+  auto put = [&](uint64_t v, int nibbles) {
+    for (int i = nibbles - 1; i >= 0; --i) {
+      if (pos == 8 || pos == 13 || pos == 18 || pos == 23) ++pos;
+      out[pos++] = kHex[(v >> (i * 4)) & 0xF];
+    }
+  };
+  put(hi, 16);
+  put(lo, 16);
+  return out;
+}
+
+}  // namespace herald
