@@ -6,6 +6,8 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "conditions/conditions.h"
 
@@ -60,17 +62,20 @@ class Translator {
         return Status::Ok();
       case 'v': out_ += "\\x{b}"; return Status::Ok();  // PCRE2 \v is a class, Python's is VT
       case 'b':
-        out_ += in_class_ ? "\\x{8}" : "\\b";
-        return Status::Ok();
-      case 'A': case 'B':
+        if (in_class_) {
+          out_ += "\\x{8}";
+          return Status::Ok();
+        }
+        return Anchor("\\b");
+      case 'A':
         if (in_class_) break;
-        out_ += '\\';
-        out_ += c;
-        return Status::Ok();
+        return Anchor("\\A");
+      case 'B':
+        if (in_class_) break;
+        return Anchor("(?:(?!\\A\\z)\\B)");  // Python (< 3.14): \B never matches ""
       case 'Z':
         if (in_class_) break;
-        out_ += "\\z";  // Python \Z is PCRE2 \z (end of subject only)
-        return Status::Ok();
+        return Anchor("\\z");  // Python \Z is PCRE2 \z (end of subject only)
       case 'x': case 'u': case 'U': {
         size_t n = c == 'x' ? 2 : (c == 'u' ? 4 : 8);
         if (i_ + n > p_.size()) return ReError(std::string("incomplete escape \\") + c, start);
@@ -110,6 +115,8 @@ class Translator {
       if (in_class_) return ReError(std::string("bad escape \\") + c, start);
       int group = c - '0';
       if (i_ < p_.size() && IsDigit(p_[i_])) group = group * 10 + (p_[i_++] - '0');
+      Status ref = CheckGroupRef(group, start);
+      if (!ref.ok()) return ref;
       out_ += "\\g{" + std::to_string(group) + "}";
       return Status::Ok();
     }
@@ -120,6 +127,28 @@ class Translator {
       out_ += '\\';
       out_ += c;
     }
+    return Status::Ok();
+  }
+
+  // True if a quantifier starts at i_ (Python: "*", "+", "?", "{m}", "{m,}", "{,n}", "{m,n}").
+  bool QuantifierFollows() const {
+    if (i_ >= p_.size()) return false;
+    char c = p_[i_];
+    if (c == '*' || c == '+' || c == '?') return true;
+    if (c != '{') return false;
+    size_t j = i_ + 1;
+    while (j < p_.size() && IsDigit(p_[j])) ++j;
+    if (j < p_.size() && p_[j] == ',') {
+      ++j;
+      while (j < p_.size() && IsDigit(p_[j])) ++j;
+    }
+    return j < p_.size() && p_[j] == '}';
+  }
+
+  // An anchor (\A \b \B \Z) cannot be repeated in Python.
+  Status Anchor(const char* pcre) {
+    if (QuantifierFollows()) return ReError("nothing to repeat", i_);
+    out_ += pcre;
     return Status::Ok();
   }
 
@@ -184,6 +213,12 @@ class Translator {
         return Status::Ok();
       }
       case '(': return Group();
+      case ')':
+        if (open_.empty()) return ReError("unbalanced parenthesis", i_);
+        open_.pop_back();
+        out_ += ')';
+        ++i_;
+        return Status::Ok();
       default:
         out_ += c;
         ++i_;
@@ -196,6 +231,7 @@ class Translator {
     if (i_ + 1 < p_.size() && p_[i_ + 1] == '*') return ReError("nothing to repeat", i_ + 1);
     if (i_ + 1 >= p_.size() || p_[i_ + 1] != '?') {
       at_start_ = false;
+      open_.push_back(++group_count_);
       out_ += '(';
       ++i_;
       return Status::Ok();
@@ -204,14 +240,74 @@ class Translator {
     char c = p_[i_ + 2];
     auto pass = [&](size_t n) {
       at_start_ = false;
+      open_.push_back(0);
       out_.append(p_.substr(i_, n));
       i_ += n;
       return Status::Ok();
     };
+    // Up to and including the next ')', or npos.
+    auto until_close = [&](size_t from) {
+      size_t j = p_.find(')', from);
+      return j == std::string_view::npos ? j : j + 1;
+    };
     switch (c) {
-      case ':': case '=': case '!': case '#': case '>': case '(': return pass(3);
+      case '#': {  // comment: dropped
+        size_t end = until_close(i_ + 3);
+        if (end == std::string_view::npos) return ReError("missing ), unterminated comment", start);
+        i_ = end;
+        // Python skips the comment, so "a*(?#c)+" is a repeated repeat; PCRE2 would read "*+".
+        bool after_repeat = !out_.empty() && (out_.back() == '*' || out_.back() == '+' ||
+                                              out_.back() == '?');
+        if (after_repeat && i_ < p_.size() &&
+            (p_[i_] == '*' || p_[i_] == '+' || p_[i_] == '?' || p_[i_] == '{')) {
+          return ReError("multiple repeat", i_);
+        }
+        return Status::Ok();
+      }
+      case '(': {  // conditional (?(id)yes|no): copy the condition reference verbatim
+        size_t end = until_close(i_ + 3);
+        if (end == std::string_view::npos) return ReError("missing ), unterminated name", i_ + 3);
+        at_start_ = false;
+        open_.push_back(0);
+        out_.append(p_.substr(i_, end - i_));
+        i_ = end;
+        return Status::Ok();
+      }
+      case ':': case '=': case '!': case '>': return pass(3);
       case 'P':
-        if (i_ + 3 < p_.size() && (p_[i_ + 3] == '<' || p_[i_ + 3] == '=')) return pass(4);
+        if (i_ + 3 < p_.size() && p_[i_ + 3] == '<') {
+          size_t close = p_.find('>', i_ + 4);
+          if (close == std::string_view::npos) return ReError("missing >, unterminated name", i_ + 4);
+          std::string name(p_.substr(i_ + 4, close - i_ - 4));
+          for (const auto& [n, g] : names_) {
+            if (n == name) {
+              return ReError("redefinition of group name '" + name + "' as group " +
+                                 std::to_string(group_count_ + 1) + "; was group " +
+                                 std::to_string(g),
+                             i_ + 4);
+            }
+          }
+          names_.emplace_back(name, ++group_count_);
+          at_start_ = false;
+          open_.push_back(group_count_);
+          out_.append(p_.substr(i_, close + 1 - i_));
+          i_ = close + 1;
+          return Status::Ok();
+        }
+        if (i_ + 3 < p_.size() && p_[i_ + 3] == '=') {
+          size_t close = p_.find(')', i_ + 4);
+          if (close == std::string_view::npos) return ReError("missing ), unterminated name", i_ + 4);
+          std::string name(p_.substr(i_ + 4, close - i_ - 4));
+          int group = 0;
+          for (const auto& [n, g] : names_)
+            if (n == name) group = g;
+          if (group == 0) return ReError("unknown group name '" + name + "'", i_ + 4);
+          if (IsOpen(group)) return ReError("cannot refer to an open group", i_ + 4);
+          at_start_ = false;
+          out_ += "\\g{" + std::to_string(group) + "}";
+          i_ = close + 1;
+          return Status::Ok();
+        }
         return ReError(std::string("unknown extension ?P") +
                            (i_ + 3 < p_.size() ? std::string(1, p_[i_ + 3]) : std::string()),
                        start + 1);
@@ -255,6 +351,7 @@ class Translator {
       return Status::Ok();
     }
     at_start_ = false;
+    open_.push_back(0);
     out_ += "(?" + on + (off.empty() ? "" : "-" + off) + ":";
     i_ = j + 1;
     return Status::Ok();
@@ -268,6 +365,26 @@ class Translator {
   size_t class_body_ = 0;
   bool at_start_ = true;
   bool verbose_ = false;
+  // Group bookkeeping, for Python's checks on back-references: open groups (capturing group
+  // number, or 0), how many capturing groups were opened so far, and named groups.
+  std::vector<int> open_;
+  int group_count_ = 0;
+  std::vector<std::pair<std::string, int>> names_;
+
+  bool IsOpen(int group) const {
+    for (int g : open_)
+      if (g == group) return true;
+    return false;
+  }
+  // Checks a back-reference the way Python does.
+  // pos: the backslash.
+  Status CheckGroupRef(int group, size_t pos) const {
+    if (group > group_count_ || group == 0) {
+      return ReError("invalid group reference " + std::to_string(group), pos + 1);
+    }
+    if (IsOpen(group)) return ReError("cannot refer to an open group", pos);
+    return Status::Ok();
+  }
 };
 
 struct CodeDeleter {
