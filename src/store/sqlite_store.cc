@@ -557,13 +557,8 @@ void SqliteStore::RunBatch(std::vector<std::unique_ptr<WriteOp>>& batch) {
     config_revision_.fetch_add(ctx.config_changes);
     transactions_.fetch_add(1);
   }
-  for (auto& op : batch) {
-    try {
-      op->Finish(st);
-    } catch (...) {
-      // A caller's callback threw; the writer must survive it.
-    }
-  }
+  // The listener runs before the callers are answered, so a caller that returns from
+  // Requeue() knows the dispatcher was already told.
   if (st.ok() && ctx.wake) {
     std::function<void()> listener;
     {
@@ -575,6 +570,13 @@ void SqliteStore::RunBatch(std::vector<std::unique_ptr<WriteOp>>& batch) {
         listener();
       } catch (...) {
       }
+    }
+  }
+  for (auto& op : batch) {
+    try {
+      op->Finish(st);
+    } catch (...) {
+      // A caller's callback threw; the writer must survive it.
     }
   }
 }
@@ -614,7 +616,11 @@ auto SqliteStore::Read(Fn fn) -> decltype(fn(std::declval<Conn&>())) {
 
 SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {}
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& relative_path) {
+  // Remember the absolute path: readers open it later, whatever the working directory then.
+  std::error_code ec;
+  auto abs = std::filesystem::absolute(relative_path, ec);
+  const std::string path = ec ? relative_path : abs.lexically_normal().string();
   std::unique_ptr<SqliteStore> store(new SqliteStore(path));
   auto conn = Conn::Open(path, kWriterCacheKib);
   if (!conn.ok()) return conn.status();
@@ -670,11 +676,7 @@ void SqliteStore::Close() {
   });
 }
 
-std::string SqliteStore::Describe() const {
-  std::error_code ec;
-  auto abs = std::filesystem::absolute(path_, ec);
-  return "sqlite://" + (ec ? path_ : abs.string());
-}
+std::string SqliteStore::Describe() const { return "sqlite://" + path_; }
 
 int64_t SqliteStore::ConfigRevision() const { return config_revision_.load(); }
 

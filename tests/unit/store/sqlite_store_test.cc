@@ -1,0 +1,223 @@
+// SQLite store: the shared contract suite, plus what only this backend has (group commit
+// counter, URL parsing, schema migrations).
+#include "store/sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "store/sqlite_schema.h"
+#include "store_contract.h"
+
+namespace herald {
+namespace {
+
+using store_contract::MakeEvent;
+using store_contract::MakeTempDir;
+using store_contract::MakeWebhook;
+
+struct SqliteFactory {
+  static Result<std::unique_ptr<Store>> Open(const std::string& dir) {
+    return OpenStore("sqlite://" + dir + "/herald.db");
+  }
+};
+
+}  // namespace
+
+namespace store_contract {
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, StoreContract, ::testing::Types<SqliteFactory>);
+}
+
+namespace {
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = MakeTempDir(); }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  std::string db() const { return dir_ + "/herald.db"; }
+  std::unique_ptr<SqliteStore> Open() {
+    auto s = SqliteStore::Open(db());
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+  // Runs `sql` on the file with a plain connection (the store must be closed).
+  void RawExec(const std::string& sql) {
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(h);
+    sqlite3_close(h);
+  }
+  int RawVersion() {
+    sqlite3* h = nullptr;
+    EXPECT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
+    int v = sqlite::SchemaVersion(h);
+    sqlite3_close(h);
+    return v;
+  }
+  std::string dir_;
+};
+
+TEST_F(SqliteStoreTest, GroupCommitSharesTransactions) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  constexpr int kThreads = 32, kPerThread = 25;
+  const int64_t before = store->TransactionCount();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto r = store->CommitEventsSync({MakeEvent("dcim.device", t * 100 + i, {{1, 1}})});
+        EXPECT_TRUE(r.ok()) << r.status().ToString();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const int64_t txns = store->TransactionCount() - before;
+  EXPECT_GT(txns, 0);
+  EXPECT_LT(txns, kThreads * kPerThread) << "every commit had its own transaction";
+  TaskFilter f;
+  EXPECT_EQ(*store->CountTasks(f), kThreads * kPerThread);
+}
+
+TEST_F(SqliteStoreTest, WalAndFullSync) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  store->Close();
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &st, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "wal");
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+}
+
+TEST_F(SqliteStoreTest, OpeningTwiceIsIdempotent) {
+  {
+    auto store = Open();
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->CreateWebhook(MakeWebhook("kept")).ok());
+  }
+  const int v = RawVersion();
+  EXPECT_EQ(v, static_cast<int>(sqlite::SchemaMigrations().size()));
+  {
+    auto store = Open();
+    ASSERT_TRUE(store);
+    auto list = store->ListWebhooks();
+    ASSERT_TRUE(list.ok());
+    ASSERT_EQ(list->size(), 1u);
+    EXPECT_EQ((*list)[0].name, "kept");
+  }
+  EXPECT_EQ(RawVersion(), v);
+}
+
+TEST_F(SqliteStoreTest, NewerSchemaIsRefused) {
+  { ASSERT_TRUE(Open()); }
+  RawExec("PRAGMA user_version = 99");
+  auto s = SqliteStore::Open(db());
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().type(), "StoreError");
+  EXPECT_NE(s.status().message().find("schema version 99 is newer"), std::string::npos)
+      << s.status().message();
+  EXPECT_EQ(RawVersion(), 99);  // untouched
+}
+
+TEST_F(SqliteStoreTest, MigrationsApplyInOrderOnlyOnce) {
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
+  const sqlite::Migration v1[] = {{"one", "CREATE TABLE t(a); INSERT INTO t VALUES (1);"}};
+  const sqlite::Migration v2[] = {v1[0], {"two", "ALTER TABLE t ADD COLUMN b; "
+                                                 "UPDATE t SET b = 2;"}};
+  const sqlite::Migration broken[] = {v2[0], v2[1], {"three", "THIS IS NOT SQL"}};
+  ASSERT_TRUE(sqlite::ApplyMigrations(h, v1).ok());
+  EXPECT_EQ(sqlite::SchemaVersion(h), 1);
+  ASSERT_TRUE(sqlite::ApplyMigrations(h, v1).ok());  // nothing to do
+  ASSERT_TRUE(sqlite::ApplyMigrations(h, v2).ok());
+  EXPECT_EQ(sqlite::SchemaVersion(h), 2);
+  Status st = sqlite::ApplyMigrations(h, broken);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("migration 3 (three) failed"), std::string::npos) << st.message();
+  EXPECT_EQ(sqlite::SchemaVersion(h), 2);  // rolled back
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(h, "SELECT count(*), sum(a), sum(b) FROM t", -1, &q, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(q, 0), 1);  // v1's insert ran once
+  EXPECT_EQ(sqlite3_column_int(q, 2), 2);
+  sqlite3_finalize(q);
+  EXPECT_FALSE(sqlite::ApplyMigrations(h, v1).ok());  // database newer than the list
+  sqlite3_close(h);
+}
+
+TEST_F(SqliteStoreTest, OpenStoreUrls) {
+  // Absolute path, directories created.
+  auto abs = OpenStore("sqlite://" + dir_ + "/a/b/herald.db");
+  ASSERT_TRUE(abs.ok()) << abs.status().ToString();
+  EXPECT_EQ((*abs)->Describe(), "sqlite://" + dir_ + "/a/b/herald.db");
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/a/b/herald.db"));
+  (*abs)->Close();
+
+  // Relative path, resolved against the working directory.
+  auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir_);
+  auto rel = OpenStore("sqlite://var/rel.db");
+  std::filesystem::current_path(cwd);
+  ASSERT_TRUE(rel.ok()) << rel.status().ToString();
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/var/rel.db"));
+  EXPECT_EQ((*rel)->Describe(), "sqlite://" + dir_ + "/var/rel.db");
+  (*rel)->Close();
+
+  auto redis = OpenStore("redis://localhost:6379/0");
+  ASSERT_FALSE(redis.ok());
+  EXPECT_EQ(redis.status().type(), "ConfigError");
+  EXPECT_NE(redis.status().message().find("the Redis store is not available yet"),
+            std::string::npos);
+  auto unknown = OpenStore("postgres://db/herald");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().type(), "ConfigError");
+  EXPECT_NE(unknown.status().message().find("'postgres'"), std::string::npos);
+  EXPECT_EQ(OpenStore("herald.db").status().type(), "ConfigError");
+  EXPECT_EQ(OpenStore("sqlite://").status().type(), "ConfigError");
+}
+
+TEST_F(SqliteStoreTest, UnwritableLocationIsStoreError) {
+  auto s = OpenStore("sqlite:///proc/herald-cannot-exist/x.db");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().type(), "StoreError");
+}
+
+TEST_F(SqliteStoreTest, TooManyTasksForOneEventIsRefused) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  NewEvent e = MakeEvent("dcim.device", 1, {});
+  e.tasks.resize(kMaxTasksPerEvent + 1);
+  auto r = store->CommitEventsSync({std::move(e)});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().type(), "ValueError");
+}
+
+TEST_F(SqliteStoreTest, BlockingCallFromCallbackIsRefusedNotDeadlocked) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  Status inner;
+  auto r = store->CommitEventsSync({MakeEvent("dcim.device", 1, {{1, 1}})});
+  ASSERT_TRUE(r.ok());
+  std::promise<void> done;
+  store->CommitEvents({MakeEvent("dcim.device", 2, {})},
+                      [&](Result<std::vector<CommittedEvent>>) {
+                        inner = store->Stop((*r)[0].task_ids[0], 1);
+                        done.set_value();
+                      });
+  done.get_future().wait();
+  EXPECT_EQ(inner.type(), "StoreError");
+}
+
+}  // namespace
+}  // namespace herald
