@@ -181,11 +181,28 @@ bool IsAllowedUrlChar(unsigned char c) {
 // Percent-encodes a path/query/fragment component: existing %XX kept (upper-cased, decoded when
 // it stands for an unreserved character), stray '%' and disallowed bytes encoded.
 std::string EncodeComponent(std::string_view s) {
+  // urllib3 keeps existing %XX only when every '%' of the component starts one; otherwise every
+  // '%' is encoded (so "a%2fb%zz" becomes "a%252fb%25zz").
+  // Existing encodings are upper-cased first in both cases.
+  std::string upper(s);
+  size_t percents = 0, encodings = 0;
+  for (size_t i = 0; i < upper.size(); ++i) {
+    if (upper[i] != '%') continue;
+    ++percents;
+    if (i + 2 < upper.size() && IsHexDigit(upper[i + 1]) && IsHexDigit(upper[i + 2])) {
+      ++encodings;
+      for (size_t k = i + 1; k <= i + 2; ++k)
+        if (upper[k] >= 'a' && upper[k] <= 'f') upper[k] = static_cast<char>(upper[k] - 'a' + 'A');
+    }
+  }
+  s = upper;
+  bool keep_encodings = percents == encodings;
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == '%' && i + 2 < s.size() && IsHexDigit(s[i + 1]) && IsHexDigit(s[i + 2])) {
+    if (keep_encodings && c == '%' && i + 2 < s.size() && IsHexDigit(s[i + 1]) &&
+        IsHexDigit(s[i + 2])) {
       unsigned char decoded = static_cast<unsigned char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
       if (IsUnreserved(decoded)) {
         out += static_cast<char>(decoded);
@@ -395,8 +412,9 @@ Result<std::string> NormalizeUrl(std::string_view raw) {
   if (!port.empty()) (out += ':') += std::string(port);
   std::string enc_path = RemoveDotSegments(EncodeComponent(path));
   out += enc_path.empty() ? "/" : enc_path;
-  if (has_query) (out += '?') += EncodeComponent(query);
-  if (has_fragment) (out += '#') += EncodeComponent(fragment);
+  // urlunparse drops an empty query or fragment.
+  if (has_query && !query.empty()) (out += '?') += EncodeComponent(query);
+  if (has_fragment && !fragment.empty()) (out += '#') += EncodeComponent(fragment);
   return out;
 }
 

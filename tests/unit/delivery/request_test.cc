@@ -81,7 +81,10 @@ TEST(NormalizeUrl, LowercasesSchemeHostStripsLeadingSpace) {
 }
 
 TEST(NormalizeUrl, KeepsPercentEncodingAndEncodesStrayPercent) {
-  EXPECT_EQ(*NormalizeUrl("http://h/a%2fb%zz%41?q=100%"), "http://h/a%2Fb%25zzA?q=100%25");
+  EXPECT_EQ(*NormalizeUrl("http://h/a%2fb%41?q=100%"), "http://h/a%2FbA?q=100%25");
+  // A stray '%' makes urllib3 encode every '%' of that component.
+  EXPECT_EQ(*NormalizeUrl("http://h/a%2fb%zz%41?q=%41"), "http://h/a%252Fb%25zz%2541?q=A");
+  EXPECT_EQ(*NormalizeUrl("http://h/x?#"), "http://h/x");
   EXPECT_EQ(*NormalizeUrl("http://h/a/./b/../c"), "http://h/a/c");
   EXPECT_EQ(*NormalizeUrl("http://user:pw@h:80/"), "http://user:pw@h:80/");
   EXPECT_EQ(*NormalizeUrl("http://[::1]:9/x"), "http://[::1]:9/x");
