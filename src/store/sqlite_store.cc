@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <pthread.h>
 #include <tuple>
 #include <unordered_set>
 #include <variant>
@@ -498,6 +499,7 @@ Status SqliteStore::WriteStatus(Fn fn) {
 }
 
 void SqliteStore::WriterLoop() {
+  pthread_setname_np(pthread_self(), "herald-store");
   std::vector<std::unique_ptr<WriteOp>> batch;
   for (;;) {
     {
@@ -995,34 +997,59 @@ Result<ApiToken> SqliteStore::FindTokenByHash(const std::string& key_hash) {
 
 namespace {
 
-// CommitEvents' unit of work. JSON text and task ids are produced by the constructor, on the
-// caller's thread; Run only binds and inserts.
+// CommitEvents' unit of work. The constructor runs on the caller's thread: it serialises the
+// Value fields to JSON, generates task ids and moves the strings it needs into flat records,
+// so the caller's Value trees are freed there too; Run (writer thread) only binds and inserts.
 class CommitOp final : public SqliteStore::WriteOp {
  public:
   using Done = std::function<void(Result<std::vector<CommittedEvent>>)>;
 
-  struct EventJson {
+  struct FlatTask {
+    std::string id, rule_name, webhook_name, object_type, event_type;
+    std::optional<std::string> action_data;
+    int64_t rule_id = 0, webhook_id = 0;
+    bool delayed = false;  // created scheduled
+    TimeUs due_at = 0;
+  };
+  struct FlatEvent {
+    std::string event, event_type, object_type, model, timestamp;
     std::optional<std::string> username, request_id, data, snapshots, request, context;
-    std::vector<std::optional<std::string>> action_data;  // per task
+    TimeUs received_at = 0;
+    std::vector<FlatTask> tasks;
   };
 
-  CommitOp(std::vector<NewEvent> events, Done done)
-      : events_(std::move(events)), done_(std::move(done)) {
-    json_.resize(events_.size());
-    for (size_t i = 0; i < events_.size(); ++i) {
-      Event& e = events_[i].event;
-      EventJson& j = json_[i];
-      j.username = StrOrNull(e.username);
-      j.request_id = StrOrNull(e.request_id);
-      j.data = JsonOrNull(e.data);
-      j.snapshots = JsonOrNull(e.snapshots);
-      if (Value* v = EventRequest(e)) j.request = JsonOrNull(*v);
-      if (Value* v = EventContext(e)) j.context = JsonOrNull(*v);
-      j.action_data.reserve(events_[i].tasks.size());
-      for (Task& t : events_[i].tasks) {
-        t.id = NewTaskId();
-        j.action_data.push_back(JsonOrNull(t.action_data));
+  CommitOp(std::vector<NewEvent> events, Done done) : done_(std::move(done)) {
+    events_.resize(events.size());
+    for (size_t i = 0; i < events.size(); ++i) {
+      Event& e = events[i].event;
+      FlatEvent& f = events_[i];
+      f.username = StrOrNull(e.username);
+      f.request_id = StrOrNull(e.request_id);
+      f.data = JsonOrNull(e.data);
+      f.snapshots = JsonOrNull(e.snapshots);
+      if (Value* v = EventRequest(e)) f.request = JsonOrNull(*v);
+      if (Value* v = EventContext(e)) f.context = JsonOrNull(*v);
+      f.received_at = e.received_at;
+      f.tasks.resize(events[i].tasks.size());
+      for (size_t k = 0; k < f.tasks.size(); ++k) {
+        Task& t = events[i].tasks[k];
+        FlatTask& ft = f.tasks[k];
+        ft.id = NewTaskId();
+        ft.rule_id = t.rule_id;
+        ft.webhook_id = t.webhook_id;
+        ft.rule_name = std::move(t.rule_name);
+        ft.webhook_name = std::move(t.webhook_name);
+        ft.object_type = t.object_type.empty() ? e.object_type : std::move(t.object_type);
+        ft.event_type = t.event_type.empty() ? e.event_type : std::move(t.event_type);
+        ft.action_data = JsonOrNull(t.action_data);
+        ft.delayed = t.status == TaskStatus::kScheduled;
+        ft.due_at = t.due_at;
       }
+      f.event = std::move(e.event);
+      f.event_type = std::move(e.event_type);
+      f.object_type = std::move(e.object_type);
+      f.model = std::move(e.model);
+      f.timestamp = std::move(e.timestamp);
     }
   }
 
@@ -1042,32 +1069,28 @@ class CommitOp final : public SqliteStore::WriteOp {
     Stmt& st = *ins_task;
     result_.clear();
     result_.reserve(events_.size());
-    for (size_t i = 0; i < events_.size(); ++i) {
-      const Event& e = events_[i].event;
-      const EventJson& j = json_[i];
+    for (const FlatEvent& e : events_) {
       se.Reset();
       se.Bind(e.event)
           .Bind(e.event_type)
           .Bind(e.object_type)
           .Bind(e.model)
           .Bind(e.timestamp)
-          .Bind(j.username)
-          .Bind(j.request_id)
-          .Bind(j.data)
-          .Bind(j.snapshots)
-          .Bind(j.request)
-          .Bind(j.context)
+          .Bind(e.username)
+          .Bind(e.request_id)
+          .Bind(e.data)
+          .Bind(e.snapshots)
+          .Bind(e.request)
+          .Bind(e.context)
           .Bind(e.received_at != 0 ? e.received_at : ctx.now);
       if (se.Step() != SQLITE_DONE) return c.Error("cannot insert event");
       CommittedEvent ce;
       ce.event_id = sqlite3_last_insert_rowid(c.db());
-      ce.task_ids.reserve(events_[i].tasks.size());
-      const auto& tasks = events_[i].tasks;
-      for (size_t k = 0; k < tasks.size(); ++k) {
-        const Task& t = tasks[k];
+      ce.task_ids.reserve(e.tasks.size());
+      for (size_t k = 0; k < e.tasks.size(); ++k) {
+        const FlatTask& t = e.tasks[k];
         // A task may be created scheduled (delayed); otherwise it is queued and due now.
-        const bool delayed = t.status == TaskStatus::kScheduled;
-        const int status = delayed ? kScheduled : kQueued;
+        const int status = t.delayed ? kScheduled : kQueued;
         st.Reset();
         st.Bind((ce.event_id << kTaskSeqBits) | static_cast<int64_t>(k))
             .Bind(t.id)
@@ -1076,16 +1099,16 @@ class CommitOp final : public SqliteStore::WriteOp {
             .Bind(t.webhook_id)
             .Bind(t.rule_name)
             .Bind(t.webhook_name)
-            .Bind(t.object_type.empty() ? e.object_type : t.object_type)
-            .Bind(t.event_type.empty() ? e.event_type : t.event_type)
-            .Bind(j.action_data[k])
+            .Bind(t.object_type)
+            .Bind(t.event_type)
+            .Bind(t.action_data)
             .Bind(status)
             .Bind(ctx.now)
             .Bind(ctx.now)
-            .Bind(delayed ? t.due_at : ctx.now);
+            .Bind(t.delayed ? t.due_at : ctx.now);
         if (st.Step() != SQLITE_DONE) return c.Error("cannot insert task");
         ctx.Move(-1, status);
-        if (!delayed) ctx.wake = true;
+        if (!t.delayed) ctx.wake = true;
         ce.task_ids.push_back(t.id);
       }
       result_.push_back(std::move(ce));
@@ -1095,9 +1118,7 @@ class CommitOp final : public SqliteStore::WriteOp {
 
   // `st` is the commit's status, or this op's own failure.
   void Finish(const Status& st) override {
-    // Drop the (large) event payloads before calling back.
     events_.clear();
-    json_.clear();
     if (!st.ok()) {
       done_(st);
     } else {
@@ -1106,8 +1127,7 @@ class CommitOp final : public SqliteStore::WriteOp {
   }
 
  private:
-  std::vector<NewEvent> events_;
-  std::vector<EventJson> json_;
+  std::vector<FlatEvent> events_;
   Done done_;
   std::vector<CommittedEvent> result_;
 };

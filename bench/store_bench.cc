@@ -1,0 +1,152 @@
+// Store benchmark: durable event commits per second through the SQLite store's group commit.
+//
+// Workload: 64 committer threads each call CommitEventsSync in a loop for a fixed time, with
+// batches of 1 and of 100 events. Every event is a NetBox-like change event whose data is
+// ~1.5 KB of JSON, and produces 3 tasks (two without action_data, one with a small object).
+// The database is a fresh file in a temp directory (WAL, synchronous=FULL); the figures include
+// JSON serialisation on the committing threads and the fsync of each group commit.
+//
+// Usage: store_bench [seconds-per-case=5] [directory=$TMPDIR]
+// Prints, per case: events/s, tasks/s, transactions, events per transaction, mean latency.
+#include <stdlib.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/sqlite_store.h"
+#include "value/json.h"
+
+namespace {
+
+using herald::NewEvent;
+using herald::Value;
+
+// A device-like object of about 1.5 KB as compact JSON.
+Value DeviceData(int n) {
+  std::string json = R"({"id": )" + std::to_string(n) +
+                     R"(, "url": "/api/dcim/devices/)" + std::to_string(n) +
+                     R"(/", "display": "edge-router-)" + std::to_string(n) +
+                     R"(", "name": "edge-router-)" + std::to_string(n) +
+                     R"(", "device_type": {"id": 12, "url": "/api/dcim/device-types/12/", )"
+                     R"("display": "MX204", "manufacturer": {"id": 3, "name": "Juniper", "slug": )"
+                     R"("juniper"}, "model": "MX204", "slug": "mx204"}, "role": {"id": 4, "name": )"
+                     R"("Edge router", "slug": "edge-router"}, "tenant": null, "platform": {"id": )"
+                     R"(2, "name": "Junos", "slug": "junos"}, "serial": "JN1234567890", )"
+                     R"("asset_tag": null, "site": {"id": 7, "name": "Frankfurt DC2", "slug": )"
+                     R"("fra2"}, "location": null, "rack": {"id": 31, "name": "R31"}, "position": )"
+                     R"(24.0, "face": {"value": "front", "label": "Front"}, "status": {"value": )"
+                     R"("active", "label": "Active"}, "airflow": null, "primary_ip4": {"id": 88, )"
+                     R"("address": "192.0.2.10/24"}, "primary_ip6": null, "cluster": null, )"
+                     R"("virtual_chassis": null, "vc_position": null, "vc_priority": null, )"
+                     R"("description": "Upstream transit edge, redundant pair A", "comments": )"
+                     R"("Installed 2023-04; maintenance window Tue 02:00 UTC.", "config_template": )"
+                     R"(null, "local_context_data": {"ntp": ["192.0.2.1", "192.0.2.2"], "syslog": )"
+                     R"("192.0.2.5"}, "tags": [{"id": 1, "name": "prod", "slug": "prod"}, {"id": 5, )"
+                     R"("name": "bgp", "slug": "bgp"}], "custom_fields": {"owner": "netops", )"
+                     R"("cost_center": 4711, "monitored": true}, "created": )"
+                     R"("2023-04-01T10:00:00.000000Z", "last_updated": "2024-06-01T12:34:56.789012Z"})";
+  auto v = herald::ParseJson(json);
+  return v.ok() ? *v : Value();
+}
+
+NewEvent MakeEvent(int n) {
+  NewEvent ne;
+  ne.event.event = "updated";
+  ne.event.event_type = "object_updated";
+  ne.event.object_type = "dcim.device";
+  ne.event.model = "device";
+  ne.event.timestamp = "2024-06-01T12:34:56.789012+00:00";
+  ne.event.username = "admin";
+  ne.event.request_id = "4f9c1a5e-0d1e-4c62-9f3a-7c1d2b3a4e5f";
+  ne.event.data = DeviceData(n);
+  for (int k = 1; k <= 3; ++k) {
+    herald::Task t;
+    t.rule_id = k;
+    t.webhook_id = k;
+    t.rule_name = "rule-" + std::to_string(k);
+    t.webhook_name = "hook-" + std::to_string(k);
+    t.object_type = "dcim.device";
+    t.event_type = "object_updated";
+    if (k == 3) {
+      auto ad = herald::ParseJson(R"({"source": "bench"})");
+      if (ad.ok()) t.action_data = *ad;
+    }
+    ne.tasks.push_back(std::move(t));
+  }
+  return ne;
+}
+
+void RunCase(const std::string& dir, int threads, int batch, double seconds) {
+  const std::string path = dir + "/bench-" + std::to_string(batch) + ".db";
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
+  auto opened = herald::SqliteStore::Open(path);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "open failed: %s\n", opened.status().ToString().c_str());
+    std::exit(1);
+  }
+  auto& store = **opened;
+  const NewEvent prototype = MakeEvent(1);
+
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> events{0}, calls{0}, failures{0}, latency_us{0};
+  const int64_t txn0 = store.TransactionCount();
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      while (!stop.load(std::memory_order_relaxed)) {
+        std::vector<NewEvent> batch_events(static_cast<size_t>(batch), prototype);
+        const auto t0 = std::chrono::steady_clock::now();
+        auto r = store.CommitEventsSync(std::move(batch_events));
+        const auto t1 = std::chrono::steady_clock::now();
+        if (!r.ok()) {
+          failures++;
+          continue;
+        }
+        events += batch;
+        calls++;
+        latency_us += std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count();
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& th : pool) th.join();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const int64_t txns = store.TransactionCount() - txn0;
+  store.Close();
+  const double db_mb = static_cast<double>(std::filesystem::file_size(path, ec)) / 1e6;
+  std::printf(
+      "threads=%d batch=%d  events/s=%.0f  tasks/s=%.0f  commits=%lld  transactions=%lld  "
+      "events/txn=%.1f  mean_latency_ms=%.2f  failures=%lld  db_mb=%.0f\n",
+      threads, batch, events / elapsed, 3.0 * events / elapsed,
+      static_cast<long long>(calls.load()), static_cast<long long>(txns),
+      txns ? static_cast<double>(events) / static_cast<double>(txns) : 0.0,
+      calls ? latency_us / 1000.0 / static_cast<double>(calls) : 0.0,
+      static_cast<long long>(failures.load()), db_mb);
+  std::fflush(stdout);
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const double seconds = argc > 1 ? std::atof(argv[1]) : 5.0;
+  std::string dir = argc > 2 ? argv[2] : std::filesystem::temp_directory_path().string();
+  dir += "/herald-store-bench-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  std::printf("store_bench: %.1fs per case, db in %s\n", seconds, dir.c_str());
+  const int threads = getenv("STORE_BENCH_THREADS") ? std::atoi(getenv("STORE_BENCH_THREADS")) : 64;
+  RunCase(dir, threads, 1, seconds);
+  RunCase(dir, threads, 100, seconds);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return 0;
+}
