@@ -1,7 +1,11 @@
 # One build vocabulary: warnings, sanitizers and a helper per target kind.
 
 function(herald_target_options target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter -Wno-restrict)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    # GCC 12 reports false positives for std::string concatenation.
+    target_compile_options(${target} PRIVATE -Wno-restrict)
+  endif()
   if(HERALD_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

@@ -1,2 +1,177 @@
-#include <cstdio>
-int main() { std::puts("herald"); return 0; }
+// herald: the command line. Parses arguments and calls into the app library.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "app/app.h"
+#include "app/config.h"
+#include "jinja/cli.h"
+
+namespace {
+
+struct Common {
+  std::string config_file;
+  std::string store;
+};
+
+void AddCommon(CLI::App* cmd, Common& c) {
+  cmd->add_option("--config", c.config_file, "TOML configuration file (see config/herald.example.toml)");
+  cmd->add_option("--store", c.store,
+                  "Store URL: sqlite://var/herald.db (relative) or sqlite:///abs/path.db");
+}
+
+// Builds the effective configuration: defaults < file < HERALD_* environment < flags.
+bool LoadConfig(const Common& c, herald::Config* config,
+                const std::vector<std::pair<std::string, std::string>>& flags) {
+  if (!c.config_file.empty()) {
+    auto st = config->LoadFile(c.config_file);
+    if (!st.ok()) {
+      std::cerr << "herald: " << st.message() << "\n";
+      return false;
+    }
+  }
+  auto st = config->LoadEnvironment();
+  if (!st.ok()) {
+    std::cerr << "herald: " << st.message() << "\n";
+    return false;
+  }
+  if (!c.store.empty()) flags.empty();
+  std::vector<std::pair<std::string, std::string>> all = flags;
+  if (!c.store.empty()) all.emplace_back("store.url", c.store);
+  for (const auto& [k, v] : all) {
+    auto s = config->Set(k, v, "command line");
+    if (!s.ok()) {
+      std::cerr << "herald: " << s.message() << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Herald: a NetBox-compatible webhook engine.\n"
+      "Event rules match object changes posted to /api/events/ and deliver webhooks rendered from\n"
+      "Jinja2 templates, as durable background tasks.\n"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("herald ") + herald::kHeraldVersion);
+
+  // serve
+  Common serve_c;
+  std::string listen;
+  auto* serve = app.add_subcommand(
+      "serve",
+      "Run the API server (and delivery workers) with the configured store.\n"
+      "On first start with an empty store, creates an admin API token and prints it once.");
+  AddCommon(serve, serve_c);
+  serve->add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
+
+  // token
+  auto* token = app.add_subcommand("token", "Manage API tokens (keys are shown once, stored hashed)");
+  token->require_subcommand(1);
+  Common tok_c;
+  bool read_only = false, ingest_only = false;
+  std::string tok_name;
+  auto* tcreate = token->add_subcommand(
+      "create", "Create a token and print its key alone on stdout (for scripts)");
+  AddCommon(tcreate, tok_c);
+  auto* ro = tcreate->add_flag("--read-only", read_only, "Token may read but not change anything");
+  auto* io = tcreate->add_flag("--ingest-only", ingest_only,
+                               "Token may only post events (give this one to producers such as NetBox)");
+  ro->excludes(io);
+  tcreate->add_option("--name", tok_name, "A label for the token");
+  auto* tlist = token->add_subcommand("list", "List tokens (never their keys)");
+  AddCommon(tlist, tok_c);
+  int64_t revoke_id = 0;
+  auto* trevoke = token->add_subcommand("revoke", "Revoke a token by id");
+  AddCommon(trevoke, tok_c);
+  trevoke->add_option("id", revoke_id, "Token id (see `herald token list`)")->required();
+
+  // tasks
+  auto* tasks = app.add_subcommand("tasks", "Inspect and manage background tasks (deliveries)");
+  tasks->require_subcommand(1);
+  Common tasks_c;
+  std::string status, task_id;
+  int64_t limit = 50;
+  bool json = false, all_failed = false;
+  auto* tl = tasks->add_subcommand("list", "List tasks, newest first");
+  AddCommon(tl, tasks_c);
+  tl->add_option("--status", status, "queued, started, scheduled, finished, failed (default: all)");
+  tl->add_option("--limit", limit, "How many to show (default 50)");
+  tl->add_flag("--json", json, "Print JSON instead of a table");
+  auto* ts = tasks->add_subcommand("show", "Show one task with its attempts");
+  AddCommon(ts, tasks_c);
+  ts->add_option("id", task_id, "Task id")->required();
+  auto* tr = tasks->add_subcommand("requeue", "Requeue a failed task (or all failed ones)");
+  AddCommon(tr, tasks_c);
+  auto* tr_id = tr->add_option("id", task_id, "Task id");
+  auto* tr_all = tr->add_flag("--all-failed", all_failed, "Requeue every failed task");
+  tr_id->excludes(tr_all);
+  auto* td = tasks->add_subcommand("delete", "Delete a task and its attempts");
+  AddCommon(td, tasks_c);
+  td->add_option("id", task_id, "Task id")->required();
+
+  // template
+  auto* tmpl = app.add_subcommand("template", "Render templates with Herald's Jinja2 engine");
+  tmpl->require_subcommand(1);
+  std::string template_file, context_file, cases_file;
+  bool strict = false;
+  auto* render = tmpl->add_subcommand(
+      "render", "Render a template file with a JSON context; prints the output or the error");
+  render->add_option("--template", template_file, "Template file")->required();
+  render->add_option("--context", context_file, "JSON file holding the context object")->required();
+  render->add_flag("--strict", strict, "Use StrictUndefined");
+  auto* conf = tmpl->add_subcommand(
+      "conformance", "Run a Jinja2 conformance case file; ends with 'N passed, M failed'");
+  conf->add_option("file", cases_file, "Case file (tests/data/jinja2_cases.json format)")->required();
+
+  // config
+  auto* cfg = app.add_subcommand("config", "Configuration helpers");
+  cfg->require_subcommand(1);
+  auto* example = cfg->add_subcommand("example", "Print the documented example configuration");
+
+  CLI11_PARSE(app, argc, argv);
+
+  herald::Config config;
+  if (*serve) {
+    std::vector<std::pair<std::string, std::string>> flags;
+    if (!listen.empty()) flags.emplace_back("server.listen", listen);
+    if (!LoadConfig(serve_c, &config, flags)) return 2;
+    return herald::RunServe(config);
+  }
+  if (*token) {
+    if (!LoadConfig(tok_c, &config, {})) return 2;
+    if (*tcreate)
+      return herald::RunTokenCreate(config,
+                                    read_only ? "read-only" : ingest_only ? "ingest-only" : "admin",
+                                    tok_name);
+    if (*tlist) return herald::RunTokenList(config);
+    if (*trevoke) return herald::RunTokenRevoke(config, revoke_id);
+  }
+  if (*tasks) {
+    if (!LoadConfig(tasks_c, &config, {})) return 2;
+    if (*tl) return herald::RunTasksList(config, status, limit, json);
+    if (*ts) return herald::RunTasksShow(config, task_id);
+    if (*tr) {
+      if (!all_failed && task_id.empty()) {
+        std::cerr << "herald: give a task id or --all-failed\n";
+        return 2;
+      }
+      return herald::RunTasksRequeue(config, task_id, all_failed);
+    }
+    if (*td) return herald::RunTasksDelete(config, task_id);
+  }
+  if (*tmpl) {
+    if (*render)
+      return herald::jinja::RunTemplateRender(template_file, context_file, strict, std::cout,
+                                              std::cerr);
+    if (*conf) return herald::jinja::RunTemplateConformance(cases_file, std::cout);
+  }
+  if (*cfg && *example) {
+    std::cout << herald::Config::ExampleToml();
+    return 0;
+  }
+  return 0;
+}

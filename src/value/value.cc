@@ -300,39 +300,34 @@ constexpr size_t kIndexThreshold = 8;
 bool KeyMatchesStr(const Value& k, std::string_view s) { return k.is_str() && k.as_str() == s; }
 }  // namespace
 
-void Dict::rebuild_index() const {
+void Dict::rebuild_index() {
   index_.clear();
-  index_.reserve(entries_.size());
-  for (uint32_t i = 0; i < entries_.size(); ++i) index_.emplace_back(PyHash(entries_[i].first), i);
-  std::sort(index_.begin(), index_.end());
-  index_valid_ = true;
+  if (entries_.size() <= kIndexThreshold) return;
+  index_.reserve(entries_.size() * 2);
+  for (uint32_t i = 0; i < entries_.size(); ++i) index_.emplace(PyHash(entries_[i].first), i);
 }
 
 long Dict::index_of(const Value& key) const {
   if (key.is_str()) return index_of_str(key.as_str());
-  if (entries_.size() <= kIndexThreshold) {
+  if (index_.empty()) {
     for (size_t i = 0; i < entries_.size(); ++i)
       if (PyEquals(entries_[i].first, key)) return static_cast<long>(i);
     return -1;
   }
-  if (!index_valid_) rebuild_index();
-  size_t h = PyHash(key);
-  auto it = std::lower_bound(index_.begin(), index_.end(), std::make_pair(h, uint32_t{0}));
-  for (; it != index_.end() && it->first == h; ++it)
+  auto [a, b] = index_.equal_range(PyHash(key));
+  for (auto it = a; it != b; ++it)
     if (PyEquals(entries_[it->second].first, key)) return it->second;
   return -1;
 }
 
 long Dict::index_of_str(std::string_view key) const {
-  if (entries_.size() <= kIndexThreshold) {
+  if (index_.empty()) {
     for (size_t i = 0; i < entries_.size(); ++i)
       if (KeyMatchesStr(entries_[i].first, key)) return static_cast<long>(i);
     return -1;
   }
-  if (!index_valid_) rebuild_index();
-  size_t h = std::hash<std::string_view>()(key);
-  auto it = std::lower_bound(index_.begin(), index_.end(), std::make_pair(h, uint32_t{0}));
-  for (; it != index_.end() && it->first == h; ++it)
+  auto [a, b] = index_.equal_range(std::hash<std::string_view>()(key));
+  for (auto it = a; it != b; ++it)
     if (KeyMatchesStr(entries_[it->second].first, key)) return it->second;
   return -1;
 }
@@ -359,21 +354,23 @@ void Dict::set_item(Value key, Value value) {
     return;
   }
   entries_.emplace_back(std::move(key), std::move(value));
-  index_valid_ = false;
+  if (entries_.size() > kIndexThreshold) {
+    if (index_.empty()) rebuild_index();
+    else index_.emplace(PyHash(entries_.back().first), static_cast<uint32_t>(entries_.size() - 1));
+  }
 }
 
 bool Dict::erase_item(const Value& key) {
   long i = index_of(key);
   if (i < 0) return false;
   entries_.erase(entries_.begin() + i);
-  index_valid_ = false;
+  rebuild_index();
   return true;
 }
 
 void Dict::clear() {
   entries_.clear();
   index_.clear();
-  index_valid_ = false;
 }
 
 // ---- printing ----

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -152,12 +153,12 @@ class Dict {
  private:
   long index_of(const Value& key) const;
   long index_of_str(std::string_view key) const;
-  void rebuild_index() const;
+  void rebuild_index();
 
   std::vector<Entry> entries_;
-  // Built lazily when the dict grows beyond a few entries: hash -> positions.
-  mutable std::vector<std::pair<size_t, uint32_t>> index_;  // sorted by hash
-  mutable bool index_valid_ = false;
+  // Maintained eagerly once the dict grows beyond a few entries (hash -> position), so lookups
+  // never mutate and a dict can be read from several threads at once.
+  std::unordered_multimap<size_t, uint32_t> index_;
 };
 
 // Extension point for values that are not plain data (template engine internals).

@@ -1,0 +1,41 @@
+// API tokens: generation, hashing, and a small verified-token cache.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "model/model.h"
+#include "store/store.h"
+
+namespace herald {
+
+// A new random token key: 40 lower-case hex characters (160 bits).
+std::string GenerateTokenKey();
+// Hex SHA-256 of the key (what the store keeps).
+std::string HashTokenKey(const std::string& key);
+
+// Resolves "Authorization: Token <key>" / "Bearer <key>" headers to tokens. Verified tokens are
+// cached for `ttl` so revocation from another process takes effect within that time; revocation
+// through this process (Forget) is immediate. Thread-safe.
+class TokenCache {
+ public:
+  TokenCache(Store& store, std::chrono::seconds ttl) : store_(store), ttl_(ttl) {}
+  // nullopt when the header is missing/malformed or the token unknown/revoked; *why says which.
+  std::optional<ApiToken> Resolve(std::string_view authorization, std::string* why);
+  void Forget(int64_t token_id);
+
+ private:
+  struct Entry {
+    ApiToken token;
+    std::chrono::steady_clock::time_point expires;
+  };
+  Store& store_;
+  std::chrono::seconds ttl_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Entry> by_hash_;
+};
+
+}  // namespace herald

@@ -1,0 +1,44 @@
+// Ingest: the body of POST /api/events/ -> validated, normalised Events; and the webhook context.
+//
+// An event has NetBox's default-body shape (event, timestamp, object_type and/or model, username,
+// request_id, data, snapshots; NetBox's request and context keys are kept when present), so a
+// NetBox webhook with an empty body template pointed at Herald is a valid producer. Pure
+// functions; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "model/model.h"
+
+namespace herald {
+
+struct EventError {
+  size_t index = 0;
+  std::string reason;
+};
+
+struct ParsedEvents {
+  std::vector<Event> events;
+  std::vector<EventError> errors;  // non-empty => reject the whole request
+  std::string malformed;           // non-empty => the body itself is not valid JSON/NDJSON
+};
+
+// Parses one JSON event object, a JSON array of them, or NDJSON (ndjson = true: one JSON
+// object per non-empty line). `now_us` supplies the default timestamp and received_at.
+ParsedEvents ParseEvents(std::string_view body, bool ndjson, int64_t now_us);
+
+// Validates and normalises one decoded event object. Returns the reason on failure.
+Result<Event> EventFromValue(const Value& v, int64_t now_us);
+
+// Canonical JSON form of an event as stored and as shown by the API (the ingest shape).
+Value EventToValue(const Event& e);
+
+// The webhook context (SPEC 5.1), in this key order: event, timestamp, object_type, model,
+// username, request_id, data (action_data keys first, the object's values win), request (when
+// present), snapshots (when truthy), context (when non-empty).
+Value BuildContext(const Event& e, const Value& action_data);
+
+}  // namespace herald

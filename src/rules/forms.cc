@@ -1,0 +1,458 @@
+#include "rules/forms.h"
+
+#include <regex>
+
+#include "common/time.h"
+#include "rules/object_types.h"
+
+namespace herald {
+
+void AddFieldError(FieldErrors& errors, const std::string& field, std::string message) {
+  for (auto& [f, msgs] : errors) {
+    if (f == field) {
+      msgs.push_back(std::move(message));
+      return;
+    }
+  }
+  errors.push_back({field, {std::move(message)}});
+}
+
+Value FieldErrorsToValue(const FieldErrors& errors) {
+  Dict d;
+  for (const auto& [f, msgs] : errors) {
+    List l;
+    for (const auto& m : msgs) l.emplace_back(m);
+    d.set(f, Value(std::move(l)));
+  }
+  return Value(std::move(d));
+}
+
+namespace {
+
+// Reads typed fields from a JSON body, collecting DRF-style errors.
+class FieldReader {
+ public:
+  FieldReader(const Value& body, bool partial, FieldErrors& errors)
+      : body_(body), partial_(partial), errors_(errors) {}
+
+  // Returns the raw value if present (and not absent).
+  const Value* Get(const char* name) const { return body_.get(name); }
+
+  // Required on create/PUT; on PATCH only checked if present.
+  bool String(const char* name, std::string* out, bool required, size_t max_len,
+              bool allow_blank = true, bool allow_null = false) {
+    const Value* v = Get(name);
+    if (!v) {
+      if (required && !partial_) AddFieldError(errors_, name, "This field is required.");
+      return false;
+    }
+    if (v->is_none()) {
+      if (allow_null) {
+        out->clear();
+        return true;
+      }
+      AddFieldError(errors_, name, "This field may not be null.");
+      return false;
+    }
+    if (!v->is_str()) {
+      if (v->is_number() && !v->is_bool()) {
+        *out = v->str();
+      } else {
+        AddFieldError(errors_, name, "Not a valid string.");
+        return false;
+      }
+    } else {
+      *out = v->as_str();
+    }
+    if (!allow_blank && Trim(*out).empty()) {
+      AddFieldError(errors_, name, "This field may not be blank.");
+      return false;
+    }
+    if (max_len && Utf8Length(*out) > max_len) {
+      AddFieldError(errors_, name,
+                    "Ensure this field has no more than " + std::to_string(max_len) +
+                        " characters.");
+      return false;
+    }
+    return true;
+  }
+
+  bool Bool(const char* name, bool* out) {
+    const Value* v = Get(name);
+    if (!v) return false;
+    if (v->is_bool()) {
+      *out = v->as_bool();
+      return true;
+    }
+    if (v->is_int() && (v->as_int() == 0 || v->as_int() == 1)) {
+      *out = v->as_int() == 1;
+      return true;
+    }
+    if (v->is_str()) {
+      const std::string& s = v->as_str();
+      if (s == "true" || s == "True" || s == "1") {
+        *out = true;
+        return true;
+      }
+      if (s == "false" || s == "False" || s == "0") {
+        *out = false;
+        return true;
+      }
+    }
+    AddFieldError(errors_, name, "Must be a valid boolean.");
+    return false;
+  }
+
+  // present + null => *is_null
+  bool Int(const char* name, std::optional<int64_t>* out, bool nullable, int64_t min,
+           int64_t max) {
+    const Value* v = Get(name);
+    if (!v) return false;
+    if (v->is_none()) {
+      if (!nullable) {
+        AddFieldError(errors_, name, "This field may not be null.");
+        return false;
+      }
+      out->reset();
+      return true;
+    }
+    int64_t n;
+    if (v->is_int()) {
+      n = v->as_int();
+    } else if (v->is_float() && v->as_float() == static_cast<double>(static_cast<int64_t>(v->as_float()))) {
+      n = static_cast<int64_t>(v->as_float());
+    } else if (v->is_str() && !v->as_str().empty() &&
+               v->as_str().find_first_not_of("0123456789-") == std::string::npos) {
+      try {
+        n = std::stoll(v->as_str());
+      } catch (...) {
+        AddFieldError(errors_, name, "A valid integer is required.");
+        return false;
+      }
+    } else {
+      AddFieldError(errors_, name, "A valid integer is required.");
+      return false;
+    }
+    if (n < min) {
+      AddFieldError(errors_, name,
+                    "Ensure this value is greater than or equal to " + std::to_string(min) + ".");
+      return false;
+    }
+    if (n > max) {
+      AddFieldError(errors_, name,
+                    "Ensure this value is less than or equal to " + std::to_string(max) + ".");
+      return false;
+    }
+    *out = n;
+    return true;
+  }
+
+  bool StringList(const char* name, std::vector<std::string>* out, bool required) {
+    const Value* v = Get(name);
+    if (!v) {
+      if (required && !partial_) AddFieldError(errors_, name, "This field is required.");
+      return false;
+    }
+    if (!v->is_list()) {
+      AddFieldError(errors_, name,
+                    "Expected a list of items but got type \"" + v->type_name() + "\".");
+      return false;
+    }
+    std::vector<std::string> items;
+    for (const auto& item : v->as_list()) {
+      if (!item.is_str()) {
+        AddFieldError(errors_, name, "Each item must be a string.");
+        return false;
+      }
+      bool dup = false;
+      for (const auto& x : items) dup = dup || x == item.as_str();
+      if (!dup) items.push_back(item.as_str());
+    }
+    if (items.empty()) {
+      AddFieldError(errors_, name, "This list may not be empty.");
+      return false;
+    }
+    *out = std::move(items);
+    return true;
+  }
+
+  static std::string Trim(const std::string& s) {
+    size_t a = s.find_first_not_of(" \t\r\n");
+    if (a == std::string::npos) return "";
+    size_t b = s.find_last_not_of(" \t\r\n");
+    return s.substr(a, b - a + 1);
+  }
+
+ private:
+  const Value& body_;
+  bool partial_;
+  FieldErrors& errors_;
+};
+
+Value IsoOrNull(TimeUs t) { return t ? Value(FormatIsoUtc(t, 'Z')) : Value(); }
+
+Value EmptyDict() { return Value::MakeDict(); }
+
+}  // namespace
+
+std::string ValidatePayloadUrl(const std::string& url) {
+  static const std::regex kTemplated(R"(\{[{%#])");
+  static const std::regex kScheme(R"(^[a-zA-Z][a-zA-Z0-9+.\-]*:)");
+  static const char* kBadUrl = "Enter a valid URL, beginning with http:// or https://.";
+  if (std::regex_search(url, kTemplated)) {
+    std::smatch m;
+    if (std::regex_search(url, m, kScheme)) {
+      std::string scheme = m.str(0);
+      scheme.pop_back();
+      for (auto& c : scheme) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+      if (scheme != "http" && scheme != "https") return kBadUrl;
+    }
+    std::string err = TemplateSyntaxError(url);
+    if (!err.empty()) return "Invalid template: " + err;
+    return "";
+  }
+  // Literal: Python urlsplit-like: scheme must be http(s) and the netloc non-empty & well formed.
+  std::smatch m;
+  if (!std::regex_search(url, m, kScheme)) return kBadUrl;
+  std::string scheme = m.str(0);
+  scheme.pop_back();
+  for (auto& c : scheme) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  if (scheme != "http" && scheme != "https") return kBadUrl;
+  std::string rest = url.substr(m.length(0));
+  if (rest.rfind("//", 0) != 0) return kBadUrl;
+  size_t end = rest.find_first_of("/?#", 2);
+  std::string netloc = rest.substr(2, end == std::string::npos ? std::string::npos : end - 2);
+  if (netloc.empty()) return kBadUrl;
+  // Host part after userinfo.
+  std::string host = netloc.substr(netloc.rfind('@') == std::string::npos ? 0 : netloc.rfind('@') + 1);
+  bool open_b = host.find('[') != std::string::npos, close_b = host.find(']') != std::string::npos;
+  if (open_b != close_b) return kBadUrl;
+  if (host.empty() || host[0] == ':') return kBadUrl;
+  for (char c : url)
+    if (static_cast<unsigned char>(c) < 0x20 || c == ' ') return kBadUrl;
+  return "";
+}
+
+Validated<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool partial) {
+  Validated<Webhook> out;
+  if (!body.is_dict()) {
+    AddFieldError(out.errors, "non_field_errors", "Invalid data. Expected a dictionary.");
+    return out;
+  }
+  Webhook w = base ? *base : Webhook();
+  if (base && !partial) {  // PUT: start from defaults but keep identity and secret unless sent
+    Webhook fresh;
+    fresh.id = base->id;
+    fresh.created = base->created;
+    fresh.secret = base->secret;
+    w = fresh;
+  }
+  FieldReader r(body, partial, out.errors);
+  r.String("name", &w.name, true, 150, false);
+  r.String("description", &w.description, false, 200);
+  if (r.String("payload_url", &w.payload_url, true, 500, false)) {
+    std::string err = ValidatePayloadUrl(w.payload_url);
+    if (!err.empty()) AddFieldError(out.errors, "payload_url", err);
+  }
+  std::string method;
+  if (r.String("http_method", &method, false, 30, false)) {
+    static const char* kMethods[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+    bool ok = false;
+    for (const char* m : kMethods) ok = ok || method == m;
+    if (!ok) AddFieldError(out.errors, "http_method", "\"" + method + "\" is not a valid choice.");
+    else w.http_method = method;
+  }
+  r.String("http_content_type", &w.http_content_type, false, 100, false);
+  r.String("additional_headers", &w.additional_headers, false, 0, true, true);
+  r.String("body_template", &w.body_template, false, 0, true, true);
+  r.String("secret", &w.secret, false, 255, true, true);
+  r.Bool("ssl_verification", &w.ssl_verification);
+  std::string ca;
+  if (const Value* v = r.Get("ca_file_path"); v && v->is_none()) {
+    w.ca_file_path.reset();
+  } else if (r.String("ca_file_path", &ca, false, 4096)) {
+    if (ca.empty()) w.ca_file_path.reset();
+    else w.ca_file_path = ca;
+  }
+  std::optional<int64_t> n;
+  if (r.Get("timeout")) {
+    n = w.timeout;
+    if (r.Int("timeout", &n, true, 1, 3600)) w.timeout = n ? std::optional<int>(*n) : std::nullopt;
+  }
+  if (r.Get("max_attempts")) {
+    n.reset();
+    if (r.Int("max_attempts", &n, true, 1, 100))
+      w.max_attempts = n ? std::optional<int>(*n) : std::nullopt;
+  }
+  if (r.Get("retry_interval")) {
+    n.reset();
+    if (r.Int("retry_interval", &n, true, 0, 86400))
+      w.retry_interval = n ? std::optional<int>(*n) : std::nullopt;
+  }
+  if (const Value* v = r.Get("retry_policy")) {
+    if (v->is_none()) {
+      w.retry_policy.reset();
+    } else if (v->is_str() && (v->as_str() == "fixed" || v->as_str() == "exponential")) {
+      w.retry_policy = v->as_str();
+    } else {
+      AddFieldError(out.errors, "retry_policy",
+                    "\"" + v->str() + "\" is not a valid choice (fixed, exponential).");
+    }
+  }
+  if (!w.ssl_verification && w.ca_file_path && !w.ca_file_path->empty()) {
+    AddFieldError(out.errors, "ca_file_path",
+                  "Do not specify a CA certificate file if SSL verification is disabled.");
+  }
+  if (out.errors.empty()) out.value = std::move(w);
+  return out;
+}
+
+Validated<EventRule> EventRuleFromJson(const Value& body, const EventRule* base, bool partial) {
+  Validated<EventRule> out;
+  if (!body.is_dict()) {
+    AddFieldError(out.errors, "non_field_errors", "Invalid data. Expected a dictionary.");
+    return out;
+  }
+  EventRule rule = base ? *base : EventRule();
+  if (base && !partial) {
+    EventRule fresh;
+    fresh.id = base->id;
+    fresh.created = base->created;
+    rule = fresh;
+  }
+  FieldReader r(body, partial, out.errors);
+  r.String("name", &rule.name, true, 150, false);
+  r.String("description", &rule.description, false, 200);
+  r.String("comments", &rule.comments, false, 0);
+  std::vector<std::string> list;
+  if (r.StringList("object_types", &list, true)) {
+    bool ok = true;
+    for (const auto& ot : list) {
+      if (!IsWellFormedObjectType(ot)) {
+        AddFieldError(out.errors, "object_types",
+                      "Invalid object type \"" + ot + "\": expected \"app_label.model\" such as \"dcim.device\".");
+        ok = false;
+      }
+    }
+    if (ok) rule.object_types = list;
+  }
+  if (r.StringList("event_types", &list, true)) {
+    bool ok = true;
+    for (const auto& et : list) {
+      if (!IsKnownEventType(et)) {
+        AddFieldError(out.errors, "event_types", "\"" + et + "\" is not a valid choice.");
+        ok = false;
+      }
+    }
+    if (ok) rule.event_types = list;
+  }
+  r.Bool("enabled", &rule.enabled);
+  if (const Value* c = r.Get("conditions")) {
+    std::string err = ConditionsError(*c);
+    if (!err.empty()) AddFieldError(out.errors, "conditions", err);
+    else rule.conditions = c->truthy() ? *c : Value();
+  }
+  std::string s;
+  if (r.String("action_type", &s, false, 100, false)) {
+    if (s != "webhook") {
+      if (s == "script" || s == "notification")
+        AddFieldError(out.errors, "action_type",
+                      "\"" + s + "\" actions are not supported by Herald; use \"webhook\".");
+      else
+        AddFieldError(out.errors, "action_type", "\"" + s + "\" is not a valid choice.");
+    } else {
+      rule.action_type = s;
+    }
+  }
+  if (r.String("action_object_type", &s, false, 100, false)) {
+    if (s != "extras.webhook")
+      AddFieldError(out.errors, "action_object_type",
+                    "Only \"extras.webhook\" targets are supported, got \"" + s + "\".");
+    else
+      rule.action_object_type = s;
+  }
+  std::optional<int64_t> id = rule.action_object_id;
+  if (r.Get("action_object_id")) {
+    if (r.Int("action_object_id", &id, true, 1, INT64_MAX)) rule.action_object_id = id;
+  }
+  if (!rule.action_object_id && !(partial && !r.Get("action_object_id")) &&
+      std::none_of(out.errors.begin(), out.errors.end(),
+                   [](const auto& e) { return e.first == "action_object_id"; })) {
+    AddFieldError(out.errors, "action_object_id",
+                  "This action requires a target object to be selected.");
+  }
+  if (const Value* ad = r.Get("action_data")) {
+    if (!ad->is_none() && !ad->is_dict())
+      AddFieldError(out.errors, "action_data", "Action data must be a JSON object or null.");
+    else
+      rule.action_data = *ad;
+  }
+  if (out.errors.empty()) out.value = std::move(rule);
+  return out;
+}
+
+Value WebhookToJson(const Webhook& w, const std::string& api_base, bool brief) {
+  Dict d;
+  d.set("id", w.id);
+  d.set("url", api_base + "/api/extras/webhooks/" + std::to_string(w.id) + "/");
+  if (!brief) d.set("display_url", api_base + "/webhooks/" + std::to_string(w.id) + "/");
+  d.set("display", w.name);
+  d.set("name", w.name);
+  d.set("description", w.description);
+  if (brief) return Value(std::move(d));
+  d.set("payload_url", w.payload_url);
+  d.set("http_method", w.http_method);
+  d.set("http_content_type", w.http_content_type);
+  d.set("additional_headers", w.additional_headers);
+  d.set("body_template", w.body_template);
+  d.set("secret_set", !w.secret.empty());
+  d.set("ssl_verification", w.ssl_verification);
+  d.set("ca_file_path", w.ca_file_path ? Value(*w.ca_file_path) : Value());
+  d.set("timeout", w.timeout ? Value(*w.timeout) : Value());
+  d.set("max_attempts", w.max_attempts ? Value(*w.max_attempts) : Value());
+  d.set("retry_policy", w.retry_policy ? Value(*w.retry_policy) : Value());
+  d.set("retry_interval", w.retry_interval ? Value(*w.retry_interval) : Value());
+  d.set("custom_fields", EmptyDict());
+  d.set("owner", Value());
+  d.set("tags", Value(List{}));
+  d.set("created", IsoOrNull(w.created));
+  d.set("last_updated", IsoOrNull(w.last_updated));
+  return Value(std::move(d));
+}
+
+Value EventRuleToJson(const EventRule& r, const std::string& api_base, bool brief,
+                      const std::function<const Webhook*(int64_t)>& webhook_of) {
+  Dict d;
+  d.set("id", r.id);
+  d.set("url", api_base + "/api/extras/event-rules/" + std::to_string(r.id) + "/");
+  if (!brief) d.set("display_url", api_base + "/event-rules/" + std::to_string(r.id) + "/");
+  d.set("display", r.name);
+  d.set("name", r.name);
+  d.set("description", r.description);
+  if (brief) return Value(std::move(d));
+  List ots, ets;
+  for (const auto& s : r.object_types) ots.emplace_back(s);
+  for (const auto& s : r.event_types) ets.emplace_back(s);
+  d.set("object_types", Value(std::move(ots)));
+  d.set("enabled", r.enabled);
+  d.set("event_types", Value(std::move(ets)));
+  d.set("conditions", r.conditions);
+  Dict at;
+  at.set("value", r.action_type);
+  at.set("label", "Webhook");
+  d.set("action_type", Value(std::move(at)));
+  d.set("action_object_type", r.action_object_type);
+  d.set("action_object_id", r.action_object_id ? Value(*r.action_object_id) : Value());
+  const Webhook* w = r.action_object_id && webhook_of ? webhook_of(*r.action_object_id) : nullptr;
+  d.set("action_object", w ? WebhookToJson(*w, api_base, true) : Value());
+  d.set("action_data", r.action_data);
+  d.set("comments", r.comments);
+  d.set("custom_fields", EmptyDict());
+  d.set("owner", Value());
+  d.set("tags", Value(List{}));
+  d.set("created", IsoOrNull(r.created));
+  d.set("last_updated", IsoOrNull(r.last_updated));
+  return Value(std::move(d));
+}
+
+}  // namespace herald

@@ -1,0 +1,85 @@
+#include "rules/matcher.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+
+namespace herald {
+
+std::shared_ptr<const RuleIndex> RuleIndex::Build(const std::vector<EventRule>& rules,
+                                                  const std::vector<Webhook>& webhooks,
+                                                  int64_t revision) {
+  auto idx = std::make_shared<RuleIndex>();
+  idx->revision_ = revision;
+  std::vector<const EventRule*> sorted;
+  for (const auto& r : rules) sorted.push_back(&r);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const EventRule* a, const EventRule* b) { return a->name < b->name; });
+  for (const EventRule* r : sorted) {
+    if (!r->enabled || r->action_type != "webhook" || !r->action_object_id) continue;
+    const Webhook* target = nullptr;
+    for (const auto& w : webhooks)
+      if (w.id == *r->action_object_id) target = &w;
+    if (!target) continue;
+    Compiled c;
+    c.rule = *r;
+    c.webhook_name = target->name;
+    if (r->conditions.truthy()) {
+      auto cs = conditions::ConditionSet::Compile(r->conditions);
+      if (!cs.ok()) {
+        log::Error("event rule conditions do not compile; the rule never matches",
+                   {{"rule", r->name}, {"error", cs.status().message()}});
+        c.broken = true;
+      } else {
+        c.conditions = std::move(*cs);
+      }
+    }
+    size_t pos = idx->rules_.size();
+    idx->rules_.push_back(std::move(c));
+    for (const auto& ot : r->object_types)
+      for (const auto& et : r->event_types) idx->index_[ot + '\x1f' + et].push_back(pos);
+  }
+  return idx;
+}
+
+void RuleIndex::Match(const Event& event, std::vector<Task>* out) const {
+  std::string key;
+  key.reserve(event.object_type.size() + event.event_type.size() + 1);
+  key += event.object_type;
+  key += '\x1f';
+  key += event.event_type;
+  auto it = index_.find(key);
+  if (it == index_.end()) return;
+  Value eval_data;
+  bool have_eval_data = false;
+  for (size_t pos : it->second) {
+    const Compiled& c = rules_[pos];
+    if (c.broken) continue;
+    if (c.conditions) {
+      if (!have_eval_data) {
+        eval_data = conditions::BuildEvalData(event.data, event.snapshots);
+        have_eval_data = true;
+      }
+      std::string reason;
+      if (!conditions::EvalRuleConditions(&*c.conditions, eval_data, &reason)) {
+        if (!reason.empty()) {
+          log::Error(c.rule.name + ": Evaluation failed. " + reason,
+                     {{"rule", c.rule.name}, {"object_type", event.object_type}});
+        }
+        continue;
+      }
+    }
+    Task t;
+    t.rule_id = c.rule.id;
+    t.webhook_id = *c.rule.action_object_id;
+    t.rule_name = c.rule.name;
+    t.webhook_name = c.webhook_name;
+    t.object_type = event.object_type;
+    t.event_type = event.event_type;
+    t.action_data = c.rule.action_data;
+    t.status = TaskStatus::kQueued;
+    out->push_back(std::move(t));
+  }
+}
+
+}  // namespace herald

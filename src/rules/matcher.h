@@ -1,0 +1,45 @@
+// Rule matching (SPEC 4.5): which enabled rules fire for an event, in name order, and the tasks
+// they create. Pure: built from a snapshot of the configuration, immutable afterwards, so many
+// threads can match concurrently. Rebuild it when the store's ConfigRevision changes.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "conditions/conditions.h"
+#include "model/model.h"
+
+namespace herald {
+
+class RuleIndex {
+ public:
+  // Compiles every rule's conditions once. A rule whose stored conditions no longer compile
+  // never matches (and is logged once here). Rules without a target webhook are skipped.
+  static std::shared_ptr<const RuleIndex> Build(const std::vector<EventRule>& rules,
+                                                const std::vector<Webhook>& webhooks,
+                                                int64_t revision);
+
+  // Appends one queued task per matching rule (enabled, object type and event type match,
+  // conditions hold on data + snapshots), in rule name order. A rule whose evaluation fails
+  // (InvalidCondition) does not match and is logged with the rule name and reason.
+  void Match(const Event& event, std::vector<Task>* out) const;
+
+  int64_t revision() const { return revision_; }
+  size_t rule_count() const { return rules_.size(); }
+
+ private:
+  struct Compiled {
+    EventRule rule;
+    std::string webhook_name;
+    std::optional<conditions::ConditionSet> conditions;
+    bool broken = false;
+  };
+  std::vector<Compiled> rules_;  // name order
+  // "object_type\x1fevent_type" -> indexes into rules_, ascending (= name order)
+  std::unordered_map<std::string, std::vector<size_t>> index_;
+  int64_t revision_ = 0;
+};
+
+}  // namespace herald

@@ -1,0 +1,26 @@
+// Save-time checks that need the template engine and the condition compiler.
+#include "conditions/conditions.h"
+#include "jinja/jinja.h"
+#include "rules/forms.h"
+
+namespace herald {
+
+std::string TemplateSyntaxError(const std::string& source) {
+  // The same environment (filters included) that renders payload URLs at send time.
+  static const jinja::Environment env;
+  auto compiled = env.Compile(source);
+  if (compiled.ok()) return "";
+  return compiled.error().ToString();
+}
+
+std::string ConditionsError(const Value& conditions) {
+  if (conditions::IsFalsyConditions(conditions)) return "";
+  std::string where;
+  auto cs = conditions::ConditionSet::Compile(conditions, &where);
+  if (cs.ok()) return "";
+  std::string msg = cs.status().message();
+  if (!where.empty()) msg += " (at " + where + ")";
+  return msg;
+}
+
+}  // namespace herald

@@ -1,0 +1,248 @@
+#include "harness.h"
+
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "value/json.h"
+
+namespace herald::testing {
+
+namespace fs = std::filesystem;
+
+TempDir::TempDir() {
+  std::string tmpl = (fs::temp_directory_path() / "herald-test-XXXXXX").string();
+  char* p = mkdtemp(tmpl.data());
+  path_ = p ? p : "/tmp";
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  if (path_ != "/tmp") fs::remove_all(path_, ec);
+}
+
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+            int out_fd, int err_fd) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    int devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, 0);
+    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> argv;
+    std::string bin = HERALD_BIN;
+    argv.push_back(bin.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+}  // namespace
+
+RunResult RunHerald(const std::vector<std::string>& args,
+                    const std::map<std::string, std::string>& env, std::chrono::seconds timeout) {
+  TempDir tmp;
+  std::string out_path = tmp.path() + "/out", err_path = tmp.path() + "/err";
+  int out_fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = Spawn(args, env, out_fd, err_fd);
+  close(out_fd);
+  close(err_fd);
+  RunResult r;
+  auto end = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (true) {
+    pid_t w = waitpid(pid, &status, WNOHANG);
+    if (w == pid) break;
+    if (std::chrono::steady_clock::now() > end) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      r.err = "timed out\n";
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  r.out = ReadFile(out_path);
+  r.err += ReadFile(err_path);
+  return r;
+}
+
+Server::Server(const std::string& dir, std::vector<std::string> extra,
+               std::map<std::string, std::string> env)
+    : dir_(dir) {
+  err_path_ = dir + "/server.err";
+  int fds[2];
+  if (pipe(fds) != 0) return;
+  int err_fd = open(err_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0", "--store", store_url()};
+  for (auto& e : extra) args.push_back(e);
+  pid_ = Spawn(args, env, fds[1], err_fd);
+  close(fds[1]);
+  close(err_fd);
+  out_fd_ = fds[0];
+  reader_ = std::thread([this] {
+    char buf[4096];
+    while (true) {
+      ssize_t n = read(out_fd_, buf, sizeof buf);
+      if (n <= 0) break;
+      std::lock_guard<std::mutex> lock(mu_);
+      out_.append(buf, n);
+    }
+  });
+  std::regex listen_re(R"(listening on http://127\.0\.0\.1:(\d+)/)");
+  std::regex token_re(R"(\n    ([0-9a-f]{40})\n)");
+  Eventually(
+      [&] {
+        std::string o = Stdout();
+        std::smatch m;
+        if (std::regex_search(o, m, listen_re)) {
+          port_ = std::stoi(m.str(1));
+          if (std::regex_search(o, m, token_re)) admin_token_ = m.str(1);
+          return true;
+        }
+        int status;
+        if (waitpid(pid_, &status, WNOHANG) == pid_) {
+          pid_ = -1;
+          return true;
+        }
+        return false;
+      },
+      std::chrono::seconds(30));
+}
+
+Server::~Server() {
+  if (pid_ > 0) Kill();
+  if (reader_.joinable()) reader_.join();
+  if (out_fd_ >= 0) close(out_fd_);
+}
+
+std::string Server::Stdout() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return out_;
+}
+
+std::string Server::Stderr() { return ReadFile(err_path_); }
+
+int Server::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (waitpid(pid_, &status, WNOHANG) != pid_) {
+    if (std::chrono::steady_clock::now() > end) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  pid_ = -1;
+  if (reader_.joinable()) reader_.join();
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+void Server::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  if (reader_.joinable()) reader_.join();
+}
+
+bool Server::WaitForLog(const std::string& needle, std::chrono::milliseconds deadline) {
+  return Eventually([&] { return Stderr().find(needle) != std::string::npos; }, deadline);
+}
+
+const Value& HttpResult::json() const {
+  if (!parsed_) {
+    auto v = ParseJson(body);
+    json_ = v.ok() ? *v : Value();
+    parsed_ = true;
+  }
+  return json_;
+}
+
+namespace {
+size_t WriteBody(char* p, size_t s, size_t n, void* ud) {
+  static_cast<std::string*>(ud)->append(p, s * n);
+  return s * n;
+}
+size_t WriteHeader(char* p, size_t s, size_t n, void* ud) {
+  std::string line(p, s * n);
+  auto colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string k = line.substr(0, colon);
+    for (auto& c : k) c = static_cast<char>(tolower(c));
+    std::string v = line.substr(colon + 1);
+    while (!v.empty() && (v.back() == '\r' || v.back() == '\n')) v.pop_back();
+    while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+    (*static_cast<std::map<std::string, std::string>*>(ud))[k] = v;
+  }
+  return s * n;
+}
+}  // namespace
+
+HttpResult Http(const std::string& method, const std::string& url, const std::string& body,
+                const std::vector<std::string>& headers) {
+  HttpResult r;
+  CURL* c = curl_easy_init();
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  }
+  struct curl_slist* hl = nullptr;
+  hl = curl_slist_append(hl, "Expect:");
+  for (const auto& h : headers) hl = curl_slist_append(hl, h.c_str());
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, WriteBody);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, WriteHeader);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &r.headers);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  CURLcode rc = curl_easy_perform(c);
+  if (rc != CURLE_OK) r.error = curl_easy_strerror(rc);
+  long code = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  r.status = static_cast<int>(code);
+  curl_slist_free_all(hl);
+  curl_easy_cleanup(c);
+  return r;
+}
+
+HttpResult Api(const std::string& method, const std::string& url, const std::string& token,
+               const std::string& body, const std::string& content_type) {
+  std::vector<std::string> h;
+  if (!token.empty()) h.push_back("Authorization: Token " + token);
+  if (!content_type.empty()) h.push_back("Content-Type: " + content_type);
+  return Http(method, url, body, h);
+}
+
+}  // namespace herald::testing

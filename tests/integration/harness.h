@@ -1,0 +1,108 @@
+// Test harness: runs the real herald binary in a temp dir and talks to it over loopback HTTP.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "value/value.h"
+
+namespace herald::testing {
+
+// A fresh temporary directory, removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `herald args...` to completion (bounded by timeout) and captures stdout/stderr.
+RunResult RunHerald(const std::vector<std::string>& args,
+                    const std::map<std::string, std::string>& env = {},
+                    std::chrono::seconds timeout = std::chrono::seconds(60));
+
+// A running `herald serve` on 127.0.0.1:<free port>.
+class Server {
+ public:
+  // Starts `herald serve --listen 127.0.0.1:0 --store sqlite://<dir>/herald.db extra...` and
+  // waits (with a deadline) for the listening line. Parses the admin token if printed.
+  explicit Server(const std::string& dir, std::vector<std::string> extra = {},
+                  std::map<std::string, std::string> env = {});
+  ~Server();
+
+  bool started() const { return port_ != 0; }
+  int port() const { return port_; }
+  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  const std::string& admin_token() const { return admin_token_; }
+  std::string store_url() const { return "sqlite://" + dir_ + "/herald.db"; }
+  // Everything the process wrote to stdout / stderr so far.
+  std::string Stdout();
+  std::string Stderr();
+  // Sends SIGTERM and waits; returns the exit code.
+  int Stop();
+  // SIGKILL, no cleanup.
+  void Kill();
+  // Waits until stderr contains `needle` (deadline); true if seen.
+  bool WaitForLog(const std::string& needle, std::chrono::milliseconds deadline);
+
+ private:
+  std::string dir_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string admin_token_;
+  std::string err_path_;
+  std::mutex mu_;
+  std::string out_;
+  std::thread reader_;
+  int out_fd_ = -1;
+};
+
+struct HttpResult {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string error;                          // transport error
+  // Parsed body (None if not JSON), parsed once and kept, so references into it stay valid as
+  // long as this result lives.
+  const Value& json() const;
+
+ private:
+  mutable bool parsed_ = false;
+  mutable Value json_;
+};
+
+HttpResult Http(const std::string& method, const std::string& url, const std::string& body = "",
+                const std::vector<std::string>& headers = {});
+
+// Convenience with "Authorization: Token <token>" and JSON content type.
+HttpResult Api(const std::string& method, const std::string& url, const std::string& token,
+               const std::string& body = "", const std::string& content_type = "application/json");
+
+// Polls cond every 20 ms until it holds or the deadline passes.
+template <typename F>
+bool Eventually(F cond, std::chrono::milliseconds deadline = std::chrono::milliseconds(10000)) {
+  auto end = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < end) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return cond();
+}
+
+}  // namespace herald::testing
