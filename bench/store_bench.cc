@@ -81,6 +81,43 @@ NewEvent MakeEvent(int n) {
   return ne;
 }
 
+// Read-side figures on the history just written (100k+ tasks): listing with filters and
+// offsets, counting, leasing.
+void ReadFigures(herald::SqliteStore& store) {
+  auto time_ms = [](auto fn) {
+    const auto t0 = std::chrono::steady_clock::now();
+    fn();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+        .count();
+  };
+  herald::TaskFilter all;
+  const int64_t total = store.CountTasks(all).ok() ? *store.CountTasks(all) : -1;
+  herald::TaskFilter by_status;
+  by_status.status = herald::TaskStatus::kQueued;
+  by_status.offset = total / 2;
+  herald::TaskFilter by_webhook;
+  by_webhook.webhook_id = 2;
+  by_webhook.offset = 1000;
+  herald::TaskFilter by_type;
+  by_type.object_type = "dcim.device";
+  by_type.status = herald::TaskStatus::kQueued;
+  std::printf(
+      "  tasks=%lld  list(status, offset=half)=%.2fms  list(webhook, offset=1000)=%.2fms  "
+      "list(type+status)=%.2fms  count(webhook)=%.2fms  count_by_status=%.3fms  "
+      "lease(100)=%.2fms\n",
+      static_cast<long long>(total), time_ms([&] { (void)store.ListTasks(by_status); }),
+      time_ms([&] { (void)store.ListTasks(by_webhook); }),
+      time_ms([&] { (void)store.ListTasks(by_type); }),
+      time_ms([&] { (void)store.CountTasks(by_webhook); }),
+      time_ms([&] { (void)store.CountByStatus(); }), time_ms([&] {
+        (void)store.LeaseTasks("bench", 100,
+                               std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count(),
+                               30'000'000);
+      }));
+}
+
 void RunCase(const std::string& dir, int threads, int batch, double seconds) {
   const std::string path = dir + "/bench-" + std::to_string(batch) + ".db";
   std::error_code ec;
@@ -121,6 +158,7 @@ void RunCase(const std::string& dir, int threads, int batch, double seconds) {
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const int64_t txns = store.TransactionCount() - txn0;
+  if (batch > 1) ReadFigures(store);
   store.Close();
   const double db_mb = static_cast<double>(std::filesystem::file_size(path, ec)) / 1e6;
   std::printf(

@@ -1282,7 +1282,7 @@ Result<QueueCounts> SqliteStore::CountByStatus() {
     counts.failed = status_counts_[kFailed];
   }
   auto oldest = Read([](Conn& c) -> Result<int64_t> {
-    auto s = c.Prepare("SELECT min(enqueued_at) FROM tasks WHERE status = 0");
+    auto s = c.Prepare("SELECT min(enqueued_at) FROM tasks INDEXED BY tasks_queued WHERE status = 0");
     if (!s.ok()) return s.status();
     if (s->Step() != SQLITE_ROW) return c.Error("query failed");
     return s->IsNull(0) ? int64_t{0} : s->Int(0);
@@ -1314,6 +1314,8 @@ Result<std::vector<Task>> SqliteStore::LeaseTasks(const std::string& worker, int
       [worker, max, now, lease_us](WriteCtx& ctx) -> Result<std::vector<Task>> {
         Conn& c = ctx.conn;
         // Candidates from the three "leasable" partial indexes, keyed by when each became due.
+        // INDEXED BY: without statistics the planner prefers tasks_status and sorts the whole
+        // backlog; the partial indexes give an ordered range scan that stops at LIMIT.
         struct Candidate {
           TimeUs key;
           int64_t seq;
@@ -1326,13 +1328,15 @@ Result<std::vector<Task>> SqliteStore::LeaseTasks(const std::string& worker, int
           bool timed;
         };
         static constexpr Lane kLanes[] = {
-            {"SELECT enqueued_at, seq FROM tasks WHERE status = 0 "
+            {"SELECT enqueued_at, seq FROM tasks INDEXED BY tasks_queued WHERE status = 0 "
              "ORDER BY enqueued_at, seq LIMIT ?",
              kQueued, false},
-            {"SELECT lease_expires, seq FROM tasks WHERE status = 1 AND lease_expires <= ? "
+            {"SELECT lease_expires, seq FROM tasks INDEXED BY tasks_started "
+             "WHERE status = 1 AND lease_expires <= ? "
              "ORDER BY lease_expires, seq LIMIT ?",
              kStarted, true},
-            {"SELECT due_at, seq FROM tasks WHERE status = 2 AND due_at <= ? "
+            {"SELECT due_at, seq FROM tasks INDEXED BY tasks_scheduled "
+             "WHERE status = 2 AND due_at <= ? "
              "ORDER BY due_at, seq LIMIT ?",
              kScheduled, true},
         };
