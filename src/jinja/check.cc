@@ -1,0 +1,353 @@
+// Compile-time checks over a parsed Program, mirroring what Jinja2's code generator rejects:
+// unknown filters/tests (unless inside an if-branch or conditional expression, where Jinja2
+// defers the error to runtime), duplicate blocks; plus analysis the renderer uses (which
+// macros read varargs/kwargs/caller, which loops use `loop`, mutating method calls).
+#include <set>
+
+#include "jinja/errors.h"
+#include "jinja/render.h"
+
+namespace herald::jinja {
+
+namespace {
+
+const std::set<std::string> kMutators = {"append", "extend", "insert", "pop", "remove", "clear",
+                                         "update", "setdefault", "popitem", "sort", "reverse"};
+
+class Checker {
+ public:
+  explicit Checker(const EnvironmentData& env) : env_(env) {}
+
+  void Template(Program& p) {
+    std::set<std::string> seen;
+    for (const BlockStmt* b : p.blocks) {
+      if (!seen.insert(b->name).second) {
+        Throw("TemplateAssertionError", "block '" + b->name + "' defined twice", b->lineno);
+      }
+    }
+    Body_(p.body, false);
+    for (const BlockStmt* b : p.blocks) Body_(const_cast<BlockStmt*>(b)->body, false);
+  }
+
+  bool mutates = false;
+
+ private:
+  void Body_(Body& body, bool soft) {
+    for (auto& s : body) Stmt_(*s, soft);
+  }
+
+  void Args(CallArgs& a, bool soft) {
+    for (auto& e : a.args) Expr_(e.get(), soft);
+    for (auto& kv : a.kwargs) Expr_(kv.second.get(), soft);
+    Expr_(a.dyn_args.get(), soft);
+    Expr_(a.dyn_kwargs.get(), soft);
+  }
+
+  void Expr_(Expr* e, bool soft) {
+    if (!e) return;
+    switch (e->kind) {
+      case EK::kConst:
+      case EK::kName:
+      case EK::kNSRef: return;
+      case EK::kGetattr: {
+        auto* g = static_cast<GetattrExpr*>(e);
+        if (kMutators.count(g->attr)) mutates = true;
+        Expr_(g->obj.get(), soft);
+        return;
+      }
+      case EK::kGetitem: {
+        auto* g = static_cast<GetitemExpr*>(e);
+        Expr_(g->obj.get(), soft);
+        Expr_(g->arg.get(), soft);
+        return;
+      }
+      case EK::kSlice: {
+        auto* s = static_cast<SliceExpr*>(e);
+        Expr_(s->start.get(), soft);
+        Expr_(s->stop.get(), soft);
+        Expr_(s->step.get(), soft);
+        return;
+      }
+      case EK::kCall: {
+        auto* c = static_cast<CallExpr*>(e);
+        Expr_(c->fn.get(), soft);
+        Args(c->args, soft);
+        return;
+      }
+      case EK::kFilter: {
+        auto* f = static_cast<FilterExpr*>(e);
+        Expr_(f->node.get(), soft);
+        auto it = env_.filters.find(f->name);
+        if (it != env_.filters.end()) f->def = &it->second;
+        else if (!soft) Throw("TemplateAssertionError", "No filter named '" + f->name + "'.", f->lineno);
+        Args(f->args, soft);
+        return;
+      }
+      case EK::kTest: {
+        auto* t = static_cast<TestExpr*>(e);
+        Expr_(t->node.get(), soft);
+        auto it = env_.tests.find(t->name);
+        if (it != env_.tests.end()) t->def = &it->second;
+        else if (!soft) Throw("TemplateAssertionError", "No test named '" + t->name + "'.", t->lineno);
+        Args(t->args, soft);
+        return;
+      }
+      case EK::kCondExpr: {
+        auto* c = static_cast<CondExpr*>(e);
+        Expr_(c->expr1.get(), true);
+        Expr_(c->test.get(), true);
+        Expr_(c->expr2.get(), true);
+        return;
+      }
+      case EK::kAnd:
+      case EK::kOr:
+      case EK::kBin: {
+        auto* b = static_cast<BinaryExpr*>(e);
+        Expr_(b->left.get(), soft);
+        Expr_(b->right.get(), soft);
+        return;
+      }
+      case EK::kNot:
+      case EK::kNeg:
+      case EK::kPos: Expr_(static_cast<UnaryExpr*>(e)->operand.get(), soft); return;
+      case EK::kConcat:
+        for (auto& x : static_cast<ConcatExpr*>(e)->items) Expr_(x.get(), soft);
+        return;
+      case EK::kCompare: {
+        auto* c = static_cast<CompareExpr*>(e);
+        Expr_(c->expr.get(), soft);
+        for (auto& op : c->ops) Expr_(op.second.get(), soft);
+        return;
+      }
+      case EK::kList:
+      case EK::kTuple:
+        for (auto& x : static_cast<SeqExpr*>(e)->items) Expr_(x.get(), soft);
+        return;
+      case EK::kDict:
+        for (auto& kv : static_cast<DictExpr*>(e)->items) {
+          Expr_(kv.first.get(), soft);
+          Expr_(kv.second.get(), soft);
+        }
+        return;
+    }
+  }
+
+  static void Names(const Expr* e, std::set<std::string>& out);
+  static void BodyNames(const Body& b, std::set<std::string>& out);
+
+  void Stmt_(Stmt& s, bool soft) {
+    switch (s.kind) {
+      case SK::kOutput:
+        for (auto& it : static_cast<OutputStmt&>(s).items) Expr_(it.expr.get(), soft);
+        return;
+      case SK::kFor: {
+        auto& f = static_cast<ForStmt&>(s);
+        Expr_(f.iter.get(), soft);
+        Body_(f.body, false);
+        Body_(f.else_, false);
+        Expr_(f.test.get(), false);
+        std::set<std::string> names;
+        BodyNames(f.body, names);
+        BodyNames(f.else_, names);
+        f.uses_loop = names.count("loop") != 0 || f.recursive;
+        return;
+      }
+      case SK::kIf: {
+        auto& i = static_cast<IfStmt&>(s);
+        for (auto& br : i.branches) {
+          Expr_(br.first.get(), true);
+          Body_(br.second, true);
+        }
+        Body_(i.else_, true);
+        return;
+      }
+      case SK::kAssign: Expr_(static_cast<AssignStmt&>(s).value.get(), soft); return;
+      case SK::kAssignBlock: {
+        auto& a = static_cast<AssignBlockStmt&>(s);
+        Body_(a.body, false);
+        Expr_(a.filter.get(), false);
+        return;
+      }
+      case SK::kWith: {
+        auto& w = static_cast<WithStmt&>(s);
+        for (auto& v : w.values) Expr_(v.get(), soft);
+        Body_(w.body, false);
+        return;
+      }
+      case SK::kFilterBlock: {
+        auto& fb = static_cast<FilterBlockStmt&>(s);
+        Body_(fb.body, false);
+        Expr_(fb.filter.get(), false);
+        return;
+      }
+      case SK::kMacro: Macro(*static_cast<MacroStmt&>(s).def); return;
+      case SK::kCallBlock: {
+        auto& c = static_cast<CallBlockStmt&>(s);
+        Expr_(c.call.get(), soft);
+        Macro(*c.caller);
+        return;
+      }
+      case SK::kInclude: Expr_(static_cast<IncludeStmt&>(s).tmpl.get(), soft); return;
+      case SK::kImport: Expr_(static_cast<ImportStmt&>(s).tmpl.get(), soft); return;
+      case SK::kFromImport: Expr_(static_cast<FromImportStmt&>(s).tmpl.get(), soft); return;
+      case SK::kExtends: Expr_(static_cast<ExtendsStmt&>(s).tmpl.get(), soft); return;
+      case SK::kBlock: return;  // checked after the root body
+      case SK::kAutoescape: {
+        auto& a = static_cast<AutoescapeStmt&>(s);
+        Expr_(a.value.get(), soft);
+        Body_(a.body, soft);
+        return;
+      }
+    }
+  }
+
+  void Macro(MacroDef& d) {
+    for (auto& e : d.defaults) Expr_(e.get(), false);
+    Body_(d.body, false);
+    std::set<std::string> names;
+    BodyNames(d.body, names);
+    for (auto& e : d.defaults) Names(e.get(), names);
+    auto declared = [&](const char* n) {
+      for (const auto& a : d.args)
+        if (a == n) return true;
+      return false;
+    };
+    d.catch_varargs = names.count("varargs") && !declared("varargs");
+    d.catch_kwargs = names.count("kwargs") && !declared("kwargs");
+    d.caller = names.count("caller") && !declared("caller");
+  }
+
+  const EnvironmentData& env_;
+};
+
+void Checker::Names(const Expr* e, std::set<std::string>& out) {
+  if (!e) return;
+  switch (e->kind) {
+    case EK::kName: out.insert(static_cast<const NameExpr*>(e)->name); return;
+    case EK::kGetattr: Names(static_cast<const GetattrExpr*>(e)->obj.get(), out); return;
+    case EK::kGetitem:
+      Names(static_cast<const GetitemExpr*>(e)->obj.get(), out);
+      Names(static_cast<const GetitemExpr*>(e)->arg.get(), out);
+      return;
+    case EK::kSlice: {
+      auto* s = static_cast<const SliceExpr*>(e);
+      Names(s->start.get(), out);
+      Names(s->stop.get(), out);
+      Names(s->step.get(), out);
+      return;
+    }
+    case EK::kCall:
+    case EK::kFilter:
+    case EK::kTest: {
+      const CallArgs* a;
+      if (e->kind == EK::kCall) {
+        Names(static_cast<const CallExpr*>(e)->fn.get(), out);
+        a = &static_cast<const CallExpr*>(e)->args;
+      } else if (e->kind == EK::kFilter) {
+        Names(static_cast<const FilterExpr*>(e)->node.get(), out);
+        a = &static_cast<const FilterExpr*>(e)->args;
+      } else {
+        Names(static_cast<const TestExpr*>(e)->node.get(), out);
+        a = &static_cast<const TestExpr*>(e)->args;
+      }
+      for (auto& x : a->args) Names(x.get(), out);
+      for (auto& kv : a->kwargs) Names(kv.second.get(), out);
+      Names(a->dyn_args.get(), out);
+      Names(a->dyn_kwargs.get(), out);
+      return;
+    }
+    case EK::kCondExpr: {
+      auto* c = static_cast<const CondExpr*>(e);
+      Names(c->test.get(), out);
+      Names(c->expr1.get(), out);
+      Names(c->expr2.get(), out);
+      return;
+    }
+    case EK::kAnd:
+    case EK::kOr:
+    case EK::kBin:
+      Names(static_cast<const BinaryExpr*>(e)->left.get(), out);
+      Names(static_cast<const BinaryExpr*>(e)->right.get(), out);
+      return;
+    case EK::kNot:
+    case EK::kNeg:
+    case EK::kPos: Names(static_cast<const UnaryExpr*>(e)->operand.get(), out); return;
+    case EK::kConcat:
+      for (auto& x : static_cast<const ConcatExpr*>(e)->items) Names(x.get(), out);
+      return;
+    case EK::kCompare:
+      Names(static_cast<const CompareExpr*>(e)->expr.get(), out);
+      for (auto& x : static_cast<const CompareExpr*>(e)->ops) Names(x.second.get(), out);
+      return;
+    case EK::kList:
+    case EK::kTuple:
+      for (auto& x : static_cast<const SeqExpr*>(e)->items) Names(x.get(), out);
+      return;
+    case EK::kDict:
+      for (auto& kv : static_cast<const DictExpr*>(e)->items) {
+        Names(kv.first.get(), out);
+        Names(kv.second.get(), out);
+      }
+      return;
+    default: return;
+  }
+}
+
+void Checker::BodyNames(const Body& body, std::set<std::string>& out) {
+  for (const auto& sp : body) {
+    const Stmt& s = *sp;
+    switch (s.kind) {
+      case SK::kOutput:
+        for (auto& it : static_cast<const OutputStmt&>(s).items) Names(it.expr.get(), out);
+        break;
+      case SK::kFor: {
+        auto& f = static_cast<const ForStmt&>(s);
+        Names(f.iter.get(), out);
+        Names(f.test.get(), out);
+        BodyNames(f.body, out);
+        BodyNames(f.else_, out);
+        break;
+      }
+      case SK::kIf:
+        for (auto& br : static_cast<const IfStmt&>(s).branches) {
+          Names(br.first.get(), out);
+          BodyNames(br.second, out);
+        }
+        BodyNames(static_cast<const IfStmt&>(s).else_, out);
+        break;
+      case SK::kAssign: Names(static_cast<const AssignStmt&>(s).value.get(), out); break;
+      case SK::kAssignBlock:
+        BodyNames(static_cast<const AssignBlockStmt&>(s).body, out);
+        Names(static_cast<const AssignBlockStmt&>(s).filter.get(), out);
+        break;
+      case SK::kWith:
+        for (auto& v : static_cast<const WithStmt&>(s).values) Names(v.get(), out);
+        BodyNames(static_cast<const WithStmt&>(s).body, out);
+        break;
+      case SK::kFilterBlock:
+        BodyNames(static_cast<const FilterBlockStmt&>(s).body, out);
+        Names(static_cast<const FilterBlockStmt&>(s).filter.get(), out);
+        break;
+      case SK::kCallBlock:
+        Names(static_cast<const CallBlockStmt&>(s).call.get(), out);
+        break;
+      case SK::kMacro: break;
+      case SK::kAutoescape:
+        Names(static_cast<const AutoescapeStmt&>(s).value.get(), out);
+        BodyNames(static_cast<const AutoescapeStmt&>(s).body, out);
+        break;
+      case SK::kInclude: Names(static_cast<const IncludeStmt&>(s).tmpl.get(), out); break;
+      default: break;
+    }
+  }
+}
+
+}  // namespace
+
+bool CheckProgramImpl(Program& prog, const EnvironmentData& env) {
+  Checker c(env);
+  c.Template(prog);
+  return c.mutates;
+}
+
+}  // namespace herald::jinja

@@ -1,0 +1,826 @@
+// Methods of builtin values that templates call: str (and Markup), list, tuple, dict, int,
+// float. Behaviour and error messages follow CPython 3.11. str.format/format_map go through the
+// sandboxed formatter.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <set>
+
+#include "jinja/errors.h"
+#include "jinja/format.h"
+#include "jinja/limits.h"
+#include "jinja/pyops.h"
+#include "jinja/render.h"
+#include "jinja/ucd.h"
+#include "value/unicode.h"
+
+namespace herald::jinja {
+
+namespace {
+
+const std::set<std::string_view> kStrMethods = {
+    "capitalize", "casefold", "center", "count", "encode", "endswith", "expandtabs", "find",
+    "format", "format_map", "index", "isalnum", "isalpha", "isascii", "isdecimal", "isdigit",
+    "isidentifier", "islower", "isnumeric", "isprintable", "isspace", "istitle", "isupper", "join",
+    "ljust", "lower", "lstrip", "maketrans", "partition", "removeprefix", "removesuffix", "replace",
+    "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip", "split", "splitlines",
+    "startswith", "strip", "swapcase", "title", "translate", "upper", "zfill"};
+const std::set<std::string_view> kMarkupExtra = {"escape", "unescape", "striptags"};
+const std::set<std::string_view> kListMethods = {"append", "clear", "copy", "count", "extend", "index",
+                                                 "insert", "pop", "remove", "reverse", "sort"};
+const std::set<std::string_view> kTupleMethods = {"count", "index"};
+const std::set<std::string_view> kDictMethods = {"clear", "copy", "fromkeys", "get", "items", "keys",
+                                                 "pop", "popitem", "setdefault", "update", "values"};
+const std::set<std::string_view> kIntMethods = {"as_integer_ratio", "bit_count", "bit_length", "conjugate",
+                                                "denominator", "from_bytes", "imag", "numerator", "real",
+                                                "to_bytes"};
+const std::set<std::string_view> kFloatMethods = {"as_integer_ratio", "conjugate", "fromhex", "hex", "imag",
+                                                  "is_integer", "real"};
+
+using Args = CallValues;
+
+void NoKw(const char* name, const Args& a) {
+  if (!a.kwargs.empty()) ThrowType(std::string(name) + "() takes no keyword arguments");
+}
+
+void ArgCount(const char* name, const Args& a, size_t lo, size_t hi) {
+  NoKw(name, a);
+  if (a.args.size() < lo || a.args.size() > hi) {
+    if (lo == hi) {
+      ThrowType(std::string(name) + "() takes exactly " + (lo == 1 ? "one argument" : std::to_string(lo) + " arguments") +
+                " (" + std::to_string(a.args.size()) + " given)");
+    }
+    if (a.args.size() < lo) {
+      ThrowType(std::string(name) + " expected at least " + std::to_string(lo) + " argument" +
+                (lo == 1 ? "" : "s") + ", got " + std::to_string(a.args.size()));
+    }
+    ThrowType(std::string(name) + " expected at most " + std::to_string(hi) + " argument" +
+              (hi == 1 ? "" : "s") + ", got " + std::to_string(a.args.size()));
+  }
+}
+
+const std::string& StrArg(const char* method, const Value& v) {
+  const std::string* s = StrLike(v);
+  if (!s) {
+    if (IsUndefined(v)) ObjAs<UndefinedObj>(v)->Fail();
+    ThrowType(std::string("must be str, not ") + TypeName(v));
+  }
+  return *s;
+}
+
+int64_t IntArg(const Value& v) {
+  int64_t i;
+  if (v.is_float() || !AsInt64(v, &i)) {
+    if (IsUndefined(v)) ObjAs<UndefinedObj>(v)->Fail();
+    ThrowType("'" + TypeName(v) + "' object cannot be interpreted as an integer");
+  }
+  return i;
+}
+
+size_t CpIndex(std::string_view s, size_t byte_pos) { return Utf8Length(s.substr(0, byte_pos)); }
+
+// Byte offset of code point index cp (clamped).
+size_t ByteOfCp(std::string_view s, int64_t cp) {
+  size_t i = 0;
+  int64_t n = 0;
+  while (i < s.size() && n < cp) {
+    DecodeUtf8(s, i);
+    ++n;
+  }
+  return i;
+}
+
+// Python start/end slice arguments for find/count/startswith...
+void Range(std::string_view s, const Args& a, size_t first, size_t* b0, size_t* b1) {
+  int64_t len = static_cast<int64_t>(Utf8Length(s));
+  int64_t start = 0, end = len;
+  if (a.args.size() > first && !a.args[first].is_none()) start = IntArg(a.args[first]);
+  if (a.args.size() > first + 1 && !a.args[first + 1].is_none()) end = IntArg(a.args[first + 1]);
+  if (start < 0) start = std::max<int64_t>(0, start + len);
+  if (end < 0) end = std::max<int64_t>(0, end + len);
+  start = std::min(start, len);
+  end = std::min(end, len);
+  *b0 = ByteOfCp(s, start);
+  *b1 = end < start ? *b0 : ByteOfCp(s, end);
+}
+
+bool IsPyWs(std::string_view s, size_t i, size_t* len) {
+  size_t j = i;
+  uint32_t cp = DecodeUtf8(s, j);
+  *len = j - i;
+  return ucd::IsSpace(cp);
+}
+
+std::string Strip(std::string_view s, const Value* chars, bool left, bool right) {
+  std::vector<uint32_t> cps = ucd::Decode(s);
+  std::vector<uint32_t> set;
+  bool ws = !chars || chars->is_none();
+  if (!ws) set = ucd::Decode(StrArg("strip", *chars));
+  auto strip_it = [&](uint32_t c) {
+    return ws ? ucd::IsSpace(c) : std::find(set.begin(), set.end(), c) != set.end();
+  };
+  size_t b = 0, e = cps.size();
+  if (left)
+    while (b < e && strip_it(cps[b])) ++b;
+  if (right)
+    while (e > b && strip_it(cps[e - 1])) --e;
+  return ucd::Encode(cps.data() + b, e - b);
+}
+
+Value StrList(std::vector<std::string> parts, bool markup) {
+  List out;
+  out.reserve(parts.size());
+  for (auto& p : parts) out.push_back(markup ? MakeMarkup(std::move(p)) : Value(std::move(p)));
+  return Value(std::move(out));
+}
+
+std::vector<std::string> SplitWs(std::string_view s, int64_t maxsplit) {
+  std::vector<std::string> out;
+  size_t i = 0, len;
+  while (i < s.size()) {
+    while (i < s.size() && IsPyWs(s, i, &len)) i += len;
+    if (i >= s.size()) break;
+    if (maxsplit >= 0 && static_cast<int64_t>(out.size()) >= maxsplit) {
+      // rest, with trailing whitespace stripped
+      std::string rest(s.substr(i));
+      out.push_back(Strip(rest, nullptr, false, true));
+      return out;
+    }
+    size_t j = i;
+    while (j < s.size() && !IsPyWs(s, j, &len)) {
+      size_t k = j;
+      DecodeUtf8(s, k);
+      j = k;
+    }
+    out.emplace_back(s.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+std::vector<std::string> RSplitWs(std::string_view s, int64_t maxsplit) {
+  std::vector<uint32_t> cps = ucd::Decode(s);
+  std::vector<std::string> out;
+  int64_t e = static_cast<int64_t>(cps.size());
+  while (e > 0) {
+    while (e > 0 && ucd::IsSpace(cps[e - 1])) --e;
+    if (e <= 0) break;
+    if (maxsplit >= 0 && static_cast<int64_t>(out.size()) >= maxsplit) {
+      int64_t b = 0;
+      while (b < e && ucd::IsSpace(cps[b])) ++b;
+      out.push_back(ucd::Encode(cps.data() + b, e - b));
+      break;
+    }
+    int64_t b = e;
+    while (b > 0 && !ucd::IsSpace(cps[b - 1])) --b;
+    out.push_back(ucd::Encode(cps.data() + b, e - b));
+    e = b;
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> SplitSep(std::string_view s, std::string_view sep, int64_t maxsplit) {
+  if (sep.empty()) ThrowValue("empty separator");
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (true) {
+    if (maxsplit >= 0 && static_cast<int64_t>(out.size()) >= maxsplit) break;
+    size_t j = s.find(sep, i);
+    if (j == std::string_view::npos) break;
+    out.emplace_back(s.substr(i, j - i));
+    i = j + sep.size();
+  }
+  out.emplace_back(s.substr(i));
+  return out;
+}
+
+std::vector<std::string> RSplitSep(std::string_view s, std::string_view sep, int64_t maxsplit) {
+  if (sep.empty()) ThrowValue("empty separator");
+  std::vector<std::string> out;
+  size_t end = s.size();
+  while (true) {
+    if (maxsplit >= 0 && static_cast<int64_t>(out.size()) >= maxsplit) break;
+    if (end < sep.size()) break;
+    size_t j = s.rfind(sep, end - sep.size());
+    if (j == std::string_view::npos) break;
+    out.emplace_back(s.substr(j + sep.size(), end - j - sep.size()));
+    end = j;
+  }
+  out.emplace_back(s.substr(0, end));
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> SplitLines(std::string_view s, bool keepends) {
+  std::vector<uint32_t> cps = ucd::Decode(s);
+  std::vector<std::string> out;
+  size_t i = 0, start = 0;
+  auto is_break = [](uint32_t c) {
+    return c == '\n' || c == '\r' || c == 0x0B || c == 0x0C || c == 0x1C || c == 0x1D || c == 0x1E ||
+           c == 0x85 || c == 0x2028 || c == 0x2029;
+  };
+  while (i < cps.size()) {
+    if (is_break(cps[i])) {
+      size_t eol = i;
+      size_t next = i + 1;
+      if (cps[i] == '\r' && next < cps.size() && cps[next] == '\n') ++next;
+      out.push_back(ucd::Encode(cps.data() + start, (keepends ? next : eol) - start));
+      start = i = next;
+    } else {
+      ++i;
+    }
+  }
+  if (start < cps.size()) out.push_back(ucd::Encode(cps.data() + start, cps.size() - start));
+  return out;
+}
+
+std::string Pad(std::string_view s, int64_t width, uint32_t fill, char how) {
+  int64_t len = static_cast<int64_t>(Utf8Length(s));
+  if (width <= len) return std::string(s);
+  CheckSize(static_cast<size_t>(width) * 4);
+  int64_t pad = width - len;
+  int64_t left = how == 'l' ? 0 : how == 'r' ? pad : pad / 2 + (pad & width & 1);
+  std::string out;
+  for (int64_t i = 0; i < left; ++i) AppendUtf8(out, fill);
+  out += s;
+  for (int64_t i = 0; i < pad - left; ++i) AppendUtf8(out, fill);
+  return out;
+}
+
+uint32_t FillArg(const Args& a, size_t i) {
+  if (a.args.size() <= i) return ' ';
+  const std::string& f = StrArg("fill", a.args[i]);
+  if (Utf8Length(f) != 1) ThrowType("The fill character must be exactly one character long");
+  size_t k = 0;
+  return DecodeUtf8(f, k);
+}
+
+Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::string& name, Args& a) {
+  bool markup = IsMarkup(recv);
+  auto wrap = [&](std::string r) { return markup ? MakeMarkup(std::move(r)) : Value(std::move(r)); };
+  if (name == "upper") { ArgCount("upper", a, 0, 0); return wrap(ucd::Upper(s)); }
+  if (name == "lower") { ArgCount("lower", a, 0, 0); return wrap(ucd::Lower(s)); }
+  if (name == "title") { ArgCount("title", a, 0, 0); return wrap(ucd::Title(s)); }
+  if (name == "capitalize") { ArgCount("capitalize", a, 0, 0); return wrap(ucd::Capitalize(s)); }
+  if (name == "swapcase") { ArgCount("swapcase", a, 0, 0); return wrap(ucd::SwapCase(s)); }
+  if (name == "casefold") { ArgCount("casefold", a, 0, 0); return wrap(ucd::CaseFold(s)); }
+  if (name == "strip" || name == "lstrip" || name == "rstrip") {
+    ArgCount(name.c_str(), a, 0, 1);
+    const Value* chars = a.args.empty() ? nullptr : &a.args[0];
+    return wrap(Strip(s, chars, name != "rstrip", name != "lstrip"));
+  }
+  if (name == "split" || name == "rsplit") {
+    std::vector<const Value*> p;
+    BindArgs(name.c_str(), a, {"sep", "maxsplit"}, p);
+    int64_t maxsplit = p[1] ? IntArg(*p[1]) : -1;
+    bool r = name == "rsplit";
+    if (!p[0] || p[0]->is_none()) return StrList(r ? RSplitWs(s, maxsplit) : SplitWs(s, maxsplit), markup);
+    const std::string& sep = StrArg(name.c_str(), *p[0]);
+    return StrList(r ? RSplitSep(s, sep, maxsplit) : SplitSep(s, sep, maxsplit), markup);
+  }
+  if (name == "splitlines") {
+    std::vector<const Value*> p;
+    BindArgs("splitlines", a, {"keepends"}, p);
+    return StrList(SplitLines(s, p[0] && Truthy(*p[0])), markup);
+  }
+  if (name == "startswith" || name == "endswith") {
+    ArgCount(name.c_str(), a, 1, 3);
+    size_t b0, b1;
+    Range(s, a, 1, &b0, &b1);
+    std::string_view sub = std::string_view(s).substr(b0, b1 - b0);
+    std::vector<Value> prefixes;
+    if (a.args[0].is_tuple()) prefixes = a.args[0].as_list();
+    else prefixes.push_back(a.args[0]);
+    for (const Value& pv : prefixes) {
+      const std::string* ps = StrLike(pv);
+      if (!ps) {
+        ThrowType(std::string(name) + " first arg must be str or a tuple of str, not " + TypeName(pv));
+      }
+      if (name == "startswith" ? sub.substr(0, ps->size()) == *ps
+                               : (sub.size() >= ps->size() && sub.substr(sub.size() - ps->size()) == *ps)) {
+        return Value(true);
+      }
+    }
+    return Value(false);
+  }
+  if (name == "find" || name == "rfind" || name == "index" || name == "rindex" || name == "count") {
+    ArgCount(name.c_str(), a, 1, 3);
+    const std::string& sub = StrArg(name.c_str(), a.args[0]);
+    size_t b0, b1;
+    Range(s, a, 1, &b0, &b1);
+    std::string_view hay = std::string_view(s).substr(b0, b1 - b0);
+    if (name == "count") {
+      if (sub.empty()) return Value(static_cast<int64_t>(Utf8Length(hay) + 1));
+      int64_t n = 0;
+      size_t i = 0;
+      while ((i = hay.find(sub, i)) != std::string_view::npos) {
+        ++n;
+        i += sub.size();
+      }
+      return Value(n);
+    }
+    bool rev = name[0] == 'r';
+    size_t pos = rev ? hay.rfind(sub) : hay.find(sub);
+    if (pos == std::string_view::npos) {
+      if (name == "index" || name == "rindex") ThrowValue("substring not found");
+      return Value(-1);
+    }
+    return Value(static_cast<int64_t>(CpIndex(s, b0 + pos)));
+  }
+  if (name == "replace") {
+    ArgCount("replace", a, 2, 3);
+    const std::string& old = StrArg("replace", a.args[0]);
+    const std::string& neu = StrArg("replace", a.args[1]);
+    int64_t count = a.args.size() > 2 ? IntArg(a.args[2]) : -1;
+    std::string n_old = old, n_new = neu;
+    if (markup) {
+      if (!IsMarkup(a.args[0])) n_old = HtmlEscape(old);
+      if (!IsMarkup(a.args[1])) n_new = HtmlEscape(neu);
+    }
+    std::string out;
+    if (n_old.empty()) {
+      std::vector<Value> chars = Iterate(Value(s));
+      int64_t done = 0;
+      for (size_t i = 0; i <= chars.size(); ++i) {
+        if (count < 0 || done < count) {
+          out += n_new;
+          ++done;
+        }
+        if (i < chars.size()) out += chars[i].as_str();
+        CheckSize(out.size());
+      }
+      return wrap(std::move(out));
+    }
+    size_t i = 0;
+    int64_t done = 0;
+    while (count < 0 || done < count) {
+      size_t j = s.find(n_old, i);
+      if (j == std::string::npos) break;
+      out.append(s, i, j - i);
+      out += n_new;
+      CheckSize(out.size());
+      i = j + n_old.size();
+      ++done;
+    }
+    out.append(s, i, std::string::npos);
+    return wrap(std::move(out));
+  }
+  if (name == "join") {
+    ArgCount("join", a, 1, 1);
+    std::vector<Value> items = Iterate(a.args[0]);
+    std::string out;
+    for (size_t i = 0; i < items.size(); ++i) {
+      const std::string* p = StrLike(items[i]);
+      if (!p) {
+        ThrowType("sequence item " + std::to_string(i) + ": expected str instance, " + TypeName(items[i]) + " found");
+      }
+      if (i) out += s;
+      out += (markup && !IsMarkup(items[i])) ? HtmlEscape(*p) : *p;
+      CheckSize(out.size());
+    }
+    return wrap(std::move(out));
+  }
+  if (name == "center" || name == "ljust" || name == "rjust") {
+    ArgCount(name.c_str(), a, 1, 2);
+    int64_t w = IntArg(a.args[0]);
+    return wrap(Pad(s, w, FillArg(a, 1), name == "center" ? 'c' : name == "ljust" ? 'l' : 'r'));
+  }
+  if (name == "zfill") {
+    ArgCount("zfill", a, 1, 1);
+    int64_t w = IntArg(a.args[0]);
+    int64_t len = static_cast<int64_t>(Utf8Length(s));
+    if (w <= len) return wrap(s);
+    CheckSize(static_cast<size_t>(w));
+    std::string out;
+    size_t start = 0;
+    if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
+      out += s[0];
+      start = 1;
+    }
+    out += std::string(w - len, '0');
+    out += s.substr(start);
+    return wrap(std::move(out));
+  }
+  if (name == "partition" || name == "rpartition") {
+    ArgCount(name.c_str(), a, 1, 1);
+    const std::string& sep = StrArg(name.c_str(), a.args[0]);
+    if (sep.empty()) ThrowValue("empty separator");
+    size_t pos = name == "partition" ? s.find(sep) : s.rfind(sep);
+    List out;
+    if (pos == std::string::npos) {
+      if (name == "partition") out = {wrap(s), wrap(""), wrap("")};
+      else out = {wrap(""), wrap(""), wrap(s)};
+    } else {
+      out = {wrap(s.substr(0, pos)), wrap(sep), wrap(s.substr(pos + sep.size()))};
+    }
+    return Value::MakeTuple(std::move(out));
+  }
+  if (name == "removeprefix" || name == "removesuffix") {
+    ArgCount(name.c_str(), a, 1, 1);
+    const std::string& x = StrArg(name.c_str(), a.args[0]);
+    if (name == "removeprefix" && s.compare(0, x.size(), x) == 0) return wrap(s.substr(x.size()));
+    if (name == "removesuffix" && !x.empty() && s.size() >= x.size() &&
+        s.compare(s.size() - x.size(), x.size(), x) == 0) {
+      return wrap(s.substr(0, s.size() - x.size()));
+    }
+    return wrap(s);
+  }
+  if (name == "expandtabs") {
+    std::vector<const Value*> p;
+    BindArgs("expandtabs", a, {"tabsize"}, p);
+    int64_t ts = p[0] ? IntArg(*p[0]) : 8;
+    std::string out;
+    int64_t col = 0;
+    size_t i = 0;
+    while (i < s.size()) {
+      size_t st = i;
+      uint32_t c = DecodeUtf8(s, i);
+      if (c == '\t') {
+        if (ts > 0) {
+          int64_t n = ts - (col % ts);
+          out.append(n, ' ');
+          col += n;
+        }
+      } else {
+        out.append(s, st, i - st);
+        col = (c == '\n' || c == '\r') ? 0 : col + 1;
+      }
+      CheckSize(out.size());
+    }
+    return wrap(std::move(out));
+  }
+  if (name == "isdigit") { ArgCount(name.c_str(), a, 0, 0); return Value(ucd::StrAll(s, ucd::kDigit)); }
+  if (name == "isdecimal") { ArgCount(name.c_str(), a, 0, 0); return Value(ucd::StrAll(s, ucd::kDecimal)); }
+  if (name == "isnumeric") { ArgCount(name.c_str(), a, 0, 0); return Value(ucd::StrAll(s, ucd::kNumeric)); }
+  if (name == "isalpha") { ArgCount(name.c_str(), a, 0, 0); return Value(ucd::StrAll(s, ucd::kAlpha)); }
+  if (name == "isalnum") {
+    ArgCount(name.c_str(), a, 0, 0);
+    return Value(ucd::StrAll(s, ucd::kAlpha | ucd::kDecimal | ucd::kDigit | ucd::kNumeric));
+  }
+  if (name == "isspace") { ArgCount(name.c_str(), a, 0, 0); return Value(ucd::StrAll(s, ucd::kSpace)); }
+  if (name == "isupper") { ArgCount(name.c_str(), a, 0, 0); return Value(ucd::StrIsUpper(s)); }
+  if (name == "islower") { ArgCount(name.c_str(), a, 0, 0); return Value(ucd::StrIsLower(s)); }
+  if (name == "istitle") { ArgCount(name.c_str(), a, 0, 0); return Value(ucd::StrIsTitle(s)); }
+  if (name == "isascii") {
+    ArgCount(name.c_str(), a, 0, 0);
+    for (unsigned char c : s)
+      if (c >= 0x80) return Value(false);
+    return Value(true);
+  }
+  if (name == "isprintable") {
+    ArgCount(name.c_str(), a, 0, 0);
+    size_t i = 0;
+    while (i < s.size())
+      if (!ucd::Has(DecodeUtf8(s, i), ucd::kPrintable)) return Value(false);
+    return Value(true);
+  }
+  if (name == "isidentifier") {
+    ArgCount(name.c_str(), a, 0, 0);
+    if (s.empty()) return Value(false);
+    size_t i = 0;
+    bool first = true;
+    while (i < s.size()) {
+      uint32_t c = DecodeUtf8(s, i);
+      bool ok = c < 0x80 ? ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (!first && c >= '0' && c <= '9'))
+                         : ucd::Has(c, first ? ucd::kIdStart : ucd::kIdCont);
+      if (!ok) return Value(false);
+      first = false;
+    }
+    return Value(true);
+  }
+  if (name == "encode") {
+    std::vector<const Value*> p;
+    BindArgs("encode", a, {"encoding", "errors"}, p);
+    std::string enc = p[0] ? ucd::Lower(StrArg("encode", *p[0])) : "utf-8";
+    if (enc == "utf-8" || enc == "utf8" || enc == "utf_8") {
+      return Value(std::shared_ptr<Object>(std::make_shared<BytesObj>(s)));
+    }
+    if (enc == "ascii" || enc == "latin-1" || enc == "latin1" || enc == "iso-8859-1") {
+      uint32_t lim = enc == "ascii" ? 0x80 : 0x100;
+      std::string out;
+      size_t i = 0, pos = 0;
+      while (i < s.size()) {
+        uint32_t c = DecodeUtf8(s, i);
+        if (c >= lim) {
+          Throw("UnicodeEncodeError", "'" + std::string(enc == "ascii" ? "ascii" : "latin-1") +
+                                          "' codec can't encode character '\\x" + "' in position " +
+                                          std::to_string(pos) + ": ordinal not in range(" +
+                                          std::to_string(lim) + ")");
+        }
+        out += static_cast<char>(c);
+        ++pos;
+      }
+      return Value(std::shared_ptr<Object>(std::make_shared<BytesObj>(out)));
+    }
+    Throw("LookupError", "unknown encoding: " + enc);
+  }
+  if (name == "format" || name == "format_map") {
+    AttrFn getattr = [&in](const Value& o, const std::string& attr) { return in.GetAttr(o, attr); };
+    if (name == "format_map") {
+      ArgCount("format_map", a, 1, 1);
+      CallValues kw;
+      if (!a.args[0].is_dict()) ThrowType("format_map() argument must be a mapping");
+      for (const auto& [k, v] : a.args[0].as_dict()) kw.kwargs.emplace_back(ToStr(k), v);
+      return wrap(StrFormat(s, kw, getattr, markup));
+    }
+    return wrap(StrFormat(s, a, getattr, markup));
+  }
+  if (markup && name == "striptags") {
+    CallValues none;
+    return in.CallFilter("striptags", recv, none);
+  }
+  if (markup && name == "unescape") {
+    std::string out = s;
+    const std::pair<const char*, const char*> ents[] = {{"&lt;", "<"}, {"&gt;", ">"}, {"&#34;", "\""},
+                                                        {"&#39;", "'"}, {"&quot;", "\""}, {"&amp;", "&"}};
+    for (const auto& [e, r] : ents) {
+      size_t p = 0;
+      while ((p = out.find(e, p)) != std::string::npos) {
+        out.replace(p, std::strlen(e), r);
+        p += std::strlen(r);
+      }
+    }
+    return Value(out);
+  }
+  if (markup && name == "escape") return recv;
+  ThrowType("str." + name + "() is not supported in templates");
+}
+
+Value ListMethod(Interp& in, const Value& recv, const std::string& name, Args& a) {
+  List& l = recv.as_list();
+  bool tuple = recv.is_tuple();
+  if (name == "count") {
+    ArgCount("count", a, 1, 1);
+    int64_t n = 0;
+    for (const Value& v : l)
+      if (Eq(v, a.args[0])) ++n;
+    return Value(n);
+  }
+  if (name == "index") {
+    ArgCount("index", a, 1, 3);
+    int64_t len = static_cast<int64_t>(l.size());
+    int64_t start = a.args.size() > 1 ? IntArg(a.args[1]) : 0;
+    int64_t stop = a.args.size() > 2 ? IntArg(a.args[2]) : len;
+    if (start < 0) start = std::max<int64_t>(0, start + len);
+    if (stop < 0) stop = std::max<int64_t>(0, stop + len);
+    for (int64_t i = start; i < std::min(stop, len); ++i)
+      if (Eq(l[i], a.args[0])) return Value(i);
+    ThrowValue(tuple ? "tuple.index(x): x not in tuple" : Repr(a.args[0]) + " is not in list");
+  }
+  if (name == "append") {
+    ArgCount("append", a, 1, 1);
+    CheckItems(l.size() + 1);
+    l.push_back(a.args[0]);
+    return Value();
+  }
+  if (name == "extend") {
+    ArgCount("extend", a, 1, 1);
+    std::vector<Value> items = Iterate(a.args[0]);
+    CheckItems(l.size() + items.size());
+    l.insert(l.end(), items.begin(), items.end());
+    return Value();
+  }
+  if (name == "insert") {
+    ArgCount("insert", a, 2, 2);
+    int64_t len = static_cast<int64_t>(l.size());
+    int64_t i = IntArg(a.args[0]);
+    if (i < 0) i = std::max<int64_t>(0, i + len);
+    i = std::min(i, len);
+    CheckItems(l.size() + 1);
+    l.insert(l.begin() + i, a.args[1]);
+    return Value();
+  }
+  if (name == "pop") {
+    ArgCount("pop", a, 0, 1);
+    if (l.empty()) Throw("IndexError", "pop from empty list");
+    int64_t i = a.args.empty() ? -1 : IntArg(a.args[0]);
+    if (!NormalizeIndex(static_cast<int64_t>(l.size()), &i)) Throw("IndexError", "pop index out of range");
+    Value v = l[i];
+    l.erase(l.begin() + i);
+    return v;
+  }
+  if (name == "remove") {
+    ArgCount("remove", a, 1, 1);
+    for (size_t i = 0; i < l.size(); ++i) {
+      if (Eq(l[i], a.args[0])) {
+        l.erase(l.begin() + i);
+        return Value();
+      }
+    }
+    ThrowValue("list.remove(x): x not in list");
+  }
+  if (name == "reverse") {
+    ArgCount("reverse", a, 0, 0);
+    std::reverse(l.begin(), l.end());
+    return Value();
+  }
+  if (name == "clear") {
+    ArgCount("clear", a, 0, 0);
+    l.clear();
+    return Value();
+  }
+  if (name == "copy") {
+    ArgCount("copy", a, 0, 0);
+    return Value(List(l));
+  }
+  if (name == "sort") {
+    if (!a.args.empty()) ThrowType("sort() takes no positional arguments");
+    std::vector<const Value*> p;
+    BindArgs("sort", a, {"key", "reverse"}, p);
+    std::function<Value(const Value&)> key;
+    if (p[0] && !p[0]->is_none()) {
+      Value fn = *p[0];
+      key = [&in, fn](const Value& v) {
+        CallValues ca;
+        ca.args.push_back(v);
+        return in.CallValue(fn, ca);
+      };
+    }
+    std::vector<Value> items = l;
+    PySort(items, key, p[1] && Truthy(*p[1]));
+    l = std::move(items);
+    return Value();
+  }
+  ThrowType("list." + name + "() is not supported in templates");
+}
+
+Value DictMethod(Interp& in, const Value& recv, const std::string& name, Args& a) {
+  Dict& d = recv.as_dict();
+  if (name == "keys" || name == "values" || name == "items") {
+    ArgCount(name.c_str(), a, 0, 0);
+    auto w = name == "keys" ? DictViewObj::kKeys : name == "values" ? DictViewObj::kValues : DictViewObj::kItems;
+    return Value(std::shared_ptr<Object>(std::make_shared<DictViewObj>(w, recv)));
+  }
+  if (name == "get") {
+    ArgCount("get", a, 1, 2);
+    CheckHashable(a.args[0]);
+    if (const Value* v = d.find_item(a.args[0])) return *v;
+    return a.args.size() > 1 ? a.args[1] : Value();
+  }
+  if (name == "pop") {
+    ArgCount("pop", a, 1, 2);
+    CheckHashable(a.args[0]);
+    if (const Value* v = d.find_item(a.args[0])) {
+      Value r = *v;
+      d.erase_item(a.args[0]);
+      return r;
+    }
+    if (a.args.size() > 1) return a.args[1];
+    Throw("KeyError", Repr(a.args[0]));
+  }
+  if (name == "popitem") {
+    ArgCount("popitem", a, 0, 0);
+    if (d.empty()) Throw("KeyError", "'popitem(): dictionary is empty'");
+    Dict::Entry e = d.entries().back();
+    d.erase_item(e.first);
+    return Value::MakeTuple({e.first, e.second});
+  }
+  if (name == "setdefault") {
+    ArgCount("setdefault", a, 1, 2);
+    CheckHashable(a.args[0]);
+    if (const Value* v = d.find_item(a.args[0])) return *v;
+    Value dv = a.args.size() > 1 ? a.args[1] : Value();
+    d.set_item(a.args[0], dv);
+    return dv;
+  }
+  if (name == "update") {
+    if (a.args.size() > 1) ThrowType("update expected at most 1 argument, got " + std::to_string(a.args.size()));
+    if (!a.args.empty()) {
+      const Value& src = a.args[0];
+      if (src.is_dict()) {
+        std::vector<Dict::Entry> copy = src.as_dict().entries();
+        for (auto& [k, v] : copy) d.set_item(k, v);
+      } else {
+        for (const Value& item : Iterate(src)) {
+          std::vector<Value> kv = Iterate(item);
+          if (kv.size() != 2) ThrowValue("dictionary update sequence element #0 has length " + std::to_string(kv.size()) + "; 2 is required");
+          CheckHashable(kv[0]);
+          d.set_item(kv[0], kv[1]);
+        }
+      }
+    }
+    for (auto& [k, v] : a.kwargs) d.set(k, v);
+    return Value();
+  }
+  if (name == "copy") {
+    ArgCount("copy", a, 0, 0);
+    return Value(Dict(d));
+  }
+  if (name == "clear") {
+    ArgCount("clear", a, 0, 0);
+    d.clear();
+    return Value();
+  }
+  if (name == "fromkeys") {
+    ArgCount("fromkeys", a, 1, 2);
+    Dict out;
+    for (const Value& k : Iterate(a.args[0])) {
+      CheckHashable(k);
+      out.set_item(k, a.args.size() > 1 ? a.args[1] : Value());
+    }
+    return Value(std::move(out));
+  }
+  ThrowType("dict." + name + "() is not supported in templates");
+}
+
+Value NumberMethod(const Value& recv, const std::string& name, Args& a) {
+  if (name == "real" || name == "numerator") {
+    return recv.is_bool() ? Value(static_cast<int64_t>(recv.as_bool())) : recv;
+  }
+  if (name == "conjugate") {
+    ArgCount("conjugate", a, 0, 0);
+    return recv.is_bool() ? Value(static_cast<int64_t>(recv.as_bool())) : recv;
+  }
+  if (name == "imag") return recv.is_float() ? Value(0.0) : Value(0);
+  if (name == "denominator") return Value(1);
+  if (name == "is_integer") {
+    ArgCount("is_integer", a, 0, 0);
+    double d = recv.as_float();
+    return Value(std::isfinite(d) && d == std::floor(d));
+  }
+  if (name == "bit_length" || name == "bit_count") {
+    ArgCount(name.c_str(), a, 0, 0);
+    BigInt b;
+    ToBigInt(recv, &b);
+    int64_t n = 0;
+    if (name == "bit_length") {
+      BigInt two = BigInt::FromInt64(2);
+      BigInt cur = b.Abs();
+      while (!cur.is_zero()) {
+        BigInt q;
+        BigInt::DivMod(cur, two, &q, nullptr);
+        cur = q;
+        ++n;
+      }
+    } else {
+      BigInt two = BigInt::FromInt64(2);
+      BigInt cur = b.Abs();
+      while (!cur.is_zero()) {
+        BigInt q, r;
+        BigInt::DivMod(cur, two, &q, &r);
+        if (!r.is_zero()) ++n;
+        cur = q;
+      }
+    }
+    return Value(n);
+  }
+  if (name == "as_integer_ratio") {
+    ArgCount("as_integer_ratio", a, 0, 0);
+    if (!recv.is_float()) return Value::MakeTuple({NumberMethod(recv, "real", a), Value(1)});
+    double d = recv.as_float();
+    if (std::isinf(d)) Throw("OverflowError", "cannot convert Infinity to integer ratio");
+    if (std::isnan(d)) ThrowValue("cannot convert NaN to integer ratio");
+    int exp;
+    double m = std::frexp(d, &exp);
+    for (int i = 0; i < 300 && m != std::floor(m); ++i) {
+      m *= 2.0;
+      --exp;
+    }
+    BigInt num = BigInt::FromDouble(m);
+    BigInt den = BigInt::FromInt64(1);
+    BigInt two = BigInt::FromInt64(2);
+    if (exp > 0) {
+      for (int i = 0; i < exp; ++i) num = BigInt::Mul(num, two);
+    } else {
+      for (int i = 0; i < -exp; ++i) den = BigInt::Mul(den, two);
+    }
+    return Value::MakeTuple({MakeInt(num), MakeInt(den)});
+  }
+  if (name == "hex" && recv.is_float()) {
+    ArgCount("hex", a, 0, 0);
+    char buf[64];
+    snprintf(buf, sizeof buf, "%a", recv.as_float());
+    return Value(std::string(buf));
+  }
+  ThrowType(TypeName(recv) + "." + name + "() is not supported in templates");
+}
+
+}  // namespace
+
+bool HasMethod(const Value& recv, std::string_view name) {
+  switch (recv.kind()) {
+    case Kind::Str: return kStrMethods.count(name) != 0;
+    case Kind::List: return kListMethods.count(name) != 0;
+    case Kind::Tuple: return kTupleMethods.count(name) != 0;
+    case Kind::Dict: return kDictMethods.count(name) != 0;
+    case Kind::Int:
+    case Kind::Bool: return kIntMethods.count(name) != 0;
+    case Kind::Float: return kFloatMethods.count(name) != 0;
+    case Kind::Object:
+      if (IsMarkup(recv)) return kStrMethods.count(name) != 0 || kMarkupExtra.count(name) != 0;
+      if (IsBigInt(recv)) return kIntMethods.count(name) != 0;
+      return false;
+    default: return false;
+  }
+}
+
+Value CallMethod(Interp& in, const Value& recv, const std::string& name, CallValues& args) {
+  if (const std::string* s = StrLike(recv)) return StrMethod(in, recv, *s, name, args);
+  if (recv.is_list() || recv.is_tuple()) return ListMethod(in, recv, name, args);
+  if (recv.is_dict()) return DictMethod(in, recv, name, args);
+  if (IsNumber(recv)) return NumberMethod(recv, name, args);
+  ThrowType("'" + TypeName(recv) + "' object has no attribute '" + name + "'");
+}
+
+}  // namespace herald::jinja

@@ -1,0 +1,886 @@
+#include "jinja/render.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "jinja/errors.h"
+#include "jinja/format.h"
+#include "jinja/pyops.h"
+
+namespace herald::jinja {
+
+namespace {
+
+constexpr uint64_t kDeadlineCheckEvery = 1024;
+
+bool IsDunder(std::string_view n) { return n.size() > 4 && n.substr(0, 2) == "__" && n.substr(n.size() - 2) == "__"; }
+
+std::string ClassName(const Value& v) {
+  if (const JObject* j = AsJ(v)) {
+    if (j->okind == OK::kCallable && static_cast<const CallableObj*>(j)->IsClass()) return "type";
+  }
+  return TypeName(v);
+}
+
+}  // namespace
+
+Interp::Interp(const EnvironmentData& env, const Limits& limits)
+    : env_(env),
+      limits_(limits),
+      size_limits_{limits.max_output_bytes,
+                   std::max<size_t>(100000, limits.max_output_bytes / 8)},
+      size_scope_(size_limits_),
+      strict_(env.options.strict_undefined) {
+  deadline_ = std::chrono::steady_clock::now() + limits.deadline;
+}
+
+void Interp::Step() {
+  ++steps_;
+  if (steps_ > limits_.max_steps) {
+    ThrowLimit("template evaluation exceeded the limit of " + std::to_string(limits_.max_steps) +
+               " steps");
+  }
+  if (steps_ % kDeadlineCheckEvery == 0 && std::chrono::steady_clock::now() > deadline_) {
+    ThrowLimit("template rendering exceeded the deadline of " +
+               std::to_string(limits_.deadline.count()) + " ms");
+  }
+}
+
+void Interp::EnterCall() {
+  if (++depth_ > limits_.max_recursion_depth) {
+    --depth_;
+    ThrowLimit("template recursion depth exceeded the limit of " +
+               std::to_string(limits_.max_recursion_depth));
+  }
+}
+
+void Interp::CheckOutput(const std::string& out) {
+  if (out.size() > limits_.max_output_bytes) {
+    ThrowLimit("template output exceeds the limit of " + std::to_string(limits_.max_output_bytes) +
+               " bytes");
+  }
+}
+
+// ---- templates ----
+
+void Interp::RenderTemplate(const TemplateImpl& tmpl, const Dict* context, std::string& out) {
+  Run run;
+  run.tmpl = &tmpl;
+  run.root = std::make_shared<Scope>();
+  run.root->ctx = context;
+  RunTemplate(run, out);
+}
+
+void Interp::RunTemplate(Run& run, std::string& out) {
+  EnterCall();
+  run.root_out = &out;
+  for (const BlockStmt* b : run.tmpl->prog->blocks) run.blocks[b->name].push_back(b);
+  Frame f{run.root, &out, &run};
+  Exec(run.tmpl->prog->body, f);
+  // Follow the extends chain: parents render with the same context and block registry.
+  while (run.parent) {
+    const TemplateImpl* parent = run.parent;
+    run.parent = nullptr;
+    run.tmpl = parent;
+    for (const BlockStmt* b : parent->prog->blocks) run.blocks[b->name].push_back(b);
+    Frame pf{run.root, &out, &run};
+    bool saved = false;
+    std::swap(saved, extended_);
+    Exec(parent->prog->body, pf);
+    std::swap(saved, extended_);
+  }
+  LeaveCall();
+}
+
+const TemplateImpl* Interp::LoadTemplate(const Value& name, bool ignore_missing) {
+  std::vector<Value> names;
+  if (name.is_list() || name.is_tuple()) names = name.as_list();
+  else names.push_back(name);
+  for (const Value& n : names) {
+    if (IsUndefined(n)) ObjAs<UndefinedObj>(n)->Fail();
+    const std::string* s = StrLike(n);
+    if (!s) continue;
+    if (const TemplateImpl* t = env_.GetNamed(*s)) return t;
+  }
+  if (ignore_missing) return nullptr;
+  if (names.size() == 1) Throw("TemplateNotFound", ToStr(names[0]));
+  std::string msg = "none of the templates given were found: ";
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i) msg += ", ";
+    msg += ToStr(names[i]);
+  }
+  Throw("TemplatesNotFound", msg);
+}
+
+// ---- statements ----
+
+void Interp::Exec(const Body& body, Frame& f) {
+  for (const auto& s : body) ExecStmt(*s, f);
+}
+
+std::string Interp::RenderBody(const Body& body, Frame& f, const std::shared_ptr<Scope>& scope) {
+  std::string buf;
+  Frame inner{scope, &buf, f.run};
+  Exec(body, inner);
+  return buf;
+}
+
+void Interp::ExecOutput(const OutputStmt& s, Frame& f) {
+  if (extended_ && f.out == f.run->root_out) return;
+  std::string& out = *f.out;
+  for (const auto& it : s.items) {
+    if (!it.expr) {
+      out += it.data;
+    } else {
+      Value v = Eval(*it.expr, f);
+      if (autoescape_ && !IsMarkup(v)) out += HtmlEscape(ToStr(v));
+      else AppendStr(out, v);
+    }
+  }
+  CheckOutput(out);
+}
+
+void Interp::ExecStmt(const Stmt& s, Frame& f) {
+  Step();
+  switch (s.kind) {
+    case SK::kOutput: ExecOutput(static_cast<const OutputStmt&>(s), f); return;
+    case SK::kFor: ExecFor(static_cast<const ForStmt&>(s), f); return;
+    case SK::kIf: {
+      const auto& i = static_cast<const IfStmt&>(s);
+      for (const auto& br : i.branches) {
+        if (Truthy(Eval(*br.first, f))) {
+          Exec(br.second, f);
+          return;
+        }
+      }
+      Exec(i.else_, f);
+      return;
+    }
+    case SK::kAssign: {
+      const auto& a = static_cast<const AssignStmt&>(s);
+      Value v = Eval(*a.value, f);
+      Assign(*a.target, v, f);
+      return;
+    }
+    case SK::kAssignBlock: {
+      const auto& a = static_cast<const AssignBlockStmt&>(s);
+      auto scope = std::make_shared<Scope>();
+      scope->parent = f.scope;
+      std::string body = RenderBody(a.body, f, scope);
+      Value v = autoescape_ ? MakeMarkup(std::move(body)) : Value(std::move(body));
+      if (a.filter) v = ApplyFilter(static_cast<const FilterExpr&>(*a.filter), v, f);
+      Assign(*a.target, v, f);
+      return;
+    }
+    case SK::kWith: {
+      const auto& w = static_cast<const WithStmt&>(s);
+      std::vector<Value> values;
+      for (const auto& e : w.values) values.push_back(Eval(*e, f));
+      auto scope = std::make_shared<Scope>();
+      scope->parent = f.scope;
+      Frame inner{scope, f.out, f.run};
+      for (size_t i = 0; i < w.targets.size(); ++i) Assign(*w.targets[i], values[i], inner);
+      Exec(w.body, inner);
+      return;
+    }
+    case SK::kFilterBlock: {
+      const auto& fb = static_cast<const FilterBlockStmt&>(s);
+      auto scope = std::make_shared<Scope>();
+      scope->parent = f.scope;
+      std::string body = RenderBody(fb.body, f, scope);
+      Value in = autoescape_ ? MakeMarkup(std::move(body)) : Value(std::move(body));
+      Value v = ApplyFilter(static_cast<const FilterExpr&>(*fb.filter), in, f);
+      if (extended_ && f.out == f.run->root_out) return;
+      if (autoescape_ && !IsMarkup(v)) *f.out += HtmlEscape(ToStr(v));
+      else AppendStr(*f.out, v);
+      CheckOutput(*f.out);
+      return;
+    }
+    case SK::kMacro: {
+      const auto& m = static_cast<const MacroStmt&>(s);
+      auto obj = std::make_shared<MacroObj>(m.def, f.scope, autoescape_);
+      f.scope->Set(m.def->name, Value(std::shared_ptr<Object>(obj)));
+      if (f.scope == f.run->root && m.def->name[0] != '_') f.run->exports.push_back(m.def->name);
+      return;
+    }
+    case SK::kCallBlock: {
+      const auto& c = static_cast<const CallBlockStmt&>(s);
+      auto caller = std::make_shared<MacroObj>(c.caller, f.scope, autoescape_);
+      const auto& call = static_cast<const CallExpr&>(*c.call);
+      Value fn = Eval(*call.fn, f);
+      CallValues args;
+      EvalArgs(call.args, f, args);
+      args.kwargs.emplace_back("caller", Value(std::shared_ptr<Object>(caller)));
+      Value v = CallValue(fn, args);
+      if (extended_ && f.out == f.run->root_out) return;
+      if (autoescape_ && !IsMarkup(v)) *f.out += HtmlEscape(ToStr(v));
+      else AppendStr(*f.out, v);
+      CheckOutput(*f.out);
+      return;
+    }
+    case SK::kInclude: ExecInclude(static_cast<const IncludeStmt&>(s), f); return;
+    case SK::kImport:
+    case SK::kFromImport: ExecImport(s, f); return;
+    case SK::kExtends: {
+      const auto& e = static_cast<const ExtendsStmt&>(s);
+      if (f.run->parent || extended_) Throw("TemplateRuntimeError", "extended multiple times");
+      Value name = Eval(*e.tmpl, f);
+      f.run->parent = LoadTemplate(name, false);
+      extended_ = true;
+      return;
+    }
+    case SK::kBlock: {
+      const auto& b = static_cast<const BlockStmt&>(s);
+      if (extended_ && f.out == f.run->root_out) return;
+      Frame bf = f;
+      if (!b.scoped) bf.scope = f.run->root;
+      RenderBlock(b.name, 0, bf);
+      return;
+    }
+    case SK::kAutoescape: {
+      const auto& a = static_cast<const AutoescapeStmt&>(s);
+      bool saved = autoescape_;
+      autoescape_ = Truthy(Eval(*a.value, f));
+      Exec(a.body, f);
+      autoescape_ = saved;
+      return;
+    }
+  }
+}
+
+namespace {
+
+class SuperObj : public CallableObj {
+ public:
+  SuperObj(Interp* in, std::string name, size_t level, Frame f)
+      : in_(in), name_(std::move(name)), level_(level), frame_(std::move(f)) {}
+  std::string type_name() const override { return "BlockReference"; }
+  std::string repr() const override { return "<BlockReference " + StrRepr(name_) + ">"; }
+  Value Call(Interp& in, CallValues& a) override;
+  Interp* in_;
+  std::string name_;
+  size_t level_;
+  Frame frame_;
+};
+
+}  // namespace
+
+void Interp::RenderBlock(const std::string& name, size_t level, Frame& f) {
+  auto it = f.run->blocks.find(name);
+  if (it == f.run->blocks.end() || level >= it->second.size()) {
+    Throw("TemplateRuntimeError", "there is no parent block called '" + name + "'.");
+  }
+  const BlockStmt* b = it->second[level];
+  if (b->required && level == 0 && it->second.size() == 1 && f.run->tmpl->prog->has_extends) {
+    Throw("TemplateRuntimeError", "Required block '" + name + "' not found");
+  }
+  EnterCall();
+  auto scope = std::make_shared<Scope>();
+  scope->parent = f.scope;
+  Frame bf{scope, f.out, f.run};
+  auto sup = std::make_shared<SuperObj>(this, name, level + 1, Frame{f.scope, nullptr, f.run});
+  scope->Set("super", Value(std::shared_ptr<Object>(sup)));
+  Exec(b->body, bf);
+  CheckOutput(*f.out);
+  LeaveCall();
+}
+
+Value SuperObj::Call(Interp& in, CallValues& a) {
+  std::string buf;
+  Frame f{frame_.scope, &buf, frame_.run};
+  in.RenderBlockPublic(name_, level_, f);
+  if (in.autoescape()) return MakeMarkup(std::move(buf));
+  return Value(std::move(buf));
+}
+
+void Interp::RenderBlockPublic(const std::string& name, size_t level, Frame& f) {
+  RenderBlock(name, level, f);
+}
+
+void Interp::ExecInclude(const IncludeStmt& s, Frame& f) {
+  Value name = Eval(*s.tmpl, f);
+  const TemplateImpl* t = LoadTemplate(name, s.ignore_missing);
+  if (!t) return;
+  Run run;
+  run.tmpl = t;
+  run.root = std::make_shared<Scope>();
+  if (s.with_context) run.root->parent = f.scope;
+  bool saved_ext = extended_;
+  extended_ = false;
+  std::string buf;
+  RunTemplate(run, buf);
+  extended_ = saved_ext;
+  if (extended_ && f.out == f.run->root_out) return;
+  *f.out += buf;
+  CheckOutput(*f.out);
+}
+
+Value Interp::MakeModule(const TemplateImpl& t, const std::string& name, bool with_context, Frame& f) {
+  Run run;
+  run.tmpl = &t;
+  run.root = std::make_shared<Scope>();
+  if (with_context) run.root->parent = f.scope;
+  bool saved_ext = extended_;
+  extended_ = false;
+  auto mod = std::make_shared<ModuleObj>();
+  RunTemplate(run, mod->body);
+  extended_ = saved_ext;
+  mod->name = name;
+  for (const auto& n : run.exports) {
+    if (Value* v = run.root->Find(n)) mod->exports.set(n, *v);
+  }
+  return Value(std::shared_ptr<Object>(mod));
+}
+
+void Interp::ExecImport(const Stmt& s, Frame& f) {
+  bool is_from = s.kind == SK::kFromImport;
+  const Expr& texpr = is_from ? *static_cast<const FromImportStmt&>(s).tmpl : *static_cast<const ImportStmt&>(s).tmpl;
+  bool with_context = is_from ? static_cast<const FromImportStmt&>(s).with_context
+                              : static_cast<const ImportStmt&>(s).with_context;
+  Value name = Eval(texpr, f);
+  const TemplateImpl* t = LoadTemplate(name, false);
+  std::string tname = ToStr(name);
+  Value mod = MakeModule(*t, tname, with_context, f);
+  bool top = f.scope == f.run->root;
+  if (!is_from) {
+    const auto& im = static_cast<const ImportStmt&>(s);
+    f.scope->Set(im.target, mod);
+    if (top && im.target[0] != '_') f.run->exports.push_back(im.target);
+    return;
+  }
+  const auto& fi = static_cast<const FromImportStmt&>(s);
+  const Dict& ex = ObjAs<ModuleObj>(mod)->exports;
+  for (const auto& [n, alias] : fi.names) {
+    const Value* v = ex.find(n);
+    if (v) {
+      f.scope->Set(alias, *v);
+    } else {
+      f.scope->Set(alias, UndefinedHint("the template " + StrRepr(tname) + " (imported on line " +
+                                        std::to_string(s.lineno) +
+                                        ") does not export the requested name " + StrRepr(n)));
+    }
+    if (top && alias[0] != '_') f.run->exports.push_back(alias);
+  }
+}
+
+void Interp::ExecFor(const ForStmt& s, Frame& f) {
+  Value iterable = Eval(*s.iter, f);
+  std::vector<Value> items = Iterate(iterable);
+  RunLoop(s, std::move(items), f.scope, 0, f.out, f.run);
+}
+
+void Interp::RunLoop(const ForStmt& s, std::vector<Value> items, const std::shared_ptr<Scope>& parent,
+                     int depth0, std::string* out, Run* run) {
+  auto scope = std::make_shared<Scope>();
+  scope->parent = parent;
+  Frame lf{scope, out, run};
+  if (s.test) {
+    std::vector<Value> kept;
+    for (Value& v : items) {
+      Step();
+      Assign(*s.target, v, lf);
+      if (Truthy(Eval(*s.test, lf))) kept.push_back(std::move(v));
+    }
+    items = std::move(kept);
+    scope->vars.clear();
+  }
+  if (items.empty()) {
+    auto es = std::make_shared<Scope>();
+    es->parent = parent;
+    Frame ef{es, out, run};
+    Exec(s.else_, ef);
+    return;
+  }
+  std::shared_ptr<LoopObj> loop;
+  if (s.uses_loop) {
+    loop = std::make_shared<LoopObj>();
+    loop->items = items;
+    loop->depth0 = depth0;
+    loop->recursive = s.recursive;
+    loop->stmt = &s;
+    loop->scope = parent;
+  }
+  Value loop_value = loop ? Value(std::shared_ptr<Object>(loop)) : Value();
+  for (size_t i = 0; i < items.size(); ++i) {
+    Step();
+    if (loop) {
+      loop->index0 = i;
+      scope->Set("loop", loop_value);
+    }
+    Assign(*s.target, items[i], lf);
+    Exec(s.body, lf);
+  }
+}
+
+Value Interp::InvokeLoop(LoopObj& loop, CallValues& args) {
+  if (!loop.recursive) {
+    ThrowType("The loop must have the 'recursive' marker to be called recursively.");
+  }
+  if (args.args.size() != 1) ThrowType("loop() takes exactly one argument");
+  EnterCall();
+  std::vector<Value> items = Iterate(args.args[0]);
+  std::string buf;
+  Run run;  // recursion renders into its own buffer; no blocks/exports involved
+  RunLoop(*loop.stmt, std::move(items), loop.scope, loop.depth0 + 1, &buf, &run);
+  LeaveCall();
+  if (autoescape_) return MakeMarkup(std::move(buf));
+  return Value(std::move(buf));
+}
+
+void Interp::Assign(const Expr& target, const Value& v, Frame& f) {
+  switch (target.kind) {
+    case EK::kName: {
+      const std::string& n = static_cast<const NameExpr&>(target).name;
+      f.scope->Set(n, v);
+      if (f.scope == f.run->root && n[0] != '_') f.run->exports.push_back(n);
+      return;
+    }
+    case EK::kTuple: {
+      const auto& items = static_cast<const SeqExpr&>(target).items;
+      if (!IsIterable(v)) ThrowType("cannot unpack non-iterable " + TypeName(v) + " object");
+      std::vector<Value> vals = Iterate(v);
+      if (vals.size() > items.size()) {
+        ThrowValue("too many values to unpack (expected " + std::to_string(items.size()) + ")");
+      }
+      if (vals.size() < items.size()) {
+        ThrowValue("not enough values to unpack (expected " + std::to_string(items.size()) +
+                   ", got " + std::to_string(vals.size()) + ")");
+      }
+      for (size_t i = 0; i < items.size(); ++i) Assign(*items[i], vals[i], f);
+      return;
+    }
+    case EK::kNSRef: {
+      const auto& ns = static_cast<const NSRefExpr&>(target);
+      Value obj = Lookup(ns.name, f);
+      if (!IsObj(obj, OK::kNamespace)) {
+        Throw("TemplateRuntimeError", "cannot assign attribute on non-namespace object");
+      }
+      ObjAs<NamespaceObj>(obj)->attrs.set(ns.attr, v);
+      return;
+    }
+    default: Throw("TemplateRuntimeError", "cannot assign to this target");
+  }
+}
+
+// ---- expressions ----
+
+Value Interp::Lookup(const std::string& name, Frame& f) {
+  for (Scope* s = f.scope.get(); s; s = s->parent.get()) {
+    for (auto& p : s->vars)
+      if (p.first == name) return p.second;
+    if (s->ctx) {
+      if (const Value* v = s->ctx->find(name)) return *v;
+    }
+  }
+  if (const Value* g = env_.globals.find(name)) return *g;
+  return Undefined(name);
+}
+
+void Interp::EvalArgs(const CallArgs& a, Frame& f, CallValues& out) {
+  out.args.reserve(a.args.size());
+  for (const auto& e : a.args) out.args.push_back(Eval(*e, f));
+  for (const auto& kv : a.kwargs) out.kwargs.emplace_back(kv.first, Eval(*kv.second, f));
+  if (a.dyn_args) {
+    Value d = Eval(*a.dyn_args, f);
+    for (Value& v : Iterate(d)) out.args.push_back(std::move(v));
+  }
+  if (a.dyn_kwargs) {
+    Value d = Eval(*a.dyn_kwargs, f);
+    if (!d.is_dict()) ThrowType("argument after ** must be a mapping, not " + TypeName(d));
+    for (const auto& [k, v] : d.as_dict()) {
+      if (!k.is_str()) ThrowType("keywords must be strings");
+      out.kwargs.emplace_back(k.as_str(), v);
+    }
+  }
+}
+
+Value Interp::CallValue(const Value& fn, CallValues& args) {
+  if (const JObject* j = AsJ(fn)) {
+    if (j->okind == OK::kCallable) {
+      Step();
+      return ObjAs<CallableObj>(fn)->Call(*this, args);
+    }
+    if (j->okind == OK::kUndefined) ObjAs<UndefinedObj>(fn)->Fail();
+  }
+  ThrowType("'" + TypeName(fn) + "' object is not callable");
+}
+
+Value Interp::EvalCall(const CallExpr& c, Frame& f) {
+  if (c.fn->kind == EK::kGetattr) {
+    const auto& g = static_cast<const GetattrExpr&>(*c.fn);
+    Value recv = Eval(*g.obj, f);
+    if (!recv.is_object() && HasMethod(recv, g.attr) && g.attr[0] != '_') {
+      CallValues args;
+      EvalArgs(c.args, f, args);
+      Step();
+      return CallMethod(*this, recv, g.attr, args);
+    }
+    Value fn = GetAttr(recv, g.attr);
+    CallValues args;
+    EvalArgs(c.args, f, args);
+    return CallValue(fn, args);
+  }
+  Value fn = Eval(*c.fn, f);
+  CallValues args;
+  EvalArgs(c.args, f, args);
+  return CallValue(fn, args);
+}
+
+Value Interp::ApplyFilter(const FilterExpr& fe, const Value& input, Frame& f) {
+  Value in = input;
+  if (fe.node) in = Eval(*fe.node, f);
+  CallValues args;
+  EvalArgs(fe.args, f, args);
+  if (!fe.def) Throw("TemplateRuntimeError", "No filter named '" + fe.name + "' found.");
+  Step();
+  if (fe.def->builtin) return fe.def->builtin(*this, in, args);
+  FilterArgs fa{in, args.args, args.kwargs};
+  Result<Value> r = fe.def->custom(fa);
+  if (!r.ok()) Throw(r.status().type(), r.status().message());
+  return std::move(r).value();
+}
+
+Value Interp::CallFilter(const std::string& name, const Value& input, CallValues& args) {
+  auto it = env_.filters.find(name);
+  if (it == env_.filters.end()) Throw("TemplateRuntimeError", "No filter named '" + name + "'.");
+  Step();
+  if (it->second.builtin) return it->second.builtin(*this, input, args);
+  FilterArgs fa{input, args.args, args.kwargs};
+  Result<Value> r = it->second.custom(fa);
+  if (!r.ok()) Throw(r.status().type(), r.status().message());
+  return std::move(r).value();
+}
+
+bool Interp::CallTest(const std::string& name, const Value& v, CallValues& args) {
+  auto it = env_.tests.find(name);
+  if (it == env_.tests.end()) Throw("TemplateRuntimeError", "No test named '" + name + "'.");
+  Step();
+  return it->second.fn(*this, v, args);
+}
+
+Value Interp::EvalGetitem(const GetitemExpr& g, Frame& f) {
+  Value obj = Eval(*g.obj, f);
+  if (g.arg->kind == EK::kSlice) {
+    const auto& sl = static_cast<const SliceExpr&>(*g.arg);
+    SliceSpec spec;
+    Value parts[3];
+    const ExprPtr* exprs[3] = {&sl.start, &sl.stop, &sl.step};
+    bool* has[3] = {&spec.has_start, &spec.has_stop, &spec.has_step};
+    int64_t* vals[3] = {&spec.start, &spec.stop, &spec.step};
+    bool bad = false;
+    for (int i = 0; i < 3; ++i) {
+      if (!*exprs[i]) continue;
+      parts[i] = Eval(**exprs[i], f);
+      if (parts[i].is_none()) continue;
+      if (!AsInt64(parts[i], vals[i])) {
+        if (IsUndefined(parts[i])) ObjAs<UndefinedObj>(parts[i])->Fail();
+        bad = true;
+      }
+      *has[i] = true;
+    }
+    if (IsUndefined(obj)) ObjAs<UndefinedObj>(obj)->Fail();
+    if (bad) return MakeUndefinedAttr(strict_, obj, Value());
+    if (const std::string* s = StrLike(obj)) {
+      std::vector<Value> chars = Iterate(obj);
+      std::string out;
+      for (int64_t i : SliceIndices(spec, static_cast<int64_t>(chars.size()))) out += chars[i].as_str();
+      if (IsMarkup(obj)) return MakeMarkup(std::move(out));
+      (void)s;
+      return Value(std::move(out));
+    }
+    if (obj.is_list() || obj.is_tuple()) {
+      const List& l = obj.as_list();
+      List out;
+      for (int64_t i : SliceIndices(spec, static_cast<int64_t>(l.size()))) out.push_back(l[i]);
+      return obj.is_tuple() ? Value::MakeTuple(std::move(out)) : Value(std::move(out));
+    }
+    if (IsObj(obj, OK::kRange)) {
+      const RangeObj* r = ObjAs<RangeObj>(obj);
+      List out;
+      for (int64_t i : SliceIndices(spec, r->size())) out.emplace_back(r->at(i));
+      return Value(std::move(out));
+    }
+    return MakeUndefinedAttr(strict_, obj, Value());
+  }
+  Value key = Eval(*g.arg, f);
+  return GetItem(obj, key);
+}
+
+Value Interp::Eval(const Expr& e, Frame& f) {
+  Step();
+  switch (e.kind) {
+    case EK::kConst: return static_cast<const ConstExpr&>(e).value;
+    case EK::kName: return Lookup(static_cast<const NameExpr&>(e).name, f);
+    case EK::kGetattr: {
+      const auto& g = static_cast<const GetattrExpr&>(e);
+      Value obj = Eval(*g.obj, f);
+      if (obj.is_dict()) {
+        // Fast path: dict attribute that is not a method name -> item.
+        if (!HasMethod(obj, g.attr)) {
+          if (const Value* v = obj.as_dict().find(g.attr)) return *v;
+        }
+      }
+      return GetAttr(obj, g.attr);
+    }
+    case EK::kGetitem: return EvalGetitem(static_cast<const GetitemExpr&>(e), f);
+    case EK::kSlice: return Value();
+    case EK::kCall: return EvalCall(static_cast<const CallExpr&>(e), f);
+    case EK::kFilter: return ApplyFilter(static_cast<const FilterExpr&>(e), Value(), f);
+    case EK::kTest: {
+      const auto& t = static_cast<const TestExpr&>(e);
+      Value v = Eval(*t.node, f);
+      CallValues args;
+      EvalArgs(t.args, f, args);
+      if (!t.def) Throw("TemplateRuntimeError", "No test named '" + t.name + "' found.");
+      return Value(t.def->fn(*this, v, args));
+    }
+    case EK::kCondExpr: {
+      const auto& c = static_cast<const CondExpr&>(e);
+      if (Truthy(Eval(*c.test, f))) return Eval(*c.expr1, f);
+      if (c.expr2) return Eval(*c.expr2, f);
+      return MakeUndefinedHint(false, "the inline if-expression on line " + std::to_string(c.lineno) +
+                                          " evaluated to false and no else section was defined.");
+    }
+    case EK::kAnd: {
+      const auto& b = static_cast<const BinaryExpr&>(e);
+      Value l = Eval(*b.left, f);
+      if (!Truthy(l)) return l;
+      return Eval(*b.right, f);
+    }
+    case EK::kOr: {
+      const auto& b = static_cast<const BinaryExpr&>(e);
+      Value l = Eval(*b.left, f);
+      if (Truthy(l)) return l;
+      return Eval(*b.right, f);
+    }
+    case EK::kNot: return Value(!Truthy(Eval(*static_cast<const UnaryExpr&>(e).operand, f)));
+    case EK::kNeg: return Negate(Eval(*static_cast<const UnaryExpr&>(e).operand, f));
+    case EK::kPos: return Positive(Eval(*static_cast<const UnaryExpr&>(e).operand, f));
+    case EK::kBin: {
+      const auto& b = static_cast<const BinaryExpr&>(e);
+      Value l = Eval(*b.left, f);
+      Value r = Eval(*b.right, f);
+      return BinaryOp(b.op, l, r);
+    }
+    case EK::kConcat: {
+      std::string out;
+      for (const auto& it : static_cast<const ConcatExpr&>(e).items) {
+        AppendStr(out, Eval(*it, f));
+        CheckSize(out.size());
+      }
+      if (autoescape_) return MakeMarkup(std::move(out));
+      return Value(std::move(out));
+    }
+    case EK::kCompare: {
+      const auto& c = static_cast<const CompareExpr&>(e);
+      Value left = Eval(*c.expr, f);
+      for (const auto& [op, rexpr] : c.ops) {
+        Value right = Eval(*rexpr, f);
+        if (!CompareOp(op, left, right)) return Value(false);
+        left = std::move(right);
+      }
+      return Value(true);
+    }
+    case EK::kList:
+    case EK::kTuple: {
+      const auto& s = static_cast<const SeqExpr&>(e);
+      List items;
+      items.reserve(s.items.size());
+      for (const auto& it : s.items) items.push_back(Eval(*it, f));
+      return e.kind == EK::kList ? Value(std::move(items)) : Value::MakeTuple(std::move(items));
+    }
+    case EK::kDict: {
+      Dict d;
+      for (const auto& [k, v] : static_cast<const DictExpr&>(e).items) {
+        Value key = Eval(*k, f);
+        Value val = Eval(*v, f);
+        CheckHashable(key);
+        d.set_item(std::move(key), std::move(val));
+      }
+      return Value(std::move(d));
+    }
+    case EK::kNSRef: return Value();
+  }
+  return Value();
+}
+
+// ---- sandboxed attribute / item access ----
+
+namespace {
+
+Value Unsafe(bool strict, const Value& obj, const std::string& name) {
+  return MakeUndefinedHint(strict, "access to attribute " + StrRepr(name) + " of " +
+                                       StrRepr(ClassName(obj)) + " object is unsafe.",
+                           "SecurityError");
+}
+
+Value BoundMethod(const Value& recv, const std::string& name) {
+  return Value(std::shared_ptr<Object>(std::make_shared<BoundMethodObj>(recv, name)));
+}
+
+}  // namespace
+
+Value Interp::GetAttr(const Value& obj, const std::string& name) {
+  // Objects with their own attributes.
+  if (const JObject* j = AsJ(obj)) {
+    switch (j->okind) {
+      case OK::kUndefined: ObjAs<UndefinedObj>(obj)->Fail();
+      case OK::kLoop: {
+        bool found = false;
+        Value v = ObjAs<LoopObj>(obj)->Attr(*this, name, &found);
+        if (found) return v;
+        break;
+      }
+      case OK::kNamespace:
+        if (const Value* v = ObjAs<NamespaceObj>(obj)->attrs.find(name)) return *v;
+        break;
+      case OK::kModule:
+        if (const Value* v = ObjAs<ModuleObj>(obj)->exports.find(name)) return *v;
+        break;
+      case OK::kCycler: {
+        CyclerObj* c = ObjAs<CyclerObj>(obj);
+        if (name == "current") return c->items.empty() ? Value() : c->items[c->pos];
+        if (name == "next" || name == "reset") return BoundMethod(obj, name);
+        break;
+      }
+      case OK::kGroupTuple:
+        if (name == "grouper") return ObjAs<GroupTupleObj>(obj)->grouper;
+        if (name == "list") return ObjAs<GroupTupleObj>(obj)->list;
+        if (name == "count" || name == "index") return BoundMethod(obj, name);
+        break;
+      case OK::kRange: {
+        const RangeObj* r = ObjAs<RangeObj>(obj);
+        if (name == "start") return Value(r->start);
+        if (name == "stop") return Value(r->stop);
+        if (name == "step") return Value(r->step);
+        if (name == "count" || name == "index") return BoundMethod(obj, name);
+        break;
+      }
+      case OK::kCallable: {
+        const CallableObj* c = ObjAs<CallableObj>(obj);
+        if (c->IsClass() && (name == "mro" || IsDunder(name))) return Unsafe(strict_, obj, name);
+        if (IsDunder(name)) return Unsafe(strict_, obj, name);
+        if (auto* m = dynamic_cast<const MacroObj*>(c)) {
+          if (name == "name") return Value(m->def->name);
+          if (name == "arguments") {
+            List a;
+            for (const auto& s : m->def->args) a.emplace_back(s);
+            return Value::MakeTuple(std::move(a));
+          }
+          if (name == "catch_kwargs") return Value(m->def->catch_kwargs);
+          if (name == "catch_varargs") return Value(m->def->catch_varargs);
+          if (name == "caller") return Value(m->def->caller);
+        }
+        if (auto* jn = dynamic_cast<const JoinerObj*>(c)) {
+          if (name == "sep") return Value(jn->sep);
+        }
+        break;
+      }
+      case OK::kMarkup:
+      case OK::kBigInt:
+      case OK::kDictView:
+      case OK::kBytes:
+      case OK::kGenerator: break;
+    }
+    if (HasMethod(obj, name) && name[0] != '_') return BoundMethod(obj, name);
+    if (IsDunder(name)) return Unsafe(strict_, obj, name);
+    return MakeUndefinedAttr(strict_, obj, Value(name));
+  }
+  if (HasMethod(obj, name)) {
+    if (name[0] == '_') return Unsafe(strict_, obj, name);
+    if (obj.is_int() || obj.is_bool() || obj.is_float()) {
+      if (name == "real") return obj.is_bool() ? Value(static_cast<int64_t>(obj.as_bool())) : obj;
+      if (name == "imag") return obj.is_float() ? Value(0.0) : Value(0);
+      if (name == "numerator") return obj.is_bool() ? Value(static_cast<int64_t>(obj.as_bool())) : obj;
+      if (name == "denominator") return Value(1);
+    }
+    return BoundMethod(obj, name);
+  }
+  if (IsDunder(name)) return Unsafe(strict_, obj, name);
+  if (obj.is_dict()) {
+    if (const Value* v = obj.as_dict().find(name)) return *v;
+  }
+  return MakeUndefinedAttr(strict_, obj, Value(name));
+}
+
+Value Interp::GetItem(const Value& obj, const Value& key) {
+  switch (obj.kind()) {
+    case Kind::Dict: {
+      bool hashable = !(key.is_list() || key.is_dict());
+      if (hashable && key.is_tuple()) {
+        for (const Value& k : key.as_list())
+          if (k.is_list() || k.is_dict()) hashable = false;
+      }
+      if (hashable) {
+        if (const Value* v = obj.as_dict().find_item(key)) return *v;
+      }
+      break;
+    }
+    case Kind::List:
+    case Kind::Tuple: {
+      int64_t i;
+      if (!key.is_float() && AsInt64(key, &i)) {
+        const List& l = obj.as_list();
+        if (NormalizeIndex(static_cast<int64_t>(l.size()), &i)) return l[i];
+      }
+      break;
+    }
+    case Kind::Str: {
+      int64_t i;
+      if (!key.is_float() && AsInt64(key, &i)) {
+        const std::string& s = obj.as_str();
+        bool ascii = true;
+        for (unsigned char c : s)
+          if (c >= 0x80) {
+            ascii = false;
+            break;
+          }
+        if (ascii) {
+          if (NormalizeIndex(static_cast<int64_t>(s.size()), &i)) return Value(s.substr(i, 1));
+        } else {
+          std::vector<Value> chars = Iterate(obj);
+          if (NormalizeIndex(static_cast<int64_t>(chars.size()), &i)) return chars[i];
+        }
+      }
+      break;
+    }
+    case Kind::Object: {
+      const JObject* j = AsJ(obj);
+      if (!j) break;
+      if (j->okind == OK::kUndefined) ObjAs<UndefinedObj>(obj)->Fail();
+      int64_t i;
+      if (j->okind == OK::kMarkup && !key.is_float() && AsInt64(key, &i)) {
+        std::vector<Value> chars = Iterate(obj);
+        if (NormalizeIndex(static_cast<int64_t>(chars.size()), &i)) return chars[i];
+      }
+      if (j->okind == OK::kRange && !key.is_float() && AsInt64(key, &i)) {
+        const RangeObj* r = ObjAs<RangeObj>(obj);
+        if (NormalizeIndex(r->size(), &i)) return Value(r->at(i));
+      }
+      if (j->okind == OK::kGroupTuple && !key.is_float() && AsInt64(key, &i)) {
+        if (NormalizeIndex(2, &i)) return i == 0 ? ObjAs<GroupTupleObj>(obj)->grouper : ObjAs<GroupTupleObj>(obj)->list;
+      }
+      break;
+    }
+    default: break;
+  }
+  if (key.is_str()) {
+    const std::string& name = key.as_str();
+    // getattr fallback (only attributes that exist; dict items were tried above)
+    if (obj.is_dict()) {
+      if (HasMethod(obj, name)) {
+        if (name[0] == '_') return Unsafe(strict_, obj, name);
+        return BoundMethod(obj, name);
+      }
+      if (IsDunder(name)) return Unsafe(strict_, obj, name);
+      return MakeUndefinedAttr(strict_, obj, key);
+    }
+    Value v = GetAttr(obj, name);
+    if (IsUndefined(v) && !ObjAs<UndefinedObj>(v)->has_obj) return v;  // unsafe
+    if (IsUndefined(v)) return MakeUndefinedAttr(strict_, obj, key);
+    return v;
+  }
+  return MakeUndefinedAttr(strict_, obj, key);
+}
+
+}  // namespace herald::jinja

@@ -1,0 +1,205 @@
+// The renderer: walks a parsed Program with Jinja2's runtime semantics (scoping, undefined,
+// sandboxed attribute access, macros, loops, includes/imports/extends) and enforces the render
+// limits. One Interp per render; not shared between threads.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "jinja/ast.h"
+#include "jinja/errors.h"
+#include "jinja/jinja.h"
+#include "jinja/limits.h"
+#include "jinja/objects.h"
+
+namespace herald::jinja {
+
+class Interp;
+
+using BuiltinFilter = Value (*)(Interp& in, const Value& input, CallValues& args);
+using BuiltinTest = bool (*)(Interp& in, const Value& v, CallValues& args);
+
+struct FilterDef {
+  std::string name;
+  BuiltinFilter builtin = nullptr;
+  Filter custom;
+};
+
+struct TestDef {
+  std::string name;
+  BuiltinTest fn = nullptr;
+};
+
+// Registries of builtins (filters.cc, tests.cc).
+void RegisterBuiltinFilters(std::map<std::string, FilterDef>& out);
+void RegisterBuiltinTests(std::map<std::string, TestDef>& out);
+
+struct TemplateImpl;
+
+// Everything an Environment owns; immutable once templates are compiled and shared.
+struct EnvironmentData {
+  Options options;
+  std::map<std::string, FilterDef> filters;
+  std::map<std::string, TestDef> tests;
+  struct Named {
+    std::string source;
+    bool compiled = false;
+    std::shared_ptr<const TemplateImpl> tmpl;
+    PyError error;  // when compiled and tmpl is null: the compile error
+  };
+  // Named templates, compiled on first use (guarded by templates_mu).
+  mutable std::map<std::string, Named, std::less<>> templates;
+  mutable std::mutex templates_mu;
+  // Returns the compiled named template, nullptr when unknown; throws its compile error.
+  const TemplateImpl* GetNamed(std::string_view name) const;
+  Dict globals;  // range, dict, lipsum, cycler, joiner, namespace
+};
+
+struct TemplateImpl {
+  std::shared_ptr<const EnvironmentData> env_owner;  // set for templates returned by Compile
+  const EnvironmentData* env = nullptr;
+  std::unique_ptr<Program> prog;
+  std::string name;       // "" for from-string templates
+  bool mutates = false;   // calls container-mutating methods (context is copied before render)
+};
+
+// The public Template's implementation is the compiled template itself.
+struct Template::Impl : TemplateImpl {};
+
+// Compile-time checks (unknown filters/tests outside if-branches, macro signature flags).
+// Returns whether the template calls container-mutating methods.
+bool CheckProgramImpl(Program& prog, const EnvironmentData& env);
+// Parses and checks a template; throws PyError.
+std::shared_ptr<TemplateImpl> CompileImpl(std::string_view source, const EnvironmentData& env);
+void RegisterGlobals(Dict& g);
+BuiltinFilter HeaderSafeFilter();
+
+struct Scope {
+  std::shared_ptr<Scope> parent;
+  const Dict* ctx = nullptr;  // render context visible from this (root) scope
+  std::vector<std::pair<std::string, Value>> vars;
+
+  Value* Find(std::string_view name) {
+    for (auto& p : vars)
+      if (p.first == name) return &p.second;
+    return nullptr;
+  }
+  void Set(std::string_view name, Value v) {
+    if (Value* p = Find(name)) {
+      *p = std::move(v);
+      return;
+    }
+    vars.emplace_back(std::string(name), std::move(v));
+  }
+};
+
+// One executing template (the root of a render, an include, an import, or a parent template).
+struct Run {
+  const TemplateImpl* tmpl = nullptr;
+  std::shared_ptr<Scope> root;
+  std::map<std::string, std::vector<const BlockStmt*>, std::less<>> blocks;
+  std::vector<std::string> exports;
+  const TemplateImpl* parent = nullptr;  // set by {% extends %}
+  std::string* root_out = nullptr;
+};
+
+struct Frame {
+  std::shared_ptr<Scope> scope;
+  std::string* out;
+  Run* run;
+};
+
+class Interp {
+ public:
+  Interp(const EnvironmentData& env, const Limits& limits);
+
+  // Renders `tmpl` with `context` into out. Throws PyError.
+  void RenderTemplate(const TemplateImpl& tmpl, const Dict* context, std::string& out);
+
+  // ---- used by objects, filters, tests and methods ----
+  bool strict() const { return strict_; }
+  bool autoescape() const { return autoescape_; }
+  const EnvironmentData& env() const { return env_; }
+  Value Undefined(std::string name) { return MakeUndefined(strict_, std::move(name)); }
+  Value UndefinedHint(std::string hint) { return MakeUndefinedHint(strict_, std::move(hint)); }
+
+  // Sandboxed attribute / item access (Jinja2's SandboxedEnvironment.getattr/getitem).
+  Value GetAttr(const Value& obj, const std::string& name);
+  Value GetItem(const Value& obj, const Value& key);
+  // Calls any callable value.
+  Value CallValue(const Value& fn, CallValues& args);
+  // Calls a filter / test by name (map, select, ...); TemplateRuntimeError when unknown.
+  Value CallFilter(const std::string& name, const Value& input, CallValues& args);
+  bool CallTest(const std::string& name, const Value& v, CallValues& args);
+  bool HasFilter(const std::string& name) const { return env_.filters.count(name) != 0; }
+  bool HasTest(const std::string& name) const { return env_.tests.count(name) != 0; }
+
+  // Runs a macro / recursive loop body (objects.cc callbacks).
+  Value InvokeMacro(MacroObj& m, CallValues& args);
+  Value InvokeLoop(LoopObj& loop, CallValues& args);
+
+  void RenderBlockPublic(const std::string& name, size_t level, Frame& f);
+
+  void Step();
+  void EnterCall();
+  void LeaveCall() { --depth_; }
+  void CheckOutput(const std::string& out);
+
+ private:
+  friend struct ExprEval;
+
+  void RunTemplate(Run& run, std::string& out);
+  void Exec(const Body& body, Frame& f);
+  void ExecStmt(const Stmt& s, Frame& f);
+  void ExecFor(const ForStmt& s, Frame& f);
+  void RunLoop(const ForStmt& s, std::vector<Value> items, const std::shared_ptr<Scope>& parent,
+               int depth0, std::string* out, Run* run);
+  void ExecOutput(const OutputStmt& s, Frame& f);
+  void ExecInclude(const IncludeStmt& s, Frame& f);
+  void ExecImport(const Stmt& s, Frame& f);
+  void RenderBlock(const std::string& name, size_t level, Frame& f);
+  Value MakeModule(const TemplateImpl& t, const std::string& name, bool with_context, Frame& f);
+  const TemplateImpl* LoadTemplate(const Value& name, bool ignore_missing);
+
+  void Assign(const Expr& target, const Value& v, Frame& f);
+  Value ApplyFilter(const FilterExpr& fe, const Value& input, Frame& f);
+  std::string RenderBody(const Body& body, Frame& f, const std::shared_ptr<Scope>& scope);
+
+ public:
+  Value Eval(const Expr& e, Frame& f);
+
+ private:
+  Value Lookup(const std::string& name, Frame& f);
+  void EvalArgs(const CallArgs& a, Frame& f, CallValues& out);
+  Value EvalCall(const CallExpr& c, Frame& f);
+  Value EvalGetitem(const GetitemExpr& g, Frame& f);
+
+  const EnvironmentData& env_;
+  Limits limits_;
+  SizeLimits size_limits_;
+  SizeLimitScope size_scope_;
+  bool strict_;
+  bool autoescape_ = false;
+  bool extended_ = false;  // the current template executed {% extends %}: root output is dropped
+  uint64_t steps_ = 0;
+  int depth_ = 0;
+  std::chrono::steady_clock::time_point deadline_;
+};
+
+// Method calls on builtin values (methods.cc). Returns false when `name` is not a method of
+// recv's type (the caller then falls back to item lookup / undefined).
+bool HasMethod(const Value& recv, std::string_view name);
+Value CallMethod(Interp& in, const Value& recv, const std::string& name, CallValues& args);
+
+// Python-like argument binding for builtins: fills `out` (size == names.size()) from positional
+// and keyword arguments; TypeError on unknown/duplicate keywords or too many positionals.
+void BindArgs(const char* fname, const CallValues& a, std::initializer_list<const char*> names,
+              std::vector<const Value*>& out);
+
+}  // namespace herald::jinja
