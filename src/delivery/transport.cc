@@ -1,0 +1,604 @@
+#include "delivery/transport.h"
+
+#include <curl/curl.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "delivery/request.h"
+
+namespace herald::delivery {
+namespace {
+
+// How long one curl_multi_poll may sleep when nothing happens (it returns early on socket
+// activity, curl timers and curl_multi_wakeup; this only bounds a missed wakeup).
+constexpr int kPollTimeoutMs = 1000;
+
+int64_t SteadyUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+bool NameIs(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+bool HasHeader(const std::vector<std::pair<std::string, std::string>>& headers,
+               std::string_view name) {
+  for (const auto& h : headers)
+    if (NameIs(h.first, name)) return true;
+  return false;
+}
+
+void RemoveHeader(std::vector<std::pair<std::string, std::string>>& headers,
+                  std::string_view name) {
+  for (auto it = headers.begin(); it != headers.end();) {
+    if (NameIs(it->first, name)) it = headers.erase(it);
+    else ++it;
+  }
+}
+
+std::string FormatSeconds(std::chrono::milliseconds ms) {
+  if (ms.count() % 1000 == 0) return std::to_string(ms.count() / 1000);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", static_cast<double>(ms.count()) / 1000.0);
+  return buf;
+}
+
+struct UrlParts {
+  std::string scheme, host, port;
+  std::string key() const { return scheme + "://" + host + ":" + port; }
+};
+
+// Splits a URL with libcurl's own parser (so the destination key matches what curl connects to).
+bool ParseUrl(const std::string& url, UrlParts* out) {
+  CURLU* u = curl_url();
+  if (!u) return false;
+  bool ok = curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK;
+  char *scheme = nullptr, *host = nullptr, *port = nullptr;
+  ok = ok && curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+       curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+       curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK;
+  if (ok) {
+    out->scheme = scheme;
+    out->host = host;
+    for (char& c : out->host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out->port = port;
+  }
+  curl_free(scheme);
+  curl_free(host);
+  curl_free(port);
+  curl_url_cleanup(u);
+  return ok;
+}
+
+struct Host;
+
+// One submitted request, across all its hops.
+struct Job {
+  HttpRequest req;  // the current hop's method/url/headers/body
+  std::function<void(HttpResponse)> done;
+  std::string original_url;
+  UrlParts dest;
+  Host* host = nullptr;
+  int redirects = 0;
+  int64_t start_us = 0;  // steady clock, first hop start; 0 until started
+  bool body_dropped = false;  // a 301/302/303 removed the body
+
+  // Per hop.
+  CURL* easy = nullptr;
+  curl_slist* header_list = nullptr;
+  std::string excerpt;
+  std::string retry_after;
+  size_t excerpt_limit = 0;
+  char errbuf[CURL_ERROR_SIZE];
+};
+
+struct Host {
+  std::string key;
+  std::deque<std::unique_ptr<Job>> queue;
+  size_t active = 0;
+  bool in_ready = false;
+};
+
+size_t WriteBody(char* data, size_t size, size_t nmemb, void* user) {
+  Job* job = static_cast<Job*>(user);
+  size_t n = size * nmemb;
+  if (job->excerpt.size() < job->excerpt_limit)
+    job->excerpt.append(data, std::min(n, job->excerpt_limit - job->excerpt.size()));
+  return n;
+}
+
+size_t OnHeader(char* data, size_t size, size_t nmemb, void* user) {
+  Job* job = static_cast<Job*>(user);
+  size_t n = size * nmemb;
+  std::string_view line(data, n);
+  if (line.size() >= 5 && line.substr(0, 5) == "HTTP/") {
+    job->retry_after.clear();  // a new (possibly interim) response starts
+    job->excerpt.clear();
+  } else if (line.size() > 12 && NameIs(line.substr(0, 12), "retry-after:")) {
+    std::string_view v = line.substr(12);
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ' ||
+                          v.back() == '\t'))
+      v.remove_suffix(1);
+    job->retry_after.assign(v);
+  }
+  return n;
+}
+
+}  // namespace
+
+struct Transport::Impl {
+  explicit Impl(TransportOptions o) : options(std::move(o)) {
+    static std::once_flag init_once;
+    std::call_once(init_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    multi = curl_multi_init();
+    if (!multi) std::abort();
+    thread = std::thread([this] { Loop(); });
+  }
+
+  ~Impl() {
+    Stop();
+    if (thread.joinable()) thread.join();
+    for (CURL* e : pool) curl_easy_cleanup(e);
+    curl_multi_cleanup(multi);
+  }
+
+  void Submit(HttpRequest req, std::function<void(HttpResponse)> done) {
+    auto job = std::make_unique<Job>();
+    job->req = std::move(req);
+    job->done = std::move(done);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!stopping) {
+        incoming.push_back(std::move(job));
+        queued_count.fetch_add(1, std::memory_order_relaxed);
+        curl_multi_wakeup(multi);
+        return;
+      }
+    }
+    HttpResponse r;
+    r.tag = job->req.tag;
+    r.error = kTransportStopped;
+    r.final_url = job->req.url;
+    if (job->done) job->done(std::move(r));
+  }
+
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (stopping) return;
+      stopping = true;
+    }
+    curl_multi_wakeup(multi);
+    if (std::this_thread::get_id() != thread.get_id() && thread.joinable()) thread.join();
+  }
+
+  // ---- transport thread only below ----
+
+  void Loop() {
+    std::deque<std::unique_ptr<Job>> batch;
+    while (true) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (stopping) break;
+        batch.swap(incoming);
+      }
+      while (!batch.empty()) {
+        std::unique_ptr<Job> job = std::move(batch.front());
+        batch.pop_front();
+        Enqueue(std::move(job), /*front=*/false);
+      }
+      StartReady();
+      int running = 0;
+      curl_multi_perform(multi, &running);
+      ReapFinished();
+      StartReady();
+      curl_multi_poll(multi, nullptr, 0, kPollTimeoutMs, nullptr);
+    }
+    Shutdown();
+  }
+
+  // Routes a job to its destination queue, or completes it at once when the URL is unusable.
+  void Enqueue(std::unique_ptr<Job> job, bool front) {
+    if (job->original_url.empty()) job->original_url = job->req.url;
+    if (!ParseUrl(job->req.url, &job->dest) ||
+        (job->dest.scheme != "http" && job->dest.scheme != "https")) {
+      queued_count.fetch_sub(1, std::memory_order_relaxed);
+      Complete(std::move(job), 0, "Invalid URL '" + job->req.url + "'");
+      return;
+    }
+    Host& h = hosts[job->dest.key()];
+    if (h.key.empty()) h.key = job->dest.key();
+    job->host = &h;
+    if (front) h.queue.push_front(std::move(job));
+    else h.queue.push_back(std::move(job));
+    MarkReady(h);
+  }
+
+  void MarkReady(Host& h) {
+    if (!h.in_ready && !h.queue.empty() && h.active < options.max_in_flight_per_host) {
+      h.in_ready = true;
+      ready.push_back(&h);
+    }
+  }
+
+  void MaybeDropHost(Host* h) {
+    if (h->active == 0 && h->queue.empty() && !h->in_ready) hosts.erase(h->key);
+  }
+
+  // Starts queued jobs round-robin across destinations while the caps allow.
+  void StartReady() {
+    while (active_total < options.max_in_flight && !ready.empty()) {
+      Host* h = ready.front();
+      ready.pop_front();
+      h->in_ready = false;
+      if (h->queue.empty() || h->active >= options.max_in_flight_per_host) {
+        MaybeDropHost(h);
+        continue;
+      }
+      std::unique_ptr<Job> job = std::move(h->queue.front());
+      h->queue.pop_front();
+      queued_count.fetch_sub(1, std::memory_order_relaxed);
+      MarkReady(*h);
+      StartHop(std::move(job));
+    }
+  }
+
+  CURL* TakeHandle() {
+    if (!pool.empty()) {
+      CURL* e = pool.back();
+      pool.pop_back();
+      curl_easy_reset(e);
+      return e;
+    }
+    return curl_easy_init();
+  }
+
+  void ReturnHandle(CURL* e) {
+    if (pool.size() < options.max_pooled_handles) pool.push_back(e);
+    else curl_easy_cleanup(e);
+  }
+
+  void StartHop(std::unique_ptr<Job> job) {
+    Job* j = job.get();
+    if (j->start_us == 0) j->start_us = SteadyUs();
+    int64_t elapsed_ms = (SteadyUs() - j->start_us) / 1000;
+    int64_t remaining_ms = j->req.timeout.count() - elapsed_ms;
+    if (remaining_ms <= 0) {
+      Host* h = j->host;
+      Complete(std::move(job), 0, TimeoutMessage(*j));
+      MaybeDropHost(h);
+      return;
+    }
+    CURL* e = TakeHandle();
+    if (!e) {
+      Host* h = j->host;
+      Complete(std::move(job), 0, "Error forming HTTP request: out of memory");
+      MaybeDropHost(h);
+      return;
+    }
+    j->easy = e;
+    j->excerpt.clear();
+    j->retry_after.clear();
+    j->excerpt_limit = options.max_response_excerpt;
+    j->errbuf[0] = '\0';
+
+    curl_easy_setopt(e, CURLOPT_URL, j->req.url.c_str());
+    curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->errbuf);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(remaining_ms));
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(remaining_ms));
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &WriteBody);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &OnHeader);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
+    // "" disables proxies, including the environment's http_proxy/https_proxy/all_proxy.
+    curl_easy_setopt(e, CURLOPT_PROXY, j->req.proxy.c_str());
+    if (!j->req.ca_file.empty()) {
+      // requests: a CA path replaces `verify`, so verification is on with that store only.
+      curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+      curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+      struct stat st;
+      if (stat(j->req.ca_file.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+        curl_easy_setopt(e, CURLOPT_CAINFO, nullptr);
+        curl_easy_setopt(e, CURLOPT_CAPATH, j->req.ca_file.c_str());
+      } else {
+        curl_easy_setopt(e, CURLOPT_CAPATH, nullptr);
+        curl_easy_setopt(e, CURLOPT_CAINFO, j->req.ca_file.c_str());
+      }
+    } else {
+      curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, j->req.verify_tls ? 1L : 0L);
+      curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, j->req.verify_tls ? 2L : 0L);
+    }
+
+    // Method and body.
+    const std::string& m = j->req.method;
+    bool is_head = m == "HEAD";
+    bool is_get = m == "GET" || m.empty();
+    bool send_body = !is_head && (!j->req.body.empty() || !is_get);
+    if (j->body_dropped) {
+      // After 301/302/303 requests sends no body; urllib3 then adds Content-Length: 0 only for
+      // methods that expect a body.
+      send_body = m == "POST" || m == "PUT" || m == "PATCH";
+    }
+    if (is_head) {
+      curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    } else if (send_body) {
+      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(j->req.body.size()));
+      curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->req.body.data());
+    } else {
+      curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    }
+    if (!is_get || send_body) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m.c_str());
+
+    // Headers in wire order: Accept-Encoding, User-Agent, the caller's, Content-Length before a
+    // trailing signature. "Accept:"/"Expect:" suppress curl's own.
+    curl_slist* list = nullptr;
+    auto add = [&list](const std::string& line) {
+      curl_slist* next = curl_slist_append(list, line.c_str());
+      if (next) list = next;
+    };
+    const auto& hs = j->req.headers;
+    if (!HasHeader(hs, "Accept-Encoding")) add("Accept-Encoding: identity");
+    if (!HasHeader(hs, "User-Agent")) add("User-Agent: " + options.user_agent);
+    bool need_length = send_body && !HasHeader(hs, "Content-Length");
+    std::string length_line = "Content-Length: " + std::to_string(j->req.body.size());
+    size_t sig_at = hs.size();
+    if (!hs.empty() && NameIs(hs.back().first, kSignatureHeader)) sig_at = hs.size() - 1;
+    for (size_t i = 0; i < hs.size(); ++i) {
+      if (i == sig_at && need_length) {
+        add(length_line);
+        need_length = false;
+      }
+      // curl: "Name:" removes a header, "Name;" sends it with an empty value.
+      if (hs[i].second.empty()) add(hs[i].first + ";");
+      else add(hs[i].first + ": " + hs[i].second);
+    }
+    if (need_length) add(length_line);
+    if (send_body && !HasHeader(hs, "Content-Type")) add("Content-Type:");
+    if (!HasHeader(hs, "Accept")) add("Accept:");
+    if (!HasHeader(hs, "Expect")) add("Expect:");
+    j->header_list = list;
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
+
+    j->host->active++;
+    active_total++;
+    in_flight_count.store(active_total, std::memory_order_relaxed);
+    Job* raw = job.release();
+    active.insert(raw);
+    if (curl_multi_add_handle(multi, e) != CURLM_OK) {
+      active.erase(raw);
+      FinishHop(raw);
+      Host* h = raw->host;
+      Complete(std::unique_ptr<Job>(raw), 0, "Error forming HTTP request: curl_multi_add_handle failed");
+      MaybeDropHost(h);
+    }
+  }
+
+  // Releases the hop's curl resources and the destination slot.
+  void FinishHop(Job* j) {
+    if (j->easy) {
+      ReturnHandle(j->easy);
+      j->easy = nullptr;
+    }
+    curl_slist_free_all(j->header_list);
+    j->header_list = nullptr;
+    j->host->active--;
+    active_total--;
+    in_flight_count.store(active_total, std::memory_order_relaxed);
+    MarkReady(*j->host);
+  }
+
+  std::string TimeoutMessage(const Job& j) const {
+    return "Request to " + j.original_url + " timed out after " + FormatSeconds(j.req.timeout) +
+           " seconds";
+  }
+
+  std::string ErrorMessage(const Job& j, CURLcode code, long os_errno) const {
+    std::string detail = j.errbuf[0] ? j.errbuf : curl_easy_strerror(code);
+    std::string where = j.dest.host + ":" + j.dest.port;
+    switch (code) {
+      case CURLE_OPERATION_TIMEDOUT:
+        return TimeoutMessage(j);
+      case CURLE_COULDNT_CONNECT:
+        if (os_errno == ECONNREFUSED) return "Connection refused to " + where + " (" + detail + ")";
+        return "Failed to connect to " + where + ": " +
+               (os_errno ? std::strerror(static_cast<int>(os_errno)) : "error") + " (" + detail +
+               ")";
+      case CURLE_COULDNT_RESOLVE_HOST:
+        return "Failed to resolve host '" + j.dest.host + "' (" + detail + ")";
+      case CURLE_COULDNT_RESOLVE_PROXY:
+        return "Failed to resolve proxy '" + j.req.proxy + "' (" + detail + ")";
+      case CURLE_SSL_CONNECT_ERROR:
+      case CURLE_PEER_FAILED_VERIFICATION:
+      case CURLE_SSL_CERTPROBLEM:
+      case CURLE_SSL_CIPHER:
+      case CURLE_SSL_CACERT_BADFILE:
+      case CURLE_SSL_ISSUER_ERROR:
+      case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+      case CURLE_SSL_INVALIDCERTSTATUS:
+      case CURLE_SSL_ENGINE_INITFAILED:
+      case CURLE_SSL_CRL_BADFILE:
+        return "TLS error connecting to " + where + ": " + detail;
+      case CURLE_GOT_NOTHING:
+        return "Connection to " + where + " closed without a response (" + detail + ")";
+      case CURLE_SEND_ERROR:
+      case CURLE_RECV_ERROR:
+        return "Connection to " + where + " failed while transferring (" + detail + ")";
+      default:
+        return "Request to " + j.req.url + " failed: " + curl_easy_strerror(code) + " (" +
+               detail + ")";
+    }
+  }
+
+  void ReapFinished() {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      CURL* e = msg->easy_handle;
+      CURLcode code = msg->data.result;
+      Job* j = nullptr;
+      curl_easy_getinfo(e, CURLINFO_PRIVATE, reinterpret_cast<char**>(&j));
+      curl_multi_remove_handle(multi, e);
+      active.erase(j);
+      std::unique_ptr<Job> job(j);
+      long status = 0, os_errno = 0;
+      curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+      curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
+      char* location = nullptr;
+      std::string next_url;
+      if (code == CURLE_OK && curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &location) == CURLE_OK &&
+          location)
+        next_url = location;
+      Host* h = j->host;
+      FinishHop(j);
+      if (code != CURLE_OK) {
+        std::string err = ErrorMessage(*j, code, os_errno);
+        Complete(std::move(job), 0, err);
+      } else if ((status == 301 || status == 302 || status == 303 || status == 307 ||
+                  status == 308) &&
+                 !next_url.empty()) {
+        Redirect(std::move(job), static_cast<int>(status), next_url);
+      } else {
+        Complete(std::move(job), static_cast<int>(status), "");
+      }
+      MaybeDropHost(h);
+    }
+  }
+
+  // requests' resolve_redirects/rebuild_method/rebuild_auth for one hop.
+  void Redirect(std::unique_ptr<Job> job, int status, const std::string& location) {
+    Job* j = job.get();
+    if (j->redirects >= options.max_redirects) {
+      Complete(std::move(job), 0,
+               "Exceeded " + std::to_string(options.max_redirects) + " redirects.");
+      return;
+    }
+    Result<std::string> next = NormalizeUrl(location);
+    if (!next.ok()) {
+      Complete(std::move(job), 0, "Redirect to an invalid URL: " + next.status().message());
+      return;
+    }
+    std::string& m = j->req.method;
+    if ((status == 303 || status == 302) && m != "HEAD") m = "GET";
+    if (status == 301 && m == "POST") m = "GET";
+    if (status != 307 && status != 308) {
+      RemoveHeader(j->req.headers, "Content-Length");
+      RemoveHeader(j->req.headers, "Content-Type");
+      RemoveHeader(j->req.headers, "Transfer-Encoding");
+      j->req.body.clear();
+      j->body_dropped = true;
+    }
+    UrlParts old = j->dest, dest;
+    if (ParseUrl(*next, &dest) && old.host != dest.host) {
+      // requests drops Authorization when the host changes (except http->https on default ports).
+      bool upgrade = old.scheme == "http" && old.port == "80" && dest.scheme == "https" &&
+                     dest.port == "443";
+      if (!upgrade) RemoveHeader(j->req.headers, "Authorization");
+    } else if (old.host == dest.host && old.port != dest.port &&
+               !((old.port == "80" && dest.port == "443") ||
+                 (old.port == "443" && dest.port == "80"))) {
+      RemoveHeader(j->req.headers, "Authorization");
+    }
+    j->req.url = std::move(*next);
+    j->redirects++;
+    queued_count.fetch_add(1, std::memory_order_relaxed);
+    Enqueue(std::move(job), /*front=*/true);
+  }
+
+  void Complete(std::unique_ptr<Job> job, int status, std::string error) {
+    HttpResponse r;
+    r.tag = job->req.tag;
+    r.status = error.empty() ? status : 0;
+    r.error = std::move(error);
+    if (r.error.empty()) {
+      r.body_excerpt = std::move(job->excerpt);
+      r.retry_after = std::move(job->retry_after);
+    }
+    r.final_url = job->req.url;
+    r.duration_us = job->start_us ? SteadyUs() - job->start_us : 0;
+    r.redirects = job->redirects;
+    if (job->done) job->done(std::move(r));
+  }
+
+  void Shutdown() {
+    for (Job* j : std::vector<Job*>(active.begin(), active.end())) {
+      curl_multi_remove_handle(multi, j->easy);
+      FinishHop(j);
+      Complete(std::unique_ptr<Job>(j), 0, kTransportStopped);
+    }
+    active.clear();
+    ready.clear();
+    for (auto& [key, h] : hosts) {
+      while (!h.queue.empty()) {
+        std::unique_ptr<Job> job = std::move(h.queue.front());
+        h.queue.pop_front();
+        Complete(std::move(job), 0, kTransportStopped);
+      }
+    }
+    hosts.clear();
+    std::deque<std::unique_ptr<Job>> rest;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      rest.swap(incoming);
+    }
+    for (auto& job : rest) Complete(std::move(job), 0, kTransportStopped);
+    queued_count.store(0);
+    in_flight_count.store(0);
+  }
+
+  TransportOptions options;
+  CURLM* multi = nullptr;
+  std::thread thread;
+
+  std::mutex mu;  // guards incoming, stopping
+  std::deque<std::unique_ptr<Job>> incoming;
+  bool stopping = false;
+
+  std::atomic<size_t> queued_count{0};
+  std::atomic<size_t> in_flight_count{0};
+
+  // Transport thread only.
+  std::unordered_map<std::string, Host> hosts;
+  std::deque<Host*> ready;
+  std::unordered_set<Job*> active;
+  std::vector<CURL*> pool;
+  size_t active_total = 0;
+};
+
+Transport::Transport(TransportOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Transport::~Transport() = default;
+
+void Transport::Submit(HttpRequest request, std::function<void(HttpResponse)> done) {
+  impl_->Submit(std::move(request), std::move(done));
+}
+
+size_t Transport::in_flight() const { return impl_->in_flight_count.load(std::memory_order_relaxed); }
+size_t Transport::queued() const { return impl_->queued_count.load(std::memory_order_relaxed); }
+
+void Transport::Stop() { impl_->Stop(); }
+
+}  // namespace herald::delivery

@@ -1,0 +1,91 @@
+// HTTP delivery transport: many concurrent webhook requests on one libcurl multi handle.
+//
+// One thread drives one curl multi handle (curl_multi_poll, woken by curl_multi_wakeup when
+// another thread submits work). Requests wait in per-destination (scheme://host:port) queues and
+// are started round-robin across destinations while both caps allow it — overall in-flight and
+// per-destination in-flight — so a slow or dead host only ever occupies its own slots. Finished
+// transfers hand their easy handle back to a small pool; libcurl keeps the connections alive for
+// reuse. Redirects are followed by the transport itself with Python requests semantics (SPEC §5.2
+// step 9), and the wire format follows SPEC §5.6 (HTTP/1.1, no Accept, no Expect, explicit
+// Content-Length, headers in the caller's order). Environment proxy variables are never used.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace herald::delivery {
+
+struct HttpRequest {
+  std::string method;  // GET POST PUT PATCH DELETE (HEAD and others are passed through)
+  std::string url;     // already normalised (NormalizeUrl)
+  // In wire order: Content-Type first, then additional headers, then X-Hook-Signature. Values are
+  // wire bytes (FormRequestHeaders encodes them). An empty value is sent as "Name:" with nothing.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::chrono::milliseconds timeout{60000};  // bounds connect and the whole job (all hops)
+  bool verify_tls = true;
+  std::string ca_file;  // non-empty replaces the default CA store (file or directory)
+  std::string proxy;    // "" = no proxy; proxy environment variables are never read
+  uint64_t tag = 0;     // caller's id, echoed back
+};
+
+struct HttpResponse {
+  uint64_t tag = 0;
+  int status = 0;             // final status; 0 if no response (then `error` is set)
+  std::string body_excerpt;   // first max_response_excerpt bytes of the final response body
+  std::string error;          // transport error (refused, timeout, TLS, DNS, redirects); "" if ok
+  std::string retry_after;    // raw Retry-After header of the final response, if any
+  std::string final_url;      // URL of the last hop
+  int64_t duration_us = 0;    // from the first hop's start to the end of the last
+  int redirects = 0;          // hops followed
+};
+
+// Named limits of the transport; every one can be overridden.
+struct TransportOptions {
+  size_t max_in_flight = 10000;          // transfers running at once, all destinations
+  size_t max_in_flight_per_host = 256;   // transfers running at once per scheme://host:port
+  size_t max_response_excerpt = 4096;    // bytes of the final body kept; the rest is discarded
+  int max_redirects = 30;                // like requests' Session.max_redirects
+  std::string user_agent = "herald/0.1"; // default User-Agent (a request header replaces it)
+  size_t max_pooled_handles = 1024;      // idle easy handles kept for reuse
+};
+
+// The wire error text for a stopped transport.
+inline constexpr const char* kTransportStopped = "transport stopped";
+
+class Transport {
+ public:
+  // Starts the transport thread. Failing to create the curl multi handle is a broken invariant
+  // (out of memory) and aborts.
+  explicit Transport(TransportOptions options);
+  // Stops and joins; pending and running requests get error "transport stopped".
+  ~Transport();
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+
+  // Queues a request; never blocks on the network. Thread-safe. Requests beyond the caps wait in
+  // their destination's queue and start as slots free. `done` is called exactly once, on the
+  // transport thread (keep it short and do not call Stop() from it expecting a join) — or inline
+  // on the caller's thread with error "transport stopped" if the transport is already stopped.
+  void Submit(HttpRequest request, std::function<void(HttpResponse)> done);
+
+  // Transfers currently running / waiting for a slot (approximate while work is moving).
+  size_t in_flight() const;
+  size_t queued() const;
+
+  // Stops the thread: every request not yet completed gets error "transport stopped". Idempotent,
+  // thread-safe; when called from a `done` callback it does not wait for the thread.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace herald::delivery
