@@ -1376,60 +1376,112 @@ Result<std::vector<Task>> SqliteStore::LeaseTasks(const std::string& worker, int
       });
 }
 
-Status SqliteStore::RecordAttempt(const std::string& task_id, const std::string& worker,
-                                  AttemptOutcome outcome) {
+namespace {
+
+// The body of RecordAttempt, run inside the writer's transaction.
+Status RecordAttemptIn(SqliteStore::WriteCtx& ctx, const std::string& task_id,
+                       const std::string& worker, int next, const AttemptOutcome& o) {
+    Conn& c = ctx.conn;
+  auto ref = FindTaskRef(c, task_id);
+  if (!ref.ok()) return ref.status();
+  if (!ref->has_value()) return Conflict("task " + task_id + " no longer exists.");
+  const TaskRef& t = **ref;
+  if (t.status != kStarted || t.worker != worker) {
+    return Conflict("task " + task_id + " is no longer leased by worker '" + worker +
+                    "' (it is " + StatusWord(t.status) +
+                    (t.status == kStarted ? " by '" + t.worker + "'" : std::string()) + ").");
+  }
+  const Attempt& a = o.attempt;
+  const int number = t.attempts + 1;
+  auto ins = c.Prepare(
+      "INSERT INTO attempts(task_seq, number, started_at, duration_us, status_code, "
+      "response_excerpt, error, method, url, request_headers, request_body) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+  if (!ins.ok()) return ins.status();
+  ins->Bind(t.seq)
+      .Bind(number)
+      .Bind(a.started_at)
+      .Bind(a.duration_us)
+      .Bind(a.status_code)
+      .Bind(a.response_excerpt)
+      .Bind(a.error)
+      .Bind(a.method)
+      .Bind(a.url)
+      .Bind(a.request_headers)
+      .Bind(a.request_body);
+  HERALD_RETURN_IF_ERROR(StepDone(c, *ins, "cannot insert attempt"));
+  TimeUs ended = 0;
+  if (next != kScheduled) ended = a.started_at > 0 ? a.started_at + a.duration_us : ctx.now;
+  auto upd = c.Prepare(
+      "UPDATE tasks SET status = ?, attempts = ?, ended_at = ?, due_at = ?, worker = '', "
+      "lease_expires = 0, result = ?, error = ? WHERE seq = ?");
+  if (!upd.ok()) return upd.status();
+  upd->Bind(next)
+      .Bind(number)
+      .Bind(ended)
+      .Bind(next == kScheduled ? o.due_at : t.due_at)
+      .Bind(o.result)
+      .Bind(o.error)
+      .Bind(t.seq);
+  HERALD_RETURN_IF_ERROR(StepDone(c, *upd, "cannot update task"));
+  ctx.Move(kStarted, next);
+  return Status::Ok();
+}
+
+Status CheckNextStatus(const AttemptOutcome& outcome) {
   const int next = static_cast<int>(outcome.next_status);
   if (next != kFinished && next != kFailed && next != kScheduled) {
     return Status("ValueError", std::string("an attempt cannot move a task to ") +
                                     TaskStatusName(outcome.next_status));
   }
+  return Status::Ok();
+}
+
+// RecordAttemptAsync's unit of work: answers through a callback instead of a future.
+class AsyncAttemptOp final : public SqliteStore::WriteOp {
+ public:
+  AsyncAttemptOp(std::string task_id, std::string worker, AttemptOutcome o,
+                 std::function<void(Status)> done)
+      : task_id_(std::move(task_id)), worker_(std::move(worker)), o_(std::move(o)),
+        done_(std::move(done)) {}
+  Status Run(SqliteStore::WriteCtx& ctx) override {
+    result_ = RecordAttemptIn(ctx, task_id_, worker_, static_cast<int>(o_.next_status), o_);
+    return result_;
+  }
+  void Finish(const Status& commit) override {
+    auto done = std::move(done_);
+    if (done) done(commit.ok() ? result_ : commit);
+  }
+
+ private:
+  std::string task_id_, worker_;
+  AttemptOutcome o_;
+  std::function<void(Status)> done_;
+  Status result_ = Status("StoreError", "write was not executed");
+};
+
+}  // namespace
+
+Status SqliteStore::RecordAttempt(const std::string& task_id, const std::string& worker,
+                                  AttemptOutcome outcome) {
+  HERALD_RETURN_IF_ERROR(CheckNextStatus(outcome));
+  const int next = static_cast<int>(outcome.next_status);
   return WriteStatus([task_id, worker, next, o = std::move(outcome)](WriteCtx& ctx) -> Status {
-    Conn& c = ctx.conn;
-    auto ref = FindTaskRef(c, task_id);
-    if (!ref.ok()) return ref.status();
-    if (!ref->has_value()) return Conflict("task " + task_id + " no longer exists.");
-    const TaskRef& t = **ref;
-    if (t.status != kStarted || t.worker != worker) {
-      return Conflict("task " + task_id + " is no longer leased by worker '" + worker +
-                      "' (it is " + StatusWord(t.status) +
-                      (t.status == kStarted ? " by '" + t.worker + "'" : std::string()) + ").");
-    }
-    const Attempt& a = o.attempt;
-    const int number = t.attempts + 1;
-    auto ins = c.Prepare(
-        "INSERT INTO attempts(task_seq, number, started_at, duration_us, status_code, "
-        "response_excerpt, error, method, url, request_headers, request_body) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?)");
-    if (!ins.ok()) return ins.status();
-    ins->Bind(t.seq)
-        .Bind(number)
-        .Bind(a.started_at)
-        .Bind(a.duration_us)
-        .Bind(a.status_code)
-        .Bind(a.response_excerpt)
-        .Bind(a.error)
-        .Bind(a.method)
-        .Bind(a.url)
-        .Bind(a.request_headers)
-        .Bind(a.request_body);
-    HERALD_RETURN_IF_ERROR(StepDone(c, *ins, "cannot insert attempt"));
-    TimeUs ended = 0;
-    if (next != kScheduled) ended = a.started_at > 0 ? a.started_at + a.duration_us : ctx.now;
-    auto upd = c.Prepare(
-        "UPDATE tasks SET status = ?, attempts = ?, ended_at = ?, due_at = ?, worker = '', "
-        "lease_expires = 0, result = ?, error = ? WHERE seq = ?");
-    if (!upd.ok()) return upd.status();
-    upd->Bind(next)
-        .Bind(number)
-        .Bind(ended)
-        .Bind(next == kScheduled ? o.due_at : t.due_at)
-        .Bind(o.result)
-        .Bind(o.error)
-        .Bind(t.seq);
-    HERALD_RETURN_IF_ERROR(StepDone(c, *upd, "cannot update task"));
-    ctx.Move(kStarted, next);
-    return Status::Ok();
+    return RecordAttemptIn(ctx, task_id, worker, next, o);
   });
+}
+
+void SqliteStore::RecordAttemptAsync(const std::string& task_id, const std::string& worker,
+                                     AttemptOutcome outcome, std::function<void(Status)> done) {
+  Status st = CheckNextStatus(outcome);
+  if (!st.ok()) {
+    done(st);
+    return;
+  }
+  std::unique_ptr<WriteOp> op =
+      std::make_unique<AsyncAttemptOp>(task_id, worker, std::move(outcome), std::move(done));
+  st = Submit(op);
+  if (!st.ok() && op) op->Finish(st);
 }
 
 namespace {

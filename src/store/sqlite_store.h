@@ -83,6 +83,8 @@ class SqliteStore final : public Store {
                                        TimeUs lease_us) override;
   Status RecordAttempt(const std::string& task_id, const std::string& worker,
                        AttemptOutcome outcome) override;
+  void RecordAttemptAsync(const std::string& task_id, const std::string& worker,
+                          AttemptOutcome outcome, std::function<void(Status)> done) override;
 
   Status Requeue(const std::string& task_id, TimeUs now) override;
   Result<int64_t> RequeueAllFailed(TimeUs now) override;

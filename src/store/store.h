@@ -135,6 +135,14 @@ class Store {
   // `worker` (it was requeued, deleted or re-leased meanwhile); the attempt is then dropped.
   virtual Status RecordAttempt(const std::string& task_id, const std::string& worker,
                                AttemptOutcome outcome) = 0;
+  // Asynchronous RecordAttempt: `done` runs exactly once, on a store thread, after the record is
+  // durable (or with the error). Concurrent calls share a transaction (group commit), so a
+  // delivery engine can record thousands of attempts per second. `done` must be quick and must
+  // not call back into the store synchronously. The default runs RecordAttempt inline.
+  virtual void RecordAttemptAsync(const std::string& task_id, const std::string& worker,
+                                  AttemptOutcome outcome, std::function<void(Status)> done) {
+    done(RecordAttempt(task_id, worker, std::move(outcome)));
+  }
 
   // Operator actions. NotFound for unknown ids; Conflict for a wrong state.
   virtual Status Requeue(const std::string& task_id, TimeUs now) = 0;  // failed|finished -> queued
