@@ -35,6 +35,7 @@ class JObject : public Object {
 inline const JObject* AsJ(const Value& v) {
   return v.is_object() ? dynamic_cast<const JObject*>(v.as_object().get()) : nullptr;
 }
+inline bool IsCallableKind(OK k) { return k == OK::kCallable || k == OK::kLoop; }
 inline bool IsObj(const Value& v, OK k) {
   const JObject* j = AsJ(v);
   return j && j->okind == k;
@@ -157,6 +158,7 @@ struct CallValues {
 class CallableObj : public JObject {
  public:
   CallableObj() : JObject(OK::kCallable) {}
+  explicit CallableObj(OK k) : JObject(k) {}
   virtual Value Call(Interp& in, CallValues& a) = 0;
   // Sandbox: attribute lookups on the callable ("mro", "__init__", ...). Default: none.
   virtual bool IsClass() const { return false; }
@@ -214,6 +216,7 @@ class MacroObj : public CallableObj {
 // for-loop context (`loop`).
 class LoopObj : public CallableObj, public std::enable_shared_from_this<LoopObj> {
  public:
+  LoopObj() : CallableObj(OK::kLoop) {}
   std::string type_name() const override { return "LoopContext"; }
   std::string TypeRepr() const override { return "jinja2.runtime.LoopContext object"; }
   std::string repr() const override {

@@ -426,6 +426,8 @@ bool IsSeqForMul(const Value& v) { return v.is_str() || v.is_list() || v.is_tupl
 Value BinaryOp(BinOp op, const Value& a, const Value& b) {
   // Fast paths.
   if (a.is_int() && b.is_int()) return IntOp(op, a.as_int(), b.as_int(), a, b);
+  if (op == BinOp::kMod && a.is_str()) return Value(PercentFormat(a.as_str(), b, false));
+  if (op == BinOp::kMod && IsMarkup(a)) return MakeMarkup(PercentFormat(ObjAs<MarkupObj>(a)->s, b, true));
   if (IsUndefined(a)) FailUndef(a);
   if (IsUndefined(b)) FailUndef(b);
   bool an = IsNumber(a), bn = IsNumber(b);
@@ -534,7 +536,14 @@ Value Abs(const Value& v) {
 
 // ---- comparisons ----
 
+namespace {
+int Cmp(const Value& a, const Value& b, const char* op);
+}  // namespace
+
 bool Eq(const Value& a, const Value& b) {
+  if ((a.is_float() && IsIntLike(b)) || (b.is_float() && IsIntLike(a))) {
+    return Cmp(a, b, "==") == 0;
+  }
   if (a.kind() != b.kind() || a.is_object()) {
     if (IsUndefined(a)) {
       if (ObjAs<UndefinedObj>(a)->strict) FailUndef(a);
@@ -559,16 +568,34 @@ bool Eq(const Value& a, const Value& b) {
 
 namespace {
 
+// Exact comparison of an integer with a double (Python semantics); 2 when d is NaN.
+int CmpIntFloat(const Value& i, double d) {
+  if (std::isnan(d)) return 2;
+  if (std::isinf(d)) return d > 0 ? -1 : 1;
+  BigInt bi;
+  ToBigInt(i, &bi);
+  double fl = std::floor(d);
+  BigInt bd = BigInt::FromDouble(fl);
+  int c = bi.Compare(bd);
+  if (c != 0) return c;
+  return fl == d ? 0 : -1;  // i == floor(d) < d
+}
+
 // -1/0/1; throws TypeError for incomparable values. Only meaningful for `<`-style ordering.
 int Cmp(const Value& a, const Value& b, const char* op) {
   if (IsUndefined(a)) FailUndef(a);
   if (IsUndefined(b)) FailUndef(b);
   if (IsNumber(a) && IsNumber(b)) {
-    if (a.is_float() || b.is_float()) {
-      double x = ToDouble(a), y = ToDouble(b);
+    if (a.is_float() && b.is_float()) {
+      double x = a.as_float(), y = b.as_float();
       if (std::isnan(x) || std::isnan(y)) return 2;
       return x < y ? -1 : (x > y ? 1 : 0);
     }
+    if (a.is_float()) {
+      int c = CmpIntFloat(b, a.as_float());
+      return c == 2 ? 2 : -c;
+    }
+    if (b.is_float()) return CmpIntFloat(a, b.as_float());
     if (IsBigInt(a) || IsBigInt(b)) {
       BigInt x, y;
       ToBigInt(a, &x);

@@ -168,7 +168,7 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
       scope->parent = f.scope;
       std::string body = RenderBody(a.body, f, scope);
       Value v = autoescape_ ? MakeMarkup(std::move(body)) : Value(std::move(body));
-      if (a.filter) v = ApplyFilter(static_cast<const FilterExpr&>(*a.filter), v, f);
+      if (a.filter) v = ApplyFilter(static_cast<const FilterExpr&>(*a.filter), &v, f);
       Assign(*a.target, v, f);
       return;
     }
@@ -189,7 +189,7 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
       scope->parent = f.scope;
       std::string body = RenderBody(fb.body, f, scope);
       Value in = autoescape_ ? MakeMarkup(std::move(body)) : Value(std::move(body));
-      Value v = ApplyFilter(static_cast<const FilterExpr&>(*fb.filter), in, f);
+      Value v = ApplyFilter(static_cast<const FilterExpr&>(*fb.filter), &in, f);
       if (extended_ && f.out == f.run->root_out) return;
       if (autoescape_ && !IsMarkup(v)) *f.out += HtmlEscape(ToStr(v));
       else AppendStr(*f.out, v);
@@ -496,7 +496,7 @@ void Interp::EvalArgs(const CallArgs& a, Frame& f, CallValues& out) {
 
 Value Interp::CallValue(const Value& fn, CallValues& args) {
   if (const JObject* j = AsJ(fn)) {
-    if (j->okind == OK::kCallable) {
+    if (IsCallableKind(j->okind)) {
       Step();
       return ObjAs<CallableObj>(fn)->Call(*this, args);
     }
@@ -526,9 +526,11 @@ Value Interp::EvalCall(const CallExpr& c, Frame& f) {
   return CallValue(fn, args);
 }
 
-Value Interp::ApplyFilter(const FilterExpr& fe, const Value& input, Frame& f) {
-  Value in = input;
-  if (fe.node) in = Eval(*fe.node, f);
+Value Interp::ApplyFilter(const FilterExpr& fe, const Value* input, Frame& f) {
+  Value in;
+  if (!fe.node) in = *input;
+  else if (input && fe.node->kind == EK::kFilter) in = ApplyFilter(static_cast<const FilterExpr&>(*fe.node), input, f);
+  else in = Eval(*fe.node, f);
   CallValues args;
   EvalArgs(fe.args, f, args);
   if (!fe.def) Throw("TemplateRuntimeError", "No filter named '" + fe.name + "' found.");
@@ -625,7 +627,7 @@ Value Interp::Eval(const Expr& e, Frame& f) {
     case EK::kGetitem: return EvalGetitem(static_cast<const GetitemExpr&>(e), f);
     case EK::kSlice: return Value();
     case EK::kCall: return EvalCall(static_cast<const CallExpr&>(e), f);
-    case EK::kFilter: return ApplyFilter(static_cast<const FilterExpr&>(e), Value(), f);
+    case EK::kFilter: return ApplyFilter(static_cast<const FilterExpr&>(e), nullptr, f);
     case EK::kTest: {
       const auto& t = static_cast<const TestExpr&>(e);
       Value v = Eval(*t.node, f);

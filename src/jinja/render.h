@@ -168,7 +168,7 @@ class Interp {
   const TemplateImpl* LoadTemplate(const Value& name, bool ignore_missing);
 
   void Assign(const Expr& target, const Value& v, Frame& f);
-  Value ApplyFilter(const FilterExpr& fe, const Value& input, Frame& f);
+  Value ApplyFilter(const FilterExpr& fe, const Value* input, Frame& f);
   std::string RenderBody(const Body& body, Frame& f, const std::shared_ptr<Scope>& scope);
 
  public:

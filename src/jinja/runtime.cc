@@ -176,7 +176,7 @@ Value JoinerObj::Call(Interp& in, CallValues& a) {
 Value BoundMethodObj::Call(Interp& in, CallValues& a) {
   if (const JObject* j = AsJ(recv)) {
     switch (j->okind) {
-      case OK::kCallable:
+      case OK::kLoop:
         if (auto* loop = dynamic_cast<LoopObj*>(ObjAs<CallableObj>(recv))) {
           if (name == "cycle") {
             if (a.args.empty()) ThrowType("no items for cycling given");

@@ -58,7 +58,7 @@ bool TEscaped(Interp&, const Value& v, Args& a) { return IsMarkup(v); }
 bool TIn(Interp&, const Value& v, Args& a) { return Contains(Arg(a, "in"), v); }
 bool TCallable(Interp&, const Value& v, Args& a) {
   const JObject* j = AsJ(v);
-  return j && (j->okind == OK::kCallable || j->okind == OK::kUndefined);
+  return j && (IsCallableKind(j->okind) || j->okind == OK::kUndefined);
 }
 bool TFilter(Interp& in, const Value& v, Args& a) {
   const std::string* s = StrLike(v);

@@ -8,10 +8,60 @@
 #include "jinja/objects.h"
 #include "jinja/pyops.h"
 #include "value/json.h"
+#include "value/unicode.h"
 
 namespace herald::jinja {
 
 namespace {
+
+// json.dumps string encoding with ensure_ascii=True plus Jinja2's HTML-safe escapes. (Python
+// escapes everything outside ' '..'~', including DEL.)
+void JsonString(std::string& out, std::string_view s) {
+  static const char* kHex = "0123456789abcdef";
+  auto u4 = [&](uint32_t v) {
+    char b[6] = {'\\', 'u', kHex[(v >> 12) & 15], kHex[(v >> 8) & 15], kHex[(v >> 4) & 15], kHex[v & 15]};
+    out.append(b, 6);
+  };
+  out += '"';
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' && c != '\'') {
+      size_t j = i + 1;
+      while (j < s.size()) {
+        unsigned char d = static_cast<unsigned char>(s[j]);
+        if (d < 0x20 || d >= 0x7f || d == '"' || d == '\\' || d == '<' || d == '>' || d == '&' || d == '\'') break;
+        ++j;
+      }
+      out.append(s.data() + i, j - i);
+      i = j;
+      continue;
+    }
+    if (c < 0x80) {
+      ++i;
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        default: u4(c);
+      }
+      continue;
+    }
+    uint32_t cp = DecodeUtf8(s, i);
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      u4(0xD800 + (cp >> 10));
+      u4(0xDC00 + (cp & 0x3FF));
+    } else {
+      u4(cp);
+    }
+  }
+  out += '"';
+}
 
 void Newline(std::string& out, int indent, int level) {
   out += '\n';
@@ -49,7 +99,7 @@ void Dump(const Value& v, int indent, std::string& out, int level) {
     case Kind::Bool: out += v.as_bool() ? "true" : "false"; return;
     case Kind::Int: out += std::to_string(v.as_int()); return;
     case Kind::Float: Float(out, v.as_float()); return;
-    case Kind::Str: AppendJsonString(out, v.as_str(), true, true); return;
+    case Kind::Str: JsonString(out, v.as_str()); return;
     case Kind::List:
     case Kind::Tuple: {
       const List& l = v.as_list();
@@ -101,8 +151,8 @@ void Dump(const Value& v, int indent, std::string& out, int level) {
         if (!first) out += indent >= 0 ? "," : ", ";
         first = false;
         if (indent >= 0) Newline(out, indent, level + 1);
-        if (e->first.is_str()) AppendJsonString(out, e->first.as_str(), true, true);
-        else AppendJsonString(out, KeyText(e->first), true, true);
+        if (e->first.is_str()) JsonString(out, e->first.as_str());
+        else JsonString(out, KeyText(e->first));
         out += ": ";
         Dump(e->second, indent, out, level + 1);
       }
@@ -113,7 +163,7 @@ void Dump(const Value& v, int indent, std::string& out, int level) {
     }
     case Kind::Object: {
       if (IsMarkup(v)) {
-        AppendJsonString(out, ObjAs<MarkupObj>(v)->s, true, true);
+        JsonString(out, ObjAs<MarkupObj>(v)->s);
         return;
       }
       if (IsBigInt(v)) {
