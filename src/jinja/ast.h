@@ -32,6 +32,7 @@ enum class CmpOp : uint8_t { kEq, kNe, kLt, kLtEq, kGt, kGtEq, kIn, kNotIn };
 struct Expr {
   EK kind;
   int lineno = 1;
+  int depth = 1;  // height of the subtree (bounded by the parser)
   explicit Expr(EK k, int line) : kind(k), lineno(line) {}
   virtual ~Expr() = default;
 };

@@ -1,5 +1,6 @@
 #include "jinja/parser.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 
@@ -11,6 +12,65 @@ namespace herald::jinja {
 namespace {
 
 constexpr int kMaxParseDepth = 120;  // nesting of expressions/statements the parser accepts
+constexpr int kMaxExprDepth = 400;   // height of an expression tree (bounds evaluation recursion)
+
+int D(const ExprPtr& e) { return e ? e->depth : 0; }
+int D(const CallArgs& a) {
+  int d = std::max(D(a.dyn_args), D(a.dyn_kwargs));
+  for (const auto& x : a.args) d = std::max(d, D(x));
+  for (const auto& kv : a.kwargs) d = std::max(d, D(kv.second));
+  return d;
+}
+
+// Sets e->depth from its direct children; fails when the tree is too tall.
+template <typename T>
+std::unique_ptr<T> Fin(std::unique_ptr<T> n) {
+  Expr* e = n.get();
+  int d = 0;
+  switch (e->kind) {
+    case EK::kGetattr: d = D(static_cast<GetattrExpr*>(e)->obj); break;
+    case EK::kGetitem: d = std::max(D(static_cast<GetitemExpr*>(e)->obj), D(static_cast<GetitemExpr*>(e)->arg)); break;
+    case EK::kSlice: {
+      auto* s = static_cast<SliceExpr*>(e);
+      d = std::max({D(s->start), D(s->stop), D(s->step)});
+      break;
+    }
+    case EK::kCall: d = std::max(D(static_cast<CallExpr*>(e)->fn), D(static_cast<CallExpr*>(e)->args)); break;
+    case EK::kFilter: d = std::max(D(static_cast<FilterExpr*>(e)->node), D(static_cast<FilterExpr*>(e)->args)); break;
+    case EK::kTest: d = std::max(D(static_cast<TestExpr*>(e)->node), D(static_cast<TestExpr*>(e)->args)); break;
+    case EK::kCondExpr: {
+      auto* c = static_cast<CondExpr*>(e);
+      d = std::max({D(c->test), D(c->expr1), D(c->expr2)});
+      break;
+    }
+    case EK::kAnd: case EK::kOr: case EK::kBin:
+      d = std::max(D(static_cast<BinaryExpr*>(e)->left), D(static_cast<BinaryExpr*>(e)->right));
+      break;
+    case EK::kNot: case EK::kNeg: case EK::kPos: d = D(static_cast<UnaryExpr*>(e)->operand); break;
+    case EK::kConcat:
+      for (const auto& x : static_cast<ConcatExpr*>(e)->items) d = std::max(d, D(x));
+      break;
+    case EK::kCompare: {
+      auto* c = static_cast<CompareExpr*>(e);
+      d = D(c->expr);
+      for (const auto& x : c->ops) d = std::max(d, D(x.second));
+      break;
+    }
+    case EK::kList: case EK::kTuple:
+      for (const auto& x : static_cast<SeqExpr*>(e)->items) d = std::max(d, D(x));
+      break;
+    case EK::kDict:
+      for (const auto& kv : static_cast<DictExpr*>(e)->items) d = std::max({d, D(kv.first), D(kv.second)});
+      break;
+    default: break;
+  }
+  e->depth = d + 1;
+  if (e->depth > kMaxExprDepth) {
+    Throw("TemplateSyntaxError", "expression nested too deeply (limit " + std::to_string(kMaxExprDepth) + ")",
+          e->lineno);
+  }
+  return n;
+}
 
 const char* kStatementKeywords[] = {"for",    "if",   "block", "extends", "print", "macro",
                                     "include", "from", "import", "set",    "with",  "autoescape"};
@@ -465,7 +525,7 @@ class Parser {
       node->test = ParseOr();
       if (SkipIfName("else")) node->expr2 = ParseCondExpr();
       node->expr1 = std::move(expr1);
-      expr1 = std::move(node);
+      expr1 = Fin(std::move(node));
       lineno = cur().lineno;
     }
     return expr1;
@@ -476,7 +536,7 @@ class Parser {
     ExprPtr left = ParseAnd();
     while (SkipIfName("or")) {
       ExprPtr right = ParseAnd();
-      left = std::make_unique<BinaryExpr>(EK::kOr, std::move(left), std::move(right), lineno);
+      left = Fin(std::make_unique<BinaryExpr>(EK::kOr, std::move(left), std::move(right), lineno));
       lineno = cur().lineno;
     }
     return left;
@@ -487,7 +547,7 @@ class Parser {
     ExprPtr left = ParseNot();
     while (SkipIfName("and")) {
       ExprPtr right = ParseNot();
-      left = std::make_unique<BinaryExpr>(EK::kAnd, std::move(left), std::move(right), lineno);
+      left = Fin(std::make_unique<BinaryExpr>(EK::kAnd, std::move(left), std::move(right), lineno));
       lineno = cur().lineno;
     }
     return left;
@@ -497,7 +557,7 @@ class Parser {
     if (IsName("not")) {
       DepthGuard g(this);
       int lineno = Next().lineno;
-      return std::make_unique<UnaryExpr>(EK::kNot, ParseNot(), lineno);
+      return Fin(std::make_unique<UnaryExpr>(EK::kNot, ParseNot(), lineno));
     }
     return ParseCompare();
   }
@@ -530,13 +590,13 @@ class Parser {
     if (!cmp) return expr;
     cmp->expr = std::move(expr);
     cmp->lineno = lineno;
-    return cmp;
+    return Fin(std::move(cmp));
   }
 
   ExprPtr MakeBin(BinOp op, ExprPtr l, ExprPtr r, int lineno) {
     auto n = std::make_unique<BinaryExpr>(EK::kBin, std::move(l), std::move(r), lineno);
     n->op = op;
-    return n;
+    return Fin(std::move(n));
   }
 
   ExprPtr ParseMath1() {
@@ -559,7 +619,7 @@ class Parser {
     auto node = std::make_unique<ConcatExpr>(lineno);
     node->items.push_back(std::move(first));
     while (SkipIf(Tok::kTilde)) node->items.push_back(ParseMath2());
-    return node;
+    return Fin(std::move(node));
   }
 
   ExprPtr ParseMath2() {
@@ -598,10 +658,10 @@ class Parser {
     ExprPtr node;
     if (Is(Tok::kSub)) {
       Next();
-      node = std::make_unique<UnaryExpr>(EK::kNeg, ParseUnary(false), lineno);
+      node = Fin(std::make_unique<UnaryExpr>(EK::kNeg, ParseUnary(false), lineno));
     } else if (Is(Tok::kAdd)) {
       Next();
-      node = std::make_unique<UnaryExpr>(EK::kPos, ParseUnary(false), lineno);
+      node = Fin(std::make_unique<UnaryExpr>(EK::kPos, ParseUnary(false), lineno));
     } else {
       node = ParsePrimary();
     }
@@ -674,7 +734,7 @@ class Parser {
     }
     auto node = std::make_unique<SeqExpr>(EK::kTuple, lineno);
     node->items = std::move(args);
-    return node;
+    return Fin(std::move(node));
   }
 
   ExprPtr ParseList() {
@@ -686,7 +746,7 @@ class Parser {
       node->items.push_back(ParseExpression(true));
     }
     Expect(Tok::kRBracket);
-    return node;
+    return Fin(std::move(node));
   }
 
   ExprPtr ParseDict() {
@@ -701,7 +761,7 @@ class Parser {
       node->items.emplace_back(std::move(key), std::move(value));
     }
     Expect(Tok::kRBrace);
-    return node;
+    return Fin(std::move(node));
   }
 
   ExprPtr ParsePostfix(ExprPtr node) {
@@ -729,11 +789,11 @@ class Parser {
       Token attr = cur();
       Next();
       if (attr.type == Tok::kName) {
-        return std::make_unique<GetattrExpr>(std::move(node), attr.value, t.lineno);
+        return Fin(std::make_unique<GetattrExpr>(std::move(node), attr.value, t.lineno));
       }
       if (attr.type != Tok::kInteger) Fail("expected name or number", attr.lineno);
       auto arg = std::make_unique<ConstExpr>(IntFromLiteral(attr.value), attr.lineno);
-      return std::make_unique<GetitemExpr>(std::move(node), std::move(arg), t.lineno);
+      return Fin(std::make_unique<GetitemExpr>(std::move(node), std::move(arg), t.lineno));
     }
     // '['
     std::vector<ExprPtr> args;
@@ -750,7 +810,7 @@ class Parser {
       tup->items = std::move(args);
       arg = std::move(tup);
     }
-    return std::make_unique<GetitemExpr>(std::move(node), std::move(arg), t.lineno);
+    return Fin(std::make_unique<GetitemExpr>(std::move(node), std::move(arg), t.lineno));
   }
 
   ExprPtr ParseSubscribed() {
@@ -773,7 +833,7 @@ class Parser {
       Next();
       if (!Is(Tok::kRBracket) && !Is(Tok::kComma)) slice->step = ParseExpression(true);
     }
-    return slice;
+    return Fin(std::move(slice));
   }
 
   void ParseCallArgs(CallArgs& out) {
@@ -814,7 +874,7 @@ class Parser {
     int lineno = cur().lineno;
     auto call = std::make_unique<CallExpr>(std::move(node), lineno);
     ParseCallArgs(call->args);
-    return call;
+    return Fin(std::move(call));
   }
 
   ExprPtr ParseFilter(ExprPtr node, bool start_inline) {
@@ -828,7 +888,7 @@ class Parser {
       }
       auto f = std::make_unique<FilterExpr>(std::move(node), std::move(name), t.lineno);
       if (Is(Tok::kLParen)) ParseCallArgs(f->args);
-      node = std::move(f);
+      node = Fin(std::move(f));
       start_inline = false;
     }
     return node;
@@ -853,8 +913,8 @@ class Parser {
       ExprPtr arg = ParsePostfix(ParsePrimary());
       test->args.args.push_back(std::move(arg));
     }
-    if (negated) return std::make_unique<UnaryExpr>(EK::kNot, std::move(test), t.lineno);
-    return test;
+    if (negated) return Fin(std::make_unique<UnaryExpr>(EK::kNot, Fin(std::move(test)), t.lineno));
+    return Fin(std::move(test));
   }
 
   std::vector<Token> toks_;
