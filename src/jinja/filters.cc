@@ -245,12 +245,25 @@ Value FStriptags(Interp&, const Value& v, Args& a) { return FStriptagsImpl(ToStr
 Value FTruncate(Interp&, const Value& v, Args& a) {
   P p;
   BindArgs("do_truncate", a, {"length", "killwords", "end", "leeway"}, p);
-  std::string s = ToStr(v);
   int64_t length = IntParam(p[0], 255);
   bool killwords = BoolParam(p[1], false);
   std::string end = p[2] ? ToStr(*p[2]) : "...";
   int64_t leeway = p[3] && !p[3]->is_none() ? IntParam(p[3], 5) : 5;
   int64_t end_len = static_cast<int64_t>(Utf8Length(end));
+  if (!StrLike(v)) {
+    int64_t n = static_cast<int64_t>(Len(v));
+    if (n <= length + leeway) return v;
+    if (killwords) {
+      Value head = v;
+      if (v.is_list() || v.is_tuple()) {
+        List h(v.as_list().begin(), v.as_list().begin() + std::max<int64_t>(0, std::min<int64_t>(n, length - end_len)));
+        head = v.is_tuple() ? Value::MakeTuple(std::move(h)) : Value(std::move(h));
+      }
+      return BinaryOp(BinOp::kAdd, head, Value(end));
+    }
+    Throw("AttributeError", "'" + TypeName(v) + "' object has no attribute 'rsplit'");
+  }
+  std::string s = *StrLike(v);
   if (length < end_len) Throw("AssertionError", "expected length >= " + std::to_string(end_len) + ", got " + std::to_string(length));
   if (leeway < 0) Throw("AssertionError", "expected leeway >= 0, got " + std::to_string(leeway));
   std::vector<uint32_t> cps = ucd::Decode(s);
@@ -384,11 +397,15 @@ std::vector<std::string> PySplitLines(const std::string& s) {
 Value FWordwrap(Interp&, const Value& v, Args& a) {
   P p;
   BindArgs("do_wordwrap", a, {"width", "break_long_words", "wrapstring", "break_on_hyphens"}, p);
-  std::string s = ToStr(v);
+  std::string s = StrLike(v) ? *StrLike(v) : std::string();
   int64_t width = IntParam(p[0], 79);
   bool blw = BoolParam(p[1], true);
   std::string wrap = p[2] && !p[2]->is_none() ? ToStr(*p[2]) : "\n";
   bool boh = BoolParam(p[3], true);
+  if (!StrLike(v)) {
+    FailIfUndef(v);
+    Throw("AttributeError", "'" + TypeName(v) + "' object has no attribute 'splitlines'");
+  }
   std::string out;
   bool first = true;
   for (const std::string& line : PySplitLines(s)) {
@@ -422,6 +439,17 @@ Value FIndent(Interp&, const Value& v, Args& a) {
     ind = std::string(static_cast<size_t>(std::max<int64_t>(w, 0)), ' ');
   }
   bool first = BoolParam(p[1], false), blank = BoolParam(p[2], false);
+  if (!StrLike(v)) {
+    if (v.is_list()) Throw("AttributeError", "'list' object has no attribute 'splitlines'");
+    try {
+      BinaryOp(BinOp::kAdd, v, Value("\n"));
+    } catch (PyError& e) {
+      size_t at = e.message.find("for +:");
+      if (at != std::string::npos) e.message.replace(at, 6, "for +=:");
+      throw;
+    }
+    Throw("AttributeError", "'" + TypeName(v) + "' object has no attribute 'splitlines'");
+  }
   Value sv = SoftStr(v);
   std::string s = S(sv) + "\n";
   std::vector<std::string> lines = PySplitLines(s);
@@ -476,8 +504,10 @@ Value FUrlencode(Interp&, const Value& v, Args& a) {
   }
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) {
+    if (!IsIterable(items[i])) ThrowType("cannot unpack non-iterable " + TypeName(items[i]) + " object");
     std::vector<Value> kv = Iterate(items[i]);
-    if (kv.size() != 2) ThrowValue("too many values to unpack (expected 2)");
+    if (kv.size() > 2) ThrowValue("too many values to unpack (expected 2)");
+    if (kv.size() < 2) ThrowValue("not enough values to unpack (expected 2, got " + std::to_string(kv.size()) + ")");
     if (i) out += '&';
     out += UrlQuote(ToStr(kv[0]), true) + "=" + UrlQuote(ToStr(kv[1]), true);
   }
@@ -743,9 +773,8 @@ Value FRound(Interp&, const Value& v, Args& a) {
   if (method != "common" && method != "ceil" && method != "floor") {
     FilterArgError("method must be common, ceil or floor");
   }
-  FailIfUndef(v);
-  if (!IsNumber(v)) ThrowType("type " + TypeName(v) + " doesn't define __round__ method");
   if (method == "common") {
+    if (!IsNumber(v)) ThrowType("type " + TypeName(v) + " doesn't define __round__ method");
     if (v.is_float()) return Value(PyRound(v.as_float(), prec));
     if (prec >= 0) return v.is_bool() ? Value(static_cast<int64_t>(v.as_bool())) : v;
     BigInt b, pw, q, r;
@@ -757,10 +786,19 @@ Value FRound(Interp&, const Value& v, Args& a) {
     if (c > 0 || (c == 0 && q.IsOdd())) q = BigInt::Add(q, BigInt::FromInt64(1));
     return MakeInt(BigInt::Mul(q, pw));
   }
-  double scale = std::pow(10.0, static_cast<double>(prec));
-  double x = ToDouble(v) * scale;
-  double f = method == "ceil" ? std::ceil(x) : std::floor(x);
-  return Value(f / scale);
+  Value scale = BinaryOp(BinOp::kPow, Value(10), Value(prec));
+  Value x = BinaryOp(BinOp::kMul, v, scale);
+  if (!IsNumber(x)) ThrowType("must be real number, not " + TypeName(x));
+  Value f;
+  if (x.is_float()) {
+    double d = x.as_float();
+    if (std::isinf(d)) Throw("OverflowError", "cannot convert float infinity to integer");
+    if (std::isnan(d)) ThrowValue("cannot convert float NaN to integer");
+    f = MakeInt(BigInt::FromDouble(method == "ceil" ? std::ceil(d) : std::floor(d)));
+  } else {
+    f = x.is_bool() ? Value(static_cast<int64_t>(x.as_bool())) : x;
+  }
+  return BinaryOp(BinOp::kDiv, f, scale);
 }
 
 Value FSum(Interp& in, const Value& v, Args& a) {
@@ -971,11 +1009,8 @@ Value FDictsort(Interp& in, const Value& v, Args& a) {
   else if (by == "value") pos = 1;
   else FilterArgError("You can only sort by either \"key\" or \"value\"");
   if (!v.is_dict()) {
-    Value items = in.GetAttr(v, "items");
-    CallValues none;
-    Value it = in.CallValue(items, none);
-    (void)it;
-    ThrowType("'" + TypeName(v) + "' object is not a mapping");
+    FailIfUndef(v);
+    Throw("AttributeError", "'" + TypeName(v) + "' object has no attribute 'items'");
   }
   std::vector<Value> items;
   for (const auto& [k, x] : v.as_dict()) items.push_back(Value::MakeTuple({k, x}));

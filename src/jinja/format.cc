@@ -261,15 +261,13 @@ std::string FormatIntSpec(const BigInt& v, const Spec& sp, const char* tname) {
 
 std::string FormatValue(const Value& v, std::string_view spec_text) {
   if (IsUndefined(v)) {
-    std::string s = ToStr(v);
-    if (spec_text.empty()) return s;
-    return FormatStrSpec(s, ParseSpec(spec_text));
+    if (spec_text.empty()) return ToStr(v);
+    ThrowType("unsupported format string passed to " + TypeName(v) + ".__format__");
   }
   if (spec_text.empty()) return ToStr(v);
   Spec sp = ParseSpec(spec_text);
   if (const std::string* s = StrLike(v)) return FormatStrSpec(*s, sp);
   if (v.is_float()) return FormatFloatSpec(v.as_float(), sp);
-  if (v.is_bool() && !sp.type) return FormatStrSpec(v.as_bool() ? "True" : "False", sp);
   BigInt b;
   if (ToBigInt(v, &b)) return FormatIntSpec(b, sp, v.is_bool() ? "bool" : "int");
   ThrowType("unsupported format string passed to " + TypeName(v) + ".__format__");
@@ -342,10 +340,14 @@ std::string PercentNumber(const Value& arg, char conv, const std::string& flags,
 
 std::string PercentFormat(std::string_view fmt, const Value& args, bool escape_args) {
   std::vector<Value> positional;
-  bool is_tuple = args.is_tuple();
-  if (is_tuple) positional = args.as_list();
+  bool is_tuple = args.is_tuple() || IsObj(args, OK::kGroupTuple);
+  if (args.is_tuple()) positional = args.as_list();
+  else if (is_tuple) positional = {ObjAs<GroupTupleObj>(args)->grouper, ObjAs<GroupTupleObj>(args)->list};
   else positional.push_back(args);
-  bool is_mapping = !is_tuple && (args.is_dict());
+  // CPython treats any non-tuple, non-str argument with __getitem__ as a mapping.
+  bool is_mapping = !is_tuple && !args.is_str() && !IsMarkup(args) &&
+                    (args.is_dict() || args.is_list() || IsObj(args, OK::kRange) || IsObj(args, OK::kUndefined) ||
+                     IsObj(args, OK::kBytes));
   size_t argi = 0;
   bool used_mapping = false;
   std::string out;
@@ -379,6 +381,7 @@ std::string PercentFormat(std::string_view fmt, const Value& args, bool escape_a
       }
       if (depth) ThrowValue("incomplete format key");
       std::string key(fmt.substr(i + 1, k - i - 2));
+      if (!args.is_dict()) ThrowType(std::string(args.is_list() ? "list" : TypeName(args)) + " indices must be integers or slices, not str");
       const Value* v = args.as_dict().find(key);
       if (!v) Throw("KeyError", StrRepr(key));
       mapped = *v;

@@ -399,7 +399,7 @@ Value FloatOp(BinOp op, double x, double y) {
 Value RepeatSeq(const Value& seq, const Value& count) {
   int64_t n;
   if (!AsInt64(count, &n)) {
-    if (IsBigInt(count)) ThrowLimit("repeat count too large");
+    if (IsBigInt(count)) Throw("OverflowError", "cannot fit 'int' into an index-sized integer");
     ThrowType("can't multiply sequence by non-int of type '" + TypeName(count) + "'");
   }
   if (n < 0) n = 0;
@@ -483,16 +483,13 @@ Value BinaryOp(BinOp op, const Value& a, const Value& b) {
       Unsupported("+", a, b);
     }
     case BinOp::kMul:
-      if (IsSeqForMul(a) && (bn || !IsSeqForMul(b))) {
+      if (IsSeqForMul(a)) {
         if (!IsIntegral(b)) ThrowType("can't multiply sequence by non-int of type '" + TypeName(b) + "'");
         return RepeatSeq(a, b);
       }
-      if (IsSeqForMul(b) && an) {
+      if (IsSeqForMul(b)) {
         if (!IsIntegral(a)) ThrowType("can't multiply sequence by non-int of type '" + TypeName(a) + "'");
         return RepeatSeq(b, a);
-      }
-      if (IsSeqForMul(a) && IsSeqForMul(b)) {
-        ThrowType("can't multiply sequence by non-int of type '" + TypeName(b) + "'");
       }
       Unsupported("*", a, b);
     case BinOp::kMod:
@@ -530,7 +527,6 @@ Value Abs(const Value& v) {
   if (v.is_float()) return Value(std::fabs(v.as_float()));
   if (v.is_bool()) return Value(static_cast<int64_t>(v.as_bool()));
   if (IsBigInt(v)) return MakeInt(ObjAs<BigIntObj>(v)->v.Abs());
-  if (IsUndefined(v)) FailUndef(v);
   ThrowType("bad operand type for abs(): '" + TypeName(v) + "'");
 }
 

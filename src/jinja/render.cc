@@ -557,7 +557,7 @@ bool Interp::CallTest(const std::string& name, const Value& v, CallValues& args)
   auto it = env_.tests.find(name);
   if (it == env_.tests.end()) Throw("TemplateRuntimeError", "No test named '" + name + "'.");
   Step();
-  return it->second.fn(*this, v, args);
+  return RunTest(it->second, *this, v, args);
 }
 
 Value Interp::EvalGetitem(const GetitemExpr& g, Frame& f) {
@@ -634,7 +634,7 @@ Value Interp::Eval(const Expr& e, Frame& f) {
       CallValues args;
       EvalArgs(t.args, f, args);
       if (!t.def) Throw("TemplateRuntimeError", "No test named '" + t.name + "' found.");
-      return Value(t.def->fn(*this, v, args));
+      return Value(RunTest(*t.def, *this, v, args));
     }
     case EK::kCondExpr: {
       const auto& c = static_cast<const CondExpr&>(e);

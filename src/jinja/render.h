@@ -34,7 +34,14 @@ struct FilterDef {
 struct TestDef {
   std::string name;
   BuiltinTest fn = nullptr;
+  // Python signature, for argument-count errors: 0 = f(value), 1 = f(env, value),
+  // 2 = f(value, param), 3 = operator.xx(a, b), 4 = builtin callable(obj).
+  int kind = 0;
+  std::string pyname;  // "test_odd", "eq", ...
+  std::string param;   // kind 2: the parameter name
 };
+// Calls a test after checking its argument count like Python would.
+bool RunTest(const TestDef& t, Interp& in, const Value& v, CallValues& args);
 
 // Registries of builtins (filters.cc, tests.cc).
 void RegisterBuiltinFilters(std::map<std::string, FilterDef>& out);

@@ -1,4 +1,6 @@
 // The built-in tests (jinja2.tests.TESTS, 39 names).
+#include <map>
+
 #include "jinja/errors.h"
 #include "jinja/pyops.h"
 #include "jinja/render.h"
@@ -11,10 +13,7 @@ namespace {
 using Args = CallValues;
 
 const Value& Arg(const Args& a, const char* test) {
-  if (a.args.empty()) {
-    if (!a.kwargs.empty()) return a.kwargs[0].second;
-    ThrowType(std::string("test_") + test + "() missing 1 required positional argument");
-  }
+  if (a.args.empty()) return a.kwargs.at(0).second;
   return a.args[0];
 }
 
@@ -42,9 +41,7 @@ bool TSequence(Interp&, const Value& v, Args& a) {
   if (!j) return false;
   switch (j->okind) {
     case OK::kMarkup: case OK::kRange: case OK::kGroupTuple: case OK::kBytes: return true;
-    case OK::kUndefined:
-      if (static_cast<const UndefinedObj*>(j)->strict) ObjAs<UndefinedObj>(v)->Fail();
-      return true;
+    case OK::kUndefined: return !static_cast<const UndefinedObj*>(j)->strict;
     default: return false;
   }
 }
@@ -61,10 +58,12 @@ bool TCallable(Interp&, const Value& v, Args& a) {
   return j && (IsCallableKind(j->okind) || j->okind == OK::kUndefined);
 }
 bool TFilter(Interp& in, const Value& v, Args& a) {
+  CheckHashable(v);
   const std::string* s = StrLike(v);
   return s && in.HasFilter(*s);
 }
 bool TTest(Interp& in, const Value& v, Args& a) {
+  CheckHashable(v);
   const std::string* s = StrLike(v);
   return s && in.HasTest(*s);
 }
@@ -77,8 +76,69 @@ bool TGe(Interp&, const Value& v, Args& a) { return CompareOp(CmpOp::kGtEq, v, A
 
 }  // namespace
 
+bool RunTest(const TestDef& t, Interp& in, const Value& v, CallValues& a) {
+  size_t given = a.args.size();
+  switch (t.kind) {
+    case 0:
+    case 1: {
+      if (!a.kwargs.empty()) ThrowType(t.pyname + "() got an unexpected keyword argument '" + a.kwargs[0].first + "'");
+      size_t base = t.kind == 0 ? 1 : 2;
+      if (given) {
+        ThrowType(t.pyname + "() takes " + std::to_string(base) + " positional argument" + (base == 1 ? "" : "s") +
+                  " but " + std::to_string(base + given) + " were given");
+      }
+      break;
+    }
+    case 2: {
+      size_t total = given;
+      for (const auto& kv : a.kwargs) {
+        if (kv.first != t.param) ThrowType(t.pyname + "() got an unexpected keyword argument '" + kv.first + "'");
+        if (given) ThrowType(t.pyname + "() got multiple values for argument '" + t.param + "'");
+        ++total;
+      }
+      if (total == 0) ThrowType(t.pyname + "() missing 1 required positional argument: '" + t.param + "'");
+      if (given > 1) ThrowType(t.pyname + "() takes 2 positional arguments but " + std::to_string(1 + given) + " were given");
+      break;
+    }
+    case 3:
+      if (!a.kwargs.empty()) ThrowType("_operator." + t.pyname + "() takes no keyword arguments");
+      if (given != 1) ThrowType(t.pyname + " expected 2 arguments, got " + std::to_string(1 + given));
+      break;
+    case 4:
+      if (!a.kwargs.empty()) ThrowType("callable() takes no keyword arguments");
+      if (given) ThrowType("callable() takes exactly one argument (" + std::to_string(1 + given) + " given)");
+      break;
+  }
+  return t.fn(in, v, a);
+}
+
 void RegisterBuiltinTests(std::map<std::string, TestDef>& out) {
-  auto add = [&](const char* name, BuiltinTest f) { out[name] = TestDef{name, f}; };
+  auto add = [&](const char* name, BuiltinTest f) {
+    TestDef d;
+    d.name = name;
+    d.fn = f;
+    std::string n = name;
+    static const std::map<std::string, std::string> ops = {
+        {"==", "eq"}, {"eq", "eq"}, {"equalto", "eq"}, {"!=", "ne"}, {"ne", "ne"}, {">", "gt"}, {"gt", "gt"},
+        {"greaterthan", "gt"}, {">=", "ge"}, {"ge", "ge"}, {"<", "lt"}, {"lt", "lt"}, {"lessthan", "lt"},
+        {"<=", "le"}, {"le", "le"}};
+    if (ops.count(n)) {
+      d.kind = 3;
+      d.pyname = ops.at(n);
+    } else if (n == "callable") {
+      d.kind = 4;
+    } else if (n == "filter" || n == "test") {
+      d.kind = 1;
+      d.pyname = "test_" + n;
+    } else if (n == "divisibleby" || n == "sameas" || n == "in") {
+      d.kind = 2;
+      d.pyname = "test_" + n;
+      d.param = n == "divisibleby" ? "num" : n == "sameas" ? "other" : "seq";
+    } else {
+      d.pyname = "test_" + n;
+    }
+    out[name] = d;
+  };
   add("odd", TOdd);
   add("even", TEven);
   add("divisibleby", TDivisibleby);

@@ -1,0 +1,48 @@
+#!/usr/bin/python3
+"""Oracle for the differential test: renders each case with Python Jinja2 exactly as NetBox
+does (SandboxedEnvironment, autoescape off) and writes the results in the cases.json format.
+
+Input (argv[1]): JSON list of {"name", "template", "context", "undefined", "options"?}.
+Output (stdout): {"cases": [... with "expect" filled in ...]}.
+"""
+import json
+import sys
+
+import jinja2
+from jinja2 import StrictUndefined, Undefined
+from jinja2.loaders import BaseLoader
+from jinja2.sandbox import SandboxedEnvironment
+
+
+def run(case):
+    env = SandboxedEnvironment(
+        undefined=StrictUndefined if case.get("undefined") == "strict" else Undefined,
+        loader=BaseLoader(),
+        **case.get("options", {}),
+    )
+    try:
+        tmpl = env.from_string(case["template"])
+    except jinja2.TemplateSyntaxError as e:
+        return {"error": {"type": type(e).__name__, "message": e.message, "lineno": e.lineno, "phase": "parse"}}
+    except Exception as e:  # noqa: BLE001 - any parse-time failure is data
+        return {"error": {"type": type(e).__name__, "message": str(e), "phase": "parse"}}
+    try:
+        return {"output": tmpl.render(**case["context"])}
+    except jinja2.TemplateSyntaxError as e:
+        return {"error": {"type": type(e).__name__, "message": e.message, "lineno": e.lineno, "phase": "render"}}
+    except RecursionError as e:
+        return {"error": {"type": "RecursionError", "message": str(e), "phase": "render"}}
+    except Exception as e:  # noqa: BLE001
+        return {"error": {"type": type(e).__name__, "message": str(e), "phase": "render"}}
+
+
+def main():
+    with open(sys.argv[1], encoding="utf-8") as f:
+        cases = json.load(f)
+    for case in cases:
+        case["expect"] = run(case)
+    json.dump({"cases": cases}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
