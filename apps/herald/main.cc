@@ -6,6 +6,7 @@
 #include "app/app.h"
 #include "app/config.h"
 #include "jinja/cli.h"
+#include "receiver/receiver.h"
 
 namespace {
 
@@ -35,7 +36,6 @@ bool LoadConfig(const Common& c, herald::Config* config,
     std::cerr << "herald: " << st.message() << "\n";
     return false;
   }
-  if (!c.store.empty()) flags.empty();
   std::vector<std::pair<std::string, std::string>> all = flags;
   if (!c.store.empty()) all.emplace_back("store.url", c.store);
   for (const auto& [k, v] : all) {
@@ -67,6 +67,24 @@ int main(int argc, char** argv) {
       "On first start with an empty store, creates an admin API token and prints it once.");
   AddCommon(serve, serve_c);
   serve->add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
+
+  // worker
+  Common worker_c;
+  auto* worker = app.add_subcommand(
+      "worker", "Run delivery workers only (no API), sharing the store with `herald serve`");
+  AddCommon(worker, worker_c);
+
+  // webhook_receiver
+  herald::receiver::ReceiverOptions recv;
+  bool no_headers = false;
+  auto* receiver = app.add_subcommand(
+      "webhook_receiver",
+      "Listen on localhost and print every request received (for testing webhooks), like\n"
+      "NetBox's `manage.py webhook_receiver`; answers `Webhook received!`");
+  receiver->add_option("--port", recv.port, "Port to listen on (default 9000)");
+  receiver->add_flag("--no-headers", no_headers, "Do not print request headers");
+  receiver->add_option("--status", recv.status, "HTTP status to answer with (default 200)")
+      ->check(CLI::Range(100, 599));
 
   // token
   auto* token = app.add_subcommand("token", "Manage API tokens (keys are shown once, stored hashed)");
@@ -140,6 +158,14 @@ int main(int argc, char** argv) {
     if (!listen.empty()) flags.emplace_back("server.listen", listen);
     if (!LoadConfig(serve_c, &config, flags)) return 2;
     return herald::RunServe(config);
+  }
+  if (*worker) {
+    if (!LoadConfig(worker_c, &config, {})) return 2;
+    return herald::RunWorker(config);
+  }
+  if (*receiver) {
+    recv.show_headers = !no_headers;
+    return herald::receiver::RunWebhookReceiver(recv);
   }
   if (*token) {
     if (!LoadConfig(tok_c, &config, {})) return 2;

@@ -1,11 +1,17 @@
 #include "app/app.h"
 
+#include <atomic>
+#include <condition_variable>
 #include <csignal>
+#include <mutex>
 #include <cstdio>
 #include <iostream>
 #include <thread>
 
 #include "api/api.h"
+#include "delivery/dispatcher.h"
+#include "delivery/renderer.h"
+#include "delivery/transport.h"
 #include "api/auth.h"
 #include "common/log.h"
 #include "common/time.h"
@@ -20,8 +26,10 @@ const char* const kHeraldVersion = "0.1.0";
 namespace {
 
 http::Server* g_server = nullptr;
+std::atomic<bool> g_stop{false};
 
 void OnSignal(int) {
+  g_stop = true;
   if (g_server) g_server->Stop();
 }
 
@@ -54,6 +62,139 @@ std::unique_ptr<Store> OpenOrDie(const Config& config) {
 void ApplyLogLevel(const Config& config) {
   log::Level level;
   if (log::ParseLevel(config.GetString("log.level"), &level)) log::SetLevel(level);
+}
+
+jinja::Options TemplateOptions(const Config& config) {
+  jinja::Options o;
+  o.limits.max_output_bytes = static_cast<size_t>(config.GetInt("templates.max_output_bytes"));
+  o.limits.max_steps = static_cast<uint64_t>(config.GetInt("templates.max_steps"));
+  o.limits.deadline = std::chrono::milliseconds(config.GetInt("templates.deadline_ms"));
+  o.env_filter_patterns = config.GetList("templates.env_patterns");
+  return o;
+}
+
+// The delivery engine: transport + renderer + dispatcher, plus the retention sweeper.
+class DeliveryEngine {
+ public:
+  DeliveryEngine(Store& store, const Config& config)
+      : store_(store),
+        transport_(TransportOptionsFrom(config)),
+        renderer_(TemplateOptions(config)),
+        dispatcher_(store, transport_, renderer_, DispatcherOptionsFrom(config)),
+        retention_days_(config.GetInt("delivery.retention_days")) {}
+
+  void Start() {
+    dispatcher_.Start();
+    sweeper_ = std::thread([this] {
+      std::unique_lock<std::mutex> lock(mu_);
+      while (!stop_) {
+        if (retention_days_ > 0) {
+          lock.unlock();
+          auto n = store_.PurgeFinished(NowUs() - retention_days_ * 86400LL * 1000000LL);
+          if (n.ok() && *n > 0) log::Info("purged finished tasks", {{"count", static_cast<long long>(*n)}});
+          lock.lock();
+        }
+        cv_.wait_for(lock, std::chrono::minutes(10), [this] { return stop_; });
+      }
+    });
+  }
+
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (sweeper_.joinable()) sweeper_.join();
+    dispatcher_.Stop();
+    transport_.Stop();
+  }
+
+  delivery::Dispatcher& dispatcher() { return dispatcher_; }
+  delivery::Transport& transport() { return transport_; }
+
+ private:
+  static delivery::TransportOptions TransportOptionsFrom(const Config& c) {
+    delivery::TransportOptions o;
+    o.max_in_flight = static_cast<size_t>(c.GetInt("delivery.max_in_flight"));
+    o.max_in_flight_per_host = static_cast<size_t>(c.GetInt("delivery.max_in_flight_per_host"));
+    o.user_agent = std::string("herald/") + kHeraldVersion;
+    return o;
+  }
+  static delivery::DispatcherOptions DispatcherOptionsFrom(const Config& c) {
+    delivery::DispatcherOptions o;
+    o.default_timeout_seconds = static_cast<int>(c.GetInt("delivery.default_timeout"));
+    o.default_retry.max_attempts = static_cast<int>(c.GetInt("delivery.max_attempts"));
+    o.default_retry.kind = c.GetString("delivery.retry_policy") == "fixed"
+                               ? delivery::RetryKind::kFixed
+                               : delivery::RetryKind::kExponential;
+    o.default_retry.interval_seconds = static_cast<int>(c.GetInt("delivery.retry_interval"));
+    o.max_in_flight = static_cast<size_t>(c.GetInt("delivery.max_in_flight"));
+    o.lease_slack_seconds = static_cast<int>(c.GetInt("delivery.lease_seconds"));
+    o.http_proxy = c.GetString("delivery.http_proxy");
+    o.https_proxy = c.GetString("delivery.https_proxy");
+    return o;
+  }
+
+  Store& store_;
+  delivery::Transport transport_;
+  delivery::Renderer renderer_;
+  delivery::Dispatcher dispatcher_;
+  int64_t retention_days_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread sweeper_;
+};
+
+// Prometheus text format.
+std::string MetricsText(Store& store, DeliveryEngine* engine) {
+  std::string out;
+  auto line = [&out](const std::string& s) { out += s + "\n"; };
+  auto counts = store.CountByStatus();
+  if (counts.ok()) {
+    line("# HELP herald_tasks Tasks by status.");
+    line("# TYPE herald_tasks gauge");
+    line("herald_tasks{status=\"queued\"} " + std::to_string(counts->queued));
+    line("herald_tasks{status=\"started\"} " + std::to_string(counts->started));
+    line("herald_tasks{status=\"scheduled\"} " + std::to_string(counts->scheduled));
+    line("herald_tasks{status=\"finished\"} " + std::to_string(counts->finished));
+    line("herald_tasks{status=\"failed\"} " + std::to_string(counts->failed));
+    line("# HELP herald_queue_depth Tasks waiting to be delivered (queued + scheduled).");
+    line("# TYPE herald_queue_depth gauge");
+    line("herald_queue_depth " + std::to_string(counts->queued + counts->scheduled));
+    double age = counts->oldest_queued_at ? (NowUs() - counts->oldest_queued_at) / 1e6 : 0.0;
+    line("# HELP herald_oldest_queued_age_seconds Age of the oldest queued task.");
+    line("# TYPE herald_oldest_queued_age_seconds gauge");
+    line("herald_oldest_queued_age_seconds " + std::to_string(age));
+  }
+  if (engine) {
+    auto s = engine->dispatcher().Stats();
+    line("# HELP herald_deliveries_total Delivery attempts by outcome.");
+    line("# TYPE herald_deliveries_total counter");
+    line("herald_deliveries_total{outcome=\"success\"} " + std::to_string(s.succeeded));
+    line("herald_deliveries_total{outcome=\"http_error\"} " + std::to_string(s.failed_status));
+    line("herald_deliveries_total{outcome=\"network_error\"} " + std::to_string(s.failed_network));
+    line("herald_deliveries_total{outcome=\"render_error\"} " + std::to_string(s.failed_render));
+    line("# HELP herald_retries_scheduled_total Retries scheduled after failed attempts.");
+    line("# TYPE herald_retries_scheduled_total counter");
+    line("herald_retries_scheduled_total " + std::to_string(s.retries_scheduled));
+    line("# HELP herald_in_flight Tasks leased and not yet recorded (requests in flight).");
+    line("# TYPE herald_in_flight gauge");
+    line("herald_in_flight " + std::to_string(s.in_flight));
+    line("# HELP herald_attempt_duration_seconds Duration of delivery attempts.");
+    line("# TYPE herald_attempt_duration_seconds histogram");
+    for (size_t i = 0; i < s.latency_buckets.size(); ++i) {
+      char le[32];
+      snprintf(le, sizeof le, "%g", delivery::DispatcherStats::kBuckets[i]);
+      line(std::string("herald_attempt_duration_seconds_bucket{le=\"") + le + "\"} " +
+           std::to_string(s.latency_buckets[i]));
+    }
+    line("herald_attempt_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(s.latency_count));
+    line("herald_attempt_duration_seconds_sum " + std::to_string(s.latency_sum_seconds));
+    line("herald_attempt_duration_seconds_count " + std::to_string(s.latency_count));
+  }
+  return out;
 }
 
 }  // namespace
@@ -98,6 +239,10 @@ int RunServe(const Config& config) {
   ApiOptions api_options;
   api_options.version = kHeraldVersion;
   Api api(*store, api_options);
+  std::unique_ptr<DeliveryEngine> engine;
+  if (config.GetBool("delivery.workers")) engine = std::make_unique<DeliveryEngine>(*store, config);
+  DeliveryEngine* engine_ptr = engine.get();
+  Store* store_ptr = store.get();
 
   http::ServerOptions so;
   so.host = host;
@@ -105,9 +250,17 @@ int RunServe(const Config& config) {
   so.threads = static_cast<int>(config.GetInt("server.threads"));
   so.max_body_bytes = static_cast<size_t>(config.GetInt("server.max_body_bytes"));
   so.idle_timeout_seconds = static_cast<int>(config.GetInt("server.idle_timeout"));
-  http::Server server(so, [&api](http::Request&& req, http::Responder respond) {
+  http::Server server(so, [&api, store_ptr, engine_ptr](http::Request&& req,
+                                                         http::Responder respond) {
     if (req.path.rfind("/api/", 0) == 0 || req.path == "/api") {
       api.Handle(std::move(req), std::move(respond));
+      return;
+    }
+    if (req.path == "/metrics") {
+      http::Response r;
+      r.content_type = "text/plain; version=0.0.4";
+      r.body = MetricsText(*store_ptr, engine_ptr);
+      respond(std::move(r));
       return;
     }
     if (req.path == "/") {
@@ -124,6 +277,7 @@ int RunServe(const Config& config) {
     return 1;
   }
   api.Rules();  // load the rule index before the first event
+  if (engine) engine->Start();
   std::cout << "Herald " << kHeraldVersion << " listening on http://" << host << ":"
             << server.port() << "/ (store " << store->Describe() << ")\n"
             << std::flush;
@@ -136,8 +290,27 @@ int RunServe(const Config& config) {
   server.Wait();
   g_server = nullptr;
   server.Stop();
+  if (engine) engine->Stop();
   store->Close();
   log::Info("stopped");
+  return 0;
+}
+
+int RunWorker(const Config& config) {
+  ApplyLogLevel(config);
+  auto store = OpenOrDie(config);
+  if (!store) return 1;
+  DeliveryEngine engine(*store, config);
+  engine.Start();
+  std::cout << "Herald " << kHeraldVersion << " worker " << engine.dispatcher().worker_id()
+            << " delivering from " << store->Describe() << "\n"
+            << std::flush;
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  engine.Stop();
+  store->Close();
+  log::Info("worker stopped");
   return 0;
 }
 

@@ -15,6 +15,9 @@ extern const char* const kHeraldVersion;
 // `herald serve`: runs until SIGINT/SIGTERM. Returns the process exit code.
 int RunServe(const Config& config);
 
+// `herald worker`: delivery workers only (no API), until SIGINT/SIGTERM.
+int RunWorker(const Config& config);
+
 // `herald token create|list|revoke`.
 int RunTokenCreate(const Config& config, const std::string& scope, const std::string& name);
 int RunTokenList(const Config& config);

@@ -28,12 +28,17 @@ const std::vector<OptionSpec>& AllOptions() {
        "Most requests in flight at once, over all destinations.", 1, 1000000},
       {"delivery.max_in_flight_per_host", OptionType::kInt, "256",
        "Most requests in flight at once to one destination host.", 1, 100000},
-      {"delivery.max_attempts", OptionType::kInt, "5",
-       "Default attempts per task (1 = no retry) for webhooks without their own policy.", 1, 100},
+      {"delivery.max_attempts", OptionType::kInt, "1",
+       "Default attempts per task for webhooks without their own policy. 1 = no retry, as in "
+       "NetBox (failed tasks are kept and can be requeued); e.g. 8 with exponential backoff "
+       "retries for about a day.", 1, 100},
       {"delivery.retry_policy", OptionType::kString, "exponential",
        "Default retry policy: fixed (NetBox RQ_RETRY_INTERVAL) or exponential (with jitter)."},
       {"delivery.retry_interval", OptionType::kInt, "60",
        "Default retry interval in seconds (fixed) or base delay (exponential).", 0, 86400},
+      {"delivery.lease_seconds", OptionType::kInt, "60",
+       "Seconds a worker's lease outlives the webhook timeout; a task whose worker died is "
+       "delivered again after its lease expires.", 1, 86400},
       {"delivery.retention_days", OptionType::kInt, "7",
        "Days to keep finished tasks and their attempts (failed tasks are kept).", 0, 3650},
       {"delivery.http_proxy", OptionType::kString, "",

@@ -67,6 +67,8 @@ struct Event {
   Value request_id;         // str or None
   Value data;               // object (or None for job events without data)
   Value snapshots;          // {"prechange":..., "postchange":...} or None
+  Value request;            // NetBox's request summary when the producer sent one, else None
+  Value context;            // NetBox plugin callback context when sent, else None
   TimeUs received_at = 0;
 };
 

@@ -83,9 +83,9 @@ void AppendJsonString(std::string& out, std::string_view s, bool ensure_ascii, b
       continue;
     }
     if (!ensure_ascii) {
-      size_t start = i;
-      DecodeUtf8(s, i);
-      out.append(s.substr(start, i - start));
+      // Re-encode so that invalid UTF-8 (e.g. a receiver's binary response) becomes U+FFFD and
+      // the output stays valid JSON.
+      AppendUtf8(out, DecodeUtf8(s, i));
       continue;
     }
     uint32_t cp = DecodeUtf8(s, i);

@@ -15,7 +15,10 @@ std::string J(const Value& v) { return DumpJson(v); }
 class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<Server>(dir_.path());
+    // Workers off: these tests look at queued tasks (delivery has its own tests).
+    server_ = std::make_unique<Server>(dir_.path(), std::vector<std::string>{},
+                                       std::map<std::string, std::string>{
+                                           {"HERALD_DELIVERY_WORKERS", "false"}});
     ASSERT_TRUE(server_->started()) << server_->Stderr();
     ASSERT_EQ(server_->admin_token().size(), 40u) << server_->Stdout();
     token_ = server_->admin_token();
@@ -563,7 +566,7 @@ TEST(Durability, AcknowledgedEventsSurviveKill9) {
   std::vector<int64_t> acked;
   std::string token;
   {
-    Server s(dir.path());
+    Server s(dir.path(), {}, {{"HERALD_DELIVERY_WORKERS", "false"}});
     ASSERT_TRUE(s.started()) << s.Stderr();
     token = s.admin_token();
     auto hook = Api("POST", s.base() + "/api/extras/webhooks/", token,
@@ -595,7 +598,7 @@ TEST(Durability, AcknowledgedEventsSurviveKill9) {
     for (auto& t : clients) t.join();
   }
   ASSERT_GE(acked.size(), 300u);
-  Server s2(dir.path());
+  Server s2(dir.path(), {}, {{"HERALD_DELIVERY_WORKERS", "false"}});
   ASSERT_TRUE(s2.started()) << s2.Stderr();
   for (int64_t id : acked) {
     auto r = Api("GET", s2.base() + "/api/events/" + std::to_string(id) + "/", token);

@@ -246,3 +246,97 @@ HttpResult Api(const std::string& method, const std::string& url, const std::str
 }
 
 }  // namespace herald::testing
+
+#include <openssl/hmac.h>
+#include <strings.h>
+
+namespace herald::testing {
+
+std::string Receiver::Request::header(const std::string& name) const {
+  for (const auto& [k, v] : headers)
+    if (strcasecmp(k.c_str(), name.c_str()) == 0) return v;
+  return "";
+}
+
+Receiver::Receiver() {
+  http::ServerOptions o;
+  o.host = "127.0.0.1";
+  o.port = 0;
+  o.threads = 2;
+  server_ = std::make_unique<http::Server>(o, [this](http::Request&& req, http::Responder respond) {
+    int status, delay;
+    std::string body;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      requests_.push_back({req.method, req.target, req.body, req.headers});
+      status = status_;
+      delay = delay_ms_;
+      body = body_;
+      if (fail_next_ > 0) {
+        --fail_next_;
+        status = fail_status_;
+      }
+    }
+    auto answer = [status, body, respond] {
+      http::Response r;
+      r.status = status;
+      r.content_type = "text/plain";
+      r.body = body;
+      respond(std::move(r));
+    };
+    if (delay > 0) {
+      std::thread([answer, delay] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+        answer();
+      }).detach();
+    } else {
+      answer();
+    }
+  });
+  auto st = server_->Start();
+  (void)st;
+}
+
+Receiver::~Receiver() { Stop(); }
+void Receiver::Stop() {
+  if (server_) server_->Stop();
+}
+int Receiver::port() const { return server_->port(); }
+std::string Receiver::url(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(port()) + path;
+}
+void Receiver::Respond(int status, std::string body, int delay_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  status_ = status;
+  body_ = std::move(body);
+  delay_ms_ = delay_ms;
+}
+void Receiver::FailNext(int n, int status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  fail_next_ = n;
+  fail_status_ = status;
+}
+std::vector<Receiver::Request> Receiver::requests() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return requests_;
+}
+size_t Receiver::count() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return requests_.size();
+}
+
+std::string HmacSha512Hex(const std::string& key, const std::string& body) {
+  unsigned char md[64];
+  unsigned int len = 0;
+  HMAC(EVP_sha512(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), md, &len);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out += hex[md[i] >> 4];
+    out += hex[md[i] & 15];
+  }
+  return out;
+}
+
+}  // namespace herald::testing

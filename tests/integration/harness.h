@@ -106,3 +106,40 @@ bool Eventually(F cond, std::chrono::milliseconds deadline = std::chrono::millis
 }
 
 }  // namespace herald::testing
+
+#include "http/http.h"
+
+namespace herald::testing {
+
+// A real HTTP receiver on 127.0.0.1:<free port> (Herald's own server plumbing), recording every
+// request. Its answer (status, body, delay) can be changed while it runs. Thread-safe.
+class Receiver {
+ public:
+  struct Request {
+    std::string method, path, body;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string header(const std::string& name) const;
+  };
+  Receiver();
+  ~Receiver();
+  int port() const;
+  std::string url(const std::string& path = "/") const;
+  void Respond(int status, std::string body = "", int delay_ms = 0);
+  // Answers `status` for the next `n` requests, then the normal answer.
+  void FailNext(int n, int status);
+  std::vector<Request> requests();
+  size_t count();
+  void Stop();
+
+ private:
+  std::mutex mu_;
+  std::vector<Request> requests_;
+  int status_ = 200, delay_ms_ = 0, fail_next_ = 0, fail_status_ = 500;
+  std::string body_;
+  std::unique_ptr<http::Server> server_;
+};
+
+// Lower-case hex HMAC-SHA512 (what X-Hook-Signature must carry).
+std::string HmacSha512Hex(const std::string& key, const std::string& body);
+
+}  // namespace herald::testing

@@ -76,3 +76,14 @@ TEST(Json, DumpsLikePython) {
 
 }  // namespace
 }  // namespace herald
+
+namespace herald {
+namespace {
+TEST(Json, CompactOutputStaysValidUtf8) {
+  std::string bad = "ok \xff\xfe end";
+  std::string out = DumpJsonCompact(Value(bad));
+  EXPECT_EQ(out, "\"ok \xef\xbf\xbd\xef\xbf\xbd end\"");
+  EXPECT_TRUE(ParseJson(out).ok());
+}
+}  // namespace
+}  // namespace herald

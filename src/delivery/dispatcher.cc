@@ -1,0 +1,319 @@
+#include "delivery/dispatcher.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <random>
+
+#include "common/log.h"
+#include "common/time.h"
+#include "rules/event_input.h"
+#include "value/json.h"
+
+namespace herald::delivery {
+
+namespace {
+
+std::string MakeWorkerId() {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  std::random_device rd;
+  char suffix[16];
+  snprintf(suffix, sizeof suffix, "%06x", rd() & 0xffffff);
+  return std::string(host) + ":" + std::to_string(getpid()) + ":" + suffix;
+}
+
+double Random01() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+// Wire header values are ISO-8859-1 bytes; shown as UTF-8 text.
+std::string Latin1ToUtf8(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else {
+      out += static_cast<char>(0xC0 | (c >> 6));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    }
+  }
+  return out;
+}
+
+std::string HeadersJson(const HeaderList& headers) {
+  Dict d;
+  for (const auto& [k, v] : headers) d.set(k, Value(Latin1ToUtf8(v)));
+  return DumpJsonCompact(Value(std::move(d)));
+}
+
+}  // namespace
+
+struct Dispatcher::Job {
+  Task task;
+  Webhook webhook;
+  RenderedRequest request;
+  int64_t started_us = 0;
+};
+
+Dispatcher::Dispatcher(Store& store, Transport& transport, Renderer& renderer,
+                       DispatcherOptions options)
+    : store_(store), transport_(transport), renderer_(renderer), options_(std::move(options)) {
+  if (options_.worker_id.empty()) options_.worker_id = MakeWorkerId();
+}
+
+Dispatcher::~Dispatcher() { Stop(std::chrono::milliseconds(0)); }
+
+void Dispatcher::Start() {
+  store_.SetTaskListener([this] { Wake(); });
+  thread_ = std::thread([this] { Loop(); });
+  log::Info("delivery workers started", {{"worker", options_.worker_id},
+                                         {"max_in_flight", static_cast<long>(options_.max_in_flight)}});
+}
+
+void Dispatcher::Stop(std::chrono::milliseconds grace) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  store_.SetTaskListener(nullptr);
+  auto end = std::chrono::steady_clock::now() + grace;
+  while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < end)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
+void Dispatcher::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    wake_ = true;
+  }
+  cv_.notify_one();
+}
+
+DispatcherStats Dispatcher::Stats() const {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  DispatcherStats s = stats_;
+  s.in_flight = in_flight_.load();
+  return s;
+}
+
+bool Dispatcher::RefreshWebhooks() {
+  int64_t rev = store_.ConfigRevision();
+  if (rev == webhooks_revision_) return true;
+  auto hooks = store_.ListWebhooks();
+  if (!hooks.ok()) {
+    log::Error("cannot load webhooks", {{"error", hooks.status().message()}});
+    return false;
+  }
+  webhooks_.clear();
+  max_webhook_timeout_ = options_.default_timeout_seconds;
+  for (auto& w : *hooks) {
+    if (w.timeout) max_webhook_timeout_ = std::max(max_webhook_timeout_, *w.timeout);
+    webhooks_[w.id] = std::move(w);
+  }
+  webhooks_revision_ = rev;
+  return true;
+}
+
+int64_t Dispatcher::LeaseMicros() const {
+  // Long enough for the slowest webhook (timeout covers every redirect hop) plus slack for
+  // queueing in the transport and recording the result.
+  return (static_cast<int64_t>(max_webhook_timeout_) + options_.lease_slack_seconds) * 1000000;
+}
+
+void Dispatcher::Loop() {
+  pthread_setname_np(pthread_self(), "herald-dispatch");
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      int64_t now = NowUs();
+      int64_t wait_us = std::clamp<int64_t>(next_due_us_.load() - now, 0, 1000000);
+      cv_.wait_for(lock, std::chrono::microseconds(wait_us), [this] { return wake_ || stopping_; });
+      if (stopping_) return;
+      wake_ = false;
+      if (next_due_us_.load() <= NowUs()) next_due_us_ = INT64_MAX;
+    }
+    // Lease as long as there is capacity and work.
+    while (true) {
+      size_t busy = in_flight_.load();
+      if (busy >= options_.max_in_flight) break;
+      if (!RefreshWebhooks()) break;
+      int want = static_cast<int>(
+          std::min<size_t>(options_.max_in_flight - busy, static_cast<size_t>(options_.lease_batch)));
+      auto tasks = store_.LeaseTasks(options_.worker_id, want, NowUs(), LeaseMicros());
+      if (!tasks.ok()) {
+        log::Error("cannot lease tasks", {{"error", tasks.status().message()}});
+        break;
+      }
+      size_t got = tasks->size();
+      if (got == 0) break;
+      Dispatch(std::move(*tasks));
+      if (got < static_cast<size_t>(want)) break;
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return;
+    }
+  }
+}
+
+void Dispatcher::Dispatch(std::vector<Task> tasks) {
+  // Tasks of one event are usually leased together: fetch each event once.
+  std::unordered_map<int64_t, std::shared_ptr<Event>> events;
+  for (auto& t : tasks) {
+    auto job = std::make_shared<Job>();
+    job->task = std::move(t);
+    in_flight_.fetch_add(1);
+    job->started_us = NowUs();
+    auto wit = webhooks_.find(job->task.webhook_id);
+    if (wit == webhooks_.end()) {
+      AttemptOutcome o;
+      o.attempt.started_at = job->started_us;
+      o.attempt.error = "Webhook " + std::to_string(job->task.webhook_id) +
+                        " no longer exists; the task cannot be delivered.";
+      o.error = o.attempt.error;
+      o.next_status = TaskStatus::kFailed;
+      Finish(job, std::move(o), true);
+      continue;
+    }
+    job->webhook = wit->second;
+    std::shared_ptr<Event> ev;
+    auto eit = events.find(job->task.event_id);
+    if (eit != events.end()) {
+      ev = eit->second;
+    } else {
+      auto got = store_.GetEvent(job->task.event_id);
+      if (got.ok()) ev = std::make_shared<Event>(std::move(*got));
+      events[job->task.event_id] = ev;
+    }
+    if (!ev) {
+      AttemptOutcome o;
+      o.attempt.started_at = job->started_us;
+      o.attempt.error = "Event " + std::to_string(job->task.event_id) + " is missing from the store.";
+      o.error = o.attempt.error;
+      o.next_status = TaskStatus::kFailed;
+      Finish(job, std::move(o), true);
+      continue;
+    }
+    Value context = BuildContext(*ev, job->task.action_data);
+    auto rendered = renderer_.Render(job->webhook, context, {{"X-Herald-Task", job->task.id}});
+    if (!rendered.ok()) {
+      AttemptOutcome o;
+      o.attempt.started_at = job->started_us;
+      o.attempt.method = job->webhook.http_method;
+      o.attempt.error = rendered.status().message();
+      o.error = o.attempt.error;
+      int done = job->task.attempts + 1;
+      auto delay = NextRetryDelayUs(PolicyFor(job->webhook, options_.default_retry), done, 0, "",
+                                    job->started_us, Random01());
+      o.next_status = delay ? TaskStatus::kScheduled : TaskStatus::kFailed;
+      o.due_at = delay ? job->started_us + *delay : 0;
+      log::Error("webhook render failed", {{"task", job->task.id},
+                                           {"webhook", job->webhook.name},
+                                           {"error", o.error}});
+      Finish(job, std::move(o), true);
+      continue;
+    }
+    job->request = std::move(*rendered);
+    HttpRequest req;
+    req.method = job->request.method;
+    req.url = job->request.url;
+    req.headers = job->request.headers;
+    req.body = job->request.body;
+    int timeout = job->webhook.timeout.value_or(options_.default_timeout_seconds);
+    req.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout) * 1000);
+    req.verify_tls = job->webhook.ssl_verification;
+    if (job->webhook.ca_file_path) req.ca_file = *job->webhook.ca_file_path;
+    bool https = req.url.rfind("https:", 0) == 0;
+    req.proxy = https ? options_.https_proxy : options_.http_proxy;
+    log::Debug("sending webhook", {{"task", job->task.id},
+                                   {"method", req.method},
+                                   {"url", req.url},
+                                   {"webhook", job->webhook.name}});
+    transport_.Submit(std::move(req), [this, job](HttpResponse resp) { Complete(job, std::move(resp)); });
+  }
+}
+
+void Dispatcher::Complete(std::shared_ptr<Job> job, HttpResponse resp) {
+  if (resp.error == kTransportStopped) {
+    // Shutting down: leave the task leased; it is delivered again after the lease expires.
+    in_flight_.fetch_sub(1);
+    return;
+  }
+  AttemptOutcome o;
+  Attempt& a = o.attempt;
+  a.task_id = job->task.id;
+  a.started_at = job->started_us;
+  a.duration_us = resp.duration_us;
+  a.status_code = resp.status;
+  a.response_excerpt = resp.body_excerpt;
+  a.method = job->request.method;
+  a.url = job->request.url;
+  a.request_headers = HeadersJson(job->request.headers);
+  a.request_body = job->request.body.size() > options_.max_request_body_kept
+                       ? job->request.body.substr(0, options_.max_request_body_kept)
+                       : job->request.body;
+  bool ok = resp.error.empty() && resp.status >= 200 && resp.status <= 299;
+  {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    if (ok) ++stats_.succeeded;
+    else if (resp.error.empty()) ++stats_.failed_status;
+    else ++stats_.failed_network;
+    double secs = static_cast<double>(resp.duration_us) / 1e6;
+    for (size_t i = 0; i < DispatcherStats::kBuckets.size(); ++i)
+      if (secs <= DispatcherStats::kBuckets[i]) ++stats_.latency_buckets[i];
+    ++stats_.latency_count;
+    stats_.latency_sum_seconds += secs;
+  }
+  if (ok) {
+    o.next_status = TaskStatus::kFinished;
+    o.result = SuccessMessage(resp.status);
+  } else {
+    a.error = resp.error.empty() ? FailureMessage(resp.status, resp.body_excerpt) : resp.error;
+    o.error = a.error;
+    int done = job->task.attempts + 1;
+    int64_t now = NowUs();
+    auto delay = NextRetryDelayUs(PolicyFor(job->webhook, options_.default_retry), done,
+                                  resp.status, resp.retry_after, now, Random01());
+    o.next_status = delay ? TaskStatus::kScheduled : TaskStatus::kFailed;
+    o.due_at = delay ? now + *delay : 0;
+  }
+  Finish(job, std::move(o), false);
+}
+
+void Dispatcher::Finish(std::shared_ptr<Job> job, AttemptOutcome o, bool render_failure) {
+  TaskStatus next = o.next_status;
+  std::string error = o.error;
+  {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    if (render_failure) ++stats_.failed_render;
+    if (next == TaskStatus::kScheduled) ++stats_.retries_scheduled;
+    if (next == TaskStatus::kFailed) ++stats_.tasks_failed;
+  }
+  if (next == TaskStatus::kFailed) {
+    log::Warning("task failed", {{"task", job->task.id},
+                                 {"webhook", job->webhook.name.empty() ? job->task.webhook_name : job->webhook.name},
+                                 {"attempts", job->task.attempts + 1},
+                                 {"error", error}});
+  } else if (next == TaskStatus::kScheduled) {
+    log::Info("delivery failed; retry scheduled",
+              {{"task", job->task.id}, {"attempt", job->task.attempts + 1}, {"error", error}});
+  }
+  if (next == TaskStatus::kScheduled) {
+    int64_t due = o.due_at, cur = next_due_us_.load();
+    while (due < cur && !next_due_us_.compare_exchange_weak(cur, due)) {
+    }
+  }
+  std::string id = job->task.id;
+  store_.RecordAttemptAsync(id, options_.worker_id, std::move(o), [this, id](Status st) {
+    if (!st.ok() && st.type() != "Conflict")
+      log::Error("cannot record attempt", {{"task", id}, {"error", st.message()}});
+    size_t before = in_flight_.fetch_sub(1);
+    if (before >= options_.max_in_flight || next_due_us_.load() <= NowUs()) Wake();
+  });
+}
+
+}  // namespace herald::delivery

@@ -1,0 +1,111 @@
+// Dispatcher: the delivery workers. Leases due tasks from the store, renders each webhook with
+// the task's context, hands the request to the transport, and records the attempt and the task's
+// next state (finished, scheduled for a retry, or failed).
+//
+// One dispatch thread leases work when woken by the store (new or requeued tasks), when
+// in-flight requests complete and free capacity, or once a second for retries that became due
+// and leases that expired. Results are recorded asynchronously (group commit), so the transport
+// thread never waits for the disk. Delivery is at-least-once: a task whose worker died is leased
+// again after its lease expires; every request carries X-Herald-Task so receivers can
+// de-duplicate. Thread-safe; Start/Stop from one controlling thread.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "delivery/renderer.h"
+#include "delivery/retry.h"
+#include "delivery/transport.h"
+#include "store/store.h"
+
+namespace herald::delivery {
+
+struct DispatcherOptions {
+  std::string worker_id;           // unique per process; generated when empty
+  int default_timeout_seconds = 60;
+  RetryPolicy default_retry;
+  size_t max_in_flight = 10000;     // tasks between lease and recorded result
+  int lease_batch = 512;            // most tasks leased per store call
+  int lease_slack_seconds = 60;     // lease = slowest webhook timeout + this
+  std::string http_proxy;           // NetBox HTTP_PROXIES['http']
+  std::string https_proxy;          // NetBox HTTP_PROXIES['https']
+  size_t max_request_body_kept = 64 * 1024;  // bytes of the rendered body kept per attempt
+};
+
+// Counters for /metrics. All monotonic except in_flight.
+struct DispatcherStats {
+  uint64_t succeeded = 0;      // attempts with a 2xx final status
+  uint64_t failed_status = 0;  // attempts with another status
+  uint64_t failed_network = 0; // attempts without a response (refused, timeout, TLS...)
+  uint64_t failed_render = 0;  // attempts that could not be rendered/formed
+  uint64_t retries_scheduled = 0;
+  uint64_t tasks_failed = 0;   // tasks that ended failed (attempts exhausted)
+  uint64_t in_flight = 0;
+  // Attempt latency histogram: cumulative counts for each bucket bound (seconds).
+  static constexpr std::array<double, 12> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                      0.1,   0.25,   0.5,   1.0,  2.5,   10.0};
+  std::array<uint64_t, 12> latency_buckets{};
+  uint64_t latency_count = 0;
+  double latency_sum_seconds = 0;
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(Store& store, Transport& transport, Renderer& renderer, DispatcherOptions options);
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Starts the dispatch thread and registers the store's task listener.
+  void Start();
+  // Stops leasing, waits up to `grace` for in-flight requests to finish and be recorded, then
+  // returns. Tasks still in flight stay leased and are delivered again after their lease expires.
+  void Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
+
+  // Wakes the dispatch thread (new work may be due).
+  void Wake();
+
+  DispatcherStats Stats() const;
+  const std::string& worker_id() const { return options_.worker_id; }
+
+ private:
+  struct Job;
+  void Loop();
+  void Dispatch(std::vector<Task> tasks);
+  void Complete(std::shared_ptr<Job> job, HttpResponse response);
+  void Finish(std::shared_ptr<Job> job, AttemptOutcome outcome, bool count_render_failure);
+  bool RefreshWebhooks();
+  int64_t LeaseMicros() const;
+
+  Store& store_;
+  Transport& transport_;
+  Renderer& renderer_;
+  DispatcherOptions options_;
+
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool wake_ = false;
+  bool stopping_ = false;
+  std::atomic<size_t> in_flight_{0};
+  // Earliest due time of a retry this process scheduled (us; INT64_MAX when none), so a short
+  // retry wait wakes the loop on time instead of at the next periodic sweep.
+  std::atomic<int64_t> next_due_us_{INT64_MAX};
+
+  // Configuration snapshot (dispatch thread only).
+  int64_t webhooks_revision_ = -1;
+  std::unordered_map<int64_t, Webhook> webhooks_;
+  int max_webhook_timeout_ = 0;
+
+  mutable std::mutex stats_mu_;
+  DispatcherStats stats_;
+};
+
+}  // namespace herald::delivery

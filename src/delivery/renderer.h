@@ -1,0 +1,58 @@
+// Renderer: a webhook + a context -> the exact HTTP request NetBox would send (SPEC 5.2-5.5).
+//
+// Templates (payload URL, additional headers, body) are compiled once per webhook revision
+// (id + last_updated) and cached; compiled templates are immutable, so Render is thread-safe and
+// cheap. Additional headers render in an environment that also has the `header_safe` filter.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "common/status.h"
+#include "delivery/request.h"
+#include "jinja/jinja.h"
+#include "model/model.h"
+#include "value/value.h"
+
+namespace herald::delivery {
+
+struct RenderedRequest {
+  std::string method;
+  std::string url;     // normalised
+  HeaderList headers;  // wire order: Content-Type, additional headers, X-Hook-Signature last
+  std::string body;
+};
+
+class Renderer {
+ public:
+  explicit Renderer(jinja::Options options = {});
+
+  // Renders `webhook` for `context` (SPEC 5.1 dict). Extra headers (e.g. X-Herald-Task) are
+  // inserted before the signature. Errors (type "RenderError") carry NetBox's wording:
+  // "Error parsing HTTP headers for webhook {name}: ...", "Error rendering request body for
+  // webhook {name}: ...", "Error rendering payload URL for webhook {name}: ...", or
+  // "Error forming HTTP request: ...". Thread-safe.
+  Result<RenderedRequest> Render(const Webhook& webhook, const Value& context,
+                                 const HeaderList& extra_headers = {});
+
+  // Drops cached templates (e.g. after a configuration reload). Thread-safe.
+  void Clear();
+
+ private:
+  struct Compiled {
+    int64_t last_updated = 0;
+    std::string url_src, headers_src, body_src;
+    std::shared_ptr<const jinja::Template> url, headers, body;  // null when the source is empty
+    std::string url_error, headers_error, body_error;          // compile errors
+  };
+  std::shared_ptr<const Compiled> Get(const Webhook& w);
+
+  jinja::Environment env_;
+  jinja::Environment header_env_;
+  std::mutex mu_;
+  std::unordered_map<int64_t, std::shared_ptr<const Compiled>> cache_;
+};
+
+}  // namespace herald::delivery
