@@ -118,20 +118,36 @@ Outcome<std::string> Template::Render(const Value& context) const {
   const EnvironmentData& env = *t->env;
   std::string out;
   try {
-    Interp in(env, env.options.limits);
-    // Templates that mutate containers get a private copy: the caller's context may be shared
-    // with concurrent renders.
-    Value ctx_copy;
-    const Dict* ctx = nullptr;
-    if (context.is_dict()) {
-      if (t->mutates) {
-        ctx_copy = DeepCopy(context, 0);
-        ctx = &ctx_copy.as_dict();
-      } else {
-        ctx = &context.as_dict();
+    bool copy = t->mutates;
+    while (true) {
+      try {
+        out.clear();
+        Interp in(env, env.options.limits);
+        // The caller's context may be shared with concurrent renders: templates that mutate
+        // containers work on a private deep copy (decided at compile time, or on the first
+        // mutation at run time, which restarts the render).
+        Value ctx_copy;
+        const Dict* ctx = nullptr;
+        in.owns_context = copy;
+        if (context.is_dict()) {
+          if (copy) {
+            ctx_copy = DeepCopy(context, 0);
+            ctx = &ctx_copy.as_dict();
+          } else {
+            ctx = &context.as_dict();
+          }
+        }
+        in.RenderTemplate(*t, ctx, out);
+        if (copy) {
+          // Break cycles inside the private copy too.
+          in.BeforeMutation(ctx_copy);
+        }
+        break;
+      } catch (const RestartWithCopy&) {
+        if (copy) throw PyError{"TemplateRuntimeError", "internal error: restart loop", 0};
+        copy = true;
       }
     }
-    in.RenderTemplate(*t, ctx, out);
   } catch (const PyError& e) {
     return Error{e.type, e.message, e.lineno, "render"};
   } catch (const std::bad_alloc&) {

@@ -547,7 +547,13 @@ Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::
   ThrowType("str." + name + "() is not supported in templates");
 }
 
+bool IsMutator(const std::string& n) {
+  return n == "append" || n == "extend" || n == "insert" || n == "pop" || n == "remove" || n == "reverse" ||
+         n == "clear" || n == "sort" || n == "update" || n == "setdefault" || n == "popitem";
+}
+
 Value ListMethod(Interp& in, const Value& recv, const std::string& name, Args& a) {
+  if (IsMutator(name)) in.BeforeMutation(recv);
   List& l = recv.as_list();
   bool tuple = recv.is_tuple();
   if (name == "count") {
@@ -646,6 +652,7 @@ Value ListMethod(Interp& in, const Value& recv, const std::string& name, Args& a
 }
 
 Value DictMethod(Interp& in, const Value& recv, const std::string& name, Args& a) {
+  if (IsMutator(name)) in.BeforeMutation(recv);
   Dict& d = recv.as_dict();
   if (name == "keys" || name == "values" || name == "items") {
     ArgCount(name.c_str(), a, 0, 0);

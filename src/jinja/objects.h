@@ -164,6 +164,12 @@ class CallableObj : public JObject {
   virtual bool IsClass() const { return false; }
 };
 
+// Base of block references (super()); lets the renderer break their scope references.
+class SuperObjBase : public CallableObj {
+ public:
+  virtual void Clear() = 0;
+};
+
 // A builtin function or class (globals such as range, dict, cycler, lipsum).
 class BuiltinObj : public CallableObj {
  public:

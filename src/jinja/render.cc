@@ -34,6 +34,47 @@ Interp::Interp(const EnvironmentData& env, const Limits& limits)
   deadline_ = std::chrono::steady_clock::now() + limits.deadline;
 }
 
+std::shared_ptr<Scope> Interp::NewScope(std::shared_ptr<Scope> parent) {
+  auto s = std::make_shared<Scope>();
+  s->parent = std::move(parent);
+  scopes_.push_back(s);
+  return s;
+}
+
+void Interp::BeforeMutation(const Value& container) {
+  if (!owns_context) throw RestartWithCopy{};
+  containers_.push_back(container);
+}
+
+Interp::~Interp() {
+  for (auto& s : scopes_) {
+    s->vars.clear();
+    s->parent.reset();
+  }
+  for (auto& o : objects_) {
+    if (auto* m = dynamic_cast<MacroObj*>(o.get())) {
+      m->closure.reset();
+      m->caller = Value();
+    } else if (auto* l = dynamic_cast<LoopObj*>(o.get())) {
+      l->items.clear();
+      l->scope.reset();
+      l->last_changed = Value();
+    } else if (auto* n = dynamic_cast<NamespaceObj*>(o.get())) {
+      n->attrs.clear();
+    } else if (auto* c = dynamic_cast<CyclerObj*>(o.get())) {
+      c->items.clear();
+    } else if (auto* mod = dynamic_cast<ModuleObj*>(o.get())) {
+      mod->exports.clear();
+    } else if (auto* sup = dynamic_cast<SuperObjBase*>(o.get())) {
+      sup->Clear();
+    }
+  }
+  for (auto& v : containers_) {
+    if (v.is_list()) v.as_list().clear();
+    else if (v.is_dict()) v.as_dict().clear();
+  }
+}
+
 void Interp::Step() {
   ++steps_;
   if (steps_ > limits_.max_steps) {
@@ -66,7 +107,7 @@ void Interp::CheckOutput(const std::string& out) {
 void Interp::RenderTemplate(const TemplateImpl& tmpl, const Dict* context, std::string& out) {
   Run run;
   run.tmpl = &tmpl;
-  run.root = std::make_shared<Scope>();
+  run.root = NewScope();
   run.root->ctx = context;
   RunTemplate(run, out);
 }
@@ -164,8 +205,7 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
     }
     case SK::kAssignBlock: {
       const auto& a = static_cast<const AssignBlockStmt&>(s);
-      auto scope = std::make_shared<Scope>();
-      scope->parent = f.scope;
+      auto scope = NewScope(f.scope);
       std::string body = RenderBody(a.body, f, scope);
       Value v = autoescape_ ? MakeMarkup(std::move(body)) : Value(std::move(body));
       if (a.filter) v = ApplyFilter(static_cast<const FilterExpr&>(*a.filter), &v, f);
@@ -176,8 +216,7 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
       const auto& w = static_cast<const WithStmt&>(s);
       std::vector<Value> values;
       for (const auto& e : w.values) values.push_back(Eval(*e, f));
-      auto scope = std::make_shared<Scope>();
-      scope->parent = f.scope;
+      auto scope = NewScope(f.scope);
       Frame inner{scope, f.out, f.run};
       for (size_t i = 0; i < w.targets.size(); ++i) Assign(*w.targets[i], values[i], inner);
       Exec(w.body, inner);
@@ -185,8 +224,7 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
     }
     case SK::kFilterBlock: {
       const auto& fb = static_cast<const FilterBlockStmt&>(s);
-      auto scope = std::make_shared<Scope>();
-      scope->parent = f.scope;
+      auto scope = NewScope(f.scope);
       std::string body = RenderBody(fb.body, f, scope);
       Value in = autoescape_ ? MakeMarkup(std::move(body)) : Value(std::move(body));
       Value v = ApplyFilter(static_cast<const FilterExpr&>(*fb.filter), &in, f);
@@ -198,14 +236,14 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
     }
     case SK::kMacro: {
       const auto& m = static_cast<const MacroStmt&>(s);
-      auto obj = std::make_shared<MacroObj>(m.def, f.scope, autoescape_);
+      auto obj = Track(std::make_shared<MacroObj>(m.def, f.scope, autoescape_));
       f.scope->Set(m.def->name, Value(std::shared_ptr<Object>(obj)));
       if (f.scope == f.run->root && m.def->name[0] != '_') f.run->exports.push_back(m.def->name);
       return;
     }
     case SK::kCallBlock: {
       const auto& c = static_cast<const CallBlockStmt&>(s);
-      auto caller = std::make_shared<MacroObj>(c.caller, f.scope, autoescape_);
+      auto caller = Track(std::make_shared<MacroObj>(c.caller, f.scope, autoescape_));
       const auto& call = static_cast<const CallExpr&>(*c.call);
       Value fn = Eval(*call.fn, f);
       CallValues args;
@@ -250,8 +288,9 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
 
 namespace {
 
-class SuperObj : public CallableObj {
+class SuperObj : public SuperObjBase {
  public:
+  void Clear() override { frame_.scope.reset(); }
   SuperObj(Interp* in, std::string name, size_t level, Frame f)
       : in_(in), name_(std::move(name)), level_(level), frame_(std::move(f)) {}
   std::string type_name() const override { return "BlockReference"; }
@@ -275,10 +314,9 @@ void Interp::RenderBlock(const std::string& name, size_t level, Frame& f) {
     Throw("TemplateRuntimeError", "Required block '" + name + "' not found");
   }
   EnterCall();
-  auto scope = std::make_shared<Scope>();
-  scope->parent = f.scope;
+  auto scope = NewScope(f.scope);
   Frame bf{scope, f.out, f.run};
-  auto sup = std::make_shared<SuperObj>(this, name, level + 1, Frame{f.scope, nullptr, f.run});
+  auto sup = Track(std::make_shared<SuperObj>(this, name, level + 1, Frame{f.scope, nullptr, f.run}));
   scope->Set("super", Value(std::shared_ptr<Object>(sup)));
   Exec(b->body, bf);
   CheckOutput(*f.out);
@@ -303,7 +341,7 @@ void Interp::ExecInclude(const IncludeStmt& s, Frame& f) {
   if (!t) return;
   Run run;
   run.tmpl = t;
-  run.root = std::make_shared<Scope>();
+  run.root = NewScope();
   if (s.with_context) run.root->parent = f.scope;
   bool saved_ext = extended_;
   extended_ = false;
@@ -318,11 +356,11 @@ void Interp::ExecInclude(const IncludeStmt& s, Frame& f) {
 Value Interp::MakeModule(const TemplateImpl& t, const std::string& name, bool with_context, Frame& f) {
   Run run;
   run.tmpl = &t;
-  run.root = std::make_shared<Scope>();
+  run.root = NewScope();
   if (with_context) run.root->parent = f.scope;
   bool saved_ext = extended_;
   extended_ = false;
-  auto mod = std::make_shared<ModuleObj>();
+  auto mod = Track(std::make_shared<ModuleObj>());
   RunTemplate(run, mod->body);
   extended_ = saved_ext;
   mod->name = name;
@@ -371,8 +409,7 @@ void Interp::ExecFor(const ForStmt& s, Frame& f) {
 
 void Interp::RunLoop(const ForStmt& s, std::vector<Value> items, const std::shared_ptr<Scope>& parent,
                      int depth0, std::string* out, Run* run) {
-  auto scope = std::make_shared<Scope>();
-  scope->parent = parent;
+  auto scope = NewScope(parent);
   Frame lf{scope, out, run};
   if (s.test) {
     std::vector<Value> kept;
@@ -385,15 +422,14 @@ void Interp::RunLoop(const ForStmt& s, std::vector<Value> items, const std::shar
     scope->vars.clear();
   }
   if (items.empty()) {
-    auto es = std::make_shared<Scope>();
-    es->parent = parent;
+    auto es = NewScope(parent);
     Frame ef{es, out, run};
     Exec(s.else_, ef);
     return;
   }
   std::shared_ptr<LoopObj> loop;
   if (s.uses_loop) {
-    loop = std::make_shared<LoopObj>();
+    loop = Track(std::make_shared<LoopObj>());
     loop->items = items;
     loop->depth0 = depth0;
     loop->recursive = s.recursive;

@@ -22,6 +22,9 @@ namespace herald::jinja {
 
 class Interp;
 
+// Thrown by Interp::BeforeMutation; Template::Render re-renders with a copied context.
+struct RestartWithCopy {};
+
 using BuiltinFilter = Value (*)(Interp& in, const Value& input, CallValues& args);
 using BuiltinTest = bool (*)(Interp& in, const Value& v, CallValues& args);
 
@@ -153,6 +156,21 @@ class Interp {
 
   void RenderBlockPublic(const std::string& name, size_t level, Frame& f);
 
+  // Everything that can hold values and form reference cycles is registered here and cleared
+  // when the render ends, so cycles (a macro stored in its own closure scope, a list appended to
+  // itself) never leak.
+  std::shared_ptr<Scope> NewScope(std::shared_ptr<Scope> parent = nullptr);
+  template <typename T>
+  std::shared_ptr<T> Track(std::shared_ptr<T> obj) {
+    objects_.push_back(obj);
+    return obj;
+  }
+  // Called before a container-mutating method runs. The context passed to Render may be shared
+  // with other threads, so the first mutation restarts the render on a private deep copy.
+  void BeforeMutation(const Value& container);
+  bool owns_context = false;
+  ~Interp();
+
   void Step();
   void EnterCall();
   void LeaveCall() { --depth_; }
@@ -186,6 +204,10 @@ class Interp {
   void EvalArgs(const CallArgs& a, Frame& f, CallValues& out);
   Value EvalCall(const CallExpr& c, Frame& f);
   Value EvalGetitem(const GetitemExpr& g, Frame& f);
+
+  std::vector<std::shared_ptr<Scope>> scopes_;
+  std::vector<std::shared_ptr<Object>> objects_;
+  std::vector<Value> containers_;
 
   const EnvironmentData& env_;
   Limits limits_;

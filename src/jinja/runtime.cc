@@ -101,8 +101,7 @@ Value Interp::InvokeMacro(MacroObj& m, CallValues& a) {
               " argument(s)");
   }
   EnterCall();
-  auto scope = std::make_shared<Scope>();
-  scope->parent = m.closure;
+  auto scope = NewScope(m.closure);
   Run run;
   std::string buf;
   Frame f{scope, &buf, &run};
@@ -298,7 +297,7 @@ Value GDict(Interp& in, CallValues& a) {
 Value GCycler(Interp& in, CallValues& a) {
   if (!a.kwargs.empty()) ThrowType("Cycler() got an unexpected keyword argument '" + a.kwargs[0].first + "'");
   if (a.args.empty()) ThrowType("at least one item has to be provided");
-  auto c = std::make_shared<CyclerObj>();
+  auto c = in.Track(std::make_shared<CyclerObj>());
   c->items = a.args;
   return Value(std::shared_ptr<Object>(c));
 }
@@ -312,7 +311,7 @@ Value GJoiner(Interp& in, CallValues& a) {
 }
 
 Value GNamespace(Interp& in, CallValues& a) {
-  auto ns = std::make_shared<NamespaceObj>();
+  auto ns = in.Track(std::make_shared<NamespaceObj>());
   CallValues copy = a;
   Value d = GDict(in, copy);
   for (const auto& [k, v] : d.as_dict()) ns->attrs.set_item(k, v);
