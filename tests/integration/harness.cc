@@ -285,10 +285,11 @@ Receiver::Receiver() {
       respond(std::move(r));
     };
     if (delay > 0) {
-      std::thread([answer, delay] {
+      std::lock_guard<std::mutex> lock(mu_);
+      delayed_.emplace_back([answer, delay] {
         std::this_thread::sleep_for(std::chrono::milliseconds(delay));
         answer();
-      }).detach();
+      });
     } else {
       answer();
     }
@@ -299,6 +300,12 @@ Receiver::Receiver() {
 
 Receiver::~Receiver() { Stop(); }
 void Receiver::Stop() {
+  std::vector<std::thread> delayed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    delayed.swap(delayed_);
+  }
+  for (auto& t : delayed) t.join();
   if (server_) server_->Stop();
 }
 int Receiver::port() const { return server_->port(); }

@@ -136,6 +136,7 @@ class Receiver {
   std::vector<Request> requests_;
   int status_ = 200, delay_ms_ = 0, fail_next_ = 0, fail_status_ = 500;
   std::string body_;
+  std::vector<std::thread> delayed_;  // answers sent late; joined before the server stops
   std::unique_ptr<http::Server> server_;
 };
 
