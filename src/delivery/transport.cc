@@ -63,8 +63,36 @@ struct UrlParts {
   std::string key() const { return scheme + "://" + host + ":" + port; }
 };
 
-// Splits a URL with libcurl's own parser (so the destination key matches what curl connects to).
+// Splits a URL into scheme/host/port. NormalizeUrl output ("scheme://[user@]host[:port]/...")
+// takes a fast path; anything else goes through libcurl's own parser.
 bool ParseUrl(const std::string& url, UrlParts* out) {
+  size_t sep = url.find("://");
+  if (sep != std::string::npos) {
+    std::string_view scheme(url.data(), sep);
+    size_t auth_begin = sep + 3;
+    size_t auth_end = url.find_first_of("/?#", auth_begin);
+    if (auth_end == std::string::npos) auth_end = url.size();
+    std::string_view auth(url.data() + auth_begin, auth_end - auth_begin);
+    bool simple = (scheme == "http" || scheme == "https") && !auth.empty() &&
+                  auth.find_first_of("@[%") == std::string_view::npos;
+    for (char c : auth)
+      if ((c >= 'A' && c <= 'Z') || static_cast<unsigned char>(c) >= 0x80) simple = false;
+    if (simple) {
+      size_t colon = auth.find(':');
+      std::string_view host = auth.substr(0, colon);
+      std::string_view port = colon == std::string_view::npos ? std::string_view() : auth.substr(colon + 1);
+      bool port_ok = port.size() <= 5;
+      for (char c : port)
+        if (c < '0' || c > '9') port_ok = false;
+      if (!host.empty() && port_ok) {
+        out->scheme.assign(scheme);
+        out->host.assign(host);
+        if (port.empty()) out->port = scheme == "https" ? "443" : "80";
+        else out->port.assign(port);
+        return true;
+      }
+    }
+  }
   CURLU* u = curl_url();
   if (!u) return false;
   bool ok = curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK;
@@ -165,9 +193,11 @@ struct Transport::Impl {
     {
       std::lock_guard<std::mutex> lock(mu);
       if (!stopping) {
+        // Only the first job of a batch needs to wake the loop: it takes the whole batch.
+        bool wake = incoming.empty();
         incoming.push_back(std::move(job));
         queued_count.fetch_add(1, std::memory_order_relaxed);
-        curl_multi_wakeup(multi);
+        if (wake) curl_multi_wakeup(multi);
         return;
       }
     }
