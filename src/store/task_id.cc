@@ -1,6 +1,7 @@
 #include "store/task_id.h"
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <random>
 
@@ -23,9 +24,12 @@ std::mt19937_64& Generator() {
 
 std::string NewTaskId() {
   auto& gen = Generator();
-  uint64_t hi = gen();
+  const uint64_t ms = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  uint64_t hi = (ms << 16) | (gen() & 0x0FFF) | uint64_t{0x7000};  // unix_ts_ms, version 7, rand_a
   uint64_t lo = gen();
-  hi = (hi & ~uint64_t{0xF000}) | uint64_t{0x4000};                 // version 4
   lo = (lo & ~(uint64_t{0xC} << 60)) | (uint64_t{0x8} << 60);       // variant 10xx
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(36, '-');

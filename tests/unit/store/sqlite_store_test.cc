@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "store/sqlite_schema.h"
+#include "store/task_id.h"
 #include "store_contract.h"
 
 namespace herald {
@@ -219,5 +220,18 @@ TEST_F(SqliteStoreTest, BlockingCallFromCallbackIsRefusedNotDeadlocked) {
   EXPECT_EQ(inner.type(), "StoreError");
 }
 
+}  // namespace
+}  // namespace herald
+
+namespace herald {
+namespace {
+TEST(TaskId, IsUuidV7AndTimeOrdered) {
+  std::string a = NewTaskId();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  std::string b = NewTaskId();
+  EXPECT_EQ(a[14], '7') << a;
+  EXPECT_LT(a.substr(0, 13), b.substr(0, 13)) << "millisecond prefix orders ids";
+  EXPECT_NE(NewTaskId(), NewTaskId());
+}
 }  // namespace
 }  // namespace herald

@@ -110,8 +110,9 @@ inline NewEvent MakeEvent(const std::string& object_type, int n,
   return ne;
 }
 
-inline bool LooksLikeUuidV4(const std::string& s) {
-  static const std::regex re("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+// Canonical lower-case UUID (the SQLite store issues time-ordered version 7 ids).
+inline bool LooksLikeUuid(const std::string& s) {
+  static const std::regex re("^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
   return std::regex_match(s, re);
 }
 
@@ -404,7 +405,7 @@ TYPED_TEST_P(StoreContract, CommitStoresEventAndTasks) {
   std::set<std::string> ids;
   for (size_t i = 0; i < 3; ++i) {
     const std::string& id = committed[0].task_ids[i];
-    EXPECT_TRUE(LooksLikeUuidV4(id)) << id;
+    EXPECT_TRUE(LooksLikeUuid(id)) << id;
     ids.insert(id);
     auto t = s.GetTask(id);
     ASSERT_TRUE(t.ok()) << t.status().ToString();
@@ -1015,6 +1016,44 @@ TYPED_TEST_P(StoreContract, AcknowledgedCommitsSurviveKill9) {
   EXPECT_GE(checked, 300);
 }
 
+TYPED_TEST_P(StoreContract, AttemptsPerMinuteBuckets) {
+  Store& s = this->store();
+  this->Commit({MakeEvent("dcim.device", 1, {{1, 1}, {2, 2}, {3, 3}, {4, 4}})});
+  const TimeUs now = NowUs() + 1000;
+  auto leased = s.LeaseTasks("w", 4, now, 60'000'000);
+  ASSERT_TRUE(leased.ok());
+  ASSERT_EQ(leased->size(), 4u);
+  const TimeUs since = now - 10LL * 60 * 1000000;
+  auto record = [&](const Task& t, TimeUs at, int code, const std::string& error) {
+    AttemptOutcome o;
+    o.attempt.started_at = at;
+    o.attempt.status_code = code;
+    o.attempt.error = error;
+    o.next_status = code == 200 ? TaskStatus::kFinished : TaskStatus::kFailed;
+    ASSERT_TRUE(s.RecordAttempt(t.id, "w", o).ok());
+  };
+  record((*leased)[0], since + 30'000'000, 200, "");            // minute 0, ok
+  record((*leased)[1], since + 90'000'000, 500, "");            // minute 1, failed
+  record((*leased)[2], since + 95'000'000, 0, "refused");       // minute 1, failed
+  record((*leased)[3], since - 5'000'000, 200, "");             // before the window
+  auto h = s.AttemptsPerMinute(since, 10);
+  if (!h.ok() && h.status().type() == "Unsupported") GTEST_SKIP() << "backend has no histogram";
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  EXPECT_EQ(h->since, since);
+  ASSERT_EQ(h->succeeded.size(), 10u);
+  ASSERT_EQ(h->failed.size(), 10u);
+  EXPECT_EQ(h->succeeded[0], 1);
+  EXPECT_EQ(h->failed[0], 0);
+  EXPECT_EQ(h->succeeded[1], 0);
+  EXPECT_EQ(h->failed[1], 2);
+  int64_t total = 0;
+  for (size_t i = 0; i < 10; ++i) total += h->succeeded[i] + h->failed[i];
+  EXPECT_EQ(total, 3);
+  EXPECT_FALSE(h->truncated);
+  EXPECT_EQ(s.AttemptsPerMinute(since, 0).status().type(), "ValueError");
+  EXPECT_EQ(s.AttemptsPerMinute(since, 1441).status().type(), "ValueError");
+}
+
 REGISTER_TYPED_TEST_SUITE_P(StoreContract, WebhookCrudOrderingAndRevision, WebhookNameIsUnique,
                             DeleteReferencedWebhookIsRefused, EventRuleCrud, Tokens,
                             CommitStoresEventAndTasks, ConcurrentCommitsAllAcknowledgedAndPresent,
@@ -1022,6 +1061,6 @@ REGISTER_TYPED_TEST_SUITE_P(StoreContract, WebhookCrudOrderingAndRevision, Webho
                             ExpiredLeaseIsRedelivered, LeaseOrderOldestDueFirst, OperatorActions,
                             RequeueAllFailedAndCounts, FiltersAndPagination, PurgeFinished,
                             ReopenKeepsConfigAndRevision, CloseFlushesAndRefusesLaterWrites,
-                            AcknowledgedCommitsSurviveKill9);
+                            AcknowledgedCommitsSurviveKill9, AttemptsPerMinuteBuckets);
 
 }  // namespace herald::store_contract
