@@ -18,6 +18,7 @@
 #include "http/http.h"
 #include "store/store.h"
 #include "value/json.h"
+#include "web/web.h"
 
 namespace herald {
 
@@ -243,6 +244,13 @@ int RunServe(const Config& config) {
   if (config.GetBool("delivery.workers")) engine = std::make_unique<DeliveryEngine>(*store, config);
   DeliveryEngine* engine_ptr = engine.get();
   Store* store_ptr = store.get();
+  web::WebOptions web_options;
+  web_options.version = kHeraldVersion;
+  web_options.default_timeout_seconds = static_cast<int>(config.GetInt("delivery.default_timeout"));
+  web_options.http_proxy = config.GetString("delivery.http_proxy");
+  web_options.https_proxy = config.GetString("delivery.https_proxy");
+  web_options.template_options = TemplateOptions(config);
+  web::Web web(*store, api, engine ? &engine->transport() : nullptr, web_options);
 
   http::ServerOptions so;
   so.host = host;
@@ -250,7 +258,7 @@ int RunServe(const Config& config) {
   so.threads = static_cast<int>(config.GetInt("server.threads"));
   so.max_body_bytes = static_cast<size_t>(config.GetInt("server.max_body_bytes"));
   so.idle_timeout_seconds = static_cast<int>(config.GetInt("server.idle_timeout"));
-  http::Server server(so, [&api, store_ptr, engine_ptr](http::Request&& req,
+  http::Server server(so, [&api, &web, store_ptr, engine_ptr](http::Request&& req,
                                                          http::Responder respond) {
     if (req.path.rfind("/api/", 0) == 0 || req.path == "/api") {
       api.Handle(std::move(req), std::move(respond));
@@ -263,13 +271,7 @@ int RunServe(const Config& config) {
       respond(std::move(r));
       return;
     }
-    if (req.path == "/") {
-      respond(http::Response::Text(
-          200, std::string("Herald ") + kHeraldVersion +
-                   " is running. The REST API is under /api/ (see /api/status/).\n"));
-      return;
-    }
-    respond(http::Response::Json(404, "{\"detail\":\"Not found.\"}"));
+    web.Handle(std::move(req), std::move(respond));  // the UI: every other path
   });
   auto st = server.Start();
   if (!st.ok()) {

@@ -1305,6 +1305,42 @@ Result<std::vector<Attempt>> SqliteStore::ListAttempts(const std::string& task_i
   });
 }
 
+// Attempts are appended in the order they are recorded, so rowid order is (nearly) started_at
+// order: a row is recorded when its request ended, at most one webhook timeout after it started.
+// The scan walks rowids down from the newest and stops once it is this far before `since`.
+constexpr TimeUs kHistogramOrderSlackUs = 10LL * 60 * 1000000;
+
+Result<AttemptHistogram> SqliteStore::AttemptsPerMinute(TimeUs since, int minutes) {
+  if (minutes < 1 || minutes > 1440)
+    return Status::Error("ValueError", "minutes must be between 1 and 1440");
+  return Read([since, minutes](Conn& c) -> Result<AttemptHistogram> {
+    AttemptHistogram h;
+    h.since = since;
+    h.succeeded.assign(static_cast<size_t>(minutes), 0);
+    h.failed.assign(static_cast<size_t>(minutes), 0);
+    const TimeUs end = since + static_cast<TimeUs>(minutes) * 60 * 1000000;
+    auto s = c.Prepare(
+        "SELECT started_at, status_code, error FROM attempts ORDER BY rowid DESC LIMIT ?");
+    if (!s.ok()) return s.status();
+    s->Bind(kMaxHistogramScanRows);
+    int64_t rows = 0;
+    int rc;
+    while ((rc = s->Step()) == SQLITE_ROW) {
+      ++rows;
+      TimeUs at = s->Int(0);
+      if (at < since - kHistogramOrderSlackUs) break;
+      if (at < since || at >= end) continue;
+      size_t bucket = static_cast<size_t>((at - since) / (60 * 1000000));
+      int64_t code = s->Int(1);
+      bool ok = code >= 200 && code <= 299 && s->Text(2).empty();
+      (ok ? h.succeeded : h.failed)[bucket]++;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return c.Error("cannot read attempts");
+    h.truncated = rows >= kMaxHistogramScanRows;
+    return h;
+  });
+}
+
 // ---- tasks: state changes ----
 
 Result<std::vector<Task>> SqliteStore::LeaseTasks(const std::string& worker, int max, TimeUs now,

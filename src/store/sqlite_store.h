@@ -78,6 +78,7 @@ class SqliteStore final : public Store {
   Result<int64_t> CountTasks(const TaskFilter& filter) override;
   Result<QueueCounts> CountByStatus() override;
   Result<std::vector<Attempt>> ListAttempts(const std::string& task_id) override;
+  Result<AttemptHistogram> AttemptsPerMinute(TimeUs since, int minutes) override;
 
   Result<std::vector<Task>> LeaseTasks(const std::string& worker, int max, TimeUs now,
                                        TimeUs lease_us) override;

@@ -67,6 +67,18 @@ struct AttemptOutcome {
   std::string error;                               // failure message
 };
 
+// Delivery attempts per minute, for the UI's dashboard chart.
+struct AttemptHistogram {
+  TimeUs since = 0;                // start of bucket 0 (microseconds)
+  std::vector<int64_t> succeeded;  // per minute: attempts answered 2xx
+  std::vector<int64_t> failed;     // per minute: every other attempt (HTTP error, network, render)
+  bool truncated = false;          // the scan hit kMaxHistogramScanRows; older buckets undercount
+};
+
+// Most attempt rows AttemptsPerMinute looks at (newest first), so the dashboard stays fast at
+// any delivery rate.
+inline constexpr int64_t kMaxHistogramScanRows = 500000;
+
 struct EventFilter {
   std::optional<std::string> object_type;
   int64_t limit = 50;
@@ -125,6 +137,13 @@ class Store {
   virtual Result<int64_t> CountTasks(const TaskFilter& filter) = 0;
   virtual Result<QueueCounts> CountByStatus() = 0;
   virtual Result<std::vector<Attempt>> ListAttempts(const std::string& task_id) = 0;
+
+  // Counts attempts that started in [since, since + minutes * 60s), one bucket per minute
+  // (`minutes` in 1..1440, else "ValueError"). Reads at most kMaxHistogramScanRows recent attempt
+  // rows. Backends without it answer "Unsupported" (the UI then hides the chart).
+  virtual Result<AttemptHistogram> AttemptsPerMinute(TimeUs since, int minutes) {
+    return Status::Error("Unsupported", "attempt histogram not available for " + Describe());
+  }
 
   // Leases up to `max` due tasks for `worker` until now + lease_us: status becomes started,
   // started_at/worker/lease_expires set. Due = queued, or scheduled with due_at <= now, or started

@@ -1,0 +1,42 @@
+// Small pieces of the UI's HTTP handling: urlencoded forms, cookies, HTML escaping.
+// Pure functions; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace herald::web {
+
+// Fields of an application/x-www-form-urlencoded body (or query string), in order; a name may
+// repeat (multi-selects, checkbox groups). At most kMaxFormFields fields are read.
+inline constexpr size_t kMaxFormFields = 2000;
+
+class Form {
+ public:
+  static Form Parse(std::string_view body);
+  // First value of `name`, nullopt when absent.
+  std::optional<std::string> Get(std::string_view name) const;
+  // First value or "" when absent.
+  std::string Str(std::string_view name) const { return Get(name).value_or(""); }
+  // Every value of `name`, in order.
+  std::vector<std::string> All(std::string_view name) const;
+  bool Has(std::string_view name) const { return Get(name).has_value(); }
+  const std::vector<std::pair<std::string, std::string>>& fields() const { return fields_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> fields_;
+};
+
+// Value of cookie `name` in a Cookie header ("a=1; b=2"), or "".
+std::string CookieValue(std::string_view cookie_header, std::string_view name);
+
+// Escapes & < > " ' for HTML text and attribute values.
+std::string HtmlEscape(std::string_view s);
+
+// Percent-encodes a query parameter value (RFC 3986 unreserved characters kept).
+std::string UrlEncode(std::string_view s);
+
+}  // namespace herald::web

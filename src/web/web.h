@@ -1,0 +1,70 @@
+// The web UI served by `herald serve` at every path outside /api/ and /metrics.
+//
+// Server-rendered HTML pages (Herald's own Jinja engine, templates embedded in the binary) for
+// what NetBox users do in NetBox's UI: webhooks (list, detail, create/edit/delete, preview of
+// the rendered request, send test), event rules (list, create/edit with pickers and the
+// conditions editor, check against an event), recent events with the tasks they created, and
+// Background Tasks (queues, filtered paginated task lists, task detail with attempts, requeue /
+// enqueue / stop / delete, bulk requeue of failed tasks), plus a dashboard.
+//
+// Sign-in is with an API token: the server keeps an in-memory session (web/session.h) behind an
+// HttpOnly SameSite=Strict cookie. Admin tokens may change things; read-only tokens see
+// everything and change nothing (403 on any changing POST, no edit buttons); ingest-only tokens
+// cannot sign in. Every changing form is a POST carrying the session's CSRF token, checked
+// server-side (and a cross-origin Origin header is refused). Pages send a strict
+// Content-Security-Policy (no inline script; assets from 'self' only). Forms are validated by
+// the same code as the REST API (rules/forms.h), so errors read the same, next to each field.
+// Task pages never load more than one page (kPageSize) of tasks.
+//
+// Handle() is thread-safe; it reads the store synchronously on the calling (server) thread, as
+// the REST API does, and answers the "send test" page from the transport's callback thread.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "api/api.h"
+#include "delivery/transport.h"
+#include "http/http.h"
+#include "jinja/jinja.h"
+#include "store/store.h"
+
+namespace herald::web {
+
+// Rows per page of every paginated table (tasks, events).
+inline constexpr int64_t kPageSize = 50;
+// Tasks listed on an event's page, latest failures on the dashboard.
+inline constexpr int64_t kEventTasksShown = 200;
+inline constexpr int64_t kDashboardFailures = 10;
+// Sample-event JSON pasted into a preview or check form is refused beyond this size.
+inline constexpr size_t kMaxSampleBytes = 1 << 20;
+// The dashboard chart covers this many minutes, one bar per minute.
+inline constexpr int kChartMinutes = 60;
+
+struct WebOptions {
+  std::string version = "0.1.0";
+  // Send test: timeout when the webhook sets none, and proxies (as the dispatcher uses them).
+  int default_timeout_seconds = 10;
+  std::string http_proxy;
+  std::string https_proxy;
+  // Limits for rendering webhook templates in previews (the delivery engine's limits).
+  jinja::Options template_options;
+};
+
+class Web {
+ public:
+  // `transport` (may be null: then Web starts its own for "send test") must outlive Web.
+  Web(Store& store, Api& api, delivery::Transport* transport, WebOptions options);
+  ~Web();
+  Web(const Web&) = delete;
+  Web& operator=(const Web&) = delete;
+
+  // Serves one UI request; calls respond exactly once (maybe later, from another thread).
+  void Handle(http::Request&& req, http::Responder respond);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace herald::web
