@@ -16,7 +16,9 @@ Value FromElement(simdjson::dom::element el) {
   switch (el.type()) {
     case T::OBJECT: {
       Dict d;
-      for (auto field : el.get_object()) d.set(std::string_view(field.key), FromElement(field.value));
+      auto obj = el.get_object().value_unsafe();
+      d.reserve(obj.size());
+      for (auto field : obj) d.set(std::string_view(field.key), FromElement(field.value));
       return Value(std::move(d));
     }
     case T::ARRAY: {
@@ -60,6 +62,19 @@ void AppendJsonString(std::string& out, std::string_view s, bool ensure_ascii, b
   out += '"';
   size_t i = 0;
   while (i < s.size()) {
+    // Copy a run of characters that need no escaping in one go.
+    size_t run = i;
+    while (run < s.size()) {
+      unsigned char r = static_cast<unsigned char>(s[run]);
+      if (r < 0x20 || r >= 0x80 || r == '"' || r == '\\' ||
+          (html_safe && (r == '<' || r == '>' || r == '&' || r == '\''))) break;
+      ++run;
+    }
+    if (run > i) {
+      out.append(s.data() + i, run - i);
+      i = run;
+      if (i >= s.size()) break;
+    }
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       ++i;

@@ -301,34 +301,43 @@ bool KeyMatchesStr(const Value& k, std::string_view s) { return k.is_str() && k.
 }  // namespace
 
 void Dict::rebuild_index() {
-  index_.clear();
+  slots_.clear();
   if (entries_.size() <= kIndexThreshold) return;
-  index_.reserve(entries_.size() * 2);
-  for (uint32_t i = 0; i < entries_.size(); ++i) index_.emplace(PyHash(entries_[i].first), i);
+  size_t cap = 16;
+  while (cap < entries_.size() * 2) cap <<= 1;
+  slots_.assign(cap, 0);
+  for (uint32_t i = 0; i < entries_.size(); ++i) index_insert(PyHash(entries_[i].first), i);
+}
+
+void Dict::index_insert(size_t hash, uint32_t pos) {
+  size_t mask = slots_.size() - 1;
+  size_t j = hash & mask;
+  while (slots_[j] != 0) j = (j + 1) & mask;
+  slots_[j] = pos + 1;
 }
 
 long Dict::index_of(const Value& key) const {
   if (key.is_str()) return index_of_str(key.as_str());
-  if (index_.empty()) {
+  if (slots_.empty()) {
     for (size_t i = 0; i < entries_.size(); ++i)
       if (PyEquals(entries_[i].first, key)) return static_cast<long>(i);
     return -1;
   }
-  auto [a, b] = index_.equal_range(PyHash(key));
-  for (auto it = a; it != b; ++it)
-    if (PyEquals(entries_[it->second].first, key)) return it->second;
+  size_t mask = slots_.size() - 1;
+  for (size_t j = PyHash(key) & mask; slots_[j] != 0; j = (j + 1) & mask)
+    if (PyEquals(entries_[slots_[j] - 1].first, key)) return slots_[j] - 1;
   return -1;
 }
 
 long Dict::index_of_str(std::string_view key) const {
-  if (index_.empty()) {
+  if (slots_.empty()) {
     for (size_t i = 0; i < entries_.size(); ++i)
       if (KeyMatchesStr(entries_[i].first, key)) return static_cast<long>(i);
     return -1;
   }
-  auto [a, b] = index_.equal_range(std::hash<std::string_view>()(key));
-  for (auto it = a; it != b; ++it)
-    if (KeyMatchesStr(entries_[it->second].first, key)) return it->second;
+  size_t mask = slots_.size() - 1;
+  for (size_t j = std::hash<std::string_view>()(key) & mask; slots_[j] != 0; j = (j + 1) & mask)
+    if (KeyMatchesStr(entries_[slots_[j] - 1].first, key)) return slots_[j] - 1;
   return -1;
 }
 
@@ -355,8 +364,8 @@ void Dict::set_item(Value key, Value value) {
   }
   entries_.emplace_back(std::move(key), std::move(value));
   if (entries_.size() > kIndexThreshold) {
-    if (index_.empty()) rebuild_index();
-    else index_.emplace(PyHash(entries_.back().first), static_cast<uint32_t>(entries_.size() - 1));
+    if (slots_.size() < entries_.size() * 2) rebuild_index();
+    else index_insert(PyHash(entries_.back().first), static_cast<uint32_t>(entries_.size() - 1));
   }
 }
 
@@ -370,7 +379,7 @@ bool Dict::erase_item(const Value& key) {
 
 void Dict::clear() {
   entries_.clear();
-  index_.clear();
+  slots_.clear();
 }
 
 // ---- printing ----

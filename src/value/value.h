@@ -131,6 +131,8 @@ class Dict {
   Dict() = default;
 
   size_t size() const { return entries_.size(); }
+  // Reserves room for n entries (avoids reallocations when the size is known).
+  void reserve(size_t n) { entries_.reserve(n); }
   bool empty() const { return entries_.empty(); }
   const std::vector<Entry>& entries() const { return entries_; }
   auto begin() const { return entries_.begin(); }
@@ -154,11 +156,13 @@ class Dict {
   long index_of(const Value& key) const;
   long index_of_str(std::string_view key) const;
   void rebuild_index();
+  void index_insert(size_t hash, uint32_t pos);
 
   std::vector<Entry> entries_;
-  // Maintained eagerly once the dict grows beyond a few entries (hash -> position), so lookups
-  // never mutate and a dict can be read from several threads at once.
-  std::unordered_multimap<size_t, uint32_t> index_;
+  // Open-addressing table of entry positions + 1 (0 = empty), sized a power of two at least
+  // twice the entry count. Maintained eagerly once the dict grows beyond a few entries, so
+  // lookups never mutate and a dict can be read from several threads at once.
+  std::vector<uint32_t> slots_;
 };
 
 // Extension point for values that are not plain data (template engine internals).

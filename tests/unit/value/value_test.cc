@@ -87,3 +87,22 @@ TEST(Json, CompactOutputStaysValidUtf8) {
 }
 }  // namespace
 }  // namespace herald
+
+namespace herald {
+namespace {
+TEST(Value, LargeDictLookupsEraseAndNonStringKeys) {
+  Dict d;
+  for (int i = 0; i < 1000; ++i) d.set("k" + std::to_string(i), i);
+  for (int i = 0; i < 100; ++i) d.set_item(Value(i), i * 2);
+  d.set_item(Value(1.0), 7);  // 1.0 == 1: replaces the int key 1
+  EXPECT_EQ(d.size(), 1100u);
+  EXPECT_EQ(d.find_item(Value(1))->as_int(), 7);
+  EXPECT_TRUE(d.erase("k500"));
+  EXPECT_FALSE(d.erase("k500"));
+  EXPECT_EQ(d.find("k500"), nullptr);
+  EXPECT_EQ(d.find("k999")->as_int(), 999);
+  EXPECT_EQ(d.find_item(Value(99))->as_int(), 198);
+  EXPECT_EQ(d.entries()[500].first.as_str(), "k501") << "order kept after erase";
+}
+}  // namespace
+}  // namespace herald
