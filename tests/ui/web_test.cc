@@ -1,0 +1,348 @@
+// In-process tests of the web UI handler (no browser): sessions and cookie flags, CSRF and
+// read-only refusals, form validation shown next to fields, HTML escaping of user data,
+// pagination bounds with many tasks, task actions, and that every page template renders.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+#include <regex>
+#include <string>
+
+#include "api/api.h"
+#include "api/auth.h"
+#include "http/http.h"
+#include "store/store.h"
+#include "value/json.h"
+#include "web/form.h"
+#include "web/session.h"
+#include "web/web.h"
+
+namespace herald::web {
+namespace {
+
+std::string TempDir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "herald-web-XXXXXX").string();
+  char* d = mkdtemp(tmpl.data());
+  return d ? d : "";
+}
+
+std::string Header(const http::Response& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers)
+    if (k == name) return v;
+  return "";
+}
+
+class WebTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = TempDir();
+    ASSERT_FALSE(dir_.empty());
+    auto s = OpenStore("sqlite://" + dir_ + "/h.db");
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+    admin_key_ = MakeToken(TokenScope::kAdmin);
+    ro_key_ = MakeToken(TokenScope::kReadOnly);
+    ingest_key_ = MakeToken(TokenScope::kIngestOnly);
+    api_ = std::make_unique<Api>(*store_, ApiOptions{});
+    web_ = std::make_unique<Web>(*store_, *api_, nullptr, WebOptions{});
+  }
+  void TearDown() override {
+    web_.reset();
+    api_.reset();
+    store_->Close();
+    store_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  std::string MakeToken(TokenScope scope) {
+    std::string key = GenerateTokenKey();
+    ApiToken t;
+    t.name = TokenScopeName(scope);
+    t.key_hash = HashTokenKey(key);
+    t.key_prefix = key.substr(0, 8);
+    t.scope = scope;
+    EXPECT_TRUE(store_->CreateToken(t).ok());
+    return key;
+  }
+
+  http::Response Call(const std::string& method, const std::string& target,
+                      const std::string& body = "", const std::string& cookie = "",
+                      const std::string& origin = "") {
+    http::Request req;
+    req.method = method;
+    req.target = target;
+    auto q = target.find('?');
+    req.path = http::UrlDecode(target.substr(0, q));
+    req.query = q == std::string::npos ? "" : target.substr(q + 1);
+    req.headers.emplace_back("Host", "127.0.0.1:8080");
+    if (!cookie.empty()) req.headers.emplace_back("Cookie", "herald_session=" + cookie);
+    if (!origin.empty()) req.headers.emplace_back("Origin", origin);
+    if (method == "POST")
+      req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    req.body = body;
+    std::promise<http::Response> p;
+    auto f = p.get_future();
+    web_->Handle(std::move(req), [&p](http::Response r) { p.set_value(std::move(r)); });
+    EXPECT_EQ(f.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+    return f.get();
+  }
+
+  // Signs in and returns {session cookie value, csrf token}.
+  std::pair<std::string, std::string> SignIn(const std::string& key) {
+    auto r = Call("POST", "/login", "token=" + key + "&next=%2F");
+    EXPECT_EQ(r.status, 303);
+    std::string cookie = Header(r, "Set-Cookie");
+    std::smatch m;
+    EXPECT_TRUE(std::regex_search(cookie, m, std::regex("herald_session=([0-9a-f]{64})")));
+    std::string sid = m.size() > 1 ? m[1].str() : "";
+    auto page = Call("GET", "/", "", sid);
+    std::smatch c;
+    EXPECT_TRUE(std::regex_search(page.body, c, std::regex("name=\"csrf\" value=\"([0-9a-f]{64})\"")));
+    return {sid, c.size() > 1 ? c[1].str() : ""};
+  }
+
+  int64_t MakeWebhookAndRule() {
+    Webhook w;
+    w.name = "hook";
+    w.payload_url = "http://127.0.0.1:9/x";
+    auto cw = store_->CreateWebhook(w);
+    EXPECT_TRUE(cw.ok());
+    EventRule r;
+    r.name = "rule";
+    r.object_types = {"dcim.device"};
+    r.event_types = {"object_created"};
+    r.action_object_id = cw->id;
+    r.conditions = *ParseJson(R"({"attr": "status.value", "value": "active"})");
+    EXPECT_TRUE(store_->CreateEventRule(r).ok());
+    return cw->id;
+  }
+
+  std::vector<std::string> CommitTasks(int n) {
+    NewEvent ne;
+    ne.event.event = "created";
+    ne.event.event_type = "object_created";
+    ne.event.object_type = "dcim.device";
+    ne.event.model = "device";
+    ne.event.timestamp = "2024-01-02T03:04:05+00:00";
+    ne.event.data = *ParseJson(R"({"id": 1, "name": "sw1", "status": {"value": "active"}})");
+    for (int i = 0; i < n; ++i) {
+      Task t;
+      t.rule_id = 1;
+      t.webhook_id = 1;
+      t.rule_name = "rule";
+      t.webhook_name = "hook";
+      t.object_type = "dcim.device";
+      t.event_type = "object_created";
+      ne.tasks.push_back(t);
+    }
+    auto c = store_->CommitEventsSync({ne});
+    EXPECT_TRUE(c.ok());
+    return c.ok() ? (*c)[0].task_ids : std::vector<std::string>{};
+  }
+
+  std::string dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Api> api_;
+  std::unique_ptr<Web> web_;
+  std::string admin_key_, ro_key_, ingest_key_;
+};
+
+TEST(WebForm, ParsesUrlencodedFieldsInOrder) {
+  Form f = Form::Parse("a=1&b=x+y%21&a=2&empty=&flag");
+  EXPECT_EQ(f.Str("a"), "1");
+  EXPECT_EQ(f.All("a"), (std::vector<std::string>{"1", "2"}));
+  EXPECT_EQ(f.Str("b"), "x y!");
+  EXPECT_TRUE(f.Has("empty"));
+  EXPECT_TRUE(f.Has("flag"));
+  EXPECT_FALSE(f.Has("missing"));
+}
+
+TEST(WebForm, CookieEscapeAndSecrets) {
+  EXPECT_EQ(CookieValue("a=1; herald_session=abc; b=2", "herald_session"), "abc");
+  EXPECT_EQ(CookieValue("xherald_session=abc", "herald_session"), "");
+  EXPECT_EQ(HtmlEscape("<a href=\"x\">'&'</a>"), "&lt;a href=&#34;x&#34;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+  EXPECT_EQ(RandomHex(32).size(), 64u);
+  EXPECT_NE(RandomHex(16), RandomHex(16));
+  EXPECT_TRUE(SecureEquals("abc", "abc"));
+  EXPECT_FALSE(SecureEquals("abc", "abd"));
+  EXPECT_FALSE(SecureEquals("", ""));
+}
+
+TEST_F(WebTest, RedirectsToLoginWithoutSession) {
+  auto r = Call("GET", "/tasks/?status=failed");
+  EXPECT_EQ(r.status, 303);
+  EXPECT_EQ(Header(r, "Location"), "/login?next=%2Ftasks%2F%3Fstatus%3Dfailed");
+  EXPECT_EQ(Call("GET", "/login").status, 200);
+}
+
+TEST_F(WebTest, SignInSetsStrictHttpOnlyCookieAndRefusesBadTokens) {
+  auto r = Call("POST", "/login", "token=" + admin_key_ + "&next=%2Fqueues%2F");
+  ASSERT_EQ(r.status, 303);
+  EXPECT_EQ(Header(r, "Location"), "/queues/");
+  std::string cookie = Header(r, "Set-Cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  EXPECT_EQ(Call("POST", "/login", "token=nope").status, 403);
+  EXPECT_EQ(Call("POST", "/login", "token=" + ingest_key_).status, 403);
+  // An off-site "next" is ignored.
+  auto off = Call("POST", "/login", "token=" + admin_key_ + "&next=%2F%2Fevil.example%2F");
+  EXPECT_EQ(Header(off, "Location"), "/");
+}
+
+TEST_F(WebTest, PostNeedsCsrfTokenAndSameOrigin) {
+  auto [sid, csrf] = SignIn(admin_key_);
+  EXPECT_EQ(Call("POST", "/tasks/requeue-failed", "", sid).status, 403);
+  EXPECT_EQ(Call("POST", "/tasks/requeue-failed", "csrf=" + std::string(64, '0'), sid).status, 403);
+  EXPECT_EQ(Call("POST", "/tasks/requeue-failed", "csrf=" + csrf, sid, "http://evil.example").status,
+            403);
+  EXPECT_EQ(Call("POST", "/tasks/requeue-failed", "csrf=" + csrf, sid, "http://127.0.0.1:8080").status,
+            303);
+}
+
+TEST_F(WebTest, ReadOnlySessionSeesButCannotChange) {
+  int64_t hook = MakeWebhookAndRule();
+  auto [sid, csrf] = SignIn(ro_key_);
+  auto list = Call("GET", "/webhooks/", "", sid);
+  EXPECT_EQ(list.status, 200);
+  EXPECT_EQ(list.body.find("add-webhook"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/webhooks/new", "", sid).status, 403);
+  std::string id = std::to_string(hook);
+  EXPECT_EQ(Call("POST", "/webhooks/" + id + "/delete", "csrf=" + csrf, sid).status, 403);
+  EXPECT_EQ(Call("POST", "/webhooks/new", "csrf=" + csrf + "&name=x&payload_url=http%3A%2F%2Fa%2F", sid).status,
+            403);
+  EXPECT_EQ(Call("POST", "/webhooks/" + id + "/preview", "csrf=" + csrf + "&action=send", sid).status, 403);
+  EXPECT_EQ(Call("POST", "/webhooks/" + id + "/preview", "csrf=" + csrf + "&action=preview", sid).status,
+            200);
+  EXPECT_TRUE(store_->GetWebhook(hook).ok());
+  // Sign-out works for read-only sessions too.
+  EXPECT_EQ(Call("POST", "/logout", "csrf=" + csrf, sid).status, 303);
+  EXPECT_EQ(Call("GET", "/", "", sid).status, 303);
+}
+
+TEST_F(WebTest, WebhookFormShowsFieldErrorsAndEscapesInput) {
+  auto [sid, csrf] = SignIn(admin_key_);
+  auto r = Call("POST", "/webhooks/new",
+                "csrf=" + csrf + "&name=%3Cscript%3Ealert(1)%3C%2Fscript%3E&payload_url=ftp%3A%2F%2Fx" +
+                    "&http_method=POST&timeout=abc",
+                sid);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("Enter a valid URL"), std::string::npos);
+  EXPECT_NE(r.body.find("A valid integer is required."), std::string::npos);
+  EXPECT_EQ(r.body.find("<script>alert"), std::string::npos);
+  EXPECT_NE(r.body.find("&lt;script&gt;alert(1)"), std::string::npos);
+  auto ok = Call("POST", "/webhooks/new",
+                 "csrf=" + csrf + "&name=%3Cb%3Eh%3C%2Fb%3E&payload_url=http%3A%2F%2F127.0.0.1%3A9%2F" +
+                     "&http_method=POST&http_content_type=application%2Fjson&ssl_verification=on" +
+                     "&description=%3Cimg+src%3Dx+onerror%3Dalert(1)%3E",
+                 sid);
+  ASSERT_EQ(ok.status, 303);
+  auto detail = Call("GET", Header(ok, "Location"), "", sid);
+  EXPECT_EQ(detail.status, 200);
+  EXPECT_EQ(detail.body.find("<img src=x"), std::string::npos);
+  EXPECT_NE(detail.body.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
+  EXPECT_NE(detail.body.find("&lt;b&gt;h&lt;/b&gt;"), std::string::npos);
+  EXPECT_NE(Header(detail, "Content-Security-Policy").find("script-src 'self'"), std::string::npos);
+  // Same name again: the store's uniqueness error appears on the name field.
+  auto dup = Call("POST", "/webhooks/new",
+                  "csrf=" + csrf + "&name=%3Cb%3Eh%3C%2Fb%3E&payload_url=http%3A%2F%2F127.0.0.1%3A9%2F", sid);
+  EXPECT_EQ(dup.status, 400);
+}
+
+TEST_F(WebTest, RuleFormRejectsBadJsonAndConditions) {
+  int64_t hook = MakeWebhookAndRule();
+  auto [sid, csrf] = SignIn(admin_key_);
+  std::string base = "csrf=" + csrf + "&name=r2&object_types=dcim.device&event_types=object_created" +
+                     "&action_object_id=" + std::to_string(hook);
+  auto bad_json = Call("POST", "/rules/new", base + "&conditions=%7Bnope", sid);
+  EXPECT_EQ(bad_json.status, 400);
+  EXPECT_NE(bad_json.body.find("Enter a valid JSON"), std::string::npos);
+  auto bad_cond = Call("POST", "/rules/new",
+                       base + "&conditions=" + UrlEncode(R"({"attr": "a", "op": "bogus", "value": 1})"), sid);
+  EXPECT_EQ(bad_cond.status, 400);
+  EXPECT_NE(bad_cond.body.find("Unknown operator: bogus"), std::string::npos);
+  auto no_types = Call("POST", "/rules/new", "csrf=" + csrf + "&name=r3", sid);
+  EXPECT_EQ(no_types.status, 400);
+  EXPECT_NE(no_types.body.find("This list may not be empty."), std::string::npos);
+  auto ok = Call("POST", "/rules/new",
+                 base + "&enabled=on&object_types_extra=plugin.thing&action_data=" + UrlEncode(R"({"k": 1})"), sid);
+  ASSERT_EQ(ok.status, 303);
+  auto rules = store_->ListEventRules();
+  ASSERT_TRUE(rules.ok());
+  ASSERT_EQ(rules->size(), 2u);
+  const EventRule& r2 = (*rules)[0].name == "r2" ? (*rules)[0] : (*rules)[1];
+  EXPECT_EQ(r2.object_types, (std::vector<std::string>{"dcim.device", "plugin.thing"}));
+  EXPECT_TRUE(r2.enabled);
+  EXPECT_EQ(DumpJson(r2.action_data), R"({"k": 1})");
+}
+
+TEST_F(WebTest, TaskListPaginatesAndClampsPages) {
+  MakeWebhookAndRule();
+  CommitTasks(120);
+  auto [sid, csrf] = SignIn(admin_key_);
+  auto p3 = Call("GET", "/tasks/?page=3", "", sid);
+  EXPECT_EQ(p3.status, 200);
+  EXPECT_NE(p3.body.find("101–120 of 120 tasks"), std::string::npos);
+  EXPECT_NE(p3.body.find("page 3 of 3"), std::string::npos);
+  auto far = Call("GET", "/tasks/?page=999999999", "", sid);
+  EXPECT_NE(far.body.find("page 3 of 3"), std::string::npos);
+  auto filtered = Call("GET", "/tasks/?status=queued&webhook=1&rule=1&object_type=dcim.device", "", sid);
+  EXPECT_NE(filtered.body.find("1–50 of 120 tasks"), std::string::npos);
+  EXPECT_NE(filtered.body.find("status=queued&amp;webhook=1&amp;rule=1&amp;object_type=dcim.device&amp;page=2"),
+            std::string::npos);
+  auto bad = Call("GET", "/tasks/?status=bogus&webhook=x", "", sid);
+  EXPECT_NE(bad.body.find("Unknown status"), std::string::npos);
+}
+
+TEST_F(WebTest, EveryPageRenders) {
+  int64_t hook = MakeWebhookAndRule();
+  auto ids = CommitTasks(2);
+  auto [sid, csrf] = SignIn(admin_key_);
+  std::string h = std::to_string(hook);
+  for (const std::string& path :
+       {std::string("/"), std::string("/webhooks/"), "/webhooks/" + h, "/webhooks/" + h + "/edit",
+        std::string("/webhooks/new"), "/webhooks/" + h + "/preview",
+        "/webhooks/" + h + "/preview?object_type=dcim.device", std::string("/rules/"),
+        std::string("/rules/1"), std::string("/rules/1/edit"), std::string("/rules/new"),
+        std::string("/rules/1/check?object_type=dcim.device"), std::string("/events/"),
+        std::string("/events/1"), std::string("/queues/"), std::string("/tasks/"), "/tasks/" + ids[0]}) {
+    auto r = Call("GET", path, "", sid);
+    EXPECT_EQ(r.status, 200) << path << "\n" << r.body.substr(0, 500);
+    EXPECT_NE(r.body.find("</html>"), std::string::npos) << path;
+  }
+  auto check = Call("GET", "/rules/1/check?object_type=dcim.device", "", sid);
+  EXPECT_NE(check.body.find("The rule matches"), std::string::npos);
+  auto preview = Call("GET", "/webhooks/" + h + "/preview?object_type=dcim.device", "", sid);
+  EXPECT_NE(preview.body.find("http://127.0.0.1:9/x"), std::string::npos);
+  auto css = Call("GET", "/static/app.css");
+  EXPECT_EQ(css.status, 200);
+  EXPECT_EQ(css.content_type, "text/css; charset=utf-8");
+  EXPECT_EQ(Call("GET", "/static/nope.css").status, 404);
+  EXPECT_EQ(Call("GET", "/nope", "", sid).status, 404);
+  EXPECT_EQ(Call("GET", "/tasks/nope", "", sid).status, 404);
+  EXPECT_EQ(Call("GET", "/webhooks/99", "", sid).status, 404);
+}
+
+TEST_F(WebTest, TaskButtonsChangeState) {
+  MakeWebhookAndRule();
+  auto ids = CommitTasks(2);
+  auto [sid, csrf] = SignIn(admin_key_);
+  auto stop = Call("POST", "/tasks/" + ids[0] + "/stop", "csrf=" + csrf, sid);
+  EXPECT_EQ(stop.status, 303);
+  EXPECT_EQ(store_->GetTask(ids[0])->status, TaskStatus::kFailed);
+  auto page = Call("GET", "/tasks/" + ids[0], "", sid);
+  EXPECT_NE(page.body.find("stopped."), std::string::npos);  // the flash message
+  EXPECT_NE(page.body.find("id=\"requeue\""), std::string::npos);
+  EXPECT_EQ(Call("POST", "/tasks/" + ids[0] + "/requeue", "csrf=" + csrf, sid).status, 303);
+  EXPECT_EQ(store_->GetTask(ids[0])->status, TaskStatus::kQueued);
+  auto wrong = Call("POST", "/tasks/" + ids[0] + "/enqueue", "csrf=" + csrf, sid);
+  EXPECT_EQ(wrong.status, 303);  // refused by the store; shown as an error flash
+  auto shown = Call("GET", "/tasks/" + ids[0], "", sid);
+  EXPECT_NE(shown.body.find("flash-error"), std::string::npos);
+  auto del = Call("POST", "/tasks/" + ids[1] + "/delete", "csrf=" + csrf, sid);
+  EXPECT_EQ(Header(del, "Location"), "/tasks/");
+  EXPECT_EQ(store_->GetTask(ids[1]).status().type(), "NotFound");
+}
+
+}  // namespace
+}  // namespace herald::web
