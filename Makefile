@@ -15,7 +15,7 @@ TEST_PKGS := python3 python3-jinja2 clang libclang-rt-14-dev redis-server curl w
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps build run test clean bench
+.PHONY: all deps test-deps build run test test-main test-sanitize test-fuzz clean bench
 
 all: build
 
@@ -39,9 +39,31 @@ run: build
 	@mkdir -p var
 	./$(BUILD_DIR)/herald serve --listen $(LISTEN) --store $(STORE)
 
-test: test-deps $(BUILD_DIR)/build.ninja
+# Every test: the Release build's suites (unit, conformance, differential, integration, UI),
+# then the user-facing engines' tests under AddressSanitizer+UBSan, then a bounded fuzz run.
+test: test-deps
+	$(MAKE) test-main
+	$(MAKE) test-sanitize
+	$(MAKE) test-fuzz
+
+test-main: $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR)
 	cd $(BUILD_DIR) && ctest --output-on-failure
+
+SANITIZE_TESTS := unit_value unit_conditions unit_jinja jinja_conformance
+test-sanitize:
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  "-DHERALD_SANITIZE=address;undefined" > /dev/null
+	cmake --build build-asan --target $(SANITIZE_TESTS)
+	cd build-asan && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  ctest --output-on-failure -R '^($(subst $(eval) ,|,$(SANITIZE_TESTS)))$$'
+
+FUZZ_SECONDS ?= 20
+test-fuzz:
+	cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ \
+	  -DHERALD_FUZZ=ON -DHERALD_JINJA_FUZZ_SECONDS=$(FUZZ_SECONDS) > /dev/null
+	cmake --build build-fuzz --target jinja_fuzz conditions_fuzz
+	cd build-fuzz && ctest --output-on-failure -R 'fuzz'
 
 bench: build
 	cmake --build $(BUILD_DIR) --target benchmarks
