@@ -744,6 +744,17 @@ struct Web::Impl {
     return std::nullopt;
   }
 
+  // The rules that target webhook `id`, as [{id, name}].
+  Value RulesOf(int64_t id) {
+    List l;
+    auto rules = store.ListEventRules();
+    if (rules.ok())
+      for (const auto& r : *rules)
+        if (r.action_object_id && *r.action_object_id == id)
+          l.push_back(D()("id", r.id)("name", r.name).value());
+    return Value(std::move(l));
+  }
+
   void WebhookPreview(Ctx& c, const Webhook& w) {
     std::string error, source;
     auto event = SampleEvent(c, &error, &source);
@@ -754,13 +765,19 @@ struct Web::Impl {
     vars("w", WebhookValue(w))("object_types", ObjectTypesWithEvents())(
         "sample_json", param("sample_json"))("object_type", param("object_type"))(
         "event_id", param("event"))("sample_error", error)("source", source)("rendered", Value())(
-        "render_error", "")("response", Value());
+        "render_error", "")("response", Value())("rule", param("rule"))("rules", RulesOf(w.id));
     if (!event) {
       if (error.empty() && (c.req.method == "POST" || !c.req.query.empty()))
         vars("sample_error", "Choose an object type, an event id, or paste an event.");
       return Page(c, "webhook_preview.html", std::move(vars), error.empty() ? 200 : 400);
     }
-    Value context = BuildContext(*event, Value());
+    // Optionally merge the action_data of a rule targeting this webhook, as its tasks would.
+    Value action_data;
+    if (auto rid = ParseInt(param("rule"))) {
+      auto rule = store.GetEventRule(*rid);
+      if (rule.ok()) action_data = rule->action_data;
+    }
+    Value context = BuildContext(*event, action_data);
     vars("context", Pretty(context));
     auto rendered = renderer.Render(w, context);
     if (!rendered.ok()) {
