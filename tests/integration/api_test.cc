@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "harness.h"
@@ -551,6 +554,16 @@ TEST(Config, FileAndEnvironmentSetOptionsAndBadConfigIsAClearError) {
   auto example = RunHerald({"config", "example"});
   EXPECT_EQ(example.exit_code, 0);
   EXPECT_NE(example.out.find("HERALD_SERVER_LISTEN"), std::string::npos);
+  std::ifstream committed(std::string(HERALD_SOURCE_DIR) + "/config/herald.example.toml");
+  std::stringstream text;
+  text << committed.rdbuf();
+  EXPECT_EQ(text.str(), example.out)
+      << "config/herald.example.toml is stale: regenerate it with `herald config example`";
+  // The example itself is a valid configuration.
+  std::filesystem::create_directories(dir.path() + "/ex");
+  Server from_example(dir.path() + "/ex", {"--config", std::string(HERALD_SOURCE_DIR) +
+                                                          "/config/herald.example.toml"});
+  EXPECT_TRUE(from_example.started()) << from_example.Stderr();
 
   auto help = RunHerald({"--help"});
   EXPECT_EQ(help.exit_code, 0);
