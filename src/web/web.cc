@@ -466,13 +466,17 @@ struct Web::Impl {
       return "/";
     for (char ch : next)
       if (static_cast<unsigned char>(ch) < 0x20) return "/";
+    if (next.rfind("/login", 0) == 0) return "/";
     return next;
   }
 
   void Login(Ctx& c) {
     std::string next = SafeNext(c.req.method == "POST" ? c.form.Str("next")
                                                        : c.req.query_param("next").value_or("/"));
-    if (c.req.method != "POST") return Page(c, "login.html", D()("next", next)("error", ""));
+    if (c.req.method != "POST") {
+      if (CurrentSession(c.req)) return Redirect(c.respond, next);  // already signed in
+      return Page(c, "login.html", D()("next", next)("error", ""));
+    }
     std::string key = c.form.Str("token");
     while (!key.empty() && isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
     while (!key.empty() && isspace(static_cast<unsigned char>(key.front()))) key.erase(0, 1);
