@@ -11,7 +11,7 @@ BUILD_PKGS := g++ cmake ninja-build pkg-config libboost-dev libcurl4-openssl-dev
   libsqlite3-dev libhiredis-dev libsimdjson-dev libpcre2-dev libcli11-dev libtomlplusplus-dev \
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
 # Extra packages the tests use (oracle, fuzzer, servers, load tools).
-TEST_PKGS := python3 python3-jinja2 clang libclang-rt-14-dev redis-server curl wrk
+TEST_PKGS := python3 python3-jinja2 clang libclang-rt-14-dev redis-server curl wrk chromium
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -28,6 +28,12 @@ test-deps: deps
 	@missing=$$(for p in $(TEST_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then echo "installing: $$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+	@# Node.js may come from another repository (nodesource bundles npm): install Debian's only
+	@# when the commands are missing, never over an existing install.
+	@command -v node >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs; }
+	@command -v npm >/dev/null || { DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
+	@if [ ! -d tests/ui/node_modules/playwright-core ]; then \
+	  cd tests/ui && npm ci --no-audit --no-fund; fi
 
 $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
