@@ -1,0 +1,39 @@
+#!/usr/bin/python3
+"""Python Jinja2 side of bench/jinja_bench.cc: renders the same templates on the same context
+the way NetBox does (SandboxedEnvironment, compiled once) and reports renders/s as JSON.
+
+Input (argv[1]): {"context": {...}, "templates": {"name": "source"}, "seconds": 1.0}
+Output (stdout): {"name": {"rps": float, "output": str}}
+"""
+import json
+import sys
+import time
+
+from jinja2.sandbox import SandboxedEnvironment
+
+
+def main():
+    with open(sys.argv[1], encoding="utf-8") as f:
+        spec = json.load(f)
+    env = SandboxedEnvironment()
+    ctx = spec["context"]
+    out = {}
+    for name, src in spec["templates"].items():
+        tmpl = env.from_string(src)
+        output = tmpl.render(**ctx)
+        n = 0
+        start = time.perf_counter()
+        deadline = start + spec["seconds"]
+        while True:
+            for _ in range(50):
+                tmpl.render(**ctx)
+            n += 50
+            now = time.perf_counter()
+            if now >= deadline:
+                break
+        out[name] = {"rps": n / (now - start), "output": output}
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
