@@ -137,8 +137,22 @@ CREATE TABLE attempts(
 );
 )sql";
 
+// v2: task counts per status kept in the database (maintained by every write transaction), so
+// every process sharing the file (serve, worker, CLI) sees the same numbers without a scan.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE task_counts(
+  status INTEGER PRIMARY KEY,
+  n INTEGER NOT NULL
+);
+INSERT INTO task_counts(status, n)
+  SELECT s.status, (SELECT count(*) FROM tasks WHERE tasks.status = s.status)
+  FROM (SELECT 0 AS status UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3
+        UNION ALL SELECT 4) AS s;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {"initial schema: config, events, tasks, attempts", kSchemaV1},
+    {"task counts per status", kSchemaV2},
 };
 
 }  // namespace

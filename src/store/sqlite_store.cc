@@ -543,6 +543,12 @@ void SqliteStore::RunBatch(std::vector<std::unique_ptr<WriteOp>>& batch) {
       }
       if (!st.ok()) break;
     }
+    for (int i = 0; st.ok() && i < 5; ++i) {
+      if (ctx.status_delta[i] == 0) continue;
+      auto upd = c.Prepare("UPDATE task_counts SET n = n + ? WHERE status = ?");
+      st = upd.ok() ? StepDone(c, upd->Bind(ctx.status_delta[i]).Bind(i), "task counts")
+                    : upd.status();
+    }
     if (st.ok() && ctx.config_changes > 0) {
       auto bump = c.Prepare("UPDATE meta SET value = value + ? WHERE key = 'config_revision'");
       st = bump.ok() ? StepDone(c, bump->Bind(ctx.config_changes), "config revision")
@@ -552,10 +558,6 @@ void SqliteStore::RunBatch(std::vector<std::unique_ptr<WriteOp>>& batch) {
     if (!st.ok() && !sqlite3_get_autocommit(c.db())) (void)c.Exec("ROLLBACK");
   }
   if (st.ok()) {
-    {
-      std::lock_guard<std::mutex> lock(counts_mu_);
-      for (int i = 0; i < 5; ++i) status_counts_[i] += ctx.status_delta[i];
-    }
     config_revision_.fetch_add(ctx.config_changes);
     transactions_.fetch_add(1);
   }
@@ -642,16 +644,6 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& relati
     if (!s.ok()) return s.status();
     if (s->Step() == SQLITE_ROW) store->config_revision_ = s->Int(0);
   }
-  {
-    auto s = c.Prepare("SELECT status, count(*) FROM tasks GROUP BY status");
-    if (!s.ok()) return s.status();
-    int rc;
-    while ((rc = s->Step()) == SQLITE_ROW) {
-      int64_t st = s->Int(0);
-      if (st >= kQueued && st <= kFailed) store->status_counts_[st] = s->Int(1);
-    }
-    if (rc != SQLITE_DONE) return c.Error("cannot count tasks");
-  }
   store->writer_conn_ = std::move(*conn);
   SqliteStore* self = store.get();
   store->writer_ = std::thread([self] { self->WriterLoop(); });
@@ -680,7 +672,27 @@ void SqliteStore::Close() {
 
 std::string SqliteStore::Describe() const { return "sqlite://" + path_; }
 
-int64_t SqliteStore::ConfigRevision() const { return config_revision_.load(); }
+int64_t SqliteStore::ConfigRevision() const {
+  // This process's own changes bump the counter at commit; changes made by another process
+  // sharing the file are picked up from the database at most once a second.
+  int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+  int64_t checked = revision_checked_us_.load();
+  if (now - checked >= 1000000 && revision_checked_us_.compare_exchange_strong(checked, now)) {
+    auto db = const_cast<SqliteStore*>(this)->Read([](Conn& c) -> Result<int64_t> {
+      auto s = c.Prepare("SELECT value FROM meta WHERE key = 'config_revision'");
+      if (!s.ok()) return s.status();
+      return s->Step() == SQLITE_ROW ? s->Int(0) : int64_t{0};
+    });
+    if (db.ok()) {
+      int64_t cur = config_revision_.load();
+      while (*db > cur && !config_revision_.compare_exchange_weak(cur, *db)) {
+      }
+    }
+  }
+  return config_revision_.load();
+}
 
 void SqliteStore::SetTaskListener(std::function<void()> listener) {
   std::lock_guard<std::mutex> lock(listener_mu_);
@@ -1256,11 +1268,20 @@ Result<int64_t> SqliteStore::CountTasks(const TaskFilter& filter) {
   TaskWhere where(filter);
   if (where.only_status) {
     // Answered from the maintained per-status counters.
-    std::lock_guard<std::mutex> lock(counts_mu_);
-    if (filter.status) return status_counts_[static_cast<int>(*filter.status)];
-    int64_t total = 0;
-    for (int64_t n : status_counts_) total += n;
-    return total;
+    auto counts = CountByStatus();
+    if (!counts.ok()) return counts.status();
+    if (!filter.status) {
+      return counts->queued + counts->started + counts->scheduled + counts->finished +
+             counts->failed;
+    }
+    switch (*filter.status) {
+      case TaskStatus::kQueued: return counts->queued;
+      case TaskStatus::kStarted: return counts->started;
+      case TaskStatus::kScheduled: return counts->scheduled;
+      case TaskStatus::kFinished: return counts->finished;
+      case TaskStatus::kFailed: return counts->failed;
+    }
+    return int64_t{0};
   }
   return Read([&where](Conn& c) -> Result<int64_t> {
     auto s = c.Prepare("SELECT count(*) FROM tasks" + where.sql);
@@ -1273,14 +1294,25 @@ Result<int64_t> SqliteStore::CountTasks(const TaskFilter& filter) {
 
 Result<QueueCounts> SqliteStore::CountByStatus() {
   QueueCounts counts;
-  {
-    std::lock_guard<std::mutex> lock(counts_mu_);
-    counts.queued = status_counts_[kQueued];
-    counts.started = status_counts_[kStarted];
-    counts.scheduled = status_counts_[kScheduled];
-    counts.finished = status_counts_[kFinished];
-    counts.failed = status_counts_[kFailed];
-  }
+  auto st = Read([&counts](Conn& c) -> Result<bool> {
+    auto s = c.Prepare("SELECT status, n FROM task_counts");
+    if (!s.ok()) return s.status();
+    int rc;
+    while ((rc = s->Step()) == SQLITE_ROW) {
+      int64_t n = s->Int(1);
+      switch (s->Int(0)) {
+        case kQueued: counts.queued = n; break;
+        case kStarted: counts.started = n; break;
+        case kScheduled: counts.scheduled = n; break;
+        case kFinished: counts.finished = n; break;
+        case kFailed: counts.failed = n; break;
+        default: break;
+      }
+    }
+    if (rc != SQLITE_DONE) return c.Error("cannot read task counts");
+    return true;
+  });
+  if (!st.ok()) return st.status();
   auto oldest = Read([](Conn& c) -> Result<int64_t> {
     auto s = c.Prepare("SELECT min(enqueued_at) FROM tasks INDEXED BY tasks_queued WHERE status = 0");
     if (!s.ok()) return s.status();

@@ -142,10 +142,11 @@ class SqliteStore final : public Store {
   std::mutex listener_mu_;
   std::function<void()> listener_;
 
-  std::atomic<int64_t> config_revision_{0};
+  mutable std::atomic<int64_t> config_revision_{0};
   std::atomic<int64_t> transactions_{0};
-  std::mutex counts_mu_;
-  int64_t status_counts_[5] = {0, 0, 0, 0, 0};  // by TaskStatus, guarded by counts_mu_
+  // When config_revision_ was last compared with the database (another process sharing the
+  // file may have changed the configuration). Microseconds, steady clock.
+  mutable std::atomic<int64_t> revision_checked_us_{0};
 };
 
 }  // namespace herald

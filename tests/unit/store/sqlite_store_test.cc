@@ -157,6 +157,42 @@ TEST_F(SqliteStoreTest, MigrationsApplyInOrderOnlyOnce) {
   sqlite3_close(h);
 }
 
+// Two stores on one file stand for two processes (herald serve + herald worker / the CLI).
+TEST_F(SqliteStoreTest, CountsAndConfigChangesAreSharedBetweenProcesses) {
+  auto a = Open();
+  auto b = Open();
+  ASSERT_TRUE(a && b);
+  int64_t rev_b = b->ConfigRevision();
+  Webhook w;
+  w.name = "shared";
+  w.payload_url = "http://x/";
+  ASSERT_TRUE(a->CreateWebhook(w).ok());
+  NewEvent ne;
+  ne.event.event = "created";
+  ne.event.event_type = "object_created";
+  ne.event.object_type = "dcim.site";
+  ne.event.model = "site";
+  ne.event.timestamp = "2026-01-01T00:00:00+00:00";
+  ne.event.data = Value::MakeDict();
+  Task t;
+  t.rule_id = 1;
+  t.webhook_id = 1;
+  ne.tasks = {t, t};
+  ASSERT_TRUE(a->CommitEventsSync({ne}).ok());
+  auto counts = b->CountByStatus();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->queued, 2) << "b sees a's tasks";
+  auto leased = b->LeaseTasks("w", 1, 1, 1000000);
+  ASSERT_TRUE(leased.ok());
+  EXPECT_EQ(a->CountByStatus()->started, 1) << "a sees b's lease";
+  EXPECT_EQ(a->CountByStatus()->queued, 1);
+  // b notices a's configuration change within about a second.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (b->ConfigRevision() == rev_b && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_GT(b->ConfigRevision(), rev_b);
+}
+
 TEST_F(SqliteStoreTest, OpenStoreUrls) {
   // Absolute path, directories created.
   auto abs = OpenStore("sqlite://" + dir_ + "/a/b/herald.db");
