@@ -7,6 +7,7 @@
 // (bench/jinja_bench.py, /usr/bin/python3 + Jinja2, SandboxedEnvironment) renders the same
 // templates; the bench prints renders/s for both, the ratio, and checks that outputs agree.
 // Run: ninja -C build jinja_bench && ./build/bench/jinja_bench
+// (HERALD_BENCH_ONLY=<template> skips Python and measures one template, for profiling.)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -137,6 +138,8 @@ int main() {
   close(fd);
   std::string cmd = std::string("/usr/bin/python3 ") + HERALD_SOURCE_DIR + "/bench/jinja_bench.py " + path;
   std::string py_out;
+  const char* only = std::getenv("HERALD_BENCH_ONLY");  // profile one template, Herald only
+  if (only) cmd = "true";
   if (FILE* p = popen(cmd.c_str(), "r")) {
     char buf[4096];
     size_t k;
@@ -149,6 +152,7 @@ int main() {
   herald::jinja::Environment env;
   std::printf("%-16s %14s %14s %8s  %s\n", "template", "herald r/s", "jinja2 r/s", "ratio", "outputs");
   for (auto& [name, src] : templates) {
+    if (only && name != only) continue;
     auto t = env.Compile(src);
     if (!t.ok()) {
       std::printf("%s: %s\n", name.c_str(), t.error().ToString().c_str());

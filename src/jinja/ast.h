@@ -57,6 +57,7 @@ struct GetattrExpr : Expr {
   ExprPtr obj;
   std::string attr;
   Value attr_value;  // attr as a str Value (shared, for item fallback)
+  uint8_t method_mask = 0;  // which builtin types have a method `attr` (see MethodMask)
   GetattrExpr(ExprPtr o, std::string a, int line)
       : Expr(EK::kGetattr, line), obj(std::move(o)), attr(std::move(a)), attr_value(attr) {}
 };

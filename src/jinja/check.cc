@@ -51,6 +51,7 @@ class Checker {
       case EK::kNSRef: return;
       case EK::kGetattr: {
         auto* g = static_cast<GetattrExpr*>(e);
+        g->method_mask = MethodMask(g->attr);
         if (kMutators.count(g->attr)) mutates = true;
         Expr_(g->obj.get(), soft);
         return;

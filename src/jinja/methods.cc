@@ -805,6 +805,18 @@ Value NumberMethod(const Value& recv, const std::string& name, Args& a) {
 
 }  // namespace
 
+uint8_t MethodMask(std::string_view name) {
+  uint8_t m = 0;
+  if (kStrMethods.count(name)) m |= kMStr | kMMarkup;
+  if (kMarkupExtra.count(name)) m |= kMMarkup;
+  if (kListMethods.count(name)) m |= kMList;
+  if (kTupleMethods.count(name)) m |= kMTuple;
+  if (kDictMethods.count(name)) m |= kMDict;
+  if (kIntMethods.count(name)) m |= kMInt;
+  if (kFloatMethods.count(name)) m |= kMFloat;
+  return m;
+}
+
 bool HasMethod(const Value& recv, std::string_view name) {
   switch (recv.kind()) {
     case Kind::Str: return kStrMethods.count(name) != 0;

@@ -1,6 +1,7 @@
 #include "jinja/pyops.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 
@@ -29,8 +30,8 @@ void AppendStr(std::string& out, const Value& v) {
     case Kind::Str: out += v.as_str(); return;
     case Kind::Int: {
       char buf[24];
-      int n = snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v.as_int()));
-      out.append(buf, n);
+      auto r = std::to_chars(buf, buf + sizeof buf, v.as_int());
+      out.append(buf, r.ptr - buf);
       return;
     }
     case Kind::Float: out += FloatRepr(v.as_float()); return;
@@ -450,7 +451,7 @@ Value BinaryOp(BinOp op, const Value& a, const Value& b) {
   switch (op) {
     case BinOp::kAdd: {
       bool am = IsMarkup(a), bm = IsMarkup(b);
-      if (am || bm) {
+      if (am || (bm && a.is_str())) {
         const std::string* sa = StrLike(a);
         const std::string* sb = StrLike(b);
         if (sa && sb) {
@@ -461,6 +462,7 @@ Value BinaryOp(BinOp op, const Value& a, const Value& b) {
         }
         Unsupported("+", a, b);
       }
+      if (bm && !a.is_list() && !a.is_tuple()) Unsupported("+", a, b);
       if (a.is_str()) {
         if (!b.is_str()) ThrowType("can only concatenate str (not \"" + TypeName(b) + "\") to str");
         CheckSize(a.as_str().size() + b.as_str().size());
@@ -483,6 +485,9 @@ Value BinaryOp(BinOp op, const Value& a, const Value& b) {
       Unsupported("+", a, b);
     }
     case BinOp::kMul:
+      // Markup overrides __mul__: only ints repeat it; lists still complain as sequences.
+      if (IsMarkup(a) && !b.is_list() && !b.is_tuple() && !IsIntegral(b)) Unsupported("*", a, b);
+      if (IsMarkup(b) && !a.is_list() && !a.is_tuple() && !IsIntegral(a)) Unsupported("*", a, b);
       if (IsSeqForMul(a)) {
         if (!IsIntegral(b)) ThrowType("can't multiply sequence by non-int of type '" + TypeName(b) + "'");
         return RepeatSeq(a, b);

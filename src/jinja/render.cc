@@ -173,9 +173,10 @@ void Interp::ExecOutput(const OutputStmt& s, Frame& f) {
     if (!it.expr) {
       out += it.data;
     } else {
-      Value v = Eval(*it.expr, f);
-      if (autoescape_ && !IsMarkup(v)) out += HtmlEscape(ToStr(v));
-      else AppendStr(out, v);
+      Value tmp;
+      const Value* v = EvalRef(*it.expr, f, tmp);
+      if (autoescape_ && !IsMarkup(*v)) out += HtmlEscape(ToStr(*v));
+      else AppendStr(out, *v);
     }
   }
   CheckOutput(out);
@@ -545,7 +546,7 @@ Value Interp::EvalCall(const CallExpr& c, Frame& f) {
   if (c.fn->kind == EK::kGetattr) {
     const auto& g = static_cast<const GetattrExpr&>(*c.fn);
     Value recv = Eval(*g.obj, f);
-    if (!recv.is_object() && HasMethod(recv, g.attr) && g.attr[0] != '_') {
+    if (!recv.is_object() && HasMethodMask(recv, g.method_mask) && g.attr[0] != '_') {
       CallValues args;
       EvalArgs(c.args, f, args);
       Step();
@@ -563,16 +564,21 @@ Value Interp::EvalCall(const CallExpr& c, Frame& f) {
 }
 
 Value Interp::ApplyFilter(const FilterExpr& fe, const Value* input, Frame& f) {
-  Value in;
-  if (!fe.node) in = *input;
-  else if (input && fe.node->kind == EK::kFilter) in = ApplyFilter(static_cast<const FilterExpr&>(*fe.node), input, f);
-  else in = Eval(*fe.node, f);
+  Value tmp;
+  const Value* inp;
+  if (!fe.node) inp = input;
+  else if (input && fe.node->kind == EK::kFilter) {
+    tmp = ApplyFilter(static_cast<const FilterExpr&>(*fe.node), input, f);
+    inp = &tmp;
+  } else {
+    inp = EvalRef(*fe.node, f, tmp);
+  }
   CallValues args;
   EvalArgs(fe.args, f, args);
   if (!fe.def) Throw("TemplateRuntimeError", "No filter named '" + fe.name + "' found.");
   Step();
-  if (fe.def->builtin) return fe.def->builtin(*this, in, args);
-  FilterArgs fa{in, args.args, args.kwargs};
+  if (fe.def->builtin) return fe.def->builtin(*this, *inp, args);
+  FilterArgs fa{*inp, args.args, args.kwargs};
   Result<Value> r = fe.def->custom(fa);
   if (!r.ok()) Throw(r.status().type(), r.status().message());
   return std::move(r).value();
@@ -644,6 +650,66 @@ Value Interp::EvalGetitem(const GetitemExpr& g, Frame& f) {
   return GetItem(obj, key);
 }
 
+const Value* Interp::EvalRef(const Expr& e, Frame& f, Value& tmp) {
+  switch (e.kind) {
+    case EK::kName: {
+      Step();
+      const std::string& name = static_cast<const NameExpr&>(e).name;
+      for (Scope* s = f.scope.get(); s; s = s->parent.get()) {
+        for (auto& p : s->vars)
+          if (p.first == name) return &p.second;
+        if (s->ctx) {
+          if (const Value* v = s->ctx->find(name)) return v;
+        }
+      }
+      if (const Value* g = env_.globals.find(name)) return g;
+      tmp = Undefined(name);
+      return &tmp;
+    }
+    case EK::kGetattr: {
+      Step();
+      const auto& g = static_cast<const GetattrExpr&>(e);
+      Value inner;
+      const Value* obj = EvalRef(*g.obj, f, inner);
+      if (obj->is_dict() && !(g.method_mask & kMDict)) {
+        if (const Value* v = obj->as_dict().find(g.attr)) {
+          if (obj != &inner) return v;
+          tmp = *v;
+          return &tmp;
+        }
+      }
+      tmp = GetAttr(*obj, g.attr);
+      return &tmp;
+    }
+    case EK::kGetitem: {
+      const auto& g = static_cast<const GetitemExpr&>(e);
+      if (g.arg->kind != EK::kConst) break;
+      Step();
+      const Value& key = static_cast<const ConstExpr&>(*g.arg).value;
+      Value inner;
+      const Value* obj = EvalRef(*g.obj, f, inner);
+      const Value* found = nullptr;
+      if (obj->is_dict() && key.is_str()) {
+        found = obj->as_dict().find(key.as_str());
+      } else if ((obj->is_list() || obj->is_tuple()) && key.is_int()) {
+        int64_t i = key.as_int();
+        const List& l = obj->as_list();
+        if (NormalizeIndex(static_cast<int64_t>(l.size()), &i)) found = &l[i];
+      }
+      if (found) {
+        if (obj != &inner) return found;
+        tmp = *found;
+        return &tmp;
+      }
+      tmp = GetItem(*obj, key);
+      return &tmp;
+    }
+    default: break;
+  }
+  tmp = Eval(e, f);
+  return &tmp;
+}
+
 Value Interp::Eval(const Expr& e, Frame& f) {
   Step();
   switch (e.kind) {
@@ -651,14 +717,13 @@ Value Interp::Eval(const Expr& e, Frame& f) {
     case EK::kName: return Lookup(static_cast<const NameExpr&>(e).name, f);
     case EK::kGetattr: {
       const auto& g = static_cast<const GetattrExpr&>(e);
-      Value obj = Eval(*g.obj, f);
-      if (obj.is_dict()) {
+      Value tmp;
+      const Value* obj = EvalRef(*g.obj, f, tmp);
+      if (obj->is_dict() && !(g.method_mask & kMDict)) {
         // Fast path: dict attribute that is not a method name -> item.
-        if (!HasMethod(obj, g.attr)) {
-          if (const Value* v = obj.as_dict().find(g.attr)) return *v;
-        }
+        if (const Value* v = obj->as_dict().find(g.attr)) return *v;
       }
-      return GetAttr(obj, g.attr);
+      return GetAttr(*obj, g.attr);
     }
     case EK::kGetitem: return EvalGetitem(static_cast<const GetitemExpr&>(e), f);
     case EK::kSlice: return Value();

@@ -201,6 +201,9 @@ class Interp {
 
  private:
   Value Lookup(const std::string& name, Frame& f);
+  // Evaluates e, returning a pointer to the stored value when e is a plain lookup chain (no
+  // copy), else to `tmp`. The pointer is valid until the next evaluation step.
+  const Value* EvalRef(const Expr& e, Frame& f, Value& tmp);
   void EvalArgs(const CallArgs& a, Frame& f, CallValues& out);
   Value EvalCall(const CallExpr& c, Frame& f);
   Value EvalGetitem(const GetitemExpr& g, Frame& f);
@@ -224,6 +227,22 @@ class Interp {
 // Method calls on builtin values (methods.cc). Returns false when `name` is not a method of
 // recv's type (the caller then falls back to item lookup / undefined).
 bool HasMethod(const Value& recv, std::string_view name);
+// Bit set of the builtin types that have a method/attribute `name` (computed once per GetattrExpr).
+enum MethodBits : uint8_t { kMStr = 1, kMList = 2, kMTuple = 4, kMDict = 8, kMInt = 16, kMFloat = 32, kMMarkup = 64 };
+uint8_t MethodMask(std::string_view name);
+// HasMethod for plain (non-object) values using a precomputed mask.
+inline bool HasMethodMask(const Value& recv, uint8_t mask) {
+  switch (recv.kind()) {
+    case Kind::Str: return mask & kMStr;
+    case Kind::List: return mask & kMList;
+    case Kind::Tuple: return mask & kMTuple;
+    case Kind::Dict: return mask & kMDict;
+    case Kind::Int:
+    case Kind::Bool: return mask & kMInt;
+    case Kind::Float: return mask & kMFloat;
+    default: return false;
+  }
+}
 Value CallMethod(Interp& in, const Value& recv, const std::string& name, CallValues& args);
 
 // Python-like argument binding for builtins: fills `out` (size == names.size()) from positional

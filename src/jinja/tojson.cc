@@ -1,6 +1,8 @@
 #include "jinja/tojson.h"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
 
 #include "jinja/errors.h"
@@ -22,17 +24,21 @@ void JsonString(std::string& out, std::string_view s) {
     char b[6] = {'\\', 'u', kHex[(v >> 12) & 15], kHex[(v >> 8) & 15], kHex[(v >> 4) & 15], kHex[v & 15]};
     out.append(b, 6);
   };
+  // kPlain[c]: byte copied as is.
+  static const auto kPlain = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0x20; c < 0x7f; ++c) t[c] = true;
+    for (char c : {'"', '\\', '<', '>', '&', '\''}) t[static_cast<unsigned char>(c)] = false;
+    return t;
+  }();
   out += '"';
   size_t i = 0;
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
   while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' && c != '\'') {
+    unsigned char c = p[i];
+    if (kPlain[c]) {
       size_t j = i + 1;
-      while (j < s.size()) {
-        unsigned char d = static_cast<unsigned char>(s[j]);
-        if (d < 0x20 || d >= 0x7f || d == '"' || d == '\\' || d == '<' || d == '>' || d == '&' || d == '\'') break;
-        ++j;
-      }
+      while (j < s.size() && kPlain[p[j]]) ++j;
       out.append(s.data() + i, j - i);
       i = j;
       continue;
@@ -95,9 +101,17 @@ std::string KeyText(const Value& k) {
 void Dump(const Value& v, int indent, std::string& out, int level) {
   if (level > 200) Throw("RecursionError", "maximum recursion depth exceeded while encoding a JSON object");
   switch (v.kind()) {
-    case Kind::None: out += "null"; return;
-    case Kind::Bool: out += v.as_bool() ? "true" : "false"; return;
-    case Kind::Int: out += std::to_string(v.as_int()); return;
+    case Kind::None: out.append("null", 4); return;
+    case Kind::Bool:
+      if (v.as_bool()) out.append("true", 4);
+      else out.append("false", 5);
+      return;
+    case Kind::Int: {
+      char buf[24];
+      auto r = std::to_chars(buf, buf + sizeof buf, v.as_int());
+      out.append(buf, r.ptr - buf);
+      return;
+    }
     case Kind::Float: Float(out, v.as_float()); return;
     case Kind::Str: JsonString(out, v.as_str()); return;
     case Kind::List:
@@ -109,7 +123,10 @@ void Dump(const Value& v, int indent, std::string& out, int level) {
       }
       out += '[';
       for (size_t i = 0; i < l.size(); ++i) {
-        if (i) out += indent >= 0 ? "," : ", ";
+        if (i) {
+          if (indent >= 0) out += ',';
+          else out.append(", ", 2);
+        }
         if (indent >= 0) Newline(out, indent, level + 1);
         Dump(l[i], indent, out, level + 1);
       }
@@ -124,6 +141,7 @@ void Dump(const Value& v, int indent, std::string& out, int level) {
         out += "{}";
         return;
       }
+      // Small dicts sort on the stack.
       std::vector<const Dict::Entry*> entries;
       entries.reserve(d.size());
       bool all_str = true;
@@ -132,8 +150,11 @@ void Dump(const Value& v, int indent, std::string& out, int level) {
         if (!e.first.is_str()) all_str = false;
       }
       if (all_str) {
-        std::sort(entries.begin(), entries.end(),
-                  [](const Dict::Entry* a, const Dict::Entry* b) { return a->first.as_str() < b->first.as_str(); });
+        std::sort(entries.begin(), entries.end(), [](const Dict::Entry* a, const Dict::Entry* b) {
+          const std::string& x = a->first.as_str();
+          const std::string& y = b->first.as_str();
+          return x < y;
+        });
       } else {
         std::vector<Value> keys;
         for (const auto* e : entries) keys.push_back(e->first);
@@ -148,12 +169,15 @@ void Dump(const Value& v, int indent, std::string& out, int level) {
       out += '{';
       bool first = true;
       for (const auto* e : entries) {
-        if (!first) out += indent >= 0 ? "," : ", ";
+        if (!first) {
+          if (indent >= 0) out += ',';
+          else out.append(", ", 2);
+        }
         first = false;
         if (indent >= 0) Newline(out, indent, level + 1);
         if (e->first.is_str()) JsonString(out, e->first.as_str());
         else JsonString(out, KeyText(e->first));
-        out += ": ";
+        out.append(": ", 2);
         Dump(e->second, indent, out, level + 1);
       }
       if (indent >= 0) Newline(out, indent, level);
@@ -177,6 +201,9 @@ void Dump(const Value& v, int indent, std::string& out, int level) {
 
 }  // namespace
 
-void ToJson(const Value& v, int indent, std::string& out) { Dump(v, indent, out, 0); }
+void ToJson(const Value& v, int indent, std::string& out) {
+  out.reserve(out.size() + 256);
+  Dump(v, indent, out, 0);
+}
 
 }  // namespace herald::jinja

@@ -134,6 +134,10 @@ std::string Lower(std::string_view s) {
 std::string Upper(std::string_view s) {
   std::string out;
   out.reserve(s.size());
+  if (IsAscii(s)) {
+    for (char c : s) out += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+    return out;
+  }
   size_t i = 0;
   while (i < s.size()) AppendUpper(out, DecodeUtf8(s, i));
   return out;
