@@ -66,7 +66,7 @@ void AppendJsonString(std::string& out, std::string_view s, bool ensure_ascii, b
     size_t run = i;
     while (run < s.size()) {
       unsigned char r = static_cast<unsigned char>(s[run]);
-      if (r < 0x20 || r >= 0x80 || r == '"' || r == '\\' ||
+      if (r < 0x20 || r >= 0x7f || r == '"' || r == '\\' ||
           (html_safe && (r == '<' || r == '>' || r == '&' || r == '\''))) break;
       ++run;
     }
@@ -87,7 +87,8 @@ void AppendJsonString(std::string& out, std::string_view s, bool ensure_ascii, b
         case '\b': out += "\\b"; break;
         case '\f': out += "\\f"; break;
         default:
-          if (c < 0x20) {
+          // Python escapes everything outside ' '..'~' when ensure_ascii (DEL included).
+          if (c < 0x20 || (c == 0x7f && ensure_ascii)) {
             u4(c);
           } else if (html_safe && (c == '<' || c == '>' || c == '&' || c == '\'')) {
             u4(c);

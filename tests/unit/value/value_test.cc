@@ -106,3 +106,12 @@ TEST(Value, LargeDictLookupsEraseAndNonStringKeys) {
 }
 }  // namespace
 }  // namespace herald
+
+namespace herald {
+namespace {
+TEST(Json, DelIsEscapedWithEnsureAscii) {
+  EXPECT_EQ(DumpJson(Value("a\x7f")), "\"a\\u007f\"");
+  EXPECT_EQ(DumpJsonCompact(Value("a\x7f")), "\"a\x7f\"");
+}
+}  // namespace
+}  // namespace herald
