@@ -632,6 +632,36 @@ Value TaskToJson(const Task& t, const std::string& api_base) {
   return Value(std::move(d));
 }
 
+Value TaskDetailJson(Store& store, const Task& task, const std::string& api_base) {
+  Value v = TaskToJson(task, api_base);
+  // The render context the delivery uses (event + the rule's action_data, merged).
+  auto ev = store.GetEvent(task.event_id);
+  v.as_dict().set("context", ev.ok() ? BuildContext(*ev, task.action_data) : Value());
+  auto attempts = store.ListAttempts(task.id);
+  List al;
+  if (attempts.ok()) {
+    for (const auto& a : *attempts) {
+      Dict ad;
+      ad.set("number", a.number);
+      ad.set("started_at", a.started_at ? Value(FormatIsoUtc(a.started_at, 'Z')) : Value());
+      ad.set("duration_ms", static_cast<double>(a.duration_us) / 1000.0);
+      ad.set("status_code", a.status_code ? Value(a.status_code) : Value());
+      ad.set("response_excerpt", a.response_excerpt);
+      ad.set("error", a.error.empty() ? Value() : Value(a.error));
+      Dict rq;
+      rq.set("method", a.method);
+      rq.set("url", a.url);
+      auto hv = ParseJson(a.request_headers.empty() ? "{}" : a.request_headers);
+      rq.set("headers", hv.ok() ? *hv : Value(a.request_headers));
+      rq.set("body", a.request_body);
+      ad.set("request", Value(std::move(rq)));
+      al.emplace_back(std::move(ad));
+    }
+  }
+  v.as_dict().set("attempt_log", Value(std::move(al)));
+  return v;
+}
+
 void Api::Queues(Ctx& c) {
   if (!c.IsRead()) return c.Error(405, "Method \"" + c.req.method + "\" not allowed.");
   auto counts = store_.CountByStatus();
@@ -700,32 +730,7 @@ void Api::Tasks(Ctx& c, const std::string& id, const std::string& action) {
       if (t.status().type() == "NotFound") return c.Error(404, "Task " + id + " not found.");
       return c.Error(500, t.status().message());
     }
-    Value v = TaskToJson(*t, c.api_base);
-    // The render context the delivery uses (event + the rule's action_data, merged).
-    auto ev = store_.GetEvent(t->event_id);
-    v.as_dict().set("context", ev.ok() ? BuildContext(*ev, t->action_data) : Value());
-    auto attempts = store_.ListAttempts(id);
-    List al;
-    if (attempts.ok()) {
-      for (const auto& a : *attempts) {
-        Dict ad;
-        ad.set("number", a.number);
-        ad.set("started_at", a.started_at ? Value(FormatIsoUtc(a.started_at, 'Z')) : Value());
-        ad.set("duration_ms", static_cast<double>(a.duration_us) / 1000.0);
-        ad.set("status_code", a.status_code ? Value(a.status_code) : Value());
-        ad.set("response_excerpt", a.response_excerpt);
-        ad.set("error", a.error.empty() ? Value() : Value(a.error));
-        Dict rq;
-        rq.set("method", a.method);
-        rq.set("url", a.url);
-        auto hv = ParseJson(a.request_headers.empty() ? "{}" : a.request_headers);
-        rq.set("headers", hv.ok() ? *hv : Value(a.request_headers));
-        rq.set("body", a.request_body);
-        ad.set("request", Value(std::move(rq)));
-        al.emplace_back(std::move(ad));
-      }
-    }
-    v.as_dict().set("attempt_log", Value(std::move(al)));
+    Value v = TaskDetailJson(store_, *t, c.api_base);
     return c.ReplyValue(200, v);
   }
   if (c.req.method != "POST") return c.Error(405, "Method \"" + c.req.method + "\" not allowed.");

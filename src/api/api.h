@@ -69,5 +69,8 @@ class Api {
 
 // NetBox background-task representation of a task (SPEC 7.2) plus Herald's fields.
 Value TaskToJson(const Task& t, const std::string& api_base);
+// TaskToJson plus the render `context` and the `attempt_log` (every attempt with its rendered
+// request). Used by GET background-tasks/{id}/ and `herald tasks show`.
+Value TaskDetailJson(Store& store, const Task& t, const std::string& api_base);
 
 }  // namespace herald

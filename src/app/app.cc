@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
+#include <functional>
 #include <mutex>
 #include <cstdio>
 #include <iostream>
@@ -360,17 +361,28 @@ int RunTokenList(const Config& config) {
   return 0;
 }
 
-int RunTokenRevoke(const Config& config, int64_t id) {
+namespace {
+
+// Opens the store, runs one operation, prints done() on success or the error. Exit code.
+int RunStoreOp(const Config& config, const std::function<Status(Store&)>& op,
+               const std::function<std::string()>& done) {
   auto store = OpenOrDie(config);
   if (!store) return 1;
-  auto st = store->RevokeToken(id);
+  auto st = op(*store);
+  store->Close();
   if (!st.ok()) {
     std::cerr << "herald: " << st.message() << "\n";
     return 1;
   }
-  std::cout << "revoked token #" << id << "\n";
-  store->Close();
+  std::cout << done() << "\n";
   return 0;
+}
+
+}  // namespace
+
+int RunTokenRevoke(const Config& config, int64_t id) {
+  return RunStoreOp(config, [id](Store& s) { return s.RevokeToken(id); },
+                    [id] { return "revoked token #" + std::to_string(id); });
 }
 
 // ---------------------------------------------------------------- tasks
@@ -425,24 +437,7 @@ int RunTasksShow(const Config& config, const std::string& id) {
     std::cerr << "herald: " << (t.status().type() == "NotFound" ? "task " + id + " not found" : t.status().message()) << "\n";
     return 1;
   }
-  Value v = TaskToJson(*t, "");
-  auto attempts = store->ListAttempts(id);
-  List al;
-  if (attempts.ok()) {
-    for (const auto& a : *attempts) {
-      Dict d;
-      d.set("number", a.number);
-      d.set("started_at", FormatIsoUtc(a.started_at, 'Z'));
-      d.set("duration_ms", static_cast<double>(a.duration_us) / 1000.0);
-      d.set("status_code", a.status_code);
-      d.set("error", a.error);
-      d.set("response_excerpt", a.response_excerpt);
-      d.set("method", a.method);
-      d.set("url", a.url);
-      al.emplace_back(std::move(d));
-    }
-  }
-  v.as_dict().set("attempt_log", Value(std::move(al)));
+  Value v = TaskDetailJson(*store, *t, "");
   JsonDumpOptions o;
   o.indent = 2;
   o.ensure_ascii = false;
@@ -452,38 +447,25 @@ int RunTasksShow(const Config& config, const std::string& id) {
 }
 
 int RunTasksRequeue(const Config& config, const std::string& id, bool all_failed) {
-  auto store = OpenOrDie(config);
-  if (!store) return 1;
-  if (all_failed) {
-    auto n = store->RequeueAllFailed(NowUs());
-    if (!n.ok()) {
-      std::cerr << "herald: " << n.status().message() << "\n";
-      return 1;
-    }
-    std::cout << "requeued " << *n << " failed task(s)\n";
-  } else {
-    auto st = store->Requeue(id, NowUs());
-    if (!st.ok()) {
-      std::cerr << "herald: " << st.message() << "\n";
-      return 1;
-    }
-    std::cout << "requeued task " << id << "\n";
+  if (!all_failed) {
+    return RunStoreOp(config, [&id](Store& s) { return s.Requeue(id, NowUs()); },
+                      [&id] { return "requeued task " + id; });
   }
-  store->Close();
-  return 0;
+  int64_t n = 0;
+  return RunStoreOp(
+      config,
+      [&n](Store& s) -> Status {
+        auto r = s.RequeueAllFailed(NowUs());
+        if (!r.ok()) return r.status();
+        n = *r;
+        return Status::Ok();
+      },
+      [&n] { return "requeued " + std::to_string(n) + " failed task(s)"; });
 }
 
 int RunTasksDelete(const Config& config, const std::string& id) {
-  auto store = OpenOrDie(config);
-  if (!store) return 1;
-  auto st = store->DeleteTask(id);
-  if (!st.ok()) {
-    std::cerr << "herald: " << st.message() << "\n";
-    return 1;
-  }
-  std::cout << "deleted task " << id << "\n";
-  store->Close();
-  return 0;
+  return RunStoreOp(config, [&id](Store& s) { return s.DeleteTask(id); },
+                    [&id] { return "deleted task " + id; });
 }
 
 }  // namespace herald
