@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "http/http.h"
 #include "value/json.h"
 
 namespace herald::receiver {
@@ -20,29 +21,9 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-const char* Reason(int status) {
-  switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 408: return "Request Timeout";
-    case 410: return "Gone";
-    case 413: return "Request Entity Too Large";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Unknown";
-  }
+std::string Reason(int status) {
+  std::string_view phrase = http::ReasonPhrase(status);
+  return phrase.empty() ? "Unknown" : std::string(phrase);
 }
 
 bool NameIs(std::string_view a, std::string_view b) {
