@@ -1,7 +1,6 @@
 #include "jinja/tojson.h"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -10,63 +9,15 @@
 #include "jinja/objects.h"
 #include "jinja/pyops.h"
 #include "value/json.h"
-#include "value/unicode.h"
 
 namespace herald::jinja {
 
 namespace {
 
-// json.dumps string encoding with ensure_ascii=True plus Jinja2's HTML-safe escapes. (Python
-// escapes everything outside ' '..'~', including DEL.)
+// json.dumps string encoding with ensure_ascii=True plus Jinja2's HTML-safe escapes (the shared
+// JSON writer; Python escapes everything outside ' '..'~', including DEL).
 void JsonString(std::string& out, std::string_view s) {
-  static const char* kHex = "0123456789abcdef";
-  auto u4 = [&](uint32_t v) {
-    char b[6] = {'\\', 'u', kHex[(v >> 12) & 15], kHex[(v >> 8) & 15], kHex[(v >> 4) & 15], kHex[v & 15]};
-    out.append(b, 6);
-  };
-  // kPlain[c]: byte copied as is.
-  static const auto kPlain = [] {
-    std::array<bool, 256> t{};
-    for (int c = 0x20; c < 0x7f; ++c) t[c] = true;
-    for (char c : {'"', '\\', '<', '>', '&', '\''}) t[static_cast<unsigned char>(c)] = false;
-    return t;
-  }();
-  out += '"';
-  size_t i = 0;
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
-  while (i < s.size()) {
-    unsigned char c = p[i];
-    if (kPlain[c]) {
-      size_t j = i + 1;
-      while (j < s.size() && kPlain[p[j]]) ++j;
-      out.append(s.data() + i, j - i);
-      i = j;
-      continue;
-    }
-    if (c < 0x80) {
-      ++i;
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        default: u4(c);
-      }
-      continue;
-    }
-    uint32_t cp = DecodeUtf8(s, i);
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      u4(0xD800 + (cp >> 10));
-      u4(0xDC00 + (cp & 0x3FF));
-    } else {
-      u4(cp);
-    }
-  }
-  out += '"';
+  AppendJsonString(out, s, /*ensure_ascii=*/true, /*html_safe=*/true);
 }
 
 void Newline(std::string& out, int indent, int level) {
