@@ -16,6 +16,13 @@ const std::vector<OptionSpec>& AllOptions() {
        "Largest accepted request body in bytes; larger requests get 413.", 1024, 1073741824},
       {"server.idle_timeout", OptionType::kInt, "60",
        "Seconds before an idle keep-alive connection is closed.", 1, 3600},
+      {"server.public_url", OptionType::kString, "",
+       "The URL clients reach Herald at (e.g. https://herald.example.com); absolute URLs in API "
+       "responses are built from it, and an https URL marks UI session cookies Secure. Empty: "
+       "built from server.listen."},
+      {"server.trusted_proxies", OptionType::kStringList, "",
+       "Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For header is believed "
+       "(comma-separated); empty means the peer address is the client address."},
       {"store.url", OptionType::kString, "sqlite://var/herald.db",
        "Where Herald keeps configuration, queue and task history: sqlite://relative/path.db or "
        "sqlite:///absolute/path.db."},
