@@ -47,10 +47,12 @@ run: build
 
 # Every test: the Release build's suites (unit, conformance, differential, integration, UI),
 # then the user-facing engines' tests under AddressSanitizer+UBSan, then a bounded fuzz run.
+# Each stage prints how long it took, and the whole run its total; the first failure stops it.
 test: test-deps
-	$(MAKE) test-main
-	$(MAKE) test-sanitize
-	$(MAKE) test-fuzz
+	@bash -c 'all=$$SECONDS; for s in test-main test-sanitize test-fuzz; do start=$$SECONDS; \
+	  $(MAKE) --no-print-directory $$s; rc=$$?; \
+	  echo "== stage $$s: $$((SECONDS - start)) s (exit $$rc)"; [ $$rc = 0 ] || exit $$rc; done; \
+	  echo "== make test: $$((SECONDS - all)) s in all"'
 
 test-main: $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR)
