@@ -255,5 +255,36 @@ TEST_F(CrashTest, GracefulStopsHandTheLeaseBackAndNeverFailTheTask) {
   EXPECT_EQ(handed, kStops) << log;
 }
 
+// `herald worker` (delivery apart from the API) hands its leases back on SIGTERM too.
+TEST_F(CrashTest, GracefulWorkerStopHandsTheLeaseBack) {
+  RawReceiver rx(RawReceiver::Mode::kSilent);
+  env_["HERALD_DELIVERY_WORKERS"] = "false";  // the API server delivers nothing itself
+  env_["HERALD_DELIVERY_DEFAULT_TIMEOUT"] = "60";
+  env_["HERALD_DELIVERY_LEASE_SECONDS"] = "60";
+  env_["HERALD_DELIVERY_SHUTDOWN_GRACE_SECONDS"] = "1";
+  Start();
+  Hook(rx.url("/slow"));
+  std::string task = Event();
+  ASSERT_FALSE(task.empty());
+  {
+    Worker worker(dir_.path(), server_->store_url(), env_);
+    ASSERT_TRUE(worker.started()) << worker.Stderr();
+    ASSERT_TRUE(Eventually([&] { return rx.CountFor(task) == 1; }, std::chrono::seconds(20)))
+        << worker.Stderr();
+    EXPECT_EQ(Field(task, "status"), "started");
+    EXPECT_EQ(worker.Stop(), 0) << worker.Stderr();
+    EXPECT_NE(worker.Stderr().find("leases handed back"), std::string::npos) << worker.Stderr();
+  }
+  // Back in the queue at once (the 61 s lease did not have to expire), no attempt recorded.
+  EXPECT_EQ(Field(task, "status"), "queued");
+  EXPECT_EQ(Task(task).get("attempts")->as_int(), 0);
+  rx.SetMode(RawReceiver::Mode::kAnswer);
+  Worker next(dir_.path(), server_->store_url(), env_);
+  ASSERT_TRUE(next.started()) << next.Stderr();
+  ASSERT_TRUE(WaitStatus(task, "finished")) << Task(task).repr() << next.Stderr();
+  EXPECT_EQ(rx.CountFor(task), 2u);
+  EXPECT_EQ(next.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace herald::testing

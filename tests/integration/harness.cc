@@ -178,6 +178,58 @@ bool Server::WaitForLog(const std::string& needle, std::chrono::milliseconds dea
   return Eventually([&] { return Stderr().find(needle) != std::string::npos; }, deadline);
 }
 
+Worker::Worker(const std::string& dir, const std::string& store_url,
+               std::map<std::string, std::string> env) {
+  out_path_ = dir + "/worker.out";
+  err_path_ = dir + "/worker.err";
+  int out_fd = open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int err_fd = open(err_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  pid_ = Spawn({"worker", "--store", store_url}, env, out_fd, err_fd);
+  close(out_fd);
+  close(err_fd);
+  started_ = Eventually(
+      [&] {
+        if (ReadFile(out_path_).find(" delivering from ") != std::string::npos) return true;
+        int status;
+        if (waitpid(pid_, &status, WNOHANG) == pid_) {
+          pid_ = -1;
+          return true;
+        }
+        return false;
+      },
+      std::chrono::seconds(30));
+  started_ = started_ && pid_ > 0;
+}
+
+Worker::~Worker() { Kill(); }
+
+int Worker::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (waitpid(pid_, &status, WNOHANG) != pid_) {
+    if (std::chrono::steady_clock::now() > end) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+void Worker::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+std::string Worker::Stderr() { return ReadFile(err_path_); }
+
 const Value& HttpResult::json() const {
   if (!parsed_) {
     auto v = ParseJson(body);

@@ -74,6 +74,25 @@ class Server {
   int out_fd_ = -1;
 };
 
+// A running `herald worker --store <store_url>` (delivery workers only), with `env`; waits (with
+// a deadline) for its startup line. Output goes to files in `dir`.
+class Worker {
+ public:
+  Worker(const std::string& dir, const std::string& store_url,
+         std::map<std::string, std::string> env = {});
+  ~Worker();  // SIGKILL when still running
+  bool started() const { return started_; }
+  // Sends SIGTERM and waits (bounded); returns the exit code.
+  int Stop();
+  void Kill();
+  std::string Stderr();
+
+ private:
+  pid_t pid_ = -1;
+  bool started_ = false;
+  std::string out_path_, err_path_;
+};
+
 struct HttpResult {
   int status = 0;
   std::string body;
