@@ -40,7 +40,7 @@ class TortureTest : public ::testing::Test {
  protected:
   void Start(const std::string& gen) {
     std::map<std::string, std::string> env = {
-        {"HERALD_DELIVERY_DEFAULT_TIMEOUT", "2"},
+        {"HERALD_DELIVERY_DEFAULT_TIMEOUT", "5"},  // lease 6 s; no attempt times out
         {"HERALD_DELIVERY_LEASE_SECONDS", "1"},
         {"HERALD_DELIVERY_MAX_IN_FLIGHT", std::to_string(kMaxInFlight)},
         {"HERALD_DELIVERY_MAX_IN_FLIGHT_PER_HOST", "32"},
