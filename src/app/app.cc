@@ -3,6 +3,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
+#include <pthread.h>
+#include <unistd.h>
 #include <functional>
 #include <mutex>
 #include <cstdio>
@@ -27,12 +29,38 @@ const char* const kHeraldVersion = "0.1.0";
 
 namespace {
 
-http::Server* g_server = nullptr;
-std::atomic<bool> g_stop{false};
+// Shutdown signals. SIGINT and SIGTERM are blocked in every thread (BlockStopSignals runs before
+// any thread starts; threads inherit the mask) and taken synchronously by WaitForStopSignal, so
+// the graceful stop runs as ordinary code, never inside a signal handler.
+sigset_t StopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
 
-void OnSignal(int) {
-  g_stop = true;
-  if (g_server) g_server->Stop();
+void BlockStopSignals() {
+  sigset_t set = StopSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+// Blocks until SIGINT or SIGTERM arrives. From then on a second one ends the process at once
+// (exit code 128 + signal), for an operator who will not wait for the grace period.
+void WaitForStopSignal() {
+  sigset_t set = StopSignals();
+  int sig = 0;
+  while (sigwait(&set, &sig) != 0) {
+  }
+  log::Info("stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+  std::thread([set] {
+    int again = 0;
+    if (sigwait(&set, &again) == 0) {
+      log::Warning("second stop signal; exiting without a graceful stop",
+                   {{"signal", again == SIGINT ? "SIGINT" : "SIGTERM"}});
+      _exit(128 + again);
+    }
+  }).detach();
 }
 
 bool SplitListen(const std::string& listen, std::string* host, uint16_t* port) {
@@ -83,7 +111,8 @@ class DeliveryEngine {
         transport_(TransportOptionsFrom(config)),
         renderer_(TemplateOptions(config)),
         dispatcher_(store, transport_, renderer_, DispatcherOptionsFrom(config)),
-        retention_days_(config.GetInt("delivery.retention_days")) {}
+        retention_days_(config.GetInt("delivery.retention_days")),
+        grace_(std::chrono::seconds(config.GetInt("delivery.shutdown_grace_seconds"))) {}
 
   void Start() {
     dispatcher_.Start();
@@ -108,7 +137,7 @@ class DeliveryEngine {
     }
     cv_.notify_all();
     if (sweeper_.joinable()) sweeper_.join();
-    dispatcher_.Stop();
+    dispatcher_.Stop(grace_);  // waits for in-flight requests, then hands leases back
     transport_.Stop();
   }
 
@@ -133,6 +162,7 @@ class DeliveryEngine {
     o.default_retry.interval_seconds = static_cast<int>(c.GetInt("delivery.retry_interval"));
     o.max_in_flight = static_cast<size_t>(c.GetInt("delivery.max_in_flight"));
     o.lease_slack_seconds = static_cast<int>(c.GetInt("delivery.lease_seconds"));
+    o.max_lease_expiries = static_cast<int>(c.GetInt("delivery.max_lease_expiries"));
     o.http_proxy = c.GetString("delivery.http_proxy");
     o.https_proxy = c.GetString("delivery.https_proxy");
     return o;
@@ -143,6 +173,7 @@ class DeliveryEngine {
   delivery::Renderer renderer_;
   delivery::Dispatcher dispatcher_;
   int64_t retention_days_;
+  std::chrono::milliseconds grace_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
@@ -202,6 +233,7 @@ std::string MetricsText(Store& store, DeliveryEngine* engine) {
 }  // namespace
 
 int RunServe(const Config& config) {
+  BlockStopSignals();  // before any thread starts
   ApplyLogLevel(config);
   std::string host;
   uint16_t port;
@@ -287,19 +319,16 @@ int RunServe(const Config& config) {
   log::Info("listening", {{"address", host + ":" + std::to_string(server.port())},
                           {"store", store->Describe()},
                           {"version", kHeraldVersion}});
-  g_server = &server;
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
-  server.Wait();
-  g_server = nullptr;
+  WaitForStopSignal();
   server.Stop();
-  if (engine) engine->Stop();
+  if (engine) engine->Stop();  // stop leasing, grace period, hand leases back
   store->Close();
   log::Info("stopped");
   return 0;
 }
 
 int RunWorker(const Config& config) {
+  BlockStopSignals();  // before any thread starts
   ApplyLogLevel(config);
   auto store = OpenOrDie(config);
   if (!store) return 1;
@@ -308,10 +337,8 @@ int RunWorker(const Config& config) {
   std::cout << "Herald " << kHeraldVersion << " worker " << engine.dispatcher().worker_id()
             << " delivering from " << store->Describe() << "\n"
             << std::flush;
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
-  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  engine.Stop();
+  WaitForStopSignal();
+  engine.Stop();  // stop leasing, grace period, hand leases back
   store->Close();
   log::Info("worker stopped");
   return 0;

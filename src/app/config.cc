@@ -46,6 +46,13 @@ const std::vector<OptionSpec>& AllOptions() {
       {"delivery.lease_seconds", OptionType::kInt, "60",
        "Seconds a worker's lease outlives the webhook timeout; a task whose worker died is "
        "delivered again after its lease expires.", 1, 86400},
+      {"delivery.max_lease_expiries", OptionType::kInt, "3",
+       "A task whose lease expired this many times in a row without an attempt being recorded "
+       "(its worker kept dying while delivering it) is failed with \"worker stopped while "
+       "delivering (N times); see the logs\" and not leased again until requeued.", 1, 100},
+      {"delivery.shutdown_grace_seconds", OptionType::kInt, "5",
+       "On SIGTERM/SIGINT, seconds to wait for requests in flight before abandoning them; their "
+       "tasks are handed back to the queue (not counted as expired leases).", 0, 3600},
       {"delivery.retention_days", OptionType::kInt, "7",
        "Days to keep finished tasks and their attempts (failed tasks are kept).", 0, 3650},
       {"delivery.http_proxy", OptionType::kString, "",

@@ -80,11 +80,39 @@ void Dispatcher::Stop(std::chrono::milliseconds grace) {
     stopping_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) thread_.join();  // no more leases from here on
   store_.SetTaskListener(nullptr);
   auto end = std::chrono::steady_clock::now() + grace;
   while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < end)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // Abandon what is still running: afterwards no response of this process can reach the store,
+  // so the hand-back below cannot race with a late result from here.
+  transport_.Stop();
+  HandBackLeases();
+  // The hand-back queued behind every pending record; wait (briefly) for their callbacks.
+  auto settle = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < settle)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
+void Dispatcher::HandBackLeases() {
+  std::vector<std::string> ids;
+  {
+    std::lock_guard<std::mutex> lock(unrecorded_mu_);
+    ids.assign(unrecorded_.begin(), unrecorded_.end());
+    unrecorded_.clear();
+  }
+  if (ids.empty()) return;
+  auto n = store_.ReleaseLeases(options_.worker_id, ids);
+  if (!n.ok()) {
+    log::Error("cannot hand leases back; they are delivered again when they expire",
+               {{"worker", options_.worker_id},
+                {"tasks", static_cast<long>(ids.size())},
+                {"error", n.status().message()}});
+    return;
+  }
+  log::Info("leases handed back", {{"worker", options_.worker_id},
+                                   {"tasks", static_cast<long long>(*n)}});
 }
 
 void Dispatcher::Wake() {
@@ -145,22 +173,49 @@ void Dispatcher::Loop() {
       if (!RefreshWebhooks()) break;
       int want = static_cast<int>(
           std::min<size_t>(options_.max_in_flight - busy, static_cast<size_t>(options_.lease_batch)));
-      auto tasks = store_.LeaseTasks(options_.worker_id, want, NowUs(), LeaseMicros());
-      if (!tasks.ok()) {
-        log::Error("cannot lease tasks", {{"error", tasks.status().message()}});
+      LeaseRequest req;
+      req.worker = options_.worker_id;
+      req.max = want;
+      req.now = NowUs();
+      req.lease_us = LeaseMicros();
+      req.max_lease_expiries = options_.max_lease_expiries;
+      auto lease = store_.Lease(req);
+      if (!lease.ok()) {
+        log::Error("cannot lease tasks", {{"error", lease.status().message()}});
         break;
       }
-      size_t got = tasks->size();
-      if (got == 0) break;
-      Dispatch(std::move(*tasks));
-      if (got < static_cast<size_t>(want)) break;
+      if (!lease->failed.empty()) ReportWorkerStopped(lease->failed);
+      size_t got = lease->leased.size();
+      size_t seen = got + lease->failed.size();
+      if (got > 0) Dispatch(std::move(lease->leased));
+      if (seen < static_cast<size_t>(want)) break;
       std::lock_guard<std::mutex> lock(mu_);
       if (stopping_) return;
     }
   }
 }
 
+void Dispatcher::ReportWorkerStopped(const std::vector<ExpiredTask>& failed) {
+  {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    stats_.tasks_failed += failed.size();
+  }
+  for (const auto& f : failed) {
+    auto wit = webhooks_.find(f.task.webhook_id);
+    log::Error("task failed: its worker stopped while delivering it too many times in a row",
+               {{"task", f.task.id},
+                {"webhook", wit != webhooks_.end() ? wit->second.name : f.task.webhook_name},
+                {"webhook_id", static_cast<long long>(f.task.webhook_id)},
+                {"lease_expiries", f.expiries},
+                {"error", f.task.error}});
+  }
+}
+
 void Dispatcher::Dispatch(std::vector<Task> tasks) {
+  {
+    std::lock_guard<std::mutex> lock(unrecorded_mu_);
+    for (const auto& t : tasks) unrecorded_.insert(t.id);
+  }
   // Tasks of one event are usually leased together: fetch each event once.
   std::unordered_map<int64_t, std::shared_ptr<Event>> events;
   for (auto& t : tasks) {
@@ -239,7 +294,7 @@ void Dispatcher::Dispatch(std::vector<Task> tasks) {
 
 void Dispatcher::Complete(std::shared_ptr<Job> job, HttpResponse resp) {
   if (resp.error == kTransportStopped) {
-    // Shutting down: leave the task leased; it is delivered again after the lease expires.
+    // Shutting down: the task stays in unrecorded_, and Stop hands its lease back.
     in_flight_.fetch_sub(1);
     return;
   }
@@ -308,6 +363,10 @@ void Dispatcher::Finish(std::shared_ptr<Job> job, AttemptOutcome o, bool render_
     }
   }
   std::string id = job->task.id;
+  {
+    std::lock_guard<std::mutex> lock(unrecorded_mu_);
+    unrecorded_.erase(id);
+  }
   store_.RecordAttemptAsync(id, options_.worker_id, std::move(o), [this, id](Status st) {
     if (!st.ok() && st.type() != "Conflict")
       log::Error("cannot record attempt", {{"task", id}, {"error", st.message()}});

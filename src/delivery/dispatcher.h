@@ -7,7 +7,10 @@
 // and leases that expired. Results are recorded asynchronously (group commit), so the transport
 // thread never waits for the disk. Delivery is at-least-once: a task whose worker died is leased
 // again after its lease expires; every request carries X-Herald-Task so receivers can
-// de-duplicate. Thread-safe; Start/Stop from one controlling thread.
+// de-duplicate. A task whose lease expired max_lease_expiries times in a row (its worker kept
+// dying while delivering it) is failed by the store instead (the worker-stopped rule) and logged
+// here. A graceful Stop hands unfinished leases back, so restarts never count against a task.
+// Thread-safe; Start/Stop from one controlling thread.
 #pragma once
 
 #include <array>
@@ -18,6 +21,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "delivery/renderer.h"
@@ -34,6 +38,8 @@ struct DispatcherOptions {
   size_t max_in_flight = 10000;     // tasks between lease and recorded result
   int lease_batch = 512;            // most tasks leased per store call
   int lease_slack_seconds = 60;     // lease = slowest webhook timeout + this
+  // Consecutive expired leases after which the store fails a task (delivery.max_lease_expiries).
+  int max_lease_expiries = kDefaultMaxLeaseExpiries;
   std::string http_proxy;           // NetBox HTTP_PROXIES['http']
   std::string https_proxy;          // NetBox HTTP_PROXIES['https']
   size_t max_request_body_kept = 64 * 1024;  // bytes of the rendered body kept per attempt
@@ -46,7 +52,7 @@ struct DispatcherStats {
   uint64_t failed_network = 0; // attempts without a response (refused, timeout, TLS...)
   uint64_t failed_render = 0;  // attempts that could not be rendered/formed
   uint64_t retries_scheduled = 0;
-  uint64_t tasks_failed = 0;   // tasks that ended failed (attempts exhausted)
+  uint64_t tasks_failed = 0;   // tasks that ended failed (attempts exhausted, worker-stopped rule)
   uint64_t in_flight = 0;
   // Attempt latency histogram: cumulative counts for each bucket bound (seconds).
   static constexpr std::array<double, 12> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -65,8 +71,12 @@ class Dispatcher {
 
   // Starts the dispatch thread and registers the store's task listener.
   void Start();
-  // Stops leasing, waits up to `grace` for in-flight requests to finish and be recorded, then
-  // returns. Tasks still in flight stay leased and are delivered again after their lease expires.
+  // Graceful stop: stops leasing, waits up to `grace` for in-flight requests to finish and be
+  // recorded, stops the transport (requests still running are abandoned), then hands the leases
+  // of every task leased and not recorded back to the store (ReleaseLeases), so they are
+  // delivered again at once by the next worker and do not count as expired leases. A task
+  // finished by the receiver but not yet recorded is therefore delivered again (at-least-once).
+  // Idempotent.
   void Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
 
   // Wakes the dispatch thread (new work may be due).
@@ -81,6 +91,8 @@ class Dispatcher {
   void Dispatch(std::vector<Task> tasks);
   void Complete(std::shared_ptr<Job> job, HttpResponse response);
   void Finish(std::shared_ptr<Job> job, AttemptOutcome outcome, bool count_render_failure);
+  void ReportWorkerStopped(const std::vector<ExpiredTask>& failed);
+  void HandBackLeases();
   bool RefreshWebhooks();
   int64_t LeaseMicros() const;
 
@@ -95,6 +107,9 @@ class Dispatcher {
   bool wake_ = false;
   bool stopping_ = false;
   std::atomic<size_t> in_flight_{0};
+  // Tasks leased by this dispatcher whose attempt has not been handed to the store yet.
+  std::mutex unrecorded_mu_;
+  std::unordered_set<std::string> unrecorded_;
   // Earliest due time of a retry this process scheduled (us; INT64_MAX when none), so a short
   // retry wait wakes the loop on time instead of at the next periodic sweep.
   std::atomic<int64_t> next_due_us_{INT64_MAX};

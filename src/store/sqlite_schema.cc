@@ -150,9 +150,17 @@ INSERT INTO task_counts(status, n)
         UNION ALL SELECT 4) AS s;
 )sql";
 
+// v3: consecutive lease expiries per task (the worker-stopped rule): LeaseTasks adds one each
+// time it finds the task's lease expired and fails the task at the configured limit; a recorded
+// attempt, a requeue or an enqueue resets it; a graceful hand-back (ReleaseLeases) leaves it.
+constexpr const char* kSchemaV3 = R"sql(
+ALTER TABLE tasks ADD COLUMN lease_expiries INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {"initial schema: config, events, tasks, attempts", kSchemaV1},
     {"task counts per status", kSchemaV2},
+    {"consecutive lease expiries per task", kSchemaV3},
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <variant>
 
+#include "store/file_mode.h"
 #include "store/sqlite_schema.h"
 #include "store/sqlite_util.h"
 #include "store/task_id.h"
@@ -626,6 +627,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& relati
   auto abs = std::filesystem::absolute(relative_path, ec);
   const std::string path = ec ? relative_path : abs.lexically_normal().string();
   std::unique_ptr<SqliteStore> store(new SqliteStore(path));
+  // Owner-only permissions before SQLite touches the file: its -wal/-shm inherit them.
+  HERALD_RETURN_IF_ERROR(sqlite::SecureStoreFiles(path));
   auto conn = Conn::Open(path, kWriterCacheKib);
   if (!conn.ok()) return conn.status();
   Conn& c = **conn;
@@ -1375,73 +1378,128 @@ Result<AttemptHistogram> SqliteStore::AttemptsPerMinute(TimeUs since, int minute
 
 // ---- tasks: state changes ----
 
-Result<std::vector<Task>> SqliteStore::LeaseTasks(const std::string& worker, int max, TimeUs now,
-                                                  TimeUs lease_us) {
-  if (max <= 0) return std::vector<Task>();
-  return WriteSync<std::vector<Task>>(
-      [worker, max, now, lease_us](WriteCtx& ctx) -> Result<std::vector<Task>> {
-        Conn& c = ctx.conn;
-        // Candidates from the three "leasable" partial indexes, keyed by when each became due.
-        // INDEXED BY: without statistics the planner prefers tasks_status and sorts the whole
-        // backlog; the partial indexes give an ordered range scan that stops at LIMIT.
-        struct Candidate {
-          TimeUs key;
-          int64_t seq;
-          int status;
-        };
-        std::vector<Candidate> cands;
-        struct Lane {
-          const char* sql;
-          int status;
-          bool timed;
-        };
-        static constexpr Lane kLanes[] = {
-            {"SELECT enqueued_at, seq FROM tasks INDEXED BY tasks_queued WHERE status = 0 "
-             "ORDER BY enqueued_at, seq LIMIT ?",
-             kQueued, false},
-            {"SELECT lease_expires, seq FROM tasks INDEXED BY tasks_started "
-             "WHERE status = 1 AND lease_expires <= ? "
-             "ORDER BY lease_expires, seq LIMIT ?",
-             kStarted, true},
-            {"SELECT due_at, seq FROM tasks INDEXED BY tasks_scheduled "
-             "WHERE status = 2 AND due_at <= ? "
-             "ORDER BY due_at, seq LIMIT ?",
-             kScheduled, true},
-        };
-        for (const Lane& lane : kLanes) {
-          auto s = c.Prepare(lane.sql);
-          if (!s.ok()) return s.status();
-          if (lane.timed) s->Bind(now);
-          s->Bind(max);
-          int rc;
-          while ((rc = s->Step()) == SQLITE_ROW) {
-            cands.push_back({s->Int(0), s->Int(1), lane.status});
-          }
-          if (rc != SQLITE_DONE) return c.Error("cannot select due tasks");
-        }
-        std::sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) {
-          return std::tie(a.key, a.seq) < std::tie(b.key, b.seq);
-        });
-        if (cands.size() > static_cast<size_t>(max)) cands.resize(static_cast<size_t>(max));
+Result<LeaseResult> SqliteStore::Lease(const LeaseRequest& req) {
+  if (req.max <= 0) return LeaseResult();
+  return WriteSync<LeaseResult>([req](WriteCtx& ctx) -> Result<LeaseResult> {
+    Conn& c = ctx.conn;
+    const int max = req.max;
+    const TimeUs now = req.now;
+    const int64_t limit = std::max(1, req.max_lease_expiries);
+    // Candidates from the three "leasable" partial indexes, keyed by when each became due.
+    // INDEXED BY: without statistics the planner prefers tasks_status and sorts the whole
+    // backlog; the partial indexes give an ordered range scan that stops at LIMIT.
+    struct Candidate {
+      TimeUs key;
+      int64_t seq;
+      int status;
+      int64_t expiries;  // consecutive expired leases before this one
+    };
+    std::vector<Candidate> cands;
+    struct Lane {
+      const char* sql;
+      int status;
+      bool timed;
+    };
+    static constexpr Lane kLanes[] = {
+        {"SELECT enqueued_at, seq, lease_expiries FROM tasks INDEXED BY tasks_queued "
+         "WHERE status = 0 ORDER BY enqueued_at, seq LIMIT ?",
+         kQueued, false},
+        {"SELECT lease_expires, seq, lease_expiries FROM tasks INDEXED BY tasks_started "
+         "WHERE status = 1 AND lease_expires <= ? "
+         "ORDER BY lease_expires, seq LIMIT ?",
+         kStarted, true},
+        {"SELECT due_at, seq, lease_expiries FROM tasks INDEXED BY tasks_scheduled "
+         "WHERE status = 2 AND due_at <= ? "
+         "ORDER BY due_at, seq LIMIT ?",
+         kScheduled, true},
+    };
+    for (const Lane& lane : kLanes) {
+      auto s = c.Prepare(lane.sql);
+      if (!s.ok()) return s.status();
+      if (lane.timed) s->Bind(now);
+      s->Bind(max);
+      int rc;
+      while ((rc = s->Step()) == SQLITE_ROW) {
+        cands.push_back({s->Int(0), s->Int(1), lane.status, s->Int(2)});
+      }
+      if (rc != SQLITE_DONE) return c.Error("cannot select due tasks");
+    }
+    std::sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) {
+      return std::tie(a.key, a.seq) < std::tie(b.key, b.seq);
+    });
+    if (cands.size() > static_cast<size_t>(max)) cands.resize(static_cast<size_t>(max));
 
-        auto upd = c.Prepare(std::string("UPDATE tasks SET status = 1, started_at = ?, "
-                                         "worker = ?, lease_expires = ? WHERE seq = ? RETURNING ") +
-                             kTaskCols);
-        if (!upd.ok()) return upd.status();
-        std::vector<Task> out;
-        out.reserve(cands.size());
-        for (const Candidate& cand : cands) {
-          upd->Reset();
-          upd->Bind(now).Bind(worker).Bind(now + lease_us).Bind(cand.seq);
-          if (upd->Step() != SQLITE_ROW) return c.Error("cannot lease task");
-          auto t = ReadTask(*upd);
-          if (!t.ok()) return t.status();
-          if (upd->Step() != SQLITE_DONE) return c.Error("cannot lease task");
-          out.push_back(std::move(*t));
-          ctx.Move(cand.status, kStarted);
-        }
-        return out;
-      });
+    auto upd = c.Prepare(std::string("UPDATE tasks SET status = 1, started_at = ?, worker = ?, "
+                                     "lease_expires = ?, lease_expiries = ? WHERE seq = ? "
+                                     "RETURNING ") +
+                         kTaskCols);
+    if (!upd.ok()) return upd.status();
+    // The worker-stopped rule: the lease expired `limit` times in a row without an attempt.
+    auto fail = c.Prepare(std::string("UPDATE tasks SET status = 4, ended_at = ?, worker = '', "
+                                      "lease_expires = 0, lease_expiries = ?, error = ? "
+                                      "WHERE seq = ? RETURNING ") +
+                          kTaskCols);
+    if (!fail.ok()) return fail.status();
+    LeaseResult out;
+    out.leased.reserve(cands.size());
+    for (const Candidate& cand : cands) {
+      const int64_t expiries = cand.expiries + (cand.status == kStarted ? 1 : 0);
+      const bool poisoned = cand.status == kStarted && expiries >= limit;
+      Stmt& st = poisoned ? *fail : *upd;
+      st.Reset();
+      std::string error;
+      if (poisoned) {
+        error = WorkerStoppedError(static_cast<int>(expiries));
+        st.Bind(now).Bind(expiries).Bind(error).Bind(cand.seq);
+      } else {
+        st.Bind(now).Bind(req.worker).Bind(now + req.lease_us).Bind(expiries).Bind(cand.seq);
+      }
+      if (st.Step() != SQLITE_ROW) return c.Error("cannot lease task");
+      auto t = ReadTask(st);
+      if (!t.ok()) return t.status();
+      if (st.Step() != SQLITE_DONE) return c.Error("cannot lease task");
+      if (poisoned) {
+        out.failed.push_back({std::move(*t), static_cast<int>(expiries)});
+        ctx.Move(cand.status, kFailed);
+      } else {
+        out.leased.push_back(std::move(*t));
+        ctx.Move(cand.status, kStarted);
+      }
+    }
+    return out;
+  });
+}
+
+Result<int64_t> SqliteStore::ReleaseLeases(const std::string& worker,
+                                           const std::vector<std::string>& task_ids) {
+  if (task_ids.empty()) return int64_t{0};
+  return WriteSync<int64_t>([worker, task_ids](WriteCtx& ctx) -> Result<int64_t> {
+    Conn& c = ctx.conn;
+    // A task that has been attempted before, or was created delayed, is due later than it was
+    // enqueued: it goes back to scheduled at that due time; others back to queued, keeping
+    // enqueued_at (their place in line). started_at stays: when it was last picked up.
+    auto upd = c.Prepare(
+        "UPDATE tasks SET status = CASE WHEN due_at > enqueued_at THEN 2 ELSE 0 END, "
+        "worker = '', lease_expires = 0 WHERE id = ? AND status = 1 AND worker = ? "
+        "RETURNING status");
+    if (!upd.ok()) return upd.status();
+    int64_t n = 0;
+    for (const auto& id : task_ids) {
+      upd->Reset();
+      upd->Bind(id).Bind(worker);
+      int rc = upd->Step();
+      if (rc == SQLITE_ROW) {
+        const int to = static_cast<int>(upd->Int(0));
+        if (upd->Step() != SQLITE_DONE) return c.Error("cannot hand back lease");
+        ctx.Move(kStarted, to);
+        ++n;
+      } else if (rc != SQLITE_DONE) {
+        return c.Error("cannot hand back lease");
+      }
+    }
+    if (n > 0) ctx.wake = true;
+    return n;
+  });
 }
 
 namespace {
@@ -1482,7 +1540,7 @@ Status RecordAttemptIn(SqliteStore::WriteCtx& ctx, const std::string& task_id,
   if (next != kScheduled) ended = a.started_at > 0 ? a.started_at + a.duration_us : ctx.now;
   auto upd = c.Prepare(
       "UPDATE tasks SET status = ?, attempts = ?, ended_at = ?, due_at = ?, worker = '', "
-      "lease_expires = 0, result = ?, error = ? WHERE seq = ?");
+      "lease_expires = 0, lease_expiries = 0, result = ?, error = ? WHERE seq = ?");
   if (!upd.ok()) return upd.status();
   upd->Bind(next)
       .Bind(number)
@@ -1559,7 +1617,7 @@ Status MakeQueued(SqliteStore::WriteCtx& ctx, const TaskRef& t, TimeUs now) {
   Conn& c = ctx.conn;
   auto upd = c.Prepare(
       "UPDATE tasks SET status = 0, enqueued_at = ?, due_at = ?, ended_at = 0, worker = '', "
-      "lease_expires = 0 WHERE seq = ?");
+      "lease_expires = 0, lease_expiries = 0 WHERE seq = ?");
   if (!upd.ok()) return upd.status();
   HERALD_RETURN_IF_ERROR(StepDone(c, upd->Bind(now).Bind(now).Bind(t.seq), "cannot requeue"));
   ctx.Move(t.status, kQueued);
@@ -1586,7 +1644,7 @@ Result<int64_t> SqliteStore::RequeueAllFailed(TimeUs now) {
     Conn& c = ctx.conn;
     auto upd = c.Prepare(
         "UPDATE tasks SET status = 0, enqueued_at = ?, due_at = ?, ended_at = 0, worker = '', "
-        "lease_expires = 0 WHERE status = 4");
+        "lease_expires = 0, lease_expiries = 0 WHERE status = 4");
     if (!upd.ok()) return upd.status();
     HERALD_RETURN_IF_ERROR(StepDone(c, upd->Bind(now).Bind(now), "cannot requeue"));
     int64_t n = sqlite3_changes64(c.db());

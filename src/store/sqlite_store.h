@@ -80,8 +80,9 @@ class SqliteStore final : public Store {
   Result<std::vector<Attempt>> ListAttempts(const std::string& task_id) override;
   Result<AttemptHistogram> AttemptsPerMinute(TimeUs since, int minutes) override;
 
-  Result<std::vector<Task>> LeaseTasks(const std::string& worker, int max, TimeUs now,
-                                       TimeUs lease_us) override;
+  Result<LeaseResult> Lease(const LeaseRequest& req) override;
+  Result<int64_t> ReleaseLeases(const std::string& worker,
+                                const std::vector<std::string>& task_ids) override;
   Status RecordAttempt(const std::string& task_id, const std::string& worker,
                        AttemptOutcome outcome) override;
   void RecordAttemptAsync(const std::string& task_id, const std::string& worker,

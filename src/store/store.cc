@@ -17,6 +17,23 @@ Result<std::vector<CommittedEvent>> Store::CommitEventsSync(std::vector<NewEvent
   return future.get();
 }
 
+std::string WorkerStoppedError(int expiries) {
+  return "worker stopped while delivering (" + std::to_string(expiries) +
+         " times); see the logs";
+}
+
+Result<std::vector<Task>> Store::LeaseTasks(const std::string& worker, int max, TimeUs now,
+                                            TimeUs lease_us) {
+  LeaseRequest req;
+  req.worker = worker;
+  req.max = max;
+  req.now = now;
+  req.lease_us = lease_us;
+  auto r = Lease(req);
+  if (!r.ok()) return r.status();
+  return std::move(r->leased);
+}
+
 namespace {
 
 constexpr std::string_view kSqliteScheme = "sqlite://";

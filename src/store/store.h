@@ -7,8 +7,13 @@
 //     concurrent CommitEvents calls share one durable transaction, and each caller's callback
 //     runs only after the data is durable (fsync'd);
 //   - workers lease due tasks (queued, or scheduled with due_at <= now, or started with an
-//     expired lease), then record each attempt and the task's next state.
+//     expired lease), then record each attempt and the task's next state;
+//   - a task whose lease expired without an attempt being recorded too many times in a row (its
+//     worker kept dying while delivering it: a "poison" task) is failed instead of leased again
+//     (the worker-stopped rule); a worker that stops gracefully hands its leases back instead
+//     of letting them expire, so only crashes count.
 // Status transitions: queued -> started -> finished | failed | scheduled; scheduled -> started;
+// started -> queued | scheduled (hand-back); started -> failed (worker-stopped rule);
 // failed -> queued (requeue). All methods are thread-safe.
 #pragma once
 
@@ -79,6 +84,38 @@ struct AttemptHistogram {
 // any delivery rate.
 inline constexpr int64_t kMaxHistogramScanRows = 500000;
 
+// How many consecutive expired leases fail a task by default (delivery.max_lease_expiries).
+inline constexpr int kDefaultMaxLeaseExpiries = 3;
+// Bounds of delivery.max_lease_expiries.
+inline constexpr int kMinMaxLeaseExpiries = 1;
+inline constexpr int kMaxMaxLeaseExpiries = 100;
+
+// The error of a task failed by the worker-stopped rule after `expiries` consecutive expired
+// leases: "worker stopped while delivering (3 times); see the logs".
+std::string WorkerStoppedError(int expiries);
+
+// What a worker asks Lease for.
+struct LeaseRequest {
+  std::string worker;     // lease holder recorded on the task
+  int max = 0;            // most tasks to lease (<= 0 leases nothing)
+  TimeUs now = 0;         // the time due-ness and expiry are judged at
+  TimeUs lease_us = 0;    // the lease lasts until now + lease_us
+  // A task found with an expired lease for the max_lease_expiries-th time in a row is failed
+  // with WorkerStoppedError instead of being leased (values below 1 count as 1).
+  int max_lease_expiries = kDefaultMaxLeaseExpiries;
+};
+
+// A task the worker-stopped rule failed during Lease.
+struct ExpiredTask {
+  Task task;          // as stored after the change: status failed, error WorkerStoppedError(n)
+  int expiries = 0;   // consecutive expired leases (n)
+};
+
+struct LeaseResult {
+  std::vector<Task> leased;          // status started, leased by the requesting worker
+  std::vector<ExpiredTask> failed;   // failed by the worker-stopped rule in the same transaction
+};
+
 struct EventFilter {
   std::optional<std::string> object_type;
   int64_t limit = 50;
@@ -145,11 +182,24 @@ class Store {
     return Status::Error("Unsupported", "attempt histogram not available for " + Describe());
   }
 
-  // Leases up to `max` due tasks for `worker` until now + lease_us: status becomes started,
-  // started_at/worker/lease_expires set. Due = queued, or scheduled with due_at <= now, or started
-  // with lease_expires <= now (a dead worker's task). Oldest due first.
-  virtual Result<std::vector<Task>> LeaseTasks(const std::string& worker, int max, TimeUs now,
-                                               TimeUs lease_us) = 0;
+  // Leases up to req.max due tasks for req.worker until req.now + req.lease_us, in one
+  // transaction: status becomes started, started_at/worker/lease_expires set. Due = queued, or
+  // scheduled with due_at <= now, or started with lease_expires <= now (a dead worker's task).
+  // Oldest due first. A started task found with its lease expired counts one more consecutive
+  // expiry; at req.max_lease_expiries it is failed with WorkerStoppedError(count) instead of
+  // leased (returned in `failed`) and is not leased again until requeued. A recorded attempt,
+  // Requeue, RequeueAllFailed and Enqueue reset the count; ReleaseLeases leaves it as it is.
+  virtual Result<LeaseResult> Lease(const LeaseRequest& req) = 0;
+  // Lease with the default worker-stopped limit, returning only the leased tasks.
+  Result<std::vector<Task>> LeaseTasks(const std::string& worker, int max, TimeUs now,
+                                       TimeUs lease_us);
+  // Hands back tasks that `worker` leased and will not deliver (a graceful stop): started ->
+  // queued (no attempt yet, keeping its place in line) or -> scheduled at its due time (a
+  // retry), without counting a lease expiry. Ids that are unknown or not leased by `worker`
+  // (recorded, requeued, stopped or re-leased meanwhile) are skipped. Returns how many were
+  // handed back; a later RecordAttempt for them by `worker` is a Conflict and is dropped.
+  virtual Result<int64_t> ReleaseLeases(const std::string& worker,
+                                        const std::vector<std::string>& task_ids) = 0;
   // Records one attempt and moves the task on. Conflict if the task is no longer leased by
   // `worker` (it was requeued, deleted or re-leased meanwhile); the attempt is then dropped.
   virtual Status RecordAttempt(const std::string& task_id, const std::string& worker,

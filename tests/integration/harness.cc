@@ -178,6 +178,58 @@ bool Server::WaitForLog(const std::string& needle, std::chrono::milliseconds dea
   return Eventually([&] { return Stderr().find(needle) != std::string::npos; }, deadline);
 }
 
+Worker::Worker(const std::string& dir, const std::string& store_url,
+               std::map<std::string, std::string> env) {
+  out_path_ = dir + "/worker.out";
+  err_path_ = dir + "/worker.err";
+  int out_fd = open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int err_fd = open(err_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  pid_ = Spawn({"worker", "--store", store_url}, env, out_fd, err_fd);
+  close(out_fd);
+  close(err_fd);
+  started_ = Eventually(
+      [&] {
+        if (ReadFile(out_path_).find(" delivering from ") != std::string::npos) return true;
+        int status;
+        if (waitpid(pid_, &status, WNOHANG) == pid_) {
+          pid_ = -1;
+          return true;
+        }
+        return false;
+      },
+      std::chrono::seconds(30));
+  started_ = started_ && pid_ > 0;
+}
+
+Worker::~Worker() { Kill(); }
+
+int Worker::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (waitpid(pid_, &status, WNOHANG) != pid_) {
+    if (std::chrono::steady_clock::now() > end) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+void Worker::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+std::string Worker::Stderr() { return ReadFile(err_path_); }
+
 const Value& HttpResult::json() const {
   if (!parsed_) {
     auto v = ParseJson(body);
@@ -344,6 +396,155 @@ std::string HmacSha512Hex(const std::string& key, const std::string& body) {
     out += hex[md[i] & 15];
   }
   return out;
+}
+
+}  // namespace herald::testing
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+namespace herald::testing {
+
+RawReceiver::RawReceiver(Mode mode, int delay_ms) : delay_ms_(delay_ms), mode_(Mode::kDown) {
+  listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    socklen_t len = sizeof addr;
+    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  SetMode(mode);
+}
+
+RawReceiver::~RawReceiver() {
+  stop_ = true;
+  if (acceptor_.joinable()) acceptor_.join();
+  std::vector<std::thread> conns;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    conns.swap(conns_);
+  }
+  for (auto& t : conns) t.join();
+  if (listen_fd_ >= 0) close(listen_fd_);
+}
+
+std::string RawReceiver::url(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+void RawReceiver::SetMode(Mode mode) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (mode == Mode::kDown) return;  // cannot stop listening once started
+  mode_ = mode;
+  if (!listening_ && listen_fd_ >= 0 && listen(listen_fd_, 512) == 0) {
+    listening_ = true;
+    acceptor_ = std::thread([this] { AcceptLoop(); });
+  }
+}
+
+std::vector<RawReceiver::Hit> RawReceiver::hits() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return hits_;
+}
+
+size_t RawReceiver::count() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return hits_.size();
+}
+
+size_t RawReceiver::CountFor(const std::string& task) {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t n = 0;
+  for (const auto& h : hits_) n += h.task == task ? 1 : 0;
+  return n;
+}
+
+void RawReceiver::AcceptLoop() {
+  while (!stop_) {
+    pollfd p{listen_fd_, POLLIN, 0};
+    if (poll(&p, 1, 50) <= 0) continue;
+    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    std::lock_guard<std::mutex> lock(mu_);
+    conns_.emplace_back([this, fd] { Serve(fd); });
+  }
+}
+
+void RawReceiver::Serve(int fd) {
+  std::string buf;
+  char chunk[8192];
+  // Reads more bytes into buf; false on EOF, error or stop.
+  auto fill = [&]() -> bool {
+    while (!stop_) {
+      pollfd p{fd, POLLIN, 0};
+      int r = poll(&p, 1, 50);
+      if (r == 0) continue;
+      if (r < 0) return false;
+      ssize_t n = read(fd, chunk, sizeof chunk);
+      if (n <= 0) return false;
+      buf.append(chunk, static_cast<size_t>(n));
+      return true;
+    }
+    return false;
+  };
+  auto header = [](const std::string& head, const std::string& name) {
+    std::string lower = head;
+    for (auto& c : lower) c = static_cast<char>(tolower(c));
+    auto at = lower.find("\r\n" + name + ":");
+    if (at == std::string::npos) return std::string();
+    auto start = at + 3 + name.size();
+    auto end = head.find("\r\n", start);
+    std::string v = head.substr(start, end - start);
+    while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+    while (!v.empty() && v.back() == ' ') v.pop_back();
+    return v;
+  };
+  bool open = true;
+  while (open && !stop_) {
+    size_t end;
+    while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
+      if (!fill()) {
+        open = false;
+        break;
+      }
+    }
+    if (!open) break;
+    std::string head = buf.substr(0, end + 2);
+    size_t body_len = 0;
+    std::string cl = header(head, "content-length");
+    if (!cl.empty()) body_len = static_cast<size_t>(std::stoul(cl));
+    while (buf.size() < end + 4 + body_len) {
+      if (!fill()) {
+        open = false;
+        break;
+      }
+    }
+    if (!open) break;
+    buf.erase(0, end + 4 + body_len);
+    Mode mode;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      hits_.push_back({header(head, "x-herald-task"), header(head, "x-gen")});
+      mode = mode_;
+    }
+    if (mode == Mode::kSilent) {
+      // Never answer: hold the connection until the client closes it or the test ends.
+      while (fill()) {
+      }
+      break;
+    }
+    if (delay_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
+    static const std::string kOk = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    if (write(fd, kOk.data(), kOk.size()) != static_cast<ssize_t>(kOk.size())) break;
+  }
+  close(fd);
 }
 
 }  // namespace herald::testing

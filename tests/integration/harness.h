@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -71,6 +72,25 @@ class Server {
   std::string out_;
   std::thread reader_;
   int out_fd_ = -1;
+};
+
+// A running `herald worker --store <store_url>` (delivery workers only), with `env`; waits (with
+// a deadline) for its startup line. Output goes to files in `dir`.
+class Worker {
+ public:
+  Worker(const std::string& dir, const std::string& store_url,
+         std::map<std::string, std::string> env = {});
+  ~Worker();  // SIGKILL when still running
+  bool started() const { return started_; }
+  // Sends SIGTERM and waits (bounded); returns the exit code.
+  int Stop();
+  void Kill();
+  std::string Stderr();
+
+ private:
+  pid_t pid_ = -1;
+  bool started_ = false;
+  std::string out_path_, err_path_;
 };
 
 struct HttpResult {
@@ -142,5 +162,53 @@ class Receiver {
 
 // Lower-case hex HMAC-SHA512 (what X-Hook-Signature must carry).
 std::string HmacSha512Hex(const std::string& key, const std::string& body);
+
+}  // namespace herald::testing
+
+namespace herald::testing {
+
+// A minimal HTTP/1.1 receiver on raw sockets for crash and durability tests, where the receiver
+// must be able to be "down" at a fixed URL and come up later, or take requests and never answer.
+//   kDown:   the port is bound (reserved, so the URL stays valid) but not listening: connections
+//            are refused;
+//   kSilent: accepts and reads requests, records them, never answers (the connection stays
+//            open until the client gives up);
+//   kAnswer: answers 200 with an empty body after `delay_ms`.
+// Records the X-Herald-Task and X-Gen header of every request. Keep-alive; one thread per
+// connection. Thread-safe.
+class RawReceiver {
+ public:
+  enum class Mode { kDown, kSilent, kAnswer };
+  struct Hit {
+    std::string task;  // X-Herald-Task
+    std::string gen;   // X-Gen (tests put the sending process's generation there)
+  };
+  explicit RawReceiver(Mode mode = Mode::kAnswer, int delay_ms = 0);
+  ~RawReceiver();
+  int port() const { return port_; }
+  std::string url(const std::string& path = "/") const;
+  // Changes how later requests are treated; leaving kDown starts listening. Going back to kDown
+  // is not supported (the port stays open).
+  void SetMode(Mode mode);
+  std::vector<Hit> hits();
+  size_t count();
+  // Requests seen for one task id.
+  size_t CountFor(const std::string& task);
+
+ private:
+  void AcceptLoop();
+  void Serve(int fd);
+
+  int listen_fd_ = -1;
+  int port_ = 0;
+  int delay_ms_ = 0;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  Mode mode_;
+  bool listening_ = false;
+  std::vector<Hit> hits_;
+  std::thread acceptor_;
+  std::vector<std::thread> conns_;
+};
 
 }  // namespace herald::testing

@@ -1,0 +1,163 @@
+// SQLite store: the lease contract (worker-stopped rule, hand-back), the v2 -> v3 migration that
+// added the lease-expiry counter, and the owner-only file mode of the store's files.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "lease_contract.h"
+#include "store/file_mode.h"
+#include "store/sqlite_schema.h"
+#include "store/sqlite_store.h"
+
+namespace herald {
+namespace {
+
+struct SqliteLeaseFactory {
+  static Result<std::unique_ptr<Store>> Open(const std::string& dir) {
+    return OpenStore("sqlite://" + dir + "/herald.db");
+  }
+};
+
+}  // namespace
+
+namespace store_contract {
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, LeaseContract, ::testing::Types<SqliteLeaseFactory>);
+}
+
+namespace {
+
+using store_contract::MakeTempDir;
+
+class SqliteLeasesTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = MakeTempDir(); }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  std::string db() const { return dir_ + "/herald.db"; }
+  static int Mode(const std::string& path) {
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) return -1;
+    return static_cast<int>(st.st_mode & 07777);
+  }
+  std::string dir_;
+};
+
+// A database written by the previous Herald (schema v2), holding a task that a worker had leased
+// when it was stopped, opens under this build: the column is added, data kept, and the task's
+// expired lease is the first of its run.
+TEST_F(SqliteLeasesTest, MigratesVersion2FileWithLeasedTask) {
+  const auto all = sqlite::SchemaMigrations();
+  ASSERT_EQ(all.size(), 3u) << "this test pins the v2 -> v3 step";
+  {
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
+    ASSERT_TRUE(sqlite::ApplyMigrations(h, all.first(2)).ok());
+    ASSERT_EQ(sqlite::SchemaVersion(h), 2);
+    const char* rows = R"sql(
+      INSERT INTO events(id, event, event_type, object_type, model, timestamp, data, received_at)
+        VALUES (1, 'created', 'object_created', 'dcim.site', 'site', '2026-01-01T00:00:00+00:00',
+                '{"id": 1}', 1);
+      INSERT INTO tasks(seq, id, event_id, rule_id, webhook_id, rule_name, webhook_name,
+                        object_type, event_type, status, created_at, enqueued_at, due_at,
+                        started_at, worker, lease_expires)
+        VALUES (65536, 'old-task', 1, 1, 1, 'r', 'w', 'dcim.site', 'object_created', 1,
+                1, 1, 1, 5, 'old-worker:1', 10);
+      UPDATE task_counts SET n = 1 WHERE status = 1;
+    )sql";
+    char* err = nullptr;
+    ASSERT_EQ(sqlite3_exec(h, rows, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    sqlite3_close(h);
+  }
+  auto opened = SqliteStore::Open(db());
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  auto& s = **opened;
+  auto t = s.GetTask("old-task");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->status, TaskStatus::kStarted);
+  EXPECT_EQ(t->worker, "old-worker:1");
+  // Expired under the old build: the new one counts it (1 of 3) and leases the task again.
+  for (int i = 0; i < kDefaultMaxLeaseExpiries - 1; ++i) {
+    LeaseRequest req;
+    req.worker = "new";
+    req.max = 5;
+    req.now = 100 + i * 1000;
+    req.lease_us = 1000;
+    auto r = s.Lease(req);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->leased.size(), 1u) << i;
+  }
+  LeaseRequest req;
+  req.worker = "new";
+  req.max = 5;
+  req.now = 10'000'000;
+  req.lease_us = 1000;
+  auto r = s.Lease(req);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->failed.size(), 1u);
+  EXPECT_EQ(r->failed[0].expiries, 3);
+  auto counts = s.CountByStatus();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->failed, 1);
+  EXPECT_EQ(counts->started, 0);
+  s.Close();
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
+  EXPECT_EQ(sqlite::SchemaVersion(h), 3);
+  sqlite3_close(h);
+}
+
+TEST_F(SqliteLeasesTest, NewStoreFilesAreOwnerOnlyWhateverTheUmask) {
+  const mode_t old_umask = umask(0);  // the widest: SQLite alone would create 0644
+  auto opened = SqliteStore::Open(db());
+  umask(old_umask);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  auto& s = **opened;
+  // A write creates the WAL and the shared-memory index.
+  ASSERT_TRUE(s.CreateWebhook(store_contract::MakeWebhook("mode")).ok());
+  auto list = s.ListWebhooks();  // a reader connection maps -shm too
+  ASSERT_TRUE(list.ok());
+  ASSERT_TRUE(std::filesystem::exists(db() + "-wal"));
+  ASSERT_TRUE(std::filesystem::exists(db() + "-shm"));
+  EXPECT_EQ(Mode(db()), 0600);
+  EXPECT_EQ(Mode(db() + "-wal"), 0600);
+  EXPECT_EQ(Mode(db() + "-shm"), 0600);
+  s.Close();
+}
+
+TEST_F(SqliteLeasesTest, ExistingWideFilesAreTightenedAtOpen) {
+  {
+    auto opened = SqliteStore::Open(db());
+    ASSERT_TRUE(opened.ok());
+    ASSERT_TRUE((*opened)->CreateWebhook(store_contract::MakeWebhook("kept")).ok());
+    (*opened)->Close();
+  }
+  // As an older Herald (or a careless copy) left them.
+  { std::ofstream(db() + "-wal", std::ios::app); }
+  ASSERT_EQ(chmod(db().c_str(), 0644), 0);
+  ASSERT_EQ(chmod((db() + "-wal").c_str(), 0666), 0);
+  ASSERT_EQ(Mode(db()), 0644);
+  auto opened = SqliteStore::Open(db());
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ(Mode(db()), 0600);
+  EXPECT_EQ(Mode(db() + "-wal"), 0600);
+  auto list = (*opened)->ListWebhooks();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u) << "data kept";
+  (*opened)->Close();
+}
+
+TEST_F(SqliteLeasesTest, SecureStoreFilesReportsWhatItCannotDo) {
+  // A path whose directory does not exist cannot be created: a StoreError naming the file.
+  Status st = sqlite::SecureStoreFiles(dir_ + "/missing/dir/herald.db");
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.type(), "StoreError");
+  EXPECT_NE(st.message().find("missing/dir/herald.db"), std::string::npos) << st.message();
+}
+
+}  // namespace
+}  // namespace herald
