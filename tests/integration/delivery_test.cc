@@ -286,6 +286,18 @@ class GuardTest : public DeliveryTest {
     return t.get("error") && t.get("error")->is_str() ? t.get("error")->as_str() : "";
   }
   void SendTest(bool workers);
+  // Signs in to the UI as admin: the session cookie ("herald_session=...") and a CSRF token.
+  void SignIn(std::string* cookie, std::string* csrf) {
+    auto login = Http("POST", Url("/login"), "token=" + token_ + "&next=%2F",
+                      {"Content-Type: application/x-www-form-urlencoded"});
+    *cookie = login.headers["set-cookie"];
+    *cookie = cookie->substr(0, cookie->find(';'));
+    ASSERT_FALSE(cookie->empty()) << login.status << login.body;
+    auto page = Http("GET", Url("/webhooks/new"), "", {"Cookie: " + *cookie});
+    size_t at = page.body.find("name=\"csrf\" value=\"");
+    ASSERT_NE(at, std::string::npos) << page.body.substr(0, 400);
+    *csrf = page.body.substr(at + 19, 64);
+  }
   int64_t HookTo(const std::string& url, const std::string& extra = "") {
     static int n = 0;
     return Webhook(R"({"name": "guarded )" + std::to_string(n++) + R"(", "payload_url": ")" + url +
@@ -402,15 +414,9 @@ void GuardTest::SendTest(bool workers) {
   testing::TestServer denied(Ok200, "127.0.0.2");
   int64_t h = HookTo(denied.url("/ui"));
   // Sign in, read the CSRF token, press "Send test".
-  auto login = Http("POST", Url("/login"), "token=" + token_ + "&next=%2F",
-                    {"Content-Type: application/x-www-form-urlencoded"});
-  std::string cookie = login.headers["set-cookie"];
-  cookie = cookie.substr(0, cookie.find(';'));
-  ASSERT_FALSE(cookie.empty()) << login.status << login.body;
-  auto page = Http("GET", Url("/webhooks/" + std::to_string(h) + "/preview"), "", {"Cookie: " + cookie});
-  size_t at = page.body.find("name=\"csrf\" value=\"");
-  ASSERT_NE(at, std::string::npos) << page.body.substr(0, 400);
-  std::string csrf = page.body.substr(at + 19, 64);
+  std::string cookie, csrf;
+  SignIn(&cookie, &csrf);
+  ASSERT_FALSE(csrf.empty());
   std::string sample = "%7B%22event%22%3A%22created%22%2C%22object_type%22%3A%22dcim.site%22%2C"
                        "%22data%22%3A%7B%22id%22%3A1%7D%7D";
   auto sent = Http("POST", Url("/webhooks/" + std::to_string(h) + "/preview"),
@@ -480,6 +486,29 @@ TEST_F(GuardTest, HeaderLineBreaksFromDataAndForbiddenHeaders) {
   EXPECT_NE(ErrorOf(t2).find("additional_headers may not set Transfer-Encoding"), std::string::npos)
       << ErrorOf(t2);
   EXPECT_EQ(rx.count(), 0u);
+}
+
+TEST_F(GuardTest, UiWebhookFormRefusesForbiddenHeaders) {
+  Start();
+  std::string cookie, csrf;
+  SignIn(&cookie, &csrf);
+  ASSERT_FALSE(csrf.empty());
+  auto form = [&](const std::string& headers) {
+    return Http("POST", Url("/webhooks/new"),
+                "csrf=" + csrf + "&name=ui-hook&payload_url=http%3A%2F%2F127.0.0.1%3A9%2F"
+                "&http_method=POST&http_content_type=application%2Fjson&additional_headers=" +
+                    headers,
+                {"Cookie: " + cookie, "Content-Type: application/x-www-form-urlencoded"});
+  };
+  auto refused = form("X-A%3A+1%0D%0Aconnection%3A+close");  // "X-A: 1\r\nconnection: close"
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_NE(refused.body.find("may not set Connection"), std::string::npos)
+      << refused.body.substr(0, 3000);
+  auto hooks = Get("/api/extras/webhooks/?name=ui-hook");
+  EXPECT_EQ(hooks.json().get("count")->as_int(), 0) << hooks.body;
+  auto saved = form("X-A%3A+1");
+  EXPECT_EQ(saved.status, 303) << saved.body.substr(0, 3000);
+  EXPECT_EQ(Get("/api/extras/webhooks/?name=ui-hook").json().get("count")->as_int(), 1);
 }
 
 }  // namespace
