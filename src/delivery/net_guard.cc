@@ -22,6 +22,21 @@ IpAddress LoopbackOf(const IpAddress& a) {
   return l;
 }
 
+// The IPv4 address carried in an IPv6 address that can deliver to it: the NAT64 well-known
+// prefix 64:ff9b::/96 and the deprecated IPv4-compatible ::a.b.c.d (not :: and ::1).
+std::optional<IpAddress> EmbeddedV4(const IpAddress& a) {
+  if (!a.v6) return std::nullopt;
+  static const uint8_t kNat64[12] = {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+  bool nat64 = std::memcmp(a.bytes.data(), kNat64, 12) == 0;
+  bool compat = true;
+  for (int i = 0; i < 12; ++i) compat = compat && a.bytes[i] == 0;
+  if (compat && (a.IsUnspecified() || a.IsLoopback())) compat = false;
+  if (!nat64 && !compat) return std::nullopt;
+  IpAddress v4;
+  std::memcpy(v4.bytes.data(), a.bytes.data() + 12, 4);
+  return v4;
+}
+
 // Every address `host` resolves to (numeric forms included), or the resolver's error.
 Status Resolve(const std::string& host, std::vector<IpAddress>* out) {
   std::string h = host;
@@ -115,6 +130,8 @@ std::string NetGuard::Check(const IpAddress& addr, uint16_t port) const {
            " is Herald's own listen address";
   std::string err = CheckNetworks(addr, addr);
   if (err.empty() && addr.IsUnspecified()) err = CheckNetworks(addr, LoopbackOf(addr));
+  if (err.empty())
+    if (std::optional<IpAddress> v4 = EmbeddedV4(addr)) err = CheckNetworks(addr, *v4);
   return err;
 }
 

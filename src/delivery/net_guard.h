@@ -17,8 +17,9 @@
 //      ("destination A is not in an allowed network").
 //   4. Everything else is allowed (internal destinations included: NetBox users notify
 //      internal systems).
-// IPv4-mapped IPv6 addresses are judged as the IPv4 address, and the unspecified addresses
-// 0.0.0.0 and :: (which connect to this host) are judged as 127.0.0.1 and ::1 as well.
+// IPv4-mapped IPv6 addresses are judged as the IPv4 address; the unspecified addresses
+// 0.0.0.0 and :: (which connect to this host) are judged as 127.0.0.1 and ::1 as well, and
+// NAT64 (64:ff9b::/96) and IPv4-compatible (::a.b.c.d) addresses as their IPv4 address as well.
 // Thread-safe: every method may be called from any thread.
 #pragma once
 

@@ -183,6 +183,16 @@ TEST(NetGuard, UnspecifiedAddressIsJudgedAsLoopbackToo) {
   EXPECT_NE(allow->Check(Ip("0.0.0.0"), 80), "");
 }
 
+TEST(NetGuard, Nat64AndCompatibleAddressesAreJudgedByTheirIpv4Too) {
+  auto g = Guard(Defaults());
+  EXPECT_EQ(g->Check(Ip("64:ff9b::a9fe:a9fe"), 80),
+            "destination 64:ff9b::a9fe:a9fe is in a denied network (169.254.0.0/16)");
+  EXPECT_EQ(g->Check(Ip("::169.254.169.254"), 80),
+            "destination ::169.254.169.254 is in a denied network (169.254.0.0/16)");
+  EXPECT_EQ(g->Check(Ip("64:ff9b::a00:1"), 80), "");
+  EXPECT_EQ(g->Check(Ip("64:ff9b:1::a9fe:a9fe"), 80), "");  // not the well-known prefix
+}
+
 TEST(NetGuard, OwnListenAddressIsThatAddressAndPortOnly) {
   auto g = Guard({});
   g->SetSelf("127.0.0.1", 8080);
