@@ -13,6 +13,7 @@
 
 #include "api/api.h"
 #include "delivery/dispatcher.h"
+#include "delivery/net_guard.h"
 #include "delivery/renderer.h"
 #include "delivery/transport.h"
 #include "api/auth.h"
@@ -94,6 +95,18 @@ void ApplyLogLevel(const Config& config) {
   if (log::ParseLevel(config.GetString("log.level"), &level)) log::SetLevel(level);
 }
 
+// The delivery network guard from delivery.deny_networks / allow_networks (already validated
+// by Config; an error here is still reported, never ignored).
+std::shared_ptr<delivery::NetGuard> NetGuardOrDie(const Config& config) {
+  auto guard = delivery::NetGuard::Create(config.GetList("delivery.deny_networks"),
+                                          config.GetList("delivery.allow_networks"));
+  if (!guard.ok()) {
+    std::cerr << "herald: " << guard.status().message() << "\n";
+    return nullptr;
+  }
+  return *guard;
+}
+
 jinja::Options TemplateOptions(const Config& config) {
   jinja::Options o;
   o.limits.max_output_bytes = static_cast<size_t>(config.GetInt("templates.max_output_bytes"));
@@ -106,9 +119,10 @@ jinja::Options TemplateOptions(const Config& config) {
 // The delivery engine: transport + renderer + dispatcher, plus the retention sweeper.
 class DeliveryEngine {
  public:
-  DeliveryEngine(Store& store, const Config& config)
+  DeliveryEngine(Store& store, const Config& config,
+                 std::shared_ptr<const delivery::NetGuard> guard)
       : store_(store),
-        transport_(TransportOptionsFrom(config)),
+        transport_(TransportOptionsFrom(config, std::move(guard))),
         renderer_(TemplateOptions(config)),
         dispatcher_(store, transport_, renderer_, DispatcherOptionsFrom(config)),
         retention_days_(config.GetInt("delivery.retention_days")),
@@ -145,8 +159,10 @@ class DeliveryEngine {
   delivery::Transport& transport() { return transport_; }
 
  private:
-  static delivery::TransportOptions TransportOptionsFrom(const Config& c) {
+  static delivery::TransportOptions TransportOptionsFrom(
+      const Config& c, std::shared_ptr<const delivery::NetGuard> guard) {
     delivery::TransportOptions o;
+    o.guard = std::move(guard);
     o.max_in_flight = static_cast<size_t>(c.GetInt("delivery.max_in_flight"));
     o.max_in_flight_per_host = static_cast<size_t>(c.GetInt("delivery.max_in_flight_per_host"));
     o.user_agent = std::string("herald/") + kHeraldVersion;
@@ -242,6 +258,8 @@ int RunServe(const Config& config) {
               << "' (expected HOST:PORT)\n";
     return 2;
   }
+  auto guard = NetGuardOrDie(config);
+  if (!guard) return 2;
   auto store = OpenOrDie(config);
   if (!store) return 1;
 
@@ -274,7 +292,8 @@ int RunServe(const Config& config) {
   api_options.version = kHeraldVersion;
   Api api(*store, api_options);
   std::unique_ptr<DeliveryEngine> engine;
-  if (config.GetBool("delivery.workers")) engine = std::make_unique<DeliveryEngine>(*store, config);
+  if (config.GetBool("delivery.workers"))
+    engine = std::make_unique<DeliveryEngine>(*store, config, guard);
   DeliveryEngine* engine_ptr = engine.get();
   Store* store_ptr = store.get();
   web::WebOptions web_options;
@@ -283,6 +302,7 @@ int RunServe(const Config& config) {
   web_options.http_proxy = config.GetString("delivery.http_proxy");
   web_options.https_proxy = config.GetString("delivery.https_proxy");
   web_options.template_options = TemplateOptions(config);
+  web_options.net_guard = guard;
   web::Web web(*store, api, engine ? &engine->transport() : nullptr, web_options);
 
   http::ServerOptions so;
@@ -312,6 +332,7 @@ int RunServe(const Config& config) {
     return 1;
   }
   api.Rules();  // load the rule index before the first event
+  guard->SetSelf(host, server.port());  // deliveries never loop back into Herald itself
   if (engine) engine->Start();
   std::cout << "Herald " << kHeraldVersion << " listening on http://" << host << ":"
             << server.port() << "/ (store " << store->Describe() << ")\n"
@@ -330,9 +351,16 @@ int RunServe(const Config& config) {
 int RunWorker(const Config& config) {
   BlockStopSignals();  // before any thread starts
   ApplyLogLevel(config);
+  auto guard = NetGuardOrDie(config);
+  if (!guard) return 2;
+  // A separate worker still never delivers to the `herald serve` of its configuration.
+  std::string listen_host;
+  uint16_t listen_port = 0;
+  if (SplitListen(config.GetString("server.listen"), &listen_host, &listen_port))
+    guard->SetSelf(listen_host, listen_port);
   auto store = OpenOrDie(config);
   if (!store) return 1;
-  DeliveryEngine engine(*store, config);
+  DeliveryEngine engine(*store, config, guard);
   engine.Start();
   std::cout << "Herald " << kHeraldVersion << " worker " << engine.dispatcher().worker_id()
             << " delivering from " << store->Describe() << "\n"

@@ -2,6 +2,9 @@
 
 #include <toml++/toml.h>
 
+#include "common/cidr.h"
+#include "delivery/net_guard.h"
+
 #include <cstdlib>
 #include <sstream>
 
@@ -59,6 +62,14 @@ const std::vector<OptionSpec>& AllOptions() {
        "Proxy for http:// webhooks (NetBox HTTP_PROXIES['http']); empty for none."},
       {"delivery.https_proxy", OptionType::kString, "",
        "Proxy for https:// webhooks (NetBox HTTP_PROXIES['https']); empty for none."},
+      {"delivery.deny_networks", OptionType::kStringList, delivery::kDefaultDenyNetworks,
+       "Networks (CIDR, comma-separated) deliveries may never connect to, checked on the resolved "
+       "address of every connection, redirects included. Setting it replaces the default "
+       "(link-local and cloud metadata addresses); Herald's own listen address and port are "
+       "always refused. Deny wins over allow_networks."},
+      {"delivery.allow_networks", OptionType::kStringList, "",
+       "When non-empty, deliveries may only connect to addresses in these networks (CIDR, "
+       "comma-separated); deny_networks still applies. Empty allows every address not denied."},
       {"templates.env_patterns", OptionType::kStringList, "",
        "Glob patterns of environment variable names the `env` template filter may read "
        "(comma-separated); empty means none."},
@@ -125,6 +136,19 @@ Status Config::Set(const std::string& name, const std::string& value, const std:
     return Bad(origin, name, "expected debug, info, warning or error");
   if (name == "delivery.retry_policy" && value != "fixed" && value != "exponential")
     return Bad(origin, name, "expected fixed or exponential");
+  if (name == "delivery.deny_networks" || name == "delivery.allow_networks") {
+    size_t i = 0;
+    while (i <= value.size()) {
+      size_t j = value.find(',', i);
+      if (j == std::string::npos) j = value.size();
+      std::string item = value.substr(i, j - i);
+      if (item.find_first_not_of(" \t") != std::string::npos) {
+        Result<Cidr> c = ParseCidr(item);
+        if (!c.ok()) return Bad(origin, name, c.status().message());
+      }
+      i = j + 1;
+    }
+  }
   values_[name] = value;
   return Status::Ok();
 }

@@ -1,10 +1,51 @@
 #include "delivery/renderer.h"
 
+#include "rules/forms.h"
 #include "value/json.h"
 
 namespace herald::delivery {
+namespace {
 
-Renderer::Renderer(jinja::Options options) : env_(options), header_env_(options) {
+// Error type of a printed value that holds a line break (see HeaderOptions).
+constexpr const char* kLineBreakError = "HeaderLineBreak";
+
+// The additional_headers environment: every {{ }} output is checked for the line breaks that
+// ParseAdditionalHeaders splits on, so data can never start a header of its own. Line breaks
+// written in the template text still separate headers, as in NetBox.
+jinja::Options HeaderOptions(jinja::Options o) {
+  o.check_printed = [](std::string_view printed, int) -> Status {
+    uint32_t cp = FirstLineBreak(printed);
+    if (cp == 0) return Status::Ok();
+    return Status::Error(kLineBreakError, CodePointName(cp));
+  };
+  return o;
+}
+
+// "the value of {{ data.name }} on line 2" when line `lineno` of `source` holds exactly one
+// {{ }} expression, else "a {{ }} value on line 2".
+std::string DescribeExpression(std::string_view source, int lineno) {
+  size_t begin = 0;
+  for (int l = 1; l < lineno && begin != std::string_view::npos; ++l) {
+    begin = source.find('\n', begin);
+    if (begin != std::string_view::npos) ++begin;
+  }
+  std::string where = " on line " + std::to_string(lineno);
+  if (begin == std::string_view::npos || lineno < 1) return "a {{ }} value" + where;
+  size_t end = source.find('\n', begin);
+  std::string_view line = source.substr(begin, end == std::string_view::npos ? end : end - begin);
+  size_t open = line.find("{{");
+  size_t close = open == std::string_view::npos ? open : line.find("}}", open);
+  if (close == std::string_view::npos || line.find("{{", close) != std::string_view::npos)
+    return "a {{ }} value" + where;
+  std::string_view expr = line.substr(open, close + 2 - open);
+  constexpr size_t kMaxShown = 80;
+  if (expr.size() > kMaxShown) return "a {{ }} value" + where;
+  return "the value of " + std::string(expr) + where;
+}
+
+}  // namespace
+
+Renderer::Renderer(jinja::Options options) : env_(options), header_env_(HeaderOptions(options)) {
   jinja::AddHeaderSafeFilter(header_env_);
 }
 
@@ -56,10 +97,20 @@ Result<RenderedRequest> Renderer::Render(const Webhook& w, const Value& context,
     return fail("Error parsing HTTP headers for webhook " + w.name + ": " + c->headers_error);
   if (c->headers) {
     auto out = c->headers->Render(context);
-    if (!out.ok())
-      return fail("Error parsing HTTP headers for webhook " + w.name + ": " +
-                  out.error().ToString());
+    if (!out.ok()) {
+      const jinja::Error& e = out.error();
+      if (e.type == kLineBreakError)
+        return fail("Error parsing HTTP headers for webhook " + w.name + ": additional_headers: " +
+                    DescribeExpression(c->headers_src, e.lineno) + " contains a line break (" +
+                    e.message + "); a header value must stay on one line");
+      return fail("Error parsing HTTP headers for webhook " + w.name + ": " + e.ToString());
+    }
     additional = ParseAdditionalHeaders(out.value());
+  }
+  // Herald frames the request itself: these names never come from additional_headers.
+  for (const auto& h : additional) {
+    std::string forbidden = ForbiddenHeaderName(h.first);
+    if (!forbidden.empty()) return fail("Error forming HTTP request: " + ForbiddenHeaderMessage(forbidden));
   }
   auto headers = FormRequestHeaders(w.http_content_type, additional);
   if (!headers.ok()) return fail(headers.status().message());

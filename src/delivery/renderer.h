@@ -2,7 +2,10 @@
 //
 // Templates (payload URL, additional headers, body) are compiled once per webhook revision
 // (id + last_updated) and cached; compiled templates are immutable, so Render is thread-safe and
-// cheap. Additional headers render in an environment that also has the `header_safe` filter.
+// cheap. Additional headers render in an environment that also has the `header_safe` filter and
+// that refuses any {{ }} value holding a line break (so event data cannot add or re-frame
+// headers); literal line breaks in the template text separate headers as in NetBox. Rendered
+// headers may not set Content-Length, Transfer-Encoding, Host or Connection (ForbiddenHeaderName).
 #pragma once
 
 #include <memory>
@@ -33,7 +36,9 @@ class Renderer {
   // inserted before the signature. Errors (type "RenderError") carry NetBox's wording:
   // "Error parsing HTTP headers for webhook {name}: ...", "Error rendering request body for
   // webhook {name}: ...", "Error rendering payload URL for webhook {name}: ...", or
-  // "Error forming HTTP request: ...". Thread-safe.
+  // "Error forming HTTP request: ...". A {{ }} value with a line break in additional_headers gives
+  // "Error parsing HTTP headers for webhook {name}: additional_headers: the value of
+  // {{ data.name }} on line 1 contains a line break (U+000A); ...". Thread-safe.
   Result<RenderedRequest> Render(const Webhook& webhook, const Value& context,
                                  const HeaderList& extra_headers = {});
 

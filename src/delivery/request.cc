@@ -275,6 +275,23 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+uint32_t FirstLineBreak(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    uint32_t cp;
+    size_t n = DecodeUtf8(text, i, &cp);
+    if (IsLineBreak(cp)) return cp;
+    i += n;
+  }
+  return 0;
+}
+
+std::string CodePointName(uint32_t cp) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "U+%04X", cp);
+  return buf;
+}
+
 HeaderList ParseAdditionalHeaders(std::string_view rendered) {
   HeaderList out;
   for (std::string_view line : PySplitLines(rendered)) {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +38,13 @@ inline constexpr std::string_view kSignatureHeader = "X-Hook-Signature";
 // case-sensitive) replaces the earlier value but keeps the earlier position. Never fails; names
 // may be empty here (FormRequestHeaders rejects them).
 HeaderList ParseAdditionalHeaders(std::string_view rendered);
+
+// The first line break ParseAdditionalHeaders would split `text` at (a code point from the list
+// above; CR LF reports CR), or 0 when there is none. Invalid UTF-8 bytes are never breaks.
+uint32_t FirstLineBreak(std::string_view text);
+
+// "U+000A" style name of a code point, for messages.
+std::string CodePointName(uint32_t cp);
 
 // Lowercase hex HMAC-SHA512 of `body` keyed with `secret` (128 characters). The value of the
 // X-Hook-Signature header.

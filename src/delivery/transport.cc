@@ -2,12 +2,14 @@
 
 #include <curl/curl.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -125,6 +127,13 @@ struct Job {
   int redirects = 0;
   int64_t start_us = 0;  // steady clock, first hop start; 0 until started
   bool body_dropped = false;  // a 301/302/303 removed the body
+  bool target_checked = false;  // proxied hop: the target host passed the guard
+
+  // Set for every hop: the guard, whether it judges the sockets libcurl opens (not when they go
+  // to a proxy), and the first refusal it gave (reported instead of curl's connect error).
+  const NetGuard* guard = nullptr;
+  bool check_sockets = false;
+  std::string blocked;
 
   // Per hop.
   CURL* easy = nullptr;
@@ -167,6 +176,56 @@ size_t OnHeader(char* data, size_t size, size_t nmemb, void* user) {
   }
   return n;
 }
+
+// libcurl's open-socket hook: the resolved address of every connection passes the guard before
+// the socket exists. Refusing returns CURL_SOCKET_BAD, which aborts this connection attempt.
+curl_socket_t OpenSocket(void* user, curlsocktype purpose, curl_sockaddr* address) {
+  Job* job = static_cast<Job*>(user);
+  if (job->guard && job->check_sockets) {
+    std::string err = job->guard->CheckSockaddr(&address->addr, address->addrlen);
+    if (!err.empty()) {
+      if (job->blocked.empty()) job->blocked = std::move(err);
+      return CURL_SOCKET_BAD;
+    }
+  }
+  return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
+// Checks proxied targets off the transfer loop: lookups in, verdicts out. Shared with its
+// threads (which are detached: a thread stuck in DNS never delays shutdown), so it outlives the
+// transport if need be; `multi` is only woken while `alive`.
+struct TargetChecks {
+  struct Lookup {
+    uint64_t id;
+    std::string host;
+    uint16_t port;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Lookup> pending;
+  std::deque<std::pair<uint64_t, std::string>> verdicts;  // id, refusal ("" = allowed)
+  bool alive = true;
+  size_t threads = 0;
+  CURLM* multi = nullptr;
+  std::shared_ptr<const NetGuard> guard;
+
+  static void Run(std::shared_ptr<TargetChecks> self) {
+    pthread_setname_np(pthread_self(), "herald-resolve");
+    std::unique_lock<std::mutex> lock(self->mu);
+    while (true) {
+      self->cv.wait(lock, [&] { return !self->alive || !self->pending.empty(); });
+      if (!self->alive) return;
+      Lookup l = std::move(self->pending.front());
+      self->pending.pop_front();
+      lock.unlock();
+      std::string verdict = self->guard->CheckHost(l.host, l.port);
+      lock.lock();
+      if (!self->alive) return;
+      self->verdicts.emplace_back(l.id, std::move(verdict));
+      curl_multi_wakeup(self->multi);
+    }
+  }
+};
 
 }  // namespace
 
@@ -233,6 +292,7 @@ struct Transport::Impl {
         batch.pop_front();
         Enqueue(std::move(job), /*front=*/false);
       }
+      TakeVerdicts();
       StartReady();
       int running = 0;
       curl_multi_perform(multi, &running);
@@ -252,12 +312,58 @@ struct Transport::Impl {
       Complete(std::move(job), 0, "Invalid URL '" + job->req.url + "'");
       return;
     }
+    if (options.guard && !job->req.proxy.empty() && !job->target_checked) {
+      CheckTarget(std::move(job));
+      return;
+    }
     Host& h = hosts[job->dest.key()];
     if (h.key.empty()) h.key = job->dest.key();
     job->host = &h;
     if (front) h.queue.push_front(std::move(job));
     else h.queue.push_back(std::move(job));
     MarkReady(h);
+  }
+
+  // Proxied hop: hands the target host to a resolver thread; Enqueue resumes with the verdict.
+  void CheckTarget(std::unique_ptr<Job> job) {
+    if (!checks) {
+      checks = std::make_shared<TargetChecks>();
+      checks->multi = multi;
+      checks->guard = options.guard;
+    }
+    uint64_t id = next_lookup++;
+    uint16_t port = static_cast<uint16_t>(std::atoi(job->dest.port.c_str()));
+    std::string host = job->dest.host;
+    checking.emplace(id, std::move(job));
+    std::lock_guard<std::mutex> lock(checks->mu);
+    checks->pending.push_back({id, std::move(host), port});
+    if (checks->threads < std::max<size_t>(1, options.resolver_threads)) {
+      ++checks->threads;
+      std::thread(&TargetChecks::Run, checks).detach();
+    }
+    checks->cv.notify_one();
+  }
+
+  void TakeVerdicts() {
+    if (!checks) return;
+    std::deque<std::pair<uint64_t, std::string>> got;
+    {
+      std::lock_guard<std::mutex> lock(checks->mu);
+      got.swap(checks->verdicts);
+    }
+    for (auto& [id, verdict] : got) {
+      auto it = checking.find(id);
+      if (it == checking.end()) continue;
+      std::unique_ptr<Job> job = std::move(it->second);
+      checking.erase(it);
+      if (!verdict.empty()) {
+        queued_count.fetch_sub(1, std::memory_order_relaxed);
+        Complete(std::move(job), 0, verdict);
+      } else {
+        job->target_checked = true;
+        Enqueue(std::move(job), /*front=*/true);
+      }
+    }
   }
 
   void MarkReady(Host& h) {
@@ -327,6 +433,9 @@ struct Transport::Impl {
     j->retry_after.clear();
     j->excerpt_limit = options.max_response_excerpt;
     j->errbuf[0] = '\0';
+    j->guard = options.guard.get();
+    j->check_sockets = j->req.proxy.empty();
+    j->blocked.clear();
 
     curl_easy_setopt(e, CURLOPT_URL, j->req.url.c_str());
     curl_easy_setopt(e, CURLOPT_PRIVATE, j);
@@ -345,6 +454,8 @@ struct Transport::Impl {
     curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &OnHeader);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, &OpenSocket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, j);
     // "" disables proxies, including the environment's http_proxy/https_proxy/all_proxy.
     curl_easy_setopt(e, CURLOPT_PROXY, j->req.proxy.c_str());
     if (!j->req.ca_file.empty()) {
@@ -448,6 +559,8 @@ struct Transport::Impl {
   }
 
   std::string ErrorMessage(const Job& j, CURLcode code, long os_errno) const {
+    // The guard refused an address: that is the reason, not curl's "couldn't connect".
+    if (!j.blocked.empty()) return j.blocked;
     std::string detail = j.errbuf[0] ? j.errbuf : curl_easy_strerror(code);
     std::string where = j.dest.host + ":" + j.dest.port;
     switch (code) {
@@ -555,6 +668,7 @@ struct Transport::Impl {
     }
     j->req.url = std::move(*next);
     j->redirects++;
+    j->target_checked = false;
     queued_count.fetch_add(1, std::memory_order_relaxed);
     Enqueue(std::move(job), /*front=*/true);
   }
@@ -590,6 +704,14 @@ struct Transport::Impl {
       }
     }
     hosts.clear();
+    if (checks) {
+      std::lock_guard<std::mutex> lock(checks->mu);
+      checks->alive = false;
+      checks->pending.clear();
+      checks->cv.notify_all();
+    }
+    for (auto& [id, job] : checking) Complete(std::move(job), 0, kTransportStopped);
+    checking.clear();
     std::deque<std::unique_ptr<Job>> rest;
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -617,6 +739,9 @@ struct Transport::Impl {
   std::unordered_set<Job*> active;
   std::vector<CURL*> pool;
   size_t active_total = 0;
+  std::shared_ptr<TargetChecks> checks;  // created on the first proxied hop with a guard
+  std::unordered_map<uint64_t, std::unique_ptr<Job>> checking;  // proxied hops being checked
+  uint64_t next_lookup = 1;
 };
 
 Transport::Transport(TransportOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}

@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "delivery/net_guard.h"
+
 namespace herald::delivery {
 
 struct HttpRequest {
@@ -39,7 +41,8 @@ struct HttpResponse {
   uint64_t tag = 0;
   int status = 0;             // final status; 0 if no response (then `error` is set)
   std::string body_excerpt;   // first max_response_excerpt bytes of the final response body
-  std::string error;          // transport error (refused, timeout, TLS, DNS, redirects); "" if ok
+  std::string error;          // transport error (refused, timeout, TLS, DNS, redirects, a
+                              // destination the guard refused); "" if ok
   std::string retry_after;    // raw Retry-After header of the final response, if any
   std::string final_url;      // URL of the last hop
   int64_t duration_us = 0;    // from the first hop's start to the end of the last
@@ -54,6 +57,12 @@ struct TransportOptions {
   int max_redirects = 30;                // like requests' Session.max_redirects
   std::string user_agent = "herald/0.1"; // default User-Agent (a request header replaces it)
   size_t max_pooled_handles = 1024;      // idle easy handles kept for reuse
+  // Where connections may go (SSRF guard); null allows every address. Checked on the resolved
+  // address of every connection libcurl opens (each redirect hop included). With a proxy the
+  // socket goes to the proxy (operator configuration, not checked), so the target host is first
+  // resolved and checked on a resolver thread (never on the transfer loop), then handed over.
+  std::shared_ptr<const NetGuard> guard;
+  size_t resolver_threads = 2;           // threads for the proxied-target checks (started lazily)
 };
 
 // The wire error text for a stopped transport.

@@ -63,6 +63,11 @@ struct Options {
   // Glob patterns (fnmatch, case-sensitive) of environment variable names the `env` filter may
   // read; names that match none give None.
   std::vector<std::string> env_filter_patterns;
+  // When set, called with the text of every printed `{{ }}` expression (after conversion to a
+  // string, before it joins the output) and the expression's line; a failed Status ends the
+  // render with an Error of the Status's type and message and that line. Template text outside
+  // `{{ }}` is not passed. Must be thread-safe. (Like Jinja2's `finalize`, but it only checks.)
+  std::function<Status(std::string_view printed, int lineno)> check_printed;
 };
 
 // A template error. `type` is the Python exception class name Jinja2 raises

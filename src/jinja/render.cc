@@ -175,8 +175,14 @@ void Interp::ExecOutput(const OutputStmt& s, Frame& f) {
     } else {
       Value tmp;
       const Value* v = EvalRef(*it.expr, f, tmp);
+      size_t before = out.size();
       if (autoescape_ && !IsMarkup(*v)) out += HtmlEscape(ToStr(*v));
       else AppendStr(out, *v);
+      if (env_.options.check_printed) {
+        Status st = env_.options.check_printed(std::string_view(out).substr(before),
+                                               it.expr->lineno);
+        if (!st.ok()) Throw(st.type(), st.message(), it.expr->lineno);
+      }
     }
   }
   CheckOutput(out);

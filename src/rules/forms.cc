@@ -263,7 +263,10 @@ Validated<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool 
     else w.http_method = method;
   }
   r.String("http_content_type", &w.http_content_type, false, 100, false);
-  r.String("additional_headers", &w.additional_headers, false, 0, true, true);
+  if (r.String("additional_headers", &w.additional_headers, false, 0, true, true)) {
+    std::string err = AdditionalHeadersError(w.additional_headers);
+    if (!err.empty()) AddFieldError(out.errors, "additional_headers", err);
+  }
   r.String("body_template", &w.body_template, false, 0, true, true);
   r.String("secret", &w.secret, false, 255, true, true);
   r.Bool("ssl_verification", &w.ssl_verification);

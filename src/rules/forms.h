@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -46,5 +47,19 @@ std::string ValidatePayloadUrl(const std::string& url);
 std::string TemplateSyntaxError(const std::string& source);
 // Compiles conditions; returns the error message or empty (falsy conditions are valid).
 std::string ConditionsError(const Value& conditions);
+
+// Header names additional_headers may not set, because Herald frames every request itself and
+// a second value would let event data or a template re-frame it (request smuggling, wrong
+// virtual host, connection reuse games): Content-Length, Transfer-Encoding, Host, Connection.
+// Returns the canonical spelling when `name` is one of them (ASCII case-insensitive), else "".
+std::string ForbiddenHeaderName(std::string_view name);
+// "additional_headers may not set Content-Length: ..." — the message for a forbidden header,
+// shared by the save-time check and the render-time check (same wording everywhere).
+std::string ForbiddenHeaderMessage(std::string_view canonical_name);
+// Save-time check of the additional_headers template text: its lines (split like
+// ParseAdditionalHeaders splits rendered text) whose name — the text before the first ':',
+// stripped — is forbidden. Names that only appear once rendered are caught at render time.
+// Returns the error message, or empty when the text is acceptable.
+std::string AdditionalHeadersError(std::string_view source);
 
 }  // namespace herald

@@ -205,7 +205,9 @@ struct Web::Impl {
   Impl(Store& s, Api& a, delivery::Transport* t, WebOptions o)
       : store(s), api(a), options(std::move(o)), renderer(options.template_options) {
     if (!t) {
-      own_transport = std::make_unique<delivery::Transport>(delivery::TransportOptions{});
+      delivery::TransportOptions to;
+      to.guard = options.net_guard;  // "send test" obeys the delivery network guard
+      own_transport = std::make_unique<delivery::Transport>(std::move(to));
       t = own_transport.get();
     }
     transport = t;

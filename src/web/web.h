@@ -49,6 +49,9 @@ struct WebOptions {
   std::string https_proxy;
   // Limits for rendering webhook templates in previews (the delivery engine's limits).
   jinja::Options template_options;
+  // The delivery network guard, for the transport Web starts when it is given none (the shared
+  // transport already has it): "send test" obeys the same rules as deliveries.
+  std::shared_ptr<const delivery::NetGuard> net_guard;
 };
 
 class Web {

@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "../unit/delivery/test_server.h"  // raw loopback servers on any 127/8 address
 #include "harness.h"
 #include "value/json.h"
 
@@ -266,6 +267,248 @@ TEST(DeliveryDurability, TasksInFlightAtKill9AreDeliveredAfterRestart) {
   std::set<std::string> ids;
   for (const auto& req : rx.requests()) ids.insert(req.header("X-Herald-Task"));
   EXPECT_EQ(ids.size(), static_cast<size_t>(kEvents)) << "every task reached the receiver";
+}
+
+// ---- What Herald sends: the network guard and the header rules, end to end ----
+// 127.0.0.1 plays "allowed" and 127.0.0.2 "denied" (loopback only).
+
+class GuardTest : public DeliveryTest {
+ protected:
+  void SetUp() override {}  // each test starts the server with its own configuration
+  std::string TaskOf(int64_t webhook) {
+    auto tasks = Get("/api/core/background-tasks/?status=all&webhook_id=" + std::to_string(webhook));
+    const Value* results = tasks.json().get("results");
+    if (!results || results->as_list().empty()) return "";
+    return results->as_list()[0].get("id")->as_str();
+  }
+  std::string ErrorOf(const std::string& task) {
+    Value t = Task(task);
+    return t.get("error") && t.get("error")->is_str() ? t.get("error")->as_str() : "";
+  }
+  void SendTest(bool workers);
+  // Signs in to the UI as admin: the session cookie ("herald_session=...") and a CSRF token.
+  void SignIn(std::string* cookie, std::string* csrf) {
+    auto login = Http("POST", Url("/login"), "token=" + token_ + "&next=%2F",
+                      {"Content-Type: application/x-www-form-urlencoded"});
+    *cookie = login.headers["set-cookie"];
+    *cookie = cookie->substr(0, cookie->find(';'));
+    ASSERT_FALSE(cookie->empty()) << login.status << login.body;
+    auto page = Http("GET", Url("/webhooks/new"), "", {"Cookie: " + *cookie});
+    size_t at = page.body.find("name=\"csrf\" value=\"");
+    ASSERT_NE(at, std::string::npos) << page.body.substr(0, 400);
+    *csrf = page.body.substr(at + 19, 64);
+  }
+  int64_t HookTo(const std::string& url, const std::string& extra = "") {
+    static int n = 0;
+    return Webhook(R"({"name": "guarded )" + std::to_string(n++) + R"(", "payload_url": ")" + url +
+                   "\"" + extra + "}");
+  }
+};
+
+testing::ServerResponse Ok200(const testing::ServerRequest&) { return {}; }
+
+const std::string kDenied2 = "destination 127.0.0.2 is in a denied network (127.0.0.2/32)";
+
+TEST_F(GuardTest, DeniedNetworkGetsNothingAndTheTaskFailsWithTheReason) {
+  Start({{"HERALD_DELIVERY_DENY_NETWORKS", "169.254.0.0/16, 127.0.0.2/32"}});
+  testing::TestServer denied(Ok200, "127.0.0.2");
+  std::string port = std::to_string(denied.port());
+  // The plain address and the numeric spellings that reach it.
+  std::vector<int64_t> hooks;
+  for (const std::string host : {"127.0.0.2", "2130706434", "0x7f000002", "127.2"}) {
+    hooks.push_back(HookTo("http://" + host + ":" + port + "/"));
+    Rule(hooks.back());
+  }
+  Receiver allowed;
+  int64_t ok = HookTo(allowed.url());
+  Rule(ok);
+  ASSERT_EQ(Post("/api/events/", kSite).status, 202);
+  for (int64_t h : hooks) {
+    std::string task = TaskOf(h);
+    ASSERT_TRUE(WaitStatus(task, "failed")) << Task(task).repr();
+    EXPECT_EQ(ErrorOf(task), kDenied2) << Task(task).repr();
+    // The task detail shows it like any other failure, in the attempt too.
+    Value detail = Task(task);
+    const Value* log = detail.get("attempt_log");
+    ASSERT_TRUE(log && log->is_list() && !log->as_list().empty()) << Task(task).repr();
+    EXPECT_EQ(log->as_list().back().get("error")->as_str(), kDenied2);
+  }
+  std::string ok_task = TaskOf(ok);
+  ASSERT_TRUE(WaitStatus(ok_task, "finished")) << Task(ok_task).repr();
+  EXPECT_EQ(denied.connections(), 0);
+}
+
+TEST_F(GuardTest, RedirectFromAnAllowedAddressToADeniedOne) {
+  Start({{"HERALD_DELIVERY_DENY_NETWORKS", "127.0.0.2/32"}});
+  testing::TestServer denied(Ok200, "127.0.0.2");
+  testing::TestServer redirector([&](const testing::ServerRequest&) {
+    testing::ServerResponse r;
+    r.status = 302;
+    r.headers = {{"Location", denied.url("/metadata")}};
+    return r;
+  });
+  int64_t h = HookTo(redirector.url("/hop"));
+  Rule(h);
+  std::string task = PostEvent(kSite);
+  ASSERT_TRUE(WaitStatus(task, "failed")) << Task(task).repr();
+  EXPECT_EQ(ErrorOf(task), kDenied2);
+  EXPECT_EQ(redirector.requests().size(), 1u);
+  EXPECT_EQ(denied.connections(), 0);
+}
+
+TEST_F(GuardTest, HeraldsOwnListenAddressIsRefusedButOtherLocalPortsAreNot) {
+  Start();  // default configuration
+  int64_t self = HookTo(server_->base() + "/api/status/");
+  Rule(self);
+  Receiver local;  // the README's localhost receiver stays reachable
+  int64_t rx = HookTo(local.url());
+  Rule(rx);
+  ASSERT_EQ(Post("/api/events/", kSite).status, 202);
+  std::string task = TaskOf(self);
+  ASSERT_TRUE(WaitStatus(task, "failed")) << Task(task).repr();
+  EXPECT_EQ(ErrorOf(task), "destination 127.0.0.1:" + std::to_string(server_->port()) +
+                               " is Herald's own listen address");
+  ASSERT_TRUE(WaitStatus(TaskOf(rx), "finished"));
+  EXPECT_EQ(local.count(), 1u);
+}
+
+TEST_F(GuardTest, ProxiedTargetIsCheckedAndTheProxyIsNotContacted) {
+  testing::TestServer proxy(Ok200, "127.0.0.1");
+  Start({{"HERALD_DELIVERY_DENY_NETWORKS", "127.0.0.2/32"},
+         {"HERALD_DELIVERY_HTTP_PROXY", proxy.url("")}});
+  int64_t denied = HookTo("http://127.0.0.2:9/x");
+  Rule(denied);
+  std::string task = PostEvent(kSite);
+  ASSERT_TRUE(WaitStatus(task, "failed")) << Task(task).repr();
+  EXPECT_EQ(ErrorOf(task), kDenied2);
+  EXPECT_EQ(proxy.connections(), 0);
+  // An allowed target still goes through the proxy (the check above can fail).
+  int64_t allowed = HookTo("http://127.0.0.3:9/y");
+  Rule(allowed);
+  ASSERT_EQ(Post("/api/events/", kSite).status, 202);
+  std::string ok = TaskOf(allowed);
+  ASSERT_TRUE(WaitStatus(ok, "finished")) << Task(ok).repr();
+  ASSERT_EQ(proxy.requests().size(), 1u);
+  EXPECT_EQ(proxy.requests()[0].target, "http://127.0.0.3:9/y");
+}
+
+TEST_F(GuardTest, AllowNetworksOnly) {
+  Start({{"HERALD_DELIVERY_ALLOW_NETWORKS", "127.0.0.1/32"}});
+  testing::TestServer outside(Ok200, "127.0.0.2");
+  int64_t h = HookTo(outside.url());
+  Rule(h);
+  std::string task = PostEvent(kSite);
+  ASSERT_TRUE(WaitStatus(task, "failed")) << Task(task).repr();
+  EXPECT_EQ(ErrorOf(task),
+            "destination 127.0.0.2 is not in an allowed network (delivery.allow_networks)");
+  EXPECT_EQ(outside.connections(), 0);
+}
+
+// "Send test" in the UI, with the delivery engine's transport or (workers off) the UI's own.
+TEST_F(GuardTest, SendTestInTheUiObeysTheGuard) { SendTest(true); }
+TEST_F(GuardTest, SendTestInTheUiObeysTheGuardWithoutWorkers) { SendTest(false); }
+
+void GuardTest::SendTest(bool workers) {
+  Start({{"HERALD_DELIVERY_DENY_NETWORKS", "127.0.0.2/32"},
+         {"HERALD_DELIVERY_WORKERS", workers ? "true" : "false"}});
+  testing::TestServer denied(Ok200, "127.0.0.2");
+  int64_t h = HookTo(denied.url("/ui"));
+  // Sign in, read the CSRF token, press "Send test".
+  std::string cookie, csrf;
+  SignIn(&cookie, &csrf);
+  ASSERT_FALSE(csrf.empty());
+  std::string sample = "%7B%22event%22%3A%22created%22%2C%22object_type%22%3A%22dcim.site%22%2C"
+                       "%22data%22%3A%7B%22id%22%3A1%7D%7D";
+  auto sent = Http("POST", Url("/webhooks/" + std::to_string(h) + "/preview"),
+                   "csrf=" + csrf + "&action=send&sample_json=" + sample,
+                   {"Cookie: " + cookie, "Content-Type: application/x-www-form-urlencoded"});
+  EXPECT_NE(sent.body.find("destination 127.0.0.2 is in a denied network (127.0.0.2/32)"),
+            std::string::npos)
+      << sent.status << sent.body.substr(0, 2000);
+  EXPECT_EQ(denied.connections(), 0);
+  // The same page with an allowed destination does send (so the check above can fail).
+  testing::TestServer allowed(Ok200, "127.0.0.1");
+  int64_t ok = HookTo(allowed.url("/ui"));
+  auto sent_ok = Http("POST", Url("/webhooks/" + std::to_string(ok) + "/preview"),
+                      "csrf=" + csrf + "&action=send&sample_json=" + sample,
+                      {"Cookie: " + cookie, "Content-Type: application/x-www-form-urlencoded"});
+  EXPECT_EQ(sent_ok.status, 200);
+  EXPECT_EQ(allowed.requests().size(), 1u) << sent_ok.body.substr(0, 2000);
+}
+
+TEST(GuardConfig, InvalidNetworksStopTheStart) {
+  TempDir dir;
+  struct Case {
+    std::string env, value, option, bad;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"HERALD_DELIVERY_DENY_NETWORKS", "169.254.0.0/16,10.0.0.0/33", "delivery.deny_networks",
+            "'10.0.0.0/33'"},
+           {"HERALD_DELIVERY_ALLOW_NETWORKS", "example.com", "delivery.allow_networks",
+            "'example.com'"}}) {
+    const std::string& env = c.env;
+    const std::string& value = c.value;
+    RunResult r = RunHerald({"serve", "--listen", "127.0.0.1:0", "--store",
+                             "sqlite://" + dir.path() + "/h.db"},
+                            {{env, value}}, std::chrono::seconds(30));
+    EXPECT_NE(r.exit_code, 0) << r.out;
+    EXPECT_NE(r.err.find(env + ": " + c.option + ": " + c.bad), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find("listening"), std::string::npos) << r.out;
+  }
+}
+
+TEST_F(GuardTest, HeaderLineBreaksFromDataAndForbiddenHeaders) {
+  Start();
+  Receiver rx;
+  // Refused at save, with the error on the field.
+  auto saved = Post("/api/extras/webhooks/", R"({"name": "cl", "payload_url": ")" + rx.url() +
+                                                 R"(", "additional_headers": "X-A: 1\nContent-Length: 3"})");
+  EXPECT_EQ(saved.status, 400);
+  ASSERT_TRUE(saved.json().get("additional_headers")) << saved.body;
+  EXPECT_NE(saved.body.find("may not set Content-Length"), std::string::npos) << saved.body;
+  // A name made by the template is caught at render.
+  int64_t rendered = Webhook(R"({"name": "rendered name", "payload_url": ")" + rx.url() +
+                             R"(", "additional_headers": "{{ data.header }}: 3"})");
+  Rule(rendered);
+  // A line break from event data never becomes a second header.
+  int64_t inject = Webhook(R"({"name": "inject", "payload_url": ")" + rx.url() +
+                           R"(", "additional_headers": "X-Name: {{ data.name }}"})");
+  Rule(inject);
+  std::string event = R"({"event": "created", "object_type": "dcim.site", "username": "u",
+    "data": {"id": 1, "name": "a\nContent-Length: 3", "header": "Transfer-Encoding"}})";
+  ASSERT_EQ(Post("/api/events/", event).status, 202);
+  std::string t1 = TaskOf(inject), t2 = TaskOf(rendered);
+  ASSERT_TRUE(WaitStatus(t1, "failed")) << Task(t1).repr();
+  EXPECT_EQ(ErrorOf(t1), "Error parsing HTTP headers for webhook inject: additional_headers: the "
+                         "value of {{ data.name }} on line 1 contains a line break (U+000A); a "
+                         "header value must stay on one line");
+  ASSERT_TRUE(WaitStatus(t2, "failed")) << Task(t2).repr();
+  EXPECT_NE(ErrorOf(t2).find("additional_headers may not set Transfer-Encoding"), std::string::npos)
+      << ErrorOf(t2);
+  EXPECT_EQ(rx.count(), 0u);
+}
+
+TEST_F(GuardTest, UiWebhookFormRefusesForbiddenHeaders) {
+  Start();
+  std::string cookie, csrf;
+  SignIn(&cookie, &csrf);
+  ASSERT_FALSE(csrf.empty());
+  auto form = [&](const std::string& headers) {
+    return Http("POST", Url("/webhooks/new"),
+                "csrf=" + csrf + "&name=ui-hook&payload_url=http%3A%2F%2F127.0.0.1%3A9%2F"
+                "&http_method=POST&http_content_type=application%2Fjson&additional_headers=" +
+                    headers,
+                {"Cookie: " + cookie, "Content-Type: application/x-www-form-urlencoded"});
+  };
+  auto refused = form("X-A%3A+1%0D%0Aconnection%3A+close");  // "X-A: 1\r\nconnection: close"
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_NE(refused.body.find("may not set Connection"), std::string::npos)
+      << refused.body.substr(0, 3000);
+  auto hooks = Get("/api/extras/webhooks/?name=ui-hook");
+  EXPECT_EQ(hooks.json().get("count")->as_int(), 0) << hooks.body;
+  auto saved = form("X-A%3A+1");
+  EXPECT_EQ(saved.status, 303) << saved.body.substr(0, 3000);
+  EXPECT_EQ(Get("/api/extras/webhooks/?name=ui-hook").json().get("count")->as_int(), 1);
 }
 
 }  // namespace

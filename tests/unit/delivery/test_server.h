@@ -51,13 +51,15 @@ class TestServer {
  public:
   using Handler = std::function<ServerResponse(const ServerRequest&)>;
 
-  explicit TestServer(Handler handler) : handler_(std::move(handler)) {
+  // Listens on `host` (an IPv4 loopback literal, e.g. "127.0.0.2") and a free port.
+  explicit TestServer(Handler handler, std::string host = "127.0.0.1")
+      : handler_(std::move(handler)), host_(std::move(host)) {
     listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    inet_pton(AF_INET, host_.c_str(), &addr.sin_addr);
     addr.sin_port = 0;
     ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
     ::listen(listen_fd_, 1024);
@@ -86,7 +88,7 @@ class TestServer {
 
   uint16_t port() const { return port_; }
   std::string url(const std::string& path = "/") const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
+    return "http://" + host_ + ":" + std::to_string(port_) + path;
   }
   std::vector<ServerRequest> requests() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -197,6 +199,7 @@ class TestServer {
   }
 
   Handler handler_;
+  std::string host_;
   int listen_fd_ = -1;
   uint16_t port_ = 0;
   std::atomic<bool> stopped_{false};
