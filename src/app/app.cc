@@ -437,7 +437,7 @@ int RunTasksShow(const Config& config, const std::string& id) {
     std::cerr << "herald: " << (t.status().type() == "NotFound" ? "task " + id + " not found" : t.status().message()) << "\n";
     return 1;
   }
-  Value v = TaskDetailJson(*store, *t, "");
+  Value v = TaskDetailJson(*store, *t, "", /*show_credentials=*/true);  // local operator
   JsonDumpOptions o;
   o.indent = 2;
   o.ensure_ascii = false;

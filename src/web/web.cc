@@ -16,7 +16,10 @@
 #include "rules/forms.h"
 #include "rules/object_types.h"
 #include "value/json.h"
+#include "model/redact.h"
 #include "web/assets.h"
+#include "web/chart.h"
+#include "web/client_address.h"
 #include "web/form.h"
 #include "web/session.h"
 
@@ -133,68 +136,23 @@ Value ErrorsValue(const FieldErrors& errors) {
   return Value(std::move(d));
 }
 
-// Headers as [[name, value], ...].
-Value HeaderRows(const delivery::HeaderList& headers) {
+// Headers as [[name, value], ...]; sensitive values hidden unless `show_credentials`.
+Value HeaderRows(const delivery::HeaderList& headers, bool show_credentials) {
   List l;
-  for (const auto& [k, v] : headers) l.push_back(Value(List{Value(k), Value(v)}));
+  for (const auto& [k, v] : show_credentials ? headers : RedactHeaders(headers))
+    l.push_back(Value(List{Value(k), Value(v)}));
   return Value(std::move(l));
 }
 
-Value HeaderRowsFromJson(const std::string& json) {
+// The same from a stored JSON object of headers (attempt logs).
+Value HeaderRowsFromJson(const std::string& json, bool show_credentials) {
   List l;
   auto v = ParseJson(json);
-  if (v.ok() && v->is_dict())
-    for (const auto& [k, val] : v->as_dict())
-      l.push_back(Value(List{Value(k.str()), Value(val.is_str() ? val.as_str() : val.str())}));
+  if (!v.ok() || !v->is_dict()) return Value(std::move(l));
+  Value shown = show_credentials ? *v : RedactHeaderDict(*v);
+  for (const auto& [k, val] : shown.as_dict())
+    l.push_back(Value(List{Value(k.str()), Value(val.is_str() ? val.as_str() : val.str())}));
   return Value(std::move(l));
-}
-
-// The dashboard's chart: server-drawn SVG, one stacked bar (ok / failed) per minute.
-std::string ChartSvg(const AttemptHistogram& h) {
-  const int n = static_cast<int>(h.succeeded.size());
-  int64_t max = 1;
-  for (int i = 0; i < n; ++i) max = std::max(max, h.succeeded[i] + h.failed[i]);
-  const int w = 720, hgt = 180, left = 44, bottom = 22, top = 8;
-  const double bw = static_cast<double>(w - left - 4) / std::max(n, 1);
-  const double scale = static_cast<double>(hgt - bottom - top) / static_cast<double>(max);
-  std::string s = "<svg class=\"chart\" viewBox=\"0 0 " + std::to_string(w) + " " +
-                  std::to_string(hgt) +
-                  "\" role=\"img\" aria-label=\"Deliveries per minute over the last hour\">";
-  char buf[256];
-  for (int k = 0; k <= 2; ++k) {
-    double y = hgt - bottom - (hgt - bottom - top) * k / 2.0;
-    int64_t label = max * k / 2;
-    snprintf(buf, sizeof buf,
-             "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"grid\"/>"
-             "<text x=\"%d\" y=\"%.1f\" class=\"axis\" text-anchor=\"end\">%lld</text>",
-             left, y, w - 4, y, left - 6, y + 4, static_cast<long long>(label));
-    s += buf;
-  }
-  for (int i = 0; i < n; ++i) {
-    double x = left + i * bw + 1;
-    double hok = h.succeeded[i] * scale, hf = h.failed[i] * scale;
-    double base = hgt - bottom;
-    if (h.succeeded[i] > 0) {
-      snprintf(buf, sizeof buf,
-               "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"ok\">"
-               "<title>%lld ok</title></rect>",
-               x, base - hok, std::max(bw - 2, 1.0), hok, static_cast<long long>(h.succeeded[i]));
-      s += buf;
-    }
-    if (h.failed[i] > 0) {
-      snprintf(buf, sizeof buf,
-               "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"bad\">"
-               "<title>%lld failed</title></rect>",
-               x, base - hok - hf, std::max(bw - 2, 1.0), hf, static_cast<long long>(h.failed[i]));
-      s += buf;
-    }
-  }
-  snprintf(buf, sizeof buf,
-           "<text x=\"%d\" y=\"%d\" class=\"axis\">-%d min</text>"
-           "<text x=\"%d\" y=\"%d\" class=\"axis\" text-anchor=\"end\">now</text></svg>",
-           left, hgt - 6, n, w - 4, hgt - 6);
-  s += buf;
-  return s;
 }
 
 }  // namespace
@@ -203,7 +161,19 @@ std::string ChartSvg(const AttemptHistogram& h) {
 
 struct Web::Impl {
   Impl(Store& s, Api& a, delivery::Transport* t, WebOptions o)
-      : store(s), api(a), options(std::move(o)), renderer(options.template_options) {
+      : store(s),
+        api(a),
+        options(std::move(o)),
+        renderer(options.template_options),
+        sessions(options.max_sessions_per_token),
+        sign_ins(options.max_failed_sign_ins, options.failed_sign_in_window) {
+    if (!options.clock) options.clock = [] { return std::chrono::steady_clock::now(); };
+    secure_cookies = options.public_url.size() >= 8 &&
+                     std::equal(options.public_url.begin(), options.public_url.begin() + 8,
+                                "https://", [](char x, char y) { return tolower(x) == y; });
+    auto proxies = NetworkList::Parse(options.trusted_proxies);
+    if (proxies.ok()) trusted_proxies = std::move(*proxies);
+    else log::Error("ignoring server.trusted_proxies", {{"error", proxies.status().message()}});
     if (!t) {
       own_transport = std::make_unique<delivery::Transport>(delivery::TransportOptions{});
       t = own_transport.get();
@@ -223,8 +193,11 @@ struct Web::Impl {
       env->AddTemplate(name, std::string(a.content));
       names.push_back(name);
     }
+    // Every page renders under autoescape (it carries through includes, imports and extends):
+    // each value is HTML-escaped unless it is Markup made by the templates themselves.
     for (const auto& name : names) {
-      auto t = env->Compile("{% include \"" + name + "\" %}");
+      auto t = env->Compile("{% autoescape true %}{% include \"" + name +
+                            "\" %}{% endautoescape %}");
       if (!t.ok()) {
         log::Error("web template does not compile",
                    {{"template", name}, {"error", t.error().ToString()}});
@@ -263,7 +236,8 @@ struct Web::Impl {
     r.headers.emplace_back("Referrer-Policy", "same-origin");
   }
 
-  void Page(Ctx& c, const std::string& name, D vars, int status = 200) {
+  void Page(Ctx& c, const std::string& name, D vars, int status = 200,
+            const std::vector<std::pair<std::string, std::string>>& extra_headers = {}) {
     Dict& d = vars.dict();
     if (c.session) {
       d.set("user", D()("name", c.session->token_name)("prefix", c.session->token_prefix)(
@@ -291,7 +265,9 @@ struct Web::Impl {
       c.respond(Html(500, "<h1>Internal error</h1><p>" + HtmlEscape(out.error().ToString())));
       return;
     }
-    c.respond(Html(status, std::move(out).value()));
+    http::Response r = Html(status, std::move(out).value());
+    for (const auto& h : extra_headers) r.headers.push_back(h);
+    c.respond(std::move(r));
   }
 
   void Error(Ctx& c, int status, const std::string& message) {
@@ -470,6 +446,11 @@ struct Web::Impl {
     return next;
   }
 
+  // The session cookie's attributes (Secure when Herald is reached over https).
+  std::string CookieAttributes() const {
+    return std::string("; Path=/; HttpOnly; SameSite=Strict") + (secure_cookies ? "; Secure" : "");
+  }
+
   void Login(Ctx& c) {
     std::string next = SafeNext(c.req.method == "POST" ? c.form.Str("next")
                                                        : c.req.query_param("next").value_or("/"));
@@ -477,12 +458,24 @@ struct Web::Impl {
       if (CurrentSession(c.req)) return Redirect(c.respond, next);  // already signed in
       return Page(c, "login.html", D()("next", next)("error", ""));
     }
+    // Failed sign-ins are limited per client; a limited client is refused even with a valid
+    // token, so the answer tells nothing about the token.
+    const std::string client = ClientAddress(c.req, trusted_proxies);
+    const std::string client_key = ClientKey(client);
+    auto now = options.clock();
+    if (auto wait = sign_ins.RetryAfter(client_key, now); wait.count() > 0) {
+      log::Warning("ui sign-in refused: too many failures",
+                   {{"client", client}, {"retry_after_s", static_cast<long long>(wait.count())}});
+      return SignInRefused(c, next, wait);
+    }
     std::string key = c.form.Str("token");
     while (!key.empty() && isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
     while (!key.empty() && isspace(static_cast<unsigned char>(key.front()))) key.erase(0, 1);
     std::string why;
     auto token = key.empty() ? std::nullopt : api.tokens().Resolve("Token " + key, &why);
     if (!token) {
+      sign_ins.RecordFailure(client_key, now);
+      log::Warning("ui sign-in failed", {{"client", client}, {"reason", "unknown or revoked token"}});
       return Page(c, "login.html",
                   D()("next", next)("error", "This token is not valid (unknown or revoked)."),
                   403);
@@ -496,15 +489,21 @@ struct Web::Impl {
     }
     Session s = sessions.Create(*token);
     log::Info("ui sign-in", {{"token_id", static_cast<long long>(token->id)},
-                             {"scope", TokenScopeName(token->scope)}});
-    Redirect(c.respond, next,
-             std::string(kCookieName) + "=" + s.id + "; Path=/; HttpOnly; SameSite=Strict");
+                             {"scope", TokenScopeName(token->scope)},
+                             {"client", client}});
+    Redirect(c.respond, next, std::string(kCookieName) + "=" + s.id + CookieAttributes());
+  }
+
+  void SignInRefused(Ctx& c, const std::string& next, std::chrono::seconds wait) {
+    std::string msg = "Too many failed sign-ins from your address. Try again in " +
+                      std::to_string(wait.count()) + " seconds.";
+    Page(c, "login.html", D()("next", next)("error", msg), 429,
+         {{"Retry-After", std::to_string(wait.count())}});
   }
 
   void Logout(Ctx& c) {
     sessions.Remove(c.session->id);
-    Redirect(c.respond, "/login",
-             std::string(kCookieName) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    Redirect(c.respond, "/login", std::string(kCookieName) + "=" + CookieAttributes() + "; Max-Age=0");
   }
 
   // ---- dashboard ----
@@ -515,11 +514,11 @@ struct Web::Impl {
     TimeUs now = NowUs();
     TimeUs since = (now / 60'000'000 - (kChartMinutes - 1)) * 60'000'000;
     auto hist = store.AttemptsPerMinute(since, kChartMinutes);
-    std::string chart;
+    Value chart;
     int64_t ok_total = 0, failed_total = 0;
     bool truncated = false;
     if (hist.ok()) {
-      chart = ChartSvg(*hist);
+      chart = ChartValue(*hist);
       for (auto n : hist->succeeded) ok_total += n;
       for (auto n : hist->failed) failed_total += n;
       truncated = hist->truncated;
@@ -551,11 +550,14 @@ struct Web::Impl {
   }
 
   // ---- webhooks ----
-  static Value WebhookValue(const Webhook& w) {
+  // A webhook for the templates; credential header values hidden unless `show_credentials`.
+  static Value WebhookValue(const Webhook& w, bool show_credentials) {
     auto opt = [](const std::optional<int>& v) { return v ? Value(*v) : Value(""); };
     return D()("id", w.id)("name", w.name)("description", w.description)(
                "payload_url", w.payload_url)("http_method", w.http_method)(
-               "http_content_type", w.http_content_type)("additional_headers", w.additional_headers)(
+               "http_content_type", w.http_content_type)(
+               "additional_headers",
+               show_credentials ? w.additional_headers : RedactHeaderTemplate(w.additional_headers))(
                "body_template", w.body_template)("secret_set", !w.secret.empty())(
                "ssl_verification", w.ssl_verification)("ca_file_path", w.ca_file_path.value_or(""))(
                "timeout", opt(w.timeout))("max_attempts", opt(w.max_attempts))(
@@ -581,7 +583,7 @@ struct Web::Impl {
       if (!ql.empty() && !ContainsCI(w.name, ql) && !ContainsCI(w.payload_url, ql) &&
           !ContainsCI(w.description, ql))
         continue;
-      rows.push_back(WebhookValue(w));
+      rows.push_back(WebhookValue(w, c.session->can_write()));
     }
     Page(c, "webhooks.html", D()("webhooks", Value(std::move(rows)))("q", q)(
                                  "total", static_cast<int64_t>(hooks->size())));
@@ -602,7 +604,7 @@ struct Web::Impl {
     if (tasks.ok())
       for (const auto& t : *tasks) trows.push_back(TaskRow(t));
     Page(c, "webhook.html",
-         D()("w", WebhookValue(w))("rules", Value(std::move(used_by)))(
+         D()("w", WebhookValue(w, c.session->can_write()))("rules", Value(std::move(used_by)))(
              "tasks", Value(std::move(trows)))("object_types", ObjectTypesWithEvents()));
   }
 
@@ -653,7 +655,7 @@ struct Web::Impl {
 
   void WebhookEdit(Ctx& c, const Webhook* existing) {
     if (!c.session->can_write()) return Error(c, 403, "Your token is read-only: it cannot change anything.");
-    Value current = existing ? WebhookValue(*existing) : WebhookValue(Webhook());
+    Value current = existing ? WebhookValue(*existing, true) : WebhookValue(Webhook(), true);
     if (c.req.method != "POST")
       return Page(c, "webhook_form.html", D()("w", current)("errors", Value::MakeDict())(
                                               "editing", existing != nullptr));
@@ -766,7 +768,8 @@ struct Web::Impl {
       return c.req.method == "POST" ? c.form.Str(name) : c.req.query_param(name).value_or("");
     };
     D vars;
-    vars("w", WebhookValue(w))("object_types", ObjectTypesWithEvents())(
+    const bool admin = c.session->can_write();
+    vars("w", WebhookValue(w, admin))("object_types", ObjectTypesWithEvents())(
         "sample_json", param("sample_json"))("object_type", param("object_type"))(
         "event_id", param("event"))("sample_error", error)("source", source)("rendered", Value())(
         "render_error", "")("response", Value())("rule", param("rule"))("rules", RulesOf(w.id));
@@ -788,12 +791,13 @@ struct Web::Impl {
       vars("render_error", rendered.status().message());
       return Page(c, "webhook_preview.html", std::move(vars));
     }
-    std::string signature;
-    for (const auto& [k, v] : rendered->headers)
-      if (k == delivery::kSignatureHeader) signature = v;
+    // Only admins see the signature: it would let a reader sign any body they paste.
+    bool signed_body = false;
+    for (const auto& [k, v] : rendered->headers) signed_body |= k == delivery::kSignatureHeader;
     vars("rendered", D()("method", rendered->method)("url", rendered->url)(
-                         "headers", HeaderRows(rendered->headers))("body", rendered->body)(
-                         "body_pretty", PrettyJsonText(rendered->body))("signature", signature)
+                         "headers", HeaderRows(rendered->headers, admin))("body", rendered->body)(
+                         "body_pretty", PrettyJsonText(rendered->body))("signed", signed_body)(
+                         "signature_hidden", signed_body && !admin)
                          .value());
     if (c.req.method != "POST" || c.form.Str("action") != "send")
       return Page(c, "webhook_preview.html", std::move(vars));
@@ -1181,7 +1185,8 @@ struct Web::Impl {
       for (auto it = attempts->rbegin(); it != attempts->rend(); ++it) {
         if (it->url.empty() && it->method.empty()) continue;
         request = D()("method", it->method)("url", it->url)(
-                      "headers", HeaderRowsFromJson(it->request_headers))("body", it->request_body)(
+                      "headers", HeaderRowsFromJson(it->request_headers, c.session->can_write()))(
+                      "body", it->request_body)(
                       "body_pretty", PrettyJsonText(it->request_body))(
                       "note", "as sent in attempt " + std::to_string(it->number))
                       .value();
@@ -1198,7 +1203,8 @@ struct Web::Impl {
         if (w.ok()) {
           auto r = renderer.Render(*w, ctx, {{"X-Herald-Task", t->id}});
           if (r.ok())
-            request = D()("method", r->method)("url", r->url)("headers", HeaderRows(r->headers))(
+            request = D()("method", r->method)("url", r->url)(
+                          "headers", HeaderRows(r->headers, c.session->can_write()))(
                           "body", r->body)("body_pretty", PrettyJsonText(r->body))(
                           "note", "not sent yet: rendered now with the current webhook")
                           .value();
@@ -1268,6 +1274,9 @@ struct Web::Impl {
   std::unique_ptr<jinja::Environment> env;
   std::map<std::string, std::shared_ptr<const jinja::Template>> pages;
   SessionStore sessions;
+  SignInLimiter sign_ins;
+  NetworkList trusted_proxies;
+  bool secure_cookies = false;  // public_url is https
   // Last, so it stops first: pending "send test" callbacks still find the pages and sessions.
   std::unique_ptr<delivery::Transport> own_transport;
 };
