@@ -251,6 +251,13 @@ int RunServe(const Config& config) {
   web_options.http_proxy = config.GetString("delivery.http_proxy");
   web_options.https_proxy = config.GetString("delivery.https_proxy");
   web_options.template_options = TemplateOptions(config);
+  web_options.max_sessions_per_token =
+      static_cast<size_t>(config.GetInt("ui.max_sessions_per_token"));
+  web_options.max_failed_sign_ins = static_cast<int>(config.GetInt("ui.max_failed_sign_ins"));
+  web_options.failed_sign_in_window =
+      std::chrono::seconds(config.GetInt("ui.failed_sign_in_window"));
+  web_options.public_url = config.GetString("server.public_url");
+  web_options.trusted_proxies = config.GetList("server.trusted_proxies");
   web::Web web(*store, api, engine ? &engine->transport() : nullptr, web_options);
 
   http::ServerOptions so;
