@@ -68,6 +68,8 @@ Result<NetworkList> NetworkList::Parse(const std::vector<std::string>& entries) 
     size_t slash = e.find('/');
     auto ip = IpAddress::Parse(e.substr(0, slash));
     if (!ip) return bad("bad address");
+    // The prefix counts IPv4 bits for dotted-quad text, IPv6 bits otherwise (::ffff:a.b.c.d/n).
+    const bool v4_text = e.substr(0, slash).find(':') == std::string_view::npos;
     Net n;
     n.base = *ip;
     if (slash != std::string_view::npos) {
@@ -78,8 +80,8 @@ Result<NetworkList> NetworkList::Parse(const std::vector<std::string>& entries) 
         if (c < '0' || c > '9') return bad("bad prefix length");
         b = b * 10 + (c - '0');
       }
-      if (b > (ip->v4 ? 32 : 128)) return bad("prefix length too large");
-      n.prefix_bits = ip->v4 ? 96 + b : b;
+      if (b > (v4_text ? 32 : 128)) return bad("prefix length too large");
+      n.prefix_bits = v4_text ? 96 + b : b;
     }
     // Clear the host bits so that "10.1.2.3/8" means 10.0.0.0/8.
     for (int i = 0; i < 16; ++i) {
