@@ -12,8 +12,8 @@ constexpr std::array<std::string_view, 5> kCredentialNames = {
     "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"};
 // A name containing any of these (lowercase) is a credential.
 constexpr std::array<std::string_view, 10> kCredentialParts = {
-    "auth",    "token",      "key",     "secret", "password",
-    "passwd",  "credential", "session", "cookie", "signature"};
+    "auth",   "token",      "key",     "secret", "password",
+    "passwd", "credential", "session", "cookie", "signature"};
 // The delivery engine's signature header (delivery::kSignatureHeader), lowercase.
 constexpr std::string_view kSignatureHeaderLower = "x-hook-signature";
 

@@ -51,8 +51,10 @@ std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
 
 std::string IpAddress::ToString() const {
   char out[INET6_ADDRSTRLEN] = {0};
-  if (v4) inet_ntop(AF_INET, bytes.data() + 12, out, sizeof out);
-  else inet_ntop(AF_INET6, bytes.data(), out, sizeof out);
+  if (v4)
+    inet_ntop(AF_INET, bytes.data() + 12, out, sizeof out);
+  else
+    inet_ntop(AF_INET6, bytes.data(), out, sizeof out);
   return out;
 }
 

@@ -19,9 +19,9 @@
 #include "model/redact.h"
 #include "web/assets.h"
 #include "web/chart.h"
-#include "web/client_address.h"
 #include "web/form.h"
 #include "web/session.h"
+#include "web/sign_in_guard.h"
 
 namespace herald::web {
 
@@ -166,14 +166,8 @@ struct Web::Impl {
         options(std::move(o)),
         renderer(options.template_options),
         sessions(options.max_sessions_per_token),
-        sign_ins(options.max_failed_sign_ins, options.failed_sign_in_window) {
-    if (!options.clock) options.clock = [] { return std::chrono::steady_clock::now(); };
-    secure_cookies = options.public_url.size() >= 8 &&
-                     std::equal(options.public_url.begin(), options.public_url.begin() + 8,
-                                "https://", [](char x, char y) { return tolower(x) == y; });
-    auto proxies = NetworkList::Parse(options.trusted_proxies);
-    if (proxies.ok()) trusted_proxies = std::move(*proxies);
-    else log::Error("ignoring server.trusted_proxies", {{"error", proxies.status().message()}});
+        guard({options.max_failed_sign_ins, options.failed_sign_in_window, options.public_url,
+               options.trusted_proxies, options.clock}) {
     if (!t) {
       own_transport = std::make_unique<delivery::Transport>(delivery::TransportOptions{});
       t = own_transport.get();
@@ -446,11 +440,6 @@ struct Web::Impl {
     return next;
   }
 
-  // The session cookie's attributes (Secure when Herald is reached over https).
-  std::string CookieAttributes() const {
-    return std::string("; Path=/; HttpOnly; SameSite=Strict") + (secure_cookies ? "; Secure" : "");
-  }
-
   void Login(Ctx& c) {
     std::string next = SafeNext(c.req.method == "POST" ? c.form.Str("next")
                                                        : c.req.query_param("next").value_or("/"));
@@ -460,12 +449,10 @@ struct Web::Impl {
     }
     // Failed sign-ins are limited per client; a limited client is refused even with a valid
     // token, so the answer tells nothing about the token.
-    const std::string client = ClientAddress(c.req, trusted_proxies);
-    const std::string client_key = ClientKey(client);
-    auto now = options.clock();
-    if (auto wait = sign_ins.RetryAfter(client_key, now); wait.count() > 0) {
+    auto client = guard.Identify(c.req);
+    if (auto wait = guard.RetryAfter(client); wait.count() > 0) {
       log::Warning("ui sign-in refused: too many failures",
-                   {{"client", client}, {"retry_after_s", static_cast<long long>(wait.count())}});
+                   {{"client", client.address}, {"retry_after_s", static_cast<long long>(wait.count())}});
       return SignInRefused(c, next, wait);
     }
     std::string key = c.form.Str("token");
@@ -474,8 +461,8 @@ struct Web::Impl {
     std::string why;
     auto token = key.empty() ? std::nullopt : api.tokens().Resolve("Token " + key, &why);
     if (!token) {
-      sign_ins.RecordFailure(client_key, now);
-      log::Warning("ui sign-in failed", {{"client", client}, {"reason", "unknown or revoked token"}});
+      guard.RecordFailure(client);
+      log::Warning("ui sign-in failed", {{"client", client.address}, {"reason", "unknown or revoked token"}});
       return Page(c, "login.html",
                   D()("next", next)("error", "This token is not valid (unknown or revoked)."),
                   403);
@@ -490,8 +477,8 @@ struct Web::Impl {
     Session s = sessions.Create(*token);
     log::Info("ui sign-in", {{"token_id", static_cast<long long>(token->id)},
                              {"scope", TokenScopeName(token->scope)},
-                             {"client", client}});
-    Redirect(c.respond, next, std::string(kCookieName) + "=" + s.id + CookieAttributes());
+                             {"client", client.address}});
+    Redirect(c.respond, next, std::string(kCookieName) + "=" + s.id + guard.cookie_attributes());
   }
 
   void SignInRefused(Ctx& c, const std::string& next, std::chrono::seconds wait) {
@@ -503,7 +490,8 @@ struct Web::Impl {
 
   void Logout(Ctx& c) {
     sessions.Remove(c.session->id);
-    Redirect(c.respond, "/login", std::string(kCookieName) + "=" + CookieAttributes() + "; Max-Age=0");
+    Redirect(c.respond, "/login",
+             std::string(kCookieName) + "=" + guard.cookie_attributes() + "; Max-Age=0");
   }
 
   // ---- dashboard ----
@@ -1274,9 +1262,7 @@ struct Web::Impl {
   std::unique_ptr<jinja::Environment> env;
   std::map<std::string, std::shared_ptr<const jinja::Template>> pages;
   SessionStore sessions;
-  SignInLimiter sign_ins;
-  NetworkList trusted_proxies;
-  bool secure_cookies = false;  // public_url is https
+  SignInGuard guard;
   // Last, so it stops first: pending "send test" callbacks still find the pages and sessions.
   std::unique_ptr<delivery::Transport> own_transport;
 };

@@ -26,9 +26,9 @@ const char* kSite = R"({"event": "created", "object_type": "dcim.site", "usernam
 class RedactionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<Server>(dir_.path(), std::vector<std::string>{},
-                                       std::map<std::string, std::string>{
-                                           {"HERALD_DELIVERY_DEFAULT_TIMEOUT", "5"}});
+    server_ = std::make_unique<Server>(
+        dir_.path(), std::vector<std::string>{},
+        std::map<std::string, std::string>{{"HERALD_DELIVERY_DEFAULT_TIMEOUT", "5"}});
     ASSERT_TRUE(server_->started()) << server_->Stderr();
     admin_ = server_->admin_token();
     auto ro = RunHerald({"token", "create", "--read-only", "--store", server_->store_url()});
@@ -45,8 +45,8 @@ class RedactionTest : public ::testing::Test {
 
 std::string Headers() {
   return std::string("Authorization: Bearer ") + kBearer + "\\nX-Api-Key: " + kApiKey +
-         "\\nCookie: " + kCookie + "\\nX-Db-Password: " + kCustom + "\\n{{ 'X-Auth-Token' }}: " +
-         kTemplated + "\\nX-Trace: " + kVisible;
+         "\\nCookie: " + kCookie + "\\nX-Db-Password: " + kCustom +
+         "\\n{{ 'X-Auth-Token' }}: " + kTemplated + "\\nX-Trace: " + kVisible;
 }
 
 void ExpectNoCredential(const std::string& body, const std::string& where) {
@@ -56,16 +56,17 @@ void ExpectNoCredential(const std::string& body, const std::string& where) {
 
 TEST_F(RedactionTest, ReadOnlyCallersSeeHeaderNamesButNoCredentialsOrSignatures) {
   Receiver rx;
-  auto created = Api("POST", Url("/api/extras/webhooks/"), admin_,
-                     R"({"name": "creds", "payload_url": ")" + rx.url("/hook") +
-                         R"(", "secret": ")" + kSecret + R"(", "additional_headers": ")" +
-                         Headers() + R"("})");
+  auto created =
+      Api("POST", Url("/api/extras/webhooks/"), admin_,
+          R"({"name": "creds", "payload_url": ")" + rx.url("/hook") + R"(", "secret": ")" +
+              kSecret + R"(", "additional_headers": ")" + Headers() + R"("})");
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(created.body.find(kSecret), std::string::npos) << "the secret is write-only";
   int64_t id = created.json().get("id")->as_int();
   auto rule = Api("POST", Url("/api/extras/event-rules/"), admin_,
                   R"({"name": "r", "object_types": ["dcim.site"], "event_types": ["object_created"],
-                      "action_object_id": )" + std::to_string(id) + "}");
+                      "action_object_id": )" +
+                      std::to_string(id) + "}");
   ASSERT_EQ(rule.status, 201) << rule.body;
   auto ev = Api("POST", Url("/api/events/"), admin_, kSite);
   ASSERT_EQ(ev.status, 202) << ev.body;
@@ -100,8 +101,7 @@ TEST_F(RedactionTest, ReadOnlyCallersSeeHeaderNamesButNoCredentialsOrSignatures)
             "X-Db-Password: ********\n{{ 'X-Auth-Token' }}: ********\nX-Trace: " +
                 std::string(kVisible));
   auto admin_hook = Api("GET", Url("/api/extras/webhooks/" + std::to_string(id) + "/"), admin_);
-  EXPECT_NE(admin_hook.json().get("additional_headers")->as_str().find(kBearer),
-            std::string::npos);
+  EXPECT_NE(admin_hook.json().get("additional_headers")->as_str().find(kBearer), std::string::npos);
 
   // Task detail: attempt_log[].request.headers.
   auto ro_task = Api("GET", Url("/api/core/background-tasks/" + task + "/"), ro_);

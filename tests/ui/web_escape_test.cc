@@ -170,8 +170,8 @@ TEST_F(WebEscapeTest, EveryQueryParameterTheSourceReadsIsCovered) {
   auto in_source = QueryParamsInSource();
   EXPECT_GE(in_source.size(), 5u) << "the source scan found too little: is the regex stale?";
   for (const auto& name : in_source)
-    EXPECT_TRUE(kQueryParams.count(name)) << "the UI reads query parameter \"" << name
-                                          << "\": add it to kQueryParams";
+    EXPECT_TRUE(kQueryParams.count(name))
+        << "the UI reads query parameter \"" << name << "\": add it to kQueryParams";
 }
 
 TEST_F(WebEscapeTest, MarkupInEveryQueryParameterOfEveryPageIsEscaped) {
@@ -222,7 +222,8 @@ TEST_F(WebEscapeTest, MarkupInEveryPathSegmentIsEscaped) {
   // The "does not exist" message echoes the segment, escaped.
   auto missing = Call("GET", "/tasks/" + UrlEncode(kPayloads[1]), "", sid);
   EXPECT_EQ(missing.status, 404);
-  EXPECT_NE(missing.body.find("&#34;&#39;&gt;&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
+  EXPECT_NE(missing.body.find("&#34;&#39;&gt;&lt;img src=x onerror=alert(1)&gt;"),
+            std::string::npos);
 }
 
 TEST_F(WebEscapeTest, MarkupInEveryFormFieldIsEscaped) {
@@ -230,13 +231,24 @@ TEST_F(WebEscapeTest, MarkupInEveryFormFieldIsEscaped) {
   auto [sid, csrf] = SignIn(admin_key_);
   auto [rsid, rcsrf] = SignIn(ro_key_);
   std::string h = std::to_string(hook_), r = std::to_string(rule_);
-  const std::vector<std::string> webhook_fields = {
-      "name", "description", "payload_url", "http_method", "http_content_type",
-      "additional_headers", "body_template", "secret", "ca_file_path", "timeout", "max_attempts",
-      "retry_policy", "retry_interval", "ssl_verification", "clear_secret"};
+  const std::vector<std::string> webhook_fields = {"name",
+                                                   "description",
+                                                   "payload_url",
+                                                   "http_method",
+                                                   "http_content_type",
+                                                   "additional_headers",
+                                                   "body_template",
+                                                   "secret",
+                                                   "ca_file_path",
+                                                   "timeout",
+                                                   "max_attempts",
+                                                   "retry_policy",
+                                                   "retry_interval",
+                                                   "ssl_verification",
+                                                   "clear_secret"};
   const std::vector<std::string> rule_fields = {
-      "name", "description", "comments", "object_types", "object_types_extra", "event_types",
-      "enabled", "conditions", "action_data", "action_object_id"};
+      "name",        "description", "comments",   "object_types", "object_types_extra",
+      "event_types", "enabled",     "conditions", "action_data",  "action_object_id"};
   const std::vector<std::string> sample_fields = {"sample_json", "object_type", "event", "rule",
                                                   "action"};
   struct FormCase {
@@ -244,23 +256,27 @@ TEST_F(WebEscapeTest, MarkupInEveryFormFieldIsEscaped) {
     const std::vector<std::string>* fields;
   };
   const std::vector<FormCase> forms = {
-      {"/webhooks/new", &webhook_fields},  {"/webhooks/" + h + "/edit", &webhook_fields},
-      {"/rules/new", &rule_fields},        {"/rules/" + r + "/edit", &rule_fields},
-      {"/webhooks/" + h + "/preview", &sample_fields}, {"/rules/" + r + "/check", &sample_fields},
+      {"/webhooks/new", &webhook_fields},
+      {"/webhooks/" + h + "/edit", &webhook_fields},
+      {"/rules/new", &rule_fields},
+      {"/rules/" + r + "/edit", &rule_fields},
+      {"/webhooks/" + h + "/preview", &sample_fields},
+      {"/rules/" + r + "/check", &sample_fields},
       {"/login", &sample_fields},
   };
   for (const auto& payload : kPayloads) {
     for (const auto& f : forms) {
-      std::string all = "csrf=" + csrf + "&next=" + UrlEncode(payload) + "&token=" +
-                        UrlEncode(payload);
+      std::string all =
+          "csrf=" + csrf + "&next=" + UrlEncode(payload) + "&token=" + UrlEncode(payload);
       for (const auto& field : *f.fields) {
         std::string body = "csrf=" + csrf + "&" + field + "=" + UrlEncode(payload);
         ExpectInert(Call("POST", f.path, body, sid), "POST " + f.path + " " + field);
         all += "&" + field + "=" + UrlEncode(payload);
       }
       ExpectInert(Call("POST", f.path, all, sid), "POST " + f.path + " all fields");
-      ExpectInert(Call("POST", f.path, "csrf=" + rcsrf + "&sample_json=" + UrlEncode(payload), rsid),
-                  "read-only POST " + f.path);
+      ExpectInert(
+          Call("POST", f.path, "csrf=" + rcsrf + "&sample_json=" + UrlEncode(payload), rsid),
+          "read-only POST " + f.path);
     }
   }
   // Records saved with markup render escaped everywhere afterwards.
@@ -270,7 +286,8 @@ TEST_F(WebEscapeTest, MarkupInEveryFormFieldIsEscaped) {
                        "&http_content_type=application%2Fjson",
                    sid);
   ASSERT_EQ(made.status, 303) << made.body;
-  for (const auto& page : {Header(made, "Location"), std::string("/webhooks/"), std::string("/rules/new")})
+  for (const auto& page :
+       {Header(made, "Location"), std::string("/webhooks/"), std::string("/rules/new")})
     ExpectInert(Call("GET", page, "", sid), "after save " + page);
 }
 

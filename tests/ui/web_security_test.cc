@@ -38,7 +38,8 @@ class WebSecurityTest : public WebTest {
   }
   static std::string SignatureIn(const std::string& body) {
     std::smatch m;
-    if (std::regex_search(body, m, std::regex("X-Hook-Signature</th><td class=\"mono\">([0-9a-f]{128})")))
+    if (std::regex_search(body, m,
+                          std::regex("X-Hook-Signature</th><td class=\"mono\">([0-9a-f]{128})")))
       return m[1].str();
     return "";
   }
@@ -137,7 +138,8 @@ TEST_F(WebSecurityTest, ReadOnlyWebhookAndTaskPagesHideCredentials) {
       EXPECT_NE(admin.body.find(kApiKey), std::string::npos) << "admins see it: " << path;
     }
   }
-  EXPECT_NE(Call("GET", "/webhooks/" + std::to_string(hook), "", sid).body.find("Authorization: ********"),
+  EXPECT_NE(Call("GET", "/webhooks/" + std::to_string(hook), "", sid)
+                .body.find("Authorization: ********"),
             std::string::npos);
   EXPECT_NE(Call("GET", "/webhooks/" + std::to_string(hook) + "/edit", "", asid).body.find(kBearer),
             std::string::npos)
@@ -216,8 +218,9 @@ TEST_F(WebSecurityTest, FailedSignInsAreRateLimitedPerClientAndReset) {
   EXPECT_EQ(Call("POST", "/login", "token=x", "", "", ip).status, 429);
   // IPv6 clients count per /64.
   for (int i = 0; i < 3; ++i)
-    EXPECT_EQ(Call("POST", "/login", "token=x", "", "", "2001:db8:1:2::" + std::to_string(i + 1)).status,
-              403);
+    EXPECT_EQ(
+        Call("POST", "/login", "token=x", "", "", "2001:db8:1:2::" + std::to_string(i + 1)).status,
+        403);
   EXPECT_EQ(Call("POST", "/login", "token=x", "", "", "2001:db8:1:2:ffff::9").status, 429);
   EXPECT_EQ(Call("POST", "/login", "token=" + admin_key_, "", "", "2001:db8:1:3::1").status, 303);
 }
@@ -251,7 +254,8 @@ TEST_F(WebSecurityTest, ForwardedForIsBelievedOnlyFromTrustedProxies) {
 }
 
 TEST(WebClientAddress, ParsesNetworksAndPicksTheClient) {
-  auto nets = NetworkList::Parse({"10.0.0.0/8", " 192.168.1.1 ", "fd00::/8", "::ffff:172.16.0.0/108"});
+  auto nets =
+      NetworkList::Parse({"10.0.0.0/8", " 192.168.1.1 ", "fd00::/8", "::ffff:172.16.0.0/108"});
   ASSERT_TRUE(nets.ok()) << nets.status().ToString();
   auto has = [&](const char* a) { return nets->Contains(*IpAddress::Parse(a)); };
   EXPECT_TRUE(has("10.255.0.1"));
@@ -308,7 +312,8 @@ TEST_F(WebSecurityTest, SecureCookieFlagFollowsPublicUrl) {
   std::string sid = cookie.substr(15, 64);
   auto page = Call("GET", "/", "", sid);
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(page.body, m, std::regex("name=\"csrf\" value=\"([0-9a-f]{64})\"")));
+  ASSERT_TRUE(
+      std::regex_search(page.body, m, std::regex("name=\"csrf\" value=\"([0-9a-f]{64})\"")));
   auto out = Call("POST", "/logout", "csrf=" + m[1].str(), sid);
   EXPECT_NE(Header(out, "Set-Cookie").find("; Secure"), std::string::npos);
   EXPECT_NE(Header(out, "Set-Cookie").find("Max-Age=0"), std::string::npos);

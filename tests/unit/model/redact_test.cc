@@ -10,10 +10,10 @@ namespace herald {
 namespace {
 
 TEST(Redact, CredentialHeaderNames) {
-  for (const char* n : {"Authorization", "proxy-authorization", "Cookie", "Set-Cookie", "X-Api-Key",
-                        "X-Auth-Token", "X-Access-Token", "Api_Key", "X-Client-Secret",
-                        "X-Password", "X-DB-Passwd", "X-Credentials", "X-Session-Id",
-                        "X-Custom-Signature", " AUTHORIZATION "})
+  for (const char* n :
+       {"Authorization", "proxy-authorization", "Cookie", "Set-Cookie", "X-Api-Key", "X-Auth-Token",
+        "X-Access-Token", "Api_Key", "X-Client-Secret", "X-Password", "X-DB-Passwd",
+        "X-Credentials", "X-Session-Id", "X-Custom-Signature", " AUTHORIZATION "})
     EXPECT_TRUE(IsCredentialHeader(n)) << n;
   for (const char* n : {"Content-Type", "X-Trace", "Accept", "User-Agent", "X-Herald-Task", ""})
     EXPECT_FALSE(IsCredentialHeader(n)) << n;
@@ -49,7 +49,8 @@ TEST(Redact, HeaderTemplateText) {
                                  "X-Api-Key:k\n{{ name }}: v\n{% if x %}\nCookie:\nplain line"),
             "Authorization: ********\nX-Trace: {{ data.id }}\nX-Api-Key: ********\n"
             "{{ name }}: ********\n{% if x %}\nCookie:\nplain line");
-  EXPECT_EQ(RedactHeaderTemplate("X-Token: a\r\nX-Trace: b\r\n"), "X-Token: ********\r\nX-Trace: b\r\n");
+  EXPECT_EQ(RedactHeaderTemplate("X-Token: a\r\nX-Trace: b\r\n"),
+            "X-Token: ********\r\nX-Trace: b\r\n");
   EXPECT_EQ(RedactHeaderTemplate(""), "");
   EXPECT_EQ(RedactHeaderTemplate("X-Trace: b"), "X-Trace: b");
 }
