@@ -789,7 +789,9 @@ struct Web::Impl {
                          .value());
     if (c.req.method != "POST" || c.form.Str("action") != "send")
       return Page(c, "webhook_preview.html", std::move(vars));
-    // Send test: deliver it now, outside the queue, and show the response.
+    // Send test: admins only (Handle refuses it first; this keeps it so), deliver it now,
+    // outside the queue, and show the response.
+    if (!admin) return Error(c, 403, "Your token is read-only: it cannot send tests.");
     delivery::HttpRequest hr;
     hr.method = rendered->method;
     hr.url = rendered->url;

@@ -144,6 +144,16 @@ TEST_F(WebSecurityTest, ReadOnlyWebhookAndTaskPagesHideCredentials) {
   EXPECT_NE(Call("GET", "/webhooks/" + std::to_string(hook) + "/edit", "", asid).body.find(kBearer),
             std::string::npos)
       << "the admin's edit form keeps the real text";
+  // The secret is write-only, even on the admin's edit form and when a rejected form is shown
+  // again with what was typed.
+  EXPECT_EQ(Call("GET", "/webhooks/" + std::to_string(hook) + "/edit", "", asid).body.find(kSecret),
+            std::string::npos);
+  auto rejected =
+      Call("POST", "/webhooks/" + std::to_string(hook) + "/edit",
+           "csrf=" + acsrf + "&name=signed&payload_url=ftp%3A%2F%2Fx&secret=typed-S3CRET", asid);
+  EXPECT_EQ(rejected.status, 400);
+  EXPECT_EQ(rejected.body.find("typed-S3CRET"), std::string::npos);
+  EXPECT_EQ(rejected.body.find(kSecret), std::string::npos);
 }
 
 TEST_F(WebSecurityTest, ReadOnlyTokenCannotSignTheAdminOut) {
