@@ -9,17 +9,16 @@
 //
 // Sign-in is with an API token: the server keeps an in-memory session (web/session.h) behind an
 // HttpOnly SameSite=Strict cookie (also Secure when public_url is https), at most
-// max_sessions_per_token per token. Failed sign-ins are rate-limited per client address
-// (web/sign_in_limit.h; the address comes from X-Forwarded-For only behind a trusted proxy,
-// web/client_address.h). Admin tokens may change things; read-only tokens see everything but
-// credentials and change nothing (403 on any changing POST or "send test", no edit buttons;
-// credential header values and X-Hook-Signature shown as ******** via model/redact.h);
-// ingest-only tokens cannot sign in. Every changing form is a POST carrying the session's CSRF token, checked
-// server-side (and a cross-origin Origin header is refused). Pages send a strict
-// Content-Security-Policy (no inline script; assets from 'self' only). Every page is rendered
-// with autoescape on: no value reaches the HTML unescaped, and no HTML is built outside the
-// templates. Forms are validated by
-// the same code as the REST API (rules/forms.h), so errors read the same, next to each field.
+// max_sessions_per_token per token. Failed sign-ins are rate-limited per client address, taken
+// from X-Forwarded-For only behind a trusted proxy (web/sign_in_guard.h). Admin tokens may
+// change things; read-only tokens see everything but credentials and change nothing (403 on any
+// changing POST or "send test", no edit buttons; credential header values and X-Hook-Signature
+// read ******** via model/redact.h); ingest-only tokens cannot sign in. Every changing form is a
+// POST carrying the session's CSRF token, checked server-side (and a cross-origin Origin header
+// is refused). Every page renders with autoescape on, and no HTML is built outside the
+// templates; pages also send a strict Content-Security-Policy (no inline script; assets from
+// 'self' only). Forms are validated by the same code as the REST API (rules/forms.h), so errors
+// read the same, next to each field.
 // Task pages never load more than one page (kPageSize) of tasks.
 //
 // Handle() is thread-safe; it reads the store synchronously on the calling (server) thread, as
