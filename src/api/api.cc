@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "common/time.h"
+#include "model/redact.h"
 #include "rules/event_input.h"
 #include "rules/forms.h"
 #include "value/json.h"
@@ -82,6 +83,8 @@ struct Api::Ctx {
     respond(std::move(r));
   }
   bool IsRead() const { return req.method == "GET" || req.method == "HEAD"; }
+  // Only admins see credential header values and signatures (model/redact.h).
+  bool ShowCredentials() const { return token.scope == TokenScope::kAdmin; }
   // Pagination parameters; false (and a 400 sent) when malformed.
   bool Page(const ApiOptions& o, int64_t* limit, int64_t* offset) {
     *limit = o.default_page_size;
@@ -291,7 +294,7 @@ void Api::Webhooks(Ctx& c, const std::string& id_str) {
       if (!c.Page(options_, &limit, &offset)) return;
       List results;
       for (int64_t i = offset; i < static_cast<int64_t>(sel.size()) && i < offset + limit; ++i)
-        results.push_back(WebhookToJson(*sel[i], c.api_base, brief));
+        results.push_back(WebhookToJson(*sel[i], c.api_base, brief, c.ShowCredentials()));
       return c.ReplyValue(200, c.Paginated(sel.size(), std::move(results), limit, offset));
     }
     if (m == "POST") {
@@ -310,7 +313,7 @@ void Api::Webhooks(Ctx& c, const std::string& id_str) {
         return c.Error(StoreErrorStatus(created.status()), created.status().message());
       }
       log::Info("webhook created", {{"id", static_cast<long long>(created->id)}, {"name", created->name}});
-      return c.ReplyValue(201, WebhookToJson(*created, c.api_base));
+      return c.ReplyValue(201, WebhookToJson(*created, c.api_base, false, c.ShowCredentials()));
     }
     return c.Error(405, "Method \"" + m + "\" not allowed.");
   }
@@ -321,7 +324,8 @@ void Api::Webhooks(Ctx& c, const std::string& id_str) {
     if (existing.status().type() == "NotFound") return c.Error(404, "No Webhook matches the given query.");
     return c.Error(500, existing.status().message());
   }
-  if (c.IsRead()) return c.ReplyValue(200, WebhookToJson(*existing, c.api_base, brief));
+  if (c.IsRead())
+    return c.ReplyValue(200, WebhookToJson(*existing, c.api_base, brief, c.ShowCredentials()));
   if (m == "PUT" || m == "PATCH") {
     std::string err;
     Value body = ParseBodyOr400(c.req, &err);
@@ -339,7 +343,7 @@ void Api::Webhooks(Ctx& c, const std::string& id_str) {
       return c.Error(StoreErrorStatus(updated.status()), updated.status().message());
     }
     log::Info("webhook updated", {{"id", static_cast<long long>(id)}, {"name", updated->name}});
-    return c.ReplyValue(200, WebhookToJson(*updated, c.api_base));
+    return c.ReplyValue(200, WebhookToJson(*updated, c.api_base, false, c.ShowCredentials()));
   }
   if (m == "DELETE") {
     auto st = store_.DeleteWebhook(id);
@@ -632,7 +636,8 @@ Value TaskToJson(const Task& t, const std::string& api_base) {
   return Value(std::move(d));
 }
 
-Value TaskDetailJson(Store& store, const Task& task, const std::string& api_base) {
+Value TaskDetailJson(Store& store, const Task& task, const std::string& api_base,
+                     bool show_credentials) {
   Value v = TaskToJson(task, api_base);
   // The render context the delivery uses (event + the rule's action_data, merged).
   auto ev = store.GetEvent(task.event_id);
@@ -652,7 +657,8 @@ Value TaskDetailJson(Store& store, const Task& task, const std::string& api_base
       rq.set("method", a.method);
       rq.set("url", a.url);
       auto hv = ParseJson(a.request_headers.empty() ? "{}" : a.request_headers);
-      rq.set("headers", hv.ok() ? *hv : Value(a.request_headers));
+      Value headers = hv.ok() ? *hv : Value(a.request_headers);
+      rq.set("headers", show_credentials ? headers : RedactHeaderDict(headers));
       rq.set("body", a.request_body);
       ad.set("request", Value(std::move(rq)));
       al.emplace_back(std::move(ad));
@@ -730,7 +736,7 @@ void Api::Tasks(Ctx& c, const std::string& id, const std::string& action) {
       if (t.status().type() == "NotFound") return c.Error(404, "Task " + id + " not found.");
       return c.Error(500, t.status().message());
     }
-    Value v = TaskDetailJson(store_, *t, c.api_base);
+    Value v = TaskDetailJson(store_, *t, c.api_base, c.ShowCredentials());
     return c.ReplyValue(200, v);
   }
   if (c.req.method != "POST") return c.Error(405, "Method \"" + c.req.method + "\" not allowed.");

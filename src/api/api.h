@@ -70,7 +70,10 @@ class Api {
 // NetBox background-task representation of a task (SPEC 7.2) plus Herald's fields.
 Value TaskToJson(const Task& t, const std::string& api_base);
 // TaskToJson plus the render `context` and the `attempt_log` (every attempt with its rendered
-// request). Used by GET background-tasks/{id}/ and `herald tasks show`.
-Value TaskDetailJson(Store& store, const Task& t, const std::string& api_base);
+// request). Used by GET background-tasks/{id}/ and `herald tasks show`. Unless
+// `show_credentials` (admins, the local CLI), sensitive request header values (credentials,
+// X-Hook-Signature) are replaced by "********" (model/redact.h).
+Value TaskDetailJson(Store& store, const Task& t, const std::string& api_base,
+                     bool show_credentials);
 
 }  // namespace herald

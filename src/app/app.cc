@@ -303,6 +303,13 @@ int RunServe(const Config& config) {
   web_options.https_proxy = config.GetString("delivery.https_proxy");
   web_options.template_options = TemplateOptions(config);
   web_options.net_guard = guard;
+  web_options.max_sessions_per_token =
+      static_cast<size_t>(config.GetInt("ui.max_sessions_per_token"));
+  web_options.max_failed_sign_ins = static_cast<int>(config.GetInt("ui.max_failed_sign_ins"));
+  web_options.failed_sign_in_window =
+      std::chrono::seconds(config.GetInt("ui.failed_sign_in_window"));
+  web_options.public_url = config.GetString("server.public_url");
+  web_options.trusted_proxies = config.GetList("server.trusted_proxies");
   web::Web web(*store, api, engine ? &engine->transport() : nullptr, web_options);
 
   http::ServerOptions so;
@@ -492,7 +499,7 @@ int RunTasksShow(const Config& config, const std::string& id) {
     std::cerr << "herald: " << (t.status().type() == "NotFound" ? "task " + id + " not found" : t.status().message()) << "\n";
     return 1;
   }
-  Value v = TaskDetailJson(*store, *t, "");
+  Value v = TaskDetailJson(*store, *t, "", /*show_credentials=*/true);  // local operator
   JsonDumpOptions o;
   o.indent = 2;
   o.ensure_ascii = false;

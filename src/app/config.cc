@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "web/client_address.h"
+
 namespace herald {
 
 const std::vector<OptionSpec>& AllOptions() {
@@ -26,6 +28,16 @@ const std::vector<OptionSpec>& AllOptions() {
       {"server.trusted_proxies", OptionType::kStringList, "",
        "Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For header is believed "
        "(comma-separated); empty means the peer address is the client address."},
+      {"ui.max_sessions_per_token", OptionType::kInt, "20",
+       "UI sessions kept per API token; signing in once more ends that token's least recently "
+       "used session (never another token's).", 1, 10000},
+      {"ui.max_failed_sign_ins", OptionType::kInt, "10",
+       "Failed UI sign-ins allowed per client address (IPv6: per /64) within "
+       "ui.failed_sign_in_window; past that the address gets 429 until the window ends.", 1,
+       1000000},
+      {"ui.failed_sign_in_window", OptionType::kInt, "300",
+       "Seconds of the failed sign-in window; it starts at an address's first failure.", 1,
+       86400},
       {"store.url", OptionType::kString, "sqlite://var/herald.db",
        "Where Herald keeps configuration, queue and task history: sqlite://relative/path.db or "
        "sqlite:///absolute/path.db."},
@@ -134,6 +146,18 @@ Status Config::Set(const std::string& name, const std::string& value, const std:
   if (name == "log.level" && value != "debug" && value != "info" && value != "warning" &&
       value != "error")
     return Bad(origin, name, "expected debug, info, warning or error");
+  if (name == "server.trusted_proxies") {
+    std::vector<std::string> items;
+    size_t i = 0;
+    while (i <= value.size()) {
+      size_t j = value.find(',', i);
+      if (j == std::string::npos) j = value.size();
+      items.push_back(value.substr(i, j - i));
+      i = j + 1;
+    }
+    auto nets = web::NetworkList::Parse(items);
+    if (!nets.ok()) return Bad(origin, name, nets.status().message());
+  }
   if (name == "delivery.retry_policy" && value != "fixed" && value != "exponential")
     return Bad(origin, name, "expected fixed or exponential");
   if (name == "delivery.deny_networks" || name == "delivery.allow_networks") {

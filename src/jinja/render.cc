@@ -772,12 +772,21 @@ Value Interp::Eval(const Expr& e, Frame& f) {
       return BinaryOp(b.op, l, r);
     }
     case EK::kConcat: {
-      std::string out;
+      // Jinja2's markup_join under autoescape: when any operand is Markup, the others are
+      // escaped and the result is Markup; otherwise a plain str (escaped when output).
+      std::vector<Value> vals;
+      bool any_markup = false;
       for (const auto& it : static_cast<const ConcatExpr&>(e).items) {
-        AppendStr(out, Eval(*it, f));
+        vals.push_back(Eval(*it, f));
+        any_markup = any_markup || (autoescape_ && IsMarkup(vals.back()));
+      }
+      std::string out;
+      for (const Value& v : vals) {
+        if (any_markup && !IsMarkup(v)) out += HtmlEscape(ToStr(v));
+        else AppendStr(out, v);
         CheckSize(out.size());
       }
-      if (autoescape_) return MakeMarkup(std::move(out));
+      if (any_markup) return MakeMarkup(std::move(out));
       return Value(std::move(out));
     }
     case EK::kCompare: {

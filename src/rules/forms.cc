@@ -3,6 +3,7 @@
 #include <regex>
 
 #include "common/time.h"
+#include "model/redact.h"
 #include "rules/object_types.h"
 
 namespace herald {
@@ -394,7 +395,8 @@ Validated<EventRule> EventRuleFromJson(const Value& body, const EventRule* base,
   return out;
 }
 
-Value WebhookToJson(const Webhook& w, const std::string& api_base, bool brief) {
+Value WebhookToJson(const Webhook& w, const std::string& api_base, bool brief,
+                    bool show_credentials) {
   Dict d;
   d.set("id", w.id);
   d.set("url", api_base + "/api/extras/webhooks/" + std::to_string(w.id) + "/");
@@ -406,7 +408,8 @@ Value WebhookToJson(const Webhook& w, const std::string& api_base, bool brief) {
   d.set("payload_url", w.payload_url);
   d.set("http_method", w.http_method);
   d.set("http_content_type", w.http_content_type);
-  d.set("additional_headers", w.additional_headers);
+  d.set("additional_headers", show_credentials ? w.additional_headers
+                                                : RedactHeaderTemplate(w.additional_headers));
   d.set("body_template", w.body_template);
   d.set("secret_set", !w.secret.empty());
   d.set("ssl_verification", w.ssl_verification);

@@ -34,8 +34,11 @@ struct Validated {
 Validated<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool partial);
 Validated<EventRule> EventRuleFromJson(const Value& body, const EventRule* base, bool partial);
 
-// `api_base` is the absolute prefix of API URLs, e.g. "http://127.0.0.1:8080".
-Value WebhookToJson(const Webhook& w, const std::string& api_base, bool brief = false);
+// `api_base` is the absolute prefix of API URLs, e.g. "http://127.0.0.1:8080". Unless
+// `show_credentials` (admin callers), credential header values in additional_headers are
+// replaced by "********" (model/redact.h).
+Value WebhookToJson(const Webhook& w, const std::string& api_base, bool brief = false,
+                    bool show_credentials = false);
 // `webhook_of` resolves the rule's target for the nested action_object (may return nullptr).
 Value EventRuleToJson(const EventRule& r, const std::string& api_base, bool brief,
                       const std::function<const Webhook*(int64_t)>& webhook_of);

@@ -3,7 +3,9 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <vector>
 
 namespace herald::web {
 
@@ -26,6 +28,9 @@ bool SecureEquals(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+SessionStore::SessionStore(size_t max_per_token)
+    : max_per_token_(std::max<size_t>(1, max_per_token)) {}
+
 Session SessionStore::Create(const ApiToken& token) {
   Session s;
   s.id = RandomHex(32);
@@ -37,24 +42,35 @@ Session SessionStore::Create(const ApiToken& token) {
   s.scope = token.scope;
   s.created = s.last_used = std::chrono::steady_clock::now();
   std::lock_guard<std::mutex> lock(mu_);
-  if (sessions_.size() >= kMaxSessions) EvictLocked();
+  MakeRoomLocked(token.id);
   sessions_[s.id] = s;
   return s;
 }
 
-void SessionStore::EvictLocked() {
+void SessionStore::MakeRoomLocked(int64_t token_id) {
   auto now = std::chrono::steady_clock::now();
-  auto oldest = sessions_.end();
+  std::vector<std::unordered_map<std::string, Session>::iterator> mine;
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     if (now - it->second.last_used > kSessionIdleTimeout ||
         now - it->second.created > kSessionMaxAge) {
       it = sessions_.erase(it);
       continue;
     }
-    if (oldest == sessions_.end() || it->second.last_used < oldest->second.last_used) oldest = it;
+    if (it->second.token_id == token_id) mine.push_back(it);
     ++it;
   }
-  if (sessions_.size() >= kMaxSessions && oldest != sessions_.end()) sessions_.erase(oldest);
+  if (mine.size() < max_per_token_) return;
+  std::sort(mine.begin(), mine.end(),
+            [](const auto& a, const auto& b) { return a->second.last_used < b->second.last_used; });
+  size_t drop = mine.size() - max_per_token_ + 1;
+  for (size_t i = 0; i < drop; ++i) sessions_.erase(mine[i]);
+}
+
+size_t SessionStore::CountForToken(int64_t token_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t n = 0;
+  for (const auto& [id, s] : sessions_) n += s.token_id == token_id;
+  return n;
 }
 
 std::optional<Session> SessionStore::Find(const std::string& id) {

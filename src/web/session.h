@@ -3,7 +3,11 @@
 // A session is created when a user signs in with an API token. The browser keeps only a random
 // session id in the `herald_session` cookie (HttpOnly, SameSite=Strict, Path=/); the token key
 // itself is never stored, only its hash (to notice revocation) and its scope. Sessions live in
-// memory: a restart signs everyone out. Named limits bound their number and lifetime.
+// memory: a restart signs everyone out. Named limits bound their lifetime and their number per
+// API token: signing in once more beyond the cap ends that token's least recently used session,
+// never another token's (a global cap would let any token sign everyone else out by signing in
+// often enough). The total is thus at most (tokens x cap); expired sessions are swept on
+// every sign-in.
 #pragma once
 
 #include <chrono>
@@ -21,8 +25,8 @@ namespace herald::web {
 inline constexpr std::chrono::hours kSessionIdleTimeout{12};
 // A session expires this long after sign-in, however active.
 inline constexpr std::chrono::hours kSessionMaxAge{24 * 7};
-// At most this many sessions are kept; signing in beyond it drops the least recently used one.
-inline constexpr size_t kMaxSessions = 10000;
+// Default of ui.max_sessions_per_token: sessions kept per API token.
+inline constexpr size_t kMaxSessionsPerToken = 20;
 
 struct Session {
   std::string id;          // cookie value: 64 hex characters (256 random bits)
@@ -47,7 +51,10 @@ bool SecureEquals(std::string_view a, std::string_view b);
 // Thread-safe in-memory session table.
 class SessionStore {
  public:
-  // Creates a session for `token` and returns a copy of it.
+  // `max_per_token` >= 1 (0 is read as 1).
+  explicit SessionStore(size_t max_per_token = kMaxSessionsPerToken);
+  // Creates a session for `token` and returns a copy of it. When the token already has
+  // max_per_token live sessions, its least recently used one ends first.
   Session Create(const ApiToken& token);
   // The live session with this id (touching its last-use time), or nullopt when unknown/expired.
   std::optional<Session> Find(const std::string& id);
@@ -56,9 +63,13 @@ class SessionStore {
   void SetFlash(const std::string& id, std::string message, bool error);
   std::pair<std::string, bool> TakeFlash(const std::string& id);
   size_t size();
+  // Live sessions of one token.
+  size_t CountForToken(int64_t token_id);
 
  private:
-  void EvictLocked();
+  // Drops expired sessions, then `token_id`'s least recently used ones until it has room.
+  void MakeRoomLocked(int64_t token_id);
+  const size_t max_per_token_;
   std::mutex mu_;
   std::unordered_map<std::string, Session> sessions_;
 };

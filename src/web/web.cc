@@ -16,9 +16,12 @@
 #include "rules/forms.h"
 #include "rules/object_types.h"
 #include "value/json.h"
+#include "model/redact.h"
 #include "web/assets.h"
+#include "web/chart.h"
 #include "web/form.h"
 #include "web/session.h"
+#include "web/sign_in_guard.h"
 
 namespace herald::web {
 
@@ -133,68 +136,23 @@ Value ErrorsValue(const FieldErrors& errors) {
   return Value(std::move(d));
 }
 
-// Headers as [[name, value], ...].
-Value HeaderRows(const delivery::HeaderList& headers) {
+// Headers as [[name, value], ...]; sensitive values hidden unless `show_credentials`.
+Value HeaderRows(const delivery::HeaderList& headers, bool show_credentials) {
   List l;
-  for (const auto& [k, v] : headers) l.push_back(Value(List{Value(k), Value(v)}));
+  for (const auto& [k, v] : show_credentials ? headers : RedactHeaders(headers))
+    l.push_back(Value(List{Value(k), Value(v)}));
   return Value(std::move(l));
 }
 
-Value HeaderRowsFromJson(const std::string& json) {
+// The same from a stored JSON object of headers (attempt logs).
+Value HeaderRowsFromJson(const std::string& json, bool show_credentials) {
   List l;
   auto v = ParseJson(json);
-  if (v.ok() && v->is_dict())
-    for (const auto& [k, val] : v->as_dict())
-      l.push_back(Value(List{Value(k.str()), Value(val.is_str() ? val.as_str() : val.str())}));
+  if (!v.ok() || !v->is_dict()) return Value(std::move(l));
+  Value shown = show_credentials ? *v : RedactHeaderDict(*v);
+  for (const auto& [k, val] : shown.as_dict())
+    l.push_back(Value(List{Value(k.str()), Value(val.is_str() ? val.as_str() : val.str())}));
   return Value(std::move(l));
-}
-
-// The dashboard's chart: server-drawn SVG, one stacked bar (ok / failed) per minute.
-std::string ChartSvg(const AttemptHistogram& h) {
-  const int n = static_cast<int>(h.succeeded.size());
-  int64_t max = 1;
-  for (int i = 0; i < n; ++i) max = std::max(max, h.succeeded[i] + h.failed[i]);
-  const int w = 720, hgt = 180, left = 44, bottom = 22, top = 8;
-  const double bw = static_cast<double>(w - left - 4) / std::max(n, 1);
-  const double scale = static_cast<double>(hgt - bottom - top) / static_cast<double>(max);
-  std::string s = "<svg class=\"chart\" viewBox=\"0 0 " + std::to_string(w) + " " +
-                  std::to_string(hgt) +
-                  "\" role=\"img\" aria-label=\"Deliveries per minute over the last hour\">";
-  char buf[256];
-  for (int k = 0; k <= 2; ++k) {
-    double y = hgt - bottom - (hgt - bottom - top) * k / 2.0;
-    int64_t label = max * k / 2;
-    snprintf(buf, sizeof buf,
-             "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"grid\"/>"
-             "<text x=\"%d\" y=\"%.1f\" class=\"axis\" text-anchor=\"end\">%lld</text>",
-             left, y, w - 4, y, left - 6, y + 4, static_cast<long long>(label));
-    s += buf;
-  }
-  for (int i = 0; i < n; ++i) {
-    double x = left + i * bw + 1;
-    double hok = h.succeeded[i] * scale, hf = h.failed[i] * scale;
-    double base = hgt - bottom;
-    if (h.succeeded[i] > 0) {
-      snprintf(buf, sizeof buf,
-               "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"ok\">"
-               "<title>%lld ok</title></rect>",
-               x, base - hok, std::max(bw - 2, 1.0), hok, static_cast<long long>(h.succeeded[i]));
-      s += buf;
-    }
-    if (h.failed[i] > 0) {
-      snprintf(buf, sizeof buf,
-               "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"bad\">"
-               "<title>%lld failed</title></rect>",
-               x, base - hok - hf, std::max(bw - 2, 1.0), hf, static_cast<long long>(h.failed[i]));
-      s += buf;
-    }
-  }
-  snprintf(buf, sizeof buf,
-           "<text x=\"%d\" y=\"%d\" class=\"axis\">-%d min</text>"
-           "<text x=\"%d\" y=\"%d\" class=\"axis\" text-anchor=\"end\">now</text></svg>",
-           left, hgt - 6, n, w - 4, hgt - 6);
-  s += buf;
-  return s;
 }
 
 }  // namespace
@@ -203,7 +161,13 @@ std::string ChartSvg(const AttemptHistogram& h) {
 
 struct Web::Impl {
   Impl(Store& s, Api& a, delivery::Transport* t, WebOptions o)
-      : store(s), api(a), options(std::move(o)), renderer(options.template_options) {
+      : store(s),
+        api(a),
+        options(std::move(o)),
+        renderer(options.template_options),
+        sessions(options.max_sessions_per_token),
+        guard({options.max_failed_sign_ins, options.failed_sign_in_window, options.public_url,
+               options.trusted_proxies, options.clock}) {
     if (!t) {
       delivery::TransportOptions to;
       to.guard = options.net_guard;  // "send test" obeys the delivery network guard
@@ -225,8 +189,11 @@ struct Web::Impl {
       env->AddTemplate(name, std::string(a.content));
       names.push_back(name);
     }
+    // Every page renders under autoescape (it carries through includes, imports and extends):
+    // each value is HTML-escaped unless it is Markup made by the templates themselves.
     for (const auto& name : names) {
-      auto t = env->Compile("{% include \"" + name + "\" %}");
+      auto t = env->Compile("{% autoescape true %}{% include \"" + name +
+                            "\" %}{% endautoescape %}");
       if (!t.ok()) {
         log::Error("web template does not compile",
                    {{"template", name}, {"error", t.error().ToString()}});
@@ -265,7 +232,8 @@ struct Web::Impl {
     r.headers.emplace_back("Referrer-Policy", "same-origin");
   }
 
-  void Page(Ctx& c, const std::string& name, D vars, int status = 200) {
+  void Page(Ctx& c, const std::string& name, D vars, int status = 200,
+            const std::vector<std::pair<std::string, std::string>>& extra_headers = {}) {
     Dict& d = vars.dict();
     if (c.session) {
       d.set("user", D()("name", c.session->token_name)("prefix", c.session->token_prefix)(
@@ -293,7 +261,9 @@ struct Web::Impl {
       c.respond(Html(500, "<h1>Internal error</h1><p>" + HtmlEscape(out.error().ToString())));
       return;
     }
-    c.respond(Html(status, std::move(out).value()));
+    http::Response r = Html(status, std::move(out).value());
+    for (const auto& h : extra_headers) r.headers.push_back(h);
+    c.respond(std::move(r));
   }
 
   void Error(Ctx& c, int status, const std::string& message) {
@@ -479,12 +449,22 @@ struct Web::Impl {
       if (CurrentSession(c.req)) return Redirect(c.respond, next);  // already signed in
       return Page(c, "login.html", D()("next", next)("error", ""));
     }
+    // Failed sign-ins are limited per client; a limited client is refused even with a valid
+    // token, so the answer tells nothing about the token.
+    auto client = guard.Identify(c.req);
+    if (auto wait = guard.RetryAfter(client); wait.count() > 0) {
+      log::Warning("ui sign-in refused: too many failures",
+                   {{"client", client.address}, {"retry_after_s", static_cast<long long>(wait.count())}});
+      return SignInRefused(c, next, wait);
+    }
     std::string key = c.form.Str("token");
     while (!key.empty() && isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
     while (!key.empty() && isspace(static_cast<unsigned char>(key.front()))) key.erase(0, 1);
     std::string why;
     auto token = key.empty() ? std::nullopt : api.tokens().Resolve("Token " + key, &why);
     if (!token) {
+      guard.RecordFailure(client);
+      log::Warning("ui sign-in failed", {{"client", client.address}, {"reason", "unknown or revoked token"}});
       return Page(c, "login.html",
                   D()("next", next)("error", "This token is not valid (unknown or revoked)."),
                   403);
@@ -498,15 +478,22 @@ struct Web::Impl {
     }
     Session s = sessions.Create(*token);
     log::Info("ui sign-in", {{"token_id", static_cast<long long>(token->id)},
-                             {"scope", TokenScopeName(token->scope)}});
-    Redirect(c.respond, next,
-             std::string(kCookieName) + "=" + s.id + "; Path=/; HttpOnly; SameSite=Strict");
+                             {"scope", TokenScopeName(token->scope)},
+                             {"client", client.address}});
+    Redirect(c.respond, next, std::string(kCookieName) + "=" + s.id + guard.cookie_attributes());
+  }
+
+  void SignInRefused(Ctx& c, const std::string& next, std::chrono::seconds wait) {
+    std::string msg = "Too many failed sign-ins from your address. Try again in " +
+                      std::to_string(wait.count()) + " seconds.";
+    Page(c, "login.html", D()("next", next)("error", msg), 429,
+         {{"Retry-After", std::to_string(wait.count())}});
   }
 
   void Logout(Ctx& c) {
     sessions.Remove(c.session->id);
     Redirect(c.respond, "/login",
-             std::string(kCookieName) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+             std::string(kCookieName) + "=" + guard.cookie_attributes() + "; Max-Age=0");
   }
 
   // ---- dashboard ----
@@ -517,11 +504,11 @@ struct Web::Impl {
     TimeUs now = NowUs();
     TimeUs since = (now / 60'000'000 - (kChartMinutes - 1)) * 60'000'000;
     auto hist = store.AttemptsPerMinute(since, kChartMinutes);
-    std::string chart;
+    Value chart;
     int64_t ok_total = 0, failed_total = 0;
     bool truncated = false;
     if (hist.ok()) {
-      chart = ChartSvg(*hist);
+      chart = ChartValue(*hist);
       for (auto n : hist->succeeded) ok_total += n;
       for (auto n : hist->failed) failed_total += n;
       truncated = hist->truncated;
@@ -553,11 +540,14 @@ struct Web::Impl {
   }
 
   // ---- webhooks ----
-  static Value WebhookValue(const Webhook& w) {
+  // A webhook for the templates; credential header values hidden unless `show_credentials`.
+  static Value WebhookValue(const Webhook& w, bool show_credentials) {
     auto opt = [](const std::optional<int>& v) { return v ? Value(*v) : Value(""); };
     return D()("id", w.id)("name", w.name)("description", w.description)(
                "payload_url", w.payload_url)("http_method", w.http_method)(
-               "http_content_type", w.http_content_type)("additional_headers", w.additional_headers)(
+               "http_content_type", w.http_content_type)(
+               "additional_headers",
+               show_credentials ? w.additional_headers : RedactHeaderTemplate(w.additional_headers))(
                "body_template", w.body_template)("secret_set", !w.secret.empty())(
                "ssl_verification", w.ssl_verification)("ca_file_path", w.ca_file_path.value_or(""))(
                "timeout", opt(w.timeout))("max_attempts", opt(w.max_attempts))(
@@ -583,7 +573,7 @@ struct Web::Impl {
       if (!ql.empty() && !ContainsCI(w.name, ql) && !ContainsCI(w.payload_url, ql) &&
           !ContainsCI(w.description, ql))
         continue;
-      rows.push_back(WebhookValue(w));
+      rows.push_back(WebhookValue(w, c.session->can_write()));
     }
     Page(c, "webhooks.html", D()("webhooks", Value(std::move(rows)))("q", q)(
                                  "total", static_cast<int64_t>(hooks->size())));
@@ -604,7 +594,7 @@ struct Web::Impl {
     if (tasks.ok())
       for (const auto& t : *tasks) trows.push_back(TaskRow(t));
     Page(c, "webhook.html",
-         D()("w", WebhookValue(w))("rules", Value(std::move(used_by)))(
+         D()("w", WebhookValue(w, c.session->can_write()))("rules", Value(std::move(used_by)))(
              "tasks", Value(std::move(trows)))("object_types", ObjectTypesWithEvents()));
   }
 
@@ -655,7 +645,7 @@ struct Web::Impl {
 
   void WebhookEdit(Ctx& c, const Webhook* existing) {
     if (!c.session->can_write()) return Error(c, 403, "Your token is read-only: it cannot change anything.");
-    Value current = existing ? WebhookValue(*existing) : WebhookValue(Webhook());
+    Value current = existing ? WebhookValue(*existing, true) : WebhookValue(Webhook(), true);
     if (c.req.method != "POST")
       return Page(c, "webhook_form.html", D()("w", current)("errors", Value::MakeDict())(
                                               "editing", existing != nullptr));
@@ -768,7 +758,8 @@ struct Web::Impl {
       return c.req.method == "POST" ? c.form.Str(name) : c.req.query_param(name).value_or("");
     };
     D vars;
-    vars("w", WebhookValue(w))("object_types", ObjectTypesWithEvents())(
+    const bool admin = c.session->can_write();
+    vars("w", WebhookValue(w, admin))("object_types", ObjectTypesWithEvents())(
         "sample_json", param("sample_json"))("object_type", param("object_type"))(
         "event_id", param("event"))("sample_error", error)("source", source)("rendered", Value())(
         "render_error", "")("response", Value())("rule", param("rule"))("rules", RulesOf(w.id));
@@ -790,16 +781,19 @@ struct Web::Impl {
       vars("render_error", rendered.status().message());
       return Page(c, "webhook_preview.html", std::move(vars));
     }
-    std::string signature;
-    for (const auto& [k, v] : rendered->headers)
-      if (k == delivery::kSignatureHeader) signature = v;
+    // Only admins see the signature: it would let a reader sign any body they paste.
+    bool signed_body = false;
+    for (const auto& [k, v] : rendered->headers) signed_body |= k == delivery::kSignatureHeader;
     vars("rendered", D()("method", rendered->method)("url", rendered->url)(
-                         "headers", HeaderRows(rendered->headers))("body", rendered->body)(
-                         "body_pretty", PrettyJsonText(rendered->body))("signature", signature)
+                         "headers", HeaderRows(rendered->headers, admin))("body", rendered->body)(
+                         "body_pretty", PrettyJsonText(rendered->body))("signed", signed_body)(
+                         "signature_hidden", signed_body && !admin)
                          .value());
     if (c.req.method != "POST" || c.form.Str("action") != "send")
       return Page(c, "webhook_preview.html", std::move(vars));
-    // Send test: deliver it now, outside the queue, and show the response.
+    // Send test: admins only (Handle refuses it first; this keeps it so), deliver it now,
+    // outside the queue, and show the response.
+    if (!admin) return Error(c, 403, "Your token is read-only: it cannot send tests.");
     delivery::HttpRequest hr;
     hr.method = rendered->method;
     hr.url = rendered->url;
@@ -1183,7 +1177,8 @@ struct Web::Impl {
       for (auto it = attempts->rbegin(); it != attempts->rend(); ++it) {
         if (it->url.empty() && it->method.empty()) continue;
         request = D()("method", it->method)("url", it->url)(
-                      "headers", HeaderRowsFromJson(it->request_headers))("body", it->request_body)(
+                      "headers", HeaderRowsFromJson(it->request_headers, c.session->can_write()))(
+                      "body", it->request_body)(
                       "body_pretty", PrettyJsonText(it->request_body))(
                       "note", "as sent in attempt " + std::to_string(it->number))
                       .value();
@@ -1200,7 +1195,8 @@ struct Web::Impl {
         if (w.ok()) {
           auto r = renderer.Render(*w, ctx, {{"X-Herald-Task", t->id}});
           if (r.ok())
-            request = D()("method", r->method)("url", r->url)("headers", HeaderRows(r->headers))(
+            request = D()("method", r->method)("url", r->url)(
+                          "headers", HeaderRows(r->headers, c.session->can_write()))(
                           "body", r->body)("body_pretty", PrettyJsonText(r->body))(
                           "note", "not sent yet: rendered now with the current webhook")
                           .value();
@@ -1270,6 +1266,7 @@ struct Web::Impl {
   std::unique_ptr<jinja::Environment> env;
   std::map<std::string, std::shared_ptr<const jinja::Template>> pages;
   SessionStore sessions;
+  SignInGuard guard;
   // Last, so it stops first: pending "send test" callbacks still find the pages and sessions.
   std::unique_ptr<delivery::Transport> own_transport;
 };

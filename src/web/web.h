@@ -8,26 +8,36 @@
 // enqueue / stop / delete, bulk requeue of failed tasks), plus a dashboard.
 //
 // Sign-in is with an API token: the server keeps an in-memory session (web/session.h) behind an
-// HttpOnly SameSite=Strict cookie. Admin tokens may change things; read-only tokens see
-// everything and change nothing (403 on any changing POST, no edit buttons); ingest-only tokens
-// cannot sign in. Every changing form is a POST carrying the session's CSRF token, checked
-// server-side (and a cross-origin Origin header is refused). Pages send a strict
-// Content-Security-Policy (no inline script; assets from 'self' only). Forms are validated by
-// the same code as the REST API (rules/forms.h), so errors read the same, next to each field.
+// HttpOnly SameSite=Strict cookie (also Secure when public_url is https), at most
+// max_sessions_per_token per token. Failed sign-ins are rate-limited per client address, taken
+// from X-Forwarded-For only behind a trusted proxy (web/sign_in_guard.h). Admin tokens may
+// change things; read-only tokens see everything but credentials and change nothing (403 on any
+// changing POST or "send test", no edit buttons; credential header values and X-Hook-Signature
+// read ******** via model/redact.h); ingest-only tokens cannot sign in. Every changing form is a
+// POST carrying the session's CSRF token, checked server-side (and a cross-origin Origin header
+// is refused). Every page renders with autoescape on, and no HTML is built outside the
+// templates; pages also send a strict Content-Security-Policy (no inline script; assets from
+// 'self' only). Forms are validated by the same code as the REST API (rules/forms.h), so errors
+// read the same, next to each field.
 // Task pages never load more than one page (kPageSize) of tasks.
 //
 // Handle() is thread-safe; it reads the store synchronously on the calling (server) thread, as
 // the REST API does, and answers the "send test" page from the transport's callback thread.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/api.h"
 #include "delivery/transport.h"
 #include "http/http.h"
 #include "jinja/jinja.h"
 #include "store/store.h"
+#include "web/session.h"
+#include "web/sign_in_limit.h"
 
 namespace herald::web {
 
@@ -52,6 +62,18 @@ struct WebOptions {
   // The delivery network guard, for the transport Web starts when it is given none (the shared
   // transport already has it): "send test" obeys the same rules as deliveries.
   std::shared_ptr<const delivery::NetGuard> net_guard;
+  // Sessions (ui.max_sessions_per_token) and failed sign-ins per client address in a window
+  // (ui.max_failed_sign_ins, ui.failed_sign_in_window).
+  size_t max_sessions_per_token = kMaxSessionsPerToken;
+  int max_failed_sign_ins = kMaxFailedSignIns;
+  std::chrono::seconds failed_sign_in_window = kFailedSignInWindow;
+  // server.public_url: an https:// URL makes session cookies Secure.
+  std::string public_url;
+  // server.trusted_proxies: addresses / CIDR ranges whose X-Forwarded-For is believed. Entries
+  // that do not parse are logged and ignored (the configuration validates them at start).
+  std::vector<std::string> trusted_proxies;
+  // The clock of the sign-in rate limit (tests move it); null means steady_clock::now.
+  std::function<std::chrono::steady_clock::time_point()> clock;
 };
 
 class Web {

@@ -5,8 +5,9 @@
 // field error; HTML in user data is escaped), events posted through the REST API become
 // finished tasks whose request is shown, preview / send test, rule check, a failing receiver
 // gives a failed task with its error, the Requeue button redelivers it, delete with
-// confirmation, a read-only session sees no edit buttons and its POSTs are refused, a POST
-// without (or with a wrong) CSRF token is refused, sign-out.
+// confirmation, a read-only session sees no edit buttons and its POSTs are refused and sees
+// neither credential header values nor signatures (preview, task), markup in a query parameter
+// is shown as text, a POST without (or with a wrong) CSRF token is refused, sign-out.
 //
 // Usage: node ui_test.mjs [path/to/herald] [--update-docs]
 //   HERALD_BIN / CHROMIUM (default /usr/bin/chromium) override the binaries.
@@ -188,7 +189,7 @@ async function main() {
   await shot(page, '02-webhook-form-error');
   await page.fill('input[name=payload_url]', `http://127.0.0.1:${rport}/hook/{{ data.id }}`);
   await page.fill('input[name=secret]', 's3cret');
-  await page.fill('textarea[name=additional_headers]', 'X-Source: herald-ui-test');
+  await page.fill('textarea[name=additional_headers]', 'X-Source: herald-ui-test\nX-Api-Key: ui-key-4711');
   await page.click('#save');
   await page.waitForSelector('#webhook-name');
   check((await page.textContent('#webhook-name')) === 'receiver', 'webhook created');
@@ -238,6 +239,7 @@ async function main() {
   const reqText = await page.textContent('#request');
   check(reqText.includes(`/hook/101`) && reqText.includes('X-Hook-Signature') && reqText.includes('X-Source'), 'the rendered request is shown');
   check(reqText.includes('ui-test'), 'action_data merged into the body');
+  check(reqText.includes('ui-key-4711') && /[0-9a-f]{128}/.test(reqText), 'admins see credentials and the signature');
   await shot(page, 'task');
   check(received.length >= 1 && received[0].url === '/hook/101', 'receiver got the delivery');
   log('finished task seen');
@@ -346,6 +348,20 @@ async function main() {
   check(roPost.every((s) => s === 403), 'read-only: changing POSTs are refused: ' + roPost);
   await rp.goto(`${base}/webhooks/${webhookId}/preview`);
   check((await rp.locator('#send-test').count()) === 0, 'read-only: no send test');
+  await rp.selectOption('select[name=object_type]', 'dcim.device');
+  await rp.click('#preview');
+  await rp.waitForSelector('#rendered');
+  const roPreview = await rp.textContent('#rendered');
+  check(await rp.isVisible('#signature-hidden'), 'read-only preview: the signature is hidden');
+  check(roPreview.includes('X-Api-Key') && roPreview.includes('********'), 'read-only preview: credential names, no values');
+  check(!roPreview.includes('ui-key-4711') && !/[0-9a-f]{128}/.test(roPreview), 'read-only preview: no credential, no signature');
+  await rp.goto(taskUrl);
+  const roReq = await rp.textContent('#request');
+  check(roReq.includes('X-Api-Key') && !roReq.includes('ui-key-4711') && !/[0-9a-f]{128}/.test(roReq), 'read-only task: no credential, no signature');
+  await rp.goto(base + '/tasks/?status=' + encodeURIComponent('<img src=x onerror="window.__xss=3">'));
+  const h1 = await rp.textContent('h1');
+  check(h1.includes('<img src=x onerror="window.__xss=3">'), 'markup in a query parameter is shown as text: ' + h1);
+  check((await rp.evaluate(() => window.__xss)) === undefined, 'no script from a query parameter ran');
   await rp.goto(`${base}/webhooks/${webhookId}/edit`);
   check((await rp.textContent('h1')).includes('403'), 'read-only: edit page refused');
   await shot(rp, '14-read-only');

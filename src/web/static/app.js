@@ -1,4 +1,5 @@
-// Herald UI: the only script. Asks before destructive form posts (forms with data-confirm).
+// Herald UI: the only script. Asks before destructive form posts (forms with data-confirm);
+// "Go back" links (a[data-back], whose href is a plain fallback) go back in history.
 document.addEventListener('submit', function (ev) {
   var form = ev.target;
   var msg = form.getAttribute && form.getAttribute('data-confirm');

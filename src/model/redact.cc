@@ -1,0 +1,95 @@
+// Which headers are credentials, and how they are hidden. See redact.h.
+#include "model/redact.h"
+
+#include <array>
+
+namespace herald {
+
+namespace {
+
+// Names matched exactly (lowercase).
+constexpr std::array<std::string_view, 5> kCredentialNames = {
+    "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"};
+// A name containing any of these (lowercase) is a credential.
+constexpr std::array<std::string_view, 10> kCredentialParts = {
+    "auth",   "token",      "key",     "secret", "password",
+    "passwd", "credential", "session", "cookie", "signature"};
+// The delivery engine's signature header (delivery::kSignatureHeader), lowercase.
+constexpr std::string_view kSignatureHeaderLower = "x-hook-signature";
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+bool IsCredentialHeader(std::string_view name) {
+  std::string l = Lower(Trim(name));
+  for (auto n : kCredentialNames)
+    if (l == n) return true;
+  for (auto p : kCredentialParts)
+    if (l.find(p) != std::string::npos) return true;
+  return false;
+}
+
+bool IsSensitiveHeader(std::string_view name) {
+  return IsCredentialHeader(name) || Lower(Trim(name)) == kSignatureHeaderLower;
+}
+
+std::vector<std::pair<std::string, std::string>> RedactHeaders(
+    std::vector<std::pair<std::string, std::string>> headers) {
+  for (auto& [name, value] : headers)
+    if (IsSensitiveHeader(name)) value = std::string(kRedacted);
+  return headers;
+}
+
+Value RedactHeaderDict(const Value& headers) {
+  if (!headers.is_dict()) return Value(std::string(kRedacted));
+  Dict out;
+  for (const auto& [k, v] : headers.as_dict()) {
+    const std::string name = k.str();
+    out.set(name, IsSensitiveHeader(name) ? Value(std::string(kRedacted)) : v);
+  }
+  return Value(std::move(out));
+}
+
+std::string RedactHeaderTemplate(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t nl = text.find('\n', pos);
+    bool last = nl == std::string_view::npos;
+    std::string_view line = text.substr(pos, last ? std::string_view::npos : nl - pos);
+    size_t colon = line.find(':');
+    if (colon != std::string_view::npos) {
+      std::string_view name = line.substr(0, colon);
+      bool templated = name.find('{') != std::string_view::npos;
+      if ((templated || IsSensitiveHeader(name)) && !Trim(line.substr(colon + 1)).empty()) {
+        out.append(name);
+        out.append(": ");
+        out.append(kRedacted);
+        if (!line.empty() && line.back() == '\r') out.push_back('\r');
+      } else {
+        out.append(line);
+      }
+    } else {
+      out.append(line);
+    }
+    if (last) break;
+    out.push_back('\n');
+    pos = nl + 1;
+  }
+  return out;
+}
+
+}  // namespace herald

@@ -1,0 +1,333 @@
+// In-process UI tests of what issue 8 hardened: read-only sessions see no signature and no
+// credential (preview, webhook pages, task detail) and cannot send tests; the per-token session
+// cap (a read-only token can no longer sign the admin out); the failed sign-in rate limit (it
+// triggers, answers 429 and resets after the window); X-Forwarded-For believed only from a
+// trusted proxy; the Secure cookie flag; and the pieces behind them (client addresses, CIDR
+// lists, the bounded limiter table).
+#include "common/time.h"
+#include "web/client_address.h"
+#include "web/sign_in_limit.h"
+#include "web_fixture.h"
+
+namespace herald::web {
+namespace {
+
+constexpr const char* kSecret = "S3CRET-ui-never-shown";
+constexpr const char* kBearer = "bearer-ui-4711";
+constexpr const char* kApiKey = "apikey-ui-5812";
+constexpr const char* kVisible = "visible-ui-9256";
+
+class WebSecurityTest : public WebTest {
+ protected:
+  // A signed webhook whose additional_headers hold credentials, plus one event to preview.
+  int64_t MakeSignedWebhook() {
+    MakeWebhookAndRule();
+    Webhook w;
+    w.name = "signed";
+    w.payload_url = "http://127.0.0.1:9/signed";
+    w.secret = kSecret;
+    w.additional_headers = std::string("Authorization: Bearer ") + kBearer +
+                           "\nX-Api-Key: " + kApiKey + "\nX-Trace: " + kVisible;
+    auto cw = store_->CreateWebhook(w);
+    EXPECT_TRUE(cw.ok());
+    return cw.ok() ? cw->id : 0;
+  }
+  static void ExpectNoCredential(const std::string& body, const std::string& where) {
+    for (const char* v : {kBearer, kApiKey, kSecret})
+      EXPECT_EQ(body.find(v), std::string::npos) << where << " leaks " << v;
+  }
+  static std::string SignatureIn(const std::string& body) {
+    std::smatch m;
+    if (std::regex_search(body, m,
+                          std::regex("X-Hook-Signature</th><td class=\"mono\">([0-9a-f]{128})")))
+      return m[1].str();
+    return "";
+  }
+};
+
+TEST_F(WebSecurityTest, ReadOnlyPreviewShowsNoSignatureNorCredentials) {
+  int64_t hook = MakeSignedWebhook();
+  CommitTasks(1);
+  std::string url = "/webhooks/" + std::to_string(hook) + "/preview?object_type=dcim.device";
+  auto [asid, acsrf] = SignIn(admin_key_);
+  auto admin = Call("GET", url, "", asid);
+  ASSERT_EQ(admin.status, 200);
+  std::string signature = SignatureIn(admin.body);
+  ASSERT_EQ(signature.size(), 128u) << "admins see the signature";
+  EXPECT_NE(admin.body.find(kBearer), std::string::npos) << "admins see credentials";
+  EXPECT_NE(admin.body.find("id=\"send-test\""), std::string::npos);
+  EXPECT_EQ(admin.body.find(kSecret), std::string::npos) << "the secret is never shown";
+
+  auto [sid, csrf] = SignIn(ro_key_);
+  auto ro = Call("GET", url, "", sid);
+  ASSERT_EQ(ro.status, 200);
+  EXPECT_EQ(ro.body.find(signature), std::string::npos);
+  EXPECT_EQ(SignatureIn(ro.body), "");
+  EXPECT_NE(ro.body.find("X-Hook-Signature</th><td class=\"mono\">********"), std::string::npos);
+  EXPECT_NE(ro.body.find("id=\"signature-hidden\""), std::string::npos);
+  EXPECT_NE(ro.body.find("Authorization</th><td class=\"mono\">********"), std::string::npos);
+  EXPECT_NE(ro.body.find(kVisible), std::string::npos) << "harmless headers stay visible";
+  EXPECT_EQ(ro.body.find("id=\"send-test\""), std::string::npos) << "no send test button";
+  ExpectNoCredential(ro.body, "read-only preview");
+
+  // A pasted body: the forgery the issue describes. Still no signature for read-only.
+  std::string pasted = UrlEncode(
+      R"({"event": "created", "object_type": "dcim.device", "data": {"id": 99, "name": "forged"}})");
+  auto forged = Call("POST", "/webhooks/" + std::to_string(hook) + "/preview",
+                     "csrf=" + csrf + "&action=preview&sample_json=" + pasted, sid);
+  ASSERT_EQ(forged.status, 200);
+  EXPECT_NE(forged.body.find("forged"), std::string::npos);
+  EXPECT_EQ(SignatureIn(forged.body), "");
+  ExpectNoCredential(forged.body, "read-only pasted preview");
+  // Send test needs admin.
+  auto send = Call("POST", "/webhooks/" + std::to_string(hook) + "/preview",
+                   "csrf=" + csrf + "&action=send&sample_json=" + pasted, sid);
+  EXPECT_EQ(send.status, 403);
+  EXPECT_EQ(SignatureIn(send.body), "");
+}
+
+TEST_F(WebSecurityTest, ReadOnlyWebhookAndTaskPagesHideCredentials) {
+  int64_t hook = MakeSignedWebhook();
+  // A task of the signed webhook with a recorded attempt whose request holds the credentials.
+  NewEvent ne;
+  ne.event.event = "created";
+  ne.event.event_type = "object_created";
+  ne.event.object_type = "dcim.device";
+  ne.event.data = *ParseJson(R"({"id": 1, "name": "sw1"})");
+  Task t;
+  t.rule_id = 1;
+  t.webhook_id = hook;
+  t.webhook_name = "signed";
+  t.object_type = "dcim.device";
+  t.event_type = "object_created";
+  ne.tasks = {t, t};  // one delivered, one still queued (rendered on the page)
+  auto c = store_->CommitEventsSync({ne});
+  ASSERT_TRUE(c.ok());
+  auto ids = (*c)[0].task_ids;
+  auto leased = store_->LeaseTasks("w1", 1, NowUs(), 60'000'000);
+  ASSERT_TRUE(leased.ok());
+  ASSERT_EQ(leased->size(), 1u);
+  std::string sent = (*leased)[0].id;
+  std::string queued = sent == ids[0] ? ids[1] : ids[0];
+  AttemptOutcome o;
+  o.attempt.number = 1;
+  o.attempt.started_at = NowUs();
+  o.attempt.status_code = 200;
+  o.attempt.method = "POST";
+  o.attempt.url = "http://127.0.0.1:9/signed";
+  o.attempt.request_headers = std::string(R"({"Authorization": "Bearer )") + kBearer +
+                              R"(", "X-Api-Key": ")" + kApiKey + R"(", "X-Trace": ")" + kVisible +
+                              R"(", "X-Hook-Signature": "abcdef0123"})";
+  o.attempt.request_body = "{}";
+  o.result = "ok";
+  ASSERT_TRUE(store_->RecordAttempt(sent, "w1", o).ok());
+
+  auto [sid, csrf] = SignIn(ro_key_);
+  auto [asid, acsrf] = SignIn(admin_key_);
+  for (const std::string& path : {"/webhooks/" + std::to_string(hook), std::string("/webhooks/"),
+                                  "/tasks/" + sent, "/tasks/" + queued}) {
+    auto ro = Call("GET", path, "", sid);
+    ASSERT_EQ(ro.status, 200) << path;
+    ExpectNoCredential(ro.body, "read-only " + path);
+    EXPECT_EQ(ro.body.find("abcdef0123"), std::string::npos) << path;
+    auto admin = Call("GET", path, "", asid);
+    EXPECT_EQ(admin.body.find(kSecret), std::string::npos) << path;
+    if (path != "/webhooks/") {
+      EXPECT_NE(ro.body.find("X-Api-Key"), std::string::npos) << path;
+      EXPECT_NE(ro.body.find(kVisible), std::string::npos) << path;
+      EXPECT_NE(admin.body.find(kApiKey), std::string::npos) << "admins see it: " << path;
+    }
+  }
+  EXPECT_NE(Call("GET", "/webhooks/" + std::to_string(hook), "", sid)
+                .body.find("Authorization: ********"),
+            std::string::npos);
+  EXPECT_NE(Call("GET", "/webhooks/" + std::to_string(hook) + "/edit", "", asid).body.find(kBearer),
+            std::string::npos)
+      << "the admin's edit form keeps the real text";
+  // The secret is write-only, even on the admin's edit form and when a rejected form is shown
+  // again with what was typed.
+  EXPECT_EQ(Call("GET", "/webhooks/" + std::to_string(hook) + "/edit", "", asid).body.find(kSecret),
+            std::string::npos);
+  auto rejected =
+      Call("POST", "/webhooks/" + std::to_string(hook) + "/edit",
+           "csrf=" + acsrf + "&name=signed&payload_url=ftp%3A%2F%2Fx&secret=typed-S3CRET", asid);
+  EXPECT_EQ(rejected.status, 400);
+  EXPECT_EQ(rejected.body.find("typed-S3CRET"), std::string::npos);
+  EXPECT_EQ(rejected.body.find(kSecret), std::string::npos);
+}
+
+TEST_F(WebSecurityTest, ReadOnlyTokenCannotSignTheAdminOut) {
+  auto [asid, acsrf] = SignIn(admin_key_);
+  // 10,001 sign-ins filled the old global table and evicted the admin's session.
+  std::string first_ro;
+  for (int i = 0; i < 10001; ++i) {
+    auto r = Call("POST", "/login", "token=" + ro_key_ + "&next=%2F");
+    ASSERT_EQ(r.status, 303) << i;
+    if (i == 0) first_ro = Header(r, "Set-Cookie").substr(15, 64);
+  }
+  EXPECT_EQ(Call("GET", "/", "", asid).status, 200) << "the admin is still signed in";
+  EXPECT_EQ(Call("GET", "/", "", first_ro).status, 303) << "the read-only token's oldest went";
+}
+
+TEST_F(WebSecurityTest, SessionsAreCappedPerTokenLeastRecentlyUsedFirst) {
+  WebOptions o;
+  o.max_sessions_per_token = 3;
+  Restart(o);
+  auto [a1, c1] = SignIn(admin_key_);
+  auto [a2, c2] = SignIn(admin_key_);
+  auto [a3, c3] = SignIn(admin_key_);
+  EXPECT_EQ(Call("GET", "/", "", a1).status, 200);  // a1 is now more recent than a2
+  auto [a4, c4] = SignIn(admin_key_);
+  EXPECT_EQ(Call("GET", "/", "", a2).status, 303) << "least recently used session ended";
+  for (const auto& s : {a1, a3, a4}) EXPECT_EQ(Call("GET", "/", "", s).status, 200);
+}
+
+TEST(WebSessions, StoreCountsPerToken) {
+  SessionStore store(2);
+  ApiToken a, b;
+  a.id = 1;
+  b.id = 2;
+  store.Create(a);
+  store.Create(a);
+  store.Create(a);
+  store.Create(b);
+  EXPECT_EQ(store.CountForToken(1), 2u);
+  EXPECT_EQ(store.CountForToken(2), 1u);
+  EXPECT_EQ(store.size(), 3u);
+}
+
+class FakeClock {
+ public:
+  std::chrono::steady_clock::time_point now{std::chrono::hours(1000)};
+};
+
+TEST_F(WebSecurityTest, FailedSignInsAreRateLimitedPerClientAndReset) {
+  auto clock = std::make_shared<FakeClock>();
+  WebOptions o;
+  o.max_failed_sign_ins = 3;
+  o.failed_sign_in_window = std::chrono::seconds(60);
+  o.clock = [clock] { return clock->now; };
+  Restart(o);
+  const std::string ip = "198.51.100.7";
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(Call("POST", "/login", "token=wrong" + std::to_string(i), "", "", ip).status, 403);
+  // Limited: even a valid token is refused, with a clear message and Retry-After.
+  auto limited = Call("POST", "/login", "token=" + admin_key_, "", "", ip);
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_NE(limited.body.find("Too many failed sign-ins"), std::string::npos);
+  EXPECT_EQ(Header(limited, "Retry-After"), "60");
+  EXPECT_EQ(Header(limited, "Set-Cookie"), "");
+  // Another client is not affected.
+  EXPECT_EQ(Call("POST", "/login", "token=" + admin_key_, "", "", "198.51.100.8").status, 303);
+  clock->now += std::chrono::seconds(45);
+  EXPECT_EQ(Header(Call("POST", "/login", "token=" + admin_key_, "", "", ip), "Retry-After"), "15");
+  // The window ends: the address may try again, and has a fresh count.
+  clock->now += std::chrono::seconds(16);
+  EXPECT_EQ(Call("POST", "/login", "token=" + admin_key_, "", "", ip).status, 303);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Call("POST", "/login", "token=x", "", "", ip).status, 403);
+  EXPECT_EQ(Call("POST", "/login", "token=x", "", "", ip).status, 429);
+  // IPv6 clients count per /64.
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(
+        Call("POST", "/login", "token=x", "", "", "2001:db8:1:2::" + std::to_string(i + 1)).status,
+        403);
+  EXPECT_EQ(Call("POST", "/login", "token=x", "", "", "2001:db8:1:2:ffff::9").status, 429);
+  EXPECT_EQ(Call("POST", "/login", "token=" + admin_key_, "", "", "2001:db8:1:3::1").status, 303);
+}
+
+TEST_F(WebSecurityTest, ForwardedForIsBelievedOnlyFromTrustedProxies) {
+  auto clock = std::make_shared<FakeClock>();
+  WebOptions o;
+  o.max_failed_sign_ins = 2;
+  o.failed_sign_in_window = std::chrono::seconds(60);
+  o.clock = [clock] { return clock->now; };
+  o.trusted_proxies = {"10.0.0.0/8", "::1"};
+  Restart(o);
+  auto login = [&](const std::string& token, const std::string& peer, const std::string& xff) {
+    std::vector<std::pair<std::string, std::string>> h;
+    if (!xff.empty()) h.emplace_back("X-Forwarded-For", xff);
+    return Call("POST", "/login", "token=" + token, "", "", peer, h).status;
+  };
+  // Behind the trusted proxy: each client is limited on its own.
+  EXPECT_EQ(login("x", "10.1.2.3", "203.0.113.9"), 403);
+  EXPECT_EQ(login("x", "10.9.9.9", "203.0.113.9"), 403);
+  EXPECT_EQ(login(admin_key_, "10.1.2.3", "203.0.113.9"), 429);
+  EXPECT_EQ(login(admin_key_, "10.1.2.3", "203.0.113.10"), 303) << "other clients still get in";
+  // The right-most untrusted entry is the client; what the client wrote to its left is ignored.
+  EXPECT_EQ(login(admin_key_, "10.1.2.3", "198.51.100.1, 203.0.113.9"), 429);
+  EXPECT_EQ(login(admin_key_, "10.1.2.3", "203.0.113.9, 10.4.4.4"), 429) << "trusted hops skipped";
+  // An untrusted peer's header is ignored: its failures count against the peer, whatever it says.
+  EXPECT_EQ(login("x", "192.0.2.1", "203.0.113.20"), 403);
+  EXPECT_EQ(login("x", "192.0.2.1", "203.0.113.21"), 403);
+  EXPECT_EQ(login(admin_key_, "192.0.2.1", "203.0.113.22"), 429);
+  EXPECT_EQ(login(admin_key_, "10.1.2.3", "203.0.113.20"), 303) << "the spoofed address is clean";
+}
+
+TEST(WebClientAddress, ParsesNetworksAndPicksTheClient) {
+  auto nets =
+      NetworkList::Parse({"10.0.0.0/8", " 192.168.1.1 ", "fd00::/8", "::ffff:172.16.0.0/108"});
+  ASSERT_TRUE(nets.ok()) << nets.status().ToString();
+  auto has = [&](const char* a) { return nets->Contains(*IpAddress::Parse(a)); };
+  EXPECT_TRUE(has("10.255.0.1"));
+  EXPECT_TRUE(has("::ffff:10.0.0.1"));
+  EXPECT_TRUE(has("192.168.1.1"));
+  EXPECT_FALSE(has("192.168.1.2"));
+  EXPECT_TRUE(has("fd12::1"));
+  EXPECT_FALSE(has("fe80::1"));
+  EXPECT_TRUE(has("172.16.3.4"));
+  EXPECT_FALSE(has("11.0.0.1"));
+  for (const char* bad : {"10.0.0.0/33", "nope", "1.2.3.4/", "::/129", "1.2.3.4/x", "300.1.1.1"})
+    EXPECT_FALSE(NetworkList::Parse({bad}).ok()) << bad;
+  EXPECT_TRUE(NetworkList::Parse({"", "0.0.0.0/0"}).ok());
+
+  http::Request r;
+  r.remote = "10.0.0.5";
+  r.headers = {{"X-Forwarded-For", "1.1.1.1, 2.2.2.2"}, {"x-forwarded-for", "10.0.0.9"}};
+  EXPECT_EQ(ClientAddress(r, *nets), "2.2.2.2");
+  EXPECT_EQ(ClientAddress(r, NetworkList()), "10.0.0.5") << "no trusted proxies: the peer";
+  r.headers = {{"X-Forwarded-For", "garbage, 10.0.0.7"}};
+  EXPECT_EQ(ClientAddress(r, *nets), "10.0.0.7") << "stops at garbage, keeps the last good hop";
+  r.headers = {};
+  EXPECT_EQ(ClientAddress(r, *nets), "10.0.0.5");
+  r.remote = "::ffff:8.8.8.8";
+  r.headers = {{"X-Forwarded-For", "1.1.1.1"}};
+  EXPECT_EQ(ClientAddress(r, *nets), "8.8.8.8");
+  EXPECT_EQ(ClientKey("2001:db8:aa:bb:1:2:3:4"), "2001:db8:aa:bb::/64");
+  EXPECT_EQ(ClientKey("192.0.2.1"), "192.0.2.1");
+}
+
+TEST(WebSignInLimiter, TableStaysBounded) {
+  SignInLimiter l(1, std::chrono::seconds(60), 5);
+  auto t0 = std::chrono::steady_clock::time_point(std::chrono::hours(1));
+  for (int i = 0; i < 100; ++i)
+    l.RecordFailure("203.0.113." + std::to_string(i), t0 + std::chrono::seconds(i % 30));
+  EXPECT_LE(l.size(), 5u);
+  EXPECT_GT(l.RetryAfter("203.0.113.99", t0 + std::chrono::seconds(40)).count(), 0);
+  // Expired entries go first when room is needed, and a lookup after the window clears one.
+  EXPECT_EQ(l.RetryAfter("203.0.113.99", t0 + std::chrono::seconds(200)).count(), 0);
+  EXPECT_LE(l.size(), 4u);
+}
+
+TEST_F(WebSecurityTest, SecureCookieFlagFollowsPublicUrl) {
+  auto plain = Call("POST", "/login", "token=" + admin_key_);
+  EXPECT_EQ(Header(plain, "Set-Cookie").find("Secure"), std::string::npos);
+  WebOptions o;
+  o.public_url = "HTTPS://herald.example.com";
+  Restart(o);
+  auto r = Call("POST", "/login", "token=" + admin_key_);
+  ASSERT_EQ(r.status, 303);
+  std::string cookie = Header(r, "Set-Cookie");
+  EXPECT_NE(cookie.find("; Secure"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  std::string sid = cookie.substr(15, 64);
+  auto page = Call("GET", "/", "", sid);
+  std::smatch m;
+  ASSERT_TRUE(
+      std::regex_search(page.body, m, std::regex("name=\"csrf\" value=\"([0-9a-f]{64})\"")));
+  auto out = Call("POST", "/logout", "csrf=" + m[1].str(), sid);
+  EXPECT_NE(Header(out, "Set-Cookie").find("; Secure"), std::string::npos);
+  EXPECT_NE(Header(out, "Set-Cookie").find("Max-Age=0"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace herald::web
