@@ -220,7 +220,12 @@ int RunServe(const Config& config) {
   }
   if (tokens->empty()) {
     ApiToken t;
-    std::string key = GenerateTokenKey();
+    auto new_key = NewTokenKey();
+    if (!new_key.ok()) {
+      std::cerr << "herald: cannot create the admin token: " << new_key.status().message() << "\n";
+      return 1;
+    }
+    std::string key = *new_key;
     t.name = "admin (created on first start)";
     t.key_hash = HashTokenKey(key);
     t.key_prefix = key.substr(0, 8);
@@ -320,16 +325,25 @@ int RunWorker(const Config& config) {
 // ---------------------------------------------------------------- tokens
 
 int RunTokenCreate(const Config& config, const std::string& scope, const std::string& name) {
+  auto parsed_scope = ParseTokenScope(scope);
+  if (!parsed_scope) {
+    std::cerr << "herald: unknown token scope '" << scope
+              << "' (admin, read-only or ingest-only)\n";
+    return 2;
+  }
+  auto new_key = NewTokenKey();
+  if (!new_key.ok()) {
+    std::cerr << "herald: " << new_key.status().message() << "\n";
+    return 1;
+  }
   auto store = OpenOrDie(config);
   if (!store) return 1;
   ApiToken t;
-  std::string key = GenerateTokenKey();
+  std::string key = *new_key;
   t.name = name.empty() ? scope : name;
   t.key_hash = HashTokenKey(key);
   t.key_prefix = key.substr(0, 8);
-  t.scope = scope == "read-only"     ? TokenScope::kReadOnly
-            : scope == "ingest-only" ? TokenScope::kIngestOnly
-                                     : TokenScope::kAdmin;
+  t.scope = *parsed_scope;
   auto created = store->CreateToken(t);
   if (!created.ok()) {
     std::cerr << "herald: " << created.status().message() << "\n";

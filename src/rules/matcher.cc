@@ -42,14 +42,19 @@ std::shared_ptr<const RuleIndex> RuleIndex::Build(const std::vector<EventRule>& 
   return idx;
 }
 
-void RuleIndex::Match(const Event& event, std::vector<Task>* out) const {
+RuleIndex::MatchStats RuleIndex::Match(const Event& event, std::vector<Task>* out,
+                                       std::chrono::milliseconds budget) const {
+  MatchStats stats;
   std::string key;
   key.reserve(event.object_type.size() + event.event_type.size() + 1);
   key += event.object_type;
   key += '\x1f';
   key += event.event_type;
   auto it = index_.find(key);
-  if (it == index_.end()) return;
+  if (it == index_.end()) return stats;
+  conditions::Deadline deadline = budget.count() > 0
+                                      ? conditions::Clock::now() + budget
+                                      : conditions::kNoDeadline;
   Value eval_data;
   bool have_eval_data = false;
   for (size_t pos : it->second) {
@@ -60,9 +65,18 @@ void RuleIndex::Match(const Event& event, std::vector<Task>* out) const {
         eval_data = conditions::BuildEvalData(event.data, event.snapshots);
         have_eval_data = true;
       }
-      std::string reason;
-      if (!conditions::EvalRuleConditions(&*c.conditions, eval_data, &reason)) {
-        if (!reason.empty()) {
+      std::string reason, type;
+      if (!conditions::EvalRuleConditions(&*c.conditions, eval_data, deadline, &reason, &type)) {
+        if (type == "TimeBudget") {
+          ++stats.over_budget;
+          log::Error(c.rule.name + ": Evaluation failed. " + reason + " (budget " +
+                         std::to_string(budget.count()) +
+                         " ms per event); the rule does not match this event",
+                       {{"rule", c.rule.name},
+                        {"object_type", event.object_type},
+                        {"budget_ms", static_cast<long long>(budget.count())}});
+        } else if (!reason.empty()) {
+          ++stats.failed;
           log::Error(c.rule.name + ": Evaluation failed. " + reason,
                      {{"rule", c.rule.name}, {"object_type", event.object_type}});
         }
@@ -79,7 +93,9 @@ void RuleIndex::Match(const Event& event, std::vector<Task>* out) const {
     t.action_data = c.rule.action_data;
     t.status = TaskStatus::kQueued;
     out->push_back(std::move(t));
+    ++stats.matched;
   }
+  return stats;
 }
 
 }  // namespace herald

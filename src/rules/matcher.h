@@ -3,6 +3,7 @@
 // threads can match concurrently. Rebuild it when the store's ConfigRevision changes.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -21,10 +22,22 @@ class RuleIndex {
                                                 const std::vector<Webhook>& webhooks,
                                                 int64_t revision);
 
+  // What one Match call did with the rules the event reached.
+  struct MatchStats {
+    size_t matched = 0;       // tasks appended
+    size_t failed = 0;        // conditions raised an error (InvalidCondition): no match
+    size_t over_budget = 0;   // conditions not evaluated in time (TimeBudget): no match
+  };
+
   // Appends one queued task per matching rule (enabled, object type and event type match,
   // conditions hold on data + snapshots), in rule name order. A rule whose evaluation fails
   // (InvalidCondition) does not match and is logged with the rule name and reason.
-  void Match(const Event& event, std::vector<Task>* out) const;
+  // `budget` bounds the time spent on conditions for this event, over all its rules (zero or
+  // negative: no bound). A rule whose conditions could not be evaluated within it is treated
+  // like a failed evaluation: it does not match and is logged with the rule name and the reason;
+  // rules without conditions still match. Thread-safe (const).
+  MatchStats Match(const Event& event, std::vector<Task>* out,
+                   std::chrono::milliseconds budget = std::chrono::milliseconds(0)) const;
 
   int64_t revision() const { return revision_; }
   size_t rule_count() const { return rules_.size(); }
