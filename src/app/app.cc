@@ -245,6 +245,11 @@ int RunServe(const Config& config) {
 
   ApiOptions api_options;
   api_options.version = kHeraldVersion;
+  api_options.public_url = config.GetString("server.public_url");
+  api_options.ingest_threads = static_cast<int>(config.GetInt("ingest.threads"));
+  api_options.ingest_queue = static_cast<size_t>(config.GetInt("ingest.queue"));
+  api_options.condition_budget =
+      std::chrono::milliseconds(config.GetInt("ingest.condition_budget_ms"));
   Api api(*store, api_options);
   std::unique_ptr<DeliveryEngine> engine;
   if (config.GetBool("delivery.workers")) engine = std::make_unique<DeliveryEngine>(*store, config);
@@ -284,6 +289,7 @@ int RunServe(const Config& config) {
     std::cerr << "herald: " << st.message() << "\n";
     return 1;
   }
+  api.SetListenAddress(host, server.port());
   api.Rules();  // load the rule index before the first event
   if (engine) engine->Start();
   std::cout << "Herald " << kHeraldVersion << " listening on http://" << host << ":"
@@ -298,6 +304,7 @@ int RunServe(const Config& config) {
   server.Wait();
   g_server = nullptr;
   server.Stop();
+  api.Stop();  // finish queued ingest work before the store closes
   if (engine) engine->Stop();
   store->Close();
   log::Info("stopped");
