@@ -85,6 +85,8 @@ class Api {
   std::shared_ptr<const RuleIndex> Rules();
 
   TokenCache& tokens() { return tokens_; }
+  // The ingest pool (for status and tests).
+  WorkPool& ingest_pool() { return *ingest_pool_; }
 
  private:
   struct Ctx;

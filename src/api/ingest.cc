@@ -51,7 +51,11 @@ void Api::IngestNow(const std::string& body, bool ndjson, const http::Responder&
     size_t over_budget = 0;
     for (auto& e : parsed.events) {
       NewEvent ne;
-      over_budget += rules->Match(e, &ne.tasks, options_.condition_budget).over_budget;
+      conditions::Deadline deadline =
+          options_.condition_budget.count() > 0
+              ? conditions::Clock::now() + options_.condition_budget
+              : conditions::kNoDeadline;
+      over_budget += rules->Match(e, &ne.tasks, deadline).over_budget;
       for (auto& t : ne.tasks) t.created_at = t.enqueued_at = t.due_at = now;
       ne.event = std::move(e);
       batch.push_back(std::move(ne));

@@ -43,7 +43,7 @@ std::shared_ptr<const RuleIndex> RuleIndex::Build(const std::vector<EventRule>& 
 }
 
 RuleIndex::MatchStats RuleIndex::Match(const Event& event, std::vector<Task>* out,
-                                       std::chrono::milliseconds budget) const {
+                                       conditions::Deadline deadline) const {
   MatchStats stats;
   std::string key;
   key.reserve(event.object_type.size() + event.event_type.size() + 1);
@@ -52,9 +52,6 @@ RuleIndex::MatchStats RuleIndex::Match(const Event& event, std::vector<Task>* ou
   key += event.event_type;
   auto it = index_.find(key);
   if (it == index_.end()) return stats;
-  conditions::Deadline deadline = budget.count() > 0
-                                      ? conditions::Clock::now() + budget
-                                      : conditions::kNoDeadline;
   Value eval_data;
   bool have_eval_data = false;
   for (size_t pos : it->second) {
@@ -69,12 +66,9 @@ RuleIndex::MatchStats RuleIndex::Match(const Event& event, std::vector<Task>* ou
       if (!conditions::EvalRuleConditions(&*c.conditions, eval_data, deadline, &reason, &type)) {
         if (type == "TimeBudget") {
           ++stats.over_budget;
-          log::Error(c.rule.name + ": Evaluation failed. " + reason + " (budget " +
-                         std::to_string(budget.count()) +
-                         " ms per event); the rule does not match this event",
-                       {{"rule", c.rule.name},
-                        {"object_type", event.object_type},
-                        {"budget_ms", static_cast<long long>(budget.count())}});
+          log::Error(c.rule.name + ": Evaluation failed. " + reason +
+                         " (ingest.condition_budget_ms); the rule does not match this event",
+                     {{"rule", c.rule.name}, {"object_type", event.object_type}});
         } else if (!reason.empty()) {
           ++stats.failed;
           log::Error(c.rule.name + ": Evaluation failed. " + reason,

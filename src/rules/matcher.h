@@ -3,7 +3,6 @@
 // threads can match concurrently. Rebuild it when the store's ConfigRevision changes.
 #pragma once
 
-#include <chrono>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -32,12 +31,12 @@ class RuleIndex {
   // Appends one queued task per matching rule (enabled, object type and event type match,
   // conditions hold on data + snapshots), in rule name order. A rule whose evaluation fails
   // (InvalidCondition) does not match and is logged with the rule name and reason.
-  // `budget` bounds the time spent on conditions for this event, over all its rules (zero or
-  // negative: no bound). A rule whose conditions could not be evaluated within it is treated
-  // like a failed evaluation: it does not match and is logged with the rule name and the reason;
-  // rules without conditions still match. Thread-safe (const).
+  // `deadline` bounds the time spent on conditions for this event, over all its rules (the
+  // caller sets it to now + the per-event budget). A rule whose conditions could not be
+  // evaluated before it is treated like a failed evaluation: it does not match and is logged
+  // with the rule name and the reason; rules without conditions still match. Thread-safe.
   MatchStats Match(const Event& event, std::vector<Task>* out,
-                   std::chrono::milliseconds budget = std::chrono::milliseconds(0)) const;
+                   conditions::Deadline deadline = conditions::kNoDeadline) const;
 
   int64_t revision() const { return revision_; }
   size_t rule_count() const { return rules_.size(); }
