@@ -32,8 +32,12 @@ void Api::IngestNow(const std::string& body, bool ndjson, const http::Responder&
     }
     if (!parsed.errors.empty()) {
       Dict d;
-      d.set("detail", "Rejected: " + std::to_string(parsed.errors.size()) +
-                          " invalid event(s); nothing was stored.");
+      d.set("detail", "Rejected: " + std::to_string(parsed.error_count) +
+                          " invalid event(s); nothing was stored." +
+                          (parsed.error_count > parsed.errors.size()
+                               ? " The first " + std::to_string(parsed.errors.size()) +
+                                     " are listed."
+                               : std::string()));
       List errs;
       for (const auto& e : parsed.errors) {
         Dict ed;

@@ -19,6 +19,7 @@
 
 #include "api/auth.h"
 #include "http/http.h"
+#include "rules/event_input.h"
 #include "store/store.h"
 #include "value/json.h"
 
@@ -410,6 +411,59 @@ TEST_F(ApiTest, FullIngestQueueAnswers503WithRetryAfter) {
   EXPECT_EQ(Call("GET", "/api/status/").status, 200);
   b.Release();
   EXPECT_EQ(waiting.get().status, 202);
+}
+
+TEST_F(ApiTest, HostileIngestBodiesGetCleanBoundedAnswers) {
+  auto deep = [](int n, const std::string& open, const std::string& close, const std::string& mid) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += open;
+    s += mid;
+    for (int i = 0; i < n; ++i) s += close;
+    return s;
+  };
+  const std::string device = R"({"event": "created", "object_type": "dcim.device", "data": )";
+  std::vector<std::pair<std::string, int>> cases = {
+      {"", 400},
+      {"null", 400},
+      {"[]", 400},
+      {"[null]", 400},
+      {"\xef\xbb\xbf{}", 400},
+      {std::string(100000, '['), 400},
+      {deep(5000, "{\"a\":", "}", "1"), 400},
+      {device + deep(500, "[", "]", "1") + "}", 400},  // data must be an object
+      {device + "{\"x\": " + deep(500, "[", "]", "1") + "}}", 202},
+      {device + "{\"x\": 1e999}}", 400},
+      {device + "{\"x\": 18446744073709551616}}", 400},
+      {device + "{\"x\": \"\xff\xfe\"}}", 400},
+      {device + "{\"x\": \"\\ud800\"}}", 400},
+      {R"({"event": ")" + std::string(100000, 'x') + R"(", "object_type": "dcim.device", "data": {}})",
+       400},
+  };
+  for (const auto& [body, want] : cases) {
+    http::Response r = Call("POST", "/api/events/", Token(ingest_), body);
+    EXPECT_EQ(r.status, want) << body.substr(0, 80) << ": " << r.body.substr(0, 300);
+    auto v = ParseJson(r.body);
+    ASSERT_TRUE(v.ok()) << r.body.substr(0, 300);
+    if (r.status >= 400) EXPECT_TRUE(v->get("detail")) << r.body.substr(0, 300);
+    EXPECT_LT(r.body.size(), 4096u) << "errors quote request values only briefly";
+  }
+  // Many invalid events: all counted, the first kMaxReportedEventErrors listed.
+  std::string ndjson;
+  for (int i = 0; i < 5000; ++i) ndjson += R"({"event": "exploded", "data": {}})" "\n";
+  http::Response many = Call("POST", "/api/events/", Token(ingest_), ndjson,
+                             {{"Content-Type", "application/x-ndjson"}});
+  ASSERT_EQ(many.status, 400) << many.body.substr(0, 300);
+  auto mv = ParseJson(many.body);
+  ASSERT_TRUE(mv.ok());
+  EXPECT_NE(mv->get("detail")->as_str().find("5000 invalid"), std::string::npos);
+  EXPECT_EQ(mv->get("errors")->as_list().size(), kMaxReportedEventErrors);
+  // Many valid events in one request are all accepted.
+  std::string batch = "[";
+  for (int i = 0; i < 20000; ++i) batch += std::string(i ? "," : "") + kEvent;
+  batch += "]";
+  http::Response ok = Call("POST", "/api/events/", Token(ingest_), batch);
+  ASSERT_EQ(ok.status, 202) << ok.body.substr(0, 300);
+  EXPECT_EQ(ParseJson(ok.body)->get("accepted")->as_int(), 20000);
 }
 
 // ---------------------------------------------------------------- tokens
