@@ -588,7 +588,8 @@ void Api::Ingest(Ctx& c) {
     log::Warning("ingest queue full; request refused",
                  {{"queue_limit", static_cast<long long>(ingest_pool_->max_queued())}});
     http::Response r = http::Response::Json(
-        503, Detail("Too many event requests are waiting to be processed; retry shortly."));
+        503, Detail("Too many event requests are waiting to be processed (or Herald is "
+                    "stopping); nothing was stored. Retry shortly."));
     r.headers.emplace_back("Retry-After", std::to_string(kIngestRetryAfterSeconds));
     c.responded = true;
     c.respond(std::move(r));

@@ -2,6 +2,7 @@
 // body, match every event against the rule index within the per-event condition budget, and
 // commit the events and their tasks. The answer is sent from the store's commit callback.
 #include <exception>
+#include <map>
 
 #include "api/api.h"
 #include "common/log.h"
@@ -52,23 +53,41 @@ void Api::IngestNow(const std::string& body, bool ndjson, const http::Responder&
     auto rules = Rules();
     std::vector<NewEvent> batch;
     batch.reserve(parsed.events.size());
-    size_t over_budget = 0;
+    // Rules that ran out of condition time: rule name -> (events, first reason, object type).
+    struct Skipped {
+      long long events = 0;
+      std::string reason, object_type;
+    };
+    std::map<std::string, Skipped> skipped;
     for (auto& e : parsed.events) {
       NewEvent ne;
       conditions::Deadline deadline =
           options_.condition_budget.count() > 0
               ? conditions::Clock::now() + options_.condition_budget
               : conditions::kNoDeadline;
-      over_budget += rules->Match(e, &ne.tasks, deadline).over_budget;
+      auto stats = rules->Match(e, &ne.tasks, deadline);
+      for (auto& s : stats.skipped) {
+        Skipped& k = skipped[s.name];
+        if (k.events++ == 0) {
+          k.reason = std::move(s.reason);
+          k.object_type = e.object_type;
+        }
+      }
       for (auto& t : ne.tasks) t.created_at = t.enqueued_at = t.due_at = now;
       ne.event = std::move(e);
       batch.push_back(std::move(ne));
     }
-    if (over_budget > 0) {
-      log::Warning("ingest: rules skipped for lack of condition time",
-                   {{"events", static_cast<long long>(batch.size())},
-                    {"rules_skipped", static_cast<long long>(over_budget)},
-                    {"budget_ms", static_cast<long long>(options_.condition_budget.count())}});
+    // Logged like a failed evaluation ("<rule>: Evaluation failed. <reason>"), once per rule
+    // and request.
+    for (const auto& [name, k] : skipped) {
+      log::Error(name + ": Evaluation failed. " + k.reason + " (ingest.condition_budget_ms=" +
+                     std::to_string(options_.condition_budget.count()) +
+                     "); the rule did not match " + std::to_string(k.events) +
+                     " event(s) of this request",
+                 {{"rule", name},
+                  {"object_type", k.object_type},
+                  {"events", k.events},
+                  {"budget_ms", static_cast<long long>(options_.condition_budget.count())}});
     }
     responded = true;
     store_.CommitEvents(std::move(batch), [respond](Result<std::vector<CommittedEvent>> r) {

@@ -66,9 +66,7 @@ RuleIndex::MatchStats RuleIndex::Match(const Event& event, std::vector<Task>* ou
       if (!conditions::EvalRuleConditions(&*c.conditions, eval_data, deadline, &reason, &type)) {
         if (type == "TimeBudget") {
           ++stats.over_budget;
-          log::Error(c.rule.name + ": Evaluation failed. " + reason +
-                         " (ingest.condition_budget_ms); the rule does not match this event",
-                     {{"rule", c.rule.name}, {"object_type", event.object_type}});
+          stats.skipped.push_back({c.rule.name, std::move(reason)});
         } else if (!reason.empty()) {
           ++stats.failed;
           log::Error(c.rule.name + ": Evaluation failed. " + reason,

@@ -21,11 +21,17 @@ class RuleIndex {
                                                 const std::vector<Webhook>& webhooks,
                                                 int64_t revision);
 
+  // A rule whose conditions could not be evaluated before the deadline.
+  struct SkippedRule {
+    std::string name;
+    std::string reason;
+  };
   // What one Match call did with the rules the event reached.
   struct MatchStats {
     size_t matched = 0;       // tasks appended
     size_t failed = 0;        // conditions raised an error (InvalidCondition): no match
     size_t over_budget = 0;   // conditions not evaluated in time (TimeBudget): no match
+    std::vector<SkippedRule> skipped;  // the over_budget rules, in name order
   };
 
   // Appends one queued task per matching rule (enabled, object type and event type match,
@@ -33,8 +39,9 @@ class RuleIndex {
   // (InvalidCondition) does not match and is logged with the rule name and reason.
   // `deadline` bounds the time spent on conditions for this event, over all its rules (the
   // caller sets it to now + the per-event budget). A rule whose conditions could not be
-  // evaluated before it is treated like a failed evaluation: it does not match and is logged
-  // with the rule name and the reason; rules without conditions still match. Thread-safe.
+  // evaluated before it does not match, like a failed evaluation, and is returned in
+  // stats.skipped for the caller to log (once per request rather than once per event); rules
+  // without conditions still match. Thread-safe.
   MatchStats Match(const Event& event, std::vector<Task>* out,
                    conditions::Deadline deadline = conditions::kNoDeadline) const;
 

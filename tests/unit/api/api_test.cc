@@ -406,7 +406,7 @@ TEST_F(ApiTest, FullIngestQueueAnswers503WithRetryAfter) {
   http::Response full = Call("POST", "/api/events/", Token(ingest_), kEvent);
   EXPECT_EQ(full.status, 503) << full.body;
   EXPECT_EQ(HeaderOf(full, "Retry-After"), std::to_string(kIngestRetryAfterSeconds));
-  EXPECT_NE(full.body.find("retry"), std::string::npos) << full.body;
+  EXPECT_NE(full.body.find("Retry"), std::string::npos) << full.body;
   // Other endpoints still answer while ingest is saturated.
   EXPECT_EQ(Call("GET", "/api/status/").status, 200);
   b.Release();

@@ -59,6 +59,10 @@ TEST(MatchBudget, RulesNotEvaluatedInTimeDoNotMatchOthersStill) {
                   conditions::Clock::now() - std::chrono::milliseconds(1));
   EXPECT_EQ(st.over_budget, 2u);
   EXPECT_EQ(st.failed, 0u);
+  ASSERT_EQ(st.skipped.size(), 2u);
+  EXPECT_EQ(st.skipped[0].name, "b-name");
+  EXPECT_EQ(st.skipped[1].name, "c-regex");
+  EXPECT_NE(st.skipped[0].reason.find("time budget"), std::string::npos) << st.skipped[0].reason;
   ASSERT_EQ(st.matched, 2u);
   ASSERT_EQ(tasks.size(), 2u);
   EXPECT_EQ(tasks[0].rule_name, "a-plain");
