@@ -307,6 +307,8 @@ void Api::Status(Ctx& c) {
   ingest.set("threads", static_cast<int64_t>(ingest_pool_->threads()));
   ingest.set("queued", static_cast<int64_t>(ingest_pool_->queued()));
   ingest.set("queue_limit", static_cast<int64_t>(ingest_pool_->max_queued()));
+  ingest.set("queued_bytes", static_cast<int64_t>(ingest_queued_bytes_.load()));
+  ingest.set("queue_bytes_limit", static_cast<int64_t>(options_.ingest_queue_bytes));
   d.set("ingest", Value(std::move(ingest)));
   c.ReplyValue(counts.ok() ? 200 : 503, Value(std::move(d)));
 }
@@ -580,13 +582,25 @@ void Api::Ingest(Ctx& c) {
     return c.Error(415, "Unsupported media type \"" + ct +
                             "\": send application/json or application/x-ndjson.");
   }
-  bool taken = ingest_pool_->TrySubmit(
-      [this, body = std::move(c.req.body), ndjson, respond = c.respond] {
-        IngestNow(body, ndjson, respond);
-      });
+  // Admit the body into the queue unless the bytes already waiting would pass the bound.
+  size_t size = c.req.body.size();
+  size_t queued = ingest_queued_bytes_.load();
+  bool fits;
+  do {
+    fits = queued == 0 || queued + size <= options_.ingest_queue_bytes;
+  } while (fits && !ingest_queued_bytes_.compare_exchange_weak(queued, queued + size));
+  bool taken = fits && ingest_pool_->TrySubmit(
+                           [this, body = std::move(c.req.body), ndjson, respond = c.respond] {
+                             ingest_queued_bytes_ -= body.size();
+                             IngestNow(body, ndjson, respond);
+                           });
   if (!taken) {
+    if (fits) ingest_queued_bytes_ -= size;
     log::Warning("ingest queue full; request refused",
-                 {{"queue_limit", static_cast<long long>(ingest_pool_->max_queued())}});
+                 {{"queued_requests", static_cast<long long>(ingest_pool_->queued())},
+                  {"queue_limit", static_cast<long long>(ingest_pool_->max_queued())},
+                  {"queued_bytes", static_cast<long long>(ingest_queued_bytes_.load())},
+                  {"request_bytes", static_cast<long long>(size)}});
     http::Response r = http::Response::Json(
         503, Detail("Too many event requests are waiting to be processed (or Herald is "
                     "stopping); nothing was stored. Retry shortly."));

@@ -20,8 +20,8 @@
 // Absolute URLs in answers are built from ApiOptions::public_url, else from the listen address,
 // never from the request's Host header.
 // Handle() is thread-safe and never blocks an I/O thread on ingest work: parsing, validation,
-// matching and conditions run on a bounded pool (ingest.threads, ingest.queue; a full queue
-// answers 503 with Retry-After), and the reply is sent from the store's commit callback once
+// matching and conditions run on a bounded pool (ingest.threads; a queue full by ingest.queue
+// or ingest.queue_bytes answers 503 with Retry-After), and the reply is sent from the store's commit callback once
 // the events and tasks are durable.
 #pragma once
 
@@ -42,6 +42,9 @@ namespace herald {
 // Ingest defaults (config: ingest.threads, ingest.queue, ingest.condition_budget_ms).
 inline constexpr int kDefaultIngestThreads = 2;
 inline constexpr size_t kDefaultIngestQueue = 64;
+// Most request-body bytes waiting in the ingest queue (config: ingest.queue_bytes). A request
+// is always taken when the queue is empty, whatever its size (server.max_body_bytes bounds it).
+inline constexpr size_t kDefaultIngestQueueBytes = 64 * 1024 * 1024;
 inline constexpr int kDefaultConditionBudgetMs = 50;
 // Retry-After (seconds) sent with 503 when the ingest queue is full.
 inline constexpr int kIngestRetryAfterSeconds = 1;
@@ -56,6 +59,7 @@ struct ApiOptions {
   // Threads that run ingest work, and how many ingest requests may wait for one.
   int ingest_threads = kDefaultIngestThreads;
   size_t ingest_queue = kDefaultIngestQueue;
+  size_t ingest_queue_bytes = kDefaultIngestQueueBytes;
   // Time all the rules an event reaches may spend on conditions (0: unbounded).
   std::chrono::milliseconds condition_budget{kDefaultConditionBudgetMs};
 };
@@ -109,6 +113,7 @@ class Api {
   mutable std::mutex base_mu_;
   std::string base_url_;
   TokenCache tokens_;
+  std::atomic<size_t> ingest_queued_bytes_{0};  // bodies of requests waiting for the pool
   std::unique_ptr<WorkPool> ingest_pool_;
   std::mutex rules_mu_;
   std::shared_ptr<const RuleIndex> rules_;

@@ -248,6 +248,7 @@ int RunServe(const Config& config) {
   api_options.public_url = config.GetString("server.public_url");
   api_options.ingest_threads = static_cast<int>(config.GetInt("ingest.threads"));
   api_options.ingest_queue = static_cast<size_t>(config.GetInt("ingest.queue"));
+  api_options.ingest_queue_bytes = static_cast<size_t>(config.GetInt("ingest.queue_bytes"));
   api_options.condition_budget =
       std::chrono::milliseconds(config.GetInt("ingest.condition_budget_ms"));
   Api api(*store, api_options);

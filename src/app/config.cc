@@ -29,6 +29,10 @@ const std::vector<OptionSpec>& AllOptions() {
       {"ingest.queue", OptionType::kInt, "64",
        "Most event requests waiting for an ingest thread; beyond it POST /api/events/ answers "
        "503 with Retry-After.", 1, 100000},
+      {"ingest.queue_bytes", OptionType::kInt, "67108864",
+       "Most request-body bytes waiting for an ingest thread; beyond it POST /api/events/ "
+       "answers 503 with Retry-After (a request is always taken when none waits).", 1048576,
+       17179869184},
       {"ingest.condition_budget_ms", OptionType::kInt, "50",
        "Milliseconds all the event rules one event reaches may spend on conditions; rules not "
        "evaluated in time do not match and are logged (the event is still accepted). 0: no "

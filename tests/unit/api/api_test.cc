@@ -466,6 +466,47 @@ TEST_F(ApiTest, HostileIngestBodiesGetCleanBoundedAnswers) {
   EXPECT_EQ(ParseJson(ok.body)->get("accepted")->as_int(), 20000);
 }
 
+TEST_F(ApiTest, IngestQueueIsBoundedInBytesToo) {
+  ApiOptions o;
+  o.ingest_threads = 1;
+  o.ingest_queue = 10;
+  o.ingest_queue_bytes = 1024 * 1024;
+  Open(o);
+  Blocker b;
+  ASSERT_TRUE(api_->ingest_pool().TrySubmit(b.Job()));
+  ASSERT_TRUE(b.WaitRunning(1));
+  std::string big = R"({"event": "created", "object_type": "dcim.device", "data": {"x": ")" +
+                    std::string(600 * 1024, 'a') + ""}}";
+  // The first big body is taken (nothing waits); a second would pass the byte bound.
+  auto first = std::async(std::launch::async,
+                          [&] { return Call("POST", "/api/events/", Token(ingest_), big); });
+  ASSERT_TRUE([&] {
+    for (int i = 0; i < 3000 && api_->ingest_pool().queued() == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return api_->ingest_pool().queued() == 1;
+  }());
+  http::Response second = Call("POST", "/api/events/", Token(ingest_), big);
+  EXPECT_EQ(second.status, 503) << second.body;
+  EXPECT_EQ(HeaderOf(second, "Retry-After"), std::to_string(kIngestRetryAfterSeconds));
+  auto status = ParseJson(Call("GET", "/api/status/").body);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->get("ingest")->get("queued_bytes")->as_int(),
+            static_cast<int64_t>(big.size()));
+  // A small one still fits.
+  auto small = std::async(std::launch::async,
+                          [&] { return Call("POST", "/api/events/", Token(ingest_), kEvent); });
+  ASSERT_TRUE([&] {
+    for (int i = 0; i < 3000 && api_->ingest_pool().queued() < 2; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return api_->ingest_pool().queued() == 2;
+  }());
+  b.Release();
+  EXPECT_EQ(first.get().status, 202);
+  EXPECT_EQ(small.get().status, 202);
+  status = ParseJson(Call("GET", "/api/status/").body);
+  EXPECT_EQ(status->get("ingest")->get("queued_bytes")->as_int(), 0);
+}
+
 // ---------------------------------------------------------------- tokens
 
 TEST(Tokens, KeyGenerationFailsLoudlyWithoutRandomness) {
