@@ -476,7 +476,7 @@ TEST_F(ApiTest, IngestQueueIsBoundedInBytesToo) {
   ASSERT_TRUE(api_->ingest_pool().TrySubmit(b.Job()));
   ASSERT_TRUE(b.WaitRunning(1));
   std::string big = R"({"event": "created", "object_type": "dcim.device", "data": {"x": ")" +
-                    std::string(600 * 1024, 'a') + ""}}";
+                    std::string(600 * 1024, 'a') + "\"}}";
   // The first big body is taken (nothing waits); a second would pass the byte bound.
   auto first = std::async(std::launch::async,
                           [&] { return Call("POST", "/api/events/", Token(ingest_), big); });
