@@ -175,8 +175,15 @@ void Api::Stop() { ingest_pool_->Stop(); }
 void Api::SetListenAddress(const std::string& host, uint16_t port) {
   if (!options_.public_url.empty()) return;
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  std::string base = "http://" + h + ":" + std::to_string(port);
+  if (host == "0.0.0.0" || host == "::" || host.empty()) {
+    log::Warning("listening on every address without server.public_url: absolute URLs in API "
+                 "answers (object urls, next/previous pages) will name " + base +
+                 "; set server.public_url to the address clients use",
+                 {{"base_url", base}});
+  }
   std::lock_guard<std::mutex> lock(base_mu_);
-  base_url_ = "http://" + h + ":" + std::to_string(port);
+  base_url_ = std::move(base);
 }
 
 std::string Api::BaseUrl() const {
