@@ -603,11 +603,18 @@ void Api::Ingest(Ctx& c) {
                            });
   if (!taken) {
     if (fits) ingest_queued_bytes_ -= size;
-    log::Warning("ingest queue full; request refused",
-                 {{"queued_requests", static_cast<long long>(ingest_pool_->queued())},
-                  {"queue_limit", static_cast<long long>(ingest_pool_->max_queued())},
-                  {"queued_bytes", static_cast<long long>(ingest_queued_bytes_.load())},
-                  {"request_bytes", static_cast<long long>(size)}});
+    // One log line per second at most, counting the refusals since the last one.
+    long long refused = ++ingest_refused_;
+    int64_t now = NowUs(), last = ingest_refused_logged_at_.load();
+    if (now - last >= 1'000'000 && ingest_refused_logged_at_.compare_exchange_strong(last, now)) {
+      ingest_refused_ -= refused;
+      log::Warning("ingest queue full; requests refused with 503",
+                   {{"refused", refused},
+                    {"queued_requests", static_cast<long long>(ingest_pool_->queued())},
+                    {"queue_limit", static_cast<long long>(ingest_pool_->max_queued())},
+                    {"queued_bytes", static_cast<long long>(ingest_queued_bytes_.load())},
+                    {"request_bytes", static_cast<long long>(size)}});
+    }
     http::Response r = http::Response::Json(
         503, Detail("Too many event requests are waiting to be processed (or Herald is "
                     "stopping); nothing was stored. Retry shortly."));

@@ -114,6 +114,8 @@ class Api {
   std::string base_url_;
   TokenCache tokens_;
   std::atomic<size_t> ingest_queued_bytes_{0};  // bodies of requests waiting for the pool
+  std::atomic<long long> ingest_refused_{0};     // 503s not yet logged
+  std::atomic<int64_t> ingest_refused_logged_at_{0};
   std::unique_ptr<WorkPool> ingest_pool_;
   std::mutex rules_mu_;
   std::shared_ptr<const RuleIndex> rules_;
