@@ -51,6 +51,37 @@ bool ContainsCI(const std::string& hay, const std::string& needle_lower) {
   return Lower(hay).find(needle_lower) != std::string::npos;
 }
 
+// Percent-encodes everything but RFC 3986 unreserved characters (and '/' when keep_slash).
+std::string UrlEncode(std::string_view s, bool keep_slash) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// "0.1.0" -> "0.1": NetBox's API-Version header carries major.minor.
+std::string MajorMinor(const std::string& version) {
+  size_t dot = version.find('.');
+  if (dot == std::string::npos) return version;
+  size_t dot2 = version.find('.', dot + 1);
+  return dot2 == std::string::npos ? version : version.substr(0, dot2);
+}
+
+std::string StripTrailingSlashes(std::string s) {
+  while (!s.empty() && s.back() == '/') s.pop_back();
+  return s;
+}
+
 bool ParseBoolParam(const std::string& s, bool* out) {
   std::string l = Lower(s);
   if (l == "true" || l == "1" || l == "yes" || l == "on") *out = true;
@@ -108,11 +139,11 @@ struct Api::Ctx {
     std::string q;
     for (const auto& [k, v] : req.query_params()) {
       if (k == "limit" || k == "offset") continue;
-      q += (q.empty() ? "" : "&") + k + "=" + v;
+      q += (q.empty() ? "" : "&") + UrlEncode(k, false) + "=" + UrlEncode(v, false);
     }
     q += (q.empty() ? "" : "&") + std::string("limit=") + std::to_string(limit);
     if (offset > 0) q += "&offset=" + std::to_string(offset);
-    return api_base + req.path + "?" + q;
+    return api_base + UrlEncode(req.path, true) + "?" + q;
   }
   Value Paginated(int64_t count, List results, int64_t limit, int64_t offset) const {
     Dict d;
@@ -130,7 +161,38 @@ struct Api::Ctx {
 };
 
 Api::Api(Store& store, ApiOptions options)
-    : store_(store), options_(std::move(options)), tokens_(store, std::chrono::seconds(10)) {}
+    : store_(store),
+      options_(std::move(options)),
+      api_version_(MajorMinor(options_.version)),
+      base_url_(StripTrailingSlashes(options_.public_url)),
+      tokens_(store, std::chrono::seconds(10)),
+      ingest_pool_(std::make_unique<WorkPool>("ingest", options_.ingest_threads,
+                                              options_.ingest_queue)) {
+  if (base_url_.empty()) base_url_ = "http://localhost";
+}
+
+Api::~Api() { Stop(); }
+
+void Api::Stop() { ingest_pool_->Stop(); }
+
+void Api::SetListenAddress(const std::string& host, uint16_t port) {
+  if (!options_.public_url.empty()) return;
+  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  std::string base = "http://" + h + ":" + std::to_string(port);
+  if (host == "0.0.0.0" || host == "::" || host.empty()) {
+    log::Warning("listening on every address without server.public_url: absolute URLs in API "
+                 "answers (object urls, next/previous pages) will name " + base +
+                 "; set server.public_url to the address clients use",
+                 {{"base_url", base}});
+  }
+  std::lock_guard<std::mutex> lock(base_mu_);
+  base_url_ = std::move(base);
+}
+
+std::string Api::BaseUrl() const {
+  std::lock_guard<std::mutex> lock(base_mu_);
+  return base_url_;
+}
 
 std::shared_ptr<const RuleIndex> Api::Rules() {
   int64_t rev = store_.ConfigRevision();
@@ -152,9 +214,12 @@ std::shared_ptr<const RuleIndex> Api::Rules() {
 void Api::Handle(http::Request&& req, http::Responder respond) {
   auto c = std::make_shared<Ctx>();
   c->req = std::move(req);
-  c->respond = std::move(respond);
-  std::string host(c->req.header("Host"));
-  c->api_base = "http://" + (host.empty() ? std::string("localhost") : host);
+  // Every API answer names the API version, as NetBox's do (pynetbox's .version reads it).
+  c->respond = [respond = std::move(respond), version = api_version_](http::Response r) {
+    r.headers.emplace_back("API-Version", version);
+    respond(std::move(r));
+  };
+  c->api_base = BaseUrl();
   c->parts = SplitPath(c->req.path);
   try {
     Route(*c);
@@ -167,9 +232,13 @@ void Api::Handle(http::Request&& req, http::Responder respond) {
 void Api::Route(Ctx& c) {
   const auto& p = c.parts;
   if (p.empty() || p[0] != "api") return c.Error(404, "Not found.");
-  if (p.size() == 2 && p[1] == "status") {
+  // Public: the API root, the section roots (links only) and the status.
+  if (p.size() == 1 || (p.size() == 2 && (p[1] == "extras" || p[1] == "core" ||
+                                          p[1] == "status"))) {
     if (!c.IsRead()) return c.Error(405, "Method \"" + c.req.method + "\" not allowed.");
-    return Status(c);
+    if (p.size() == 1) return Root(c);
+    if (p[1] == "status") return Status(c);
+    return SectionRoot(c, p[1]);
   }
   // Authentication.
   std::string why;
@@ -200,10 +269,33 @@ void Api::Route(Ctx& c) {
   c.Error(404, "Not found.");
 }
 
+void Api::Root(Ctx& c) {
+  Dict d;
+  d.set("core", c.api_base + "/api/core/");
+  d.set("events", c.api_base + "/api/events/");
+  d.set("extras", c.api_base + "/api/extras/");
+  d.set("status", c.api_base + "/api/status/");
+  c.ReplyValue(200, Value(std::move(d)));
+}
+
+void Api::SectionRoot(Ctx& c, const std::string& section) {
+  Dict d;
+  if (section == "extras") {
+    d.set("event-rules", c.api_base + "/api/extras/event-rules/");
+    d.set("webhooks", c.api_base + "/api/extras/webhooks/");
+  } else {
+    d.set("background-queues", c.api_base + "/api/core/background-queues/");
+    d.set("background-tasks", c.api_base + "/api/core/background-tasks/");
+  }
+  c.ReplyValue(200, Value(std::move(d)));
+}
+
 void Api::Status(Ctx& c) {
   Dict d;
   d.set("herald-version", options_.version);
-  d.set("store", store_.Describe());
+  // The backend kind only: the store's location (a file path, a server address) stays private.
+  std::string store = store_.Describe();
+  d.set("store", store.substr(0, store.find("://")));
   auto counts = store_.CountByStatus();
   if (counts.ok()) {
     Dict q;
@@ -221,6 +313,13 @@ void Api::Status(Ctx& c) {
   }
   auto rules = Rules();
   d.set("active_event_rules", static_cast<int64_t>(rules->rule_count()));
+  Dict ingest;
+  ingest.set("threads", static_cast<int64_t>(ingest_pool_->threads()));
+  ingest.set("queued", static_cast<int64_t>(ingest_pool_->queued()));
+  ingest.set("queue_limit", static_cast<int64_t>(ingest_pool_->max_queued()));
+  ingest.set("queued_bytes", static_cast<int64_t>(ingest_queued_bytes_.load()));
+  ingest.set("queue_bytes_limit", static_cast<int64_t>(options_.ingest_queue_bytes));
+  d.set("ingest", Value(std::move(ingest)));
   c.ReplyValue(counts.ok() ? 200 : 503, Value(std::move(d)));
 }
 
@@ -494,57 +593,41 @@ void Api::Ingest(Ctx& c) {
     return c.Error(415, "Unsupported media type \"" + ct +
                             "\": send application/json or application/x-ndjson.");
   }
-  int64_t now = NowUs();
-  ParsedEvents parsed = ParseEvents(c.req.body, ndjson, now);
-  if (!parsed.malformed.empty()) return c.Error(400, parsed.malformed);
-  if (!parsed.errors.empty()) {
-    Dict d;
-    d.set("detail", "Rejected: " + std::to_string(parsed.errors.size()) +
-                        " invalid event(s); nothing was stored.");
-    List errs;
-    for (const auto& e : parsed.errors) {
-      Dict ed;
-      ed.set("index", static_cast<int64_t>(e.index));
-      ed.set("error", e.reason);
-      errs.emplace_back(std::move(ed));
+  // Admit the body into the queue unless the bytes already waiting would pass the bound.
+  size_t size = c.req.body.size();
+  size_t queued = ingest_queued_bytes_.load();
+  bool fits;
+  do {
+    fits = queued == 0 || queued + size <= options_.ingest_queue_bytes;
+  } while (fits && !ingest_queued_bytes_.compare_exchange_weak(queued, queued + size));
+  bool taken = fits && ingest_pool_->TrySubmit(
+                           [this, body = std::move(c.req.body), ndjson, respond = c.respond] {
+                             ingest_queued_bytes_ -= body.size();
+                             IngestNow(body, ndjson, respond);
+                           });
+  if (!taken) {
+    if (fits) ingest_queued_bytes_ -= size;
+    // One log line per second at most, counting the refusals since the last one.
+    long long refused = ++ingest_refused_;
+    int64_t now = NowUs(), last = ingest_refused_logged_at_.load();
+    if (now - last >= 1'000'000 && ingest_refused_logged_at_.compare_exchange_strong(last, now)) {
+      ingest_refused_ -= refused;
+      log::Warning("ingest queue full; requests refused with 503",
+                   {{"refused", refused},
+                    {"queued_requests", static_cast<long long>(ingest_pool_->queued())},
+                    {"queue_limit", static_cast<long long>(ingest_pool_->max_queued())},
+                    {"queued_bytes", static_cast<long long>(ingest_queued_bytes_.load())},
+                    {"request_bytes", static_cast<long long>(size)}});
     }
-    d.set("errors", Value(std::move(errs)));
-    return c.ReplyValue(400, Value(std::move(d)));
+    http::Response r = http::Response::Json(
+        503, Detail("Too many event requests are waiting to be processed (or Herald is "
+                    "stopping); nothing was stored. Retry shortly."));
+    r.headers.emplace_back("Retry-After", std::to_string(kIngestRetryAfterSeconds));
+    c.responded = true;
+    c.respond(std::move(r));
+    return;
   }
-  auto rules = Rules();
-  std::vector<NewEvent> batch;
-  batch.reserve(parsed.events.size());
-  for (auto& e : parsed.events) {
-    NewEvent ne;
-    rules->Match(e, &ne.tasks);
-    for (auto& t : ne.tasks) t.created_at = t.enqueued_at = t.due_at = now;
-    ne.event = std::move(e);
-    batch.push_back(std::move(ne));
-  }
-  auto respond = c.respond;
   c.responded = true;
-  store_.CommitEvents(std::move(batch), [respond](Result<std::vector<CommittedEvent>> r) {
-    if (!r.ok()) {
-      log::Error("event commit failed", {{"error", r.status().message()}});
-      respond(http::Response::Json(
-          503, Detail("The events could not be stored: " + r.status().message())));
-      return;
-    }
-    Dict d;
-    List events;
-    int64_t tasks = 0;
-    for (const auto& ce : *r) {
-      Dict ed;
-      ed.set("id", ce.event_id);
-      ed.set("tasks", static_cast<int64_t>(ce.task_ids.size()));
-      tasks += static_cast<int64_t>(ce.task_ids.size());
-      events.emplace_back(std::move(ed));
-    }
-    d.set("accepted", static_cast<int64_t>(r->size()));
-    d.set("tasks", tasks);
-    d.set("events", Value(std::move(events)));
-    respond(http::Response::Json(202, DumpJsonCompact(Value(std::move(d)))));
-  });
 }
 
 void Api::Events(Ctx& c, const std::string& id_str) {

@@ -1,6 +1,7 @@
 // The REST API: NetBox-shaped endpoints for webhooks, event rules and background tasks, plus
 // event ingest and status.
 //
+//   GET            /api/, /api/extras/, /api/core/   (no auth) links to the sections/endpoints
 //   GET            /api/status/                      (no auth)
 //   GET/POST       /api/extras/webhooks/             list (filters, limit/offset, brief) / create
 //   GET/PUT/PATCH/DELETE /api/extras/webhooks/{id}/
@@ -15,54 +16,107 @@
 //
 // Auth: "Authorization: Token <key>" or "Bearer <key>". Admin tokens do everything, read-only
 // tokens only GET, ingest-only tokens only POST /api/events/. Failures: 403 {"detail": ...}.
-// Handle() is thread-safe and never blocks on disk for ingest: the reply is sent from the
-// store's commit callback once the events and tasks are durable.
+// Every answer is JSON (errors too) and carries an API-Version header, as NetBox's do.
+// Absolute URLs in answers are built from ApiOptions::public_url, else from the listen address,
+// never from the request's Host header.
+// Handle() is thread-safe and never blocks an I/O thread on ingest work: parsing, validation,
+// matching and conditions run on a bounded pool (ingest.threads; a queue full by ingest.queue
+// or ingest.queue_bytes answers 503 with Retry-After), and the reply is sent from the store's commit callback once
+// the events and tasks are durable.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include "api/auth.h"
+#include "api/work_pool.h"
 #include "http/http.h"
 #include "rules/matcher.h"
 #include "store/store.h"
 
 namespace herald {
 
+// Ingest defaults (config: ingest.threads, ingest.queue, ingest.condition_budget_ms).
+inline constexpr int kDefaultIngestThreads = 2;
+inline constexpr size_t kDefaultIngestQueue = 64;
+// Most request-body bytes waiting in the ingest queue (config: ingest.queue_bytes). A request
+// is always taken when the queue is empty, whatever its size (server.max_body_bytes bounds it).
+inline constexpr size_t kDefaultIngestQueueBytes = 64 * 1024 * 1024;
+inline constexpr int kDefaultConditionBudgetMs = 50;
+// Retry-After (seconds) sent with 503 when the ingest queue is full.
+inline constexpr int kIngestRetryAfterSeconds = 1;
+
 struct ApiOptions {
   std::string version = "0.1.0";
   int max_page_size = 1000;
   int default_page_size = 50;
+  // Base of absolute URLs in answers, e.g. "https://herald.example.com" (a trailing '/' is
+  // dropped). Empty: "http://<listen host>:<port>" as given to SetListenAddress.
+  std::string public_url;
+  // Threads that run ingest work, and how many ingest requests may wait for one.
+  int ingest_threads = kDefaultIngestThreads;
+  size_t ingest_queue = kDefaultIngestQueue;
+  size_t ingest_queue_bytes = kDefaultIngestQueueBytes;
+  // Time all the rules an event reaches may spend on conditions (0: unbounded).
+  std::chrono::milliseconds condition_budget{kDefaultConditionBudgetMs};
 };
 
 class Api {
  public:
+  // Starts the ingest pool. The store must outlive the Api (or Stop() must run first).
   Api(Store& store, ApiOptions options);
+  // Stop().
+  ~Api();
 
-  // Serves one request; calls respond exactly once. Paths outside /api/ answer 404.
+  // Serves one request; calls respond exactly once, possibly later and from another thread.
+  // Paths outside /api/ answer 404.
   void Handle(http::Request&& req, http::Responder respond);
+
+  // The address the server actually listens on (after it bound port 0, say): the base of
+  // absolute URLs when public_url is empty. Thread-safe.
+  void SetListenAddress(const std::string& host, uint16_t port);
+  // The base of absolute URLs ("http://127.0.0.1:8080", no trailing '/').
+  std::string BaseUrl() const;
+
+  // Stops taking ingest requests (they answer 503), finishes those already queued and joins
+  // the pool. Call after the HTTP server stopped and before the store closes. Idempotent.
+  void Stop();
 
   // The current rule index, rebuilt when the configuration changed.
   std::shared_ptr<const RuleIndex> Rules();
 
   TokenCache& tokens() { return tokens_; }
+  // The ingest pool (for status and tests).
+  WorkPool& ingest_pool() { return *ingest_pool_; }
 
  private:
   struct Ctx;
   void Route(Ctx& c);
+  void Root(Ctx& c);
+  void SectionRoot(Ctx& c, const std::string& section);
   void Status(Ctx& c);
   void Webhooks(Ctx& c, const std::string& id);
   void EventRules(Ctx& c, const std::string& id);
   void Ingest(Ctx& c);
+  // The ingest work proper, on a pool thread (ingest.cc): parse, validate, match, commit.
+  void IngestNow(const std::string& body, bool ndjson, const http::Responder& respond);
   void Events(Ctx& c, const std::string& id);
   void Queues(Ctx& c);
   void Tasks(Ctx& c, const std::string& id, const std::string& action);
 
   Store& store_;
   ApiOptions options_;
+  std::string api_version_;  // "major.minor" of options_.version, for the API-Version header
+  mutable std::mutex base_mu_;
+  std::string base_url_;
   TokenCache tokens_;
+  std::atomic<size_t> ingest_queued_bytes_{0};  // bodies of requests waiting for the pool
+  std::atomic<long long> ingest_refused_{0};     // 503s not yet logged
+  std::atomic<int64_t> ingest_refused_logged_at_{0};
+  std::unique_ptr<WorkPool> ingest_pool_;
   std::mutex rules_mu_;
   std::shared_ptr<const RuleIndex> rules_;
 };

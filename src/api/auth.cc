@@ -3,7 +3,10 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include <random>
+#include <cstdio>
+#include <cstdlib>
+
+#include "common/log.h"
 
 namespace herald {
 
@@ -19,13 +22,24 @@ std::string Hex(const unsigned char* p, size_t n) {
 }
 }  // namespace
 
-std::string GenerateTokenKey() {
+Result<std::string> NewTokenKey(RandomBytesFn random) {
   unsigned char buf[20];
-  if (RAND_bytes(buf, sizeof buf) != 1) {
-    std::random_device rd;
-    for (auto& b : buf) b = static_cast<unsigned char>(rd());
+  int rc = random ? random(buf, sizeof buf) : RAND_bytes(buf, sizeof buf);
+  if (rc != 1) {
+    return Status::Error("RandomError",
+                         "the system's secure random number generator failed (OpenSSL "
+                         "RAND_bytes); no token was created");
   }
   return Hex(buf, sizeof buf);
+}
+
+std::string GenerateTokenKey() {
+  auto key = NewTokenKey();
+  if (!key.ok()) {
+    std::fprintf(stderr, "herald: %s\n", key.status().message().c_str());
+    std::abort();
+  }
+  return *key;
 }
 
 std::string HashTokenKey(const std::string& key) {
@@ -66,6 +80,8 @@ std::optional<ApiToken> TokenCache::Resolve(std::string_view auth, std::string* 
   }
   auto t = store_.FindTokenByHash(hash);
   if (!t.ok()) {
+    if (t.status().type() != "NotFound")
+      log::Warning("token refused", {{"error", t.status().message()}});
     *why = "Invalid token.";
     return std::nullopt;
   }

@@ -7,12 +7,21 @@
 #include <string>
 #include <unordered_map>
 
+#include "common/status.h"
 #include "model/model.h"
 #include "store/store.h"
 
 namespace herald {
 
-// A new random token key: 40 lower-case hex characters (160 bits).
+// The source of random bytes for token keys: OpenSSL's RAND_bytes signature (1 = success).
+using RandomBytesFn = int (*)(unsigned char* buf, int n);
+
+// A new random token key: 40 lower-case hex characters (160 bits) from `random` (default: the
+// OS CSPRNG through OpenSSL's RAND_bytes). Error "RandomError" when the source fails; there is
+// no fallback to a weaker source.
+Result<std::string> NewTokenKey(RandomBytesFn random = nullptr);
+// NewTokenKey(), aborting the process with a message if the CSPRNG fails (a broken invariant:
+// never hand out a guessable key). For tests and callers that cannot report an error.
 std::string GenerateTokenKey();
 // Hex SHA-256 of the key (what the store keeps).
 std::string HashTokenKey(const std::string& key);

@@ -270,7 +270,12 @@ int RunServe(const Config& config) {
   }
   if (tokens->empty()) {
     ApiToken t;
-    std::string key = GenerateTokenKey();
+    auto new_key = NewTokenKey();
+    if (!new_key.ok()) {
+      std::cerr << "herald: cannot create the admin token: " << new_key.status().message() << "\n";
+      return 1;
+    }
+    std::string key = *new_key;
     t.name = "admin (created on first start)";
     t.key_hash = HashTokenKey(key);
     t.key_prefix = key.substr(0, 8);
@@ -290,6 +295,12 @@ int RunServe(const Config& config) {
 
   ApiOptions api_options;
   api_options.version = kHeraldVersion;
+  api_options.public_url = config.GetString("server.public_url");
+  api_options.ingest_threads = static_cast<int>(config.GetInt("ingest.threads"));
+  api_options.ingest_queue = static_cast<size_t>(config.GetInt("ingest.queue"));
+  api_options.ingest_queue_bytes = static_cast<size_t>(config.GetInt("ingest.queue_bytes"));
+  api_options.condition_budget =
+      std::chrono::milliseconds(config.GetInt("ingest.condition_budget_ms"));
   Api api(*store, api_options);
   std::unique_ptr<DeliveryEngine> engine;
   if (config.GetBool("delivery.workers"))
@@ -338,6 +349,7 @@ int RunServe(const Config& config) {
     std::cerr << "herald: " << st.message() << "\n";
     return 1;
   }
+  api.SetListenAddress(host, server.port());
   api.Rules();  // load the rule index before the first event
   guard->SetSelf(host, server.port());  // deliveries never loop back into Herald itself
   if (engine) engine->Start();
@@ -349,6 +361,7 @@ int RunServe(const Config& config) {
                           {"version", kHeraldVersion}});
   WaitForStopSignal();
   server.Stop();
+  api.Stop();  // finish queued ingest work before the store closes
   if (engine) engine->Stop();  // stop leasing, grace period, hand leases back
   store->Close();
   log::Info("stopped");
@@ -382,16 +395,25 @@ int RunWorker(const Config& config) {
 // ---------------------------------------------------------------- tokens
 
 int RunTokenCreate(const Config& config, const std::string& scope, const std::string& name) {
+  auto parsed_scope = ParseTokenScope(scope);
+  if (!parsed_scope) {
+    std::cerr << "herald: unknown token scope '" << scope
+              << "' (admin, read-only or ingest-only)\n";
+    return 2;
+  }
+  auto new_key = NewTokenKey();
+  if (!new_key.ok()) {
+    std::cerr << "herald: " << new_key.status().message() << "\n";
+    return 1;
+  }
   auto store = OpenOrDie(config);
   if (!store) return 1;
   ApiToken t;
-  std::string key = GenerateTokenKey();
+  std::string key = *new_key;
   t.name = name.empty() ? scope : name;
   t.key_hash = HashTokenKey(key);
   t.key_prefix = key.substr(0, 8);
-  t.scope = scope == "read-only"     ? TokenScope::kReadOnly
-            : scope == "ingest-only" ? TokenScope::kIngestOnly
-                                     : TokenScope::kAdmin;
+  t.scope = *parsed_scope;
   auto created = store->CreateToken(t);
   if (!created.ok()) {
     std::cerr << "herald: " << created.status().message() << "\n";

@@ -38,6 +38,20 @@ const std::vector<OptionSpec>& AllOptions() {
       {"ui.failed_sign_in_window", OptionType::kInt, "300",
        "Seconds of the failed sign-in window; it starts at an address's first failure.", 1,
        86400},
+      {"ingest.threads", OptionType::kInt, "2",
+       "Threads that parse, validate and match posted events (off the HTTP I/O threads).", 1,
+       64},
+      {"ingest.queue", OptionType::kInt, "64",
+       "Most event requests waiting for an ingest thread; beyond it POST /api/events/ answers "
+       "503 with Retry-After.", 1, 100000},
+      {"ingest.queue_bytes", OptionType::kInt, "67108864",
+       "Most request-body bytes waiting for an ingest thread; beyond it POST /api/events/ "
+       "answers 503 with Retry-After (a request is always taken when none waits).", 1048576,
+       17179869184},
+      {"ingest.condition_budget_ms", OptionType::kInt, "50",
+       "Milliseconds all the event rules one event reaches may spend on conditions; rules not "
+       "evaluated in time do not match and are logged (the event is still accepted). 0: no "
+       "bound.", 0, 60000},
       {"store.url", OptionType::kString, "sqlite://var/herald.db",
        "Where Herald keeps configuration, queue and task history: sqlite://relative/path.db or "
        "sqlite:///absolute/path.db."},
@@ -157,6 +171,15 @@ Status Config::Set(const std::string& name, const std::string& value, const std:
     }
     auto nets = web::NetworkList::Parse(items);
     if (!nets.ok()) return Bad(origin, name, nets.status().message());
+  }
+  if (name == "server.public_url" && !value.empty()) {
+    bool http = value.rfind("http://", 0) == 0, https = value.rfind("https://", 0) == 0;
+    size_t rest = http ? 7 : 8;
+    if ((!http && !https) || value.size() <= rest || value[rest] == '/' ||
+        value.find_first_of("?# \t\r\n") != std::string::npos)
+      return Bad(origin, name,
+                 "expected an http:// or https:// URL without query or fragment, got '" + value +
+                     "'");
   }
   if (name == "delivery.retry_policy" && value != "fixed" && value != "exponential")
     return Bad(origin, name, "expected fixed or exponential");

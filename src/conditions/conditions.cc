@@ -619,21 +619,29 @@ int EvalCondition(const Node& n, const Value& data, TraceEntry* te, Status* err)
   return (result != n.negate) ? 1 : 0;
 }
 
-int EvalNode(const Node& n, const Value& data, std::vector<TraceEntry>* trace, Status* err) {
+int EvalNode(const Node& n, const Value& data, std::vector<TraceEntry>* trace, Status* err,
+             Deadline deadline) {
   switch (n.type) {
     case Node::Type::kAnd:
       for (const Node& c : n.children) {
-        int r = EvalNode(c, data, trace, err);
+        int r = EvalNode(c, data, trace, err, deadline);
         if (r != 1) return r;
       }
       return 1;
     case Node::Type::kOr:
       for (const Node& c : n.children) {
-        int r = EvalNode(c, data, trace, err);
+        int r = EvalNode(c, data, trace, err, deadline);
         if (r != 0) return r;
       }
       return 0;
     case Node::Type::kCondition: break;
+  }
+  if (deadline != kNoDeadline && Clock::now() >= deadline) {
+    *err = Status::Error("TimeBudget",
+                         "the condition time budget ran out before '" + n.attr + "'" +
+                             (n.location.empty() ? std::string() : " (" + n.location + ")") +
+                             " was evaluated");
+    return kError;
   }
   if (!trace) return EvalCondition(n, data, nullptr, err);
   TraceEntry& te = trace->emplace_back();
@@ -683,8 +691,13 @@ Result<ConditionSet> ConditionSet::Compile(const Value& conditions, std::string*
 Result<bool> ConditionSet::Evaluate(const Value& data) const { return Evaluate(data, nullptr); }
 
 Result<bool> ConditionSet::Evaluate(const Value& data, std::vector<TraceEntry>* trace) const {
+  return Evaluate(data, kNoDeadline, trace);
+}
+
+Result<bool> ConditionSet::Evaluate(const Value& data, Deadline deadline,
+                                    std::vector<TraceEntry>* trace) const {
   Status err;
-  int r = EvalNode(*root_, data, trace, &err);
+  int r = EvalNode(*root_, data, trace, &err, deadline);
   if (r == kError) return err;
   return r == 1;
 }
@@ -697,11 +710,18 @@ std::vector<ConditionInfo> ConditionSet::Conditions() const {
 
 bool EvalRuleConditions(const ConditionSet* compiled_or_null, const Value& data,
                         std::string* reason) {
+  return EvalRuleConditions(compiled_or_null, data, kNoDeadline, reason, nullptr);
+}
+
+bool EvalRuleConditions(const ConditionSet* compiled_or_null, const Value& data,
+                        Deadline deadline, std::string* reason, std::string* error_type) {
   if (reason) reason->clear();
+  if (error_type) error_type->clear();
   if (!compiled_or_null) return true;
-  Result<bool> r = compiled_or_null->Evaluate(data);
+  Result<bool> r = compiled_or_null->Evaluate(data, deadline);
   if (r.ok()) return *r;
   if (reason) *reason = r.status().message();
+  if (error_type) *error_type = r.status().type();
   return false;
 }
 

@@ -14,6 +14,7 @@
 // Nothing here logs, allocates globals or does I/O; everything is a pure function of its inputs.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -29,9 +30,19 @@ namespace herald::conditions {
 // Deepest nesting of and/or sets accepted by Compile (NetBox is bounded only by Python's
 // recursion limit). Deeper input is refused with a ValueError.
 inline constexpr int kMaxNestingDepth = 100;
-// PCRE2 match-step budget for one regex evaluation (Python has none and would hang on a
-// catastrophic pattern). Exceeding it makes the condition fail with InvalidCondition.
-inline constexpr uint32_t kRegexMatchLimit = 10'000'000;
+// PCRE2 limits for one regex evaluation (Python has none and would hang on a catastrophic
+// pattern such as ^(a+)+$). Exceeding any of them makes the condition fail with
+// InvalidCondition. The match-step limit bounds one match to a few milliseconds; the depth and
+// heap limits bound the backtracking memory of the interpreter (the JIT falls back to it when
+// its own stack is too small).
+inline constexpr uint32_t kRegexMatchLimit = 1'000'000;
+inline constexpr uint32_t kRegexDepthLimit = 100'000;
+inline constexpr uint32_t kRegexHeapLimitKiB = 32 * 1024;
+
+// A wall-clock bound on evaluation; Clock::time_point::max() means none.
+using Clock = std::chrono::steady_clock;
+using Deadline = Clock::time_point;
+inline constexpr Deadline kNoDeadline = Deadline::max();
 
 // One condition as compiled, for introspection (UI, tests).
 struct ConditionInfo {
@@ -107,6 +118,13 @@ class ConditionSet {
   // InvalidCondition the last entry is the failing condition.
   Result<bool> Evaluate(const Value& data, std::vector<TraceEntry>* trace) const;
 
+  // Same, bounded in time: the clock is read before each condition, and once `deadline` has
+  // passed evaluation stops with a "TimeBudget" error naming the condition it did not reach
+  // (nothing else changes; a single regex is bounded by the PCRE2 limits above, so a deadline
+  // is overrun by at most one condition's cost).
+  Result<bool> Evaluate(const Value& data, Deadline deadline,
+                        std::vector<TraceEntry>* trace = nullptr) const;
+
   // The compiled conditions in document order (depth first).
   std::vector<ConditionInfo> Conditions() const;
 
@@ -122,6 +140,11 @@ class ConditionSet {
 // the caller can log "{rule name}: Evaluation failed. {message}". *reason is cleared on success.
 bool EvalRuleConditions(const ConditionSet* compiled_or_null, const Value& data,
                         std::string* reason);
+
+// Same, bounded by `deadline`. *error_type (if non-null) receives the error's type on failure
+// ("InvalidCondition", or "TimeBudget" when the deadline passed first) and is cleared otherwise.
+bool EvalRuleConditions(const ConditionSet* compiled_or_null, const Value& data,
+                        Deadline deadline, std::string* reason, std::string* error_type);
 
 // True for the JSON values NetBox treats as "no conditions" (None, False, 0, 0.0, "", [], {}).
 bool IsFalsyConditions(const Value& conditions);

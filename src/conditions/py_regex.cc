@@ -392,14 +392,18 @@ struct CodeDeleter {
 };
 
 // Per-thread match data (one ovector pair is enough: only match/no-match matters) and match
-// context carrying the step limit.
+// context carrying the step, depth and heap limits.
 struct ThreadMatchState {
   pcre2_match_data* data = nullptr;
   pcre2_match_context* context = nullptr;
   ThreadMatchState() {
     data = pcre2_match_data_create(1, nullptr);
     context = pcre2_match_context_create(nullptr);
-    if (context) pcre2_set_match_limit(context, kRegexMatchLimit);
+    if (context) {
+      pcre2_set_match_limit(context, kRegexMatchLimit);
+      pcre2_set_depth_limit(context, kRegexDepthLimit);
+      pcre2_set_heap_limit(context, kRegexHeapLimitKiB);
+    }
   }
   ~ThreadMatchState() {
     pcre2_match_data_free(data);
@@ -467,9 +471,11 @@ Result<bool> PyRegex::Match(std::string_view subject) const {
     }
     if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
         rc == PCRE2_ERROR_HEAPLIMIT) {
-      return Status::Error("RegexLimit", "regex '" + *pattern_ +
-                                             "' exceeded the match step limit (" +
-                                             PcreMessage(rc) + ")");
+      const char* which = rc == PCRE2_ERROR_MATCHLIMIT   ? "match step"
+                          : rc == PCRE2_ERROR_DEPTHLIMIT ? "backtracking depth"
+                                                         : "backtracking memory";
+      return Status::Error("RegexLimit", "regex '" + *pattern_ + "' exceeded the " + which +
+                                             " limit (" + PcreMessage(rc) + ")");
     }
     return Status::Error("RegexError", PcreMessage(rc));
   }

@@ -22,6 +22,13 @@ std::optional<TaskStatus> ParseTaskStatus(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<TokenScope> ParseTokenScope(std::string_view name) {
+  if (name == "admin") return TokenScope::kAdmin;
+  if (name == "read-only") return TokenScope::kReadOnly;
+  if (name == "ingest-only") return TokenScope::kIngestOnly;
+  return std::nullopt;
+}
+
 const char* TokenScopeName(TokenScope s) {
   switch (s) {
     case TokenScope::kAdmin: return "admin";

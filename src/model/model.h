@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "value/value.h"
@@ -121,6 +122,8 @@ struct Attempt {
 
 enum class TokenScope { kAdmin, kReadOnly, kIngestOnly };
 const char* TokenScopeName(TokenScope s);  // "admin", "read-only", "ingest-only"
+// The scope named by TokenScopeName; nullopt for anything else (never a default scope).
+std::optional<TokenScope> ParseTokenScope(std::string_view name);
 
 struct ApiToken {
   int64_t id = 0;

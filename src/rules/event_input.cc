@@ -24,6 +24,14 @@ std::string TypeName(const Value& v) {
 
 Status Bad(std::string reason) { return Status::Error("ValidationError", std::move(reason)); }
 
+// A value from the request as quoted in an error message, cut to kMaxEchoedValueBytes.
+std::string Echo(const std::string& s) {
+  if (s.size() <= kMaxEchoedValueBytes) return s;
+  size_t cut = kMaxEchoedValueBytes;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 start
+  return s.substr(0, cut) + "... (" + std::to_string(s.size()) + " bytes)";
+}
+
 }  // namespace
 
 Result<Event> EventFromValue(const Value& v, int64_t now_us) {
@@ -36,7 +44,7 @@ Result<Event> EventFromValue(const Value& v, int64_t now_us) {
   if (!ev->is_str()) return Bad("'event' must be a string, not " + TypeName(*ev));
   auto et = EventTypeForEvent(ev->as_str());
   if (!et) {
-    return Bad("unknown event '" + ev->as_str() +
+    return Bad("unknown event '" + Echo(ev->as_str()) +
                "': expected created, updated, deleted, object_created, object_updated, "
                "object_deleted, job_started, job_completed (or job_ended), job_failed, job_errored");
   }
@@ -51,7 +59,7 @@ Result<Event> EventFromValue(const Value& v, int64_t now_us) {
     if (!ot->is_str()) return Bad("'object_type' must be a string like \"dcim.device\"");
     if (!IsWellFormedObjectType(ot->as_str()))
       return Bad("'object_type' must look like \"app_label.model\" (e.g. \"dcim.device\"), got '" +
-                 ot->as_str() + "'");
+                 Echo(ot->as_str()) + "'");
     e.object_type = ot->as_str();
     e.model = e.object_type.substr(e.object_type.find('.') + 1);
   }
@@ -60,18 +68,19 @@ Result<Event> EventFromValue(const Value& v, int64_t now_us) {
     const std::string& m = model->as_str();
     std::string resolved;
     if (m.find('.') != std::string::npos) {
-      if (!IsWellFormedObjectType(m)) return Bad("'model' '" + m + "' is not a valid model name");
+      if (!IsWellFormedObjectType(m))
+        return Bad("'model' '" + Echo(m) + "' is not a valid model name");
       resolved = m;
     } else {
       auto mapped = ObjectTypeForModel(m);
       if (!mapped) {
-        return Bad("unknown model '" + m +
+        return Bad("unknown model '" + Echo(m) +
                    "': not a NetBox model name; send 'object_type' (\"app_label.model\") instead");
       }
       resolved = *mapped;
     }
     if (!e.object_type.empty() && e.object_type != resolved) {
-      return Bad("'model' '" + m + "' does not match 'object_type' '" + e.object_type + "'");
+      return Bad("'model' '" + Echo(m) + "' does not match 'object_type' '" + e.object_type + "'");
     }
     e.object_type = resolved;
     e.model = resolved.substr(resolved.find('.') + 1);
@@ -112,7 +121,8 @@ Result<Event> EventFromValue(const Value& v, int64_t now_us) {
     if (!snaps->is_dict()) return Bad("'snapshots' must be an object with prechange/postchange");
     for (const auto& [k, s] : snaps->as_dict()) {
       if (!k.is_str() || (k.as_str() != "prechange" && k.as_str() != "postchange"))
-        return Bad("'snapshots' may only hold 'prechange' and 'postchange', got '" + k.str() + "'");
+        return Bad("'snapshots' may only hold 'prechange' and 'postchange', got '" +
+                   Echo(k.str()) + "'");
       if (!s.is_none() && !s.is_dict())
         return Bad("'snapshots." + k.as_str() + "' must be an object or null");
     }
@@ -186,7 +196,8 @@ ParsedEvents ParseEvents(std::string_view body, bool ndjson, int64_t now_us) {
   for (size_t i = 0; i < items.size(); ++i) {
     auto e = EventFromValue(items[i], now_us);
     if (!e.ok()) {
-      out.errors.push_back({i, e.status().message()});
+      ++out.error_count;
+      if (out.errors.size() < kMaxReportedEventErrors) out.errors.push_back({i, e.status().message()});
       continue;
     }
     out.events.push_back(std::move(*e));

@@ -15,6 +15,11 @@
 
 namespace herald {
 
+// Most per-event errors ParseEvents reports for one body (the rest are only counted).
+inline constexpr size_t kMaxReportedEventErrors = 100;
+// Longest value from the request quoted in an error message (longer ones are cut).
+inline constexpr size_t kMaxEchoedValueBytes = 100;
+
 struct EventError {
   size_t index = 0;
   std::string reason;
@@ -22,7 +27,9 @@ struct EventError {
 
 struct ParsedEvents {
   std::vector<Event> events;
-  std::vector<EventError> errors;  // non-empty => reject the whole request
+  std::vector<EventError> errors;  // non-empty => reject the whole request (the first
+                                   // kMaxReportedEventErrors of them)
+  size_t error_count = 0;          // all invalid events, reported or not
   std::string malformed;           // non-empty => the body itself is not valid JSON/NDJSON
 };
 

@@ -42,14 +42,16 @@ std::shared_ptr<const RuleIndex> RuleIndex::Build(const std::vector<EventRule>& 
   return idx;
 }
 
-void RuleIndex::Match(const Event& event, std::vector<Task>* out) const {
+RuleIndex::MatchStats RuleIndex::Match(const Event& event, std::vector<Task>* out,
+                                       conditions::Deadline deadline) const {
+  MatchStats stats;
   std::string key;
   key.reserve(event.object_type.size() + event.event_type.size() + 1);
   key += event.object_type;
   key += '\x1f';
   key += event.event_type;
   auto it = index_.find(key);
-  if (it == index_.end()) return;
+  if (it == index_.end()) return stats;
   Value eval_data;
   bool have_eval_data = false;
   for (size_t pos : it->second) {
@@ -60,9 +62,13 @@ void RuleIndex::Match(const Event& event, std::vector<Task>* out) const {
         eval_data = conditions::BuildEvalData(event.data, event.snapshots);
         have_eval_data = true;
       }
-      std::string reason;
-      if (!conditions::EvalRuleConditions(&*c.conditions, eval_data, &reason)) {
-        if (!reason.empty()) {
+      std::string reason, type;
+      if (!conditions::EvalRuleConditions(&*c.conditions, eval_data, deadline, &reason, &type)) {
+        if (type == "TimeBudget") {
+          ++stats.over_budget;
+          stats.skipped.push_back({c.rule.name, std::move(reason)});
+        } else if (!reason.empty()) {
+          ++stats.failed;
           log::Error(c.rule.name + ": Evaluation failed. " + reason,
                      {{"rule", c.rule.name}, {"object_type", event.object_type}});
         }
@@ -79,7 +85,9 @@ void RuleIndex::Match(const Event& event, std::vector<Task>* out) const {
     t.action_data = c.rule.action_data;
     t.status = TaskStatus::kQueued;
     out->push_back(std::move(t));
+    ++stats.matched;
   }
+  return stats;
 }
 
 }  // namespace herald

@@ -21,10 +21,29 @@ class RuleIndex {
                                                 const std::vector<Webhook>& webhooks,
                                                 int64_t revision);
 
+  // A rule whose conditions could not be evaluated before the deadline.
+  struct SkippedRule {
+    std::string name;
+    std::string reason;
+  };
+  // What one Match call did with the rules the event reached.
+  struct MatchStats {
+    size_t matched = 0;       // tasks appended
+    size_t failed = 0;        // conditions raised an error (InvalidCondition): no match
+    size_t over_budget = 0;   // conditions not evaluated in time (TimeBudget): no match
+    std::vector<SkippedRule> skipped;  // the over_budget rules, in name order
+  };
+
   // Appends one queued task per matching rule (enabled, object type and event type match,
   // conditions hold on data + snapshots), in rule name order. A rule whose evaluation fails
   // (InvalidCondition) does not match and is logged with the rule name and reason.
-  void Match(const Event& event, std::vector<Task>* out) const;
+  // `deadline` bounds the time spent on conditions for this event, over all its rules (the
+  // caller sets it to now + the per-event budget). A rule whose conditions could not be
+  // evaluated before it does not match, like a failed evaluation, and is returned in
+  // stats.skipped for the caller to log (once per request rather than once per event); rules
+  // without conditions still match. Thread-safe.
+  MatchStats Match(const Event& event, std::vector<Task>* out,
+                   conditions::Deadline deadline = conditions::kNoDeadline) const;
 
   int64_t revision() const { return revision_; }
   size_t rule_count() const { return rules_.size(); }

@@ -225,23 +225,27 @@ bool TargetsWebhook(const EventRule& r) {
 constexpr const char* kTokenCols =
     "id, name, key_prefix, key_hash, scope, created, last_used, revoked";
 
-TokenScope ParseScope(std::string_view s) {
-  if (s == "read-only") return TokenScope::kReadOnly;
-  if (s == "ingest-only") return TokenScope::kIngestOnly;
-  return TokenScope::kAdmin;
-}
-
-Result<ApiToken> ReadToken(const Stmt& s) {
+// A token row whose scope is not one Herald knows grants nothing: for authentication it is an
+// error (ReadToken), in listings it shows as revoked (ReadTokenForListing).
+Result<ApiToken> ReadTokenForListing(const Stmt& s) {
   ApiToken t;
   t.id = s.Int(0);
   t.name = s.Text(1);
   t.key_prefix = s.Text(2);
   t.key_hash = s.Text(3);
-  t.scope = ParseScope(s.TextView(4));
+  auto scope = ParseTokenScope(s.TextView(4));
+  t.scope = scope.value_or(TokenScope::kReadOnly);
   t.created = s.Int(5);
   t.last_used = s.Int(6);
-  t.revoked = s.Int(7) != 0;
+  t.revoked = s.Int(7) != 0 || !scope;
   return t;
+}
+
+Result<ApiToken> ReadToken(const Stmt& s) {
+  if (!ParseTokenScope(s.TextView(4)))
+    return Status("StoreError", "token #" + std::to_string(s.Int(0)) + " has an unknown scope '" +
+                                    s.Text(4) + "'; it grants nothing");
+  return ReadTokenForListing(s);
 }
 
 constexpr const char* kEventCols =
@@ -949,7 +953,7 @@ Result<std::vector<ApiToken>> SqliteStore::ListTokens() {
   return Read([](Conn& c) -> Result<std::vector<ApiToken>> {
     auto s = c.Prepare(std::string("SELECT ") + kTokenCols + " FROM api_tokens ORDER BY id");
     if (!s.ok()) return s.status();
-    return Collect<ApiToken>(c, *s, ReadToken);
+    return Collect<ApiToken>(c, *s, ReadTokenForListing);
   });
 }
 

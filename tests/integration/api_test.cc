@@ -74,9 +74,130 @@ TEST_F(ApiTest, StatusNeedsNoTokenAndReportsVersionStoreAndQueue) {
   ASSERT_EQ(r.status, 200) << r.body;
   Value v = r.json();
   EXPECT_EQ(v.get("herald-version")->as_str(), "0.1.0");
-  EXPECT_NE(v.get("store")->as_str().find("sqlite://"), std::string::npos);
+  // The backend kind only, never where the store lives.
+  EXPECT_EQ(v.get("store")->as_str(), "sqlite");
+  EXPECT_EQ(r.body.find(dir_.path()), std::string::npos) << r.body;
   ASSERT_TRUE(v.get("tasks") && v.get("tasks")->is_dict());
   EXPECT_EQ(v.get("tasks")->get("queued")->as_int(), 0);
+}
+
+TEST_F(ApiTest, ApiRootAnswersWithOrWithoutATokenAndTheServerStaysUp) {
+  // Regression: GET /api/ with a valid token used to crash the server (a missing path part).
+  for (const char* path : {"/api", "/api/"}) {
+    for (const std::string& token : {std::string(), token_}) {
+      auto r = token.empty() ? Http("GET", Url(path)) : Get(path);
+      ASSERT_EQ(r.status, 200) << path << ": " << r.error << r.body;
+      EXPECT_EQ(r.headers["api-version"], "0.1");
+      ASSERT_TRUE(r.json().is_dict()) << r.body;
+      EXPECT_EQ(r.json().get("extras")->as_str(), Url("/api/extras/"));
+      EXPECT_EQ(r.json().get("core")->as_str(), Url("/api/core/"));
+      EXPECT_EQ(r.json().get("status")->as_str(), Url("/api/status/"));
+    }
+  }
+  auto extras = Http("GET", Url("/api/extras/"));
+  ASSERT_EQ(extras.status, 200) << extras.body;
+  EXPECT_EQ(extras.json().get("webhooks")->as_str(), Url("/api/extras/webhooks/"));
+  // Odd shapes over the real server: clean JSON errors, never a 5xx, and the server stays up.
+  for (const char* path : {"/api/x/", "/api/%00/", "/api/extras/webhooks/%2F..%2F/",
+                           "/api/extras/webhooks/99999999999999999999999/",
+                           "/api/core/background-tasks/x/y/z/w/", "/api/events/-1/"}) {
+    for (const char* method : {"GET", "DELETE", "OPTIONS", "PATCH"}) {
+      auto r = Api(method, Url(path), token_, std::string(method) == "PATCH" ? "{}" : "");
+      EXPECT_GE(r.status, 400) << method << " " << path;
+      EXPECT_LT(r.status, 500) << method << " " << path << ": " << r.body;
+      EXPECT_TRUE(r.json().get("detail")) << method << " " << path << ": " << r.body;
+    }
+  }
+  EXPECT_EQ(Http("GET", Url("/api/status/")).status, 200);
+}
+
+TEST_F(ApiTest, AbsoluteUrlsIgnoreAHostileHostHeader) {
+  auto r = Http("POST", Url("/api/extras/webhooks/"),
+                R"({"name": "h", "payload_url": "http://127.0.0.1:9/hook"})",
+                {"Authorization: Token " + token_, "Content-Type: application/json",
+                 "Host: evil.example", "X-Forwarded-Host: evil.example"});
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json().get("url")->as_str(),
+            Url("/api/extras/webhooks/" + std::to_string(r.json().get("id")->as_int()) + "/"));
+  for (const char* path : {"/api/", "/api/extras/webhooks/?limit=1&offset=0"}) {
+    auto g = Http("GET", Url(path), "", {"Authorization: Token " + token_, "Host: evil.example"});
+    ASSERT_EQ(g.status, 200) << g.body;
+    EXPECT_EQ(g.body.find("evil"), std::string::npos) << g.body;
+  }
+}
+
+TEST(PublicUrl, IsTheBaseOfAbsoluteUrlsAndMustBeAnHttpUrl) {
+  TempDir dir;
+  Server s(dir.path(), {}, {{"HERALD_SERVER_PUBLIC_URL", "https://herald.example.com/"}});
+  ASSERT_TRUE(s.started()) << s.Stderr();
+  auto root = Http("GET", s.base() + "/api/", "", {"Host: evil.example"});
+  ASSERT_EQ(root.status, 200) << root.body;
+  EXPECT_EQ(root.json().get("extras")->as_str(), "https://herald.example.com/api/extras/");
+  auto w = Api("POST", s.base() + "/api/extras/webhooks/", s.admin_token(),
+               R"({"name": "h", "payload_url": "http://127.0.0.1:9/hook"})");
+  ASSERT_EQ(w.status, 201) << w.body;
+  EXPECT_EQ(w.json().get("url")->as_str().rfind("https://herald.example.com/api/extras/", 0), 0u)
+      << w.body;
+  for (const char* bad : {"herald.example.com", "javascript:alert(1)", "https://", "http:///x",
+                          "https://h.example/?q=1"}) {
+    auto r = RunHerald({"serve", "--store", "sqlite://" + dir.path() + "/bad.db"},
+                       {{"HERALD_SERVER_PUBLIC_URL", bad}});
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.err.find("server.public_url"), std::string::npos) << bad << ": " << r.err;
+  }
+}
+
+TEST(IngestPool, CatastrophicRegexRulesDoNotBlockTheApiAndEventsAreAccepted) {
+  TempDir dir;
+  // A small budget so that every event runs out of it: six evaluations of a catastrophic regex
+  // each run into the PCRE2 step limit, far more work than 1 ms.
+  Server s(dir.path(), {},
+           {{"HERALD_DELIVERY_WORKERS", "false"}, {"HERALD_INGEST_CONDITION_BUDGET_MS", "1"}});
+  ASSERT_TRUE(s.started()) << s.Stderr();
+  const std::string token = s.admin_token();
+  auto hook = Api("POST", s.base() + "/api/extras/webhooks/", token,
+                  R"({"name": "h", "payload_url": "http://127.0.0.1:9/hook"})");
+  ASSERT_EQ(hook.status, 201) << hook.body;
+  std::string hook_id = std::to_string(hook.json().get("id")->as_int());
+  auto rule = [&](const std::string& name, const std::string& extra) {
+    auto r = Api("POST", s.base() + "/api/extras/event-rules/", token,
+                 R"({"name": ")" + name +
+                     R"(", "object_types": ["dcim.device"], "event_types": ["object_created"],
+                     "action_type": "webhook", "action_object_type": "extras.webhook",
+                     "action_object_id": )" + hook_id + extra + "}");
+    ASSERT_EQ(r.status, 201) << r.body;
+  };
+  for (int i = 0; i < 6; ++i)
+    rule("evil-" + std::to_string(i),
+         R"(, "conditions": {"attr": "name", "value": "^(a+)+$", "op": "regex"})");
+  rule("plain", "");
+  std::string batch = "[";
+  for (int i = 0; i < 40; ++i) {
+    if (i) batch += ",";
+    batch += R"({"event": "created", "object_type": "dcim.device", "data": {"id": )" +
+             std::to_string(i) + R"(, "name": ")" + std::string(30, 'a') + R"(!"}})";
+  }
+  batch += "]";
+  HttpResult results[2];
+  std::thread posters[2];
+  for (int i = 0; i < 2; ++i)
+    posters[i] = std::thread(
+        [&, i] { results[i] = Api("POST", s.base() + "/api/events/", token, batch); });
+  // The I/O threads stay free while the ingest pool works: status answers (the bound is the
+  // client's 30 s timeout, not a timing assertion).
+  auto status = Http("GET", s.base() + "/api/status/");
+  EXPECT_EQ(status.status, 200) << status.error << status.body;
+  for (auto& t : posters) t.join();
+  for (const auto& r : results) {
+    ASSERT_EQ(r.status, 202) << r.error << r.body;
+    EXPECT_EQ(r.json().get("accepted")->as_int(), 40);
+    EXPECT_EQ(r.json().get("tasks")->as_int(), 40) << "only the rule without conditions matches";
+  }
+  EXPECT_TRUE(s.WaitForLog("Evaluation failed. the condition time budget ran out",
+                           std::chrono::seconds(10)))
+      << s.Stderr();
+  EXPECT_TRUE(s.WaitForLog("exceeded the match step limit", std::chrono::seconds(10)));
+  EXPECT_EQ(Http("GET", s.base() + "/api/status/").status, 200);
 }
 
 TEST_F(ApiTest, EveryOtherEndpointNeedsAToken) {

@@ -291,6 +291,45 @@ TEST(Conditions, EvalRuleConditions) {
   EXPECT_FALSE(IsFalsyConditions(J(R"({"and": []})")));
 }
 
+TEST(Conditions, DeadlineStopsEvaluationWithTimeBudget) {
+  ConditionSet cs = C(R"({"and": [{"attr": "a", "value": 1}, {"attr": "b", "value": 2}]})");
+  Value data = J(R"({"a": 1, "b": 2})");
+  // No deadline and a far deadline evaluate as before.
+  EXPECT_TRUE(*cs.Evaluate(data, kNoDeadline));
+  EXPECT_TRUE(*cs.Evaluate(data, Clock::now() + std::chrono::hours(1)));
+  // A deadline already past stops before the first condition, naming it.
+  Result<bool> r = cs.Evaluate(data, Clock::now() - std::chrono::milliseconds(1));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().type(), "TimeBudget");
+  EXPECT_EQ(r.status().message(),
+            "the condition time budget ran out before 'a' (and[0]) was evaluated");
+  // EvalRuleConditions reports the type so callers can tell a budget from a data problem.
+  std::string reason, type;
+  EXPECT_FALSE(EvalRuleConditions(&cs, data, Clock::now() - std::chrono::milliseconds(1), &reason,
+                                  &type));
+  EXPECT_EQ(type, "TimeBudget");
+  EXPECT_NE(reason.find("time budget"), std::string::npos);
+  EXPECT_FALSE(EvalRuleConditions(&cs, J(R"({"b": 2})"), kNoDeadline, &reason, &type));
+  EXPECT_EQ(type, "InvalidCondition");
+  EXPECT_TRUE(EvalRuleConditions(&cs, data, kNoDeadline, &reason, &type));
+  EXPECT_EQ(type, "");
+  EXPECT_EQ(reason, "");
+  // No conditions: true whatever the deadline.
+  EXPECT_TRUE(EvalRuleConditions(nullptr, data, Clock::now() - std::chrono::seconds(1), &reason,
+                                 &type));
+}
+
+TEST(Conditions, CatastrophicRegexFailsTheConditionQuickly) {
+  ConditionSet cs = C(R"({"attr": "name", "value": "^(a+)+$", "op": "regex"})");
+  Value data = Value(Dict{});
+  data.as_dict().set("name", std::string(30, 'a') + "!");
+  Result<bool> r = cs.Evaluate(data);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().type(), "InvalidCondition");
+  EXPECT_NE(r.status().message().find("match step limit"), std::string::npos)
+      << r.status().message();
+}
+
 TEST(Conditions, ConcurrentEvaluation) {
   ConditionSet cs = C(R"({"and": [{"attr": "name", "value": "^s[a-z]+-\\d+$", "op": "regex"}, {"attr": "tags.slug", "value": "x", "op": "contains", "negate": true}]})");
   Value yes = J(R"({"name": "site-12", "tags": [{"slug": "a"}]})");

@@ -107,5 +107,31 @@ TEST(PyRegex, StepLimitIsAnErrorNotAHang) {
   }
 }
 
+TEST(PyRegex, CatastrophicBacktrackingHitsTheStepLimit) {
+  Result<PyRegex> re = PyRegex::Compile("^(a+)+$");
+  ASSERT_TRUE(re.ok());
+  Result<bool> m = re->Match(std::string(30, 'a') + "!");
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().type(), "RegexLimit");
+  EXPECT_NE(m.status().message().find("match step limit"), std::string::npos)
+      << m.status().message();
+}
+
+TEST(PyRegex, DeepBacktrackingIsBoundedNotACrash) {
+  // Each repetition of a capturing alternation leaves a backtracking point: on a long subject
+  // the JIT runs out of its stack, the interpreter takes over and stops at the depth/heap limit
+  // (or the step limit) instead of growing without bound.
+  Result<PyRegex> re = PyRegex::Compile("(a|b)*c");
+  ASSERT_TRUE(re.ok());
+  Result<bool> m = re->Match(std::string(2'000'000, 'a'));
+  if (m.ok()) {
+    EXPECT_FALSE(*m);
+  } else {
+    EXPECT_EQ(m.status().type(), "RegexLimit") << m.status().message();
+  }
+  // Ordinary subjects still match.
+  EXPECT_TRUE(Matches("(a|b)*c", std::string(1000, 'a') + "c"));
+}
+
 }  // namespace
 }  // namespace herald::conditions
