@@ -161,6 +161,19 @@ void Api::Handle(http::Request&& req, http::Responder respond) {
   }
 }
 
+std::optional<http::Response> Api::CheckHead(const http::Request& head, bool* authenticated) {
+  *authenticated = false;
+  auto p = SplitPath(head.path);
+  // Outside /api/, the root and status need no token (Route() answers them).
+  if (p.empty() || p[0] != "api" || p.size() == 1 || (p.size() == 2 && p[1] == "status"))
+    return std::nullopt;
+  std::string why;
+  if (!tokens_.Resolve(head.header("Authorization"), &why))
+    return http::Response::Json(403, Detail(why));
+  *authenticated = true;
+  return std::nullopt;
+}
+
 void Api::Route(Ctx& c) {
   const auto& p = c.parts;
   if (p.empty() || p[0] != "api") return c.Error(404, "Not found.");

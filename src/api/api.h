@@ -22,6 +22,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "api/auth.h"
@@ -43,6 +44,11 @@ class Api {
 
   // Serves one request; calls respond exactly once. Paths outside /api/ answer 404.
   void Handle(http::Request&& req, http::Responder respond);
+
+  // Header-phase check, before the body is read: for paths that need a token, the 403 Handle()
+  // would send when the Authorization header is missing or malformed or names an unknown or
+  // revoked token; nullopt when the request may go on (*authenticated: a valid token came).
+  std::optional<http::Response> CheckHead(const http::Request& head, bool* authenticated);
 
   // The current rule index, rebuilt when the configuration changed.
   std::shared_ptr<const RuleIndex> Rules();

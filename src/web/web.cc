@@ -362,6 +362,18 @@ struct Web::Impl {
     Route(c);
   }
 
+  std::optional<http::Response> CheckHead(const http::Request& head, bool* signed_in) {
+    *signed_in = CurrentSession(head).has_value();
+    bool login = head.path == "/login" || head.path == "/login/";
+    if (*signed_in || head.method != "POST" || login || head.path.rfind("/static/", 0) == 0)
+      return std::nullopt;
+    std::optional<http::Response> out;
+    Ctx c{http::Request(head), [&out](http::Response r) { out = std::move(r); }, std::nullopt,
+          Form(), {}, ""};
+    Error(c, 403, "Your session has expired. Sign in again.");
+    return out;
+  }
+
   // POSTs that change nothing (preview, check) are allowed for read-only sessions.
   static bool IsReadOnlyPost(const Ctx& c) {
     const auto& s = c.parts;
@@ -1286,6 +1298,10 @@ Web::~Web() = default;
 
 void Web::Handle(http::Request&& req, http::Responder respond) {
   impl_->Handle(std::move(req), std::move(respond));
+}
+
+std::optional<http::Response> Web::CheckHead(const http::Request& head, bool* signed_in) {
+  return impl_->CheckHead(head, signed_in);
 }
 
 }  // namespace herald::web
