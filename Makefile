@@ -68,7 +68,7 @@ FUZZ_SECONDS ?= 20
 test-fuzz:
 	cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ \
 	  -DHERALD_FUZZ=ON -DHERALD_JINJA_FUZZ_SECONDS=$(FUZZ_SECONDS) > /dev/null
-	cmake --build build-fuzz --target jinja_fuzz conditions_fuzz
+	cmake --build build-fuzz --target jinja_fuzz conditions_fuzz handler_fuzz ingest_fuzz
 	cd build-fuzz && ctest --output-on-failure -R 'fuzz'
 
 bench: build

@@ -945,7 +945,7 @@ struct Web::Impl {
     FieldErrors errors = json_errors;
     for (const auto& [field, msgs] : v.errors) {
       bool json_broken = std::any_of(json_errors.begin(), json_errors.end(),
-                                     [&](const auto& e) { return e.first == field; });
+                                     [&f = field](const auto& e) { return e.first == f; });
       if (!json_broken)
         for (const auto& m : msgs) AddFieldError(errors, field, m);
     }
