@@ -9,6 +9,10 @@
 #include <thread>
 
 #include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <cstring>
+#include <iostream>
 
 #include "http/http.h"
 #include "raw_client.h"
@@ -350,6 +354,82 @@ TEST_F(ServerTest, HandlerMisuseNeverBreaksTheConnection) {
   EXPECT_EQ(rs[4].head.find("Bad Name"), std::string::npos);
   EXPECT_NE(rs[4].head.find("X-Good: v"), std::string::npos);
   EXPECT_EQ(rs[5].status, 500);
+}
+
+// User + system CPU seconds used by process `pid`.
+double CpuSeconds(pid_t pid) {
+  FILE* f = fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (!f) return 0;
+  char buf[4096];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  const char* p = strrchr(buf, ')');
+  long utime = 0, stime = 0;
+  if (p) sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &utime, &stime);
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// A server whose process runs out of descriptors (held elsewhere in the process, so the cap
+// does not prevent it) backs off instead of spinning on accept(), and serves the waiting
+// connection once descriptors are free again. The server runs in a forked child with a low
+// RLIMIT_NOFILE; pipes carry its port and the commands.
+TEST(ServerFds, AcceptBacksOffWhenOutOfDescriptorsAndRecovers) {
+  int to_child[2], from_child[2];
+  ASSERT_EQ(pipe(to_child), 0);
+  ASSERT_EQ(pipe(from_child), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    struct rlimit rl = {64, 64};
+    setrlimit(RLIMIT_NOFILE, &rl);
+    ServerOptions o;
+    o.host = "127.0.0.1";
+    o.port = 0;
+    o.max_connections = 100000;
+    Server server(o, [](Request&& req, Responder respond) { respond(Response::Text(200, "served")); });
+    if (!server.Start().ok()) _exit(2);
+    int port = server.port();
+    if (write(from_child[1], &port, sizeof port) != sizeof port) _exit(3);
+    std::vector<int> hog;
+    for (int fd; (fd = dup(from_child[1])) >= 0;) hog.push_back(fd);
+    char cmd = 'h';
+    if (write(from_child[1], &cmd, 1) != 1) _exit(3);
+    if (read(to_child[0], &cmd, 1) != 1) _exit(3);  // 'f': free the descriptors
+    for (int fd : hog) close(fd);
+    if (read(to_child[0], &cmd, 1) != 1) _exit(3);  // 'q': quit
+    server.Stop();
+    _exit(0);
+  }
+  close(to_child[0]);
+  close(from_child[1]);
+  int port = 0;
+  ASSERT_EQ(read(from_child[0], &port, sizeof port), static_cast<ssize_t>(sizeof port));
+  char ack = 0;
+  ASSERT_EQ(read(from_child[0], &ack, 1), 1);  // descriptors exhausted
+  RawConn c(port);  // completes in the listen backlog; accept() fails with EMFILE
+  ASSERT_TRUE(c.ok());
+  c.Send("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+  double cpu0 = CpuSeconds(pid);
+  auto t0 = std::chrono::steady_clock::now();
+  c.ReadUntilContains("served", std::chrono::milliseconds(1500));
+  EXPECT_EQ(c.received(), "") << "answered without a descriptor?";
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double cpu = CpuSeconds(pid) - cpu0;
+  std::cout << "server CPU " << cpu << " s over " << wall << " s wall while out of descriptors\n";
+  EXPECT_LT(cpu, wall * 0.9);  // sanity bound: a spinning accept loop uses a whole core
+  char cmd = 'f';
+  ASSERT_EQ(write(to_child[1], &cmd, 1), 1);
+  auto rs = SplitResponses(c.ReadToEof(std::chrono::seconds(20)));
+  ASSERT_EQ(rs.size(), 1u) << c.received();
+  EXPECT_EQ(rs[0].body, "served");
+  cmd = 'q';
+  ASSERT_EQ(write(to_child[1], &cmd, 1), 1);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  close(to_child[1]);
+  close(from_child[0]);
 }
 
 TEST(HttpLimits, EffectiveConnectionCapStaysBelowTheDescriptorLimit) {
