@@ -213,6 +213,11 @@ void CheckResponse(const http::Response& r) {
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   g_world = new World();
   g_world->Init();
+  // The store's files go with the process (the World itself is left to the OS).
+  std::atexit([] {
+    std::error_code ec;
+    std::filesystem::remove_all(g_world->dir, ec);
+  });
   return 0;
 }
 
