@@ -164,8 +164,9 @@ void Api::Handle(http::Request&& req, http::Responder respond) {
 std::optional<http::Response> Api::CheckHead(const http::Request& head, bool* authenticated) {
   *authenticated = false;
   auto p = SplitPath(head.path);
-  // Outside /api/, the root and status need no token (Route() answers them).
-  if (p.empty() || p[0] != "api" || p.size() == 1 || (p.size() == 2 && p[1] == "status"))
+  // Outside /api/, the API root, the section roots and status need no token (as in Route()).
+  if (p.empty() || p[0] != "api" || p.size() == 1 ||
+      (p.size() == 2 && (p[1] == "status" || p[1] == "extras" || p[1] == "core")))
     return std::nullopt;
   std::string why;
   if (!tokens_.Resolve(head.header("Authorization"), &why))
