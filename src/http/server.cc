@@ -163,6 +163,7 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<std::uint32_t>(kMaxHeaderBytes));
     parser_->body_limit(opts_.max_body_bytes);
     head_ = Request();
+    is_head_ = false;
     body_limit_ = opts_.max_body_bytes;
     SetWaiting(true);
     if (first || buffer_.size() > 0) {

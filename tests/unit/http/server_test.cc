@@ -74,6 +74,20 @@ TEST_F(ServerTest, HeadAnswersWithoutBodyButWithGetsLength) {
   EXPECT_EQ(tail[0].body, "GET /x body=0");
 }
 
+TEST_F(ServerTest, ErrorAfterHeadStillCarriesItsBody) {
+  StartServer();
+  RawConn c(port());
+  c.Send("HEAD /x HTTP/1.1\r\nHost: a\r\n\r\nGET /y HTTP/1.1\r\nContent-Length: 1\r\n"
+         "Content-Length: 2\r\n\r\n");
+  std::string got = c.ReadToEof();
+  size_t first_end = got.find("\r\n\r\n");
+  ASSERT_NE(first_end, std::string::npos) << got;
+  auto rs = SplitResponses(std::string_view(got).substr(first_end + 4));
+  ASSERT_EQ(rs.size(), 1u) << got;
+  EXPECT_EQ(rs[0].status, 400);
+  EXPECT_NE(rs[0].body.find("Malformed HTTP request"), std::string::npos) << got;
+}
+
 // Each payload ends with a second, smuggled request; only one answer (400) may come back and the
 // connection must close. The handler never runs.
 TEST_F(ServerTest, AmbiguousFramingIsRefusedAndNothingIsSmuggled) {
