@@ -58,7 +58,7 @@ test-main: $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR)
 	cd $(BUILD_DIR) && ctest --output-on-failure
 
-SANITIZE_TESTS := unit_value unit_conditions unit_jinja jinja_conformance
+SANITIZE_TESTS := unit_value unit_conditions unit_jinja jinja_conformance unit_http
 test-sanitize:
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  "-DHERALD_SANITIZE=address;undefined" > /dev/null
@@ -70,7 +70,7 @@ FUZZ_SECONDS ?= 20
 test-fuzz:
 	cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ \
 	  -DHERALD_FUZZ=ON -DHERALD_JINJA_FUZZ_SECONDS=$(FUZZ_SECONDS) > /dev/null
-	cmake --build build-fuzz --target jinja_fuzz conditions_fuzz
+	cmake --build build-fuzz --target jinja_fuzz conditions_fuzz handler_fuzz ingest_fuzz
 	cd build-fuzz && ctest --output-on-failure -R 'fuzz'
 
 bench: build

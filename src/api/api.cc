@@ -34,6 +34,13 @@ std::vector<std::string> SplitPath(const std::string& path) {
   return parts;
 }
 
+// The paths under /api/ that need no token (`parts` starts with "api"): the API root, the
+// section roots (links only) and the status. CheckHead and Route both ask this.
+bool IsPublicPath(const std::vector<std::string>& parts) {
+  return parts.size() == 1 || (parts.size() == 2 && (parts[1] == "extras" ||
+                                                     parts[1] == "core" || parts[1] == "status"));
+}
+
 bool ParseId(const std::string& s, int64_t* out) {
   if (s.empty() || s.size() > 18) return false;
   for (char c : s)
@@ -229,12 +236,25 @@ void Api::Handle(http::Request&& req, http::Responder respond) {
   }
 }
 
+std::optional<http::Response> Api::CheckHead(const http::Request& head, bool* authenticated) {
+  *authenticated = false;
+  auto p = SplitPath(head.path);
+  // Outside /api/ (not ours) and the public paths need no token.
+  if (p.empty() || p[0] != "api" || IsPublicPath(p)) return std::nullopt;
+  std::string why;
+  if (!tokens_.Resolve(head.header("Authorization"), &why)) {
+    http::Response r = http::Response::Json(403, Detail(why));
+    r.headers.emplace_back("API-Version", api_version_);
+    return r;
+  }
+  *authenticated = true;
+  return std::nullopt;
+}
+
 void Api::Route(Ctx& c) {
   const auto& p = c.parts;
   if (p.empty() || p[0] != "api") return c.Error(404, "Not found.");
-  // Public: the API root, the section roots (links only) and the status.
-  if (p.size() == 1 || (p.size() == 2 && (p[1] == "extras" || p[1] == "core" ||
-                                          p[1] == "status"))) {
+  if (IsPublicPath(p)) {
     if (!c.IsRead()) return c.Error(405, "Method \"" + c.req.method + "\" not allowed.");
     if (p.size() == 1) return Root(c);
     if (p[1] == "status") return Status(c);

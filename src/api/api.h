@@ -29,6 +29,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "api/auth.h"
@@ -84,6 +85,10 @@ class Api {
   // Stops taking ingest requests (they answer 503), finishes those already queued and joins
   // the pool. Call after the HTTP server stopped and before the store closes. Idempotent.
   void Stop();
+  // Header-phase check, before the body is read: for paths that need a token, the 403 Handle()
+  // would send when the Authorization header is missing or malformed or names an unknown or
+  // revoked token; nullopt when the request may go on (*authenticated: a valid token came).
+  std::optional<http::Response> CheckHead(const http::Request& head, bool* authenticated);
 
   // The current rule index, rebuilt when the configuration changed.
   std::shared_ptr<const RuleIndex> Rules();

@@ -17,6 +17,7 @@
 #include "delivery/renderer.h"
 #include "delivery/transport.h"
 #include "api/auth.h"
+#include "app/handler.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "http/http.h"
@@ -252,7 +253,7 @@ int RunServe(const Config& config) {
   BlockStopSignals();  // before any thread starts
   ApplyLogLevel(config);
   std::string host;
-  uint16_t port;
+  uint16_t port = 0;
   if (!SplitListen(config.GetString("server.listen"), &host, &port)) {
     std::cerr << "herald: invalid listen address '" << config.GetString("server.listen")
               << "' (expected HOST:PORT)\n";
@@ -323,27 +324,12 @@ int RunServe(const Config& config) {
   web_options.trusted_proxies = config.GetList("server.trusted_proxies");
   web::Web web(*store, api, engine ? &engine->transport() : nullptr, web_options);
 
-  http::ServerOptions so;
-  so.host = host;
-  so.port = port;
-  so.threads = static_cast<int>(config.GetInt("server.threads"));
-  so.max_body_bytes = static_cast<size_t>(config.GetInt("server.max_body_bytes"));
-  so.idle_timeout_seconds = static_cast<int>(config.GetInt("server.idle_timeout"));
-  http::Server server(so, [&api, &web, store_ptr, engine_ptr](http::Request&& req,
-                                                         http::Responder respond) {
-    if (req.path.rfind("/api/", 0) == 0 || req.path == "/api") {
-      api.Handle(std::move(req), std::move(respond));
-      return;
-    }
-    if (req.path == "/metrics") {
-      http::Response r;
-      r.content_type = "text/plain; version=0.0.4";
-      r.body = MetricsText(*store_ptr, engine_ptr);
-      respond(std::move(r));
-      return;
-    }
-    web.Handle(std::move(req), std::move(respond));  // the UI: every other path
-  });
+  long fd_limit = http::RaiseFileLimit();
+  http::ServerOptions so = ServerOptionsFrom(config, host, port);
+  so.head_check = MakeHeadCheck(api, web);
+  http::Server server(so, MakeHandler(api, web, [store_ptr, engine_ptr] {
+                        return MetricsText(*store_ptr, engine_ptr);
+                      }));
   auto st = server.Start();
   if (!st.ok()) {
     std::cerr << "herald: " << st.message() << "\n";
@@ -357,6 +343,8 @@ int RunServe(const Config& config) {
             << server.port() << "/ (store " << store->Describe() << ")\n"
             << std::flush;
   log::Info("listening", {{"address", host + ":" + std::to_string(server.port())},
+                          {"max_connections", server.connection_limit()},
+                          {"fd_limit", fd_limit},
                           {"store", store->Describe()},
                           {"version", kHeraldVersion}});
   WaitForStopSignal();

@@ -20,7 +20,17 @@ const std::vector<OptionSpec>& AllOptions() {
       {"server.max_body_bytes", OptionType::kInt, "10485760",
        "Largest accepted request body in bytes; larger requests get 413.", 1024, 1073741824},
       {"server.idle_timeout", OptionType::kInt, "60",
-       "Seconds before an idle keep-alive connection is closed.", 1, 3600},
+       "Seconds before an idle keep-alive connection is closed; a request body and a response "
+       "must each be transferred within it too.", 1, 3600},
+      {"server.header_timeout", OptionType::kInt, "10",
+       "Seconds a client has to send a complete request header, from connecting (or from the "
+       "first byte of a later request on a kept-alive connection); slower clients are "
+       "disconnected.", 1, 3600},
+      {"server.max_connections", OptionType::kInt, "1024",
+       "Most client connections open at once; it is also held below the file-descriptor limit "
+       "minus a reserve (max(64, limit/4)) for the store and deliveries. At the cap a new "
+       "connection closes the one that has waited longest for a request header; when none is "
+       "waiting it gets 503.", 1, 1000000},
       {"server.public_url", OptionType::kString, "",
        "The URL clients reach Herald at (e.g. https://herald.example.com); absolute URLs in API "
        "responses are built from it, and an https URL marks UI session cookies Secure. Empty: "

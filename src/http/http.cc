@@ -1,6 +1,9 @@
 #include "http/http.h"
 
 #include <strings.h>
+#include <sys/resource.h>
+
+#include <algorithm>
 
 namespace herald::http {
 
@@ -78,6 +81,7 @@ std::string UrlDecode(std::string_view s, bool form) {
 
 std::string_view ReasonPhrase(int status) {
   switch (status) {
+    case 100: return "Continue";
     case 200: return "OK";
     case 201: return "Created";
     case 202: return "Accepted";
@@ -94,6 +98,7 @@ std::string_view ReasonPhrase(int status) {
     case 410: return "Gone";
     case 413: return "Request Entity Too Large";
     case 415: return "Unsupported Media Type";
+    case 417: return "Expectation Failed";
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
@@ -102,6 +107,75 @@ std::string_view ReasonPhrase(int status) {
     case 504: return "Gateway Timeout";
     default: return "";
   }
+}
+
+long RaiseFileLimit() {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return -1;
+  if (rl.rlim_cur < rl.rlim_max) {
+    struct rlimit raised = rl;
+    raised.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
+  }
+  if (rl.rlim_cur == RLIM_INFINITY) return 1L << 30;
+  return static_cast<long>(rl.rlim_cur);
+}
+
+int EffectiveConnectionCap(int max_connections, long fd_limit) {
+  long cap = max_connections > 0 ? max_connections : (1L << 30);
+  if (fd_limit >= 0) {
+    long reserve = std::max(kMinFdReserve, fd_limit / 4);
+    cap = std::min(cap, fd_limit - reserve);
+  }
+  return static_cast<int>(std::clamp<long>(cap, 1, 1L << 30));
+}
+
+namespace {
+
+std::string_view TrimOws(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool NameIs(const std::string& name, std::string_view want) {
+  return name.size() == want.size() && strncasecmp(name.data(), want.data(), want.size()) == 0;
+}
+
+}  // namespace
+
+std::string FramingError(const std::vector<std::pair<std::string, std::string>>& headers,
+                         int version) {
+  int te_fields = 0;
+  bool te_chunked = false, has_length = false;
+  std::string length;
+  for (const auto& [name, value] : headers) {
+    if (NameIs(name, "Transfer-Encoding")) {
+      ++te_fields;
+      std::string_view v = TrimOws(value);
+      te_chunked = v.size() == 7 && strncasecmp(v.data(), "chunked", 7) == 0;
+    } else if (NameIs(name, "Content-Length")) {
+      // A comma-separated list is allowed only when every element is the same number.
+      std::string_view v = value;
+      while (true) {
+        size_t comma = v.find(',');
+        std::string_view item = TrimOws(v.substr(0, comma));
+        if (item.empty() || item.size() > 19 ||
+            !std::all_of(item.begin(), item.end(), [](char c) { return c >= '0' && c <= '9'; }))
+          return "invalid Content-Length";
+        if (has_length && item != length) return "conflicting Content-Length values";
+        length = std::string(item);
+        has_length = true;
+        if (comma == std::string_view::npos) break;
+        v.remove_prefix(comma + 1);
+      }
+    }
+  }
+  if (te_fields == 0) return "";
+  if (version < 11) return "Transfer-Encoding is not allowed in HTTP/1.0";
+  if (has_length) return "Transfer-Encoding together with Content-Length";
+  if (te_fields > 1 || !te_chunked) return "unsupported Transfer-Encoding (only chunked is accepted)";
+  return "";
 }
 
 }  // namespace herald::http

@@ -334,6 +334,18 @@ struct Web::Impl {
     Route(c);
   }
 
+  std::optional<http::Response> CheckHead(const http::Request& head, bool* signed_in) {
+    *signed_in = CurrentSession(head).has_value();
+    bool login = head.path == "/login" || head.path == "/login/";
+    if (*signed_in || head.method != "POST" || login || head.path.rfind("/static/", 0) == 0)
+      return std::nullopt;
+    std::optional<http::Response> out;
+    Ctx c{http::Request(head), [&out](http::Response r) { out = std::move(r); }, std::nullopt,
+          Form(), {}, ""};
+    Error(c, 403, "Your session has expired. Sign in again.");
+    return out;
+  }
+
   // POSTs that change nothing (preview, check) are allowed for read-only sessions.
   static bool IsReadOnlyPost(const Ctx& c) {
     const auto& s = c.parts;
@@ -929,7 +941,7 @@ struct Web::Impl {
     FieldErrors errors = json_errors;
     for (const auto& [field, msgs] : v.errors) {
       bool json_broken = std::any_of(json_errors.begin(), json_errors.end(),
-                                     [&](const auto& e) { return e.first == field; });
+                                     [&f = field](const auto& e) { return e.first == f; });
       if (!json_broken)
         for (const auto& m : msgs) AddFieldError(errors, field, m);
     }
@@ -1285,6 +1297,10 @@ Web::~Web() = default;
 
 void Web::Handle(http::Request&& req, http::Responder respond) {
   impl_->Handle(std::move(req), std::move(respond));
+}
+
+std::optional<http::Response> Web::CheckHead(const http::Request& head, bool* signed_in) {
+  return impl_->CheckHead(head, signed_in);
 }
 
 }  // namespace herald::web

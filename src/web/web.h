@@ -28,6 +28,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,11 @@ class Web {
 
   // Serves one UI request; calls respond exactly once (maybe later, from another thread).
   void Handle(http::Request&& req, http::Responder respond);
+
+  // Header-phase check, before the body is read: a POST (other than the sign-in form) without a
+  // live session gets the 403 page Handle() would send; nullopt otherwise. *signed_in tells
+  // whether the request carries a live session.
+  std::optional<http::Response> CheckHead(const http::Request& head, bool* signed_in);
 
  private:
   struct Impl;

@@ -1,0 +1,51 @@
+#include "app/handler.h"
+
+#include <utility>
+
+namespace herald {
+
+namespace {
+
+bool IsApiPath(const std::string& path) { return path == "/api" || path.rfind("/api/", 0) == 0; }
+
+}  // namespace
+
+http::Handler MakeHandler(Api& api, web::Web& web, std::function<std::string()> metrics) {
+  return [&api, &web, metrics = std::move(metrics)](http::Request&& req,
+                                                   http::Responder respond) {
+    if (IsApiPath(req.path)) return api.Handle(std::move(req), std::move(respond));
+    if (req.path == "/metrics") {
+      http::Response r;
+      r.content_type = "text/plain; version=0.0.4";
+      r.body = metrics ? metrics() : std::string();
+      return respond(std::move(r));
+    }
+    web.Handle(std::move(req), std::move(respond));  // the UI: every other path
+  };
+}
+
+http::HeadCheck MakeHeadCheck(Api& api, web::Web& web) {
+  return [&api, &web](const http::Request& head) {
+    http::HeadDecision d;
+    bool authenticated = false;
+    if (IsApiPath(head.path)) d.reject = api.CheckHead(head, &authenticated);
+    else if (head.path != "/metrics") d.reject = web.CheckHead(head, &authenticated);
+    if (!authenticated) d.max_body_bytes = kUnauthenticatedBodyBytes;
+    return d;
+  };
+}
+
+http::ServerOptions ServerOptionsFrom(const Config& config, const std::string& host,
+                                      uint16_t port) {
+  http::ServerOptions so;
+  so.host = host;
+  so.port = port;
+  so.threads = static_cast<int>(config.GetInt("server.threads"));
+  so.max_body_bytes = static_cast<size_t>(config.GetInt("server.max_body_bytes"));
+  so.idle_timeout_seconds = static_cast<int>(config.GetInt("server.idle_timeout"));
+  so.header_timeout_seconds = static_cast<int>(config.GetInt("server.header_timeout"));
+  so.max_connections = static_cast<int>(config.GetInt("server.max_connections"));
+  return so;
+}
+
+}  // namespace herald
