@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "web/client_address.h"
 
 namespace herald {
 
@@ -121,6 +120,20 @@ const std::vector<OptionSpec>& AllOptions() {
 
 namespace {
 
+// The items of a comma-separated list value; empty items are dropped (kept untrimmed).
+std::vector<std::string> SplitList(const std::string& v) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < v.size()) {
+    size_t j = v.find(',', i);
+    if (j == std::string::npos) j = v.size();
+    std::string item = v.substr(i, j - i);
+    if (!item.empty()) out.push_back(item);
+    i = j + 1;
+  }
+  return out;
+}
+
 const OptionSpec* Find(const std::string& name) {
   for (const auto& o : AllOptions())
     if (name == o.name) return &o;
@@ -170,18 +183,6 @@ Status Config::Set(const std::string& name, const std::string& value, const std:
   if (name == "log.level" && value != "debug" && value != "info" && value != "warning" &&
       value != "error")
     return Bad(origin, name, "expected debug, info, warning or error");
-  if (name == "server.trusted_proxies") {
-    std::vector<std::string> items;
-    size_t i = 0;
-    while (i <= value.size()) {
-      size_t j = value.find(',', i);
-      if (j == std::string::npos) j = value.size();
-      items.push_back(value.substr(i, j - i));
-      i = j + 1;
-    }
-    auto nets = web::NetworkList::Parse(items);
-    if (!nets.ok()) return Bad(origin, name, nets.status().message());
-  }
   if (name == "server.public_url" && !value.empty()) {
     bool http = value.rfind("http://", 0) == 0, https = value.rfind("https://", 0) == 0;
     size_t rest = http ? 7 : 8;
@@ -193,18 +194,10 @@ Status Config::Set(const std::string& name, const std::string& value, const std:
   }
   if (name == "delivery.retry_policy" && value != "fixed" && value != "exponential")
     return Bad(origin, name, "expected fixed or exponential");
-  if (name == "delivery.deny_networks" || name == "delivery.allow_networks") {
-    size_t i = 0;
-    while (i <= value.size()) {
-      size_t j = value.find(',', i);
-      if (j == std::string::npos) j = value.size();
-      std::string item = value.substr(i, j - i);
-      if (item.find_first_not_of(" \t") != std::string::npos) {
-        Result<Cidr> c = ParseCidr(item);
-        if (!c.ok()) return Bad(origin, name, c.status().message());
-      }
-      i = j + 1;
-    }
+  if (name == "server.trusted_proxies" || name == "delivery.deny_networks" ||
+      name == "delivery.allow_networks") {
+    auto nets = NetworkList::Parse(SplitList(value));
+    if (!nets.ok()) return Bad(origin, name, nets.status().message());
   }
   values_[name] = value;
   return Status::Ok();
@@ -275,17 +268,7 @@ bool Config::GetBool(const std::string& name) const {
 }
 
 std::vector<std::string> Config::GetList(const std::string& name) const {
-  std::vector<std::string> out;
-  std::string v = GetString(name);
-  size_t i = 0;
-  while (i < v.size()) {
-    size_t j = v.find(',', i);
-    if (j == std::string::npos) j = v.size();
-    std::string item = v.substr(i, j - i);
-    if (!item.empty()) out.push_back(item);
-    i = j + 1;
-  }
-  return out;
+  return SplitList(GetString(name));
 }
 
 std::string Config::ExampleToml() {

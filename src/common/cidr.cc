@@ -142,4 +142,23 @@ Result<Cidr> ParseCidr(std::string_view raw) {
   return c;
 }
 
+Result<NetworkList> NetworkList::Parse(const std::vector<std::string>& entries) {
+  NetworkList list;
+  for (const std::string& e : entries) {
+    if (TrimAscii(e).empty()) continue;
+    Result<Cidr> c = ParseCidr(e);
+    if (!c.ok()) return c.status();
+    list.nets_.push_back(*c);
+  }
+  return list;
+}
+
+const Cidr* NetworkList::Find(const IpAddress& addr) const {
+  for (const Cidr& c : nets_)
+    if (c.Contains(addr)) return &c;
+  return nullptr;
+}
+
+bool NetworkList::Contains(const IpAddress& addr) const { return Find(addr) != nullptr; }
+
 }  // namespace herald

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -61,5 +62,23 @@ struct Cidr {
 // address, prefix not a decimal number in 0..32 (IPv4) or 0..128 (IPv6), or host bits set after
 // the prefix ("10.1.2.3/8 has host bits set; did you mean 10.0.0.0/8?").
 Result<Cidr> ParseCidr(std::string_view text);
+
+// A list of networks from configuration (delivery.deny_networks, server.trusted_proxies, ...):
+// addresses and CIDR ranges, each parsed with ParseCidr. Immutable once built; thread-safe.
+class NetworkList {
+ public:
+  NetworkList() = default;
+  // Parses every entry; blank entries are skipped. Errors: the first bad entry's ParseCidr error.
+  static Result<NetworkList> Parse(const std::vector<std::string>& entries);
+  // True when `addr` lies in one of the networks.
+  bool Contains(const IpAddress& addr) const;
+  // The first network holding `addr`, or nullptr.
+  const Cidr* Find(const IpAddress& addr) const;
+  bool empty() const { return nets_.empty(); }
+  const std::vector<Cidr>& networks() const { return nets_; }
+
+ private:
+  std::vector<Cidr> nets_;
+};
 
 }  // namespace herald

@@ -62,12 +62,10 @@ Result<std::shared_ptr<NetGuard>> NetGuard::Create(const std::vector<std::string
   for (const auto& [option, texts, list] :
        {std::tuple{"delivery.deny_networks", &deny, &g->deny_},
         std::tuple{"delivery.allow_networks", &allow, &g->allow_}}) {
-    for (const std::string& t : *texts) {
-      if (t.find_first_not_of(" \t") == std::string::npos) continue;  // blank list items
-      Result<Cidr> c = ParseCidr(t);
-      if (!c.ok()) return Status::Error("ConfigError", std::string(option) + ": " + c.status().message());
-      list->push_back(*c);
-    }
+    Result<NetworkList> parsed = NetworkList::Parse(*texts);
+    if (!parsed.ok())
+      return Status::Error("ConfigError", std::string(option) + ": " + parsed.status().message());
+    *list = std::move(*parsed);
   }
   return g;
 }
@@ -111,16 +109,11 @@ bool NetGuard::IsSelf(const IpAddress& addr, uint16_t port) const {
 }
 
 std::string NetGuard::CheckNetworks(const IpAddress& shown, const IpAddress& judged) const {
-  for (const Cidr& c : deny_)
-    if (c.Contains(judged))
-      return "destination " + shown.ToString() + " is in a denied network (" + c.ToString() + ")";
-  if (!allow_.empty()) {
-    bool allowed = false;
-    for (const Cidr& c : allow_) allowed = allowed || c.Contains(judged);
-    if (!allowed)
-      return "destination " + shown.ToString() +
-             " is not in an allowed network (delivery.allow_networks)";
-  }
+  if (const Cidr* c = deny_.Find(judged))
+    return "destination " + shown.ToString() + " is in a denied network (" + c->ToString() + ")";
+  if (!allow_.empty() && !allow_.Contains(judged))
+    return "destination " + shown.ToString() +
+           " is not in an allowed network (delivery.allow_networks)";
   return "";
 }
 

@@ -63,16 +63,16 @@ class NetGuard {
   // allowed, else the refusal message (or "Failed to resolve host 'h' (...)").
   std::string CheckHost(const std::string& host, uint16_t port) const;
 
-  const std::vector<Cidr>& deny() const { return deny_; }
-  const std::vector<Cidr>& allow() const { return allow_; }
+  const std::vector<Cidr>& deny() const { return deny_.networks(); }
+  const std::vector<Cidr>& allow() const { return allow_.networks(); }
 
  private:
   NetGuard() = default;
   std::string CheckNetworks(const IpAddress& shown, const IpAddress& judged) const;
   bool IsSelf(const IpAddress& addr, uint16_t port) const;
 
-  std::vector<Cidr> deny_;
-  std::vector<Cidr> allow_;
+  NetworkList deny_;
+  NetworkList allow_;
 
   mutable std::mutex self_mu_;
   uint16_t self_port_ = 0;

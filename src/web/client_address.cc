@@ -1,10 +1,10 @@
 // Client addresses behind trusted reverse proxies. See client_address.h.
 #include "web/client_address.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
-#include <cstring>
+#include <optional>
+#include <string_view>
+#include <vector>
 
 namespace herald::web {
 
@@ -24,93 +24,19 @@ bool EqualsCI(std::string_view a, std::string_view b) {
   return true;
 }
 
-}  // namespace
-
-std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
+// An address as a header or the peer gives it: "1.2.3.4", "::1", "::ffff:1.2.3.4" or "[::1]",
+// with surrounding blanks; nullopt for anything else.
+std::optional<IpAddress> ParseHop(std::string_view text) {
   text = Trim(text);
   if (text.size() >= 2 && text.front() == '[' && text.back() == ']')
     text = text.substr(1, text.size() - 2);
-  if (text.empty() || text.size() > 45) return std::nullopt;
-  std::string s(text);
-  IpAddress a;
-  unsigned char buf[16];
-  if (inet_pton(AF_INET, s.c_str(), buf) == 1) {
-    a.bytes[10] = a.bytes[11] = 0xff;
-    std::memcpy(a.bytes.data() + 12, buf, 4);
-    a.v4 = true;
-    return a;
-  }
-  if (inet_pton(AF_INET6, s.c_str(), buf) == 1) {
-    std::memcpy(a.bytes.data(), buf, 16);
-    static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    a.v4 = std::memcmp(buf, kMapped, 12) == 0;
-    return a;
-  }
-  return std::nullopt;
+  return ParseIpAddress(text);
 }
 
-std::string IpAddress::ToString() const {
-  char out[INET6_ADDRSTRLEN] = {0};
-  if (v4)
-    inet_ntop(AF_INET, bytes.data() + 12, out, sizeof out);
-  else
-    inet_ntop(AF_INET6, bytes.data(), out, sizeof out);
-  return out;
-}
-
-Result<NetworkList> NetworkList::Parse(const std::vector<std::string>& entries) {
-  NetworkList list;
-  for (const std::string& raw : entries) {
-    std::string_view e = Trim(raw);
-    if (e.empty()) continue;
-    auto bad = [&](const std::string& why) {
-      return Status::Error("InvalidArgument",
-                           "'" + std::string(e) + "' is not an address or CIDR range: " + why);
-    };
-    size_t slash = e.find('/');
-    auto ip = IpAddress::Parse(e.substr(0, slash));
-    if (!ip) return bad("bad address");
-    // The prefix counts IPv4 bits for dotted-quad text, IPv6 bits otherwise (::ffff:a.b.c.d/n).
-    const bool v4_text = e.substr(0, slash).find(':') == std::string_view::npos;
-    Net n;
-    n.base = *ip;
-    if (slash != std::string_view::npos) {
-      std::string_view bits = e.substr(slash + 1);
-      if (bits.empty() || bits.size() > 3) return bad("bad prefix length");
-      int b = 0;
-      for (char c : bits) {
-        if (c < '0' || c > '9') return bad("bad prefix length");
-        b = b * 10 + (c - '0');
-      }
-      if (b > (v4_text ? 32 : 128)) return bad("prefix length too large");
-      n.prefix_bits = v4_text ? 96 + b : b;
-    }
-    // Clear the host bits so that "10.1.2.3/8" means 10.0.0.0/8.
-    for (int i = 0; i < 16; ++i) {
-      int keep = std::min(8, std::max(0, n.prefix_bits - i * 8));
-      n.base.bytes[i] &= static_cast<uint8_t>(keep == 0 ? 0 : (0xff << (8 - keep)) & 0xff);
-    }
-    list.nets_.push_back(n);
-  }
-  return list;
-}
-
-bool NetworkList::Contains(const IpAddress& a) const {
-  for (const Net& n : nets_) {
-    bool match = true;
-    for (int i = 0; i < 16 && match; ++i) {
-      int keep = std::min(8, std::max(0, n.prefix_bits - i * 8));
-      if (keep == 0) break;
-      uint8_t mask = static_cast<uint8_t>((0xff << (8 - keep)) & 0xff);
-      match = (a.bytes[i] & mask) == n.base.bytes[i];
-    }
-    if (match) return true;
-  }
-  return false;
-}
+}  // namespace
 
 std::string ClientAddress(const http::Request& req, const NetworkList& trusted) {
-  auto peer = IpAddress::Parse(req.remote);
+  auto peer = ParseHop(req.remote);
   if (!peer) return req.remote;
   if (trusted.empty() || !trusted.Contains(*peer)) return peer->ToString();
   // Every X-Forwarded-For entry, left to right, over all such headers.
@@ -128,7 +54,7 @@ std::string ClientAddress(const http::Request& req, const NetworkList& trusted) 
   }
   IpAddress client = *peer;  // the nearest trusted hop so far
   for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
-    auto hop = IpAddress::Parse(*it);
+    auto hop = ParseHop(*it);
     if (!hop) break;  // garbage: believe nothing to its left
     client = *hop;
     if (!trusted.Contains(*hop)) break;
@@ -137,8 +63,8 @@ std::string ClientAddress(const http::Request& req, const NetworkList& trusted) 
 }
 
 std::string ClientKey(const std::string& address) {
-  auto ip = IpAddress::Parse(address);
-  if (!ip || ip->v4) return address;
+  auto ip = ParseHop(address);
+  if (!ip || !ip->v6) return address;
   std::fill(ip->bytes.begin() + 8, ip->bytes.end(), 0);
   return ip->ToString() + "/64";
 }

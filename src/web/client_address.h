@@ -6,47 +6,18 @@
 // The header is read right to left, skipping addresses of trusted proxies; the first untrusted
 // one is the client (the left part of the header is whatever the client sent and is ignored).
 //
-// Pure functions and an immutable NetworkList; thread-safe.
+// Pure functions over an immutable NetworkList (common/cidr.h); thread-safe.
 #pragma once
 
-#include <array>
-#include <cstdint>
-#include <optional>
 #include <string>
-#include <string_view>
-#include <vector>
 
-#include "common/status.h"
+#include "common/cidr.h"
 #include "http/http.h"
 
 namespace herald::web {
 
-// An IPv4 or IPv6 address. IPv4 and IPv4-mapped IPv6 (::ffff:a.b.c.d) are the same address.
-struct IpAddress {
-  std::array<uint8_t, 16> bytes{};  // IPv4 as ::ffff:a.b.c.d
-  bool v4 = false;
-
-  // Parses "1.2.3.4", "::1", "::ffff:1.2.3.4" or "[::1]"; nullopt for anything else.
-  static std::optional<IpAddress> Parse(std::string_view text);
-  // Canonical text ("1.2.3.4", "::1").
-  std::string ToString() const;
-};
-
-// A set of networks: addresses ("10.0.0.1", "::1") and CIDR ranges ("10.0.0.0/8", "fd00::/8").
-class NetworkList {
- public:
-  // Parses every entry; an error names the first bad entry ("InvalidArgument").
-  static Result<NetworkList> Parse(const std::vector<std::string>& entries);
-  bool Contains(const IpAddress& a) const;
-  bool empty() const { return nets_.empty(); }
-
- private:
-  struct Net {
-    IpAddress base;
-    int prefix_bits = 128;  // over the 16-byte form
-  };
-  std::vector<Net> nets_;
-};
+using herald::IpAddress;
+using herald::NetworkList;
 
 // The client address of `req` (canonical text): req.remote, or, when req.remote is in
 // `trusted`, the right-most X-Forwarded-For entry that is not in `trusted` (every

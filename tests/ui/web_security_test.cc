@@ -267,7 +267,7 @@ TEST(WebClientAddress, ParsesNetworksAndPicksTheClient) {
   auto nets =
       NetworkList::Parse({"10.0.0.0/8", " 192.168.1.1 ", "fd00::/8", "::ffff:172.16.0.0/108"});
   ASSERT_TRUE(nets.ok()) << nets.status().ToString();
-  auto has = [&](const char* a) { return nets->Contains(*IpAddress::Parse(a)); };
+  auto has = [&](const char* a) { return nets->Contains(*ParseIpAddress(a)); };
   EXPECT_TRUE(has("10.255.0.1"));
   EXPECT_TRUE(has("::ffff:10.0.0.1"));
   EXPECT_TRUE(has("192.168.1.1"));
