@@ -406,7 +406,12 @@ TEST(ServerFds, AcceptBacksOffWhenOutOfDescriptorsAndRecovers) {
     int port = server.port();
     if (write(from_child[1], &port, sizeof port) != sizeof port) _exit(3);
     std::vector<int> hog;
-    for (int fd; (fd = dup(from_child[1])) >= 0;) hog.push_back(fd);
+    // Take every free descriptor; again a few times, in case a server thread was still
+    // closing a transient one (this keeps the test from being answered by a late free slot).
+    for (int round = 0; round < 5; ++round) {
+      for (int fd; (fd = dup(from_child[1])) >= 0;) hog.push_back(fd);
+      usleep(20 * 1000);
+    }
     char cmd = 'h';
     if (write(from_child[1], &cmd, 1) != 1) _exit(3);
     if (read(to_child[0], &cmd, 1) != 1) _exit(3);  // 'f': free the descriptors
