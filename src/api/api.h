@@ -9,7 +9,8 @@
 //   GET/PUT/PATCH/DELETE /api/extras/event-rules/{id}/
 //   POST           /api/events/                      ingest (one object, array, or NDJSON) -> 202
 //   GET            /api/events/, /api/events/{id}/   recent events, one event with its tasks
-//   GET            /api/core/background-queues/      counts per status
+//   GET            /api/core/background-queues/, /api/core/background-queues/default/
+//                                                    the one queue, with counts per status
 //   GET            /api/core/background-tasks/       ?status=queued|started|scheduled|finished|failed
 //   GET            /api/core/background-tasks/{id}/
 //   POST           /api/core/background-tasks/{id}/{requeue,enqueue,stop,delete}/
@@ -21,8 +22,12 @@
 // never from the request's Host header.
 // Handle() is thread-safe and never blocks an I/O thread on ingest work: parsing, validation,
 // matching and conditions run on a bounded pool (ingest.threads; a queue full by ingest.queue
-// or ingest.queue_bytes answers 503 with Retry-After), and the reply is sent from the store's commit callback once
-// the events and tasks are durable.
+// or ingest.queue_bytes answers 503 with Retry-After), and the reply is sent from the store's
+// commit callback once the events and tasks are durable.
+//
+// The code: api.cc routes (auth, pagination, roots, status; api/context.h is what the handler
+// files share), crud.cc serves webhooks and event rules, ingest.cc /api/events/, tasks.cc the
+// background tasks and queues.
 #pragma once
 
 #include <atomic>
@@ -98,17 +103,23 @@ class Api {
   WorkPool& ingest_pool() { return *ingest_pool_; }
 
  private:
-  struct Ctx;
+  struct Ctx;  // api/context.h
+  // api.cc
   void Route(Ctx& c);
   void Root(Ctx& c);
   void SectionRoot(Ctx& c, const std::string& section);
   void Status(Ctx& c);
+  // crud.cc: both run Crud with their type's kind (the per-type parts).
   void Webhooks(Ctx& c, const std::string& id);
   void EventRules(Ctx& c, const std::string& id);
+  template <class Kind>
+  void Crud(Ctx& c, const std::string& id, Kind& kind);
+  // ingest.cc: Ingest queues the body on the pool; IngestNow, on a pool thread, parses,
+  // validates, matches and commits.
   void Ingest(Ctx& c);
-  // The ingest work proper, on a pool thread (ingest.cc): parse, validate, match, commit.
   void IngestNow(const std::string& body, bool ndjson, const http::Responder& respond);
   void Events(Ctx& c, const std::string& id);
+  // tasks.cc
   void Queues(Ctx& c);
   void Tasks(Ctx& c, const std::string& id, const std::string& action);
 

@@ -1,10 +1,14 @@
-// POST /api/events/, the part that runs on the ingest pool (see api.h): parse and validate the
-// body, match every event against the rule index within the per-event condition budget, and
-// commit the events and their tasks. The answer is sent from the store's commit callback.
+// /api/events/. POST ingests: Ingest() admits the body into the bounded ingest pool on the I/O
+// thread (or answers 503); IngestNow(), on a pool thread, parses and validates the body,
+// matches every event against the rule index within the condition budget and commits the
+// events and their tasks, answering from the store's commit callback (see api.h). GET reads
+// recent events back, and one event with its tasks.
+#include <algorithm>
 #include <exception>
 #include <map>
 
 #include "api/api.h"
+#include "api/context.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "rules/event_input.h"
@@ -12,15 +16,91 @@
 
 namespace herald {
 
-namespace {
+using namespace api_util;
 
-http::Response DetailResponse(int status, std::string_view msg) {
-  Dict d;
-  d.set("detail", Value(msg));
-  return http::Response::Json(status, DumpJsonCompact(Value(std::move(d))));
+void Api::Ingest(Ctx& c) {
+  std::string ct = Lower(std::string(c.req.header("Content-Type")));
+  bool ndjson = ct.find("ndjson") != std::string::npos || ct.find("x-json-stream") != std::string::npos ||
+                ct.find("jsonlines") != std::string::npos;
+  // Anything else is read as JSON (curl -d sends application/x-www-form-urlencoded by default),
+  // except types that can never be JSON.
+  if (!ndjson && (ct.find("xml") != std::string::npos || ct.find("multipart") != std::string::npos)) {
+    return c.Error(415, "Unsupported media type \"" + ct +
+                            "\": send application/json or application/x-ndjson.");
+  }
+  // Admit the body into the queue unless the bytes already waiting would pass the bound.
+  size_t size = c.req.body.size();
+  size_t queued = ingest_queued_bytes_.load();
+  bool fits;
+  do {
+    fits = queued == 0 || queued + size <= options_.ingest_queue_bytes;
+  } while (fits && !ingest_queued_bytes_.compare_exchange_weak(queued, queued + size));
+  bool taken = fits && ingest_pool_->TrySubmit(
+                           [this, body = std::move(c.req.body), ndjson, respond = c.respond] {
+                             ingest_queued_bytes_ -= body.size();
+                             IngestNow(body, ndjson, respond);
+                           });
+  if (!taken) {
+    if (fits) ingest_queued_bytes_ -= size;
+    // One log line per second at most, counting the refusals since the last one.
+    long long refused = ++ingest_refused_;
+    int64_t now = NowUs(), last = ingest_refused_logged_at_.load();
+    if (now - last >= 1'000'000 && ingest_refused_logged_at_.compare_exchange_strong(last, now)) {
+      ingest_refused_ -= refused;
+      log::Warning("ingest queue full; requests refused with 503",
+                   {{"refused", refused},
+                    {"queued_requests", static_cast<long long>(ingest_pool_->queued())},
+                    {"queue_limit", static_cast<long long>(ingest_pool_->max_queued())},
+                    {"queued_bytes", static_cast<long long>(ingest_queued_bytes_.load())},
+                    {"request_bytes", static_cast<long long>(size)}});
+    }
+    http::Response r =
+        DetailResponse(503, "Too many event requests are waiting to be processed (or Herald is "
+                            "stopping); nothing was stored. Retry shortly.");
+    r.headers.emplace_back("Retry-After", std::to_string(kIngestRetryAfterSeconds));
+    c.responded = true;
+    c.respond(std::move(r));
+    return;
+  }
+  c.responded = true;
 }
 
-}  // namespace
+void Api::Events(Ctx& c, const std::string& id_str) {
+  if (id_str.empty()) {
+    int64_t limit, offset;
+    if (!c.Page(options_, &limit, &offset)) return;
+    EventFilter f;
+    f.limit = limit + 1;
+    f.offset = offset;
+    if (auto ot = c.req.query_param("object_type")) f.object_type = *ot;
+    auto evs = store_.ListEvents(f);
+    if (!evs.ok()) return c.Error(500, evs.status().message());
+    List results;
+    bool more = static_cast<int64_t>(evs->size()) > limit;
+    for (int64_t i = 0; i < static_cast<int64_t>(evs->size()) && i < limit; ++i)
+      results.push_back(EventToValue((*evs)[i]));
+    // The count is unknown without a full count (null); clients follow next.
+    return c.ReplyValue(200, c.PaginatedUncounted(more, std::move(results), limit, offset));
+  }
+  int64_t id;
+  if (!ParseId(id_str, &id)) return c.Error(404, "Not found.");
+  auto ev = store_.GetEvent(id);
+  if (!ev.ok()) {
+    if (ev.status().type() == "NotFound") return c.Error(404, "Event not found.");
+    return c.Error(StoreErrorStatus(ev.status()), ev.status().message());
+  }
+  Value v = EventToValue(*ev);
+  TaskFilter tf;
+  tf.event_id = id;
+  tf.limit = 1000;
+  tf.oldest_first = true;
+  auto tasks = store_.ListTasks(tf);
+  List tl;
+  if (tasks.ok())
+    for (const auto& t : *tasks) tl.push_back(TaskToJson(t, c.api_base));
+  v.as_dict().set("tasks", Value(std::move(tl)));
+  c.ReplyValue(200, v);
+}
 
 void Api::IngestNow(const std::string& body, bool ndjson, const http::Responder& respond) {
   bool responded = false;

@@ -1,0 +1,69 @@
+// What the API's handler files share, and nothing outside src/api/ includes: the per-request
+// context (Api::Ctx: the request, its token, the reply helpers and pagination) and the small
+// parsing helpers. The router (api.cc) defines them; the handlers live in crud.cc (webhooks
+// and event rules), ingest.cc (/api/events/) and tasks.cc (background tasks and queues).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/api.h"
+#include "value/value.h"
+
+namespace herald {
+
+namespace api_util {
+
+// {"detail": msg} as compact JSON: the body of every API error.
+std::string Detail(std::string_view msg);
+// A JSON response with status and Detail(msg).
+http::Response DetailResponse(int status, std::string_view msg);
+// A decimal id of 1 to 18 digits (no sign); false otherwise.
+bool ParseId(const std::string& s, int64_t* out);
+std::string Lower(std::string s);
+// Whether `hay` contains `needle_lower` (already lower-case), ignoring case.
+bool ContainsCI(const std::string& hay, const std::string& needle_lower);
+// true/1/yes/on or false/0/no/off, in any case; false when `s` is neither.
+bool ParseBoolParam(const std::string& s, bool* out);
+// The HTTP status for a store error: NotFound 404, Conflict 409, anything else 500.
+int StoreErrorStatus(const herald::Status& st);
+
+}  // namespace api_util
+
+struct Api::Ctx {
+  http::Request req;
+  http::Responder respond;  // adds the API-Version header (Handle)
+  ApiToken token;           // set by Route once the token is checked (empty on public paths)
+  std::string api_base;     // BaseUrl() when the request came
+  std::vector<std::string> parts;  // the path's non-empty segments, "api" first
+  bool responded = false;
+
+  void Reply(int status, std::string body);
+  void ReplyValue(int status, const Value& v);
+  void Error(int status, std::string_view msg);
+  // 405 "Method \"<method>\" not allowed."
+  void MethodNotAllowed();
+  void NoContent();
+  bool IsRead() const { return req.method == "GET" || req.method == "HEAD"; }
+  // Only admins see credential header values and signatures (model/redact.h).
+  bool ShowCredentials() const { return token.scope == TokenScope::kAdmin; }
+  // ?brief= with any non-empty value.
+  bool Brief() const;
+
+  // Pagination parameters (?limit=, ?offset=); false (and a 400 sent) when malformed. A limit
+  // of 0 or above o.max_page_size means o.max_page_size.
+  bool Page(const ApiOptions& o, int64_t* limit, int64_t* offset);
+  // This request's URL with the other query parameters kept and limit/offset replaced.
+  std::string PageUrl(int64_t limit, int64_t offset) const;
+  // NetBox's page: {"count", "next", "previous", "results"} for `count` objects in all.
+  Value Paginated(int64_t count, List results, int64_t limit, int64_t offset) const;
+  // The same page when the total is unknown: count null, `more` says whether a next page exists.
+  Value PaginatedUncounted(bool more, List results, int64_t limit, int64_t offset) const;
+
+ private:
+  Value PageValue(Value count, bool more, List results, int64_t limit, int64_t offset) const;
+};
+
+}  // namespace herald
