@@ -1,9 +1,9 @@
 // The configuration endpoints, /api/extras/webhooks/ and /api/extras/event-rules/. One handler,
 // Api::Crud, serves both: list (filters, limit/offset, brief), create, retrieve, PUT/PATCH and
 // DELETE, with a store conflict reported as a field error (400) and a missing object as 404.
-// What differs per type sits in a small "kind" class (WebhookKind, EventRuleKind): the store
-// calls, the JSON form, the list filters, the check of a rule's webhook target, and the field a
-// failed save is reported on.
+// What differs per type sits in a small "kind" class (WebhookKind, EventRuleKind): a table of
+// its store calls and JSON parser (Ops), the JSON form, the list filters, the check of a rule's
+// webhook target, and the field a failed save is reported on.
 #include <algorithm>
 #include <functional>
 #include <optional>
@@ -47,11 +47,22 @@ Value ParseBodyOr400(const http::Request& req, std::string* error) {
   return std::move(*v);
 }
 
+// The store calls and the JSON parser of one configuration type T (which has `id` and `name`).
+template <class T>
+struct Ops {
+  std::string_view model;     // "No <model> matches the given query."
+  std::string_view log_name;  // "<log_name> created", "... updated", "... deleted"
+  Result<std::vector<T>> (Store::*list)();
+  Result<T> (Store::*get)(int64_t id);
+  Result<T> (Store::*create)(T object);
+  Result<T> (Store::*update)(T object);
+  herald::Status (Store::*remove)(int64_t id);
+  Validated<T> (*from_json)(const Value& body, const T* base, bool partial);
+};
+
 // A kind, as Api::Crud uses it:
-//   using Object;                       the stored type (has `id` and `name`)
-//   kModel, kLogName                    "No <kModel> matches the given query.", "<kLogName> created"
-//   ListAll, Get, Create, Update, Delete   the store calls
-//   FromJson(body, base, partial), ToJson(object, brief)   forms.h
+//   using Object; kOps                  the stored type and its Ops
+//   ToJson(object, brief)               forms.h, with what the kind knows (URL base, ...)
 //   ReadFilters(req, &error)            the list filters from the query; false when malformed
 //   Selected(object)                    whether the object passes them
 //   CheckTarget(object, &errors)        false (and field errors) when it names a missing object
@@ -61,20 +72,13 @@ Value ParseBodyOr400(const http::Request& req, std::string* error) {
 class WebhookKind {
  public:
   using Object = Webhook;
-  static constexpr std::string_view kModel = "Webhook";
-  static constexpr std::string_view kLogName = "webhook";
+  static constexpr Ops<Webhook> kOps{
+      "Webhook", "webhook", &Store::ListWebhooks, &Store::GetWebhook, &Store::CreateWebhook,
+      &Store::UpdateWebhook, &Store::DeleteWebhook, &WebhookFromJson};
 
-  WebhookKind(Store& store, std::string api_base, bool show_credentials)
-      : store_(store), api_base_(std::move(api_base)), show_credentials_(show_credentials) {}
+  WebhookKind(std::string api_base, bool show_credentials)
+      : api_base_(std::move(api_base)), show_credentials_(show_credentials) {}
 
-  Result<std::vector<Webhook>> ListAll() { return store_.ListWebhooks(); }
-  Result<Webhook> Get(int64_t id) { return store_.GetWebhook(id); }
-  Result<Webhook> Create(Webhook w) { return store_.CreateWebhook(std::move(w)); }
-  Result<Webhook> Update(Webhook w) { return store_.UpdateWebhook(std::move(w)); }
-  herald::Status Delete(int64_t id) { return store_.DeleteWebhook(id); }
-  Validated<Webhook> FromJson(const Value& body, const Webhook* base, bool partial) {
-    return WebhookFromJson(body, base, partial);
-  }
   Value ToJson(const Webhook& w, bool brief) const {
     return WebhookToJson(w, api_base_, brief, show_credentials_);
   }
@@ -110,7 +114,6 @@ class WebhookKind {
   }
 
  private:
-  Store& store_;
   std::string api_base_;
   bool show_credentials_;
   std::vector<std::string> ids_, names_, methods_;
@@ -121,21 +124,15 @@ class WebhookKind {
 class EventRuleKind {
  public:
   using Object = EventRule;
-  static constexpr std::string_view kModel = "EventRule";
-  static constexpr std::string_view kLogName = "event rule";
+  static constexpr Ops<EventRule> kOps{
+      "EventRule", "event rule", &Store::ListEventRules, &Store::GetEventRule,
+      &Store::CreateEventRule, &Store::UpdateEventRule, &Store::DeleteEventRule,
+      &EventRuleFromJson};
 
   // `hooks`: every webhook, to check targets and nest them in the JSON.
-  EventRuleKind(Store& store, std::string api_base, const std::vector<Webhook>& hooks)
-      : store_(store), api_base_(std::move(api_base)), hooks_(hooks) {}
+  EventRuleKind(std::string api_base, const std::vector<Webhook>& hooks)
+      : api_base_(std::move(api_base)), hooks_(hooks) {}
 
-  Result<std::vector<EventRule>> ListAll() { return store_.ListEventRules(); }
-  Result<EventRule> Get(int64_t id) { return store_.GetEventRule(id); }
-  Result<EventRule> Create(EventRule r) { return store_.CreateEventRule(std::move(r)); }
-  Result<EventRule> Update(EventRule r) { return store_.UpdateEventRule(std::move(r)); }
-  herald::Status Delete(int64_t id) { return store_.DeleteEventRule(id); }
-  Validated<EventRule> FromJson(const Value& body, const EventRule* base, bool partial) {
-    return EventRuleFromJson(body, base, partial);
-  }
   Value ToJson(const EventRule& r, bool brief) const {
     return EventRuleToJson(r, api_base_, brief,
                            [this](int64_t id) { return WebhookOf(id); });
@@ -211,7 +208,6 @@ class EventRuleKind {
     return nullptr;
   }
 
-  Store& store_;
   std::string api_base_;
   const std::vector<Webhook>& hooks_;
   std::vector<std::string> ids_, names_, object_types_, event_types_, action_types_,
@@ -225,6 +221,7 @@ class EventRuleKind {
 template <class Kind>
 void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
   using Object = typename Kind::Object;
+  const Ops<Object>& ops = Kind::kOps;
   const std::string& m = c.req.method;
   bool brief = c.Brief();
   auto field_error = [&c](const std::string& field, std::string message) {
@@ -240,7 +237,7 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
       c.Error(400, err);
       return std::nullopt;
     }
-    auto v = kind.FromJson(body, base, partial);
+    auto v = ops.from_json(body, base, partial);
     if (!v.ok()) {
       c.ReplyValue(400, FieldErrorsToValue(v.errors));
       return std::nullopt;
@@ -257,14 +254,14 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
     if (!field.empty()) return field_error(field, st.message());
     c.Error(StoreErrorStatus(st), st.message());
   };
-  auto log_saved = [](const char* what, const Object& o) {
-    log::Info(std::string(Kind::kLogName) + " " + what,
+  auto log_saved = [&ops](const char* what, const Object& o) {
+    log::Info(std::string(ops.log_name) + " " + what,
               {{"id", static_cast<long long>(o.id)}, {"name", o.name}});
   };
 
   if (id_str.empty()) {
     if (c.IsRead()) {
-      auto all = kind.ListAll();
+      auto all = (store_.*ops.list)();
       if (!all.ok()) return c.Error(500, all.status().message());
       std::string err;
       if (!kind.ReadFilters(c.req, &err)) return c.Error(400, err);
@@ -281,7 +278,7 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
     if (m == "POST") {
       auto o = from_body(nullptr, false);
       if (!o) return;
-      auto created = kind.Create(std::move(*o));
+      auto created = (store_.*ops.create)(std::move(*o));
       if (!created.ok()) return save_failed(created.status(), true);
       log_saved("created", *created);
       return c.ReplyValue(201, kind.ToJson(*created, false));
@@ -290,10 +287,10 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
   }
   int64_t id;
   if (!ParseId(id_str, &id)) return c.Error(404, "Not found.");
-  auto existing = kind.Get(id);
+  auto existing = (store_.*ops.get)(id);
   if (!existing.ok()) {
     if (existing.status().type() == "NotFound")
-      return c.Error(404, "No " + std::string(Kind::kModel) + " matches the given query.");
+      return c.Error(404, "No " + std::string(ops.model) + " matches the given query.");
     return c.Error(500, existing.status().message());
   }
   if (c.IsRead()) return c.ReplyValue(200, kind.ToJson(*existing, brief));
@@ -301,22 +298,22 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
     auto o = from_body(&*existing, m == "PATCH");
     if (!o) return;
     o->id = id;
-    auto updated = kind.Update(std::move(*o));
+    auto updated = (store_.*ops.update)(std::move(*o));
     if (!updated.ok()) return save_failed(updated.status(), false);
     log_saved("updated", *updated);
     return c.ReplyValue(200, kind.ToJson(*updated, false));
   }
   if (m == "DELETE") {
-    auto st = kind.Delete(id);
+    auto st = (store_.*ops.remove)(id);
     if (!st.ok()) return c.Error(StoreErrorStatus(st), st.message());
-    log::Info(std::string(Kind::kLogName) + " deleted", {{"id", static_cast<long long>(id)}});
+    log::Info(std::string(ops.log_name) + " deleted", {{"id", static_cast<long long>(id)}});
     return c.NoContent();
   }
   c.MethodNotAllowed();
 }
 
 void Api::Webhooks(Ctx& c, const std::string& id) {
-  WebhookKind kind(store_, c.api_base, c.ShowCredentials());
+  WebhookKind kind(c.api_base, c.ShowCredentials());
   Crud(c, id, kind);
 }
 
@@ -324,7 +321,7 @@ void Api::EventRules(Ctx& c, const std::string& id) {
   // Every request needs the webhooks: to nest a rule's target in its JSON and to check it.
   auto hooks = store_.ListWebhooks();
   if (!hooks.ok()) return c.Error(500, hooks.status().message());
-  EventRuleKind kind(store_, c.api_base, *hooks);
+  EventRuleKind kind(c.api_base, *hooks);
   Crud(c, id, kind);
 }
 
