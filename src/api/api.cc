@@ -235,7 +235,8 @@ std::shared_ptr<const RuleIndex> Api::Rules() {
   auto rules = store_.ListEventRules();
   auto hooks = store_.ListWebhooks();
   if (!rules.ok() || !hooks.ok()) {
-    log::Error("cannot load event rules", {{"error", (!rules.ok() ? rules.status() : hooks.status()).message()}});
+    log::Error("cannot load event rules",
+               {{"error", (!rules.ok() ? rules.status() : hooks.status()).message()}});
     if (rules_) return rules_;
     return RuleIndex::Build({}, {}, -1);
   }

@@ -11,13 +11,15 @@
 //   GET            /api/events/, /api/events/{id}/   recent events, one event with its tasks
 //   GET            /api/core/background-queues/, /api/core/background-queues/default/
 //                                                    the one queue, with counts per status
-//   GET            /api/core/background-tasks/       ?status=queued|started|scheduled|finished|failed
+//   GET            /api/core/background-tasks/       ?status=queued (default), started,
+//                                                    scheduled, finished, failed or all
 //   GET            /api/core/background-tasks/{id}/
 //   POST           /api/core/background-tasks/{id}/{requeue,enqueue,stop,delete}/
 //
 // Auth: "Authorization: Token <key>" or "Bearer <key>". Admin tokens do everything, read-only
-// tokens only GET, ingest-only tokens only POST /api/events/. Failures: 403 {"detail": ...}.
-// Every answer is JSON (errors too) and carries an API-Version header, as NetBox's do.
+// tokens only GET and HEAD, ingest-only tokens only POST /api/events/. Failures: 403
+// {"detail": ...}. Every answer is JSON (errors too) but a DELETE's 204, which has no body, and
+// every answer carries an API-Version header, as NetBox's do.
 // Absolute URLs in answers are built from ApiOptions::public_url, else from the listen address,
 // never from the request's Host header.
 // Handle() is thread-safe and never blocks an I/O thread on ingest work: parsing, validation,

@@ -20,11 +20,13 @@ using namespace api_util;
 
 void Api::Ingest(Ctx& c) {
   std::string ct = Lower(std::string(c.req.header("Content-Type")));
-  bool ndjson = ct.find("ndjson") != std::string::npos || ct.find("x-json-stream") != std::string::npos ||
+  bool ndjson = ct.find("ndjson") != std::string::npos ||
+                ct.find("x-json-stream") != std::string::npos ||
                 ct.find("jsonlines") != std::string::npos;
   // Anything else is read as JSON (curl -d sends application/x-www-form-urlencoded by default),
   // except types that can never be JSON.
-  if (!ndjson && (ct.find("xml") != std::string::npos || ct.find("multipart") != std::string::npos)) {
+  if (!ndjson &&
+      (ct.find("xml") != std::string::npos || ct.find("multipart") != std::string::npos)) {
     return c.Error(415, "Unsupported media type \"" + ct +
                             "\": send application/json or application/x-ndjson.");
   }
