@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/log.h"
 #include "common/time.h"
 #include "model/redact.h"
 #include "rules/event_input.h"
@@ -76,6 +77,18 @@ std::optional<int64_t> ParseInt(std::string_view s) {
 }
 
 Value TextOrNone(const std::string& s) { return s.empty() ? Value() : Value(s); }
+
+std::vector<std::string> SplitNonEmpty(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < s.size()) {
+    size_t end = s.find(sep, pos);
+    if (end == std::string_view::npos) end = s.size();
+    if (end > pos) out.emplace_back(s.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
 
 std::string Lower(std::string s) {
   for (auto& ch : s) ch = static_cast<char>(tolower(static_cast<unsigned char>(ch)));
@@ -176,6 +189,27 @@ Value ObjectTypesWithEvents(Store& store) {
         types.push_back(e.object_type);
   std::sort(types.begin(), types.end());
   return StrList(types);
+}
+
+void RecordSaved(Ctx& c, const RecordKind& kind, int64_t id, const std::string& name,
+                 bool updated) {
+  log::Info(std::string(kind.noun) + (updated ? " updated (ui)" : " created (ui)"),
+            {{"id", static_cast<long long>(id)}, {"name", name}});
+  c.Flash(std::string(kind.Noun) + " \"" + name + (updated ? "\" saved." : "\" created."));
+  c.Redirect(kind.section + std::to_string(id));
+}
+
+void RecordDeleted(Ctx& c, const RecordKind& kind, int64_t id, const std::string& name,
+                   const Status& st) {
+  if (!st.ok()) {
+    c.Flash("Cannot delete " + std::string(kind.noun) + " \"" + name + "\": " + st.message(),
+            true);
+    return c.Redirect(kind.section + std::to_string(id));
+  }
+  log::Info(std::string(kind.noun) + " deleted (ui)",
+            {{"id", static_cast<long long>(id)}, {"name", name}});
+  c.Flash(std::string(kind.Noun) + " \"" + name + "\" deleted.");
+  c.Redirect(kind.section);
 }
 
 namespace {

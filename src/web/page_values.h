@@ -38,6 +38,8 @@ std::string PrettyJsonText(const std::string& text);
 std::optional<int64_t> ParseInt(std::string_view s);
 // A form field's text, or None when it is empty (an optional field the API reads as null).
 Value TextOrNone(const std::string& s);
+// The non-empty pieces of `s` between `sep` characters.
+std::vector<std::string> SplitNonEmpty(std::string_view s, char sep);
 // `s` in ASCII lower case, and whether `hay` contains `needle_lower` ignoring ASCII case.
 std::string Lower(std::string s);
 bool ContainsCI(const std::string& hay, const std::string& needle_lower);
@@ -61,6 +63,23 @@ Value RulesTargeting(Store& store, int64_t webhook_id);
 // Object types that have events (for the sample pickers), from the rules' object types and the
 // latest events, sorted.
 Value ObjectTypesWithEvents(Store& store);
+
+// A kind of record the UI edits: its name in messages and logs, and where its pages are.
+struct RecordKind {
+  const char* noun;     // "webhook"
+  const char* Noun;     // "Webhook"
+  const char* section;  // "/webhooks/"
+};
+inline constexpr RecordKind kWebhookKind{"webhook", "Webhook", "/webhooks/"};
+inline constexpr RecordKind kRuleKind{"event rule", "Event rule", "/rules/"};
+// After a record's form saved it: logs "<noun> created|updated (ui)", leaves the flash message
+// "<Noun> "<name>" created.|saved." and redirects to the record's page.
+void RecordSaved(Ctx& c, const RecordKind& kind, int64_t id, const std::string& name,
+                 bool updated);
+// After deleting a record with status `st`: on success logs, flashes "<Noun> "<name>" deleted."
+// and redirects to the list; on failure flashes the error and redirects back to the record.
+void RecordDeleted(Ctx& c, const RecordKind& kind, int64_t id, const std::string& name,
+                   const Status& st);
 
 // The sample event of a preview or check form (parameters sample_json, event, object_type):
 // pasted JSON, an event id, or the latest event of an object type. Sets the picker's template

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <map>
 
-#include "common/log.h"
 #include "conditions/conditions.h"
 #include "rules/object_types.h"
 #include "value/json.h"
@@ -51,13 +50,7 @@ std::vector<std::string> ObjectTypesFromForm(const Form& f) {
   std::string extra = f.Str("object_types_extra");
   for (char& ch : extra)
     if (ch == ',' || ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
-  size_t pos = 0;
-  while (pos < extra.size()) {
-    size_t sp = extra.find(' ', pos);
-    if (sp == std::string::npos) sp = extra.size();
-    if (sp > pos) object_types.push_back(extra.substr(pos, sp - pos));
-    pos = sp + 1;
-  }
+  for (auto& ot : SplitNonEmpty(extra, ' ')) object_types.push_back(std::move(ot));
   return object_types;
 }
 
@@ -173,21 +166,11 @@ void RulePages::Edit(Ctx& c, const EventRule* existing) {
     d.set("webhook_id", target.empty() ? Value("") : Value(ParseInt(target).value_or(0)));
     return show(shown, errors, 400);
   }
-  log::Info(existing ? "event rule updated (ui)" : "event rule created (ui)",
-            {{"id", static_cast<long long>(saved->id)}, {"name", saved->name}});
-  c.Flash(std::string("Event rule \"") + saved->name + (existing ? "\" saved." : "\" created."));
-  c.Redirect("/rules/" + std::to_string(saved->id));
+  RecordSaved(c, kRuleKind, saved->id, saved->name, existing != nullptr);
 }
 
 void RulePages::Delete(Ctx& c, const EventRule& r) {
-  auto st = store.DeleteEventRule(r.id);
-  if (!st.ok()) {
-    c.Flash("Cannot delete event rule \"" + r.name + "\": " + st.message(), true);
-    return c.Redirect("/rules/" + std::to_string(r.id));
-  }
-  log::Info("event rule deleted (ui)", {{"id", static_cast<long long>(r.id)}, {"name", r.name}});
-  c.Flash("Event rule \"" + r.name + "\" deleted.");
-  c.Redirect("/rules/");
+  RecordDeleted(c, kRuleKind, r.id, r.name, store.DeleteEventRule(r.id));
 }
 
 void RulePages::Check(Ctx& c, const EventRule& r) {

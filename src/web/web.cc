@@ -66,7 +66,7 @@ class Router {
         rules_{store},
         tasks_{store, renderer} {
     webhook_routes_ = {
-        "Webhook",
+        kWebhookKind.Noun,
         [&store](int64_t id) { return store.GetWebhook(id); },
         [this](Ctx& c) { webhooks_.List(c); },
         [this](Ctx& c, const Webhook* w) { webhooks_.Edit(c, w); },
@@ -75,7 +75,7 @@ class Router {
          {"delete", {true, [this](Ctx& c, const Webhook& w) { webhooks_.Delete(c, w); }}},
          {"preview", {false, [this](Ctx& c, const Webhook& w) { webhooks_.Preview(c, w); }}}}};
     rule_routes_ = {
-        "Event rule",
+        kRuleKind.Noun,
         [&store](int64_t id) { return store.GetEventRule(id); },
         [this](Ctx& c) { rules_.List(c); },
         [this](Ctx& c, const EventRule* r) { rules_.Edit(c, r); },
@@ -159,19 +159,6 @@ bool IsReadOnlyPost(const Ctx& c) {
   return false;
 }
 
-// The path's non-empty segments.
-std::vector<std::string> PathSegments(std::string_view p) {
-  std::vector<std::string> parts;
-  size_t pos = 0;
-  while (pos < p.size()) {
-    size_t slash = p.find('/', pos);
-    if (slash == std::string_view::npos) slash = p.size();
-    if (slash > pos) parts.emplace_back(p.substr(pos, slash - pos));
-    pos = slash + 1;
-  }
-  return parts;
-}
-
 // An embedded file under /static/, cached for 5 minutes.
 void Static(Ctx& c) {
   const Asset* a = FindAsset(c.req.path.substr(1));
@@ -230,7 +217,7 @@ struct Web::Impl {
 
   void Handle(http::Request&& req, http::Responder respond) {
     Ctx c(pages, std::move(req), std::move(respond));
-    c.parts = PathSegments(c.req.path);
+    c.parts = SplitNonEmpty(c.req.path, '/');  // the path's segments
     const std::string& m = c.req.method;
     if (!c.parts.empty() && c.parts[0] == "static") return Static(c);
     if (c.req.path == "/favicon.ico") {

@@ -110,21 +110,11 @@ void WebhookPages::Edit(Ctx& c, const Webhook* existing) {
                   D()("w", shown)("errors", ErrorsValue(errors))("editing", existing != nullptr),
                   400);
   }
-  log::Info(existing ? "webhook updated (ui)" : "webhook created (ui)",
-            {{"id", static_cast<long long>(saved->id)}, {"name", saved->name}});
-  c.Flash(std::string("Webhook \"") + saved->name + (existing ? "\" saved." : "\" created."));
-  c.Redirect("/webhooks/" + std::to_string(saved->id));
+  RecordSaved(c, kWebhookKind, saved->id, saved->name, existing != nullptr);
 }
 
 void WebhookPages::Delete(Ctx& c, const Webhook& w) {
-  auto st = store.DeleteWebhook(w.id);
-  if (!st.ok()) {
-    c.Flash("Cannot delete webhook \"" + w.name + "\": " + st.message(), true);
-    return c.Redirect("/webhooks/" + std::to_string(w.id));
-  }
-  log::Info("webhook deleted (ui)", {{"id", static_cast<long long>(w.id)}, {"name", w.name}});
-  c.Flash("Webhook \"" + w.name + "\" deleted.");
-  c.Redirect("/webhooks/");
+  RecordDeleted(c, kWebhookKind, w.id, w.name, store.DeleteWebhook(w.id));
 }
 
 void WebhookPages::Preview(Ctx& c, const Webhook& w) {
