@@ -111,7 +111,8 @@ Value TaskRow(const Task& t) {
 
 Value EventRow(const Event& e) {
   return D()("id", e.id)("event", e.event)("event_type", e.event_type)(
-             "object_type", e.object_type)("username", e.username.is_str() ? e.username : Value(""))(
+             "object_type", e.object_type)(
+             "username", e.username.is_str() ? e.username : Value(""))(
              "request_id", e.request_id.is_str() ? e.request_id : Value(""))(
              "received", FmtTime(e.received_at))("timestamp", e.timestamp)
       .value();

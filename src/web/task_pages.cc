@@ -158,8 +158,9 @@ void TaskPages::TaskDetail(Ctx& c, const std::string& id) {
       if (w.ok()) {
         auto r = renderer.Render(*w, ctx, {{"X-Herald-Task", t->id}});
         if (r.ok())
-          request = D()("method", r->method)("url", r->url)("headers", HeaderRows(r->headers, admin))(
-                        "body", r->body)("body_pretty", PrettyJsonText(r->body))(
+          request = D()("method", r->method)("url", r->url)(
+                        "headers", HeaderRows(r->headers, admin))("body", r->body)(
+                        "body_pretty", PrettyJsonText(r->body))(
                         "note", "not sent yet: rendered now with the current webhook")
                         .value();
         else render_error = r.status().message();

@@ -129,6 +129,9 @@ class Router {
     };
   }
 
+  Router(const Router&) = delete;  // the table's entries point back at this Router
+  Router& operator=(const Router&) = delete;
+
   void Login(Ctx& c) { login_.Login(c); }
 
   // Sends a signed-in request to its page (or the 404 page).
