@@ -1,7 +1,8 @@
 // What records look like on the UI's pages (internal to src/web): formatters for times,
-// durations and JSON, the rows the tables show (tasks, events, headers, queue counts), and the
-// sample-event picker that the webhook preview and the rule check share. Every value here goes
-// to a template, which escapes it. Pure functions but for those taking a Store, which read it.
+// durations and JSON, the rows the tables show (tasks, events, headers, queue counts), the
+// sample-event picker that the webhook preview and the rule check share, and the answer after a
+// webhook or rule is saved or deleted. Every value here goes to a template, which escapes it.
+// Pure functions, but for those taking a Store (they read it) or a Ctx (they answer through it).
 #pragma once
 
 #include <cstdint>
