@@ -7,14 +7,6 @@
 
 namespace herald {
 
-using sqlite_store::Collect;
-using sqlite_store::Conflict;
-using sqlite_store::NotFound;
-using sqlite_store::One;
-using sqlite_store::RunStmt;
-using sqlite_store::SelectAll;
-using sqlite_store::SelectOne;
-using sqlite_store::StepDone;
 
 namespace {
 
@@ -53,7 +45,9 @@ Status CheckIdFree(Conn& c, const char* table, const char* noun, int64_t id) {
   if (id == 0) return Status::Ok();
   auto exists = RowExists(c, table, id);
   if (!exists.ok()) return exists.status();
-  if (*exists) return Conflict(std::string(noun) + " with id " + std::to_string(id) + " already exists.");
+  if (*exists) {
+    return Conflict(std::string(noun) + " with id " + std::to_string(id) + " already exists.");
+  }
   return Status::Ok();
 }
 
@@ -67,14 +61,15 @@ void BindNewId(Stmt& s, int64_t id) {
 }
 
 Result<Webhook> LoadWebhook(Conn& c, int64_t id) {
-  return SelectOne<Webhook>(c, std::string("SELECT ") + sql::kWebhookCols + " FROM webhooks WHERE id = ?",
-                            id, sql::ReadWebhook<Stmt>, "webhook " + std::to_string(id));
+  return SelectOne<Webhook>(
+      c, std::string("SELECT ") + sql::kWebhookCols + " FROM webhooks WHERE id = ?", id,
+      sql::ReadWebhook<Stmt>, "webhook " + std::to_string(id));
 }
 
 Result<EventRule> LoadRule(Conn& c, int64_t id) {
-  return SelectOne<EventRule>(c,
-                              std::string("SELECT ") + sql::kRuleCols + " FROM event_rules WHERE id = ?",
-                              id, sql::ReadRule<Stmt>, "event rule " + std::to_string(id));
+  return SelectOne<EventRule>(
+      c, std::string("SELECT ") + sql::kRuleCols + " FROM event_rules WHERE id = ?", id,
+      sql::ReadRule<Stmt>, "event rule " + std::to_string(id));
 }
 
 // Conflict unless the rule's webhook target exists.
@@ -116,8 +111,9 @@ int64_t SqliteStore::ConfigRevision() const {
 
 Result<std::vector<Webhook>> SqliteStore::ListWebhooks() {
   return Read([](Conn& c) {
-    return SelectAll<Webhook>(c, std::string("SELECT ") + sql::kWebhookCols + " FROM webhooks ORDER BY name",
-                              sql::ReadWebhook<Stmt>);
+    return SelectAll<Webhook>(
+        c, std::string("SELECT ") + sql::kWebhookCols + " FROM webhooks ORDER BY name",
+        sql::ReadWebhook<Stmt>);
   });
 }
 

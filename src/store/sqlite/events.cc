@@ -9,8 +9,6 @@ namespace herald {
 
 using sql::JsonOrNull;
 using sql::StrOrNull;
-using sqlite_store::Collect;
-using sqlite_store::SelectOne;
 
 namespace {
 
@@ -185,7 +183,8 @@ void SqliteStore::CommitEvents(std::vector<NewEvent> events,
 
 Result<Event> SqliteStore::GetEvent(int64_t id) {
   return Read([id](Conn& c) {
-    return SelectOne<Event>(c, std::string("SELECT ") + sql::kEventCols + " FROM events WHERE id = ?",
+    return SelectOne<Event>(c,
+                            std::string("SELECT ") + sql::kEventCols + " FROM events WHERE id = ?",
                             id, sql::ReadEvent<Stmt>, "event " + std::to_string(id));
   });
 }

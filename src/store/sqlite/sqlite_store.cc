@@ -50,8 +50,6 @@ Result<int64_t> ReadConfigRevision(Conn& c) {
 
 }  // namespace sqlite_store
 
-using sqlite_store::RunStmt;
-
 // ---- the write transaction ----
 
 Status SqliteStore::Submit(std::unique_ptr<WriteOp>& op) { return queue_->Submit(op); }

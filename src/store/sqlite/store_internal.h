@@ -146,6 +146,16 @@ Result<int64_t> ReadConfigRevision(Conn& c);
 
 }  // namespace sqlite_store
 
+// The store's .cc files (the only includers) use the helpers unqualified.
+using sqlite_store::Collect;
+using sqlite_store::Conflict;
+using sqlite_store::NotFound;
+using sqlite_store::One;
+using sqlite_store::RunStmt;
+using sqlite_store::SelectAll;
+using sqlite_store::SelectOne;
+using sqlite_store::StepDone;
+
 template <typename T, typename Fn>
 Result<T> SqliteStore::WriteSync(Fn fn) {
   if (queue_->OnWriterThread()) {

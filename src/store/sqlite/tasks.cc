@@ -10,13 +10,6 @@
 
 namespace herald {
 
-using sqlite_store::Collect;
-using sqlite_store::Conflict;
-using sqlite_store::NotFound;
-using sqlite_store::One;
-using sqlite_store::RunStmt;
-using sqlite_store::SelectOne;
-using sqlite_store::StepDone;
 
 // ---- tasks: reads ----
 
@@ -135,7 +128,8 @@ Result<QueueCounts> SqliteStore::CountByStatus() {
   });
   if (!st.ok()) return st.status();
   auto oldest = Read([](Conn& c) -> Result<int64_t> {
-    auto s = c.Prepare("SELECT min(enqueued_at) FROM tasks INDEXED BY tasks_queued WHERE status = 0");
+    auto s =
+        c.Prepare("SELECT min(enqueued_at) FROM tasks INDEXED BY tasks_queued WHERE status = 0");
     if (!s.ok()) return s.status();
     if (s->Step() != SQLITE_ROW) return c.Error("query failed");
     return s->IsNull(0) ? int64_t{0} : s->Int(0);

@@ -29,7 +29,8 @@ struct Journal {
   std::vector<Status> results;       // per op id: the status Finish got
   int finished = 0;
 
-  explicit Journal(int ops) : finishes(static_cast<size_t>(ops), 0), results(static_cast<size_t>(ops)) {}
+  explicit Journal(int ops)
+      : finishes(static_cast<size_t>(ops), 0), results(static_cast<size_t>(ops)) {}
 
   // Waits (with a deadline) until `n` Finish calls happened.
   bool WaitFinished(int n) {
