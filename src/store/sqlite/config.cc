@@ -7,7 +7,6 @@
 
 namespace herald {
 
-
 namespace {
 
 // Id of the row of `table` named `name`, if any.

@@ -10,7 +10,6 @@
 
 namespace herald {
 
-
 // ---- tasks: reads ----
 
 namespace {

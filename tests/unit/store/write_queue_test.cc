@@ -223,6 +223,7 @@ TEST(WriteQueue, ThrowingCallbackDoesNotStopTheWriter) {
 }
 
 TEST(WriteQueue, KnowsItsWriterThread) {
+  Journal j(1);  // outlives the queue, whose writer touches it
   std::atomic<int> on_writer{-1};
   Queue* queue = nullptr;
   Queue q(4096, [&](std::span<const std::unique_ptr<TestOp>>) {
@@ -231,7 +232,6 @@ TEST(WriteQueue, KnowsItsWriterThread) {
   });
   queue = &q;
   EXPECT_FALSE(q.OnWriterThread());
-  Journal j(1);
   auto op = MakeOp(j, 0);
   ASSERT_TRUE(q.Submit(op).ok());
   ASSERT_TRUE(j.WaitFinished(1));
