@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 #include "value/json.h"
 
 namespace {

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <future>
 
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace herald {
 

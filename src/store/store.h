@@ -1,7 +1,7 @@
 // Store: the one persistence interface of Herald (configuration, task queue, task history).
 //
-// The embedded SQLite backend (store/sqlite_store.h) implements it now; a Redis backend will
-// implement it next, so the contract avoids anything SQL-specific:
+// The embedded SQLite backend (store/sqlite/sqlite_store.h) implements it now; a PostgreSQL
+// backend will implement it next. The contract stays free of any one database's features:
 //   - configuration (webhooks, event rules, tokens) is small and read whole;
 //   - events and their tasks are committed together, asynchronously, with group commit: many
 //     concurrent CommitEvents calls share one durable transaction, and each caller's callback

@@ -8,9 +8,9 @@
 #include <fstream>
 
 #include "lease_contract.h"
-#include "store/file_mode.h"
-#include "store/sqlite_schema.h"
-#include "store/sqlite_store.h"
+#include "store/sqlite/file_mode.h"
+#include "store/sqlite/schema.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace herald {
 namespace {

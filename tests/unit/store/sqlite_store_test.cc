@@ -1,6 +1,6 @@
 // SQLite store: the shared contract suite, plus what only this backend has (group commit
 // counter, URL parsing, schema migrations).
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "store/sqlite_schema.h"
+#include "store/sqlite/schema.h"
 #include "store/task_id.h"
 #include "store_contract.h"
 

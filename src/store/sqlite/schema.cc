@@ -1,8 +1,8 @@
-#include "store/sqlite_schema.h"
+#include "store/sqlite/schema.h"
 
 #include <string>
 
-#include "store/sqlite_util.h"
+#include "store/sqlite/conn.h"
 
 namespace herald::sqlite {
 

@@ -1,4 +1,4 @@
-#include "store/file_mode.h"
+#include "store/sqlite/file_mode.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

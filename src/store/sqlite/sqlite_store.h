@@ -1,27 +1,31 @@
 // SqliteStore: the embedded Store backend, one SQLite file in WAL mode.
 //
 // Writes (events, config, task state) go through one writer thread that owns the only write
-// connection. Callers enqueue work; the writer takes everything pending (up to
-// kMaxOpsPerTransaction), runs it in ONE transaction (each operation inside its own savepoint,
-// so a failing operation does not spoil its neighbours), commits with synchronous=FULL, and
-// only then answers each caller: concurrent commits share one fsync (group commit). Blocking
-// methods wait on a future; CommitEvents runs its callback on the writer thread.
+// connection (a WriteQueue, write_queue.h). Callers enqueue work; the writer takes everything
+// pending (up to kMaxOpsPerTransaction), runs it in ONE transaction (each operation inside its
+// own savepoint, so a failing operation does not spoil its neighbours), commits with
+// synchronous=FULL, and only then answers each caller: concurrent commits share one fsync (group
+// commit). Blocking methods wait on a future; CommitEvents runs its callback on the writer thread.
 // Reads use a small pool of separate connections (WAL lets them run beside the writer and see
 // the last committed state). Every statement is prepared once per connection and cached.
 // JSON serialisation and task-id generation happen on the calling thread, not the writer.
+//
+// The implementation is split by subject: sqlite_store.cc (open, close, the write transaction,
+// the reader pool), config.cc (webhooks, rules, tokens, config revision), events.cc (committing
+// and reading events), tasks.cc (task reads, leases, attempts, operator actions, purge);
+// store_internal.h holds what they share, rows.h the row mapping and filters.
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "store/sqlite/write_queue.h"
 #include "store/store.h"
 
 namespace herald {
@@ -104,13 +108,14 @@ class SqliteStore final : public Store {
   // The database file path. Thread-safe.
   const std::string& path() const { return path_; }
 
-  // One unit of work for the writer thread; see sqlite_store.cc.
+  // One unit of work for the writer thread; see store_internal.h.
   class WriteOp;
   struct WriteCtx;
 
  private:
   explicit SqliteStore(std::string path);
 
+  // Queues `op` for the writer; on error (closed store) `op` stays with the caller.
   Status Submit(std::unique_ptr<WriteOp>& op);
   template <typename T, typename Fn>
   Result<T> WriteSync(Fn fn);
@@ -119,8 +124,8 @@ class SqliteStore final : public Store {
   template <typename Fn>
   auto Read(Fn fn) -> decltype(fn(std::declval<sqlite::Conn&>()));
 
-  void WriterLoop();
-  void RunBatch(std::vector<std::unique_ptr<WriteOp>>& batch);
+  // Runs one batch of the write queue in one transaction and commits it.
+  Status RunBatch(std::span<const std::unique_ptr<WriteOp>> batch);
 
   Result<std::unique_ptr<sqlite::Conn>> TakeReader();
   void ReturnReader(std::unique_ptr<sqlite::Conn> conn);
@@ -128,12 +133,7 @@ class SqliteStore final : public Store {
   const std::string path_;
   std::unique_ptr<sqlite::Conn> writer_conn_;  // used only by the writer thread
 
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::deque<std::unique_ptr<WriteOp>> queue_;
-  bool stopping_ = false;  // guarded by queue_mu_
-  std::thread writer_;
-  std::thread::id writer_id_;
+  std::unique_ptr<WriteQueue<WriteOp>> queue_;  // set once by Open
   std::once_flag close_once_;
   std::atomic<bool> closed_{false};
 

@@ -1,4 +1,4 @@
-#include "store/sqlite_util.h"
+#include "store/sqlite/conn.h"
 
 namespace herald::sqlite {
 

@@ -1,0 +1,321 @@
+// SqliteStore's configuration: webhooks, event rules, API tokens and the config revision that
+// tells readers the configuration changed. Names are unique per table; a rule that targets a
+// webhook needs it to exist, and a webhook used by a rule cannot be deleted.
+#include <chrono>
+
+#include "store/sqlite/store_internal.h"
+
+namespace herald {
+
+namespace {
+
+// Id of the row of `table` named `name`, if any.
+Result<std::optional<int64_t>> IdByName(Conn& c, const char* table, const std::string& name) {
+  auto s = c.Prepare(std::string("SELECT id FROM ") + table + " WHERE name = ?");
+  if (!s.ok()) return s.status();
+  s->Bind(name);
+  return One<int64_t>(c, *s, [](const Stmt& r) -> Result<int64_t> { return r.Int(0); });
+}
+
+Result<bool> RowExists(Conn& c, const char* table, int64_t id) {
+  auto s = c.Prepare(std::string("SELECT 1 FROM ") + table + " WHERE id = ?");
+  if (!s.ok()) return s.status();
+  s->Bind(id);
+  int rc = s->Step();
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return c.Error("query failed");
+}
+
+// Conflict when another row of `table` than `self` (none for a new row) is named `name`.
+// `noun` names the kind of row in the message ("webhook", "event rule").
+Status CheckNameFree(Conn& c, const char* table, const char* noun, const std::string& name,
+                     std::optional<int64_t> self) {
+  auto taken = IdByName(c, table, name);
+  if (!taken.ok()) return taken.status();
+  if (taken->has_value() && (!self || **taken != *self)) {
+    return Conflict(std::string(noun) + " with this name already exists.");
+  }
+  return Status::Ok();
+}
+
+// Conflict when a new row asks for an id (not 0) that `table` already has.
+Status CheckIdFree(Conn& c, const char* table, const char* noun, int64_t id) {
+  if (id == 0) return Status::Ok();
+  auto exists = RowExists(c, table, id);
+  if (!exists.ok()) return exists.status();
+  if (*exists) {
+    return Conflict(std::string(noun) + " with id " + std::to_string(id) + " already exists.");
+  }
+  return Status::Ok();
+}
+
+// Binds the id of a new row: NULL (SQLite assigns one) when 0.
+void BindNewId(Stmt& s, int64_t id) {
+  if (id != 0) {
+    s.Bind(id);
+  } else {
+    s.BindNull();
+  }
+}
+
+Result<Webhook> LoadWebhook(Conn& c, int64_t id) {
+  return SelectOne<Webhook>(
+      c, std::string("SELECT ") + sql::kWebhookCols + " FROM webhooks WHERE id = ?", id,
+      sql::ReadWebhook<Stmt>, "webhook " + std::to_string(id));
+}
+
+Result<EventRule> LoadRule(Conn& c, int64_t id) {
+  return SelectOne<EventRule>(
+      c, std::string("SELECT ") + sql::kRuleCols + " FROM event_rules WHERE id = ?", id,
+      sql::ReadRule<Stmt>, "event rule " + std::to_string(id));
+}
+
+// Conflict unless the rule's webhook target exists.
+Status CheckRuleTarget(Conn& c, const EventRule& r) {
+  if (!sql::TargetsWebhook(r) || !r.action_object_id) return Status::Ok();
+  auto exists = RowExists(c, "webhooks", *r.action_object_id);
+  if (!exists.ok()) return exists.status();
+  if (!*exists) {
+    return Conflict("action_object_id " + std::to_string(*r.action_object_id) +
+                    " names no webhook.");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+// ---- config revision ----
+
+int64_t SqliteStore::ConfigRevision() const {
+  // This process's own changes bump the counter at commit; changes made by another process
+  // sharing the file are picked up from the database at most once a second.
+  int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+  int64_t checked = revision_checked_us_.load();
+  if (now - checked >= 1000000 && revision_checked_us_.compare_exchange_strong(checked, now)) {
+    auto db = const_cast<SqliteStore*>(this)->Read(
+        [](Conn& c) { return sqlite_store::ReadConfigRevision(c); });
+    if (db.ok()) {
+      int64_t cur = config_revision_.load();
+      while (*db > cur && !config_revision_.compare_exchange_weak(cur, *db)) {
+      }
+    }
+  }
+  return config_revision_.load();
+}
+
+// ---- webhooks ----
+
+Result<std::vector<Webhook>> SqliteStore::ListWebhooks() {
+  return Read([](Conn& c) {
+    return SelectAll<Webhook>(
+        c, std::string("SELECT ") + sql::kWebhookCols + " FROM webhooks ORDER BY name",
+        sql::ReadWebhook<Stmt>);
+  });
+}
+
+Result<Webhook> SqliteStore::GetWebhook(int64_t id) {
+  return Read([id](Conn& c) { return LoadWebhook(c, id); });
+}
+
+Result<Webhook> SqliteStore::CreateWebhook(Webhook w) {
+  return WriteSync<Webhook>([w = std::move(w)](WriteCtx& ctx) mutable -> Result<Webhook> {
+    Conn& c = ctx.conn;
+    HERALD_RETURN_IF_ERROR(CheckNameFree(c, "webhooks", "webhook", w.name, std::nullopt));
+    HERALD_RETURN_IF_ERROR(CheckIdFree(c, "webhooks", "webhook", w.id));
+    w.created = w.last_updated = ctx.now;
+    auto s = c.Prepare(std::string("INSERT INTO webhooks(") + sql::kWebhookCols +
+                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!s.ok()) return s.status();
+    BindNewId(*s, w.id);
+    sql::BindWebhookBody(*s, w);
+    s->Bind(w.created).Bind(w.last_updated);
+    HERALD_RETURN_IF_ERROR(StepDone(c, *s, "cannot insert webhook"));
+    w.id = sqlite3_last_insert_rowid(c.db());
+    ++ctx.config_changes;
+    return w;
+  });
+}
+
+Result<Webhook> SqliteStore::UpdateWebhook(Webhook w) {
+  return WriteSync<Webhook>([w = std::move(w)](WriteCtx& ctx) mutable -> Result<Webhook> {
+    Conn& c = ctx.conn;
+    auto old = LoadWebhook(c, w.id);
+    if (!old.ok()) return old.status();
+    HERALD_RETURN_IF_ERROR(CheckNameFree(c, "webhooks", "webhook", w.name, w.id));
+    w.created = old->created;
+    w.last_updated = ctx.now;
+    auto s = c.Prepare(
+        "UPDATE webhooks SET name = ?, description = ?, payload_url = ?, http_method = ?, "
+        "http_content_type = ?, additional_headers = ?, body_template = ?, secret = ?, "
+        "ssl_verification = ?, ca_file_path = ?, timeout = ?, max_attempts = ?, "
+        "retry_policy = ?, retry_interval = ?, last_updated = ? WHERE id = ?");
+    if (!s.ok()) return s.status();
+    sql::BindWebhookBody(*s, w);
+    s->Bind(w.last_updated).Bind(w.id);
+    HERALD_RETURN_IF_ERROR(StepDone(c, *s, "cannot update webhook"));
+    ++ctx.config_changes;
+    return w;
+  });
+}
+
+Status SqliteStore::DeleteWebhook(int64_t id) {
+  return WriteStatus([id](WriteCtx& ctx) -> Status {
+    Conn& c = ctx.conn;
+    auto exists = RowExists(c, "webhooks", id);
+    if (!exists.ok()) return exists.status();
+    if (!*exists) return NotFound("webhook " + std::to_string(id));
+    auto users = c.Prepare(
+        "SELECT name FROM event_rules WHERE action_object_id = ? AND "
+        "(action_type = 'webhook' OR action_object_type = 'extras.webhook') ORDER BY name");
+    if (!users.ok()) return users.status();
+    users->Bind(id);
+    auto names = Collect<std::string>(
+        c, *users, [](const Stmt& r) -> Result<std::string> { return r.Text(0); });
+    if (!names.ok()) return names.status();
+    if (!names->empty()) {
+      std::string list;
+      for (const auto& n : *names) list += (list.empty() ? "'" : ", '") + n + "'";
+      return Conflict("webhook " + std::to_string(id) + " is used by event rule" +
+                      (names->size() > 1 ? "s " : " ") + list +
+                      "; change or delete those rules first.");
+    }
+    HERALD_RETURN_IF_ERROR(
+        RunStmt(c, "DELETE FROM webhooks WHERE id = ?", "cannot delete webhook", id));
+    ++ctx.config_changes;
+    return Status::Ok();
+  });
+}
+
+// ---- event rules ----
+
+Result<std::vector<EventRule>> SqliteStore::ListEventRules() {
+  return Read([](Conn& c) {
+    return SelectAll<EventRule>(
+        c, std::string("SELECT ") + sql::kRuleCols + " FROM event_rules ORDER BY name",
+        sql::ReadRule<Stmt>);
+  });
+}
+
+Result<EventRule> SqliteStore::GetEventRule(int64_t id) {
+  return Read([id](Conn& c) { return LoadRule(c, id); });
+}
+
+Result<EventRule> SqliteStore::CreateEventRule(EventRule r) {
+  sql::RuleJson json(r);  // serialised on the caller's thread
+  return WriteSync<EventRule>(
+      [r = std::move(r), json = std::move(json)](WriteCtx& ctx) mutable -> Result<EventRule> {
+        Conn& c = ctx.conn;
+        HERALD_RETURN_IF_ERROR(
+            CheckNameFree(c, "event_rules", "event rule", r.name, std::nullopt));
+        HERALD_RETURN_IF_ERROR(CheckIdFree(c, "event_rules", "event rule", r.id));
+        HERALD_RETURN_IF_ERROR(CheckRuleTarget(c, r));
+        r.created = r.last_updated = ctx.now;
+        auto s = c.Prepare(std::string("INSERT INTO event_rules(") + sql::kRuleCols +
+                           ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        if (!s.ok()) return s.status();
+        BindNewId(*s, r.id);
+        sql::BindRuleBody(*s, r, json);
+        s->Bind(r.created).Bind(r.last_updated);
+        HERALD_RETURN_IF_ERROR(StepDone(c, *s, "cannot insert event rule"));
+        r.id = sqlite3_last_insert_rowid(c.db());
+        ++ctx.config_changes;
+        return r;
+      });
+}
+
+Result<EventRule> SqliteStore::UpdateEventRule(EventRule r) {
+  sql::RuleJson json(r);
+  return WriteSync<EventRule>(
+      [r = std::move(r), json = std::move(json)](WriteCtx& ctx) mutable -> Result<EventRule> {
+        Conn& c = ctx.conn;
+        auto old = LoadRule(c, r.id);
+        if (!old.ok()) return old.status();
+        HERALD_RETURN_IF_ERROR(CheckNameFree(c, "event_rules", "event rule", r.name, r.id));
+        HERALD_RETURN_IF_ERROR(CheckRuleTarget(c, r));
+        r.created = old->created;
+        r.last_updated = ctx.now;
+        auto s = c.Prepare(
+            "UPDATE event_rules SET name = ?, description = ?, object_types = ?, "
+            "event_types = ?, enabled = ?, conditions = ?, action_type = ?, "
+            "action_object_type = ?, action_object_id = ?, action_data = ?, comments = ?, "
+            "last_updated = ? WHERE id = ?");
+        if (!s.ok()) return s.status();
+        sql::BindRuleBody(*s, r, json);
+        s->Bind(r.last_updated).Bind(r.id);
+        HERALD_RETURN_IF_ERROR(StepDone(c, *s, "cannot update event rule"));
+        ++ctx.config_changes;
+        return r;
+      });
+}
+
+Status SqliteStore::DeleteEventRule(int64_t id) {
+  return WriteStatus([id](WriteCtx& ctx) -> Status {
+    Conn& c = ctx.conn;
+    HERALD_RETURN_IF_ERROR(
+        RunStmt(c, "DELETE FROM event_rules WHERE id = ?", "cannot delete event rule", id));
+    if (sqlite3_changes(c.db()) == 0) return NotFound("event rule " + std::to_string(id));
+    ++ctx.config_changes;
+    return Status::Ok();
+  });
+}
+
+// ---- tokens ----
+
+Result<std::vector<ApiToken>> SqliteStore::ListTokens() {
+  return Read([](Conn& c) {
+    return SelectAll<ApiToken>(
+        c, std::string("SELECT ") + sql::kTokenCols + " FROM api_tokens ORDER BY id",
+        sql::ReadTokenForListing<Stmt>);
+  });
+}
+
+Result<ApiToken> SqliteStore::CreateToken(ApiToken t) {
+  return WriteSync<ApiToken>([t = std::move(t)](WriteCtx& ctx) mutable -> Result<ApiToken> {
+    Conn& c = ctx.conn;
+    auto dup = c.Prepare("SELECT 1 FROM api_tokens WHERE key_hash = ?");
+    if (!dup.ok()) return dup.status();
+    dup->Bind(t.key_hash);
+    int rc = dup->Step();
+    if (rc == SQLITE_ROW) return Conflict("a token with this key already exists.");
+    if (rc != SQLITE_DONE) return c.Error("query failed");
+    t.created = ctx.now;
+    auto s = c.Prepare(std::string("INSERT INTO api_tokens(") + sql::kTokenCols +
+                       ") VALUES (?,?,?,?,?,?,?,?)");
+    if (!s.ok()) return s.status();
+    BindNewId(*s, t.id);
+    s->Bind(t.name)
+        .Bind(t.key_prefix)
+        .Bind(t.key_hash)
+        .Bind(TokenScopeName(t.scope))
+        .Bind(t.created)
+        .Bind(t.last_used)
+        .Bind(t.revoked);
+    HERALD_RETURN_IF_ERROR(StepDone(c, *s, "cannot insert token"));
+    t.id = sqlite3_last_insert_rowid(c.db());
+    return t;
+  });
+}
+
+Status SqliteStore::RevokeToken(int64_t id) {
+  return WriteStatus([id](WriteCtx& ctx) -> Status {
+    Conn& c = ctx.conn;
+    HERALD_RETURN_IF_ERROR(
+        RunStmt(c, "UPDATE api_tokens SET revoked = 1 WHERE id = ?", "cannot revoke token", id));
+    if (sqlite3_changes(c.db()) == 0) return NotFound("token " + std::to_string(id));
+    return Status::Ok();
+  });
+}
+
+Result<ApiToken> SqliteStore::FindTokenByHash(const std::string& key_hash) {
+  return Read([&key_hash](Conn& c) {
+    return SelectOne<ApiToken>(c,
+                               std::string("SELECT ") + sql::kTokenCols +
+                                   " FROM api_tokens WHERE key_hash = ? AND revoked = 0",
+                               key_hash, sql::ReadToken<Stmt>, "token");
+  });
+}
+
+}  // namespace herald

@@ -1,0 +1,204 @@
+// SqliteStore's events: CommitEvents (an event and the tasks its rules produced, committed
+// together through the group-commit queue, answered by callback once durable) and event reads.
+#include <functional>
+
+#include "store/sqlite/store_internal.h"
+#include "store/task_id.h"
+
+namespace herald {
+
+using sql::JsonOrNull;
+using sql::StrOrNull;
+
+namespace {
+
+// CommitEvents' unit of work. The constructor runs on the caller's thread: it serialises the
+// Value fields to JSON, generates task ids and moves the strings it needs into flat records,
+// so the caller's Value trees are freed there too; Run (writer thread) only binds and inserts.
+class CommitOp final : public SqliteStore::WriteOp {
+ public:
+  using Done = std::function<void(Result<std::vector<CommittedEvent>>)>;
+
+  struct FlatTask {
+    std::string id, rule_name, webhook_name, object_type, event_type;
+    std::optional<std::string> action_data;
+    int64_t rule_id = 0, webhook_id = 0;
+    bool delayed = false;  // created scheduled
+    TimeUs due_at = 0;
+  };
+  struct FlatEvent {
+    std::string event, event_type, object_type, model, timestamp;
+    std::optional<std::string> username, request_id, data, snapshots, request, context;
+    TimeUs received_at = 0;
+    std::vector<FlatTask> tasks;
+  };
+
+  CommitOp(std::vector<NewEvent> events, Done done) : done_(std::move(done)) {
+    events_.resize(events.size());
+    for (size_t i = 0; i < events.size(); ++i) {
+      Event& e = events[i].event;
+      FlatEvent& f = events_[i];
+      f.username = StrOrNull(e.username);
+      f.request_id = StrOrNull(e.request_id);
+      f.data = JsonOrNull(e.data);
+      f.snapshots = JsonOrNull(e.snapshots);
+      f.request = JsonOrNull(e.request);
+      f.context = JsonOrNull(e.context);
+      f.received_at = e.received_at;
+      f.tasks.resize(events[i].tasks.size());
+      for (size_t k = 0; k < f.tasks.size(); ++k) {
+        Task& t = events[i].tasks[k];
+        FlatTask& ft = f.tasks[k];
+        ft.id = NewTaskId();
+        ft.rule_id = t.rule_id;
+        ft.webhook_id = t.webhook_id;
+        ft.rule_name = std::move(t.rule_name);
+        ft.webhook_name = std::move(t.webhook_name);
+        ft.object_type = t.object_type.empty() ? e.object_type : std::move(t.object_type);
+        ft.event_type = t.event_type.empty() ? e.event_type : std::move(t.event_type);
+        ft.action_data = JsonOrNull(t.action_data);
+        ft.delayed = t.status == TaskStatus::kScheduled;
+        ft.due_at = t.due_at;
+      }
+      f.event = std::move(e.event);
+      f.event_type = std::move(e.event_type);
+      f.object_type = std::move(e.object_type);
+      f.model = std::move(e.model);
+      f.timestamp = std::move(e.timestamp);
+    }
+  }
+
+  Status Run(SqliteStore::WriteCtx& ctx) override {
+    Conn& c = ctx.conn;
+    auto ins_event = c.Prepare(
+        "INSERT INTO events(event, event_type, object_type, model, timestamp, username, "
+        "request_id, data, snapshots, request, context, received_at) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!ins_event.ok()) return ins_event.status();
+    auto ins_task = c.Prepare(
+        "INSERT INTO tasks(seq, id, event_id, rule_id, webhook_id, rule_name, webhook_name, "
+        "object_type, event_type, action_data, status, created_at, enqueued_at, due_at) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!ins_task.ok()) return ins_task.status();
+    Stmt& se = *ins_event;
+    Stmt& st = *ins_task;
+    result_.clear();
+    result_.reserve(events_.size());
+    for (const FlatEvent& e : events_) {
+      se.Reset();
+      se.Bind(e.event)
+          .Bind(e.event_type)
+          .Bind(e.object_type)
+          .Bind(e.model)
+          .Bind(e.timestamp)
+          .Bind(e.username)
+          .Bind(e.request_id)
+          .Bind(e.data)
+          .Bind(e.snapshots)
+          .Bind(e.request)
+          .Bind(e.context)
+          .Bind(e.received_at != 0 ? e.received_at : ctx.now);
+      if (se.Step() != SQLITE_DONE) return c.Error("cannot insert event");
+      CommittedEvent ce;
+      ce.event_id = sqlite3_last_insert_rowid(c.db());
+      ce.task_ids.reserve(e.tasks.size());
+      for (size_t k = 0; k < e.tasks.size(); ++k) {
+        const FlatTask& t = e.tasks[k];
+        // A task may be created scheduled (delayed); otherwise it is queued and due now.
+        const int status = t.delayed ? kScheduled : kQueued;
+        st.Reset();
+        st.Bind((ce.event_id << kTaskSeqBits) | static_cast<int64_t>(k))
+            .Bind(t.id)
+            .Bind(ce.event_id)
+            .Bind(t.rule_id)
+            .Bind(t.webhook_id)
+            .Bind(t.rule_name)
+            .Bind(t.webhook_name)
+            .Bind(t.object_type)
+            .Bind(t.event_type)
+            .Bind(t.action_data)
+            .Bind(status)
+            .Bind(ctx.now)
+            .Bind(ctx.now)
+            .Bind(t.delayed ? t.due_at : ctx.now);
+        if (st.Step() != SQLITE_DONE) return c.Error("cannot insert task");
+        ctx.Move(-1, status);
+        if (!t.delayed) ctx.wake = true;
+        ce.task_ids.push_back(t.id);
+      }
+      result_.push_back(std::move(ce));
+    }
+    return Status::Ok();
+  }
+
+  // `st` is the commit's status, or this op's own failure.
+  void Finish(const Status& st) override {
+    events_.clear();
+    if (!st.ok()) {
+      done_(st);
+    } else {
+      done_(std::move(result_));
+    }
+  }
+
+ private:
+  std::vector<FlatEvent> events_;
+  Done done_;
+  std::vector<CommittedEvent> result_;
+};
+
+// Wraps CommitOp so a failed Run reports its own error.
+class CommitOpGuard final : public SqliteStore::WriteOp {
+ public:
+  explicit CommitOpGuard(std::unique_ptr<CommitOp> op) : op_(std::move(op)) {}
+  Status Run(SqliteStore::WriteCtx& ctx) override {
+    run_ = op_->Run(ctx);
+    return run_;
+  }
+  void Finish(const Status& commit) override { op_->Finish(commit.ok() ? run_ : commit); }
+
+ private:
+  std::unique_ptr<CommitOp> op_;
+  Status run_ = Status("StoreError", "write was not executed");
+};
+
+}  // namespace
+
+void SqliteStore::CommitEvents(std::vector<NewEvent> events,
+                               std::function<void(Result<std::vector<CommittedEvent>>)> done) {
+  for (const auto& e : events) {
+    if (e.tasks.size() > kMaxTasksPerEvent) {
+      done(Status("ValueError", "an event may create at most " +
+                                    std::to_string(kMaxTasksPerEvent) + " tasks, not " +
+                                    std::to_string(e.tasks.size())));
+      return;
+    }
+  }
+  auto op = std::make_unique<CommitOp>(std::move(events), std::move(done));
+  CommitOp* raw = op.get();
+  std::unique_ptr<WriteOp> guard = std::make_unique<CommitOpGuard>(std::move(op));
+  Status st = Submit(guard);
+  if (!st.ok()) raw->Finish(st);  // guard still owns the op when Submit failed
+}
+
+Result<Event> SqliteStore::GetEvent(int64_t id) {
+  return Read([id](Conn& c) {
+    return SelectOne<Event>(c,
+                            std::string("SELECT ") + sql::kEventCols + " FROM events WHERE id = ?",
+                            id, sql::ReadEvent<Stmt>, "event " + std::to_string(id));
+  });
+}
+
+Result<std::vector<Event>> SqliteStore::ListEvents(const EventFilter& filter) {
+  return Read([&filter](Conn& c) -> Result<std::vector<Event>> {
+    sql::EventWhere where(filter);
+    auto s = c.Prepare(std::string("SELECT ") + sql::kEventCols + " FROM events" + where.sql +
+                       " ORDER BY id DESC LIMIT ? OFFSET ?");
+    if (!s.ok()) return s.status();
+    where.Bind(*s);
+    s->Bind(sql::LimitArg(filter.limit)).Bind(sql::OffsetArg(filter.offset));
+    return Collect<Event>(c, *s, sql::ReadEvent<Stmt>);
+  });
+}
+
+}  // namespace herald

@@ -1,0 +1,105 @@
+// Row mapping and filters of the SQL store: the parts that are not templates (JSON columns,
+// rule JSON, WHERE-clause building). See rows.h.
+#include "store/sqlite/rows.h"
+
+#include "value/json.h"
+
+namespace herald::sql {
+
+static_assert(static_cast<int>(TaskStatus::kQueued) == kQueued &&
+                  static_cast<int>(TaskStatus::kStarted) == kStarted &&
+                  static_cast<int>(TaskStatus::kScheduled) == kScheduled &&
+                  static_cast<int>(TaskStatus::kFinished) == kFinished &&
+                  static_cast<int>(TaskStatus::kFailed) == kFailed,
+              "task status codes are persisted; do not renumber TaskStatus");
+
+std::optional<std::string> JsonOrNull(const Value& v) {
+  if (v.is_none()) return std::nullopt;
+  return DumpJsonCompact(v);
+}
+
+std::optional<std::string> StrOrNull(const Value& v) {
+  if (v.is_str()) return v.as_str();
+  return std::nullopt;
+}
+
+std::string StringListJson(const std::vector<std::string>& items) {
+  List list;
+  list.reserve(items.size());
+  for (const auto& i : items) list.emplace_back(i);
+  return DumpJsonCompact(Value(std::move(list)));
+}
+
+Result<Value> ParseJsonColumn(std::optional<std::string_view> text, const char* what) {
+  if (!text) return Value();
+  auto v = ParseJson(*text);
+  if (!v.ok()) return Status("StoreError", std::string("corrupt JSON in ") + what + ": " +
+                                               v.status().message());
+  return std::move(v).value();
+}
+
+Result<std::vector<std::string>> ParseStringList(std::optional<std::string_view> text,
+                                                 const char* what) {
+  auto v = ParseJsonColumn(text, what);
+  if (!v.ok()) return v.status();
+  std::vector<std::string> out;
+  if (v->is_sequence()) {
+    for (const auto& item : v->as_list()) {
+      if (item.is_str()) out.push_back(item.as_str());
+    }
+  }
+  return out;
+}
+
+RuleJson::RuleJson(const EventRule& r)
+    : object_types(StringListJson(r.object_types)),
+      event_types(StringListJson(r.event_types)),
+      conditions(JsonOrNull(r.conditions)),
+      action_data(JsonOrNull(r.action_data)) {}
+
+bool TargetsWebhook(const EventRule& r) {
+  return r.action_type == "webhook" || r.action_object_type == "extras.webhook";
+}
+
+void Where::Add(const char* cond) {
+  sql += sql.empty() ? " WHERE " : " AND ";
+  sql += cond;
+}
+
+TaskWhere::TaskWhere(const TaskFilter& f, int task_seq_bits) {
+  if (f.status) {
+    Add("status = ?");
+    args.emplace_back(static_cast<int64_t>(*f.status));
+  }
+  if (f.webhook_id) {
+    Add("webhook_id = ?");
+    args.emplace_back(*f.webhook_id);
+    only_status = false;
+  }
+  if (f.rule_id) {
+    Add("rule_id = ?");
+    args.emplace_back(*f.rule_id);
+    only_status = false;
+  }
+  if (f.event_id) {
+    // Tasks of one event are the seq range [id << bits, (id + 1) << bits).
+    Add("seq >= ? AND seq < ?");
+    args.emplace_back(*f.event_id << task_seq_bits);
+    args.emplace_back((*f.event_id + 1) << task_seq_bits);
+    only_status = false;
+  }
+  if (f.object_type) {
+    Add("object_type = ?");
+    args.emplace_back(*f.object_type);
+    only_status = false;
+  }
+}
+
+EventWhere::EventWhere(const EventFilter& f) {
+  if (f.object_type) {
+    Add("object_type = ?");
+    args.emplace_back(*f.object_type);
+  }
+}
+
+}  // namespace herald::sql

@@ -1,0 +1,197 @@
+// SqliteStore's frame: open and close, the write transaction that runs each batch of the write
+// queue, and the pool of reader connections. The Store methods live in config.cc, events.cc and
+// tasks.cc.
+#include "store/sqlite/sqlite_store.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include "store/sqlite/file_mode.h"
+#include "store/sqlite/schema.h"
+#include "store/sqlite/store_internal.h"
+
+namespace herald {
+
+namespace {
+
+// Page-cache sizes. The writer's is larger: index pages of the task table (notably the random
+// task-id index) stay hot across commits.
+constexpr int kWriterCacheKib = 64 * 1024;
+constexpr int kReaderCacheKib = 8 * 1024;
+// WAL pages written before the writer checkpoints into the main file, and the size the WAL is
+// truncated back to after a checkpoint.
+constexpr int kWalAutoCheckpointPages = 4000;
+constexpr int64_t kJournalSizeLimitBytes = 64 * 1024 * 1024;
+
+TimeUs WallNowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+namespace sqlite_store {
+
+Status NotFound(std::string what) { return Status("NotFound", std::move(what) + " not found."); }
+Status Conflict(std::string what) { return Status("Conflict", std::move(what)); }
+
+Status StepDone(Conn& c, Stmt& s, const char* what) {
+  int rc = s.Step();
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return c.Error(what);
+  return Status::Ok();
+}
+
+Result<int64_t> ReadConfigRevision(Conn& c) {
+  auto s = c.Prepare("SELECT value FROM meta WHERE key = 'config_revision'");
+  if (!s.ok()) return s.status();
+  return s->Step() == SQLITE_ROW ? s->Int(0) : int64_t{0};
+}
+
+}  // namespace sqlite_store
+
+// ---- the write transaction ----
+
+Status SqliteStore::Submit(std::unique_ptr<WriteOp>& op) { return queue_->Submit(op); }
+
+Status SqliteStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) {
+  Conn& c = *writer_conn_;
+  WriteCtx ctx{c, WallNowUs()};
+  Status st = c.Run("BEGIN IMMEDIATE");
+  if (st.ok()) {
+    for (const auto& op : batch) {
+      WriteCtx saved = ctx;
+      st = c.Run("SAVEPOINT op");
+      if (!st.ok()) break;
+      Status r = op->Run(ctx);
+      if (r.ok()) {
+        st = c.Run("RELEASE op");
+      } else {
+        std::copy(std::begin(saved.status_delta), std::end(saved.status_delta),
+                  std::begin(ctx.status_delta));
+        ctx.config_changes = saved.config_changes;
+        ctx.wake = saved.wake;
+        st = c.Run("ROLLBACK TO op");
+        if (st.ok()) st = c.Run("RELEASE op");
+      }
+      // An I/O error can make SQLite abandon the whole transaction; then nothing after it may
+      // run in autocommit mode, and the batch fails as a whole.
+      if (st.ok() && sqlite3_get_autocommit(c.db())) {
+        st = Status("StoreError", "transaction aborted: " + r.message());
+      }
+      if (!st.ok()) break;
+    }
+    for (int i = 0; st.ok() && i < sql::kStatusCount; ++i) {
+      if (ctx.status_delta[i] == 0) continue;
+      st = RunStmt(c, "UPDATE task_counts SET n = n + ? WHERE status = ?", "task counts",
+                   ctx.status_delta[i], i);
+    }
+    if (st.ok() && ctx.config_changes > 0) {
+      st = RunStmt(c, "UPDATE meta SET value = value + ? WHERE key = 'config_revision'",
+                   "config revision", ctx.config_changes);
+    }
+    if (st.ok()) st = c.Run("COMMIT");
+    if (!st.ok() && !sqlite3_get_autocommit(c.db())) (void)c.Exec("ROLLBACK");
+  }
+  if (st.ok()) {
+    config_revision_.fetch_add(ctx.config_changes);
+    transactions_.fetch_add(1);
+  }
+  // The listener runs before the callers are answered (the queue calls each op's Finish after
+  // this returns), so a caller that returns from Requeue() knows the dispatcher was already told.
+  if (st.ok() && ctx.wake) {
+    std::function<void()> listener;
+    {
+      std::lock_guard<std::mutex> lock(listener_mu_);
+      listener = listener_;
+    }
+    if (listener) {
+      try {
+        listener();
+      } catch (...) {
+      }
+    }
+  }
+  return st;
+}
+
+// ---- readers ----
+
+Result<std::unique_ptr<Conn>> SqliteStore::TakeReader() {
+  {
+    std::lock_guard<std::mutex> lock(readers_mu_);
+    if (closed_.load()) return Status("StoreError", "the store is closed");
+    if (!idle_readers_.empty()) {
+      auto conn = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return conn;
+    }
+  }
+  return Conn::Open(path_, kReaderCacheKib);
+}
+
+void SqliteStore::ReturnReader(std::unique_ptr<Conn> conn) {
+  std::lock_guard<std::mutex> lock(readers_mu_);
+  if (!closed_.load() && idle_readers_.size() < kMaxIdleReaders) {
+    idle_readers_.push_back(std::move(conn));
+  }
+}
+
+// ---- lifecycle ----
+
+SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& relative_path) {
+  // Remember the absolute path: readers open it later, whatever the working directory then.
+  std::error_code ec;
+  auto abs = std::filesystem::absolute(relative_path, ec);
+  const std::string path = ec ? relative_path : abs.lexically_normal().string();
+  std::unique_ptr<SqliteStore> store(new SqliteStore(path));
+  // Owner-only permissions before SQLite touches the file: its -wal/-shm inherit them.
+  HERALD_RETURN_IF_ERROR(sqlite::SecureStoreFiles(path));
+  auto conn = Conn::Open(path, kWriterCacheKib);
+  if (!conn.ok()) return conn.status();
+  Conn& c = **conn;
+  // journal_mode=WAL is persistent in the file; the other settings are per connection.
+  HERALD_RETURN_IF_ERROR(c.Exec("PRAGMA journal_mode=WAL"));
+  HERALD_RETURN_IF_ERROR(c.Exec(("PRAGMA wal_autocheckpoint=" +
+                                 std::to_string(kWalAutoCheckpointPages) +
+                                 "; PRAGMA journal_size_limit=" +
+                                 std::to_string(kJournalSizeLimitBytes))
+                                    .c_str()));
+  Status mig = sqlite::ApplyMigrations(c.db(), sqlite::SchemaMigrations());
+  if (!mig.ok()) return Status("StoreError", path + ": " + mig.message());
+
+  auto revision = sqlite_store::ReadConfigRevision(c);
+  if (!revision.ok()) return revision.status();
+  store->config_revision_ = *revision;
+  store->writer_conn_ = std::move(*conn);
+  SqliteStore* self = store.get();
+  store->queue_ = std::make_unique<WriteQueue<WriteOp>>(
+      kMaxOpsPerTransaction,
+      [self](std::span<const std::unique_ptr<WriteOp>> batch) { return self->RunBatch(batch); });
+  return store;
+}
+
+SqliteStore::~SqliteStore() { Close(); }
+
+void SqliteStore::Close() {
+  std::call_once(close_once_, [this] {
+    if (queue_) queue_->Close();  // commits everything already queued
+    {
+      std::lock_guard<std::mutex> lock(readers_mu_);
+      closed_ = true;
+      idle_readers_.clear();
+    }
+    writer_conn_.reset();
+  });
+}
+
+std::string SqliteStore::Describe() const { return "sqlite://" + path_; }
+
+void SqliteStore::SetTaskListener(std::function<void()> listener) {
+  std::lock_guard<std::mutex> lock(listener_mu_);
+  listener_ = std::move(listener);
+}
+
+}  // namespace herald

@@ -1,0 +1,191 @@
+// What the .cc files of SqliteStore share, and nothing else includes: the write context and
+// the unit of work of the writer thread, the blocking write and the read helpers of the class,
+// and small helpers that run one statement and map its rows (rows.h) to results.
+#pragma once
+
+#include <future>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/sqlite/conn.h"
+#include "store/sqlite/rows.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace herald {
+
+using sqlite::Conn;
+using sqlite::Stmt;
+using sql::kFailed;
+using sql::kFinished;
+using sql::kQueued;
+using sql::kScheduled;
+using sql::kStarted;
+
+// The state of one write transaction, seen by each operation of the batch.
+struct SqliteStore::WriteCtx {
+  Conn& conn;
+  TimeUs now;                                 // wall clock at the start of the transaction
+  int64_t status_delta[sql::kStatusCount] = {};  // task count changes, applied before commit
+  int64_t config_changes = 0;                 // webhook/rule changes (bump the revision)
+  bool wake = false;  // tasks became due: notify the listener after commit
+
+  // Counts one task moving from status `from` to `to` (-1: none, for created/deleted tasks).
+  void Move(int from, int to) {
+    if (from >= 0) --status_delta[from];
+    if (to >= 0) ++status_delta[to];
+  }
+};
+
+// One unit of work. Run executes inside the batch transaction (in its own savepoint: an error
+// return rolls back just this op). Finish runs after the transaction ended, on the writer
+// thread, with the commit's outcome; it must hand the op's result to its caller.
+class SqliteStore::WriteOp {
+ public:
+  virtual ~WriteOp() = default;
+  virtual Status Run(WriteCtx& ctx) = 0;
+  virtual void Finish(const Status& commit) = 0;
+};
+
+namespace sqlite_store {
+
+Status NotFound(std::string what);
+Status Conflict(std::string what);
+
+// A blocking operation: Run computes a Result<T>; the caller waits for it on a future.
+template <typename T, typename Fn>
+class SyncOp final : public SqliteStore::WriteOp {
+ public:
+  explicit SyncOp(Fn fn) : fn_(std::move(fn)) {}
+  Status Run(SqliteStore::WriteCtx& ctx) override {
+    result_.emplace(fn_(ctx));
+    return result_->ok() ? Status::Ok() : result_->status();
+  }
+  void Finish(const Status& commit) override {
+    if (!commit.ok()) {
+      promise_.set_value(Result<T>(commit));
+    } else if (!result_) {
+      promise_.set_value(Result<T>(Status("StoreError", "write was not executed")));
+    } else {
+      promise_.set_value(std::move(*result_));
+    }
+  }
+  std::future<Result<T>> future() { return promise_.get_future(); }
+
+ private:
+  Fn fn_;
+  std::optional<Result<T>> result_;
+  std::promise<Result<T>> promise_;
+};
+
+// Steps `s` to completion, mapping each row with `row` (returning Result<T>).
+template <typename T, typename RowFn>
+Result<std::vector<T>> Collect(Conn& c, Stmt& s, RowFn row) {
+  std::vector<T> out;
+  for (;;) {
+    int rc = s.Step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return c.Error("query failed");
+    Result<T> item = row(s);
+    if (!item.ok()) return item.status();
+    out.push_back(std::move(item).value());
+  }
+  return out;
+}
+
+// Steps a statement expected to yield at most one row; nullopt when none.
+template <typename T, typename RowFn>
+Result<std::optional<T>> One(Conn& c, Stmt& s, RowFn row) {
+  int rc = s.Step();
+  if (rc == SQLITE_DONE) return std::optional<T>();
+  if (rc != SQLITE_ROW) return c.Error("query failed");
+  Result<T> item = row(s);
+  if (!item.ok()) return item.status();
+  return std::optional<T>(std::move(item).value());
+}
+
+// Steps a statement once; an error names `what`.
+Status StepDone(Conn& c, Stmt& s, const char* what);
+
+// Prepares `sql`, binds `args` in order and steps it once (a statement without result rows,
+// or whose rows are not needed); an error names `what`.
+template <typename... Args>
+Status RunStmt(Conn& c, const std::string& sql, const char* what, const Args&... args) {
+  auto s = c.Prepare(sql);
+  if (!s.ok()) return s.status();
+  (s->Bind(args), ...);
+  return StepDone(c, *s, what);
+}
+
+// All rows of `sql`, mapped with `row`.
+template <typename T, typename RowFn>
+Result<std::vector<T>> SelectAll(Conn& c, const std::string& sql, RowFn row) {
+  auto s = c.Prepare(sql);
+  if (!s.ok()) return s.status();
+  return Collect<T>(c, *s, row);
+}
+
+// The one row of `sql` (with one parameter, `key`), mapped with `row`; "NotFound" naming
+// `what` when there is none.
+template <typename T, typename Key, typename RowFn>
+Result<T> SelectOne(Conn& c, const std::string& sql, const Key& key, RowFn row,
+                    const std::string& what) {
+  auto s = c.Prepare(sql);
+  if (!s.ok()) return s.status();
+  s->Bind(key);
+  auto r = One<T>(c, *s, row);
+  if (!r.ok()) return r.status();
+  if (!r->has_value()) return NotFound(what);
+  return std::move(**r);
+}
+
+// The config revision counter stored in the database (0 when absent).
+Result<int64_t> ReadConfigRevision(Conn& c);
+
+}  // namespace sqlite_store
+
+// The store's .cc files (the only includers) use the helpers unqualified.
+using sqlite_store::Collect;
+using sqlite_store::Conflict;
+using sqlite_store::NotFound;
+using sqlite_store::One;
+using sqlite_store::RunStmt;
+using sqlite_store::SelectAll;
+using sqlite_store::SelectOne;
+using sqlite_store::StepDone;
+
+template <typename T, typename Fn>
+Result<T> SqliteStore::WriteSync(Fn fn) {
+  if (queue_->OnWriterThread()) {
+    return Status("StoreError", "blocking store call from a store callback (would deadlock)");
+  }
+  auto op = std::make_unique<sqlite_store::SyncOp<T, Fn>>(std::move(fn));
+  auto fut = op->future();
+  std::unique_ptr<WriteOp> base = std::move(op);
+  HERALD_RETURN_IF_ERROR(Submit(base));
+  return fut.get();
+}
+
+template <typename Fn>
+Status SqliteStore::WriteStatus(Fn fn) {
+  auto wrapped = [fn = std::move(fn)](WriteCtx& ctx) mutable -> Result<bool> {
+    Status st = fn(ctx);
+    if (!st.ok()) return st;
+    return true;
+  };
+  auto r = WriteSync<bool>(std::move(wrapped));
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+template <typename Fn>
+auto SqliteStore::Read(Fn fn) -> decltype(fn(std::declval<Conn&>())) {
+  auto conn = TakeReader();
+  if (!conn.ok()) return conn.status();
+  auto result = fn(**conn);
+  ReturnReader(std::move(*conn));
+  return result;
+}
+
+}  // namespace herald

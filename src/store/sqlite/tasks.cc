@@ -1,0 +1,533 @@
+// SqliteStore's tasks: reads (one task, filtered lists, counts, attempts, the attempts-per-minute
+// histogram) and state changes (lease and hand-back, recording an attempt, the operator's
+// requeue, enqueue, stop and delete, purging finished tasks). Every state change keeps the
+// per-status counters through WriteCtx::Move.
+#include <algorithm>
+#include <initializer_list>
+#include <tuple>
+
+#include "store/sqlite/store_internal.h"
+
+namespace herald {
+
+// ---- tasks: reads ----
+
+namespace {
+
+struct TaskRef {
+  int64_t seq = 0;
+  int status = 0;
+  std::string worker;
+  int attempts = 0;
+  TimeUs due_at = 0;
+};
+
+Result<std::optional<TaskRef>> FindTaskRef(Conn& c, const std::string& id) {
+  auto s = c.Prepare("SELECT seq, status, worker, attempts, due_at FROM tasks WHERE id = ?");
+  if (!s.ok()) return s.status();
+  s->Bind(id);
+  return One<TaskRef>(c, *s, [](const Stmt& r) -> Result<TaskRef> {
+    return TaskRef{r.Int(0), static_cast<int>(r.Int(1)), r.Text(2), static_cast<int>(r.Int(3)),
+                   r.Int(4)};
+  });
+}
+
+Result<TaskRef> MustFindTask(Conn& c, const std::string& id) {
+  auto r = FindTaskRef(c, id);
+  if (!r.ok()) return r.status();
+  if (!r->has_value()) return NotFound("task " + id);
+  return std::move(**r);
+}
+
+std::string StatusWord(int status) { return TaskStatusName(static_cast<TaskStatus>(status)); }
+
+// The task `id`, when its status is one of `allowed`; else a Conflict that says its status and
+// then `only` (what the operation accepts).
+Result<TaskRef> FindTaskIn(Conn& c, const std::string& id, std::initializer_list<int> allowed,
+                           const char* only) {
+  auto t = MustFindTask(c, id);
+  if (!t.ok()) return t.status();
+  if (std::find(allowed.begin(), allowed.end(), t->status) == allowed.end()) {
+    return Conflict("task " + id + " is " + StatusWord(t->status) + "; " + only);
+  }
+  return t;
+}
+
+}  // namespace
+
+Result<Task> SqliteStore::GetTask(const std::string& id) {
+  return Read([&id](Conn& c) {
+    return SelectOne<Task>(c, std::string("SELECT ") + sql::kTaskCols + " FROM tasks WHERE id = ?",
+                           id, sql::ReadTask<Stmt>, "task " + id);
+  });
+}
+
+Result<std::vector<Task>> SqliteStore::ListTasks(const TaskFilter& filter) {
+  return Read([&filter](Conn& c) -> Result<std::vector<Task>> {
+    sql::TaskWhere where(filter, kTaskSeqBits);
+    // Rowid order is creation order (see the schema), and every single-column index keeps
+    // equal keys in rowid order, so this needs no sort.
+    auto s = c.Prepare(std::string("SELECT ") + sql::kTaskCols + " FROM tasks" + where.sql +
+                       (filter.oldest_first ? " ORDER BY seq ASC" : " ORDER BY seq DESC") +
+                       " LIMIT ? OFFSET ?");
+    if (!s.ok()) return s.status();
+    where.Bind(*s);
+    s->Bind(sql::LimitArg(filter.limit)).Bind(sql::OffsetArg(filter.offset));
+    return Collect<Task>(c, *s, sql::ReadTask<Stmt>);
+  });
+}
+
+Result<int64_t> SqliteStore::CountTasks(const TaskFilter& filter) {
+  sql::TaskWhere where(filter, kTaskSeqBits);
+  if (where.only_status) {
+    // Answered from the maintained per-status counters.
+    auto counts = CountByStatus();
+    if (!counts.ok()) return counts.status();
+    if (!filter.status) {
+      return counts->queued + counts->started + counts->scheduled + counts->finished +
+             counts->failed;
+    }
+    switch (*filter.status) {
+      case TaskStatus::kQueued: return counts->queued;
+      case TaskStatus::kStarted: return counts->started;
+      case TaskStatus::kScheduled: return counts->scheduled;
+      case TaskStatus::kFinished: return counts->finished;
+      case TaskStatus::kFailed: return counts->failed;
+    }
+    return int64_t{0};
+  }
+  return Read([&where](Conn& c) -> Result<int64_t> {
+    auto s = c.Prepare("SELECT count(*) FROM tasks" + where.sql);
+    if (!s.ok()) return s.status();
+    where.Bind(*s);
+    if (s->Step() != SQLITE_ROW) return c.Error("cannot count tasks");
+    return s->Int(0);
+  });
+}
+
+Result<QueueCounts> SqliteStore::CountByStatus() {
+  QueueCounts counts;
+  auto st = Read([&counts](Conn& c) -> Result<bool> {
+    auto s = c.Prepare("SELECT status, n FROM task_counts");
+    if (!s.ok()) return s.status();
+    int rc;
+    while ((rc = s->Step()) == SQLITE_ROW) {
+      int64_t n = s->Int(1);
+      switch (s->Int(0)) {
+        case kQueued: counts.queued = n; break;
+        case kStarted: counts.started = n; break;
+        case kScheduled: counts.scheduled = n; break;
+        case kFinished: counts.finished = n; break;
+        case kFailed: counts.failed = n; break;
+        default: break;
+      }
+    }
+    if (rc != SQLITE_DONE) return c.Error("cannot read task counts");
+    return true;
+  });
+  if (!st.ok()) return st.status();
+  auto oldest = Read([](Conn& c) -> Result<int64_t> {
+    auto s =
+        c.Prepare("SELECT min(enqueued_at) FROM tasks INDEXED BY tasks_queued WHERE status = 0");
+    if (!s.ok()) return s.status();
+    if (s->Step() != SQLITE_ROW) return c.Error("query failed");
+    return s->IsNull(0) ? int64_t{0} : s->Int(0);
+  });
+  if (!oldest.ok()) return oldest.status();
+  counts.oldest_queued_at = *oldest;
+  return counts;
+}
+
+Result<std::vector<Attempt>> SqliteStore::ListAttempts(const std::string& task_id) {
+  return Read([&task_id](Conn& c) -> Result<std::vector<Attempt>> {
+    auto ref = MustFindTask(c, task_id);
+    if (!ref.ok()) return ref.status();
+    auto s = c.Prepare(std::string("SELECT ") + sql::kAttemptCols +
+                       " FROM attempts WHERE task_seq = ? ORDER BY number");
+    if (!s.ok()) return s.status();
+    s->Bind(ref->seq);
+    return Collect<Attempt>(
+        c, *s, [&](const Stmt& r) -> Result<Attempt> { return sql::ReadAttempt(r, task_id); });
+  });
+}
+
+// Attempts are appended in the order they are recorded, so rowid order is (nearly) started_at
+// order: a row is recorded when its request ended, at most one webhook timeout after it started.
+// The scan walks rowids down from the newest and stops once it is this far before `since`.
+constexpr TimeUs kHistogramOrderSlackUs = 10LL * 60 * 1000000;
+
+Result<AttemptHistogram> SqliteStore::AttemptsPerMinute(TimeUs since, int minutes) {
+  if (minutes < 1 || minutes > 1440)
+    return Status::Error("ValueError", "minutes must be between 1 and 1440");
+  return Read([since, minutes](Conn& c) -> Result<AttemptHistogram> {
+    AttemptHistogram h;
+    h.since = since;
+    h.succeeded.assign(static_cast<size_t>(minutes), 0);
+    h.failed.assign(static_cast<size_t>(minutes), 0);
+    const TimeUs end = since + static_cast<TimeUs>(minutes) * 60 * 1000000;
+    auto s = c.Prepare(
+        "SELECT started_at, status_code, error FROM attempts ORDER BY rowid DESC LIMIT ?");
+    if (!s.ok()) return s.status();
+    s->Bind(kMaxHistogramScanRows);
+    int64_t rows = 0;
+    int rc;
+    while ((rc = s->Step()) == SQLITE_ROW) {
+      ++rows;
+      TimeUs at = s->Int(0);
+      if (at < since - kHistogramOrderSlackUs) break;
+      if (at < since || at >= end) continue;
+      size_t bucket = static_cast<size_t>((at - since) / (60 * 1000000));
+      int64_t code = s->Int(1);
+      bool ok = code >= 200 && code <= 299 && s->Text(2).empty();
+      (ok ? h.succeeded : h.failed)[bucket]++;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return c.Error("cannot read attempts");
+    h.truncated = rows >= kMaxHistogramScanRows;
+    return h;
+  });
+}
+
+// ---- tasks: state changes ----
+
+Result<LeaseResult> SqliteStore::Lease(const LeaseRequest& req) {
+  if (req.max <= 0) return LeaseResult();
+  return WriteSync<LeaseResult>([req](WriteCtx& ctx) -> Result<LeaseResult> {
+    Conn& c = ctx.conn;
+    const int max = req.max;
+    const TimeUs now = req.now;
+    const int64_t limit = std::max(1, req.max_lease_expiries);
+    // Candidates from the three "leasable" partial indexes, keyed by when each became due.
+    // INDEXED BY: without statistics the planner prefers tasks_status and sorts the whole
+    // backlog; the partial indexes give an ordered range scan that stops at LIMIT.
+    struct Candidate {
+      TimeUs key;
+      int64_t seq;
+      int status;
+      int64_t expiries;  // consecutive expired leases before this one
+    };
+    std::vector<Candidate> cands;
+    struct Lane {
+      const char* sql;
+      int status;
+      bool timed;
+    };
+    static constexpr Lane kLanes[] = {
+        {"SELECT enqueued_at, seq, lease_expiries FROM tasks INDEXED BY tasks_queued "
+         "WHERE status = 0 ORDER BY enqueued_at, seq LIMIT ?",
+         kQueued, false},
+        {"SELECT lease_expires, seq, lease_expiries FROM tasks INDEXED BY tasks_started "
+         "WHERE status = 1 AND lease_expires <= ? "
+         "ORDER BY lease_expires, seq LIMIT ?",
+         kStarted, true},
+        {"SELECT due_at, seq, lease_expiries FROM tasks INDEXED BY tasks_scheduled "
+         "WHERE status = 2 AND due_at <= ? "
+         "ORDER BY due_at, seq LIMIT ?",
+         kScheduled, true},
+    };
+    for (const Lane& lane : kLanes) {
+      auto s = c.Prepare(lane.sql);
+      if (!s.ok()) return s.status();
+      if (lane.timed) s->Bind(now);
+      s->Bind(max);
+      int rc;
+      while ((rc = s->Step()) == SQLITE_ROW) {
+        cands.push_back({s->Int(0), s->Int(1), lane.status, s->Int(2)});
+      }
+      if (rc != SQLITE_DONE) return c.Error("cannot select due tasks");
+    }
+    std::sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) {
+      return std::tie(a.key, a.seq) < std::tie(b.key, b.seq);
+    });
+    if (cands.size() > static_cast<size_t>(max)) cands.resize(static_cast<size_t>(max));
+
+    auto upd = c.Prepare(std::string("UPDATE tasks SET status = 1, started_at = ?, worker = ?, "
+                                     "lease_expires = ?, lease_expiries = ? WHERE seq = ? "
+                                     "RETURNING ") +
+                         sql::kTaskCols);
+    if (!upd.ok()) return upd.status();
+    // The worker-stopped rule: the lease expired `limit` times in a row without an attempt.
+    auto fail = c.Prepare(std::string("UPDATE tasks SET status = 4, ended_at = ?, worker = '', "
+                                      "lease_expires = 0, lease_expiries = ?, error = ? "
+                                      "WHERE seq = ? RETURNING ") +
+                          sql::kTaskCols);
+    if (!fail.ok()) return fail.status();
+    LeaseResult out;
+    out.leased.reserve(cands.size());
+    for (const Candidate& cand : cands) {
+      const int64_t expiries = cand.expiries + (cand.status == kStarted ? 1 : 0);
+      const bool poisoned = cand.status == kStarted && expiries >= limit;
+      Stmt& st = poisoned ? *fail : *upd;
+      st.Reset();
+      std::string error;
+      if (poisoned) {
+        error = WorkerStoppedError(static_cast<int>(expiries));
+        st.Bind(now).Bind(expiries).Bind(error).Bind(cand.seq);
+      } else {
+        st.Bind(now).Bind(req.worker).Bind(now + req.lease_us).Bind(expiries).Bind(cand.seq);
+      }
+      if (st.Step() != SQLITE_ROW) return c.Error("cannot lease task");
+      auto t = sql::ReadTask(st);
+      if (!t.ok()) return t.status();
+      if (st.Step() != SQLITE_DONE) return c.Error("cannot lease task");
+      if (poisoned) {
+        out.failed.push_back({std::move(*t), static_cast<int>(expiries)});
+        ctx.Move(cand.status, kFailed);
+      } else {
+        out.leased.push_back(std::move(*t));
+        ctx.Move(cand.status, kStarted);
+      }
+    }
+    return out;
+  });
+}
+
+Result<int64_t> SqliteStore::ReleaseLeases(const std::string& worker,
+                                           const std::vector<std::string>& task_ids) {
+  if (task_ids.empty()) return int64_t{0};
+  return WriteSync<int64_t>([worker, task_ids](WriteCtx& ctx) -> Result<int64_t> {
+    Conn& c = ctx.conn;
+    // A task that has been attempted before, or was created delayed, is due later than it was
+    // enqueued: it goes back to scheduled at that due time; others back to queued, keeping
+    // enqueued_at (their place in line). started_at stays: when it was last picked up.
+    auto upd = c.Prepare(
+        "UPDATE tasks SET status = CASE WHEN due_at > enqueued_at THEN 2 ELSE 0 END, "
+        "worker = '', lease_expires = 0 WHERE id = ? AND status = 1 AND worker = ? "
+        "RETURNING status");
+    if (!upd.ok()) return upd.status();
+    int64_t n = 0;
+    for (const auto& id : task_ids) {
+      upd->Reset();
+      upd->Bind(id).Bind(worker);
+      int rc = upd->Step();
+      if (rc == SQLITE_ROW) {
+        const int to = static_cast<int>(upd->Int(0));
+        if (upd->Step() != SQLITE_DONE) return c.Error("cannot hand back lease");
+        ctx.Move(kStarted, to);
+        ++n;
+      } else if (rc != SQLITE_DONE) {
+        return c.Error("cannot hand back lease");
+      }
+    }
+    if (n > 0) ctx.wake = true;
+    return n;
+  });
+}
+
+namespace {
+
+// The body of RecordAttempt, run inside the writer's transaction.
+Status RecordAttemptIn(SqliteStore::WriteCtx& ctx, const std::string& task_id,
+                       const std::string& worker, int next, const AttemptOutcome& o) {
+  Conn& c = ctx.conn;
+  auto ref = FindTaskRef(c, task_id);
+  if (!ref.ok()) return ref.status();
+  if (!ref->has_value()) return Conflict("task " + task_id + " no longer exists.");
+  const TaskRef& t = **ref;
+  if (t.status != kStarted || t.worker != worker) {
+    return Conflict("task " + task_id + " is no longer leased by worker '" + worker +
+                    "' (it is " + StatusWord(t.status) +
+                    (t.status == kStarted ? " by '" + t.worker + "'" : std::string()) + ").");
+  }
+  const Attempt& a = o.attempt;
+  const int number = t.attempts + 1;
+  auto ins = c.Prepare(
+      "INSERT INTO attempts(task_seq, number, started_at, duration_us, status_code, "
+      "response_excerpt, error, method, url, request_headers, request_body) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+  if (!ins.ok()) return ins.status();
+  ins->Bind(t.seq)
+      .Bind(number)
+      .Bind(a.started_at)
+      .Bind(a.duration_us)
+      .Bind(a.status_code)
+      .Bind(a.response_excerpt)
+      .Bind(a.error)
+      .Bind(a.method)
+      .Bind(a.url)
+      .Bind(a.request_headers)
+      .Bind(a.request_body);
+  HERALD_RETURN_IF_ERROR(StepDone(c, *ins, "cannot insert attempt"));
+  TimeUs ended = 0;
+  if (next != kScheduled) ended = a.started_at > 0 ? a.started_at + a.duration_us : ctx.now;
+  auto upd = c.Prepare(
+      "UPDATE tasks SET status = ?, attempts = ?, ended_at = ?, due_at = ?, worker = '', "
+      "lease_expires = 0, lease_expiries = 0, result = ?, error = ? WHERE seq = ?");
+  if (!upd.ok()) return upd.status();
+  upd->Bind(next)
+      .Bind(number)
+      .Bind(ended)
+      .Bind(next == kScheduled ? o.due_at : t.due_at)
+      .Bind(o.result)
+      .Bind(o.error)
+      .Bind(t.seq);
+  HERALD_RETURN_IF_ERROR(StepDone(c, *upd, "cannot update task"));
+  ctx.Move(kStarted, next);
+  return Status::Ok();
+}
+
+Status CheckNextStatus(const AttemptOutcome& outcome) {
+  const int next = static_cast<int>(outcome.next_status);
+  if (next != kFinished && next != kFailed && next != kScheduled) {
+    return Status("ValueError", std::string("an attempt cannot move a task to ") +
+                                    TaskStatusName(outcome.next_status));
+  }
+  return Status::Ok();
+}
+
+// RecordAttemptAsync's unit of work: answers through a callback instead of a future.
+class AsyncAttemptOp final : public SqliteStore::WriteOp {
+ public:
+  AsyncAttemptOp(std::string task_id, std::string worker, AttemptOutcome o,
+                 std::function<void(Status)> done)
+      : task_id_(std::move(task_id)), worker_(std::move(worker)), o_(std::move(o)),
+        done_(std::move(done)) {}
+  Status Run(SqliteStore::WriteCtx& ctx) override {
+    result_ = RecordAttemptIn(ctx, task_id_, worker_, static_cast<int>(o_.next_status), o_);
+    return result_;
+  }
+  void Finish(const Status& commit) override {
+    auto done = std::move(done_);
+    if (done) done(commit.ok() ? result_ : commit);
+  }
+
+ private:
+  std::string task_id_, worker_;
+  AttemptOutcome o_;
+  std::function<void(Status)> done_;
+  Status result_ = Status("StoreError", "write was not executed");
+};
+
+}  // namespace
+
+Status SqliteStore::RecordAttempt(const std::string& task_id, const std::string& worker,
+                                  AttemptOutcome outcome) {
+  HERALD_RETURN_IF_ERROR(CheckNextStatus(outcome));
+  const int next = static_cast<int>(outcome.next_status);
+  return WriteStatus([task_id, worker, next, o = std::move(outcome)](WriteCtx& ctx) -> Status {
+    return RecordAttemptIn(ctx, task_id, worker, next, o);
+  });
+}
+
+void SqliteStore::RecordAttemptAsync(const std::string& task_id, const std::string& worker,
+                                     AttemptOutcome outcome, std::function<void(Status)> done) {
+  Status st = CheckNextStatus(outcome);
+  if (!st.ok()) {
+    done(st);
+    return;
+  }
+  std::unique_ptr<WriteOp> op =
+      std::make_unique<AsyncAttemptOp>(task_id, worker, std::move(outcome), std::move(done));
+  st = Submit(op);
+  if (!st.ok() && op) op->Finish(st);
+}
+
+namespace {
+
+// Moves the task `t` to queued, due `now`.
+Status MakeQueued(SqliteStore::WriteCtx& ctx, const TaskRef& t, TimeUs now) {
+  HERALD_RETURN_IF_ERROR(RunStmt(
+      ctx.conn,
+      "UPDATE tasks SET status = 0, enqueued_at = ?, due_at = ?, ended_at = 0, worker = '', "
+      "lease_expires = 0, lease_expiries = 0 WHERE seq = ?",
+      "cannot requeue", now, now, t.seq));
+  ctx.Move(t.status, kQueued);
+  ctx.wake = true;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status SqliteStore::Requeue(const std::string& task_id, TimeUs now) {
+  return WriteStatus([task_id, now](WriteCtx& ctx) -> Status {
+    auto t = FindTaskIn(ctx.conn, task_id, {kFailed, kFinished},
+                        "only failed or finished tasks can be requeued.");
+    if (!t.ok()) return t.status();
+    return MakeQueued(ctx, *t, now);
+  });
+}
+
+Result<int64_t> SqliteStore::RequeueAllFailed(TimeUs now) {
+  return WriteSync<int64_t>([now](WriteCtx& ctx) -> Result<int64_t> {
+    Conn& c = ctx.conn;
+    HERALD_RETURN_IF_ERROR(RunStmt(
+        c,
+        "UPDATE tasks SET status = 0, enqueued_at = ?, due_at = ?, ended_at = 0, worker = '', "
+        "lease_expires = 0, lease_expiries = 0 WHERE status = 4",
+        "cannot requeue", now, now));
+    int64_t n = sqlite3_changes64(c.db());
+    ctx.status_delta[kFailed] -= n;
+    ctx.status_delta[kQueued] += n;
+    if (n > 0) ctx.wake = true;
+    return n;
+  });
+}
+
+Status SqliteStore::Enqueue(const std::string& task_id, TimeUs now) {
+  return WriteStatus([task_id, now](WriteCtx& ctx) -> Status {
+    auto t = FindTaskIn(ctx.conn, task_id, {kScheduled}, "only scheduled tasks can be enqueued.");
+    if (!t.ok()) return t.status();
+    return MakeQueued(ctx, *t, now);
+  });
+}
+
+Status SqliteStore::Stop(const std::string& task_id, TimeUs now) {
+  return WriteStatus([task_id, now](WriteCtx& ctx) -> Status {
+    auto t = FindTaskIn(ctx.conn, task_id, {kQueued, kStarted, kScheduled},
+                        "only queued, started or scheduled tasks can be stopped.");
+    if (!t.ok()) return t.status();
+    HERALD_RETURN_IF_ERROR(RunStmt(ctx.conn,
+                                   "UPDATE tasks SET status = 4, ended_at = ?, worker = '', "
+                                   "lease_expires = 0, error = 'Stopped by an operator.' "
+                                   "WHERE seq = ?",
+                                   "cannot stop task", now, t->seq));
+    ctx.Move(t->status, kFailed);
+    return Status::Ok();
+  });
+}
+
+Status SqliteStore::DeleteTask(const std::string& task_id) {
+  return WriteStatus([task_id](WriteCtx& ctx) -> Status {
+    auto t = MustFindTask(ctx.conn, task_id);
+    if (!t.ok()) return t.status();
+    // Its attempts go with it (ON DELETE CASCADE).
+    HERALD_RETURN_IF_ERROR(
+        RunStmt(ctx.conn, "DELETE FROM tasks WHERE seq = ?", "cannot delete task", t->seq));
+    ctx.Move(t->status, -1);
+    return Status::Ok();
+  });
+}
+
+Result<int64_t> SqliteStore::PurgeFinished(TimeUs before) {
+  return WriteSync<int64_t>([before](WriteCtx& ctx) -> Result<int64_t> {
+    Conn& c = ctx.conn;
+    auto del = c.Prepare(
+        "DELETE FROM tasks WHERE status = 3 AND ended_at < ? RETURNING event_id");
+    if (!del.ok()) return del.status();
+    del->Bind(before);
+    int64_t n = 0;
+    std::vector<int64_t> events;
+    int rc;
+    while ((rc = del->Step()) == SQLITE_ROW) {
+      ++n;
+      int64_t eid = del->Int(0);
+      if (events.empty() || events.back() != eid) events.push_back(eid);
+    }
+    if (rc != SQLITE_DONE) return c.Error("cannot purge tasks");
+    std::sort(events.begin(), events.end());
+    events.erase(std::unique(events.begin(), events.end()), events.end());
+    // An event whose last task went is deleted with it (its payload is only needed to render).
+    auto orphan = c.Prepare(
+        "DELETE FROM events WHERE id = ? AND NOT EXISTS "
+        "(SELECT 1 FROM tasks WHERE seq >= ? AND seq < ?)");
+    if (!orphan.ok()) return orphan.status();
+    for (int64_t eid : events) {
+      orphan->Reset();
+      orphan->Bind(eid).Bind(eid << kTaskSeqBits).Bind((eid + 1) << kTaskSeqBits);
+      HERALD_RETURN_IF_ERROR(StepDone(c, *orphan, "cannot purge events"));
+    }
+    ctx.status_delta[kFinished] -= n;
+    return n;
+  });
+}
+
+}  // namespace herald

@@ -1,0 +1,119 @@
+// WriteQueue: the group-commit write queue of the store, apart from any database.
+//
+// Callers Submit operations from any thread. One writer thread takes everything pending (up to
+// `max_batch` operations), hands the batch to the `commit` function given at construction (the
+// backend runs the operations in one transaction and commits it), and only then calls each
+// operation's Finish(status) with the commit's outcome, in submission order: concurrent writers
+// share one commit (one fsync), and no caller hears of its write before it is durable. A failed
+// commit is reported to every operation of its batch. Close stops taking new work, lets the
+// writer drain everything already queued, and joins it.
+//
+// `Op` is the backend's operation type; it needs `void Finish(const Status&)`, which must hand
+// the result to the caller (fulfil a promise, run a callback). An exception thrown by Finish is
+// swallowed so the writer survives; `commit` must not throw. All methods are thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <pthread.h>
+#include <span>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace herald {
+
+template <typename Op>
+class WriteQueue {
+ public:
+  // Runs one batch (never empty, at most max_batch ops, in submission order) and returns the
+  // commit's outcome. Called on the writer thread only, one batch at a time. Must not throw.
+  using CommitFn = std::function<Status(std::span<const std::unique_ptr<Op>> batch)>;
+
+  // Starts the writer thread, named `thread_name` (at most 15 characters) for tools like top.
+  WriteQueue(size_t max_batch, CommitFn commit, std::string thread_name = "herald-store")
+      : max_batch_(max_batch < 1 ? 1 : max_batch),
+        commit_(std::move(commit)),
+        thread_name_(std::move(thread_name)) {
+    writer_ = std::thread([this] { Loop(); });
+    writer_id_ = writer_.get_id();
+  }
+  ~WriteQueue() { Close(); }
+  WriteQueue(const WriteQueue&) = delete;
+  WriteQueue& operator=(const WriteQueue&) = delete;
+
+  // Queues `op` for the next batch and takes it from `op`. After Close, returns "StoreError"
+  // ("the store is closed") and leaves `op` with the caller, who must then Finish it.
+  Status Submit(std::unique_ptr<Op>& op) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return Status("StoreError", "the store is closed");
+      queue_.push_back(std::move(op));
+    }
+    cv_.notify_one();
+    return Status::Ok();
+  }
+
+  // Whether the calling thread is the writer (a blocking write from there would deadlock).
+  bool OnWriterThread() const { return std::this_thread::get_id() == writer_id_; }
+
+  // Refuses new work, commits everything already queued, then joins the writer. Idempotent;
+  // must not be called from the writer thread (from a Finish).
+  void Close() {
+    std::call_once(close_once_, [this] {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        stopping_ = true;
+      }
+      cv_.notify_all();
+      if (writer_.joinable()) writer_.join();
+    });
+  }
+
+ private:
+  void Loop() {
+    pthread_setname_np(pthread_self(), thread_name_.c_str());
+    std::vector<std::unique_ptr<Op>> batch;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, and everything pending was written
+        while (!queue_.empty() && batch.size() < max_batch_) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      const Status st = commit_(std::span<const std::unique_ptr<Op>>(batch));
+      for (auto& op : batch) {
+        try {
+          op->Finish(st);
+        } catch (...) {
+          // A caller's callback threw; the writer must survive it.
+        }
+      }
+      batch.clear();
+    }
+  }
+
+  const size_t max_batch_;
+  const CommitFn commit_;
+  const std::string thread_name_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<Op>> queue_;  // guarded by mu_
+  bool stopping_ = false;                  // guarded by mu_
+  std::thread writer_;
+  std::thread::id writer_id_;
+  std::once_flag close_once_;
+};
+
+}  // namespace herald
