@@ -22,6 +22,12 @@ struct ConformanceCase {
   std::string output;                         // when !expect_error
   std::string err_type, err_message, phase;  // when expect_error
   int lineno = 0;                             // syntax errors only
+  // "ids": every "id=<digits>" is replaced by "id=N" in both the expected and the actual text
+  // (pprint's recursion marker holds a Python object id).
+  std::string normalize;
+  // Where Herald deliberately differs from Jinja2 (a named limit ends the render before Python
+  // would), the error type Herald must give instead; only the type is then compared.
+  std::string herald_err_type;
 };
 
 struct CaseResult {

@@ -541,6 +541,16 @@ namespace {
 int Cmp(const Value& a, const Value& b, const char* op);
 }  // namespace
 
+namespace {
+// True when both are the same list, tuple or dict object (Python identity).
+bool SameContainer(const Value& a, const Value& b) {
+  if (a.kind() != b.kind()) return false;
+  if (a.is_list() || a.is_tuple()) return a.list_ptr() == b.list_ptr();
+  if (a.is_dict()) return a.dict_ptr() == b.dict_ptr();
+  return false;
+}
+}  // namespace
+
 bool Eq(const Value& a, const Value& b) {
   if ((a.is_float() && IsIntLike(b)) || (b.is_float() && IsIntLike(a))) {
     return Cmp(a, b, "==") == 0;
@@ -560,8 +570,11 @@ bool Eq(const Value& a, const Value& b) {
     const List& x = a.as_list();
     const List& y = b.as_list();
     if (x.size() != y.size()) return false;
-    for (size_t i = 0; i < x.size(); ++i)
+    ValueRecursionGuard guard(" in comparison");
+    for (size_t i = 0; i < x.size(); ++i) {
+      if (SameContainer(x[i], y[i])) continue;  // PyObject_RichCompareBool's identity short-cut
       if (!Eq(x[i], y[i])) return false;
+    }
     return true;
   }
   return PyEquals(a, b);
@@ -618,8 +631,9 @@ int Cmp(const Value& a, const Value& b, const char* op) {
     const List& x = a.as_list();
     const List& y = b.as_list();
     size_t n = std::min(x.size(), y.size());
+    ValueRecursionGuard guard(" in comparison");
     for (size_t i = 0; i < n; ++i) {
-      if (Eq(x[i], y[i])) continue;
+      if (SameContainer(x[i], y[i]) || Eq(x[i], y[i])) continue;
       return Cmp(x[i], y[i], op);
     }
     return x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
@@ -667,6 +681,7 @@ bool CompareOp(CmpOp op, const Value& a, const Value& b) {
 void CheckHashable(const Value& v) {
   if (v.is_list() || v.is_dict()) ThrowType("unhashable type: '" + TypeName(v) + "'");
   if (v.is_tuple()) {
+    ValueRecursionGuard guard(" while hashing");
     for (const Value& x : v.as_list()) CheckHashable(x);
   }
   if (IsUndefined(v) && ObjAs<UndefinedObj>(v)->strict) FailUndef(v);
@@ -688,7 +703,7 @@ bool Contains(const Value& c, const Value& item) {
     case Kind::List:
     case Kind::Tuple:
       for (const Value& x : c.as_list())
-        if (Eq(item, x)) return true;
+        if (SameContainer(item, x) || Eq(item, x)) return true;
       return false;
     case Kind::Dict:
       CheckHashable(item);

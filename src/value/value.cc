@@ -10,6 +10,57 @@
 
 namespace herald {
 
+// ---- bounded recursion ----
+
+namespace {
+thread_local int g_value_depth = 0;
+thread_local int g_max_value_depth = kDefaultMaxValueDepth;
+}  // namespace
+
+ValueDepthScope::ValueDepthScope(int max_depth) : prev_(g_max_value_depth) { g_max_value_depth = max_depth; }
+ValueDepthScope::~ValueDepthScope() { g_max_value_depth = prev_; }
+
+ValueRecursionGuard::ValueRecursionGuard(const char* context) {
+  if (g_value_depth >= g_max_value_depth) {
+    throw ValueDepthError(std::string("maximum recursion depth exceeded") + context);
+  }
+  ++g_value_depth;
+}
+ValueRecursionGuard::~ValueRecursionGuard() { --g_value_depth; }
+
+void Value::ReleaseContainer() noexcept {
+  // Only the last owner releases; children that are containers themselves are parked on a
+  // per-thread list and freed by the outermost call, one at a time (no recursion).
+  thread_local std::vector<Value> pending;
+  thread_local bool draining = false;
+  auto park = [](Value& child) {
+    if (child.list_ || child.dict_) pending.push_back(std::move(child));
+  };
+  try {
+    if (list_ && list_.use_count() == 1) {
+      for (Value& x : *list_) park(x);
+    } else if (dict_ && dict_.use_count() == 1) {
+      for (auto& [k, x] : dict_->entries_) {
+        park(k);
+        park(x);
+      }
+    } else {
+      return;
+    }
+  } catch (...) {
+    return;  // out of memory while parking: fall back to plain destruction
+  }
+  if (draining) return;
+  draining = true;
+  list_.reset();
+  dict_.reset();
+  while (!pending.empty()) {
+    Value v = std::move(pending.back());
+    pending.pop_back();
+  }
+  draining = false;
+}
+
 Value::Value(const char* s) : kind_(Kind::Str), str_(std::make_shared<const std::string>(s)) {}
 Value::Value(std::string s)
     : kind_(Kind::Str), str_(std::make_shared<const std::string>(std::move(s))) {}
@@ -77,9 +128,32 @@ std::string Value::type_name() const {
 
 namespace {
 
+// Containers whose repr is in progress on this thread (CPython's Py_ReprEnter list).
+thread_local std::vector<const void*> g_repr_active;
+
+// Marks `p` as being printed; false when it already is (a self-reference).
+struct ReprEnter {
+  explicit ReprEnter(const void* p) : ptr(p) {
+    entered = std::find(g_repr_active.begin(), g_repr_active.end(), p) == g_repr_active.end();
+    if (entered) g_repr_active.push_back(p);
+  }
+  ~ReprEnter() {
+    if (entered) g_repr_active.pop_back();
+  }
+  const void* ptr;
+  bool entered;
+};
+
 void AppendRepr(const Value& v, std::string& out, int depth);
 
 void AppendSeq(const Value& v, std::string& out, int depth, char open, char close) {
+  ReprEnter enter(v.list_ptr().get());
+  if (!enter.entered) {
+    out += open;
+    out += "...";
+    out += close;
+    return;
+  }
   out += open;
   const List& items = v.as_list();
   for (size_t i = 0; i < items.size(); ++i) {
@@ -91,10 +165,7 @@ void AppendSeq(const Value& v, std::string& out, int depth, char open, char clos
 }
 
 void AppendRepr(const Value& v, std::string& out, int depth) {
-  if (depth > 200) {  // Python raises RecursionError; self-references print as [...]
-    out += "...";
-    return;
-  }
+  ValueRecursionGuard guard(" while getting the repr of an object");
   switch (v.kind()) {
     case Kind::None: out += "None"; return;
     case Kind::Bool: out += v.as_bool() ? "True" : "False"; return;
@@ -104,6 +175,11 @@ void AppendRepr(const Value& v, std::string& out, int depth) {
     case Kind::List: AppendSeq(v, out, depth, '[', ']'); return;
     case Kind::Tuple: AppendSeq(v, out, depth, '(', ')'); return;
     case Kind::Dict: {
+      ReprEnter enter(v.dict_ptr().get());
+      if (!enter.entered) {
+        out += "{...}";
+        return;
+      }
       out += '{';
       bool first = true;
       for (const auto& [k, val] : v.as_dict()) {
@@ -173,6 +249,10 @@ bool PyEquals(const Value& a, const Value& b) {
   if (a.is_object()) return a.as_object()->equals(b);
   if (b.is_object()) return b.as_object()->equals(a);
   if (a.kind() != b.kind()) return false;
+  if (a.kind() == Kind::List || a.kind() == Kind::Tuple || a.kind() == Kind::Dict) {
+    if (a.list_ptr() == b.list_ptr() && a.dict_ptr() == b.dict_ptr()) return true;  // identity
+  }
+  ValueRecursionGuard guard(" in comparison");
   switch (a.kind()) {
     case Kind::None: return true;
     case Kind::Str: return a.str_ptr() == b.str_ptr() || a.as_str() == b.as_str();
@@ -215,11 +295,13 @@ size_t PyHash(const Value& v) {
     case Kind::Str: return std::hash<std::string_view>()(v.as_str());
     case Kind::List:
     case Kind::Tuple: {
+      ValueRecursionGuard guard(" while hashing");
       size_t h = 0x345678;
       for (const auto& x : v.as_list()) h = h * 1000003 ^ PyHash(x);
       return h;
     }
     case Kind::Dict: {
+      ValueRecursionGuard guard(" while hashing");
       size_t h = 0x1234;
       for (const auto& [k, x] : v.as_dict()) h += PyHash(k) * 31 + PyHash(x);
       return h;
@@ -248,6 +330,7 @@ int Cmp3(const Value& a, const Value& b, std::string* bad_a, std::string* bad_b)
     return c < 0 ? -1 : (c > 0 ? 1 : 0);
   }
   if ((a.is_list() && b.is_list()) || (a.is_tuple() && b.is_tuple())) {
+    ValueRecursionGuard guard(" in comparison");
     const List& x = a.as_list();
     const List& y = b.as_list();
     size_t n = std::min(x.size(), y.size());

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -32,9 +33,62 @@ using List = std::vector<Value>;
 
 enum class Kind : uint8_t { None, Bool, Int, Float, Str, List, Tuple, Dict, Object };
 
+// ---- Bounded recursion through values ----
+//
+// repr/str, ==, ordering, hashing and JSON dumps recurse into nested lists, tuples and dicts. A
+// template can build structures of any depth (a list nested 100,000 levels by a loop), so every
+// such walk counts its depth per thread and, past the active bound, throws ValueDepthError instead
+// of running off the end of the C++ stack. Self-references are handled before that: repr prints
+// Python's `[...]` / `{...}` marker and == short-cuts on identity, as CPython does.
+//
+// Bound outside a ValueDepthScope: deeper than anything JSON input can build (simdjson stops at
+// 1024 levels), so code outside the template engine never sees the error on parsed data.
+constexpr int kDefaultMaxValueDepth = 4096;
+// Bound the template engine installs for a render: CPython's default recursion limit, so cyclic
+// comparisons fail where Python's do (RecursionError).
+constexpr int kMaxValueDepth = 1000;
+
+// Thrown when a walk through nested values exceeds the active depth bound. what() is Python's
+// RecursionError message, e.g. "maximum recursion depth exceeded in comparison".
+class ValueDepthError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Sets this thread's value-depth bound until destroyed (restores the previous one).
+class ValueDepthScope {
+ public:
+  explicit ValueDepthScope(int max_depth);
+  ~ValueDepthScope();
+  ValueDepthScope(const ValueDepthScope&) = delete;
+  ValueDepthScope& operator=(const ValueDepthScope&) = delete;
+
+ private:
+  int prev_;
+};
+
+// One level of a recursive walk through values: throws ValueDepthError("maximum recursion depth
+// exceeded" + context) past the bound. `context` is a string literal such as " in comparison".
+class ValueRecursionGuard {
+ public:
+  explicit ValueRecursionGuard(const char* context);
+  ~ValueRecursionGuard();
+  ValueRecursionGuard(const ValueRecursionGuard&) = delete;
+  ValueRecursionGuard& operator=(const ValueRecursionGuard&) = delete;
+};
+
 class Value {
  public:
   Value() = default;  // None
+  // Destroying the last reference to a deeply nested list/dict releases its children
+  // iteratively, so freeing a structure of any depth never recurses on the stack.
+  ~Value() {
+    if (list_ || dict_) ReleaseContainer();
+  }
+  Value(const Value&) = default;
+  Value(Value&&) noexcept = default;
+  Value& operator=(const Value&) = default;
+  Value& operator=(Value&&) noexcept = default;
   Value(std::nullptr_t) {}
   Value(bool b) : kind_(Kind::Bool) { u_.b = b; }
   Value(int i) : kind_(Kind::Int) { u_.i = i; }
@@ -101,6 +155,8 @@ class Value {
   const Value* get(std::string_view key) const;
 
  private:
+  void ReleaseContainer() noexcept;
+
   Kind kind_ = Kind::None;
   union {
     bool b;
@@ -153,6 +209,7 @@ class Dict {
   void clear();
 
  private:
+  friend class Value;  // moves entries out when releasing a deep structure
   long index_of(const Value& key) const;
   long index_of_str(std::string_view key) const;
   void rebuild_index();
