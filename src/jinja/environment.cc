@@ -154,6 +154,8 @@ Outcome<std::string> Template::Render(const Value& context) const {
     return Error{e.type, e.message, e.lineno, "render"};
   } catch (const ValueDepthError& e) {
     return Error{"RecursionError", e.what(), 0, "render"};
+  } catch (const ValueSizeError& e) {
+    return Error{"ResourceLimitError", e.what(), 0, "render"};
   } catch (const std::bad_alloc&) {
     return Error{"ResourceLimitError", "out of memory while rendering the template", 0, "render"};
   }

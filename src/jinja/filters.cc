@@ -416,6 +416,7 @@ Value FWordwrap(Interp&, const Value& v, Args& a) {
       if (!f2) out += wrap;
       f2 = false;
       out += l;
+      CheckSize(out.size());
     }
     CheckSize(out.size());
   }
@@ -458,6 +459,7 @@ Value FIndent(Interp&, const Value& v, Args& a) {
     for (size_t i = 0; i < lines.size(); ++i) {
       if (i) rv += "\n" + ind;
       rv += lines[i];
+      CheckSize(rv.size());
     }
   } else {
     rv = lines.empty() ? "" : lines[0];
@@ -467,10 +469,14 @@ Value FIndent(Interp&, const Value& v, Args& a) {
         if (i > 1) rv += "\n";
         if (!lines[i].empty()) rv += ind;
         rv += lines[i];
+        CheckSize(rv.size());
       }
     }
   }
-  if (first) rv = ind + rv;
+  if (first) {
+    CheckSize(rv.size() + ind.size());
+    rv = ind + rv;
+  }
   CheckSize(rv.size());
   return Wrap(sv, std::move(rv));
 }
@@ -696,7 +702,12 @@ Value FTojson(Interp&, const Value& v, Args& a) {
   P p;
   BindArgs("do_tojson", a, {"indent"}, p);
   int indent = -1;
-  if (p[0] && !p[0]->is_none()) indent = static_cast<int>(IntParam(p[0], -1));
+  if (p[0] && !p[0]->is_none()) {
+    // Python's json treats a negative indent as 0 (newlines only); a huge one is refused by the
+    // size check before any line is padded.
+    int64_t ind = IntParam(p[0], -1);
+    indent = static_cast<int>(std::clamp<int64_t>(ind, 0, INT32_MAX));
+  }
   std::string out;
   ToJson(v, indent, out);
   return MakeMarkup(std::move(out));
@@ -935,6 +946,7 @@ Value FBatch(Interp&, const Value& v, Args& a) {
   }
   if (!cur.empty()) {
     if (p[1] && !p[1]->is_none() && static_cast<int64_t>(cur.size()) < n) {
+      CheckItems(static_cast<size_t>(n));
       while (static_cast<int64_t>(cur.size()) < n) cur.push_back(*p[1]);
     }
     out.push_back(Value(std::move(cur)));

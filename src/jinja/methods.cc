@@ -238,7 +238,8 @@ std::vector<std::string> SplitLines(std::string_view s, bool keepends) {
 std::string Pad(std::string_view s, int64_t width, uint32_t fill, char how) {
   int64_t len = static_cast<int64_t>(Utf8Length(s));
   if (width <= len) return std::string(s);
-  CheckSize(static_cast<size_t>(width) * 4);
+  CheckSizeI(width);  // at least one byte per fill character
+  CheckSizeMul(static_cast<uint64_t>(width - len), fill < 0x80 ? 1 : fill < 0x800 ? 2 : fill < 0x10000 ? 3 : 4);
   int64_t pad = width - len;
   int64_t left = how == 'l' ? 0 : how == 'r' ? pad : pad / 2 + (pad & width & 1);
   std::string out;
@@ -391,7 +392,7 @@ Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::
     int64_t w = IntArg(a.args[0]);
     int64_t len = static_cast<int64_t>(Utf8Length(s));
     if (w <= len) return wrap(s);
-    CheckSize(static_cast<size_t>(w));
+    CheckSizeI(w);
     std::string out;
     size_t start = 0;
     if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
@@ -439,6 +440,7 @@ Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::
       if (c == '\t') {
         if (ts > 0) {
           int64_t n = ts - (col % ts);
+          CheckSizeI(static_cast<int64_t>(out.size()) + n);
           out.append(n, ' ');
           col += n;
         }

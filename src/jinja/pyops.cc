@@ -50,7 +50,12 @@ void AppendStr(std::string& out, const Value& v) {
       out += v.as_object()->str();
       return;
     }
-    default: out += v.str();
+    default: {
+      size_t before = out.size();
+      out += v.str();
+      ChargeWork((out.size() - before) / 256);
+      CheckSize(out.size());
+    }
   }
 }
 
@@ -61,7 +66,12 @@ std::string ToStr(const Value& v) {
   return s;
 }
 
-std::string Repr(const Value& v) { return v.repr(); }
+std::string Repr(const Value& v) {
+  std::string s = v.repr();
+  ChargeWork(s.size() / 256);
+  CheckSize(s.size());
+  return s;
+}
 
 bool Truthy(const Value& v) {
   switch (v.kind()) {
@@ -405,7 +415,7 @@ Value RepeatSeq(const Value& seq, const Value& count) {
   }
   if (n < 0) n = 0;
   if (const std::string* s = StrLike(seq)) {
-    CheckSize(s->size() * static_cast<size_t>(std::min<int64_t>(n, 1LL << 40)));
+    CheckSizeMul(s->size(), static_cast<uint64_t>(n));
     std::string out;
     out.reserve(s->size() * n);
     for (int64_t i = 0; i < n; ++i) out += *s;
@@ -413,7 +423,7 @@ Value RepeatSeq(const Value& seq, const Value& count) {
     return Value(std::move(out));
   }
   const List& l = seq.as_list();
-  CheckItems(l.size() * static_cast<size_t>(std::min<int64_t>(n, 1LL << 40)));
+  CheckItemsMul(l.size(), static_cast<uint64_t>(n));
   List out;
   out.reserve(l.size() * n);
   for (int64_t i = 0; i < n; ++i) out.insert(out.end(), l.begin(), l.end());

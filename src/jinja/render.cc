@@ -30,8 +30,11 @@ Interp::Interp(const EnvironmentData& env, const Limits& limits)
       size_limits_{limits.max_output_bytes,
                    std::max<size_t>(100000, limits.max_output_bytes / 8)},
       size_scope_(size_limits_),
+      value_depth_scope_(kMaxValueDepth, limits.max_output_bytes),
       strict_(env.options.strict_undefined) {
   deadline_ = std::chrono::steady_clock::now() + limits.deadline;
+  size_limits_.deadline = deadline_;
+  size_limits_.deadline_ms = limits.deadline;
 }
 
 std::shared_ptr<Scope> Interp::NewScope(std::shared_ptr<Scope> parent) {

@@ -216,7 +216,7 @@ class Interp {
   Limits limits_;
   SizeLimits size_limits_;
   SizeLimitScope size_scope_;
-  ValueDepthScope value_depth_scope_{kMaxValueDepth};  // bounds recursion through values
+  ValueDepthScope value_depth_scope_;  // bounds recursion through values and repr sizes
   bool strict_;
   bool autoescape_ = false;
   bool extended_ = false;  // the current template executed {% extends %}: root output is dropped

@@ -21,6 +21,8 @@ void JsonString(std::string& out, std::string_view s) {
 }
 
 void Newline(std::string& out, int indent, int level) {
+  CheckSizeMul(static_cast<uint64_t>(indent), static_cast<uint64_t>(level));
+  CheckSize(out.size() + 1 + static_cast<size_t>(indent) * level);
   out += '\n';
   out.append(static_cast<size_t>(indent) * level, ' ');
 }
@@ -93,6 +95,7 @@ void Dump(const Value& v, int indent, std::string& out, int level, Markers& mark
         }
         if (indent >= 0) Newline(out, indent, level + 1);
         Dump(l[i], indent, out, level + 1, markers);
+        CheckSize(out.size());
       }
       if (indent >= 0) Newline(out, indent, level);
       out += ']';
@@ -144,6 +147,7 @@ void Dump(const Value& v, int indent, std::string& out, int level, Markers& mark
         else JsonString(out, KeyText(e->first));
         out.append(": ", 2);
         Dump(e->second, indent, out, level + 1, markers);
+        CheckSize(out.size());
       }
       if (indent >= 0) Newline(out, indent, level);
       out += '}';

@@ -15,10 +15,24 @@ namespace herald {
 namespace {
 thread_local int g_value_depth = 0;
 thread_local int g_max_value_depth = kDefaultMaxValueDepth;
+thread_local size_t g_max_repr_bytes = SIZE_MAX;
+
+void CheckReprSize(const std::string& out) {
+  if (out.size() > g_max_repr_bytes) {
+    throw ValueSizeError("string exceeds the limit of " + std::to_string(g_max_repr_bytes) + " bytes");
+  }
+}
 }  // namespace
 
-ValueDepthScope::ValueDepthScope(int max_depth) : prev_(g_max_value_depth) { g_max_value_depth = max_depth; }
-ValueDepthScope::~ValueDepthScope() { g_max_value_depth = prev_; }
+ValueDepthScope::ValueDepthScope(int max_depth, size_t max_repr_bytes)
+    : prev_(g_max_value_depth), prev_bytes_(g_max_repr_bytes) {
+  g_max_value_depth = max_depth;
+  g_max_repr_bytes = max_repr_bytes;
+}
+ValueDepthScope::~ValueDepthScope() {
+  g_max_value_depth = prev_;
+  g_max_repr_bytes = prev_bytes_;
+}
 
 ValueRecursionGuard::ValueRecursionGuard(const char* context) {
   if (g_value_depth >= g_max_value_depth) {
@@ -29,36 +43,40 @@ ValueRecursionGuard::ValueRecursionGuard(const char* context) {
 ValueRecursionGuard::~ValueRecursionGuard() { --g_value_depth; }
 
 void Value::ReleaseContainer() noexcept {
-  // Only the last owner releases; children that are containers themselves are parked on a
-  // per-thread list and freed by the outermost call, one at a time (no recursion).
-  thread_local std::vector<Value> pending;
-  thread_local bool draining = false;
-  auto park = [](Value& child) {
-    if (child.list_ || child.dict_) pending.push_back(std::move(child));
-  };
+  // Only the last owner releases. Children that are containers themselves are moved to a list
+  // owned by the outermost release on this thread and freed from there one at a time, so a
+  // structure of any depth is freed without recursion. (A plain pointer, not a thread_local
+  // vector: it stays valid while thread-local and static objects are being destroyed.)
+  thread_local std::vector<Value>* g_pending = nullptr;
+  List* list = list_ && list_.use_count() == 1 ? list_.get() : nullptr;
+  Dict* dict = dict_ && dict_.use_count() == 1 ? dict_.get() : nullptr;
+  if (!list && !dict) return;
+  std::vector<Value> local;
+  std::vector<Value>& pending = g_pending ? *g_pending : local;
   try {
-    if (list_ && list_.use_count() == 1) {
-      for (Value& x : *list_) park(x);
-    } else if (dict_ && dict_.use_count() == 1) {
-      for (auto& [k, x] : dict_->entries_) {
+    auto park = [&pending](Value& child) {
+      if (child.list_ || child.dict_) pending.push_back(std::move(child));
+    };
+    if (list) {
+      for (Value& x : *list) park(x);
+    } else {
+      for (auto& [k, x] : dict->entries_) {
         park(k);
         park(x);
       }
-    } else {
-      return;
     }
   } catch (...) {
-    return;  // out of memory while parking: fall back to plain destruction
+    // Out of memory while parking: what was not parked is freed by plain destruction.
   }
-  if (draining) return;
-  draining = true;
+  if (g_pending || local.empty()) return;
+  g_pending = &local;
   list_.reset();
   dict_.reset();
-  while (!pending.empty()) {
-    Value v = std::move(pending.back());
-    pending.pop_back();
-  }
-  draining = false;
+  while (!local.empty()) {
+    Value v = std::move(local.back());
+    local.pop_back();
+  }  // each v parks its own children into `local` as it is destroyed
+  g_pending = nullptr;
 }
 
 Value::Value(const char* s) : kind_(Kind::Str), str_(std::make_shared<const std::string>(s)) {}
@@ -159,6 +177,7 @@ void AppendSeq(const Value& v, std::string& out, int depth, char open, char clos
   for (size_t i = 0; i < items.size(); ++i) {
     if (i) out += ", ";
     AppendRepr(items[i], out, depth + 1);
+    CheckReprSize(out);
   }
   if (v.is_tuple() && items.size() == 1) out += ',';
   out += close;
@@ -188,6 +207,7 @@ void AppendRepr(const Value& v, std::string& out, int depth) {
         AppendRepr(k, out, depth + 1);
         out += ": ";
         AppendRepr(val, out, depth + 1);
+        CheckReprSize(out);
       }
       out += '}';
       return;

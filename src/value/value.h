@@ -12,6 +12,7 @@
 // template constants and event contexts are treated as immutable once built).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -55,16 +56,25 @@ class ValueDepthError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Sets this thread's value-depth bound until destroyed (restores the previous one).
+// Thrown when repr/str would build a string longer than the active bound (a list holding the
+// same large string 100,000 times). what() is "string exceeds the limit of N bytes".
+class ValueSizeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Sets this thread's value-depth bound and the longest repr/str it may build until destroyed
+// (restores the previous ones). Outside any scope there is no size bound.
 class ValueDepthScope {
  public:
-  explicit ValueDepthScope(int max_depth);
+  explicit ValueDepthScope(int max_depth, size_t max_repr_bytes = SIZE_MAX);
   ~ValueDepthScope();
   ValueDepthScope(const ValueDepthScope&) = delete;
   ValueDepthScope& operator=(const ValueDepthScope&) = delete;
 
  private:
   int prev_;
+  size_t prev_bytes_;
 };
 
 // One level of a recursive walk through values: throws ValueDepthError("maximum recursion depth
