@@ -579,6 +579,7 @@ Value ListMethod(Interp& in, const Value& recv, const std::string& name, Args& a
   if (name == "append") {
     ArgCount("append", a, 1, 1);
     CheckItems(l.size() + 1);
+    ChargeValueBytes(sizeof(Value));
     l.push_back(a.args[0]);
     return Value();
   }
@@ -586,6 +587,7 @@ Value ListMethod(Interp& in, const Value& recv, const std::string& name, Args& a
     ArgCount("extend", a, 1, 1);
     std::vector<Value> items = Iterate(a.args[0]);
     CheckItems(l.size() + items.size());
+    ChargeValueBytes(items.size() * sizeof(Value));
     l.insert(l.end(), items.begin(), items.end());
     return Value();
   }
@@ -596,6 +598,7 @@ Value ListMethod(Interp& in, const Value& recv, const std::string& name, Args& a
     if (i < 0) i = std::max<int64_t>(0, i + len);
     i = std::min(i, len);
     CheckItems(l.size() + 1);
+    ChargeValueBytes(sizeof(Value));
     l.insert(l.begin() + i, a.args[1]);
     return Value();
   }
@@ -690,6 +693,8 @@ Value DictMethod(Interp& in, const Value& recv, const std::string& name, Args& a
     CheckHashable(a.args[0]);
     if (const Value* v = d.find_item(a.args[0])) return *v;
     Value dv = a.args.size() > 1 ? a.args[1] : Value();
+    CheckItems(d.size() + 1);
+    ChargeValueBytes(2 * sizeof(Value));
     d.set_item(a.args[0], dv);
     return dv;
   }
@@ -698,10 +703,15 @@ Value DictMethod(Interp& in, const Value& recv, const std::string& name, Args& a
     if (!a.args.empty()) {
       const Value& src = a.args[0];
       if (src.is_dict()) {
+        CheckItems(d.size() + src.as_dict().size());
+        ChargeValueBytes(src.as_dict().size() * 2 * sizeof(Value));
         std::vector<Dict::Entry> copy = src.as_dict().entries();
         for (auto& [k, v] : copy) d.set_item(k, v);
       } else {
-        for (const Value& item : Iterate(src)) {
+        std::vector<Value> src_items = Iterate(src);
+        CheckItems(d.size() + src_items.size());
+        ChargeValueBytes(src_items.size() * 2 * sizeof(Value));
+        for (const Value& item : src_items) {
           std::vector<Value> kv = Iterate(item);
           if (kv.size() != 2) ThrowValue("dictionary update sequence element #0 has length " + std::to_string(kv.size()) + "; 2 is required");
           CheckHashable(kv[0]);
@@ -709,6 +719,7 @@ Value DictMethod(Interp& in, const Value& recv, const std::string& name, Args& a
         }
       }
     }
+    CheckItems(d.size() + a.kwargs.size());
     for (auto& [k, v] : a.kwargs) d.set(k, v);
     return Value();
   }

@@ -66,6 +66,7 @@ bool MarkupObj::equals(const Value& other) const {
 size_t MarkupObj::hash() const { return std::hash<std::string_view>()(s); }
 
 Value MakeMarkup(std::string s) {
+  ChargeValueBytes(s.size() + 32);
   return Value(std::shared_ptr<Object>(std::make_shared<MarkupObj>(std::move(s))));
 }
 
@@ -226,6 +227,7 @@ std::string BytesObj::repr() const {
 }
 
 Value MakeGenerator(std::vector<Value> items, std::string type) {
+  ChargeValueBytes(items.size() * sizeof(Value) + 32);
   return Value(std::shared_ptr<Object>(std::make_shared<GeneratorObj>(std::move(items), std::move(type))));
 }
 

@@ -31,6 +31,7 @@ Interp::Interp(const EnvironmentData& env, const Limits& limits)
                    std::max<size_t>(100000, limits.max_output_bytes / 8)},
       size_scope_(size_limits_),
       value_depth_scope_(kMaxValueDepth, limits.max_output_bytes),
+      value_budget_scope_(limits.max_alloc_bytes),
       strict_(env.options.strict_undefined) {
   deadline_ = std::chrono::steady_clock::now() + limits.deadline;
   size_limits_.deadline = deadline_;

@@ -79,13 +79,61 @@ void Value::ReleaseContainer() noexcept {
   g_pending = nullptr;
 }
 
-Value::Value(const char* s) : kind_(Kind::Str), str_(std::make_shared<const std::string>(s)) {}
-Value::Value(std::string s)
-    : kind_(Kind::Str), str_(std::make_shared<const std::string>(std::move(s))) {}
-Value::Value(std::string_view s)
-    : kind_(Kind::Str), str_(std::make_shared<const std::string>(s)) {}
-Value::Value(List list) : kind_(Kind::List), list_(std::make_shared<List>(std::move(list))) {}
-Value::Value(Dict dict) : kind_(Kind::Dict), dict_(std::make_shared<Dict>(std::move(dict))) {}
+// ---- allocation budget ----
+
+namespace {
+constexpr size_t kObjectOverhead = 32;  // charged per string/list/dict besides its contents
+thread_local bool g_budget_active = false;
+thread_local size_t g_budget_left = 0;
+thread_local size_t g_budget_limit = 0;
+
+size_t Charged(size_t n) {
+  ChargeValueBytes(n);
+  return n;
+}
+}  // namespace
+
+ValueBudgetScope::ValueBudgetScope(size_t max_bytes)
+    : prev_active_(g_budget_active), prev_left_(g_budget_left), prev_limit_(g_budget_limit) {
+  g_budget_active = true;
+  g_budget_left = max_bytes;
+  g_budget_limit = max_bytes;
+}
+
+ValueBudgetScope::~ValueBudgetScope() {
+  g_budget_active = prev_active_;
+  g_budget_left = prev_left_;
+  g_budget_limit = prev_limit_;
+}
+
+void ChargeValueBytes(size_t n) {
+  if (!g_budget_active) return;
+  if (n > g_budget_left) {
+    g_budget_left = 0;
+    throw ValueSizeError("template allocations exceed the limit of " + std::to_string(g_budget_limit) + " bytes");
+  }
+  g_budget_left -= n;
+}
+
+Value::Value(const char* s) : kind_(Kind::Str), str_(std::make_shared<const std::string>(s)) {
+  if (g_budget_active) ChargeValueBytes(str_->size() + kObjectOverhead);
+}
+Value::Value(std::string s) : kind_(Kind::Str) {
+  if (g_budget_active) Charged(s.size() + kObjectOverhead);
+  str_ = std::make_shared<const std::string>(std::move(s));
+}
+Value::Value(std::string_view s) : kind_(Kind::Str) {
+  if (g_budget_active) Charged(s.size() + kObjectOverhead);
+  str_ = std::make_shared<const std::string>(s);
+}
+Value::Value(List list) : kind_(Kind::List) {
+  if (g_budget_active) Charged(list.size() * sizeof(Value) + kObjectOverhead);
+  list_ = std::make_shared<List>(std::move(list));
+}
+Value::Value(Dict dict) : kind_(Kind::Dict) {
+  if (g_budget_active) Charged(dict.size() * 2 * sizeof(Value) + kObjectOverhead);
+  dict_ = std::make_shared<Dict>(std::move(dict));
+}
 Value::Value(std::shared_ptr<Object> obj) : kind_(Kind::Object), obj_(std::move(obj)) {
   if (!obj_) kind_ = Kind::None;
 }

@@ -87,6 +87,25 @@ class ValueRecursionGuard {
   ValueRecursionGuard& operator=(const ValueRecursionGuard&) = delete;
 };
 
+// Allocation budget. While a ValueBudgetScope is active on this thread, the bytes of every
+// string, list and dict a Value is constructed from (plus a small per-object overhead) are
+// charged against it, and so is whatever ChargeValueBytes is told about (in-place growth);
+// once the total passes the budget, ValueSizeError ("template allocations exceed the limit of
+// N bytes"). The total counts allocations, not live memory, so it also bounds everything a
+// render holds at once. Outside any scope nothing is counted.
+class ValueBudgetScope {
+ public:
+  explicit ValueBudgetScope(size_t max_bytes);
+  ~ValueBudgetScope();
+  ValueBudgetScope(const ValueBudgetScope&) = delete;
+  ValueBudgetScope& operator=(const ValueBudgetScope&) = delete;
+
+ private:
+  bool prev_active_;
+  size_t prev_left_, prev_limit_;
+};
+void ChargeValueBytes(size_t n);
+
 class Value {
  public:
   Value() = default;  // None

@@ -219,6 +219,17 @@ TEST(JinjaHostile, HugeWidthsAndCounts) {
       {"{% set l = ['x' * 1000000] * 100000 %}{{ {'k': l}|urlencode|length }}", kLimit, ""},
       {"{% set l = ['x' * 1000000] * 100000 %}{{ l|map('upper')|list|length }}", kLimit, ""},
       {"{% set l = ['x' * 1000000] * 100000 %}{{ {'a': l}|xmlattr|length }}", kLimit, ""},
+      // Many values, each within the size limits, together past the allocation budget.
+      {"{% set l = [] %}{% for i in range(100000) %}{% set _ = l.append('x' * 1000000 ~ i) %}{% endfor %}",
+       kLimit, "allocations"},
+      {"{% set l = [] %}{% for i in range(100000) %}{% set _ = l.append([i] * 100000) %}{% endfor %}", kLimit,
+       "allocations"},
+      {"{% set d = {} %}{% for i in range(100000) %}{% set _ = d.update({i: 'x' * 100000 ~ i}) %}{% endfor %}",
+       kLimit, "allocations"},
+      {"{% set l = [] %}{% for i in range(100000) %}{% set _ = l.append(range(100000)|list) %}{% endfor %}", kLimit,
+       "allocations"},
+      {"{% set l = [] %}{% for i in range(10000) %}{% set _ = l.append(('x' * 100000 ~ i)|e) %}{% endfor %}", kLimit,
+       "allocations"},
       // Quadratic work inside one filter or operator ends at the deadline.
       {"{{ ([[1]] * 100000)|sum(start=[])|length }}", kLimit, ""},
       {"{% set ns = namespace(v=range(100000)|list) %}{% for i in range(900) %}{% set ns.v = [ns.v] %}{% endfor %}"
