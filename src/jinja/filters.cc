@@ -20,6 +20,12 @@ namespace herald::jinja {
 
 namespace {
 
+// Python's AttributeError for a missing method; a Jinja2 Namespace raises it with the bare name.
+[[noreturn]] void ThrowNoAttr(const Value& v, const char* name) {
+  if (IsObj(v, OK::kNamespace)) Throw("AttributeError", name);
+  Throw("AttributeError", "'" + TypeName(v) + "' object has no attribute '" + name + "'");
+}
+
 using Args = CallValues;
 using P = std::vector<const Value*>;
 
@@ -261,7 +267,7 @@ Value FTruncate(Interp&, const Value& v, Args& a) {
       }
       return BinaryOp(BinOp::kAdd, head, Value(end));
     }
-    Throw("AttributeError", "'" + TypeName(v) + "' object has no attribute 'rsplit'");
+    ThrowNoAttr(v, "rsplit");
   }
   std::string s = *StrLike(v);
   if (length < end_len) Throw("AssertionError", "expected length >= " + std::to_string(end_len) + ", got " + std::to_string(length));
@@ -404,7 +410,7 @@ Value FWordwrap(Interp&, const Value& v, Args& a) {
   bool boh = BoolParam(p[3], true);
   if (!StrLike(v)) {
     FailIfUndef(v);
-    Throw("AttributeError", "'" + TypeName(v) + "' object has no attribute 'splitlines'");
+    ThrowNoAttr(v, "splitlines");
   }
   std::string out;
   bool first = true;
@@ -449,7 +455,7 @@ Value FIndent(Interp&, const Value& v, Args& a) {
       if (at != std::string::npos) e.message.replace(at, 6, "for +=:");
       throw;
     }
-    Throw("AttributeError", "'" + TypeName(v) + "' object has no attribute 'splitlines'");
+    ThrowNoAttr(v, "splitlines");
   }
   Value sv = SoftStr(v);
   std::string s = S(sv) + "\n";
@@ -634,7 +640,7 @@ Value FXmlattr(Interp& in, const Value& v, Args& a) {
   BindArgs("do_xmlattr", a, {"autospace"}, p);
   if (!v.is_dict()) {
     FailIfUndef(v);
-    Throw("AttributeError", "'" + TypeName(v) + "' object has no attribute 'items'");
+    ThrowNoAttr(v, "items");
   }
   std::string rv;
   for (const auto& [k, x] : v.as_dict()) {
@@ -1022,7 +1028,7 @@ Value FDictsort(Interp& in, const Value& v, Args& a) {
   else FilterArgError("You can only sort by either \"key\" or \"value\"");
   if (!v.is_dict()) {
     FailIfUndef(v);
-    Throw("AttributeError", "'" + TypeName(v) + "' object has no attribute 'items'");
+    ThrowNoAttr(v, "items");
   }
   std::vector<Value> items;
   for (const auto& [k, x] : v.as_dict()) items.push_back(Value::MakeTuple({k, x}));

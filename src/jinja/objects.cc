@@ -192,6 +192,8 @@ std::string DictViewObj::repr() const {
 }
 
 std::string NamespaceObj::repr() const {
+  ReprGuard guard(&attrs);  // Python prints the attribute dict, which may contain this namespace
+  if (!guard.entered()) return "<Namespace {...}>";
   std::string s = "<Namespace {";
   bool first = true;
   for (const auto& [k, v] : attrs) {

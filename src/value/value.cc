@@ -210,6 +210,18 @@ struct ReprEnter {
   bool entered;
 };
 
+}  // namespace
+
+ReprGuard::ReprGuard(const void* container) {
+  entered_ = std::find(g_repr_active.begin(), g_repr_active.end(), container) == g_repr_active.end();
+  if (entered_) g_repr_active.push_back(container);
+}
+ReprGuard::~ReprGuard() {
+  if (entered_) g_repr_active.pop_back();
+}
+
+namespace {
+
 void AppendRepr(const Value& v, std::string& out, int depth);
 
 void AppendSeq(const Value& v, std::string& out, int depth, char open, char close) {

@@ -87,6 +87,22 @@ class ValueRecursionGuard {
   ValueRecursionGuard& operator=(const ValueRecursionGuard&) = delete;
 };
 
+// For Object::repr implementations that print contained values: marks `container` (any stable
+// address standing for the object's contents) as being printed on this thread for the guard's
+// lifetime. entered() is false when it already was, i.e. the object contains itself; print
+// Python's marker (`{...}`) instead of recursing.
+class ReprGuard {
+ public:
+  explicit ReprGuard(const void* container);
+  ~ReprGuard();
+  ReprGuard(const ReprGuard&) = delete;
+  ReprGuard& operator=(const ReprGuard&) = delete;
+  bool entered() const { return entered_; }
+
+ private:
+  bool entered_;
+};
+
 // Allocation budget. While a ValueBudgetScope is active on this thread, the bytes of every
 // string, list and dict a Value is constructed from (plus a small per-object overhead) are
 // charged against it, and so is whatever ChargeValueBytes is told about (in-place growth);

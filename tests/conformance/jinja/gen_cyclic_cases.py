@@ -28,6 +28,8 @@ STRUCTS = {
     "nested": "{% set n = [] %}{% set m = {'l': n} %}{% set _ = n.append(m) %}{% set x = [n] %}",
     "mutual": "{% set p = [] %}{% set x = [p] %}{% set _ = p.append(x) %}",
     "tuple": "{% set l = [] %}{% set x = (1, l) %}{% set _ = l.append(x) %}",
+    "namespace": "{% set x = namespace(a=1) %}{% set x.me = x %}",
+    "ns_list": "{% set ns = namespace() %}{% set x = [ns] %}{% set ns.l = x %}",
 }
 
 # Operations on the cyclic value X (one expression or statement each).
