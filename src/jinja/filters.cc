@@ -438,6 +438,7 @@ Value FIndent(Interp&, const Value& v, Args& a) {
   } else {
     int64_t w = 4;
     if (p[0]) {
+      if (IsBigInt(*p[0])) Throw("OverflowError", "cannot fit 'int' into an index-sized integer");
       if (!AsInt64(*p[0], &w) || p[0]->is_float()) {
         ThrowType("can't multiply sequence by non-int of type '" + TypeName(*p[0]) + "'");
       }
@@ -940,7 +941,8 @@ Value FBatch(Interp&, const Value& v, Args& a) {
   P p;
   BindArgs("do_batch", a, {"linecount", "fill_with"}, p);
   if (!p[0]) ThrowType("do_batch() missing 1 required positional argument: 'linecount'");
-  int64_t n = IntParam(p[0], 1);
+  // Python compares the batch length with any int; a huge one just means "one batch".
+  int64_t n = p[0] && IsBigInt(*p[0]) ? (ObjAs<BigIntObj>(*p[0])->v.negative() ? INT64_MIN : INT64_MAX) : IntParam(p[0], 1);
   std::vector<Value> out;
   List cur;
   for (Value& item : Iterate(v)) {

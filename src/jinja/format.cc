@@ -413,6 +413,7 @@ std::string PercentFormat(std::string_view fmt, const Value& args, bool escape_a
       if (i < fmt.size() && fmt[i] == '*') {
         Value p = next_arg();
         if (!AsInt64(p, &prec)) ThrowType("* wants int");
+        if (prec < 0) prec = 0;  // as CPython: a negative '*' precision counts as 0
         if (prec > 100000000) ThrowValue("precision too big");
         ++i;
       } else {

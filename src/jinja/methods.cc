@@ -72,6 +72,7 @@ int64_t IntArg(const Value& v) {
   int64_t i;
   if (v.is_float() || !AsInt64(v, &i)) {
     if (IsUndefined(v)) ObjAs<UndefinedObj>(v)->Fail();
+    if (IsBigInt(v)) Throw("OverflowError", "Python int too large to convert to C ssize_t");
     ThrowType("'" + TypeName(v) + "' object cannot be interpreted as an integer");
   }
   return i;
