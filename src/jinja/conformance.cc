@@ -68,8 +68,9 @@ Result<std::vector<ConformanceCase>> ParseConformanceCases(std::string_view json
   return out;
 }
 
-CaseResult RunConformanceCase(const ConformanceCase& c) {
+CaseResult RunConformanceCase(const ConformanceCase& c, const Limits* limits) {
   Options o;
+  if (limits) o.limits = *limits;
   o.strict_undefined = c.strict;
   o.trim_blocks = c.trim_blocks;
   o.lstrip_blocks = c.lstrip_blocks;

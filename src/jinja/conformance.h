@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "jinja/jinja.h"
 #include "value/value.h"
 
 namespace herald::jinja {
@@ -38,6 +39,8 @@ struct CaseResult {
 // Parses a cases.json document ({"cases": [...]}).
 Result<std::vector<ConformanceCase>> ParseConformanceCases(std::string_view json);
 // Compiles and renders one case; compares output or error type, phase, message and line.
-CaseResult RunConformanceCase(const ConformanceCase& c);
+// `limits` replaces the default render limits when given (a test on a busy machine raises the
+// deadline so that only the limit a case is about can end it).
+CaseResult RunConformanceCase(const ConformanceCase& c, const Limits* limits = nullptr);
 
 }  // namespace herald::jinja

@@ -22,6 +22,29 @@ struct SizeLimits {
 
 constexpr unsigned kDeadlineCheckInterval = 64;
 
+// The most C++ stack one render may use, measured from where the render starts: the nesting
+// limits (macro depth, expression height, value depth) multiply, so a macro calling itself from
+// the bottom of a 400-deep expression would otherwise reach the end of the stack. The budget is
+// also never more than half of the stack the rendering thread has left when the render starts.
+constexpr size_t kMaxRenderStackBytes = size_t{4} << 20;
+
+// Records the current stack position as the render's base for this thread until destroyed.
+class StackScope {
+ public:
+  StackScope();
+  ~StackScope();
+  StackScope(const StackScope&) = delete;
+  StackScope& operator=(const StackScope&) = delete;
+
+ private:
+  uintptr_t prev_base_;
+  size_t prev_budget_;
+};
+
+// Throws ResourceLimitError ("template recursion exceeded the stack limit of N bytes") when the
+// calling frame is deeper than the budget below the active StackScope's base.
+void CheckStack();
+
 // Installs `limits` for this thread until destroyed (restores the previous ones).
 class SizeLimitScope {
  public:

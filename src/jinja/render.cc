@@ -81,6 +81,7 @@ Interp::~Interp() {
 
 void Interp::Step() {
   ++steps_;
+  CheckStack();
   if (steps_ > limits_.max_steps) {
     ThrowLimit("template evaluation exceeded the limit of " + std::to_string(limits_.max_steps) +
                " steps");

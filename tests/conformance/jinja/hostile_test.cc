@@ -37,7 +37,7 @@ struct Hostile {
 
 // Renders `tmpl` in a child under the address-space limit. Returns "ok:<output size>",
 // "error:<type>:<message>" or "crash:<how>".
-std::string RenderInChild(const std::string& tmpl) {
+std::string RenderInChild(const std::string& tmpl, const Options& options = {}) {
   int fds[2];
   if (pipe(fds) != 0) return "crash:pipe failed";
   pid_t pid = fork();
@@ -50,7 +50,7 @@ std::string RenderInChild(const std::string& tmpl) {
 #endif
     std::string result;
     {
-      Environment env;
+      Environment env(options);
       env.AddTemplate("self.j2", "{% include 'self.j2' %}");
       env.AddTemplate("ext.j2", "{% extends 'ext.j2' %}");
       env.AddTemplate("macros.j2", "{% macro m(n) %}{% import 'macros.j2' as x %}{{ x.m(n) }}{% endmacro %}");
@@ -91,9 +91,9 @@ bool TypeMatches(const std::string& got, const std::string& types) {
   return false;
 }
 
-void Check(const std::vector<Hostile>& cases) {
+void Check(const std::vector<Hostile>& cases, const Options& options = {}) {
   for (const Hostile& h : cases) {
-    std::string got = RenderInChild(h.tmpl);
+    std::string got = RenderInChild(h.tmpl, options);
     std::string shown = std::string(h.tmpl).substr(0, 120) + "\n  got: " + got.substr(0, 300);
     EXPECT_TRUE(TypeMatches(got, h.type)) << shown << "\n  want: " << h.type;
     EXPECT_NE(got.find(h.message), std::string::npos) << shown << "\n  want message: " << h.message;
@@ -104,6 +104,14 @@ void Check(const std::vector<Hostile>& cases) {
 }
 
 const char* kLimit = "ResourceLimitError";
+
+// For cases about one specific limit: a deadline far away, so that a busy machine cannot end
+// them with a deadline error first.
+Options LongDeadline() {
+  Options o;
+  o.limits.deadline = std::chrono::milliseconds(600000);
+  return o;
+}
 // Python's own refusals (the sandbox's MAX_RANGE, format-spec overflow) are as good as a limit.
 const char* kLimitOrPy = "ResourceLimitError|OverflowError|ValueError";
 
@@ -125,7 +133,7 @@ TEST(JinjaHostile, CyclicStructures) {
       {t[6].c_str(), "RecursionError", "in comparison"},
       {t[7].c_str(), "ValueError", "Circular reference detected"},
       {t[8].c_str(), "TypeError", "unhashable"},
-  });
+  }, LongDeadline());
 }
 
 TEST(JinjaHostile, HugeWidthsAndCounts) {
@@ -219,7 +227,19 @@ TEST(JinjaHostile, HugeWidthsAndCounts) {
       {"{% set l = ['x' * 1000000] * 100000 %}{{ {'k': l}|urlencode|length }}", kLimit, ""},
       {"{% set l = ['x' * 1000000] * 100000 %}{{ l|map('upper')|list|length }}", kLimit, ""},
       {"{% set l = ['x' * 1000000] * 100000 %}{{ {'a': l}|xmlattr|length }}", kLimit, ""},
-      // Many values, each within the size limits, together past the allocation budget.
+      // Quadratic work inside one filter or operator ends at the deadline.
+      {"{{ ([[1]] * 100000)|sum(start=[])|length }}", kLimit, ""},
+      {"{% set ns = namespace(v=range(100000)|list) %}{% for i in range(900) %}{% set ns.v = [ns.v] %}{% endfor %}"
+       "{{ ns.v|pprint|length }}", kLimit, ""},
+      {"{% set ns = namespace(v=range(100000)|list) %}{% for i in range(900) %}{% set ns.v = [ns.v] %}{% endfor %}"
+       "{% for i in range(5000) %}{{ ns.v|string|length }}{% endfor %}", kLimit, ""},
+  });
+}
+
+// Many values, each within the size limits, together past the allocation budget. The deadline
+// is raised so that the budget, not the clock, is what ends these renders on a busy machine.
+TEST(JinjaHostile, ManyValuesHitTheAllocationBudget) {
+  Check({
       {"{% set l = [] %}{% for i in range(100000) %}{% set _ = l.append('x' * 1000000 ~ i) %}{% endfor %}",
        kLimit, "allocations"},
       {"{% set l = [] %}{% for i in range(100000) %}{% set _ = l.append([i] * 100000) %}{% endfor %}", kLimit,
@@ -230,13 +250,7 @@ TEST(JinjaHostile, HugeWidthsAndCounts) {
        "allocations"},
       {"{% set l = [] %}{% for i in range(10000) %}{% set _ = l.append(('x' * 100000 ~ i)|e) %}{% endfor %}", kLimit,
        "allocations"},
-      // Quadratic work inside one filter or operator ends at the deadline.
-      {"{{ ([[1]] * 100000)|sum(start=[])|length }}", kLimit, ""},
-      {"{% set ns = namespace(v=range(100000)|list) %}{% for i in range(900) %}{% set ns.v = [ns.v] %}{% endfor %}"
-       "{{ ns.v|pprint|length }}", kLimit, ""},
-      {"{% set ns = namespace(v=range(100000)|list) %}{% for i in range(900) %}{% set ns.v = [ns.v] %}{% endfor %}"
-       "{% for i in range(5000) %}{{ ns.v|string|length }}{% endfor %}", kLimit, ""},
-  });
+  }, LongDeadline());
 }
 
 // Sizes past the 1 MiB string limit but small enough to allocate under the address-space cap:
@@ -274,7 +288,7 @@ TEST(JinjaHostile, WidthsPastTheStringLimitAreRefusedFirst) {
       {"{{ ['x' * 600000, 'y' * 600000]|join }}", kLimit, pre},
       {"{{ ('x' * 600000)|replace('x', 'yy') }}", kLimit, pre},
       {"{{ ('x' * 600000)|center(1200000) }}", kLimit, pre},
-  });
+  }, LongDeadline());
 }
 
 TEST(JinjaHostile, DeepNestingAndRecursion) {
@@ -305,8 +319,21 @@ TEST(JinjaHostile, DeepNestingAndRecursion) {
       "{{ 1" + nest("", "", " if 1 else 1") + " }}",
   };
   for (const std::string& t : parse) {
-    std::string got = RenderInChild(t);
+    std::string got = RenderInChild(t, LongDeadline());
     EXPECT_EQ(got.rfind("error:TemplateSyntaxError:", 0), 0u) << t.substr(0, 80) << "\n  got: " << got.substr(0, 300);
+  }
+  // Recursion limits multiply: a macro calling itself from the bottom of a 390-deep expression
+  // (binary operators, filters, calls, subscripts) stops at the render's stack budget.
+  static const std::vector<std::string> deep_macros = {
+      "{% macro m(n) %}{{ m(n + 1)" + nest("", "", " + 1").substr(0, 390 * 4) + " }}{% endmacro %}{{ m(0) }}",
+      "{% macro m(n) %}{{ m(n + 1)" + nest("", "", "|string").substr(0, 390 * 7) + " }}{% endmacro %}{{ m(0) }}",
+      "{% macro m(n) %}{{ m(n + 1)" + nest("", "", "[0]").substr(0, 390 * 3) + " }}{% endmacro %}{{ m(0) }}",
+      "{% macro m(n) %}{{ m(n + 1)" + nest("", "", " ~ 'x'").substr(0, 390 * 6) + " }}{% endmacro %}{{ m(0) }}",
+      "{% for x in [1] recursive %}{{ loop([x])" + nest("", "", " + 1").substr(0, 390 * 4) + " }}{% endfor %}",
+  };
+  for (const std::string& t : deep_macros) {
+    std::string got = RenderInChild(t, LongDeadline());
+    EXPECT_EQ(got.rfind("error:ResourceLimitError:", 0), 0u) << t.substr(0, 80) << "\n  got: " << got.substr(0, 300);
   }
   Check({
       {"{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}", kLimit, "recursion"},
@@ -327,7 +354,7 @@ TEST(JinjaHostile, DeepNestingAndRecursion) {
        "RecursionError", ""},
       {"{% set ns = namespace(v=1) %}{% for i in range(100000) %}{% set ns.v = namespace(v=ns.v) %}{% endfor %}{{ ns.v }}",
        "RecursionError", ""},
-  });
+  }, LongDeadline());
 }
 
 }  // namespace
