@@ -44,7 +44,11 @@ enum class Kind : uint8_t { None, Bool, Int, Float, Str, List, Tuple, Dict, Obje
 //
 // Bound outside a ValueDepthScope: deeper than anything JSON input can build (simdjson stops at
 // 1024 levels), so code outside the template engine never sees the error on parsed data.
-constexpr int kDefaultMaxValueDepth = 4096;
+constexpr int kDefaultMaxValueDepth = 2048;
+// Whatever the depth, a walk also stops when less than this much of the thread's stack is left
+// (a quarter of it for stacks under 1 MiB): frames are much larger under sanitizers, and threads
+// may have small stacks.
+constexpr size_t kMinStackHeadroom = size_t{256} << 10;
 // Bound the template engine installs for a render: CPython's default recursion limit, so cyclic
 // comparisons fail where Python's do (RecursionError).
 constexpr int kMaxValueDepth = 1000;

@@ -2,6 +2,9 @@
 // never recurse without bound: self-references print Python's markers, identity short-cuts
 // equality, and walks past the depth bound throw ValueDepthError instead of overflowing the stack.
 #include <gtest/gtest.h>
+#include <pthread.h>
+
+#include <iostream>
 
 #include "jinja/jinja.h"
 #include "value/json.h"
@@ -93,6 +96,45 @@ TEST(ValueBounds, DestroyingAMillionLevelsDoesNotRecurse) {
     }
   }
   SUCCEED();
+}
+
+// On a thread with a small stack the walks stop at the stack headroom (ValueDepthError) instead of
+// running off its end; which of them fit depends on the compiler's frame sizes, so the test only
+// requires that the thread survives (without the headroom check it dies with SIGSEGV).
+TEST(ValueBounds, SmallStacksAreRespected) {
+  struct Job {
+    Value deep = Nested(kDefaultMaxValueDepth - 10);
+    Value other = Nested(kDefaultMaxValueDepth - 10);
+    int errors = 0;
+  } job;
+  auto run = [](void* arg) -> void* {
+    Job* j = static_cast<Job*>(arg);
+    try {
+      (void)j->deep.repr();
+    } catch (const ValueDepthError&) {
+      ++j->errors;
+    }
+    try {
+      (void)PyEquals(j->deep, j->other);
+    } catch (const ValueDepthError&) {
+      ++j->errors;
+    }
+    try {
+      (void)DumpJson(j->deep);
+    } catch (const ValueDepthError&) {
+      ++j->errors;
+    }
+    return nullptr;
+  };
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 192 << 10);
+  pthread_t th;
+  ASSERT_EQ(pthread_create(&th, &attr, run, &job), 0);
+  pthread_join(th, nullptr);
+  pthread_attr_destroy(&attr);
+  EXPECT_LE(job.errors, 3);
+  std::cout << job.errors << " of 3 walks stopped at the headroom\n";
 }
 
 TEST(ValueBounds, TemplatesSeeRecursionErrorsNotCrashes) {
