@@ -58,7 +58,8 @@ test-main: $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR)
 	cd $(BUILD_DIR) && ctest --output-on-failure
 
-SANITIZE_TESTS := unit_value unit_conditions unit_jinja jinja_conformance unit_http
+SANITIZE_TESTS := unit_value unit_conditions unit_jinja jinja_conformance jinja_cyclic jinja_hostile \
+  unit_http
 test-sanitize:
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  "-DHERALD_SANITIZE=address;undefined" > /dev/null

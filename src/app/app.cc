@@ -113,6 +113,7 @@ jinja::Options TemplateOptions(const Config& config) {
   o.limits.max_output_bytes = static_cast<size_t>(config.GetInt("templates.max_output_bytes"));
   o.limits.max_steps = static_cast<uint64_t>(config.GetInt("templates.max_steps"));
   o.limits.deadline = std::chrono::milliseconds(config.GetInt("templates.deadline_ms"));
+  o.limits.max_alloc_bytes = static_cast<size_t>(config.GetInt("templates.max_alloc_bytes"));
   o.env_filter_patterns = config.GetList("templates.env_patterns");
   return o;
 }

@@ -114,6 +114,9 @@ const std::vector<OptionSpec>& AllOptions() {
        "Most evaluation steps per render (loops, calls, filters).", 1000, 10000000000},
       {"templates.deadline_ms", OptionType::kInt, "1000", "Longest time one render may take.", 1,
        600000},
+      {"templates.max_alloc_bytes", OptionType::kInt, "268435456",
+       "Most bytes of strings, lists and dicts one render may create in total.", 1048576,
+       68719476736},
   };
   return kOptions;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "jinja/jinja.h"
 #include "value/value.h"
 
 namespace herald::jinja {
@@ -22,6 +23,12 @@ struct ConformanceCase {
   std::string output;                         // when !expect_error
   std::string err_type, err_message, phase;  // when expect_error
   int lineno = 0;                             // syntax errors only
+  // "ids": every "id=<digits>" is replaced by "id=N" in both the expected and the actual text
+  // (pprint's recursion marker holds a Python object id).
+  std::string normalize;
+  // Where Herald deliberately differs from Jinja2 (a named limit ends the render before Python
+  // would), the error type Herald must give instead; only the type is then compared.
+  std::string herald_err_type;
 };
 
 struct CaseResult {
@@ -32,6 +39,8 @@ struct CaseResult {
 // Parses a cases.json document ({"cases": [...]}).
 Result<std::vector<ConformanceCase>> ParseConformanceCases(std::string_view json);
 // Compiles and renders one case; compares output or error type, phase, message and line.
-CaseResult RunConformanceCase(const ConformanceCase& c);
+// `limits` replaces the default render limits when given (a test on a busy machine raises the
+// deadline so that only the limit a case is about can end it).
+CaseResult RunConformanceCase(const ConformanceCase& c, const Limits* limits = nullptr);
 
 }  // namespace herald::jinja

@@ -79,6 +79,8 @@ Outcome<std::shared_ptr<const Template>> Environment::Compile(std::string_view s
         std::static_pointer_cast<const Template::Impl>(std::shared_ptr<const TemplateImpl>(impl)));
   } catch (const PyError& e) {
     return Error{e.type, e.message, e.lineno, "parse"};
+  } catch (const ValueDepthError& e) {
+    return Error{"RecursionError", e.what(), 0, "parse"};
   } catch (const std::bad_alloc&) {
     return Error{"ResourceLimitError", "out of memory while parsing the template", 0, "parse"};
   }
@@ -96,7 +98,7 @@ Template::~Template() = default;
 namespace {
 
 Value DeepCopy(const Value& v, int depth) {
-  if (depth > 200) return v;
+  ValueRecursionGuard guard(" while copying the context");
   if (v.is_list() || v.is_tuple()) {
     List out;
     out.reserve(v.as_list().size());
@@ -150,6 +152,10 @@ Outcome<std::string> Template::Render(const Value& context) const {
     }
   } catch (const PyError& e) {
     return Error{e.type, e.message, e.lineno, "render"};
+  } catch (const ValueDepthError& e) {
+    return Error{"RecursionError", e.what(), 0, "render"};
+  } catch (const ValueSizeError& e) {
+    return Error{"ResourceLimitError", e.what(), 0, "render"};
   } catch (const std::bad_alloc&) {
     return Error{"ResourceLimitError", "out of memory while rendering the template", 0, "render"};
   }

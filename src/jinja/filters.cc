@@ -10,6 +10,7 @@
 #include "jinja/errors.h"
 #include "jinja/format.h"
 #include "jinja/limits.h"
+#include "jinja/pprint.h"
 #include "jinja/pyops.h"
 #include "jinja/render.h"
 #include "jinja/tojson.h"
@@ -19,6 +20,12 @@
 namespace herald::jinja {
 
 namespace {
+
+// Python's AttributeError for a missing method; a Jinja2 Namespace raises it with the bare name.
+[[noreturn]] void ThrowNoAttr(const Value& v, const char* name) {
+  if (IsObj(v, OK::kNamespace)) Throw("AttributeError", name);
+  Throw("AttributeError", "'" + TypeName(v) + "' object has no attribute '" + name + "'");
+}
 
 using Args = CallValues;
 using P = std::vector<const Value*>;
@@ -261,7 +268,7 @@ Value FTruncate(Interp&, const Value& v, Args& a) {
       }
       return BinaryOp(BinOp::kAdd, head, Value(end));
     }
-    Throw("AttributeError", "'" + TypeName(v) + "' object has no attribute 'rsplit'");
+    ThrowNoAttr(v, "rsplit");
   }
   std::string s = *StrLike(v);
   if (length < end_len) Throw("AssertionError", "expected length >= " + std::to_string(end_len) + ", got " + std::to_string(length));
@@ -404,7 +411,7 @@ Value FWordwrap(Interp&, const Value& v, Args& a) {
   bool boh = BoolParam(p[3], true);
   if (!StrLike(v)) {
     FailIfUndef(v);
-    Throw("AttributeError", "'" + TypeName(v) + "' object has no attribute 'splitlines'");
+    ThrowNoAttr(v, "splitlines");
   }
   std::string out;
   bool first = true;
@@ -416,6 +423,7 @@ Value FWordwrap(Interp&, const Value& v, Args& a) {
       if (!f2) out += wrap;
       f2 = false;
       out += l;
+      CheckSize(out.size());
     }
     CheckSize(out.size());
   }
@@ -431,6 +439,7 @@ Value FIndent(Interp&, const Value& v, Args& a) {
   } else {
     int64_t w = 4;
     if (p[0]) {
+      if (IsBigInt(*p[0])) Throw("OverflowError", "cannot fit 'int' into an index-sized integer");
       if (!AsInt64(*p[0], &w) || p[0]->is_float()) {
         ThrowType("can't multiply sequence by non-int of type '" + TypeName(*p[0]) + "'");
       }
@@ -448,7 +457,7 @@ Value FIndent(Interp&, const Value& v, Args& a) {
       if (at != std::string::npos) e.message.replace(at, 6, "for +=:");
       throw;
     }
-    Throw("AttributeError", "'" + TypeName(v) + "' object has no attribute 'splitlines'");
+    ThrowNoAttr(v, "splitlines");
   }
   Value sv = SoftStr(v);
   std::string s = S(sv) + "\n";
@@ -458,6 +467,7 @@ Value FIndent(Interp&, const Value& v, Args& a) {
     for (size_t i = 0; i < lines.size(); ++i) {
       if (i) rv += "\n" + ind;
       rv += lines[i];
+      CheckSize(rv.size());
     }
   } else {
     rv = lines.empty() ? "" : lines[0];
@@ -467,10 +477,14 @@ Value FIndent(Interp&, const Value& v, Args& a) {
         if (i > 1) rv += "\n";
         if (!lines[i].empty()) rv += ind;
         rv += lines[i];
+        CheckSize(rv.size());
       }
     }
   }
-  if (first) rv = ind + rv;
+  if (first) {
+    CheckSize(rv.size() + ind.size());
+    rv = ind + rv;
+  }
   CheckSize(rv.size());
   return Wrap(sv, std::move(rv));
 }
@@ -628,7 +642,7 @@ Value FXmlattr(Interp& in, const Value& v, Args& a) {
   BindArgs("do_xmlattr", a, {"autospace"}, p);
   if (!v.is_dict()) {
     FailIfUndef(v);
-    Throw("AttributeError", "'" + TypeName(v) + "' object has no attribute 'items'");
+    ThrowNoAttr(v, "items");
   }
   std::string rv;
   for (const auto& [k, x] : v.as_dict()) {
@@ -696,7 +710,12 @@ Value FTojson(Interp&, const Value& v, Args& a) {
   P p;
   BindArgs("do_tojson", a, {"indent"}, p);
   int indent = -1;
-  if (p[0] && !p[0]->is_none()) indent = static_cast<int>(IntParam(p[0], -1));
+  if (p[0] && !p[0]->is_none()) {
+    // Python's json treats a negative indent as 0 (newlines only); a huge one is refused by the
+    // size check before any line is padded.
+    int64_t ind = IntParam(p[0], -1);
+    indent = static_cast<int>(std::clamp<int64_t>(ind, 0, INT32_MAX));
+  }
   std::string out;
   ToJson(v, indent, out);
   return MakeMarkup(std::move(out));
@@ -923,7 +942,8 @@ Value FBatch(Interp&, const Value& v, Args& a) {
   P p;
   BindArgs("do_batch", a, {"linecount", "fill_with"}, p);
   if (!p[0]) ThrowType("do_batch() missing 1 required positional argument: 'linecount'");
-  int64_t n = IntParam(p[0], 1);
+  // Python compares the batch length with any int; a huge one just means "one batch".
+  int64_t n = p[0] && IsBigInt(*p[0]) ? (ObjAs<BigIntObj>(*p[0])->v.negative() ? INT64_MIN : INT64_MAX) : IntParam(p[0], 1);
   std::vector<Value> out;
   List cur;
   for (Value& item : Iterate(v)) {
@@ -935,6 +955,7 @@ Value FBatch(Interp&, const Value& v, Args& a) {
   }
   if (!cur.empty()) {
     if (p[1] && !p[1]->is_none() && static_cast<int64_t>(cur.size()) < n) {
+      CheckItems(static_cast<size_t>(n));
       while (static_cast<int64_t>(cur.size()) < n) cur.push_back(*p[1]);
     }
     out.push_back(Value(std::move(cur)));
@@ -1010,7 +1031,7 @@ Value FDictsort(Interp& in, const Value& v, Args& a) {
   else FilterArgError("You can only sort by either \"key\" or \"value\"");
   if (!v.is_dict()) {
     FailIfUndef(v);
-    Throw("AttributeError", "'" + TypeName(v) + "' object has no attribute 'items'");
+    ThrowNoAttr(v, "items");
   }
   std::vector<Value> items;
   for (const auto& [k, x] : v.as_dict()) items.push_back(Value::MakeTuple({k, x}));
@@ -1209,98 +1230,7 @@ Value FHeaderSafe(Interp&, const Value& v, Args& a) {
   return Value(std::move(out));
 }
 
-// ---- pprint ----
-
-std::string PRepr(const Value& v);
-
-std::string PReprDict(const Value& v) {
-  std::vector<Value> keys;
-  for (const auto& e : v.as_dict()) keys.push_back(e.first);
-  try {
-    PySort(keys, nullptr, false);
-  } catch (const PyError&) {
-  }
-  std::string s = "{";
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (i) s += ", ";
-    s += PRepr(keys[i]) + ": " + PRepr(*v.as_dict().find_item(keys[i]));
-  }
-  return s + "}";
-}
-
-std::string PRepr(const Value& v) {
-  if (v.is_dict()) return PReprDict(v);
-  if (v.is_list() || v.is_tuple()) {
-    const List& l = v.as_list();
-    std::string s = v.is_list() ? "[" : "(";
-    for (size_t i = 0; i < l.size(); ++i) {
-      if (i) s += ", ";
-      s += PRepr(l[i]);
-    }
-    if (v.is_tuple() && l.size() == 1) s += ",";
-    return s + (v.is_list() ? "]" : ")");
-  }
-  return Repr(v);
-}
-
-void PFormat(const Value& v, std::string& out, int64_t indent, int64_t allowance);
-
-void PItems(const List& items, std::string& out, int64_t indent, int64_t allowance) {
-  indent += 1;
-  std::string delimnl = ",\n" + std::string(indent, ' ');
-  for (size_t i = 0; i < items.size(); ++i) {
-    bool last = i + 1 == items.size();
-    if (i) out += delimnl;
-    PFormat(items[i], out, indent, last ? allowance : 1);
-  }
-}
-
-void PFormat(const Value& v, std::string& out, int64_t indent, int64_t allowance) {
-  std::string rep = PRepr(v);
-  int64_t max_width = 80 - indent - allowance;
-  if (static_cast<int64_t>(Utf8Length(rep)) <= max_width) {
-    out += rep;
-    return;
-  }
-  if (v.is_list()) {
-    out += '[';
-    PItems(v.as_list(), out, indent, allowance + 1);
-    out += ']';
-  } else if (v.is_tuple()) {
-    const List& l = v.as_list();
-    std::string end = l.size() == 1 ? ",)" : ")";
-    out += '(';
-    PItems(l, out, indent, allowance + static_cast<int64_t>(end.size()));
-    out += end;
-  } else if (v.is_dict() && !v.as_dict().empty()) {
-    out += '{';
-    std::vector<Value> keys;
-    for (const auto& e : v.as_dict()) keys.push_back(e.first);
-    try {
-      PySort(keys, nullptr, false);
-    } catch (const PyError&) {
-    }
-    int64_t ind = indent + 1;
-    std::string delimnl = ",\n" + std::string(ind, ' ');
-    for (size_t i = 0; i < keys.size(); ++i) {
-      bool last = i + 1 == keys.size();
-      std::string kr = PRepr(keys[i]);
-      out += kr + ": ";
-      PFormat(*v.as_dict().find_item(keys[i]), out, ind + static_cast<int64_t>(Utf8Length(kr)) + 2,
-              last ? allowance + 1 : 1);
-      if (!last) out += delimnl;
-    }
-    out += '}';
-  } else {
-    out += rep;
-  }
-}
-
-Value FPprint(Interp&, const Value& v, Args& a) {
-  std::string out;
-  PFormat(v, out, 0, 0);
-  return Value(std::move(out));
-}
+Value FPprint(Interp&, const Value& v, Args& a) { return Value(PPrint(v)); }
 
 }  // namespace
 

@@ -397,8 +397,9 @@ std::string PercentFormat(std::string_view fmt, const Value& args, bool escape_a
       if (!AsInt64(w, &width)) ThrowType("* wants int");
       if (width < 0) {
         flags += '-';
-        width = -width;
+        width = width == INT64_MIN ? INT64_MAX : -width;
       }
+      if (width > 100000000) ThrowValue("width too big");
       ++i;
     } else {
       while (i < fmt.size() && fmt[i] >= '0' && fmt[i] <= '9') {
@@ -412,6 +413,8 @@ std::string PercentFormat(std::string_view fmt, const Value& args, bool escape_a
       if (i < fmt.size() && fmt[i] == '*') {
         Value p = next_arg();
         if (!AsInt64(p, &prec)) ThrowType("* wants int");
+        if (prec < 0) prec = 0;  // as CPython: a negative '*' precision counts as 0
+        if (prec > 100000000) ThrowValue("precision too big");
         ++i;
       } else {
         while (i < fmt.size() && fmt[i] >= '0' && fmt[i] <= '9') {
@@ -423,6 +426,10 @@ std::string PercentFormat(std::string_view fmt, const Value& args, bool escape_a
     while (i < fmt.size() && (fmt[i] == 'h' || fmt[i] == 'l' || fmt[i] == 'L')) ++i;
     if (i >= fmt.size()) ThrowValue("incomplete format");
     char conv = fmt[i++];
+    // Every conversion but %s/%r/%a (where a precision truncates) produces at least `width`
+    // bytes and, for numbers, `precision` digits: refuse before building them.
+    CheckSizeI(width);
+    if (conv != 's' && conv != 'r' && conv != 'a') CheckSizeI(prec);
     if (conv == '%') {
       out += '%';
       continue;

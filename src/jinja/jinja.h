@@ -51,6 +51,9 @@ struct Limits {
   int max_recursion_depth = 100;
   // Wall-clock budget for one render.
   std::chrono::milliseconds deadline{1000};
+  // Total bytes of strings, lists and dicts one render may create (counted as they are made,
+  // so it also bounds what the render holds at once): 256 MiB.
+  size_t max_alloc_bytes = size_t{256} << 20;
 };
 
 // Environment options (the NetBox defaults are all false).

@@ -72,6 +72,7 @@ int64_t IntArg(const Value& v) {
   int64_t i;
   if (v.is_float() || !AsInt64(v, &i)) {
     if (IsUndefined(v)) ObjAs<UndefinedObj>(v)->Fail();
+    if (IsBigInt(v)) Throw("OverflowError", "Python int too large to convert to C ssize_t");
     ThrowType("'" + TypeName(v) + "' object cannot be interpreted as an integer");
   }
   return i;
@@ -238,7 +239,8 @@ std::vector<std::string> SplitLines(std::string_view s, bool keepends) {
 std::string Pad(std::string_view s, int64_t width, uint32_t fill, char how) {
   int64_t len = static_cast<int64_t>(Utf8Length(s));
   if (width <= len) return std::string(s);
-  CheckSize(static_cast<size_t>(width) * 4);
+  CheckSizeI(width);  // at least one byte per fill character
+  CheckSizeMul(static_cast<uint64_t>(width - len), fill < 0x80 ? 1 : fill < 0x800 ? 2 : fill < 0x10000 ? 3 : 4);
   int64_t pad = width - len;
   int64_t left = how == 'l' ? 0 : how == 'r' ? pad : pad / 2 + (pad & width & 1);
   std::string out;
@@ -391,7 +393,7 @@ Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::
     int64_t w = IntArg(a.args[0]);
     int64_t len = static_cast<int64_t>(Utf8Length(s));
     if (w <= len) return wrap(s);
-    CheckSize(static_cast<size_t>(w));
+    CheckSizeI(w);
     std::string out;
     size_t start = 0;
     if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
@@ -439,6 +441,7 @@ Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::
       if (c == '\t') {
         if (ts > 0) {
           int64_t n = ts - (col % ts);
+          CheckSizeI(static_cast<int64_t>(out.size()) + n);
           out.append(n, ' ');
           col += n;
         }
@@ -577,6 +580,7 @@ Value ListMethod(Interp& in, const Value& recv, const std::string& name, Args& a
   if (name == "append") {
     ArgCount("append", a, 1, 1);
     CheckItems(l.size() + 1);
+    ChargeValueBytes(sizeof(Value));
     l.push_back(a.args[0]);
     return Value();
   }
@@ -584,6 +588,7 @@ Value ListMethod(Interp& in, const Value& recv, const std::string& name, Args& a
     ArgCount("extend", a, 1, 1);
     std::vector<Value> items = Iterate(a.args[0]);
     CheckItems(l.size() + items.size());
+    ChargeValueBytes(items.size() * sizeof(Value));
     l.insert(l.end(), items.begin(), items.end());
     return Value();
   }
@@ -594,6 +599,7 @@ Value ListMethod(Interp& in, const Value& recv, const std::string& name, Args& a
     if (i < 0) i = std::max<int64_t>(0, i + len);
     i = std::min(i, len);
     CheckItems(l.size() + 1);
+    ChargeValueBytes(sizeof(Value));
     l.insert(l.begin() + i, a.args[1]);
     return Value();
   }
@@ -688,6 +694,8 @@ Value DictMethod(Interp& in, const Value& recv, const std::string& name, Args& a
     CheckHashable(a.args[0]);
     if (const Value* v = d.find_item(a.args[0])) return *v;
     Value dv = a.args.size() > 1 ? a.args[1] : Value();
+    CheckItems(d.size() + 1);
+    ChargeValueBytes(2 * sizeof(Value));
     d.set_item(a.args[0], dv);
     return dv;
   }
@@ -696,10 +704,15 @@ Value DictMethod(Interp& in, const Value& recv, const std::string& name, Args& a
     if (!a.args.empty()) {
       const Value& src = a.args[0];
       if (src.is_dict()) {
+        CheckItems(d.size() + src.as_dict().size());
+        ChargeValueBytes(src.as_dict().size() * 2 * sizeof(Value));
         std::vector<Dict::Entry> copy = src.as_dict().entries();
         for (auto& [k, v] : copy) d.set_item(k, v);
       } else {
-        for (const Value& item : Iterate(src)) {
+        std::vector<Value> src_items = Iterate(src);
+        CheckItems(d.size() + src_items.size());
+        ChargeValueBytes(src_items.size() * 2 * sizeof(Value));
+        for (const Value& item : src_items) {
           std::vector<Value> kv = Iterate(item);
           if (kv.size() != 2) ThrowValue("dictionary update sequence element #0 has length " + std::to_string(kv.size()) + "; 2 is required");
           CheckHashable(kv[0]);
@@ -707,6 +720,7 @@ Value DictMethod(Interp& in, const Value& recv, const std::string& name, Args& a
         }
       }
     }
+    CheckItems(d.size() + a.kwargs.size());
     for (auto& [k, v] : a.kwargs) d.set(k, v);
     return Value();
   }

@@ -66,6 +66,7 @@ bool MarkupObj::equals(const Value& other) const {
 size_t MarkupObj::hash() const { return std::hash<std::string_view>()(s); }
 
 Value MakeMarkup(std::string s) {
+  ChargeValueBytes(s.size() + 32);
   return Value(std::shared_ptr<Object>(std::make_shared<MarkupObj>(std::move(s))));
 }
 
@@ -191,6 +192,8 @@ std::string DictViewObj::repr() const {
 }
 
 std::string NamespaceObj::repr() const {
+  ReprGuard guard(&attrs);  // Python prints the attribute dict, which may contain this namespace
+  if (!guard.entered()) return "<Namespace {...}>";
   std::string s = "<Namespace {";
   bool first = true;
   for (const auto& [k, v] : attrs) {
@@ -226,6 +229,7 @@ std::string BytesObj::repr() const {
 }
 
 Value MakeGenerator(std::vector<Value> items, std::string type) {
+  ChargeValueBytes(items.size() * sizeof(Value) + 32);
   return Value(std::shared_ptr<Object>(std::make_shared<GeneratorObj>(std::move(items), std::move(type))));
 }
 

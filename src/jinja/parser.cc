@@ -518,6 +518,7 @@ class Parser {
   }
 
   ExprPtr ParseCondExpr() {
+    DepthGuard g(this);  // `a if b else c if d else ...` recurses through the else branch
     int lineno = cur().lineno;
     ExprPtr expr1 = ParseOr();
     while (SkipIfName("if")) {

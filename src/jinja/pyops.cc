@@ -50,7 +50,12 @@ void AppendStr(std::string& out, const Value& v) {
       out += v.as_object()->str();
       return;
     }
-    default: out += v.str();
+    default: {
+      size_t before = out.size();
+      out += v.str();
+      ChargeWork((out.size() - before) / 256);
+      CheckSize(out.size());
+    }
   }
 }
 
@@ -61,7 +66,12 @@ std::string ToStr(const Value& v) {
   return s;
 }
 
-std::string Repr(const Value& v) { return v.repr(); }
+std::string Repr(const Value& v) {
+  std::string s = v.repr();
+  ChargeWork(s.size() / 256);
+  CheckSize(s.size());
+  return s;
+}
 
 bool Truthy(const Value& v) {
   switch (v.kind()) {
@@ -405,7 +415,7 @@ Value RepeatSeq(const Value& seq, const Value& count) {
   }
   if (n < 0) n = 0;
   if (const std::string* s = StrLike(seq)) {
-    CheckSize(s->size() * static_cast<size_t>(std::min<int64_t>(n, 1LL << 40)));
+    CheckSizeMul(s->size(), static_cast<uint64_t>(n));
     std::string out;
     out.reserve(s->size() * n);
     for (int64_t i = 0; i < n; ++i) out += *s;
@@ -413,7 +423,7 @@ Value RepeatSeq(const Value& seq, const Value& count) {
     return Value(std::move(out));
   }
   const List& l = seq.as_list();
-  CheckItems(l.size() * static_cast<size_t>(std::min<int64_t>(n, 1LL << 40)));
+  CheckItemsMul(l.size(), static_cast<uint64_t>(n));
   List out;
   out.reserve(l.size() * n);
   for (int64_t i = 0; i < n; ++i) out.insert(out.end(), l.begin(), l.end());
@@ -541,6 +551,16 @@ namespace {
 int Cmp(const Value& a, const Value& b, const char* op);
 }  // namespace
 
+namespace {
+// True when both are the same list, tuple or dict object (Python identity).
+bool SameContainer(const Value& a, const Value& b) {
+  if (a.kind() != b.kind()) return false;
+  if (a.is_list() || a.is_tuple()) return a.list_ptr() == b.list_ptr();
+  if (a.is_dict()) return a.dict_ptr() == b.dict_ptr();
+  return false;
+}
+}  // namespace
+
 bool Eq(const Value& a, const Value& b) {
   if ((a.is_float() && IsIntLike(b)) || (b.is_float() && IsIntLike(a))) {
     return Cmp(a, b, "==") == 0;
@@ -560,8 +580,11 @@ bool Eq(const Value& a, const Value& b) {
     const List& x = a.as_list();
     const List& y = b.as_list();
     if (x.size() != y.size()) return false;
-    for (size_t i = 0; i < x.size(); ++i)
+    ValueRecursionGuard guard(" in comparison");
+    for (size_t i = 0; i < x.size(); ++i) {
+      if (SameContainer(x[i], y[i])) continue;  // PyObject_RichCompareBool's identity short-cut
       if (!Eq(x[i], y[i])) return false;
+    }
     return true;
   }
   return PyEquals(a, b);
@@ -618,8 +641,9 @@ int Cmp(const Value& a, const Value& b, const char* op) {
     const List& x = a.as_list();
     const List& y = b.as_list();
     size_t n = std::min(x.size(), y.size());
+    ValueRecursionGuard guard(" in comparison");
     for (size_t i = 0; i < n; ++i) {
-      if (Eq(x[i], y[i])) continue;
+      if (SameContainer(x[i], y[i]) || Eq(x[i], y[i])) continue;
       return Cmp(x[i], y[i], op);
     }
     return x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
@@ -667,6 +691,7 @@ bool CompareOp(CmpOp op, const Value& a, const Value& b) {
 void CheckHashable(const Value& v) {
   if (v.is_list() || v.is_dict()) ThrowType("unhashable type: '" + TypeName(v) + "'");
   if (v.is_tuple()) {
+    ValueRecursionGuard guard(" while hashing");
     for (const Value& x : v.as_list()) CheckHashable(x);
   }
   if (IsUndefined(v) && ObjAs<UndefinedObj>(v)->strict) FailUndef(v);
@@ -688,7 +713,7 @@ bool Contains(const Value& c, const Value& item) {
     case Kind::List:
     case Kind::Tuple:
       for (const Value& x : c.as_list())
-        if (Eq(item, x)) return true;
+        if (SameContainer(item, x) || Eq(item, x)) return true;
       return false;
     case Kind::Dict:
       CheckHashable(item);

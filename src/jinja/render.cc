@@ -30,8 +30,12 @@ Interp::Interp(const EnvironmentData& env, const Limits& limits)
       size_limits_{limits.max_output_bytes,
                    std::max<size_t>(100000, limits.max_output_bytes / 8)},
       size_scope_(size_limits_),
+      value_depth_scope_(kMaxValueDepth, limits.max_output_bytes),
+      value_budget_scope_(limits.max_alloc_bytes),
       strict_(env.options.strict_undefined) {
   deadline_ = std::chrono::steady_clock::now() + limits.deadline;
+  size_limits_.deadline = deadline_;
+  size_limits_.deadline_ms = limits.deadline;
 }
 
 std::shared_ptr<Scope> Interp::NewScope(std::shared_ptr<Scope> parent) {
@@ -77,6 +81,7 @@ Interp::~Interp() {
 
 void Interp::Step() {
   ++steps_;
+  CheckStack();
   if (steps_ > limits_.max_steps) {
     ThrowLimit("template evaluation exceeded the limit of " + std::to_string(limits_.max_steps) +
                " steps");

@@ -216,6 +216,9 @@ class Interp {
   Limits limits_;
   SizeLimits size_limits_;
   SizeLimitScope size_scope_;
+  StackScope stack_scope_;  // bounds the C++ stack the render may use
+  ValueDepthScope value_depth_scope_;    // bounds recursion through values and repr sizes
+  ValueBudgetScope value_budget_scope_;  // bounds the bytes of values the render creates
   bool strict_;
   bool autoescape_ = false;
   bool extended_ = false;  // the current template executed {% extends %}: root output is dropped

@@ -296,7 +296,7 @@ Value GDict(Interp& in, CallValues& a) {
 
 Value GCycler(Interp& in, CallValues& a) {
   if (!a.kwargs.empty()) ThrowType("Cycler() got an unexpected keyword argument '" + a.kwargs[0].first + "'");
-  if (a.args.empty()) ThrowType("at least one item has to be provided");
+  if (a.args.empty()) Throw("RuntimeError", "at least one item has to be provided");
   auto c = in.Track(std::make_shared<CyclerObj>());
   c->items = a.args;
   return Value(std::shared_ptr<Object>(c));

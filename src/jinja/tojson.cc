@@ -21,6 +21,8 @@ void JsonString(std::string& out, std::string_view s) {
 }
 
 void Newline(std::string& out, int indent, int level) {
+  CheckSizeMul(static_cast<uint64_t>(indent), static_cast<uint64_t>(level));
+  CheckSize(out.size() + 1 + static_cast<size_t>(indent) * level);
   out += '\n';
   out.append(static_cast<size_t>(indent) * level, ' ');
 }
@@ -49,8 +51,20 @@ std::string KeyText(const Value& k) {
   }
 }
 
-void Dump(const Value& v, int indent, std::string& out, int level) {
-  if (level > 200) Throw("RecursionError", "maximum recursion depth exceeded while encoding a JSON object");
+// Containers being encoded (Python json's check_circular markers).
+using Markers = std::vector<const void*>;
+
+struct MarkerScope {
+  MarkerScope(Markers& m, const void* id) : markers(m) {
+    if (std::find(m.begin(), m.end(), id) != m.end()) ThrowValue("Circular reference detected");
+    m.push_back(id);
+  }
+  ~MarkerScope() { markers.pop_back(); }
+  Markers& markers;
+};
+
+void Dump(const Value& v, int indent, std::string& out, int level, Markers& markers) {
+  ValueRecursionGuard guard(" while encoding a JSON object");
   switch (v.kind()) {
     case Kind::None: out.append("null", 4); return;
     case Kind::Bool:
@@ -72,6 +86,7 @@ void Dump(const Value& v, int indent, std::string& out, int level) {
         out += "[]";
         return;
       }
+      MarkerScope mark(markers, v.list_ptr().get());
       out += '[';
       for (size_t i = 0; i < l.size(); ++i) {
         if (i) {
@@ -79,7 +94,8 @@ void Dump(const Value& v, int indent, std::string& out, int level) {
           else out.append(", ", 2);
         }
         if (indent >= 0) Newline(out, indent, level + 1);
-        Dump(l[i], indent, out, level + 1);
+        Dump(l[i], indent, out, level + 1, markers);
+        CheckSize(out.size());
       }
       if (indent >= 0) Newline(out, indent, level);
       out += ']';
@@ -117,6 +133,7 @@ void Dump(const Value& v, int indent, std::string& out, int level) {
         for (const Value& t : tagged) sorted.push_back(entries[t.as_list()[1].as_int()]);
         entries = std::move(sorted);
       }
+      MarkerScope mark(markers, v.dict_ptr().get());
       out += '{';
       bool first = true;
       for (const auto* e : entries) {
@@ -129,7 +146,8 @@ void Dump(const Value& v, int indent, std::string& out, int level) {
         if (e->first.is_str()) JsonString(out, e->first.as_str());
         else JsonString(out, KeyText(e->first));
         out.append(": ", 2);
-        Dump(e->second, indent, out, level + 1);
+        Dump(e->second, indent, out, level + 1, markers);
+        CheckSize(out.size());
       }
       if (indent >= 0) Newline(out, indent, level);
       out += '}';
@@ -154,7 +172,8 @@ void Dump(const Value& v, int indent, std::string& out, int level) {
 
 void ToJson(const Value& v, int indent, std::string& out) {
   out.reserve(out.size() + 256);
-  Dump(v, indent, out, 0);
+  Markers markers;
+  Dump(v, indent, out, 0, markers);
 }
 
 }  // namespace herald::jinja

@@ -139,6 +139,7 @@ std::string KeyString(const Value& k) {
 }
 
 void Dump(const Value& v, const JsonDumpOptions& o, std::string& out, int level) {
+  ValueRecursionGuard guard(" while encoding a JSON object");
   const char* item_sep = o.indent >= 0 ? "," : o.item_sep;
   switch (v.kind()) {
     case Kind::None: out += "null"; return;

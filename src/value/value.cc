@@ -6,17 +6,160 @@
 #include <cstring>
 #include <functional>
 
+#include <pthread.h>
+
 #include "value/unicode.h"
 
 namespace herald {
 
-Value::Value(const char* s) : kind_(Kind::Str), str_(std::make_shared<const std::string>(s)) {}
-Value::Value(std::string s)
-    : kind_(Kind::Str), str_(std::make_shared<const std::string>(std::move(s))) {}
-Value::Value(std::string_view s)
-    : kind_(Kind::Str), str_(std::make_shared<const std::string>(s)) {}
-Value::Value(List list) : kind_(Kind::List), list_(std::make_shared<List>(std::move(list))) {}
-Value::Value(Dict dict) : kind_(Kind::Dict), dict_(std::make_shared<Dict>(std::move(dict))) {}
+// ---- bounded recursion ----
+
+namespace {
+thread_local int g_value_depth = 0;
+thread_local int g_max_value_depth = kDefaultMaxValueDepth;
+thread_local size_t g_max_repr_bytes = SIZE_MAX;
+
+void CheckReprSize(const std::string& out) {
+  if (out.size() > g_max_repr_bytes) {
+    throw ValueSizeError("string exceeds the limit of " + std::to_string(g_max_repr_bytes) + " bytes");
+  }
+}
+}  // namespace
+
+ValueDepthScope::ValueDepthScope(int max_depth, size_t max_repr_bytes)
+    : prev_(g_max_value_depth), prev_bytes_(g_max_repr_bytes) {
+  g_max_value_depth = max_depth;
+  g_max_repr_bytes = max_repr_bytes;
+}
+ValueDepthScope::~ValueDepthScope() {
+  g_max_value_depth = prev_;
+  g_max_repr_bytes = prev_bytes_;
+}
+
+namespace {
+// True when `addr` lies in the lowest kMinStackHeadroom bytes of this thread's stack (looked up
+// once per thread). Frames outside the thread's stack (none in Herald) are never refused.
+bool NearStackEnd(uintptr_t addr) {
+  thread_local bool known = false;
+  thread_local uintptr_t low = 0, floor = 0;
+  if (!known) {
+    known = true;
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+      void* addr = nullptr;
+      size_t size = 0;
+      if (pthread_attr_getstack(&attr, &addr, &size) == 0 && size > 0) {
+        low = reinterpret_cast<uintptr_t>(addr);
+        floor = low + std::min(kMinStackHeadroom, size / 4);  // small stacks keep a quarter
+      }
+      pthread_attr_destroy(&attr);
+    }
+  }
+  return addr >= low && addr < floor;
+}
+}  // namespace
+
+ValueRecursionGuard::ValueRecursionGuard(const char* context) {
+  if (g_value_depth >= g_max_value_depth ||
+      NearStackEnd(reinterpret_cast<uintptr_t>(__builtin_frame_address(0)))) {
+    throw ValueDepthError(std::string("maximum recursion depth exceeded") + context);
+  }
+  ++g_value_depth;
+}
+ValueRecursionGuard::~ValueRecursionGuard() { --g_value_depth; }
+
+void Value::ReleaseContainer() noexcept {
+  // Only the last owner releases. Children that are containers themselves are moved to a list
+  // owned by the outermost release on this thread and freed from there one at a time, so a
+  // structure of any depth is freed without recursion. (A plain pointer, not a thread_local
+  // vector: it stays valid while thread-local and static objects are being destroyed.)
+  thread_local std::vector<Value>* g_pending = nullptr;
+  List* list = list_ && list_.use_count() == 1 ? list_.get() : nullptr;
+  Dict* dict = dict_ && dict_.use_count() == 1 ? dict_.get() : nullptr;
+  if (!list && !dict) return;
+  std::vector<Value> local;
+  std::vector<Value>& pending = g_pending ? *g_pending : local;
+  try {
+    auto park = [&pending](Value& child) {
+      if (child.list_ || child.dict_) pending.push_back(std::move(child));
+    };
+    if (list) {
+      for (Value& x : *list) park(x);
+    } else {
+      for (auto& [k, x] : dict->entries_) {
+        park(k);
+        park(x);
+      }
+    }
+  } catch (...) {
+    // Out of memory while parking: what was not parked is freed by plain destruction.
+  }
+  if (g_pending || local.empty()) return;
+  g_pending = &local;
+  list_.reset();
+  dict_.reset();
+  while (!local.empty()) {
+    Value v = std::move(local.back());
+    local.pop_back();
+  }  // each v parks its own children into `local` as it is destroyed
+  g_pending = nullptr;
+}
+
+// ---- allocation budget ----
+
+namespace {
+constexpr size_t kObjectOverhead = 32;  // charged per string/list/dict besides its contents
+thread_local bool g_budget_active = false;
+thread_local size_t g_budget_left = 0;
+thread_local size_t g_budget_limit = 0;
+
+size_t Charged(size_t n) {
+  ChargeValueBytes(n);
+  return n;
+}
+}  // namespace
+
+ValueBudgetScope::ValueBudgetScope(size_t max_bytes)
+    : prev_active_(g_budget_active), prev_left_(g_budget_left), prev_limit_(g_budget_limit) {
+  g_budget_active = true;
+  g_budget_left = max_bytes;
+  g_budget_limit = max_bytes;
+}
+
+ValueBudgetScope::~ValueBudgetScope() {
+  g_budget_active = prev_active_;
+  g_budget_left = prev_left_;
+  g_budget_limit = prev_limit_;
+}
+
+void ChargeValueBytes(size_t n) {
+  if (!g_budget_active) return;
+  if (n > g_budget_left) {
+    g_budget_left = 0;
+    throw ValueSizeError("template allocations exceed the limit of " + std::to_string(g_budget_limit) + " bytes");
+  }
+  g_budget_left -= n;
+}
+
+Value::Value(const char* s) : kind_(Kind::Str), str_(std::make_shared<const std::string>(s)) {
+  if (g_budget_active) ChargeValueBytes(str_->size() + kObjectOverhead);
+}
+Value::Value(std::string s) : kind_(Kind::Str) {
+  if (g_budget_active) Charged(s.size() + kObjectOverhead);
+  str_ = std::make_shared<const std::string>(std::move(s));
+}
+Value::Value(std::string_view s) : kind_(Kind::Str) {
+  if (g_budget_active) Charged(s.size() + kObjectOverhead);
+  str_ = std::make_shared<const std::string>(s);
+}
+Value::Value(List list) : kind_(Kind::List) {
+  if (g_budget_active) Charged(list.size() * sizeof(Value) + kObjectOverhead);
+  list_ = std::make_shared<List>(std::move(list));
+}
+Value::Value(Dict dict) : kind_(Kind::Dict) {
+  if (g_budget_active) Charged(dict.size() * 2 * sizeof(Value) + kObjectOverhead);
+  dict_ = std::make_shared<Dict>(std::move(dict));
+}
 Value::Value(std::shared_ptr<Object> obj) : kind_(Kind::Object), obj_(std::move(obj)) {
   if (!obj_) kind_ = Kind::None;
 }
@@ -77,24 +220,57 @@ std::string Value::type_name() const {
 
 namespace {
 
+// Containers whose repr is in progress on this thread (CPython's Py_ReprEnter list).
+thread_local std::vector<const void*> g_repr_active;
+
+// Marks `p` as being printed; false when it already is (a self-reference).
+struct ReprEnter {
+  explicit ReprEnter(const void* p) : ptr(p) {
+    entered = std::find(g_repr_active.begin(), g_repr_active.end(), p) == g_repr_active.end();
+    if (entered) g_repr_active.push_back(p);
+  }
+  ~ReprEnter() {
+    if (entered) g_repr_active.pop_back();
+  }
+  const void* ptr;
+  bool entered;
+};
+
+}  // namespace
+
+ReprGuard::ReprGuard(const void* container) {
+  entered_ = std::find(g_repr_active.begin(), g_repr_active.end(), container) == g_repr_active.end();
+  if (entered_) g_repr_active.push_back(container);
+}
+ReprGuard::~ReprGuard() {
+  if (entered_) g_repr_active.pop_back();
+}
+
+namespace {
+
 void AppendRepr(const Value& v, std::string& out, int depth);
 
 void AppendSeq(const Value& v, std::string& out, int depth, char open, char close) {
+  ReprEnter enter(v.list_ptr().get());
+  if (!enter.entered) {
+    out += open;
+    out += "...";
+    out += close;
+    return;
+  }
   out += open;
   const List& items = v.as_list();
   for (size_t i = 0; i < items.size(); ++i) {
     if (i) out += ", ";
     AppendRepr(items[i], out, depth + 1);
+    CheckReprSize(out);
   }
   if (v.is_tuple() && items.size() == 1) out += ',';
   out += close;
 }
 
 void AppendRepr(const Value& v, std::string& out, int depth) {
-  if (depth > 200) {  // Python raises RecursionError; self-references print as [...]
-    out += "...";
-    return;
-  }
+  ValueRecursionGuard guard(" while getting the repr of an object");
   switch (v.kind()) {
     case Kind::None: out += "None"; return;
     case Kind::Bool: out += v.as_bool() ? "True" : "False"; return;
@@ -104,6 +280,11 @@ void AppendRepr(const Value& v, std::string& out, int depth) {
     case Kind::List: AppendSeq(v, out, depth, '[', ']'); return;
     case Kind::Tuple: AppendSeq(v, out, depth, '(', ')'); return;
     case Kind::Dict: {
+      ReprEnter enter(v.dict_ptr().get());
+      if (!enter.entered) {
+        out += "{...}";
+        return;
+      }
       out += '{';
       bool first = true;
       for (const auto& [k, val] : v.as_dict()) {
@@ -112,6 +293,7 @@ void AppendRepr(const Value& v, std::string& out, int depth) {
         AppendRepr(k, out, depth + 1);
         out += ": ";
         AppendRepr(val, out, depth + 1);
+        CheckReprSize(out);
       }
       out += '}';
       return;
@@ -173,6 +355,10 @@ bool PyEquals(const Value& a, const Value& b) {
   if (a.is_object()) return a.as_object()->equals(b);
   if (b.is_object()) return b.as_object()->equals(a);
   if (a.kind() != b.kind()) return false;
+  if (a.kind() == Kind::List || a.kind() == Kind::Tuple || a.kind() == Kind::Dict) {
+    if (a.list_ptr() == b.list_ptr() && a.dict_ptr() == b.dict_ptr()) return true;  // identity
+  }
+  ValueRecursionGuard guard(" in comparison");
   switch (a.kind()) {
     case Kind::None: return true;
     case Kind::Str: return a.str_ptr() == b.str_ptr() || a.as_str() == b.as_str();
@@ -215,11 +401,13 @@ size_t PyHash(const Value& v) {
     case Kind::Str: return std::hash<std::string_view>()(v.as_str());
     case Kind::List:
     case Kind::Tuple: {
+      ValueRecursionGuard guard(" while hashing");
       size_t h = 0x345678;
       for (const auto& x : v.as_list()) h = h * 1000003 ^ PyHash(x);
       return h;
     }
     case Kind::Dict: {
+      ValueRecursionGuard guard(" while hashing");
       size_t h = 0x1234;
       for (const auto& [k, x] : v.as_dict()) h += PyHash(k) * 31 + PyHash(x);
       return h;
@@ -248,6 +436,7 @@ int Cmp3(const Value& a, const Value& b, std::string* bad_a, std::string* bad_b)
     return c < 0 ? -1 : (c > 0 ? 1 : 0);
   }
   if ((a.is_list() && b.is_list()) || (a.is_tuple() && b.is_tuple())) {
+    ValueRecursionGuard guard(" in comparison");
     const List& x = a.as_list();
     const List& y = b.as_list();
     size_t n = std::min(x.size(), y.size());

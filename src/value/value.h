@@ -12,8 +12,10 @@
 // template constants and event contexts are treated as immutable once built).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -32,9 +34,110 @@ using List = std::vector<Value>;
 
 enum class Kind : uint8_t { None, Bool, Int, Float, Str, List, Tuple, Dict, Object };
 
+// ---- Bounded recursion through values ----
+//
+// repr/str, ==, ordering, hashing and JSON dumps recurse into nested lists, tuples and dicts. A
+// template can build structures of any depth (a list nested 100,000 levels by a loop), so every
+// such walk counts its depth per thread and, past the active bound, throws ValueDepthError instead
+// of running off the end of the C++ stack. Self-references are handled before that: repr prints
+// Python's `[...]` / `{...}` marker and == short-cuts on identity, as CPython does.
+//
+// Bound outside a ValueDepthScope: deeper than anything JSON input can build (simdjson stops at
+// 1024 levels), so code outside the template engine never sees the error on parsed data.
+constexpr int kDefaultMaxValueDepth = 2048;
+// Whatever the depth, a walk also stops when less than this much of the thread's stack is left
+// (a quarter of it for stacks under 1 MiB): frames are much larger under sanitizers, and threads
+// may have small stacks.
+constexpr size_t kMinStackHeadroom = size_t{256} << 10;
+// Bound the template engine installs for a render: CPython's default recursion limit, so cyclic
+// comparisons fail where Python's do (RecursionError).
+constexpr int kMaxValueDepth = 1000;
+
+// Thrown when a walk through nested values exceeds the active depth bound. what() is Python's
+// RecursionError message, e.g. "maximum recursion depth exceeded in comparison".
+class ValueDepthError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Thrown when repr/str would build a string longer than the active bound (a list holding the
+// same large string 100,000 times). what() is "string exceeds the limit of N bytes".
+class ValueSizeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Sets this thread's value-depth bound and the longest repr/str it may build until destroyed
+// (restores the previous ones). Outside any scope there is no size bound.
+class ValueDepthScope {
+ public:
+  explicit ValueDepthScope(int max_depth, size_t max_repr_bytes = SIZE_MAX);
+  ~ValueDepthScope();
+  ValueDepthScope(const ValueDepthScope&) = delete;
+  ValueDepthScope& operator=(const ValueDepthScope&) = delete;
+
+ private:
+  int prev_;
+  size_t prev_bytes_;
+};
+
+// One level of a recursive walk through values: throws ValueDepthError("maximum recursion depth
+// exceeded" + context) past the bound. `context` is a string literal such as " in comparison".
+class ValueRecursionGuard {
+ public:
+  explicit ValueRecursionGuard(const char* context);
+  ~ValueRecursionGuard();
+  ValueRecursionGuard(const ValueRecursionGuard&) = delete;
+  ValueRecursionGuard& operator=(const ValueRecursionGuard&) = delete;
+};
+
+// For Object::repr implementations that print contained values: marks `container` (any stable
+// address standing for the object's contents) as being printed on this thread for the guard's
+// lifetime. entered() is false when it already was, i.e. the object contains itself; print
+// Python's marker (`{...}`) instead of recursing.
+class ReprGuard {
+ public:
+  explicit ReprGuard(const void* container);
+  ~ReprGuard();
+  ReprGuard(const ReprGuard&) = delete;
+  ReprGuard& operator=(const ReprGuard&) = delete;
+  bool entered() const { return entered_; }
+
+ private:
+  bool entered_;
+};
+
+// Allocation budget. While a ValueBudgetScope is active on this thread, the bytes of every
+// string, list and dict a Value is constructed from (plus a small per-object overhead) are
+// charged against it, and so is whatever ChargeValueBytes is told about (in-place growth);
+// once the total passes the budget, ValueSizeError ("template allocations exceed the limit of
+// N bytes"). The total counts allocations, not live memory, so it also bounds everything a
+// render holds at once. Outside any scope nothing is counted.
+class ValueBudgetScope {
+ public:
+  explicit ValueBudgetScope(size_t max_bytes);
+  ~ValueBudgetScope();
+  ValueBudgetScope(const ValueBudgetScope&) = delete;
+  ValueBudgetScope& operator=(const ValueBudgetScope&) = delete;
+
+ private:
+  bool prev_active_;
+  size_t prev_left_, prev_limit_;
+};
+void ChargeValueBytes(size_t n);
+
 class Value {
  public:
   Value() = default;  // None
+  // Destroying the last reference to a deeply nested list/dict releases its children
+  // iteratively, so freeing a structure of any depth never recurses on the stack.
+  ~Value() {
+    if (list_ || dict_) ReleaseContainer();
+  }
+  Value(const Value&) = default;
+  Value(Value&&) noexcept = default;
+  Value& operator=(const Value&) = default;
+  Value& operator=(Value&&) noexcept = default;
   Value(std::nullptr_t) {}
   Value(bool b) : kind_(Kind::Bool) { u_.b = b; }
   Value(int i) : kind_(Kind::Int) { u_.i = i; }
@@ -101,6 +204,8 @@ class Value {
   const Value* get(std::string_view key) const;
 
  private:
+  void ReleaseContainer() noexcept;
+
   Kind kind_ = Kind::None;
   union {
     bool b;
@@ -153,6 +258,7 @@ class Dict {
   void clear();
 
  private:
+  friend class Value;  // moves entries out when releasing a deep structure
   long index_of(const Value& key) const;
   long index_of_str(std::string_view key) const;
   void rebuild_index();

@@ -109,6 +109,29 @@ TEST(JinjaConcurrency, CompiledTemplateRendersFromManyThreads) {
   EXPECT_EQ(bad.load(), 0);
 }
 
+TEST(JinjaLimits, AllocationBudgetIsConfigurable) {
+  const std::string tmpl =
+      "{% set l = [] %}{% for i in range(100) %}{% set _ = l.append('x' * 100000 ~ i) %}{% endfor %}{{ l|length }}";
+  Options o;
+  EXPECT_EQ(Environment(o).Render(tmpl, Value::MakeDict()).value(), "100");  // 10 MB < 256 MiB
+  o.limits.max_alloc_bytes = 4 << 20;
+  Error e = RenderError(tmpl, o);
+  EXPECT_EQ(e.type, "ResourceLimitError");
+  EXPECT_EQ(e.message, "template allocations exceed the limit of 4194304 bytes");
+}
+
+TEST(JinjaLimits, WidthsAreCheckedAgainstTheStringLimitBeforeAllocating) {
+  Options o;
+  o.limits.max_output_bytes = 4096;
+  for (const char* t : {"{{ 'x'|center(5000) }}", "{{ '%5000d'|format(1) }}", "{{ '{:>5000}'.format(1) }}",
+                        "{{ [1]|tojson(indent=5000) }}", "{{ 'a\tb'.expandtabs(5000) }}", "{{ 'x'.zfill(5000) }}",
+                        "{{ 'a\nb'|indent(5000) }}", "{{ 'ab' * 2**62 }}", "{{ 'x'.ljust(2**62) }}"}) {
+    Error e = RenderError(t, o);
+    EXPECT_EQ(e.type, "ResourceLimitError") << t;
+    EXPECT_EQ(e.message, "string exceeds the limit of 4096 bytes") << t;
+  }
+}
+
 TEST(JinjaConcurrency, MutatingTemplatesDoNotTouchTheSharedContext) {
   Environment env;
   auto t = env.Compile("{% set _ = items.append(1) %}{{ items|length }}");
