@@ -35,17 +35,8 @@ bool ParseId(const std::string& s, int64_t* out) {
   return true;
 }
 
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-bool ContainsCI(const std::string& hay, const std::string& needle_lower) {
-  return Lower(hay).find(needle_lower) != std::string::npos;
-}
-
 bool ParseBoolParam(const std::string& s, bool* out) {
-  std::string l = Lower(s);
+  std::string l = AsciiLower(s);
   if (l == "true" || l == "1" || l == "yes" || l == "on") *out = true;
   else if (l == "false" || l == "0" || l == "no" || l == "off") *out = false;
   else return false;

@@ -7,20 +7,10 @@
 #include <cstdlib>
 
 #include "common/log.h"
+#include "common/strings.h"
 
 namespace herald {
 
-namespace {
-std::string Hex(const unsigned char* p, size_t n) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kHex[p[i] >> 4];
-    out[2 * i + 1] = kHex[p[i] & 15];
-  }
-  return out;
-}
-}  // namespace
 
 Result<std::string> NewTokenKey(RandomBytesFn random) {
   unsigned char buf[20];
@@ -30,7 +20,7 @@ Result<std::string> NewTokenKey(RandomBytesFn random) {
                          "the system's secure random number generator failed (OpenSSL "
                          "RAND_bytes); no token was created");
   }
-  return Hex(buf, sizeof buf);
+  return HexEncode(buf, sizeof buf);
 }
 
 std::string GenerateTokenKey() {
@@ -46,7 +36,7 @@ std::string HashTokenKey(const std::string& key) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(key.data(), key.size(), md, &len, EVP_sha256(), nullptr);
-  return Hex(md, len);
+  return HexEncode(md, len);
 }
 
 std::optional<ApiToken> TokenCache::Resolve(std::string_view auth, std::string* why) {

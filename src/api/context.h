@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/api.h"
+#include "common/strings.h"
 #include "value/value.h"
 
 namespace herald {
@@ -22,9 +23,6 @@ std::string Detail(std::string_view msg);
 http::Response DetailResponse(int status, std::string_view msg);
 // A decimal id of 1 to 18 digits (no sign); false otherwise.
 bool ParseId(const std::string& s, int64_t* out);
-std::string Lower(std::string s);
-// Whether `hay` contains `needle_lower` (already lower-case), ignoring case.
-bool ContainsCI(const std::string& hay, const std::string& needle_lower);
 // true/1/yes/on or false/0/no/off, in any case; false when `s` is neither.
 bool ParseBoolParam(const std::string& s, bool* out);
 // The HTTP status for a store error: NotFound 404, Conflict 409, anything else 500.

@@ -89,7 +89,7 @@ class WebhookKind {
     ids_ = Params(req, "id");
     names_ = Params(req, "name");
     methods_ = Params(req, "http_method");
-    if (auto q = req.query_param("q")) q_ = Lower(*q);
+    if (auto q = req.query_param("q")) q_ = AsciiLower(*q);
     if (auto sv = req.query_param("ssl_verification")) {
       bool b;
       if (ParseBoolParam(*sv, &b)) ssl_verification_ = b;
@@ -100,8 +100,8 @@ class WebhookKind {
     if (!ids_.empty() && !AnyEquals(ids_, std::to_string(w.id))) return false;
     if (!names_.empty() && !AnyEquals(names_, w.name)) return false;
     if (!methods_.empty() && !AnyEquals(methods_, w.http_method)) return false;
-    if (q_ && !(ContainsCI(w.name, *q_) || ContainsCI(w.description, *q_) ||
-                ContainsCI(w.payload_url, *q_)))
+    if (q_ && !(ContainsIgnoreCase(w.name, *q_) || ContainsIgnoreCase(w.description, *q_) ||
+                ContainsIgnoreCase(w.payload_url, *q_)))
       return false;
     if (ssl_verification_ && w.ssl_verification != *ssl_verification_) return false;
     return true;
@@ -148,7 +148,7 @@ class EventRuleKind {
     event_types_ = Params(req, "event_type");
     action_types_ = Params(req, "action_type");
     action_object_ids_ = Params(req, "action_object_id");
-    if (auto q = req.query_param("q")) q_ = Lower(*q);
+    if (auto q = req.query_param("q")) q_ = AsciiLower(*q);
     if (auto e = req.query_param("enabled")) {
       bool b;
       if (!ParseBoolParam(*e, &b)) {
@@ -174,8 +174,8 @@ class EventRuleKind {
       return false;
     if (!object_types_.empty() && !any_listed(object_types_, r.object_types)) return false;
     if (!event_types_.empty() && !any_listed(event_types_, r.event_types)) return false;
-    if (q_ && !(ContainsCI(r.name, *q_) || ContainsCI(r.description, *q_) ||
-                ContainsCI(r.comments, *q_)))
+    if (q_ && !(ContainsIgnoreCase(r.name, *q_) || ContainsIgnoreCase(r.description, *q_) ||
+                ContainsIgnoreCase(r.comments, *q_)))
       return false;
     return true;
   }

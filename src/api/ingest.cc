@@ -19,7 +19,7 @@ namespace herald {
 using namespace api_util;
 
 void Api::Ingest(Ctx& c) {
-  std::string ct = Lower(std::string(c.req.header("Content-Type")));
+  std::string ct = AsciiLower(std::string(c.req.header("Content-Type")));
   bool ndjson = ct.find("ndjson") != std::string::npos ||
                 ct.find("x-json-stream") != std::string::npos ||
                 ct.find("jsonlines") != std::string::npos;

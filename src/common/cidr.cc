@@ -1,4 +1,5 @@
 #include "common/cidr.h"
+#include "common/strings.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -27,12 +28,6 @@ IpAddress V6OrMapped(const uint8_t* b) {
   a.v6 = true;
   std::memcpy(a.bytes.data(), b, 16);
   return a;
-}
-
-std::string_view TrimAscii(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 // Keeps the first `prefix` bits of `a`, zeroes the rest.
@@ -102,7 +97,7 @@ bool Cidr::Contains(const IpAddress& addr) const {
 std::string Cidr::ToString() const { return base.ToString() + "/" + std::to_string(prefix); }
 
 Result<Cidr> ParseCidr(std::string_view raw) {
-  std::string_view text = TrimAscii(raw);
+  std::string_view text = TrimBlanks(raw);
   auto bad = [&](const std::string& why) {
     return Status::Error("InvalidNetwork", "'" + std::string(raw) + "' " + why);
   };
@@ -145,7 +140,7 @@ Result<Cidr> ParseCidr(std::string_view raw) {
 Result<NetworkList> NetworkList::Parse(const std::vector<std::string>& entries) {
   NetworkList list;
   for (const std::string& e : entries) {
-    if (TrimAscii(e).empty()) continue;
+    if (TrimBlanks(e).empty()) continue;
     Result<Cidr> c = ParseCidr(e);
     if (!c.ok()) return c.status();
     list.nets_.push_back(*c);

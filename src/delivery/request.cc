@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/strings.h"
+
 namespace herald::delivery {
 namespace {
 
@@ -253,24 +255,6 @@ std::string RemoveDotSegments(std::string_view path) {
   }
   if (trailing_slash && (out.empty() || out.back() != '/')) out += '/';
   return out;
-}
-
-std::string AsciiLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/strings.h"
 #include "http/http.h"
 
 namespace herald::http {
@@ -62,20 +63,6 @@ bool IsSafeValue(std::string_view s) {
   for (char c : s)
     if (c == '\r' || c == '\n' || c == '\0') return false;
   return true;
-}
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (tolower(static_cast<unsigned char>(a[i])) != tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 class Session;
@@ -227,9 +214,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto len = parser_->content_length(); len && *len > body_limit_) return FailBodyLimit();
     parser_->body_limit(body_limit_);
 
-    std::string_view expect = Trim(head_.header("Expect"));
+    std::string_view expect = TrimBlanks(head_.header("Expect"));
     if (head_.has_header("Expect")) {
-      if (!IEquals(expect, "100-continue"))
+      if (!EqualsIgnoreCase(expect, "100-continue"))
         return Fail(417, "Unsupported expectation; only \"Expect: 100-continue\" is understood.");
       if (head_.version >= 11 && !parser_->is_done()) {
         stream_.expires_after(std::chrono::seconds(opts_.idle_timeout_seconds));

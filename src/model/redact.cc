@@ -3,6 +3,8 @@
 
 #include <array>
 
+#include "common/strings.h"
+
 namespace herald {
 
 namespace {
@@ -17,12 +19,6 @@ constexpr std::array<std::string_view, 10> kCredentialParts = {
 // The delivery engine's signature header (delivery::kSignatureHeader), lowercase.
 constexpr std::string_view kSignatureHeaderLower = "x-hook-signature";
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
@@ -33,7 +29,7 @@ std::string_view Trim(std::string_view s) {
 }  // namespace
 
 bool IsCredentialHeader(std::string_view name) {
-  std::string l = Lower(Trim(name));
+  std::string l = AsciiLower(Trim(name));
   for (auto n : kCredentialNames)
     if (l == n) return true;
   for (auto p : kCredentialParts)
@@ -42,7 +38,7 @@ bool IsCredentialHeader(std::string_view name) {
 }
 
 bool IsSensitiveHeader(std::string_view name) {
-  return IsCredentialHeader(name) || Lower(Trim(name)) == kSignatureHeaderLower;
+  return IsCredentialHeader(name) || AsciiLower(Trim(name)) == kSignatureHeaderLower;
 }
 
 std::vector<std::pair<std::string, std::string>> RedactHeaders(

@@ -2,6 +2,7 @@
 // itself, checked at save time here and again at render time by the delivery renderer.
 #include <array>
 
+#include "common/strings.h"
 #include "rules/forms.h"
 
 namespace herald {
@@ -10,17 +11,6 @@ namespace {
 constexpr std::array<std::string_view, 4> kForbiddenHeaders = {"Content-Length",
                                                                "Transfer-Encoding", "Host",
                                                                "Connection"};
-
-bool EqualsAsciiNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // Length of the line break at s[i] (Python str.splitlines() breaks, UTF-8), or 0.
 size_t LineBreakAt(std::string_view s, size_t i) {
@@ -44,7 +34,7 @@ std::string_view StripAscii(std::string_view s) {
 
 std::string ForbiddenHeaderName(std::string_view name) {
   for (std::string_view f : kForbiddenHeaders)
-    if (EqualsAsciiNoCase(name, f)) return std::string(f);
+    if (EqualsIgnoreCase(name, f)) return std::string(f);
   return "";
 }
 

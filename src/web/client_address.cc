@@ -1,6 +1,8 @@
 // Client addresses behind trusted reverse proxies. See client_address.h.
 #include "web/client_address.h"
 
+#include "common/strings.h"
+
 #include <algorithm>
 #include <optional>
 #include <string_view>
@@ -10,24 +12,10 @@ namespace herald::web {
 
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool EqualsCI(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (tolower(static_cast<unsigned char>(a[i])) != tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
 // An address as a header or the peer gives it: "1.2.3.4", "::1", "::ffff:1.2.3.4" or "[::1]",
 // with surrounding blanks; nullopt for anything else.
 std::optional<IpAddress> ParseHop(std::string_view text) {
-  text = Trim(text);
+  text = TrimBlanks(text);
   if (text.size() >= 2 && text.front() == '[' && text.back() == ']')
     text = text.substr(1, text.size() - 2);
   return ParseIpAddress(text);
@@ -42,13 +30,13 @@ std::string ClientAddress(const http::Request& req, const NetworkList& trusted) 
   // Every X-Forwarded-For entry, left to right, over all such headers.
   std::vector<std::string_view> hops;
   for (const auto& [name, value] : req.headers) {
-    if (!EqualsCI(name, "X-Forwarded-For")) continue;
+    if (!EqualsIgnoreCase(name, "X-Forwarded-For")) continue;
     std::string_view v = value;
     size_t pos = 0;
     while (pos <= v.size()) {
       size_t comma = v.find(',', pos);
       if (comma == std::string_view::npos) comma = v.size();
-      hops.push_back(Trim(v.substr(pos, comma - pos)));
+      hops.push_back(TrimBlanks(v.substr(pos, comma - pos)));
       pos = comma + 1;
     }
   }

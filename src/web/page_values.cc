@@ -90,15 +90,6 @@ std::vector<std::string> SplitNonEmpty(std::string_view s, char sep) {
   return out;
 }
 
-std::string Lower(std::string s) {
-  for (auto& ch : s) ch = static_cast<char>(tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
-
-bool ContainsCI(const std::string& hay, const std::string& needle_lower) {
-  return Lower(hay).find(needle_lower) != std::string::npos;
-}
-
 Value TaskRow(const Task& t) {
   return D()("id", t.id)("short_id", t.id.substr(0, 8))("status", TaskStatusName(t.status))(
              "rule", t.rule_name)("rule_id", t.rule_id)("webhook", t.webhook_name)(

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/strings.h"
 #include "delivery/request.h"
 #include "rules/forms.h"
 #include "store/store.h"
@@ -41,9 +42,6 @@ std::optional<int64_t> ParseInt(std::string_view s);
 Value TextOrNone(const std::string& s);
 // The non-empty pieces of `s` between `sep` characters.
 std::vector<std::string> SplitNonEmpty(std::string_view s, char sep);
-// `s` in ASCII lower case, and whether `hay` contains `needle_lower` ignoring ASCII case.
-std::string Lower(std::string s);
-bool ContainsCI(const std::string& hay, const std::string& needle_lower);
 
 Value TaskRow(const Task& t);
 Value EventRow(const Event& e);

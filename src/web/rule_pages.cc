@@ -78,11 +78,11 @@ void RulePages::List(Ctx& c) {
   if (!rules.ok() || !hooks.ok())
     return c.Error(500, (!rules.ok() ? rules.status() : hooks.status()).message());
   std::string q = c.req.query_param("q").value_or("");
-  std::string ql = Lower(q);
+  std::string ql = AsciiLower(q);
   ::herald::List rows;
   for (const auto& r : *rules) {
-    bool hit = ql.empty() || ContainsCI(r.name, ql) || ContainsCI(r.description, ql);
-    for (const auto& ot : r.object_types) hit = hit || ContainsCI(ot, ql);
+    bool hit = ql.empty() || ContainsIgnoreCase(r.name, ql) || ContainsIgnoreCase(r.description, ql);
+    for (const auto& ot : r.object_types) hit = hit || ContainsIgnoreCase(ot, ql);
     if (hit) rows.push_back(RuleValue(r, *hooks));
   }
   c.Page("rules.html", D()("rules", Value(std::move(rows)))("q", q)(

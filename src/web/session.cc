@@ -7,20 +7,15 @@
 #include <cstdlib>
 #include <vector>
 
+#include "common/strings.h"
+
 namespace herald::web {
 
 std::string RandomHex(size_t n_bytes) {
   std::string raw(n_bytes, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(n_bytes)) != 1)
     std::abort();  // no entropy: a broken invariant, never hand out guessable session ids
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  out.reserve(n_bytes * 2);
-  for (unsigned char c : raw) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
+  return HexEncode(raw);
 }
 
 bool SecureEquals(std::string_view a, std::string_view b) {

@@ -61,11 +61,11 @@ void WebhookPages::List(Ctx& c) {
   auto hooks = store.ListWebhooks();
   if (!hooks.ok()) return c.Error(500, hooks.status().message());
   std::string q = c.req.query_param("q").value_or("");
-  std::string ql = Lower(q);
+  std::string ql = AsciiLower(q);
   ::herald::List rows;
   for (const auto& w : *hooks) {
-    if (!ql.empty() && !ContainsCI(w.name, ql) && !ContainsCI(w.payload_url, ql) &&
-        !ContainsCI(w.description, ql))
+    if (!ql.empty() && !ContainsIgnoreCase(w.name, ql) && !ContainsIgnoreCase(w.payload_url, ql) &&
+        !ContainsIgnoreCase(w.description, ql))
       continue;
     rows.push_back(WebhookValue(w, c.session->can_write()));
   }

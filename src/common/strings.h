@@ -1,0 +1,31 @@
+// Small ASCII string helpers shared by every module: case folding and comparison, blank
+// trimming and hex encoding. They treat bytes >= 0x80 as opaque (no locale, no Unicode rules);
+// the template engine keeps Python's Unicode semantics in jinja/ucd.h. Pure functions,
+// thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace herald {
+
+// `s` with A-Z turned to a-z; every other byte unchanged.
+std::string AsciiLower(std::string_view s);
+
+// True when `a` and `b` are equal once A-Z is folded to a-z (HTTP header names, schemes).
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+// Whether `hay` contains `needle_lower` (already lower-case), ignoring ASCII case.
+bool ContainsIgnoreCase(std::string_view hay, std::string_view needle_lower);
+
+// `s` without leading and trailing spaces and tabs (HTTP's optional white space).
+std::string_view TrimBlanks(std::string_view s);
+
+// Lower-case hex of `n` bytes at `data` (2 * n characters).
+std::string HexEncode(const void* data, size_t n);
+inline std::string HexEncode(std::string_view bytes) {
+  return HexEncode(bytes.data(), bytes.size());
+}
+
+}  // namespace herald
