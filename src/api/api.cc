@@ -74,24 +74,6 @@ bool IsPublicPath(const std::vector<std::string>& parts) {
                                                      parts[1] == "core" || parts[1] == "status"));
 }
 
-// Percent-encodes everything but RFC 3986 unreserved characters (and '/' when keep_slash).
-std::string UrlEncode(std::string_view s, bool keep_slash) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 // "0.1.0" -> "0.1": NetBox's API-Version header carries major.minor.
 std::string MajorMinor(const std::string& version) {
   size_t dot = version.find('.');
@@ -156,11 +138,11 @@ std::string Api::Ctx::PageUrl(int64_t limit, int64_t offset) const {
   std::string q;
   for (const auto& [k, v] : req.query_params()) {
     if (k == "limit" || k == "offset") continue;
-    q += (q.empty() ? "" : "&") + UrlEncode(k, false) + "=" + UrlEncode(v, false);
+    q += (q.empty() ? "" : "&") + PercentEncode(k) + "=" + PercentEncode(v);
   }
   q += (q.empty() ? "" : "&") + std::string("limit=") + std::to_string(limit);
   if (offset > 0) q += "&offset=" + std::to_string(offset);
-  return api_base + UrlEncode(req.path, true) + "?" + q;
+  return api_base + PercentEncode(req.path, /*keep_slash=*/true) + "?" + q;
 }
 
 Value Api::Ctx::Paginated(int64_t count, List results, int64_t limit, int64_t offset) const {

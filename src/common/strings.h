@@ -22,6 +22,14 @@ bool ContainsIgnoreCase(std::string_view hay, std::string_view needle_lower);
 // `s` without leading and trailing spaces and tabs (HTTP's optional white space).
 std::string_view TrimBlanks(std::string_view s);
 
+// Escapes & < > ' " as markupsafe does (&amp; &lt; &gt; &#39; &#34;), for HTML text and
+// attribute values.
+std::string HtmlEscape(std::string_view s);
+
+// Percent-encodes every byte but RFC 3986's unreserved characters (A-Z a-z 0-9 - _ . ~), and
+// '/' too when keep_slash; upper-case hex digits.
+std::string PercentEncode(std::string_view s, bool keep_slash = false);
+
 // Lower-case hex of `n` bytes at `data` (2 * n characters).
 std::string HexEncode(const void* data, size_t n);
 inline std::string HexEncode(std::string_view bytes) {

@@ -70,22 +70,6 @@ Value MakeMarkup(std::string s) {
   return Value(std::shared_ptr<Object>(std::make_shared<MarkupObj>(std::move(s))));
 }
 
-std::string HtmlEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 16);
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '\'': out += "&#39;"; break;
-      case '"': out += "&#34;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // ---- big ints ----
 
 std::string BigIntObj::repr() const {

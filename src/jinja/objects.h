@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/strings.h"
 #include "jinja/ast.h"
 #include "jinja/bigint.h"
 #include "value/value.h"
@@ -86,8 +87,7 @@ class MarkupObj : public JObject {
 };
 Value MakeMarkup(std::string s);
 inline bool IsMarkup(const Value& v) { return IsObj(v, OK::kMarkup); }
-// HTML-escapes & < > ' " like markupsafe.escape.
-std::string HtmlEscape(std::string_view s);
+// HtmlEscape (markupsafe.escape) is common/strings.h's.
 // str or Markup text; nullptr for anything else.
 inline const std::string* StrLike(const Value& v) {
   if (v.is_str()) return &v.as_str();

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/strings.h"
+
 namespace herald::web {
 
 // Fields of an application/x-www-form-urlencoded body (or query string), in order; a name may
@@ -33,10 +35,6 @@ class Form {
 // Value of cookie `name` in a Cookie header ("a=1; b=2"), or "".
 std::string CookieValue(std::string_view cookie_header, std::string_view name);
 
-// Escapes & < > " ' for HTML text and attribute values.
-std::string HtmlEscape(std::string_view s);
-
-// Percent-encodes a query parameter value (RFC 3986 unreserved characters kept).
-std::string UrlEncode(std::string_view s);
+// HtmlEscape and PercentEncode (for query parameter values) are common/strings.h's.
 
 }  // namespace herald::web

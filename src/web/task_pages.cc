@@ -52,7 +52,7 @@ void TaskPages::EventList(Ctx& c) {
   c.Page("events.html",
          D()("events", Value(std::move(rows)))("object_type", ot)("page", page)(
              "has_next", static_cast<int64_t>(events->size()) > kPageSize)(
-             "qs", ot.empty() ? std::string() : "object_type=" + UrlEncode(ot) + "&")(
+             "qs", ot.empty() ? std::string() : "object_type=" + PercentEncode(ot) + "&")(
              "object_types", ObjectTypesWithEvents(store)));
 }
 
@@ -85,7 +85,7 @@ void TaskPages::TaskList(Ctx& c) {
   std::vector<std::string> problems;
   if (!status.empty()) {
     auto s = ParseTaskStatus(status);
-    if (s) f.status = *s, qs += "status=" + UrlEncode(status) + "&";
+    if (s) f.status = *s, qs += "status=" + PercentEncode(status) + "&";
     else problems.push_back("Unknown status \"" + status + "\".");
   }
   if (!webhook.empty()) {
@@ -96,7 +96,7 @@ void TaskPages::TaskList(Ctx& c) {
     if (auto id = ParseInt(rule)) f.rule_id = *id, qs += "rule=" + rule + "&";
     else problems.push_back("Rule must be an id.");
   }
-  if (!ot.empty()) f.object_type = ot, qs += "object_type=" + UrlEncode(ot) + "&";
+  if (!ot.empty()) f.object_type = ot, qs += "object_type=" + PercentEncode(ot) + "&";
   auto total = store.CountTasks(f);
   if (!total.ok()) return c.Error(500, total.status().message());
   int64_t pages = std::max<int64_t>(1, (*total + kPageSize - 1) / kPageSize);

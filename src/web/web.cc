@@ -243,7 +243,7 @@ struct Web::Impl {
     if (!c.session) {
       if (c.post()) return c.Error(403, "Your session has expired. Sign in again.");
       std::string next = c.req.target;
-      return c.Redirect("/login?next=" + UrlEncode(next));
+      return c.Redirect("/login?next=" + PercentEncode(next));
     }
     if (c.post()) {
       if (!SecureEquals(c.form.Str("csrf"), c.session->csrf))

@@ -184,21 +184,21 @@ TEST_F(WebEscapeTest, MarkupInEveryQueryParameterOfEveryPageIsEscaped) {
       for (const auto& payload : kPayloads) {
         std::string all;
         for (const auto& param : kQueryParams) {
-          std::string target = page + "?" + param + "=" + UrlEncode(payload);
+          std::string target = page + "?" + param + "=" + PercentEncode(payload);
           ExpectInert(Call("GET", target, "", sid), target);
-          all += (all.empty() ? "" : "&") + param + "=" + UrlEncode(payload);
+          all += (all.empty() ? "" : "&") + param + "=" + PercentEncode(payload);
           ++calls;
         }
         ExpectInert(Call("GET", page + "?" + all, "", sid), page + "?" + all);
         // Unencoded (as a careless client sends it) and the payload as a parameter name.
         ExpectInert(Call("GET", page + "?status=" + payload, "", sid), page + " raw");
-        ExpectInert(Call("GET", page + "?" + UrlEncode(payload) + "=1", "", sid), page + " name");
+        ExpectInert(Call("GET", page + "?" + PercentEncode(payload) + "=1", "", sid), page + " name");
       }
     }
   }
   EXPECT_GT(calls, 400);
   // The reflected case from the issue, explicitly.
-  auto tasks = Call("GET", "/tasks/?status=" + UrlEncode(kPayloads[0]), "", asid);
+  auto tasks = Call("GET", "/tasks/?status=" + PercentEncode(kPayloads[0]), "", asid);
   EXPECT_EQ(tasks.status, 200);
   EXPECT_NE(tasks.body.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
 }
@@ -208,7 +208,7 @@ TEST_F(WebEscapeTest, MarkupInEveryPathSegmentIsEscaped) {
   auto [sid, csrf] = SignIn(admin_key_);
   std::string h = std::to_string(hook_), r = std::to_string(rule_);
   for (const auto& payload : kPayloads) {
-    std::string p = UrlEncode(payload);
+    std::string p = PercentEncode(payload);
     for (const std::string& target :
          {"/" + p, "/" + p + "/", "/webhooks/" + p, "/webhooks/" + h + "/" + p,
           "/webhooks/" + p + "/preview", "/rules/" + p, "/rules/" + r + "/" + p,
@@ -220,7 +220,7 @@ TEST_F(WebEscapeTest, MarkupInEveryPathSegmentIsEscaped) {
     }
   }
   // The "does not exist" message echoes the segment, escaped.
-  auto missing = Call("GET", "/tasks/" + UrlEncode(kPayloads[1]), "", sid);
+  auto missing = Call("GET", "/tasks/" + PercentEncode(kPayloads[1]), "", sid);
   EXPECT_EQ(missing.status, 404);
   EXPECT_NE(missing.body.find("&#34;&#39;&gt;&lt;img src=x onerror=alert(1)&gt;"),
             std::string::npos);
@@ -267,21 +267,21 @@ TEST_F(WebEscapeTest, MarkupInEveryFormFieldIsEscaped) {
   for (const auto& payload : kPayloads) {
     for (const auto& f : forms) {
       std::string all =
-          "csrf=" + csrf + "&next=" + UrlEncode(payload) + "&token=" + UrlEncode(payload);
+          "csrf=" + csrf + "&next=" + PercentEncode(payload) + "&token=" + PercentEncode(payload);
       for (const auto& field : *f.fields) {
-        std::string body = "csrf=" + csrf + "&" + field + "=" + UrlEncode(payload);
+        std::string body = "csrf=" + csrf + "&" + field + "=" + PercentEncode(payload);
         ExpectInert(Call("POST", f.path, body, sid), "POST " + f.path + " " + field);
-        all += "&" + field + "=" + UrlEncode(payload);
+        all += "&" + field + "=" + PercentEncode(payload);
       }
       ExpectInert(Call("POST", f.path, all, sid), "POST " + f.path + " all fields");
       ExpectInert(
-          Call("POST", f.path, "csrf=" + rcsrf + "&sample_json=" + UrlEncode(payload), rsid),
+          Call("POST", f.path, "csrf=" + rcsrf + "&sample_json=" + PercentEncode(payload), rsid),
           "read-only POST " + f.path);
     }
   }
   // Records saved with markup render escaped everywhere afterwards.
   auto made = Call("POST", "/webhooks/new",
-                   "csrf=" + csrf + "&name=" + UrlEncode(kPayloads[1]) +
+                   "csrf=" + csrf + "&name=" + PercentEncode(kPayloads[1]) +
                        "&payload_url=http%3A%2F%2F127.0.0.1%3A9%2F&http_method=POST"
                        "&http_content_type=application%2Fjson",
                    sid);
@@ -294,10 +294,10 @@ TEST_F(WebEscapeTest, MarkupInEveryFormFieldIsEscaped) {
 TEST_F(WebEscapeTest, JavascriptUrlsNeverBecomeRedirects) {
   for (const std::string& next : {"javascript:alert(1)", "JaVaScRiPt:alert(1)", "//evil.example/",
                                   "/\\evil.example", " javascript:alert(1)", "\tjavascript:x"}) {
-    auto r = Call("POST", "/login", "token=" + admin_key_ + "&next=" + UrlEncode(next));
+    auto r = Call("POST", "/login", "token=" + admin_key_ + "&next=" + PercentEncode(next));
     ASSERT_EQ(r.status, 303) << next;
     EXPECT_EQ(Header(r, "Location"), "/") << next;
-    auto page = Call("GET", "/login?next=" + UrlEncode(next));
+    auto page = Call("GET", "/login?next=" + PercentEncode(next));
     ExpectInert(page, "login next=" + next);
     EXPECT_EQ(page.body.find("value=\"" + next), std::string::npos) << next;
   }

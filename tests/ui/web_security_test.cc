@@ -71,7 +71,7 @@ TEST_F(WebSecurityTest, ReadOnlyPreviewShowsNoSignatureNorCredentials) {
   ExpectNoCredential(ro.body, "read-only preview");
 
   // A pasted body: the forgery the issue describes. Still no signature for read-only.
-  std::string pasted = UrlEncode(
+  std::string pasted = PercentEncode(
       R"({"event": "created", "object_type": "dcim.device", "data": {"id": 99, "name": "forged"}})");
   auto forged = Call("POST", "/webhooks/" + std::to_string(hook) + "/preview",
                      "csrf=" + csrf + "&action=preview&sample_json=" + pasted, sid);

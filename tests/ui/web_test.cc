@@ -116,14 +116,14 @@ TEST_F(WebTest, RuleFormRejectsBadJsonAndConditions) {
   EXPECT_EQ(bad_json.status, 400);
   EXPECT_NE(bad_json.body.find("Enter a valid JSON"), std::string::npos);
   auto bad_cond = Call("POST", "/rules/new",
-                       base + "&conditions=" + UrlEncode(R"({"attr": "a", "op": "bogus", "value": 1})"), sid);
+                       base + "&conditions=" + PercentEncode(R"({"attr": "a", "op": "bogus", "value": 1})"), sid);
   EXPECT_EQ(bad_cond.status, 400);
   EXPECT_NE(bad_cond.body.find("Unknown operator: bogus"), std::string::npos);
   auto no_types = Call("POST", "/rules/new", "csrf=" + csrf + "&name=r3", sid);
   EXPECT_EQ(no_types.status, 400);
   EXPECT_NE(no_types.body.find("This list may not be empty."), std::string::npos);
   auto ok = Call("POST", "/rules/new",
-                 base + "&enabled=on&object_types_extra=plugin.thing&action_data=" + UrlEncode(R"({"k": 1})"), sid);
+                 base + "&enabled=on&object_types_extra=plugin.thing&action_data=" + PercentEncode(R"({"k": 1})"), sid);
   ASSERT_EQ(ok.status, 303);
   auto rules = store_->ListEventRules();
   ASSERT_TRUE(rules.ok());

@@ -36,5 +36,17 @@ TEST(HexEncode, LowerCaseTwoDigitsPerByte) {
   EXPECT_EQ(HexEncode(std::string_view()), "");
 }
 
+TEST(HtmlEscape, EscapesLikeMarkupsafe) {
+  EXPECT_EQ(HtmlEscape("<a href=\"x\">Tom & 'Jerry'</a>"),
+            "&lt;a href=&#34;x&#34;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;");
+  EXPECT_EQ(HtmlEscape("plain"), "plain");
+}
+
+TEST(PercentEncode, KeepsUnreservedAndOptionallySlashes) {
+  EXPECT_EQ(PercentEncode("a b/c~d.e-f_g"), "a%20b%2Fc~d.e-f_g");
+  EXPECT_EQ(PercentEncode("/api/x y/", true), "/api/x%20y/");
+  EXPECT_EQ(PercentEncode("\xC3\xA9&="), "%C3%A9%26%3D");
+}
+
 }  // namespace
 }  // namespace herald
