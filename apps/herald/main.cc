@@ -16,14 +16,15 @@ struct Common {
 };
 
 void AddCommon(CLI::App* cmd, Common& c) {
-  cmd->add_option("--config", c.config_file, "TOML configuration file (see config/herald.example.toml)");
+  cmd->add_option("--config", c.config_file,
+                  "TOML configuration file (see config/herald.example.toml)");
   cmd->add_option("--store", c.store,
                   "Store URL: sqlite://var/herald.db (relative) or sqlite:///abs/path.db");
 }
 
 // Builds the effective configuration: defaults < file < HERALD_* environment < flags.
 bool LoadConfig(const Common& c, herald::Config* config,
-                const std::vector<std::pair<std::string, std::string>>& flags) {
+                const std::vector<std::pair<herald::Option, std::string>>& flags) {
   if (!c.config_file.empty()) {
     auto st = config->LoadFile(c.config_file);
     if (!st.ok()) {
@@ -36,8 +37,8 @@ bool LoadConfig(const Common& c, herald::Config* config,
     std::cerr << "herald: " << st.message() << "\n";
     return false;
   }
-  std::vector<std::pair<std::string, std::string>> all = flags;
-  if (!c.store.empty()) all.emplace_back("store.url", c.store);
+  std::vector<std::pair<herald::Option, std::string>> all = flags;
+  if (!c.store.empty()) all.emplace_back(herald::Option::store_url, c.store);
   for (const auto& [k, v] : all) {
     auto s = config->Set(k, v, "command line");
     if (!s.ok()) {
@@ -66,7 +67,9 @@ int main(int argc, char** argv) {
       "Run the API server (and delivery workers) with the configured store.\n"
       "On first start with an empty store, creates an admin API token and prints it once.");
   AddCommon(serve, serve_c);
-  serve->add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
+  serve->add_option("--listen", listen,
+                    "HOST:PORT to listen on (default " +
+                        herald::SpecOf(herald::Option::server_listen).default_value + ")");
 
   // worker
   Common worker_c;
@@ -87,7 +90,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(100, 599));
 
   // token
-  auto* token = app.add_subcommand("token", "Manage API tokens (keys are shown once, stored hashed)");
+  auto* token =
+      app.add_subcommand("token", "Manage API tokens (keys are shown once, stored hashed)");
   token->require_subcommand(1);
   Common tok_c;
   bool read_only = false, ingest_only = false;
@@ -96,8 +100,9 @@ int main(int argc, char** argv) {
       "create", "Create a token and print its key alone on stdout (for scripts)");
   AddCommon(tcreate, tok_c);
   auto* ro = tcreate->add_flag("--read-only", read_only, "Token may read but not change anything");
-  auto* io = tcreate->add_flag("--ingest-only", ingest_only,
-                               "Token may only post events (give this one to producers such as NetBox)");
+  auto* io = tcreate->add_flag(
+      "--ingest-only", ingest_only,
+      "Token may only post events (give this one to producers such as NetBox)");
   ro->excludes(io);
   tcreate->add_option("--name", tok_name, "A label for the token");
   auto* tlist = token->add_subcommand("list", "List tokens (never their keys)");
@@ -143,7 +148,8 @@ int main(int argc, char** argv) {
   render->add_flag("--strict", strict, "Use StrictUndefined");
   auto* conf = tmpl->add_subcommand(
       "conformance", "Run a Jinja2 conformance case file; ends with 'N passed, M failed'");
-  conf->add_option("file", cases_file, "Case file (tests/data/jinja2_cases.json format)")->required();
+  conf->add_option("file", cases_file, "Case file (tests/data/jinja2_cases.json format)")
+      ->required();
 
   // config
   auto* cfg = app.add_subcommand("config", "Configuration helpers");
@@ -154,14 +160,14 @@ int main(int argc, char** argv) {
 
   herald::Config config;
   if (*serve) {
-    std::vector<std::pair<std::string, std::string>> flags;
-    if (!listen.empty()) flags.emplace_back("server.listen", listen);
+    std::vector<std::pair<herald::Option, std::string>> flags;
+    if (!listen.empty()) flags.emplace_back(herald::Option::server_listen, listen);
     if (!LoadConfig(serve_c, &config, flags)) return 2;
-    return herald::RunServe(config);
+    return herald::RunServe(config.settings());
   }
   if (*worker) {
     if (!LoadConfig(worker_c, &config, {})) return 2;
-    return herald::RunWorker(config);
+    return herald::RunWorker(config.settings());
   }
   if (*receiver) {
     recv.show_headers = !no_headers;
@@ -170,24 +176,24 @@ int main(int argc, char** argv) {
   if (*token) {
     if (!LoadConfig(tok_c, &config, {})) return 2;
     if (*tcreate)
-      return herald::RunTokenCreate(config,
+      return herald::RunTokenCreate(config.settings(),
                                     read_only ? "read-only" : ingest_only ? "ingest-only" : "admin",
                                     tok_name);
-    if (*tlist) return herald::RunTokenList(config);
-    if (*trevoke) return herald::RunTokenRevoke(config, revoke_id);
+    if (*tlist) return herald::RunTokenList(config.settings());
+    if (*trevoke) return herald::RunTokenRevoke(config.settings(), revoke_id);
   }
   if (*tasks) {
     if (!LoadConfig(tasks_c, &config, {})) return 2;
-    if (*tl) return herald::RunTasksList(config, status, limit, json);
-    if (*ts) return herald::RunTasksShow(config, task_id);
+    if (*tl) return herald::RunTasksList(config.settings(), status, limit, json);
+    if (*ts) return herald::RunTasksShow(config.settings(), task_id);
     if (*tr) {
       if (!all_failed && task_id.empty()) {
         std::cerr << "herald: give a task id or --all-failed\n";
         return 2;
       }
-      return herald::RunTasksRequeue(config, task_id, all_failed);
+      return herald::RunTasksRequeue(config.settings(), task_id, all_failed);
     }
-    if (*td) return herald::RunTasksDelete(config, task_id);
+    if (*td) return herald::RunTasksDelete(config.settings(), task_id);
   }
   if (*tmpl) {
     if (*render)

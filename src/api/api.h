@@ -41,6 +41,7 @@
 
 #include "api/auth.h"
 #include "api/work_pool.h"
+#include "herald_version.h"
 #include "http/http.h"
 #include "rules/matcher.h"
 #include "store/store.h"
@@ -58,7 +59,7 @@ inline constexpr int kDefaultConditionBudgetMs = 50;
 inline constexpr int kIngestRetryAfterSeconds = 1;
 
 struct ApiOptions {
-  std::string version = "0.1.0";
+  std::string version = kHeraldVersion;  // herald_version.h, from CMake's project()
   int max_page_size = 1000;
   int default_page_size = 50;
   // Base of absolute URLs in answers, e.g. "https://herald.example.com" (a trailing '/' is

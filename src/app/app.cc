@@ -1,25 +1,23 @@
 #include "app/app.h"
 
-#include <atomic>
+#include <chrono>
 #include <condition_variable>
-#include <csignal>
-#include <pthread.h>
-#include <unistd.h>
-#include <functional>
-#include <mutex>
 #include <cstdio>
+#include <functional>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "api/api.h"
+#include "api/auth.h"
+#include "app/handler.h"
+#include "common/log.h"
+#include "common/stop_signal.h"
+#include "common/time.h"
 #include "delivery/dispatcher.h"
 #include "delivery/net_guard.h"
 #include "delivery/renderer.h"
 #include "delivery/transport.h"
-#include "api/auth.h"
-#include "app/handler.h"
-#include "common/log.h"
-#include "common/time.h"
 #include "http/http.h"
 #include "store/store.h"
 #include "value/json.h"
@@ -27,42 +25,13 @@
 
 namespace herald {
 
-const char* const kHeraldVersion = "0.1.0";
-
 namespace {
 
-// Shutdown signals. SIGINT and SIGTERM are blocked in every thread (BlockStopSignals runs before
-// any thread starts; threads inherit the mask) and taken synchronously by WaitForStopSignal, so
-// the graceful stop runs as ordinary code, never inside a signal handler.
-sigset_t StopSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  return set;
-}
-
-void BlockStopSignals() {
-  sigset_t set = StopSignals();
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
-
-// Blocks until SIGINT or SIGTERM arrives. From then on a second one ends the process at once
-// (exit code 128 + signal), for an operator who will not wait for the grace period.
-void WaitForStopSignal() {
-  sigset_t set = StopSignals();
-  int sig = 0;
-  while (sigwait(&set, &sig) != 0) {
-  }
-  log::Info("stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
-  std::thread([set] {
-    int again = 0;
-    if (sigwait(&set, &again) == 0) {
-      log::Warning("second stop signal; exiting without a graceful stop",
-                   {{"signal", again == SIGINT ? "SIGINT" : "SIGTERM"}});
-      _exit(128 + again);
-    }
-  }).detach();
+// Blocks until SIGINT or SIGTERM (blocked since BlockStopSignals) and logs it; a second one
+// ends the process at once (common/stop_signal.h).
+void AwaitStop() {
+  int sig = WaitForStopSignal();
+  log::Info("stopping", {{"signal", StopSignalName(sig)}});
 }
 
 bool SplitListen(const std::string& listen, std::string* host, uint16_t* port) {
@@ -81,26 +50,26 @@ bool SplitListen(const std::string& listen, std::string* host, uint16_t* port) {
   return !host->empty();
 }
 
-std::unique_ptr<Store> OpenOrDie(const Config& config) {
-  auto store = OpenStore(config.GetString("store.url"));
+std::unique_ptr<Store> OpenOrDie(const Settings& settings) {
+  auto store = OpenStore(settings.store.url);
   if (!store.ok()) {
-    std::cerr << "herald: cannot open store " << config.GetString("store.url") << ": "
+    std::cerr << "herald: cannot open store " << settings.store.url << ": "
               << store.status().message() << "\n";
     return nullptr;
   }
   return std::move(*store);
 }
 
-void ApplyLogLevel(const Config& config) {
+void ApplyLogLevel(const Settings& settings) {
   log::Level level;
-  if (log::ParseLevel(config.GetString("log.level"), &level)) log::SetLevel(level);
+  if (log::ParseLevel(settings.log.level, &level)) log::SetLevel(level);
 }
 
 // The delivery network guard from delivery.deny_networks / allow_networks (already validated
-// by Config; an error here is still reported, never ignored).
-std::shared_ptr<delivery::NetGuard> NetGuardOrDie(const Config& config) {
-  auto guard = delivery::NetGuard::Create(config.GetList("delivery.deny_networks"),
-                                          config.GetList("delivery.allow_networks"));
+// by Config::Set; an error here is still reported, never ignored).
+std::shared_ptr<delivery::NetGuard> NetGuardOrDie(const Settings& settings) {
+  auto guard = delivery::NetGuard::Create(settings.delivery.deny_networks,
+                                          settings.delivery.allow_networks);
   if (!guard.ok()) {
     std::cerr << "herald: " << guard.status().message() << "\n";
     return nullptr;
@@ -108,27 +77,27 @@ std::shared_ptr<delivery::NetGuard> NetGuardOrDie(const Config& config) {
   return *guard;
 }
 
-jinja::Options TemplateOptions(const Config& config) {
+jinja::Options TemplateOptions(const Settings& settings) {
   jinja::Options o;
-  o.limits.max_output_bytes = static_cast<size_t>(config.GetInt("templates.max_output_bytes"));
-  o.limits.max_steps = static_cast<uint64_t>(config.GetInt("templates.max_steps"));
-  o.limits.deadline = std::chrono::milliseconds(config.GetInt("templates.deadline_ms"));
-  o.limits.max_alloc_bytes = static_cast<size_t>(config.GetInt("templates.max_alloc_bytes"));
-  o.env_filter_patterns = config.GetList("templates.env_patterns");
+  o.limits.max_output_bytes = static_cast<size_t>(settings.templates.max_output_bytes);
+  o.limits.max_steps = static_cast<uint64_t>(settings.templates.max_steps);
+  o.limits.deadline = std::chrono::milliseconds(settings.templates.deadline_ms);
+  o.limits.max_alloc_bytes = static_cast<size_t>(settings.templates.max_alloc_bytes);
+  o.env_filter_patterns = settings.templates.env_patterns;
   return o;
 }
 
 // The delivery engine: transport + renderer + dispatcher, plus the retention sweeper.
 class DeliveryEngine {
  public:
-  DeliveryEngine(Store& store, const Config& config,
+  DeliveryEngine(Store& store, const Settings& settings,
                  std::shared_ptr<const delivery::NetGuard> guard)
       : store_(store),
-        transport_(TransportOptionsFrom(config, std::move(guard))),
-        renderer_(TemplateOptions(config)),
-        dispatcher_(store, transport_, renderer_, DispatcherOptionsFrom(config)),
-        retention_days_(config.GetInt("delivery.retention_days")),
-        grace_(std::chrono::seconds(config.GetInt("delivery.shutdown_grace_seconds"))) {}
+        transport_(TransportOptionsFrom(settings, std::move(guard))),
+        renderer_(TemplateOptions(settings)),
+        dispatcher_(store, transport_, renderer_, DispatcherOptionsFrom(settings)),
+        retention_days_(settings.delivery.retention_days),
+        grace_(std::chrono::seconds(settings.delivery.shutdown_grace_seconds)) {}
 
   void Start() {
     dispatcher_.Start();
@@ -138,7 +107,8 @@ class DeliveryEngine {
         if (retention_days_ > 0) {
           lock.unlock();
           auto n = store_.PurgeFinished(NowUs() - retention_days_ * 86400LL * 1000000LL);
-          if (n.ok() && *n > 0) log::Info("purged finished tasks", {{"count", static_cast<long long>(*n)}});
+          if (n.ok() && *n > 0)
+            log::Info("purged finished tasks", {{"count", static_cast<long long>(*n)}});
           lock.lock();
         }
         cv_.wait_for(lock, std::chrono::minutes(10), [this] { return stop_; });
@@ -162,27 +132,26 @@ class DeliveryEngine {
 
  private:
   static delivery::TransportOptions TransportOptionsFrom(
-      const Config& c, std::shared_ptr<const delivery::NetGuard> guard) {
+      const Settings& c, std::shared_ptr<const delivery::NetGuard> guard) {
     delivery::TransportOptions o;
     o.guard = std::move(guard);
-    o.max_in_flight = static_cast<size_t>(c.GetInt("delivery.max_in_flight"));
-    o.max_in_flight_per_host = static_cast<size_t>(c.GetInt("delivery.max_in_flight_per_host"));
+    o.max_in_flight = static_cast<size_t>(c.delivery.max_in_flight);
+    o.max_in_flight_per_host = static_cast<size_t>(c.delivery.max_in_flight_per_host);
     o.user_agent = std::string("herald/") + kHeraldVersion;
     return o;
   }
-  static delivery::DispatcherOptions DispatcherOptionsFrom(const Config& c) {
+  static delivery::DispatcherOptions DispatcherOptionsFrom(const Settings& c) {
     delivery::DispatcherOptions o;
-    o.default_timeout_seconds = static_cast<int>(c.GetInt("delivery.default_timeout"));
-    o.default_retry.max_attempts = static_cast<int>(c.GetInt("delivery.max_attempts"));
-    o.default_retry.kind = c.GetString("delivery.retry_policy") == "fixed"
-                               ? delivery::RetryKind::kFixed
-                               : delivery::RetryKind::kExponential;
-    o.default_retry.interval_seconds = static_cast<int>(c.GetInt("delivery.retry_interval"));
-    o.max_in_flight = static_cast<size_t>(c.GetInt("delivery.max_in_flight"));
-    o.lease_slack_seconds = static_cast<int>(c.GetInt("delivery.lease_seconds"));
-    o.max_lease_expiries = static_cast<int>(c.GetInt("delivery.max_lease_expiries"));
-    o.http_proxy = c.GetString("delivery.http_proxy");
-    o.https_proxy = c.GetString("delivery.https_proxy");
+    o.default_timeout_seconds = static_cast<int>(c.delivery.default_timeout);
+    o.default_retry.max_attempts = static_cast<int>(c.delivery.max_attempts);
+    o.default_retry.kind = c.delivery.retry_policy == "fixed" ? delivery::RetryKind::kFixed
+                                                              : delivery::RetryKind::kExponential;
+    o.default_retry.interval_seconds = static_cast<int>(c.delivery.retry_interval);
+    o.max_in_flight = static_cast<size_t>(c.delivery.max_in_flight);
+    o.lease_slack_seconds = static_cast<int>(c.delivery.lease_seconds);
+    o.max_lease_expiries = static_cast<int>(c.delivery.max_lease_expiries);
+    o.http_proxy = c.delivery.http_proxy;
+    o.https_proxy = c.delivery.https_proxy;
     return o;
   }
 
@@ -250,19 +219,19 @@ std::string MetricsText(Store& store, DeliveryEngine* engine) {
 
 }  // namespace
 
-int RunServe(const Config& config) {
+int RunServe(const Settings& settings) {
   BlockStopSignals();  // before any thread starts
-  ApplyLogLevel(config);
+  ApplyLogLevel(settings);
   std::string host;
   uint16_t port = 0;
-  if (!SplitListen(config.GetString("server.listen"), &host, &port)) {
-    std::cerr << "herald: invalid listen address '" << config.GetString("server.listen")
+  if (!SplitListen(settings.server.listen, &host, &port)) {
+    std::cerr << "herald: invalid listen address '" << settings.server.listen
               << "' (expected HOST:PORT)\n";
     return 2;
   }
-  auto guard = NetGuardOrDie(config);
+  auto guard = NetGuardOrDie(settings);
   if (!guard) return 2;
-  auto store = OpenOrDie(config);
+  auto store = OpenOrDie(settings);
   if (!store) return 1;
 
   auto tokens = store->ListTokens();
@@ -297,36 +266,33 @@ int RunServe(const Config& config) {
 
   ApiOptions api_options;
   api_options.version = kHeraldVersion;
-  api_options.public_url = config.GetString("server.public_url");
-  api_options.ingest_threads = static_cast<int>(config.GetInt("ingest.threads"));
-  api_options.ingest_queue = static_cast<size_t>(config.GetInt("ingest.queue"));
-  api_options.ingest_queue_bytes = static_cast<size_t>(config.GetInt("ingest.queue_bytes"));
-  api_options.condition_budget =
-      std::chrono::milliseconds(config.GetInt("ingest.condition_budget_ms"));
+  api_options.public_url = settings.server.public_url;
+  api_options.ingest_threads = static_cast<int>(settings.ingest.threads);
+  api_options.ingest_queue = static_cast<size_t>(settings.ingest.queue);
+  api_options.ingest_queue_bytes = static_cast<size_t>(settings.ingest.queue_bytes);
+  api_options.condition_budget = std::chrono::milliseconds(settings.ingest.condition_budget_ms);
   Api api(*store, api_options);
   std::unique_ptr<DeliveryEngine> engine;
-  if (config.GetBool("delivery.workers"))
-    engine = std::make_unique<DeliveryEngine>(*store, config, guard);
+  if (settings.delivery.workers)
+    engine = std::make_unique<DeliveryEngine>(*store, settings, guard);
   DeliveryEngine* engine_ptr = engine.get();
   Store* store_ptr = store.get();
   web::WebOptions web_options;
   web_options.version = kHeraldVersion;
-  web_options.default_timeout_seconds = static_cast<int>(config.GetInt("delivery.default_timeout"));
-  web_options.http_proxy = config.GetString("delivery.http_proxy");
-  web_options.https_proxy = config.GetString("delivery.https_proxy");
-  web_options.template_options = TemplateOptions(config);
+  web_options.default_timeout_seconds = static_cast<int>(settings.delivery.default_timeout);
+  web_options.http_proxy = settings.delivery.http_proxy;
+  web_options.https_proxy = settings.delivery.https_proxy;
+  web_options.template_options = TemplateOptions(settings);
   web_options.net_guard = guard;
-  web_options.max_sessions_per_token =
-      static_cast<size_t>(config.GetInt("ui.max_sessions_per_token"));
-  web_options.max_failed_sign_ins = static_cast<int>(config.GetInt("ui.max_failed_sign_ins"));
-  web_options.failed_sign_in_window =
-      std::chrono::seconds(config.GetInt("ui.failed_sign_in_window"));
-  web_options.public_url = config.GetString("server.public_url");
-  web_options.trusted_proxies = config.GetList("server.trusted_proxies");
+  web_options.max_sessions_per_token = static_cast<size_t>(settings.ui.max_sessions_per_token);
+  web_options.max_failed_sign_ins = static_cast<int>(settings.ui.max_failed_sign_ins);
+  web_options.failed_sign_in_window = std::chrono::seconds(settings.ui.failed_sign_in_window);
+  web_options.public_url = settings.server.public_url;
+  web_options.trusted_proxies = settings.server.trusted_proxies;
   web::Web web(*store, api, engine ? &engine->transport() : nullptr, web_options);
 
   long fd_limit = http::RaiseFileLimit();
-  http::ServerOptions so = ServerOptionsFrom(config, host, port);
+  http::ServerOptions so = ServerOptionsFrom(settings, host, port);
   so.head_check = MakeHeadCheck(api, web);
   http::Server server(so, MakeHandler(api, web, [store_ptr, engine_ptr] {
                         return MetricsText(*store_ptr, engine_ptr);
@@ -348,7 +314,7 @@ int RunServe(const Config& config) {
                           {"fd_limit", fd_limit},
                           {"store", store->Describe()},
                           {"version", kHeraldVersion}});
-  WaitForStopSignal();
+  AwaitStop();
   server.Stop();
   api.Stop();  // finish queued ingest work before the store closes
   if (engine) engine->Stop();  // stop leasing, grace period, hand leases back
@@ -357,24 +323,24 @@ int RunServe(const Config& config) {
   return 0;
 }
 
-int RunWorker(const Config& config) {
+int RunWorker(const Settings& settings) {
   BlockStopSignals();  // before any thread starts
-  ApplyLogLevel(config);
-  auto guard = NetGuardOrDie(config);
+  ApplyLogLevel(settings);
+  auto guard = NetGuardOrDie(settings);
   if (!guard) return 2;
   // A separate worker still never delivers to the `herald serve` of its configuration.
   std::string listen_host;
   uint16_t listen_port = 0;
-  if (SplitListen(config.GetString("server.listen"), &listen_host, &listen_port))
+  if (SplitListen(settings.server.listen, &listen_host, &listen_port))
     guard->SetSelf(listen_host, listen_port);
-  auto store = OpenOrDie(config);
+  auto store = OpenOrDie(settings);
   if (!store) return 1;
-  DeliveryEngine engine(*store, config, guard);
+  DeliveryEngine engine(*store, settings, guard);
   engine.Start();
   std::cout << "Herald " << kHeraldVersion << " worker " << engine.dispatcher().worker_id()
             << " delivering from " << store->Describe() << "\n"
             << std::flush;
-  WaitForStopSignal();
+  AwaitStop();
   engine.Stop();  // stop leasing, grace period, hand leases back
   store->Close();
   log::Info("worker stopped");
@@ -383,7 +349,7 @@ int RunWorker(const Config& config) {
 
 // ---------------------------------------------------------------- tokens
 
-int RunTokenCreate(const Config& config, const std::string& scope, const std::string& name) {
+int RunTokenCreate(const Settings& settings, const std::string& scope, const std::string& name) {
   auto parsed_scope = ParseTokenScope(scope);
   if (!parsed_scope) {
     std::cerr << "herald: unknown token scope '" << scope
@@ -395,7 +361,7 @@ int RunTokenCreate(const Config& config, const std::string& scope, const std::st
     std::cerr << "herald: " << new_key.status().message() << "\n";
     return 1;
   }
-  auto store = OpenOrDie(config);
+  auto store = OpenOrDie(settings);
   if (!store) return 1;
   ApiToken t;
   std::string key = *new_key;
@@ -415,8 +381,8 @@ int RunTokenCreate(const Config& config, const std::string& scope, const std::st
   return 0;
 }
 
-int RunTokenList(const Config& config) {
-  auto store = OpenOrDie(config);
+int RunTokenList(const Settings& settings) {
+  auto store = OpenOrDie(settings);
   if (!store) return 1;
   auto tokens = store->ListTokens();
   if (!tokens.ok()) {
@@ -437,9 +403,9 @@ int RunTokenList(const Config& config) {
 namespace {
 
 // Opens the store, runs one operation, prints done() on success or the error. Exit code.
-int RunStoreOp(const Config& config, const std::function<Status(Store&)>& op,
+int RunStoreOp(const Settings& settings, const std::function<Status(Store&)>& op,
                const std::function<std::string()>& done) {
-  auto store = OpenOrDie(config);
+  auto store = OpenOrDie(settings);
   if (!store) return 1;
   auto st = op(*store);
   store->Close();
@@ -453,14 +419,14 @@ int RunStoreOp(const Config& config, const std::function<Status(Store&)>& op,
 
 }  // namespace
 
-int RunTokenRevoke(const Config& config, int64_t id) {
-  return RunStoreOp(config, [id](Store& s) { return s.RevokeToken(id); },
+int RunTokenRevoke(const Settings& settings, int64_t id) {
+  return RunStoreOp(settings, [id](Store& s) { return s.RevokeToken(id); },
                     [id] { return "revoked token #" + std::to_string(id); });
 }
 
 // ---------------------------------------------------------------- tasks
 
-int RunTasksList(const Config& config, const std::string& status, int64_t limit, bool json) {
+int RunTasksList(const Settings& settings, const std::string& status, int64_t limit, bool json) {
   TaskFilter f;
   if (!status.empty() && status != "all") {
     auto s = ParseTaskStatus(status);
@@ -472,7 +438,7 @@ int RunTasksList(const Config& config, const std::string& status, int64_t limit,
     f.status = *s;
   }
   f.limit = limit;
-  auto store = OpenOrDie(config);
+  auto store = OpenOrDie(settings);
   if (!store) return 1;
   auto tasks = store->ListTasks(f);
   auto count = store->CountTasks(f);
@@ -502,12 +468,15 @@ int RunTasksList(const Config& config, const std::string& status, int64_t limit,
   return 0;
 }
 
-int RunTasksShow(const Config& config, const std::string& id) {
-  auto store = OpenOrDie(config);
+int RunTasksShow(const Settings& settings, const std::string& id) {
+  auto store = OpenOrDie(settings);
   if (!store) return 1;
   auto t = store->GetTask(id);
   if (!t.ok()) {
-    std::cerr << "herald: " << (t.status().type() == "NotFound" ? "task " + id + " not found" : t.status().message()) << "\n";
+    std::cerr << "herald: "
+              << (t.status().type() == "NotFound" ? "task " + id + " not found"
+                                                  : t.status().message())
+              << "\n";
     return 1;
   }
   Value v = TaskDetailJson(*store, *t, "", /*show_credentials=*/true);  // local operator
@@ -519,14 +488,14 @@ int RunTasksShow(const Config& config, const std::string& id) {
   return 0;
 }
 
-int RunTasksRequeue(const Config& config, const std::string& id, bool all_failed) {
+int RunTasksRequeue(const Settings& settings, const std::string& id, bool all_failed) {
   if (!all_failed) {
-    return RunStoreOp(config, [&id](Store& s) { return s.Requeue(id, NowUs()); },
+    return RunStoreOp(settings, [&id](Store& s) { return s.Requeue(id, NowUs()); },
                       [&id] { return "requeued task " + id; });
   }
   int64_t n = 0;
   return RunStoreOp(
-      config,
+      settings,
       [&n](Store& s) -> Status {
         auto r = s.RequeueAllFailed(NowUs());
         if (!r.ok()) return r.status();
@@ -536,8 +505,8 @@ int RunTasksRequeue(const Config& config, const std::string& id, bool all_failed
       [&n] { return "requeued " + std::to_string(n) + " failed task(s)"; });
 }
 
-int RunTasksDelete(const Config& config, const std::string& id) {
-  return RunStoreOp(config, [&id](Store& s) { return s.DeleteTask(id); },
+int RunTasksDelete(const Settings& settings, const std::string& id) {
+  return RunStoreOp(settings, [&id](Store& s) { return s.DeleteTask(id); },
                     [&id] { return "deleted task " + id; });
 }
 

@@ -1,5 +1,7 @@
 // Composition root: configuration -> store -> API/server/workers, and the CLI commands'
-// implementations. apps/herald/main.cc only parses the command line and calls these.
+// implementations. apps/herald/main.cc only parses the command line, loads the Config and calls
+// these with its settings. The version (kHeraldVersion) comes from herald_version.h, generated
+// from CMake's project().
 #pragma once
 
 #include <iosfwd>
@@ -7,26 +9,25 @@
 #include <string>
 
 #include "app/config.h"
+#include "herald_version.h"
 
 namespace herald {
 
-extern const char* const kHeraldVersion;
-
 // `herald serve`: runs until SIGINT/SIGTERM. Returns the process exit code.
-int RunServe(const Config& config);
+int RunServe(const Settings& settings);
 
 // `herald worker`: delivery workers only (no API), until SIGINT/SIGTERM.
-int RunWorker(const Config& config);
+int RunWorker(const Settings& settings);
 
 // `herald token create|list|revoke`.
-int RunTokenCreate(const Config& config, const std::string& scope, const std::string& name);
-int RunTokenList(const Config& config);
-int RunTokenRevoke(const Config& config, int64_t id);
+int RunTokenCreate(const Settings& settings, const std::string& scope, const std::string& name);
+int RunTokenList(const Settings& settings);
+int RunTokenRevoke(const Settings& settings, int64_t id);
 
 // `herald tasks list|show|requeue|delete`.
-int RunTasksList(const Config& config, const std::string& status, int64_t limit, bool json);
-int RunTasksShow(const Config& config, const std::string& id);
-int RunTasksRequeue(const Config& config, const std::string& id, bool all_failed);
-int RunTasksDelete(const Config& config, const std::string& id);
+int RunTasksList(const Settings& settings, const std::string& status, int64_t limit, bool json);
+int RunTasksShow(const Settings& settings, const std::string& id);
+int RunTasksRequeue(const Settings& settings, const std::string& id, bool all_failed);
+int RunTasksDelete(const Settings& settings, const std::string& id);
 
 }  // namespace herald

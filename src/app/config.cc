@@ -2,129 +2,45 @@
 
 #include <toml++/toml.h>
 
-#include "common/cidr.h"
-#include "delivery/net_guard.h"
-
 #include <cstdlib>
 #include <sstream>
 
+#include "common/cidr.h"
 
 namespace herald {
 
+// The loader's table, expanded from the option table (app/options.h).
+#define HERALD_SPEC_FIELD(section, key) [](Settings& s) -> void* { return &s.section.key; }
+#define HERALD_SPEC_STRING(section, key, def, check, help)                                         \
+  {#section "." #key, OptionType::kString, def, help, 0, INT64_MAX, OptionCheck::check,            \
+   HERALD_SPEC_FIELD(section, key)},
+#define HERALD_SPEC_INT(section, key, def, min, max, help)                                         \
+  {#section "." #key, OptionType::kInt, std::to_string(def), help, min, max, OptionCheck::kNone,   \
+   HERALD_SPEC_FIELD(section, key)},
+#define HERALD_SPEC_BOOL(section, key, def, help)                                                  \
+  {#section "." #key, OptionType::kBool, (def) ? "true" : "false", help, 0, INT64_MAX,             \
+   OptionCheck::kNone, HERALD_SPEC_FIELD(section, key)},
+#define HERALD_SPEC_LIST(section, key, def, check, help)                                           \
+  {#section "." #key, OptionType::kStringList, def, help, 0, INT64_MAX, OptionCheck::check,        \
+   HERALD_SPEC_FIELD(section, key)},
+#define HERALD_SPEC_SECTION(section)                                                               \
+  HERALD_OPTIONS_##section(HERALD_SPEC_STRING, HERALD_SPEC_INT, HERALD_SPEC_BOOL, HERALD_SPEC_LIST)
+
 const std::vector<OptionSpec>& AllOptions() {
-  static const std::vector<OptionSpec> kOptions = {
-      {"server.listen", OptionType::kString, "127.0.0.1:8080",
-       "Address and port the API, UI and /metrics listen on (HOST:PORT; port 0 picks a free one)."},
-      {"server.threads", OptionType::kInt, "2", "HTTP I/O threads.", 1, 64},
-      {"server.max_body_bytes", OptionType::kInt, "10485760",
-       "Largest accepted request body in bytes; larger requests get 413.", 1024, 1073741824},
-      {"server.idle_timeout", OptionType::kInt, "60",
-       "Seconds before an idle keep-alive connection is closed; a request body and a response "
-       "must each be transferred within it too.", 1, 3600},
-      {"server.header_timeout", OptionType::kInt, "10",
-       "Seconds a client has to send a complete request header, from connecting (or from the "
-       "first byte of a later request on a kept-alive connection); slower clients are "
-       "disconnected.", 1, 3600},
-      {"server.max_connections", OptionType::kInt, "1024",
-       "Most client connections open at once; it is also held below the file-descriptor limit "
-       "minus a reserve (max(64, limit/4)) for the store and deliveries. At the cap a new "
-       "connection closes the one that has waited longest for a request header; when none is "
-       "waiting it gets 503.", 1, 1000000},
-      {"server.public_url", OptionType::kString, "",
-       "The URL clients reach Herald at (e.g. https://herald.example.com); absolute URLs in API "
-       "responses are built from it, and an https URL marks UI session cookies Secure. Empty: "
-       "built from server.listen."},
-      {"server.trusted_proxies", OptionType::kStringList, "",
-       "Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For header is believed "
-       "(comma-separated); empty means the peer address is the client address."},
-      {"ui.max_sessions_per_token", OptionType::kInt, "20",
-       "UI sessions kept per API token; signing in once more ends that token's least recently "
-       "used session (never another token's).", 1, 10000},
-      {"ui.max_failed_sign_ins", OptionType::kInt, "10",
-       "Failed UI sign-ins allowed per client address (IPv6: per /64) within "
-       "ui.failed_sign_in_window; past that the address gets 429 until the window ends.", 1,
-       1000000},
-      {"ui.failed_sign_in_window", OptionType::kInt, "300",
-       "Seconds of the failed sign-in window; it starts at an address's first failure.", 1,
-       86400},
-      {"ingest.threads", OptionType::kInt, "2",
-       "Threads that parse, validate and match posted events (off the HTTP I/O threads).", 1,
-       64},
-      {"ingest.queue", OptionType::kInt, "64",
-       "Most event requests waiting for an ingest thread; beyond it POST /api/events/ answers "
-       "503 with Retry-After.", 1, 100000},
-      {"ingest.queue_bytes", OptionType::kInt, "67108864",
-       "Most request-body bytes waiting for an ingest thread; beyond it POST /api/events/ "
-       "answers 503 with Retry-After (a request is always taken when none waits).", 1048576,
-       17179869184},
-      {"ingest.condition_budget_ms", OptionType::kInt, "50",
-       "Milliseconds all the event rules one event reaches may spend on conditions; rules not "
-       "evaluated in time do not match and are logged (the event is still accepted). 0: no "
-       "bound.", 0, 60000},
-      {"store.url", OptionType::kString, "sqlite://var/herald.db",
-       "Where Herald keeps configuration, queue and task history: sqlite://relative/path.db or "
-       "sqlite:///absolute/path.db."},
-      {"log.level", OptionType::kString, "info", "Log level: debug, info, warning or error."},
-      {"delivery.workers", OptionType::kBool, "true",
-       "Run delivery workers inside `herald serve` (set false to run `herald worker` apart)."},
-      {"delivery.default_timeout", OptionType::kInt, "60",
-       "Default HTTP timeout in seconds for webhooks without their own timeout.", 1, 3600},
-      {"delivery.max_in_flight", OptionType::kInt, "10000",
-       "Most requests in flight at once, over all destinations.", 1, 1000000},
-      {"delivery.max_in_flight_per_host", OptionType::kInt, "256",
-       "Most requests in flight at once to one destination host.", 1, 100000},
-      {"delivery.max_attempts", OptionType::kInt, "1",
-       "Default attempts per task for webhooks without their own policy. 1 = no retry, as in "
-       "NetBox (failed tasks are kept and can be requeued); e.g. 8 with exponential backoff "
-       "retries for about a day.", 1, 100},
-      {"delivery.retry_policy", OptionType::kString, "exponential",
-       "Default retry policy: fixed (NetBox RQ_RETRY_INTERVAL) or exponential (with jitter)."},
-      {"delivery.retry_interval", OptionType::kInt, "60",
-       "Default retry interval in seconds (fixed) or base delay (exponential).", 0, 86400},
-      {"delivery.lease_seconds", OptionType::kInt, "60",
-       "Seconds a worker's lease outlives the webhook timeout; a task whose worker died is "
-       "delivered again after its lease expires.", 1, 86400},
-      {"delivery.max_lease_expiries", OptionType::kInt, "3",
-       "A task whose lease expired this many times in a row without an attempt being recorded "
-       "(its worker kept dying while delivering it) is failed with \"worker stopped while "
-       "delivering (N times); see the logs\" and not leased again until requeued.", 1, 100},
-      {"delivery.shutdown_grace_seconds", OptionType::kInt, "5",
-       "On SIGTERM/SIGINT, seconds to wait for requests in flight before abandoning them; their "
-       "tasks are handed back to the queue (not counted as expired leases).", 0, 3600},
-      {"delivery.retention_days", OptionType::kInt, "7",
-       "Days to keep finished tasks and their attempts (failed tasks are kept).", 0, 3650},
-      {"delivery.http_proxy", OptionType::kString, "",
-       "Proxy for http:// webhooks (NetBox HTTP_PROXIES['http']); empty for none."},
-      {"delivery.https_proxy", OptionType::kString, "",
-       "Proxy for https:// webhooks (NetBox HTTP_PROXIES['https']); empty for none."},
-      {"delivery.deny_networks", OptionType::kStringList, delivery::kDefaultDenyNetworks,
-       "Networks (CIDR, comma-separated) deliveries may never connect to, checked on the resolved "
-       "address of every connection, redirects included. Setting it replaces the default "
-       "(link-local and cloud metadata addresses); Herald's own listen address and port are "
-       "always refused. Deny wins over allow_networks."},
-      {"delivery.allow_networks", OptionType::kStringList, "",
-       "When non-empty, deliveries may only connect to addresses in these networks (CIDR, "
-       "comma-separated); deny_networks still applies. Empty allows every address not denied."},
-      {"templates.env_patterns", OptionType::kStringList, "",
-       "Glob patterns of environment variable names the `env` template filter may read "
-       "(comma-separated); empty means none."},
-      {"templates.max_output_bytes", OptionType::kInt, "1048576",
-       "Largest rendered template output in bytes.", 1024, 1073741824},
-      {"templates.max_steps", OptionType::kInt, "10000000",
-       "Most evaluation steps per render (loops, calls, filters).", 1000, 10000000000},
-      {"templates.deadline_ms", OptionType::kInt, "1000", "Longest time one render may take.", 1,
-       600000},
-      {"templates.max_alloc_bytes", OptionType::kInt, "268435456",
-       "Most bytes of strings, lists and dicts one render may create in total.", 1048576,
-       68719476736},
-  };
+  static const std::vector<OptionSpec> kOptions = {HERALD_CONFIG_SECTIONS(HERALD_SPEC_SECTION)};
   return kOptions;
 }
 
-namespace {
+#undef HERALD_SPEC_SECTION
+#undef HERALD_SPEC_LIST
+#undef HERALD_SPEC_BOOL
+#undef HERALD_SPEC_INT
+#undef HERALD_SPEC_STRING
+#undef HERALD_SPEC_FIELD
 
-// The items of a comma-separated list value; empty items are dropped (kept untrimmed).
-std::vector<std::string> SplitList(const std::string& v) {
+const OptionSpec& SpecOf(Option option) { return AllOptions()[static_cast<size_t>(option)]; }
+
+std::vector<std::string> SplitOptionList(const std::string& v) {
   std::vector<std::string> out;
   size_t i = 0;
   while (i < v.size()) {
@@ -137,6 +53,8 @@ std::vector<std::string> SplitList(const std::string& v) {
   return out;
 }
 
+namespace {
+
 const OptionSpec* Find(const std::string& name) {
   for (const auto& o : AllOptions())
     if (name == o.name) return &o;
@@ -147,6 +65,38 @@ Status Bad(const std::string& origin, const std::string& name, const std::string
   return Status::Error("ConfigError", origin + ": " + name + ": " + why);
 }
 
+// The value check of a string or list option (OptionSpec::check).
+Status Check(const OptionSpec& o, const std::string& value, const std::string& origin) {
+  switch (o.check) {
+    case OptionCheck::kNone: break;
+    case OptionCheck::kLogLevel:
+      if (value != "debug" && value != "info" && value != "warning" && value != "error")
+        return Bad(origin, o.name, "expected debug, info, warning or error");
+      break;
+    case OptionCheck::kPublicUrl: {
+      if (value.empty()) break;
+      bool http = value.rfind("http://", 0) == 0, https = value.rfind("https://", 0) == 0;
+      size_t rest = http ? 7 : 8;
+      if ((!http && !https) || value.size() <= rest || value[rest] == '/' ||
+          value.find_first_of("?# \t\r\n") != std::string::npos)
+        return Bad(origin, o.name,
+                   "expected an http:// or https:// URL without query or fragment, got '" +
+                       value + "'");
+      break;
+    }
+    case OptionCheck::kRetryPolicy:
+      if (value != "fixed" && value != "exponential")
+        return Bad(origin, o.name, "expected fixed or exponential");
+      break;
+    case OptionCheck::kNetworks: {
+      auto nets = NetworkList::Parse(SplitOptionList(value));
+      if (!nets.ok()) return Bad(origin, o.name, nets.status().message());
+      break;
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string EnvNameFor(const std::string& option) {
@@ -155,13 +105,10 @@ std::string EnvNameFor(const std::string& option) {
   return env;
 }
 
-Config::Config() {
-  for (const auto& o : AllOptions()) values_[o.name] = o.default_value;
-}
-
 Status Config::Set(const std::string& name, const std::string& value, const std::string& origin) {
   const OptionSpec* o = Find(name);
   if (!o) return Bad(origin, name, "unknown option");
+  void* field = o->field(settings_);
   switch (o->type) {
     case OptionType::kInt: {
       int64_t n;
@@ -175,35 +122,28 @@ Status Config::Set(const std::string& name, const std::string& value, const std:
       if (n < o->min || n > o->max)
         return Bad(origin, name, "must be between " + std::to_string(o->min) + " and " +
                                      std::to_string(o->max) + ", got " + value);
-      break;
+      *static_cast<int64_t*>(field) = n;
+      return Status::Ok();
     }
     case OptionType::kBool:
       if (value != "true" && value != "false" && value != "1" && value != "0")
         return Bad(origin, name, "expected true or false, got '" + value + "'");
-      break;
-    default: break;
+      *static_cast<bool*>(field) = value == "true" || value == "1";
+      return Status::Ok();
+    case OptionType::kString:
+      HERALD_RETURN_IF_ERROR(Check(*o, value, origin));
+      *static_cast<std::string*>(field) = value;
+      return Status::Ok();
+    case OptionType::kStringList:
+      HERALD_RETURN_IF_ERROR(Check(*o, value, origin));
+      *static_cast<std::vector<std::string>*>(field) = SplitOptionList(value);
+      return Status::Ok();
   }
-  if (name == "log.level" && value != "debug" && value != "info" && value != "warning" &&
-      value != "error")
-    return Bad(origin, name, "expected debug, info, warning or error");
-  if (name == "server.public_url" && !value.empty()) {
-    bool http = value.rfind("http://", 0) == 0, https = value.rfind("https://", 0) == 0;
-    size_t rest = http ? 7 : 8;
-    if ((!http && !https) || value.size() <= rest || value[rest] == '/' ||
-        value.find_first_of("?# \t\r\n") != std::string::npos)
-      return Bad(origin, name,
-                 "expected an http:// or https:// URL without query or fragment, got '" + value +
-                     "'");
-  }
-  if (name == "delivery.retry_policy" && value != "fixed" && value != "exponential")
-    return Bad(origin, name, "expected fixed or exponential");
-  if (name == "server.trusted_proxies" || name == "delivery.deny_networks" ||
-      name == "delivery.allow_networks") {
-    auto nets = NetworkList::Parse(SplitList(value));
-    if (!nets.ok()) return Bad(origin, name, nets.status().message());
-  }
-  values_[name] = value;
   return Status::Ok();
+}
+
+Status Config::Set(Option option, const std::string& value, const std::string& origin) {
+  return Set(SpecOf(option).name, value, origin);
 }
 
 Status Config::LoadFile(const std::string& path) {
@@ -252,28 +192,6 @@ Status Config::LoadEnvironment() {
   return Status::Ok();
 }
 
-std::string Config::GetString(const std::string& name) const {
-  auto it = values_.find(name);
-  return it == values_.end() ? "" : it->second;
-}
-
-int64_t Config::GetInt(const std::string& name) const {
-  try {
-    return std::stoll(GetString(name));
-  } catch (...) {
-    return 0;
-  }
-}
-
-bool Config::GetBool(const std::string& name) const {
-  std::string v = GetString(name);
-  return v == "true" || v == "1";
-}
-
-std::vector<std::string> Config::GetList(const std::string& name) const {
-  return SplitList(GetString(name));
-}
-
 std::string Config::ExampleToml() {
   std::string out =
       "# Herald configuration. Every option is shown with its default value.\n"
@@ -296,18 +214,10 @@ std::string Config::ExampleToml() {
       case OptionType::kString: out += key + " = \"" + def + "\"\n"; break;
       case OptionType::kStringList: {
         out += key + " = [";
-        std::string item;
-        bool first = true;
-        for (size_t i = 0; i <= def.size(); ++i) {
-          if (i == def.size() || def[i] == ',') {
-            if (!item.empty()) {
-              out += (first ? "\"" : ", \"") + item + "\"";
-              first = false;
-            }
-            item.clear();
-          } else {
-            item += def[i];
-          }
+        const char* sep = "";
+        for (const auto& item : SplitOptionList(def)) {
+          out += sep + ("\"" + item + "\"");
+          sep = ", ";
         }
         out += "]\n";
         break;

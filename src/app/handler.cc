@@ -35,16 +35,16 @@ http::HeadCheck MakeHeadCheck(Api& api, web::Web& web) {
   };
 }
 
-http::ServerOptions ServerOptionsFrom(const Config& config, const std::string& host,
+http::ServerOptions ServerOptionsFrom(const Settings& settings, const std::string& host,
                                       uint16_t port) {
   http::ServerOptions so;
   so.host = host;
   so.port = port;
-  so.threads = static_cast<int>(config.GetInt("server.threads"));
-  so.max_body_bytes = static_cast<size_t>(config.GetInt("server.max_body_bytes"));
-  so.idle_timeout_seconds = static_cast<int>(config.GetInt("server.idle_timeout"));
-  so.header_timeout_seconds = static_cast<int>(config.GetInt("server.header_timeout"));
-  so.max_connections = static_cast<int>(config.GetInt("server.max_connections"));
+  so.threads = static_cast<int>(settings.server.threads);
+  so.max_body_bytes = static_cast<size_t>(settings.server.max_body_bytes);
+  so.idle_timeout_seconds = static_cast<int>(settings.server.idle_timeout);
+  so.header_timeout_seconds = static_cast<int>(settings.server.header_timeout);
+  so.max_connections = static_cast<int>(settings.server.max_connections);
   return so;
 }
 

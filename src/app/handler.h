@@ -28,8 +28,8 @@ http::Handler MakeHandler(Api& api, web::Web& web, std::function<std::string()> 
 // at most kUnauthenticatedBodyBytes. The references must outlive the check.
 http::HeadCheck MakeHeadCheck(Api& api, web::Web& web);
 
-// Server options from the [server] configuration (listen address given apart, already split).
-http::ServerOptions ServerOptionsFrom(const Config& config, const std::string& host,
+// Server options from the [server] settings (listen address given apart, already split).
+http::ServerOptions ServerOptionsFrom(const Settings& settings, const std::string& host,
                                       uint16_t port);
 
 }  // namespace herald

@@ -13,7 +13,9 @@ namespace herald::delivery {
 enum class RetryKind { kFixed, kExponential };
 
 struct RetryPolicy {
-  int max_attempts = 5;  // total attempts including the first; 1 = no retry
+  // The defaults are those of delivery.max_attempts, retry_policy and retry_interval (herald
+  // fills them from its settings; config_test checks they agree).
+  int max_attempts = 1;  // total attempts including the first; 1 = no retry
   RetryKind kind = RetryKind::kExponential;
   int interval_seconds = 60;  // fixed: every wait (NetBox RQ_RETRY_INTERVAL); exponential: base
 };

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/stop_signal.h"
 #include "http/http.h"
 #include "value/json.h"
 
@@ -375,13 +376,7 @@ void Receiver::Stop() {
 uint64_t Receiver::completed() const { return impl_->completed.load(std::memory_order_acquire); }
 
 int RunWebhookReceiver(const ReceiverOptions& options) {
-  // Signals are taken by a dedicated thread with sigwait, so every other thread blocks them.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-
+  BlockStopSignals();  // before any thread starts; a waiting thread takes them (stop_signal.h)
   Receiver receiver(options, std::cout);
   Status st = receiver.Start();
   if (!st.ok()) {
@@ -390,15 +385,15 @@ int RunWebhookReceiver(const ReceiverOptions& options) {
   }
   std::cout << "Listening on port http://localhost:" << receiver.port()
             << ". Stop with CONTROL-C." << std::endl;
-  std::atomic<bool> signalled{false};
+  std::atomic<bool> stopping{false};
   std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&set, &sig);
-    signalled = true;
+    WaitForStopSignal();
+    stopping = true;
     receiver.Stop();
   });
   receiver.Run();
-  if (!signalled) pthread_kill(waiter.native_handle(), SIGTERM);
+  // Run ended without a stop signal: wake the waiter with one.
+  if (!stopping) pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
   std::cout << "\nExiting..." << std::endl;
   return 0;

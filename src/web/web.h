@@ -34,6 +34,7 @@
 
 #include "api/api.h"
 #include "delivery/transport.h"
+#include "herald_version.h"
 #include "http/http.h"
 #include "jinja/jinja.h"
 #include "store/store.h"
@@ -53,9 +54,10 @@ inline constexpr size_t kMaxSampleBytes = 1 << 20;
 inline constexpr int kChartMinutes = 60;
 
 struct WebOptions {
-  std::string version = "0.1.0";
-  // Send test: timeout when the webhook sets none, and proxies (as the dispatcher uses them).
-  int default_timeout_seconds = 10;
+  std::string version = kHeraldVersion;  // herald_version.h, from CMake's project()
+  // Send test: timeout when the webhook sets none (delivery.default_timeout), and proxies (as
+  // the dispatcher uses them).
+  int default_timeout_seconds = 60;
   std::string http_proxy;
   std::string https_proxy;
   // Limits for rendering webhook templates in previews (the delivery engine's limits).
