@@ -1,6 +1,6 @@
 // The renderer: walks a parsed Program with Jinja2's runtime semantics (scoping, undefined,
-// sandboxed attribute access, macros, loops, includes/imports/extends) and enforces the render
-// limits. One Interp per render; not shared between threads.
+// sandboxed attribute access (in sandbox.cc), macros, loops, includes/imports/extends) and
+// enforces the render limits. One Interp per render; not shared between threads.
 #pragma once
 
 #include <chrono>
