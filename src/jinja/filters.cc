@@ -1,11 +1,13 @@
-// The built-in filters (jinja2.filters.FILTERS, 54 names) plus NetBox's `env` and
-// `header_safe`. Each follows Jinja2 3.1's implementation semantics with Python value rules.
+// The built-in filters (jinja2.filters.FILTERS, 54 names) plus NetBox's `env`. Each follows
+// Jinja2 3.1's implementation semantics with Python value rules. NetBox's `header_safe` is not
+// built in: AddHeaderSafeFilter (environment.cc) adds it to the header environment only. The
+// Python library ports the filters rest on live beside them: textwrap.cc (wordwrap, indent),
+// urls.cc (urlize, urlencode), pprint.cc (pprint), tojson.cc (tojson).
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fnmatch.h>
 #include <random>
-#include <regex>
 
 #include "jinja/errors.h"
 #include "jinja/format.h"
@@ -13,8 +15,11 @@
 #include "jinja/pprint.h"
 #include "jinja/pyops.h"
 #include "jinja/render.h"
+#include "jinja/striptags.h"
+#include "jinja/textwrap.h"
 #include "jinja/tojson.h"
 #include "jinja/ucd.h"
+#include "jinja/urls.h"
 #include "value/unicode.h"
 
 namespace herald::jinja {
@@ -190,64 +195,7 @@ Value FFormat(Interp& in, const Value& v, Args& a) {
 
 Value FString(Interp&, const Value& v, Args& a) { return SoftStr(v); }
 
-Value FStriptagsImpl(const std::string& in) {
-  static const std::regex comments("<!--[\\s\\S]*?-->");
-  static const std::regex tags("<[\\s\\S]*?>");
-  std::string s = std::regex_replace(in, comments, "");
-  s = std::regex_replace(s, tags, "");
-  // " ".join(s.split())
-  std::vector<uint32_t> cps = ucd::Decode(s);
-  std::string out;
-  size_t i = 0;
-  while (i < cps.size()) {
-    while (i < cps.size() && ucd::IsSpace(cps[i])) ++i;
-    if (i >= cps.size()) break;
-    size_t j = i;
-    while (j < cps.size() && !ucd::IsSpace(cps[j])) ++j;
-    if (!out.empty()) out += ' ';
-    out += ucd::Encode(cps.data() + i, j - i);
-    i = j;
-  }
-  // unescape common HTML entities
-  std::string r;
-  for (size_t k = 0; k < out.size();) {
-    if (out[k] == '&') {
-      size_t semi = out.find(';', k);
-      if (semi != std::string::npos && semi - k <= 10) {
-        std::string ent = out.substr(k + 1, semi - k - 1);
-        uint32_t cp = 0;
-        bool ok = true;
-        if (ent == "amp") cp = '&';
-        else if (ent == "lt") cp = '<';
-        else if (ent == "gt") cp = '>';
-        else if (ent == "quot") cp = '"';
-        else if (ent == "apos") cp = '\'';
-        else if (ent == "nbsp") cp = 0xA0;
-        else if (ent == "raquo") cp = 0xBB;
-        else if (ent == "laquo") cp = 0xAB;
-        else if (ent == "copy") cp = 0xA9;
-        else if (ent.size() > 1 && ent[0] == '#') {
-          char* end;
-          long n = (ent[1] == 'x' || ent[1] == 'X') ? std::strtol(ent.c_str() + 2, &end, 16)
-                                                    : std::strtol(ent.c_str() + 1, &end, 10);
-          ok = *end == '\0' && n > 0 && n <= 0x10FFFF;
-          cp = static_cast<uint32_t>(n);
-        } else {
-          ok = false;
-        }
-        if (ok) {
-          AppendUtf8(r, cp);
-          k = semi + 1;
-          continue;
-        }
-      }
-    }
-    r += out[k++];
-  }
-  return Value(std::move(r));
-}
-
-Value FStriptags(Interp&, const Value& v, Args& a) { return FStriptagsImpl(ToStr(v)); }
+Value FStriptags(Interp&, const Value& v, Args& a) { return Value(StripTags(ToStr(v))); }
 
 Value FTruncate(Interp&, const Value& v, Args& a) {
   P p;
@@ -296,111 +244,6 @@ Value FWordcount(Interp&, const Value& v, Args& a) {
   return Value(n);
 }
 
-// textwrap.wrap (expand_tabs=False, replace_whitespace=False, drop_whitespace=True).
-std::vector<std::string> TextWrap(const std::string& text, int64_t width, bool break_long, bool break_hyphens) {
-  std::vector<uint32_t> cps = ucd::Decode(text);
-  auto is_ws = [](uint32_t c) { return c == '\t' || c == '\n' || c == 0x0B || c == 0x0C || c == '\r' || c == ' '; };
-  auto is_letter = [](uint32_t c) { return ucd::Has(c, ucd::kAlpha); };
-  std::vector<std::vector<uint32_t>> chunks;
-  size_t i = 0;
-  while (i < cps.size()) {
-    size_t j = i;
-    bool ws = is_ws(cps[i]);
-    while (j < cps.size() && is_ws(cps[j]) == ws) ++j;
-    if (ws || !break_hyphens) {
-      chunks.emplace_back(cps.begin() + i, cps.begin() + j);
-    } else {
-      size_t start = i;
-      for (size_t k = i; k < j; ++k) {
-        if (cps[k] == '-' && k >= start + 2 && is_letter(cps[k - 1]) && is_letter(cps[k - 2]) && k + 1 < j &&
-            is_letter(cps[k + 1])) {
-          chunks.emplace_back(cps.begin() + start, cps.begin() + k + 1);
-          start = k + 1;
-        }
-      }
-      chunks.emplace_back(cps.begin() + start, cps.begin() + j);
-    }
-    i = j;
-  }
-  auto blank = [&](const std::vector<uint32_t>& c) {
-    for (uint32_t x : c)
-      if (!is_ws(x)) return false;
-    return true;
-  };
-  std::reverse(chunks.begin(), chunks.end());
-  std::vector<std::string> lines;
-  if (width <= 0) ThrowValue("invalid width " + std::to_string(width) + " (must be > 0)");
-  while (!chunks.empty()) {
-    std::vector<std::vector<uint32_t>> cur;
-    int64_t cur_len = 0;
-    if (blank(chunks.back()) && !lines.empty()) chunks.pop_back();
-    while (!chunks.empty()) {
-      int64_t l = static_cast<int64_t>(chunks.back().size());
-      if (cur_len + l <= width) {
-        cur.push_back(chunks.back());
-        chunks.pop_back();
-        cur_len += l;
-      } else {
-        break;
-      }
-    }
-    if (!chunks.empty() && static_cast<int64_t>(chunks.back().size()) > width) {
-      int64_t space_left = std::max<int64_t>(width - cur_len, 1);
-      if (break_long) {
-        std::vector<uint32_t>& chunk = chunks.back();
-        int64_t end = space_left;
-        if (break_hyphens && static_cast<int64_t>(chunk.size()) > space_left) {
-          int64_t hyphen = -1;
-          for (int64_t k = space_left - 1; k >= 0; --k)
-            if (chunk[k] == '-') {
-              hyphen = k;
-              break;
-            }
-          bool non_hyphen = false;
-          for (int64_t k = 0; k < hyphen; ++k)
-            if (chunk[k] != '-') non_hyphen = true;
-          if (hyphen > 0 && non_hyphen) end = hyphen + 1;
-        }
-        cur.emplace_back(chunk.begin(), chunk.begin() + end);
-        chunk.erase(chunk.begin(), chunk.begin() + end);
-      } else if (cur.empty()) {
-        cur.push_back(chunks.back());
-        chunks.pop_back();
-      }
-    }
-    if (!cur.empty() && blank(cur.back())) cur.pop_back();
-    if (!cur.empty()) {
-      std::string line;
-      for (const auto& c : cur) line += ucd::Encode(c);
-      lines.push_back(line);
-    }
-  }
-  return lines;
-}
-
-std::vector<std::string> PySplitLines(const std::string& s) {
-  CallValues none;
-  std::vector<std::string> out;
-  std::vector<uint32_t> cps = ucd::Decode(s);
-  size_t start = 0, i = 0;
-  auto is_break = [](uint32_t c) {
-    return c == '\n' || c == '\r' || c == 0x0B || c == 0x0C || c == 0x1C || c == 0x1D || c == 0x1E ||
-           c == 0x85 || c == 0x2028 || c == 0x2029;
-  };
-  while (i < cps.size()) {
-    if (is_break(cps[i])) {
-      out.push_back(ucd::Encode(cps.data() + start, i - start));
-      size_t next = i + 1;
-      if (cps[i] == '\r' && next < cps.size() && cps[next] == '\n') ++next;
-      start = i = next;
-    } else {
-      ++i;
-    }
-  }
-  if (start < cps.size()) out.push_back(ucd::Encode(cps.data() + start, cps.size() - start));
-  return out;
-}
-
 Value FWordwrap(Interp&, const Value& v, Args& a) {
   P p;
   BindArgs("do_wordwrap", a, {"width", "break_long_words", "wrapstring", "break_on_hyphens"}, p);
@@ -413,21 +256,7 @@ Value FWordwrap(Interp&, const Value& v, Args& a) {
     FailIfUndef(v);
     ThrowNoAttr(v, "splitlines");
   }
-  std::string out;
-  bool first = true;
-  for (const std::string& line : PySplitLines(s)) {
-    if (!first) out += wrap;
-    first = false;
-    bool f2 = true;
-    for (const std::string& l : TextWrap(line, width, blw, boh)) {
-      if (!f2) out += wrap;
-      f2 = false;
-      out += l;
-      CheckSize(out.size());
-    }
-    CheckSize(out.size());
-  }
-  return Value(std::move(out));
+  return Value(WordWrap(s, width, blw, wrap, boh));
 }
 
 Value FIndent(Interp&, const Value& v, Args& a) {
@@ -489,44 +318,7 @@ Value FIndent(Interp&, const Value& v, Args& a) {
   return Wrap(sv, std::move(rv));
 }
 
-std::string UrlQuote(const std::string& s, bool for_qs) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                c == '.' || c == '-' || c == '~' || (!for_qs && c == '/');
-    if (safe) {
-      out += static_cast<char>(c);
-    } else if (for_qs && c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
-Value FUrlencode(Interp&, const Value& v, Args& a) {
-  if (v.is_str() || IsMarkup(v) || !IsIterable(v)) return Value(UrlQuote(ToStr(v), false));
-  std::vector<Value> items;
-  if (v.is_dict()) {
-    for (const auto& [k, x] : v.as_dict()) items.push_back(Value::MakeTuple({k, x}));
-  } else {
-    items = Iterate(v);
-  }
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (!IsIterable(items[i])) ThrowType("cannot unpack non-iterable " + TypeName(items[i]) + " object");
-    std::vector<Value> kv = Iterate(items[i]);
-    if (kv.size() > 2) ThrowValue("too many values to unpack (expected 2)");
-    if (kv.size() < 2) ThrowValue("not enough values to unpack (expected 2, got " + std::to_string(kv.size()) + ")");
-    if (i) out += '&';
-    out += UrlQuote(ToStr(kv[0]), true) + "=" + UrlQuote(ToStr(kv[1]), true);
-  }
-  return Value(std::move(out));
-}
+Value FUrlencode(Interp&, const Value& v, Args& a) { return Value(UrlEncode(v)); }
 
 Value FUrlize(Interp& in, const Value& v, Args& a) {
   P p;
@@ -535,104 +327,16 @@ Value FUrlize(Interp& in, const Value& v, Args& a) {
   if (IsMarkup(v)) text = ObjAs<MarkupObj>(v)->s;
   int64_t limit = -1;
   if (p[0] && !p[0]->is_none()) limit = IntParam(p[0], -1);
-  std::vector<std::string> rel_parts;
-  if (p[3] && !p[3]->is_none()) {
+  std::string rel, target;
+  bool has_rel = p[3] && !p[3]->is_none();
+  if (has_rel) {
     for (const auto& x : Iterate(Value(ToStr(*p[3])))) (void)x;
-    std::string r = ToStr(*p[3]);
-    size_t i = 0;
-    while (i < r.size()) {
-      while (i < r.size() && r[i] == ' ') ++i;
-      size_t j = r.find(' ', i);
-      if (j == std::string::npos) j = r.size();
-      if (j > i) rel_parts.push_back(r.substr(i, j - i));
-      i = j;
-    }
+    rel = ToStr(*p[3]);
   }
-  if (BoolParam(p[1], false)) rel_parts.push_back("nofollow");
-  rel_parts.push_back("noopener");
-  std::sort(rel_parts.begin(), rel_parts.end());
-  rel_parts.erase(std::unique(rel_parts.begin(), rel_parts.end()), rel_parts.end());
-  std::string rel;
-  for (const auto& r : rel_parts) rel += (rel.empty() ? "" : " ") + r;
-  std::string rel_attr = rel.empty() ? "" : " rel=\"" + HtmlEscape(rel) + "\"";
-  std::string target_attr;
-  if (p[2] && !p[2]->is_none()) target_attr = " target=\"" + HtmlEscape(ToStr(*p[2])) + "\"";
-  static const std::regex http_re(
-      "^(((https?://|www\\.)(([\\w%-]+\\.)+)?([a-z]{2,63}|xn--[\\w%]{2,59})|([\\w%-]{2,63}\\.)+(com|net|int|edu|gov|org|info|mil)|(https?://)((([\\d]{1,3})(\\.[\\d]{1,3}){3})|(\\[([\\da-f]{0,4}:){2}([\\da-f]{0,4}:?){1,6}])))(?::[\\d]{1,5})?(?:[/?#]\\S*)?)$",
-      std::regex::icase);
-  static const std::regex email_re("^\\S+@\\w[\\w.-]*\\.\\w+$");
-  static const std::regex lead_re("^([(<]|&lt;)+");
-  static const std::regex trail_re("([)>.,\\n]|&gt;)+$");
-  auto trim_url = [&](const std::string& x) {
-    if (limit >= 0 && static_cast<int64_t>(Utf8Length(x)) > limit) {
-      std::vector<uint32_t> cps = ucd::Decode(x);
-      return ucd::Encode(cps.data(), static_cast<size_t>(limit)) + "...";
-    }
-    return x;
-  };
-  // split on whitespace runs, keeping separators
-  std::vector<std::string> words;
-  {
-    size_t i = 0;
-    while (i < text.size()) {
-      size_t j = i;
-      bool ws = std::isspace(static_cast<unsigned char>(text[i]));
-      while (j < text.size() && (std::isspace(static_cast<unsigned char>(text[j])) != 0) == ws) ++j;
-      words.push_back(text.substr(i, j - i));
-      i = j;
-    }
-  }
-  auto ends_with = [](const std::string& s, const std::string& t) {
-    return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
-  };
-  auto count = [](const std::string& s, const std::string& t) {
-    size_t n = 0, i = 0;
-    while ((i = s.find(t, i)) != std::string::npos) {
-      ++n;
-      i += t.size();
-    }
-    return n;
-  };
-  std::string out;
-  for (std::string& word : words) {
-    std::string head, middle = word, tail;
-    std::smatch m;
-    if (std::regex_search(middle, m, lead_re)) {
-      head = m.str();
-      middle = middle.substr(m.length());
-    }
-    if (ends_with(middle, ")") || ends_with(middle, ">") || ends_with(middle, ".") || ends_with(middle, ",") ||
-        ends_with(middle, "\n") || ends_with(middle, "&gt;")) {
-      if (std::regex_search(middle, m, trail_re)) {
-        tail = m.str();
-        middle = middle.substr(0, m.position());
-      }
-    }
-    const std::pair<std::string, std::string> pairs[] = {{"(", ")"}, {"<", ">"}, {"&lt;", "&gt;"}};
-    for (const auto& [sc, ec] : pairs) {
-      size_t sc_n = count(middle, sc);
-      if (sc_n <= count(middle, ec)) continue;
-      size_t moves = std::min(sc_n, count(tail, ec));
-      for (size_t k = 0; k < moves; ++k) {
-        size_t end_index = tail.find(ec) + ec.size();
-        middle += tail.substr(0, end_index);
-        tail = tail.substr(end_index);
-      }
-    }
-    if (std::regex_match(middle, http_re)) {
-      if (middle.rfind("https://", 0) == 0 || middle.rfind("http://", 0) == 0) {
-        middle = "<a href=\"" + middle + "\"" + rel_attr + target_attr + ">" + trim_url(middle) + "</a>";
-      } else {
-        middle = "<a href=\"https://" + middle + "\"" + rel_attr + target_attr + ">" + trim_url(middle) + "</a>";
-      }
-    } else if (middle.rfind("mailto:", 0) == 0 && std::regex_match(middle.substr(7), email_re)) {
-      middle = "<a href=\"" + middle + "\">" + middle.substr(7) + "</a>";
-    } else if (middle.find('@') != std::string::npos && middle.rfind("www.", 0) != 0 &&
-               middle.find(':') == std::string::npos && std::regex_match(middle, email_re)) {
-      middle = "<a href=\"mailto:" + middle + "\">" + middle + "</a>";
-    }
-    out += head + middle + tail;
-  }
+  bool nofollow = BoolParam(p[1], false);
+  bool has_target = p[2] && !p[2]->is_none();
+  if (has_target) target = ToStr(*p[2]);
+  std::string out = Urlize(text, limit, has_rel ? &rel : nullptr, nofollow, has_target ? &target : nullptr);
   if (in.autoescape()) return MakeMarkup(std::move(out));
   return Value(std::move(out));
 }
@@ -1205,8 +909,6 @@ Value FAttr(Interp& in, const Value& v, Args& a) {
   return in.GetAttr(v, name);
 }
 
-Value FPprint(Interp&, const Value& v, Args& a);
-
 Value FEnv(Interp& in, const Value& v, Args& a) {
   std::string name = ToStr(v);
   for (const auto& pat : in.env().options.env_filter_patterns) {
@@ -1217,17 +919,6 @@ Value FEnv(Interp& in, const Value& v, Args& a) {
     }
   }
   return Value();
-}
-
-Value FHeaderSafe(Interp&, const Value& v, Args& a) {
-  std::string s = ToStr(v);
-  std::string out;
-  for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) continue;
-    out += c;
-  }
-  return Value(std::move(out));
 }
 
 Value FPprint(Interp&, const Value& v, Args& a) { return Value(PPrint(v)); }
@@ -1292,7 +983,5 @@ void RegisterBuiltinFilters(std::map<std::string, FilterDef>& out) {
   add("xmlattr", FXmlattr);
   add("env", FEnv);  // NetBox: registered by default
 }
-
-BuiltinFilter HeaderSafeFilter() { return FHeaderSafe; }
 
 }  // namespace herald::jinja

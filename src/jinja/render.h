@@ -88,7 +88,6 @@ bool CheckProgramImpl(Program& prog, const EnvironmentData& env);
 // Parses and checks a template; throws PyError.
 std::shared_ptr<TemplateImpl> CompileImpl(std::string_view source, const EnvironmentData& env);
 void RegisterGlobals(Dict& g);
-BuiltinFilter HeaderSafeFilter();
 
 struct Scope {
   std::shared_ptr<Scope> parent;
