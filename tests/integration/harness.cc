@@ -60,6 +60,30 @@ pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, st
   return pid;
 }
 
+// Sends SIGTERM to `pid` and reaps it (SIGKILL after 20 s); returns the exit code, or minus
+// the signal that ended it.
+int TerminateAndWait(pid_t pid) {
+  kill(pid, SIGTERM);
+  int status = 0;
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (waitpid(pid, &status, WNOHANG) != pid) {
+    if (std::chrono::steady_clock::now() > end) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+// SIGKILL and reap.
+void KillAndWait(pid_t pid) {
+  kill(pid, SIGKILL);
+  int status;
+  waitpid(pid, &status, 0);
+}
+
 }  // namespace
 
 RunResult RunHerald(const std::vector<std::string>& args,
@@ -149,27 +173,15 @@ std::string Server::Stderr() { return ReadFile(err_path_); }
 
 int Server::Stop() {
   if (pid_ <= 0) return -1;
-  kill(pid_, SIGTERM);
-  int status = 0;
-  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (waitpid(pid_, &status, WNOHANG) != pid_) {
-    if (std::chrono::steady_clock::now() > end) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  int code = TerminateAndWait(pid_);
   pid_ = -1;
   if (reader_.joinable()) reader_.join();
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  return code;
 }
 
 void Server::Kill() {
   if (pid_ <= 0) return;
-  kill(pid_, SIGKILL);
-  int status;
-  waitpid(pid_, &status, 0);
+  KillAndWait(pid_);
   pid_ = -1;
   if (reader_.joinable()) reader_.join();
 }
@@ -205,26 +217,14 @@ Worker::~Worker() { Kill(); }
 
 int Worker::Stop() {
   if (pid_ <= 0) return -1;
-  kill(pid_, SIGTERM);
-  int status = 0;
-  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (waitpid(pid_, &status, WNOHANG) != pid_) {
-    if (std::chrono::steady_clock::now() > end) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  int code = TerminateAndWait(pid_);
   pid_ = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  return code;
 }
 
 void Worker::Kill() {
   if (pid_ <= 0) return;
-  kill(pid_, SIGKILL);
-  int status;
-  waitpid(pid_, &status, 0);
+  KillAndWait(pid_);
   pid_ = -1;
 }
 
