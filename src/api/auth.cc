@@ -23,6 +23,19 @@ Result<std::string> NewTokenKey(RandomBytesFn random) {
   return HexEncode(buf, sizeof buf);
 }
 
+Result<NewApiToken> CreateApiToken(Store& store, TokenScope scope, std::string name) {
+  auto key = NewTokenKey();
+  if (!key.ok()) return key.status();
+  ApiToken t;
+  t.name = std::move(name);
+  t.key_hash = HashTokenKey(*key);
+  t.key_prefix = key->substr(0, 8);
+  t.scope = scope;
+  auto created = store.CreateToken(std::move(t));
+  if (!created.ok()) return created.status();
+  return NewApiToken{std::move(*created), std::move(*key)};
+}
+
 std::string GenerateTokenKey() {
   auto key = NewTokenKey();
   if (!key.ok()) {

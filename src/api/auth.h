@@ -26,6 +26,16 @@ std::string GenerateTokenKey();
 // Hex SHA-256 of the key (what the store keeps).
 std::string HashTokenKey(const std::string& key);
 
+// A token and its key, as CreateApiToken returns them; the key is shown once and never stored.
+struct NewApiToken {
+  ApiToken token;   // as stored (id assigned)
+  std::string key;  // 40 hex characters
+};
+
+// Creates a token of `scope` named `name`: a new key (NewTokenKey), its hash and prefix stored.
+// Errors: NewTokenKey's "RandomError", or the store's error.
+Result<NewApiToken> CreateApiToken(Store& store, TokenScope scope, std::string name);
+
 // Resolves "Authorization: Token <key>" / "Bearer <key>" headers to tokens. Verified tokens are
 // cached for `ttl` so revocation from another process takes effect within that time; revocation
 // through this process (Forget) is immediate. Thread-safe.

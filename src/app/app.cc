@@ -240,28 +240,18 @@ int RunServe(const Settings& settings) {
     return 1;
   }
   if (tokens->empty()) {
-    ApiToken t;
-    auto new_key = NewTokenKey();
-    if (!new_key.ok()) {
-      std::cerr << "herald: cannot create the admin token: " << new_key.status().message() << "\n";
-      return 1;
-    }
-    std::string key = *new_key;
-    t.name = "admin (created on first start)";
-    t.key_hash = HashTokenKey(key);
-    t.key_prefix = key.substr(0, 8);
-    t.scope = TokenScope::kAdmin;
-    auto created = store->CreateToken(t);
+    auto created = CreateApiToken(*store, TokenScope::kAdmin, "admin (created on first start)");
     if (!created.ok()) {
       std::cerr << "herald: cannot create the admin token: " << created.status().message() << "\n";
       return 1;
     }
+    const std::string& key = created->key;
     std::cout << "Created the first admin API token. It is shown only this once; keep it:\n\n"
               << "    " << key << "\n\n"
               << "Use it as: curl -H 'Authorization: Token " << key << "' ...\n"
               << std::flush;
-    log::Info("admin token created", {{"token_id", static_cast<long long>(created->id)},
-                                      {"prefix", t.key_prefix}});
+    log::Info("admin token created", {{"token_id", static_cast<long long>(created->token.id)},
+                                      {"prefix", created->token.key_prefix}});
   }
 
   ApiOptions api_options;
@@ -356,27 +346,16 @@ int RunTokenCreate(const Settings& settings, const std::string& scope, const std
               << "' (admin, read-only or ingest-only)\n";
     return 2;
   }
-  auto new_key = NewTokenKey();
-  if (!new_key.ok()) {
-    std::cerr << "herald: " << new_key.status().message() << "\n";
-    return 1;
-  }
   auto store = OpenOrDie(settings);
   if (!store) return 1;
-  ApiToken t;
-  std::string key = *new_key;
-  t.name = name.empty() ? scope : name;
-  t.key_hash = HashTokenKey(key);
-  t.key_prefix = key.substr(0, 8);
-  t.scope = *parsed_scope;
-  auto created = store->CreateToken(t);
+  auto created = CreateApiToken(*store, *parsed_scope, name.empty() ? scope : name);
   if (!created.ok()) {
     std::cerr << "herald: " << created.status().message() << "\n";
     return 1;
   }
-  std::cout << key << "\n";
-  std::cerr << "created " << TokenScopeName(t.scope) << " token #" << created->id << " ("
-            << t.name << ")\n";
+  std::cout << created->key << "\n";
+  std::cerr << "created " << TokenScopeName(created->token.scope) << " token #"
+            << created->token.id << " (" << created->token.name << ")\n";
   store->Close();
   return 0;
 }

@@ -114,14 +114,9 @@ struct World {
   }
 
   std::string NewToken(TokenScope scope, const std::string& name) {
-    ApiToken t;
-    std::string key = GenerateTokenKey();
-    t.name = name;
-    t.key_hash = HashTokenKey(key);
-    t.key_prefix = key.substr(0, 8);
-    t.scope = scope;
-    Check(store->CreateToken(t).ok(), "cannot create a token");
-    return key;
+    auto created = CreateApiToken(*store, scope, name);
+    Check(created.ok(), "cannot create a token");
+    return created->key;
   }
 
   // Signs in to the UI (from 127.0.0.1; fuzzed requests come from kFuzzRemote, so their failed

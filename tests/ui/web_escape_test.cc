@@ -292,7 +292,7 @@ TEST_F(WebEscapeTest, MarkupInEveryFormFieldIsEscaped) {
 }
 
 TEST_F(WebEscapeTest, JavascriptUrlsNeverBecomeRedirects) {
-  for (const std::string& next : {"javascript:alert(1)", "JaVaScRiPt:alert(1)", "//evil.example/",
+  for (const std::string next : {"javascript:alert(1)", "JaVaScRiPt:alert(1)", "//evil.example/",
                                   "/\\evil.example", " javascript:alert(1)", "\tjavascript:x"}) {
     auto r = Call("POST", "/login", "token=" + admin_key_ + "&next=" + PercentEncode(next));
     ASSERT_EQ(r.status, 303) << next;

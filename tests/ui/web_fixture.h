@@ -63,14 +63,9 @@ class WebTest : public ::testing::Test {
   }
 
   std::string MakeToken(TokenScope scope) {
-    std::string key = GenerateTokenKey();
-    ApiToken t;
-    t.name = TokenScopeName(scope);
-    t.key_hash = HashTokenKey(key);
-    t.key_prefix = key.substr(0, 8);
-    t.scope = scope;
-    EXPECT_TRUE(store_->CreateToken(t).ok());
-    return key;
+    auto created = CreateApiToken(*store_, scope, TokenScopeName(scope));
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    return created.ok() ? created->key : std::string();
   }
 
   http::Response Call(const std::string& method, const std::string& target,
