@@ -39,11 +39,11 @@
 #include <optional>
 #include <string>
 
-#include "api/auth.h"
+#include "auth/auth.h"
 #include "api/work_pool.h"
 #include "herald_version.h"
 #include "http/http.h"
-#include "rules/matcher.h"
+#include "matching/matcher.h"
 #include "store/store.h"
 
 namespace herald {

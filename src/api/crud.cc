@@ -11,7 +11,7 @@
 #include "api/api.h"
 #include "api/context.h"
 #include "common/log.h"
-#include "rules/forms.h"
+#include "validation/forms.h"
 #include "value/json.h"
 
 namespace herald {

@@ -11,7 +11,7 @@
 #include "api/context.h"
 #include "common/log.h"
 #include "common/time.h"
-#include "rules/event_input.h"
+#include "ingest/event_input.h"
 #include "value/json.h"
 
 namespace herald {

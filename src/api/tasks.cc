@@ -7,7 +7,7 @@
 #include "common/log.h"
 #include "common/time.h"
 #include "model/redact.h"
-#include "rules/event_input.h"
+#include "ingest/event_input.h"
 #include "value/json.h"
 
 namespace herald {

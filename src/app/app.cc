@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "api/api.h"
-#include "api/auth.h"
+#include "auth/auth.h"
 #include "app/handler.h"
 #include "common/log.h"
 #include "common/stop_signal.h"

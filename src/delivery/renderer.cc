@@ -1,6 +1,6 @@
 #include "delivery/renderer.h"
 
-#include "rules/forms.h"
+#include "validation/forms.h"
 #include "value/json.h"
 
 namespace herald::delivery {

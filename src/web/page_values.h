@@ -13,7 +13,7 @@
 
 #include "common/strings.h"
 #include "delivery/request.h"
-#include "rules/forms.h"
+#include "validation/forms.h"
 #include "store/store.h"
 #include "value/value.h"
 #include "web/page.h"

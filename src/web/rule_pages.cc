@@ -1,12 +1,12 @@
 // The event rule pages: list with search, detail (latest tasks), the create/edit form with the
 // object-type and event-type pickers and the JSON conditions and action data (validated by
-// rules/forms.h, as the REST API validates), delete, and the check of a rule against a sample
+// validation/forms.h, as the REST API validates), delete, and the check of a rule against a sample
 // event, condition by condition. See pages.h.
 #include <algorithm>
 #include <map>
 
 #include "conditions/conditions.h"
-#include "rules/object_types.h"
+#include "model/object_types.h"
 #include "value/json.h"
 #include "web/pages.h"
 #include "web/page_values.h"

@@ -17,7 +17,7 @@
 // POST carrying the session's CSRF token, checked server-side (and a cross-origin Origin header
 // is refused). Every page renders with autoescape on, and no HTML is built outside the
 // templates; pages also send a strict Content-Security-Policy (no inline script; assets from
-// 'self' only). Forms are validated by the same code as the REST API (rules/forms.h), so errors
+// 'self' only). Forms are validated by the same code as the REST API (validation/forms.h), so errors
 // read the same, next to each field.
 // Task pages never load more than one page (kPageSize) of tasks.
 //

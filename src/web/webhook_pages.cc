@@ -1,10 +1,10 @@
 // The webhook pages: list with search, detail (rules using it, latest tasks), the create/edit
-// form (validated by rules/forms.h, as the REST API validates), delete, and the preview of the
+// form (validated by validation/forms.h, as the REST API validates), delete, and the preview of the
 // rendered request for a sample event with "send test". See pages.h.
 #include "common/log.h"
 #include "common/time.h"
 #include "model/redact.h"
-#include "rules/event_input.h"
+#include "ingest/event_input.h"
 #include "web/pages.h"
 #include "web/page_values.h"
 

@@ -25,7 +25,7 @@
 #include <string>
 
 #include "api/api.h"
-#include "api/auth.h"
+#include "auth/auth.h"
 #include "app/handler.h"
 #include "common/log.h"
 #include "http/http.h"

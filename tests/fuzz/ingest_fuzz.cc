@@ -1,4 +1,4 @@
-// libFuzzer target: the ingest JSON path (src/rules/event_input.*) and rule matching.
+// libFuzzer target: the ingest JSON path (src/ingest/event_input.*) and rule matching.
 //
 // Input: byte 0 selects JSON (even) or NDJSON (odd); the rest is a POST /api/events/ body.
 // Checks: nothing crashes, leaks or hangs; a request is either malformed, or rejected with
@@ -11,8 +11,8 @@
 #include <string_view>
 
 #include "common/log.h"
-#include "rules/event_input.h"
-#include "rules/matcher.h"
+#include "ingest/event_input.h"
+#include "matching/matcher.h"
 #include "value/json.h"
 
 using namespace herald;

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "api/api.h"
-#include "api/auth.h"
+#include "auth/auth.h"
 #include "http/http.h"
 #include "store/store.h"
 #include "value/json.h"

@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "api/auth.h"
+#include "auth/auth.h"
 #include "http/http.h"
-#include "rules/event_input.h"
+#include "ingest/event_input.h"
 #include "store/store.h"
 #include "value/json.h"
 

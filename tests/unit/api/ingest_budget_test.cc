@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "conditions/conditions.h"
-#include "rules/matcher.h"
+#include "matching/matcher.h"
 #include "value/json.h"
 
 namespace herald {

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "delivery/renderer.h"
-#include "rules/forms.h"
+#include "validation/forms.h"
 #include "value/json.h"
 
 namespace herald::delivery {

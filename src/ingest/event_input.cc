@@ -1,7 +1,7 @@
-#include "rules/event_input.h"
+#include "ingest/event_input.h"
 
 #include "common/time.h"
-#include "rules/object_types.h"
+#include "model/object_types.h"
 #include "value/json.h"
 
 namespace herald {

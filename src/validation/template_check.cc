@@ -1,7 +1,7 @@
 // Save-time checks that need the template engine and the condition compiler.
 #include "conditions/conditions.h"
 #include "jinja/jinja.h"
-#include "rules/forms.h"
+#include "validation/forms.h"
 
 namespace herald {
 

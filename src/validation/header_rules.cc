@@ -3,7 +3,7 @@
 #include <array>
 
 #include "common/strings.h"
-#include "rules/forms.h"
+#include "validation/forms.h"
 
 namespace herald {
 namespace {

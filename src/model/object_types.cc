@@ -1,4 +1,4 @@
-#include "rules/object_types.h"
+#include "model/object_types.h"
 
 #include <algorithm>
 #include <unordered_map>

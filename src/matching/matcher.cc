@@ -1,4 +1,4 @@
-#include "rules/matcher.h"
+#include "matching/matcher.h"
 
 #include <algorithm>
 

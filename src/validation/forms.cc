@@ -1,10 +1,10 @@
-#include "rules/forms.h"
+#include "validation/forms.h"
 
 #include <regex>
 
 #include "common/time.h"
 #include "model/redact.h"
-#include "rules/object_types.h"
+#include "model/object_types.h"
 
 namespace herald {
 
