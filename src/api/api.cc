@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "api/context.h"
+#include "api/errors.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "value/json.h"
@@ -41,12 +42,6 @@ bool ParseBoolParam(const std::string& s, bool* out) {
   else if (l == "false" || l == "0" || l == "no" || l == "off") *out = false;
   else return false;
   return true;
-}
-
-int StoreErrorStatus(const herald::Status& st) {
-  if (st.type() == "NotFound") return 404;
-  if (st.type() == "Conflict") return 409;
-  return 500;
 }
 
 }  // namespace api_util
@@ -99,6 +94,8 @@ void Api::Ctx::Reply(int status, std::string body) {
 void Api::Ctx::ReplyValue(int status, const Value& v) { Reply(status, DumpJsonCompact(v)); }
 
 void Api::Ctx::Error(int status, std::string_view msg) { Reply(status, Detail(msg)); }
+
+void Api::Ctx::Error(const herald::Status& st) { ReplyValue(HttpStatusFor(st), ErrorBody(st)); }
 
 void Api::Ctx::MethodNotAllowed() { Error(405, "Method \"" + req.method + "\" not allowed."); }
 

@@ -25,8 +25,6 @@ http::Response DetailResponse(int status, std::string_view msg);
 bool ParseId(const std::string& s, int64_t* out);
 // true/1/yes/on or false/0/no/off, in any case; false when `s` is neither.
 bool ParseBoolParam(const std::string& s, bool* out);
-// The HTTP status for a store error: NotFound 404, Conflict 409, anything else 500.
-int StoreErrorStatus(const herald::Status& st);
 
 }  // namespace api_util
 
@@ -41,6 +39,8 @@ struct Api::Ctx {
   void Reply(int status, std::string body);
   void ReplyValue(int status, const Value& v);
   void Error(int status, std::string_view msg);
+  // Failed `st` as api/errors.h maps it: its HTTP status and NetBox's error body.
+  void Error(const herald::Status& st);
   // 405 "Method \"<method>\" not allowed."
   void MethodNotAllowed();
   void NoContent();

@@ -88,8 +88,8 @@ void Api::Events(Ctx& c, const std::string& id_str) {
   if (!ParseId(id_str, &id)) return c.Error(404, "Not found.");
   auto ev = store_.GetEvent(id);
   if (!ev.ok()) {
-    if (ev.status().type() == "NotFound") return c.Error(404, "Event not found.");
-    return c.Error(StoreErrorStatus(ev.status()), ev.status().message());
+    if (ev.status().code() == Code::kNotFound) return c.Error(404, "Event not found.");
+    return c.Error(ev.status());
   }
   Value v = EventToValue(*ev);
   TaskFilter tf;
@@ -108,11 +108,12 @@ void Api::IngestNow(const std::string& body, bool ndjson, const http::Responder&
   bool responded = false;
   try {
     int64_t now = NowUs();
-    ParsedEvents parsed = ParseEvents(body, ndjson, now);
-    if (!parsed.malformed.empty()) {
+    auto parsed_body = ParseEvents(body, ndjson, now);
+    if (!parsed_body.ok()) {
       responded = true;
-      return respond(DetailResponse(400, parsed.malformed));
+      return respond(DetailResponse(400, parsed_body.status().message()));
     }
+    ParsedEvents& parsed = *parsed_body;
     if (!parsed.errors.empty()) {
       Dict d;
       d.set("detail", "Rejected: " + std::to_string(parsed.error_count) +
@@ -125,7 +126,7 @@ void Api::IngestNow(const std::string& body, bool ndjson, const http::Responder&
       for (const auto& e : parsed.errors) {
         Dict ed;
         ed.set("index", static_cast<int64_t>(e.index));
-        ed.set("error", e.reason);
+        ed.set("error", e.status.message());
         errs.emplace_back(std::move(ed));
       }
       d.set("errors", Value(std::move(errs)));

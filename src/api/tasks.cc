@@ -160,7 +160,7 @@ void Api::Tasks(Ctx& c, const std::string& id, const std::string& action) {
     if (!c.IsRead()) return c.MethodNotAllowed();
     auto t = store_.GetTask(id);
     if (!t.ok()) {
-      if (t.status().type() == "NotFound") return c.Error(404, "Task " + id + " not found.");
+      if (t.status().code() == Code::kNotFound) return c.Error(404, "Task " + id + " not found.");
       return c.Error(500, t.status().message());
     }
     Value v = TaskDetailJson(store_, *t, c.api_base, c.ShowCredentials());
@@ -175,8 +175,8 @@ void Api::Tasks(Ctx& c, const std::string& id, const std::string& action) {
   else if (action == "delete") st = store_.DeleteTask(id);
   else return c.Error(404, "Unknown action \"" + action + "\".");
   if (!st.ok()) {
-    if (st.type() == "NotFound") return c.Error(404, "Task " + id + " not found.");
-    return c.Error(StoreErrorStatus(st), st.message());
+    if (st.code() == Code::kNotFound) return c.Error(404, "Task " + id + " not found.");
+    return c.Error(st);
   }
   log::Info("task " + action, {{"task", id}, {"token", c.token.name}});
   Dict d;

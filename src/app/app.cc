@@ -453,7 +453,7 @@ int RunTasksShow(const Settings& settings, const std::string& id) {
   auto t = store->GetTask(id);
   if (!t.ok()) {
     std::cerr << "herald: "
-              << (t.status().type() == "NotFound" ? "task " + id + " not found"
+              << (t.status().code() == Code::kNotFound ? "task " + id + " not found"
                                                   : t.status().message())
               << "\n";
     return 1;

@@ -62,7 +62,7 @@ const OptionSpec* Find(const std::string& name) {
 }
 
 Status Bad(const std::string& origin, const std::string& name, const std::string& why) {
-  return Status::Error("ConfigError", origin + ": " + name + ": " + why);
+  return Status::Error(Code::kConfig, origin + ": " + name + ": " + why);
 }
 
 // The value check of a string or list option (OptionSpec::check).
@@ -153,9 +153,9 @@ Status Config::LoadFile(const std::string& path) {
   } catch (const toml::parse_error& e) {
     std::ostringstream os;
     os << path << ":" << e.source().begin.line << ": " << e.description();
-    return Status::Error("ConfigError", os.str());
+    return Status::Error(Code::kConfig, os.str());
   } catch (const std::exception& e) {
-    return Status::Error("ConfigError", path + ": " + e.what());
+    return Status::Error(Code::kConfig, path + ": " + e.what());
   }
   for (const auto& [section, node] : tbl) {
     const toml::table* st = node.as_table();

@@ -16,7 +16,7 @@ Result<std::string> NewTokenKey(RandomBytesFn random) {
   unsigned char buf[20];
   int rc = random ? random(buf, sizeof buf) : RAND_bytes(buf, sizeof buf);
   if (rc != 1) {
-    return Status::Error("RandomError",
+    return Status::Error(Code::kUnavailable,
                          "the system's secure random number generator failed (OpenSSL "
                          "RAND_bytes); no token was created");
   }
@@ -83,7 +83,7 @@ std::optional<ApiToken> TokenCache::Resolve(std::string_view auth, std::string* 
   }
   auto t = store_.FindTokenByHash(hash);
   if (!t.ok()) {
-    if (t.status().type() != "NotFound")
+    if (t.status().code() != Code::kNotFound)
       log::Warning("token refused", {{"error", t.status().message()}});
     *why = "Invalid token.";
     return std::nullopt;

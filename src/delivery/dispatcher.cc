@@ -368,7 +368,7 @@ void Dispatcher::Finish(std::shared_ptr<Job> job, AttemptOutcome o, bool render_
     unrecorded_.erase(id);
   }
   store_.RecordAttemptAsync(id, options_.worker_id, std::move(o), [this, id](Status st) {
-    if (!st.ok() && st.type() != "Conflict")
+    if (!st.ok() && st.code() != Code::kConflict)
       log::Error("cannot record attempt", {{"task", id}, {"error", st.message()}});
     size_t before = in_flight_.fetch_sub(1);
     if (before >= options_.max_in_flight || next_due_us_.load() <= NowUs()) Wake();

@@ -474,14 +474,14 @@ Status Server::Start() {
   const ServerOptions& o = impl_->shared->options;
   beast::error_code ec;
   auto addr = net::ip::make_address(o.host == "localhost" ? "127.0.0.1" : o.host, ec);
-  if (ec) return Status::Error("ListenError", "invalid listen address '" + o.host + "'");
+  if (ec) return Status::Error(Code::kConfig, "invalid listen address '" + o.host + "'");
   tcp::endpoint ep(addr, o.port);
   impl_->acceptor.open(ep.protocol(), ec);
   if (!ec) impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) impl_->acceptor.bind(ep, ec);
   if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
-    return Status::Error("ListenError", "cannot listen on " + o.host + ":" +
+    return Status::Error(Code::kUnavailable, "cannot listen on " + o.host + ":" +
                                             std::to_string(o.port) + ": " + ec.message());
   }
   struct rlimit rl;

@@ -342,7 +342,7 @@ Status Receiver::Start() {
       tcp::resolver resolver(impl_->ioc);
       auto results = resolver.resolve(impl_->options.host, "", ec);
       if (ec || results.empty())
-        return Status::Error("ListenError", "cannot resolve host '" + impl_->options.host + "'");
+        return Status::Error(Code::kConfig, "cannot resolve host '" + impl_->options.host + "'");
       addr = results.begin()->endpoint().address();
     }
   }
@@ -350,7 +350,7 @@ Status Receiver::Start() {
   auto& a = impl_->acceptor;
   if (a.open(ep.protocol(), ec) || a.set_option(tcp::acceptor::reuse_address(true), ec) ||
       a.bind(ep, ec) || a.listen(asio::socket_base::max_listen_connections, ec))
-    return Status::Error("ListenError", "cannot listen on " + impl_->options.host + ":" +
+    return Status::Error(Code::kUnavailable, "cannot listen on " + impl_->options.host + ":" +
                                             std::to_string(impl_->options.port) + ": " +
                                             ec.message());
   impl_->bound_port = a.local_endpoint(ec).port();

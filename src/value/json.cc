@@ -45,7 +45,7 @@ Result<Value> ParseJson(std::string_view text) {
   simdjson::padded_string padded(text);
   auto doc = parser.parse(padded);
   if (doc.error()) {
-    return Status::Error("JSONDecodeError", simdjson::error_message(doc.error()));
+    return Status::Error(Code::kInvalidArgument, "JSONDecodeError", simdjson::error_message(doc.error()));
   }
   return FromElement(doc.value_unsafe());
 }

@@ -231,7 +231,7 @@ std::optional<Event> SampleEvent(const Ctx& c, Store& store, std::string* error,
   std::string event_id = c.param("event");
   if (!event_id.empty()) {
     auto id = ParseInt(event_id);
-    auto e = id ? store.GetEvent(*id) : Result<Event>(Status::Error("NotFound", ""));
+    auto e = id ? store.GetEvent(*id) : Result<Event>(Status::Error(Code::kNotFound, ""));
     if (!e.ok()) {
       *error = "Event " + event_id + " does not exist.";
       return std::nullopt;

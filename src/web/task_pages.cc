@@ -199,7 +199,7 @@ void TaskPages::TaskAction(Ctx& c, const std::string& id, const std::string& act
   std::string short_id = id.substr(0, 8);
   if (!st.ok()) {
     c.Flash("Cannot " + action + " task " + short_id + ": " + st.message(), true);
-    return c.Redirect(st.type() == "NotFound" ? "/tasks/" : "/tasks/" + id);
+    return c.Redirect(st.code() == Code::kNotFound ? "/tasks/" : "/tasks/" + id);
   }
   log::Info("task action (ui)", {{"task", id}, {"action", action}});
   static const std::map<std::string, std::string> kDone = {{"requeue", "requeued"},

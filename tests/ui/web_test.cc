@@ -199,7 +199,7 @@ TEST_F(WebTest, TaskButtonsChangeState) {
   EXPECT_NE(shown.body.find("flash-error"), std::string::npos);
   auto del = Call("POST", "/tasks/" + ids[1] + "/delete", "csrf=" + csrf, sid);
   EXPECT_EQ(Header(del, "Location"), "/tasks/");
-  EXPECT_EQ(store_->GetTask(ids[1]).status().type(), "NotFound");
+  EXPECT_EQ(store_->GetTask(ids[1]).status().code(), Code::kNotFound);
 }
 
 }  // namespace

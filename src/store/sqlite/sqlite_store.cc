@@ -33,8 +33,10 @@ TimeUs WallNowUs() {
 
 namespace sqlite_store {
 
-Status NotFound(std::string what) { return Status("NotFound", std::move(what) + " not found."); }
-Status Conflict(std::string what) { return Status("Conflict", std::move(what)); }
+Status NotFound(std::string what) {
+  return Status(Code::kNotFound, std::move(what) + " not found.");
+}
+Status Conflict(std::string what) { return Status(Code::kConflict, std::move(what)); }
 
 Status StepDone(Conn& c, Stmt& s, const char* what) {
   int rc = s.Step();
@@ -77,7 +79,7 @@ Status SqliteStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) {
       // An I/O error can make SQLite abandon the whole transaction; then nothing after it may
       // run in autocommit mode, and the batch fails as a whole.
       if (st.ok() && sqlite3_get_autocommit(c.db())) {
-        st = Status("StoreError", "transaction aborted: " + r.message());
+        st = Status(Code::kUnavailable, "transaction aborted: " + r.message());
       }
       if (!st.ok()) break;
     }
@@ -120,7 +122,7 @@ Status SqliteStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) {
 Result<std::unique_ptr<Conn>> SqliteStore::TakeReader() {
   {
     std::lock_guard<std::mutex> lock(readers_mu_);
-    if (closed_.load()) return Status("StoreError", "the store is closed");
+    if (closed_.load()) return Status(Code::kUnavailable, "the store is closed");
     if (!idle_readers_.empty()) {
       auto conn = std::move(idle_readers_.back());
       idle_readers_.pop_back();
@@ -160,7 +162,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& relati
                                  std::to_string(kJournalSizeLimitBytes))
                                     .c_str()));
   Status mig = sqlite::ApplyMigrations(c.db(), sqlite::SchemaMigrations());
-  if (!mig.ok()) return Status("StoreError", path + ": " + mig.message());
+  if (!mig.ok()) return Status(Code::kUnavailable, path + ": " + mig.message());
 
   auto revision = sqlite_store::ReadConfigRevision(c);
   if (!revision.ok()) return revision.status();

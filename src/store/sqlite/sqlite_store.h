@@ -38,7 +38,7 @@ class Conn;
 // caller waits behind others and the size of one transaction.
 inline constexpr size_t kMaxOpsPerTransaction = 4096;
 // A task's rowid is (event_id << kTaskSeqBits) | index, so an event holds at most this many
-// tasks (CommitEvents fails with "ValueError" beyond it).
+// tasks (CommitEvents fails with kResourceExhausted beyond it).
 inline constexpr int kTaskSeqBits = 16;
 inline constexpr size_t kMaxTasksPerEvent = size_t{1} << kTaskSeqBits;
 // Reader connections kept open for reuse; more are opened under load and closed on return.
@@ -48,7 +48,7 @@ class SqliteStore final : public Store {
  public:
   // Opens or creates the database file at `path` (its directory must exist), switches it to
   // WAL, applies schema migrations and starts the writer thread.
-  // Errors: "StoreError" (cannot open, newer schema, migration failed).
+  // Errors: kUnavailable (cannot open, newer schema, migration failed).
   static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path);
   ~SqliteStore() override;
 

@@ -155,7 +155,7 @@ TEST(Config, TypeRangeAndValueErrorsNameOriginAndOptionAndKeepTheValue) {
   for (const auto& k : cases) {
     Status st = c.Set(k.name, k.value, "flag");
     ASSERT_FALSE(st.ok()) << k.name << "=" << k.value;
-    EXPECT_EQ(st.type(), "ConfigError");
+    EXPECT_EQ(st.code(), Code::kConfig);
     EXPECT_THAT(st.message(), HasSubstr(k.message));
   }
   EXPECT_EQ(c.settings(), Settings{}) << "a rejected value changes nothing";
@@ -219,14 +219,14 @@ TEST_F(ConfigFile, TomlErrorsNameFileKeyAndProblem) {
     std::string path = Write(k.toml);
     Status st = c.LoadFile(path);
     ASSERT_FALSE(st.ok()) << k.toml;
-    EXPECT_EQ(st.type(), "ConfigError");
+    EXPECT_EQ(st.code(), Code::kConfig);
     EXPECT_THAT(st.message(), HasSubstr(path)) << k.toml;
     EXPECT_THAT(st.message(), HasSubstr(k.message)) << k.toml;
   }
   Config c;
   Status missing = c.LoadFile(dir_ + "/absent.toml");
   EXPECT_FALSE(missing.ok());
-  EXPECT_EQ(missing.type(), "ConfigError");
+  EXPECT_EQ(missing.code(), Code::kConfig);
 }
 
 TEST_F(ConfigFile, PrecedenceDefaultFileEnvironmentFlag) {

@@ -300,23 +300,24 @@ TEST(Conditions, DeadlineStopsEvaluationWithTimeBudget) {
   // A deadline already past stops before the first condition, naming it.
   Result<bool> r = cs.Evaluate(data, Clock::now() - std::chrono::milliseconds(1));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().type(), "TimeBudget");
+  EXPECT_EQ(r.status().code(), Code::kDeadlineExceeded);
   EXPECT_EQ(r.status().message(),
             "the condition time budget ran out before 'a' (and[0]) was evaluated");
-  // EvalRuleConditions reports the type so callers can tell a budget from a data problem.
-  std::string reason, type;
+  // EvalRuleConditions reports the code so callers can tell a budget from a data problem.
+  std::string reason;
+  Code code = Code::kOk;
   EXPECT_FALSE(EvalRuleConditions(&cs, data, Clock::now() - std::chrono::milliseconds(1), &reason,
-                                  &type));
-  EXPECT_EQ(type, "TimeBudget");
+                                  &code));
+  EXPECT_EQ(code, Code::kDeadlineExceeded);
   EXPECT_NE(reason.find("time budget"), std::string::npos);
-  EXPECT_FALSE(EvalRuleConditions(&cs, J(R"({"b": 2})"), kNoDeadline, &reason, &type));
-  EXPECT_EQ(type, "InvalidCondition");
-  EXPECT_TRUE(EvalRuleConditions(&cs, data, kNoDeadline, &reason, &type));
-  EXPECT_EQ(type, "");
+  EXPECT_FALSE(EvalRuleConditions(&cs, J(R"({"b": 2})"), kNoDeadline, &reason, &code));
+  EXPECT_EQ(code, Code::kInvalidArgument);
+  EXPECT_TRUE(EvalRuleConditions(&cs, data, kNoDeadline, &reason, &code));
+  EXPECT_EQ(code, Code::kOk);
   EXPECT_EQ(reason, "");
   // No conditions: true whatever the deadline.
   EXPECT_TRUE(EvalRuleConditions(nullptr, data, Clock::now() - std::chrono::seconds(1), &reason,
-                                 &type));
+                                 &code));
 }
 
 TEST(Conditions, CatastrophicRegexFailsTheConditionQuickly) {
@@ -325,7 +326,7 @@ TEST(Conditions, CatastrophicRegexFailsTheConditionQuickly) {
   data.as_dict().set("name", std::string(30, 'a') + "!");
   Result<bool> r = cs.Evaluate(data);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().type(), "InvalidCondition");
+  EXPECT_EQ(r.status().label(), "InvalidCondition");
   EXPECT_NE(r.status().message().find("match step limit"), std::string::npos)
       << r.status().message();
 }

@@ -124,7 +124,7 @@ TEST_F(SqliteStoreTest, NewerSchemaIsRefused) {
   RawExec("PRAGMA user_version = 99");
   auto s = SqliteStore::Open(db());
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.status().type(), "StoreError");
+  EXPECT_EQ(s.status().code(), Code::kUnavailable);
   EXPECT_NE(s.status().message().find("schema version 99 is newer"), std::string::npos)
       << s.status().message();
   EXPECT_EQ(RawVersion(), 99);  // untouched
@@ -213,21 +213,21 @@ TEST_F(SqliteStoreTest, OpenStoreUrls) {
 
   auto redis = OpenStore("redis://localhost:6379/0");
   ASSERT_FALSE(redis.ok());
-  EXPECT_EQ(redis.status().type(), "ConfigError");
+  EXPECT_EQ(redis.status().code(), Code::kConfig);
   EXPECT_NE(redis.status().message().find("the Redis store is not available yet"),
             std::string::npos);
   auto unknown = OpenStore("postgres://db/herald");
   ASSERT_FALSE(unknown.ok());
-  EXPECT_EQ(unknown.status().type(), "ConfigError");
+  EXPECT_EQ(unknown.status().code(), Code::kConfig);
   EXPECT_NE(unknown.status().message().find("'postgres'"), std::string::npos);
-  EXPECT_EQ(OpenStore("herald.db").status().type(), "ConfigError");
-  EXPECT_EQ(OpenStore("sqlite://").status().type(), "ConfigError");
+  EXPECT_EQ(OpenStore("herald.db").status().code(), Code::kConfig);
+  EXPECT_EQ(OpenStore("sqlite://").status().code(), Code::kConfig);
 }
 
 TEST_F(SqliteStoreTest, UnwritableLocationIsStoreError) {
   auto s = OpenStore("sqlite:///proc/herald-cannot-exist/x.db");
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.status().type(), "StoreError");
+  EXPECT_EQ(s.status().code(), Code::kUnavailable);
 }
 
 TEST_F(SqliteStoreTest, TooManyTasksForOneEventIsRefused) {
@@ -237,7 +237,7 @@ TEST_F(SqliteStoreTest, TooManyTasksForOneEventIsRefused) {
   e.tasks.resize(kMaxTasksPerEvent + 1);
   auto r = store->CommitEventsSync({std::move(e)});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().type(), "ValueError");
+  EXPECT_EQ(r.status().code(), Code::kResourceExhausted);
 }
 
 TEST_F(SqliteStoreTest, BlockingCallFromCallbackIsRefusedNotDeadlocked) {
@@ -253,7 +253,7 @@ TEST_F(SqliteStoreTest, BlockingCallFromCallbackIsRefusedNotDeadlocked) {
                         done.set_value();
                       });
   done.get_future().wait();
-  EXPECT_EQ(inner.type(), "StoreError");
+  EXPECT_EQ(inner.code(), Code::kInternal);
 }
 
 }  // namespace
