@@ -35,18 +35,13 @@ bool AnyEquals(const std::vector<std::string>& vals, const std::string& x) {
   return std::find(vals.begin(), vals.end(), x) != vals.end();
 }
 
-// The request body as JSON; on an empty or malformed body, *error says why (for a 400).
-Value ParseBodyOr400(const http::Request& req, std::string* error) {
-  if (req.body.empty()) {
-    *error = "The request body is empty; send a JSON object.";
-    return Value();
-  }
+// The request body as JSON; kInvalidArgument saying why when it is empty or malformed.
+Result<Value> ParseBody(const http::Request& req) {
+  if (req.body.empty())
+    return Status(Code::kInvalidArgument, "The request body is empty; send a JSON object.");
   auto v = ParseJson(req.body);
-  if (!v.ok()) {
-    *error = "JSON parse error - " + v.status().message();
-    return Value();
-  }
-  return std::move(*v);
+  if (!v.ok()) return Status(Code::kInvalidArgument, "JSON parse error - " + v.status().message());
+  return v;
 }
 
 // The store calls and the save of one configuration type T (which has `id` and `name`).
@@ -64,7 +59,8 @@ struct Ops {
 // A kind, as Api::Crud uses it:
 //   using Object; kOps                  the stored type and its Ops
 //   ToJson(object, brief)               forms.h, with what the kind knows (URL base, ...)
-//   ReadFilters(req, &error)            the list filters from the query; false when malformed
+//   ReadFilters(req)                    the list filters from the query; kInvalidArgument when
+//                                       malformed
 //   Selected(object)                    whether the object passes them
 
 class WebhookKind {
@@ -83,7 +79,7 @@ class WebhookKind {
 
   // ?id= ?name= ?http_method= (repeatable), ?q= (name, description or URL, any case),
   // ?ssl_verification= (a value that is not a boolean filters nothing).
-  bool ReadFilters(const http::Request& req, std::string* error) {
+  herald::Status ReadFilters(const http::Request& req) {
     ids_ = Params(req, "id");
     names_ = Params(req, "name");
     methods_ = Params(req, "http_method");
@@ -92,7 +88,7 @@ class WebhookKind {
       bool b;
       if (ParseBoolParam(*sv, &b)) ssl_verification_ = b;
     }
-    return true;
+    return herald::Status::Ok();
   }
   bool Selected(const Webhook& w) const {
     if (!ids_.empty() && !AnyEquals(ids_, std::to_string(w.id))) return false;
@@ -132,7 +128,7 @@ class EventRuleKind {
   // ?id= ?name= ?object_type= ?event_type= ?action_type= ?action_object_id= (repeatable; a
   // rule passes object_type and event_type when one of its own is listed), ?q= (name,
   // description or comments, any case), ?enabled= (must be a boolean).
-  bool ReadFilters(const http::Request& req, std::string* error) {
+  herald::Status ReadFilters(const http::Request& req) {
     ids_ = Params(req, "id");
     names_ = Params(req, "name");
     object_types_ = Params(req, "object_type");
@@ -142,13 +138,11 @@ class EventRuleKind {
     if (auto q = req.query_param("q")) q_ = AsciiLower(*q);
     if (auto e = req.query_param("enabled")) {
       bool b;
-      if (!ParseBoolParam(*e, &b)) {
-        *error = "enabled must be true or false.";
-        return false;
-      }
+      if (!ParseBoolParam(*e, &b))
+        return herald::Status(Code::kInvalidArgument, "enabled must be true or false.");
       enabled_ = b;
     }
-    return true;
+    return herald::Status::Ok();
   }
   bool Selected(const EventRule& r) const {
     auto any_listed = [](const std::vector<std::string>& listed,
@@ -197,10 +191,9 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
   // Saves the body over `existing` (nullptr: creates) and answers: `ok_status` with the stored
   // object, or the error (a malformed body, a field error, a store failure).
   auto save = [&](const Object* existing, bool partial, int ok_status) {
-    std::string err;
-    Value body = ParseBodyOr400(c.req, &err);
-    if (!err.empty()) return c.Error(400, err);
-    auto saved = ops.save(store_, body, existing, partial);
+    auto body = ParseBody(c.req);
+    if (!body.ok()) return c.Error(body.status());
+    auto saved = ops.save(store_, *body, existing, partial);
     if (!saved.ok()) return c.Error(saved.status());
     log::Info(std::string(ops.log_name) + (existing ? " updated" : " created"),
               {{"id", static_cast<long long>(saved->id)}, {"name", saved->name}});
@@ -211,8 +204,8 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
     if (c.IsRead()) {
       auto all = (store_.*ops.list)();
       if (!all.ok()) return c.Error(500, all.status().message());
-      std::string err;
-      if (!kind.ReadFilters(c.req, &err)) return c.Error(400, err);
+      herald::Status filters = kind.ReadFilters(c.req);
+      if (!filters.ok()) return c.Error(filters);
       std::vector<const Object*> sel;
       for (const auto& o : *all)
         if (kind.Selected(o)) sel.push_back(&o);

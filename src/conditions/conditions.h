@@ -109,9 +109,10 @@ class ConditionSet {
 
   // Evaluates against data: the 4.7 evaluation data (payload object with "snapshots" added, or
   // the absent-payload marker), normally built by BuildEvalData. Short-circuits left to right.
-  // Errors: kInvalidArgument labelled "InvalidCondition" with NetBox's message when a reached condition cannot be evaluated
-  // (missing key, wrong data type for the operator, no snapshots for changed/unchanged, regex
-  // step limit exceeded). No other error types occur (regexes are validated by Compile).
+  // Errors: kInvalidArgument labelled "InvalidCondition" with NetBox's message when a reached
+  // condition cannot be evaluated (missing key, wrong data type for the operator, no snapshots
+  // for changed/unchanged, regex step limit exceeded). No other errors occur (regexes are
+  // validated by Compile).
   Result<bool> Evaluate(const Value& data) const;
 
   // Same, and appends one TraceEntry per condition reached to *trace (if non-null). On

@@ -115,7 +115,8 @@ struct FilterArgs {
 };
 // A custom filter. Return a Value, or a failed Status whose label() (the exception class; the
 // code's name when empty) and message() become the render error (e.g.
-// Status::Error(Code::kInvalidArgument, "ValueError", "bad input")). Must be thread-safe (called concurrently).
+// Status::Error(Code::kInvalidArgument, "ValueError", "bad input")). Must be thread-safe
+// (called concurrently).
 using Filter = std::function<Result<Value>(const FilterArgs& call)>;
 
 class Template;

@@ -179,8 +179,8 @@ class Store {
   virtual Result<std::vector<Attempt>> ListAttempts(const std::string& task_id) = 0;
 
   // Counts attempts that started in [since, since + minutes * 60s), one bucket per minute
-  // (`minutes` in 1..1440, else kInvalidArgument). Reads at most kMaxHistogramScanRows recent attempt
-  // rows. Backends without it answer kUnsupported (the UI then hides the chart).
+  // (`minutes` in 1..1440, else kInvalidArgument). Reads at most kMaxHistogramScanRows recent
+  // attempt rows. Backends without it answer kUnsupported (the UI then hides the chart).
   virtual Result<AttemptHistogram> AttemptsPerMinute(TimeUs since, int minutes) {
     return Status::Error(Code::kUnsupported, "attempt histogram not available for " + Describe());
   }

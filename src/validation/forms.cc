@@ -223,7 +223,8 @@ Status ValidatePayloadUrl(const std::string& url) {
       if (scheme != "http" && scheme != "https") return bad_url();
     }
     Status syntax = CheckTemplateSyntax(url);
-    if (!syntax.ok()) return Status::Invalid("payload_url", "Invalid template: " + syntax.message());
+    if (!syntax.ok())
+      return Status::Invalid("payload_url", "Invalid template: " + syntax.message());
     return Status::Ok();
   }
   // Literal: Python urlsplit-like: scheme must be http(s) and the netloc non-empty & well formed.

@@ -39,4 +39,4 @@ function(herald_request_fuzzer name)
 endfunction()
 
 herald_request_fuzzer(handler_fuzz MAX_LEN 8192 DEPS herald_app)
-herald_request_fuzzer(ingest_fuzz MAX_LEN 65536 DEPS herald_rules)
+herald_request_fuzzer(ingest_fuzz MAX_LEN 65536 DEPS herald_ingest herald_matching)

@@ -52,8 +52,9 @@ TEST(HttpErrors, FieldErrorsAre400WithOneListPerField) {
       FieldErrors{{"name", {"This field is required."}},
                   {"payload_url", {"Enter a valid URL.", "Ensure this field has no more."}}});
   EXPECT_EQ(HttpStatusFor(several), 400);
-  EXPECT_EQ(Body(several), R"({"name":["This field is required."],)"
-                           R"("payload_url":["Enter a valid URL.","Ensure this field has no more."]})");
+  EXPECT_EQ(Body(several),
+            R"({"name":["This field is required."],)"
+            R"("payload_url":["Enter a valid URL.","Ensure this field has no more."]})");
 }
 
 TEST(HttpErrors, TheFieldDecidesNotTheMessage) {
