@@ -1,0 +1,79 @@
+// Test helpers for the forms (validation/forms.h): building request bodies and reading a form's
+// result. Every assertion on a form's outcome goes through Ok/ValueOf/FieldOf/MessageOf/FieldsOf,
+// so a change of how forms report failure is adapted here, in one place.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "validation/forms.h"
+#include "value/json.h"
+
+namespace herald::form_checks {
+
+inline Value J(std::string_view text) {
+  auto v = ParseJson(text);
+  EXPECT_TRUE(v.ok()) << text;
+  return v.ok() ? *v : Value();
+}
+
+// A copy of `body` (a JSON object) with `key` set to `value`.
+inline Value With(const Value& body, std::string_view key, Value value) {
+  Value out = J(DumpJson(body));
+  out.as_dict().set(key, std::move(value));
+  return out;
+}
+
+// A copy of `body` without `key`.
+inline Value Without(const Value& body, std::string_view key) {
+  Value out = J(DumpJson(body));
+  out.as_dict().erase(key);
+  return out;
+}
+
+template <typename T>
+bool Ok(const Validated<T>& r) {
+  return r.ok();
+}
+
+// The validated record; only meaningful when Ok(r).
+template <typename T>
+const T& ValueOf(const Validated<T>& r) {
+  return *r.value;
+}
+
+// The fields that have errors, in the order they were found.
+template <typename T>
+std::vector<std::string> FieldsOf(const Validated<T>& r) {
+  std::vector<std::string> out;
+  for (const auto& [field, messages] : r.errors) out.push_back(field);
+  return out;
+}
+
+// The (first) field with an error; "" when there is none.
+template <typename T>
+std::string FieldOf(const Validated<T>& r) {
+  return r.errors.empty() ? "" : r.errors.front().first;
+}
+
+// The (first) message of FieldOf(r); "" when there is none.
+template <typename T>
+std::string MessageOf(const Validated<T>& r) {
+  if (r.errors.empty() || r.errors.front().second.empty()) return "";
+  return r.errors.front().second.front();
+}
+
+// For failure messages: "field: message; ..." or "ok".
+template <typename T>
+std::string Describe(const Validated<T>& r) {
+  if (r.errors.empty()) return "ok";
+  std::string out;
+  for (const auto& [field, messages] : r.errors)
+    for (const auto& m : messages) out += field + ": " + m + "; ";
+  return out;
+}
+
+}  // namespace herald::form_checks
