@@ -42,6 +42,17 @@ class ConfigFile : public ::testing::Test {
     return path;
   }
 
+  // Loads `toml` into a fresh Config; expects a ConfigError naming the file and `message`.
+  void ExpectLoadError(const std::string& toml, const std::string& message) {
+    Config c;
+    std::string path = Write(toml);
+    Status st = c.LoadFile(path);
+    ASSERT_FALSE(st.ok()) << toml;
+    EXPECT_EQ(st.type(), "ConfigError");
+    EXPECT_THAT(st.message(), HasSubstr(path)) << toml;
+    EXPECT_THAT(st.message(), HasSubstr(message)) << toml;
+  }
+
   std::string dir_;
 };
 
@@ -214,15 +225,7 @@ TEST_F(ConfigFile, TomlErrorsNameFileKeyAndProblem) {
       {"[log]\nlevel = \"loud\"\n", "log.level: expected debug, info, warning or error"},
       {"[server]\nthreads = \n", ":2: "},  // a TOML syntax error names the line
   };
-  for (const auto& k : cases) {
-    Config c;
-    std::string path = Write(k.toml);
-    Status st = c.LoadFile(path);
-    ASSERT_FALSE(st.ok()) << k.toml;
-    EXPECT_EQ(st.type(), "ConfigError");
-    EXPECT_THAT(st.message(), HasSubstr(path)) << k.toml;
-    EXPECT_THAT(st.message(), HasSubstr(k.message)) << k.toml;
-  }
+  for (const auto& k : cases) ExpectLoadError(k.toml, k.message);
   Config c;
   Status missing = c.LoadFile(dir_ + "/absent.toml");
   EXPECT_FALSE(missing.ok());
@@ -429,15 +432,7 @@ TEST_F(ConfigFile, TomlValuesMustHaveTheOptionsShape) {
       {"[server]\nthreads = 2\nthreads = 3\n", ":3: "},  // a repeated key is a syntax error
       {"[delivery]\nworkers = \"maybe\"\n", "delivery.workers: expected true or false"},
   };
-  for (const auto& k : cases) {
-    Config c;
-    std::string path = Write(k.toml);
-    Status st = c.LoadFile(path);
-    ASSERT_FALSE(st.ok()) << k.toml;
-    EXPECT_EQ(st.type(), "ConfigError");
-    EXPECT_THAT(st.message(), HasSubstr(path)) << k.toml;
-    EXPECT_THAT(st.message(), HasSubstr(k.message)) << k.toml;
-  }
+  for (const auto& k : cases) ExpectLoadError(k.toml, k.message);
   // A string list option also takes one comma-separated string, as in the environment.
   Config c;
   ASSERT_TRUE(c.LoadFile(Write("[server]\ntrusted_proxies = \"10.0.0.0/8,192.0.2.1\"\n")).ok());

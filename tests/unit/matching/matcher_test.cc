@@ -10,16 +10,13 @@
 #include <thread>
 #include <vector>
 
+#include "../json_literal.h"
 #include "value/json.h"
 
 namespace herald {
 namespace {
 
-Value J(std::string_view text) {
-  auto v = ParseJson(text);
-  EXPECT_TRUE(v.ok()) << text;
-  return v.ok() ? *v : Value();
-}
+using test_support::J;
 
 Webhook Hook(int64_t id, const std::string& name) {
   Webhook w;

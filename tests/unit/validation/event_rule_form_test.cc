@@ -31,14 +31,6 @@ Validated<EventRule> CreateWith(std::string_view key, Value value) {
   return Create(With(J(kMinimal), key, std::move(value)));
 }
 
-// Expects a failure on exactly `field` whose first message is `message`.
-void ExpectError(const Validated<EventRule>& r, const std::string& field,
-                 const std::string& message, const std::string& what) {
-  EXPECT_FALSE(Ok(r)) << what;
-  EXPECT_EQ(FieldsOf(r), std::vector<std::string>{field}) << what << " -> " << Describe(r);
-  EXPECT_EQ(MessageOf(r), message) << what;
-}
-
 EventRule Stored() {
   EventRule r;
   r.id = 7;

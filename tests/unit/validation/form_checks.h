@@ -9,16 +9,13 @@
 #include <string_view>
 #include <vector>
 
+#include "../json_literal.h"
 #include "validation/forms.h"
 #include "value/json.h"
 
 namespace herald::form_checks {
 
-inline Value J(std::string_view text) {
-  auto v = ParseJson(text);
-  EXPECT_TRUE(v.ok()) << text;
-  return v.ok() ? *v : Value();
-}
+using test_support::J;
 
 // A copy of `body` (a JSON object) with `key` set to `value`.
 inline Value With(const Value& body, std::string_view key, Value value) {
@@ -74,6 +71,15 @@ std::string Describe(const Validated<T>& r) {
   for (const auto& [field, messages] : r.errors)
     for (const auto& m : messages) out += field + ": " + m + "; ";
   return out;
+}
+
+// Expects a failure on exactly `field` whose first message is `message`; `what` names the case.
+template <typename T>
+void ExpectError(const Validated<T>& r, const std::string& field, const std::string& message,
+                 const std::string& what) {
+  EXPECT_FALSE(Ok(r)) << what;
+  EXPECT_EQ(FieldsOf(r), std::vector<std::string>{field}) << what << " -> " << Describe(r);
+  EXPECT_EQ(MessageOf(r), message) << what;
 }
 
 }  // namespace herald::form_checks

@@ -5,17 +5,14 @@
 
 #include <string>
 
+#include "../json_literal.h"
 #include "validation/forms.h"
 #include "value/json.h"
 
 namespace herald {
 namespace {
 
-Value J(std::string_view text) {
-  auto v = ParseJson(text);
-  EXPECT_TRUE(v.ok()) << text;
-  return v.ok() ? *v : Value();
-}
+using test_support::J;
 
 bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
