@@ -63,21 +63,22 @@ TEST(EventFromValue, EventNamesNormalise) {
     const char* event;
     const char* type;
   };
-  for (const Case& c : {Case{"created", "object_created"}, Case{"updated", "object_updated"},
-                        Case{"deleted", "object_deleted"}, Case{"object_created", "object_created"},
-                        Case{"object_updated", "object_updated"},
-                        Case{"object_deleted", "object_deleted"}, Case{"job_started", "job_started"},
-                        Case{"job_ended", "job_completed"}, Case{"job_completed", "job_completed"},
-                        Case{"job_failed", "job_failed"}, Case{"job_errored", "job_errored"}}) {
-    auto e = From(std::string(R"({"object_type": "dcim.site", "data": {}, "event": ")") +
-                  c.event + "\"}");
+  for (const Case& c :
+       {Case{"created", "object_created"}, Case{"updated", "object_updated"},
+        Case{"deleted", "object_deleted"}, Case{"object_created", "object_created"},
+        Case{"object_updated", "object_updated"}, Case{"object_deleted", "object_deleted"},
+        Case{"job_started", "job_started"}, Case{"job_ended", "job_completed"},
+        Case{"job_completed", "job_completed"}, Case{"job_failed", "job_failed"},
+        Case{"job_errored", "job_errored"}}) {
+    auto e = From(std::string(R"({"object_type": "dcim.site", "data": {}, "event": ")") + c.event +
+                  "\"}");
     ASSERT_TRUE(e.ok()) << c.event << ": " << e.status().message();
     EXPECT_EQ(e->event, c.event);
     EXPECT_EQ(e->event_type, c.type) << c.event;
   }
   for (const char* bad : {"create", "Created", "CREATED", "exploded", "", "job_ended "}) {
-    std::string r = Reason(std::string(R"({"object_type": "dcim.site", "data": {}, "event": ")") +
-                           bad + "\"}");
+    std::string r =
+        Reason(std::string(R"({"object_type": "dcim.site", "data": {}, "event": ")") + bad + "\"}");
     EXPECT_TRUE(Contains(r, std::string("unknown event '") + bad + "'")) << r;
     EXPECT_TRUE(Contains(r, "expected created, updated, deleted")) << r;
   }
@@ -98,15 +99,13 @@ TEST(EventFromValue, ObjectTypeAndModel) {
            Case{R"("object_type": "dcim.device")", "dcim.device", "device"},
            Case{R"("model": "device")", "dcim.device", "device"},
            Case{R"("model": "ipaddress")", "ipam.ipaddress", "ipaddress"},
-           Case{R"("model": "virtualmachine")", "virtualization.virtualmachine",
-                "virtualmachine"},
+           Case{R"("model": "virtualmachine")", "virtualization.virtualmachine", "virtualmachine"},
            Case{R"("model": "dcim.device")", "dcim.device", "device"},
            Case{R"("object_type": "dcim.device", "model": "device")", "dcim.device", "device"},
            Case{R"("object_type": "dcim.device", "model": null)", "dcim.device", "device"},
            Case{R"("object_type": null, "model": "site")", "dcim.site", "site"},
            // Types outside NetBox's table (plugins) by object_type.
-           Case{R"("object_type": "netbox_bgp.bgpsession")", "netbox_bgp.bgpsession",
-                "bgpsession"},
+           Case{R"("object_type": "netbox_bgp.bgpsession")", "netbox_bgp.bgpsession", "bgpsession"},
        }) {
     auto e = From(std::string(R"({"event": "updated", "data": {}, )") + c.fields + "}");
     ASSERT_TRUE(e.ok()) << c.fields << ": " << e.status().message();
@@ -135,8 +134,8 @@ TEST(EventFromValue, ObjectTypeAndModel) {
            Bad{R"("object_type": "dcim.site", "model": "dcim.device")",
                "'model' 'dcim.device' does not match 'object_type' 'dcim.site'"},
        }) {
-    std::string body = std::string(R"({"event": "updated", "data": {})") +
-                       (*b.fields ? ", " : "") + b.fields + "}";
+    std::string body = std::string(R"({"event": "updated", "data": {})") + (*b.fields ? ", " : "") +
+                       b.fields + "}";
     std::string r = Reason(body);
     EXPECT_TRUE(Contains(r, b.reason)) << body << " -> " << r;
   }
@@ -163,9 +162,9 @@ TEST(EventFromValue, Timestamps) {
     EXPECT_EQ(e->timestamp, ok);
     EXPECT_EQ(e->received_at, kNow);
   }
-  for (const char* bad : {"\"yesterday\"", "\"\"", "\"2026-13-01T00:00:00Z\"",
-                          "\"2026-03-06T25:00:00Z\"", "\"2026-03-06T15:11:23+00:00 extra\"",
-                          "\"06/03/2026\"", "1772809883", "true", "{}"}) {
+  for (const char* bad :
+       {"\"yesterday\"", "\"\"", "\"2026-13-01T00:00:00Z\"", "\"2026-03-06T25:00:00Z\"",
+        "\"2026-03-06T15:11:23+00:00 extra\"", "\"06/03/2026\"", "1772809883", "true", "{}"}) {
     EXPECT_EQ(Reason(ts(bad)), "'timestamp' must be an ISO 8601 date-time string") << bad;
   }
 }
@@ -226,11 +225,12 @@ TEST(EventFromValue, Snapshots) {
     const char* sent;
     const char* stored;
   };
-  for (const Case& c : {Case{"{}", R"({"prechange": null, "postchange": null})"},
-                        Case{R"({"postchange": {"a": 1}})", R"({"prechange": null, "postchange": {"a": 1}})"},
-                        Case{R"({"postchange": {"a": 2}, "prechange": {"a": 1}})",
-                             R"({"prechange": {"a": 1}, "postchange": {"a": 2}})"},
-                        Case{"null", "null"}}) {
+  for (const Case& c :
+       {Case{"{}", R"({"prechange": null, "postchange": null})"},
+        Case{R"({"postchange": {"a": 1}})", R"({"prechange": null, "postchange": {"a": 1}})"},
+        Case{R"({"postchange": {"a": 2}, "prechange": {"a": 1}})",
+             R"({"prechange": {"a": 1}, "postchange": {"a": 2}})"},
+        Case{"null", "null"}}) {
     auto e = From(with(c.sent));
     ASSERT_TRUE(e.ok()) << c.sent << ": " << e.status().message();
     EXPECT_EQ(DumpJson(e->snapshots), c.stored) << c.sent;
@@ -272,9 +272,9 @@ TEST(EventFromValue, NotAnObject) {
     const char* json;
     const char* type;
   };
-  for (const Case& c : {Case{"null", "null"}, Case{"true", "boolean"}, Case{"1", "number"},
-                        Case{"1.5", "number"}, Case{"\"created\"", "string"},
-                        Case{"[]", "array"}}) {
+  for (const Case& c :
+       {Case{"null", "null"}, Case{"true", "boolean"}, Case{"1", "number"}, Case{"1.5", "number"},
+        Case{"\"created\"", "string"}, Case{"[]", "array"}}) {
     EXPECT_EQ(Reason(c.json), std::string("an event must be a JSON object, not ") + c.type);
   }
 }
@@ -283,16 +283,16 @@ TEST(EventFromValue, EchoedValuesAreCut) {
   std::string long_event(300, 'x');
   std::string r = Reason(std::string(R"({"object_type": "dcim.site", "data": {}, "event": ")") +
                          long_event + "\"}");
-  EXPECT_TRUE(Contains(r, "unknown event '" + std::string(kMaxEchoedValueBytes, 'x') +
-                              "... (300 bytes)'"))
+  EXPECT_TRUE(
+      Contains(r, "unknown event '" + std::string(kMaxEchoedValueBytes, 'x') + "... (300 bytes)'"))
       << r;
   EXPECT_FALSE(Contains(r, std::string(kMaxEchoedValueBytes + 1, 'x'))) << r;
   // Never inside a UTF-8 sequence: 99 ASCII bytes, then two-byte characters.
   std::string model(kMaxEchoedValueBytes - 1, 'm');
   for (int i = 0; i < 50; ++i) model += "\xc3\xa9";
   r = Reason(std::string(R"({"event": "created", "data": {}, "model": ")") + model + "\"}");
-  EXPECT_TRUE(Contains(r, "unknown model '" + std::string(kMaxEchoedValueBytes - 1, 'm') +
-                              "... (" + std::to_string(model.size()) + " bytes)'"))
+  EXPECT_TRUE(Contains(r, "unknown model '" + std::string(kMaxEchoedValueBytes - 1, 'm') + "... (" +
+                              std::to_string(model.size()) + " bytes)'"))
       << r;
   // Short values are quoted whole.
   EXPECT_TRUE(Contains(Reason(R"({"event": "created", "data": {}, "model": "nosuch"})"),
@@ -322,8 +322,8 @@ TEST(ParseEvents, OneObjectOrAnArray) {
 TEST(ParseEvents, MalformedAndEmptyBodies) {
   for (const char* body : {"", " ", "{", "{\"event\": }", "[1,]", "nul", "{} {}", "\xff"}) {
     auto p = ParseEvents(body, false, kNow);
-    EXPECT_EQ(p.malformed.rfind("the body is not valid JSON: ", 0), 0u) << body << " -> "
-                                                                        << p.malformed;
+    EXPECT_EQ(p.malformed.rfind("the body is not valid JSON: ", 0), 0u)
+        << body << " -> " << p.malformed;
     EXPECT_TRUE(p.events.empty()) << body;
     EXPECT_TRUE(p.errors.empty()) << body;
   }
@@ -377,9 +377,10 @@ TEST(ParseEvents, Ndjson) {
   EXPECT_TRUE(bad.events.empty());
 
   // Each line is one event: an array on a line is not a batch; indexes skip blank lines.
-  auto arr = ParseEvents("\n[{\"event\": \"created\", \"model\": \"site\", \"data\": {}}]\n"
-                         "{\"event\": \"nope\", \"model\": \"site\", \"data\": {}}",
-                         true, kNow);
+  auto arr = ParseEvents(
+      "\n[{\"event\": \"created\", \"model\": \"site\", \"data\": {}}]\n"
+      "{\"event\": \"nope\", \"model\": \"site\", \"data\": {}}",
+      true, kNow);
   EXPECT_EQ(arr.malformed, "");
   ASSERT_EQ(arr.errors.size(), 2u);
   EXPECT_EQ(arr.errors[0].index, 0u);
@@ -387,9 +388,10 @@ TEST(ParseEvents, Ndjson) {
   EXPECT_EQ(arr.errors[1].index, 1u);
 
   // Without ndjson, two objects on two lines are not one JSON document.
-  auto two = ParseEvents("{\"event\": \"created\", \"model\": \"site\", \"data\": {}}\n"
-                         "{\"event\": \"created\", \"model\": \"site\", \"data\": {}}",
-                         false, kNow);
+  auto two = ParseEvents(
+      "{\"event\": \"created\", \"model\": \"site\", \"data\": {}}\n"
+      "{\"event\": \"created\", \"model\": \"site\", \"data\": {}}",
+      false, kNow);
   EXPECT_NE(two.malformed, "");
 }
 
@@ -416,9 +418,9 @@ TEST(ParseEvents, LargeBatchesAndBoundedErrorLists) {
 TEST(ParseEvents, HugeValuesAndDeepNesting) {
   // A megabyte string value is data like any other.
   std::string big(1 << 20, 'v');
-  auto p = ParseEvents(R"({"event": "created", "object_type": "dcim.site", "data": {"x": ")" +
-                           big + "\"}}",
-                       false, kNow);
+  auto p = ParseEvents(
+      R"({"event": "created", "object_type": "dcim.site", "data": {"x": ")" + big + "\"}}", false,
+      kNow);
   ASSERT_EQ(p.events.size(), 1u) << p.malformed;
   EXPECT_EQ(p.events[0].data.get("x")->as_str().size(), big.size());
   // Nesting deeper than the JSON parser allows is a malformed body, not a crash.
@@ -436,14 +438,15 @@ TEST(EventToValue, StoredShape) {
   ASSERT_TRUE(e.ok());
   Event ev = *e;
   ev.id = 17;
-  EXPECT_EQ(DumpJson(EventToValue(ev)),
-            R"({"id": 17, "event": "created", "event_type": "object_created", )"
-            R"("timestamp": "2026-03-06T15:11:23.503186+00:00", "object_type": "dcim.site", )"
-            R"("model": "site", "username": "admin", )"
-            R"("request_id": "4e4c0a52-6a5e-4a0c-8d0b-5b4f2b3d1e2f", )"
-            R"("data": {"id": 4, "name": "Site 1", "status": {"value": "active", "label": "Active"}}, )"
-            R"("snapshots": {"prechange": null, "postchange": {"name": "Site 1", "status": "active"}}, )"
-            R"("received_at": "2026-03-06T15:11:23.503186Z"})");
+  EXPECT_EQ(
+      DumpJson(EventToValue(ev)),
+      R"({"id": 17, "event": "created", "event_type": "object_created", )"
+      R"("timestamp": "2026-03-06T15:11:23.503186+00:00", "object_type": "dcim.site", )"
+      R"("model": "site", "username": "admin", )"
+      R"("request_id": "4e4c0a52-6a5e-4a0c-8d0b-5b4f2b3d1e2f", )"
+      R"("data": {"id": 4, "name": "Site 1", "status": {"value": "active", "label": "Active"}}, )"
+      R"("snapshots": {"prechange": null, "postchange": {"name": "Site 1", "status": "active"}}, )"
+      R"("received_at": "2026-03-06T15:11:23.503186Z"})");
   // Parsing the stored form gives the same event back.
   auto again = EventFromValue(EventToValue(ev), kNow + 1);
   ASSERT_TRUE(again.ok()) << again.status().message();
@@ -468,13 +471,14 @@ TEST(BuildContext, KeyOrderAndDataMerge) {
   ASSERT_TRUE(e.ok());
   // action_data keys first; the object's values win but keep action_data's position (SPEC 4.5).
   Value ctx = BuildContext(*e, J(R"({"name": "from rule", "team": "ops"})"));
-  EXPECT_EQ(DumpJson(ctx),
-            R"({"event": "created", "timestamp": "2026-03-06T15:11:23.503186+00:00", )"
-            R"("object_type": "dcim.site", "model": "site", "username": "admin", )"
-            R"("request_id": "4e4c0a52-6a5e-4a0c-8d0b-5b4f2b3d1e2f", )"
-            R"("data": {"name": "Site 1", "team": "ops", "id": 4, )"
-            R"("status": {"value": "active", "label": "Active"}}, )"
-            R"("snapshots": {"prechange": null, "postchange": {"name": "Site 1", "status": "active"}}})");
+  EXPECT_EQ(
+      DumpJson(ctx),
+      R"({"event": "created", "timestamp": "2026-03-06T15:11:23.503186+00:00", )"
+      R"("object_type": "dcim.site", "model": "site", "username": "admin", )"
+      R"("request_id": "4e4c0a52-6a5e-4a0c-8d0b-5b4f2b3d1e2f", )"
+      R"("data": {"name": "Site 1", "team": "ops", "id": 4, )"
+      R"("status": {"value": "active", "label": "Active"}}, )"
+      R"("snapshots": {"prechange": null, "postchange": {"name": "Site 1", "status": "active"}}})");
   // Without action_data the data is the object's.
   EXPECT_EQ(DumpJson(*BuildContext(*e, Value()).get("data")), DumpJson(e->data));
 }
@@ -507,9 +511,9 @@ TEST(BuildContext, EventNamesAndOptionalKeys) {
   ASSERT_TRUE(full.ok());
   std::vector<std::string> keys;
   for (const auto& [k, v] : BuildContext(*full, Value()).as_dict()) keys.push_back(k.as_str());
-  EXPECT_EQ(keys, (std::vector<std::string>{"event", "timestamp", "object_type", "model",
-                                            "username", "request_id", "data", "request",
-                                            "snapshots", "context"}));
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"event", "timestamp", "object_type", "model", "username",
+                                      "request_id", "data", "request", "snapshots", "context"}));
 }
 
 }  // namespace

@@ -80,8 +80,8 @@ TEST(RuleIndex, WithoutRulesNothingMatches) {
 }
 
 TEST(RuleIndex, ObjectTypeAndEventTypeMustBothMatch) {
-  auto idx = RuleIndex::Build(
-      {Rule(1, "devices-created", {"dcim.device"}, {"object_created"}, 1)}, kHooks, 1);
+  auto idx = RuleIndex::Build({Rule(1, "devices-created", {"dcim.device"}, {"object_created"}, 1)},
+                              kHooks, 1);
   EXPECT_EQ(Matched(*idx, Ev("dcim.device", "object_created")), Names{"devices-created"});
   EXPECT_TRUE(Matched(*idx, Ev("dcim.device", "object_updated")).empty());
   EXPECT_TRUE(Matched(*idx, Ev("dcim.site", "object_created")).empty());
@@ -93,9 +93,9 @@ TEST(RuleIndex, ObjectTypeAndEventTypeMustBothMatch) {
 }
 
 TEST(RuleIndex, EveryListedObjectTypeAndEventTypeCombinationMatches) {
-  auto idx = RuleIndex::Build({Rule(1, "r", {"dcim.device", "ipam.prefix"},
-                                    {"object_created", "object_deleted"}, 1)},
-                              kHooks, 1);
+  auto idx = RuleIndex::Build(
+      {Rule(1, "r", {"dcim.device", "ipam.prefix"}, {"object_created", "object_deleted"}, 1)},
+      kHooks, 1);
   for (const char* ot : {"dcim.device", "ipam.prefix"}) {
     for (const char* et : {"object_created", "object_deleted"})
       EXPECT_EQ(Matched(*idx, Ev(ot, et)), Names{"r"}) << ot << " " << et;
@@ -107,8 +107,8 @@ TEST(RuleIndex, EveryListedObjectTypeAndEventTypeCombinationMatches) {
 TEST(RuleIndex, DisabledRulesAreIgnored) {
   EventRule off = Rule(1, "off", {"dcim.device"}, {"object_created"}, 1);
   off.enabled = false;
-  auto idx = RuleIndex::Build({off, Rule(2, "on", {"dcim.device"}, {"object_created"}, 1)},
-                              kHooks, 1);
+  auto idx =
+      RuleIndex::Build({off, Rule(2, "on", {"dcim.device"}, {"object_created"}, 1)}, kHooks, 1);
   EXPECT_EQ(idx->rule_count(), 1u);
   EXPECT_EQ(Matched(*idx, Ev("dcim.device", "object_created")), Names{"on"});
 }
@@ -176,14 +176,13 @@ TEST(RuleIndex, EachMatchingRuleYieldsItsOwnTaskInNameOrder) {
 }
 
 TEST(RuleIndex, ConditionsDecideOnThePayload) {
-  auto idx = RuleIndex::Build(
-      {Rule(1, "active", {"dcim.device"}, {"object_created"}, 1,
-            R"({"attr": "status.value", "value": "active"})"),
-       Rule(2, "web", {"dcim.device"}, {"object_created"}, 1,
-            R"({"and": [{"attr": "name", "op": "regex", "value": "^web"},
+  auto idx = RuleIndex::Build({Rule(1, "active", {"dcim.device"}, {"object_created"}, 1,
+                                    R"({"attr": "status.value", "value": "active"})"),
+                               Rule(2, "web", {"dcim.device"}, {"object_created"}, 1,
+                                    R"({"and": [{"attr": "name", "op": "regex", "value": "^web"},
                         {"attr": "tags.slug", "op": "contains", "value": "skip", "negate": true}]})"),
-       Rule(3, "falsy", {"dcim.device"}, {"object_created"}, 1, "{}")},
-      kHooks, 1);
+                               Rule(3, "falsy", {"dcim.device"}, {"object_created"}, 1, "{}")},
+                              kHooks, 1);
   EXPECT_EQ(Matched(*idx, Ev("dcim.device", "object_created",
                              R"({"name": "web01", "status": {"value": "active"}, "tags": []})")),
             (Names{"active", "falsy", "web"}));
@@ -197,12 +196,12 @@ TEST(RuleIndex, ConditionsDecideOnThePayload) {
 }
 
 TEST(RuleIndex, ConditionsSeeSnapshots) {
-  auto idx = RuleIndex::Build(
-      {Rule(1, "status-changed", {"dcim.device"}, {"object_updated"}, 1,
-            R"({"attr": "status", "op": "changed"})"),
-       Rule(2, "was-planned", {"dcim.device"}, {"object_updated"}, 1,
-            R"({"attr": "snapshots.prechange.status", "value": "planned"})")},
-      kHooks, 1);
+  auto idx =
+      RuleIndex::Build({Rule(1, "status-changed", {"dcim.device"}, {"object_updated"}, 1,
+                             R"({"attr": "status", "op": "changed"})"),
+                        Rule(2, "was-planned", {"dcim.device"}, {"object_updated"}, 1,
+                             R"({"attr": "snapshots.prechange.status", "value": "planned"})")},
+                       kHooks, 1);
   EXPECT_EQ(Matched(*idx, Ev("dcim.device", "object_updated", R"({"id": 1})",
                              R"({"prechange": {"status": "planned"},
                                  "postchange": {"status": "active"}})")),
@@ -214,26 +213,24 @@ TEST(RuleIndex, ConditionsSeeSnapshots) {
 }
 
 TEST(RuleIndex, ConditionsNeverSeeActionData) {
-  EventRule r = Rule(1, "env", {"dcim.device"}, {"object_created"}, 1,
-                     R"({"attr": "env", "value": "prod"})");
+  EventRule r =
+      Rule(1, "env", {"dcim.device"}, {"object_created"}, 1, R"({"attr": "env", "value": "prod"})");
   r.action_data = J(R"({"env": "prod"})");
   auto idx = RuleIndex::Build({r}, kHooks, 1);
   std::vector<Task> tasks;
   auto st = idx->Match(Ev("dcim.device", "object_created", R"({"name": "x"})"), &tasks);
   EXPECT_TRUE(tasks.empty());
   EXPECT_EQ(st.failed, 1u) << "'env' is missing from the payload: InvalidCondition";
-  EXPECT_EQ(Matched(*idx, Ev("dcim.device", "object_created", R"({"env": "prod"})")),
-            Names{"env"});
+  EXPECT_EQ(Matched(*idx, Ev("dcim.device", "object_created", R"({"env": "prod"})")), Names{"env"});
 }
 
 TEST(RuleIndex, AFailedEvaluationIsCountedAndOtherRulesStillMatch) {
-  auto idx = RuleIndex::Build(
-      {Rule(1, "a-missing", {"dcim.device"}, {"object_created"}, 1,
-            R"({"attr": "no.such.path", "value": 1})"),
-       Rule(2, "b-type", {"dcim.device"}, {"object_created"}, 1,
-            R"({"attr": "name", "op": "gt", "value": 3})"),
-       Rule(3, "c-plain", {"dcim.device"}, {"object_created"}, 1)},
-      kHooks, 1);
+  auto idx = RuleIndex::Build({Rule(1, "a-missing", {"dcim.device"}, {"object_created"}, 1,
+                                    R"({"attr": "no.such.path", "value": 1})"),
+                               Rule(2, "b-type", {"dcim.device"}, {"object_created"}, 1,
+                                    R"({"attr": "name", "op": "gt", "value": 3})"),
+                               Rule(3, "c-plain", {"dcim.device"}, {"object_created"}, 1)},
+                              kHooks, 1);
   std::vector<Task> tasks;
   auto st = idx->Match(Ev("dcim.device", "object_created", R"({"name": "web01"})"), &tasks);
   EXPECT_EQ(st.failed, 2u);
@@ -259,21 +256,20 @@ TEST(RuleIndex, StoredConditionsThatNoLongerCompileNeverMatch) {
 }
 
 TEST(RuleIndex, ObjectTypesOutsideTheBuiltInTableMatchByName) {
-  auto idx = RuleIndex::Build(
-      {Rule(1, "plugin", {"netbox_bgp.session"}, {"object_created"}, 1)}, kHooks, 1);
+  auto idx = RuleIndex::Build({Rule(1, "plugin", {"netbox_bgp.session"}, {"object_created"}, 1)},
+                              kHooks, 1);
   EXPECT_EQ(Matched(*idx, Ev("netbox_bgp.session", "object_created")), Names{"plugin"});
   EXPECT_TRUE(Matched(*idx, Ev("netbox_dns.zone", "object_created")).empty());
 }
 
 TEST(RuleIndex, JobEvents) {
-  auto idx = RuleIndex::Build(
-      {Rule(1, "started", {"extras.script"}, {"job_started"}, 1),
-       Rule(2, "completed", {"extras.script"}, {"job_completed"}, 1),
-       Rule(3, "completed-ok", {"extras.script"}, {"job_completed"}, 1,
-            R"({"attr": "status.value", "value": "completed"})"),
-       Rule(4, "status-changed", {"extras.script"}, {"job_completed"}, 1,
-            R"({"attr": "status", "op": "changed"})")},
-      kHooks, 1);
+  auto idx = RuleIndex::Build({Rule(1, "started", {"extras.script"}, {"job_started"}, 1),
+                               Rule(2, "completed", {"extras.script"}, {"job_completed"}, 1),
+                               Rule(3, "completed-ok", {"extras.script"}, {"job_completed"}, 1,
+                                    R"({"attr": "status.value", "value": "completed"})"),
+                               Rule(4, "status-changed", {"extras.script"}, {"job_completed"}, 1,
+                                    R"({"attr": "status", "op": "changed"})")},
+                              kHooks, 1);
   EXPECT_EQ(Matched(*idx, Ev("extras.script", "job_started", "")), Names{"started"});
   // A job without data: rules without conditions match; a condition on the absent payload is
   // false without counting as a failure (SPEC 3.5); changed without snapshots is a failure.
@@ -283,9 +279,9 @@ TEST(RuleIndex, JobEvents) {
   EXPECT_EQ(tasks[0].rule_name, "completed");
   EXPECT_EQ(st.failed, 1u);
   // With data, the condition decides.
-  EXPECT_EQ(Matched(*idx, Ev("extras.script", "job_completed",
-                             R"({"status": {"value": "completed"}})")),
-            (Names{"completed", "completed-ok"}));
+  EXPECT_EQ(
+      Matched(*idx, Ev("extras.script", "job_completed", R"({"status": {"value": "completed"}})")),
+      (Names{"completed", "completed-ok"}));
   EXPECT_EQ(Matched(*idx, Ev("extras.script", "job_completed", R"({"status": {"value": "x"}})")),
             Names{"completed"});
   EXPECT_TRUE(Matched(*idx, Ev("extras.script", "job_failed", "")).empty());
@@ -322,15 +318,15 @@ TEST(RuleIndex, AnIndexIsASnapshotAndARebuildSeesUpdates) {
   EXPECT_EQ(tasks[0].webhook_id, 2);
 
   // Deleting every rule leaves an empty index.
-  EXPECT_TRUE(Matched(*RuleIndex::Build({}, hooks, 3), Ev("dcim.device", "object_created")).empty());
+  EXPECT_TRUE(
+      Matched(*RuleIndex::Build({}, hooks, 3), Ev("dcim.device", "object_created")).empty());
 }
 
 TEST(RuleIndex, ConcurrentMatchesAgree) {
-  auto idx = RuleIndex::Build(
-      {Rule(1, "web", {"dcim.device"}, {"object_created"}, 1,
-            R"({"attr": "name", "op": "regex", "value": "^web"})"),
-       Rule(2, "all", {"dcim.device"}, {"object_created"}, 2)},
-      kHooks, 1);
+  auto idx = RuleIndex::Build({Rule(1, "web", {"dcim.device"}, {"object_created"}, 1,
+                                    R"({"attr": "name", "op": "regex", "value": "^web"})"),
+                               Rule(2, "all", {"dcim.device"}, {"object_created"}, 2)},
+                              kHooks, 1);
   constexpr int kThreads = 4, kRounds = 200;
   std::vector<int> web_matches(kThreads, 0), total(kThreads, 0);
   std::vector<std::thread> threads;

@@ -12,10 +12,10 @@ TEST(TaskStatus, NamesRoundTrip) {
     TaskStatus status;
     const char* name;
   };
-  for (const Case& c : {Case{TaskStatus::kQueued, "queued"}, Case{TaskStatus::kStarted, "started"},
-                        Case{TaskStatus::kScheduled, "scheduled"},
-                        Case{TaskStatus::kFinished, "finished"},
-                        Case{TaskStatus::kFailed, "failed"}}) {
+  for (const Case& c :
+       {Case{TaskStatus::kQueued, "queued"}, Case{TaskStatus::kStarted, "started"},
+        Case{TaskStatus::kScheduled, "scheduled"}, Case{TaskStatus::kFinished, "finished"},
+        Case{TaskStatus::kFailed, "failed"}}) {
     EXPECT_STREQ(TaskStatusName(c.status), c.name);
     EXPECT_EQ(ParseTaskStatus(c.name), c.status) << c.name;
   }

@@ -50,13 +50,13 @@ TEST(ObjectTypes, TheTableIsSortedWellFormedAndUnambiguous) {
 }
 
 TEST(ObjectTypes, WellFormedMeansAppLabelDotModel) {
-  for (const char* ok : {"dcim.device", "a.b", "netbox_bgp.bgpsession", "app2.model_3",
-                         "_private.x", "x.y_"})
+  for (const char* ok :
+       {"dcim.device", "a.b", "netbox_bgp.bgpsession", "app2.model_3", "_private.x", "x.y_"})
     EXPECT_TRUE(IsWellFormedObjectType(ok)) << ok;
-  for (const char* bad : {"", ".", "dcim", "dcim.", ".device", "dcim.device.x", "dcim..device",
-                          "DCIM.device", "dcim.Device", "1dcim.device", "dcim device.x",
-                          "dcim-x.device", "dcim.dev-ice", "dcim.dev ice", "dcim.d\xc3\xa9vice",
-                          "dcim/device"})
+  for (const char* bad :
+       {"", ".", "dcim", "dcim.", ".device", "dcim.device.x", "dcim..device", "DCIM.device",
+        "dcim.Device", "1dcim.device", "dcim device.x", "dcim-x.device", "dcim.dev-ice",
+        "dcim.dev ice", "dcim.d\xc3\xa9vice", "dcim/device"})
     EXPECT_FALSE(IsWellFormedObjectType(bad)) << bad;
   // At most 200 characters.
   std::string at_limit = "a." + std::string(198, 'm');
@@ -65,13 +65,12 @@ TEST(ObjectTypes, WellFormedMeansAppLabelDotModel) {
 }
 
 TEST(EventTypes, TheRegistry) {
-  EXPECT_EQ(KnownEventTypes(),
-            (std::vector<std::string>{"object_created", "object_updated", "object_deleted",
-                                      "job_started", "job_completed", "job_failed",
-                                      "job_errored"}));
+  EXPECT_EQ(KnownEventTypes(), (std::vector<std::string>{
+                                   "object_created", "object_updated", "object_deleted",
+                                   "job_started", "job_completed", "job_failed", "job_errored"}));
   for (const auto& t : KnownEventTypes()) EXPECT_TRUE(IsKnownEventType(t)) << t;
-  for (const char* t : {"", "created", "job_ended", "Object_created", "object_created ",
-                        "object_changed"})
+  for (const char* t :
+       {"", "created", "job_ended", "Object_created", "object_created ", "object_changed"})
     EXPECT_FALSE(IsKnownEventType(t)) << t;
 }
 

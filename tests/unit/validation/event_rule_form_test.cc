@@ -97,8 +97,8 @@ TEST(EventRuleForm, RequiredFields) {
   ExpectError(CreateWith("action_object_id", Value()), "action_object_id",
               "This action requires a target object to be selected.", "null target");
   auto none = Create("{}");
-  EXPECT_EQ(FieldsOf(none), (std::vector<std::string>{"name", "object_types", "event_types",
-                                                      "action_object_id"}))
+  EXPECT_EQ(FieldsOf(none),
+            (std::vector<std::string>{"name", "object_types", "event_types", "action_object_id"}))
       << Describe(none);
 }
 
@@ -122,13 +122,13 @@ TEST(EventRuleForm, ObjectTypes) {
               "Expected a list of items but got type \"dict\".", "dict");
   ExpectError(CreateWith("object_types", Value()), "object_types",
               "Expected a list of items but got type \"NoneType\".", "null");
-  ExpectError(CreateWith("object_types", J("[]")), "object_types",
-              "This list may not be empty.", "empty");
+  ExpectError(CreateWith("object_types", J("[]")), "object_types", "This list may not be empty.",
+              "empty");
   ExpectError(CreateWith("object_types", J(R"(["dcim.device", 5])")), "object_types",
               "Each item must be a string.", "int item");
-  for (const char* bad : {"Device", "device", "dcim", "dcim.device.x", ".device", "dcim.",
-                          "DCIM.device", "dcim.Device", "1dcim.device", "dcim device",
-                          "dcim-x.device", ""}) {
+  for (const char* bad :
+       {"Device", "device", "dcim", "dcim.device.x", ".device", "dcim.", "DCIM.device",
+        "dcim.Device", "1dcim.device", "dcim device", "dcim-x.device", ""}) {
     ExpectError(CreateWith("object_types", Value(List{Value(bad)})), "object_types",
                 std::string("Invalid object type \"") + bad +
                     "\": expected \"app_label.model\" such as \"dcim.device\".",
@@ -192,8 +192,8 @@ TEST(EventRuleForm, ConditionsAreCompiledOnSave) {
         Case{R"({"attr": "name", "op": "regex", "value": "("})", ""},
         Case{R"({"and": [{"attr": "a", "value": 1}, {"attr": "b", "op": "bad", "value": 1}]})",
              "(at and[1])"},
-        Case{R"({"AND": [{"attr": "a", "value": 1}]})", "'and'"},
-        Case{R"({"value": 1})", ""}, Case{R"("name")", ""}, Case{"[1]", ""}}) {
+        Case{R"({"AND": [{"attr": "a", "value": 1}]})", "'and'"}, Case{R"({"value": 1})", ""},
+        Case{R"("name")", ""}, Case{"[1]", ""}}) {
     auto e = CreateWith("conditions", J(c.conditions));
     EXPECT_EQ(FieldsOf(e), std::vector<std::string>{"conditions"}) << c.conditions;
     EXPECT_NE(MessageOf(e), "") << c.conditions;
@@ -210,8 +210,8 @@ TEST(EventRuleForm, OnlyWebhookActions) {
               "\"notification\" actions are not supported by Herald; use \"webhook\".", "notif");
   ExpectError(CreateWith("action_type", Value("email")), "action_type",
               "\"email\" is not a valid choice.", "email");
-  ExpectError(CreateWith("action_type", Value("")), "action_type",
-              "This field may not be blank.", "blank");
+  ExpectError(CreateWith("action_type", Value("")), "action_type", "This field may not be blank.",
+              "blank");
   ExpectError(CreateWith("action_object_type", Value("extras.script")), "action_object_type",
               "Only \"extras.webhook\" targets are supported, got \"extras.script\".", "script");
   EXPECT_TRUE(Ok(CreateWith("action_object_type", Value("extras.webhook"))));
@@ -269,8 +269,8 @@ TEST(EventRuleForm, PatchChangesOnlyWhatIsSent) {
   EXPECT_TRUE(ValueOf(cleared).conditions.is_none());
   EXPECT_TRUE(ValueOf(cleared).action_data.is_none());
 
-  ExpectError(Patch(base, R"({"object_types": []})"), "object_types",
-              "This list may not be empty.", "patch");
+  ExpectError(Patch(base, R"({"object_types": []})"), "object_types", "This list may not be empty.",
+              "patch");
   ExpectError(Patch(base, R"({"action_object_id": null})"), "action_object_id",
               "This action requires a target object to be selected.", "patch");
   ExpectError(Patch(base, R"({"conditions": {"attr": "x"}})"), "conditions",
@@ -309,11 +309,27 @@ TEST(EventRuleJson, FieldsAndTheNestedWebhook) {
   Value v = EventRuleToJson(rule, "http://h", false, resolve);
   std::vector<std::string> keys;
   for (const auto& [k, val] : v.as_dict()) keys.push_back(k.as_str());
-  EXPECT_EQ(keys, (std::vector<std::string>{
-                      "id", "url", "display_url", "display", "name", "description",
-                      "object_types", "enabled", "event_types", "conditions", "action_type",
-                      "action_object_type", "action_object_id", "action_object", "action_data",
-                      "comments", "custom_fields", "owner", "tags", "created", "last_updated"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"id",
+                                            "url",
+                                            "display_url",
+                                            "display",
+                                            "name",
+                                            "description",
+                                            "object_types",
+                                            "enabled",
+                                            "event_types",
+                                            "conditions",
+                                            "action_type",
+                                            "action_object_type",
+                                            "action_object_id",
+                                            "action_object",
+                                            "action_data",
+                                            "comments",
+                                            "custom_fields",
+                                            "owner",
+                                            "tags",
+                                            "created",
+                                            "last_updated"}));
   EXPECT_EQ(v.get("url")->as_str(), "http://h/api/extras/event-rules/7/");
   EXPECT_EQ(v.get("display_url")->as_str(), "http://h/event-rules/7/");
   EXPECT_EQ(DumpJson(*v.get("object_types")), R"(["dcim.device", "dcim.site"])");

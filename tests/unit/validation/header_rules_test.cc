@@ -48,8 +48,7 @@ TEST(AdditionalHeadersError, AcceptableText) {
 TEST(AdditionalHeadersError, NamesTheFirstOffendingLine) {
   EXPECT_EQ(AdditionalHeadersError("Connection: close"), Forbidden("Connection", 1));
   EXPECT_EQ(AdditionalHeadersError("Host: a\n"), Forbidden("Host", 1));
-  EXPECT_EQ(AdditionalHeadersError("X-A: 1\nX-B: 2\nHost: a\nConnection: b"),
-            Forbidden("Host", 3));
+  EXPECT_EQ(AdditionalHeadersError("X-A: 1\nX-B: 2\nHost: a\nConnection: b"), Forbidden("Host", 3));
   // The name is the text before the first colon, with spaces and tabs around it stripped.
   EXPECT_EQ(AdditionalHeadersError(" \tcontent-length \t: 5"), Forbidden("Content-Length", 1));
   EXPECT_EQ(AdditionalHeadersError("Host:"), Forbidden("Host", 1));

@@ -18,8 +18,8 @@ bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfin
 
 TEST(TemplateSyntaxError, ValidTemplatesCompile) {
   for (const char* ok :
-       {"", "plain text", "{{ data.name }}", "{{ data | tojson }}",
-        "{{ env('HOME') }}", "{% for k, v in data.items() %}{{ k }}={{ v }}{% endfor %}",
+       {"", "plain text", "{{ data.name }}", "{{ data | tojson }}", "{{ env('HOME') }}",
+        "{% for k, v in data.items() %}{{ k }}={{ v }}{% endfor %}",
         "{% if data.x is defined %}{{ data.x }}{% endif %}", "{# comment #}",
         "{% set a = 1 %}{{ a + 1 }}", "{{ timestamp }} {{ event }} {{ snapshots }}"})
     EXPECT_EQ(TemplateSyntaxError(ok), "") << ok;
@@ -43,10 +43,10 @@ TEST(TemplateSyntaxError, ErrorsSayTheirType) {
 }
 
 TEST(ConditionsError, FalsyAndValidConditionsAreFine) {
-  for (const char* ok : {"null", "{}", "[]", "\"\"", "0", "false",
-                         R"({"attr": "name", "value": "x"})",
-                         R"({"or": [{"attr": "a", "value": 1}, {"attr": "b", "op": "in", "value": [1]}]})",
-                         R"({"attr": "status", "op": "changed"})"})
+  for (const char* ok :
+       {"null", "{}", "[]", "\"\"", "0", "false", R"({"attr": "name", "value": "x"})",
+        R"({"or": [{"attr": "a", "value": 1}, {"attr": "b", "op": "in", "value": [1]}]})",
+        R"({"attr": "status", "op": "changed"})"})
     EXPECT_EQ(ConditionsError(J(ok)), "") << ok;
 }
 
@@ -57,13 +57,14 @@ TEST(ConditionsError, MessagesNameTheProblemAndWhereItIs) {
   // Top level: no location.
   EXPECT_EQ(ConditionsError(J(R"({"attr": "name", "op": "nope", "value": 1})")).find("(at "),
             std::string::npos);
-  std::string nested = ConditionsError(
-      J(R"({"and": [{"attr": "a", "value": 1}, {"or": [{"attr": "b", "op": "nope", "value": 1}]}]})"));
+  std::string nested = ConditionsError(J(
+      R"({"and": [{"attr": "a", "value": 1}, {"or": [{"attr": "b", "op": "nope", "value": 1}]}]})"));
   EXPECT_TRUE(StartsWith(nested, "Unknown operator: nope")) << nested;
   EXPECT_NE(nested.find(" (at and[1].or[0])"), std::string::npos) << nested;
-  for (const char* bad : {R"({"value": 1})", R"({"attr": "a"})", R"({"attr": "a", "value": 1, "x": 2})",
-                          R"({"attr": "a", "op": "regex", "value": "("})", R"("name")", "[1]",
-                          R"({"and": {"attr": "a", "value": 1}})", "1"})
+  for (const char* bad :
+       {R"({"value": 1})", R"({"attr": "a"})", R"({"attr": "a", "value": 1, "x": 2})",
+        R"({"attr": "a", "op": "regex", "value": "("})", R"("name")", "[1]",
+        R"({"and": {"attr": "a", "value": 1}})", "1"})
     EXPECT_NE(ConditionsError(J(bad)), "") << bad;
 }
 

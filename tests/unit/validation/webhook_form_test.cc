@@ -117,8 +117,8 @@ TEST(WebhookForm, BodyMustBeAnObject) {
 
 TEST(WebhookForm, RequiredFields) {
   ExpectError(Create(Without(J(kMinimal), "name")), "name", "This field is required.", "name");
-  ExpectError(Create(Without(J(kMinimal), "payload_url")), "payload_url",
-              "This field is required.", "payload_url");
+  ExpectError(Create(Without(J(kMinimal), "payload_url")), "payload_url", "This field is required.",
+              "payload_url");
   auto none = Create("{}");
   EXPECT_FALSE(Ok(none));
   EXPECT_EQ(FieldsOf(none), (std::vector<std::string>{"name", "payload_url"})) << Describe(none);
@@ -233,9 +233,9 @@ TEST(WebhookForm, PayloadUrlLiteralAndTemplated) {
   for (const char* bad : {"http://a b/", "http://a/\x01"})
     EXPECT_EQ(ValidatePayloadUrl(bad), bad_url) << bad;
   // Template errors: a syntax error or an unknown filter, found at save time.
-  for (const char* bad : {"http://x/{{ data.name", "http://{{ data.name }.example.com/",
-                          "http://x/{% if %}", "{{ data.url | nosuchfilter }}",
-                          "http://x/{% for %}{% endfor %}"}) {
+  for (const char* bad :
+       {"http://x/{{ data.name", "http://{{ data.name }.example.com/", "http://x/{% if %}",
+        "{{ data.url | nosuchfilter }}", "http://x/{% for %}{% endfor %}"}) {
     std::string err = ValidatePayloadUrl(bad);
     EXPECT_EQ(err.rfind("Invalid template: ", 0), 0u) << bad << " -> " << err;
     EXPECT_GT(err.size(), std::string("Invalid template: ").size()) << bad;
@@ -249,12 +249,11 @@ TEST(WebhookForm, PayloadUrlLiteralAndTemplated) {
 }
 
 TEST(WebhookForm, AdditionalHeadersMayNotSetFramingHeaders) {
-  for (const char* h : {"Content-Length: 1", "transfer-encoding: chunked", "HOST: x",
-                        "Connection: close"}) {
+  for (const char* h :
+       {"Content-Length: 1", "transfer-encoding: chunked", "HOST: x", "Connection: close"}) {
     auto r = CreateWith("additional_headers", Value(std::string("X-A: 1\n") + h));
     EXPECT_EQ(FieldOf(r), "additional_headers") << h;
-    EXPECT_EQ(MessageOf(r).rfind("Line 2: additional_headers may not set ", 0), 0u)
-        << MessageOf(r);
+    EXPECT_EQ(MessageOf(r).rfind("Line 2: additional_headers may not set ", 0), 0u) << MessageOf(r);
   }
   // Header values and body templates are not checked at save (SPEC 1).
   EXPECT_TRUE(Ok(CreateWith("additional_headers", Value("X-A: {{ data.name"))));
@@ -348,8 +347,8 @@ TEST(WebhookForm, EveryInvalidFieldIsReported) {
   auto r = Create(R"({"name": "", "payload_url": "ftp://x", "http_method": "TRACE",
                       "timeout": 0, "retry_policy": "linear"})");
   EXPECT_FALSE(Ok(r));
-  EXPECT_EQ(FieldsOf(r), (std::vector<std::string>{"name", "payload_url", "http_method",
-                                                   "timeout", "retry_policy"}))
+  EXPECT_EQ(FieldsOf(r), (std::vector<std::string>{"name", "payload_url", "http_method", "timeout",
+                                                   "retry_policy"}))
       << Describe(r);
 }
 
@@ -428,12 +427,29 @@ TEST(WebhookJson, FieldsInOrderWithoutTheSecret) {
   Value v = WebhookToJson(w, "http://h:1");
   std::vector<std::string> keys;
   for (const auto& [k, val] : v.as_dict()) keys.push_back(k.as_str());
-  EXPECT_EQ(keys, (std::vector<std::string>{
-                      "id", "url", "display_url", "display", "name", "description", "payload_url",
-                      "http_method", "http_content_type", "additional_headers", "body_template",
-                      "secret_set", "ssl_verification", "ca_file_path", "timeout", "max_attempts",
-                      "retry_policy", "retry_interval", "custom_fields", "owner", "tags",
-                      "created", "last_updated"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"id",
+                                            "url",
+                                            "display_url",
+                                            "display",
+                                            "name",
+                                            "description",
+                                            "payload_url",
+                                            "http_method",
+                                            "http_content_type",
+                                            "additional_headers",
+                                            "body_template",
+                                            "secret_set",
+                                            "ssl_verification",
+                                            "ca_file_path",
+                                            "timeout",
+                                            "max_attempts",
+                                            "retry_policy",
+                                            "retry_interval",
+                                            "custom_fields",
+                                            "owner",
+                                            "tags",
+                                            "created",
+                                            "last_updated"}));
   EXPECT_EQ(v.get("url")->as_str(), "http://h:1/api/extras/webhooks/42/");
   EXPECT_EQ(v.get("display_url")->as_str(), "http://h:1/webhooks/42/");
   EXPECT_EQ(v.get("display")->as_str(), "stored");
@@ -455,16 +471,16 @@ TEST(WebhookJson, FieldsInOrderWithoutTheSecret) {
   Webhook fresh;
   Value d = WebhookToJson(fresh, "");
   EXPECT_FALSE(d.get("secret_set")->as_bool());
-  for (const char* k :
-       {"ca_file_path", "timeout", "max_attempts", "retry_policy", "retry_interval", "created",
-        "last_updated"})
+  for (const char* k : {"ca_file_path", "timeout", "max_attempts", "retry_policy", "retry_interval",
+                        "created", "last_updated"})
     EXPECT_TRUE(d.get(k)->is_none()) << k;
 }
 
 TEST(WebhookJson, BriefForm) {
   Value v = WebhookToJson(Stored(), "http://h", true);
-  EXPECT_EQ(DumpJson(v), R"({"id": 42, "url": "http://h/api/extras/webhooks/42/", )"
-                         R"("display": "stored", "name": "stored", "description": "old description"})");
+  EXPECT_EQ(DumpJson(v),
+            R"({"id": 42, "url": "http://h/api/extras/webhooks/42/", )"
+            R"("display": "stored", "name": "stored", "description": "old description"})");
 }
 
 TEST(WebhookJson, WhatIsReadCanBeWrittenBack) {
