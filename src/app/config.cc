@@ -169,6 +169,8 @@ Status Config::LoadFile(const std::string& path) {
       else if (val.is_integer()) s = std::to_string(*val.value<int64_t>());
       else if (val.is_boolean()) s = *val.value<bool>() ? "true" : "false";
       else if (const toml::array* arr = val.as_array()) {
+        if (o->type != OptionType::kStringList)
+          return Bad(path, name, "expected a single value, not a list");
         for (const auto& item : *arr) {
           auto str = item.value<std::string>();
           if (!str) return Bad(path, name, "expected a list of strings");

@@ -1,6 +1,8 @@
 #include "validation/forms.h"
 
+#include <cmath>
 #include <regex>
+#include <stdexcept>
 
 #include "common/time.h"
 #include "model/redact.h"
@@ -120,12 +122,15 @@ class FieldReader {
     int64_t n;
     if (v->is_int()) {
       n = v->as_int();
-    } else if (v->is_float() && v->as_float() == static_cast<double>(static_cast<int64_t>(v->as_float()))) {
+    } else if (v->is_float() && std::fabs(v->as_float()) < 0x1p63 &&  // cast below is defined
+               v->as_float() == std::trunc(v->as_float())) {
       n = static_cast<int64_t>(v->as_float());
     } else if (v->is_str() && !v->as_str().empty() &&
                v->as_str().find_first_not_of("0123456789-") == std::string::npos) {
       try {
-        n = std::stoll(v->as_str());
+        size_t used = 0;
+        n = std::stoll(v->as_str(), &used);
+        if (used != v->as_str().size()) throw std::invalid_argument("not an integer");  // "1-2"
       } catch (...) {
         AddFieldError(errors_, name, "A valid integer is required.");
         return false;
