@@ -205,7 +205,7 @@ struct Web::Impl {
       : store(s),
         options(std::move(o)),
         renderer(options.template_options),
-        sessions(options.max_sessions_per_token),
+        sessions(options.max_sessions_per_token, options.clock ? *options.clock : SystemClock()),
         guard({options.max_failed_sign_ins, options.failed_sign_in_window, options.public_url,
                options.trusted_proxies, options.clock}),
         pages(sessions, options.version) {

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "api/api.h"
+#include "common/clock.h"
 #include "delivery/transport.h"
 #include "herald_version.h"
 #include "http/http.h"
@@ -75,8 +76,9 @@ struct WebOptions {
   // server.trusted_proxies: addresses / CIDR ranges whose X-Forwarded-For is believed. Entries
   // that do not parse are logged and ignored (the configuration validates them at start).
   std::vector<std::string> trusted_proxies;
-  // The clock of the sign-in rate limit (tests move it); null means steady_clock::now.
-  std::function<std::chrono::steady_clock::time_point()> clock;
+  // The clock of session lifetimes and the sign-in rate limit (tests move it); null means
+  // SystemClock(). Must outlive Web.
+  const Clock* clock = nullptr;
 };
 
 class Web {

@@ -2,8 +2,9 @@
 // credential (preview, webhook pages, task detail) and cannot send tests; the per-token session
 // cap (a read-only token can no longer sign the admin out); the failed sign-in rate limit (it
 // triggers, answers 429 and resets after the window); X-Forwarded-For believed only from a
-// trusted proxy; the Secure cookie flag; and the pieces behind them (client addresses, CIDR
-// lists, the bounded limiter table).
+// trusted proxy; the Secure cookie flag; session lifetimes; and the pieces behind them (client
+// addresses, CIDR lists, the bounded limiter table). Time is a FakeClock: nothing sleeps.
+#include "common/clock.h"
 #include "common/time.h"
 #include "web/client_address.h"
 #include "web/sign_in_limit.h"
@@ -19,6 +20,7 @@ constexpr const char* kVisible = "visible-ui-9256";
 
 class WebSecurityTest : public WebTest {
  protected:
+  FakeClock clock_;  // outlives web_ (reset in TearDown)
   // A signed webhook whose additional_headers hold credentials, plus one event to preview.
   int64_t MakeSignedWebhook() {
     MakeWebhookAndRule();
@@ -182,6 +184,53 @@ TEST_F(WebSecurityTest, SessionsAreCappedPerTokenLeastRecentlyUsedFirst) {
   for (const auto& s : {a1, a3, a4}) EXPECT_EQ(Call("GET", "/", "", s).status, 200);
 }
 
+TEST_F(WebSecurityTest, IdleSessionsExpireAndUseKeepsThemAlive) {
+  WebOptions o;
+  o.clock = &clock_;
+  Restart(o);
+  auto [idle, idle_csrf] = SignIn(admin_key_);
+  auto [busy, busy_csrf] = SignIn(admin_key_);
+  clock_.Advance(kSessionIdleTimeout);
+  EXPECT_EQ(Call("GET", "/", "", busy).status, 200) << "unused for exactly the idle timeout";
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_EQ(Call("GET", "/", "", busy).status, 200) << "used a second ago";
+  EXPECT_EQ(Call("GET", "/", "", idle).status, 303) << "unused past the idle timeout";
+  auto expired = Call("POST", "/logout", "csrf=" + idle_csrf, idle);
+  EXPECT_EQ(expired.status, 403);
+  EXPECT_NE(expired.body.find("Your session has expired"), std::string::npos) << expired.body;
+}
+
+TEST_F(WebSecurityTest, SessionsEndAtTheirMaximumAgeHoweverActive) {
+  WebOptions o;
+  o.clock = &clock_;
+  Restart(o);
+  std::string sid = SignIn(admin_key_).first;
+  const auto step = kSessionIdleTimeout - std::chrono::minutes(1);
+  auto age = std::chrono::steady_clock::duration::zero();
+  while (age + step <= kSessionMaxAge) {
+    clock_.Advance(step);
+    age += step;
+    ASSERT_EQ(Call("GET", "/", "", sid).status, 200)
+        << "age " << std::chrono::duration_cast<std::chrono::minutes>(age).count() << " min";
+  }
+  clock_.Advance(kSessionMaxAge - age + std::chrono::seconds(1));
+  EXPECT_EQ(Call("GET", "/", "", sid).status, 303) << "older than the maximum age";
+}
+
+TEST(WebSessions, ExpiredSessionsAreSweptOnSignIn) {
+  FakeClock clock;
+  SessionStore store(5, clock);
+  ApiToken a, b;
+  a.id = 1;
+  b.id = 2;
+  store.Create(a);
+  store.Create(b);
+  clock.Advance(kSessionIdleTimeout + std::chrono::seconds(1));
+  Session fresh = store.Create(b);
+  EXPECT_EQ(store.size(), 1u) << "both old sessions went, whichever token they belong to";
+  EXPECT_TRUE(store.Find(fresh.id).has_value());
+}
+
 TEST(WebSessions, StoreCountsPerToken) {
   SessionStore store(2);
   ApiToken a, b;
@@ -196,17 +245,11 @@ TEST(WebSessions, StoreCountsPerToken) {
   EXPECT_EQ(store.size(), 3u);
 }
 
-class FakeClock {
- public:
-  std::chrono::steady_clock::time_point now{std::chrono::hours(1000)};
-};
-
 TEST_F(WebSecurityTest, FailedSignInsAreRateLimitedPerClientAndReset) {
-  auto clock = std::make_shared<FakeClock>();
   WebOptions o;
   o.max_failed_sign_ins = 3;
   o.failed_sign_in_window = std::chrono::seconds(60);
-  o.clock = [clock] { return clock->now; };
+  o.clock = &clock_;
   Restart(o);
   const std::string ip = "198.51.100.7";
   for (int i = 0; i < 3; ++i)
@@ -219,10 +262,10 @@ TEST_F(WebSecurityTest, FailedSignInsAreRateLimitedPerClientAndReset) {
   EXPECT_EQ(Header(limited, "Set-Cookie"), "");
   // Another client is not affected.
   EXPECT_EQ(Call("POST", "/login", "token=" + admin_key_, "", "", "198.51.100.8").status, 303);
-  clock->now += std::chrono::seconds(45);
+  clock_.Advance(std::chrono::seconds(45));
   EXPECT_EQ(Header(Call("POST", "/login", "token=" + admin_key_, "", "", ip), "Retry-After"), "15");
   // The window ends: the address may try again, and has a fresh count.
-  clock->now += std::chrono::seconds(16);
+  clock_.Advance(std::chrono::seconds(16));
   EXPECT_EQ(Call("POST", "/login", "token=" + admin_key_, "", "", ip).status, 303);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(Call("POST", "/login", "token=x", "", "", ip).status, 403);
   EXPECT_EQ(Call("POST", "/login", "token=x", "", "", ip).status, 429);
@@ -236,11 +279,10 @@ TEST_F(WebSecurityTest, FailedSignInsAreRateLimitedPerClientAndReset) {
 }
 
 TEST_F(WebSecurityTest, ForwardedForIsBelievedOnlyFromTrustedProxies) {
-  auto clock = std::make_shared<FakeClock>();
   WebOptions o;
   o.max_failed_sign_ins = 2;
   o.failed_sign_in_window = std::chrono::seconds(60);
-  o.clock = [clock] { return clock->now; };
+  o.clock = &clock_;
   o.trusted_proxies = {"10.0.0.0/8", "::1"};
   Restart(o);
   auto login = [&](const std::string& token, const std::string& peer, const std::string& xff) {
