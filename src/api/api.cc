@@ -169,7 +169,7 @@ Api::Api(Store& store, ApiOptions options)
       options_(std::move(options)),
       api_version_(MajorMinor(options_.version)),
       base_url_(StripTrailingSlashes(options_.public_url)),
-      tokens_(store, std::chrono::seconds(10)),
+      tokens_(store, kTokenCacheTtl, options_.clock ? *options_.clock : SystemClock()),
       ingest_pool_(std::make_unique<WorkPool>("ingest", options_.ingest_threads,
                                               options_.ingest_queue)) {
   if (base_url_.empty()) base_url_ = "http://localhost";

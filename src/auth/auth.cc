@@ -75,7 +75,7 @@ std::optional<ApiToken> TokenCache::Resolve(std::string_view auth, std::string* 
     return std::nullopt;
   }
   std::string hash = HashTokenKey(std::string(key));
-  auto now = std::chrono::steady_clock::now();
+  auto now = clock_.SteadyNow();
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = by_hash_.find(hash);

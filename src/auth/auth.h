@@ -7,6 +7,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "common/clock.h"
 #include "common/status.h"
 #include "model/model.h"
 #include "store/store.h"
@@ -36,12 +37,17 @@ struct NewApiToken {
 // Errors: NewTokenKey's "RandomError", or the store's error.
 Result<NewApiToken> CreateApiToken(Store& store, TokenScope scope, std::string name);
 
+// How long the API trusts a verified token before asking the store again.
+inline constexpr std::chrono::seconds kTokenCacheTtl{10};
+
 // Resolves "Authorization: Token <key>" / "Bearer <key>" headers to tokens. Verified tokens are
-// cached for `ttl` so revocation from another process takes effect within that time; revocation
-// through this process (Forget) is immediate. Thread-safe.
+// cached for `ttl` (on `clock`'s steady time) so revocation from another process takes effect
+// within that time; revocation through this process (Forget) is immediate. `store` and `clock`
+// must outlive the cache. Thread-safe.
 class TokenCache {
  public:
-  TokenCache(Store& store, std::chrono::seconds ttl) : store_(store), ttl_(ttl) {}
+  TokenCache(Store& store, std::chrono::seconds ttl, const Clock& clock = SystemClock())
+      : store_(store), ttl_(ttl), clock_(clock) {}
   // nullopt when the header is missing/malformed or the token unknown/revoked; *why says which.
   std::optional<ApiToken> Resolve(std::string_view authorization, std::string* why);
   void Forget(int64_t token_id);
@@ -49,10 +55,11 @@ class TokenCache {
  private:
   struct Entry {
     ApiToken token;
-    std::chrono::steady_clock::time_point expires;
+    Clock::SteadyTime expires;
   };
   Store& store_;
   std::chrono::seconds ttl_;
+  const Clock& clock_;
   std::mutex mu_;
   std::unordered_map<std::string, Entry> by_hash_;
 };
