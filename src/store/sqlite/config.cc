@@ -93,7 +93,7 @@ int64_t SqliteStore::ConfigRevision() const {
   // This process's own changes bump the counter at commit; changes made by another process
   // sharing the file are picked up from the database at most once a second.
   int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
-                    std::chrono::steady_clock::now().time_since_epoch())
+                    clock_.SteadyNow().time_since_epoch())
                     .count();
   int64_t checked = revision_checked_us_.load();
   if (now - checked >= 1000000 && revision_checked_us_.compare_exchange_strong(checked, now)) {

@@ -3,7 +3,6 @@
 // tasks.cc.
 #include "store/sqlite/sqlite_store.h"
 
-#include <chrono>
 #include <filesystem>
 
 #include "store/sqlite/file_mode.h"
@@ -22,12 +21,6 @@ constexpr int kReaderCacheKib = 8 * 1024;
 // truncated back to after a checkpoint.
 constexpr int kWalAutoCheckpointPages = 4000;
 constexpr int64_t kJournalSizeLimitBytes = 64 * 1024 * 1024;
-
-TimeUs WallNowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -58,7 +51,7 @@ Status SqliteStore::Submit(std::unique_ptr<WriteOp>& op) { return queue_->Submit
 
 Status SqliteStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) {
   Conn& c = *writer_conn_;
-  WriteCtx ctx{c, WallNowUs()};
+  WriteCtx ctx{c, clock_.NowUs()};
   Status st = c.Run("BEGIN IMMEDIATE");
   if (st.ok()) {
     for (const auto& op : batch) {
@@ -141,14 +134,16 @@ void SqliteStore::ReturnReader(std::unique_ptr<Conn> conn) {
 
 // ---- lifecycle ----
 
-SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {}
+SqliteStore::SqliteStore(std::string path, const Clock& clock)
+    : path_(std::move(path)), clock_(clock) {}
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& relative_path) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& relative_path,
+                                                       const Clock& clock) {
   // Remember the absolute path: readers open it later, whatever the working directory then.
   std::error_code ec;
   auto abs = std::filesystem::absolute(relative_path, ec);
   const std::string path = ec ? relative_path : abs.lexically_normal().string();
-  std::unique_ptr<SqliteStore> store(new SqliteStore(path));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(path, clock));
   // Owner-only permissions before SQLite touches the file: its -wal/-shm inherit them.
   HERALD_RETURN_IF_ERROR(sqlite::SecureStoreFiles(path));
   auto conn = Conn::Open(path, kWriterCacheKib);

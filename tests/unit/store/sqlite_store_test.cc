@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "common/clock.h"
 #include "store/sqlite/schema.h"
 #include "store/task_id.h"
 #include "store_contract.h"
@@ -159,8 +160,11 @@ TEST_F(SqliteStoreTest, MigrationsApplyInOrderOnlyOnce) {
 
 // Two stores on one file stand for two processes (herald serve + herald worker / the CLI).
 TEST_F(SqliteStoreTest, CountsAndConfigChangesAreSharedBetweenProcesses) {
+  FakeClock clock;
   auto a = Open();
-  auto b = Open();
+  auto opened = SqliteStore::Open(db(), clock);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  auto b = std::move(*opened);
   ASSERT_TRUE(a && b);
   int64_t rev_b = b->ConfigRevision();
   Webhook w;
@@ -186,10 +190,10 @@ TEST_F(SqliteStoreTest, CountsAndConfigChangesAreSharedBetweenProcesses) {
   ASSERT_TRUE(leased.ok());
   EXPECT_EQ(a->CountByStatus()->started, 1) << "a sees b's lease";
   EXPECT_EQ(a->CountByStatus()->queued, 1);
-  // b notices a's configuration change within about a second.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (b->ConfigRevision() == rev_b && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // b notices a's configuration change once a second has passed since it last looked.
+  clock.Advance(std::chrono::milliseconds(999));
+  EXPECT_EQ(b->ConfigRevision(), rev_b) << "b looks at the database at most once a second";
+  clock.Advance(std::chrono::milliseconds(1));
   EXPECT_GT(b->ConfigRevision(), rev_b);
 }
 
@@ -262,11 +266,15 @@ TEST_F(SqliteStoreTest, BlockingCallFromCallbackIsRefusedNotDeadlocked) {
 namespace herald {
 namespace {
 TEST(TaskId, IsUuidV7AndTimeOrdered) {
-  std::string a = NewTaskId();
-  std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  std::string b = NewTaskId();
+  const int64_t ms = 0x019ac4f27d3a;
+  std::string a = NewTaskId(ms);
+  std::string b = NewTaskId(ms + 1);
+  EXPECT_EQ(a.size(), 36u);
+  EXPECT_EQ(a.substr(0, 13), "019ac4f2-7d3a") << "the first 48 bits are the milliseconds";
   EXPECT_EQ(a[14], '7') << a;
+  EXPECT_NE(std::string("89ab").find(a[19]), std::string::npos) << "variant 10xx: " << a;
   EXPECT_LT(a.substr(0, 13), b.substr(0, 13)) << "millisecond prefix orders ids";
+  EXPECT_NE(NewTaskId(ms), NewTaskId(ms)) << "74 random bits";
   EXPECT_NE(NewTaskId(), NewTaskId());
 }
 }  // namespace
