@@ -33,8 +33,8 @@ TEST(SystemClock, WaitUntilReturnsAtOnceWhenDone) {
   std::mutex mu;
   std::condition_variable cv;
   std::unique_lock<std::mutex> lock(mu);
-  EXPECT_TRUE(SystemClock().WaitUntil(lock, cv, SystemClock().SteadyNow() + hours(1),
-                                      [] { return true; }));
+  EXPECT_TRUE(
+      SystemClock().WaitUntil(lock, cv, SystemClock().SteadyNow() + hours(1), [] { return true; }));
   EXPECT_FALSE(SystemClock().WaitUntil(lock, cv, SystemClock().SteadyNow() - seconds(1),
                                        [] { return false; }));
 }

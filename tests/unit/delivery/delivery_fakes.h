@@ -103,9 +103,8 @@ class FakeStore final : public Store {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<Webhook> out;
     for (const auto& [id, w] : webhooks_) out.push_back(w);
-    std::sort(out.begin(), out.end(), [](const Webhook& a, const Webhook& b) {
-      return a.name < b.name;
-    });
+    std::sort(out.begin(), out.end(),
+              [](const Webhook& a, const Webhook& b) { return a.name < b.name; });
     return out;
   }
   Result<Event> GetEvent(int64_t id) override {

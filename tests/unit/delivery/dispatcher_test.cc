@@ -96,6 +96,14 @@ class DispatcherTest : public ::testing::Test {
     dispatcher_ = std::make_unique<Dispatcher>(store_, sender_, renderer_, options_, clock_);
     dispatcher_->Start();
   }
+  // Starts with webhook `w` and one task for it; returns the task's id once its request is out.
+  std::string StartWithOneRequest(const Webhook& w) {
+    store_.PutWebhook(w);
+    Start();
+    std::string id = store_.AddTask(kEventId, kHookId);
+    EXPECT_TRUE(sender_.WaitForSubmitted(1));
+    return id;
+  }
 
   FakeClock clock_;
   FakeStore store_;
@@ -189,11 +197,8 @@ TEST_F(DispatcherTest, RequestOptionsFollowTheWebhookAndTheDefaults) {
 }
 
 TEST_F(DispatcherTest, FailedAttemptsAreRetriedByThePolicyUntilTheTaskFails) {
-  store_.PutWebhook(RetryingHook(3, 60));
   const int64_t t0 = clock_.NowUs();
-  Start();
-  std::string id = store_.AddTask(kEventId, kHookId);
-  ASSERT_TRUE(sender_.WaitForSubmitted(1));
+  std::string id = StartWithOneRequest(RetryingHook(3, 60));
   sender_.AnswerOldest(Answer(500, "boom"));
   Task t = store_.task(id);
   EXPECT_EQ(t.status, TaskStatus::kScheduled);
@@ -241,11 +246,8 @@ TEST_F(DispatcherTest, FailedAttemptsAreRetriedByThePolicyUntilTheTaskFails) {
 }
 
 TEST_F(DispatcherTest, RetryAfterOnTooManyRequestsPushesTheRetryBack) {
-  store_.PutWebhook(RetryingHook(2, 60));
   const int64_t t0 = clock_.NowUs();
-  Start();
-  std::string id = store_.AddTask(kEventId, kHookId);
-  ASSERT_TRUE(sender_.WaitForSubmitted(1));
+  std::string id = StartWithOneRequest(RetryingHook(2, 60));
   HttpResponse r = Answer(429);
   r.retry_after = "300";
   sender_.AnswerOldest(r);
@@ -330,10 +332,7 @@ TEST_F(DispatcherTest, StopHandsUnfinishedLeasesBack) {
 }
 
 TEST_F(DispatcherTest, StopLetsRequestsInFlightFinishWithinTheGrace) {
-  store_.PutWebhook(Hook("http://receiver.test/hook"));
-  Start();
-  std::string id = store_.AddTask(kEventId, kHookId);
-  ASSERT_TRUE(sender_.WaitForSubmitted(1));
+  std::string id = StartWithOneRequest(Hook("http://receiver.test/hook"));
   auto stopped = std::async(std::launch::async, [this] { dispatcher_->Stop(seconds(5)); });
   // The clock stands still, so only the answer can end the grace.
   sender_.AnswerOldest(Answer(200));
@@ -343,15 +342,11 @@ TEST_F(DispatcherTest, StopLetsRequestsInFlightFinishWithinTheGrace) {
 }
 
 TEST_F(DispatcherTest, StopAbandonsRequestsStillRunningWhenTheGraceEnds) {
-  store_.PutWebhook(Hook("http://receiver.test/hook"));
-  Start();
-  std::string id = store_.AddTask(kEventId, kHookId);
-  ASSERT_TRUE(sender_.WaitForSubmitted(1));
+  std::string id = StartWithOneRequest(Hook("http://receiver.test/hook"));
   auto stopped = std::async(std::launch::async, [this] { dispatcher_->Stop(seconds(5)); });
   // Move time on until the grace is over (Stop reads the clock when it starts waiting).
-  for (int i = 0; i < 1000 && stopped.wait_for(FakeClock::kWaitSlice * 5) !=
-                                  std::future_status::ready;
-       ++i)
+  for (int i = 0;
+       i < 1000 && stopped.wait_for(FakeClock::kWaitSlice * 5) != std::future_status::ready; ++i)
     clock_.Advance(seconds(1));
   ASSERT_EQ(stopped.wait_for(std::chrono::seconds(0)), std::future_status::ready);
   EXPECT_EQ(store_.released(), std::vector<std::string>{id});

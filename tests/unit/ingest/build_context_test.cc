@@ -48,18 +48,17 @@ TEST(BuildContext, KeysInOrderWithEveryOptionalPart) {
   Event e = Accept(kSiteEvent);
   e.context = Json(R"({"plugin": {"x": 1}})");
   Value ctx = BuildContext(e, Value());
-  EXPECT_EQ(Keys(ctx), (std::vector<std::string>{"event", "timestamp", "object_type", "model",
-                                                  "username", "request_id", "data", "request",
-                                                  "snapshots", "context"}));
+  EXPECT_EQ(Keys(ctx),
+            (std::vector<std::string>{"event", "timestamp", "object_type", "model", "username",
+                                      "request_id", "data", "request", "snapshots", "context"}));
   EXPECT_EQ(ctx.get("context")->get("plugin")->get("x")->as_int(), 1);
 }
 
 TEST(BuildContext, OptionalPartsAreLeftOutWhenAbsentOrEmpty) {
   Value ctx = BuildContext(
-      Accept(R"({"event": "updated", "object_type": "dcim.device", "data": {"id": 1}})"),
-      Value());
+      Accept(R"({"event": "updated", "object_type": "dcim.device", "data": {"id": 1}})"), Value());
   EXPECT_EQ(Keys(ctx), (std::vector<std::string>{"event", "timestamp", "object_type", "model",
-                                                  "username", "request_id", "data"}));
+                                                 "username", "request_id", "data"}));
   EXPECT_TRUE(ctx.get("username")->is_none());
   EXPECT_TRUE(ctx.get("request_id")->is_none());
   EXPECT_EQ(ctx.get("model")->as_str(), "device");
@@ -86,11 +85,11 @@ TEST(BuildContext, EventNamesAreNetBoxs) {
     EXPECT_EQ(BuildContext(e, Value()).get("event")->as_str(), name) << type;
   }
   // What the producer wrote in `event` does not matter; the normalised type does.
-  EXPECT_EQ(BuildContext(Accept(R"({"event": "object_deleted", "model": "site", "data": {}})"),
-                         Value())
-                .get("event")
-                ->as_str(),
-            "deleted");
+  EXPECT_EQ(
+      BuildContext(Accept(R"({"event": "object_deleted", "model": "site", "data": {}})"), Value())
+          .get("event")
+          ->as_str(),
+      "deleted");
 }
 
 TEST(BuildContext, DataMergesActionDataFirstAndTheObjectWins) {
