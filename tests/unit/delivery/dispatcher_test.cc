@@ -13,6 +13,7 @@
 #include <future>
 #include <memory>
 
+#include "../json_literal.h"
 #include "common/clock.h"
 #include "delivery/request.h"
 #include "delivery_fakes.h"
@@ -22,6 +23,7 @@ namespace herald::delivery {
 namespace {
 
 using std::chrono::seconds;
+using test_support::J;
 using testing::FakeSender;
 using testing::FakeStore;
 
@@ -29,12 +31,6 @@ constexpr int64_t kSecond = 1000000;
 constexpr int64_t kHookId = 1;
 constexpr int64_t kEventId = 7;
 constexpr const char* kSecret = "s3cret";
-
-Value Json(const char* text) {
-  auto v = ParseJson(text);
-  EXPECT_TRUE(v.ok()) << text;
-  return v.ok() ? *v : Value();
-}
 
 Webhook Hook(std::string url) {
   Webhook w;
@@ -62,7 +58,7 @@ Event SiteEvent() {
   e.model = "site";
   e.timestamp = "2026-03-06T15:11:23.503186+00:00";
   e.username = Value("admin");
-  e.data = Json(R"({"id": 4, "name": "Site 1"})");
+  e.data = J(R"({"id": 4, "name": "Site 1"})");
   return e;
 }
 
@@ -120,7 +116,7 @@ TEST_F(DispatcherTest, DeliversALeasedTaskAndRecordsItsAttempt) {
   store_.PutWebhook(w);
   const int64_t t0 = clock_.NowUs();
   Start();
-  std::string id = store_.AddTask(kEventId, kHookId, Json(R"({"foo": 1, "name": "rule"})"));
+  std::string id = store_.AddTask(kEventId, kHookId, J(R"({"foo": 1, "name": "rule"})"));
   ASSERT_TRUE(sender_.WaitForSubmitted(1));
 
   // Leased for the slowest webhook's timeout plus the slack, at the clock's time.

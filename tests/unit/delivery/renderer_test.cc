@@ -12,19 +12,14 @@
 #include <thread>
 #include <vector>
 
+#include "../json_literal.h"
 #include "delivery/request.h"
-#include "value/json.h"
 
 namespace herald::delivery {
 namespace {
 
 using Header = std::pair<std::string, std::string>;
-
-Value Json(const std::string& text) {
-  auto v = ParseJson(text);
-  EXPECT_TRUE(v.ok()) << text;
-  return v.ok() ? *v : Value();
-}
+using test_support::J;
 
 Webhook Hook() {
   Webhook w;
@@ -35,11 +30,21 @@ Webhook Hook() {
   return w;
 }
 
+// Hook() with these templates.
+Webhook HookWith(std::string payload_url, std::string additional_headers,
+                 std::string body_template) {
+  Webhook w = Hook();
+  w.payload_url = std::move(payload_url);
+  w.additional_headers = std::move(additional_headers);
+  w.body_template = std::move(body_template);
+  return w;
+}
+
 const Value& Context() {
   static const Value ctx =
-      Json(R"({"event": "created", "object_type": "dcim.device", "username": "admin", )"
-           R"("data": {"id": 4, "name": "web 01", "note": "a\nb", "snow": "\u2603", )"
-           R"("ctl": "x\u0001y"}})");
+      J(R"({"event": "created", "object_type": "dcim.device", "username": "admin", )"
+        R"("data": {"id": 4, "name": "web 01", "note": "a\nb", "snow": "\u2603", )"
+        R"("ctl": "x\u0001y"}})");
   return ctx;
 }
 
@@ -64,10 +69,9 @@ std::string ErrorOf(const Webhook& w, const Value& ctx = Context()) {
 }
 
 TEST(Renderer, RendersUrlHeadersAndBodyInWireOrder) {
-  Webhook w = Hook();
-  w.payload_url = "HTTP://Receiver.TEST/devices/{{ data.name }}?event={{ event }}";
-  w.additional_headers = "X-Object: {{ data.name }}\nX-Id: {{ data.id }}\nno colon here";
-  w.body_template = "{{ username }} {{ event }} {{ data.name }}\n";
+  Webhook w = HookWith("HTTP://Receiver.TEST/devices/{{ data.name }}?event={{ event }}",
+                       "X-Object: {{ data.name }}\nX-Id: {{ data.id }}\nno colon here",
+                       "{{ username }} {{ event }} {{ data.name }}\n");
   w.secret = "s3cret";
   w.http_method = "PATCH";
   w.http_content_type = "text/plain";
@@ -111,7 +115,7 @@ TEST(Renderer, DefaultBodyIsTheSpecExampleByteForByteWithItsSignature) {
   ASSERT_EQ(example.size(), 488u);
   Webhook w = Hook();
   w.secret = "LOOKATMEIMASECRETSTRING";
-  RenderedRequest out = RenderOk(w, Json(example));
+  RenderedRequest out = RenderOk(w, J(example));
   EXPECT_EQ(out.body, example);
   EXPECT_EQ(LastHeader(out),
             (Header{"X-Hook-Signature",
@@ -216,11 +220,7 @@ TEST(Renderer, ErrorsCarryNetBoxWording) {
        "Content-Length, Transfer-Encoding, Host and Connection itself."},
   };
   for (const Case& c : cases) {
-    Webhook w = Hook();
-    w.payload_url = c.payload_url;
-    w.additional_headers = c.additional_headers;
-    w.body_template = c.body_template;
-    std::string error = ErrorOf(w);
+    std::string error = ErrorOf(HookWith(c.payload_url, c.additional_headers, c.body_template));
     if (c.error.size() >= 2 && c.error.substr(c.error.size() - 2) == ": ")
       EXPECT_EQ(error.rfind(c.error, 0), 0u) << error;
     else

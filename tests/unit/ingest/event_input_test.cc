@@ -519,5 +519,45 @@ TEST(BuildContext, EventNamesAndOptionalKeys) {
                                       "request_id", "data", "request", "snapshots", "context"}));
 }
 
+TEST(BuildContext, SpecExampleBodyWithItsRequest) {
+  // SPEC 5.4's example event (with its request), as a NetBox default-body producer sends it.
+  auto e = From(
+      R"({"event": "created", "timestamp": "2026-03-06T15:11:23.503186+00:00", )"
+      R"("object_type": "dcim.site", "username": "admin", )"
+      R"("request_id": "17af32f0-852a-46ca-a7d4-33ecd0c13de6", )"
+      R"("data": {"id": 4, "name": "Site \u00e9", "latitude": 40.7128, "region": null, )"
+      R"("tags": []}, )"
+      R"("request": {"id": "17af32f0-852a-46ca-a7d4-33ecd0c13de6", "method": "POST", )"
+      R"("path": "/api/dcim/sites/", "user": "admin"}, )"
+      R"("snapshots": {"prechange": null, )"
+      R"("postchange": {"name": "Site \u00e9", "status": "active"}}})");
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  // SPEC 5.4's 488-byte body, plus the `model` key Herald keeps from the seed document.
+  EXPECT_EQ(
+      DumpJson(BuildContext(*e, J(R"({"foo": 1})"))),
+      R"({"event": "created", "timestamp": "2026-03-06T15:11:23.503186+00:00", "object_type": "dcim.site", "model": "site", "username": "admin", "request_id": "17af32f0-852a-46ca-a7d4-33ecd0c13de6", "data": {"foo": 1, "id": 4, "name": "Site \u00e9", "latitude": 40.7128, "region": null, "tags": []}, "request": {"id": "17af32f0-852a-46ca-a7d4-33ecd0c13de6", "method": "POST", "path": "/api/dcim/sites/", "user": "admin"}, "snapshots": {"prechange": null, "postchange": {"name": "Site \u00e9", "status": "active"}}})");
+}
+
+TEST(BuildContext, NullsStayEmptyPartsGo) {
+  auto e = From(R"({"event": "updated", "object_type": "dcim.device", "data": {"id": 1},
+                   "snapshots": {"prechange": null, "postchange": null}, "context": {}})");
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  Value ctx = BuildContext(*e, J(R"(["not", "an", "object"])"));
+  EXPECT_TRUE(ctx.get("username")->is_none()) << "always present, null when not sent";
+  EXPECT_TRUE(ctx.get("request_id")->is_none());
+  EXPECT_NE(ctx.get("snapshots"), nullptr) << "both snapshots null is still a snapshot";
+  EXPECT_EQ(ctx.get("context"), nullptr) << "an empty context is left out";
+  EXPECT_EQ(DumpJson(*ctx.get("data")), R"({"id": 1})")
+      << "action_data that is no object adds nothing";
+}
+
+TEST(BuildContext, StampedTimestampIsStableAcrossRenders) {
+  auto e = From(R"({"event": "created", "model": "site", "data": {}})");
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  Value a = BuildContext(*e, Value());
+  EXPECT_EQ(a.get("timestamp")->as_str(), kNowIso) << "ingest stamps the time it received it";
+  EXPECT_EQ(DumpJson(a), DumpJson(BuildContext(*e, Value()))) << "retries render the same context";
+}
+
 }  // namespace
 }  // namespace herald
