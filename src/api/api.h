@@ -104,6 +104,8 @@ class Api {
   // The current rule index, rebuilt when the configuration changed.
   std::shared_ptr<const RuleIndex> Rules();
 
+  // The tokens requests are checked against (cached for kTokenCacheTtl); the UI's sign-in uses
+  // the same cache.
   TokenCache& tokens() { return tokens_; }
   // The ingest pool (for status and tests).
   WorkPool& ingest_pool() { return *ingest_pool_; }

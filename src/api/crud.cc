@@ -22,15 +22,6 @@ using namespace api_util;
 
 namespace {
 
-// All values of a repeated query parameter (?name=a&name=b), in order. Each value is taken
-// whole: "a,b" is one value, not two.
-std::vector<std::string> Params(const http::Request& req, std::string_view name) {
-  std::vector<std::string> out;
-  for (auto& [k, v] : req.query_params())
-    if (k == name) out.push_back(v);
-  return out;
-}
-
 bool AnyEquals(const std::vector<std::string>& vals, const std::string& x) {
   return std::find(vals.begin(), vals.end(), x) != vals.end();
 }
@@ -80,11 +71,11 @@ class WebhookKind {
   // ?id= ?name= ?http_method= (repeatable), ?q= (name, description or URL, any case),
   // ?ssl_verification= (a value that is not a boolean filters nothing).
   herald::Status ReadFilters(const http::Request& req) {
-    ids_ = Params(req, "id");
-    names_ = Params(req, "name");
-    methods_ = Params(req, "http_method");
-    if (auto q = req.query_param("q")) q_ = AsciiLower(*q);
-    if (auto sv = req.query_param("ssl_verification")) {
+    ids_ = req.query_params.GetAll("id");
+    names_ = req.query_params.GetAll("name");
+    methods_ = req.query_params.GetAll("http_method");
+    if (auto q = req.query_params.Get("q")) q_ = AsciiLower(*q);
+    if (auto sv = req.query_params.Get("ssl_verification")) {
       bool b;
       if (ParseBoolParam(*sv, &b)) ssl_verification_ = b;
     }
@@ -129,14 +120,14 @@ class EventRuleKind {
   // rule passes object_type and event_type when one of its own is listed), ?q= (name,
   // description or comments, any case), ?enabled= (must be a boolean).
   herald::Status ReadFilters(const http::Request& req) {
-    ids_ = Params(req, "id");
-    names_ = Params(req, "name");
-    object_types_ = Params(req, "object_type");
-    event_types_ = Params(req, "event_type");
-    action_types_ = Params(req, "action_type");
-    action_object_ids_ = Params(req, "action_object_id");
-    if (auto q = req.query_param("q")) q_ = AsciiLower(*q);
-    if (auto e = req.query_param("enabled")) {
+    ids_ = req.query_params.GetAll("id");
+    names_ = req.query_params.GetAll("name");
+    object_types_ = req.query_params.GetAll("object_type");
+    event_types_ = req.query_params.GetAll("event_type");
+    action_types_ = req.query_params.GetAll("action_type");
+    action_object_ids_ = req.query_params.GetAll("action_object_id");
+    if (auto q = req.query_params.Get("q")) q_ = AsciiLower(*q);
+    if (auto e = req.query_params.Get("enabled")) {
       bool b;
       if (!ParseBoolParam(*e, &b))
         return herald::Status(Code::kInvalidArgument, "enabled must be true or false.");

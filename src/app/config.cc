@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/cidr.h"
+#include "common/strings.h"
 
 namespace herald {
 
@@ -40,18 +41,7 @@ const std::vector<OptionSpec>& AllOptions() {
 
 const OptionSpec& SpecOf(Option option) { return AllOptions()[static_cast<size_t>(option)]; }
 
-std::vector<std::string> SplitOptionList(const std::string& v) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < v.size()) {
-    size_t j = v.find(',', i);
-    if (j == std::string::npos) j = v.size();
-    std::string item = v.substr(i, j - i);
-    if (!item.empty()) out.push_back(item);
-    i = j + 1;
-  }
-  return out;
-}
+std::vector<std::string> SplitOptionList(const std::string& v) { return SplitNonEmpty(v, ','); }
 
 namespace {
 

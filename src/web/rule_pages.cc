@@ -34,7 +34,7 @@ Value RuleValue(const EventRule& r, const std::vector<Webhook>& hooks) {
 }
 
 // Parses a JSON textarea: empty -> None; invalid -> field error.
-Value JsonField(const Form& f, const char* name, FieldErrors& errors) {
+Value JsonField(const http::Params& f, const char* name, FieldErrors& errors) {
   std::string text = f.Str(name);
   bool blank = text.find_first_not_of(" \t\r\n") == std::string::npos;
   if (blank) return Value();
@@ -63,8 +63,8 @@ FieldErrors ErrorsBesideJson(const FieldErrors& json_errors, const Value& body,
 }
 
 // The object types ticked in the picker, then those typed by hand (comma or space separated).
-std::vector<std::string> ObjectTypesFromForm(const Form& f) {
-  std::vector<std::string> object_types = f.All("object_types");
+std::vector<std::string> ObjectTypesFromForm(const http::Params& f) {
+  std::vector<std::string> object_types = f.GetAll("object_types");
   std::string extra = f.Str("object_types_extra");
   for (char& ch : extra)
     if (ch == ',' || ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
@@ -95,7 +95,7 @@ void RulePages::List(Ctx& c) {
   auto hooks = store.ListWebhooks();
   if (!rules.ok() || !hooks.ok())
     return c.Error(500, (!rules.ok() ? rules.status() : hooks.status()).message());
-  std::string q = c.req.query_param("q").value_or("");
+  std::string q = c.req.query_params.Get("q").value_or("");
   std::string ql = AsciiLower(q);
   ::herald::List rows;
   for (const auto& r : *rules) {
@@ -141,7 +141,7 @@ void RulePages::Edit(Ctx& c, const EventRule* existing) {
   D b;
   b("name", c.form.Str("name"))("description", c.form.Str("description"))(
       "comments", c.form.Str("comments"))("object_types", StrList(object_types))(
-      "event_types", StrList(c.form.All("event_types")))("enabled", c.form.Has("enabled"))(
+      "event_types", StrList(c.form.GetAll("event_types")))("enabled", c.form.Has("enabled"))(
       "conditions", JsonField(c.form, "conditions", json_errors))("action_type", "webhook")(
       "action_object_type", "extras.webhook")(
       "action_data", JsonField(c.form, "action_data", json_errors));
@@ -160,7 +160,7 @@ void RulePages::Edit(Ctx& c, const EventRule* existing) {
     for (const char* k : {"name", "description", "comments", "conditions", "action_data"})
       d.set(k, c.form.Str(k));
     d.set("object_types", StrList(object_types));
-    d.set("event_types", StrList(c.form.All("event_types")));
+    d.set("event_types", StrList(c.form.GetAll("event_types")));
     d.set("enabled", c.form.Has("enabled"));
     d.set("webhook_id", target.empty() ? Value("") : Value(ParseInt(target).value_or(0)));
     return show(shown, FormErrors(saved.status()), HttpStatusFor(saved.status()));

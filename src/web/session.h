@@ -17,6 +17,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "auth/auth.h"
 #include "common/clock.h"
 #include "model/model.h"
 
@@ -41,7 +42,7 @@ struct Session {
   bool flash_error = false;
   std::chrono::steady_clock::time_point created, last_used;
 
-  bool can_write() const { return scope == TokenScope::kAdmin; }
+  bool can_write() const { return ScopeAllows(scope, Access::kWrite); }
 };
 
 // 2n random hex characters from the OS CSPRNG (OpenSSL RAND_bytes).

@@ -10,7 +10,6 @@
 #include <optional>
 
 #include "web/assets.h"
-#include "web/form.h"
 #include "web/page.h"
 #include "web/page_values.h"
 #include "web/pages.h"
@@ -58,9 +57,9 @@ struct RecordRoutes {
 // The page families and the table from a path's first segment to them.
 class Router {
  public:
-  Router(Store& store, Api& api, SessionStore& sessions, SignInGuard& guard,
+  Router(Store& store, TokenCache& tokens, SessionStore& sessions, SignInGuard& guard,
          delivery::Renderer& renderer, delivery::Transport& transport, const WebOptions& options)
-      : login_{store, api, sessions, guard},
+      : login_{store, tokens, sessions, guard},
         dashboard_{store},
         webhooks_{store, renderer, transport, options},
         rules_{store},
@@ -168,17 +167,16 @@ void Static(Ctx& c) {
   if (!a || c.parts.size() != 2) {
     return c.respond(http::Response::Text(404, "Not found.\n"));
   }
-  http::Response r;
   std::string_view path = a->path;
   auto ends = [&](std::string_view ext) {
     return path.size() >= ext.size() && path.substr(path.size() - ext.size()) == ext;
   };
-  r.content_type = ends(".css")   ? "text/css; charset=utf-8"
-                   : ends(".js")  ? "text/javascript; charset=utf-8"
-                   : ends(".svg") ? "image/svg+xml"
-                                  : "application/octet-stream";
-  r.body = std::string(a->content);
-  r.headers.emplace_back("Cache-Control", "max-age=300");
+  http::Response r = http::Response::Text(200, std::string(a->content),
+                                          ends(".css")   ? "text/css; charset=utf-8"
+                                          : ends(".js")  ? "text/javascript; charset=utf-8"
+                                          : ends(".svg") ? "image/svg+xml"
+                                                         : "application/octet-stream");
+  r.With("Cache-Control", "max-age=300");
   AddSecurityHeaders(r);
   c.respond(std::move(r));
 }
@@ -187,7 +185,7 @@ void Static(Ctx& c) {
 
 std::optional<Session> LiveSession(Store& store, SessionStore& sessions,
                                    const http::Request& req) {
-  auto s = sessions.Find(CookieValue(req.header("Cookie"), kCookieName));
+  auto s = sessions.Find(http::CookieValue(req.header("Cookie"), kCookieName));
   if (!s) return s;
   // A revoked token ends its sessions at once.
   auto t = store.FindTokenByHash(s->token_hash);
@@ -201,7 +199,7 @@ std::optional<Session> LiveSession(Store& store, SessionStore& sessions,
 // ---- Impl --------------------------------------------------------------------------------------
 
 struct Web::Impl {
-  Impl(Store& s, Api& a, delivery::Transport* t, WebOptions o)
+  Impl(Store& s, TokenCache& tokens, delivery::Transport* t, WebOptions o)
       : store(s),
         options(std::move(o)),
         renderer(options.template_options),
@@ -215,7 +213,7 @@ struct Web::Impl {
       own_transport = std::make_unique<delivery::Transport>(std::move(to));
       t = own_transport.get();
     }
-    router = std::make_unique<Router>(store, a, sessions, guard, renderer, *t, options);
+    router = std::make_unique<Router>(store, tokens, sessions, guard, renderer, *t, options);
   }
 
   void Handle(http::Request&& req, http::Responder respond) {
@@ -223,12 +221,7 @@ struct Web::Impl {
     c.parts = SplitNonEmpty(c.req.path, '/');  // the path's segments
     const std::string& m = c.req.method;
     if (!c.parts.empty() && c.parts[0] == "static") return Static(c);
-    if (c.req.path == "/favicon.ico") {
-      http::Response r;
-      r.status = 204;
-      r.content_type = "text/plain";
-      return c.respond(std::move(r));
-    }
+    if (c.req.path == "/favicon.ico") return c.respond(http::Response::Empty(204));
     if (m != "GET" && m != "HEAD" && m != "POST") return c.Error(405, "Method not allowed.");
     if (c.post()) {
       // Cross-site form posts are refused outright (SameSite=Strict already drops the cookie).
@@ -236,7 +229,7 @@ struct Web::Impl {
       std::string host(c.req.header("Host"));
       if (!origin.empty() && origin != "http://" + host && origin != "https://" + host)
         return c.Error(403, "Cross-origin form submission refused.");
-      c.form = Form::Parse(c.req.body);
+      c.form = http::Params::Parse(c.req.body, http::kMaxFormFields);
     }
     if (c.parts.size() == 1 && c.parts[0] == "login") return router->Login(c);
     c.session = LiveSession(store, sessions, c.req);
@@ -285,8 +278,8 @@ const Asset* FindAsset(std::string_view path) {
   return it != all.end() && it->path == path ? &*it : nullptr;
 }
 
-Web::Web(Store& store, Api& api, delivery::Transport* transport, WebOptions options)
-    : impl_(std::make_unique<Impl>(store, api, transport, std::move(options))) {}
+Web::Web(Store& store, TokenCache& tokens, delivery::Transport* transport, WebOptions options)
+    : impl_(std::make_unique<Impl>(store, tokens, transport, std::move(options))) {}
 
 Web::~Web() = default;
 

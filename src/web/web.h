@@ -32,7 +32,7 @@
 #include <string>
 #include <vector>
 
-#include "api/api.h"
+#include "auth/auth.h"
 #include "common/clock.h"
 #include "delivery/transport.h"
 #include "herald_version.h"
@@ -83,8 +83,10 @@ struct WebOptions {
 
 class Web {
  public:
-  // `transport` (may be null: then Web starts its own for "send test") must outlive Web.
-  Web(Store& store, Api& api, delivery::Transport* transport, WebOptions options);
+  // `tokens` resolves the keys typed into the sign-in form (the API's cache, so both see the
+  // same tokens). `transport` (may be null: then Web starts its own for "send test"). Both
+  // must outlive Web.
+  Web(Store& store, TokenCache& tokens, delivery::Transport* transport, WebOptions options);
   ~Web();
   Web(const Web&) = delete;
   Web& operator=(const Web&) = delete;

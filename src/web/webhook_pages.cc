@@ -40,7 +40,7 @@ std::string WithoutCr(const std::string& text) {
 }
 
 // Builds the JSON body the API would receive from the webhook form.
-Value WebhookBodyFromForm(const Form& f, bool editing) {
+Value WebhookBodyFromForm(const http::Params& f, bool editing) {
   D b;
   for (std::string_view k : {"name", "description", "payload_url", "http_method",
                              "http_content_type", "additional_headers", "body_template",
@@ -62,7 +62,7 @@ Value WebhookBodyFromForm(const Form& f, bool editing) {
 void WebhookPages::List(Ctx& c) {
   auto hooks = store.ListWebhooks();
   if (!hooks.ok()) return c.Error(500, hooks.status().message());
-  std::string q = c.req.query_param("q").value_or("");
+  std::string q = c.req.query_params.Get("q").value_or("");
   std::string ql = AsciiLower(q);
   ::herald::List rows;
   for (const auto& w : *hooks) {

@@ -13,10 +13,10 @@
 
 #include "api/api.h"
 #include "auth/auth.h"
+#include "common/strings.h"
 #include "http/http.h"
 #include "store/store.h"
 #include "value/json.h"
-#include "web/form.h"
 #include "web/session.h"
 #include "web/web.h"
 
@@ -46,12 +46,12 @@ class WebTest : public ::testing::Test {
     ro_key_ = MakeToken(TokenScope::kReadOnly);
     ingest_key_ = MakeToken(TokenScope::kIngestOnly);
     api_ = std::make_unique<Api>(*store_, ApiOptions{});
-    web_ = std::make_unique<Web>(*store_, *api_, nullptr, WebOptions{});
+    web_ = std::make_unique<Web>(*store_, api_->tokens(), nullptr, WebOptions{});
   }
   // Replaces the Web handler with one built from `o` (sessions start empty).
   void Restart(WebOptions o) {
     web_.reset();
-    web_ = std::make_unique<Web>(*store_, *api_, nullptr, std::move(o));
+    web_ = std::make_unique<Web>(*store_, api_->tokens(), nullptr, std::move(o));
   }
   void TearDown() override {
     web_.reset();
@@ -76,10 +76,7 @@ class WebTest : public ::testing::Test {
     req.remote = remote;
     for (const auto& h : headers) req.headers.push_back(h);
     req.method = method;
-    req.target = target;
-    auto q = target.find('?');
-    req.path = http::UrlDecode(target.substr(0, q));
-    req.query = q == std::string::npos ? "" : target.substr(q + 1);
+    req.SetTarget(target);
     req.headers.emplace_back("Host", "127.0.0.1:8080");
     if (!cookie.empty()) req.headers.emplace_back("Cookie", "herald_session=" + cookie);
     if (!origin.empty()) req.headers.emplace_back("Origin", origin);

@@ -6,19 +6,8 @@
 namespace herald::web {
 namespace {
 
-TEST(WebForm, ParsesUrlencodedFieldsInOrder) {
-  Form f = Form::Parse("a=1&b=x+y%21&a=2&empty=&flag");
-  EXPECT_EQ(f.Str("a"), "1");
-  EXPECT_EQ(f.All("a"), (std::vector<std::string>{"1", "2"}));
-  EXPECT_EQ(f.Str("b"), "x y!");
-  EXPECT_TRUE(f.Has("empty"));
-  EXPECT_TRUE(f.Has("flag"));
-  EXPECT_FALSE(f.Has("missing"));
-}
-
-TEST(WebForm, CookieEscapeAndSecrets) {
-  EXPECT_EQ(CookieValue("a=1; herald_session=abc; b=2", "herald_session"), "abc");
-  EXPECT_EQ(CookieValue("xherald_session=abc", "herald_session"), "");
+// Form and cookie parsing are http/'s (tests/unit/http/params_test.cc).
+TEST(WebHelpers, EscapeAndSecrets) {
   EXPECT_EQ(HtmlEscape("<a href=\"x\">'&'</a>"), "&lt;a href=&#34;x&#34;&gt;&#39;&amp;&#39;&lt;/a&gt;");
   EXPECT_EQ(RandomHex(32).size(), 64u);
   EXPECT_NE(RandomHex(16), RandomHex(16));

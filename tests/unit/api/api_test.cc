@@ -83,10 +83,7 @@ class ApiTest : public ::testing::Test {
                       std::vector<std::pair<std::string, std::string>> headers = {}) {
     http::Request req;
     req.method = method;
-    req.target = target;
-    auto q = target.find('?');
-    req.path = http::UrlDecode(std::string_view(target).substr(0, q));
-    req.query = q == std::string::npos ? "" : target.substr(q + 1);
+    req.SetTarget(target);
     req.headers = std::move(headers);
     if (!authorization.empty()) req.headers.emplace_back("Authorization", authorization);
     if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
