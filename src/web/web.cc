@@ -22,36 +22,46 @@ namespace {
 
 constexpr const char* kNoSuchPage = "No such page.";
 
-// The pages of one kind of stored record, below /<section>/: the list, /new, and
-// /<id>[/<verb>] once the record is found. A path that names a record that does not exist
-// answers 404 "<noun> <id> does not exist." whatever follows the id.
-template <typename T>
-struct RecordRoutes {
-  struct Verb {
-    bool post_only;
-    std::function<void(Ctx&, const T&)> page;
-  };
-  std::string noun;
-  std::function<Result<T>(int64_t)> get;
-  std::function<void(Ctx&)> list;
-  std::function<void(Ctx&, const T*)> edit;  // with null: the create form at /new
-  std::map<std::string, Verb> verbs;          // "" is the record's own page
+// The pages of one kind of stored record, below /<section>/, served by its page family
+// (pages.h): the list, /new (the create form), and once the record <id> is found, /<id>,
+// /<id>/edit, POST /<id>/delete and /<id>/<extra>, the family's own page (a webhook's preview,
+// a rule's check). A path that names a record that does not exist answers 404 "<noun> <id> does
+// not exist." whatever follows the id.
+template <typename T, typename Family>
+class RecordRoutes {
+ public:
+  using Get = Result<T> (Store::*)(int64_t id);
+  using ExtraPage = void (Family::*)(Ctx& c, const T& record);
+
+  RecordRoutes(const char* noun, Store& store, Get get, Family& family, const char* extra,
+               ExtraPage extra_page)
+      : noun_(noun), store_(store), get_(get), family_(family), extra_(extra),
+        extra_page_(extra_page) {}
 
   void Route(Ctx& c) const {
     const auto& s = c.parts;
-    if (s.size() == 1) return list(c);
-    if (s[1] == "new" && s.size() == 2) return edit(c, nullptr);
+    if (s.size() == 1) return family_.List(c);
+    if (s[1] == "new" && s.size() == 2) return family_.Edit(c, nullptr);
     auto id = ParseInt(s[1]);
     if (!id) return c.Error(404, kNoSuchPage);
-    auto record = get(*id);
-    if (!record.ok()) return c.Error(404, noun + " " + s[1] + " does not exist.");
-    if (s.size() <= 3) {
-      auto it = verbs.find(s.size() == 3 ? s[2] : std::string());
-      if (it != verbs.end() && (!it->second.post_only || c.post()))
-        return it->second.page(c, *record);
+    auto record = (store_.*get_)(*id);
+    if (!record.ok()) return c.Error(404, std::string(noun_) + " " + s[1] + " does not exist.");
+    if (s.size() == 2) return family_.Detail(c, *record);
+    if (s.size() == 3) {
+      if (s[2] == "edit") return family_.Edit(c, &*record);
+      if (s[2] == "delete" && c.post()) return family_.Delete(c, *record);
+      if (s[2] == extra_) return (family_.*extra_page_)(c, *record);
     }
     c.Error(404, kNoSuchPage);
   }
+
+ private:
+  const char* noun_;
+  Store& store_;
+  Get get_;
+  Family& family_;
+  const char* extra_;
+  ExtraPage extra_page_;
 };
 
 // The page families and the table from a path's first segment to them.
@@ -63,25 +73,11 @@ class Router {
         dashboard_{store},
         webhooks_{store, renderer, transport, options},
         rules_{store},
-        tasks_{store, renderer} {
-    webhook_routes_ = {
-        kWebhookKind.Noun,
-        [&store](int64_t id) { return store.GetWebhook(id); },
-        [this](Ctx& c) { webhooks_.List(c); },
-        [this](Ctx& c, const Webhook* w) { webhooks_.Edit(c, w); },
-        {{"", {false, [this](Ctx& c, const Webhook& w) { webhooks_.Detail(c, w); }}},
-         {"edit", {false, [this](Ctx& c, const Webhook& w) { webhooks_.Edit(c, &w); }}},
-         {"delete", {true, [this](Ctx& c, const Webhook& w) { webhooks_.Delete(c, w); }}},
-         {"preview", {false, [this](Ctx& c, const Webhook& w) { webhooks_.Preview(c, w); }}}}};
-    rule_routes_ = {
-        kRuleKind.Noun,
-        [&store](int64_t id) { return store.GetEventRule(id); },
-        [this](Ctx& c) { rules_.List(c); },
-        [this](Ctx& c, const EventRule* r) { rules_.Edit(c, r); },
-        {{"", {false, [this](Ctx& c, const EventRule& r) { rules_.Detail(c, r); }}},
-         {"edit", {false, [this](Ctx& c, const EventRule& r) { rules_.Edit(c, &r); }}},
-         {"delete", {true, [this](Ctx& c, const EventRule& r) { rules_.Delete(c, r); }}},
-         {"check", {false, [this](Ctx& c, const EventRule& r) { rules_.Check(c, r); }}}}};
+        tasks_{store, renderer},
+        webhook_routes_{kWebhookKind.Noun, store, &Store::GetWebhook, webhooks_, "preview",
+                        &WebhookPages::Preview},
+        rule_routes_{kRuleKind.Noun, store, &Store::GetEventRule, rules_, "check",
+                     &RulePages::Check} {
     // Each section sets the menu entry it belongs to, then routes the rest of the path.
     sections_ = {
         {"logout",
@@ -147,8 +143,8 @@ class Router {
   WebhookPages webhooks_;
   RulePages rules_;
   TaskPages tasks_;
-  RecordRoutes<Webhook> webhook_routes_;
-  RecordRoutes<EventRule> rule_routes_;
+  RecordRoutes<Webhook, WebhookPages> webhook_routes_;
+  RecordRoutes<EventRule, RulePages> rule_routes_;
   std::map<std::string, std::function<void(Ctx&)>, std::less<>> sections_;
 };
 
