@@ -22,7 +22,8 @@ constexpr std::chrono::milliseconds kPageDeadline{5000};
 http::Response Html(int status, std::string body) {
   http::Response r = http::Response::Html(status, std::move(body));
   AddSecurityHeaders(r);
-  return std::move(r.With("Cache-Control", "no-store"));
+  r.With("Cache-Control", "no-store");
+  return r;
 }
 
 void AddSecurityHeaders(http::Response& r) {
