@@ -30,7 +30,6 @@
 #include "common/log.h"
 #include "http/http.h"
 #include "store/store.h"
-#include "web/form.h"
 #include "web/web.h"
 
 namespace bhttp = boost::beast::http;
