@@ -70,7 +70,9 @@ void Api::Ctx::Reply(http::Response r) {
 
 void Api::Ctx::ReplyValue(int status, const Value& v) { Reply(http::Response::Json(status, v)); }
 
-void Api::Ctx::Error(int status, std::string_view msg) { Reply(http::Response::Detail(status, msg)); }
+void Api::Ctx::Error(int status, std::string_view msg) {
+  Reply(http::Response::Detail(status, msg));
+}
 
 void Api::Ctx::Error(const herald::Status& st) { ReplyValue(HttpStatusFor(st), ErrorBody(st)); }
 

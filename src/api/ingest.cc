@@ -172,7 +172,8 @@ void Api::IngestNow(const std::string& body, bool ndjson, const http::Responder&
     store_.CommitEvents(std::move(batch), [respond](Result<std::vector<CommittedEvent>> r) {
       if (!r.ok()) {
         log::Error("event commit failed", {{"error", r.status().message()}});
-        respond(http::Response::Detail(503, "The events could not be stored: " + r.status().message()));
+        respond(http::Response::Detail(
+            503, "The events could not be stored: " + r.status().message()));
         return;
       }
       Dict d;

@@ -27,7 +27,8 @@ TEST(ParseAuthorization, MissingOrOtherFormsSayWhy) {
   why.clear();
   EXPECT_EQ(ParseAuthorization("   ", &why), std::nullopt);
   EXPECT_EQ(why, "Authentication credentials were not provided.");
-  for (const char* bad : {"Basic dXNlcjpwdw==", "token abc", "Token", "Token ", "Bearerabc", "abc"}) {
+  for (const char* bad :
+       {"Basic dXNlcjpwdw==", "token abc", "Token", "Token ", "Bearerabc", "abc"}) {
     why.clear();
     EXPECT_EQ(ParseAuthorization(bad, &why), std::nullopt) << bad;
     EXPECT_EQ(why, "Invalid authorization header: expected \"Token <key>\" or \"Bearer <key>\".")
