@@ -1,6 +1,6 @@
 // auth: the Authorization header parser, what each scope allows, and TokenCache's key
 // resolution (ResolveKey for the UI's sign-in form, Resolve for the API's header) against a real
-// SQLite store: unknown and revoked keys, the cache's time-to-live and Forget.
+// SQLite store: unknown and revoked keys, the cache's time-to-live (on a FakeClock) and Forget.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "auth/auth.h"
+#include "common/clock.h"
 
 namespace herald {
 namespace {
@@ -121,21 +122,27 @@ TEST_F(TokenCacheTest, ResolveReadsTheHeaderThenTheKey) {
 
 TEST_F(TokenCacheTest, RevokedTokensAreRefusedOnceTheCacheLetsGo) {
   NewApiToken admin = Create(TokenScope::kAdmin, "admin");
+  NewApiToken viewer = Create(TokenScope::kReadOnly, "viewer");
+  FakeClock clock;
+  TokenCache cache(*store_, kTokenCacheTtl, clock);
   std::string why;
-  // Without caching, revocation counts at once.
-  TokenCache uncached(*store_, std::chrono::seconds(0));
-  ASSERT_TRUE(uncached.ResolveKey(admin.key, &why).has_value());
-  // With a cache, a verified token is kept until its entry expires or is forgotten.
-  TokenCache cached(*store_, std::chrono::hours(1));
-  ASSERT_TRUE(cached.ResolveKey(admin.key, &why).has_value());
-
+  ASSERT_TRUE(cache.ResolveKey(admin.key, &why).has_value());
+  ASSERT_TRUE(cache.ResolveKey(viewer.key, &why).has_value());
   ASSERT_TRUE(store_->RevokeToken(admin.token.id).ok());
-  EXPECT_FALSE(uncached.ResolveKey(admin.key, &why).has_value());
+  ASSERT_TRUE(store_->RevokeToken(viewer.token.id).ok());
+
+  // A verified token is trusted until its entry expires...
+  clock.Advance(kTokenCacheTtl - std::chrono::seconds(1));
+  EXPECT_TRUE(cache.ResolveKey(admin.key, &why).has_value());
+  EXPECT_TRUE(cache.Resolve("Token " + viewer.key, &why).has_value());
+  // ... or is forgotten.
+  cache.Forget(viewer.token.id);
+  EXPECT_FALSE(cache.Resolve("Token " + viewer.key, &why).has_value());
   EXPECT_EQ(why, "Invalid token.");
-  EXPECT_TRUE(cached.ResolveKey(admin.key, &why).has_value());
-  cached.Forget(admin.token.id);
-  EXPECT_FALSE(cached.ResolveKey(admin.key, &why).has_value());
-  EXPECT_FALSE(cached.Resolve("Token " + admin.key, &why).has_value());
+  EXPECT_TRUE(cache.ResolveKey(admin.key, &why).has_value());
+  clock.Advance(std::chrono::seconds(1));
+  EXPECT_FALSE(cache.ResolveKey(admin.key, &why).has_value());
+  EXPECT_EQ(why, "Invalid token.");
 }
 
 }  // namespace
