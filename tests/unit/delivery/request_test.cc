@@ -116,15 +116,6 @@ TEST(Messages, SuccessAndFailure) {
             "Status 500 returned with content 'b''', webhook FAILED to process.");
 }
 
-TEST(Messages, PythonBytesRepr) {
-  EXPECT_EQ(PythonBytesRepr("it's"), "b\"it's\"");
-  EXPECT_EQ(PythonBytesRepr("say \"hi\""), "b'say \"hi\"'");
-  EXPECT_EQ(PythonBytesRepr("both ' \""), "b'both \\' \"'");
-  EXPECT_EQ(PythonBytesRepr("a\\b\n\r\t\x01\x7f"), "b'a\\\\b\\n\\r\\t\\x01\\x7f'");
-  EXPECT_EQ(PythonBytesRepr("\xc3\xa9\xff"), "b'\\xc3\\xa9\\xff'");
-  EXPECT_EQ(PythonBytesRepr(std::string("\0", 1)), "b'\\x00'");
-}
-
 TEST(Messages, FailureContentIsBounded) {
   std::string big(10000, 'x');
   std::string msg = FailureMessage(500, big);
@@ -164,6 +155,26 @@ TEST(Headers, FormRequestHeadersEncodesLatin1AndRejects) {
   auto euro = FormRequestHeaders("application/json", {{"X", "\xe2\x82\xac"}});
   ASSERT_FALSE(euro.ok());
   EXPECT_NE(euro.status().message().find("latin-1"), std::string::npos);
+}
+
+// The messages quote names as Python's repr does (value/pystr.h), as NetBox's would.
+TEST(Headers, MessagesShowNamesAsPythonRepr) {
+  EXPECT_EQ(CheckHeader("X\xc2\xa0", "v").status().message(),
+            "Header name 'X\\xa0' is not ASCII and cannot be sent");
+  EXPECT_EQ(CheckHeader("X", "\xe2\x82\xac").status().message(),
+            "'latin-1' codec can't encode character '\\u20ac' in header 'X': ordinal not in "
+            "range(256)");
+  EXPECT_EQ(CheckHeader("X", "\xf0\x9f\x98\x80").status().message(),
+            "'latin-1' codec can't encode character '\\U0001f600' in header 'X': ordinal not in "
+            "range(256)");
+  EXPECT_EQ(CheckHeader("it's", " v").status().message(),
+            "Invalid leading whitespace, reserved character(s), or return character(s) in header "
+            "value: ' v'");
+  EXPECT_EQ(CheckHeader("X", "ok\xff").status().message(),
+            "Header value of 'X' is not valid UTF-8");
+  auto wire = CheckHeader("X", "caf\xc3\xa9");
+  ASSERT_TRUE(wire.ok());
+  EXPECT_EQ(*wire, "caf\xe9");  // ISO-8859-1 on the wire
 }
 
 }  // namespace
