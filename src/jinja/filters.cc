@@ -421,9 +421,7 @@ Value FTojson(Interp&, const Value& v, Args& a) {
     int64_t ind = IntParam(p[0], -1);
     indent = static_cast<int>(std::clamp<int64_t>(ind, 0, INT32_MAX));
   }
-  std::string out;
-  ToJson(v, indent, out);
-  return MakeMarkup(std::move(out));
+  return MakeMarkup(ToJson(v, indent));
 }
 
 // ---- numbers ----
