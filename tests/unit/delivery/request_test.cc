@@ -1,8 +1,11 @@
 // Request building: header parsing (Python splitlines/strip/dict), signatures (SPEC §5.5
-// vectors), URL normalisation, result messages (Python bytes repr), header validity.
+// vectors), URL normalisation, result messages (Python bytes repr), header validity, and the
+// transport request made of a rendered one (MakeHttpRequest, shared by dispatcher and UI).
 #include "delivery/request.h"
 
 #include <gtest/gtest.h>
+
+#include "delivery/renderer.h"
 
 namespace herald::delivery {
 namespace {
@@ -175,6 +178,34 @@ TEST(Headers, MessagesShowNamesAsPythonRepr) {
   auto wire = CheckHeader("X", "caf\xc3\xa9");
   ASSERT_TRUE(wire.ok());
   EXPECT_EQ(*wire, "caf\xe9");  // ISO-8859-1 on the wire
+}
+
+TEST(MakeHttpRequest, TakesTheRenderedRequestAndTheWebhooksTransportSettings) {
+  Webhook w;
+  w.ssl_verification = false;
+  w.ca_file_path = "/etc/ca.pem";
+  w.timeout = 7;
+  RenderedRequest r{"PUT", "https://h/x", {{"Content-Type", "application/json"}}, "{}"};
+  HttpRequest req = MakeHttpRequest(w, r, {60, "http://proxy:1", "http://sproxy:2"});
+  EXPECT_EQ(req.method, "PUT");
+  EXPECT_EQ(req.url, "https://h/x");
+  EXPECT_EQ(req.headers, r.headers);
+  EXPECT_EQ(req.body, "{}");
+  EXPECT_EQ(req.timeout, std::chrono::seconds(7));
+  EXPECT_FALSE(req.verify_tls);
+  EXPECT_EQ(req.ca_file, "/etc/ca.pem");
+  EXPECT_EQ(req.proxy, "http://sproxy:2");  // the https proxy for an https URL
+}
+
+TEST(MakeHttpRequest, FallsBackToTheDefaults) {
+  Webhook w;
+  RenderedRequest r{"POST", "http://h/", {}, ""};
+  HttpRequest req = MakeHttpRequest(w, r, {60, "http://proxy:1", "http://sproxy:2"});
+  EXPECT_EQ(req.timeout, std::chrono::seconds(60));
+  EXPECT_TRUE(req.verify_tls);
+  EXPECT_EQ(req.ca_file, "");
+  EXPECT_EQ(req.proxy, "http://proxy:1");
+  EXPECT_EQ(MakeHttpRequest(w, r, {}).proxy, "");
 }
 
 }  // namespace
