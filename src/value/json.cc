@@ -2,7 +2,6 @@
 
 #include <simdjson.h>
 
-#include <algorithm>
 #include <cmath>
 
 #include "value/unicode.h"
@@ -152,7 +151,7 @@ void Dump(const Value& v, const JsonDumpOptions& o, std::string& out, int level)
       else out += FloatRepr(d);
       return;
     }
-    case Kind::Str: AppendJsonString(out, v.as_str(), o.ensure_ascii, o.html_safe); return;
+    case Kind::Str: AppendJsonString(out, v.as_str(), o.ensure_ascii, /*html_safe=*/false); return;
     case Kind::List:
     case Kind::Tuple: {
       const List& l = v.as_list();
@@ -176,38 +175,25 @@ void Dump(const Value& v, const JsonDumpOptions& o, std::string& out, int level)
         out += "{}";
         return;
       }
-      std::vector<const Dict::Entry*> entries;
-      entries.reserve(d.size());
-      for (const auto& e : d) entries.push_back(&e);
-      if (o.sort_keys) {
-        std::stable_sort(entries.begin(), entries.end(), [](const auto* a, const auto* b) {
-          auto r = PyCmp(a->first, b->first);
-          return r.ok() && *r < 0;
-        });
-      }
       out += '{';
       bool first = true;
-      for (const auto* e : entries) {
+      for (const auto& e : d) {
         if (!first) out += item_sep;
         first = false;
         if (o.indent >= 0) Newline(out, o, level + 1);
-        AppendJsonString(out, KeyString(e->first), o.ensure_ascii, o.html_safe);
+        AppendJsonString(out, KeyString(e.first), o.ensure_ascii, /*html_safe=*/false);
         out += o.key_sep;
-        Dump(e->second, o, out, level + 1);
+        Dump(e.second, o, out, level + 1);
       }
       if (o.indent >= 0) Newline(out, o, level);
       out += '}';
       return;
     }
-    case Kind::Object: AppendJsonString(out, v.str(), o.ensure_ascii, o.html_safe); return;
+    case Kind::Object: AppendJsonString(out, v.str(), o.ensure_ascii, /*html_safe=*/false); return;
   }
 }
 
 }  // namespace
-
-void DumpJsonTo(const Value& value, const JsonDumpOptions& options, std::string& out) {
-  Dump(value, options, out, 0);
-}
 
 std::string DumpJson(const Value& value, const JsonDumpOptions& options) {
   std::string out;

@@ -23,16 +23,13 @@ struct JsonDumpOptions {
   const char* item_sep = ", ";
   const char* key_sep = ": ";
   bool ensure_ascii = true;
-  bool sort_keys = false;
   int indent = -1;  // >= 0: pretty print with that many spaces (item separator becomes ",")
-  bool html_safe = false;  // Jinja's tojson: escape < > & ' as \u003c \u003e \u0026 \u0027
-  bool allow_nan = true;   // NaN/Infinity emitted bare (Python default)
 };
 
 // Python json.dumps(value, **options). Objects print through their str(); tuples as arrays;
-// non-string keys converted as Python does (int -> "1", True -> "true", None -> "null").
+// non-string keys converted as Python does (int -> "1", True -> "true", None -> "null"); NaN and
+// infinities bare (allow_nan=True).
 std::string DumpJson(const Value& value, const JsonDumpOptions& options = {});
-void DumpJsonTo(const Value& value, const JsonDumpOptions& options, std::string& out);
 
 // Compact JSON for API responses: "," and ":" separators, UTF-8 kept as is.
 std::string DumpJsonCompact(const Value& value);
