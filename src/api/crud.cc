@@ -254,7 +254,7 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
     if (!field.empty()) return field_error(field, st.message());
     c.Error(StoreErrorStatus(st), st.message());
   };
-  auto log_saved = [&ops](const char* what, const Object& o) {
+  auto log_saved = [&](const char* what, const Object& o) {
     log::Info(std::string(ops.log_name) + " " + what,
               {{"id", static_cast<long long>(o.id)}, {"name", o.name}});
   };
