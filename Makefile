@@ -8,14 +8,15 @@ STORE ?= sqlite://var/herald.db
 
 # Debian packages needed to build and run.
 BUILD_PKGS := g++ cmake ninja-build pkg-config libboost-dev libcurl4-openssl-dev libssl-dev \
-  libsqlite3-dev libhiredis-dev libsimdjson-dev libpcre2-dev libcli11-dev libtomlplusplus-dev \
-  libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
-# Extra packages the tests use (oracle, fuzzer, servers, load tools).
-TEST_PKGS := python3 python3-jinja2 clang libclang-rt-14-dev redis-server curl wrk chromium
+  libsqlite3-dev libsimdjson-dev libpcre2-dev libcli11-dev libtomlplusplus-dev libgtest-dev \
+  libgmock-dev
+# Extra packages the tests use (format check, oracle, fuzzer, load tools, browser).
+TEST_PKGS := clang-format python3 python3-jinja2 clang libclang-rt-14-dev curl wrk chromium
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps build run test test-main test-sanitize test-fuzz clean bench
+.PHONY: all deps test-deps build run test format-check format test-main test-sanitize test-tsan \
+  test-fuzz clean bench
 
 all: build
 
@@ -45,32 +46,59 @@ run: build
 	@mkdir -p var
 	./$(BUILD_DIR)/herald serve --listen $(LISTEN) --store $(STORE)
 
-# Every test: the Release build's suites (unit, conformance, differential, integration, UI),
-# then the user-facing engines' tests under AddressSanitizer+UBSan, then a bounded fuzz run.
-# Each stage prints how long it took, and the whole run its total; the first failure stops it.
+# Every test: the format check, the Release build's suites (unit, conformance, differential,
+# integration, UI), the user-facing engines' tests under AddressSanitizer+UBSan, the threaded
+# modules' tests under ThreadSanitizer, then a bounded fuzz run. Every build treats warnings as
+# errors. Each stage prints how long it took, and the whole run its total; the first failure
+# stops it.
 test: test-deps
-	@bash -c 'all=$$SECONDS; for s in test-main test-sanitize test-fuzz; do start=$$SECONDS; \
+	@bash -c 'all=$$SECONDS; for s in format-check test-main test-sanitize test-tsan test-fuzz; do \
+	  start=$$SECONDS; \
 	  $(MAKE) --no-print-directory $$s; rc=$$?; \
 	  echo "== stage $$s: $$((SECONDS - start)) s (exit $$rc)"; [ $$rc = 0 ] || exit $$rc; done; \
 	  echo "== make test: $$((SECONDS - all)) s in all"'
 
-test-main: $(BUILD_DIR)/build.ninja
+# clang-format (version 14, Debian's) over every tracked C++ source and header; generated tables
+# (*.inc) are not matched. `make format` rewrites the files in place.
+CLANG_FORMAT ?= clang-format
+FORMAT_FILES = $(shell git ls-files -- '*.cc' '*.h' ':(exclude)third_party/**')
+format-check:
+	@echo "clang-format --dry-run --Werror over $(words $(FORMAT_FILES)) files"
+	@$(CLANG_FORMAT) --dry-run --Werror --ferror-limit=1 $(FORMAT_FILES) || \
+	  { echo "format-check: the files above are not clang-formatted; run make format"; exit 1; }
+
+format:
+	$(CLANG_FORMAT) -i $(FORMAT_FILES)
+
+test-main:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DHERALD_WERROR=ON \
+	  > /dev/null
 	cmake --build $(BUILD_DIR)
 	cd $(BUILD_DIR) && ctest --output-on-failure
 
 SANITIZE_TESTS := unit_value unit_conditions unit_jinja jinja_conformance jinja_cyclic jinja_hostile \
   unit_http
 test-sanitize:
-	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHERALD_WERROR=ON \
 	  "-DHERALD_SANITIZE=address;undefined" > /dev/null
 	cmake --build build-asan --target $(SANITIZE_TESTS)
 	cd build-asan && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  ctest --output-on-failure -R '^($(subst $(eval) ,|,$(SANITIZE_TESTS)))$$'
 
+# The modules that run threads (the store's writer and write queue, the delivery transport, the
+# API's ingest pool, the HTTP server) under ThreadSanitizer; any report fails the test.
+TSAN_TESTS := unit_store unit_delivery unit_api unit_http
+test-tsan:
+	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHERALD_WERROR=ON \
+	  -DHERALD_SANITIZE=thread > /dev/null
+	cmake --build build-tsan --target $(TSAN_TESTS)
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --output-on-failure -R '^($(subst $(eval) ,|,$(TSAN_TESTS)))$$'
+
 FUZZ_SECONDS ?= 20
 test-fuzz:
 	cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ \
-	  -DHERALD_FUZZ=ON -DHERALD_JINJA_FUZZ_SECONDS=$(FUZZ_SECONDS) > /dev/null
+	  -DHERALD_WERROR=ON -DHERALD_FUZZ=ON -DHERALD_JINJA_FUZZ_SECONDS=$(FUZZ_SECONDS) > /dev/null
 	cmake --build build-fuzz --target jinja_fuzz conditions_fuzz handler_fuzz ingest_fuzz
 	cd build-fuzz && ctest --output-on-failure -R 'fuzz'
 

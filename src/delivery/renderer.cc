@@ -49,11 +49,6 @@ Renderer::Renderer(jinja::Options options) : env_(options), header_env_(HeaderOp
   jinja::AddHeaderSafeFilter(header_env_);
 }
 
-void Renderer::Clear() {
-  std::lock_guard<std::mutex> lock(mu_);
-  cache_.clear();
-}
-
 std::shared_ptr<const Renderer::Compiled> Renderer::Get(const Webhook& w) {
   {
     std::lock_guard<std::mutex> lock(mu_);

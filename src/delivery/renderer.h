@@ -60,9 +60,6 @@ class Renderer {
   Result<RenderedRequest> Render(const Webhook& webhook, const Value& context,
                                  const HeaderList& extra_headers = {});
 
-  // Drops cached templates (e.g. after a configuration reload). Thread-safe.
-  void Clear();
-
  private:
   struct Compiled {
     int64_t last_updated = 0;

@@ -18,7 +18,7 @@ using ExprPtr = std::unique_ptr<Expr>;
 using StmtPtr = std::unique_ptr<Stmt>;
 using Body = std::vector<StmtPtr>;
 
-struct FilterDef;  // resolved filter (builtin or custom), see filters.h
+struct FilterDef;  // resolved filter (builtin or custom), see render.h
 struct TestDef;
 
 enum class EK : uint8_t {

@@ -185,7 +185,7 @@ std::string FloatBody(double d, const Spec& sp, char type) {
     v = a * 100;
     t = 'f';
   }
-  char fmt[16];
+  char fmt[32];  // "%#.<19 digits>g": room for any int64 precision (parsing caps it at 1e8)
   snprintf(fmt, sizeof fmt, "%%%s.%lld%c", sp.alt ? "#" : "", static_cast<long long>(prec), t);
   int n = snprintf(nullptr, 0, fmt, v);
   CheckSize(static_cast<size_t>(n));

@@ -2,7 +2,7 @@
 //
 // These are plain structs, the unit of exchange between the API, the matcher, the store and the
 // delivery engine. Validation of user input and the NetBox-shaped JSON forms live in
-// model/webhook.h and model/event_rule.h; the store persists these records as they are.
+// validation/forms.h; the store persists these records as they are.
 #pragma once
 
 #include <cstdint>

@@ -66,9 +66,6 @@ Result<std::unique_ptr<Store>> OpenSqlite(const std::string& url) {
 
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url) {
   if (url.starts_with(kSqliteScheme)) return OpenSqlite(url);
-  if (url.starts_with("redis://") || url.starts_with("rediss://")) {
-    return Status(Code::kConfig, "the Redis store is not available yet; use sqlite://path");
-  }
   auto colon = url.find("://");
   std::string scheme = colon == std::string::npos ? std::string() : url.substr(0, colon);
   return Status(Code::kConfig,

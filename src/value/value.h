@@ -152,7 +152,6 @@ class Value {
   Value(std::shared_ptr<Object> obj);
 
   static Value MakeTuple(List items);
-  static Value MakeList(List items = {}) { return Value(std::move(items)); }
   static Value MakeDict();
   // Shares an existing string buffer (no copy).
   static Value FromSharedStr(std::shared_ptr<const std::string> s);
@@ -173,7 +172,8 @@ class Value {
   bool is_dict() const { return kind_ == Kind::Dict; }
   bool is_object() const { return kind_ == Kind::Object; }
 
-  // Accessors: precondition is the matching kind (checked by assert).
+  // Accessors: precondition is the matching kind. It is not checked: another kind reads the
+  // wrong union member or a null pointer.
   bool as_bool() const { return u_.b; }
   int64_t as_int() const { return u_.i; }
   double as_float() const { return u_.d; }

@@ -8,7 +8,7 @@ namespace herald::sqlite {
 
 namespace {
 
-// Version 1. Notes on the layout (docs/store.md has the long form):
+// Version 1, the initial schema (versions 2 and 3 below add to it). Notes on the layout (docs/store.md has the long form):
 //  - tasks.seq is the rowid, (event_id << 16) | index-of-task-in-event: tasks of one event are
 //    contiguous (the event_id filter is a rowid range scan), and rowid order is creation order,
 //    so "newest first" is a backwards walk of any single-column index.

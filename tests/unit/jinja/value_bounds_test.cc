@@ -14,14 +14,14 @@ namespace herald {
 namespace {
 
 Value SelfList() {
-  Value a = Value::MakeList();
+  Value a = Value(List{});
   a.as_list().push_back(a);
   return a;
 }
 
 // A list nested n levels: [[[...[]...]]].
 Value Nested(int n) {
-  Value v = Value::MakeList();
+  Value v = Value(List{});
   for (int i = 0; i < n; ++i) v = Value(List{v});
   return v;
 }
@@ -88,7 +88,7 @@ TEST(ValueBounds, DestroyingAMillionLevelsDoesNotRecurse) {
     }
   }
   {
-    Value v = Value::MakeList();
+    Value v = Value(List{});
     for (int i = 0; i < 500000; ++i) {
       Dict d;
       d.set_item(Value::MakeTuple({Value(i)}), Value(List{v}));

@@ -3,7 +3,7 @@
 // A backend instantiates it with a factory type F providing
 //   static Result<std::unique_ptr<Store>> Open(const std::string& dir);
 // which opens (or reopens) the backend's store kept under the empty temp directory `dir`
-// (SQLite: a file in it; Redis: a key prefix derived from it). Opening twice with the same dir
+// (SQLite: a file in it). Opening twice with the same dir
 // must reach the same data: the durability test reopens after killing a child process.
 //   INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, StoreContract, ::testing::Types<SqliteFactory>);
 // Times passed to LeaseTasks/Requeue/... are injected (based on the wall clock, since the
