@@ -287,7 +287,7 @@ TEST_F(WebEscapeTest, MarkupInEveryFormFieldIsEscaped) {
                    sid);
   ASSERT_EQ(made.status, 303) << made.body;
   for (const auto& page :
-       {Header(made, "Location"), std::string("/webhooks/"), std::string("/rules/new")})
+       {HeaderOf(made, "Location"), std::string("/webhooks/"), std::string("/rules/new")})
     ExpectInert(Call("GET", page, "", sid), "after save " + page);
 }
 
@@ -296,7 +296,7 @@ TEST_F(WebEscapeTest, JavascriptUrlsNeverBecomeRedirects) {
                                   "/\\evil.example", " javascript:alert(1)", "\tjavascript:x"}) {
     auto r = Call("POST", "/login", "token=" + admin_key_ + "&next=" + PercentEncode(next));
     ASSERT_EQ(r.status, 303) << next;
-    EXPECT_EQ(Header(r, "Location"), "/") << next;
+    EXPECT_EQ(HeaderOf(r, "Location"), "/") << next;
     auto page = Call("GET", "/login?next=" + PercentEncode(next));
     ExpectInert(page, "login next=" + next);
     EXPECT_EQ(page.body.find("value=\"" + next), std::string::npos) << next;

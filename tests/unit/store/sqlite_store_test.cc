@@ -8,22 +8,17 @@
 #include <filesystem>
 #include <thread>
 
+#include "sqlite_fixture.h"
 #include "store/sqlite/schema.h"
 #include "store/task_id.h"
 #include "store_contract.h"
+#include "support/wait.h"
 
 namespace herald {
 namespace {
 
 using store_contract::MakeEvent;
-using store_contract::MakeTempDir;
 using store_contract::MakeWebhook;
-
-struct SqliteFactory {
-  static Result<std::unique_ptr<Store>> Open(const std::string& dir) {
-    return OpenStore("sqlite://" + dir + "/herald.db");
-  }
-};
 
 }  // namespace
 
@@ -33,36 +28,7 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, StoreContract, ::testing::Types<SqliteFac
 
 namespace {
 
-class SqliteStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override { dir_ = MakeTempDir(); }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  std::string db() const { return dir_ + "/herald.db"; }
-  std::unique_ptr<SqliteStore> Open() {
-    auto s = SqliteStore::Open(db());
-    EXPECT_TRUE(s.ok()) << s.status().ToString();
-    return s.ok() ? std::move(*s) : nullptr;
-  }
-  // Runs `sql` on the file with a plain connection (the store must be closed).
-  void RawExec(const std::string& sql) {
-    sqlite3* h = nullptr;
-    ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(h);
-    sqlite3_close(h);
-  }
-  int RawVersion() {
-    sqlite3* h = nullptr;
-    EXPECT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
-    int v = sqlite::SchemaVersion(h);
-    sqlite3_close(h);
-    return v;
-  }
-  std::string dir_;
-};
+using SqliteStoreTest = SqliteFileTest;
 
 TEST_F(SqliteStoreTest, GroupCommitSharesTransactions) {
   auto store = Open();
@@ -167,18 +133,7 @@ TEST_F(SqliteStoreTest, CountsAndConfigChangesAreSharedBetweenProcesses) {
   w.name = "shared";
   w.payload_url = "http://x/";
   ASSERT_TRUE(a->CreateWebhook(w).ok());
-  NewEvent ne;
-  ne.event.event = "created";
-  ne.event.event_type = "object_created";
-  ne.event.object_type = "dcim.site";
-  ne.event.model = "site";
-  ne.event.timestamp = "2026-01-01T00:00:00+00:00";
-  ne.event.data = Value::MakeDict();
-  Task t;
-  t.rule_id = 1;
-  t.webhook_id = 1;
-  ne.tasks = {t, t};
-  ASSERT_TRUE(a->CommitEventsSync({ne}).ok());
+  ASSERT_TRUE(a->CommitEventsSync({MakeEvent("dcim.site", 1, {{1, 1}, {1, 1}})}).ok());
   auto counts = b->CountByStatus();
   ASSERT_TRUE(counts.ok());
   EXPECT_EQ(counts->queued, 2) << "b sees a's tasks";
@@ -187,28 +142,26 @@ TEST_F(SqliteStoreTest, CountsAndConfigChangesAreSharedBetweenProcesses) {
   EXPECT_EQ(a->CountByStatus()->started, 1) << "a sees b's lease";
   EXPECT_EQ(a->CountByStatus()->queued, 1);
   // b notices a's configuration change within about a second.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (b->ConfigRevision() == rev_b && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_GT(b->ConfigRevision(), rev_b);
+  EXPECT_TRUE(testing::WaitFor([&] { return b->ConfigRevision() > rev_b; },
+                               std::chrono::seconds(5)));
 }
 
 TEST_F(SqliteStoreTest, OpenStoreUrls) {
   // Absolute path, directories created.
-  auto abs = OpenStore("sqlite://" + dir_ + "/a/b/herald.db");
+  auto abs = OpenStore("sqlite://" + dir_.File("a/b/herald.db"));
   ASSERT_TRUE(abs.ok()) << abs.status().ToString();
-  EXPECT_EQ((*abs)->Describe(), "sqlite://" + dir_ + "/a/b/herald.db");
-  EXPECT_TRUE(std::filesystem::exists(dir_ + "/a/b/herald.db"));
+  EXPECT_EQ((*abs)->Describe(), "sqlite://" + dir_.File("a/b/herald.db"));
+  EXPECT_TRUE(std::filesystem::exists(dir_.File("a/b/herald.db")));
   (*abs)->Close();
 
   // Relative path, resolved against the working directory.
   auto cwd = std::filesystem::current_path();
-  std::filesystem::current_path(dir_);
+  std::filesystem::current_path(dir_.path());
   auto rel = OpenStore("sqlite://var/rel.db");
   std::filesystem::current_path(cwd);
   ASSERT_TRUE(rel.ok()) << rel.status().ToString();
-  EXPECT_TRUE(std::filesystem::exists(dir_ + "/var/rel.db"));
-  EXPECT_EQ((*rel)->Describe(), "sqlite://" + dir_ + "/var/rel.db");
+  EXPECT_TRUE(std::filesystem::exists(dir_.File("var/rel.db")));
+  EXPECT_EQ((*rel)->Describe(), "sqlite://" + dir_.File("var/rel.db"));
   (*rel)->Close();
 
   auto redis = OpenStore("redis://localhost:6379/0");
@@ -263,8 +216,12 @@ namespace herald {
 namespace {
 TEST(TaskId, IsUuidV7AndTimeOrdered) {
   std::string a = NewTaskId();
-  std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  std::string b = NewTaskId();
+  std::string b;
+  // Ids of a later millisecond (polled, not slept for).
+  ASSERT_TRUE(testing::WaitFor([&] {
+    b = NewTaskId();
+    return b.substr(0, 13) != a.substr(0, 13);
+  }, std::chrono::seconds(5), std::chrono::milliseconds(1)));
   EXPECT_EQ(a[14], '7') << a;
   EXPECT_LT(a.substr(0, 13), b.substr(0, 13)) << "millisecond prefix orders ids";
   EXPECT_NE(NewTaskId(), NewTaskId());

@@ -32,6 +32,8 @@
 #include <vector>
 
 #include "store/store.h"
+#include "support/events.h"
+#include "support/temp_dir.h"
 #include "value/json.h"
 
 namespace herald::store_contract {
@@ -40,12 +42,6 @@ inline TimeUs NowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-inline std::string MakeTempDir() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "herald-store-XXXXXX").string();
-  char* dir = mkdtemp(tmpl.data());
-  return dir ? std::string(dir) : std::string();
 }
 
 inline Webhook MakeWebhook(const std::string& name) {
@@ -79,28 +75,17 @@ inline EventRule MakeRule(const std::string& name, int64_t webhook_id) {
 inline NewEvent MakeEvent(const std::string& object_type, int n,
                           const std::vector<std::pair<int64_t, int64_t>>& rule_webhooks) {
   NewEvent ne;
-  Event& e = ne.event;
-  e.event = "created";
-  e.event_type = "object_created";
-  e.object_type = object_type;
-  e.model = object_type.substr(object_type.find('.') + 1);
-  e.timestamp = "2024-01-02T03:04:05.123456+00:00";
-  e.username = "admin";
-  e.request_id = Value();
   auto data = ParseJson(R"({"id": )" + std::to_string(n) +
                         R"(, "name": "dev-é", "status": {"value": "active"}, "tags": [], )"
                         R"("weight": 1.5, "custom_fields": {"a": null}})");
-  e.data = data.ok() ? *data : Value();
+  Event& e = ne.event = testing::ChangeEvent(object_type, data.ok() ? *data : Value());
+  e.timestamp = "2024-01-02T03:04:05.123456+00:00";
+  e.username = "admin";
+  e.request_id = Value();
   auto snaps = ParseJson(R"({"prechange": null, "postchange": {"id": 1}})");
   e.snapshots = snaps.ok() ? *snaps : Value();
   for (auto [rule, webhook] : rule_webhooks) {
-    Task t;
-    t.rule_id = rule;
-    t.webhook_id = webhook;
-    t.rule_name = "rule" + std::to_string(rule);
-    t.webhook_name = "hook" + std::to_string(webhook);
-    t.object_type = object_type;
-    t.event_type = "object_created";
+    Task t = testing::TaskFor(e, rule, webhook);
     if (rule % 2 == 0) {
       auto ad = ParseJson(R"({"k": "v"})");
       t.action_data = ad.ok() ? *ad : Value();
@@ -120,22 +105,19 @@ template <typename F>
 class StoreContract : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = MakeTempDir();
-    ASSERT_FALSE(dir_.empty());
-    auto s = F::Open(dir_);
+    ASSERT_TRUE(dir_.ok());
+    auto s = F::Open(dir_.path());
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
   }
   void TearDown() override {
     if (store_) store_->Close();
     store_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
   }
   void Reopen() {
     store_->Close();
     store_.reset();
-    auto s = F::Open(dir_);
+    auto s = F::Open(dir_.path());
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
   }
@@ -162,13 +144,21 @@ class StoreContract : public ::testing::Test {
     return c.empty() || c[0].task_ids.empty() ? std::string() : c[0].task_ids[0];
   }
 
+  // LeaseTasks for `worker` at `now`: the leased tasks; empty, with a test failure, when the
+  // store refuses.
+  std::vector<Task> Leased(const std::string& worker, int max, TimeUs now, TimeUs lease_us) {
+    auto r = store_->LeaseTasks(worker, max, now, lease_us);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? std::move(*r) : std::vector<Task>{};
+  }
+
   TaskStatus StatusOf(const std::string& id) {
     auto t = store_->GetTask(id);
     EXPECT_TRUE(t.ok()) << t.status().ToString();
     return t.ok() ? t->status : TaskStatus::kQueued;
   }
 
-  std::string dir_;
+  testing::TempDir dir_{"store"};
   std::unique_ptr<Store> store_;
 };
 
@@ -477,23 +467,20 @@ TYPED_TEST_P(StoreContract, LeaseRecordFinish) {
   auto c = this->Commit({MakeEvent("dcim.device", 1, {{1, 1}, {2, 2}, {3, 3}})});
   ASSERT_EQ(c.size(), 1u);
   const TimeUs now = NowUs() + 1000;
-  auto leased = s.LeaseTasks("w1", 2, now, 30'000'000);
-  ASSERT_TRUE(leased.ok()) << leased.status().ToString();
-  ASSERT_EQ(leased->size(), 2u);
-  for (const Task& t : *leased) {
+  auto leased = this->Leased("w1", 2, now, 30'000'000);
+  ASSERT_EQ(leased.size(), 2u);
+  for (const Task& t : leased) {
     EXPECT_EQ(t.status, TaskStatus::kStarted);
     EXPECT_EQ(t.worker, "w1");
     EXPECT_EQ(t.started_at, now);
     EXPECT_EQ(t.lease_expires, now + 30'000'000);
   }
-  auto rest = s.LeaseTasks("w2", 10, now, 30'000'000);
-  ASSERT_TRUE(rest.ok());
-  ASSERT_EQ(rest->size(), 1u);
-  auto none = s.LeaseTasks("w3", 10, now, 30'000'000);
-  ASSERT_TRUE(none.ok());
-  EXPECT_TRUE(none->empty());
+  auto rest = this->Leased("w2", 10, now, 30'000'000);
+  ASSERT_EQ(rest.size(), 1u);
+  auto none = this->Leased("w3", 10, now, 30'000'000);
+  EXPECT_TRUE(none.empty());
 
-  const std::string id = (*leased)[0].id;
+  const std::string id = leased[0].id;
   AttemptOutcome ok;
   ok.attempt.started_at = now;
   ok.attempt.duration_us = 1234;
@@ -536,9 +523,8 @@ TYPED_TEST_P(StoreContract, RetryIsScheduledAndDueLater) {
   Store& s = this->store();
   const std::string id = this->OneTask();
   const TimeUs now = NowUs() + 1000;
-  auto leased = s.LeaseTasks("w", 1, now, 60'000'000);
-  ASSERT_TRUE(leased.ok());
-  ASSERT_EQ(leased->size(), 1u);
+  auto leased = this->Leased("w", 1, now, 60'000'000);
+  ASSERT_EQ(leased.size(), 1u);
   AttemptOutcome retry;
   retry.attempt.started_at = now;
   retry.attempt.status_code = 503;
@@ -554,14 +540,12 @@ TYPED_TEST_P(StoreContract, RetryIsScheduledAndDueLater) {
   EXPECT_EQ(t->attempts, 1);
   EXPECT_EQ(t->error, "HTTP 503 Service Unavailable");
 
-  auto early = s.LeaseTasks("w", 10, now + 4'999'999, 60'000'000);
-  ASSERT_TRUE(early.ok());
-  EXPECT_TRUE(early->empty());
-  auto due = s.LeaseTasks("w", 10, now + 5'000'000, 60'000'000);
-  ASSERT_TRUE(due.ok());
-  ASSERT_EQ(due->size(), 1u);
-  EXPECT_EQ((*due)[0].id, id);
-  EXPECT_EQ((*due)[0].attempts, 1);
+  auto early = this->Leased("w", 10, now + 4'999'999, 60'000'000);
+  EXPECT_TRUE(early.empty());
+  auto due = this->Leased("w", 10, now + 5'000'000, 60'000'000);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].id, id);
+  EXPECT_EQ(due[0].attempts, 1);
 
   AttemptOutcome fail;
   fail.attempt.started_at = now + 5'000'000;
@@ -583,18 +567,15 @@ TYPED_TEST_P(StoreContract, ExpiredLeaseIsRedelivered) {
   Store& s = this->store();
   const std::string id = this->OneTask();
   const TimeUs now = NowUs() + 1000;
-  auto l1 = s.LeaseTasks("dead-worker", 5, now, 1'000'000);
-  ASSERT_TRUE(l1.ok());
-  ASSERT_EQ(l1->size(), 1u);
-  auto l2 = s.LeaseTasks("w2", 5, now + 999'999, 1'000'000);
-  ASSERT_TRUE(l2.ok());
-  EXPECT_TRUE(l2->empty());
-  auto l3 = s.LeaseTasks("w2", 5, now + 1'000'000, 1'000'000);
-  ASSERT_TRUE(l3.ok());
-  ASSERT_EQ(l3->size(), 1u);
-  EXPECT_EQ((*l3)[0].id, id);
-  EXPECT_EQ((*l3)[0].worker, "w2");
-  EXPECT_EQ((*l3)[0].lease_expires, now + 2'000'000);
+  auto l1 = this->Leased("dead-worker", 5, now, 1'000'000);
+  ASSERT_EQ(l1.size(), 1u);
+  auto l2 = this->Leased("w2", 5, now + 999'999, 1'000'000);
+  EXPECT_TRUE(l2.empty());
+  auto l3 = this->Leased("w2", 5, now + 1'000'000, 1'000'000);
+  ASSERT_EQ(l3.size(), 1u);
+  EXPECT_EQ(l3[0].id, id);
+  EXPECT_EQ(l3[0].worker, "w2");
+  EXPECT_EQ(l3[0].lease_expires, now + 2'000'000);
 
   AttemptOutcome ok;
   ok.next_status = TaskStatus::kFinished;
@@ -606,16 +587,14 @@ TYPED_TEST_P(StoreContract, ExpiredLeaseIsRedelivered) {
 }
 
 TYPED_TEST_P(StoreContract, LeaseOrderOldestDueFirst) {
-  Store& s = this->store();
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) ids.push_back(this->OneTask());
   const TimeUs now = NowUs() + 1000;
   std::vector<std::string> order;
   for (int i = 0; i < 5; ++i) {
-    auto l = s.LeaseTasks("w", 1, now, 60'000'000);
-    ASSERT_TRUE(l.ok());
-    ASSERT_EQ(l->size(), 1u);
-    order.push_back((*l)[0].id);
+    auto l = this->Leased("w", 1, now, 60'000'000);
+    ASSERT_EQ(l.size(), 1u);
+    order.push_back(l[0].id);
   }
   EXPECT_EQ(order, ids);
 }
@@ -646,9 +625,8 @@ TYPED_TEST_P(StoreContract, OperatorActions) {
   EXPECT_EQ(t->enqueued_at, now + 1);
 
   // scheduled -> queued by Enqueue.
-  auto leased = s.LeaseTasks("w", 3, now, 60'000'000);
-  ASSERT_TRUE(leased.ok());
-  ASSERT_EQ(leased->size(), 3u);
+  auto leased = this->Leased("w", 3, now, 60'000'000);
+  ASSERT_EQ(leased.size(), 3u);
   AttemptOutcome later;
   later.next_status = TaskStatus::kScheduled;
   later.due_at = now + 3'600'000'000;
@@ -696,9 +674,8 @@ TYPED_TEST_P(StoreContract, RequeueAllFailedAndCounts) {
   EXPECT_GT(counts->oldest_queued_at, 0);
   EXPECT_LE(counts->oldest_queued_at, now);
 
-  auto leased = s.LeaseTasks("w", 5, now, 60'000'000);
-  ASSERT_TRUE(leased.ok());
-  ASSERT_EQ(leased->size(), 5u);
+  auto leased = this->Leased("w", 5, now, 60'000'000);
+  ASSERT_EQ(leased.size(), 5u);
   AttemptOutcome fail, ok, later;
   fail.next_status = TaskStatus::kFailed;
   ok.next_status = TaskStatus::kFinished;
@@ -825,8 +802,7 @@ TYPED_TEST_P(StoreContract, FiltersAndPagination) {
   EXPECT_EQ(list(combined).size(), 6u);
 
   // Status filter after leasing some.
-  auto leased = s.LeaseTasks("w", 4, NowUs() + 1000, 60'000'000);
-  ASSERT_TRUE(leased.ok());
+  auto leased = this->Leased("w", 4, NowUs() + 1000, 60'000'000);
   TaskFilter started;
   started.status = TaskStatus::kStarted;
   started.limit = 100;
@@ -858,9 +834,8 @@ TYPED_TEST_P(StoreContract, PurgeFinished) {
   auto c = this->Commit({MakeEvent("dcim.device", 1, {{1, 1}, {2, 2}}),
                          MakeEvent("dcim.device", 2, {{1, 1}})});
   ASSERT_EQ(c.size(), 2u);
-  auto leased = s.LeaseTasks("w", 10, now, 60'000'000);
-  ASSERT_TRUE(leased.ok());
-  ASSERT_EQ(leased->size(), 3u);
+  auto leased = this->Leased("w", 10, now, 60'000'000);
+  ASSERT_EQ(leased.size(), 3u);
   AttemptOutcome ok;
   ok.attempt.started_at = now;
   ok.attempt.duration_us = 10;
@@ -937,7 +912,7 @@ TYPED_TEST_P(StoreContract, AcknowledgedCommitsSurviveKill9) {
   this->store_.reset();
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
-  const std::string dir = this->dir_;
+  const std::string dir = this->dir_.path();
   pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
@@ -1020,9 +995,8 @@ TYPED_TEST_P(StoreContract, AttemptsPerMinuteBuckets) {
   Store& s = this->store();
   this->Commit({MakeEvent("dcim.device", 1, {{1, 1}, {2, 2}, {3, 3}, {4, 4}})});
   const TimeUs now = NowUs() + 1000;
-  auto leased = s.LeaseTasks("w", 4, now, 60'000'000);
-  ASSERT_TRUE(leased.ok());
-  ASSERT_EQ(leased->size(), 4u);
+  auto leased = this->Leased("w", 4, now, 60'000'000);
+  ASSERT_EQ(leased.size(), 4u);
   const TimeUs since = now - 10LL * 60 * 1000000;
   auto record = [&](const Task& t, TimeUs at, int code, const std::string& error) {
     AttemptOutcome o;
@@ -1032,10 +1006,10 @@ TYPED_TEST_P(StoreContract, AttemptsPerMinuteBuckets) {
     o.next_status = code == 200 ? TaskStatus::kFinished : TaskStatus::kFailed;
     ASSERT_TRUE(s.RecordAttempt(t.id, "w", o).ok());
   };
-  record((*leased)[0], since + 30'000'000, 200, "");            // minute 0, ok
-  record((*leased)[1], since + 90'000'000, 500, "");            // minute 1, failed
-  record((*leased)[2], since + 95'000'000, 0, "refused");       // minute 1, failed
-  record((*leased)[3], since - 5'000'000, 200, "");             // before the window
+  record(leased[0], since + 30'000'000, 200, "");            // minute 0, ok
+  record(leased[1], since + 90'000'000, 500, "");            // minute 1, failed
+  record(leased[2], since + 95'000'000, 0, "refused");       // minute 1, failed
+  record(leased[3], since - 5'000'000, 200, "");             // before the window
   auto h = s.AttemptsPerMinute(since, 10);
   if (!h.ok() && h.status().type() == "Unsupported") GTEST_SKIP() << "backend has no histogram";
   ASSERT_TRUE(h.ok()) << h.status().ToString();
