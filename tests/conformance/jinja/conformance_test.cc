@@ -1,38 +1,27 @@
-// Runs every case of tests/data/jinja2_cases.json (rendered by Python Jinja2 3.1.2) and
-// requires byte-exact output, or the same error type, phase, message and line.
+// Runs every case of tests/data/jinja2_cases.json (rendered by Python Jinja2 3.1.2), one test per
+// case named after it, and requires byte-exact output, or the same error type, phase, message
+// and line.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
-#include "jinja/conformance.h"
+#include "corpus.h"
 
 namespace herald::jinja {
 namespace {
 
-std::vector<ConformanceCase> LoadCases() {
-  std::ifstream f(std::string(HERALD_SOURCE_DIR) + "/tests/data/jinja2_cases.json", std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  auto cases = ParseConformanceCases(ss.str());
-  if (!cases.ok()) return {};
-  return *cases;
+constexpr const char* kCorpus = "jinja2_cases.json";
+
+class JinjaConformance : public ::testing::TestWithParam<CorpusCase> {};
+
+TEST_P(JinjaConformance, MatchesJinja2) {
+  const ConformanceCase& c = GetParam().c;
+  CaseResult r = RunConformanceCase(c);
+  EXPECT_TRUE(r.passed) << c.name << "\n  expected: " << r.expected << "\n  got:      " << r.got;
 }
 
-TEST(JinjaConformance, AllCasesMatchJinja2) {
-  std::vector<ConformanceCase> cases = LoadCases();
-  ASSERT_EQ(cases.size(), 640u);
-  int failed = 0;
-  for (const auto& c : cases) {
-    CaseResult r = RunConformanceCase(c);
-    if (!r.passed) {
-      ++failed;
-      ADD_FAILURE() << c.name << "\n  expected: " << r.expected << "\n  got:      " << r.got;
-    }
-  }
-  std::cout << (cases.size() - failed) << " passed, " << failed << " failed\n";
-  EXPECT_EQ(failed, 0);
-}
+INSTANTIATE_TEST_SUITE_P(Corpus, JinjaConformance, ::testing::ValuesIn(CorpusCases(kCorpus)),
+                         CaseName);
+
+TEST(JinjaConformanceCorpus, Loads) { ExpectCorpusLoads(kCorpus); }
 
 }  // namespace
 }  // namespace herald::jinja

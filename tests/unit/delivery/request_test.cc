@@ -117,12 +117,16 @@ TEST(Messages, SuccessAndFailure) {
 }
 
 TEST(Messages, PythonBytesRepr) {
-  EXPECT_EQ(PythonBytesRepr("it's"), "b\"it's\"");
-  EXPECT_EQ(PythonBytesRepr("say \"hi\""), "b'say \"hi\"'");
-  EXPECT_EQ(PythonBytesRepr("both ' \""), "b'both \\' \"'");
-  EXPECT_EQ(PythonBytesRepr("a\\b\n\r\t\x01\x7f"), "b'a\\\\b\\n\\r\\t\\x01\\x7f'");
-  EXPECT_EQ(PythonBytesRepr("\xc3\xa9\xff"), "b'\\xc3\\xa9\\xff'");
-  EXPECT_EQ(PythonBytesRepr(std::string("\0", 1)), "b'\\x00'");
+  // {bytes, Python's repr of them}
+  const std::pair<std::string, const char*> cases[] = {
+      {"it's", "b\"it's\""},
+      {"say \"hi\"", "b'say \"hi\"'"},
+      {"both ' \"", "b'both \\' \"'"},
+      {"a\\b\n\r\t\x01\x7f", "b'a\\\\b\\n\\r\\t\\x01\\x7f'"},
+      {"\xc3\xa9\xff", "b'\\xc3\\xa9\\xff'"},
+      {std::string("\0", 1), "b'\\x00'"},
+  };
+  for (const auto& [bytes, repr] : cases) EXPECT_EQ(PythonBytesRepr(bytes), repr) << repr;
 }
 
 TEST(Messages, FailureContentIsBounded) {
