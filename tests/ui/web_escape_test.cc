@@ -4,11 +4,10 @@
 // redirect. The list of parameters is checked against the UI's source, so a page that starts
 // reading a new parameter fails this test until the parameter is added here.
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "common/time.h"
+#include "support/files.h"
 #include "web_fixture.h"
 
 namespace herald::web {
@@ -38,12 +37,9 @@ const std::set<std::string> kQueryParams = {
 std::set<std::string> QueryParamsInSource() {
   std::set<std::string> names;
   std::regex re(R"re((?:query_param|[^_a-z]param)\("([a-z_]+)"\))re");
-  for (const auto& entry : std::filesystem::directory_iterator(HERALD_SOURCE_DIR "/src/web")) {
+  for (const auto& entry : std::filesystem::directory_iterator(testing::SourcePath("src/web"))) {
     if (entry.path().extension() != ".cc") continue;
-    std::ifstream in(entry.path());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
+    std::string text = testing::ReadFile(entry.path().string());
     for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it)
       names.insert((*it)[1].str());
   }

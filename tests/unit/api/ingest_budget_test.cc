@@ -5,16 +5,13 @@
 
 #include "conditions/conditions.h"
 #include "matching/matcher.h"
+#include "support/json.h"
 #include "value/json.h"
 
 namespace herald {
 namespace {
 
-Value J(std::string_view text) {
-  auto v = ParseJson(text);
-  EXPECT_TRUE(v.ok()) << text;
-  return v.ok() ? *v : Value();
-}
+using testing::JsonOf;
 
 EventRule Rule(int64_t id, const std::string& name, const std::string& conditions) {
   EventRule r;
@@ -23,7 +20,7 @@ EventRule Rule(int64_t id, const std::string& name, const std::string& condition
   r.object_types = {"dcim.device"};
   r.event_types = {"object_created"};
   r.action_object_id = 1;
-  r.conditions = conditions.empty() ? Value() : J(conditions);
+  r.conditions = conditions.empty() ? Value() : JsonOf(conditions);
   return r;
 }
 

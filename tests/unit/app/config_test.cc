@@ -19,6 +19,9 @@
 #include "delivery/transport.h"
 #include "http/http.h"
 #include "jinja/jinja.h"
+#include "support/env.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
 #include "web/web.h"
 
 namespace herald {
@@ -26,33 +29,20 @@ namespace {
 
 using ::testing::HasSubstr;
 
+using testing::ScopedEnv;
+
 // A TOML file in a fresh temporary directory, removed with the fixture.
 class ConfigFile : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "herald-config-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { ASSERT_TRUE(dir_.ok()); }
 
   std::string Write(const std::string& text) {
-    std::string path = dir_ + "/herald.toml";
-    std::ofstream(path) << text;
+    std::string path = dir_.File("herald.toml");
+    EXPECT_TRUE(testing::WriteFile(path, text));
     return path;
   }
 
-  std::string dir_;
-};
-
-// Sets an environment variable for the scope of one test.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
-  ~ScopedEnv() { unsetenv(name_); }
-
- private:
-  const char* name_;
+  testing::TempDir dir_{"config"};
 };
 
 TEST(Config, DefaultsAreTheOptionTablesTyped) {
@@ -224,7 +214,7 @@ TEST_F(ConfigFile, TomlErrorsNameFileKeyAndProblem) {
     EXPECT_THAT(st.message(), HasSubstr(k.message)) << k.toml;
   }
   Config c;
-  Status missing = c.LoadFile(dir_ + "/absent.toml");
+  Status missing = c.LoadFile(dir_.File("absent.toml"));
   EXPECT_FALSE(missing.ok());
   EXPECT_EQ(missing.type(), "ConfigError");
 }
