@@ -194,11 +194,15 @@ void Replace(std::string& s, const std::string& from, const std::string& to) {
     s.replace(p, from.size(), to);
 }
 
+// An RFC 9110 token: one or more tchar (letters, digits and !#$%&'*+-.^_`|~). Written as the
+// list of what is allowed, apart from the server's own check, which it verifies.
 bool IsToken(std::string_view s) {
+  static constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
   if (s.empty()) return false;
-  for (unsigned char c : s)
-    if (c <= 0x20 || c >= 0x7f || std::string_view("\"(),/:;<=>?@[\\]{}").find(c) != std::string_view::npos)
-      return false;
+  for (char c : s) {
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && kSymbols.find(c) == std::string_view::npos) return false;
+  }
   return true;
 }
 

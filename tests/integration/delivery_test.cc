@@ -332,12 +332,7 @@ TEST_F(GuardTest, DeniedNetworkGetsNothingAndTheTaskFailsWithTheReason) {
 TEST_F(GuardTest, RedirectFromAnAllowedAddressToADeniedOne) {
   Start({{"HERALD_DELIVERY_DENY_NETWORKS", "127.0.0.2/32"}});
   testing::TestServer denied(Ok200, "127.0.0.2");
-  testing::TestServer redirector([&](const testing::ServerRequest&) {
-    testing::ServerResponse r;
-    r.status = 302;
-    r.headers = {{"Location", denied.url("/metadata")}};
-    return r;
-  });
+  testing::TestServer redirector(testing::Answer(302, "", {{"Location", denied.url("/metadata")}}));
   int64_t h = HookTo(redirector.url("/hop"));
   Rule(h);
   std::string task = PostEvent(kSite);

@@ -395,10 +395,6 @@ std::vector<Receiver::Request> Receiver::requests() {
   std::lock_guard<std::mutex> lock(mu_);
   return requests_;
 }
-size_t Receiver::count() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return requests_.size();
-}
 
 std::string HmacSha512Hex(const std::string& key, const std::string& body) {
   unsigned char md[64];
@@ -457,11 +453,6 @@ void RawReceiver::SetMode(Mode mode) {
 std::vector<RawReceiver::Hit> RawReceiver::hits() {
   std::lock_guard<std::mutex> lock(mu_);
   return hits_;
-}
-
-size_t RawReceiver::count() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return hits_.size();
 }
 
 size_t RawReceiver::CountFor(const std::string& task) {

@@ -153,7 +153,7 @@ class Receiver {
   // Answers `status` for the next `n` requests, then the normal answer.
   void FailNext(int n, int status);
   std::vector<Request> requests();
-  size_t count();
+  size_t count() { return requests().size(); }
   void Stop();
 
  private:
@@ -196,7 +196,7 @@ class RawReceiver {
   // is not supported (the port stays open).
   void SetMode(Mode mode);
   std::vector<Hit> hits();
-  size_t count();
+  size_t count() { return hits().size(); }
   // Requests seen for one task id.
   size_t CountFor(const std::string& task);
 

@@ -198,4 +198,33 @@ class TestServer {
   std::atomic<int> connections_{0};
 };
 
+// A handler that answers every request with `status`, `body` and `headers`, e.g.
+//   TestServer redirector(Answer(302, "", {{"Location", "/next"}}));
+inline TestServer::Handler Answer(int status = 200, std::string body = "",
+                                  std::vector<std::pair<std::string, std::string>> headers = {}) {
+  ServerResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers = std::move(headers);
+  return [r = std::move(r)](const ServerRequest&) { return r; };
+}
+
+// A handler that holds every request without answering (until the server stops).
+inline TestServer::Handler NeverAnswer() {
+  return [](const ServerRequest&) {
+    ServerResponse r;
+    r.never_answer = true;
+    return r;
+  };
+}
+
+// A handler that answers 200 to every request after `delay`.
+inline TestServer::Handler AnswerAfter(std::chrono::milliseconds delay) {
+  return [delay](const ServerRequest&) {
+    ServerResponse r;
+    r.delay = delay;
+    return r;
+  };
+}
+
 }  // namespace herald::testing

@@ -36,6 +36,31 @@ using testing::WaitFor;
 const char* kEvent =
     R"({"event": "created", "object_type": "dcim.device", "data": {"id": 1, "name": "web01"}})";
 
+// Occupies every thread of a pool until released.
+struct Blocker {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool released = false;
+  int running = 0;
+  std::function<void()> Job() {
+    return [this] {
+      std::unique_lock<std::mutex> lock(mu);
+      ++running;
+      cv.notify_all();
+      cv.wait(lock, [this] { return released; });
+    };
+  }
+  bool WaitRunning(int n) {
+    std::unique_lock<std::mutex> lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(30), [&] { return running >= n; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu);
+    released = true;
+    cv.notify_all();
+  }
+};
+
 class ApiTest : public testing::StoreWithTokensTest {
  protected:
   void SetUp() override { Open(ApiOptions{}); }
@@ -69,6 +94,21 @@ class ApiTest : public testing::StoreWithTokensTest {
     }, std::move(req), std::chrono::seconds(30), &calls_);
   }
 
+  // Occupies the ingest pool's one thread with `b` until it is released.
+  void Saturate(Blocker& b) {
+    ASSERT_TRUE(api_->ingest_pool().TrySubmit(b.Job()));
+    ASSERT_TRUE(b.WaitRunning(1));
+  }
+  // Posts `body` as an event from another thread; the answer comes when the pool runs it.
+  std::future<http::Response> PostLater(const std::string& body) {
+    return std::async(std::launch::async,
+                      [this, body] { return Call("POST", "/api/events/", Token(ingest_key_), body); });
+  }
+  // Expects the refusal of a full ingest queue: 503 with Retry-After.
+  static void ExpectQueueFull(const http::Response& r) {
+    EXPECT_EQ(r.status, 503) << r.body;
+    EXPECT_EQ(HeaderOf(r, "Retry-After"), std::to_string(kIngestRetryAfterSeconds));
+  }
   // Waits until `n` requests wait in the ingest queue (the pool's threads all busy).
   bool WaitQueued(size_t n) {
     return WaitFor([&] { return api_->ingest_pool().queued() >= n; }, std::chrono::seconds(30)) &&
@@ -300,31 +340,6 @@ TEST_F(ApiTest, StatusShowsTheStoreKindNotItsPath) {
 
 // ---------------------------------------------------------------- ingest pool
 
-// Occupies every thread of a pool until released.
-struct Blocker {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool released = false;
-  int running = 0;
-  std::function<void()> Job() {
-    return [this] {
-      std::unique_lock<std::mutex> lock(mu);
-      ++running;
-      cv.notify_all();
-      cv.wait(lock, [this] { return released; });
-    };
-  }
-  bool WaitRunning(int n) {
-    std::unique_lock<std::mutex> lock(mu);
-    return cv.wait_for(lock, std::chrono::seconds(30), [&] { return running >= n; });
-  }
-  void Release() {
-    std::lock_guard<std::mutex> lock(mu);
-    released = true;
-    cv.notify_all();
-  }
-};
-
 TEST(WorkPool, RefusesWhenTheQueueIsFullAndRunsQueuedJobsOnStop) {
   WorkPool pool("test", 1, 2);
   Blocker b;
@@ -356,15 +371,11 @@ TEST_F(ApiTest, FullIngestQueueAnswers503WithRetryAfter) {
   o.ingest_queue = 1;
   Open(o);
   Blocker b;
-  ASSERT_TRUE(api_->ingest_pool().TrySubmit(b.Job()));
-  ASSERT_TRUE(b.WaitRunning(1));
-  // One request may wait; answer it later.
-  auto waiting = std::async(std::launch::async,
-                            [&] { return Call("POST", "/api/events/", Token(ingest_key_), kEvent); });
+  ASSERT_NO_FATAL_FAILURE(Saturate(b));
+  auto waiting = PostLater(kEvent);  // one request may wait; it is answered later
   ASSERT_TRUE(WaitQueued(1));
   http::Response full = Call("POST", "/api/events/", Token(ingest_key_), kEvent);
-  EXPECT_EQ(full.status, 503) << full.body;
-  EXPECT_EQ(HeaderOf(full, "Retry-After"), std::to_string(kIngestRetryAfterSeconds));
+  ExpectQueueFull(full);
   EXPECT_NE(full.body.find("Retry"), std::string::npos) << full.body;
   // Other endpoints still answer while ingest is saturated.
   EXPECT_EQ(Call("GET", "/api/status/").status, 200);
@@ -434,24 +445,19 @@ TEST_F(ApiTest, IngestQueueIsBoundedInBytesToo) {
   o.ingest_queue_bytes = 1024 * 1024;
   Open(o);
   Blocker b;
-  ASSERT_TRUE(api_->ingest_pool().TrySubmit(b.Job()));
-  ASSERT_TRUE(b.WaitRunning(1));
+  ASSERT_NO_FATAL_FAILURE(Saturate(b));
   std::string big = R"({"event": "created", "object_type": "dcim.device", "data": {"x": ")" +
                     std::string(600 * 1024, 'a') + "\"}}";
   // The first big body is taken (nothing waits); a second would pass the byte bound.
-  auto first = std::async(std::launch::async,
-                          [&] { return Call("POST", "/api/events/", Token(ingest_key_), big); });
+  auto first = PostLater(big);
   ASSERT_TRUE(WaitQueued(1));
-  http::Response second = Call("POST", "/api/events/", Token(ingest_key_), big);
-  EXPECT_EQ(second.status, 503) << second.body;
-  EXPECT_EQ(HeaderOf(second, "Retry-After"), std::to_string(kIngestRetryAfterSeconds));
+  ExpectQueueFull(Call("POST", "/api/events/", Token(ingest_key_), big));
   auto status = ParseJson(Call("GET", "/api/status/").body);
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(status->get("ingest")->get("queued_bytes")->as_int(),
             static_cast<int64_t>(big.size()));
   // A small one still fits.
-  auto small = std::async(std::launch::async,
-                          [&] { return Call("POST", "/api/events/", Token(ingest_key_), kEvent); });
+  auto small = PostLater(kEvent);
   ASSERT_TRUE(WaitQueued(2));
   b.Release();
   EXPECT_EQ(first.get().status, 202);

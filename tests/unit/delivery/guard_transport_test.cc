@@ -74,12 +74,7 @@ TEST(GuardedTransport, ZeroAddressIsJudgedAsLoopback) {
 
 TEST(GuardedTransport, RedirectToADeniedAddressIsRefused) {
   TestServer denied(Ok, "127.0.0.2");
-  TestServer redirector([&](const ServerRequest&) {
-    ServerResponse r;
-    r.status = 307;
-    r.headers = {{"Location", denied.url("/inner")}};
-    return r;
-  });
+  TestServer redirector(Answer(307, "", {{"Location", denied.url("/inner")}}));
   Transport t(With(MakeGuard({"127.0.0.2/32"})));
   HttpResponse r = Send(t, Post(redirector.url("/outer")));
   EXPECT_EQ(r.error, kDenied);

@@ -40,7 +40,7 @@ using testing::UnusedLoopbackPort;
 using testing::WaitFor;
 
 TEST(Transport, WireFormatOfASignedPost) {
-  TestServer server([](const ServerRequest&) { return ServerResponse{}; });
+  TestServer server(Answer());
   Transport t({});
   HttpRequest req = Post(server.url("/hook?a=1"));
   req.headers.emplace_back("X-A", "1");
@@ -71,7 +71,7 @@ TEST(Transport, WireFormatOfASignedPost) {
 }
 
 TEST(Transport, ContentLengthRulesAndMethods) {
-  TestServer server([](const ServerRequest&) { return ServerResponse{}; });
+  TestServer server(Answer());
   Transport t({});
   const std::pair<const char*, const char*> sent[] = {
       {"POST", ""}, {"GET", ""}, {"GET", "{}"}, {"DELETE", ""}, {"PATCH", "[1]"}};
@@ -100,7 +100,7 @@ TEST(Transport, ContentLengthRulesAndMethods) {
 }
 
 TEST(Transport, LargeBodyHasNoExpectContinue) {
-  TestServer server([](const ServerRequest&) { return ServerResponse{}; });
+  TestServer server(Answer());
   Transport t({});
   std::string body(3 * 1024 * 1024, 'x');
   HttpResponse r = Send(t, Post(server.url(), body));
@@ -111,7 +111,7 @@ TEST(Transport, LargeBodyHasNoExpectContinue) {
 }
 
 TEST(Transport, UserHeadersReplaceDefaults) {
-  TestServer server([](const ServerRequest&) { return ServerResponse{}; });
+  TestServer server(Answer());
   Transport t({});
   HttpRequest req = Post(server.url());
   req.headers.emplace_back("User-Agent", "custom/1");
@@ -126,13 +126,7 @@ TEST(Transport, UserHeadersReplaceDefaults) {
 }
 
 TEST(Transport, NotFoundWithContentAndRetryAfter) {
-  TestServer server([](const ServerRequest&) {
-    ServerResponse r;
-    r.status = 404;
-    r.body = "Not Found";
-    r.headers = {{"Retry-After", "120"}};
-    return r;
-  });
+  TestServer server(Answer(404, "Not Found", {{"Retry-After", "120"}}));
   Transport t({});
   HttpResponse r = Send(t, Post(server.url()));
   EXPECT_EQ(r.error, "");
@@ -144,12 +138,7 @@ TEST(Transport, NotFoundWithContentAndRetryAfter) {
 }
 
 TEST(Transport, BodyExcerptIsBounded) {
-  TestServer server([](const ServerRequest&) {
-    ServerResponse r;
-    r.status = 500;
-    r.body = std::string(100000, 'e');
-    return r;
-  });
+  TestServer server(Answer(500, std::string(100000, 'e')));
   TransportOptions o;
   o.max_response_excerpt = 100;
   Transport t(o);
@@ -168,11 +157,7 @@ TEST(Transport, ConnectionRefused) {
 }
 
 TEST(Transport, TimeoutOnAServerThatNeverAnswers) {
-  TestServer server([](const ServerRequest&) {
-    ServerResponse r;
-    r.never_answer = true;
-    return r;
-  });
+  TestServer server(NeverAnswer());
   Transport t({});
   HttpRequest req = Post(server.url("/slow"));
   req.timeout = 300ms;
@@ -250,12 +235,7 @@ TEST(Transport, RedirectsFollowRequestsSemantics) {
 }
 
 TEST(Transport, RedirectToAbsoluteUrlOnAnotherServer) {
-  TestServer target([](const ServerRequest&) {
-    ServerResponse r;
-    r.status = 201;
-    r.body = "made";
-    return r;
-  });
+  TestServer target(Answer(201, "made"));
   auto first = RedirectServer(308, target.url("/final"));
   Transport t({});
   HttpRequest req = Post(first->url("/start"));
@@ -271,12 +251,7 @@ TEST(Transport, RedirectToAbsoluteUrlOnAnotherServer) {
 }
 
 TEST(Transport, TooManyRedirects) {
-  TestServer loop([](const ServerRequest& req) {
-    ServerResponse r;
-    r.status = 302;
-    r.headers = {{"Location", "/again"}};
-    return r;
-  });
+  TestServer loop(Answer(302, "", {{"Location", "/again"}}));
   TransportOptions o;
   o.max_redirects = 3;
   Transport t(o);
@@ -287,12 +262,7 @@ TEST(Transport, TooManyRedirects) {
 }
 
 TEST(Transport, RedirectWithoutLocationIsTheFinalResponse) {
-  TestServer server([](const ServerRequest&) {
-    ServerResponse r;
-    r.status = 302;
-    r.body = "nowhere";
-    return r;
-  });
+  TestServer server(Answer(302, "nowhere"));
   Transport t({});
   HttpResponse r = Send(t, Post(server.url()));
   EXPECT_EQ(r.status, 302);
@@ -300,11 +270,8 @@ TEST(Transport, RedirectWithoutLocationIsTheFinalResponse) {
 }
 
 TEST(Transport, PerHostCapIsRespectedAndAllComplete) {
-  TestServer server([](const ServerRequest&) {
-    ServerResponse r;
-    r.delay = 20ms;  // only to make requests overlap; nothing asserts on time
-    return r;
-  });
+  // The delay only makes requests overlap; nothing asserts on time.
+  TestServer server(AnswerAfter(20ms));
   TransportOptions o;
   o.max_in_flight_per_host = 4;
   Transport t(o);
@@ -329,12 +296,8 @@ TEST(Transport, PerHostCapIsRespectedAndAllComplete) {
 }
 
 TEST(Transport, DeadHostDoesNotDelayOthers) {
-  TestServer dead([](const ServerRequest&) {
-    ServerResponse r;
-    r.never_answer = true;
-    return r;
-  });
-  TestServer alive([](const ServerRequest&) { return ServerResponse{}; });
+  TestServer dead(NeverAnswer());
+  TestServer alive(Answer());
   TransportOptions o;
   o.max_in_flight_per_host = 2;
   Transport t(o);
@@ -364,7 +327,7 @@ TEST(Transport, DeadHostDoesNotDelayOthers) {
 }
 
 TEST(Transport, EnvironmentProxiesAreIgnoredAndExplicitProxyIsUsed) {
-  TestServer server([](const ServerRequest&) { return ServerResponse{}; });
+  TestServer server(Answer());
   uint16_t dead = UnusedLoopbackPort();
   std::string dead_proxy = "http://127.0.0.1:" + std::to_string(dead);
   Transport t({});
@@ -376,7 +339,7 @@ TEST(Transport, EnvironmentProxiesAreIgnoredAndExplicitProxyIsUsed) {
   }
   EXPECT_EQ(direct.status, 200) << direct.error;
 
-  TestServer proxy([](const ServerRequest&) { return ServerResponse{}; });
+  TestServer proxy(Answer());
   HttpRequest via = Post("http://webhook.example.invalid/x");
   via.proxy = proxy.url("");
   HttpResponse r = Send(t, via);

@@ -14,6 +14,9 @@
 
 namespace herald::delivery {
 
+using herald::testing::Answer;
+using herald::testing::AnswerAfter;
+using herald::testing::NeverAnswer;
 using herald::testing::ServerRequest;
 using herald::testing::ServerResponse;
 using herald::testing::TestServer;

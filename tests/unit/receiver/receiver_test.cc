@@ -77,6 +77,14 @@ std::string Running::Post(const std::string& type, const std::string& body) {
                               "\r\n\r\n" + body);
 }
 
+// What the receiver prints for request number `n` with `request_line`: the block's first line,
+// `content` (headers and body as printed), and the closing lines.
+std::string Printed(int n, const std::string& request_line, const std::string& content) {
+  const std::string num = std::to_string(n);
+  return "[" + num + "] DATE 127.0.0.1 \"" + request_line + "\" 200 -\n" + content +
+         "Completed request #" + num + "\n------------\n";
+}
+
 // Options that print requests without their headers.
 ReceiverOptions WithoutHeaders() {
   ReceiverOptions o;
@@ -93,23 +101,21 @@ TEST(Receiver, JsonBodyIsPrettyPrinted) {
   EXPECT_EQ(Body(resp), "Webhook received!\n");
   std::string port = std::to_string(r.port());
   EXPECT_EQ(r.Output(1),
-            "[1] DATE 127.0.0.1 \"POST /hook HTTP/1.1\" 200 -\n"
-            "Host: 127.0.0.1:" + port + "\n"
-            "Content-Type: application/json\n"
-            "Content-Length: " + std::to_string(body.size()) + "\n"
-            "\n"
-            "{\n"
-            "    \"event\": \"created\",\n"
-            "    \"data\": {\n"
-            "        \"name\": \"Site \\u00e9\",\n"
-            "        \"raw\": \"\\u00e9\",\n"
-            "        \"tags\": [],\n"
-            "        \"n\": 1.5,\n"
-            "        \"o\": {}\n"
-            "    }\n"
-            "}\n"
-            "Completed request #1\n"
-            "------------\n");
+            Printed(1, "POST /hook HTTP/1.1",
+                    "Host: 127.0.0.1:" + port + "\n"
+                    "Content-Type: application/json\n"
+                    "Content-Length: " + std::to_string(body.size()) + "\n"
+                    "\n"
+                    "{\n"
+                    "    \"event\": \"created\",\n"
+                    "    \"data\": {\n"
+                    "        \"name\": \"Site \\u00e9\",\n"
+                    "        \"raw\": \"\\u00e9\",\n"
+                    "        \"tags\": [],\n"
+                    "        \"n\": 1.5,\n"
+                    "        \"o\": {}\n"
+                    "    }\n"
+                    "}\n"));
 }
 
 TEST(Receiver, NoBodyAndCounter) {
@@ -117,39 +123,21 @@ TEST(Receiver, NoBodyAndCounter) {
   Exchange(r.port(), "GET /a?b=1 HTTP/1.1\r\nHost: x\r\nX-Token:  spaced value \r\n\r\n");
   Exchange(r.port(), "DELETE /b HTTP/1.0\r\n\r\n");
   EXPECT_EQ(r.Output(2),
-            "[1] DATE 127.0.0.1 \"GET /a?b=1 HTTP/1.1\" 200 -\n"
-            "Host: x\n"
-            "X-Token: spaced value\n"
-            "\n"
-            "(No body)\n"
-            "Completed request #1\n"
-            "------------\n"
-            "[2] DATE 127.0.0.1 \"DELETE /b HTTP/1.0\" 200 -\n"
-            "\n"
-            "(No body)\n"
-            "Completed request #2\n"
-            "------------\n");
+            Printed(1, "GET /a?b=1 HTTP/1.1", "Host: x\nX-Token: spaced value\n\n(No body)\n") +
+                Printed(2, "DELETE /b HTTP/1.0", "\n(No body)\n"));
 }
 
 TEST(Receiver, NoHeadersOption) {
   Running r(WithoutHeaders());
   r.Post("application/json", "[1, 2]");
-  EXPECT_EQ(r.Output(1),
-            "[1] DATE 127.0.0.1 \"POST /hook HTTP/1.1\" 200 -\n"
-            "[\n    1,\n    2\n]\n"
-            "Completed request #1\n"
-            "------------\n");
+  EXPECT_EQ(r.Output(1), Printed(1, "POST /hook HTTP/1.1", "[\n    1,\n    2\n]\n"));
 }
 
 TEST(Receiver, TextAndInvalidJsonBodiesArePrintedAsText) {
   Running r(WithoutHeaders());
   r.Post("text/plain", "hello\r\nworld\x01");
   std::string out1 = r.Output(1);
-  EXPECT_EQ(out1,
-            "[1] DATE 127.0.0.1 \"POST /hook HTTP/1.1\" 200 -\n"
-            "hello\nworld\\x01\n"
-            "Completed request #1\n"
-            "------------\n");
+  EXPECT_EQ(out1, Printed(1, "POST /hook HTTP/1.1", "hello\nworld\\x01\n"));
   r.Post("application/json", "{not json");
   std::string out2 = r.Output(2).substr(out1.size());
   EXPECT_EQ(out2.rfind("[2] DATE 127.0.0.1 \"POST /hook HTTP/1.1\" 200 -\n(invalid JSON: ", 0), 0u)

@@ -95,6 +95,14 @@ inline NewEvent MakeEvent(const std::string& object_type, int n,
   return ne;
 }
 
+// Expects `r` to be refused as a Conflict saying `message`.
+template <typename T>
+void ExpectConflict(const Result<T>& r, const std::string& message) {
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().type(), "Conflict");
+  EXPECT_EQ(r.status().message(), message);
+}
+
 // Canonical lower-case UUID (the SQLite store issues time-ordered version 7 ids).
 inline bool LooksLikeUuid(const std::string& s) {
   static const std::regex re("^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
@@ -199,10 +207,7 @@ TYPED_TEST_P(StoreContract, WebhookCrudOrderingAndRevision) {
   // Rename onto a taken name: Conflict with the NetBox-style message.
   Webhook clash = a;
   clash.name = "bravo";
-  auto up = s.UpdateWebhook(clash);
-  ASSERT_FALSE(up.ok());
-  EXPECT_EQ(up.status().type(), "Conflict");
-  EXPECT_EQ(up.status().message(), "webhook with this name already exists.");
+  ExpectConflict(s.UpdateWebhook(clash), "webhook with this name already exists.");
 
   const int64_t rev1 = s.ConfigRevision();
   a.name = "zulu";
@@ -236,10 +241,7 @@ TYPED_TEST_P(StoreContract, WebhookCrudOrderingAndRevision) {
 TYPED_TEST_P(StoreContract, WebhookNameIsUnique) {
   Store& s = this->store();
   ASSERT_TRUE(s.CreateWebhook(MakeWebhook("dup")).ok());
-  auto again = s.CreateWebhook(MakeWebhook("dup"));
-  ASSERT_FALSE(again.ok());
-  EXPECT_EQ(again.status().type(), "Conflict");
-  EXPECT_EQ(again.status().message(), "webhook with this name already exists.");
+  ExpectConflict(s.CreateWebhook(MakeWebhook("dup")), "webhook with this name already exists.");
   auto list = s.ListWebhooks();
   ASSERT_TRUE(list.ok());
   EXPECT_EQ(list->size(), 1u);
@@ -275,10 +277,8 @@ TYPED_TEST_P(StoreContract, EventRuleCrud) {
   ASSERT_TRUE(r1.ok() && r2.ok());
   EXPECT_GE(s.ConfigRevision(), rev + 2);
 
-  auto dup = s.CreateEventRule(MakeRule("first", w->id));
-  ASSERT_FALSE(dup.ok());
-  EXPECT_EQ(dup.status().type(), "Conflict");
-  EXPECT_EQ(dup.status().message(), "event rule with this name already exists.");
+  ExpectConflict(s.CreateEventRule(MakeRule("first", w->id)),
+                 "event rule with this name already exists.");
 
   auto list = s.ListEventRules();
   ASSERT_TRUE(list.ok());
