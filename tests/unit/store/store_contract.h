@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -103,6 +104,13 @@ void ExpectConflict(const Result<T>& r, const std::string& message) {
   EXPECT_EQ(r.status().message(), message);
 }
 
+// Expects the task counts {queued, started, scheduled, finished, failed}.
+inline void ExpectCounts(const Result<QueueCounts>& c, const std::array<int64_t, 5>& want) {
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ((std::array<int64_t, 5>{c->queued, c->started, c->scheduled, c->finished, c->failed}),
+            want);
+}
+
 // Canonical lower-case UUID (the SQLite store issues time-ordered version 7 ids).
 inline bool LooksLikeUuid(const std::string& s) {
   static const std::regex re("^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
@@ -158,6 +166,15 @@ class StoreContract : public ::testing::Test {
     auto r = store_->LeaseTasks(worker, max, now, lease_us);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? std::move(*r) : std::vector<Task>{};
+  }
+
+  // Commits one task and leases it for `worker` at `now`; its id ("", with a test failure, when
+  // it is not the one task leased).
+  std::string OneLeasedTask(const std::string& worker, TimeUs now, TimeUs lease_us) {
+    const std::string id = OneTask();
+    auto leased = Leased(worker, 5, now, lease_us);
+    EXPECT_TRUE(leased.size() == 1 && leased[0].id == id) << leased.size() << " leased";
+    return leased.size() == 1 ? id : std::string();
   }
 
   TaskStatus StatusOf(const std::string& id) {
@@ -521,10 +538,9 @@ TYPED_TEST_P(StoreContract, LeaseRecordFinish) {
 
 TYPED_TEST_P(StoreContract, RetryIsScheduledAndDueLater) {
   Store& s = this->store();
-  const std::string id = this->OneTask();
   const TimeUs now = NowUs() + 1000;
-  auto leased = this->Leased("w", 1, now, 60'000'000);
-  ASSERT_EQ(leased.size(), 1u);
+  const std::string id = this->OneLeasedTask("w", now, 60'000'000);
+  ASSERT_FALSE(id.empty());
   AttemptOutcome retry;
   retry.attempt.started_at = now;
   retry.attempt.status_code = 503;
@@ -565,10 +581,9 @@ TYPED_TEST_P(StoreContract, RetryIsScheduledAndDueLater) {
 
 TYPED_TEST_P(StoreContract, ExpiredLeaseIsRedelivered) {
   Store& s = this->store();
-  const std::string id = this->OneTask();
   const TimeUs now = NowUs() + 1000;
-  auto l1 = this->Leased("dead-worker", 5, now, 1'000'000);
-  ASSERT_EQ(l1.size(), 1u);
+  const std::string id = this->OneLeasedTask("dead-worker", now, 1'000'000);
+  ASSERT_FALSE(id.empty());
   auto l2 = this->Leased("w2", 5, now + 999'999, 1'000'000);
   EXPECT_TRUE(l2.empty());
   auto l3 = this->Leased("w2", 5, now + 1'000'000, 1'000'000);
@@ -686,13 +701,7 @@ TYPED_TEST_P(StoreContract, RequeueAllFailedAndCounts) {
   ASSERT_TRUE(s.RecordAttempt(ids[2], "w", ok).ok());
   ASSERT_TRUE(s.RecordAttempt(ids[3], "w", later).ok());
   // ids[4] stays started, ids[5] queued.
-  counts = s.CountByStatus();
-  ASSERT_TRUE(counts.ok());
-  EXPECT_EQ(counts->queued, 1);
-  EXPECT_EQ(counts->started, 1);
-  EXPECT_EQ(counts->scheduled, 1);
-  EXPECT_EQ(counts->finished, 1);
-  EXPECT_EQ(counts->failed, 2);
+  ExpectCounts(s.CountByStatus(), {1, 1, 1, 1, 2});
   TaskFilter f;
   f.status = TaskStatus::kFailed;
   EXPECT_EQ(*s.CountTasks(f), 2);
@@ -716,13 +725,7 @@ TYPED_TEST_P(StoreContract, RequeueAllFailedAndCounts) {
 
   // Counts survive a reopen.
   this->Reopen();
-  counts = this->store().CountByStatus();
-  ASSERT_TRUE(counts.ok());
-  EXPECT_EQ(counts->queued, 3);
-  EXPECT_EQ(counts->started, 1);
-  EXPECT_EQ(counts->scheduled, 1);
-  EXPECT_EQ(counts->finished, 1);
-  EXPECT_EQ(counts->failed, 0);
+  ExpectCounts(this->store().CountByStatus(), {3, 1, 1, 1, 0});
 }
 
 TYPED_TEST_P(StoreContract, FiltersAndPagination) {
