@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "bench_util.h"
+#include "support/loopback.h"
 
 namespace {
 
@@ -129,12 +130,8 @@ PhaseResult RunPhase(int connections, int batch, double seconds) {
         epoll_ctl(ep, EPOLL_CTL_MOD, c.fd, &ev);
       };
       for (auto& c : conns) {
-        c.fd = socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(g_port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (connect(c.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        c.fd = herald::testing::ConnectLoopback(static_cast<uint16_t>(g_port));
+        if (c.fd < 0) {
           ++local.errors;
           continue;
         }

@@ -37,6 +37,7 @@
 #include "delivery/request.h"
 #include "delivery/transport.h"
 #include "support/process.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -184,9 +185,8 @@ double RunCurlMulti(const std::string& url, int connections, int seconds, uint64
 
 double RunWrk(const std::string& url, int connections, int seconds) {
   if (std::system("command -v wrk >/dev/null 2>&1") != 0) return -1;
-  std::string script = (std::filesystem::temp_directory_path() /
-                        ("transport_bench_" + std::to_string(getpid()) + ".lua"))
-                           .string();
+  herald::testing::TempDir dir("transport-bench");
+  const std::string script = dir.File("post.lua");
   {
     std::ofstream lua(script);
     std::string body = kBody;
@@ -208,7 +208,6 @@ double RunWrk(const std::string& url, int connections, int seconds) {
   while (p && std::fgets(line, sizeof line, p))
     if (std::strncmp(line, "Requests/sec:", 13) == 0) rps = std::atof(line + 13);
   if (p) pclose(p);
-  std::filesystem::remove(script);
   return rps;
 }
 

@@ -4,7 +4,8 @@
 # Both link Herald's module libraries; so that libFuzzer is guided by their code too, the
 # libraries of this build get coverage instrumentation and the sanitizers (this build tree is
 # only used for fuzzing).
-foreach(_m common value jinja conditions model rules store http api receiver delivery web app)
+foreach(_m common value jinja conditions model validation ingest matching store http auth api receiver
+           delivery web app)
   if(TARGET herald_${_m})
     get_target_property(_type herald_${_m} TYPE)
     if(NOT _type STREQUAL "INTERFACE_LIBRARY")
@@ -38,5 +39,5 @@ function(herald_request_fuzzer name)
   set_tests_properties(${name}_smoke PROPERTIES TIMEOUT 180)
 endfunction()
 
-herald_request_fuzzer(handler_fuzz MAX_LEN 8192 DEPS herald_app)
-herald_request_fuzzer(ingest_fuzz MAX_LEN 65536 DEPS herald_rules)
+herald_request_fuzzer(handler_fuzz MAX_LEN 8192 DEPS herald_app herald_test_support)
+herald_request_fuzzer(ingest_fuzz MAX_LEN 65536 DEPS herald_ingest herald_matching)
