@@ -136,7 +136,8 @@ int main() {
   herald::testing::TempDir dir("jinja-bench");
   const std::string path = dir.File("spec.json");
   if (!herald::testing::WriteFile(path, herald::DumpJson(herald::Value(spec)))) return 1;
-  std::string cmd = "/usr/bin/python3 " + herald::testing::SourcePath("bench/jinja_bench.py") + " " + path;
+  std::string cmd =
+      "/usr/bin/python3 " + herald::testing::SourcePath("bench/jinja_bench.py") + " " + path;
   std::string py_out;
   const char* only = std::getenv("HERALD_BENCH_ONLY");  // profile one template, Herald only
   if (only) cmd = "true";

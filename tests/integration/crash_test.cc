@@ -37,9 +37,8 @@ class CrashTest : public ::testing::Test {
 
   // A webhook (extra JSON fields appended) with a rule for dcim.site creations.
   void Hook(const std::string& url, const std::string& extra = "") {
-    ASSERT_GT(CreateWebhookAndRule(server_->base(), token_,
-                                   R"({"name": "hook", "payload_url": )" + Quote(url) + extra + "}"),
-              0);
+    const std::string webhook = R"({"name": "hook", "payload_url": )" + Quote(url) + extra + "}";
+    ASSERT_GT(CreateWebhookAndRule(server_->base(), token_, webhook), 0);
   }
   // Starts with delivery timeout `timeout` s, lease `lease` s (and `more` settings), hooks the
   // silent receiver `rx` and posts an event; returns its task's id ("" with a test failure).
@@ -256,8 +255,9 @@ TEST_F(CrashTest, GracefulStopsHandTheLeaseBackAndNeverFailTheTask) {
 // `herald worker` (delivery apart from the API) hands its leases back on SIGTERM too.
 TEST_F(CrashTest, GracefulWorkerStopHandsTheLeaseBack) {
   RawReceiver rx(RawReceiver::Mode::kSilent);
+  // The API server delivers nothing itself.
   std::string task = SlowTask(rx, "60", "60",
-                              {{"HERALD_DELIVERY_WORKERS", "false"},  // the API server delivers nothing
+                              {{"HERALD_DELIVERY_WORKERS", "false"},
                                {"HERALD_DELIVERY_SHUTDOWN_GRACE_SECONDS", "1"}});
   ASSERT_FALSE(task.empty());
   {

@@ -93,7 +93,8 @@ TEST_F(RedactionTest, ReadOnlyCallersSeeHeaderNamesButNoCredentialsOrSignatures)
             "X-Db-Password: ********\n{{ 'X-Auth-Token' }}: ********\nX-Trace: " +
                 std::string(P::kVisible));
   auto admin_hook = Api("GET", Url("/api/extras/webhooks/" + std::to_string(id) + "/"), admin_);
-  EXPECT_NE(admin_hook.json().get("additional_headers")->as_str().find(P::kBearer), std::string::npos);
+  EXPECT_NE(admin_hook.json().get("additional_headers")->as_str().find(P::kBearer),
+            std::string::npos);
 
   // Task detail: attempt_log[].request.headers.
   auto ro_task = Api("GET", Url("/api/core/background-tasks/" + task + "/"), ro_);

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 
 #include <optional>
-#include <utility>
 #include <string>
+#include <utility>
 
 namespace herald::testing {
 
@@ -18,8 +18,10 @@ class ScopedEnv {
     setenv(name_.c_str(), value.c_str(), 1);
   }
   ~ScopedEnv() {
-    if (old_) setenv(name_.c_str(), old_->c_str(), 1);
-    else unsetenv(name_.c_str());
+    if (old_)
+      setenv(name_.c_str(), old_->c_str(), 1);
+    else
+      unsetenv(name_.c_str());
   }
   ScopedEnv(const ScopedEnv&) = delete;
   ScopedEnv& operator=(const ScopedEnv&) = delete;

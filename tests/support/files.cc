@@ -22,6 +22,8 @@ std::string SourcePath(std::string_view relative) {
   return std::string(HERALD_SOURCE_DIR) + "/" + std::string(relative);
 }
 
-std::string DataPath(std::string_view name) { return SourcePath("tests/data/" + std::string(name)); }
+std::string DataPath(std::string_view name) {
+  return SourcePath("tests/data/" + std::string(name));
+}
 
 }  // namespace herald::testing

@@ -57,8 +57,8 @@ class RawConn {
     return ReadUntil([](const std::string&) { return false; }, deadline);
   }
   // Reads until `needle` has arrived.
-  const std::string& ReadUntilContains(std::string_view needle,
-                                       std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
+  const std::string& ReadUntilContains(
+      std::string_view needle, std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
     return ReadUntil([needle](const std::string& s) { return s.find(needle) != std::string::npos; },
                      deadline);
   }

@@ -130,8 +130,8 @@ TEST_F(WebSecurityTest, ReadOnlyWebhookAndTaskPagesHideCredentials) {
   o.attempt.method = "POST";
   o.attempt.url = "http://127.0.0.1:9/signed";
   o.attempt.request_headers = std::string(R"({"Authorization": "Bearer )") + P::kBearer +
-                              R"(", "X-Api-Key": ")" + P::kApiKey + R"(", "X-Trace": ")" + P::kVisible +
-                              R"(", "X-Hook-Signature": "abcdef0123"})";
+                              R"(", "X-Api-Key": ")" + P::kApiKey + R"(", "X-Trace": ")" +
+                              P::kVisible + R"(", "X-Hook-Signature": "abcdef0123"})";
   o.attempt.request_body = "{}";
   o.result = "ok";
   ASSERT_TRUE(store_->RecordAttempt(sent, "w1", o).ok());
@@ -155,13 +155,13 @@ TEST_F(WebSecurityTest, ReadOnlyWebhookAndTaskPagesHideCredentials) {
   EXPECT_NE(Call("GET", "/webhooks/" + std::to_string(hook), "", sid)
                 .body.find("Authorization: ********"),
             std::string::npos);
-  EXPECT_NE(Call("GET", "/webhooks/" + std::to_string(hook) + "/edit", "", asid).body.find(P::kBearer),
-            std::string::npos)
+  const std::string edit_form =
+      Call("GET", "/webhooks/" + std::to_string(hook) + "/edit", "", asid).body;
+  EXPECT_NE(edit_form.find(P::kBearer), std::string::npos)
       << "the admin's edit form keeps the real text";
   // The secret is write-only, even on the admin's edit form and when a rejected form is shown
   // again with what was typed.
-  EXPECT_EQ(Call("GET", "/webhooks/" + std::to_string(hook) + "/edit", "", asid).body.find(P::kSecret),
-            std::string::npos);
+  EXPECT_EQ(edit_form.find(P::kSecret), std::string::npos);
   auto rejected =
       Call("POST", "/webhooks/" + std::to_string(hook) + "/edit",
            "csrf=" + acsrf + "&name=signed&payload_url=ftp%3A%2F%2Fx&secret=typed-S3CRET", asid);
@@ -224,7 +224,8 @@ TEST_F(WebSecurityTest, FailedSignInsAreRateLimitedPerClientAndReset) {
   // Another client is not affected.
   EXPECT_EQ(Call("POST", "/login", "token=" + admin_key_, "", "", "198.51.100.8").status, 303);
   clock->now += std::chrono::seconds(45);
-  EXPECT_EQ(HeaderOf(Call("POST", "/login", "token=" + admin_key_, "", "", ip), "Retry-After"), "15");
+  EXPECT_EQ(HeaderOf(Call("POST", "/login", "token=" + admin_key_, "", "", ip), "Retry-After"),
+            "15");
   // The window ends: the address may try again, and has a fresh count.
   clock->now += std::chrono::seconds(16);
   EXPECT_EQ(Call("POST", "/login", "token=" + admin_key_, "", "", ip).status, 303);

@@ -100,7 +100,8 @@ TEST_F(WebTest, WebhookFormShowsFieldErrorsAndEscapesInput) {
   EXPECT_EQ(detail.body.find("<img src=x"), std::string::npos);
   EXPECT_NE(detail.body.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
   EXPECT_NE(detail.body.find("&lt;b&gt;h&lt;/b&gt;"), std::string::npos);
-  EXPECT_NE(HeaderOf(detail, "Content-Security-Policy").find("script-src 'self'"), std::string::npos);
+  EXPECT_NE(HeaderOf(detail, "Content-Security-Policy").find("script-src 'self'"),
+            std::string::npos);
   // Same name again: the store's uniqueness error appears on the name field.
   auto dup = Call("POST", "/webhooks/new",
                   "csrf=" + csrf + "&name=%3Cb%3Eh%3C%2Fb%3E&payload_url=http%3A%2F%2F127.0.0.1%3A9%2F", sid);

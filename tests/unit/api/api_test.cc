@@ -101,8 +101,9 @@ class ApiTest : public testing::StoreWithTokensTest {
   }
   // Posts `body` as an event from another thread; the answer comes when the pool runs it.
   std::future<http::Response> PostLater(const std::string& body) {
-    return std::async(std::launch::async,
-                      [this, body] { return Call("POST", "/api/events/", Token(ingest_key_), body); });
+    return std::async(std::launch::async, [this, body] {
+      return Call("POST", "/api/events/", Token(ingest_key_), body);
+    });
   }
   // Expects the refusal of a full ingest queue: 503 with Retry-After.
   static void ExpectQueueFull(const http::Response& r) {
@@ -126,7 +127,8 @@ class ApiTest : public testing::StoreWithTokensTest {
 TEST_F(ApiTest, RootAnswersWithOrWithoutAToken) {
   for (const std::string target : {"/api", "/api/"}) {
     for (const std::string& auth :
-         {std::string(), Token(admin_key_), Token(ro_key_), Token(ingest_key_), std::string("Token nope")}) {
+         {std::string(), Token(admin_key_), Token(ro_key_), Token(ingest_key_),
+          std::string("Token nope")}) {
       http::Response r = Call("GET", target, auth);
       ASSERT_EQ(r.status, 200) << target << " " << auth << ": " << r.body;
       EXPECT_EQ(HeaderOf(r, "API-Version"), "0.1");
@@ -295,8 +297,8 @@ TEST_F(ApiTest, AbsoluteUrlsComeFromTheListenAddressNotTheHostHeader) {
   auto v = ParseJson(r.body);
   ASSERT_TRUE(v.ok());
   // q=w&x=1 matches nothing, so check the encoding on a query that matches.
-  r = Call("GET", "/api/extras/webhooks/?limit=1&q=w&name=w0&name=w1&name=a%26b", Token(ro_key_), "",
-           hostile);
+  r = Call("GET", "/api/extras/webhooks/?limit=1&q=w&name=w0&name=w1&name=a%26b", Token(ro_key_),
+           "", hostile);
   v = ParseJson(r.body);
   ASSERT_TRUE(v.ok());
   ASSERT_TRUE(v->get("next")->is_str()) << r.body;

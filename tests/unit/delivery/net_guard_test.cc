@@ -53,7 +53,8 @@ std::string NotAllowed(const std::string& ip) {
 }
 
 // Checks each {address, expected answer} against `g` (port 80).
-void ExpectChecks(const NetGuard& g, std::initializer_list<std::pair<const char*, std::string>> cases) {
+void ExpectChecks(const NetGuard& g,
+                  std::initializer_list<std::pair<const char*, std::string>> cases) {
   for (const auto& [ip, want] : cases) EXPECT_EQ(g.Check(Ip(ip), 80), want) << ip;
 }
 
