@@ -41,6 +41,7 @@
 
 #include "auth/auth.h"
 #include "api/work_pool.h"
+#include "common/clock.h"
 #include "herald_version.h"
 #include "http/http.h"
 #include "matching/matcher.h"
@@ -71,6 +72,8 @@ struct ApiOptions {
   size_t ingest_queue_bytes = kDefaultIngestQueueBytes;
   // Time all the rules an event reaches may spend on conditions (0: unbounded).
   std::chrono::milliseconds condition_budget{kDefaultConditionBudgetMs};
+  // The clock of the token cache (tests move it); null means SystemClock(). Must outlive the Api.
+  const Clock* clock = nullptr;
 };
 
 class Api {
@@ -101,6 +104,8 @@ class Api {
   // The current rule index, rebuilt when the configuration changed.
   std::shared_ptr<const RuleIndex> Rules();
 
+  // The tokens requests are checked against (cached for kTokenCacheTtl); the UI's sign-in uses
+  // the same cache.
   TokenCache& tokens() { return tokens_; }
   // The ingest pool (for status and tests).
   WorkPool& ingest_pool() { return *ingest_pool_; }

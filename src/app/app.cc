@@ -279,7 +279,7 @@ int RunServe(const Settings& settings) {
   web_options.failed_sign_in_window = std::chrono::seconds(settings.ui.failed_sign_in_window);
   web_options.public_url = settings.server.public_url;
   web_options.trusted_proxies = settings.server.trusted_proxies;
-  web::Web web(*store, api, engine ? &engine->transport() : nullptr, web_options);
+  web::Web web(*store, api.tokens(), engine ? &engine->transport() : nullptr, web_options);
 
   long fd_limit = http::RaiseFileLimit();
   http::ServerOptions so = ServerOptionsFrom(settings, host, port);
@@ -453,7 +453,7 @@ int RunTasksShow(const Settings& settings, const std::string& id) {
   auto t = store->GetTask(id);
   if (!t.ok()) {
     std::cerr << "herald: "
-              << (t.status().type() == "NotFound" ? "task " + id + " not found"
+              << (t.status().code() == Code::kNotFound ? "task " + id + " not found"
                                                   : t.status().message())
               << "\n";
     return 1;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/cidr.h"
+#include "common/strings.h"
 
 namespace herald {
 
@@ -40,18 +41,7 @@ const std::vector<OptionSpec>& AllOptions() {
 
 const OptionSpec& SpecOf(Option option) { return AllOptions()[static_cast<size_t>(option)]; }
 
-std::vector<std::string> SplitOptionList(const std::string& v) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < v.size()) {
-    size_t j = v.find(',', i);
-    if (j == std::string::npos) j = v.size();
-    std::string item = v.substr(i, j - i);
-    if (!item.empty()) out.push_back(item);
-    i = j + 1;
-  }
-  return out;
-}
+std::vector<std::string> SplitOptionList(const std::string& v) { return SplitNonEmpty(v, ','); }
 
 namespace {
 
@@ -62,7 +52,7 @@ const OptionSpec* Find(const std::string& name) {
 }
 
 Status Bad(const std::string& origin, const std::string& name, const std::string& why) {
-  return Status::Error("ConfigError", origin + ": " + name + ": " + why);
+  return Status::Error(Code::kConfig, origin + ": " + name + ": " + why);
 }
 
 // The value check of a string or list option (OptionSpec::check).
@@ -153,9 +143,9 @@ Status Config::LoadFile(const std::string& path) {
   } catch (const toml::parse_error& e) {
     std::ostringstream os;
     os << path << ":" << e.source().begin.line << ": " << e.description();
-    return Status::Error("ConfigError", os.str());
+    return Status::Error(Code::kConfig, os.str());
   } catch (const std::exception& e) {
-    return Status::Error("ConfigError", path + ": " + e.what());
+    return Status::Error(Code::kConfig, path + ": " + e.what());
   }
   for (const auto& [section, node] : tbl) {
     const toml::table* st = node.as_table();
@@ -169,6 +159,8 @@ Status Config::LoadFile(const std::string& path) {
       else if (val.is_integer()) s = std::to_string(*val.value<int64_t>());
       else if (val.is_boolean()) s = *val.value<bool>() ? "true" : "false";
       else if (const toml::array* arr = val.as_array()) {
+        if (o->type != OptionType::kStringList)
+          return Bad(path, name, "expected a single value, not a list");
         for (const auto& item : *arr) {
           auto str = item.value<std::string>();
           if (!str) return Bad(path, name, "expected a list of strings");

@@ -85,11 +85,11 @@ class Config {
   // Defaults only.
   Config() = default;
   // Loads a TOML file (unknown keys are errors), then HERALD_* environment variables.
-  // Errors: "ConfigError" naming the file, key and problem.
+  // Errors: kConfig naming the file, key and problem.
   Status LoadFile(const std::string& path);
   Status LoadEnvironment();
   // Sets one option from a string (flags). Validates type, range and value; on error the
-  // option keeps its value. Errors: "ConfigError" naming origin, option and problem.
+  // option keeps its value. Errors: kConfig naming origin, option and problem.
   Status Set(const std::string& name, const std::string& value, const std::string& origin);
   Status Set(Option option, const std::string& value, const std::string& origin);
 

@@ -15,10 +15,8 @@ http::Handler MakeHandler(Api& api, web::Web& web, std::function<std::string()> 
                                                    http::Responder respond) {
     if (IsApiPath(req.path)) return api.Handle(std::move(req), std::move(respond));
     if (req.path == "/metrics") {
-      http::Response r;
-      r.content_type = "text/plain; version=0.0.4";
-      r.body = metrics ? metrics() : std::string();
-      return respond(std::move(r));
+      return respond(http::Response::Text(200, metrics ? metrics() : std::string(),
+                                          "text/plain; version=0.0.4"));
     }
     web.Handle(std::move(req), std::move(respond));  // the UI: every other path
   };

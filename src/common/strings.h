@@ -1,12 +1,13 @@
 // Small ASCII string helpers shared by every module: case folding and comparison, blank
-// trimming and hex encoding. They treat bytes >= 0x80 as opaque (no locale, no Unicode rules);
-// the template engine keeps Python's Unicode semantics in jinja/ucd.h. Pure functions,
-// thread-safe.
+// trimming, splitting and hex encoding. They treat bytes >= 0x80 as opaque (no locale, no
+// Unicode rules); the template engine keeps Python's Unicode semantics in jinja/ucd.h. Pure
+// functions, thread-safe.
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace herald {
 
@@ -21,6 +22,9 @@ bool ContainsIgnoreCase(std::string_view hay, std::string_view needle_lower);
 
 // `s` without leading and trailing spaces and tabs (HTTP's optional white space).
 std::string_view TrimBlanks(std::string_view s);
+
+// The non-empty pieces of `s` between `sep` characters ("/a//b/" with '/' gives {"a", "b"}).
+std::vector<std::string> SplitNonEmpty(std::string_view s, char sep);
 
 // Escapes & < > ' " as markupsafe does (&amp; &lt; &gt; &#39; &#34;), for HTML text and
 // attribute values.

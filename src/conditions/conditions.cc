@@ -105,7 +105,7 @@ struct Compiler {
 
   Status Fail(const std::string& location, std::string type, std::string message) {
     if (error_location) *error_location = location;
-    return Status::Error(std::move(type), std::move(message));
+    return Status::Error(Code::kInvalidArgument, std::move(type), std::move(message));
   }
 
   static std::string Child(const std::string& location, std::string_view logic, size_t i) {
@@ -495,7 +495,7 @@ Applied Apply(const Node& n, const Value& v, std::string* type_error, Status* ot
 constexpr int kError = -1;
 
 Status Invalid(std::string message) {
-  return Status::Error("InvalidCondition", std::move(message));
+  return Status::Error(Code::kInvalidArgument, "InvalidCondition", std::move(message));
 }
 
 // _references_absent_snapshot: a direct path into a null snapshot whose remainder the opposite
@@ -637,7 +637,7 @@ int EvalNode(const Node& n, const Value& data, std::vector<TraceEntry>* trace, S
     case Node::Type::kCondition: break;
   }
   if (deadline != kNoDeadline && Clock::now() >= deadline) {
-    *err = Status::Error("TimeBudget",
+    *err = Status::Error(Code::kDeadlineExceeded,
                          "the condition time budget ran out before '" + n.attr + "'" +
                              (n.location.empty() ? std::string() : " (" + n.location + ")") +
                              " was evaluated");
@@ -714,14 +714,14 @@ bool EvalRuleConditions(const ConditionSet* compiled_or_null, const Value& data,
 }
 
 bool EvalRuleConditions(const ConditionSet* compiled_or_null, const Value& data,
-                        Deadline deadline, std::string* reason, std::string* error_type) {
+                        Deadline deadline, std::string* reason, Code* error_code) {
   if (reason) reason->clear();
-  if (error_type) error_type->clear();
+  if (error_code) *error_code = Code::kOk;
   if (!compiled_or_null) return true;
   Result<bool> r = compiled_or_null->Evaluate(data, deadline);
   if (r.ok()) return *r;
   if (reason) *reason = r.status().message();
-  if (error_type) *error_type = r.status().type();
+  if (error_code) *error_code = r.status().code();
   return false;
 }
 

@@ -23,7 +23,7 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 Status ReError(const std::string& what, size_t pos) {
-  return Status::Error("re.error", what + " at position " + std::to_string(pos));
+  return Status::Error(herald::Code::kInvalidArgument, "re.error", what + " at position " + std::to_string(pos));
 }
 
 void AppendCodePoint(std::string& out, unsigned long cp) {
@@ -447,7 +447,7 @@ Result<PyRegex> PyRegex::Compile(std::string_view pattern) {
                                    &err, &offset, cctx);
   pcre2_compile_context_free(cctx);
   if (!code) {
-    return Status::Error("re.error", PcreMessage(err) + " (in the pattern as translated for "
+    return Status::Error(herald::Code::kInvalidArgument, "re.error", PcreMessage(err) + " (in the pattern as translated for "
                                          "PCRE2, near position " + std::to_string(offset) + ")");
   }
   pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // best effort; the interpreter is the fallback
@@ -458,7 +458,7 @@ Result<PyRegex> PyRegex::Compile(std::string_view pattern) {
 
 Result<bool> PyRegex::Match(std::string_view subject) const {
   ThreadMatchState& st = MatchState();
-  if (!st.data) return Status::Error("RegexError", "out of memory creating match data");
+  if (!st.data) return Status::Error(herald::Code::kInternal, "out of memory creating match data");
   uint32_t options = 0;
   for (int attempt = 0; attempt < 2; ++attempt) {
     int rc = pcre2_match(code_->code.get(), reinterpret_cast<PCRE2_SPTR>(subject.data()),
@@ -474,12 +474,12 @@ Result<bool> PyRegex::Match(std::string_view subject) const {
       const char* which = rc == PCRE2_ERROR_MATCHLIMIT   ? "match step"
                           : rc == PCRE2_ERROR_DEPTHLIMIT ? "backtracking depth"
                                                          : "backtracking memory";
-      return Status::Error("RegexLimit", "regex '" + *pattern_ + "' exceeded the " + which +
+      return Status::Error(herald::Code::kResourceExhausted, "regex '" + *pattern_ + "' exceeded the " + which +
                                              " limit (" + PcreMessage(rc) + ")");
     }
-    return Status::Error("RegexError", PcreMessage(rc));
+    return Status::Error(herald::Code::kInternal, PcreMessage(rc));
   }
-  return Status::Error("RegexError", "regex match failed");
+  return Status::Error(herald::Code::kInternal, "regex match failed");
 }
 
 }  // namespace herald::conditions

@@ -10,6 +10,8 @@
 // de-duplicate. A task whose lease expired max_lease_expiries times in a row (its worker kept
 // dying while delivering it) is failed by the store instead (the worker-stopped rule) and logged
 // here. A graceful Stop hands unfinished leases back, so restarts never count against a task.
+// Every time it reads (lease times, retry due times, the periodic sweep, the stop grace) comes
+// from the injected Clock, so tests drive it with a FakeClock and a fake Store and sender.
 // Thread-safe; Start/Stop from one controlling thread.
 #pragma once
 
@@ -24,6 +26,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/clock.h"
 #include "delivery/renderer.h"
 #include "delivery/retry.h"
 #include "delivery/transport.h"
@@ -64,7 +67,9 @@ struct DispatcherStats {
 
 class Dispatcher {
  public:
-  Dispatcher(Store& store, Transport& transport, Renderer& renderer, DispatcherOptions options);
+  // `store`, `transport`, `renderer` and `clock` must outlive the dispatcher.
+  Dispatcher(Store& store, RequestSender& transport, Renderer& renderer, DispatcherOptions options,
+             const Clock& clock = SystemClock());
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -93,17 +98,24 @@ class Dispatcher {
   void Finish(std::shared_ptr<Job> job, AttemptOutcome outcome, bool count_render_failure);
   void ReportWorkerStopped(const std::vector<ExpiredTask>& failed);
   void HandBackLeases();
+  // Counts one job out of in_flight_ (waking Stop when it was the last); returns the count
+  // before.
+  size_t JobDone();
+  // Waits until nothing is in flight or the clock reaches `deadline`.
+  void WaitForDrain(Clock::SteadyTime deadline);
   bool RefreshWebhooks();
   int64_t LeaseMicros() const;
 
   Store& store_;
-  Transport& transport_;
+  RequestSender& transport_;
   Renderer& renderer_;
   DispatcherOptions options_;
+  const Clock& clock_;
 
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
+  std::condition_variable drained_cv_;  // in_flight_ reached zero (with mu_)
   bool wake_ = false;
   bool stopping_ = false;
   std::atomic<size_t> in_flight_{0};

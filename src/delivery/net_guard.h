@@ -40,7 +40,7 @@ inline constexpr const char* kDefaultDenyNetworks = "169.254.0.0/16,fe80::/10,fd
 
 class NetGuard {
  public:
-  // Builds a guard from CIDR texts (ParseCidr). Errors: "ConfigError" naming the option
+  // Builds a guard from CIDR texts (ParseCidr). Errors: kConfig naming the option
   // (delivery.deny_networks or delivery.allow_networks) and the bad entry.
   static Result<std::shared_ptr<NetGuard>> Create(const std::vector<std::string>& deny,
                                                   const std::vector<std::string>& allow);

@@ -16,7 +16,7 @@ jinja::Options HeaderOptions(jinja::Options o) {
   o.check_printed = [](std::string_view printed, int) -> Status {
     uint32_t cp = FirstLineBreak(printed);
     if (cp == 0) return Status::Ok();
-    return Status::Error(kLineBreakError, CodePointName(cp));
+    return Status::Error(Code::kInvalidArgument, kLineBreakError, CodePointName(cp));
   };
   return o;
 }
@@ -87,7 +87,7 @@ std::shared_ptr<const Renderer::Compiled> Renderer::Get(const Webhook& w) {
 Result<RenderedRequest> Renderer::Render(const Webhook& w, const Value& context,
                                          const HeaderList& extra_headers) {
   auto c = Get(w);
-  auto fail = [](std::string msg) { return Status::Error("RenderError", std::move(msg)); };
+  auto fail = [](std::string msg) { return Status::Error(Code::kInvalidArgument, std::move(msg)); };
   RenderedRequest req;
   req.method = w.http_method;
 

@@ -333,14 +333,14 @@ Result<std::string> NormalizeUrl(std::string_view raw) {
     // requests: a URL holding ':' is left alone (or parsed with its scheme) and then fails with
     // "No connection adapters"; anything else without a scheme is MissingSchema.
     if (colon != std::string_view::npos)
-      return Status::Error("InvalidSchema", "No connection adapters were found for " + shown);
-    return Status::Error("MissingSchema", "Invalid URL " + shown +
+      return Status::Error(Code::kInvalidArgument, "InvalidSchema", "No connection adapters were found for " + shown);
+    return Status::Error(Code::kInvalidArgument, "MissingSchema", "Invalid URL " + shown +
                                               ": No scheme supplied. Perhaps you meant https://" +
                                               std::string(url) + "?");
   }
   std::string_view rest = url.substr(colon + 1);
   if (rest.substr(0, 2) != "//")
-    return Status::Error("InvalidURL", "Invalid URL " + shown + ": No host supplied");
+    return Status::Error(Code::kInvalidArgument, "InvalidURL", "Invalid URL " + shown + ": No host supplied");
   rest.remove_prefix(2);
   size_t auth_end = rest.find_first_of("/?#");
   if (auth_end == std::string_view::npos) auth_end = rest.size();
@@ -358,11 +358,11 @@ Result<std::string> NormalizeUrl(std::string_view raw) {
   if (!hostport.empty() && hostport[0] == '[') {
     size_t close = hostport.find(']');
     if (close == std::string_view::npos)
-      return Status::Error("InvalidURL", "Failed to parse: " + std::string(url));
+      return Status::Error(Code::kInvalidArgument, "InvalidURL", "Failed to parse: " + std::string(url));
     host = hostport.substr(0, close + 1);
     std::string_view after = hostport.substr(close + 1);
     if (!after.empty()) {
-      if (after[0] != ':') return Status::Error("InvalidURL", "Failed to parse: " + std::string(url));
+      if (after[0] != ':') return Status::Error(Code::kInvalidArgument, "InvalidURL", "Failed to parse: " + std::string(url));
       port = after.substr(1);
     }
   } else {
@@ -373,23 +373,23 @@ Result<std::string> NormalizeUrl(std::string_view raw) {
     }
   }
   if (host.empty())
-    return Status::Error("InvalidURL", "Invalid URL " + shown + ": No host supplied");
+    return Status::Error(Code::kInvalidArgument, "InvalidURL", "Invalid URL " + shown + ": No host supplied");
   if (host[0] == '*' || host[0] == '.')
-    return Status::Error("InvalidURL", "URL has an invalid label.");
+    return Status::Error(Code::kInvalidArgument, "InvalidURL", "URL has an invalid label.");
   for (char c : host) {
     unsigned char u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u == 0x7F || c == '%' || c == '/' || c == '\\')
-      return Status::Error("InvalidURL", "Failed to parse: " + std::string(url));
+      return Status::Error(Code::kInvalidArgument, "InvalidURL", "Failed to parse: " + std::string(url));
   }
   if (!port.empty()) {
-    if (port.size() > 5) return Status::Error("InvalidURL", "Failed to parse: " + std::string(url));
+    if (port.size() > 5) return Status::Error(Code::kInvalidArgument, "InvalidURL", "Failed to parse: " + std::string(url));
     long value = 0;
     for (char c : port) {
       if (c < '0' || c > '9')
-        return Status::Error("InvalidURL", "Failed to parse: " + std::string(url));
+        return Status::Error(Code::kInvalidArgument, "InvalidURL", "Failed to parse: " + std::string(url));
       value = value * 10 + (c - '0');
     }
-    if (value > 65535) return Status::Error("InvalidURL", "Failed to parse: " + std::string(url));
+    if (value > 65535) return Status::Error(Code::kInvalidArgument, "InvalidURL", "Failed to parse: " + std::string(url));
   }
 
   std::string_view path = tail, query, fragment;
@@ -479,12 +479,12 @@ Result<std::string> CheckHeader(std::string_view name, std::string_view value) {
   const char* kWhy = "Invalid leading whitespace, reserved character(s), or return character(s) "
                      "in header ";
   if (!ValidHeaderName(name))
-    return Status::Error("InvalidHeader", std::string(kWhy) + "name: " + PyStrRepr(name));
+    return Status::Error(Code::kInvalidArgument, "InvalidHeader", std::string(kWhy) + "name: " + PyStrRepr(name));
   if (!ValidHeaderValue(value))
-    return Status::Error("InvalidHeader", std::string(kWhy) + "value: " + PyStrRepr(value));
+    return Status::Error(Code::kInvalidArgument, "InvalidHeader", std::string(kWhy) + "value: " + PyStrRepr(value));
   for (char c : name)
     if (static_cast<unsigned char>(c) >= 0x80)
-      return Status::Error("InvalidHeader", "Header name " + PyStrRepr(name) +
+      return Status::Error(Code::kInvalidArgument, "InvalidHeader", "Header name " + PyStrRepr(name) +
                                                 " is not ASCII and cannot be sent");
   // http.client encodes values as latin-1.
   std::string wire;
@@ -494,12 +494,12 @@ Result<std::string> CheckHeader(std::string_view name, std::string_view value) {
     uint32_t cp;
     size_t n = DecodeUtf8(value, i, &cp);
     if (cp == 0xFFFFFFFF)
-      return Status::Error("InvalidHeader", "Header value of " + PyStrRepr(name) +
+      return Status::Error(Code::kInvalidArgument, "InvalidHeader", "Header value of " + PyStrRepr(name) +
                                                 " is not valid UTF-8");
     if (cp > 0xFF) {
       char buf[16];
       std::snprintf(buf, sizeof buf, cp > 0xFFFF ? "\\U%08x" : "\\u%04x", cp);
-      return Status::Error("InvalidHeader",
+      return Status::Error(Code::kInvalidArgument, "InvalidHeader",
                            "'latin-1' codec can't encode character '" + std::string(buf) +
                                "' in header " + PyStrRepr(name) + ": ordinal not in range(256)");
     }
@@ -537,7 +537,7 @@ Result<HeaderList> FormRequestHeaders(std::string_view content_type,
   for (const auto& [n, v] : dict) {
     Result<std::string> wire = CheckHeader(n, v);
     if (!wire.ok())
-      return Status::Error(wire.status().type(),
+      return Status::Error(wire.status().code(), wire.status().label(),
                            "Error forming HTTP request: " + wire.status().message());
     put(n, *wire);
   }

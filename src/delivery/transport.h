@@ -68,13 +68,26 @@ struct TransportOptions {
 // The wire error text for a stopped transport.
 inline constexpr const char* kTransportStopped = "transport stopped";
 
-class Transport {
+// What the dispatcher needs from a transport: hand a request over, get its response once, stop.
+// Transport (below) is the libcurl implementation; tests substitute an in-memory fake.
+class RequestSender {
+ public:
+  virtual ~RequestSender() = default;
+  // Queues `request`; never blocks on the network. `done` is called exactly once, on any thread
+  // (inline with error kTransportStopped once stopped). Thread-safe.
+  virtual void Submit(HttpRequest request, std::function<void(HttpResponse)> done) = 0;
+  // Every request not yet completed gets error kTransportStopped, and so does every later one.
+  // Idempotent, thread-safe.
+  virtual void Stop() = 0;
+};
+
+class Transport final : public RequestSender {
  public:
   // Starts the transport thread. Failing to create the curl multi handle is a broken invariant
   // (out of memory) and aborts.
   explicit Transport(TransportOptions options);
   // Stops and joins; pending and running requests get error "transport stopped".
-  ~Transport();
+  ~Transport() override;
   Transport(const Transport&) = delete;
   Transport& operator=(const Transport&) = delete;
 
@@ -82,7 +95,7 @@ class Transport {
   // their destination's queue and start as slots free. `done` is called exactly once, on the
   // transport thread (keep it short and do not call Stop() from it expecting a join) — or inline
   // on the caller's thread with error "transport stopped" if the transport is already stopped.
-  void Submit(HttpRequest request, std::function<void(HttpResponse)> done);
+  void Submit(HttpRequest request, std::function<void(HttpResponse)> done) override;
 
   // Transfers currently running / waiting for a slot (approximate while work is moving).
   size_t in_flight() const;
@@ -90,7 +103,7 @@ class Transport {
 
   // Stops the thread: every request not yet completed gets error "transport stopped". Idempotent,
   // thread-safe; when called from a `done` callback it does not wait for the thread.
-  void Stop();
+  void Stop() override;
 
  private:
   struct Impl;

@@ -22,7 +22,7 @@ std::string TypeName(const Value& v) {
   }
 }
 
-Status Bad(std::string reason) { return Status::Error("ValidationError", std::move(reason)); }
+Status Bad(std::string reason) { return Status::Error(Code::kInvalidArgument, std::move(reason)); }
 
 // A value from the request as quoted in an error message, cut to kMaxEchoedValueBytes.
 std::string Echo(const std::string& s) {
@@ -147,7 +147,7 @@ Result<Event> EventFromValue(const Value& v, int64_t now_us) {
   return e;
 }
 
-ParsedEvents ParseEvents(std::string_view body, bool ndjson, int64_t now_us) {
+Result<ParsedEvents> ParseEvents(std::string_view body, bool ndjson, int64_t now_us) {
   ParsedEvents out;
   std::vector<Value> items;
   if (ndjson) {
@@ -162,9 +162,8 @@ ParsedEvents ParseEvents(std::string_view body, bool ndjson, int64_t now_us) {
       if (!l.empty()) {
         auto v = ParseJson(l);
         if (!v.ok()) {
-          out.malformed = "line " + std::to_string(line + 1) +
-                          " is not valid JSON: " + v.status().message();
-          return out;
+          return Bad("line " + std::to_string(line + 1) +
+                     " is not valid JSON: " + v.status().message());
         }
         items.push_back(std::move(*v));
       }
@@ -173,20 +172,17 @@ ParsedEvents ParseEvents(std::string_view body, bool ndjson, int64_t now_us) {
       start = nl + 1;
     }
     if (items.empty()) {
-      out.malformed = "the body holds no events";
-      return out;
+      return Bad("the body holds no events");
     }
   } else {
     auto v = ParseJson(body);
     if (!v.ok()) {
-      out.malformed = "the body is not valid JSON: " + v.status().message();
-      return out;
+      return Bad("the body is not valid JSON: " + v.status().message());
     }
     if (v->is_list()) {
       items = v->as_list();
       if (items.empty()) {
-        out.malformed = "the body holds no events (empty array)";
-        return out;
+        return Bad("the body holds no events (empty array)");
       }
     } else {
       items.push_back(std::move(*v));
@@ -197,7 +193,7 @@ ParsedEvents ParseEvents(std::string_view body, bool ndjson, int64_t now_us) {
     auto e = EventFromValue(items[i], now_us);
     if (!e.ok()) {
       ++out.error_count;
-      if (out.errors.size() < kMaxReportedEventErrors) out.errors.push_back({i, e.status().message()});
+      if (out.errors.size() < kMaxReportedEventErrors) out.errors.push_back({i, e.status()});
       continue;
     }
     out.events.push_back(std::move(*e));

@@ -31,7 +31,7 @@ Result<std::vector<ConformanceCase>> ParseConformanceCases(std::string_view json
   Result<Value> doc = ParseJson(json);
   if (!doc.ok()) return doc.status();
   const Value* cases = doc->get("cases");
-  if (!cases || !cases->is_list()) return Status::Error("ValueError", "no \"cases\" list");
+  if (!cases || !cases->is_list()) return Status::Error(Code::kInvalidArgument, "ValueError", "no \"cases\" list");
   std::vector<ConformanceCase> out;
   for (const Value& c : cases->as_list()) {
     ConformanceCase cc;
@@ -53,7 +53,7 @@ Result<std::vector<ConformanceCase>> ParseConformanceCases(std::string_view json
     cc.normalize = Str(c.get("normalize"));
     if (const Value* h = c.get("herald"); h && h->is_dict()) cc.herald_err_type = Str(h->get("error_type"));
     const Value* expect = c.get("expect");
-    if (!expect) return Status::Error("ValueError", "case " + cc.name + " has no expect");
+    if (!expect) return Status::Error(Code::kInvalidArgument, "ValueError", "case " + cc.name + " has no expect");
     if (const Value* err = expect->get("error")) {
       cc.expect_error = true;
       cc.err_type = Str(err->get("type"));

@@ -177,7 +177,7 @@ void Interp::ExecOutput(const OutputStmt& s, Frame& f) {
       if (env_.options.check_printed) {
         Status st = env_.options.check_printed(std::string_view(out).substr(before),
                                                it.expr->lineno);
-        if (!st.ok()) Throw(st.type(), st.message(), it.expr->lineno);
+        if (!st.ok()) Throw(st, it.expr->lineno);
       }
     }
   }
@@ -582,7 +582,7 @@ Value Interp::ApplyFilter(const FilterExpr& fe, const Value* input, Frame& f) {
   if (fe.def->builtin) return fe.def->builtin(*this, *inp, args);
   FilterArgs fa{*inp, args.args, args.kwargs};
   Result<Value> r = fe.def->custom(fa);
-  if (!r.ok()) Throw(r.status().type(), r.status().message());
+  if (!r.ok()) Throw(r.status());
   return std::move(r).value();
 }
 
@@ -593,7 +593,7 @@ Value Interp::CallFilter(const std::string& name, const Value& input, CallValues
   if (it->second.builtin) return it->second.builtin(*this, input, args);
   FilterArgs fa{input, args.args, args.kwargs};
   Result<Value> r = it->second.custom(fa);
-  if (!r.ok()) Throw(r.status().type(), r.status().message());
+  if (!r.ok()) Throw(r.status());
   return std::move(r).value();
 }
 

@@ -2,7 +2,6 @@
 
 #include <pthread.h>
 #include <signal.h>
-#include <strings.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
@@ -13,6 +12,7 @@
 #include <thread>
 
 #include "common/stop_signal.h"
+#include "common/strings.h"
 #include "http/http.h"
 #include "value/json.h"
 
@@ -27,13 +27,9 @@ std::string Reason(int status) {
   return phrase.empty() ? "Unknown" : std::string(phrase);
 }
 
-bool NameIs(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
 const std::string* FindHeader(const ReceivedRequest& r, std::string_view name) {
   for (const auto& [k, v] : r.headers)
-    if (NameIs(k, name)) return &v;
+    if (EqualsIgnoreCase(k, name)) return &v;
   return nullptr;
 }
 
@@ -288,10 +284,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void Respond(int status, std::string body) {
-    response_ = "HTTP/1.0 " + std::to_string(status) + " " + Reason(status) +
-                "\r\nServer: herald-webhook-receiver\r\nDate: " + HttpDate(std::time(nullptr)) +
-                "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
-                "\r\nConnection: close\r\n\r\n" + body;
+    response_ = http::Serialize(http::Response::Text(status, std::move(body), "text/plain")
+                                    .With("Date", HttpDate(std::time(nullptr))),
+                                10, "herald-webhook-receiver");
     ArmTimer(kWriteTimeout);
     asio::async_write(socket_, asio::buffer(response_),
                       [self = shared_from_this()](boost::system::error_code, size_t) {
@@ -342,7 +337,7 @@ Status Receiver::Start() {
       tcp::resolver resolver(impl_->ioc);
       auto results = resolver.resolve(impl_->options.host, "", ec);
       if (ec || results.empty())
-        return Status::Error("ListenError", "cannot resolve host '" + impl_->options.host + "'");
+        return Status::Error(Code::kConfig, "cannot resolve host '" + impl_->options.host + "'");
       addr = results.begin()->endpoint().address();
     }
   }
@@ -350,7 +345,7 @@ Status Receiver::Start() {
   auto& a = impl_->acceptor;
   if (a.open(ep.protocol(), ec) || a.set_option(tcp::acceptor::reuse_address(true), ec) ||
       a.bind(ep, ec) || a.listen(asio::socket_base::max_listen_connections, ec))
-    return Status::Error("ListenError", "cannot listen on " + impl_->options.host + ":" +
+    return Status::Error(Code::kUnavailable, "cannot listen on " + impl_->options.host + ":" +
                                             std::to_string(impl_->options.port) + ": " +
                                             ec.message());
   impl_->bound_port = a.local_endpoint(ec).port();

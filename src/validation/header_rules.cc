@@ -43,15 +43,14 @@ std::string ForbiddenHeaderMessage(std::string_view canonical_name) {
          ": Herald sets Content-Length, Transfer-Encoding, Host and Connection itself.";
 }
 
-std::string AdditionalHeadersError(std::string_view source) {
+Status CheckAdditionalHeaders(std::string_view source) {
   size_t start = 0, i = 0;
   int line = 1;
-  auto check = [&](std::string_view text) -> std::string {
+  // The forbidden name `text` (one line) sets, or "".
+  auto forbidden = [](std::string_view text) -> std::string {
     size_t colon = text.find(':');
     if (colon == std::string_view::npos) return "";
-    std::string f = ForbiddenHeaderName(StripAscii(text.substr(0, colon)));
-    if (f.empty()) return "";
-    return "Line " + std::to_string(line) + ": " + ForbiddenHeaderMessage(f);
+    return ForbiddenHeaderName(StripAscii(text.substr(0, colon)));
   };
   while (i <= source.size()) {
     size_t n = i < source.size() ? LineBreakAt(source, i) : 1;
@@ -59,13 +58,16 @@ std::string AdditionalHeadersError(std::string_view source) {
       ++i;
       continue;
     }
-    std::string err = check(source.substr(start, i - start));
-    if (!err.empty()) return err;
+    std::string f = forbidden(source.substr(start, i - start));
+    if (!f.empty()) {
+      return Status::Invalid("additional_headers",
+                             "Line " + std::to_string(line) + ": " + ForbiddenHeaderMessage(f));
+    }
     i += n;
     start = i;
     ++line;
   }
-  return "";
+  return Status::Ok();
 }
 
 }  // namespace herald

@@ -2,7 +2,6 @@
 
 #include <simdjson.h>
 
-#include <algorithm>
 #include <cmath>
 
 #include "value/unicode.h"
@@ -45,7 +44,7 @@ Result<Value> ParseJson(std::string_view text) {
   simdjson::padded_string padded(text);
   auto doc = parser.parse(padded);
   if (doc.error()) {
-    return Status::Error("JSONDecodeError", simdjson::error_message(doc.error()));
+    return Status::Error(Code::kInvalidArgument, "JSONDecodeError", simdjson::error_message(doc.error()));
   }
   return FromElement(doc.value_unsafe());
 }
@@ -152,7 +151,7 @@ void Dump(const Value& v, const JsonDumpOptions& o, std::string& out, int level)
       else out += FloatRepr(d);
       return;
     }
-    case Kind::Str: AppendJsonString(out, v.as_str(), o.ensure_ascii, o.html_safe); return;
+    case Kind::Str: AppendJsonString(out, v.as_str(), o.ensure_ascii, false); return;
     case Kind::List:
     case Kind::Tuple: {
       const List& l = v.as_list();
@@ -176,30 +175,21 @@ void Dump(const Value& v, const JsonDumpOptions& o, std::string& out, int level)
         out += "{}";
         return;
       }
-      std::vector<const Dict::Entry*> entries;
-      entries.reserve(d.size());
-      for (const auto& e : d) entries.push_back(&e);
-      if (o.sort_keys) {
-        std::stable_sort(entries.begin(), entries.end(), [](const auto* a, const auto* b) {
-          auto r = PyCmp(a->first, b->first);
-          return r.ok() && *r < 0;
-        });
-      }
       out += '{';
       bool first = true;
-      for (const auto* e : entries) {
+      for (const auto& [key, value] : d) {
         if (!first) out += item_sep;
         first = false;
         if (o.indent >= 0) Newline(out, o, level + 1);
-        AppendJsonString(out, KeyString(e->first), o.ensure_ascii, o.html_safe);
+        AppendJsonString(out, KeyString(key), o.ensure_ascii, false);
         out += o.key_sep;
-        Dump(e->second, o, out, level + 1);
+        Dump(value, o, out, level + 1);
       }
       if (o.indent >= 0) Newline(out, o, level);
       out += '}';
       return;
     }
-    case Kind::Object: AppendJsonString(out, v.str(), o.ensure_ascii, o.html_safe); return;
+    case Kind::Object: AppendJsonString(out, v.str(), o.ensure_ascii, false); return;
   }
 }
 

@@ -19,14 +19,12 @@ namespace herald {
 Result<Value> ParseJson(std::string_view text);
 
 struct JsonDumpOptions {
-  // Python json.dumps defaults: separators (", ", ": "), ensure_ascii=True.
+  // Python json.dumps defaults: separators (", ", ": "), ensure_ascii=True. NaN and Infinity
+  // are written bare (allow_nan=True); keys keep their order.
   const char* item_sep = ", ";
   const char* key_sep = ": ";
   bool ensure_ascii = true;
-  bool sort_keys = false;
   int indent = -1;  // >= 0: pretty print with that many spaces (item separator becomes ",")
-  bool html_safe = false;  // Jinja's tojson: escape < > & ' as \u003c \u003e \u0026 \u0027
-  bool allow_nan = true;   // NaN/Infinity emitted bare (Python default)
 };
 
 // Python json.dumps(value, **options). Objects print through their str(); tuples as arrays;
@@ -37,7 +35,8 @@ void DumpJsonTo(const Value& value, const JsonDumpOptions& options, std::string&
 // Compact JSON for API responses: "," and ":" separators, UTF-8 kept as is.
 std::string DumpJsonCompact(const Value& value);
 
-// Appends s as a JSON string literal (with quotes).
+// Appends s as a JSON string literal (with quotes); html_safe (Jinja's tojson) also escapes
+// < > & ' as \u003c \u003e \u0026 \u0027.
 void AppendJsonString(std::string& out, std::string_view s, bool ensure_ascii, bool html_safe);
 
 }  // namespace herald

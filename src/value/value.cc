@@ -459,7 +459,7 @@ Result<bool> PyCompare(const Value& a, const Value& b, std::string_view op) {
   std::string ta, tb;
   int c = Cmp3(a, b, &ta, &tb);
   if (c == 2) {
-    return Status::Error("TypeError", "'" + std::string(op) +
+    return Status::Error(Code::kInvalidArgument, "TypeError", "'" + std::string(op) +
                                           "' not supported between instances of '" + ta +
                                           "' and '" + tb + "'");
   }
@@ -474,7 +474,7 @@ Result<int> PyCmp(const Value& a, const Value& b) {
   std::string ta, tb;
   int c = Cmp3(a, b, &ta, &tb);
   if (c == 2) {
-    return Status::Error("TypeError",
+    return Status::Error(Code::kInvalidArgument, "TypeError",
                          "'<' not supported between instances of '" + ta + "' and '" + tb + "'");
   }
   if (c == 3) return 0;

@@ -32,7 +32,7 @@ void SignInRefused(Ctx& c, const std::string& next, std::chrono::seconds wait) {
 
 void LoginPages::Login(Ctx& c) {
   std::string next =
-      SafeNext(c.post() ? c.form.Str("next") : c.req.query_param("next").value_or("/"));
+      SafeNext(c.post() ? c.form.Str("next") : c.req.query_params.Get("next").value_or("/"));
   if (!c.post()) {
     if (LiveSession(store, sessions, c.req)) return c.Redirect(next);  // already signed in
     return c.Page("login.html", D()("next", next)("error", ""));
@@ -50,7 +50,7 @@ void LoginPages::Login(Ctx& c) {
   while (!key.empty() && isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
   while (!key.empty() && isspace(static_cast<unsigned char>(key.front()))) key.erase(0, 1);
   std::string why;
-  auto token = key.empty() ? std::nullopt : api.tokens().Resolve("Token " + key, &why);
+  auto token = tokens.ResolveKey(key, &why);
   if (!token) {
     guard.RecordFailure(client);
     log::Warning("ui sign-in failed",
@@ -59,7 +59,7 @@ void LoginPages::Login(Ctx& c) {
                   D()("next", next)("error", "This token is not valid (unknown or revoked)."),
                   403);
   }
-  if (token->scope == TokenScope::kIngestOnly) {
+  if (!ScopeAllows(token->scope, Access::kRead)) {
     return c.Page("login.html",
                   D()("next", next)("error",
                                     "This is an ingest-only token: it can post events but not "

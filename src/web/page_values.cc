@@ -78,18 +78,6 @@ std::optional<int64_t> ParseInt(std::string_view s) {
 
 Value TextOrNone(const std::string& s) { return s.empty() ? Value() : Value(s); }
 
-std::vector<std::string> SplitNonEmpty(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < s.size()) {
-    size_t end = s.find(sep, pos);
-    if (end == std::string_view::npos) end = s.size();
-    if (end > pos) out.emplace_back(s.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
-}
-
 Value TaskRow(const Task& t) {
   return D()("id", t.id)("short_id", t.id.substr(0, 8))("status", TaskStatusName(t.status))(
              "rule", t.rule_name)("rule_id", t.rule_id)("webhook", t.webhook_name)(
@@ -231,7 +219,7 @@ std::optional<Event> SampleEvent(const Ctx& c, Store& store, std::string* error,
   std::string event_id = c.param("event");
   if (!event_id.empty()) {
     auto id = ParseInt(event_id);
-    auto e = id ? store.GetEvent(*id) : Result<Event>(Status::Error("NotFound", ""));
+    auto e = id ? store.GetEvent(*id) : Result<Event>(Status::Error(Code::kNotFound, ""));
     if (!e.ok()) {
       *error = "Event " + event_id + " does not exist.";
       return std::nullopt;

@@ -40,8 +40,6 @@ std::string PrettyJsonText(const std::string& text);
 std::optional<int64_t> ParseInt(std::string_view s);
 // A form field's text, or None when it is empty (an optional field the API reads as null).
 Value TextOrNone(const std::string& s);
-// The non-empty pieces of `s` between `sep` characters.
-std::vector<std::string> SplitNonEmpty(std::string_view s, char sep);
 
 Value TaskRow(const Task& t);
 Value EventRow(const Event& e);

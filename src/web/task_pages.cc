@@ -20,7 +20,7 @@ namespace {
 
 // The page number of a paginated table (?page=, from 1, at most 1,000,000).
 int64_t PageParam(const http::Request& req) {
-  auto p = ParseInt(req.query_param("page").value_or("1"));
+  auto p = ParseInt(req.query_params.Get("page").value_or("1"));
   return p && *p >= 1 ? std::min<int64_t>(*p, 1'000'000) : 1;
 }
 
@@ -39,7 +39,7 @@ Value HeaderRowsFromJson(const std::string& json, bool show_credentials) {
 
 void TaskPages::EventList(Ctx& c) {
   EventFilter f;
-  std::string ot = c.req.query_param("object_type").value_or("");
+  std::string ot = c.req.query_params.Get("object_type").value_or("");
   if (!ot.empty()) f.object_type = ot;
   int64_t page = PageParam(c.req);
   f.limit = kPageSize + 1;  // one more tells whether a next page exists
@@ -78,10 +78,10 @@ void TaskPages::Queues(Ctx& c) {
 void TaskPages::TaskList(Ctx& c) {
   TaskFilter f;
   std::string qs;
-  std::string status = c.req.query_param("status").value_or("");
-  std::string webhook = c.req.query_param("webhook").value_or("");
-  std::string rule = c.req.query_param("rule").value_or("");
-  std::string ot = c.req.query_param("object_type").value_or("");
+  std::string status = c.req.query_params.Get("status").value_or("");
+  std::string webhook = c.req.query_params.Get("webhook").value_or("");
+  std::string rule = c.req.query_params.Get("rule").value_or("");
+  std::string ot = c.req.query_params.Get("object_type").value_or("");
   std::vector<std::string> problems;
   if (!status.empty()) {
     auto s = ParseTaskStatus(status);
@@ -199,7 +199,7 @@ void TaskPages::TaskAction(Ctx& c, const std::string& id, const std::string& act
   std::string short_id = id.substr(0, 8);
   if (!st.ok()) {
     c.Flash("Cannot " + action + " task " + short_id + ": " + st.message(), true);
-    return c.Redirect(st.type() == "NotFound" ? "/tasks/" : "/tasks/" + id);
+    return c.Redirect(st.code() == Code::kNotFound ? "/tasks/" : "/tasks/" + id);
   }
   log::Info("task action (ui)", {{"task", id}, {"action", action}});
   static const std::map<std::string, std::string> kDone = {{"requeue", "requeued"},

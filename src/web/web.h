@@ -32,7 +32,8 @@
 #include <string>
 #include <vector>
 
-#include "api/api.h"
+#include "auth/auth.h"
+#include "common/clock.h"
 #include "delivery/transport.h"
 #include "herald_version.h"
 #include "http/http.h"
@@ -75,14 +76,17 @@ struct WebOptions {
   // server.trusted_proxies: addresses / CIDR ranges whose X-Forwarded-For is believed. Entries
   // that do not parse are logged and ignored (the configuration validates them at start).
   std::vector<std::string> trusted_proxies;
-  // The clock of the sign-in rate limit (tests move it); null means steady_clock::now.
-  std::function<std::chrono::steady_clock::time_point()> clock;
+  // The clock of session lifetimes and the sign-in rate limit (tests move it); null means
+  // SystemClock(). Must outlive Web.
+  const Clock* clock = nullptr;
 };
 
 class Web {
  public:
-  // `transport` (may be null: then Web starts its own for "send test") must outlive Web.
-  Web(Store& store, Api& api, delivery::Transport* transport, WebOptions options);
+  // `tokens` resolves the keys typed into the sign-in form (the API's cache, so both see the
+  // same tokens). `transport` (may be null: then Web starts its own for "send test"). Both
+  // must outlive Web.
+  Web(Store& store, TokenCache& tokens, delivery::Transport* transport, WebOptions options);
   ~Web();
   Web(const Web&) = delete;
   Web& operator=(const Web&) = delete;

@@ -1,10 +1,12 @@
 // The webhook pages: list with search, detail (rules using it, latest tasks), the create/edit
 // form (validated by validation/forms.h, as the REST API validates), delete, and the preview of the
 // rendered request for a sample event with "send test". See pages.h.
+#include "api/errors.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "model/redact.h"
 #include "ingest/event_input.h"
+#include "validation/save.h"
 #include "web/pages.h"
 #include "web/page_values.h"
 
@@ -38,7 +40,7 @@ std::string WithoutCr(const std::string& text) {
 }
 
 // Builds the JSON body the API would receive from the webhook form.
-Value WebhookBodyFromForm(const Form& f, bool editing) {
+Value WebhookBodyFromForm(const http::Params& f, bool editing) {
   D b;
   for (std::string_view k : {"name", "description", "payload_url", "http_method",
                              "http_content_type", "additional_headers", "body_template",
@@ -60,7 +62,7 @@ Value WebhookBodyFromForm(const Form& f, bool editing) {
 void WebhookPages::List(Ctx& c) {
   auto hooks = store.ListWebhooks();
   if (!hooks.ok()) return c.Error(500, hooks.status().message());
-  std::string q = c.req.query_param("q").value_or("");
+  std::string q = c.req.query_params.Get("q").value_or("");
   std::string ql = AsciiLower(q);
   ::herald::List rows;
   for (const auto& w : *hooks) {
@@ -89,17 +91,8 @@ void WebhookPages::Edit(Ctx& c, const Webhook* existing) {
     return c.Page("webhook_form.html", D()("w", current)("errors", Value::MakeDict())(
                                            "editing", existing != nullptr));
   Value body = WebhookBodyFromForm(c.form, existing != nullptr);
-  auto v = WebhookFromJson(body, existing, existing != nullptr);
-  FieldErrors errors = v.errors;
-  std::optional<Webhook> saved;
-  if (v.ok()) {
-    if (existing) v.value->id = existing->id;
-    auto r = existing ? store.UpdateWebhook(*v.value) : store.CreateWebhook(*v.value);
-    if (r.ok()) saved = *r;
-    else if (r.status().type() == "Conflict") AddFieldError(errors, "name", r.status().message());
-    else AddFieldError(errors, "non_field_errors", r.status().message());
-  }
-  if (!saved) {
+  auto saved = SaveWebhook(store, body, existing, existing != nullptr);
+  if (!saved.ok()) {
     // Re-show what the user typed, with the errors next to the fields.
     Value shown = current;
     for (const auto& [k, val] : body.as_dict()) {
@@ -107,8 +100,9 @@ void WebhookPages::Edit(Ctx& c, const Webhook* existing) {
       shown.as_dict().set_item(k, val.is_none() ? Value("") : val);
     }
     return c.Page("webhook_form.html",
-                  D()("w", shown)("errors", ErrorsValue(errors))("editing", existing != nullptr),
-                  400);
+                  D()("w", shown)("errors", ErrorsValue(FormErrors(saved.status())))(
+                      "editing", existing != nullptr),
+                  HttpStatusFor(saved.status()));
   }
   RecordSaved(c, kWebhookKind, saved->id, saved->name, existing != nullptr);
 }

@@ -85,12 +85,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool ndjson = data[0] & 1;
   std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
   const int64_t now = 1764547200000000;  // fixed, so runs are reproducible
-  ParsedEvents parsed = ParseEvents(body, ndjson, now);
-  if (!parsed.malformed.empty()) {
-    Check(parsed.events.empty(), "malformed body yielded events");
+  auto parsed_body = ParseEvents(body, ndjson, now);
+  if (!parsed_body.ok()) {
+    Check(!parsed_body.status().message().empty(), "a malformed body without a reason");
     return 0;
   }
-  if (!parsed.errors.empty()) return 0;
+  const ParsedEvents& parsed = *parsed_body;
+  if (!parsed.errors.empty()) {
+    for (const EventError& e : parsed.errors)
+      Check(!e.status.ok() && !e.status.message().empty(), "an invalid event without a reason");
+    return 0;
+  }
   for (const Event& e : parsed.events) {
     // The canonical form is a fixed point.
     // ("model" is left out when parsing it back: it is derived from object_type, and a model

@@ -346,11 +346,7 @@ Receiver::Receiver() {
       }
     }
     auto answer = [status, body, respond] {
-      http::Response r;
-      r.status = status;
-      r.content_type = "text/plain";
-      r.body = body;
-      respond(std::move(r));
+      respond(http::Response::Text(status, body, "text/plain"));
     };
     if (delay > 0) {
       std::lock_guard<std::mutex> lock(mu_);

@@ -11,10 +11,7 @@ namespace herald::testing {
 http::Request MakeRequest(std::string method, std::string target, std::string body) {
   http::Request req;
   req.method = std::move(method);
-  req.target = std::move(target);
-  auto q = req.target.find('?');
-  req.path = http::UrlDecode(std::string_view(req.target).substr(0, q));
-  req.query = q == std::string::npos ? "" : req.target.substr(q + 1);
+  req.SetTarget(std::move(target));
   req.body = std::move(body);
   return req;
 }

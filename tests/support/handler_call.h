@@ -13,8 +13,8 @@
 
 namespace herald::testing {
 
-// A request of `method` for `target` ("/api/x/?a=1"): path (percent-decoded) and query split
-// off the target, with `body`. No headers and no client address.
+// A request of `method` for `target` ("/api/x/?a=1", parsed by Request::SetTarget), with `body`.
+// No headers and no client address.
 http::Request MakeRequest(std::string method, std::string target, std::string body = "");
 
 // Hands `req` to `handler` and waits up to `deadline` for the answer. Counts every call of the

@@ -1,5 +1,5 @@
-// JSON literals in tests: parse a fixture's JSON text, failing the test (not crashing it) when
-// the text is not JSON. Header-only; the including test links herald_value.
+// JSON literals in tests: J("...") parses a fixture's JSON text, failing the test (not crashing
+// it) when the text is not JSON. Header-only; the including test links herald_value.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 namespace herald::testing {
 
 // `text` parsed; None, with a test failure, when it is not JSON.
-inline Value JsonOf(std::string_view text) {
+inline Value J(std::string_view text) {
   auto v = ParseJson(text);
   EXPECT_TRUE(v.ok()) << text << ": " << v.status().ToString();
   return v.ok() ? *v : Value();

@@ -33,10 +33,11 @@ const std::set<std::string> kQueryParams = {
     "sample_json",  // preview, check
 };
 
-// The names passed to query_param("...") and to the pages' param("...") helper in src/web.
+// The names looked up in query_params ("...") and passed to the pages' param("...") helper in
+// src/web.
 std::set<std::string> QueryParamsInSource() {
   std::set<std::string> names;
-  std::regex re(R"re((?:query_param|[^_a-z]param)\("([a-z_]+)"\))re");
+  std::regex re(R"re((?:query_params\.(?:Get|GetAll|Str|Has)|[^_a-z]param)\("([a-z_]+)"\))re");
   for (const auto& entry : std::filesystem::directory_iterator(testing::SourcePath("src/web"))) {
     if (entry.path().extension() != ".cc") continue;
     std::string text = testing::ReadFile(entry.path().string());

@@ -11,13 +11,13 @@
 
 #include "api/api.h"
 #include "auth/auth.h"
+#include "common/strings.h"
 #include "http/http.h"
 #include "store/store.h"
 #include "support/events.h"
 #include "support/handler_call.h"
 #include "support/store_fixture.h"
 #include "value/json.h"
-#include "web/form.h"
 #include "web/session.h"
 #include "web/web.h"
 
@@ -30,12 +30,12 @@ class WebTest : public testing::StoreWithTokensTest {
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(OpenStoreWithTokens());
     api_ = std::make_unique<Api>(*store_, ApiOptions{});
-    web_ = std::make_unique<Web>(*store_, *api_, nullptr, WebOptions{});
+    web_ = std::make_unique<Web>(*store_, api_->tokens(), nullptr, WebOptions{});
   }
   // Replaces the Web handler with one built from `o` (sessions start empty).
   void Restart(WebOptions o) {
     web_.reset();
-    web_ = std::make_unique<Web>(*store_, *api_, nullptr, std::move(o));
+    web_ = std::make_unique<Web>(*store_, api_->tokens(), nullptr, std::move(o));
   }
   void TearDown() override {
     web_.reset();

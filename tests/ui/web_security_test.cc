@@ -2,8 +2,9 @@
 // credential (preview, webhook pages, task detail) and cannot send tests; the per-token session
 // cap (a read-only token can no longer sign the admin out); the failed sign-in rate limit (it
 // triggers, answers 429 and resets after the window); X-Forwarded-For believed only from a
-// trusted proxy; the Secure cookie flag; and the pieces behind them (client addresses, CIDR
-// lists, the bounded limiter table).
+// trusted proxy; the Secure cookie flag; session lifetimes; and the pieces behind them (client
+// addresses, CIDR lists, the bounded limiter table). Time is a FakeClock: nothing sleeps.
+#include "common/clock.h"
 #include "common/time.h"
 #include "support/credentials.h"
 #include "web/client_address.h"
@@ -16,14 +17,9 @@ namespace {
 using P = testing::PlantedCredentials;
 using testing::ExpectNoPlantedCredential;
 
-// The failed sign-in limiter's time, moved by the tests.
-class FakeClock {
- public:
-  std::chrono::steady_clock::time_point now{std::chrono::hours(1000)};
-};
-
 class WebSecurityTest : public WebTest {
  protected:
+  FakeClock clock_;  // outlives web_ (reset in TearDown)
   // A signed webhook whose additional_headers hold credentials, plus one event to preview.
   int64_t MakeSignedWebhook() {
     MakeWebhookAndRule();
@@ -37,18 +33,15 @@ class WebSecurityTest : public WebTest {
     EXPECT_TRUE(cw.ok());
     return cw.ok() ? cw->id : 0;
   }
-  // Restarts the UI with a limit of `max` failed sign-ins per minute on a fake clock (returned),
-  // trusting X-Forwarded-For from `trusted_proxies`.
-  std::shared_ptr<FakeClock> RestartWithSignInLimit(int max,
-                                                    std::vector<std::string> trusted_proxies = {}) {
-    auto clock = std::make_shared<FakeClock>();
+  // Restarts the UI on clock_ with a limit of `max` failed sign-ins per minute, trusting
+  // X-Forwarded-For from `trusted_proxies`.
+  void RestartWithSignInLimit(int max, std::vector<std::string> trusted_proxies = {}) {
     WebOptions o;
     o.max_failed_sign_ins = max;
     o.failed_sign_in_window = std::chrono::seconds(60);
-    o.clock = [clock] { return clock->now; };
+    o.clock = &clock_;
     o.trusted_proxies = std::move(trusted_proxies);
     Restart(o);
-    return clock;
   }
   static std::string SignatureIn(const std::string& body) {
     std::smatch m;
@@ -196,6 +189,53 @@ TEST_F(WebSecurityTest, SessionsAreCappedPerTokenLeastRecentlyUsedFirst) {
   for (const auto& s : {a1, a3, a4}) EXPECT_EQ(Call("GET", "/", "", s).status, 200);
 }
 
+TEST_F(WebSecurityTest, IdleSessionsExpireAndUseKeepsThemAlive) {
+  WebOptions o;
+  o.clock = &clock_;
+  Restart(o);
+  auto [idle, idle_csrf] = SignIn(admin_key_);
+  auto [busy, busy_csrf] = SignIn(admin_key_);
+  clock_.Advance(kSessionIdleTimeout);
+  EXPECT_EQ(Call("GET", "/", "", busy).status, 200) << "unused for exactly the idle timeout";
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_EQ(Call("GET", "/", "", busy).status, 200) << "used a second ago";
+  EXPECT_EQ(Call("GET", "/", "", idle).status, 303) << "unused past the idle timeout";
+  auto expired = Call("POST", "/logout", "csrf=" + idle_csrf, idle);
+  EXPECT_EQ(expired.status, 403);
+  EXPECT_NE(expired.body.find("Your session has expired"), std::string::npos) << expired.body;
+}
+
+TEST_F(WebSecurityTest, SessionsEndAtTheirMaximumAgeHoweverActive) {
+  WebOptions o;
+  o.clock = &clock_;
+  Restart(o);
+  std::string sid = SignIn(admin_key_).first;
+  const auto step = kSessionIdleTimeout - std::chrono::minutes(1);
+  auto age = std::chrono::steady_clock::duration::zero();
+  while (age + step <= kSessionMaxAge) {
+    clock_.Advance(step);
+    age += step;
+    ASSERT_EQ(Call("GET", "/", "", sid).status, 200)
+        << "age " << std::chrono::duration_cast<std::chrono::minutes>(age).count() << " min";
+  }
+  clock_.Advance(kSessionMaxAge - age + std::chrono::seconds(1));
+  EXPECT_EQ(Call("GET", "/", "", sid).status, 303) << "older than the maximum age";
+}
+
+TEST(WebSessions, ExpiredSessionsAreSweptOnSignIn) {
+  FakeClock clock;
+  SessionStore store(5, clock);
+  ApiToken a, b;
+  a.id = 1;
+  b.id = 2;
+  store.Create(a);
+  store.Create(b);
+  clock.Advance(kSessionIdleTimeout + std::chrono::seconds(1));
+  Session fresh = store.Create(b);
+  EXPECT_EQ(store.size(), 1u) << "both old sessions went, whichever token they belong to";
+  EXPECT_TRUE(store.Find(fresh.id).has_value());
+}
+
 TEST(WebSessions, StoreCountsPerToken) {
   SessionStore store(2);
   ApiToken a, b;
@@ -211,7 +251,7 @@ TEST(WebSessions, StoreCountsPerToken) {
 }
 
 TEST_F(WebSecurityTest, FailedSignInsAreRateLimitedPerClientAndReset) {
-  auto clock = RestartWithSignInLimit(3);
+  RestartWithSignInLimit(3);
   const std::string ip = "198.51.100.7";
   for (int i = 0; i < 3; ++i)
     EXPECT_EQ(Call("POST", "/login", "token=wrong" + std::to_string(i), "", "", ip).status, 403);
@@ -223,11 +263,11 @@ TEST_F(WebSecurityTest, FailedSignInsAreRateLimitedPerClientAndReset) {
   EXPECT_EQ(HeaderOf(limited, "Set-Cookie"), "");
   // Another client is not affected.
   EXPECT_EQ(Call("POST", "/login", "token=" + admin_key_, "", "", "198.51.100.8").status, 303);
-  clock->now += std::chrono::seconds(45);
+  clock_.Advance(std::chrono::seconds(45));
   EXPECT_EQ(HeaderOf(Call("POST", "/login", "token=" + admin_key_, "", "", ip), "Retry-After"),
             "15");
   // The window ends: the address may try again, and has a fresh count.
-  clock->now += std::chrono::seconds(16);
+  clock_.Advance(std::chrono::seconds(16));
   EXPECT_EQ(Call("POST", "/login", "token=" + admin_key_, "", "", ip).status, 303);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(Call("POST", "/login", "token=x", "", "", ip).status, 403);
   EXPECT_EQ(Call("POST", "/login", "token=x", "", "", ip).status, 429);

@@ -6,19 +6,8 @@
 namespace herald::web {
 namespace {
 
-TEST(WebForm, ParsesUrlencodedFieldsInOrder) {
-  Form f = Form::Parse("a=1&b=x+y%21&a=2&empty=&flag");
-  EXPECT_EQ(f.Str("a"), "1");
-  EXPECT_EQ(f.All("a"), (std::vector<std::string>{"1", "2"}));
-  EXPECT_EQ(f.Str("b"), "x y!");
-  EXPECT_TRUE(f.Has("empty"));
-  EXPECT_TRUE(f.Has("flag"));
-  EXPECT_FALSE(f.Has("missing"));
-}
-
-TEST(WebForm, CookieEscapeAndSecrets) {
-  EXPECT_EQ(CookieValue("a=1; herald_session=abc; b=2", "herald_session"), "abc");
-  EXPECT_EQ(CookieValue("xherald_session=abc", "herald_session"), "");
+// Form and cookie parsing are http/'s (tests/unit/http/params_test.cc).
+TEST(WebHelpers, EscapeAndSecrets) {
   EXPECT_EQ(HtmlEscape("<a href=\"x\">'&'</a>"), "&lt;a href=&#34;x&#34;&gt;&#39;&amp;&#39;&lt;/a&gt;");
   EXPECT_EQ(RandomHex(32).size(), 64u);
   EXPECT_NE(RandomHex(16), RandomHex(16));
@@ -135,6 +124,39 @@ TEST_F(WebTest, RuleFormRejectsBadJsonAndConditions) {
   EXPECT_EQ(DumpJson(r2.action_data), R"({"k": 1})");
 }
 
+TEST_F(WebTest, RuleFormPutsSaveErrorsOnTheirFields) {
+  int64_t hook = MakeWebhookAndRule();
+  auto [sid, csrf] = SignIn(admin_key_);
+  std::string types = "&object_types=dcim.device&event_types=object_created";
+  // The text after the webhook picker and before the next field: action_object_id's errors.
+  auto webhook_errors = [](const std::string& body) {
+    size_t picker = body.find("name=\"action_object_id\"");
+    size_t next = body.find("name=\"action_data\"");
+    return picker == std::string::npos || next == std::string::npos
+               ? std::string()
+               : body.substr(picker, next - picker);
+  };
+  // A webhook that does not exist, in a rule whose name speaks of webhooks: the webhook field.
+  std::string unknown = std::to_string(hook + 1000);
+  auto missing = Call("POST", "/rules/new",
+                      "csrf=" + csrf + "&name=webhook+names" + types + "&action_object_id=" + unknown,
+                      sid);
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_NE(webhook_errors(missing.body).find("Webhook " + unknown + " does not exist."),
+            std::string::npos)
+      << missing.body;
+  // A taken name: the name field, not the webhook field.
+  auto taken = Call("POST", "/rules/new",
+                    "csrf=" + csrf + "&name=rule" + types + "&action_object_id=" +
+                        std::to_string(hook),
+                    sid);
+  EXPECT_EQ(taken.status, 400);
+  size_t message = taken.body.find("event rule with this name already exists.");
+  ASSERT_NE(message, std::string::npos) << taken.body;
+  EXPECT_LT(message, taken.body.find("name=\"description\"")) << "shown under the name";
+  EXPECT_EQ(webhook_errors(taken.body).find("already exists"), std::string::npos);
+}
+
 TEST_F(WebTest, TaskListPaginatesAndClampsPages) {
   MakeWebhookAndRule();
   CommitTasks(120);
@@ -200,7 +222,7 @@ TEST_F(WebTest, TaskButtonsChangeState) {
   EXPECT_NE(shown.body.find("flash-error"), std::string::npos);
   auto del = Call("POST", "/tasks/" + ids[1] + "/delete", "csrf=" + csrf, sid);
   EXPECT_EQ(HeaderOf(del, "Location"), "/tasks/");
-  EXPECT_EQ(store_->GetTask(ids[1]).status().type(), "NotFound");
+  EXPECT_EQ(store_->GetTask(ids[1]).status().code(), Code::kNotFound);
 }
 
 }  // namespace

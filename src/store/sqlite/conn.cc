@@ -14,7 +14,7 @@ Status Error(sqlite3* db, std::string_view what) {
     msg += ": ";
     msg += sqlite3_errmsg(db);
   }
-  return Status("StoreError", std::move(msg));
+  return Status(Code::kUnavailable, std::move(msg));
 }
 
 Result<std::unique_ptr<Conn>> Conn::Open(const std::string& path, int cache_kib) {
@@ -48,7 +48,7 @@ Status Conn::Exec(const char* sql) {
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errmsg(db_);
     sqlite3_free(err);
-    return Status("StoreError", msg);
+    return Status(Code::kUnavailable, msg);
   }
   return Status::Ok();
 }

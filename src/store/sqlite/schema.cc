@@ -183,7 +183,7 @@ Status ApplyMigrations(sqlite3* db, std::span<const Migration> migrations) {
     if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
       std::string msg = err ? err : sqlite3_errmsg(db);
       sqlite3_free(err);
-      return Status("StoreError", msg);
+      return Status(Code::kUnavailable, msg);
     }
     return Status::Ok();
   };
@@ -195,7 +195,7 @@ Status ApplyMigrations(sqlite3* db, std::span<const Migration> migrations) {
   if (current < 0) {
     st = Error(db, "cannot read the schema version");
   } else if (current > latest) {
-    st = Status("StoreError", "database schema version " + std::to_string(current) +
+    st = Status(Code::kUnavailable, "database schema version " + std::to_string(current) +
                                   " is newer than this Herald build supports (" +
                                   std::to_string(latest) +
                                   "); use a newer Herald or restore a matching backup");
@@ -203,7 +203,7 @@ Status ApplyMigrations(sqlite3* db, std::span<const Migration> migrations) {
     for (int v = current + 1; v <= latest && st.ok(); ++v) {
       Status m = exec(migrations[v - 1].sql);
       if (!m.ok()) {
-        st = Status("StoreError", "schema migration " + std::to_string(v) + " (" +
+        st = Status(Code::kUnavailable, "schema migration " + std::to_string(v) + " (" +
                                       migrations[v - 1].description + ") failed: " + m.message());
       }
     }

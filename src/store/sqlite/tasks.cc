@@ -158,7 +158,7 @@ constexpr TimeUs kHistogramOrderSlackUs = 10LL * 60 * 1000000;
 
 Result<AttemptHistogram> SqliteStore::AttemptsPerMinute(TimeUs since, int minutes) {
   if (minutes < 1 || minutes > 1440)
-    return Status::Error("ValueError", "minutes must be between 1 and 1440");
+    return Status::Error(Code::kInvalidArgument, "minutes must be between 1 and 1440");
   return Read([since, minutes](Conn& c) -> Result<AttemptHistogram> {
     AttemptHistogram h;
     h.since = since;
@@ -368,7 +368,7 @@ Status RecordAttemptIn(SqliteStore::WriteCtx& ctx, const std::string& task_id,
 Status CheckNextStatus(const AttemptOutcome& outcome) {
   const int next = static_cast<int>(outcome.next_status);
   if (next != kFinished && next != kFailed && next != kScheduled) {
-    return Status("ValueError", std::string("an attempt cannot move a task to ") +
+    return Status(Code::kInvalidArgument, std::string("an attempt cannot move a task to ") +
                                     TaskStatusName(outcome.next_status));
   }
   return Status::Ok();
@@ -394,7 +394,7 @@ class AsyncAttemptOp final : public SqliteStore::WriteOp {
   std::string task_id_, worker_;
   AttemptOutcome o_;
   std::function<void(Status)> done_;
-  Status result_ = Status("StoreError", "write was not executed");
+  Status result_ = Status(Code::kUnavailable, "write was not executed");
 };
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "auth/auth.h"
+#include "common/clock.h"
 #include "http/http.h"
 #include "ingest/event_input.h"
 #include "store/store.h"
@@ -118,6 +119,7 @@ class ApiTest : public testing::StoreWithTokensTest {
 
   std::string Token(const std::string& key) { return "Token " + key; }
 
+  FakeClock clock_;  // the token cache's clock when a test sets ApiOptions::clock; outlives api_
   std::unique_ptr<Api> api_;
   std::atomic<int64_t> calls_{0};
 };
@@ -474,7 +476,7 @@ TEST(Tokens, KeyGenerationFailsLoudlyWithoutRandomness) {
   auto failing = [](unsigned char*, int) { return 0; };
   auto key = NewTokenKey(failing);
   ASSERT_FALSE(key.ok());
-  EXPECT_EQ(key.status().type(), "RandomError");
+  EXPECT_EQ(key.status().code(), Code::kUnavailable);
   auto good = NewTokenKey();
   ASSERT_TRUE(good.ok());
   EXPECT_EQ(good->size(), 40u);
@@ -518,6 +520,24 @@ TEST_F(ApiTest, ATokenRowWithAnUnknownScopeGrantsNothing) {
       EXPECT_NE(t.scope, TokenScope::kAdmin);
     }
   EXPECT_TRUE(found);
+}
+
+TEST_F(ApiTest, TokenRevokedByAnotherProcessIsRefusedOnceItsCacheEntryExpires) {
+  ApiOptions o;
+  o.clock = &clock_;
+  Open(o);
+  auto token = store_->FindTokenByHash(HashTokenKey(admin_key_));
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ(Call("GET", "/api/extras/webhooks/", Token(admin_key_)).status, 200);
+  // Revoked in the store directly, as `herald token revoke` in another process does.
+  ASSERT_TRUE(store_->RevokeToken(token->id).ok());
+  clock_.Advance(kTokenCacheTtl - std::chrono::microseconds(1));
+  EXPECT_EQ(Call("GET", "/api/extras/webhooks/", Token(admin_key_)).status, 200)
+      << "still trusted from the cache";
+  clock_.Advance(std::chrono::microseconds(1));
+  http::Response r = Call("GET", "/api/extras/webhooks/", Token(admin_key_));
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_NE(r.body.find("Invalid token."), std::string::npos) << r.body;
 }
 
 }  // namespace

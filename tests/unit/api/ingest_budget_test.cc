@@ -11,7 +11,7 @@
 namespace herald {
 namespace {
 
-using testing::JsonOf;
+using testing::J;
 
 EventRule Rule(int64_t id, const std::string& name, const std::string& conditions) {
   EventRule r;
@@ -20,7 +20,7 @@ EventRule Rule(int64_t id, const std::string& name, const std::string& condition
   r.object_types = {"dcim.device"};
   r.event_types = {"object_created"};
   r.action_object_id = 1;
-  r.conditions = conditions.empty() ? Value() : JsonOf(conditions);
+  r.conditions = conditions.empty() ? Value() : J(conditions);
   return r;
 }
 

@@ -13,25 +13,25 @@
 namespace herald::conditions {
 namespace {
 
-using testing::JsonOf;
+using testing::J;
 
 ConditionSet C(std::string_view text) {
-  Result<ConditionSet> cs = ConditionSet::Compile(JsonOf(text));
+  Result<ConditionSet> cs = ConditionSet::Compile(J(text));
   EXPECT_TRUE(cs.ok()) << text << ": " << cs.status().ToString();
   return std::move(cs).value();
 }
 
 // "true", "false" or "Type: message".
 std::string Eval(std::string_view cond, std::string_view data) {
-  Result<ConditionSet> cs = ConditionSet::Compile(JsonOf(cond));
+  Result<ConditionSet> cs = ConditionSet::Compile(J(cond));
   if (!cs.ok()) return "compile " + cs.status().ToString();
-  Result<bool> r = cs->Evaluate(JsonOf(data));
+  Result<bool> r = cs->Evaluate(J(data));
   if (!r.ok()) return r.status().ToString();
   return *r ? "true" : "false";
 }
 
 std::string CompileError(std::string_view cond, std::string* where = nullptr) {
-  Result<ConditionSet> cs = ConditionSet::Compile(JsonOf(cond), where);
+  Result<ConditionSet> cs = ConditionSet::Compile(J(cond), where);
   return cs.ok() ? "compiled" : cs.status().ToString();
 }
 
@@ -204,8 +204,8 @@ TEST(Conditions, ConditionsIntrospection) {
 }
 
 TEST(Conditions, BuildEvalData) {
-  Value payload = JsonOf(R"({"name": "x", "snapshots": "payload attr"})");
-  Value snaps = JsonOf(R"({"prechange": null, "postchange": {"status": "active"}})");
+  Value payload = J(R"({"name": "x", "snapshots": "payload attr"})");
+  Value snaps = J(R"({"prechange": null, "postchange": {"status": "active"}})");
   Value data = BuildEvalData(payload, snaps);
   ASSERT_TRUE(data.is_dict());
   EXPECT_TRUE(PyEquals(*data.get("snapshots"), snaps));  // shadows the payload's attribute
@@ -213,7 +213,7 @@ TEST(Conditions, BuildEvalData) {
   EXPECT_FALSE(IsAbsentPayload(data));
 
   for (const char* bad : {"null", "5", "\"x\"", "[1]"}) {
-    Value absent = BuildEvalData(JsonOf(bad), snaps);
+    Value absent = BuildEvalData(J(bad), snaps);
     EXPECT_TRUE(IsAbsentPayload(absent)) << bad;
     // Payload attributes: false whatever the operator or negate.
     EXPECT_FALSE(*C(R"({"attr": "name", "value": "x", "negate": true})").Evaluate(absent));
@@ -251,7 +251,7 @@ TEST(Conditions, SnapshotOperatorMessages) {
 TEST(Conditions, TraceRecordsReachedConditions) {
   ConditionSet cs = C(R"({"or": [{"attr": "a", "value": 2}, {"attr": "b.c", "value": [1], "op": "in", "negate": true}, {"attr": "zz", "value": 0}]})");
   std::vector<TraceEntry> trace;
-  Result<bool> r = cs.Evaluate(JsonOf(R"({"a": 1, "b": {"c": 5}})"), &trace);
+  Result<bool> r = cs.Evaluate(J(R"({"a": 1, "b": {"c": 5}})"), &trace);
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(*r);
   ASSERT_EQ(trace.size(), 2u);  // the third condition was never reached
@@ -267,7 +267,7 @@ TEST(Conditions, TraceRecordsReachedConditions) {
   EXPECT_TRUE(trace[1].result);
 
   trace.clear();
-  r = cs.Evaluate(JsonOf(R"({"a": 1, "b": {}})"), &trace);
+  r = cs.Evaluate(J(R"({"a": 1, "b": {}})"), &trace);
   ASSERT_FALSE(r.ok());
   ASSERT_EQ(trace.size(), 2u);
   EXPECT_FALSE(trace[1].ok);
@@ -277,43 +277,44 @@ TEST(Conditions, TraceRecordsReachedConditions) {
 
 TEST(Conditions, EvalRuleConditions) {
   std::string reason = "stale";
-  EXPECT_TRUE(EvalRuleConditions(nullptr, JsonOf("{}"), &reason));
+  EXPECT_TRUE(EvalRuleConditions(nullptr, J("{}"), &reason));
   EXPECT_EQ(reason, "");
   ConditionSet cs = C(R"({"attr": "status.value", "value": "active"})");
-  EXPECT_TRUE(EvalRuleConditions(&cs, JsonOf(R"({"status": {"value": "active"}})"), &reason));
-  EXPECT_FALSE(EvalRuleConditions(&cs, JsonOf(R"({"status": "active"})"), &reason));
+  EXPECT_TRUE(EvalRuleConditions(&cs, J(R"({"status": {"value": "active"}})"), &reason));
+  EXPECT_FALSE(EvalRuleConditions(&cs, J(R"({"status": "active"})"), &reason));
   EXPECT_EQ(reason, "Invalid key path: status.value (cannot resolve 'value' within str)");
   for (const char* falsy : {"null", "{}", "[]", "\"\"", "0", "false", "0.0"})
-    EXPECT_TRUE(IsFalsyConditions(JsonOf(falsy))) << falsy;
-  EXPECT_FALSE(IsFalsyConditions(JsonOf(R"({"and": []})")));
+    EXPECT_TRUE(IsFalsyConditions(J(falsy))) << falsy;
+  EXPECT_FALSE(IsFalsyConditions(J(R"({"and": []})")));
 }
 
 TEST(Conditions, DeadlineStopsEvaluationWithTimeBudget) {
   ConditionSet cs = C(R"({"and": [{"attr": "a", "value": 1}, {"attr": "b", "value": 2}]})");
-  Value data = JsonOf(R"({"a": 1, "b": 2})");
+  Value data = J(R"({"a": 1, "b": 2})");
   // No deadline and a far deadline evaluate as before.
   EXPECT_TRUE(*cs.Evaluate(data, kNoDeadline));
   EXPECT_TRUE(*cs.Evaluate(data, Clock::now() + std::chrono::hours(1)));
   // A deadline already past stops before the first condition, naming it.
   Result<bool> r = cs.Evaluate(data, Clock::now() - std::chrono::milliseconds(1));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().type(), "TimeBudget");
+  EXPECT_EQ(r.status().code(), Code::kDeadlineExceeded);
   EXPECT_EQ(r.status().message(),
             "the condition time budget ran out before 'a' (and[0]) was evaluated");
-  // EvalRuleConditions reports the type so callers can tell a budget from a data problem.
-  std::string reason, type;
+  // EvalRuleConditions reports the code so callers can tell a budget from a data problem.
+  std::string reason;
+  Code code = Code::kOk;
   EXPECT_FALSE(EvalRuleConditions(&cs, data, Clock::now() - std::chrono::milliseconds(1), &reason,
-                                  &type));
-  EXPECT_EQ(type, "TimeBudget");
+                                  &code));
+  EXPECT_EQ(code, Code::kDeadlineExceeded);
   EXPECT_NE(reason.find("time budget"), std::string::npos);
-  EXPECT_FALSE(EvalRuleConditions(&cs, JsonOf(R"({"b": 2})"), kNoDeadline, &reason, &type));
-  EXPECT_EQ(type, "InvalidCondition");
-  EXPECT_TRUE(EvalRuleConditions(&cs, data, kNoDeadline, &reason, &type));
-  EXPECT_EQ(type, "");
+  EXPECT_FALSE(EvalRuleConditions(&cs, J(R"({"b": 2})"), kNoDeadline, &reason, &code));
+  EXPECT_EQ(code, Code::kInvalidArgument);
+  EXPECT_TRUE(EvalRuleConditions(&cs, data, kNoDeadline, &reason, &code));
+  EXPECT_EQ(code, Code::kOk);
   EXPECT_EQ(reason, "");
   // No conditions: true whatever the deadline.
   EXPECT_TRUE(EvalRuleConditions(nullptr, data, Clock::now() - std::chrono::seconds(1), &reason,
-                                 &type));
+                                 &code));
 }
 
 TEST(Conditions, CatastrophicRegexFailsTheConditionQuickly) {
@@ -322,15 +323,15 @@ TEST(Conditions, CatastrophicRegexFailsTheConditionQuickly) {
   data.as_dict().set("name", std::string(30, 'a') + "!");
   Result<bool> r = cs.Evaluate(data);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().type(), "InvalidCondition");
+  EXPECT_EQ(r.status().label(), "InvalidCondition");
   EXPECT_NE(r.status().message().find("match step limit"), std::string::npos)
       << r.status().message();
 }
 
 TEST(Conditions, ConcurrentEvaluation) {
   ConditionSet cs = C(R"({"and": [{"attr": "name", "value": "^s[a-z]+-\\d+$", "op": "regex"}, {"attr": "tags.slug", "value": "x", "op": "contains", "negate": true}]})");
-  Value yes = JsonOf(R"({"name": "site-12", "tags": [{"slug": "a"}]})");
-  Value no = JsonOf(R"({"name": "Site-12", "tags": []})");
+  Value yes = J(R"({"name": "site-12", "tags": [{"slug": "a"}]})");
+  Value no = J(R"({"name": "Site-12", "tags": []})");
   std::vector<std::thread> threads;
   std::atomic<int> bad{0};
   for (int t = 0; t < 4; ++t) {

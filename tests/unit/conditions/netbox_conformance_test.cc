@@ -64,7 +64,7 @@ std::string RunCase(const Value& c) {
     if (want.starts_with("raises:")) {
       std::string type = want.substr(7);
       if (compiled.ok()) return compile_desc;
-      if (compiled.status().type() != type) return compile_desc;
+      if (compiled.status().label() != type) return compile_desc;
       if (compiled.status().message().empty()) return "empty error message";
       return "";
     }
@@ -106,7 +106,7 @@ std::string RunCase(const Value& c) {
       want != "raises:ValueError") {
     // A NetBox crash: Herald may refuse at compile time.
     std::string type = want.substr(7);
-    if (!compiled.ok()) return compiled.status().type() == type ? "" : compile_desc;
+    if (!compiled.ok()) return compiled.status().label() == type ? "" : compile_desc;
   }
   if (!compiled.ok()) return compile_desc;
   Result<bool> got = compiled->Evaluate(data);
@@ -116,7 +116,7 @@ std::string RunCase(const Value& c) {
   }
   if (want.starts_with("raises:")) {
     std::string type = want.substr(7);
-    if (got.ok() || got.status().type() != type) return "got " + Describe(got);
+    if (got.ok() || got.status().label() != type) return "got " + Describe(got);
     if (got.status().message().empty()) return "empty error message";
     return "";
   }

@@ -115,13 +115,16 @@ TEST(HeaderFraming, ForbiddenHeadersFailAtRender) {
 TEST(HeaderRulesAtSave, ForbiddenNamesAreAFieldError) {
   EXPECT_EQ(ForbiddenHeaderName("content-LENGTH"), "Content-Length");
   EXPECT_EQ(ForbiddenHeaderName("Hosts"), "");
-  EXPECT_EQ(AdditionalHeadersError("X-A: 1\n  Host : example.com"),
+  Status host = CheckAdditionalHeaders("X-A: 1\n  Host : example.com");
+  EXPECT_EQ(host.code(), Code::kInvalidArgument);
+  EXPECT_EQ(host.field(), "additional_headers");
+  EXPECT_EQ(host.message(),
             "Line 2: additional_headers may not set Host: Herald sets Content-Length, "
             "Transfer-Encoding, Host and Connection itself.");
-  EXPECT_NE(AdditionalHeadersError("X-A: 1\xe2\x80\xa8" "Connection: close"), "");
-  EXPECT_NE(AdditionalHeadersError("X-A: 1\r\nTransfer-Encoding: chunked\r\n"), "");
-  EXPECT_EQ(AdditionalHeadersError("X-A: {{ data.host }}\nX-Connection: 1\nno colon Host"), "");
-  EXPECT_EQ(AdditionalHeadersError(""), "");
+  EXPECT_FALSE(CheckAdditionalHeaders("X-A: 1\xe2\x80\xa8" "Connection: close").ok());
+  EXPECT_FALSE(CheckAdditionalHeaders("X-A: 1\r\nTransfer-Encoding: chunked\r\n").ok());
+  EXPECT_TRUE(CheckAdditionalHeaders("X-A: {{ data.host }}\nX-Connection: 1\nno colon Host").ok());
+  EXPECT_TRUE(CheckAdditionalHeaders("").ok());
 
   // The shared validation (API and UI both call WebhookFromJson).
   auto body = ParseJson(R"({"name": "w", "payload_url": "http://127.0.0.1:9/",
@@ -129,9 +132,10 @@ TEST(HeaderRulesAtSave, ForbiddenNamesAreAFieldError) {
   ASSERT_TRUE(body.ok());
   auto v = WebhookFromJson(*body, nullptr, false);
   ASSERT_FALSE(v.ok());
-  ASSERT_EQ(v.errors.size(), 1u);
-  EXPECT_EQ(v.errors[0].first, "additional_headers");
-  EXPECT_NE(v.errors[0].second[0].find("may not set Content-Length"), std::string::npos);
+  const FieldErrors& errors = v.status().field_errors();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].first, "additional_headers");
+  EXPECT_NE(errors[0].second[0].find("may not set Content-Length"), std::string::npos);
   auto fine = ParseJson(R"({"name": "w", "payload_url": "http://127.0.0.1:9/",
                            "additional_headers": "X-A: {{ data.name }}"})");
   EXPECT_TRUE(WebhookFromJson(*fine, nullptr, false).ok());

@@ -129,7 +129,7 @@ TEST(Cidr, RefusesMalformedInput) {
     auto c = ParseCidr(bad);
     EXPECT_FALSE(c.ok()) << bad;
     if (!c.ok()) {
-      EXPECT_EQ(c.status().type(), "InvalidNetwork");
+      EXPECT_EQ(c.status().code(), Code::kInvalidArgument);
       EXPECT_NE(c.status().message().find(std::string("'") + bad + "'"), std::string::npos)
           << c.status().message();
     }
@@ -248,7 +248,7 @@ TEST(NetGuard, CheckHostResolvesNumericShorthands) {
 TEST(NetGuard, CreateNamesTheOptionAndEntry) {
   auto bad = NetGuard::Create({"169.254.0.0/16", "10.0.0.0/33"}, {});
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().type(), "ConfigError");
+  EXPECT_EQ(bad.status().code(), Code::kConfig);
   EXPECT_EQ(bad.status().message().rfind("delivery.deny_networks: '10.0.0.0/33'", 0), 0u)
       << bad.status().message();
   auto bad_allow = NetGuard::Create({}, {"nope"});

@@ -93,13 +93,13 @@ TEST(NormalizeUrl, KeepsPercentEncodingAndEncodesStrayPercent) {
 TEST(NormalizeUrl, Errors) {
   auto missing = NormalizeUrl("example.com/hook");
   ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.status().type(), "MissingSchema");
+  EXPECT_EQ(missing.status().label(), "MissingSchema");
   EXPECT_EQ(missing.status().message(),
             "Invalid URL 'example.com/hook': No scheme supplied. Perhaps you meant "
             "https://example.com/hook?");
   auto ftp = NormalizeUrl("ftp://h/x");
   ASSERT_FALSE(ftp.ok());
-  EXPECT_EQ(ftp.status().type(), "InvalidSchema");
+  EXPECT_EQ(ftp.status().label(), "InvalidSchema");
   EXPECT_EQ(ftp.status().message(), "No connection adapters were found for 'ftp://h/x'");
   EXPECT_FALSE(NormalizeUrl("http://").ok());
   EXPECT_EQ(NormalizeUrl("http:///x").status().message(), "Invalid URL 'http:///x': No host supplied");

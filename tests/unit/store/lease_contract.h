@@ -91,7 +91,7 @@ TYPED_TEST_P(LeaseContract, TaskFailsAfterNConsecutiveExpiredLeases) {
   // The dead worker's late record is refused.
   AttemptOutcome ok;
   ok.next_status = TaskStatus::kFinished;
-  EXPECT_EQ(s.RecordAttempt(id, "w2", ok).type(), "Conflict");
+  EXPECT_EQ(s.RecordAttempt(id, "w2", ok).code(), Code::kConflict);
 
   // Requeue resets the count: three more expiries are needed to fail it again.
   ASSERT_TRUE(s.Requeue(id, this->now_).ok());
@@ -222,8 +222,8 @@ TYPED_TEST_P(LeaseContract, ReleaseHandsBackWithoutCounting) {
   AttemptOutcome ok;
   ok.next_status = TaskStatus::kFinished;
   ok.attempt.status_code = 200;
-  EXPECT_EQ(s.RecordAttempt(fresh, "w", ok).type(), "Conflict");
-  EXPECT_EQ(s.RecordAttempt(retried, "w", ok).type(), "Conflict");
+  EXPECT_EQ(s.RecordAttempt(fresh, "w", ok).code(), Code::kConflict);
+  EXPECT_EQ(s.RecordAttempt(retried, "w", ok).code(), Code::kConflict);
   EXPECT_EQ(this->Get(fresh).attempts, 0);
   EXPECT_EQ(this->Get(retried).attempts, 1);
   EXPECT_TRUE(s.ListAttempts(fresh)->empty());

@@ -96,11 +96,12 @@ inline NewEvent MakeEvent(const std::string& object_type, int n,
   return ne;
 }
 
-// Expects `r` to be refused as a Conflict saying `message`.
+// Expects `r` to be refused as a Conflict on the field "name", saying `message`.
 template <typename T>
 void ExpectConflict(const Result<T>& r, const std::string& message) {
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().type(), "Conflict");
+  EXPECT_EQ(r.status().code(), Code::kConflict);
+  EXPECT_EQ(r.status().field(), "name");
   EXPECT_EQ(r.status().message(), message);
 }
 
@@ -248,11 +249,11 @@ TYPED_TEST_P(StoreContract, WebhookCrudOrderingAndRevision) {
   missing.id = 999999;
   auto up3 = s.UpdateWebhook(missing);
   ASSERT_FALSE(up3.ok());
-  EXPECT_EQ(up3.status().type(), "NotFound");
+  EXPECT_EQ(up3.status().code(), Code::kNotFound);
 
   ASSERT_TRUE(s.DeleteWebhook(a.id).ok());
-  EXPECT_EQ(s.GetWebhook(a.id).status().type(), "NotFound");
-  EXPECT_EQ(s.DeleteWebhook(a.id).type(), "NotFound");
+  EXPECT_EQ(s.GetWebhook(a.id).status().code(), Code::kNotFound);
+  EXPECT_EQ(s.DeleteWebhook(a.id).code(), Code::kNotFound);
 }
 
 TYPED_TEST_P(StoreContract, WebhookNameIsUnique) {
@@ -272,7 +273,7 @@ TYPED_TEST_P(StoreContract, DeleteReferencedWebhookIsRefused) {
   ASSERT_TRUE(s.CreateEventRule(MakeRule("also-uses", w->id)).ok());
   Status st = s.DeleteWebhook(w->id);
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.type(), "Conflict");
+  EXPECT_EQ(st.code(), Code::kConflict);
   EXPECT_NE(st.message().find("uses-target"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find("also-uses"), std::string::npos) << st.message();
   EXPECT_TRUE(s.GetWebhook(w->id).ok());
@@ -285,7 +286,8 @@ TYPED_TEST_P(StoreContract, EventRuleCrud) {
 
   auto bad = s.CreateEventRule(MakeRule("orphan", w->id + 1000));
   ASSERT_FALSE(bad.ok());
-  EXPECT_TRUE(bad.status().type() == "Conflict" || bad.status().type() == "NotFound");
+  EXPECT_EQ(bad.status().code(), Code::kConflict);
+  EXPECT_EQ(bad.status().field(), "action_object_id");
   EXPECT_NE(bad.status().message().find("webhook"), std::string::npos);
 
   const int64_t rev = s.ConfigRevision();
@@ -320,11 +322,13 @@ TYPED_TEST_P(StoreContract, EventRuleCrud) {
   upd.action_object_id = w->id + 1000;
   auto u = s.UpdateEventRule(upd);
   ASSERT_FALSE(u.ok());  // target webhook does not exist
+  EXPECT_EQ(u.status().field(), "action_object_id");
   upd.action_object_id = w->id;
   upd.name = "second";
   u = s.UpdateEventRule(upd);
   ASSERT_FALSE(u.ok());
-  EXPECT_EQ(u.status().type(), "Conflict");
+  EXPECT_EQ(u.status().code(), Code::kConflict);
+  EXPECT_EQ(u.status().field(), "name");
   upd.name = "renamed";
   u = s.UpdateEventRule(upd);
   ASSERT_TRUE(u.ok()) << u.status().ToString();
@@ -338,11 +342,11 @@ TYPED_TEST_P(StoreContract, EventRuleCrud) {
   EventRule ghost = upd;
   ghost.id = 777777;
   ghost.name = "ghost";
-  EXPECT_EQ(s.UpdateEventRule(ghost).status().type(), "NotFound");
+  EXPECT_EQ(s.UpdateEventRule(ghost).status().code(), Code::kNotFound);
 
   ASSERT_TRUE(s.DeleteEventRule(r1->id).ok());
-  EXPECT_EQ(s.GetEventRule(r1->id).status().type(), "NotFound");
-  EXPECT_EQ(s.DeleteEventRule(r1->id).type(), "NotFound");
+  EXPECT_EQ(s.GetEventRule(r1->id).status().code(), Code::kNotFound);
+  EXPECT_EQ(s.DeleteEventRule(r1->id).code(), Code::kNotFound);
   ASSERT_TRUE(s.DeleteEventRule(r2->id).ok());
   EXPECT_TRUE(s.DeleteWebhook(w->id).ok());  // no longer referenced
 }
@@ -367,11 +371,11 @@ TYPED_TEST_P(StoreContract, Tokens) {
   EXPECT_EQ(found->name, "ci");
   EXPECT_EQ(found->scope, TokenScope::kIngestOnly);
   EXPECT_FALSE(found->revoked);
-  EXPECT_EQ(s.FindTokenByHash("nope").status().type(), "NotFound");
+  EXPECT_EQ(s.FindTokenByHash("nope").status().code(), Code::kNotFound);
 
   ASSERT_TRUE(s.RevokeToken(created->id).ok());
-  EXPECT_EQ(s.FindTokenByHash(std::string(64, 'a')).status().type(), "NotFound");
-  EXPECT_EQ(s.RevokeToken(987654).type(), "NotFound");
+  EXPECT_EQ(s.FindTokenByHash(std::string(64, 'a')).status().code(), Code::kNotFound);
+  EXPECT_EQ(s.RevokeToken(987654).code(), Code::kNotFound);
   auto list = s.ListTokens();
   ASSERT_TRUE(list.ok());
   ASSERT_EQ(list->size(), 2u);
@@ -407,7 +411,7 @@ TYPED_TEST_P(StoreContract, CommitStoresEventAndTasks) {
   EXPECT_EQ(DumpJson(e->snapshots), R"({"prechange": null, "postchange": {"id": 1}})");
   EXPECT_GE(e->received_at, before);
   EXPECT_TRUE(s.GetEvent(committed[1].event_id).ok());
-  EXPECT_EQ(s.GetEvent(committed[1].event_id + 1000).status().type(), "NotFound");
+  EXPECT_EQ(s.GetEvent(committed[1].event_id + 1000).status().code(), Code::kNotFound);
 
   std::set<std::string> ids;
   for (size_t i = 0; i < 3; ++i) {
@@ -430,7 +434,7 @@ TYPED_TEST_P(StoreContract, CommitStoresEventAndTasks) {
     EXPECT_EQ(DumpJson(t->action_data), i == 1 ? R"({"k": "v"})" : "null");
   }
   EXPECT_EQ(ids.size(), 3u);
-  EXPECT_EQ(s.GetTask("00000000-0000-4000-8000-000000000000").status().type(), "NotFound");
+  EXPECT_EQ(s.GetTask("00000000-0000-4000-8000-000000000000").status().code(), Code::kNotFound);
 }
 
 TYPED_TEST_P(StoreContract, ConcurrentCommitsAllAcknowledgedAndPresent) {
@@ -511,7 +515,7 @@ TYPED_TEST_P(StoreContract, LeaseRecordFinish) {
   ok.result = "200 OK";
   // Not the lease holder.
   Status wrong = s.RecordAttempt(id, "w2", ok);
-  EXPECT_EQ(wrong.type(), "Conflict");
+  EXPECT_EQ(wrong.code(), Code::kConflict);
   ASSERT_TRUE(s.RecordAttempt(id, "w1", ok).ok());
   auto t = s.GetTask(id);
   ASSERT_TRUE(t.ok());
@@ -521,7 +525,7 @@ TYPED_TEST_P(StoreContract, LeaseRecordFinish) {
   EXPECT_GT(t->ended_at, 0);
   EXPECT_TRUE(t->worker.empty());
   // A second record for a finished task is refused and dropped.
-  EXPECT_EQ(s.RecordAttempt(id, "w1", ok).type(), "Conflict");
+  EXPECT_EQ(s.RecordAttempt(id, "w1", ok).code(), Code::kConflict);
   auto attempts = s.ListAttempts(id);
   ASSERT_TRUE(attempts.ok());
   ASSERT_EQ(attempts->size(), 1u);
@@ -532,8 +536,8 @@ TYPED_TEST_P(StoreContract, LeaseRecordFinish) {
   EXPECT_EQ(a.duration_us, 1234);
   EXPECT_EQ(a.url, "http://x/");
   EXPECT_EQ(a.request_headers, R"({"A": "1"})");
-  EXPECT_EQ(s.ListAttempts("no-such-task").status().type(), "NotFound");
-  EXPECT_EQ(s.RecordAttempt("no-such-task", "w1", ok).type(), "Conflict");
+  EXPECT_EQ(s.ListAttempts("no-such-task").status().code(), Code::kNotFound);
+  EXPECT_EQ(s.RecordAttempt("no-such-task", "w1", ok).code(), Code::kConflict);
 }
 
 TYPED_TEST_P(StoreContract, RetryIsScheduledAndDueLater) {
@@ -594,7 +598,7 @@ TYPED_TEST_P(StoreContract, ExpiredLeaseIsRedelivered) {
 
   AttemptOutcome ok;
   ok.next_status = TaskStatus::kFinished;
-  EXPECT_EQ(s.RecordAttempt(id, "dead-worker", ok).type(), "Conflict");
+  EXPECT_EQ(s.RecordAttempt(id, "dead-worker", ok).code(), Code::kConflict);
   ASSERT_TRUE(s.RecordAttempt(id, "w2", ok).ok());
   auto attempts = s.ListAttempts(id);
   ASSERT_TRUE(attempts.ok());
@@ -624,11 +628,11 @@ TYPED_TEST_P(StoreContract, OperatorActions) {
   s.SetTaskListener([&] { wakeups++; });
 
   // queued: cannot requeue or enqueue; can stop.
-  EXPECT_EQ(s.Requeue(a, now).type(), "Conflict");
-  EXPECT_EQ(s.Enqueue(a, now).type(), "Conflict");
+  EXPECT_EQ(s.Requeue(a, now).code(), Code::kConflict);
+  EXPECT_EQ(s.Enqueue(a, now).code(), Code::kConflict);
   ASSERT_TRUE(s.Stop(a, now).ok());
   EXPECT_EQ(this->StatusOf(a), TaskStatus::kFailed);
-  EXPECT_EQ(s.Stop(a, now).type(), "Conflict");
+  EXPECT_EQ(s.Stop(a, now).code(), Code::kConflict);
 
   // failed -> queued by Requeue, wakes the dispatcher.
   int w0 = wakeups.load();
@@ -655,7 +659,7 @@ TYPED_TEST_P(StoreContract, OperatorActions) {
   ASSERT_TRUE(s.Stop(c, now).ok());
   AttemptOutcome ok;
   ok.next_status = TaskStatus::kFinished;
-  EXPECT_EQ(s.RecordAttempt(c, "w", ok).type(), "Conflict");
+  EXPECT_EQ(s.RecordAttempt(c, "w", ok).code(), Code::kConflict);
   EXPECT_EQ(this->StatusOf(c), TaskStatus::kFailed);
 
   // finished -> queued by Requeue.
@@ -666,16 +670,16 @@ TYPED_TEST_P(StoreContract, OperatorActions) {
 
   // Unknown ids.
   for (const char* id : {"x", "00000000-0000-4000-8000-000000000000"}) {
-    EXPECT_EQ(s.Requeue(id, now).type(), "NotFound");
-    EXPECT_EQ(s.Enqueue(id, now).type(), "NotFound");
-    EXPECT_EQ(s.Stop(id, now).type(), "NotFound");
-    EXPECT_EQ(s.DeleteTask(id).type(), "NotFound");
+    EXPECT_EQ(s.Requeue(id, now).code(), Code::kNotFound);
+    EXPECT_EQ(s.Enqueue(id, now).code(), Code::kNotFound);
+    EXPECT_EQ(s.Stop(id, now).code(), Code::kNotFound);
+    EXPECT_EQ(s.DeleteTask(id).code(), Code::kNotFound);
   }
 
   // Delete removes the task and its attempts.
   ASSERT_TRUE(s.DeleteTask(c).ok());
-  EXPECT_EQ(s.GetTask(c).status().type(), "NotFound");
-  EXPECT_EQ(s.DeleteTask(c).type(), "NotFound");
+  EXPECT_EQ(s.GetTask(c).status().code(), Code::kNotFound);
+  EXPECT_EQ(s.DeleteTask(c).code(), Code::kNotFound);
 }
 
 TYPED_TEST_P(StoreContract, RequeueAllFailedAndCounts) {
@@ -855,8 +859,8 @@ TYPED_TEST_P(StoreContract, PurgeFinished) {
   auto n = s.PurgeFinished(now + 11);
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 2);
-  EXPECT_EQ(s.GetTask(c[0].task_ids[0]).status().type(), "NotFound");
-  EXPECT_EQ(s.GetTask(c[1].task_ids[0]).status().type(), "NotFound");
+  EXPECT_EQ(s.GetTask(c[0].task_ids[0]).status().code(), Code::kNotFound);
+  EXPECT_EQ(s.GetTask(c[1].task_ids[0]).status().code(), Code::kNotFound);
   EXPECT_TRUE(s.GetTask(c[0].task_ids[1]).ok());  // failed tasks stay
   EXPECT_TRUE(s.GetEvent(c[0].event_id).ok());    // still has a task
   auto counts = s.CountByStatus();
@@ -1014,7 +1018,7 @@ TYPED_TEST_P(StoreContract, AttemptsPerMinuteBuckets) {
   record(leased[2], since + 95'000'000, 0, "refused");       // minute 1, failed
   record(leased[3], since - 5'000'000, 200, "");             // before the window
   auto h = s.AttemptsPerMinute(since, 10);
-  if (!h.ok() && h.status().type() == "Unsupported") GTEST_SKIP() << "backend has no histogram";
+  if (!h.ok() && h.status().code() == Code::kUnsupported) GTEST_SKIP() << "backend has no histogram";
   ASSERT_TRUE(h.ok()) << h.status().ToString();
   EXPECT_EQ(h->since, since);
   ASSERT_EQ(h->succeeded.size(), 10u);
@@ -1027,8 +1031,8 @@ TYPED_TEST_P(StoreContract, AttemptsPerMinuteBuckets) {
   for (size_t i = 0; i < 10; ++i) total += h->succeeded[i] + h->failed[i];
   EXPECT_EQ(total, 3);
   EXPECT_FALSE(h->truncated);
-  EXPECT_EQ(s.AttemptsPerMinute(since, 0).status().type(), "ValueError");
-  EXPECT_EQ(s.AttemptsPerMinute(since, 1441).status().type(), "ValueError");
+  EXPECT_EQ(s.AttemptsPerMinute(since, 0).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(s.AttemptsPerMinute(since, 1441).status().code(), Code::kInvalidArgument);
 }
 
 REGISTER_TYPED_TEST_SUITE_P(StoreContract, WebhookCrudOrderingAndRevision, WebhookNameIsUnique,
