@@ -4,17 +4,21 @@
 
 namespace herald::testing {
 
-void StoreWithTokensTest::OpenStoreWithTokens() {
+void TempStoreTest::OpenTempStore() {
   ASSERT_TRUE(dir_.ok()) << "cannot create a temporary directory";
   auto s = OpenStore("sqlite://" + db_path());
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   store_ = std::move(*s);
+}
+
+void StoreWithTokensTest::OpenStoreWithTokens() {
+  ASSERT_NO_FATAL_FAILURE(OpenTempStore());
   admin_key_ = MakeToken(TokenScope::kAdmin);
   ro_key_ = MakeToken(TokenScope::kReadOnly);
   ingest_key_ = MakeToken(TokenScope::kIngestOnly);
 }
 
-void StoreWithTokensTest::CloseStore() {
+void TempStoreTest::CloseStore() {
   if (store_) store_->Close();
   store_.reset();
 }

@@ -228,21 +228,10 @@ TEST_F(WebEscapeTest, MarkupInEveryFormFieldIsEscaped) {
   auto [sid, csrf] = SignIn(admin_key_);
   auto [rsid, rcsrf] = SignIn(ro_key_);
   std::string h = std::to_string(hook_), r = std::to_string(rule_);
-  const std::vector<std::string> webhook_fields = {"name",
-                                                   "description",
-                                                   "payload_url",
-                                                   "http_method",
-                                                   "http_content_type",
-                                                   "additional_headers",
-                                                   "body_template",
-                                                   "secret",
-                                                   "ca_file_path",
-                                                   "timeout",
-                                                   "max_attempts",
-                                                   "retry_policy",
-                                                   "retry_interval",
-                                                   "ssl_verification",
-                                                   "clear_secret"};
+  const std::vector<std::string> webhook_fields = {
+      "name", "description", "payload_url", "http_method", "http_content_type",
+      "additional_headers", "body_template", "secret", "ca_file_path", "timeout",
+      "max_attempts", "retry_policy", "retry_interval", "ssl_verification", "clear_secret"};
   const std::vector<std::string> rule_fields = {
       "name",        "description", "comments",   "object_types", "object_types_extra",
       "event_types", "enabled",     "conditions", "action_data",  "action_object_id"};

@@ -42,15 +42,18 @@ class ConfigFile : public ::testing::Test {
     return path;
   }
 
-  // Loads `toml` into a fresh Config; expects a ConfigError naming the file and `message`.
-  void ExpectLoadError(const std::string& toml, const std::string& message) {
-    Config c;
-    std::string path = Write(toml);
-    Status st = c.LoadFile(path);
-    ASSERT_FALSE(st.ok()) << toml;
-    EXPECT_EQ(st.code(), Code::kConfig);
-    EXPECT_THAT(st.message(), HasSubstr(path)) << toml;
-    EXPECT_THAT(st.message(), HasSubstr(message)) << toml;
+  // Loads each {toml, message} into a fresh Config; expects a ConfigError naming the file and
+  // the message.
+  void ExpectLoadErrors(std::initializer_list<std::pair<const char*, const char*>> cases) {
+    for (const auto& [toml, message] : cases) {
+      Config c;
+      std::string path = Write(toml);
+      Status st = c.LoadFile(path);
+      EXPECT_FALSE(st.ok()) << toml;
+      EXPECT_EQ(st.code(), Code::kConfig) << toml;
+      EXPECT_THAT(st.message(), HasSubstr(path)) << toml;
+      EXPECT_THAT(st.message(), HasSubstr(message)) << toml;
+    }
   }
 
   testing::TempDir dir_{"config"};
@@ -199,11 +202,7 @@ level = "debug"
 }
 
 TEST_F(ConfigFile, TomlErrorsNameFileKeyAndProblem) {
-  struct Case {
-    const char* toml;
-    const char* message;
-  };
-  const Case cases[] = {
+  ExpectLoadErrors({
       {"[server]\nlisten_on = \"x\"\n", "server.listen_on: unknown option"},
       {"[nosuch]\nkey = 1\n", "nosuch.key: unknown option"},
       {"threads = 2\n", "threads: expected a [section] table"},
@@ -214,8 +213,7 @@ TEST_F(ConfigFile, TomlErrorsNameFileKeyAndProblem) {
        "server.trusted_proxies: expected a list of strings"},
       {"[log]\nlevel = \"loud\"\n", "log.level: expected debug, info, warning or error"},
       {"[server]\nthreads = \n", ":2: "},  // a TOML syntax error names the line
-  };
-  for (const auto& k : cases) ExpectLoadError(k.toml, k.message);
+  });
   Config c;
   Status missing = c.LoadFile(dir_.File("absent.toml"));
   EXPECT_FALSE(missing.ok());
@@ -405,11 +403,7 @@ TEST_F(ConfigFile, EmptyAndCommentOnlyFilesKeepTheDefaults) {
 }
 
 TEST_F(ConfigFile, TomlValuesMustHaveTheOptionsShape) {
-  struct Case {
-    const char* toml;
-    const char* message;
-  };
-  const Case cases[] = {
+  ExpectLoadErrors({
       // A list is only for list options.
       {"[server]\nthreads = [\"4\"]\n", "server.threads: expected a single value, not a list"},
       {"[server]\nlisten = [\"0.0.0.0:80\", \"[::]:80\"]\n",
@@ -421,8 +415,7 @@ TEST_F(ConfigFile, TomlValuesMustHaveTheOptionsShape) {
       {"[server.extra]\nx = 1\n", "server.extra: unknown option"},
       {"[server]\nthreads = 2\nthreads = 3\n", ":3: "},  // a repeated key is a syntax error
       {"[delivery]\nworkers = \"maybe\"\n", "delivery.workers: expected true or false"},
-  };
-  for (const auto& k : cases) ExpectLoadError(k.toml, k.message);
+  });
   // A string list option also takes one comma-separated string, as in the environment.
   Config c;
   ASSERT_TRUE(c.LoadFile(Write("[server]\ntrusted_proxies = \"10.0.0.0/8,192.0.2.1\"\n")).ok());

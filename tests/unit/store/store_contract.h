@@ -30,6 +30,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "store/store.h"
@@ -400,11 +401,9 @@ TYPED_TEST_P(StoreContract, CommitStoresEventAndTasks) {
 
   auto e = s.GetEvent(committed[0].event_id);
   ASSERT_TRUE(e.ok()) << e.status().ToString();
-  EXPECT_EQ(e->event, "created");
-  EXPECT_EQ(e->event_type, "object_created");
-  EXPECT_EQ(e->object_type, "dcim.device");
-  EXPECT_EQ(e->model, "device");
-  EXPECT_EQ(e->timestamp, "2024-01-02T03:04:05.123456+00:00");
+  EXPECT_EQ(std::tie(e->event, e->event_type, e->object_type, e->model, e->timestamp),
+            std::make_tuple("created", "object_created", "dcim.device", "device",
+                            "2024-01-02T03:04:05.123456+00:00"));
   EXPECT_EQ(e->username.str(), "admin");
   EXPECT_TRUE(e->request_id.is_none());
   EXPECT_EQ(DumpJson(e->data), DumpJson(MakeEvent("dcim.device", 7, {}).event.data));
