@@ -291,17 +291,10 @@ void Dispatcher::Dispatch(std::vector<Task> tasks) {
       continue;
     }
     job->request = std::move(*rendered);
-    HttpRequest req;
-    req.method = job->request.method;
-    req.url = job->request.url;
-    req.headers = job->request.headers;
-    req.body = job->request.body;
-    int timeout = job->webhook.timeout.value_or(options_.default_timeout_seconds);
-    req.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout) * 1000);
-    req.verify_tls = job->webhook.ssl_verification;
-    if (job->webhook.ca_file_path) req.ca_file = *job->webhook.ca_file_path;
-    bool https = req.url.rfind("https:", 0) == 0;
-    req.proxy = https ? options_.https_proxy : options_.http_proxy;
+    // A copy: the job keeps the rendered request for the attempt record.
+    HttpRequest req = MakeHttpRequest(
+        job->webhook, job->request,
+        {options_.default_timeout_seconds, options_.http_proxy, options_.https_proxy});
     log::Debug("sending webhook", {{"task", job->task.id},
                                    {"method", req.method},
                                    {"url", req.url},

@@ -150,4 +150,19 @@ Result<RenderedRequest> Renderer::Render(const Webhook& w, const Value& context,
   return req;
 }
 
+HttpRequest MakeHttpRequest(const Webhook& w, RenderedRequest rendered,
+                            const SendDefaults& defaults) {
+  HttpRequest req;
+  req.method = std::move(rendered.method);
+  req.url = std::move(rendered.url);
+  req.headers = std::move(rendered.headers);
+  req.body = std::move(rendered.body);
+  req.timeout = std::chrono::seconds(w.timeout.value_or(defaults.timeout_seconds));
+  req.verify_tls = w.ssl_verification;
+  if (w.ca_file_path) req.ca_file = *w.ca_file_path;
+  bool https = req.url.rfind("https:", 0) == 0;
+  req.proxy = std::string(https ? defaults.https_proxy : defaults.http_proxy);
+  return req;
+}
+
 }  // namespace herald::delivery

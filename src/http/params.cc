@@ -1,5 +1,7 @@
 #include "http/params.h"
 
+#include "common/strings.h"
+
 namespace herald::http {
 
 Params Params::Parse(std::string_view s, size_t max_fields) {
@@ -40,17 +42,11 @@ bool Params::Has(std::string_view name) const {
 }
 
 std::string UrlDecode(std::string_view s, bool form) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
+      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
       i += 2;
     } else if (form && s[i] == '+') {
       out += ' ';

@@ -20,6 +20,7 @@
 #include "jinja/tojson.h"
 #include "jinja/ucd.h"
 #include "jinja/urls.h"
+#include "value/pystr.h"
 #include "value/unicode.h"
 
 namespace herald::jinja {
@@ -290,7 +291,7 @@ Value FIndent(Interp&, const Value& v, Args& a) {
   }
   Value sv = SoftStr(v);
   std::string s = S(sv) + "\n";
-  std::vector<std::string> lines = PySplitLines(s);
+  std::vector<std::string_view> lines = SplitLines(s);
   std::string rv;
   if (blank) {
     for (size_t i = 0; i < lines.size(); ++i) {
@@ -420,9 +421,7 @@ Value FTojson(Interp&, const Value& v, Args& a) {
     int64_t ind = IntParam(p[0], -1);
     indent = static_cast<int>(std::clamp<int64_t>(ind, 0, INT32_MAX));
   }
-  std::string out;
-  ToJson(v, indent, out);
-  return MakeMarkup(std::move(out));
+  return MakeMarkup(ToJson(v, indent));
 }
 
 // ---- numbers ----

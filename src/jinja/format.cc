@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/strings.h"
 #include "jinja/errors.h"
 #include "jinja/limits.h"
 #include "jinja/pyops.h"
@@ -244,13 +245,10 @@ std::string FormatIntSpec(const BigInt& v, const Spec& sp, const char* tname) {
       BigInt::DivMod(cur, b, &q, &r);
       int64_t d;
       r.ToInt64(&d);
-      digits += "0123456789abcdef"[d];
+      digits += HexDigit(static_cast<unsigned>(d), /*upper=*/t == 'X');
       cur = q;
     }
     std::reverse(digits.begin(), digits.end());
-    if (t == 'X') {
-      for (char& c : digits) c = static_cast<char>(std::toupper(c));
-    }
     if (sp.alt) prefix = t == 'b' ? "0b" : t == 'o' ? "0o" : t == 'x' ? "0x" : "0X";
   }
   digits = Group(digits, sp.grouping, every);

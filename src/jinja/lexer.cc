@@ -2,7 +2,9 @@
 
 #include <cstring>
 
+#include "common/strings.h"
 #include "jinja/ucd.h"
+#include "value/pystr.h"
 #include "value/unicode.h"
 #include "value/value.h"
 
@@ -14,24 +16,9 @@ struct LexError {
   std::string message;
 };
 
-bool IsWs(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-
-// Python's str.isspace for the code point starting at s[i] (also reports its byte length).
-bool WsAt(std::string_view s, size_t i, size_t* len) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) {
-    *len = 1;
-    return IsWs(c) || (c >= 0x1C && c <= 0x1F);
-  }
-  size_t j = i;
-  uint32_t cp = DecodeUtf8(s, j);
-  *len = j - i;
-  return ucd::IsSpace(cp);
-}
-
 size_t SkipWs(std::string_view s, size_t i) {
   size_t len;
-  while (i < s.size() && WsAt(s, i, &len)) i += len;
+  while (i < s.size() && PySpaceAt(s, i, &len)) i += len;
   return i;
 }
 
@@ -40,7 +27,7 @@ std::string_view RStripWs(std::string_view s) {
   // Walk forward remembering the end of the last non-space code point.
   size_t i = 0, keep = 0, len;
   while (i < s.size()) {
-    bool ws = WsAt(s, i, &len);
+    bool ws = PySpaceAt(s, i, &len);
     i += len;
     if (!ws) keep = i;
   }
@@ -180,13 +167,6 @@ size_t MatchString(std::string_view s, size_t i) {
   return std::string_view::npos;
 }
 
-int HexVal(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Python's unicode-escape decoding of a string literal body.
 std::string Unescape(std::string_view s) {
   std::string out;
@@ -225,12 +205,12 @@ std::string Unescape(std::string_view s) {
         int n = e == 'x' ? 2 : e == 'u' ? 4 : 8;
         uint32_t v = 0;
         for (int k = 0; k < n; ++k) {
-          if (i + k >= s.size() || HexVal(s[i + k]) < 0) {
+          if (i + k >= s.size() || HexValue(s[i + k]) < 0) {
             throw LexError{e == 'x' ? "truncated \\xXX escape"
                            : e == 'u' ? "truncated \\uXXXX escape"
                                       : "truncated \\UXXXXXXXX escape"};
           }
-          v = v * 16 + HexVal(s[i + k]);
+          v = v * 16 + HexValue(s[i + k]);
         }
         i += n;
         if (v > 0x10FFFF) throw LexError{"illegal Unicode character"};
@@ -500,7 +480,7 @@ class Lexer {
       }
       if (pos >= s.size()) return pos;  // end of input: the parser reports it
       size_t len;
-      if (WsAt(s, pos, &len)) {
+      if (PySpaceAt(s, pos, &len)) {
         size_t e = SkipWs(s, pos);
         lineno_ += CountNl(s.substr(pos, e - pos));
         pos = e;

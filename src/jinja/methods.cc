@@ -12,6 +12,7 @@
 #include "jinja/pyops.h"
 #include "jinja/render.h"
 #include "jinja/ucd.h"
+#include "value/pystr.h"
 #include "value/unicode.h"
 
 namespace herald::jinja {
@@ -105,13 +106,6 @@ void Range(std::string_view s, const Args& a, size_t first, size_t* b0, size_t* 
   *b1 = end < start ? *b0 : ByteOfCp(s, end);
 }
 
-bool IsPyWs(std::string_view s, size_t i, size_t* len) {
-  size_t j = i;
-  uint32_t cp = DecodeUtf8(s, j);
-  *len = j - i;
-  return ucd::IsSpace(cp);
-}
-
 std::string Strip(std::string_view s, const Value* chars, bool left, bool right) {
   std::vector<uint32_t> cps = ucd::Decode(s);
   std::vector<uint32_t> set;
@@ -139,7 +133,7 @@ std::vector<std::string> SplitWs(std::string_view s, int64_t maxsplit) {
   std::vector<std::string> out;
   size_t i = 0, len;
   while (i < s.size()) {
-    while (i < s.size() && IsPyWs(s, i, &len)) i += len;
+    while (i < s.size() && PySpaceAt(s, i, &len)) i += len;
     if (i >= s.size()) break;
     if (maxsplit >= 0 && static_cast<int64_t>(out.size()) >= maxsplit) {
       // rest, with trailing whitespace stripped
@@ -148,7 +142,7 @@ std::vector<std::string> SplitWs(std::string_view s, int64_t maxsplit) {
       return out;
     }
     size_t j = i;
-    while (j < s.size() && !IsPyWs(s, j, &len)) {
+    while (j < s.size() && !PySpaceAt(s, j, &len)) {
       size_t k = j;
       DecodeUtf8(s, k);
       j = k;
@@ -213,29 +207,6 @@ std::vector<std::string> RSplitSep(std::string_view s, std::string_view sep, int
   return out;
 }
 
-std::vector<std::string> SplitLines(std::string_view s, bool keepends) {
-  std::vector<uint32_t> cps = ucd::Decode(s);
-  std::vector<std::string> out;
-  size_t i = 0, start = 0;
-  auto is_break = [](uint32_t c) {
-    return c == '\n' || c == '\r' || c == 0x0B || c == 0x0C || c == 0x1C || c == 0x1D || c == 0x1E ||
-           c == 0x85 || c == 0x2028 || c == 0x2029;
-  };
-  while (i < cps.size()) {
-    if (is_break(cps[i])) {
-      size_t eol = i;
-      size_t next = i + 1;
-      if (cps[i] == '\r' && next < cps.size() && cps[next] == '\n') ++next;
-      out.push_back(ucd::Encode(cps.data() + start, (keepends ? next : eol) - start));
-      start = i = next;
-    } else {
-      ++i;
-    }
-  }
-  if (start < cps.size()) out.push_back(ucd::Encode(cps.data() + start, cps.size() - start));
-  return out;
-}
-
 std::string Pad(std::string_view s, int64_t width, uint32_t fill, char how) {
   int64_t len = static_cast<int64_t>(Utf8Length(s));
   if (width <= len) return std::string(s);
@@ -284,7 +255,9 @@ Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::
   if (name == "splitlines") {
     std::vector<const Value*> p;
     BindArgs("splitlines", a, {"keepends"}, p);
-    return StrList(SplitLines(s, p[0] && Truthy(*p[0])), markup);
+    std::vector<std::string> lines;
+    for (std::string_view line : SplitLines(s, p[0] && Truthy(*p[0]))) lines.emplace_back(line);
+    return StrList(std::move(lines), markup);
   }
   if (name == "startswith" || name == "endswith") {
     ArgCount(name.c_str(), a, 1, 3);

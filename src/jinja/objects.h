@@ -14,6 +14,7 @@
 #include "common/strings.h"
 #include "jinja/ast.h"
 #include "jinja/bigint.h"
+#include "value/pystr.h"
 #include "value/value.h"
 
 namespace herald::jinja {
@@ -286,7 +287,7 @@ class BytesObj : public JObject {
  public:
   explicit BytesObj(std::string b) : JObject(OK::kBytes), b(std::move(b)) {}
   std::string type_name() const override { return "bytes"; }
-  std::string repr() const override;
+  std::string repr() const override { return BytesRepr(b); }
   bool truthy() const override { return !b.empty(); }
   std::string b;
 };

@@ -9,6 +9,7 @@
 #include "jinja/format.h"
 #include "jinja/limits.h"
 #include "jinja/ucd.h"
+#include "value/pystr.h"
 #include "value/unicode.h"
 
 namespace herald::jinja {
@@ -27,16 +28,7 @@ namespace {
 
 void AppendStr(std::string& out, const Value& v) {
   switch (v.kind()) {
-    case Kind::Str: out += v.as_str(); return;
-    case Kind::Int: {
-      char buf[24];
-      auto r = std::to_chars(buf, buf + sizeof buf, v.as_int());
-      out.append(buf, r.ptr - buf);
-      return;
-    }
-    case Kind::Float: out += FloatRepr(v.as_float()); return;
-    case Kind::None: out += "None"; return;
-    case Kind::Bool: out += v.as_bool() ? "True" : "False"; return;
+    case Kind::Str: out += v.as_str(); return;  // the common case, without a call
     case Kind::Object: {
       const JObject* j = AsJ(v);
       if (j && j->okind == OK::kUndefined) {
@@ -50,12 +42,16 @@ void AppendStr(std::string& out, const Value& v) {
       out += v.as_object()->str();
       return;
     }
-    default: {
+    case Kind::List:
+    case Kind::Tuple:
+    case Kind::Dict: {
       size_t before = out.size();
-      out += v.str();
+      AppendPyStr(out, v);
       ChargeWork((out.size() - before) / 256);
       CheckSize(out.size());
+      return;
     }
+    default: AppendPyStr(out, v);
   }
 }
 
@@ -850,25 +846,6 @@ void PySort(std::vector<Value>& items, const std::function<Value(const Value&)>&
 // ---- parsing numbers from strings ----
 
 namespace {
-std::string_view StripPy(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e) {
-    size_t j = b;
-    uint32_t cp = DecodeUtf8(s, j);
-    if (!ucd::IsSpace(cp)) break;
-    b = j;
-  }
-  while (e > b) {
-    size_t k = e - 1;
-    while (k > b && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80) --k;
-    size_t j = k;
-    uint32_t cp = DecodeUtf8(s, j);
-    if (!ucd::IsSpace(cp)) break;
-    e = k;
-  }
-  return s.substr(b, e - b);
-}
-
 // Removes underscores that sit between two digits; false if any other underscore.
 bool StripUnderscores(std::string_view s, std::string* out, bool hex) {
   out->clear();
@@ -887,7 +864,7 @@ bool StripUnderscores(std::string_view s, std::string* out, bool hex) {
 }  // namespace
 
 bool ParseFloat(std::string_view raw, double* out) {
-  std::string_view s = StripPy(raw);
+  std::string_view s = PyStrip(raw);
   if (s.empty()) return false;
   std::string t;
   if (!StripUnderscores(s, &t, false)) return false;
@@ -919,7 +896,7 @@ bool ParseFloat(std::string_view raw, double* out) {
 }
 
 bool ParseInt(std::string_view raw, int base, Value* out) {
-  std::string_view s = StripPy(raw);
+  std::string_view s = PyStrip(raw);
   bool neg = false;
   if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
     neg = s[0] == '-';

@@ -20,25 +20,9 @@ namespace herald::jinja {
 
 namespace {
 
-// urllib.parse.quote(s, safe="/") or, when for_qs, quote_plus(s, safe=""): percent-encodes every
-// byte outside A-Z a-z 0-9 _ . - ~ (and '/' unless for_qs); for_qs turns spaces into '+'.
-std::string UrlQuote(const std::string& s, bool for_qs) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                c == '.' || c == '-' || c == '~' || (!for_qs && c == '/');
-    if (safe) {
-      out += static_cast<char>(c);
-    } else if (for_qs && c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
+// urllib.parse.quote_plus(s, safe=""), as Jinja2's url_quote(s, for_qs=True).
+std::string QuotePlus(std::string_view s) {
+  return PercentEncode(s, /*keep_slash=*/false, /*space_as_plus=*/true);
 }
 
 }  // namespace
@@ -148,7 +132,8 @@ std::string Urlize(const std::string& escaped_text, int64_t trim_limit, const st
 }
 
 std::string UrlEncode(const Value& v) {
-  if (v.is_str() || IsMarkup(v) || !IsIterable(v)) return UrlQuote(ToStr(v), false);
+  if (v.is_str() || IsMarkup(v) || !IsIterable(v))
+    return PercentEncode(ToStr(v), /*keep_slash=*/true);  // quote(s, safe="/")
   std::vector<Value> items;
   if (v.is_dict()) {
     for (const auto& [k, x] : v.as_dict()) items.push_back(Value::MakeTuple({k, x}));
@@ -162,7 +147,7 @@ std::string UrlEncode(const Value& v) {
     if (kv.size() > 2) ThrowValue("too many values to unpack (expected 2)");
     if (kv.size() < 2) ThrowValue("not enough values to unpack (expected 2, got " + std::to_string(kv.size()) + ")");
     if (i) out += '&';
-    out += UrlQuote(ToStr(kv[0]), true) + "=" + UrlQuote(ToStr(kv[1]), true);
+    out += QuotePlus(ToStr(kv[0])) + "=" + QuotePlus(ToStr(kv[1]));
   }
   return out;
 }

@@ -46,9 +46,8 @@ std::string PrintableText(std::string_view s) {
         continue;
       }
       if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F) {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\x%02x", c);
-        out += buf;
+        out += "\\x";
+        AppendHex(out, c, 2);
       } else {
         out += static_cast<char>(c);
       }

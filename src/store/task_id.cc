@@ -5,6 +5,7 @@
 #include <random>
 
 #include "common/clock.h"
+#include "common/strings.h"
 
 namespace herald {
 
@@ -31,13 +32,12 @@ std::string NewTaskId(int64_t unix_ms) {
   uint64_t hi = (ms << 16) | (gen() & 0x0FFF) | uint64_t{0x7000};  // unix_ts_ms, version 7, rand_a
   uint64_t lo = gen();
   lo = (lo & ~(uint64_t{0xC} << 60)) | (uint64_t{0x8} << 60);       // variant 10xx
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out(36, '-');
   int pos = 0;
   auto put = [&](uint64_t v, int nibbles) {
     for (int i = nibbles - 1; i >= 0; --i) {
       if (pos == 8 || pos == 13 || pos == 18 || pos == 23) ++pos;
-      out[pos++] = kHex[(v >> (i * 4)) & 0xF];
+      out[pos++] = HexDigit(static_cast<unsigned>(v >> (i * 4)));
     }
   };
   put(hi, 16);

@@ -145,15 +145,11 @@ void WebhookPages::Preview(Ctx& c, const Webhook& w) {
   // Send test: admins only (Handle refuses it first; this keeps it so), deliver it now,
   // outside the queue, and show the response.
   if (!admin) return c.Error(403, "Your token is read-only: it cannot send tests.");
-  delivery::HttpRequest hr;
-  hr.method = rendered->method;
-  hr.url = rendered->url;
-  hr.headers = rendered->headers;
-  hr.body = rendered->body;
-  hr.timeout = std::chrono::seconds(w.timeout.value_or(options.default_timeout_seconds));
-  hr.verify_tls = w.ssl_verification;
-  if (w.ca_file_path) hr.ca_file = *w.ca_file_path;
-  hr.proxy = hr.url.rfind("https:", 0) == 0 ? options.https_proxy : options.http_proxy;
+  // The request a delivery would send (delivery::MakeHttpRequest, as the dispatcher builds it);
+  // the transport's network guard applies as for deliveries.
+  delivery::HttpRequest hr = delivery::MakeHttpRequest(
+      w, std::move(*rendered),
+      {options.default_timeout_seconds, options.http_proxy, options.https_proxy});
   log::Info("webhook test send (ui)", {{"webhook", w.name}, {"url", hr.url}});
   auto shared = std::make_shared<Ctx>(std::move(c));
   auto shared_vars = std::make_shared<D>(std::move(vars));

@@ -1,8 +1,11 @@
 // Request building: header parsing (Python splitlines/strip/dict), signatures (SPEC §5.5
-// vectors), URL normalisation, result messages (Python bytes repr), header validity.
+// vectors), URL normalisation, result messages (Python bytes repr), header validity, and the
+// transport request made of a rendered one (MakeHttpRequest, shared by dispatcher and UI).
 #include "delivery/request.h"
 
 #include <gtest/gtest.h>
+
+#include "delivery/renderer.h"
 
 namespace herald::delivery {
 namespace {
@@ -116,19 +119,6 @@ TEST(Messages, SuccessAndFailure) {
             "Status 500 returned with content 'b''', webhook FAILED to process.");
 }
 
-TEST(Messages, PythonBytesRepr) {
-  // {bytes, Python's repr of them}
-  const std::pair<std::string, const char*> cases[] = {
-      {"it's", "b\"it's\""},
-      {"say \"hi\"", "b'say \"hi\"'"},
-      {"both ' \"", "b'both \\' \"'"},
-      {"a\\b\n\r\t\x01\x7f", "b'a\\\\b\\n\\r\\t\\x01\\x7f'"},
-      {"\xc3\xa9\xff", "b'\\xc3\\xa9\\xff'"},
-      {std::string("\0", 1), "b'\\x00'"},
-  };
-  for (const auto& [bytes, repr] : cases) EXPECT_EQ(PythonBytesRepr(bytes), repr) << repr;
-}
-
 TEST(Messages, FailureContentIsBounded) {
   std::string big(10000, 'x');
   std::string msg = FailureMessage(500, big);
@@ -166,6 +156,54 @@ TEST(Headers, FormRequestHeadersEncodesLatin1AndRejects) {
   auto euro = FormRequestHeaders("application/json", {{"X", "\xe2\x82\xac"}});
   ASSERT_FALSE(euro.ok());
   EXPECT_NE(euro.status().message().find("latin-1"), std::string::npos);
+}
+
+// The messages quote names as Python's repr does (value/pystr.h), as NetBox's would.
+TEST(Headers, MessagesShowNamesAsPythonRepr) {
+  EXPECT_EQ(CheckHeader("X\xc2\xa0", "v").status().message(),
+            "Header name 'X\\xa0' is not ASCII and cannot be sent");
+  EXPECT_EQ(CheckHeader("X", "\xe2\x82\xac").status().message(),
+            "'latin-1' codec can't encode character '\\u20ac' in header 'X': ordinal not in "
+            "range(256)");
+  EXPECT_EQ(CheckHeader("X", "\xf0\x9f\x98\x80").status().message(),
+            "'latin-1' codec can't encode character '\\U0001f600' in header 'X': ordinal not in "
+            "range(256)");
+  EXPECT_EQ(CheckHeader("it's", " v").status().message(),
+            "Invalid leading whitespace, reserved character(s), or return character(s) in header "
+            "value: ' v'");
+  EXPECT_EQ(CheckHeader("X", "ok\xff").status().message(),
+            "Header value of 'X' is not valid UTF-8");
+  auto wire = CheckHeader("X", "caf\xc3\xa9");
+  ASSERT_TRUE(wire.ok());
+  EXPECT_EQ(*wire, "caf\xe9");  // ISO-8859-1 on the wire
+}
+
+TEST(MakeHttpRequest, TakesTheRenderedRequestAndTheWebhooksTransportSettings) {
+  Webhook w;
+  w.ssl_verification = false;
+  w.ca_file_path = "/etc/ca.pem";
+  w.timeout = 7;
+  RenderedRequest r{"PUT", "https://h/x", {{"Content-Type", "application/json"}}, "{}"};
+  HttpRequest req = MakeHttpRequest(w, r, {60, "http://proxy:1", "http://sproxy:2"});
+  EXPECT_EQ(req.method, "PUT");
+  EXPECT_EQ(req.url, "https://h/x");
+  EXPECT_EQ(req.headers, r.headers);
+  EXPECT_EQ(req.body, "{}");
+  EXPECT_EQ(req.timeout, std::chrono::seconds(7));
+  EXPECT_FALSE(req.verify_tls);
+  EXPECT_EQ(req.ca_file, "/etc/ca.pem");
+  EXPECT_EQ(req.proxy, "http://sproxy:2");  // the https proxy for an https URL
+}
+
+TEST(MakeHttpRequest, FallsBackToTheDefaults) {
+  Webhook w;
+  RenderedRequest r{"POST", "http://h/", {}, ""};
+  HttpRequest req = MakeHttpRequest(w, r, {60, "http://proxy:1", "http://sproxy:2"});
+  EXPECT_EQ(req.timeout, std::chrono::seconds(60));
+  EXPECT_TRUE(req.verify_tls);
+  EXPECT_EQ(req.ca_file, "");
+  EXPECT_EQ(req.proxy, "http://proxy:1");
+  EXPECT_EQ(MakeHttpRequest(w, r, {}).proxy, "");
 }
 
 }  // namespace
