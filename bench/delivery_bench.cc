@@ -18,9 +18,11 @@
 //   delivery_bench [--connections 64] [--events 20000] [--latency-seconds 5] [--skip-10k]
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "bench_util.h"
+#include "support/wait.h"
 
 using namespace herald::bench;
 
@@ -52,27 +54,14 @@ std::string Batch(int start, int n, const char* type) {
 }
 
 int StartReceiver(Child* rx, const std::string& dir, int delay_ms, int seconds) {
-  *rx = Child::Spawn({dir + "/fast_receiver", "--threads", "1", "--delay-ms",
-                      std::to_string(delay_ms), "--seconds", std::to_string(seconds)});
-  std::smatch m;
-  if (!rx->WaitFor(std::regex(R"(PORT (\d+))"), &m, std::chrono::seconds(10))) return 0;
-  return std::stoi(m.str(1));
+  return StartFastReceiver(rx, dir + "/fast_receiver", delay_ms, seconds);
 }
 
+// Waits (bounded) until `want` tasks have ended, finished or failed.
 bool WaitFinished(const Herald& h, long long want, std::chrono::seconds deadline) {
-  auto end = Clock::now() + deadline;
-  while (Clock::now() < end) {
-    long long f = h.Count("finished") + h.Count("failed");
-    if (f >= want) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+  return herald::testing::WaitFor(
+      [&] { return h.Count("finished") + h.Count("failed") >= want; }, deadline,
+      std::chrono::milliseconds(20));
 }
 
 }  // namespace

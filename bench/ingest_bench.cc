@@ -33,39 +33,17 @@
 #include <thread>
 #include <vector>
 
-#include <curl/curl.h>
+#include "bench_util.h"
+#include "support/loopback.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using herald::bench::Clock;
+using herald::bench::Herald;
+using herald::bench::Percentile;
 
 std::string g_token;
 int g_port = 0;
-
-size_t Collect(char* p, size_t s, size_t n, void* ud) {
-  static_cast<std::string*>(ud)->append(p, s * n);
-  return s * n;
-}
-
-std::string Call(const std::string& method, const std::string& path, const std::string& body,
-                 long* status) {
-  CURL* c = curl_easy_init();
-  std::string url = "http://127.0.0.1:" + std::to_string(g_port) + path, out;
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
-  struct curl_slist* h = nullptr;
-  h = curl_slist_append(h, ("Authorization: Token " + g_token).c_str());
-  h = curl_slist_append(h, "Content-Type: application/json");
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, Collect);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
-  curl_easy_perform(c);
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-  curl_slist_free_all(h);
-  curl_easy_cleanup(c);
-  return out;
-}
 
 const char* kTypes[20] = {"dcim.device",      "dcim.interface",  "dcim.site",
                           "dcim.rack",        "dcim.cable",      "dcim.location",
@@ -152,12 +130,8 @@ PhaseResult RunPhase(int connections, int batch, double seconds) {
         epoll_ctl(ep, EPOLL_CTL_MOD, c.fd, &ev);
       };
       for (auto& c : conns) {
-        c.fd = socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(g_port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (connect(c.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        c.fd = herald::testing::ConnectLoopback(static_cast<uint16_t>(g_port));
+        if (c.fd < 0) {
           ++local.errors;
           continue;
         }
@@ -240,12 +214,6 @@ PhaseResult RunPhase(int connections, int batch, double seconds) {
   return total;
 }
 
-double Percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
-}
-
 void Report(const char* name, PhaseResult r) {
   printf("%-22s %10.0f events/s %10.0f tasks/s %9.0f req/s   p50 %7.2f ms   p99 %7.2f ms   errors %llu\n",
          name, r.events / r.seconds, r.tasks / r.seconds, r.requests / r.seconds,
@@ -264,47 +232,18 @@ int main(int argc, char** argv) {
   }
   signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  std::string dir = std::filesystem::temp_directory_path() / ("herald-ingest-bench-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  int pipefd[2];
-  if (pipe(pipefd) != 0) return 1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipefd[1], 1);
-    int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 2);
-    setenv("HERALD_DELIVERY_WORKERS", "false", 1);
-    setenv("HERALD_LOG_LEVEL", "warning", 1);
-    std::string store = "sqlite://" + dir + "/herald.db";
-    execl(HERALD_BIN, HERALD_BIN, "serve", "--listen", "127.0.0.1:0", "--store", store.c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(pipefd[1]);
-  std::string out;
-  std::regex listen_re(R"(listening on http://127\.0\.0\.1:(\d+)/)"), tok_re(R"(\n    ([0-9a-f]{40})\n)");
-  auto deadline = Clock::now() + std::chrono::seconds(20);
-  while (Clock::now() < deadline) {
-    char buf[1024];
-    ssize_t n = read(pipefd[0], buf, sizeof buf);
-    if (n <= 0) break;
-    out.append(buf, n);
-    std::smatch m;
-    if (std::regex_search(out, m, listen_re)) {
-      g_port = std::stoi(m.str(1));
-      if (std::regex_search(out, m, tok_re)) g_token = m.str(1);
-      break;
-    }
-  }
-  if (!g_port || g_token.empty()) {
+  Herald h;
+  if (!h.Start({{"HERALD_DELIVERY_WORKERS", "false"}, {"HERALD_LOG_LEVEL", "warning"}})) {
     fprintf(stderr, "herald serve did not start\n");
-    kill(pid, SIGKILL);
+    h.Stop();
     return 1;
   }
+  g_port = h.port;
+  g_token = h.token;
   // 20 webhooks, 100 rules: 5 per object type, 2 of which never match (condition).
   for (int w = 0; w < 20; ++w) {
     long st;
-    Call("POST", "/api/extras/webhooks/",
+    h.Call("POST", "/api/extras/webhooks/",
          R"({"name": "hook)" + std::to_string(w) + R"(", "payload_url": "http://127.0.0.1:9/h"})", &st);
   }
   int rules = 0;
@@ -313,7 +252,7 @@ int main(int argc, char** argv) {
       std::string cond = k < 3 ? R"({"attr": "status.value", "value": "active"})"
                                : R"({"and": [{"attr": "status.value", "value": "active"}, {"attr": "name", "value": "db", "op": "regex"}]})";
       long st;
-      Call("POST", "/api/extras/event-rules/",
+      h.Call("POST", "/api/extras/event-rules/",
            R"({"name": "rule)" + std::to_string(t) + "-" + std::to_string(k) +
                R"(", "object_types": [")" + kTypes[t] +
                R"("], "event_types": ["object_created"], "action_object_id": )" +
@@ -326,9 +265,6 @@ int main(int argc, char** argv) {
          rules, connections, seconds, MakeEvent(1, kTypes[0]).size());
   Report("single-event requests", RunPhase(connections, 1, seconds));
   Report("100-event batches", RunPhase(connections, 100, seconds));
-  kill(pid, SIGTERM);
-  int status;
-  waitpid(pid, &status, 0);
-  std::filesystem::remove_all(dir);
+  h.Stop();
   return 0;
 }

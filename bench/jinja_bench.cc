@@ -19,6 +19,8 @@
 #include <vector>
 
 #include "jinja/jinja.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
 #include "value/json.h"
 
 namespace {
@@ -131,12 +133,11 @@ int main() {
   for (auto& [n, s] : templates) tm.set(n, herald::Value(s));
   spec.set("templates", herald::Value(tm));
   spec.set("seconds", herald::Value(Seconds()));
-  char path[] = "/tmp/herald_jinja_bench_XXXXXX";
-  int fd = mkstemp(path);
-  std::string js = herald::DumpJson(herald::Value(spec));
-  if (fd < 0 || write(fd, js.data(), js.size()) != static_cast<ssize_t>(js.size())) return 1;
-  close(fd);
-  std::string cmd = std::string("/usr/bin/python3 ") + HERALD_SOURCE_DIR + "/bench/jinja_bench.py " + path;
+  herald::testing::TempDir dir("jinja-bench");
+  const std::string path = dir.File("spec.json");
+  if (!herald::testing::WriteFile(path, herald::DumpJson(herald::Value(spec)))) return 1;
+  std::string cmd =
+      "/usr/bin/python3 " + herald::testing::SourcePath("bench/jinja_bench.py") + " " + path;
   std::string py_out;
   const char* only = std::getenv("HERALD_BENCH_ONLY");  // profile one template, Herald only
   if (only) cmd = "true";
@@ -146,7 +147,6 @@ int main() {
     while ((k = fread(buf, 1, sizeof buf, p)) > 0) py_out.append(buf, k);
     pclose(p);
   }
-  std::remove(path);
   auto py = herald::ParseJson(py_out);
 
   herald::jinja::Environment env;

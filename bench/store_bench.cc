@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "store/sqlite/sqlite_store.h"
+#include "support/events.h"
 #include "value/json.h"
 
 namespace {
@@ -56,22 +57,13 @@ Value DeviceData(int n) {
 
 NewEvent MakeEvent(int n) {
   NewEvent ne;
-  ne.event.event = "updated";
-  ne.event.event_type = "object_updated";
-  ne.event.object_type = "dcim.device";
-  ne.event.model = "device";
+  ne.event = herald::testing::ChangeEvent("dcim.device", DeviceData(n), "updated");
   ne.event.timestamp = "2024-06-01T12:34:56.789012+00:00";
   ne.event.username = "admin";
   ne.event.request_id = "4f9c1a5e-0d1e-4c62-9f3a-7c1d2b3a4e5f";
-  ne.event.data = DeviceData(n);
   for (int k = 1; k <= 3; ++k) {
-    herald::Task t;
-    t.rule_id = k;
-    t.webhook_id = k;
-    t.rule_name = "rule-" + std::to_string(k);
-    t.webhook_name = "hook-" + std::to_string(k);
-    t.object_type = "dcim.device";
-    t.event_type = "object_updated";
+    const std::string id = std::to_string(k);
+    herald::Task t = herald::testing::TaskFor(ne.event, k, k, "rule-" + id, "hook-" + id);
     if (k == 3) {
       auto ad = herald::ParseJson(R"({"source": "bench"})");
       if (ad.ok()) t.action_data = *ad;

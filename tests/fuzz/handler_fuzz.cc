@@ -30,6 +30,7 @@
 #include "common/log.h"
 #include "http/http.h"
 #include "store/store.h"
+#include "support/temp_dir.h"
 #include "web/web.h"
 
 namespace bhttp = boost::beast::http;
@@ -149,9 +150,8 @@ struct World {
 
   void Init() {
     log::SetLevel(log::Level::kError);
-    std::string tmpl = (std::filesystem::temp_directory_path() / "herald-fuzz-XXXXXX").string();
-    Check(mkdtemp(tmpl.data()) != nullptr, "mkdtemp");
-    dir = tmpl;
+    dir = herald::testing::MakeTempDir("fuzz");
+    Check(!dir.empty(), "cannot create a temporary directory");
     auto s = OpenStore("sqlite://" + dir + "/fuzz.db");
     Check(s.ok(), "cannot open the store");
     store = std::move(*s);

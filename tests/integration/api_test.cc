@@ -3,11 +3,10 @@
 
 #include <atomic>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "harness.h"
+#include "support/files.h"
 #include "value/json.h"
 
 namespace herald::testing {
@@ -252,7 +251,7 @@ TEST_F(ApiTest, RevokedTokenIsRefused) {
   auto rv = RunHerald({"token", "revoke", id, "--store", server_->store_url()});
   ASSERT_EQ(rv.exit_code, 0) << rv.err;
   // The server caches verified tokens for at most 10 s.
-  EXPECT_TRUE(Eventually([&] { return Api("GET", Url("/api/extras/webhooks/"), key).status == 403; },
+  EXPECT_TRUE(WaitFor([&] { return Api("GET", Url("/api/extras/webhooks/"), key).status == 403; },
                          std::chrono::seconds(15)));
 }
 
@@ -651,18 +650,14 @@ TEST(Config, OversizedBodiesGet413AndNothingIsStored) {
 
 TEST(Config, FileAndEnvironmentSetOptionsAndBadConfigIsAClearError) {
   TempDir dir;
-  std::string cfg = dir.path() + "/herald.toml";
-  FILE* f = fopen(cfg.c_str(), "w");
-  fprintf(f, "[server]\nmax_body_bytes = 4096\n[log]\nlevel = \"debug\"\n");
-  fclose(f);
+  std::string cfg = dir.File("herald.toml");
+  ASSERT_TRUE(WriteFile(cfg, "[server]\nmax_body_bytes = 4096\n[log]\nlevel = \"debug\"\n"));
   Server s(dir.path(), {"--config", cfg});
   ASSERT_TRUE(s.started()) << s.Stderr();
   std::string big(5000, ' ');
   EXPECT_EQ(Api("POST", s.base() + "/api/events/", s.admin_token(), big).status, 413);
 
-  FILE* g = fopen(cfg.c_str(), "w");
-  fprintf(g, "[server]\nmax_body_byte = 4096\n");
-  fclose(g);
+  ASSERT_TRUE(WriteFile(cfg, "[server]\nmax_body_byte = 4096\n"));
   auto bad = RunHerald({"serve", "--config", cfg, "--store", "sqlite://" + dir.path() + "/x.db"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("server.max_body_byte: unknown option"), std::string::npos) << bad.err;
@@ -675,15 +670,11 @@ TEST(Config, FileAndEnvironmentSetOptionsAndBadConfigIsAClearError) {
   auto example = RunHerald({"config", "example"});
   EXPECT_EQ(example.exit_code, 0);
   EXPECT_NE(example.out.find("HERALD_SERVER_LISTEN"), std::string::npos);
-  std::ifstream committed(std::string(HERALD_SOURCE_DIR) + "/config/herald.example.toml");
-  std::stringstream text;
-  text << committed.rdbuf();
-  EXPECT_EQ(text.str(), example.out)
+  EXPECT_EQ(ReadFile(SourcePath("config/herald.example.toml")), example.out)
       << "config/herald.example.toml is stale: regenerate it with `herald config example`";
   // The example itself is a valid configuration.
   std::filesystem::create_directories(dir.path() + "/ex");
-  Server from_example(dir.path() + "/ex", {"--config", std::string(HERALD_SOURCE_DIR) +
-                                                          "/config/herald.example.toml"});
+  Server from_example(dir.path() + "/ex", {"--config", SourcePath("config/herald.example.toml")});
   EXPECT_TRUE(from_example.started()) << from_example.Stderr();
 
   auto help = RunHerald({"--help"});
@@ -703,13 +694,10 @@ TEST(Durability, AcknowledgedEventsSurviveKill9) {
     Server s(dir.path(), {}, {{"HERALD_DELIVERY_WORKERS", "false"}});
     ASSERT_TRUE(s.started()) << s.Stderr();
     token = s.admin_token();
-    auto hook = Api("POST", s.base() + "/api/extras/webhooks/", token,
-                    R"({"name": "t", "payload_url": "http://127.0.0.1:9/"})");
-    ASSERT_EQ(hook.status, 201);
-    auto rule = Api("POST", s.base() + "/api/extras/event-rules/", token,
-                    R"({"name": "r", "object_types": ["dcim.device"], "event_types": ["object_created"], "action_object_id": )" +
-                        std::to_string(hook.json().get("id")->as_int()) + "}");
-    ASSERT_EQ(rule.status, 201);
+    ASSERT_GT(CreateWebhookAndRule(s.base(), token,
+                                   R"({"name": "t", "payload_url": "http://127.0.0.1:9/"})", "r",
+                                   "dcim.device"),
+              0);
     std::mutex mu;
     std::atomic<bool> stop{false};
     std::vector<std::thread> clients;
@@ -723,7 +711,7 @@ TEST(Durability, AcknowledgedEventsSurviveKill9) {
         }
       });
     }
-    Eventually([&] {
+    WaitFor([&] {
       std::lock_guard<std::mutex> lock(mu);
       return acked.size() >= 300;
     });

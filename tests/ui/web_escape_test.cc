@@ -4,11 +4,10 @@
 // redirect. The list of parameters is checked against the UI's source, so a page that starts
 // reading a new parameter fails this test until the parameter is added here.
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "common/time.h"
+#include "support/files.h"
 #include "web_fixture.h"
 
 namespace herald::web {
@@ -39,12 +38,9 @@ const std::set<std::string> kQueryParams = {
 std::set<std::string> QueryParamsInSource() {
   std::set<std::string> names;
   std::regex re(R"re((?:query_params\.(?:Get|GetAll|Str|Has)|[^_a-z]param)\("([a-z_]+)"\))re");
-  for (const auto& entry : std::filesystem::directory_iterator(HERALD_SOURCE_DIR "/src/web")) {
+  for (const auto& entry : std::filesystem::directory_iterator(testing::SourcePath("src/web"))) {
     if (entry.path().extension() != ".cc") continue;
-    std::ifstream in(entry.path());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
+    std::string text = testing::ReadFile(entry.path().string());
     for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it)
       names.insert((*it)[1].str());
   }
@@ -232,21 +228,10 @@ TEST_F(WebEscapeTest, MarkupInEveryFormFieldIsEscaped) {
   auto [sid, csrf] = SignIn(admin_key_);
   auto [rsid, rcsrf] = SignIn(ro_key_);
   std::string h = std::to_string(hook_), r = std::to_string(rule_);
-  const std::vector<std::string> webhook_fields = {"name",
-                                                   "description",
-                                                   "payload_url",
-                                                   "http_method",
-                                                   "http_content_type",
-                                                   "additional_headers",
-                                                   "body_template",
-                                                   "secret",
-                                                   "ca_file_path",
-                                                   "timeout",
-                                                   "max_attempts",
-                                                   "retry_policy",
-                                                   "retry_interval",
-                                                   "ssl_verification",
-                                                   "clear_secret"};
+  const std::vector<std::string> webhook_fields = {
+      "name", "description", "payload_url", "http_method", "http_content_type",
+      "additional_headers", "body_template", "secret", "ca_file_path", "timeout",
+      "max_attempts", "retry_policy", "retry_interval", "ssl_verification", "clear_secret"};
   const std::vector<std::string> rule_fields = {
       "name",        "description", "comments",   "object_types", "object_types_extra",
       "event_types", "enabled",     "conditions", "action_data",  "action_object_id"};
@@ -288,7 +273,7 @@ TEST_F(WebEscapeTest, MarkupInEveryFormFieldIsEscaped) {
                    sid);
   ASSERT_EQ(made.status, 303) << made.body;
   for (const auto& page :
-       {Header(made, "Location"), std::string("/webhooks/"), std::string("/rules/new")})
+       {HeaderOf(made, "Location"), std::string("/webhooks/"), std::string("/rules/new")})
     ExpectInert(Call("GET", page, "", sid), "after save " + page);
 }
 
@@ -297,7 +282,7 @@ TEST_F(WebEscapeTest, JavascriptUrlsNeverBecomeRedirects) {
                                   "/\\evil.example", " javascript:alert(1)", "\tjavascript:x"}) {
     auto r = Call("POST", "/login", "token=" + admin_key_ + "&next=" + PercentEncode(next));
     ASSERT_EQ(r.status, 303) << next;
-    EXPECT_EQ(Header(r, "Location"), "/") << next;
+    EXPECT_EQ(HeaderOf(r, "Location"), "/") << next;
     auto page = Call("GET", "/login?next=" + PercentEncode(next));
     ExpectInert(page, "login next=" + next);
     EXPECT_EQ(page.body.find("value=\"" + next), std::string::npos) << next;

@@ -19,22 +19,22 @@ TEST(WebHelpers, EscapeAndSecrets) {
 TEST_F(WebTest, RedirectsToLoginWithoutSession) {
   auto r = Call("GET", "/tasks/?status=failed");
   EXPECT_EQ(r.status, 303);
-  EXPECT_EQ(Header(r, "Location"), "/login?next=%2Ftasks%2F%3Fstatus%3Dfailed");
+  EXPECT_EQ(HeaderOf(r, "Location"), "/login?next=%2Ftasks%2F%3Fstatus%3Dfailed");
   EXPECT_EQ(Call("GET", "/login").status, 200);
 }
 
 TEST_F(WebTest, SignInSetsStrictHttpOnlyCookieAndRefusesBadTokens) {
   auto r = Call("POST", "/login", "token=" + admin_key_ + "&next=%2Fqueues%2F");
   ASSERT_EQ(r.status, 303);
-  EXPECT_EQ(Header(r, "Location"), "/queues/");
-  std::string cookie = Header(r, "Set-Cookie");
+  EXPECT_EQ(HeaderOf(r, "Location"), "/queues/");
+  std::string cookie = HeaderOf(r, "Set-Cookie");
   EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
   EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
   EXPECT_EQ(Call("POST", "/login", "token=nope").status, 403);
   EXPECT_EQ(Call("POST", "/login", "token=" + ingest_key_).status, 403);
   // An off-site "next" is ignored.
   auto off = Call("POST", "/login", "token=" + admin_key_ + "&next=%2F%2Fevil.example%2F");
-  EXPECT_EQ(Header(off, "Location"), "/");
+  EXPECT_EQ(HeaderOf(off, "Location"), "/");
 }
 
 TEST_F(WebTest, PostNeedsCsrfTokenAndSameOrigin) {
@@ -84,12 +84,13 @@ TEST_F(WebTest, WebhookFormShowsFieldErrorsAndEscapesInput) {
                      "&description=%3Cimg+src%3Dx+onerror%3Dalert(1)%3E",
                  sid);
   ASSERT_EQ(ok.status, 303);
-  auto detail = Call("GET", Header(ok, "Location"), "", sid);
+  auto detail = Call("GET", HeaderOf(ok, "Location"), "", sid);
   EXPECT_EQ(detail.status, 200);
   EXPECT_EQ(detail.body.find("<img src=x"), std::string::npos);
   EXPECT_NE(detail.body.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
   EXPECT_NE(detail.body.find("&lt;b&gt;h&lt;/b&gt;"), std::string::npos);
-  EXPECT_NE(Header(detail, "Content-Security-Policy").find("script-src 'self'"), std::string::npos);
+  EXPECT_NE(HeaderOf(detail, "Content-Security-Policy").find("script-src 'self'"),
+            std::string::npos);
   // Same name again: the store's uniqueness error appears on the name field.
   auto dup = Call("POST", "/webhooks/new",
                   "csrf=" + csrf + "&name=%3Cb%3Eh%3C%2Fb%3E&payload_url=http%3A%2F%2F127.0.0.1%3A9%2F", sid);
@@ -220,7 +221,7 @@ TEST_F(WebTest, TaskButtonsChangeState) {
   auto shown = Call("GET", "/tasks/" + ids[0], "", sid);
   EXPECT_NE(shown.body.find("flash-error"), std::string::npos);
   auto del = Call("POST", "/tasks/" + ids[1] + "/delete", "csrf=" + csrf, sid);
-  EXPECT_EQ(Header(del, "Location"), "/tasks/");
+  EXPECT_EQ(HeaderOf(del, "Location"), "/tasks/");
   EXPECT_EQ(store_->GetTask(ids[1]).status().code(), Code::kNotFound);
 }
 

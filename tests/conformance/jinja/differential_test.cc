@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "jinja/conformance.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
 #include "value/json.h"
 
 namespace herald::jinja {
@@ -238,22 +240,15 @@ TEST(JinjaDifferential, MatchesPythonJinja2OnGeneratedTemplates) {
     c.set("undefined", Value(g.P(20) ? "strict" : "default"));
     batch.push_back(Value(c));
   }
-  char in_path[] = "/tmp/herald_jinja_diff_XXXXXX";
-  int fd = mkstemp(in_path);
-  ASSERT_GE(fd, 0);
-  std::string json = DumpJson(Value(batch));
-  ASSERT_EQ(write(fd, json.data(), json.size()), static_cast<ssize_t>(json.size()));
-  close(fd);
-  std::string out_path = std::string(in_path) + ".out";
-  std::string cmd = "/usr/bin/python3 " + std::string(HERALD_SOURCE_DIR) +
-                    "/tests/conformance/jinja/jinja2_oracle.py " + in_path + " > " + out_path;
+  testing::TempDir dir("jinja-diff");
+  ASSERT_TRUE(dir.ok());
+  const std::string in_path = dir.File("cases.json"), out_path = dir.File("cases.out");
+  ASSERT_TRUE(testing::WriteFile(in_path, DumpJson(Value(batch))));
+  std::string cmd = "/usr/bin/python3 " +
+                    testing::SourcePath("tests/conformance/jinja/jinja2_oracle.py") + " " +
+                    in_path + " > " + out_path;
   ASSERT_EQ(std::system(cmd.c_str()), 0);
-  std::ifstream f(out_path, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  std::remove(in_path);
-  std::remove(out_path.c_str());
-  auto cases = ParseConformanceCases(ss.str());
+  auto cases = ParseConformanceCases(testing::ReadFile(out_path));
   ASSERT_TRUE(cases.ok()) << cases.status().ToString();
   int diverged = 0, skipped = 0;
   for (const auto& c : *cases) {

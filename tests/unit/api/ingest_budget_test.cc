@@ -5,16 +5,13 @@
 
 #include "conditions/conditions.h"
 #include "matching/matcher.h"
+#include "support/json.h"
 #include "value/json.h"
 
 namespace herald {
 namespace {
 
-Value J(std::string_view text) {
-  auto v = ParseJson(text);
-  EXPECT_TRUE(v.ok()) << text;
-  return v.ok() ? *v : Value();
-}
+using testing::J;
 
 EventRule Rule(int64_t id, const std::string& name, const std::string& conditions) {
   EventRule r;

@@ -19,6 +19,9 @@
 #include "delivery/transport.h"
 #include "http/http.h"
 #include "jinja/jinja.h"
+#include "support/env.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
 #include "web/web.h"
 
 namespace herald {
@@ -26,44 +29,34 @@ namespace {
 
 using ::testing::HasSubstr;
 
+using testing::ScopedEnv;
+
 // A TOML file in a fresh temporary directory, removed with the fixture.
 class ConfigFile : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "herald-config-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { ASSERT_TRUE(dir_.ok()); }
 
   std::string Write(const std::string& text) {
-    std::string path = dir_ + "/herald.toml";
-    std::ofstream(path) << text;
+    std::string path = dir_.File("herald.toml");
+    EXPECT_TRUE(testing::WriteFile(path, text));
     return path;
   }
 
-  // Loads `toml` into a fresh Config; expects a ConfigError naming the file and `message`.
-  void ExpectLoadError(const std::string& toml, const std::string& message) {
-    Config c;
-    std::string path = Write(toml);
-    Status st = c.LoadFile(path);
-    ASSERT_FALSE(st.ok()) << toml;
-    EXPECT_EQ(st.code(), Code::kConfig);
-    EXPECT_THAT(st.message(), HasSubstr(path)) << toml;
-    EXPECT_THAT(st.message(), HasSubstr(message)) << toml;
+  // Loads each {toml, message} into a fresh Config; expects a ConfigError naming the file and
+  // the message.
+  void ExpectLoadErrors(std::initializer_list<std::pair<const char*, const char*>> cases) {
+    for (const auto& [toml, message] : cases) {
+      Config c;
+      std::string path = Write(toml);
+      Status st = c.LoadFile(path);
+      EXPECT_FALSE(st.ok()) << toml;
+      EXPECT_EQ(st.code(), Code::kConfig) << toml;
+      EXPECT_THAT(st.message(), HasSubstr(path)) << toml;
+      EXPECT_THAT(st.message(), HasSubstr(message)) << toml;
+    }
   }
 
-  std::string dir_;
-};
-
-// Sets an environment variable for the scope of one test.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
-  ~ScopedEnv() { unsetenv(name_); }
-
- private:
-  const char* name_;
+  testing::TempDir dir_{"config"};
 };
 
 TEST(Config, DefaultsAreTheOptionTablesTyped) {
@@ -209,11 +202,7 @@ level = "debug"
 }
 
 TEST_F(ConfigFile, TomlErrorsNameFileKeyAndProblem) {
-  struct Case {
-    const char* toml;
-    const char* message;
-  };
-  const Case cases[] = {
+  ExpectLoadErrors({
       {"[server]\nlisten_on = \"x\"\n", "server.listen_on: unknown option"},
       {"[nosuch]\nkey = 1\n", "nosuch.key: unknown option"},
       {"threads = 2\n", "threads: expected a [section] table"},
@@ -224,10 +213,9 @@ TEST_F(ConfigFile, TomlErrorsNameFileKeyAndProblem) {
        "server.trusted_proxies: expected a list of strings"},
       {"[log]\nlevel = \"loud\"\n", "log.level: expected debug, info, warning or error"},
       {"[server]\nthreads = \n", ":2: "},  // a TOML syntax error names the line
-  };
-  for (const auto& k : cases) ExpectLoadError(k.toml, k.message);
+  });
   Config c;
-  Status missing = c.LoadFile(dir_ + "/absent.toml");
+  Status missing = c.LoadFile(dir_.File("absent.toml"));
   EXPECT_FALSE(missing.ok());
   EXPECT_EQ(missing.code(), Code::kConfig);
 }
@@ -415,11 +403,7 @@ TEST_F(ConfigFile, EmptyAndCommentOnlyFilesKeepTheDefaults) {
 }
 
 TEST_F(ConfigFile, TomlValuesMustHaveTheOptionsShape) {
-  struct Case {
-    const char* toml;
-    const char* message;
-  };
-  const Case cases[] = {
+  ExpectLoadErrors({
       // A list is only for list options.
       {"[server]\nthreads = [\"4\"]\n", "server.threads: expected a single value, not a list"},
       {"[server]\nlisten = [\"0.0.0.0:80\", \"[::]:80\"]\n",
@@ -431,8 +415,7 @@ TEST_F(ConfigFile, TomlValuesMustHaveTheOptionsShape) {
       {"[server.extra]\nx = 1\n", "server.extra: unknown option"},
       {"[server]\nthreads = 2\nthreads = 3\n", ":3: "},  // a repeated key is a syntax error
       {"[delivery]\nworkers = \"maybe\"\n", "delivery.workers: expected true or false"},
-  };
-  for (const auto& k : cases) ExpectLoadError(k.toml, k.message);
+  });
   // A string list option also takes one comma-separated string, as in the environment.
   Config c;
   ASSERT_TRUE(c.LoadFile(Write("[server]\ntrusted_proxies = \"10.0.0.0/8,192.0.2.1\"\n")).ok());

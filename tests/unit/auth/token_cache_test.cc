@@ -10,6 +10,7 @@
 
 #include "auth/auth.h"
 #include "common/clock.h"
+#include "support/store_fixture.h"
 
 namespace herald {
 namespace {
@@ -50,30 +51,13 @@ TEST(ScopeAllows, EachScopeAndAccess) {
   EXPECT_FALSE(ScopeAllows(TokenScope::kIngestOnly, Access::kCredentials));
 }
 
-class TokenCacheTest : public ::testing::Test {
+class TokenCacheTest : public testing::TempStoreTest {
  protected:
-  void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "herald-auth-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    auto s = OpenStore("sqlite://" + dir_ + "/h.db");
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(*s);
-  }
-  void TearDown() override {
-    if (store_) store_->Close();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
   NewApiToken Create(TokenScope scope, const std::string& name) {
     auto t = CreateApiToken(*store_, scope, name);
     EXPECT_TRUE(t.ok()) << t.status().ToString();
     return t.ok() ? *t : NewApiToken{};
   }
-
-  std::string dir_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_F(TokenCacheTest, ResolveKeyFindsTheTokenOfAKey) {

@@ -7,16 +7,13 @@
 
 #include <gtest/gtest.h>
 
+#include "support/json.h"
 #include "value/json.h"
 
 namespace herald::conditions {
 namespace {
 
-Value J(std::string_view text) {
-  Result<Value> v = ParseJson(text);
-  EXPECT_TRUE(v.ok()) << text;
-  return v.ok() ? *v : Value();
-}
+using testing::J;
 
 ConditionSet C(std::string_view text) {
   Result<ConditionSet> cs = ConditionSet::Compile(J(text));

@@ -13,7 +13,7 @@
 #include <future>
 #include <memory>
 
-#include "../json_literal.h"
+#include "support/json.h"
 #include "common/clock.h"
 #include "delivery/request.h"
 #include "delivery_fakes.h"
@@ -23,7 +23,7 @@ namespace herald::delivery {
 namespace {
 
 using std::chrono::seconds;
-using test_support::J;
+using herald::testing::J;
 using testing::FakeSender;
 using testing::FakeStore;
 

@@ -7,38 +7,10 @@
 
 #include "delivery/net_guard.h"
 #include "delivery/transport.h"
-#include "test_server.h"
+#include "transport_util.h"
 
 namespace herald::delivery {
 namespace {
-
-using herald::testing::ServerRequest;
-using herald::testing::ServerResponse;
-using herald::testing::TestServer;
-using namespace std::chrono_literals;
-
-constexpr auto kDeadline = 30s;
-
-HttpResponse Send(Transport& t, HttpRequest req) {
-  auto p = std::make_shared<std::promise<HttpResponse>>();
-  auto f = p->get_future();
-  t.Submit(std::move(req), [p](HttpResponse r) { p->set_value(std::move(r)); });
-  if (f.wait_for(kDeadline) != std::future_status::ready) {
-    ADD_FAILURE() << "no response before the deadline";
-    return {};
-  }
-  return f.get();
-}
-
-HttpRequest Post(const std::string& url) {
-  HttpRequest r;
-  r.method = "POST";
-  r.url = url;
-  r.headers = {{"Content-Type", "application/json"}};
-  r.body = "{}";
-  r.timeout = 10s;
-  return r;
-}
 
 std::shared_ptr<NetGuard> MakeGuard(std::vector<std::string> deny,
                                     std::vector<std::string> allow = {}) {
@@ -102,12 +74,7 @@ TEST(GuardedTransport, ZeroAddressIsJudgedAsLoopback) {
 
 TEST(GuardedTransport, RedirectToADeniedAddressIsRefused) {
   TestServer denied(Ok, "127.0.0.2");
-  TestServer redirector([&](const ServerRequest&) {
-    ServerResponse r;
-    r.status = 307;
-    r.headers = {{"Location", denied.url("/inner")}};
-    return r;
-  });
+  TestServer redirector(Answer(307, "", {{"Location", denied.url("/inner")}}));
   Transport t(With(MakeGuard({"127.0.0.2/32"})));
   HttpResponse r = Send(t, Post(redirector.url("/outer")));
   EXPECT_EQ(r.error, kDenied);

@@ -42,6 +42,22 @@ std::vector<std::string> Defaults() {
   return out;
 }
 
+// The guard's answer for an address in a denied network.
+std::string Denied(const std::string& ip, const std::string& net) {
+  return "destination " + ip + " is in a denied network (" + net + ")";
+}
+
+// The guard's answer for an address outside delivery.allow_networks.
+std::string NotAllowed(const std::string& ip) {
+  return "destination " + ip + " is not in an allowed network (delivery.allow_networks)";
+}
+
+// Checks each {address, expected answer} against `g` (port 80).
+void ExpectChecks(const NetGuard& g,
+                  std::initializer_list<std::pair<const char*, std::string>> cases) {
+  for (const auto& [ip, want] : cases) EXPECT_EQ(g.Check(Ip(ip), 80), want) << ip;
+}
+
 TEST(IpAddress, ParsesStrictLiteralsOnly) {
   EXPECT_EQ(Ip("127.0.0.1").ToString(), "127.0.0.1");
   EXPECT_FALSE(Ip("127.0.0.1").v6);
@@ -148,13 +164,10 @@ TEST(Cidr, PrefixEdges) {
 
 TEST(NetGuard, DefaultsDenyLinkLocalAndMetadataOnly) {
   auto g = Guard(Defaults());
-  EXPECT_EQ(g->Check(Ip("169.254.169.254"), 80),
-            "destination 169.254.169.254 is in a denied network (169.254.0.0/16)");
-  EXPECT_EQ(g->Check(Ip("::ffff:169.254.169.254"), 80),
-            "destination 169.254.169.254 is in a denied network (169.254.0.0/16)");
-  EXPECT_EQ(g->Check(Ip("fe80::1"), 80), "destination fe80::1 is in a denied network (fe80::/10)");
-  EXPECT_EQ(g->Check(Ip("fd00:ec2::254"), 80),
-            "destination fd00:ec2::254 is in a denied network (fd00:ec2::254/128)");
+  ExpectChecks(*g, {{"169.254.169.254", Denied("169.254.169.254", "169.254.0.0/16")},
+                    {"::ffff:169.254.169.254", Denied("169.254.169.254", "169.254.0.0/16")},
+                    {"fe80::1", Denied("fe80::1", "fe80::/10")},
+                    {"fd00:ec2::254", Denied("fd00:ec2::254", "fd00:ec2::254/128")}});
   // Internal destinations stay allowed.
   for (const char* ok : {"127.0.0.1", "10.1.2.3", "192.168.0.1", "172.16.0.1", "::1", "fd00::1",
                          "8.8.8.8"})
@@ -163,34 +176,30 @@ TEST(NetGuard, DefaultsDenyLinkLocalAndMetadataOnly) {
 
 TEST(NetGuard, AllowListAndDenyWins) {
   auto g = Guard({"10.9.0.0/16"}, {"10.0.0.0/8", "::1"});
-  EXPECT_EQ(g->Check(Ip("10.1.2.3"), 80), "");
-  EXPECT_EQ(g->Check(Ip("::1"), 80), "");
-  EXPECT_EQ(g->Check(Ip("10.9.0.1"), 80), "destination 10.9.0.1 is in a denied network (10.9.0.0/16)");
-  EXPECT_EQ(g->Check(Ip("192.168.1.1"), 80),
-            "destination 192.168.1.1 is not in an allowed network (delivery.allow_networks)");
-  EXPECT_EQ(g->Check(Ip("::2"), 80),
-            "destination ::2 is not in an allowed network (delivery.allow_networks)");
+  ExpectChecks(*g, {{"10.1.2.3", ""},
+                    {"::1", ""},
+                    {"10.9.0.1", Denied("10.9.0.1", "10.9.0.0/16")},
+                    {"192.168.1.1", NotAllowed("192.168.1.1")},
+                    {"::2", NotAllowed("::2")}});
   // No networks at all: everything but Herald itself is allowed.
   auto open = Guard({});
   EXPECT_EQ(open->Check(Ip("169.254.169.254"), 80), "");
 }
 
 TEST(NetGuard, UnspecifiedAddressIsJudgedAsLoopbackToo) {
-  auto g = Guard({"127.0.0.1/32", "::1/128"});
-  EXPECT_EQ(g->Check(Ip("0.0.0.0"), 80), "destination 0.0.0.0 is in a denied network (127.0.0.1/32)");
-  EXPECT_EQ(g->Check(Ip("::"), 80), "destination :: is in a denied network (::1/128)");
+  ExpectChecks(*Guard({"127.0.0.1/32", "::1/128"}),
+               {{"0.0.0.0", Denied("0.0.0.0", "127.0.0.1/32")}, {"::", Denied("::", "::1/128")}});
   auto allow = Guard({}, {"10.0.0.0/8"});
   EXPECT_NE(allow->Check(Ip("0.0.0.0"), 80), "");
 }
 
 TEST(NetGuard, Nat64AndCompatibleAddressesAreJudgedByTheirIpv4Too) {
   auto g = Guard(Defaults());
-  EXPECT_EQ(g->Check(Ip("64:ff9b::a9fe:a9fe"), 80),
-            "destination 64:ff9b::a9fe:a9fe is in a denied network (169.254.0.0/16)");
-  EXPECT_EQ(g->Check(Ip("::169.254.169.254"), 80),
-            "destination ::169.254.169.254 is in a denied network (169.254.0.0/16)");
-  EXPECT_EQ(g->Check(Ip("64:ff9b::a00:1"), 80), "");
-  EXPECT_EQ(g->Check(Ip("64:ff9b:1::a9fe:a9fe"), 80), "");  // not the well-known prefix
+  for (const char* ip : {"64:ff9b::a9fe:a9fe", "::169.254.169.254"})
+    EXPECT_EQ(g->Check(Ip(ip), 80), Denied(ip, "169.254.0.0/16"));
+  // An IPv4 outside the denied networks; and not the well-known prefix.
+  for (const char* ip : {"64:ff9b::a00:1", "64:ff9b:1::a9fe:a9fe"})
+    EXPECT_EQ(g->Check(Ip(ip), 80), "") << ip;
 }
 
 TEST(NetGuard, OwnListenAddressIsThatAddressAndPortOnly) {

@@ -12,14 +12,14 @@
 #include <thread>
 #include <vector>
 
-#include "../json_literal.h"
+#include "support/json.h"
 #include "delivery/request.h"
 
 namespace herald::delivery {
 namespace {
 
 using Header = std::pair<std::string, std::string>;
-using test_support::J;
+using herald::testing::J;
 
 Webhook Hook() {
   Webhook w;

@@ -15,12 +15,15 @@
 #include <iostream>
 
 #include "http/http.h"
-#include "raw_client.h"
+#include "support/process.h"
+#include "support/raw_client.h"
+#include "support/wait.h"
 
 namespace herald::http {
 namespace {
 
 using testing::RawConn;
+using testing::SendExpectingContinue;
 using testing::SplitResponses;
 
 // A server whose handler answers "<METHOD> <path> body=<n>" and counts calls.
@@ -212,12 +215,12 @@ TEST_F(HeadCheckTest, UnauthenticatedClientAlreadySendingTheBodyStillReadsThe403
 TEST_F(HeadCheckTest, AuthenticatedPostGetsContinueThenItsAnswer) {
   RawConn c(port());
   const std::string body(2 * 1024 * 1024, 'b');
-  c.Send("POST /api/events/ HTTP/1.1\r\nHost: a\r\nAuthorization: Token good\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\nExpect: 100-continue\r\n\r\n");
-  c.ReadUntilContains("\r\n\r\n");
-  ASSERT_EQ(c.received(), "HTTP/1.1 100 Continue\r\n\r\n");
-  c.Send(body);
-  c.ReadUntil([](const std::string& s) { return SplitResponses(s).size() >= 2; });
+  ASSERT_EQ(SendExpectingContinue(c,
+                                  "POST /api/events/ HTTP/1.1\r\nHost: a\r\nAuthorization: Token "
+                                  "good\r\nContent-Length: " + std::to_string(body.size()) +
+                                      "\r\nExpect: 100-continue\r\n\r\n",
+                                  body),
+            "HTTP/1.1 100 Continue\r\n\r\n");
   auto rs = SplitResponses(c.received());
   ASSERT_EQ(rs.size(), 2u) << c.received();
   EXPECT_EQ(rs[0].status, 100);
@@ -312,8 +315,7 @@ TEST_F(ServerTest, ConnectionCapRefusesWith503WhenNoneIsWaiting) {
   RawConn a(port()), b(port());
   a.Send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
   b.Send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
-  for (int i = 0; i < 500 && in_handler.load() < 2; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(testing::WaitFor([&] { return in_handler.load() >= 2; }));
   ASSERT_EQ(in_handler.load(), 2);
   RawConn c(port());
   c.Send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -370,20 +372,6 @@ TEST_F(ServerTest, HandlerMisuseNeverBreaksTheConnection) {
   EXPECT_EQ(rs[5].status, 500);
 }
 
-// User + system CPU seconds used by process `pid`.
-double CpuSeconds(pid_t pid) {
-  FILE* f = fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
-  if (!f) return 0;
-  char buf[4096];
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = 0;
-  const char* p = strrchr(buf, ')');
-  long utime = 0, stime = 0;
-  if (p) sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &utime, &stime);
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 // A server whose process runs out of descriptors (held elsewhere in the process, so the cap
 // does not prevent it) backs off instead of spinning on accept(), and serves the waiting
 // connection once descriptors are free again. The server runs in a forked child with a low
@@ -429,12 +417,12 @@ TEST(ServerFds, AcceptBacksOffWhenOutOfDescriptorsAndRecovers) {
   RawConn c(port);  // completes in the listen backlog; accept() fails with EMFILE
   ASSERT_TRUE(c.ok());
   c.Send("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
-  double cpu0 = CpuSeconds(pid);
+  double cpu0 = testing::ProcessCpuSeconds(pid);
   auto t0 = std::chrono::steady_clock::now();
   c.ReadUntilContains("served", std::chrono::milliseconds(1500));
   EXPECT_EQ(c.received(), "") << "answered without a descriptor?";
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  double cpu = CpuSeconds(pid) - cpu0;
+  double cpu = testing::ProcessCpuSeconds(pid) - cpu0;
   std::cout << "server CPU " << cpu << " s over " << wall << " s wall while out of descriptors\n";
   EXPECT_LT(cpu, wall * 0.9);  // sanity bound: a spinning accept loop uses a whole core
   char cmd = 'f';

@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "../json_literal.h"
+#include "support/json.h"
 #include "value/json.h"
 
 namespace herald {
@@ -17,7 +17,7 @@ namespace {
 constexpr int64_t kNow = 1'772'809'883'503'186;  // 2026-03-06T15:11:23.503186Z
 const char* kNowIso = "2026-03-06T15:11:23.503186+00:00";
 
-using test_support::J;
+using herald::testing::J;
 
 Result<Event> From(std::string_view json) { return EventFromValue(J(json), kNow); }
 

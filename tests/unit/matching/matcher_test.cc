@@ -10,13 +10,13 @@
 #include <thread>
 #include <vector>
 
-#include "../json_literal.h"
+#include "support/json.h"
 #include "value/json.h"
 
 namespace herald {
 namespace {
 
-using test_support::J;
+using herald::testing::J;
 
 Webhook Hook(int64_t id, const std::string& name) {
   Webhook w;

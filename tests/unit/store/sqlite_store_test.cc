@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "sqlite_fixture.h"
 #include "store/sqlite/schema.h"
 #include "store/task_id.h"
 #include "store_contract.h"
@@ -17,14 +18,7 @@ namespace herald {
 namespace {
 
 using store_contract::MakeEvent;
-using store_contract::MakeTempDir;
 using store_contract::MakeWebhook;
-
-struct SqliteFactory {
-  static Result<std::unique_ptr<Store>> Open(const std::string& dir) {
-    return OpenStore("sqlite://" + dir + "/herald.db");
-  }
-};
 
 }  // namespace
 
@@ -34,36 +28,7 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, StoreContract, ::testing::Types<SqliteFac
 
 namespace {
 
-class SqliteStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override { dir_ = MakeTempDir(); }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  std::string db() const { return dir_ + "/herald.db"; }
-  std::unique_ptr<SqliteStore> Open() {
-    auto s = SqliteStore::Open(db());
-    EXPECT_TRUE(s.ok()) << s.status().ToString();
-    return s.ok() ? std::move(*s) : nullptr;
-  }
-  // Runs `sql` on the file with a plain connection (the store must be closed).
-  void RawExec(const std::string& sql) {
-    sqlite3* h = nullptr;
-    ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(h);
-    sqlite3_close(h);
-  }
-  int RawVersion() {
-    sqlite3* h = nullptr;
-    EXPECT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
-    int v = sqlite::SchemaVersion(h);
-    sqlite3_close(h);
-    return v;
-  }
-  std::string dir_;
-};
+using SqliteStoreTest = SqliteFileTest;
 
 TEST_F(SqliteStoreTest, GroupCommitSharesTransactions) {
   auto store = Open();
@@ -171,18 +136,7 @@ TEST_F(SqliteStoreTest, CountsAndConfigChangesAreSharedBetweenProcesses) {
   w.name = "shared";
   w.payload_url = "http://x/";
   ASSERT_TRUE(a->CreateWebhook(w).ok());
-  NewEvent ne;
-  ne.event.event = "created";
-  ne.event.event_type = "object_created";
-  ne.event.object_type = "dcim.site";
-  ne.event.model = "site";
-  ne.event.timestamp = "2026-01-01T00:00:00+00:00";
-  ne.event.data = Value::MakeDict();
-  Task t;
-  t.rule_id = 1;
-  t.webhook_id = 1;
-  ne.tasks = {t, t};
-  ASSERT_TRUE(a->CommitEventsSync({ne}).ok());
+  ASSERT_TRUE(a->CommitEventsSync({MakeEvent("dcim.site", 1, {{1, 1}, {1, 1}})}).ok());
   auto counts = b->CountByStatus();
   ASSERT_TRUE(counts.ok());
   EXPECT_EQ(counts->queued, 2) << "b sees a's tasks";
@@ -199,20 +153,20 @@ TEST_F(SqliteStoreTest, CountsAndConfigChangesAreSharedBetweenProcesses) {
 
 TEST_F(SqliteStoreTest, OpenStoreUrls) {
   // Absolute path, directories created.
-  auto abs = OpenStore("sqlite://" + dir_ + "/a/b/herald.db");
+  auto abs = OpenStore("sqlite://" + dir_.File("a/b/herald.db"));
   ASSERT_TRUE(abs.ok()) << abs.status().ToString();
-  EXPECT_EQ((*abs)->Describe(), "sqlite://" + dir_ + "/a/b/herald.db");
-  EXPECT_TRUE(std::filesystem::exists(dir_ + "/a/b/herald.db"));
+  EXPECT_EQ((*abs)->Describe(), "sqlite://" + dir_.File("a/b/herald.db"));
+  EXPECT_TRUE(std::filesystem::exists(dir_.File("a/b/herald.db")));
   (*abs)->Close();
 
   // Relative path, resolved against the working directory.
   auto cwd = std::filesystem::current_path();
-  std::filesystem::current_path(dir_);
+  std::filesystem::current_path(dir_.path());
   auto rel = OpenStore("sqlite://var/rel.db");
   std::filesystem::current_path(cwd);
   ASSERT_TRUE(rel.ok()) << rel.status().ToString();
-  EXPECT_TRUE(std::filesystem::exists(dir_ + "/var/rel.db"));
-  EXPECT_EQ((*rel)->Describe(), "sqlite://" + dir_ + "/var/rel.db");
+  EXPECT_TRUE(std::filesystem::exists(dir_.File("var/rel.db")));
+  EXPECT_EQ((*rel)->Describe(), "sqlite://" + dir_.File("var/rel.db"));
   (*rel)->Close();
 
   auto unknown = OpenStore("postgres://db/herald");

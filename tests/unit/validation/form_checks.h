@@ -9,13 +9,13 @@
 #include <string_view>
 #include <vector>
 
-#include "../json_literal.h"
+#include "support/json.h"
 #include "validation/forms.h"
 #include "value/json.h"
 
 namespace herald::form_checks {
 
-using test_support::J;
+using herald::testing::J;
 
 // A copy of `body` (a JSON object) with `key` set to `value`.
 inline Value With(const Value& body, std::string_view key, Value value) {

@@ -10,16 +10,14 @@
 #include <memory>
 #include <string>
 
+#include "support/json.h"
+#include "support/store_fixture.h"
 #include "value/json.h"
 
 namespace herald {
 namespace {
 
-Value J(const std::string& text) {
-  auto v = ParseJson(text);
-  EXPECT_TRUE(v.ok()) << text;
-  return v.ok() ? *v : Value();
-}
+using herald::testing::J;
 
 // Every call goes to `inner`; tests override one to stage a race.
 class ForwardingStore : public Store {
@@ -96,22 +94,8 @@ class DeletedMeanwhile : public ForwardingStore {
   Webhook gone_;
 };
 
-class SaveTest : public ::testing::Test {
+class SaveTest : public testing::TempStoreTest {
  protected:
-  void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "herald-save-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    auto s = OpenStore("sqlite://" + dir_ + "/herald.db");
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(*s);
-  }
-  void TearDown() override {
-    if (store_) store_->Close();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
   Webhook Hook(const std::string& name) {
     auto w = SaveWebhook(*store_, J(R"({"name": ")" + name +
                                     R"(", "payload_url": "http://127.0.0.1:9/"})"),
@@ -126,9 +110,6 @@ class SaveTest : public ::testing::Test {
              R"( "action_object_id": )" +
              std::to_string(target) + "}");
   }
-
-  std::string dir_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_F(SaveTest, CreatesAndUpdatesAWebhook) {

@@ -6,14 +6,14 @@
 
 #include <string>
 
-#include "../json_literal.h"
+#include "support/json.h"
 #include "validation/forms.h"
 #include "value/json.h"
 
 namespace herald {
 namespace {
 
-using test_support::J;
+using herald::testing::J;
 
 bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 

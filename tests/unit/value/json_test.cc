@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "../json_literal.h"
+#include "support/json.h"
 
 namespace herald {
 namespace {
 
-using test_support::J;
+using herald::testing::J;
 
 TEST(JsonDump, SortKeysOrdersByCodePoint) {
   JsonDumpOptions o;
