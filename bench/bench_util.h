@@ -120,11 +120,11 @@ struct Herald {
     h = curl_slist_append(h, ("Authorization: Token " + token).c_str());
     h = curl_slist_append(h, "Content-Type: application/json");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION,
-                     +[](char* p, size_t s, size_t n, void* ud) {
-                       static_cast<std::string*>(ud)->append(p, s * n);
-                       return s * n;
-                     });
+    curl_easy_setopt(
+        c, CURLOPT_WRITEFUNCTION, +[](char* p, size_t s, size_t n, void* ud) {
+          static_cast<std::string*>(ud)->append(p, s * n);
+          return s * n;
+        });
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     curl_easy_perform(c);

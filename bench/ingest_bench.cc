@@ -45,31 +45,45 @@ using herald::bench::Percentile;
 std::string g_token;
 int g_port = 0;
 
-const char* kTypes[20] = {"dcim.device",      "dcim.interface",  "dcim.site",
-                          "dcim.rack",        "dcim.cable",      "dcim.location",
-                          "ipam.ipaddress",   "ipam.prefix",     "ipam.vlan",
-                          "ipam.vrf",         "ipam.aggregate",  "circuits.circuit",
-                          "circuits.provider", "tenancy.tenant", "tenancy.contact",
-                          "virtualization.virtualmachine", "virtualization.cluster",
-                          "virtualization.vminterface", "dcim.platform", "dcim.manufacturer"};
+const char* kTypes[20] = {"dcim.device",
+                          "dcim.interface",
+                          "dcim.site",
+                          "dcim.rack",
+                          "dcim.cable",
+                          "dcim.location",
+                          "ipam.ipaddress",
+                          "ipam.prefix",
+                          "ipam.vlan",
+                          "ipam.vrf",
+                          "ipam.aggregate",
+                          "circuits.circuit",
+                          "circuits.provider",
+                          "tenancy.tenant",
+                          "tenancy.contact",
+                          "virtualization.virtualmachine",
+                          "virtualization.cluster",
+                          "virtualization.vminterface",
+                          "dcim.platform",
+                          "dcim.manufacturer"};
 
 // A ~1.5 KB device-shaped event of the given object type.
 std::string MakeEvent(int i, const char* type) {
   char buf[4096];
-  snprintf(buf, sizeof buf,
-           R"({"event": "created", "object_type": "%s", "username": "admin", "request_id": "3f8e2c1a-6b0d-4c55-9a77-0f6f1f3b%04d", )"
-           R"("data": {"id": %d, "url": "/api/dcim/devices/%d/", "display_url": "/dcim/devices/%d/", "display": "web%04d", "name": "web%04d", )"
-           R"("device_type": {"id": 3, "url": "/api/dcim/device-types/3/", "display": "PowerEdge R640", "manufacturer": {"id": 2, "name": "Dell", "slug": "dell"}, "model": "PowerEdge R640", "slug": "poweredge-r640"}, )"
-           R"("role": {"id": 1, "url": "/api/dcim/device-roles/1/", "display": "Server", "name": "Server", "slug": "server"}, )"
-           R"("tenant": null, "platform": {"id": 4, "name": "Ubuntu 24.04", "slug": "ubuntu-2404"}, "serial": "SN%08d", "asset_tag": null, )"
-           R"("site": {"id": 1, "url": "/api/dcim/sites/1/", "display": "DC1", "name": "DC1", "slug": "dc1"}, "location": null, )"
-           R"("rack": {"id": 12, "url": "/api/dcim/racks/12/", "display": "R12", "name": "R12"}, "position": 21.0, "face": {"value": "front", "label": "Front"}, )"
-           R"("status": {"value": "active", "label": "Active"}, "airflow": null, "primary_ip4": {"id": 88, "address": "10.0.0.%d/24", "family": {"value": 4, "label": "IPv4"}}, )"
-           R"("primary_ip6": null, "oob_ip": null, "cluster": null, "virtual_chassis": null, "vc_position": null, "vc_priority": null, "description": "benchmark device", )"
-           R"("comments": "", "config_template": null, "local_context_data": null, "tags": [{"id": 1, "name": "prod", "slug": "prod"}, {"id": 2, "name": "web", "slug": "web"}], )"
-           R"("custom_fields": {"owner_team": "platform", "backup": true}, "created": "2026-11-27T09:00:00.000000Z", "last_updated": "2026-11-27T09:00:00.000000Z"}, )"
-           R"("snapshots": {"prechange": null, "postchange": {"name": "web%04d", "status": "active", "site": 1, "tags": ["prod", "web"]}}})",
-           type, i % 10000, i, i, i, i % 10000, i % 10000, i, i % 250, i % 10000);
+  snprintf(
+      buf, sizeof buf,
+      R"({"event": "created", "object_type": "%s", "username": "admin", "request_id": "3f8e2c1a-6b0d-4c55-9a77-0f6f1f3b%04d", )"
+      R"("data": {"id": %d, "url": "/api/dcim/devices/%d/", "display_url": "/dcim/devices/%d/", "display": "web%04d", "name": "web%04d", )"
+      R"("device_type": {"id": 3, "url": "/api/dcim/device-types/3/", "display": "PowerEdge R640", "manufacturer": {"id": 2, "name": "Dell", "slug": "dell"}, "model": "PowerEdge R640", "slug": "poweredge-r640"}, )"
+      R"("role": {"id": 1, "url": "/api/dcim/device-roles/1/", "display": "Server", "name": "Server", "slug": "server"}, )"
+      R"("tenant": null, "platform": {"id": 4, "name": "Ubuntu 24.04", "slug": "ubuntu-2404"}, "serial": "SN%08d", "asset_tag": null, )"
+      R"("site": {"id": 1, "url": "/api/dcim/sites/1/", "display": "DC1", "name": "DC1", "slug": "dc1"}, "location": null, )"
+      R"("rack": {"id": 12, "url": "/api/dcim/racks/12/", "display": "R12", "name": "R12"}, "position": 21.0, "face": {"value": "front", "label": "Front"}, )"
+      R"("status": {"value": "active", "label": "Active"}, "airflow": null, "primary_ip4": {"id": 88, "address": "10.0.0.%d/24", "family": {"value": 4, "label": "IPv4"}}, )"
+      R"("primary_ip6": null, "oob_ip": null, "cluster": null, "virtual_chassis": null, "vc_position": null, "vc_priority": null, "description": "benchmark device", )"
+      R"("comments": "", "config_template": null, "local_context_data": null, "tags": [{"id": 1, "name": "prod", "slug": "prod"}, {"id": 2, "name": "web", "slug": "web"}], )"
+      R"("custom_fields": {"owner_team": "platform", "backup": true}, "created": "2026-11-27T09:00:00.000000Z", "last_updated": "2026-11-27T09:00:00.000000Z"}, )"
+      R"("snapshots": {"prechange": null, "postchange": {"name": "web%04d", "status": "active", "site": 1, "tags": ["prod", "web"]}}})",
+      type, i % 10000, i, i, i, i % 10000, i % 10000, i, i % 250, i % 10000);
   return buf;
 }
 
@@ -215,10 +229,12 @@ PhaseResult RunPhase(int connections, int batch, double seconds) {
 }
 
 void Report(const char* name, PhaseResult r) {
-  printf("%-22s %10.0f events/s %10.0f tasks/s %9.0f req/s   p50 %7.2f ms   p99 %7.2f ms   errors %llu\n",
-         name, r.events / r.seconds, r.tasks / r.seconds, r.requests / r.seconds,
-         Percentile(r.latencies_ms, 0.50), Percentile(r.latencies_ms, 0.99),
-         static_cast<unsigned long long>(r.errors));
+  printf(
+      "%-22s %10.0f events/s %10.0f tasks/s %9.0f req/s   p50 %7.2f ms   p99 %7.2f ms   errors "
+      "%llu\n",
+      name, r.events / r.seconds, r.tasks / r.seconds, r.requests / r.seconds,
+      Percentile(r.latencies_ms, 0.50), Percentile(r.latencies_ms, 0.99),
+      static_cast<unsigned long long>(r.errors));
 }
 
 }  // namespace
@@ -244,25 +260,30 @@ int main(int argc, char** argv) {
   for (int w = 0; w < 20; ++w) {
     long st;
     h.Call("POST", "/api/extras/webhooks/",
-         R"({"name": "hook)" + std::to_string(w) + R"(", "payload_url": "http://127.0.0.1:9/h"})", &st);
+           R"({"name": "hook)" + std::to_string(w) + R"(", "payload_url": "http://127.0.0.1:9/h"})",
+           &st);
   }
   int rules = 0;
   for (int t = 0; t < 20; ++t) {
     for (int k = 0; k < 5; ++k) {
-      std::string cond = k < 3 ? R"({"attr": "status.value", "value": "active"})"
-                               : R"({"and": [{"attr": "status.value", "value": "active"}, {"attr": "name", "value": "db", "op": "regex"}]})";
+      std::string cond =
+          k < 3
+              ? R"({"attr": "status.value", "value": "active"})"
+              : R"({"and": [{"attr": "status.value", "value": "active"}, {"attr": "name", "value": "db", "op": "regex"}]})";
       long st;
       h.Call("POST", "/api/extras/event-rules/",
-           R"({"name": "rule)" + std::to_string(t) + "-" + std::to_string(k) +
-               R"(", "object_types": [")" + kTypes[t] +
-               R"("], "event_types": ["object_created"], "action_object_id": )" +
-               std::to_string(1 + (t + k) % 20) + R"(, "conditions": )" + cond + "}",
-           &st);
+             R"({"name": "rule)" + std::to_string(t) + "-" + std::to_string(k) +
+                 R"(", "object_types": [")" + kTypes[t] +
+                 R"("], "event_types": ["object_created"], "action_object_id": )" +
+                 std::to_string(1 + (t + k) % 20) + R"(, "conditions": )" + cond + "}",
+             &st);
       rules += st == 201;
     }
   }
-  printf("herald ingest benchmark: %d rules over 20 object types, %d keep-alive connections, %.0f s per phase, event size %zu bytes\n",
-         rules, connections, seconds, MakeEvent(1, kTypes[0]).size());
+  printf(
+      "herald ingest benchmark: %d rules over 20 object types, %d keep-alive connections, %.0f s "
+      "per phase, event size %zu bytes\n",
+      rules, connections, seconds, MakeEvent(1, kTypes[0]).size());
   Report("single-event requests", RunPhase(connections, 1, seconds));
   Report("100-event batches", RunPhase(connections, 100, seconds));
   h.Stop();

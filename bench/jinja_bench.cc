@@ -8,6 +8,7 @@
 // templates; the bench prints renders/s for both, the ratio, and checks that outputs agree.
 // Run: ninja -C build jinja_bench && ./build/bench/jinja_bench
 // (HERALD_BENCH_ONLY=<template> skips Python and measures one template, for profiling.)
+#include <unistd.h>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -15,7 +16,6 @@
 #include <iostream>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "jinja/jinja.h"
@@ -56,7 +56,8 @@ const char* kContext = R"({
   "snapshots": {"prechange": {"status": "planned", "serial": "JPE2044X1AB"}, "postchange": {"status": "active", "serial": "JPE2044X1AB"}}
 })";
 
-const char* kSlack = R"({"text": "IP address {{ data['address'] }} was created by {{ username }}!"})";
+const char* kSlack =
+    R"({"text": "IP address {{ data['address'] }} was created by {{ username }}!"})";
 
 const char* kBody = R"({
   "event": "{{ event }}",
@@ -124,7 +125,8 @@ int main() {
   herald::Value ctx = *herald::ParseJson(kContext);
   std::vector<std::pair<std::string, std::string>> templates = {
       {"slack_one_liner", kSlack}, {"body_40_lines", kBody}, {"data_tojson", kToJson}};
-  std::printf("context: %zu bytes of JSON; %.1f s per measurement\n", herald::DumpJsonCompact(ctx).size(), Seconds());
+  std::printf("context: %zu bytes of JSON; %.1f s per measurement\n",
+              herald::DumpJsonCompact(ctx).size(), Seconds());
 
   // Python Jinja2 in the same run.
   herald::Dict spec;
@@ -150,7 +152,8 @@ int main() {
   auto py = herald::ParseJson(py_out);
 
   herald::jinja::Environment env;
-  std::printf("%-16s %14s %14s %8s  %s\n", "template", "herald r/s", "jinja2 r/s", "ratio", "outputs");
+  std::printf("%-16s %14s %14s %8s  %s\n", "template", "herald r/s", "jinja2 r/s", "ratio",
+              "outputs");
   for (auto& [name, src] : templates) {
     if (only && name != only) continue;
     auto t = env.Compile(src);
@@ -166,7 +169,8 @@ int main() {
       p = py->get(name)->get("rps")->to_double();
       match = py->get(name)->get("output")->as_str() == out ? "identical" : "DIFFER";
     }
-    std::printf("%-16s %14.0f %14.0f %7.1fx  %s\n", name.c_str(), h, p, p > 0 ? h / p : 0.0, match.c_str());
+    std::printf("%-16s %14.0f %14.0f %7.1fx  %s\n", name.c_str(), h, p, p > 0 ? h / p : 0.0,
+                match.c_str());
   }
   return 0;
 }

@@ -268,12 +268,13 @@ void RunTenThousand(const std::string& receiver) {
       kInFlightRequests, ok.load(), failed.load(), elapsed, (ok + failed) / elapsed,
       kInFlightTarget);
   if (!first_error.empty()) std::printf("  first error: %s\n", first_error.c_str());
-  std::printf("  peak in flight %zu; RSS before %.1f MiB, peak %.1f MiB => %.1f KiB per in-flight "
-              "request\n",
-              peak_in_flight, rss_before / 1024.0, peak_rss / 1024.0,
-              peak_in_flight ? static_cast<double>(peak_rss - rss_before) /
-                                   static_cast<double>(peak_in_flight)
-                             : 0.0);
+  std::printf(
+      "  peak in flight %zu; RSS before %.1f MiB, peak %.1f MiB => %.1f KiB per in-flight "
+      "request\n",
+      peak_in_flight, rss_before / 1024.0, peak_rss / 1024.0,
+      peak_in_flight
+          ? static_cast<double>(peak_rss - rss_before) / static_cast<double>(peak_in_flight)
+          : 0.0);
 }
 
 }  // namespace
@@ -285,12 +286,16 @@ int main(int argc, char** argv) {
       (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "fast_receiver").string();
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--connections" && i + 1 < argc) connections = std::max(1, std::min(std::atoi(argv[++i]), 5000));
-    else if (a == "--seconds" && i + 1 < argc) seconds = std::max(1, std::min(std::atoi(argv[++i]), kMaxSeconds));
+    if (a == "--connections" && i + 1 < argc)
+      connections = std::max(1, std::min(std::atoi(argv[++i]), 5000));
+    else if (a == "--seconds" && i + 1 < argc)
+      seconds = std::max(1, std::min(std::atoi(argv[++i]), kMaxSeconds));
     else if (a == "--receiver" && i + 1 < argc) receiver = argv[++i];
     else if (a == "--skip-10k") skip_10k = true;
     else {
-      std::fprintf(stderr, "usage: %s [--connections N] [--seconds S] [--receiver PATH] [--skip-10k]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--connections N] [--seconds S] [--receiver PATH] [--skip-10k]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -299,7 +304,8 @@ int main(int argc, char** argv) {
   int fast_port = 0;
   Child fast = SpawnReceiver(receiver, 0, seconds * 3 + 30, &fast_port);
   if (fast_port == 0) {
-    std::fprintf(stderr, "cannot start fast_receiver at %s (use --receiver PATH)\n", receiver.c_str());
+    std::fprintf(stderr, "cannot start fast_receiver at %s (use --receiver PATH)\n",
+                 receiver.c_str());
     return 1;
   }
   std::string url = "http://127.0.0.1:" + std::to_string(fast_port) + "/hook";

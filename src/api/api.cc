@@ -42,8 +42,8 @@ namespace {
 // The paths under /api/ that need no token (`parts` starts with "api"): the API root, the
 // section roots (links only) and the status. CheckHead and Route both ask this.
 bool IsPublicPath(const std::vector<std::string>& parts) {
-  return parts.size() == 1 || (parts.size() == 2 && (parts[1] == "extras" ||
-                                                     parts[1] == "core" || parts[1] == "status"));
+  return parts.size() == 1 || (parts.size() == 2 && (parts[1] == "extras" || parts[1] == "core" ||
+                                                     parts[1] == "status"));
 }
 
 // "0.1.0" -> "0.1": NetBox's API-Version header carries major.minor.
@@ -116,8 +116,7 @@ Value Api::Ctx::Paginated(int64_t count, List results, int64_t limit, int64_t of
   return PageValue(Value(count), offset + limit < count, std::move(results), limit, offset);
 }
 
-Value Api::Ctx::PaginatedUncounted(bool more, List results, int64_t limit,
-                                   int64_t offset) const {
+Value Api::Ctx::PaginatedUncounted(bool more, List results, int64_t limit, int64_t offset) const {
   return PageValue(Value(), more, std::move(results), limit, offset);
 }
 
@@ -126,8 +125,8 @@ Value Api::Ctx::PageValue(Value count, bool more, List results, int64_t limit,
   Dict d;
   d.set("count", std::move(count));
   d.set("next", more ? Value(PageUrl(limit, offset + limit)) : Value());
-  d.set("previous", offset > 0 ? Value(PageUrl(limit, std::max<int64_t>(0, offset - limit)))
-                               : Value());
+  d.set("previous",
+        offset > 0 ? Value(PageUrl(limit, std::max<int64_t>(0, offset - limit))) : Value());
   d.set("results", Value(std::move(results)));
   return Value(std::move(d));
 }
@@ -140,8 +139,8 @@ Api::Api(Store& store, ApiOptions options)
       api_version_(MajorMinor(options_.version)),
       base_url_(StripTrailingSlashes(options_.public_url)),
       tokens_(store, kTokenCacheTtl, options_.clock ? *options_.clock : SystemClock()),
-      ingest_pool_(std::make_unique<WorkPool>("ingest", options_.ingest_threads,
-                                              options_.ingest_queue)) {
+      ingest_pool_(
+          std::make_unique<WorkPool>("ingest", options_.ingest_threads, options_.ingest_queue)) {
   if (base_url_.empty()) base_url_ = "http://localhost";
 }
 
@@ -154,10 +153,11 @@ void Api::SetListenAddress(const std::string& host, uint16_t port) {
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   std::string base = "http://" + h + ":" + std::to_string(port);
   if (host == "0.0.0.0" || host == "::" || host.empty()) {
-    log::Warning("listening on every address without server.public_url: absolute URLs in API "
-                 "answers (object urls, next/previous pages) will name " + base +
-                 "; set server.public_url to the address clients use",
-                 {{"base_url", base}});
+    log::Warning(
+        "listening on every address without server.public_url: absolute URLs in API "
+        "answers (object urls, next/previous pages) will name " +
+            base + "; set server.public_url to the address clients use",
+        {{"base_url", base}});
   }
   std::lock_guard<std::mutex> lock(base_mu_);
   base_url_ = std::move(base);

@@ -39,8 +39,8 @@
 #include <optional>
 #include <string>
 
-#include "auth/auth.h"
 #include "api/work_pool.h"
+#include "auth/auth.h"
 #include "common/clock.h"
 #include "herald_version.h"
 #include "http/http.h"
@@ -138,7 +138,7 @@ class Api {
   std::string base_url_;
   TokenCache tokens_;
   std::atomic<size_t> ingest_queued_bytes_{0};  // bodies of requests waiting for the pool
-  std::atomic<long long> ingest_refused_{0};     // 503s not yet logged
+  std::atomic<long long> ingest_refused_{0};    // 503s not yet logged
   std::atomic<int64_t> ingest_refused_logged_at_{0};
   std::unique_ptr<WorkPool> ingest_pool_;
   std::mutex rules_mu_;

@@ -26,9 +26,9 @@ bool ParseBoolParam(const std::string& s, bool* out);
 
 struct Api::Ctx {
   http::Request req;
-  http::Responder respond;  // adds the API-Version header (Handle)
-  ApiToken token;           // set by Route once the token is checked (empty on public paths)
-  std::string api_base;     // BaseUrl() when the request came
+  http::Responder respond;         // adds the API-Version header (Handle)
+  ApiToken token;                  // set by Route once the token is checked (empty on public paths)
+  std::string api_base;            // BaseUrl() when the request came
   std::vector<std::string> parts;  // the path's non-empty segments, "api" first
   bool responded = false;
 

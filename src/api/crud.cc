@@ -57,9 +57,9 @@ struct Ops {
 class WebhookKind {
  public:
   using Object = Webhook;
-  static constexpr Ops<Webhook> kOps{"Webhook",           "webhook",
-                                     &Store::ListWebhooks, &Store::GetWebhook,
-                                     &Store::DeleteWebhook, &SaveWebhook};
+  static constexpr Ops<Webhook> kOps{
+      "Webhook",   "webhook", &Store::ListWebhooks, &Store::GetWebhook, &Store::DeleteWebhook,
+      &SaveWebhook};
 
   WebhookKind(std::string api_base, bool show_credentials)
       : api_base_(std::move(api_base)), show_credentials_(show_credentials) {}
@@ -103,17 +103,19 @@ class WebhookKind {
 class EventRuleKind {
  public:
   using Object = EventRule;
-  static constexpr Ops<EventRule> kOps{"EventRule",           "event rule",
-                                       &Store::ListEventRules, &Store::GetEventRule,
-                                       &Store::DeleteEventRule, &SaveEventRule};
+  static constexpr Ops<EventRule> kOps{"EventRule",
+                                       "event rule",
+                                       &Store::ListEventRules,
+                                       &Store::GetEventRule,
+                                       &Store::DeleteEventRule,
+                                       &SaveEventRule};
 
   // `hooks`: every webhook, to nest a rule's target in its JSON.
   EventRuleKind(std::string api_base, const std::vector<Webhook>& hooks)
       : api_base_(std::move(api_base)), hooks_(hooks) {}
 
   Value ToJson(const EventRule& r, bool brief) const {
-    return EventRuleToJson(r, api_base_, brief,
-                           [this](int64_t id) { return WebhookOf(id); });
+    return EventRuleToJson(r, api_base_, brief, [this](int64_t id) { return WebhookOf(id); });
   }
 
   // ?id= ?name= ?object_type= ?event_type= ?action_type= ?action_object_id= (repeatable; a

@@ -55,10 +55,10 @@ void Api::Ingest(Ctx& c) {
                     {"queued_bytes", static_cast<long long>(ingest_queued_bytes_.load())},
                     {"request_bytes", static_cast<long long>(size)}});
     }
-    return c.Reply(
-        http::Response::Detail(503, "Too many event requests are waiting to be processed (or "
-                                    "Herald is stopping); nothing was stored. Retry shortly.")
-            .With("Retry-After", std::to_string(kIngestRetryAfterSeconds)));
+    return c.Reply(http::Response::Detail(503,
+                                          "Too many event requests are waiting to be processed (or "
+                                          "Herald is stopping); nothing was stored. Retry shortly.")
+                       .With("Retry-After", std::to_string(kIngestRetryAfterSeconds)));
   }
   c.responded = true;
 }
@@ -112,12 +112,12 @@ void Api::IngestNow(const std::string& body, bool ndjson, const http::Responder&
     ParsedEvents& parsed = *parsed_body;
     if (!parsed.errors.empty()) {
       Dict d;
-      d.set("detail", "Rejected: " + std::to_string(parsed.error_count) +
-                          " invalid event(s); nothing was stored." +
-                          (parsed.error_count > parsed.errors.size()
-                               ? " The first " + std::to_string(parsed.errors.size()) +
-                                     " are listed."
-                               : std::string()));
+      d.set("detail",
+            "Rejected: " + std::to_string(parsed.error_count) +
+                " invalid event(s); nothing was stored." +
+                (parsed.error_count > parsed.errors.size()
+                     ? " The first " + std::to_string(parsed.errors.size()) + " are listed."
+                     : std::string()));
       List errs;
       for (const auto& e : parsed.errors) {
         Dict ed;
@@ -140,10 +140,9 @@ void Api::IngestNow(const std::string& body, bool ndjson, const http::Responder&
     std::map<std::string, Skipped> skipped;
     for (auto& e : parsed.events) {
       NewEvent ne;
-      conditions::Deadline deadline =
-          options_.condition_budget.count() > 0
-              ? conditions::Clock::now() + options_.condition_budget
-              : conditions::kNoDeadline;
+      conditions::Deadline deadline = options_.condition_budget.count() > 0
+                                          ? conditions::Clock::now() + options_.condition_budget
+                                          : conditions::kNoDeadline;
       auto stats = rules->Match(e, &ne.tasks, deadline);
       for (auto& s : stats.skipped) {
         Skipped& k = skipped[s.name];
@@ -159,21 +158,21 @@ void Api::IngestNow(const std::string& body, bool ndjson, const http::Responder&
     // Logged like a failed evaluation ("<rule>: Evaluation failed. <reason>"), once per rule
     // and request.
     for (const auto& [name, k] : skipped) {
-      log::Error(name + ": Evaluation failed. " + k.reason + " (ingest.condition_budget_ms=" +
-                     std::to_string(options_.condition_budget.count()) +
-                     "); the rule did not match " + std::to_string(k.events) +
-                     " event(s) of this request",
-                 {{"rule", name},
-                  {"object_type", k.object_type},
-                  {"events", k.events},
-                  {"budget_ms", static_cast<long long>(options_.condition_budget.count())}});
+      log::Error(
+          name + ": Evaluation failed. " + k.reason +
+              " (ingest.condition_budget_ms=" + std::to_string(options_.condition_budget.count()) +
+              "); the rule did not match " + std::to_string(k.events) + " event(s) of this request",
+          {{"rule", name},
+           {"object_type", k.object_type},
+           {"events", k.events},
+           {"budget_ms", static_cast<long long>(options_.condition_budget.count())}});
     }
     responded = true;
     store_.CommitEvents(std::move(batch), [respond](Result<std::vector<CommittedEvent>> r) {
       if (!r.ok()) {
         log::Error("event commit failed", {{"error", r.status().message()}});
-        respond(http::Response::Detail(
-            503, "The events could not be stored: " + r.status().message()));
+        respond(
+            http::Response::Detail(503, "The events could not be stored: " + r.status().message()));
         return;
       }
       Dict d;

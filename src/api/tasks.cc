@@ -6,8 +6,8 @@
 #include "api/context.h"
 #include "common/log.h"
 #include "common/time.h"
-#include "model/redact.h"
 #include "ingest/event_input.h"
+#include "model/redact.h"
 #include "value/json.h"
 
 namespace herald {

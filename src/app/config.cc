@@ -12,19 +12,31 @@ namespace herald {
 
 // The loader's table, expanded from the option table (app/options.h).
 #define HERALD_SPEC_FIELD(section, key) [](Settings& s) -> void* { return &s.section.key; }
-#define HERALD_SPEC_STRING(section, key, def, check, help)                                         \
-  {#section "." #key, OptionType::kString, def, help, 0, INT64_MAX, OptionCheck::check,            \
+#define HERALD_SPEC_STRING(section, key, def, check, help) \
+  {#section "." #key,                                      \
+   OptionType::kString,                                    \
+   def,                                                    \
+   help,                                                   \
+   0,                                                      \
+   INT64_MAX,                                              \
+   OptionCheck::check,                                     \
    HERALD_SPEC_FIELD(section, key)},
-#define HERALD_SPEC_INT(section, key, def, min, max, help)                                         \
-  {#section "." #key, OptionType::kInt, std::to_string(def), help, min, max, OptionCheck::kNone,   \
+#define HERALD_SPEC_INT(section, key, def, min, max, help) \
+  {#section "." #key,                                      \
+   OptionType::kInt,                                       \
+   std::to_string(def),                                    \
+   help,                                                   \
+   min,                                                    \
+   max,                                                    \
+   OptionCheck::kNone,                                     \
    HERALD_SPEC_FIELD(section, key)},
-#define HERALD_SPEC_BOOL(section, key, def, help)                                                  \
-  {#section "." #key, OptionType::kBool, (def) ? "true" : "false", help, 0, INT64_MAX,             \
-   OptionCheck::kNone, HERALD_SPEC_FIELD(section, key)},
-#define HERALD_SPEC_LIST(section, key, def, check, help)                                           \
-  {#section "." #key, OptionType::kStringList, def, help, 0, INT64_MAX, OptionCheck::check,        \
-   HERALD_SPEC_FIELD(section, key)},
-#define HERALD_SPEC_SECTION(section)                                                               \
+#define HERALD_SPEC_BOOL(section, key, def, help)                                  \
+  {#section "." #key, OptionType::kBool,  (def) ? "true" : "false",       help, 0, \
+   INT64_MAX,         OptionCheck::kNone, HERALD_SPEC_FIELD(section, key)},
+#define HERALD_SPEC_LIST(section, key, def, check, help)                        \
+  {#section "." #key,  OptionType::kStringList,        def, help, 0, INT64_MAX, \
+   OptionCheck::check, HERALD_SPEC_FIELD(section, key)},
+#define HERALD_SPEC_SECTION(section) \
   HERALD_OPTIONS_##section(HERALD_SPEC_STRING, HERALD_SPEC_INT, HERALD_SPEC_BOOL, HERALD_SPEC_LIST)
 
 const std::vector<OptionSpec>& AllOptions() {
@@ -69,9 +81,9 @@ Status Check(const OptionSpec& o, const std::string& value, const std::string& o
       size_t rest = http ? 7 : 8;
       if ((!http && !https) || value.size() <= rest || value[rest] == '/' ||
           value.find_first_of("?# \t\r\n") != std::string::npos)
-        return Bad(origin, o.name,
-                   "expected an http:// or https:// URL without query or fragment, got '" +
-                       value + "'");
+        return Bad(
+            origin, o.name,
+            "expected an http:// or https:// URL without query or fragment, got '" + value + "'");
       break;
     }
     case OptionCheck::kRetryPolicy:
@@ -110,8 +122,9 @@ Status Config::Set(const std::string& name, const std::string& value, const std:
         return Bad(origin, name, "expected an integer, got '" + value + "'");
       }
       if (n < o->min || n > o->max)
-        return Bad(origin, name, "must be between " + std::to_string(o->min) + " and " +
-                                     std::to_string(o->max) + ", got " + value);
+        return Bad(origin, name,
+                   "must be between " + std::to_string(o->min) + " and " + std::to_string(o->max) +
+                       ", got " + value);
       *static_cast<int64_t*>(field) = n;
       return Status::Ok();
     }

@@ -11,8 +11,7 @@ bool IsApiPath(const std::string& path) { return path == "/api" || path.rfind("/
 }  // namespace
 
 http::Handler MakeHandler(Api& api, web::Web& web, std::function<std::string()> metrics) {
-  return [&api, &web, metrics = std::move(metrics)](http::Request&& req,
-                                                   http::Responder respond) {
+  return [&api, &web, metrics = std::move(metrics)](http::Request&& req, http::Responder respond) {
     if (IsApiPath(req.path)) return api.Handle(std::move(req), std::move(respond));
     if (req.path == "/metrics") {
       return respond(http::Response::Text(200, metrics ? metrics() : std::string(),

@@ -132,8 +132,7 @@ Result<Cidr> ParseCidr(std::string_view raw) {
   Cidr c;
   c.prefix = prefix;
   c.base = Mask(*addr, prefix);
-  if (!(c.base == *addr))
-    return bad("has host bits set; did you mean " + c.ToString() + "?");
+  if (!(c.base == *addr)) return bad("has host bits set; did you mean " + c.ToString() + "?");
   return c;
 }
 

@@ -64,7 +64,9 @@ bool ParseLevel(std::string_view name, Level* out) {
   return true;
 }
 
-bool Enabled(Level level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
+bool Enabled(Level level) {
+  return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);
+}
 
 void Write(Level level, std::string_view msg, std::initializer_list<Field> fields) {
   std::string line = FormatIsoUtc(NowUs(), 'Z');

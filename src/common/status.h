@@ -49,9 +49,7 @@ class [[nodiscard]] Status {
   Status(Code code, std::string message) : Status(code, std::string(), std::move(message), {}) {}
 
   static Status Ok() { return Status(); }
-  static Status Error(Code code, std::string message) {
-    return Status(code, std::move(message));
-  }
+  static Status Error(Code code, std::string message) { return Status(code, std::move(message)); }
   // A failure users see as the Python exception class `label`, e.g.
   // Error(Code::kInvalidArgument, "ValueError", "bad input") prints "ValueError: bad input".
   static Status Error(Code code, std::string label, std::string message) {
@@ -133,8 +131,8 @@ class [[nodiscard]] Result {
 }  // namespace herald
 
 // Propagate a failed Status from an expression returning Status.
-#define HERALD_RETURN_IF_ERROR(expr)        \
-  do {                                      \
-    ::herald::Status _st = (expr);          \
-    if (!_st.ok()) return _st;              \
+#define HERALD_RETURN_IF_ERROR(expr) \
+  do {                               \
+    ::herald::Status _st = (expr);   \
+    if (!_st.ok()) return _st;       \
   } while (0)

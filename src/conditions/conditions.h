@@ -48,10 +48,10 @@ inline constexpr Deadline kNoDeadline = Deadline::max();
 struct ConditionInfo {
   std::string location;  // where it sits in the stored JSON, e.g. "and[1].or[0]"; "" if bare
   std::string attr;
-  std::string op;        // resolved operator: "eq" when the user omitted "op"
+  std::string op;  // resolved operator: "eq" when the user omitted "op"
   bool has_value = false;
-  Value value;           // the comparison value (None when !has_value: changed/unchanged)
-  bool negate = false;   // truthiness of the stored "negate"
+  Value value;          // the comparison value (None when !has_value: changed/unchanged)
+  bool negate = false;  // truthiness of the stored "negate"
 };
 
 // What Evaluate(data, trace) records for each condition it reached, in evaluation order.
@@ -71,12 +71,12 @@ struct TraceEntry {
   Value value;
   bool negate = false;
   Resolution resolution = Resolution::kNotEvaluated;
-  Value resolved;                          // for kValue (None for kAbsentSnapshot)
+  Value resolved;                              // for kValue (None for kAbsentSnapshot)
   bool pre_found = false, post_found = false;  // for kSnapshots
-  Value pre, post;                         // for kSnapshots, when found
-  bool ok = false;                         // false: the condition raised `error`
-  bool result = false;                     // the condition's result (negate applied) when ok
-  Status error;                            // when !ok, e.g. InvalidCondition
+  Value pre, post;                             // for kSnapshots, when found
+  bool ok = false;                             // false: the condition raised `error`
+  bool result = false;                         // the condition's result (negate applied) when ok
+  Status error;                                // when !ok, e.g. InvalidCondition
 };
 
 // A compiled condition set (or single bare condition). Immutable once compiled; copies share
@@ -145,8 +145,8 @@ bool EvalRuleConditions(const ConditionSet* compiled_or_null, const Value& data,
 // Same, bounded by `deadline`. *error_code (if non-null) receives the error's code on failure
 // (kInvalidArgument for an InvalidCondition, kDeadlineExceeded when the deadline passed first)
 // and is set to kOk otherwise.
-bool EvalRuleConditions(const ConditionSet* compiled_or_null, const Value& data,
-                        Deadline deadline, std::string* reason, Code* error_code);
+bool EvalRuleConditions(const ConditionSet* compiled_or_null, const Value& data, Deadline deadline,
+                        std::string* reason, Code* error_code);
 
 // True for the JSON values NetBox treats as "no conditions" (None, False, 0, 0.0, "", [], {}).
 bool IsFalsyConditions(const Value& conditions);

@@ -76,8 +76,9 @@ Dispatcher::~Dispatcher() { Stop(std::chrono::milliseconds(0)); }
 void Dispatcher::Start() {
   store_.SetTaskListener([this] { Wake(); });
   thread_ = std::thread([this] { Loop(); });
-  log::Info("delivery workers started", {{"worker", options_.worker_id},
-                                         {"max_in_flight", static_cast<long>(options_.max_in_flight)}});
+  log::Info("delivery workers started",
+            {{"worker", options_.worker_id},
+             {"max_in_flight", static_cast<long>(options_.max_in_flight)}});
 }
 
 void Dispatcher::Stop(std::chrono::milliseconds grace) {
@@ -128,8 +129,8 @@ void Dispatcher::HandBackLeases() {
                 {"error", n.status().message()}});
     return;
   }
-  log::Info("leases handed back", {{"worker", options_.worker_id},
-                                   {"tasks", static_cast<long long>(*n)}});
+  log::Info("leases handed back",
+            {{"worker", options_.worker_id}, {"tasks", static_cast<long long>(*n)}});
 }
 
 void Dispatcher::Wake() {
@@ -189,8 +190,8 @@ void Dispatcher::Loop() {
       size_t busy = in_flight_.load();
       if (busy >= options_.max_in_flight) break;
       if (!RefreshWebhooks()) break;
-      int want = static_cast<int>(
-          std::min<size_t>(options_.max_in_flight - busy, static_cast<size_t>(options_.lease_batch)));
+      int want = static_cast<int>(std::min<size_t>(options_.max_in_flight - busy,
+                                                   static_cast<size_t>(options_.lease_batch)));
       LeaseRequest req;
       req.worker = options_.worker_id;
       req.max = want;
@@ -265,7 +266,8 @@ void Dispatcher::Dispatch(std::vector<Task> tasks) {
     if (!ev) {
       AttemptOutcome o;
       o.attempt.started_at = job->started_us;
-      o.attempt.error = "Event " + std::to_string(job->task.event_id) + " is missing from the store.";
+      o.attempt.error =
+          "Event " + std::to_string(job->task.event_id) + " is missing from the store.";
       o.error = o.attempt.error;
       o.next_status = TaskStatus::kFailed;
       Finish(job, std::move(o), true);
@@ -284,9 +286,8 @@ void Dispatcher::Dispatch(std::vector<Task> tasks) {
                                     job->started_us, Random01());
       o.next_status = delay ? TaskStatus::kScheduled : TaskStatus::kFailed;
       o.due_at = delay ? job->started_us + *delay : 0;
-      log::Error("webhook render failed", {{"task", job->task.id},
-                                           {"webhook", job->webhook.name},
-                                           {"error", o.error}});
+      log::Error("webhook render failed",
+                 {{"task", job->task.id}, {"webhook", job->webhook.name}, {"error", o.error}});
       Finish(job, std::move(o), true);
       continue;
     }
@@ -299,7 +300,8 @@ void Dispatcher::Dispatch(std::vector<Task> tasks) {
                                    {"method", req.method},
                                    {"url", req.url},
                                    {"webhook", job->webhook.name}});
-    transport_.Submit(std::move(req), [this, job](HttpResponse resp) { Complete(job, std::move(resp)); });
+    transport_.Submit(std::move(req),
+                      [this, job](HttpResponse resp) { Complete(job, std::move(resp)); });
   }
 }
 
@@ -361,7 +363,8 @@ void Dispatcher::Finish(std::shared_ptr<Job> job, AttemptOutcome o, bool render_
   }
   if (next == TaskStatus::kFailed) {
     log::Warning("task failed", {{"task", job->task.id},
-                                 {"webhook", job->webhook.name.empty() ? job->task.webhook_name : job->webhook.name},
+                                 {"webhook", job->webhook.name.empty() ? job->task.webhook_name
+                                                                       : job->webhook.name},
                                  {"attempts", job->task.attempts + 1},
                                  {"error", error}});
   } else if (next == TaskStatus::kScheduled) {

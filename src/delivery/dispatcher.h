@@ -35,27 +35,27 @@
 namespace herald::delivery {
 
 struct DispatcherOptions {
-  std::string worker_id;           // unique per process; generated when empty
+  std::string worker_id;  // unique per process; generated when empty
   int default_timeout_seconds = 60;
   RetryPolicy default_retry;
-  size_t max_in_flight = 10000;     // tasks between lease and recorded result
-  int lease_batch = 512;            // most tasks leased per store call
-  int lease_slack_seconds = 60;     // lease = slowest webhook timeout + this
+  size_t max_in_flight = 10000;  // tasks between lease and recorded result
+  int lease_batch = 512;         // most tasks leased per store call
+  int lease_slack_seconds = 60;  // lease = slowest webhook timeout + this
   // Consecutive expired leases after which the store fails a task (delivery.max_lease_expiries).
   int max_lease_expiries = kDefaultMaxLeaseExpiries;
-  std::string http_proxy;           // NetBox HTTP_PROXIES['http']
-  std::string https_proxy;          // NetBox HTTP_PROXIES['https']
+  std::string http_proxy;                    // NetBox HTTP_PROXIES['http']
+  std::string https_proxy;                   // NetBox HTTP_PROXIES['https']
   size_t max_request_body_kept = 64 * 1024;  // bytes of the rendered body kept per attempt
 };
 
 // Counters for /metrics. All monotonic except in_flight.
 struct DispatcherStats {
-  uint64_t succeeded = 0;      // attempts with a 2xx final status
-  uint64_t failed_status = 0;  // attempts with another status
-  uint64_t failed_network = 0; // attempts without a response (refused, timeout, TLS...)
-  uint64_t failed_render = 0;  // attempts that could not be rendered/formed
+  uint64_t succeeded = 0;       // attempts with a 2xx final status
+  uint64_t failed_status = 0;   // attempts with another status
+  uint64_t failed_network = 0;  // attempts without a response (refused, timeout, TLS...)
+  uint64_t failed_render = 0;   // attempts that could not be rendered/formed
   uint64_t retries_scheduled = 0;
-  uint64_t tasks_failed = 0;   // tasks that ended failed (attempts exhausted, worker-stopped rule)
+  uint64_t tasks_failed = 0;  // tasks that ended failed (attempts exhausted, worker-stopped rule)
   uint64_t in_flight = 0;
   // Attempt latency histogram: cumulative counts for each bucket bound (seconds).
   static constexpr std::array<double, 12> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,

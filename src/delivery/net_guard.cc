@@ -80,7 +80,8 @@ void NetGuard::SetSelf(const std::string& host, uint16_t port) {
     if (getifaddrs(&ifs) == 0) {
       for (ifaddrs* i = ifs; i; i = i->ifa_next) {
         if (!i->ifa_addr) continue;
-        socklen_t len = i->ifa_addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+        socklen_t len =
+            i->ifa_addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
         if (auto a = IpFromSockaddr(i->ifa_addr, len, nullptr)) addrs.push_back(*a);
       }
       freeifaddrs(ifs);

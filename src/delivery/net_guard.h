@@ -76,8 +76,8 @@ class NetGuard {
 
   mutable std::mutex self_mu_;
   uint16_t self_port_ = 0;
-  bool self_any_ = false;               // listening on every local address
-  std::vector<IpAddress> self_addrs_;   // the listen addresses (or the local ones when self_any_)
+  bool self_any_ = false;              // listening on every local address
+  std::vector<IpAddress> self_addrs_;  // the listen addresses (or the local ones when self_any_)
 };
 
 }  // namespace herald::delivery

@@ -105,7 +105,8 @@ Result<RenderedRequest> Renderer::Render(const Webhook& w, const Value& context,
   // Herald frames the request itself: these names never come from additional_headers.
   for (const auto& h : additional) {
     std::string forbidden = ForbiddenHeaderName(h.first);
-    if (!forbidden.empty()) return fail("Error forming HTTP request: " + ForbiddenHeaderMessage(forbidden));
+    if (!forbidden.empty())
+      return fail("Error forming HTTP request: " + ForbiddenHeaderMessage(forbidden));
   }
   auto headers = FormRequestHeaders(w.http_content_type, additional);
   if (!headers.ok()) return fail(headers.status().message());
@@ -141,7 +142,8 @@ Result<RenderedRequest> Renderer::Render(const Webhook& w, const Value& context,
 
   // 4. Extra headers, then the signature last.
   for (const auto& h : extra_headers) req.headers.push_back(h);
-  if (!w.secret.empty()) req.headers.emplace_back(std::string(kSignatureHeader), SignBody(w.secret, req.body));
+  if (!w.secret.empty())
+    req.headers.emplace_back(std::string(kSignatureHeader), SignBody(w.secret, req.body));
   return req;
 }
 

@@ -65,7 +65,7 @@ class Renderer {
     int64_t last_updated = 0;
     std::string url_src, headers_src, body_src;
     std::shared_ptr<const jinja::Template> url, headers, body;  // null when the source is empty
-    std::string url_error, headers_error, body_error;          // compile errors
+    std::string url_error, headers_error, body_error;           // compile errors
   };
   std::shared_ptr<const Compiled> Get(const Webhook& w);
 

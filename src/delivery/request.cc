@@ -15,8 +15,8 @@ namespace herald::delivery {
 namespace {
 
 bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '.' || c == '_' || c == '~';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
 }
 
 bool IsHexDigit(char c) { return HexValue(c) >= 0; }
@@ -53,7 +53,8 @@ std::string EncodeComponent(std::string_view s) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (keep_encodings && c == '%' && i + 2 < s.size() && IsHexDigit(s[i + 1]) &&
         IsHexDigit(s[i + 2])) {
-      unsigned char decoded = static_cast<unsigned char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
+      unsigned char decoded =
+          static_cast<unsigned char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
       if (IsUnreserved(decoded)) {
         out += static_cast<char>(decoded);
       } else {
@@ -145,7 +146,8 @@ std::string SignBody(std::string_view secret, std::string_view body) {
   unsigned int len = 0;
   static const unsigned char kEmpty = 0;
   HMAC(EVP_sha512(),
-       secret.empty() ? static_cast<const void*>(&kEmpty) : static_cast<const void*>(secret.data()), static_cast<int>(secret.size()),
+       secret.empty() ? static_cast<const void*>(&kEmpty) : static_cast<const void*>(secret.data()),
+       static_cast<int>(secret.size()),
        body.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(body.data()), body.size(),
        digest, &len);
   return HexEncode(digest, len);
@@ -171,14 +173,17 @@ Result<std::string> NormalizeUrl(std::string_view raw) {
     // requests: a URL holding ':' is left alone (or parsed with its scheme) and then fails with
     // "No connection adapters"; anything else without a scheme is MissingSchema.
     if (colon != std::string_view::npos)
-      return Status::Error(Code::kInvalidArgument, "InvalidSchema", "No connection adapters were found for " + shown);
-    return Status::Error(Code::kInvalidArgument, "MissingSchema", "Invalid URL " + shown +
-                                              ": No scheme supplied. Perhaps you meant https://" +
-                                              std::string(url) + "?");
+      return Status::Error(Code::kInvalidArgument, "InvalidSchema",
+                           "No connection adapters were found for " + shown);
+    return Status::Error(Code::kInvalidArgument, "MissingSchema",
+                         "Invalid URL " + shown +
+                             ": No scheme supplied. Perhaps you meant https://" + std::string(url) +
+                             "?");
   }
   std::string_view rest = url.substr(colon + 1);
   if (rest.substr(0, 2) != "//")
-    return Status::Error(Code::kInvalidArgument, "InvalidURL", "Invalid URL " + shown + ": No host supplied");
+    return Status::Error(Code::kInvalidArgument, "InvalidURL",
+                         "Invalid URL " + shown + ": No host supplied");
   rest.remove_prefix(2);
   size_t auth_end = rest.find_first_of("/?#");
   if (auth_end == std::string_view::npos) auth_end = rest.size();
@@ -196,11 +201,14 @@ Result<std::string> NormalizeUrl(std::string_view raw) {
   if (!hostport.empty() && hostport[0] == '[') {
     size_t close = hostport.find(']');
     if (close == std::string_view::npos)
-      return Status::Error(Code::kInvalidArgument, "InvalidURL", "Failed to parse: " + std::string(url));
+      return Status::Error(Code::kInvalidArgument, "InvalidURL",
+                           "Failed to parse: " + std::string(url));
     host = hostport.substr(0, close + 1);
     std::string_view after = hostport.substr(close + 1);
     if (!after.empty()) {
-      if (after[0] != ':') return Status::Error(Code::kInvalidArgument, "InvalidURL", "Failed to parse: " + std::string(url));
+      if (after[0] != ':')
+        return Status::Error(Code::kInvalidArgument, "InvalidURL",
+                             "Failed to parse: " + std::string(url));
       port = after.substr(1);
     }
   } else {
@@ -211,23 +219,30 @@ Result<std::string> NormalizeUrl(std::string_view raw) {
     }
   }
   if (host.empty())
-    return Status::Error(Code::kInvalidArgument, "InvalidURL", "Invalid URL " + shown + ": No host supplied");
+    return Status::Error(Code::kInvalidArgument, "InvalidURL",
+                         "Invalid URL " + shown + ": No host supplied");
   if (host[0] == '*' || host[0] == '.')
     return Status::Error(Code::kInvalidArgument, "InvalidURL", "URL has an invalid label.");
   for (char c : host) {
     unsigned char u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u == 0x7F || c == '%' || c == '/' || c == '\\')
-      return Status::Error(Code::kInvalidArgument, "InvalidURL", "Failed to parse: " + std::string(url));
+      return Status::Error(Code::kInvalidArgument, "InvalidURL",
+                           "Failed to parse: " + std::string(url));
   }
   if (!port.empty()) {
-    if (port.size() > 5) return Status::Error(Code::kInvalidArgument, "InvalidURL", "Failed to parse: " + std::string(url));
+    if (port.size() > 5)
+      return Status::Error(Code::kInvalidArgument, "InvalidURL",
+                           "Failed to parse: " + std::string(url));
     long value = 0;
     for (char c : port) {
       if (c < '0' || c > '9')
-        return Status::Error(Code::kInvalidArgument, "InvalidURL", "Failed to parse: " + std::string(url));
+        return Status::Error(Code::kInvalidArgument, "InvalidURL",
+                             "Failed to parse: " + std::string(url));
       value = value * 10 + (c - '0');
     }
-    if (value > 65535) return Status::Error(Code::kInvalidArgument, "InvalidURL", "Failed to parse: " + std::string(url));
+    if (value > 65535)
+      return Status::Error(Code::kInvalidArgument, "InvalidURL",
+                           "Failed to parse: " + std::string(url));
   }
 
   std::string_view path = tail, query, fragment;
@@ -286,8 +301,9 @@ bool ValidHeaderValue(std::string_view value) {
 }
 
 Result<std::string> CheckHeader(std::string_view name, std::string_view value) {
-  const char* kWhy = "Invalid leading whitespace, reserved character(s), or return character(s) "
-                     "in header ";
+  const char* kWhy =
+      "Invalid leading whitespace, reserved character(s), or return character(s) "
+      "in header ";
   if (!ValidHeaderName(name))
     return Status::Error(Code::kInvalidArgument, "InvalidHeader",
                          std::string(kWhy) + "name: " + StrRepr(name));
@@ -312,16 +328,15 @@ Result<std::string> CheckHeader(std::string_view name, std::string_view value) {
       std::string shown;
       AppendCodePointEscape(shown, cp);
       return Status::Error(Code::kInvalidArgument, "InvalidHeader",
-                           "'latin-1' codec can't encode character '" + shown +
-                               "' in header " + StrRepr(name) + ": ordinal not in range(256)");
+                           "'latin-1' codec can't encode character '" + shown + "' in header " +
+                               StrRepr(name) + ": ordinal not in range(256)");
     }
     wire += static_cast<char>(cp);
   }
   return wire;
 }
 
-Result<HeaderList> FormRequestHeaders(std::string_view content_type,
-                                      const HeaderList& additional) {
+Result<HeaderList> FormRequestHeaders(std::string_view content_type, const HeaderList& additional) {
   HeaderList merged;
   auto put = [&merged](std::string_view name, std::string_view value) {
     for (auto& [n, v] : merged) {

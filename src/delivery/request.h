@@ -55,10 +55,10 @@ std::string SignBody(std::string_view secret, std::string_view body);
 // stripped, scheme and host lower-cased, empty path becomes "/", dot segments removed, spaces,
 // controls and non-ASCII bytes percent-encoded (UTF-8), valid %XX kept (upper-cased; those of
 // unreserved characters decoded) unless the component also holds a stray '%', in which case every
-// '%' is encoded as %25 (urllib3's rule); an empty query or fragment is dropped. Non-ASCII host names are kept as
-// UTF-8 (libcurl applies IDNA). Errors (type "InvalidURL", "MissingSchema" or "InvalidSchema"):
-// no scheme ("Invalid URL 'x': No scheme supplied. Perhaps you meant https://x?"), a scheme other
-// than http/https, no host, a bad port.
+// '%' is encoded as %25 (urllib3's rule); an empty query or fragment is dropped. Non-ASCII host
+// names are kept as UTF-8 (libcurl applies IDNA). Errors (type "InvalidURL", "MissingSchema" or
+// "InvalidSchema"): no scheme ("Invalid URL 'x': No scheme supplied. Perhaps you meant
+// https://x?"), a scheme other than http/https, no host, a bad port.
 Result<std::string> NormalizeUrl(std::string_view url);
 
 // "Status {status} returned, webhook successfully processed."

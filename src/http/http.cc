@@ -93,7 +93,8 @@ std::string FramingError(const HeaderList& headers, int version) {
   if (te_fields == 0) return "";
   if (version < 11) return "Transfer-Encoding is not allowed in HTTP/1.0";
   if (has_length) return "Transfer-Encoding together with Content-Length";
-  if (te_fields > 1 || !te_chunked) return "unsupported Transfer-Encoding (only chunked is accepted)";
+  if (te_fields > 1 || !te_chunked)
+    return "unsupported Transfer-Encoding (only chunked is accepted)";
   return "";
 }
 

@@ -28,10 +28,10 @@
 namespace herald::http {
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // raw request target, "/api/x/?a=1"
-  std::string path;    // target without the query, percent-decoded
-  std::string query;   // raw query string without '?'
+  std::string method;   // "GET", "POST", ...
+  std::string target;   // raw request target, "/api/x/?a=1"
+  std::string path;     // target without the query, percent-decoded
+  std::string query;    // raw query string without '?'
   Params query_params;  // the query, parsed once (SetTarget)
   HeaderList headers;   // in received order
   std::string body;

@@ -29,8 +29,7 @@ class Params {
   // Splits `s` on '&' and each piece at its first '=' ("name" alone has the value ""); empty
   // pieces are skipped. Names and values are percent-decoded with '+' as a space (UrlDecode);
   // an invalid escape such as "%zz" is kept as written. At most `max_fields` fields are kept.
-  static Params Parse(std::string_view s,
-                      size_t max_fields = std::numeric_limits<size_t>::max());
+  static Params Parse(std::string_view s, size_t max_fields = std::numeric_limits<size_t>::max());
 
   // The first value of `name`; nullopt when absent.
   std::optional<std::string> Get(std::string_view name) const;

@@ -77,7 +77,8 @@ struct Shared {
   bool ShouldWarn() {
     int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
     int64_t last = last_warn.load();
-    int64_t every = std::chrono::duration_cast<std::chrono::steady_clock::duration>(kWarnEvery).count();
+    int64_t every =
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(kWarnEvery).count();
     return (last == 0 || now - last >= every) && last_warn.compare_exchange_strong(last, now);
   }
 };
@@ -219,9 +220,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnReadError(beast::error_code ec) {
-    if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
-        ec == beast::error::timeout || ec == net::error::operation_aborted ||
-        ec == net::error::connection_reset || ec == bhttp::error::partial_message)
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+        ec == bhttp::error::partial_message)
       return CloseSocket();
     if (ec == bhttp::error::header_limit)
       return Fail(431, "Request header exceeds the limit of " + std::to_string(kMaxHeaderBytes) +
@@ -291,9 +292,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (is_head_) res->body().clear();  // Content-Length stays what GET would send
     response_ = res;
     stream_.expires_after(std::chrono::seconds(opts_.idle_timeout_seconds));
-    bhttp::async_write(stream_, *res,
-                       beast::bind_front_handler(&Session::OnWrite, shared_from_this(),
-                                                 !res->keep_alive()));
+    bhttp::async_write(
+        stream_, *res,
+        beast::bind_front_handler(&Session::OnWrite, shared_from_this(), !res->keep_alive()));
   }
 
   void OnWrite(bool close, beast::error_code ec, std::size_t) {
@@ -405,7 +406,8 @@ struct Server::Impl {
       backoff = backoff.count() == 0 ? kAcceptBackoffMin : std::min(backoff * 2, kAcceptBackoffMax);
       if (shared->ShouldWarn())
         log::Warning("accept failed; backing off",
-                     {{"error", ec.message()}, {"backoff_ms", static_cast<long long>(backoff.count())},
+                     {{"error", ec.message()},
+                      {"backoff_ms", static_cast<long long>(backoff.count())},
                       {"open_connections", shared->open.load()}});
       // Free a descriptor: drop the connection that has waited longest for a request.
       if (auto victim = shared->TakeOldestWaiting()) victim->Evict();
@@ -419,9 +421,10 @@ struct Server::Impl {
     if (shared->open.load() >= shared->cap) {
       auto victim = shared->TakeOldestWaiting();
       if (shared->ShouldWarn())
-        log::Warning("connection limit reached",
-                     {{"limit", shared->cap},
-                      {"action", victim ? "evicted the connection waiting longest" : "refused with 503"}});
+        log::Warning(
+            "connection limit reached",
+            {{"limit", shared->cap},
+             {"action", victim ? "evicted the connection waiting longest" : "refused with 503"}});
       if (!victim) {
         Refuse(socket, shared->options.server_name);
         return Accept();
@@ -453,7 +456,7 @@ Status Server::Start() {
   if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
     return Status::Error(Code::kUnavailable, "cannot listen on " + o.host + ":" +
-                                            std::to_string(o.port) + ": " + ec.message());
+                                                 std::to_string(o.port) + ": " + ec.message());
   }
   struct rlimit rl;
   long fd_limit = getrlimit(RLIMIT_NOFILE, &rl) == 0

@@ -44,9 +44,10 @@ Result<Event> EventFromValue(const Value& v, int64_t now_us) {
   if (!ev->is_str()) return Bad("'event' must be a string, not " + TypeName(*ev));
   auto et = EventTypeForEvent(ev->as_str());
   if (!et) {
-    return Bad("unknown event '" + Echo(ev->as_str()) +
-               "': expected created, updated, deleted, object_created, object_updated, "
-               "object_deleted, job_started, job_completed (or job_ended), job_failed, job_errored");
+    return Bad(
+        "unknown event '" + Echo(ev->as_str()) +
+        "': expected created, updated, deleted, object_created, object_updated, "
+        "object_deleted, job_started, job_completed (or job_ended), job_failed, job_errored");
   }
   e.event = ev->as_str();
   e.event_type = *et;
@@ -121,8 +122,8 @@ Result<Event> EventFromValue(const Value& v, int64_t now_us) {
     if (!snaps->is_dict()) return Bad("'snapshots' must be an object with prechange/postchange");
     for (const auto& [k, s] : snaps->as_dict()) {
       if (!k.is_str() || (k.as_str() != "prechange" && k.as_str() != "postchange"))
-        return Bad("'snapshots' may only hold 'prechange' and 'postchange', got '" +
-                   Echo(k.str()) + "'");
+        return Bad("'snapshots' may only hold 'prechange' and 'postchange', got '" + Echo(k.str()) +
+                   "'");
       if (!s.is_none() && !s.is_dict())
         return Bad("'snapshots." + k.as_str() + "' must be an object or null");
     }

@@ -25,6 +25,8 @@ struct PyError {
   Throw(st.label().empty() ? std::string(CodeName(st.code())) : st.label(), st.message(), lineno);
 }
 [[noreturn]] inline void ThrowType(std::string message) { Throw("TypeError", std::move(message)); }
-[[noreturn]] inline void ThrowValue(std::string message) { Throw("ValueError", std::move(message)); }
+[[noreturn]] inline void ThrowValue(std::string message) {
+  Throw("ValueError", std::move(message));
+}
 
 }  // namespace herald::jinja

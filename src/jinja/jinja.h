@@ -96,7 +96,7 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Outcome {
  public:
-  Outcome(T value) : v_(std::move(value)) {}   // NOLINT: implicit by design
+  Outcome(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Outcome(Error error) : v_(std::move(error)) {}  // NOLINT
   bool ok() const { return v_.index() == 0; }
   const T& value() const& { return std::get<0>(v_); }

@@ -194,19 +194,28 @@ std::string Unescape(std::string_view s) {
       case 'r': out += '\r'; break;
       case 't': out += '\t'; break;
       case 'v': out += '\v'; break;
-      case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+      case '0':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7': {
         uint32_t v = e - '0';
         for (int k = 0; k < 2 && i < s.size() && s[i] >= '0' && s[i] <= '7'; ++k, ++i)
           v = v * 8 + (s[i] - '0');
         AppendUtf8(out, v);
         break;
       }
-      case 'x': case 'u': case 'U': {
+      case 'x':
+      case 'u':
+      case 'U': {
         int n = e == 'x' ? 2 : e == 'u' ? 4 : 8;
         uint32_t v = 0;
         for (int k = 0; k < n; ++k) {
           if (i + k >= s.size() || HexValue(s[i + k]) < 0) {
-            throw LexError{e == 'x' ? "truncated \\xXX escape"
+            throw LexError{e == 'x'   ? "truncated \\xXX escape"
                            : e == 'u' ? "truncated \\uXXXX escape"
                                       : "truncated \\UXXXXXXXX escape"};
           }
@@ -230,9 +239,7 @@ std::string Unescape(std::string_view s) {
         i = close + 1;
         break;
       }
-      default:
-        out += '\\';
-        out += e;
+      default: out += '\\'; out += e;
     }
   }
   return out;
@@ -381,7 +388,8 @@ class Lexer {
     j = SkipWs(s, j);
     if (s.substr(j, 3) != "raw") return std::string_view::npos;
     j = SkipWs(s, j + 3);
-    if (j + 2 < s.size() && s[j] == '-' && s[j + 1] == '%' && s[j + 2] == '}') return SkipWs(s, j + 3);
+    if (j + 2 < s.size() && s[j] == '-' && s[j + 1] == '%' && s[j + 2] == '}')
+      return SkipWs(s, j + 3);
     if (j + 1 < s.size() && s[j] == '%' && s[j + 1] == '}') return j + 2;
     return std::string_view::npos;
   }
@@ -465,7 +473,8 @@ class Lexer {
         size_t e = std::string_view::npos;
         if (end_char == '%') {
           e = MatchEnd(pos, '%', true);
-        } else if (pos + 2 < s.size() + 0 && s[pos] == '-' && s[pos + 1] == '}' && s[pos + 2] == '}') {
+        } else if (pos + 2 < s.size() + 0 && s[pos] == '-' && s[pos + 1] == '}' &&
+                   s[pos + 2] == '}') {
           e = SkipWs(s, pos + 3);
         } else if (pos + 1 < s.size() && s[pos] == '}' && s[pos + 1] == '}') {
           e = pos + 2;

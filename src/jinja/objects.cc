@@ -74,8 +74,9 @@ Value MakeMarkup(std::string s) {
 
 std::string BigIntObj::repr() const {
   if (v.DecimalDigits() > 4300) {
-    ThrowValue("Exceeds the limit (4300 digits) for integer string conversion; use "
-               "sys.set_int_max_str_digits() to increase the limit");
+    ThrowValue(
+        "Exceeds the limit (4300 digits) for integer string conversion; use "
+        "sys.set_int_max_str_digits() to increase the limit");
   }
   return v.ToString();
 }
@@ -190,7 +191,8 @@ std::string NamespaceObj::repr() const {
 
 Value MakeGenerator(std::vector<Value> items, std::string type) {
   ChargeValueBytes(items.size() * sizeof(Value) + 32);
-  return Value(std::shared_ptr<Object>(std::make_shared<GeneratorObj>(std::move(items), std::move(type))));
+  return Value(
+      std::shared_ptr<Object>(std::make_shared<GeneratorObj>(std::move(items), std::move(type))));
 }
 
 bool GroupTupleObj::equals(const Value& other) const {

@@ -12,9 +12,12 @@
 
 namespace herald::jinja {
 
-std::vector<std::string> TextWrap(const std::string& text, int64_t width, bool break_long, bool break_hyphens) {
+std::vector<std::string> TextWrap(const std::string& text, int64_t width, bool break_long,
+                                  bool break_hyphens) {
   std::vector<uint32_t> cps = ucd::Decode(text);
-  auto is_ws = [](uint32_t c) { return c == '\t' || c == '\n' || c == 0x0B || c == 0x0C || c == '\r' || c == ' '; };
+  auto is_ws = [](uint32_t c) {
+    return c == '\t' || c == '\n' || c == 0x0B || c == 0x0C || c == '\r' || c == ' ';
+  };
   auto is_letter = [](uint32_t c) { return ucd::Has(c, ucd::kAlpha); };
   std::vector<std::vector<uint32_t>> chunks;
   size_t i = 0;
@@ -27,8 +30,8 @@ std::vector<std::string> TextWrap(const std::string& text, int64_t width, bool b
     } else {
       size_t start = i;
       for (size_t k = i; k < j; ++k) {
-        if (cps[k] == '-' && k >= start + 2 && is_letter(cps[k - 1]) && is_letter(cps[k - 2]) && k + 1 < j &&
-            is_letter(cps[k + 1])) {
+        if (cps[k] == '-' && k >= start + 2 && is_letter(cps[k - 1]) && is_letter(cps[k - 2]) &&
+            k + 1 < j && is_letter(cps[k + 1])) {
           chunks.emplace_back(cps.begin() + start, cps.begin() + k + 1);
           start = k + 1;
         }
@@ -93,8 +96,8 @@ std::vector<std::string> TextWrap(const std::string& text, int64_t width, bool b
   return lines;
 }
 
-std::string WordWrap(const std::string& s, int64_t width, bool break_long, const std::string& wrapstring,
-                     bool break_hyphens) {
+std::string WordWrap(const std::string& s, int64_t width, bool break_long,
+                     const std::string& wrapstring, bool break_hyphens) {
   std::string out;
   bool first = true;
   for (std::string_view line : SplitLines(s)) {

@@ -97,9 +97,8 @@ std::string HttpDate(int64_t unix_seconds) {
 
 std::string FormatRequest(uint64_t n, std::string_view date, int status,
                           const ReceivedRequest& request, bool show_headers) {
-  std::string out = "[" + std::to_string(n) + "] " + std::string(date) + " " +
-                    request.client_ip + " \"" + request.request_line + "\" " +
-                    std::to_string(status) + " -\n";
+  std::string out = "[" + std::to_string(n) + "] " + std::string(date) + " " + request.client_ip +
+                    " \"" + request.request_line + "\" " + std::to_string(status) + " -\n";
   if (show_headers) {
     for (const auto& [k, v] : request.headers) out += k + ": " + v + "\n";
     out += "\n";
@@ -231,8 +230,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       size_t colon = h.find(':');
       if (colon == std::string_view::npos || colon == 0) continue;
       std::string_view value = h.substr(colon + 1);
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+        value.remove_prefix(1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+        value.remove_suffix(1);
       request_.headers.emplace_back(std::string(h.substr(0, colon)), std::string(value));
       if (request_.headers.size() > kMaxHeaders) return Reject(431, "too many headers");
     }
@@ -256,7 +257,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void ReadBody() {
-    asio::async_read(socket_, asio::dynamic_buffer(buf_), asio::transfer_exactly(want_ - buf_.size()),
+    asio::async_read(socket_, asio::dynamic_buffer(buf_),
+                     asio::transfer_exactly(want_ - buf_.size()),
                      [self = shared_from_this()](boost::system::error_code ec, size_t) {
                        if (ec) return self->Close();
                        self->request_.body = std::move(self->buf_);
@@ -307,17 +309,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
 }  // namespace
 
 void Receiver::Impl::Accept() {
-  acceptor.async_accept(asio::make_strand(ioc), [self = this](boost::system::error_code ec,
-                                                               tcp::socket socket) {
-    if (self->stopped) return;
-    if (!ec) {
-      size_t now = self->connections.fetch_add(1, std::memory_order_relaxed) + 1;
-      auto conn = std::make_shared<Connection>(std::move(socket), self);
-      if (now <= kMaxConnections) conn->Start();
-      // else: dropping `conn` closes the socket at once.
-    }
-    self->Accept();
-  });
+  acceptor.async_accept(
+      asio::make_strand(ioc), [self = this](boost::system::error_code ec, tcp::socket socket) {
+        if (self->stopped) return;
+        if (!ec) {
+          size_t now = self->connections.fetch_add(1, std::memory_order_relaxed) + 1;
+          auto conn = std::make_shared<Connection>(std::move(socket), self);
+          if (now <= kMaxConnections) conn->Start();
+          // else: dropping `conn` closes the socket at once.
+        }
+        self->Accept();
+      });
 }
 
 Receiver::Receiver(ReceiverOptions options, std::ostream& out)
@@ -345,8 +347,8 @@ Status Receiver::Start() {
   if (a.open(ep.protocol(), ec) || a.set_option(tcp::acceptor::reuse_address(true), ec) ||
       a.bind(ep, ec) || a.listen(asio::socket_base::max_listen_connections, ec))
     return Status::Error(Code::kUnavailable, "cannot listen on " + impl_->options.host + ":" +
-                                            std::to_string(impl_->options.port) + ": " +
-                                            ec.message());
+                                                 std::to_string(impl_->options.port) + ": " +
+                                                 ec.message());
   impl_->bound_port = a.local_endpoint(ec).port();
   impl_->Accept();
   return Status::Ok();
@@ -377,8 +379,8 @@ int RunWebhookReceiver(const ReceiverOptions& options) {
     std::cerr << "Error: " << st.message() << std::endl;
     return 1;
   }
-  std::cout << "Listening on port http://localhost:" << receiver.port()
-            << ". Stop with CONTROL-C." << std::endl;
+  std::cout << "Listening on port http://localhost:" << receiver.port() << ". Stop with CONTROL-C."
+            << std::endl;
   std::atomic<bool> stopping{false};
   std::thread waiter([&] {
     WaitForStopSignal();

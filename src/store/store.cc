@@ -18,8 +18,7 @@ Result<std::vector<CommittedEvent>> Store::CommitEventsSync(std::vector<NewEvent
 }
 
 std::string WorkerStoppedError(int expiries) {
-  return "worker stopped while delivering (" + std::to_string(expiries) +
-         " times); see the logs";
+  return "worker stopped while delivering (" + std::to_string(expiries) + " times); see the logs";
 }
 
 Result<std::vector<Task>> Store::LeaseTasks(const std::string& worker, int max, TimeUs now,
@@ -53,8 +52,8 @@ Result<std::unique_ptr<Store>> OpenSqlite(const std::string& url) {
     std::error_code ec;
     std::filesystem::create_directories(p.parent_path(), ec);
     if (ec) {
-      return Status(Code::kUnavailable, "cannot create directory " + p.parent_path().string() + ": " +
-                                      ec.message());
+      return Status(Code::kUnavailable,
+                    "cannot create directory " + p.parent_path().string() + ": " + ec.message());
     }
   }
   auto store = SqliteStore::Open(path);

@@ -98,10 +98,10 @@ std::string WorkerStoppedError(int expiries);
 
 // What a worker asks Lease for.
 struct LeaseRequest {
-  std::string worker;     // lease holder recorded on the task
-  int max = 0;            // most tasks to lease (<= 0 leases nothing)
-  TimeUs now = 0;         // the time due-ness and expiry are judged at
-  TimeUs lease_us = 0;    // the lease lasts until now + lease_us
+  std::string worker;   // lease holder recorded on the task
+  int max = 0;          // most tasks to lease (<= 0 leases nothing)
+  TimeUs now = 0;       // the time due-ness and expiry are judged at
+  TimeUs lease_us = 0;  // the lease lasts until now + lease_us
   // A task found with an expired lease for the max_lease_expiries-th time in a row is failed
   // with WorkerStoppedError instead of being leased (values below 1 count as 1).
   int max_lease_expiries = kDefaultMaxLeaseExpiries;
@@ -109,13 +109,13 @@ struct LeaseRequest {
 
 // A task the worker-stopped rule failed during Lease.
 struct ExpiredTask {
-  Task task;          // as stored after the change: status failed, error WorkerStoppedError(n)
-  int expiries = 0;   // consecutive expired leases (n)
+  Task task;         // as stored after the change: status failed, error WorkerStoppedError(n)
+  int expiries = 0;  // consecutive expired leases (n)
 };
 
 struct LeaseResult {
-  std::vector<Task> leased;          // status started, leased by the requesting worker
-  std::vector<ExpiredTask> failed;   // failed by the worker-stopped rule in the same transaction
+  std::vector<Task> leased;         // status started, leased by the requesting worker
+  std::vector<ExpiredTask> failed;  // failed by the worker-stopped rule in the same transaction
 };
 
 struct EventFilter {
@@ -137,7 +137,7 @@ class Store {
   virtual int64_t ConfigRevision() const = 0;
 
   virtual Result<std::vector<Webhook>> ListWebhooks() = 0;  // ordered by name
-  virtual Result<Webhook> GetWebhook(int64_t id) = 0;      // NotFound
+  virtual Result<Webhook> GetWebhook(int64_t id) = 0;       // NotFound
   // Inserts (id == 0 assigns one) and returns the stored record (ids, timestamps).
   // Conflict when the name (field "name") or the id (field "id") is taken.
   virtual Result<Webhook> CreateWebhook(Webhook w) = 0;
@@ -220,7 +220,8 @@ class Store {
   virtual Status Requeue(const std::string& task_id, TimeUs now) = 0;  // failed|finished -> queued
   virtual Result<int64_t> RequeueAllFailed(TimeUs now) = 0;            // returns how many
   virtual Status Enqueue(const std::string& task_id, TimeUs now) = 0;  // scheduled -> queued now
-  virtual Status Stop(const std::string& task_id, TimeUs now) = 0;     // started|queued|scheduled -> failed
+  virtual Status Stop(const std::string& task_id,
+                      TimeUs now) = 0;  // started|queued|scheduled -> failed
   virtual Status DeleteTask(const std::string& task_id) = 0;
 
   // Deletes finished tasks (and their attempts) that ended before `before`; returns how many.

@@ -31,7 +31,7 @@ std::string NewTaskId(int64_t unix_ms) {
   const uint64_t ms = static_cast<uint64_t>(unix_ms) & ((uint64_t{1} << 48) - 1);
   uint64_t hi = (ms << 16) | (gen() & 0x0FFF) | uint64_t{0x7000};  // unix_ts_ms, version 7, rand_a
   uint64_t lo = gen();
-  lo = (lo & ~(uint64_t{0xC} << 60)) | (uint64_t{0x8} << 60);       // variant 10xx
+  lo = (lo & ~(uint64_t{0xC} << 60)) | (uint64_t{0x8} << 60);  // variant 10xx
   std::string out(36, '-');
   int pos = 0;
   auto put = [&](uint64_t v, int nibbles) {

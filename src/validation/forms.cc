@@ -5,8 +5,8 @@
 #include <stdexcept>
 
 #include "common/time.h"
-#include "model/redact.h"
 #include "model/object_types.h"
+#include "model/redact.h"
 
 namespace herald {
 
@@ -72,9 +72,9 @@ class FieldReader {
       return false;
     }
     if (max_len && Utf8Length(*out) > max_len) {
-      AddFieldError(errors_, name,
-                    "Ensure this field has no more than " + std::to_string(max_len) +
-                        " characters.");
+      AddFieldError(
+          errors_, name,
+          "Ensure this field has no more than " + std::to_string(max_len) + " characters.");
       return false;
     }
     return true;
@@ -107,8 +107,7 @@ class FieldReader {
   }
 
   // present + null => *is_null
-  bool Int(const char* name, std::optional<int64_t>* out, bool nullable, int64_t min,
-           int64_t max) {
+  bool Int(const char* name, std::optional<int64_t>* out, bool nullable, int64_t min, int64_t max) {
     const Value* v = Get(name);
     if (!v) return false;
     if (v->is_none()) {
@@ -245,7 +244,8 @@ Status ValidatePayloadUrl(const std::string& url) {
   std::string netloc = rest.substr(2, end == std::string::npos ? std::string::npos : end - 2);
   if (netloc.empty()) return bad_url();
   // Host part after userinfo.
-  std::string host = netloc.substr(netloc.rfind('@') == std::string::npos ? 0 : netloc.rfind('@') + 1);
+  std::string host =
+      netloc.substr(netloc.rfind('@') == std::string::npos ? 0 : netloc.rfind('@') + 1);
   bool open_b = host.find('[') != std::string::npos, close_b = host.find(']') != std::string::npos;
   if (open_b != close_b) return bad_url();
   if (host.empty() || host[0] == ':') return bad_url();
@@ -345,7 +345,8 @@ Result<EventRule> EventRuleFromJson(const Value& body, const EventRule* base, bo
     for (const auto& ot : list) {
       if (!IsWellFormedObjectType(ot)) {
         AddFieldError(errors, "object_types",
-                      "Invalid object type \"" + ot + "\": expected \"app_label.model\" such as \"dcim.device\".");
+                      "Invalid object type \"" + ot +
+                          "\": expected \"app_label.model\" such as \"dcim.device\".");
         ok = false;
       }
     }
@@ -373,8 +374,7 @@ Result<EventRule> EventRuleFromJson(const Value& body, const EventRule* base, bo
       if (s == "script" || s == "notification")
         AddFieldError(errors, "action_type",
                       "\"" + s + "\" actions are not supported by Herald; use \"webhook\".");
-      else
-        AddFieldError(errors, "action_type", "\"" + s + "\" is not a valid choice.");
+      else AddFieldError(errors, "action_type", "\"" + s + "\" is not a valid choice.");
     } else {
       rule.action_type = s;
     }
@@ -383,8 +383,7 @@ Result<EventRule> EventRuleFromJson(const Value& body, const EventRule* base, bo
     if (s != "extras.webhook")
       AddFieldError(errors, "action_object_type",
                     "Only \"extras.webhook\" targets are supported, got \"" + s + "\".");
-    else
-      rule.action_object_type = s;
+    else rule.action_object_type = s;
   }
   std::optional<int64_t> id = rule.action_object_id;
   if (r.Get("action_object_id")) {
@@ -399,8 +398,7 @@ Result<EventRule> EventRuleFromJson(const Value& body, const EventRule* base, bo
   if (const Value* ad = r.Get("action_data")) {
     if (!ad->is_none() && !ad->is_dict())
       AddFieldError(errors, "action_data", "Action data must be a JSON object or null.");
-    else
-      rule.action_data = *ad;
+    else rule.action_data = *ad;
   }
   return Validated(std::move(rule), std::move(errors));
 }
@@ -418,8 +416,8 @@ Value WebhookToJson(const Webhook& w, const std::string& api_base, bool brief,
   d.set("payload_url", w.payload_url);
   d.set("http_method", w.http_method);
   d.set("http_content_type", w.http_content_type);
-  d.set("additional_headers", show_credentials ? w.additional_headers
-                                                : RedactHeaderTemplate(w.additional_headers));
+  d.set("additional_headers",
+        show_credentials ? w.additional_headers : RedactHeaderTemplate(w.additional_headers));
   d.set("body_template", w.body_template);
   d.set("secret_set", !w.secret.empty());
   d.set("ssl_verification", w.ssl_verification);

@@ -9,9 +9,8 @@
 namespace herald {
 namespace {
 
-constexpr std::array<std::string_view, 4> kForbiddenHeaders = {"Content-Length",
-                                                               "Transfer-Encoding", "Host",
-                                                               "Connection"};
+constexpr std::array<std::string_view, 4> kForbiddenHeaders = {
+    "Content-Length", "Transfer-Encoding", "Host", "Connection"};
 
 std::string_view StripAscii(std::string_view s) {
   auto space = [](char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f'; };

@@ -20,8 +20,7 @@ namespace herald {
 //   kConflict on field "name" when another webhook has the name;
 //   kNotFound when `existing` no longer exists;
 //   the store's error (kUnavailable, ...) otherwise.
-Result<Webhook> SaveWebhook(Store& store, const Value& body, const Webhook* existing,
-                            bool partial);
+Result<Webhook> SaveWebhook(Store& store, const Value& body, const Webhook* existing, bool partial);
 
 // The same for an event rule, and before saving: kInvalidArgument on field "action_object_id"
 // ("Webhook N does not exist.") when the rule targets a webhook the store does not have. (The

@@ -47,7 +47,8 @@ Result<Value> ParseJson(std::string_view text) {
   simdjson::padded_string padded(text);
   auto doc = parser.parse(padded);
   if (doc.error()) {
-    return Status::Error(Code::kInvalidArgument, "JSONDecodeError", simdjson::error_message(doc.error()));
+    return Status::Error(Code::kInvalidArgument, "JSONDecodeError",
+                         simdjson::error_message(doc.error()));
   }
   return FromElement(doc.value_unsafe());
 }
@@ -65,7 +66,8 @@ void AppendJsonString(std::string& out, std::string_view s, bool ensure_ascii, b
     while (run < s.size()) {
       unsigned char r = static_cast<unsigned char>(s[run]);
       if (r < 0x20 || r >= 0x7f || r == '"' || r == '\\' ||
-          (html_safe && (r == '<' || r == '>' || r == '&' || r == '\''))) break;
+          (html_safe && (r == '<' || r == '>' || r == '&' || r == '\'')))
+        break;
       ++run;
     }
     if (run > i) {

@@ -29,7 +29,7 @@ struct JsonDumpOptions {
   const char* key_sep = ": ";
   bool ensure_ascii = true;
   bool sort_keys = false;  // items in key order (JsonHooks::SortItems), not insertion order
-  int indent = -1;  // >= 0: pretty print with that many spaces (item separator becomes ",")
+  int indent = -1;         // >= 0: pretty print with that many spaces (item separator becomes ",")
   bool html_safe = false;  // Jinja's tojson: escape < > & ' as \u003c \u003e \u0026 \u0027
   // Python's check_circular: a list or dict found inside itself throws JsonCircularError
   // (without it, such a value ends in ValueDepthError).

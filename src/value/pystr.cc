@@ -128,10 +128,8 @@ bool IsPySpace(uint32_t cp) {
     case 0x2029:
     case 0x202F:
     case 0x205F:
-    case 0x3000:
-      return true;
-    default:
-      return cp >= 0x2000 && cp <= 0x200A;
+    case 0x3000: return true;
+    default: return cp >= 0x2000 && cp <= 0x200A;
   }
 }
 
@@ -153,10 +151,8 @@ bool IsLineBreak(uint32_t cp) {
     case 0x1E:
     case 0x85:
     case 0x2028:
-    case 0x2029:
-      return true;
-    default:
-      return false;
+    case 0x2029: return true;
+    default: return false;
   }
 }
 

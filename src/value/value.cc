@@ -21,7 +21,8 @@ thread_local size_t g_max_repr_bytes = SIZE_MAX;
 
 void CheckReprSize(const std::string& out) {
   if (out.size() > g_max_repr_bytes) {
-    throw ValueSizeError("string exceeds the limit of " + std::to_string(g_max_repr_bytes) + " bytes");
+    throw ValueSizeError("string exceeds the limit of " + std::to_string(g_max_repr_bytes) +
+                         " bytes");
   }
 }
 }  // namespace
@@ -136,7 +137,8 @@ void ChargeValueBytes(size_t n) {
   if (!g_budget_active) return;
   if (n > g_budget_left) {
     g_budget_left = 0;
-    throw ValueSizeError("template allocations exceed the limit of " + std::to_string(g_budget_limit) + " bytes");
+    throw ValueSizeError("template allocations exceed the limit of " +
+                         std::to_string(g_budget_limit) + " bytes");
   }
   g_budget_left -= n;
 }
@@ -239,7 +241,8 @@ struct ReprEnter {
 }  // namespace
 
 ReprGuard::ReprGuard(const void* container) {
-  entered_ = std::find(g_repr_active.begin(), g_repr_active.end(), container) == g_repr_active.end();
+  entered_ =
+      std::find(g_repr_active.begin(), g_repr_active.end(), container) == g_repr_active.end();
   if (entered_) g_repr_active.push_back(container);
 }
 ReprGuard::~ReprGuard() {
@@ -478,9 +481,9 @@ Result<bool> PyCompare(const Value& a, const Value& b, std::string_view op) {
   std::string ta, tb;
   int c = Cmp3(a, b, &ta, &tb);
   if (c == 2) {
-    return Status::Error(Code::kInvalidArgument, "TypeError", "'" + std::string(op) +
-                                          "' not supported between instances of '" + ta +
-                                          "' and '" + tb + "'");
+    return Status::Error(Code::kInvalidArgument, "TypeError",
+                         "'" + std::string(op) + "' not supported between instances of '" + ta +
+                             "' and '" + tb + "'");
   }
   if (c == 3) return false;
   if (op == "<") return c < 0;

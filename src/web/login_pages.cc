@@ -4,8 +4,8 @@
 #include <chrono>
 
 #include "common/log.h"
-#include "web/pages.h"
 #include "web/page_values.h"
+#include "web/pages.h"
 
 namespace herald::web {
 
@@ -41,9 +41,9 @@ void LoginPages::Login(Ctx& c) {
   // token, so the answer tells nothing about the token.
   auto client = guard.Identify(c.req);
   if (auto wait = guard.RetryAfter(client); wait.count() > 0) {
-    log::Warning("ui sign-in refused: too many failures",
-                 {{"client", client.address},
-                  {"retry_after_s", static_cast<long long>(wait.count())}});
+    log::Warning(
+        "ui sign-in refused: too many failures",
+        {{"client", client.address}, {"retry_after_s", static_cast<long long>(wait.count())}});
     return SignInRefused(c, next, wait);
   }
   std::string key = c.form.Str("token");
@@ -56,8 +56,7 @@ void LoginPages::Login(Ctx& c) {
     log::Warning("ui sign-in failed",
                  {{"client", client.address}, {"reason", "unknown or revoked token"}});
     return c.Page("login.html",
-                  D()("next", next)("error", "This token is not valid (unknown or revoked)."),
-                  403);
+                  D()("next", next)("error", "This token is not valid (unknown or revoked)."), 403);
   }
   if (!ScopeAllows(token->scope, Access::kRead)) {
     return c.Page("login.html",
@@ -75,8 +74,7 @@ void LoginPages::Login(Ctx& c) {
 
 void LoginPages::Logout(Ctx& c) {
   sessions.Remove(c.session->id);
-  c.Redirect("/login",
-             std::string(kCookieName) + "=" + guard.cookie_attributes() + "; Max-Age=0");
+  c.Redirect("/login", std::string(kCookieName) + "=" + guard.cookie_attributes() + "; Max-Age=0");
 }
 
 }  // namespace herald::web

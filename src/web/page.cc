@@ -86,8 +86,8 @@ Pages::Pages(SessionStore& sessions, std::string version)
   // Every page renders under autoescape (it carries through includes, imports and extends):
   // each value is HTML-escaped unless it is Markup made by the templates themselves.
   for (const auto& name : names) {
-    auto t = env_->Compile("{% autoescape true %}{% include \"" + name +
-                           "\" %}{% endautoescape %}");
+    auto t =
+        env_->Compile("{% autoescape true %}{% include \"" + name + "\" %}{% endautoescape %}");
     if (!t.ok()) {
       log::Error("web template does not compile",
                  {{"template", name}, {"error", t.error().ToString()}});
@@ -97,14 +97,13 @@ Pages::Pages(SessionStore& sessions, std::string version)
   }
 }
 
-void Pages::Render(Ctx& c, const std::string& name, D vars, int status,
-                   const HeaderPairs& extra) {
+void Pages::Render(Ctx& c, const std::string& name, D vars, int status, const HeaderPairs& extra) {
   Dict& d = vars.dict();
   if (c.session) {
-    d.set("user", D()("name", c.session->token_name)("prefix", c.session->token_prefix)(
-                        "scope", TokenScopeName(c.session->scope))(
-                        "can_write", c.session->can_write())
-                      .value());
+    d.set("user",
+          D()("name", c.session->token_name)("prefix", c.session->token_prefix)(
+              "scope", TokenScopeName(c.session->scope))("can_write", c.session->can_write())
+              .value());
     d.set("csrf", c.session->csrf);
     auto [flash, flash_error] = sessions_.TakeFlash(c.session->id);
     d.set("flash", flash);

@@ -10,8 +10,8 @@
 #include "model/object_types.h"
 #include "validation/save.h"
 #include "value/json.h"
-#include "web/pages.h"
 #include "web/page_values.h"
+#include "web/pages.h"
 
 namespace herald::web {
 
@@ -28,8 +28,8 @@ Value RuleValue(const EventRule& r, const std::vector<Webhook>& hooks) {
              "enabled", r.enabled)("conditions", json_text(r.conditions))(
              "action_data", json_text(r.action_data))("comments", r.comments)(
              "webhook_id", r.action_object_id ? Value(*r.action_object_id) : Value(""))(
-             "webhook", target)("created", FmtTime(r.created))(
-             "last_updated", FmtTime(r.last_updated))
+             "webhook", target)("created", FmtTime(r.created))("last_updated",
+                                                               FmtTime(r.last_updated))
       .value();
 }
 
@@ -99,7 +99,8 @@ void RulePages::List(Ctx& c) {
   std::string ql = AsciiLower(q);
   ::herald::List rows;
   for (const auto& r : *rules) {
-    bool hit = ql.empty() || ContainsIgnoreCase(r.name, ql) || ContainsIgnoreCase(r.description, ql);
+    bool hit =
+        ql.empty() || ContainsIgnoreCase(r.name, ql) || ContainsIgnoreCase(r.description, ql);
     for (const auto& ot : r.object_types) hit = hit || ContainsIgnoreCase(ot, ql);
     if (hit) rows.push_back(RuleValue(r, *hooks));
   }
@@ -143,8 +144,8 @@ void RulePages::Edit(Ctx& c, const EventRule* existing) {
       "comments", c.form.Str("comments"))("object_types", StrList(object_types))(
       "event_types", StrList(c.form.GetAll("event_types")))("enabled", c.form.Has("enabled"))(
       "conditions", JsonField(c.form, "conditions", json_errors))("action_type", "webhook")(
-      "action_object_type", "extras.webhook")(
-      "action_data", JsonField(c.form, "action_data", json_errors));
+      "action_object_type", "extras.webhook")("action_data",
+                                              JsonField(c.form, "action_data", json_errors));
   std::string target = c.form.Str("action_object_id");
   b("action_object_id", TextOrNone(target));
   Value body = b.value();
@@ -211,8 +212,10 @@ void RulePages::Check(Ctx& c, const EventRule& r) {
           row("state", "skipped")("resolved", "(not reached: short-circuit)")("error", "");
         } else {
           const auto& t = *it->second;
-          row("state", !t.ok ? "error" : t.result ? "held" : "failed")(
-              "resolved", ResolutionText(t))("error", t.ok ? "" : t.error.message());
+          row("state", !t.ok      ? "error"
+                       : t.result ? "held"
+                                  : "failed")("resolved", ResolutionText(t))(
+              "error", t.ok ? "" : t.error.message());
         }
         rows.push_back(row.value());
       }
@@ -227,8 +230,7 @@ void RulePages::Check(Ctx& c, const EventRule& r) {
   vars("result", D()("type_ok", type_ok)("event_ok", event_ok)("enabled", r.enabled)(
                      "matched", matched && type_ok && event_ok && r.enabled && cond_error.empty())(
                      "conditions_ok", matched && cond_error.empty())("outcome", outcome)(
-                     "error", cond_error)("rows", Value(std::move(rows)))(
-                     "event", EventRow(*event))
+                     "error", cond_error)("rows", Value(std::move(rows)))("event", EventRow(*event))
                      .value());
   c.Page("rule_check.html", std::move(vars));
 }

@@ -31,14 +31,14 @@ inline constexpr std::chrono::hours kSessionMaxAge{24 * 7};
 inline constexpr size_t kMaxSessionsPerToken = 20;
 
 struct Session {
-  std::string id;          // cookie value: 64 hex characters (256 random bits)
-  std::string csrf;        // hidden form field value: 64 hex characters
+  std::string id;    // cookie value: 64 hex characters (256 random bits)
+  std::string csrf;  // hidden form field value: 64 hex characters
   int64_t token_id = 0;
   std::string token_name;
   std::string token_prefix;
   std::string token_hash;  // to re-check the token (revocation) on every request
   TokenScope scope = TokenScope::kReadOnly;
-  std::string flash;       // one-shot message shown on the next page
+  std::string flash;  // one-shot message shown on the next page
   bool flash_error = false;
   std::chrono::steady_clock::time_point created, last_used;
 

@@ -20,10 +20,8 @@ bool IsHttps(const std::string& url) {
 SignInGuard::SignInGuard(Options o)
     : limiter_(o.max_failures, o.window), clock_(o.clock ? *o.clock : SystemClock()) {
   auto nets = NetworkList::Parse(o.trusted_proxies);
-  if (nets.ok())
-    trusted_ = std::move(*nets);
-  else
-    log::Error("ignoring server.trusted_proxies", {{"error", nets.status().message()}});
+  if (nets.ok()) trusted_ = std::move(*nets);
+  else log::Error("ignoring server.trusted_proxies", {{"error", nets.status().message()}});
   cookie_attributes_ = "; Path=/; HttpOnly; SameSite=Strict";
   if (IsHttps(o.public_url)) cookie_attributes_ += "; Secure";
 }

@@ -35,7 +35,11 @@ class RecordRoutes {
 
   RecordRoutes(const char* noun, Store& store, Get get, Family& family, const char* extra,
                ExtraPage extra_page)
-      : noun_(noun), store_(store), get_(get), family_(family), extra_(extra),
+      : noun_(noun),
+        store_(store),
+        get_(get),
+        family_(family),
+        extra_(extra),
         extra_page_(extra_page) {}
 
   void Route(Ctx& c) const {
@@ -74,10 +78,10 @@ class Router {
         webhooks_{store, renderer, transport, options},
         rules_{store},
         tasks_{store, renderer},
-        webhook_routes_{kWebhookKind.Noun, store, &Store::GetWebhook, webhooks_, "preview",
-                        &WebhookPages::Preview},
-        rule_routes_{kRuleKind.Noun, store, &Store::GetEventRule, rules_, "check",
-                     &RulePages::Check} {
+        webhook_routes_{kWebhookKind.Noun, store,     &Store::GetWebhook,
+                        webhooks_,         "preview", &WebhookPages::Preview},
+        rule_routes_{kRuleKind.Noun, store,   &Store::GetEventRule,
+                     rules_,         "check", &RulePages::Check} {
     // Each section sets the menu entry it belongs to, then routes the rest of the path.
     sections_ = {
         {"logout",
@@ -179,8 +183,7 @@ void Static(Ctx& c) {
 
 }  // namespace
 
-std::optional<Session> LiveSession(Store& store, SessionStore& sessions,
-                                   const http::Request& req) {
+std::optional<Session> LiveSession(Store& store, SessionStore& sessions, const http::Request& req) {
   auto s = sessions.Find(http::CookieValue(req.header("Cookie"), kCookieName));
   if (!s) return s;
   // A revoked token ends its sessions at once.
@@ -236,8 +239,9 @@ struct Web::Impl {
     }
     if (c.post()) {
       if (!SecureEquals(c.form.Str("csrf"), c.session->csrf))
-        return c.Error(403, "The form's CSRF token is missing or wrong. Reload the page and "
-                            "try again.");
+        return c.Error(403,
+                       "The form's CSRF token is missing or wrong. Reload the page and "
+                       "try again.");
       if (!(c.parts.size() == 1 && c.parts[0] == "logout") && !IsReadOnlyPost(c) &&
           !c.session->can_write())
         return c.Error(403, kReadOnlyMessage);

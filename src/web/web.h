@@ -17,9 +17,9 @@
 // POST carrying the session's CSRF token, checked server-side (and a cross-origin Origin header
 // is refused). Every page renders with autoescape on, and no HTML is built outside the
 // templates; pages also send a strict Content-Security-Policy (no inline script; assets from
-// 'self' only). Forms are validated by the same code as the REST API (validation/forms.h), so errors
-// read the same, next to each field.
-// Task pages never load more than one page (kPageSize) of tasks.
+// 'self' only). Forms are validated by the same code as the REST API (validation/forms.h), so
+// errors read the same, next to each field. Task pages never load more than one page (kPageSize) of
+// tasks.
 //
 // Handle() is thread-safe; it reads the store synchronously on the calling (server) thread, as
 // the REST API does, and answers the "send test" page from the transport's callback thread.

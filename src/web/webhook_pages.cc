@@ -4,11 +4,11 @@
 #include "api/errors.h"
 #include "common/log.h"
 #include "common/time.h"
-#include "model/redact.h"
 #include "ingest/event_input.h"
+#include "model/redact.h"
 #include "validation/save.h"
-#include "web/pages.h"
 #include "web/page_values.h"
+#include "web/pages.h"
 
 namespace herald::web {
 
@@ -18,8 +18,8 @@ namespace {
 Value WebhookValue(const Webhook& w, bool show_credentials) {
   auto opt = [](const std::optional<int>& v) { return v ? Value(*v) : Value(""); };
   return D()("id", w.id)("name", w.name)("description", w.description)(
-             "payload_url", w.payload_url)("http_method", w.http_method)(
-             "http_content_type", w.http_content_type)(
+             "payload_url", w.payload_url)("http_method", w.http_method)("http_content_type",
+                                                                         w.http_content_type)(
              "additional_headers",
              show_credentials ? w.additional_headers : RedactHeaderTemplate(w.additional_headers))(
              "body_template", w.body_template)("secret_set", !w.secret.empty())(
@@ -42,9 +42,9 @@ std::string WithoutCr(const std::string& text) {
 // Builds the JSON body the API would receive from the webhook form.
 Value WebhookBodyFromForm(const http::Params& f, bool editing) {
   D b;
-  for (std::string_view k : {"name", "description", "payload_url", "http_method",
-                             "http_content_type", "additional_headers", "body_template",
-                             "ca_file_path"}) {
+  for (std::string_view k :
+       {"name", "description", "payload_url", "http_method", "http_content_type",
+        "additional_headers", "body_template", "ca_file_path"}) {
     std::string v = f.Str(k);
     b(k, k == "additional_headers" || k == "body_template" ? WithoutCr(v) : v);
   }
@@ -88,8 +88,8 @@ void WebhookPages::Edit(Ctx& c, const Webhook* existing) {
   if (!c.session->can_write()) return c.Error(403, kReadOnlyMessage);
   Value current = existing ? WebhookValue(*existing, true) : WebhookValue(Webhook(), true);
   if (!c.post())
-    return c.Page("webhook_form.html", D()("w", current)("errors", Value::MakeDict())(
-                                           "editing", existing != nullptr));
+    return c.Page("webhook_form.html",
+                  D()("w", current)("errors", Value::MakeDict())("editing", existing != nullptr));
   Value body = WebhookBodyFromForm(c.form, existing != nullptr);
   auto saved = SaveWebhook(store, body, existing, existing != nullptr);
   if (!saved.ok()) {

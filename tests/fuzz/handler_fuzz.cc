@@ -25,8 +25,8 @@
 #include <string>
 
 #include "api/api.h"
-#include "auth/auth.h"
 #include "app/handler.h"
+#include "auth/auth.h"
 #include "common/log.h"
 #include "http/http.h"
 #include "store/store.h"
@@ -123,7 +123,8 @@ struct World {
     auto r = Call(Make("POST", "/login", "token=" + key + "&next=/",
                        {{"Content-Type", "application/x-www-form-urlencoded"}}));
     for (const auto& [k, v] : r.headers) {
-      if (k == "Set-Cookie" && v.rfind("herald_session=", 0) == 0) s.cookie = v.substr(0, v.find(';'));
+      if (k == "Set-Cookie" && v.rfind("herald_session=", 0) == 0)
+        s.cookie = v.substr(0, v.find(';'));
     }
     if (s.cookie.empty()) return s;
     auto page = Call(Make("GET", "/", "", {{"Cookie", s.cookie}}));
@@ -140,8 +141,9 @@ struct World {
   }
 
   std::string CreateWithApi(const std::string& path, const std::string& json) {
-    auto r = Call(Make("POST", path, json,
-                       {{"Authorization", "Token " + admin}, {"Content-Type", "application/json"}}));
+    auto r =
+        Call(Make("POST", path, json,
+                  {{"Authorization", "Token " + admin}, {"Content-Type", "application/json"}}));
     Check(r.status == 201, "cannot create the fixture objects");
     auto p = r.body.find("\"id\":");
     Check(p != std::string::npos, "created object has no id");
@@ -177,7 +179,8 @@ struct World {
                             R"({"name": "rule", "object_types": ["dcim.device"],
                                 "event_types": ["object_created", "object_updated"],
                                 "action_type": "webhook", "action_object_type": "extras.webhook",
-                                "action_object_id": )" + hook_id + R"(,
+                                "action_object_id": )" +
+                                hook_id + R"(,
                                 "conditions": {"and": [{"attr": "status.value", "value": "active"},
                                   {"attr": "name", "value": "^web", "op": "regex"}]}})");
   }
@@ -244,10 +247,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const Session* session = nullptr;
   switch (credential) {
-    case 1: case 7: req.headers.emplace_back("Authorization", "Token " + w.admin); break;
+    case 1:
+    case 7: req.headers.emplace_back("Authorization", "Token " + w.admin); break;
     case 2: req.headers.emplace_back("Authorization", "Token " + w.read_only); break;
     case 3: req.headers.emplace_back("Authorization", "Bearer " + w.ingest); break;
-    case 4: req.headers.emplace_back("Authorization", "Token 0000000000000000000000000000000000000000"); break;
+    case 4:
+      req.headers.emplace_back("Authorization", "Token 0000000000000000000000000000000000000000");
+      break;
     default: break;
   }
   if (credential == 5 || credential == 7) session = &w.admin_session;

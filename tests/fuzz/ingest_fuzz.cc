@@ -3,8 +3,9 @@
 // Input: byte 0 selects JSON (even) or NDJSON (odd); the rest is a POST /api/events/ body.
 // Checks: nothing crashes, leaks or hangs; a request is either malformed, or rejected with
 // errors, or yields events; every event's canonical form (less "model") parses back to the same
-// canonical form; matching against a fixed rule index (object and event types, conditions with regexes,
-// action_data) yields tasks only for enabled rules with a webhook, and the webhook context builds.
+// canonical form; matching against a fixed rule index (object and event types, conditions with
+// regexes, action_data) yields tasks only for enabled rules with a webhook, and the webhook context
+// builds.
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -53,7 +54,8 @@ std::shared_ptr<const RuleIndex> BuildIndex() {
     rules.push_back(std::move(r));
   };
   const std::vector<std::string> all = {"object_created", "object_updated", "object_deleted",
-                                        "job_started", "job_completed", "job_failed", "job_errored"};
+                                        "job_started",    "job_completed",  "job_failed",
+                                        "job_errored"};
   rule(1, "a-all-devices", {"dcim.device"}, all, "", "");
   rule(2, "b-active", {"dcim.device", "dcim.site"}, {"object_created", "object_updated"},
        R"({"attr": "status.value", "value": "active"})", R"({"extra": 1})");
@@ -65,7 +67,8 @@ std::shared_ptr<const RuleIndex> BuildIndex() {
   rule(4, "d-disabled", {"dcim.device"}, all, "", "", false);
   rule(5, "e-snapshot", {"dcim.interface"}, {"object_updated"},
        R"({"attr": "snapshots.prechange.enabled", "value": true})", "");
-  rule(6, "f-in", {"dcim.site"}, all, R"({"attr": "status.value", "value": ["a", "b"], "op": "in"})", "");
+  rule(6, "f-in", {"dcim.site"}, all,
+       R"({"attr": "status.value", "value": ["a", "b"], "op": "in"})", "");
   return RuleIndex::Build(rules, {hook}, 1);
 }
 

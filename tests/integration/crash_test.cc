@@ -133,8 +133,7 @@ INSTANTIATE_TEST_SUITE_P(
     Cyclic, PoisonTemplateTest,
     ::testing::Values(
         PoisonCase{"list_tojson", "{% set a = [] %}{{ a.append(a) }}{{ a|tojson }}", "failed", ""},
-        PoisonCase{"list_print", "{% set a = [] %}{{ a.append(a) }}{{ a }}", "finished",
-                   "[[...]]"},
+        PoisonCase{"list_print", "{% set a = [] %}{{ a.append(a) }}{{ a }}", "finished", "[[...]]"},
         PoisonCase{"two_lists_equal", kTwoCyclicListsEqual, "failed", ""},
         PoisonCase{"dict_tojson", "{% set d = {} %}{{ d.update({'x': d}) }}{{ d|tojson }}",
                    "failed", ""}),
@@ -188,7 +187,8 @@ TEST_F(CrashTest, TaskWhoseWorkerIsKilledThreeTimesIsFailedAndNotLeasedAgain) {
   ASSERT_FALSE(task.empty());
   for (size_t round = 1; round <= 3; ++round) {
     ASSERT_TRUE(WaitFor([&] { return rx.CountFor(task) == round; }, std::chrono::seconds(20)))
-        << "round " << round << ": " << rx.CountFor(task) << " requests\n" << server_->Stderr();
+        << "round " << round << ": " << rx.CountFor(task) << " requests\n"
+        << server_->Stderr();
     server_->Kill();
     Start();
   }
@@ -232,8 +232,8 @@ TEST_F(CrashTest, GracefulStopsHandTheLeaseBackAndNeverFailTheTask) {
   constexpr size_t kStops = 4;  // more than delivery.max_lease_expiries (3)
   for (size_t round = 1; round <= kStops; ++round) {
     ASSERT_TRUE(WaitFor([&] { return rx.CountFor(task) == round; }, std::chrono::seconds(20)))
-        << "round " << round << ": " << rx.CountFor(task) << " requests; "
-        << Task(task).repr() << server_->Stderr();
+        << "round " << round << ": " << rx.CountFor(task) << " requests; " << Task(task).repr()
+        << server_->Stderr();
     EXPECT_EQ(Field(task, "status"), "started");
     EXPECT_EQ(server_->Stop(), 0) << server_->Stderr();
     if (round == kStops) rx.SetMode(RawReceiver::Mode::kAnswer);
@@ -256,9 +256,9 @@ TEST_F(CrashTest, GracefulStopsHandTheLeaseBackAndNeverFailTheTask) {
 TEST_F(CrashTest, GracefulWorkerStopHandsTheLeaseBack) {
   RawReceiver rx(RawReceiver::Mode::kSilent);
   // The API server delivers nothing itself.
-  std::string task = SlowTask(rx, "60", "60",
-                              {{"HERALD_DELIVERY_WORKERS", "false"},
-                               {"HERALD_DELIVERY_SHUTDOWN_GRACE_SECONDS", "1"}});
+  std::string task = SlowTask(
+      rx, "60", "60",
+      {{"HERALD_DELIVERY_WORKERS", "false"}, {"HERALD_DELIVERY_SHUTDOWN_GRACE_SECONDS", "1"}});
   ASSERT_FALSE(task.empty());
   {
     Worker worker(dir_.path(), server_->store_url(), env_);

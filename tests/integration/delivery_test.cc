@@ -33,10 +33,11 @@ class DeliveryTest : public ::testing::Test {
   }
   void Rule(int64_t webhook, const std::string& extra = "") {
     static int n = 0;
-    auto r = Post("/api/extras/event-rules/",
-                  R"({"name": "rule)" + std::to_string(n++) +
-                      R"(", "object_types": ["dcim.site"], "event_types": ["object_created"], "action_object_id": )" +
-                      std::to_string(webhook) + extra + "}");
+    auto r = Post(
+        "/api/extras/event-rules/",
+        R"({"name": "rule)" + std::to_string(n++) +
+            R"(", "object_types": ["dcim.site"], "event_types": ["object_created"], "action_object_id": )" +
+            std::to_string(webhook) + extra + "}");
     EXPECT_EQ(r.status, 201) << r.body;
   }
   std::string PostEvent(const std::string& event) {
@@ -79,8 +80,9 @@ std::string DeliveryTest::Deliver(const std::string& url, const std::string& fie
 
 TEST_F(DeliveryTest, SendsNetBoxDefaultBodySignedWithHeaders) {
   Receiver rx;
-  int64_t w = Webhook(R"({"name": "site hook", "payload_url": ")" + rx.url("/hook") +
-                      R"(", "secret": "LOOKATMEIMASECRETSTRING", "additional_headers": "X-Foo: Bar\nX-Object: {{ data.name }}"})");
+  int64_t w = Webhook(
+      R"({"name": "site hook", "payload_url": ")" + rx.url("/hook") +
+      R"(", "secret": "LOOKATMEIMASECRETSTRING", "additional_headers": "X-Foo: Bar\nX-Object: {{ data.name }}"})");
   Rule(w, R"(, "action_data": {"foo": 1})");
   std::string task = PostEvent(kSite);
   ASSERT_FALSE(task.empty());
@@ -126,8 +128,8 @@ TEST_F(DeliveryTest, BodyTemplateAndMethodAndContentType) {
 TEST_F(DeliveryTest, Non2xxFailsWithNetBoxMessageAndRequeueRerenders) {
   Receiver rx;
   rx.Respond(404, "Not Found");
-  int64_t w = Webhook(R"({"name": "h", "payload_url": ")" + rx.url() +
-                      R"(", "body_template": "v1"})");
+  int64_t w =
+      Webhook(R"({"name": "h", "payload_url": ")" + rx.url() + R"(", "body_template": "v1"})");
   Rule(w);
   std::string task = PostEvent(kSite);
   ASSERT_TRUE(WaitStatus(task, "failed")) << Task(task).repr();
@@ -274,7 +276,8 @@ class GuardTest : public DeliveryTest {
  protected:
   void SetUp() override {}  // each test starts the server with its own configuration
   std::string TaskOf(int64_t webhook) {
-    auto tasks = Get("/api/core/background-tasks/?status=all&webhook_id=" + std::to_string(webhook));
+    auto tasks =
+        Get("/api/core/background-tasks/?status=all&webhook_id=" + std::to_string(webhook));
     const Value* results = tasks.json().get("results");
     if (!results || results->as_list().empty()) return "";
     return results->as_list()[0].get("id")->as_str();
@@ -402,8 +405,9 @@ void GuardTest::SendTest(bool workers) {
   // Sign in, read the CSRF token, press "Send test".
   UiSession ui = SignInToUi(server_->base(), token_);
   ASSERT_FALSE(ui.csrf.empty());
-  std::string send = "action=send&sample_json=%7B%22event%22%3A%22created%22%2C%22object_type%22"
-                     "%3A%22dcim.site%22%2C%22data%22%3A%7B%22id%22%3A1%7D%7D";
+  std::string send =
+      "action=send&sample_json=%7B%22event%22%3A%22created%22%2C%22object_type%22"
+      "%3A%22dcim.site%22%2C%22data%22%3A%7B%22id%22%3A1%7D%7D";
   auto sent = PostForm(ui, "/webhooks/" + std::to_string(h) + "/preview", send);
   EXPECT_NE(sent.body.find("destination 127.0.0.2 is in a denied network (127.0.0.2/32)"),
             std::string::npos)
@@ -422,16 +426,16 @@ TEST(GuardConfig, InvalidNetworksStopTheStart) {
   struct Case {
     std::string env, value, option, bad;
   };
-  for (const Case& c : std::vector<Case>{
-           {"HERALD_DELIVERY_DENY_NETWORKS", "169.254.0.0/16,10.0.0.0/33", "delivery.deny_networks",
-            "'10.0.0.0/33'"},
-           {"HERALD_DELIVERY_ALLOW_NETWORKS", "example.com", "delivery.allow_networks",
-            "'example.com'"}}) {
+  for (const Case& c :
+       std::vector<Case>{{"HERALD_DELIVERY_DENY_NETWORKS", "169.254.0.0/16,10.0.0.0/33",
+                          "delivery.deny_networks", "'10.0.0.0/33'"},
+                         {"HERALD_DELIVERY_ALLOW_NETWORKS", "example.com",
+                          "delivery.allow_networks", "'example.com'"}}) {
     const std::string& env = c.env;
     const std::string& value = c.value;
-    RunResult r = RunHerald({"serve", "--listen", "127.0.0.1:0", "--store",
-                             "sqlite://" + dir.path() + "/h.db"},
-                            {{env, value}}, std::chrono::seconds(30));
+    RunResult r = RunHerald(
+        {"serve", "--listen", "127.0.0.1:0", "--store", "sqlite://" + dir.path() + "/h.db"},
+        {{env, value}}, std::chrono::seconds(30));
     EXPECT_NE(r.exit_code, 0) << r.out;
     EXPECT_NE(r.err.find(env + ": " + c.option + ": " + c.bad), std::string::npos) << r.err;
     EXPECT_EQ(r.out.find("listening"), std::string::npos) << r.out;
@@ -442,8 +446,9 @@ TEST_F(GuardTest, HeaderLineBreaksFromDataAndForbiddenHeaders) {
   Start();
   Receiver rx;
   // Refused at save, with the error on the field.
-  auto saved = Post("/api/extras/webhooks/", R"({"name": "cl", "payload_url": ")" + rx.url() +
-                                                 R"(", "additional_headers": "X-A: 1\nContent-Length: 3"})");
+  auto saved =
+      Post("/api/extras/webhooks/", R"({"name": "cl", "payload_url": ")" + rx.url() +
+                                        R"(", "additional_headers": "X-A: 1\nContent-Length: 3"})");
   EXPECT_EQ(saved.status, 400);
   ASSERT_TRUE(saved.json().get("additional_headers")) << saved.body;
   EXPECT_NE(saved.body.find("may not set Content-Length"), std::string::npos) << saved.body;
@@ -460,9 +465,10 @@ TEST_F(GuardTest, HeaderLineBreaksFromDataAndForbiddenHeaders) {
   ASSERT_EQ(Post("/api/events/", event).status, 202);
   std::string t1 = TaskOf(inject), t2 = TaskOf(rendered);
   ASSERT_TRUE(WaitStatus(t1, "failed")) << Task(t1).repr();
-  EXPECT_EQ(ErrorOf(t1), "Error parsing HTTP headers for webhook inject: additional_headers: the "
-                         "value of {{ data.name }} on line 1 contains a line break (U+000A); a "
-                         "header value must stay on one line");
+  EXPECT_EQ(ErrorOf(t1),
+            "Error parsing HTTP headers for webhook inject: additional_headers: the "
+            "value of {{ data.name }} on line 1 contains a line break (U+000A); a "
+            "header value must stay on one line");
   ASSERT_TRUE(WaitStatus(t2, "failed")) << Task(t2).repr();
   EXPECT_NE(ErrorOf(t2).find("additional_headers may not set Transfer-Encoding"), std::string::npos)
       << ErrorOf(t2);
@@ -476,7 +482,8 @@ TEST_F(GuardTest, UiWebhookFormRefusesForbiddenHeaders) {
   auto form = [&](const std::string& headers) {
     return PostForm(ui, "/webhooks/new",
                     "name=ui-hook&payload_url=http%3A%2F%2F127.0.0.1%3A9%2F&http_method=POST"
-                    "&http_content_type=application%2Fjson&additional_headers=" + headers);
+                    "&http_content_type=application%2Fjson&additional_headers=" +
+                        headers);
   };
   auto refused = form("X-A%3A+1%0D%0Aconnection%3A+close");  // "X-A: 1\r\nconnection: close"
   EXPECT_EQ(refused.status, 400);

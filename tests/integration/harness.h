@@ -8,8 +8,8 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -95,7 +95,7 @@ struct HttpResult {
   int status = 0;
   std::string body;
   std::map<std::string, std::string> headers;  // lower-case names
-  std::string error;                          // transport error
+  std::string error;                           // transport error
   // Parsed body (None if not JSON), parsed once and kept, so references into it stay valid as
   // long as this result lives.
   const Value& json() const;

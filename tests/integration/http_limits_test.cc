@@ -30,8 +30,8 @@ TEST(HttpLimits, HalfOpenConnectionsUnderALowDescriptorLimitDoNotStopService) {
   Server server(dir.path(), {}, {}, kServerFdLimit);
   ASSERT_GT(server.port(), 0) << server.Stderr();
   // The cap in force sits below the limit, with a reserve for the store and deliveries.
-  EXPECT_NE(server.Stderr().find("max_connections=" +
-                                 std::to_string(http::EffectiveConnectionCap(1024, kServerFdLimit))),
+  EXPECT_NE(server.Stderr().find("max_connections=" + std::to_string(http::EffectiveConnectionCap(
+                                                          1024, kServerFdLimit))),
             std::string::npos)
       << server.Stderr();
 
@@ -129,7 +129,8 @@ TEST_F(HttpAuthFirst, UnauthenticatedPartialBodiesCostNoMemory) {
   std::vector<RawConn> conns;
   for (int i = 0; i < 40; ++i) {
     conns.emplace_back(server_->port());
-    conns.back().Send("POST /api/events/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 9000000\r\n\r\n");
+    conns.back().Send(
+        "POST /api/events/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 9000000\r\n\r\n");
     conns.back().Send(std::string(64 * 1024, '{'));
   }
   for (auto& c : conns) {
@@ -150,8 +151,8 @@ TEST_F(HttpAuthFirst, AuthenticatedPostGetsContinueThenItsAnswer) {
   ASSERT_EQ(SendExpectingContinue(c,
                                   "POST /api/events/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                   "Content-Type: application/json\r\nAuthorization: Token " +
-                                      server_->admin_token() + "\r\nContent-Length: " +
-                                      std::to_string(body.size()) +
+                                      server_->admin_token() +
+                                      "\r\nContent-Length: " + std::to_string(body.size()) +
                                       "\r\nExpect: 100-continue\r\n\r\n",
                                   body),
             "HTTP/1.1 100 Continue\r\n\r\n");
@@ -173,8 +174,9 @@ TEST_F(HttpAuthFirst, SmuggledRequestsAreNeverRun) {
     EXPECT_TRUE(c.eof()) << te;
   }
   RawConn c(server_->port());
-  c.Send("POST /api/events/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nTransfer-Encoding: "
-         "chunked\r\n\r\n0\r\n\r\n");
+  c.Send(
+      "POST /api/events/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n0\r\n\r\n");
   auto rs = SplitResponses(c.ReadToEof());
   ASSERT_EQ(rs.size(), 1u);
   EXPECT_EQ(rs[0].status, 400);

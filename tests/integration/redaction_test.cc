@@ -45,7 +45,6 @@ std::string Headers() {
          "\\n{{ 'X-Auth-Token' }}: " + P::kTemplated + "\\nX-Trace: " + P::kVisible;
 }
 
-
 TEST_F(RedactionTest, ReadOnlyCallersSeeHeaderNamesButNoCredentialsOrSignatures) {
   Receiver rx;
   auto created =

@@ -107,8 +107,8 @@ class TortureTest : public ::testing::Test {
   std::set<std::string> CheckPresent(const std::vector<Acked>& acked) {
     std::set<std::string> tasks;
     for (const auto& a : acked) {
-      auto r = Api("GET", server_->base() + "/api/events/" + std::to_string(a.event_id) + "/",
-                   token_);
+      auto r =
+          Api("GET", server_->base() + "/api/events/" + std::to_string(a.event_id) + "/", token_);
       EXPECT_EQ(r.status, 200) << "acknowledged event " << a.event_id << " is missing";
       const Value* list = r.json().get("tasks");
       if (!list || !list->is_list()) continue;
@@ -133,7 +133,8 @@ class TortureTest : public ::testing::Test {
       return true;
     };
     EXPECT_TRUE(WaitFor(all, std::chrono::seconds(40)))
-        << done.size() << " of " << tasks.size() << " tasks finished\n" << server_->Stderr();
+        << done.size() << " of " << tasks.size() << " tasks finished\n"
+        << server_->Stderr();
     return done;
   }
 

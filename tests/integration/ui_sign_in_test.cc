@@ -22,9 +22,9 @@ class UiSignIn : public ::testing::Test {
   // Starts herald serve with `setting` = `value`, two failed sign-ins allowed per client and no
   // delivery workers.
   Server& Start(const std::string& setting, const std::string& value) {
-    server_ = std::make_unique<Server>(dir_.path(), std::vector<std::string>{},
-                                       std::map<std::string, std::string>{
-                                           {"HERALD_UI_MAX_FAILED_SIGN_INS", "2"},
+    server_ = std::make_unique<Server>(
+        dir_.path(), std::vector<std::string>{},
+        std::map<std::string, std::string>{{"HERALD_UI_MAX_FAILED_SIGN_INS", "2"},
                                            {"HERALD_DELIVERY_WORKERS", "false"},
                                            {setting, value}});
     EXPECT_TRUE(server_->started()) << server_->Stderr();

@@ -189,7 +189,8 @@ TEST_F(WebEscapeTest, MarkupInEveryQueryParameterOfEveryPageIsEscaped) {
         ExpectInert(Call("GET", page + "?" + all, "", sid), page + "?" + all);
         // Unencoded (as a careless client sends it) and the payload as a parameter name.
         ExpectInert(Call("GET", page + "?status=" + payload, "", sid), page + " raw");
-        ExpectInert(Call("GET", page + "?" + PercentEncode(payload) + "=1", "", sid), page + " name");
+        ExpectInert(Call("GET", page + "?" + PercentEncode(payload) + "=1", "", sid),
+                    page + " name");
       }
     }
   }
@@ -228,10 +229,21 @@ TEST_F(WebEscapeTest, MarkupInEveryFormFieldIsEscaped) {
   auto [sid, csrf] = SignIn(admin_key_);
   auto [rsid, rcsrf] = SignIn(ro_key_);
   std::string h = std::to_string(hook_), r = std::to_string(rule_);
-  const std::vector<std::string> webhook_fields = {
-      "name", "description", "payload_url", "http_method", "http_content_type",
-      "additional_headers", "body_template", "secret", "ca_file_path", "timeout",
-      "max_attempts", "retry_policy", "retry_interval", "ssl_verification", "clear_secret"};
+  const std::vector<std::string> webhook_fields = {"name",
+                                                   "description",
+                                                   "payload_url",
+                                                   "http_method",
+                                                   "http_content_type",
+                                                   "additional_headers",
+                                                   "body_template",
+                                                   "secret",
+                                                   "ca_file_path",
+                                                   "timeout",
+                                                   "max_attempts",
+                                                   "retry_policy",
+                                                   "retry_interval",
+                                                   "ssl_verification",
+                                                   "clear_secret"};
   const std::vector<std::string> rule_fields = {
       "name",        "description", "comments",   "object_types", "object_types_extra",
       "event_types", "enabled",     "conditions", "action_data",  "action_object_id"};
@@ -279,7 +291,7 @@ TEST_F(WebEscapeTest, MarkupInEveryFormFieldIsEscaped) {
 
 TEST_F(WebEscapeTest, JavascriptUrlsNeverBecomeRedirects) {
   for (const std::string next : {"javascript:alert(1)", "JaVaScRiPt:alert(1)", "//evil.example/",
-                                  "/\\evil.example", " javascript:alert(1)", "\tjavascript:x"}) {
+                                 "/\\evil.example", " javascript:alert(1)", "\tjavascript:x"}) {
     auto r = Call("POST", "/login", "token=" + admin_key_ + "&next=" + PercentEncode(next));
     ASSERT_EQ(r.status, 303) << next;
     EXPECT_EQ(HeaderOf(r, "Location"), "/") << next;

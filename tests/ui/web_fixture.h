@@ -55,9 +55,11 @@ class WebTest : public testing::StoreWithTokensTest {
     if (!origin.empty()) req.headers.emplace_back("Origin", origin);
     if (method == "POST")
       req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
-    return testing::CallHandler([this](http::Request&& r, http::Responder respond) {
-      web_->Handle(std::move(r), std::move(respond));
-    }, std::move(req), std::chrono::seconds(20));
+    return testing::CallHandler(
+        [this](http::Request&& r, http::Responder respond) {
+          web_->Handle(std::move(r), std::move(respond));
+        },
+        std::move(req), std::chrono::seconds(20));
   }
 
   // Signs in and returns {session cookie value, csrf token}.
@@ -70,7 +72,8 @@ class WebTest : public testing::StoreWithTokensTest {
     std::string sid = m.size() > 1 ? m[1].str() : "";
     auto page = Call("GET", "/", "", sid);
     std::smatch c;
-    EXPECT_TRUE(std::regex_search(page.body, c, std::regex("name=\"csrf\" value=\"([0-9a-f]{64})\"")));
+    EXPECT_TRUE(
+        std::regex_search(page.body, c, std::regex("name=\"csrf\" value=\"([0-9a-f]{64})\"")));
     return {sid, c.size() > 1 ? c[1].str() : ""};
   }
 

@@ -78,9 +78,9 @@ Status CheckRuleTarget(Conn& c, const EventRule& r) {
   auto exists = RowExists(c, "webhooks", *r.action_object_id);
   if (!exists.ok()) return exists.status();
   if (!*exists) {
-    return Status::Conflict("action_object_id", "action_object_id " +
-                                                    std::to_string(*r.action_object_id) +
-                                                    " names no webhook.");
+    return Status::Conflict(
+        "action_object_id",
+        "action_object_id " + std::to_string(*r.action_object_id) + " names no webhook.");
   }
   return Status::Ok();
 }
@@ -92,9 +92,9 @@ Status CheckRuleTarget(Conn& c, const EventRule& r) {
 int64_t SqliteStore::ConfigRevision() const {
   // This process's own changes bump the counter at commit; changes made by another process
   // sharing the file are picked up from the database at most once a second.
-  int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
-                    clock_.SteadyNow().time_since_epoch())
-                    .count();
+  int64_t now =
+      std::chrono::duration_cast<std::chrono::microseconds>(clock_.SteadyNow().time_since_epoch())
+          .count();
   int64_t checked = revision_checked_us_.load();
   if (now - checked >= 1000000 && revision_checked_us_.compare_exchange_strong(checked, now)) {
     auto db = const_cast<SqliteStore*>(this)->Read(
@@ -210,8 +210,7 @@ Result<EventRule> SqliteStore::CreateEventRule(EventRule r) {
   return WriteSync<EventRule>(
       [r = std::move(r), json = std::move(json)](WriteCtx& ctx) mutable -> Result<EventRule> {
         Conn& c = ctx.conn;
-        HERALD_RETURN_IF_ERROR(
-            CheckNameFree(c, "event_rules", "event rule", r.name, std::nullopt));
+        HERALD_RETURN_IF_ERROR(CheckNameFree(c, "event_rules", "event rule", r.name, std::nullopt));
         HERALD_RETURN_IF_ERROR(CheckIdFree(c, "event_rules", "event rule", r.id));
         HERALD_RETURN_IF_ERROR(CheckRuleTarget(c, r));
         r.created = r.last_updated = ctx.now;

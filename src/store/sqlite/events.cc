@@ -169,8 +169,8 @@ void SqliteStore::CommitEvents(std::vector<NewEvent> events,
   for (const auto& e : events) {
     if (e.tasks.size() > kMaxTasksPerEvent) {
       done(Status(Code::kResourceExhausted, "an event may create at most " +
-                                    std::to_string(kMaxTasksPerEvent) + " tasks, not " +
-                                    std::to_string(e.tasks.size())));
+                                                std::to_string(kMaxTasksPerEvent) + " tasks, not " +
+                                                std::to_string(e.tasks.size())));
       return;
     }
   }

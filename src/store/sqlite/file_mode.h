@@ -8,8 +8,8 @@
 // 0600 when opened, and each change is logged.
 #pragma once
 
-#include <string>
 #include <sys/types.h>
+#include <string>
 
 #include "common/status.h"
 

@@ -212,8 +212,9 @@ Result<ApiToken> ReadTokenForListing(const R& s) {
 template <SqlRow R>
 Result<ApiToken> ReadToken(const R& s) {
   if (!ParseTokenScope(s.TextView(4)))
-    return Status(Code::kInternal, "token #" + std::to_string(s.Int(0)) + " has an unknown scope '" +
-                                    s.Text(4) + "'; it grants nothing");
+    return Status(Code::kInternal, "token #" + std::to_string(s.Int(0)) +
+                                       " has an unknown scope '" + s.Text(4) +
+                                       "'; it grants nothing");
   return ReadTokenForListing(s);
 }
 

@@ -151,11 +151,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& relati
   Conn& c = **conn;
   // journal_mode=WAL is persistent in the file; the other settings are per connection.
   HERALD_RETURN_IF_ERROR(c.Exec("PRAGMA journal_mode=WAL"));
-  HERALD_RETURN_IF_ERROR(c.Exec(("PRAGMA wal_autocheckpoint=" +
-                                 std::to_string(kWalAutoCheckpointPages) +
-                                 "; PRAGMA journal_size_limit=" +
-                                 std::to_string(kJournalSizeLimitBytes))
-                                    .c_str()));
+  HERALD_RETURN_IF_ERROR(
+      c.Exec(("PRAGMA wal_autocheckpoint=" + std::to_string(kWalAutoCheckpointPages) +
+              "; PRAGMA journal_size_limit=" + std::to_string(kJournalSizeLimitBytes))
+                 .c_str()));
   Status mig = sqlite::ApplyMigrations(c.db(), sqlite::SchemaMigrations());
   if (!mig.ok()) return Status(Code::kUnavailable, path + ": " + mig.message());
 

@@ -16,20 +16,20 @@
 
 namespace herald {
 
-using sqlite::Conn;
-using sqlite::Stmt;
 using sql::kFailed;
 using sql::kFinished;
 using sql::kQueued;
 using sql::kScheduled;
 using sql::kStarted;
+using sqlite::Conn;
+using sqlite::Stmt;
 
 // The state of one write transaction, seen by each operation of the batch.
 struct SqliteStore::WriteCtx {
   Conn& conn;
-  TimeUs now;                                 // wall clock at the start of the transaction
+  TimeUs now;                                    // wall clock at the start of the transaction
   int64_t status_delta[sql::kStatusCount] = {};  // task count changes, applied before commit
-  int64_t config_changes = 0;                 // webhook/rule changes (bump the revision)
+  int64_t config_changes = 0;                    // webhook/rule changes (bump the revision)
   bool wake = false;  // tasks became due: notify the listener after commit
 
   // Counts one task moving from status `from` to `to` (-1: none, for created/deleted tasks).

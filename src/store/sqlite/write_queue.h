@@ -13,13 +13,13 @@
 // swallowed so the writer survives; `commit` must not throw. All methods are thread-safe.
 #pragma once
 
+#include <pthread.h>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <pthread.h>
 #include <span>
 #include <string>
 #include <thread>

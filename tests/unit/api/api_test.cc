@@ -90,9 +90,11 @@ class ApiTest : public testing::StoreWithTokensTest {
     req.headers = std::move(headers);
     if (!authorization.empty()) req.headers.emplace_back("Authorization", authorization);
     if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
-    return CallHandler([this](http::Request&& r, http::Responder respond) {
-      api_->Handle(std::move(r), std::move(respond));
-    }, std::move(req), std::chrono::seconds(30), &calls_);
+    return CallHandler(
+        [this](http::Request&& r, http::Responder respond) {
+          api_->Handle(std::move(r), std::move(respond));
+        },
+        std::move(req), std::chrono::seconds(30), &calls_);
   }
 
   // Occupies the ingest pool's one thread with `b` until it is released.
@@ -128,9 +130,8 @@ class ApiTest : public testing::StoreWithTokensTest {
 
 TEST_F(ApiTest, RootAnswersWithOrWithoutAToken) {
   for (const std::string target : {"/api", "/api/"}) {
-    for (const std::string& auth :
-         {std::string(), Token(admin_key_), Token(ro_key_), Token(ingest_key_),
-          std::string("Token nope")}) {
+    for (const std::string& auth : {std::string(), Token(admin_key_), Token(ro_key_),
+                                    Token(ingest_key_), std::string("Token nope")}) {
       http::Response r = Call("GET", target, auth);
       ASSERT_EQ(r.status, 200) << target << " " << auth << ": " << r.body;
       EXPECT_EQ(HeaderOf(r, "API-Version"), "0.1");
@@ -178,25 +179,65 @@ TEST_F(ApiTest, EveryPathMethodAndCredentialAnswersJsonWithoutA5xx) {
   ASSERT_TRUE(cw.ok());
   ASSERT_EQ(Call("POST", "/api/events/", Token(ingest_key_), kEvent).status, 202);
 
-  const std::vector<std::string> known = {
-      "api", "extras", "core", "events", "status", "webhooks", "event-rules",
-      "background-tasks", "background-queues", "default", "requeue", "enqueue", "stop",
-      "delete"};
+  const std::vector<std::string> known = {"api",
+                                          "extras",
+                                          "core",
+                                          "events",
+                                          "status",
+                                          "webhooks",
+                                          "event-rules",
+                                          "background-tasks",
+                                          "background-queues",
+                                          "default",
+                                          "requeue",
+                                          "enqueue",
+                                          "stop",
+                                          "delete"};
   // Odd ids, written as they travel in a request target (percent-encoded where needed).
-  const std::vector<std::string> odd = {
-      "1", "0", "-1", "007", "9223372036854775807", "9223372036854775808",
-      "99999999999999999999999999999", "1e9", "0x10", "%00", "a%00b", "..", ".", "%2e%2e",
-      "%2F", "a%2Fb", "%ff%fe", "%C3%A9", "%20", "%", "%zz", "'", "%22", "%5C", "null",
-      std::string(5000, 'a'), std::string(300, '9')};
-  const std::vector<std::string> skeletons = {
-      "/api/{}/", "/api/extras/{}/", "/api/core/{}/", "/api/events/{}/",
-      "/api/extras/webhooks/{}/", "/api/extras/event-rules/{}/",
-      "/api/core/background-tasks/{}/", "/api/core/background-queues/{}/",
-      "/api/core/background-tasks/{}/requeue/", "/api/core/background-tasks/1/{}/",
-      "/api/extras/webhooks/{}/{}/", "/api/status/{}/", "/api/{}/webhooks/"};
-  std::vector<std::string> targets = {"", "/", "//", "/api", "/api/", "/api//", "//api//",
-                                      "/api/status", "/api/extras", "/api/core", "/api/events",
-                                      "/API/", "/api/.."};
+  const std::vector<std::string> odd = {"1",
+                                        "0",
+                                        "-1",
+                                        "007",
+                                        "9223372036854775807",
+                                        "9223372036854775808",
+                                        "99999999999999999999999999999",
+                                        "1e9",
+                                        "0x10",
+                                        "%00",
+                                        "a%00b",
+                                        "..",
+                                        ".",
+                                        "%2e%2e",
+                                        "%2F",
+                                        "a%2Fb",
+                                        "%ff%fe",
+                                        "%C3%A9",
+                                        "%20",
+                                        "%",
+                                        "%zz",
+                                        "'",
+                                        "%22",
+                                        "%5C",
+                                        "null",
+                                        std::string(5000, 'a'),
+                                        std::string(300, '9')};
+  const std::vector<std::string> skeletons = {"/api/{}/",
+                                              "/api/extras/{}/",
+                                              "/api/core/{}/",
+                                              "/api/events/{}/",
+                                              "/api/extras/webhooks/{}/",
+                                              "/api/extras/event-rules/{}/",
+                                              "/api/core/background-tasks/{}/",
+                                              "/api/core/background-queues/{}/",
+                                              "/api/core/background-tasks/{}/requeue/",
+                                              "/api/core/background-tasks/1/{}/",
+                                              "/api/extras/webhooks/{}/{}/",
+                                              "/api/status/{}/",
+                                              "/api/{}/webhooks/"};
+  std::vector<std::string> targets = {
+      "",        "/",           "//",          "/api",      "/api/",       "/api//",
+      "//api//", "/api/status", "/api/extras", "/api/core", "/api/events", "/API/",
+      "/api/.."};
   // The write endpoints once per body (bodies rotate with the target).
   for (int i = 0; i < 6; ++i) {
     targets.push_back("/api/events/");
@@ -225,7 +266,7 @@ TEST_F(ApiTest, EveryPathMethodAndCredentialAnswersJsonWithoutA5xx) {
       targets.push_back(t);
     }
   }
-  const std::vector<std::string> methods = {"GET",    "HEAD",  "POST",  "PUT",      "PATCH",
+  const std::vector<std::string> methods = {"GET",    "HEAD",    "POST",  "PUT",      "PATCH",
                                             "DELETE", "OPTIONS", "TRACE", "PROPFIND", "get"};
   const std::vector<std::string> creds = {"",
                                           Token(admin_key_),
@@ -234,18 +275,17 @@ TEST_F(ApiTest, EveryPathMethodAndCredentialAnswersJsonWithoutA5xx) {
                                           "Token 0000000000000000000000000000000000000000",
                                           "Bearer " + std::string(300, 'k'),
                                           "Basic YWRtaW46YWRtaW4="};
-  const std::vector<std::string> bodies = {"", "{}", "[", "null", kEvent,
-                                           R"({"name": "x", "payload_url": "http://127.0.0.1:9/"})"};
+  const std::vector<std::string> bodies = {
+      "", "{}", "[", "null", kEvent, R"({"name": "x", "payload_url": "http://127.0.0.1:9/"})"};
   size_t n = 0;
   std::set<int> seen;
   int64_t calls_before = calls_;
   for (const auto& target : targets) {
     for (const auto& method : methods) {
       for (const auto& auth : creds) {
-        const std::string& body =
-            (method == "GET" || method == "HEAD")
-                ? bodies[0]
-                : bodies[(n / creds.size()) % bodies.size()];
+        const std::string& body = (method == "GET" || method == "HEAD")
+                                      ? bodies[0]
+                                      : bodies[(n / creds.size()) % bodies.size()];
         ++n;
         http::Response r = Call(method, target, auth, body);
         std::string what = method + " " + target.substr(0, 120) + " [" + auth.substr(0, 12) + "]";
@@ -280,12 +320,13 @@ TEST_F(ApiTest, EveryPathMethodAndCredentialAnswersJsonWithoutA5xx) {
 // ---------------------------------------------------------------- URLs, status
 
 TEST_F(ApiTest, AbsoluteUrlsComeFromTheListenAddressNotTheHostHeader) {
-  std::vector<std::pair<std::string, std::string>> hostile = {
-      {"Host", "evil.example"}, {"X-Forwarded-Host", "evil.example"}};
+  std::vector<std::pair<std::string, std::string>> hostile = {{"Host", "evil.example"},
+                                                              {"X-Forwarded-Host", "evil.example"}};
   for (int i = 0; i < 3; ++i) {
-    auto r = Call("POST", "/api/extras/webhooks/", Token(admin_key_),
-                  R"({"name": "w)" + std::to_string(i) + R"(", "payload_url": "http://127.0.0.1:9/"})",
-                  hostile);
+    auto r =
+        Call("POST", "/api/extras/webhooks/", Token(admin_key_),
+             R"({"name": "w)" + std::to_string(i) + R"(", "payload_url": "http://127.0.0.1:9/"})",
+             hostile);
     ASSERT_EQ(r.status, 201) << r.body;
     EXPECT_EQ(r.body.find("evil"), std::string::npos) << r.body;
     EXPECT_NE(r.body.find("\"url\":\"http://127.0.0.1:8080/api/extras/webhooks/"),
@@ -410,7 +451,8 @@ TEST_F(ApiTest, HostileIngestBodiesGetCleanBoundedAnswers) {
       {device + "{\"x\": 18446744073709551616}}", 400},
       {device + "{\"x\": \"\xff\xfe\"}}", 400},
       {device + "{\"x\": \"\\ud800\"}}", 400},
-      {R"({"event": ")" + std::string(100000, 'x') + R"(", "object_type": "dcim.device", "data": {}})",
+      {R"({"event": ")" + std::string(100000, 'x') +
+           R"(", "object_type": "dcim.device", "data": {}})",
        400},
   };
   for (const auto& [body, want] : cases) {
@@ -425,7 +467,9 @@ TEST_F(ApiTest, HostileIngestBodiesGetCleanBoundedAnswers) {
   }
   // Many invalid events: all counted, the first kMaxReportedEventErrors listed.
   std::string ndjson;
-  for (int i = 0; i < 5000; ++i) ndjson += R"({"event": "exploded", "data": {}})" "\n";
+  for (int i = 0; i < 5000; ++i)
+    ndjson += R"({"event": "exploded", "data": {}})"
+              "\n";
   http::Response many = Call("POST", "/api/events/", Token(ingest_key_), ndjson,
                              {{"Content-Type", "application/x-ndjson"}});
   ASSERT_EQ(many.status, 400) << many.body.substr(0, 300);
@@ -458,8 +502,7 @@ TEST_F(ApiTest, IngestQueueIsBoundedInBytesToo) {
   ExpectQueueFull(Call("POST", "/api/events/", Token(ingest_key_), big));
   auto status = ParseJson(Call("GET", "/api/status/").body);
   ASSERT_TRUE(status.ok());
-  EXPECT_EQ(status->get("ingest")->get("queued_bytes")->as_int(),
-            static_cast<int64_t>(big.size()));
+  EXPECT_EQ(status->get("ingest")->get("queued_bytes")->as_int(), static_cast<int64_t>(big.size()));
   // A small one still fits.
   auto small = PostLater(kEvent);
   ASSERT_TRUE(WaitQueued(2));
@@ -497,8 +540,8 @@ TEST_F(ApiTest, ATokenRowWithAnUnknownScopeGrantsNothing) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
   sqlite3_busy_timeout(db, 10000);
-  std::string sql = "UPDATE api_tokens SET scope = 'superuser' WHERE key_hash = '" +
-                    HashTokenKey(key) + "'";
+  std::string sql =
+      "UPDATE api_tokens SET scope = 'superuser' WHERE key_hash = '" + HashTokenKey(key) + "'";
   ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   ASSERT_EQ(sqlite3_changes(db), 1);
   sqlite3_close(db);

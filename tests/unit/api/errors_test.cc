@@ -20,9 +20,11 @@ TEST(HttpErrors, EveryCodeWithoutAFieldHasItsStatusAndADetailBody) {
     int status;
   };
   const std::vector<Case> cases = {
-      {Code::kInvalidArgument, 400}, {Code::kNotFound, 404},         {Code::kConflict, 409},
-      {Code::kResourceExhausted, 500}, {Code::kDeadlineExceeded, 500}, {Code::kUnavailable, 500},
-      {Code::kConfig, 500},          {Code::kUnsupported, 500},      {Code::kInternal, 500},
+      {Code::kInvalidArgument, 400},  {Code::kNotFound, 404},
+      {Code::kConflict, 409},         {Code::kResourceExhausted, 500},
+      {Code::kDeadlineExceeded, 500}, {Code::kUnavailable, 500},
+      {Code::kConfig, 500},           {Code::kUnsupported, 500},
+      {Code::kInternal, 500},
   };
   for (const Case& c : cases) {
     Status st(c.code, "it went wrong");

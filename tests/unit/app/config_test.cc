@@ -102,7 +102,8 @@ TEST(Config, TableNamesFieldsAndIdsAgree) {
   EXPECT_STREQ(SpecOf(Option::store_url).name, "store.url");
   EXPECT_STREQ(SpecOf(Option::templates_deadline_ms).name, "templates.deadline_ms");
   EXPECT_EQ(SpecOf(Option::delivery_retry_interval).field(s), &s.delivery.retry_interval);
-  EXPECT_EQ(&SpecOf(Option::templates_max_alloc_bytes), &AllOptions().back());  // ids in table order
+  EXPECT_EQ(&SpecOf(Option::templates_max_alloc_bytes),
+            &AllOptions().back());  // ids in table order
 }
 
 TEST(Config, EnvironmentNames) {
@@ -146,10 +147,12 @@ TEST(Config, TypeRangeAndValueErrorsNameOriginAndOptionAndKeepTheValue) {
       {"server.threads", "65", "flag: server.threads: must be between 1 and 64, got 65"},
       {"delivery.workers", "yes", "flag: delivery.workers: expected true or false, got 'yes'"},
       {"log.level", "verbose", "flag: log.level: expected debug, info, warning or error"},
-      {"delivery.retry_policy", "linear", "flag: delivery.retry_policy: expected fixed or "
-                                          "exponential"},
-      {"server.public_url", "ftp://x", "flag: server.public_url: expected an http:// or https:// "
-                                       "URL without query or fragment, got 'ftp://x'"},
+      {"delivery.retry_policy", "linear",
+       "flag: delivery.retry_policy: expected fixed or "
+       "exponential"},
+      {"server.public_url", "ftp://x",
+       "flag: server.public_url: expected an http:// or https:// "
+       "URL without query or fragment, got 'ftp://x'"},
       {"server.public_url", "https://x/?a=1", "got 'https://x/?a=1'"},
       {"server.public_url", "https:///path", "got 'https:///path'"},
       {"server.trusted_proxies", "10.0.0.0/33", "flag: server.trusted_proxies: "},
@@ -251,8 +254,9 @@ TEST_F(ConfigFile, ExampleDocumentsEveryOptionAndLoadsBackAsTheDefaults) {
     EXPECT_THAT(example, HasSubstr("# env: " + EnvNameFor(o.name) + "\n")) << o.name;
   }
   EXPECT_THAT(example, HasSubstr("\n[delivery]\n"));
-  EXPECT_THAT(example, HasSubstr(
-      "deny_networks = [\"169.254.0.0/16\", \"fe80::/10\", \"fd00:ec2::254/128\"]\n"));
+  EXPECT_THAT(
+      example,
+      HasSubstr("deny_networks = [\"169.254.0.0/16\", \"fe80::/10\", \"fd00:ec2::254/128\"]\n"));
   Config c;
   Status st = c.LoadFile(Write(example));
   ASSERT_TRUE(st.ok()) << st.message();
@@ -289,8 +293,8 @@ TEST(Config, EveryOptionChecksItsType) {
         EXPECT_TRUE(c.Set(o.name, std::to_string(o.min), "t").ok()) << o.name;
         EXPECT_TRUE(c.Set(o.name, std::to_string(o.max), "t").ok()) << o.name;
         Status low = c.Set(o.name, std::to_string(o.min - 1), "t");
-        EXPECT_THAT(low.message(), HasSubstr("must be between " + std::to_string(o.min) +
-                                             " and " + std::to_string(o.max)))
+        EXPECT_THAT(low.message(), HasSubstr("must be between " + std::to_string(o.min) + " and " +
+                                             std::to_string(o.max)))
             << o.name;
         if (o.max < INT64_MAX) {
           Status high = c.Set(o.name, std::to_string(o.max + 1), "t");
@@ -298,8 +302,8 @@ TEST(Config, EveryOptionChecksItsType) {
         }
         for (const char* bad : {"", "x", "1.5", "1e3", "0x10", "4 ", "9223372036854775808"}) {
           Status st = c.Set(o.name, bad, "t");
-          EXPECT_EQ(st.message(), std::string("t: ") + o.name + ": expected an integer, got '" +
-                                      bad + "'")
+          EXPECT_EQ(st.message(),
+                    std::string("t: ") + o.name + ": expected an integer, got '" + bad + "'")
               << o.name;
         }
         // Restore the default before comparing.
@@ -309,8 +313,8 @@ TEST(Config, EveryOptionChecksItsType) {
       case OptionType::kBool:
         for (const char* bad : {"", "yes", "no", "on", "2", "truee"}) {
           Status st = c.Set(o.name, bad, "t");
-          EXPECT_EQ(st.message(), std::string("t: ") + o.name + ": expected true or false, got '" +
-                                      bad + "'")
+          EXPECT_EQ(st.message(),
+                    std::string("t: ") + o.name + ": expected true or false, got '" + bad + "'")
               << o.name;
         }
         break;

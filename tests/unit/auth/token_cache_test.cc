@@ -78,9 +78,8 @@ TEST_F(TokenCacheTest, ResolveKeyFindsTheTokenOfAKey) {
 TEST_F(TokenCacheTest, ResolveKeyRefusesEmptyLongAndUnknownKeys) {
   NewApiToken admin = Create(TokenScope::kAdmin, "admin");
   TokenCache cache(*store_, kTokenCacheTtl);
-  for (const std::string& bad :
-       {std::string(), std::string(kMaxTokenKeyBytes + 1, 'a'), std::string(40, '0'),
-        " " + admin.key, admin.key.substr(1)}) {
+  for (const std::string& bad : {std::string(), std::string(kMaxTokenKeyBytes + 1, 'a'),
+                                 std::string(40, '0'), " " + admin.key, admin.key.substr(1)}) {
     std::string why;
     EXPECT_FALSE(cache.ResolveKey(bad, &why).has_value()) << bad;
     EXPECT_EQ(why, "Invalid token.") << bad;

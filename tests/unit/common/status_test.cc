@@ -54,9 +54,15 @@ TEST(Status, CopiesAndResultsCarryTheWholeError) {
 }
 
 TEST(Status, EveryCodeHasADistinctName) {
-  const Code all[] = {Code::kOk,          Code::kInvalidArgument,  Code::kNotFound,
-                      Code::kConflict,    Code::kResourceExhausted, Code::kDeadlineExceeded,
-                      Code::kUnavailable, Code::kConfig,           Code::kUnsupported,
+  const Code all[] = {Code::kOk,
+                      Code::kInvalidArgument,
+                      Code::kNotFound,
+                      Code::kConflict,
+                      Code::kResourceExhausted,
+                      Code::kDeadlineExceeded,
+                      Code::kUnavailable,
+                      Code::kConfig,
+                      Code::kUnsupported,
                       Code::kInternal};
   for (Code a : all)
     for (Code b : all)

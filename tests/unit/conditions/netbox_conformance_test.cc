@@ -92,8 +92,8 @@ std::string RunCase(const Value& c) {
     std::string got_s = got ? "true" : "false";
     if (got_s != want) return "got " + got_s + (reason.empty() ? "" : " (" + reason + ")");
     // The NetBox test also checks the logged reason names the attribute.
-    if (const Value* note = c.get("note"); note && note->is_str() &&
-                                           note->as_str().find("ERROR record") != std::string::npos) {
+    if (const Value* note = c.get("note");
+        note && note->is_str() && note->as_str().find("ERROR record") != std::string::npos) {
       auto infos = compiled->Conditions();
       if (reason.empty()) return "no failure reason to log";
       for (const auto& info : infos)

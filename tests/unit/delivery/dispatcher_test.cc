@@ -13,17 +13,17 @@
 #include <future>
 #include <memory>
 
-#include "support/json.h"
 #include "common/clock.h"
 #include "delivery/request.h"
 #include "delivery_fakes.h"
+#include "support/json.h"
 #include "value/json.h"
 
 namespace herald::delivery {
 namespace {
 
-using std::chrono::seconds;
 using herald::testing::J;
+using std::chrono::seconds;
 using testing::FakeSender;
 using testing::FakeStore;
 

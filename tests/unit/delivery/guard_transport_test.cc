@@ -47,8 +47,8 @@ TEST(GuardedTransport, NumericShorthandsAreJudgedByTheAddressTheyReach) {
   TestServer denied(Ok, "127.0.0.2");
   std::string port = std::to_string(denied.port());
   Transport t(With(MakeGuard({"127.0.0.2/32"})));
-  for (const std::string host : {"2130706434", "0x7f000002", "127.2", "0177.0.0.2",
-                                 "[::ffff:127.0.0.2]"}) {
+  for (const std::string host :
+       {"2130706434", "0x7f000002", "127.2", "0177.0.0.2", "[::ffff:127.0.0.2]"}) {
     HttpResponse r = Send(t, Post("http://" + host + ":" + port + "/"));
     EXPECT_EQ(r.error, kDenied) << host;
   }
@@ -87,7 +87,8 @@ TEST(GuardedTransport, AllowListOnly) {
   TestServer inside(Ok, "127.0.0.1");
   Transport t(With(MakeGuard({}, {"127.0.0.1/32"})));
   HttpResponse r = Send(t, Post(outside.url()));
-  EXPECT_EQ(r.error, "destination 127.0.0.2 is not in an allowed network (delivery.allow_networks)");
+  EXPECT_EQ(r.error,
+            "destination 127.0.0.2 is not in an allowed network (delivery.allow_networks)");
   EXPECT_EQ(outside.connections(), 0);
   EXPECT_EQ(Send(t, Post(inside.url())).status, 200);
 }

@@ -23,7 +23,8 @@ Cidr Net(const char* text) {
   return c.ok() ? *c : Cidr();
 }
 
-std::shared_ptr<NetGuard> Guard(std::vector<std::string> deny, std::vector<std::string> allow = {}) {
+std::shared_ptr<NetGuard> Guard(std::vector<std::string> deny,
+                                std::vector<std::string> allow = {}) {
   auto g = NetGuard::Create(deny, allow);
   EXPECT_TRUE(g.ok()) << g.status().message();
   return g.ok() ? *g : nullptr;
@@ -70,9 +71,9 @@ TEST(IpAddress, ParsesStrictLiteralsOnly) {
   EXPECT_EQ(Ip("::ffff:a9fe:a9fe"), mapped);
   // inet_aton shorthands, zone ids, brackets, junk: not literals here (the resolver judges those
   // by the address they reach).
-  for (const char* bad : {"", "127.1", "2130706433", "0x7f000001", "0", "127.0.0.1.", "1.2.3.256",
-                          "fe80::1%eth0", "[::1]", "::1::2", "localhost", " 1.2.3.4", "1.2.3.4/8",
-                          "01.2.3.4"})
+  for (const char* bad :
+       {"", "127.1", "2130706433", "0x7f000001", "0", "127.0.0.1.", "1.2.3.256", "fe80::1%eth0",
+        "[::1]", "::1::2", "localhost", " 1.2.3.4", "1.2.3.4/8", "01.2.3.4"})
     EXPECT_FALSE(ParseIpAddress(bad).has_value()) << bad;
 }
 
@@ -122,10 +123,10 @@ TEST(Cidr, ParsesAndFormats) {
 }
 
 TEST(Cidr, RefusesMalformedInput) {
-  for (const char* bad : {"", "/8", "10.0.0.0/", "10.0.0.0/33", "::/129", "10.0.0.0/-1",
-                          "10.0.0.0/8/8", "10.0.0.0/ 8", "10.0.0.0/0x8", "10.0.0.0/0008",
-                          "10.0.0/8", "10.0.0.0.0/8", "fe80::/10x", "fe80::%1/64", "example.com/8",
-                          "1.2.3.4 5.6.7.8", "::ffff:0:0/95"}) {
+  for (const char* bad :
+       {"", "/8", "10.0.0.0/", "10.0.0.0/33", "::/129", "10.0.0.0/-1", "10.0.0.0/8/8",
+        "10.0.0.0/ 8", "10.0.0.0/0x8", "10.0.0.0/0008", "10.0.0/8", "10.0.0.0.0/8", "fe80::/10x",
+        "fe80::%1/64", "example.com/8", "1.2.3.4 5.6.7.8", "::ffff:0:0/95"}) {
     auto c = ParseCidr(bad);
     EXPECT_FALSE(c.ok()) << bad;
     if (!c.ok()) {
@@ -169,8 +170,8 @@ TEST(NetGuard, DefaultsDenyLinkLocalAndMetadataOnly) {
                     {"fe80::1", Denied("fe80::1", "fe80::/10")},
                     {"fd00:ec2::254", Denied("fd00:ec2::254", "fd00:ec2::254/128")}});
   // Internal destinations stay allowed.
-  for (const char* ok : {"127.0.0.1", "10.1.2.3", "192.168.0.1", "172.16.0.1", "::1", "fd00::1",
-                         "8.8.8.8"})
+  for (const char* ok :
+       {"127.0.0.1", "10.1.2.3", "192.168.0.1", "172.16.0.1", "::1", "fd00::1", "8.8.8.8"})
     EXPECT_EQ(g->Check(Ip(ok), 9000), "") << ok;
 }
 
@@ -205,10 +206,11 @@ TEST(NetGuard, Nat64AndCompatibleAddressesAreJudgedByTheirIpv4Too) {
 TEST(NetGuard, OwnListenAddressIsThatAddressAndPortOnly) {
   auto g = Guard({});
   g->SetSelf("127.0.0.1", 8080);
-  EXPECT_EQ(g->Check(Ip("127.0.0.1"), 8080), "destination 127.0.0.1:8080 is Herald's own listen address");
+  EXPECT_EQ(g->Check(Ip("127.0.0.1"), 8080),
+            "destination 127.0.0.1:8080 is Herald's own listen address");
   EXPECT_EQ(g->Check(Ip("::ffff:127.0.0.1"), 8080),
             "destination 127.0.0.1:8080 is Herald's own listen address");
-  EXPECT_NE(g->Check(Ip("0.0.0.0"), 8080), "");  // reaches the listener too
+  EXPECT_NE(g->Check(Ip("0.0.0.0"), 8080), "");    // reaches the listener too
   EXPECT_EQ(g->Check(Ip("127.0.0.1"), 9000), "");  // the README's receiver
   EXPECT_EQ(g->Check(Ip("127.0.0.2"), 8080), "");  // another address, same port
   // Port 0 (not known yet) guards nothing; a later call replaces the entry.

@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include "support/json.h"
 #include "delivery/request.h"
+#include "support/json.h"
 
 namespace herald::delivery {
 namespace {
@@ -223,8 +223,7 @@ TEST(Renderer, ErrorsCarryNetBoxWording) {
     std::string error = ErrorOf(HookWith(c.payload_url, c.additional_headers, c.body_template));
     if (c.error.size() >= 2 && c.error.substr(c.error.size() - 2) == ": ")
       EXPECT_EQ(error.rfind(c.error, 0), 0u) << error;
-    else
-      EXPECT_EQ(error, c.error);
+    else EXPECT_EQ(error, c.error);
   }
 }
 

@@ -28,8 +28,12 @@ TEST(ParseAdditionalHeaders, LaterNameOverwritesButKeepsPosition) {
 }
 
 TEST(ParseAdditionalHeaders, AllPythonLineBreaks) {
-  std::string text = "A:1\r\nB:2\rC:3\vD:4\fE:5\x1c" "F:6\x1d" "G:7\x1e" "H:8\xc2\x85I:9"
-                     "\xe2\x80\xa8J:10\xe2\x80\xa9K:11";
+  std::string text =
+      "A:1\r\nB:2\rC:3\vD:4\fE:5\x1c"
+      "F:6\x1d"
+      "G:7\x1e"
+      "H:8\xc2\x85I:9"
+      "\xe2\x80\xa8J:10\xe2\x80\xa9K:11";
   HL got = ParseAdditionalHeaders(text);
   ASSERT_EQ(got.size(), 11u);
   EXPECT_EQ(got[0], (std::pair<std::string, std::string>{"A", "1"}));
@@ -40,9 +44,14 @@ TEST(ParseAdditionalHeaders, AllPythonLineBreaks) {
 
 TEST(ParseAdditionalHeaders, UnitSeparatorIsWhitespaceNotLineBreak) {
   // \x1f is stripped by str.strip() but does not split lines.
-  EXPECT_EQ(ParseAdditionalHeaders("\x1f" "A:\x1f" "1\x1f"), (HL{{"A", "1"}}));
+  EXPECT_EQ(ParseAdditionalHeaders("\x1f"
+                                   "A:\x1f"
+                                   "1\x1f"),
+            (HL{{"A", "1"}}));
   // NBSP and U+3000 are Python whitespace.
-  EXPECT_EQ(ParseAdditionalHeaders("\xc2\xa0" "A : \xe3\x80\x80x\xc2\xa0"), (HL{{"A", "x"}}));
+  EXPECT_EQ(ParseAdditionalHeaders("\xc2\xa0"
+                                   "A : \xe3\x80\x80x\xc2\xa0"),
+            (HL{{"A", "x"}}));
 }
 
 TEST(ParseAdditionalHeaders, HeaderSafeStyleOutputs) {
@@ -60,7 +69,9 @@ TEST(SignBody, SpecVectors) {
   EXPECT_EQ(SignBody("secret", ""),
             "b0e9650c5faf9cd8ae02276671545424104589b3656731ec193b25d01b07561c27637c2d4d68389d6cf5"
             "007a8632c26ec89ba80a01c77a6cdd389ec28db43901");
-  EXPECT_EQ(SignBody("s\xc3\xa9" "cret", "h\xc3\xa9"),
+  EXPECT_EQ(SignBody("s\xc3\xa9"
+                     "cret",
+                     "h\xc3\xa9"),
             "c2d5afb46ed87a21cbfd890bcbd676bbd02e430109fb697ad1047e73fc0ac0e07eb91d1d787ee531b651"
             "89ac5bfc6dc95abc4297535dd113431fe2bed4d9baee");
   std::string body =
@@ -78,7 +89,8 @@ TEST(NormalizeUrl, SpecExample) {
 }
 
 TEST(NormalizeUrl, LowercasesSchemeHostStripsLeadingSpace) {
-  EXPECT_EQ(*NormalizeUrl("  \tHTTPS://Example.COM:8443/Path/X"), "https://example.com:8443/Path/X");
+  EXPECT_EQ(*NormalizeUrl("  \tHTTPS://Example.COM:8443/Path/X"),
+            "https://example.com:8443/Path/X");
   EXPECT_EQ(*NormalizeUrl("http://example.com"), "http://example.com/");
   EXPECT_EQ(*NormalizeUrl("http://example.com?a=1"), "http://example.com/?a=1");
 }
@@ -105,7 +117,8 @@ TEST(NormalizeUrl, Errors) {
   EXPECT_EQ(ftp.status().label(), "InvalidSchema");
   EXPECT_EQ(ftp.status().message(), "No connection adapters were found for 'ftp://h/x'");
   EXPECT_FALSE(NormalizeUrl("http://").ok());
-  EXPECT_EQ(NormalizeUrl("http:///x").status().message(), "Invalid URL 'http:///x': No host supplied");
+  EXPECT_EQ(NormalizeUrl("http:///x").status().message(),
+            "Invalid URL 'http:///x': No host supplied");
   EXPECT_FALSE(NormalizeUrl("http://h:99999/").ok());
   EXPECT_FALSE(NormalizeUrl("http://h:8x/").ok());
   EXPECT_FALSE(NormalizeUrl("").ok());
@@ -123,17 +136,19 @@ TEST(Messages, FailureContentIsBounded) {
   std::string big(10000, 'x');
   std::string msg = FailureMessage(500, big);
   EXPECT_EQ(msg.size(), std::string("Status 500 returned with content 'b''', webhook FAILED to "
-                                    "process.").size() + kFailureContentLimit);
+                                    "process.")
+                                .size() +
+                            kFailureContentLimit);
 }
 
 TEST(Headers, Validity) {
   // requests' rules: a name has no leading blank, colon or line break; a value no leading blank
   // and no line break.
-  for (auto [name, valid] : {std::pair{"X-Token", true}, {"", false}, {" X", false},
-                             {"X\r\nY", false}, {"X:Y", false}})
+  for (auto [name, valid] :
+       {std::pair{"X-Token", true}, {"", false}, {" X", false}, {"X\r\nY", false}, {"X:Y", false}})
     EXPECT_EQ(ValidHeaderName(name), valid) << name;
-  for (auto [value, valid] : {std::pair{"", true}, {"a b", true}, {" a", false}, {"a\nb", false},
-                              {"a\rb", false}})
+  for (auto [value, valid] :
+       {std::pair{"", true}, {"a b", true}, {" a", false}, {"a\nb", false}, {"a\rb", false}})
     EXPECT_EQ(ValidHeaderValue(value), valid) << value;
 }
 

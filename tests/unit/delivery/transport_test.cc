@@ -3,9 +3,9 @@
 // proxies, TLS verification, shutdown.
 #include "delivery/transport.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <fcntl.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -197,9 +197,9 @@ struct RedirectCase {
 
 TEST(Transport, RedirectsFollowRequestsSemantics) {
   std::vector<RedirectCase> cases = {
-      {301, "POST", "GET", false},   {301, "PUT", "PUT", false},  {302, "POST", "GET", false},
-      {302, "PATCH", "GET", false},  {303, "DELETE", "GET", false}, {303, "PUT", "GET", false},
-      {307, "POST", "POST", true},   {307, "DELETE", "DELETE", true}, {308, "PUT", "PUT", true},
+      {301, "POST", "GET", false},  {301, "PUT", "PUT", false},      {302, "POST", "GET", false},
+      {302, "PATCH", "GET", false}, {303, "DELETE", "GET", false},   {303, "PUT", "GET", false},
+      {307, "POST", "POST", true},  {307, "DELETE", "DELETE", true}, {308, "PUT", "PUT", true},
       {308, "POST", "POST", true},
   };
   Transport t({});
@@ -355,10 +355,10 @@ class TlsTest : public ::testing::Test {
   void SetUp() override {
     if (std::system("command -v openssl >/dev/null 2>&1") != 0) GTEST_SKIP() << "no openssl CLI";
     ASSERT_TRUE(dir_.ok());
-    std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-                      "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
-                      file("key.pem") + " -out " + file("cert.pem") +
-                      " >/dev/null 2>&1";
+    std::string cmd =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+        "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+        file("key.pem") + " -out " + file("cert.pem") + " >/dev/null 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0);
     log_ = file("server.log");
     pid_ = fork();
@@ -373,14 +373,17 @@ class TlsTest : public ::testing::Test {
              cert.c_str(), "-key", key.c_str(), "-www", static_cast<char*>(nullptr));
       _exit(127);
     }
-    ASSERT_TRUE(WaitFor([&] {
-      std::ifstream in(log_);
-      std::string line;
-      while (std::getline(in, line)) {
-        if (line.rfind("ACCEPT ", 0) == 0) port_ = std::stoi(line.substr(line.rfind(':') + 1));
-      }
-      return port_ != 0;
-    }, kDeadline)) << "s_server did not start";
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          std::ifstream in(log_);
+          std::string line;
+          while (std::getline(in, line)) {
+            if (line.rfind("ACCEPT ", 0) == 0) port_ = std::stoi(line.substr(line.rfind(':') + 1));
+          }
+          return port_ != 0;
+        },
+        kDeadline))
+        << "s_server did not start";
   }
   void TearDown() override {
     if (pid_ > 0) {

@@ -28,9 +28,7 @@ std::string Reason(std::string_view json) {
 }
 
 // Why ParseEvents refused the whole body; "" when the body is well-formed.
-std::string Malformed(const Result<ParsedEvents>& p) {
-  return p.ok() ? "" : p.status().message();
-}
+std::string Malformed(const Result<ParsedEvents>& p) { return p.ok() ? "" : p.status().message(); }
 
 bool Contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
@@ -352,11 +350,13 @@ TEST(ParseEvents, InvalidEventsAreListedByIndexAndValidOnesStillParsed) {
   ASSERT_EQ(p->errors.size(), 3u);
   EXPECT_EQ(p->errors[0].index, 1u);
   EXPECT_EQ(p->errors[0].status.code(), Code::kInvalidArgument);
-  EXPECT_TRUE(Contains(p->errors[0].status.message(), "unknown event 'exploded'")) << p->errors[0].status.message();
+  EXPECT_TRUE(Contains(p->errors[0].status.message(), "unknown event 'exploded'"))
+      << p->errors[0].status.message();
   EXPECT_EQ(p->errors[1].index, 3u);
   EXPECT_EQ(p->errors[1].status.message(), "an event must be a JSON object, not string");
   EXPECT_EQ(p->errors[2].index, 4u);
-  EXPECT_EQ(p->errors[2].status.message(), "'data' is required for object events and must be an object");
+  EXPECT_EQ(p->errors[2].status.message(),
+            "'data' is required for object events and must be an object");
 }
 
 TEST(ParseEvents, Ndjson) {
@@ -521,16 +521,15 @@ TEST(BuildContext, EventNamesAndOptionalKeys) {
 
 TEST(BuildContext, SpecExampleBodyWithItsRequest) {
   // SPEC 5.4's example event (with its request), as a NetBox default-body producer sends it.
-  auto e = From(
-      R"({"event": "created", "timestamp": "2026-03-06T15:11:23.503186+00:00", )"
-      R"("object_type": "dcim.site", "username": "admin", )"
-      R"("request_id": "17af32f0-852a-46ca-a7d4-33ecd0c13de6", )"
-      R"("data": {"id": 4, "name": "Site \u00e9", "latitude": 40.7128, "region": null, )"
-      R"("tags": []}, )"
-      R"("request": {"id": "17af32f0-852a-46ca-a7d4-33ecd0c13de6", "method": "POST", )"
-      R"("path": "/api/dcim/sites/", "user": "admin"}, )"
-      R"("snapshots": {"prechange": null, )"
-      R"("postchange": {"name": "Site \u00e9", "status": "active"}}})");
+  auto e = From(R"({"event": "created", "timestamp": "2026-03-06T15:11:23.503186+00:00", )"
+                R"("object_type": "dcim.site", "username": "admin", )"
+                R"("request_id": "17af32f0-852a-46ca-a7d4-33ecd0c13de6", )"
+                R"("data": {"id": 4, "name": "Site \u00e9", "latitude": 40.7128, "region": null, )"
+                R"("tags": []}, )"
+                R"("request": {"id": "17af32f0-852a-46ca-a7d4-33ecd0c13de6", "method": "POST", )"
+                R"("path": "/api/dcim/sites/", "user": "admin"}, )"
+                R"("snapshots": {"prechange": null, )"
+                R"("postchange": {"name": "Site \u00e9", "status": "active"}}})");
   ASSERT_TRUE(e.ok()) << e.status().ToString();
   // SPEC 5.4's 488-byte body, plus the `model` key Herald keeps from the seed document.
   EXPECT_EQ(

@@ -38,7 +38,8 @@ TEST_F(JinjaCli, RenderReportsErrorsWithLine) {
   std::string t = TempFile("ok\n{% if %}"), c = TempFile("{}");
   std::ostringstream out, err;
   EXPECT_EQ(RunTemplateRender(t, c, false, out, err), 1);
-  EXPECT_EQ(err.str(), "TemplateSyntaxError: Expected an expression, got 'end of statement block' (line 2)\n");
+  EXPECT_EQ(err.str(),
+            "TemplateSyntaxError: Expected an expression, got 'end of statement block' (line 2)\n");
   std::string t2 = TempFile("{{ missing }}");
   std::ostringstream out2, err2;
   EXPECT_EQ(RunTemplateRender(t2, c, true, out2, err2), 1);

@@ -22,10 +22,13 @@ constexpr auto kDeadline = 30s;
 
 class Running {
  public:
-  explicit Running(ReceiverOptions o) : receiver_([&] {
-    o.port = 0;
-    return o;
-  }(), out_) {
+  explicit Running(ReceiverOptions o)
+      : receiver_(
+            [&] {
+              o.port = 0;
+              return o;
+            }(),
+            out_) {
     Status st = receiver_.Start();
     EXPECT_TRUE(st.ok()) << st.ToString();
     thread_ = std::thread([this] { receiver_.Run(); });
@@ -40,7 +43,8 @@ class Running {
   // Waits until n requests were printed, then returns the output with dates replaced by DATE.
   std::string Output(uint64_t n) {
     EXPECT_TRUE(testing::WaitFor([&] { return receiver_.completed() >= n; }, kDeadline));
-    static const std::regex kDate(R"(\] [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT )");
+    static const std::regex kDate(
+        R"(\] [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT )");
     return std::regex_replace(out_.str(), kDate, "] DATE ");
   }
 
@@ -64,7 +68,9 @@ std::string Exchange(uint16_t port, const std::string& bytes) {
   return got;
 }
 
-std::string StatusLine(const std::string& response) { return response.substr(0, response.find("\r\n")); }
+std::string StatusLine(const std::string& response) {
+  return response.substr(0, response.find("\r\n"));
+}
 std::string Body(const std::string& response) {
   size_t p = response.find("\r\n\r\n");
   return p == std::string::npos ? "" : response.substr(p + 4);
@@ -72,9 +78,8 @@ std::string Body(const std::string& response) {
 
 std::string Running::Post(const std::string& type, const std::string& body) {
   return Exchange(port(), "POST /hook HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port()) +
-                              "\r\nContent-Type: " + type +
-                              "\r\nContent-Length: " + std::to_string(body.size()) +
-                              "\r\n\r\n" + body);
+                              "\r\nContent-Type: " + type + "\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body);
 }
 
 // What the receiver prints for request number `n` with `request_line`: the block's first line,
@@ -100,22 +105,24 @@ TEST(Receiver, JsonBodyIsPrettyPrinted) {
   EXPECT_EQ(StatusLine(resp), "HTTP/1.0 200 OK");
   EXPECT_EQ(Body(resp), "Webhook received!\n");
   std::string port = std::to_string(r.port());
-  EXPECT_EQ(r.Output(1),
-            Printed(1, "POST /hook HTTP/1.1",
-                    "Host: 127.0.0.1:" + port + "\n"
-                    "Content-Type: application/json\n"
-                    "Content-Length: " + std::to_string(body.size()) + "\n"
-                    "\n"
-                    "{\n"
-                    "    \"event\": \"created\",\n"
-                    "    \"data\": {\n"
-                    "        \"name\": \"Site \\u00e9\",\n"
-                    "        \"raw\": \"\\u00e9\",\n"
-                    "        \"tags\": [],\n"
-                    "        \"n\": 1.5,\n"
-                    "        \"o\": {}\n"
-                    "    }\n"
-                    "}\n"));
+  EXPECT_EQ(r.Output(1), Printed(1, "POST /hook HTTP/1.1",
+                                 "Host: 127.0.0.1:" + port +
+                                     "\n"
+                                     "Content-Type: application/json\n"
+                                     "Content-Length: " +
+                                     std::to_string(body.size()) +
+                                     "\n"
+                                     "\n"
+                                     "{\n"
+                                     "    \"event\": \"created\",\n"
+                                     "    \"data\": {\n"
+                                     "        \"name\": \"Site \\u00e9\",\n"
+                                     "        \"raw\": \"\\u00e9\",\n"
+                                     "        \"tags\": [],\n"
+                                     "        \"n\": 1.5,\n"
+                                     "        \"o\": {}\n"
+                                     "    }\n"
+                                     "}\n"));
 }
 
 TEST(Receiver, NoBodyAndCounter) {
@@ -153,7 +160,8 @@ TEST(Receiver, TextAndInvalidJsonBodiesArePrintedAsText) {
   EXPECT_NE(r.Output(4).find("(Empty body)\nCompleted request #4\n"), std::string::npos);
   // Invalid UTF-8 is replaced, not fatal.
   r.Post("text/plain", "caf\xc3\xa9 \xff");
-  EXPECT_NE(r.Output(5).find("caf\xc3\xa9 \xef\xbf\xbd\nCompleted request #5\n"), std::string::npos);
+  EXPECT_NE(r.Output(5).find("caf\xc3\xa9 \xef\xbf\xbd\nCompleted request #5\n"),
+            std::string::npos);
 }
 
 TEST(Receiver, StatusOption) {
@@ -173,11 +181,9 @@ TEST(Receiver, ConcurrentRequestsAreNeverInterleaved) {
   std::atomic<int> ok{0};
   for (int i = 0; i < kClients; ++i) {
     clients.emplace_back([&, i] {
-      std::string body = "{\"client\": " + std::to_string(i) + ", \"pad\": \"" +
-                         std::string(5000, 'x') + "\"}";
-      if (StatusLine(r.Post("application/json", body)) ==
-          "HTTP/1.0 200 OK")
-        ok++;
+      std::string body =
+          "{\"client\": " + std::to_string(i) + ", \"pad\": \"" + std::string(5000, 'x') + "\"}";
+      if (StatusLine(r.Post("application/json", body)) == "HTTP/1.0 200 OK") ok++;
     });
   }
   for (auto& t : clients) t.join();
@@ -213,17 +219,19 @@ TEST(Receiver, MalformedInputIsRejectedAndServerKeepsWorking) {
   EXPECT_EQ(StatusLine(Exchange(r.port(), std::string("\x00\xff\x01garbage\r\n\r\n", 14))),
             "HTTP/1.0 400 Bad Request");
   EXPECT_EQ(StatusLine(Exchange(r.port(), "GARBAGE\r\n\r\n")), "HTTP/1.0 400 Bad Request");
-  EXPECT_EQ(StatusLine(Exchange(r.port(), "GET / HTTP/1.1\r\nX: " + std::string(100000, 'a') +
-                                              "\r\n\r\n")),
+  EXPECT_EQ(StatusLine(Exchange(r.port(),
+                                "GET / HTTP/1.1\r\nX: " + std::string(100000, 'a') + "\r\n\r\n")),
             "HTTP/1.0 431 Request Header Fields Too Large");
   std::string many = "GET / HTTP/1.1\r\n";
   for (int i = 0; i < 200; ++i) many += "H" + std::to_string(i) + ": v\r\n";
   EXPECT_EQ(StatusLine(Exchange(r.port(), many + "\r\n")),
             "HTTP/1.0 431 Request Header Fields Too Large");
-  EXPECT_EQ(StatusLine(Exchange(r.port(), "POST / HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n")),
-            "HTTP/1.0 413 Request Entity Too Large");
-  EXPECT_EQ(StatusLine(Exchange(r.port(), "POST / HTTP/1.1\r\nContent-Length: 9999999999999\r\n\r\n")),
-            "HTTP/1.0 400 Bad Request");
+  EXPECT_EQ(
+      StatusLine(Exchange(r.port(), "POST / HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n")),
+      "HTTP/1.0 413 Request Entity Too Large");
+  EXPECT_EQ(
+      StatusLine(Exchange(r.port(), "POST / HTTP/1.1\r\nContent-Length: 9999999999999\r\n\r\n")),
+      "HTTP/1.0 400 Bad Request");
   EXPECT_EQ(StatusLine(Exchange(r.port(), "POST / HTTP/1.1\r\nContent-Length: 17000000\r\n\r\n")),
             "HTTP/1.0 413 Request Entity Too Large");
   EXPECT_EQ(StatusLine(Exchange(r.port(), "POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n")),

@@ -100,8 +100,10 @@ TEST_F(SqliteStoreTest, MigrationsApplyInOrderOnlyOnce) {
   sqlite3* h = nullptr;
   ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
   const sqlite::Migration v1[] = {{"one", "CREATE TABLE t(a); INSERT INTO t VALUES (1);"}};
-  const sqlite::Migration v2[] = {v1[0], {"two", "ALTER TABLE t ADD COLUMN b; "
-                                                 "UPDATE t SET b = 2;"}};
+  const sqlite::Migration v2[] = {v1[0],
+                                  {"two",
+                                   "ALTER TABLE t ADD COLUMN b; "
+                                   "UPDATE t SET b = 2;"}};
   const sqlite::Migration broken[] = {v2[0], v2[1], {"three", "THIS IS NOT SQL"}};
   ASSERT_TRUE(sqlite::ApplyMigrations(h, v1).ok());
   EXPECT_EQ(sqlite::SchemaVersion(h), 1);
@@ -200,11 +202,10 @@ TEST_F(SqliteStoreTest, BlockingCallFromCallbackIsRefusedNotDeadlocked) {
   auto r = store->CommitEventsSync({MakeEvent("dcim.device", 1, {{1, 1}})});
   ASSERT_TRUE(r.ok());
   std::promise<void> done;
-  store->CommitEvents({MakeEvent("dcim.device", 2, {})},
-                      [&](Result<std::vector<CommittedEvent>>) {
-                        inner = store->Stop((*r)[0].task_ids[0], 1);
-                        done.set_value();
-                      });
+  store->CommitEvents({MakeEvent("dcim.device", 2, {})}, [&](Result<std::vector<CommittedEvent>>) {
+    inner = store->Stop((*r)[0].task_ids[0], 1);
+    done.set_value();
+  });
   done.get_future().wait();
   EXPECT_EQ(inner.code(), Code::kInternal);
 }

@@ -115,7 +115,8 @@ inline void ExpectCounts(const Result<QueueCounts>& c, const std::array<int64_t,
 
 // Canonical lower-case UUID (the SQLite store issues time-ordered version 7 ids).
 inline bool LooksLikeUuid(const std::string& s) {
-  static const std::regex re("^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+  static const std::regex re(
+      "^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
   return std::regex_match(s, re);
 }
 
@@ -391,8 +392,8 @@ TYPED_TEST_P(StoreContract, CommitStoresEventAndTasks) {
   std::atomic<int> wakeups{0};
   s.SetTaskListener([&] { wakeups++; });
   const TimeUs before = NowUs();
-  auto committed = this->Commit({MakeEvent("dcim.device", 7, {{1, 10}, {2, 20}, {3, 30}}),
-                                 MakeEvent("dcim.site", 8, {})});
+  auto committed = this->Commit(
+      {MakeEvent("dcim.device", 7, {{1, 10}, {2, 20}, {3, 30}}), MakeEvent("dcim.site", 8, {})});
   ASSERT_EQ(committed.size(), 2u);
   ASSERT_EQ(committed[0].task_ids.size(), 3u);
   EXPECT_TRUE(committed[1].task_ids.empty());
@@ -837,8 +838,8 @@ TYPED_TEST_P(StoreContract, FiltersAndPagination) {
 TYPED_TEST_P(StoreContract, PurgeFinished) {
   Store& s = this->store();
   const TimeUs now = NowUs() + 1000;
-  auto c = this->Commit({MakeEvent("dcim.device", 1, {{1, 1}, {2, 2}}),
-                         MakeEvent("dcim.device", 2, {{1, 1}})});
+  auto c = this->Commit(
+      {MakeEvent("dcim.device", 1, {{1, 1}, {2, 2}}), MakeEvent("dcim.device", 2, {{1, 1}})});
   ASSERT_EQ(c.size(), 2u);
   auto leased = this->Leased("w", 10, now, 60'000'000);
   ASSERT_EQ(leased.size(), 3u);
@@ -901,8 +902,9 @@ TYPED_TEST_P(StoreContract, CloseFlushesAndRefusesLaterWrites) {
   EXPECT_EQ(acked.load(), 50);  // every pending commit was written before Close returned
   s.Close();                    // idempotent
   Status late;
-  s.CommitEvents({MakeEvent("dcim.device", 1, {})},
-                 [&](Result<std::vector<CommittedEvent>> r) { late = r.ok() ? Status() : r.status(); });
+  s.CommitEvents({MakeEvent("dcim.device", 1, {})}, [&](Result<std::vector<CommittedEvent>> r) {
+    late = r.ok() ? Status() : r.status();
+  });
   EXPECT_FALSE(late.ok());
   EXPECT_FALSE(s.CreateWebhook(MakeWebhook("late")).ok());
   this->Reopen();
@@ -932,19 +934,18 @@ TYPED_TEST_P(StoreContract, AcknowledgedCommitsSurviveKill9) {
       threads.emplace_back([&store, out, t] {
         for (int i = 0;; ++i) {
           std::promise<void> acked;
-          store->CommitEvents(
-              {MakeEvent("dcim.device", t * 1000000 + i, {{1, 1}, {2, 2}})},
-              [out, &acked](Result<std::vector<CommittedEvent>> r) {
-                if (r.ok()) {
-                  for (const auto& c : *r) {
-                    std::string line = std::to_string(c.event_id);
-                    for (const auto& id : c.task_ids) line += " " + id;
-                    line += "\n";
-                    if (write(out, line.data(), line.size()) < 0) _exit(3);
-                  }
-                }
-                acked.set_value();
-              });
+          store->CommitEvents({MakeEvent("dcim.device", t * 1000000 + i, {{1, 1}, {2, 2}})},
+                              [out, &acked](Result<std::vector<CommittedEvent>> r) {
+                                if (r.ok()) {
+                                  for (const auto& c : *r) {
+                                    std::string line = std::to_string(c.event_id);
+                                    for (const auto& id : c.task_ids) line += " " + id;
+                                    line += "\n";
+                                    if (write(out, line.data(), line.size()) < 0) _exit(3);
+                                  }
+                                }
+                                acked.set_value();
+                              });
           acked.get_future().wait();
         }
       });
@@ -1012,12 +1013,13 @@ TYPED_TEST_P(StoreContract, AttemptsPerMinuteBuckets) {
     o.next_status = code == 200 ? TaskStatus::kFinished : TaskStatus::kFailed;
     ASSERT_TRUE(s.RecordAttempt(t.id, "w", o).ok());
   };
-  record(leased[0], since + 30'000'000, 200, "");            // minute 0, ok
-  record(leased[1], since + 90'000'000, 500, "");            // minute 1, failed
-  record(leased[2], since + 95'000'000, 0, "refused");       // minute 1, failed
-  record(leased[3], since - 5'000'000, 200, "");             // before the window
+  record(leased[0], since + 30'000'000, 200, "");       // minute 0, ok
+  record(leased[1], since + 90'000'000, 500, "");       // minute 1, failed
+  record(leased[2], since + 95'000'000, 0, "refused");  // minute 1, failed
+  record(leased[3], since - 5'000'000, 200, "");        // before the window
   auto h = s.AttemptsPerMinute(since, 10);
-  if (!h.ok() && h.status().code() == Code::kUnsupported) GTEST_SKIP() << "backend has no histogram";
+  if (!h.ok() && h.status().code() == Code::kUnsupported)
+    GTEST_SKIP() << "backend has no histogram";
   ASSERT_TRUE(h.ok()) << h.status().ToString();
   EXPECT_EQ(h->since, since);
   ASSERT_EQ(h->succeeded.size(), 10u);

@@ -23,10 +23,10 @@ constexpr auto kDeadline = std::chrono::seconds(30);
 struct Journal {
   std::mutex mu;
   std::condition_variable cv;
-  std::vector<std::string> events;   // "commit <n ops>" and "finish <id>"
+  std::vector<std::string> events;  // "commit <n ops>" and "finish <id>"
   std::vector<size_t> batch_sizes;
-  std::vector<int> finishes;         // per op id: how many times Finish ran
-  std::vector<Status> results;       // per op id: the status Finish got
+  std::vector<int> finishes;    // per op id: how many times Finish ran
+  std::vector<Status> results;  // per op id: the status Finish got
   int finished = 0;
 
   explicit Journal(int ops)

@@ -42,9 +42,7 @@ class ForwardingStore : public Store {
   Result<std::vector<ApiToken>> ListTokens() override { return in_.ListTokens(); }
   Result<ApiToken> CreateToken(ApiToken t) override { return in_.CreateToken(std::move(t)); }
   Status RevokeToken(int64_t id) override { return in_.RevokeToken(id); }
-  Result<ApiToken> FindTokenByHash(const std::string& h) override {
-    return in_.FindTokenByHash(h);
-  }
+  Result<ApiToken> FindTokenByHash(const std::string& h) override { return in_.FindTokenByHash(h); }
   void CommitEvents(std::vector<NewEvent> events,
                     std::function<void(Result<std::vector<CommittedEvent>>)> done) override {
     in_.CommitEvents(std::move(events), std::move(done));
@@ -97,8 +95,8 @@ class DeletedMeanwhile : public ForwardingStore {
 class SaveTest : public testing::TempStoreTest {
  protected:
   Webhook Hook(const std::string& name) {
-    auto w = SaveWebhook(*store_, J(R"({"name": ")" + name +
-                                    R"(", "payload_url": "http://127.0.0.1:9/"})"),
+    auto w = SaveWebhook(*store_,
+                         J(R"({"name": ")" + name + R"(", "payload_url": "http://127.0.0.1:9/"})"),
                          nullptr, false);
     EXPECT_TRUE(w.ok()) << w.status().ToString();
     return w.ok() ? *w : Webhook();
@@ -127,8 +125,8 @@ TEST_F(SaveTest, CreatesAndUpdatesAWebhook) {
 }
 
 TEST_F(SaveTest, InvalidBodyNamesEveryField) {
-  auto r = SaveWebhook(*store_, J(R"({"payload_url": "ftp://x/", "http_method": "BREW"})"),
-                       nullptr, false);
+  auto r = SaveWebhook(*store_, J(R"({"payload_url": "ftp://x/", "http_method": "BREW"})"), nullptr,
+                       false);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
   std::vector<std::string> fields;
@@ -142,8 +140,8 @@ TEST_F(SaveTest, InvalidBodyNamesEveryField) {
 TEST_F(SaveTest, ATakenWebhookNameLandsOnName) {
   Hook("alpha");
   Webhook beta = Hook("beta");
-  auto again = SaveWebhook(*store_, J(R"({"name": "alpha", "payload_url": "http://a/"})"),
-                           nullptr, false);
+  auto again =
+      SaveWebhook(*store_, J(R"({"name": "alpha", "payload_url": "http://a/"})"), nullptr, false);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), Code::kConflict);
   EXPECT_EQ(again.status().field(), "name");
