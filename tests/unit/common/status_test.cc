@@ -64,9 +64,13 @@ TEST(Status, EveryCodeHasADistinctName) {
                       Code::kConfig,
                       Code::kUnsupported,
                       Code::kInternal};
-  for (Code a : all)
-    for (Code b : all)
-      if (a != b) EXPECT_NE(CodeName(a), CodeName(b));
+  for (Code a : all) {
+    for (Code b : all) {
+      if (a != b) {
+        EXPECT_NE(CodeName(a), CodeName(b));
+      }
+    }
+  }
 }
 
 }  // namespace
