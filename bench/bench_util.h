@@ -1,5 +1,7 @@
 // Helpers shared by the end-to-end benchmarks: run a child process and read its stdout, start a
-// real `herald serve` in a temp dir, and call its API. Header-only; benchmarks only.
+// real `herald serve` in a temp dir and call its API, start bench/fast_receiver, percentiles.
+// Header-only; benchmarks only. Temporary directories, waits and /proc figures are
+// tests/support's (herald_test_support).
 #pragma once
 
 #include <curl/curl.h>
@@ -8,14 +10,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <regex>
 #include <string>
 #include <vector>
+
+#include "support/process.h"
+#include "support/temp_dir.h"
 
 namespace herald::bench {
 
@@ -74,13 +78,7 @@ struct Child {
   }
 
   // Peak resident set size (VmHWM) in KiB, 0 if unknown.
-  long PeakRssKb() const {
-    std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(f, line))
-      if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-    return 0;
-  }
+  long PeakRssKb() const { return testing::ProcessStatusKb(pid, "VmHWM"); }
 };
 
 // A running `herald serve` on 127.0.0.1 with a fresh SQLite store in a temp dir.
@@ -88,15 +86,12 @@ struct Herald {
   Child child;
   int port = 0;
   std::string token;
-  std::string dir;
+  testing::TempDir dir{"bench"};
 
   bool Start(const std::map<std::string, std::string>& env) {
-    dir = (std::filesystem::temp_directory_path() /
-           ("herald-bench-" + std::to_string(getpid()) + "-" + std::to_string(rand())))
-              .string();
-    std::filesystem::create_directories(dir);
+    if (!dir.ok()) return false;
     child = Child::Spawn({HERALD_BIN, "serve", "--listen", "127.0.0.1:0", "--store",
-                          "sqlite://" + dir + "/herald.db"},
+                          "sqlite://" + dir.File("herald.db")},
                          env);
     std::smatch m;
     if (!child.WaitFor(std::regex(R"(listening on http://127\.0\.0\.1:(\d+)/)"), &m,
@@ -110,8 +105,7 @@ struct Herald {
 
   void Stop() {
     child.Stop();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
+    dir.Remove();
   }
 
   // One API call; returns the body and sets *status.
@@ -126,11 +120,11 @@ struct Herald {
     h = curl_slist_append(h, ("Authorization: Token " + token).c_str());
     h = curl_slist_append(h, "Content-Type: application/json");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION,
-                     +[](char* p, size_t s, size_t n, void* ud) {
-                       static_cast<std::string*>(ud)->append(p, s * n);
-                       return s * n;
-                     });
+    curl_easy_setopt(
+        c, CURLOPT_WRITEFUNCTION, +[](char* p, size_t s, size_t n, void* ud) {
+          static_cast<std::string*>(ud)->append(p, s * n);
+          return s * n;
+        });
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     curl_easy_perform(c);
@@ -151,5 +145,22 @@ struct Herald {
     return -1;
   }
 };
+
+// Starts bench/fast_receiver at `path` (answers after `delay_ms`, exits after `seconds`) as
+// *rx; its port, 0 when it did not start within 10 s.
+inline int StartFastReceiver(Child* rx, const std::string& path, int delay_ms, int seconds) {
+  *rx = Child::Spawn({path, "--threads", "1", "--delay-ms", std::to_string(delay_ms), "--seconds",
+                      std::to_string(seconds)});
+  std::smatch m;
+  if (!rx->WaitFor(std::regex(R"(PORT (\d+))"), &m, std::chrono::seconds(10))) return 0;
+  return std::stoi(m.str(1));
+}
+
+// The p-quantile (0..1) of `v`, nearest rank; 0 when empty.
+inline double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+}
 
 }  // namespace herald::bench

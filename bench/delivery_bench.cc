@@ -18,9 +18,11 @@
 //   delivery_bench [--connections 64] [--events 20000] [--latency-seconds 5] [--skip-10k]
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "bench_util.h"
+#include "support/wait.h"
 
 using namespace herald::bench;
 
@@ -33,15 +35,16 @@ std::string Dir(const char* argv0) {
 
 std::string Event(int i, const char* type) {
   char buf[2048];
-  snprintf(buf, sizeof buf,
-           R"({"event": "created", "object_type": "%s", "username": "admin", "request_id": "3f8e2c1a-6b0d-4c55-9a77-0f6f1f3b%04d", )"
-           R"("data": {"id": %d, "url": "/api/dcim/devices/%d/", "display": "web%04d", "name": "web%04d", "address": "10.1.%d.%d/24", )"
-           R"("device_type": {"id": 3, "display": "PowerEdge R640", "manufacturer": {"id": 2, "name": "Dell", "slug": "dell"}, "model": "PowerEdge R640"}, )"
-           R"("role": {"id": 1, "name": "Server", "slug": "server"}, "tenant": null, "serial": "SN%08d", "site": {"id": 1, "name": "DC1", "slug": "dc1"}, )"
-           R"("status": {"value": "active", "label": "Active"}, "description": "benchmark device", "comments": "", "tags": [{"id": 1, "name": "prod", "slug": "prod"}], )"
-           R"("custom_fields": {"owner_team": "platform"}, "created": "2026-11-27T09:00:00.000000Z", "last_updated": "2026-11-27T09:00:00.000000Z"}, )"
-           R"("snapshots": {"prechange": null, "postchange": {"name": "web%04d", "status": "active"}}})",
-           type, i % 10000, i, i, i % 10000, i % 10000, (i / 250) % 250, i % 250, i, i % 10000);
+  snprintf(
+      buf, sizeof buf,
+      R"({"event": "created", "object_type": "%s", "username": "admin", "request_id": "3f8e2c1a-6b0d-4c55-9a77-0f6f1f3b%04d", )"
+      R"("data": {"id": %d, "url": "/api/dcim/devices/%d/", "display": "web%04d", "name": "web%04d", "address": "10.1.%d.%d/24", )"
+      R"("device_type": {"id": 3, "display": "PowerEdge R640", "manufacturer": {"id": 2, "name": "Dell", "slug": "dell"}, "model": "PowerEdge R640"}, )"
+      R"("role": {"id": 1, "name": "Server", "slug": "server"}, "tenant": null, "serial": "SN%08d", "site": {"id": 1, "name": "DC1", "slug": "dc1"}, )"
+      R"("status": {"value": "active", "label": "Active"}, "description": "benchmark device", "comments": "", "tags": [{"id": 1, "name": "prod", "slug": "prod"}], )"
+      R"("custom_fields": {"owner_team": "platform"}, "created": "2026-11-27T09:00:00.000000Z", "last_updated": "2026-11-27T09:00:00.000000Z"}, )"
+      R"("snapshots": {"prechange": null, "postchange": {"name": "web%04d", "status": "active"}}})",
+      type, i % 10000, i, i, i % 10000, i % 10000, (i / 250) % 250, i % 250, i, i % 10000);
   return buf;
 }
 
@@ -52,27 +55,13 @@ std::string Batch(int start, int n, const char* type) {
 }
 
 int StartReceiver(Child* rx, const std::string& dir, int delay_ms, int seconds) {
-  *rx = Child::Spawn({dir + "/fast_receiver", "--threads", "1", "--delay-ms",
-                      std::to_string(delay_ms), "--seconds", std::to_string(seconds)});
-  std::smatch m;
-  if (!rx->WaitFor(std::regex(R"(PORT (\d+))"), &m, std::chrono::seconds(10))) return 0;
-  return std::stoi(m.str(1));
+  return StartFastReceiver(rx, dir + "/fast_receiver", delay_ms, seconds);
 }
 
+// Waits (bounded) until `want` tasks have ended, finished or failed.
 bool WaitFinished(const Herald& h, long long want, std::chrono::seconds deadline) {
-  auto end = Clock::now() + deadline;
-  while (Clock::now() < end) {
-    long long f = h.Count("finished") + h.Count("failed");
-    if (f >= want) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+  return herald::testing::WaitFor([&] { return h.Count("finished") + h.Count("failed") >= want; },
+                                  deadline, std::chrono::milliseconds(20));
 }
 
 }  // namespace
@@ -83,9 +72,11 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--skip-10k") skip_10k = true;
-    else if (i + 1 < argc && a == "--connections") connections = std::clamp(atoi(argv[++i]), 1, 1024);
+    else if (i + 1 < argc && a == "--connections")
+      connections = std::clamp(atoi(argv[++i]), 1, 1024);
     else if (i + 1 < argc && a == "--events") events = std::clamp(atoi(argv[++i]), 100, 200000);
-    else if (i + 1 < argc && a == "--latency-seconds") latency_seconds = std::clamp(atoi(argv[++i]), 1, 60);
+    else if (i + 1 < argc && a == "--latency-seconds")
+      latency_seconds = std::clamp(atoi(argv[++i]), 1, 60);
   }
   signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -106,19 +97,26 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::string url = "http://127.0.0.1:" + std::to_string(rx_port) + "/hook";
-  h.Call("POST", "/api/extras/webhooks/",
-         R"({"name": "slack", "payload_url": ")" + url + R"(", "secret": "s3cret", "body_template": "{\"text\": \"IP address {{ data['address'] }} was created by {{ username }}!\"}"})");
+  h.Call(
+      "POST", "/api/extras/webhooks/",
+      R"({"name": "slack", "payload_url": ")" + url +
+          R"(", "secret": "s3cret", "body_template": "{\"text\": \"IP address {{ data['address'] }} was created by {{ username }}!\"}"})");
   h.Call("POST", "/api/extras/webhooks/",
          R"({"name": "default", "payload_url": ")" + url + R"(", "secret": "s3cret"})");
-  h.Call("POST", "/api/extras/event-rules/",
-         R"({"name": "a", "object_types": ["dcim.device"], "event_types": ["object_created"], "action_object_id": 1})");
-  h.Call("POST", "/api/extras/event-rules/",
-         R"({"name": "b", "object_types": ["dcim.device"], "event_types": ["object_created"], "action_object_id": 2})");
-  h.Call("POST", "/api/extras/event-rules/",
-         R"({"name": "c", "object_types": ["dcim.site"], "event_types": ["object_created"], "action_object_id": 2})");
+  h.Call(
+      "POST", "/api/extras/event-rules/",
+      R"({"name": "a", "object_types": ["dcim.device"], "event_types": ["object_created"], "action_object_id": 1})");
+  h.Call(
+      "POST", "/api/extras/event-rules/",
+      R"({"name": "b", "object_types": ["dcim.device"], "event_types": ["object_created"], "action_object_id": 2})");
+  h.Call(
+      "POST", "/api/extras/event-rules/",
+      R"({"name": "c", "object_types": ["dcim.site"], "event_types": ["object_created"], "action_object_id": 2})");
 
-  printf("herald delivery benchmark: %d connections to one receiver, 2 signed webhooks (Slack template, default body)\n",
-         connections);
+  printf(
+      "herald delivery benchmark: %d connections to one receiver, 2 signed webhooks (Slack "
+      "template, default body)\n",
+      connections);
 
   // 1. Throughput.
   auto t0 = Clock::now();
@@ -136,9 +134,11 @@ int main(int argc, char** argv) {
   bool done = WaitFinished(h, tasks, std::chrono::seconds(120));
   double total_s = std::chrono::duration<double>(Clock::now() - t0).count();
   double herald_rate = tasks / total_s;
-  printf("1. throughput: %lld deliveries in %.2f s (ingest took %.2f s): %.0f deliveries/s%s, failed %lld\n",
-         tasks, total_s, ingest_s, herald_rate, done ? "" : " (DID NOT FINISH in 120 s)",
-         h.Count("failed"));
+  printf(
+      "1. throughput: %lld deliveries in %.2f s (ingest took %.2f s): %.0f deliveries/s%s, failed "
+      "%lld\n",
+      tasks, total_s, ingest_s, herald_rate, done ? "" : " (DID NOT FINISH in 120 s)",
+      h.Count("failed"));
 
   // Baselines in the same run: transport_bench's plain curl multi client and wrk.
   Child tb = Child::Spawn({dir + "/transport_bench", "--connections", std::to_string(connections),
@@ -147,10 +147,14 @@ int main(int argc, char** argv) {
   tb.WaitFor(std::regex(R"(\(c\)[^\n]*\n)"), &m, std::chrono::seconds(60));
   tb.Stop();
   double curl_rate = 0, wrk_rate = 0;
-  if (std::regex_search(tb.buffer, m, std::regex(R"(\(b\)[^\n]*?([0-9]+) req/s)"))) curl_rate = std::stod(m.str(1));
-  if (std::regex_search(tb.buffer, m, std::regex(R"(\(c\)[^\n]*?([0-9]+) req/s)"))) wrk_rate = std::stod(m.str(1));
-  printf("   baselines (same receiver, %d connections): plain libcurl multi %.0f req/s, wrk %.0f req/s\n",
-         connections, curl_rate, wrk_rate);
+  if (std::regex_search(tb.buffer, m, std::regex(R"(\(b\)[^\n]*?([0-9]+) req/s)")))
+    curl_rate = std::stod(m.str(1));
+  if (std::regex_search(tb.buffer, m, std::regex(R"(\(c\)[^\n]*?([0-9]+) req/s)")))
+    wrk_rate = std::stod(m.str(1));
+  printf(
+      "   baselines (same receiver, %d connections): plain libcurl multi %.0f req/s, wrk %.0f "
+      "req/s\n",
+      connections, curl_rate, wrk_rate);
   if (curl_rate > 0) printf("   herald / libcurl multi = %.2f\n", herald_rate / curl_rate);
   if (wrk_rate > 0) printf("   herald / wrk           = %.2f\n", herald_rate / wrk_rate);
 
@@ -168,9 +172,14 @@ int main(int argc, char** argv) {
   WaitFinished(h, before + sent, std::chrono::seconds(60));
   std::vector<double> lat_ms;
   for (int off = 0; off < sent; off += 1000) {
-    std::string body = h.Call("GET", "/api/core/background-tasks/?status=finished&object_type=dcim.site&limit=1000&offset=" + std::to_string(off), "");
+    std::string body = h.Call(
+        "GET",
+        "/api/core/background-tasks/?status=finished&object_type=dcim.site&limit=1000&offset=" +
+            std::to_string(off),
+        "");
     std::regex ts(R"re("created_at":"([^"]+)".*?"ended_at":"([^"]+)")re");
-    for (auto it = std::sregex_iterator(body.begin(), body.end(), ts); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(body.begin(), body.end(), ts); it != std::sregex_iterator();
+         ++it) {
       auto parse = [](const std::string& s) {
         struct tm tm = {};
         strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
@@ -182,8 +191,10 @@ int main(int argc, char** argv) {
       lat_ms.push_back((parse((*it)[2]) - parse((*it)[1])) * 1000.0);
     }
   }
-  printf("2. latency at 1,000 events/s for %d s: %zu tasks, event-to-receipt p50 %.2f ms, p99 %.2f ms\n",
-         latency_seconds, lat_ms.size(), Percentile(lat_ms, 0.5), Percentile(lat_ms, 0.99));
+  printf(
+      "2. latency at 1,000 events/s for %d s: %zu tasks, event-to-receipt p50 %.2f ms, p99 %.2f "
+      "ms\n",
+      latency_seconds, lat_ms.size(), Percentile(lat_ms, 0.5), Percentile(lat_ms, 0.99));
   h.Stop();
   rx.Stop();
 
@@ -197,16 +208,22 @@ int main(int argc, char** argv) {
                                                {"HERALD_DELIVERY_MAX_IN_FLIGHT", "10000"}};
     if (slow_port && h2.Start(env2)) {
       h2.Call("POST", "/api/extras/webhooks/",
-              R"({"name": "slow", "payload_url": "http://127.0.0.1:)" + std::to_string(slow_port) + R"(/", "secret": "s"})");
-      h2.Call("POST", "/api/extras/event-rules/",
-              R"({"name": "s", "object_types": ["dcim.device"], "event_types": ["object_created"], "action_object_id": 1})");
+              R"({"name": "slow", "payload_url": "http://127.0.0.1:)" + std::to_string(slow_port) +
+                  R"(/", "secret": "s"})");
+      h2.Call(
+          "POST", "/api/extras/event-rules/",
+          R"({"name": "s", "object_types": ["dcim.device"], "event_types": ["object_created"], "action_object_id": 1})");
       long rss0 = h2.child.PeakRssKb();
       auto s0 = Clock::now();
-      for (int i = 0; i < 10000; i += 1000) h2.Call("POST", "/api/events/", Batch(i, 1000, "dcim.device"));
+      for (int i = 0; i < 10000; i += 1000)
+        h2.Call("POST", "/api/events/", Batch(i, 1000, "dcim.device"));
       bool ok = WaitFinished(h2, 10000, std::chrono::seconds(120));
       double secs = std::chrono::duration<double>(Clock::now() - s0).count();
-      printf("3. 10,000 tasks to a receiver answering after 1 s: %s in %.2f s (%.0f deliveries/s), herald peak RSS %ld MiB (idle %ld MiB)\n",
-             ok ? "all finished" : "NOT finished", secs, 10000 / secs, h2.child.PeakRssKb() / 1024, rss0 / 1024);
+      printf(
+          "3. 10,000 tasks to a receiver answering after 1 s: %s in %.2f s (%.0f deliveries/s), "
+          "herald peak RSS %ld MiB (idle %ld MiB)\n",
+          ok ? "all finished" : "NOT finished", secs, 10000 / secs, h2.child.PeakRssKb() / 1024,
+          rss0 / 1024);
       h2.Stop();
     }
     slow.Stop();

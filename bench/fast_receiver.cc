@@ -76,9 +76,9 @@ class Worker {
     while (!g_stop && Clock::now() < deadline) {
       int timeout = 100;
       if (!due_.empty()) {
-        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(due_.front().at -
-                                                                        Clock::now())
-                      .count();
+        auto ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(due_.front().at - Clock::now())
+                .count();
         timeout = static_cast<int>(std::max<long long>(0, std::min<long long>(ms, 100)));
       }
       int n = epoll_wait(ep_, events, kMaxEvents, timeout);

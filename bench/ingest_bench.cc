@@ -33,65 +33,57 @@
 #include <thread>
 #include <vector>
 
-#include <curl/curl.h>
+#include "bench_util.h"
+#include "support/loopback.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using herald::bench::Clock;
+using herald::bench::Herald;
+using herald::bench::Percentile;
 
 std::string g_token;
 int g_port = 0;
 
-size_t Collect(char* p, size_t s, size_t n, void* ud) {
-  static_cast<std::string*>(ud)->append(p, s * n);
-  return s * n;
-}
-
-std::string Call(const std::string& method, const std::string& path, const std::string& body,
-                 long* status) {
-  CURL* c = curl_easy_init();
-  std::string url = "http://127.0.0.1:" + std::to_string(g_port) + path, out;
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
-  struct curl_slist* h = nullptr;
-  h = curl_slist_append(h, ("Authorization: Token " + g_token).c_str());
-  h = curl_slist_append(h, "Content-Type: application/json");
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, Collect);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
-  curl_easy_perform(c);
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-  curl_slist_free_all(h);
-  curl_easy_cleanup(c);
-  return out;
-}
-
-const char* kTypes[20] = {"dcim.device",      "dcim.interface",  "dcim.site",
-                          "dcim.rack",        "dcim.cable",      "dcim.location",
-                          "ipam.ipaddress",   "ipam.prefix",     "ipam.vlan",
-                          "ipam.vrf",         "ipam.aggregate",  "circuits.circuit",
-                          "circuits.provider", "tenancy.tenant", "tenancy.contact",
-                          "virtualization.virtualmachine", "virtualization.cluster",
-                          "virtualization.vminterface", "dcim.platform", "dcim.manufacturer"};
+const char* kTypes[20] = {"dcim.device",
+                          "dcim.interface",
+                          "dcim.site",
+                          "dcim.rack",
+                          "dcim.cable",
+                          "dcim.location",
+                          "ipam.ipaddress",
+                          "ipam.prefix",
+                          "ipam.vlan",
+                          "ipam.vrf",
+                          "ipam.aggregate",
+                          "circuits.circuit",
+                          "circuits.provider",
+                          "tenancy.tenant",
+                          "tenancy.contact",
+                          "virtualization.virtualmachine",
+                          "virtualization.cluster",
+                          "virtualization.vminterface",
+                          "dcim.platform",
+                          "dcim.manufacturer"};
 
 // A ~1.5 KB device-shaped event of the given object type.
 std::string MakeEvent(int i, const char* type) {
   char buf[4096];
-  snprintf(buf, sizeof buf,
-           R"({"event": "created", "object_type": "%s", "username": "admin", "request_id": "3f8e2c1a-6b0d-4c55-9a77-0f6f1f3b%04d", )"
-           R"("data": {"id": %d, "url": "/api/dcim/devices/%d/", "display_url": "/dcim/devices/%d/", "display": "web%04d", "name": "web%04d", )"
-           R"("device_type": {"id": 3, "url": "/api/dcim/device-types/3/", "display": "PowerEdge R640", "manufacturer": {"id": 2, "name": "Dell", "slug": "dell"}, "model": "PowerEdge R640", "slug": "poweredge-r640"}, )"
-           R"("role": {"id": 1, "url": "/api/dcim/device-roles/1/", "display": "Server", "name": "Server", "slug": "server"}, )"
-           R"("tenant": null, "platform": {"id": 4, "name": "Ubuntu 24.04", "slug": "ubuntu-2404"}, "serial": "SN%08d", "asset_tag": null, )"
-           R"("site": {"id": 1, "url": "/api/dcim/sites/1/", "display": "DC1", "name": "DC1", "slug": "dc1"}, "location": null, )"
-           R"("rack": {"id": 12, "url": "/api/dcim/racks/12/", "display": "R12", "name": "R12"}, "position": 21.0, "face": {"value": "front", "label": "Front"}, )"
-           R"("status": {"value": "active", "label": "Active"}, "airflow": null, "primary_ip4": {"id": 88, "address": "10.0.0.%d/24", "family": {"value": 4, "label": "IPv4"}}, )"
-           R"("primary_ip6": null, "oob_ip": null, "cluster": null, "virtual_chassis": null, "vc_position": null, "vc_priority": null, "description": "benchmark device", )"
-           R"("comments": "", "config_template": null, "local_context_data": null, "tags": [{"id": 1, "name": "prod", "slug": "prod"}, {"id": 2, "name": "web", "slug": "web"}], )"
-           R"("custom_fields": {"owner_team": "platform", "backup": true}, "created": "2026-11-27T09:00:00.000000Z", "last_updated": "2026-11-27T09:00:00.000000Z"}, )"
-           R"("snapshots": {"prechange": null, "postchange": {"name": "web%04d", "status": "active", "site": 1, "tags": ["prod", "web"]}}})",
-           type, i % 10000, i, i, i, i % 10000, i % 10000, i, i % 250, i % 10000);
+  snprintf(
+      buf, sizeof buf,
+      R"({"event": "created", "object_type": "%s", "username": "admin", "request_id": "3f8e2c1a-6b0d-4c55-9a77-0f6f1f3b%04d", )"
+      R"("data": {"id": %d, "url": "/api/dcim/devices/%d/", "display_url": "/dcim/devices/%d/", "display": "web%04d", "name": "web%04d", )"
+      R"("device_type": {"id": 3, "url": "/api/dcim/device-types/3/", "display": "PowerEdge R640", "manufacturer": {"id": 2, "name": "Dell", "slug": "dell"}, "model": "PowerEdge R640", "slug": "poweredge-r640"}, )"
+      R"("role": {"id": 1, "url": "/api/dcim/device-roles/1/", "display": "Server", "name": "Server", "slug": "server"}, )"
+      R"("tenant": null, "platform": {"id": 4, "name": "Ubuntu 24.04", "slug": "ubuntu-2404"}, "serial": "SN%08d", "asset_tag": null, )"
+      R"("site": {"id": 1, "url": "/api/dcim/sites/1/", "display": "DC1", "name": "DC1", "slug": "dc1"}, "location": null, )"
+      R"("rack": {"id": 12, "url": "/api/dcim/racks/12/", "display": "R12", "name": "R12"}, "position": 21.0, "face": {"value": "front", "label": "Front"}, )"
+      R"("status": {"value": "active", "label": "Active"}, "airflow": null, "primary_ip4": {"id": 88, "address": "10.0.0.%d/24", "family": {"value": 4, "label": "IPv4"}}, )"
+      R"("primary_ip6": null, "oob_ip": null, "cluster": null, "virtual_chassis": null, "vc_position": null, "vc_priority": null, "description": "benchmark device", )"
+      R"("comments": "", "config_template": null, "local_context_data": null, "tags": [{"id": 1, "name": "prod", "slug": "prod"}, {"id": 2, "name": "web", "slug": "web"}], )"
+      R"("custom_fields": {"owner_team": "platform", "backup": true}, "created": "2026-11-27T09:00:00.000000Z", "last_updated": "2026-11-27T09:00:00.000000Z"}, )"
+      R"("snapshots": {"prechange": null, "postchange": {"name": "web%04d", "status": "active", "site": 1, "tags": ["prod", "web"]}}})",
+      type, i % 10000, i, i, i, i % 10000, i % 10000, i, i % 250, i % 10000);
   return buf;
 }
 
@@ -152,12 +144,8 @@ PhaseResult RunPhase(int connections, int batch, double seconds) {
         epoll_ctl(ep, EPOLL_CTL_MOD, c.fd, &ev);
       };
       for (auto& c : conns) {
-        c.fd = socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(g_port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (connect(c.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        c.fd = herald::testing::ConnectLoopback(static_cast<uint16_t>(g_port));
+        if (c.fd < 0) {
           ++local.errors;
           continue;
         }
@@ -240,17 +228,13 @@ PhaseResult RunPhase(int connections, int batch, double seconds) {
   return total;
 }
 
-double Percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
-}
-
 void Report(const char* name, PhaseResult r) {
-  printf("%-22s %10.0f events/s %10.0f tasks/s %9.0f req/s   p50 %7.2f ms   p99 %7.2f ms   errors %llu\n",
-         name, r.events / r.seconds, r.tasks / r.seconds, r.requests / r.seconds,
-         Percentile(r.latencies_ms, 0.50), Percentile(r.latencies_ms, 0.99),
-         static_cast<unsigned long long>(r.errors));
+  printf(
+      "%-22s %10.0f events/s %10.0f tasks/s %9.0f req/s   p50 %7.2f ms   p99 %7.2f ms   errors "
+      "%llu\n",
+      name, r.events / r.seconds, r.tasks / r.seconds, r.requests / r.seconds,
+      Percentile(r.latencies_ms, 0.50), Percentile(r.latencies_ms, 0.99),
+      static_cast<unsigned long long>(r.errors));
 }
 
 }  // namespace
@@ -264,71 +248,44 @@ int main(int argc, char** argv) {
   }
   signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  std::string dir = std::filesystem::temp_directory_path() / ("herald-ingest-bench-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  int pipefd[2];
-  if (pipe(pipefd) != 0) return 1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipefd[1], 1);
-    int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 2);
-    setenv("HERALD_DELIVERY_WORKERS", "false", 1);
-    setenv("HERALD_LOG_LEVEL", "warning", 1);
-    std::string store = "sqlite://" + dir + "/herald.db";
-    execl(HERALD_BIN, HERALD_BIN, "serve", "--listen", "127.0.0.1:0", "--store", store.c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(pipefd[1]);
-  std::string out;
-  std::regex listen_re(R"(listening on http://127\.0\.0\.1:(\d+)/)"), tok_re(R"(\n    ([0-9a-f]{40})\n)");
-  auto deadline = Clock::now() + std::chrono::seconds(20);
-  while (Clock::now() < deadline) {
-    char buf[1024];
-    ssize_t n = read(pipefd[0], buf, sizeof buf);
-    if (n <= 0) break;
-    out.append(buf, n);
-    std::smatch m;
-    if (std::regex_search(out, m, listen_re)) {
-      g_port = std::stoi(m.str(1));
-      if (std::regex_search(out, m, tok_re)) g_token = m.str(1);
-      break;
-    }
-  }
-  if (!g_port || g_token.empty()) {
+  Herald h;
+  if (!h.Start({{"HERALD_DELIVERY_WORKERS", "false"}, {"HERALD_LOG_LEVEL", "warning"}})) {
     fprintf(stderr, "herald serve did not start\n");
-    kill(pid, SIGKILL);
+    h.Stop();
     return 1;
   }
+  g_port = h.port;
+  g_token = h.token;
   // 20 webhooks, 100 rules: 5 per object type, 2 of which never match (condition).
   for (int w = 0; w < 20; ++w) {
     long st;
-    Call("POST", "/api/extras/webhooks/",
-         R"({"name": "hook)" + std::to_string(w) + R"(", "payload_url": "http://127.0.0.1:9/h"})", &st);
+    h.Call("POST", "/api/extras/webhooks/",
+           R"({"name": "hook)" + std::to_string(w) + R"(", "payload_url": "http://127.0.0.1:9/h"})",
+           &st);
   }
   int rules = 0;
   for (int t = 0; t < 20; ++t) {
     for (int k = 0; k < 5; ++k) {
-      std::string cond = k < 3 ? R"({"attr": "status.value", "value": "active"})"
-                               : R"({"and": [{"attr": "status.value", "value": "active"}, {"attr": "name", "value": "db", "op": "regex"}]})";
+      std::string cond =
+          k < 3
+              ? R"({"attr": "status.value", "value": "active"})"
+              : R"({"and": [{"attr": "status.value", "value": "active"}, {"attr": "name", "value": "db", "op": "regex"}]})";
       long st;
-      Call("POST", "/api/extras/event-rules/",
-           R"({"name": "rule)" + std::to_string(t) + "-" + std::to_string(k) +
-               R"(", "object_types": [")" + kTypes[t] +
-               R"("], "event_types": ["object_created"], "action_object_id": )" +
-               std::to_string(1 + (t + k) % 20) + R"(, "conditions": )" + cond + "}",
-           &st);
+      h.Call("POST", "/api/extras/event-rules/",
+             R"({"name": "rule)" + std::to_string(t) + "-" + std::to_string(k) +
+                 R"(", "object_types": [")" + kTypes[t] +
+                 R"("], "event_types": ["object_created"], "action_object_id": )" +
+                 std::to_string(1 + (t + k) % 20) + R"(, "conditions": )" + cond + "}",
+             &st);
       rules += st == 201;
     }
   }
-  printf("herald ingest benchmark: %d rules over 20 object types, %d keep-alive connections, %.0f s per phase, event size %zu bytes\n",
-         rules, connections, seconds, MakeEvent(1, kTypes[0]).size());
+  printf(
+      "herald ingest benchmark: %d rules over 20 object types, %d keep-alive connections, %.0f s "
+      "per phase, event size %zu bytes\n",
+      rules, connections, seconds, MakeEvent(1, kTypes[0]).size());
   Report("single-event requests", RunPhase(connections, 1, seconds));
   Report("100-event batches", RunPhase(connections, 100, seconds));
-  kill(pid, SIGTERM);
-  int status;
-  waitpid(pid, &status, 0);
-  std::filesystem::remove_all(dir);
+  h.Stop();
   return 0;
 }

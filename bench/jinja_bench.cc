@@ -8,6 +8,7 @@
 // templates; the bench prints renders/s for both, the ratio, and checks that outputs agree.
 // Run: ninja -C build jinja_bench && ./build/bench/jinja_bench
 // (HERALD_BENCH_ONLY=<template> skips Python and measures one template, for profiling.)
+#include <unistd.h>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -15,10 +16,11 @@
 #include <iostream>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "jinja/jinja.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
 #include "value/json.h"
 
 namespace {
@@ -54,7 +56,8 @@ const char* kContext = R"({
   "snapshots": {"prechange": {"status": "planned", "serial": "JPE2044X1AB"}, "postchange": {"status": "active", "serial": "JPE2044X1AB"}}
 })";
 
-const char* kSlack = R"({"text": "IP address {{ data['address'] }} was created by {{ username }}!"})";
+const char* kSlack =
+    R"({"text": "IP address {{ data['address'] }} was created by {{ username }}!"})";
 
 const char* kBody = R"({
   "event": "{{ event }}",
@@ -122,7 +125,8 @@ int main() {
   herald::Value ctx = *herald::ParseJson(kContext);
   std::vector<std::pair<std::string, std::string>> templates = {
       {"slack_one_liner", kSlack}, {"body_40_lines", kBody}, {"data_tojson", kToJson}};
-  std::printf("context: %zu bytes of JSON; %.1f s per measurement\n", herald::DumpJsonCompact(ctx).size(), Seconds());
+  std::printf("context: %zu bytes of JSON; %.1f s per measurement\n",
+              herald::DumpJsonCompact(ctx).size(), Seconds());
 
   // Python Jinja2 in the same run.
   herald::Dict spec;
@@ -131,12 +135,11 @@ int main() {
   for (auto& [n, s] : templates) tm.set(n, herald::Value(s));
   spec.set("templates", herald::Value(tm));
   spec.set("seconds", herald::Value(Seconds()));
-  char path[] = "/tmp/herald_jinja_bench_XXXXXX";
-  int fd = mkstemp(path);
-  std::string js = herald::DumpJson(herald::Value(spec));
-  if (fd < 0 || write(fd, js.data(), js.size()) != static_cast<ssize_t>(js.size())) return 1;
-  close(fd);
-  std::string cmd = std::string("/usr/bin/python3 ") + HERALD_SOURCE_DIR + "/bench/jinja_bench.py " + path;
+  herald::testing::TempDir dir("jinja-bench");
+  const std::string path = dir.File("spec.json");
+  if (!herald::testing::WriteFile(path, herald::DumpJson(herald::Value(spec)))) return 1;
+  std::string cmd =
+      "/usr/bin/python3 " + herald::testing::SourcePath("bench/jinja_bench.py") + " " + path;
   std::string py_out;
   const char* only = std::getenv("HERALD_BENCH_ONLY");  // profile one template, Herald only
   if (only) cmd = "true";
@@ -146,11 +149,11 @@ int main() {
     while ((k = fread(buf, 1, sizeof buf, p)) > 0) py_out.append(buf, k);
     pclose(p);
   }
-  std::remove(path);
   auto py = herald::ParseJson(py_out);
 
   herald::jinja::Environment env;
-  std::printf("%-16s %14s %14s %8s  %s\n", "template", "herald r/s", "jinja2 r/s", "ratio", "outputs");
+  std::printf("%-16s %14s %14s %8s  %s\n", "template", "herald r/s", "jinja2 r/s", "ratio",
+              "outputs");
   for (auto& [name, src] : templates) {
     if (only && name != only) continue;
     auto t = env.Compile(src);
@@ -166,7 +169,8 @@ int main() {
       p = py->get(name)->get("rps")->to_double();
       match = py->get(name)->get("output")->as_str() == out ? "identical" : "DIFFER";
     }
-    std::printf("%-16s %14.0f %14.0f %7.1fx  %s\n", name.c_str(), h, p, p > 0 ? h / p : 0.0, match.c_str());
+    std::printf("%-16s %14.0f %14.0f %7.1fx  %s\n", name.c_str(), h, p, p > 0 ? h / p : 0.0,
+                match.c_str());
   }
   return 0;
 }

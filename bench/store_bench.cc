@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "store/sqlite/sqlite_store.h"
+#include "support/events.h"
 #include "value/json.h"
 
 namespace {
@@ -28,50 +29,41 @@ using herald::Value;
 
 // A device-like object of about 1.5 KB as compact JSON.
 Value DeviceData(int n) {
-  std::string json = R"({"id": )" + std::to_string(n) +
-                     R"(, "url": "/api/dcim/devices/)" + std::to_string(n) +
-                     R"(/", "display": "edge-router-)" + std::to_string(n) +
-                     R"(", "name": "edge-router-)" + std::to_string(n) +
-                     R"(", "device_type": {"id": 12, "url": "/api/dcim/device-types/12/", )"
-                     R"("display": "MX204", "manufacturer": {"id": 3, "name": "Juniper", "slug": )"
-                     R"("juniper"}, "model": "MX204", "slug": "mx204"}, "role": {"id": 4, "name": )"
-                     R"("Edge router", "slug": "edge-router"}, "tenant": null, "platform": {"id": )"
-                     R"(2, "name": "Junos", "slug": "junos"}, "serial": "JN1234567890", )"
-                     R"("asset_tag": null, "site": {"id": 7, "name": "Frankfurt DC2", "slug": )"
-                     R"("fra2"}, "location": null, "rack": {"id": 31, "name": "R31"}, "position": )"
-                     R"(24.0, "face": {"value": "front", "label": "Front"}, "status": {"value": )"
-                     R"("active", "label": "Active"}, "airflow": null, "primary_ip4": {"id": 88, )"
-                     R"("address": "192.0.2.10/24"}, "primary_ip6": null, "cluster": null, )"
-                     R"("virtual_chassis": null, "vc_position": null, "vc_priority": null, )"
-                     R"("description": "Upstream transit edge, redundant pair A", "comments": )"
-                     R"("Installed 2023-04; maintenance window Tue 02:00 UTC.", "config_template": )"
-                     R"(null, "local_context_data": {"ntp": ["192.0.2.1", "192.0.2.2"], "syslog": )"
-                     R"("192.0.2.5"}, "tags": [{"id": 1, "name": "prod", "slug": "prod"}, {"id": 5, )"
-                     R"("name": "bgp", "slug": "bgp"}], "custom_fields": {"owner": "netops", )"
-                     R"("cost_center": 4711, "monitored": true}, "created": )"
-                     R"("2023-04-01T10:00:00.000000Z", "last_updated": "2024-06-01T12:34:56.789012Z"})";
+  std::string json =
+      R"({"id": )" + std::to_string(n) + R"(, "url": "/api/dcim/devices/)" + std::to_string(n) +
+      R"(/", "display": "edge-router-)" + std::to_string(n) + R"(", "name": "edge-router-)" +
+      std::to_string(n) +
+      R"(", "device_type": {"id": 12, "url": "/api/dcim/device-types/12/", )"
+      R"("display": "MX204", "manufacturer": {"id": 3, "name": "Juniper", "slug": )"
+      R"("juniper"}, "model": "MX204", "slug": "mx204"}, "role": {"id": 4, "name": )"
+      R"("Edge router", "slug": "edge-router"}, "tenant": null, "platform": {"id": )"
+      R"(2, "name": "Junos", "slug": "junos"}, "serial": "JN1234567890", )"
+      R"("asset_tag": null, "site": {"id": 7, "name": "Frankfurt DC2", "slug": )"
+      R"("fra2"}, "location": null, "rack": {"id": 31, "name": "R31"}, "position": )"
+      R"(24.0, "face": {"value": "front", "label": "Front"}, "status": {"value": )"
+      R"("active", "label": "Active"}, "airflow": null, "primary_ip4": {"id": 88, )"
+      R"("address": "192.0.2.10/24"}, "primary_ip6": null, "cluster": null, )"
+      R"("virtual_chassis": null, "vc_position": null, "vc_priority": null, )"
+      R"("description": "Upstream transit edge, redundant pair A", "comments": )"
+      R"("Installed 2023-04; maintenance window Tue 02:00 UTC.", "config_template": )"
+      R"(null, "local_context_data": {"ntp": ["192.0.2.1", "192.0.2.2"], "syslog": )"
+      R"("192.0.2.5"}, "tags": [{"id": 1, "name": "prod", "slug": "prod"}, {"id": 5, )"
+      R"("name": "bgp", "slug": "bgp"}], "custom_fields": {"owner": "netops", )"
+      R"("cost_center": 4711, "monitored": true}, "created": )"
+      R"("2023-04-01T10:00:00.000000Z", "last_updated": "2024-06-01T12:34:56.789012Z"})";
   auto v = herald::ParseJson(json);
   return v.ok() ? *v : Value();
 }
 
 NewEvent MakeEvent(int n) {
   NewEvent ne;
-  ne.event.event = "updated";
-  ne.event.event_type = "object_updated";
-  ne.event.object_type = "dcim.device";
-  ne.event.model = "device";
+  ne.event = herald::testing::ChangeEvent("dcim.device", DeviceData(n), "updated");
   ne.event.timestamp = "2024-06-01T12:34:56.789012+00:00";
   ne.event.username = "admin";
   ne.event.request_id = "4f9c1a5e-0d1e-4c62-9f3a-7c1d2b3a4e5f";
-  ne.event.data = DeviceData(n);
   for (int k = 1; k <= 3; ++k) {
-    herald::Task t;
-    t.rule_id = k;
-    t.webhook_id = k;
-    t.rule_name = "rule-" + std::to_string(k);
-    t.webhook_name = "hook-" + std::to_string(k);
-    t.object_type = "dcim.device";
-    t.event_type = "object_updated";
+    const std::string id = std::to_string(k);
+    herald::Task t = herald::testing::TaskFor(ne.event, k, k, "rule-" + id, "hook-" + id);
     if (k == 3) {
       auto ad = herald::ParseJson(R"({"source": "bench"})");
       if (ad.ok()) t.action_data = *ad;
@@ -87,8 +79,7 @@ void ReadFigures(herald::SqliteStore& store) {
   auto time_ms = [](auto fn) {
     const auto t0 = std::chrono::steady_clock::now();
     fn();
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-        .count();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   };
   herald::TaskFilter all;
   const int64_t total = store.CountTasks(all).ok() ? *store.CountTasks(all) : -1;

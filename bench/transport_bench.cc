@@ -33,12 +33,17 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "delivery/request.h"
 #include "delivery/transport.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using herald::bench::Child;
+using herald::bench::Clock;
+using herald::bench::StartFastReceiver;
 using namespace std::chrono_literals;
 using herald::delivery::HttpRequest;
 using herald::delivery::HttpResponse;
@@ -54,48 +59,15 @@ constexpr auto kDrainDeadline = 120s;
 const char kBody[] =
     R"({"event": "created", "timestamp": "2026-03-06T15:11:23.503186+00:00", "object_type": "dcim.site", "username": "admin", "request_id": "17af32f0-852a-46ca-a7d4-33ecd0c13de6", "data": {"foo": 1, "id": 4, "name": "Site \u00e9", "latitude": 40.7128, "region": null, "tags": []}, "request": {"id": "17af32f0-852a-46ca-a7d4-33ecd0c13de6", "method": "POST", "path": "/api/dcim/sites/", "user": "admin"}, "snapshots": {"prechange": null, "postchange": {"name": "Site \u00e9", "status": "active"}}})";
 
-struct Child {
-  pid_t pid = -1;
-  int port = 0;
-};
-
-Child SpawnReceiver(const std::string& path, int delay_ms, int seconds) {
-  int pipefd[2];
-  if (pipe(pipefd) != 0) return {};
+// bench/fast_receiver at `path`, answering after `delay_ms`, for `seconds`; its port (0 when it
+// did not start) in *port.
+Child SpawnReceiver(const std::string& path, int delay_ms, int seconds, int* port) {
   Child c;
-  c.pid = fork();
-  if (c.pid == 0) {
-    dup2(pipefd[1], 1);
-    close(pipefd[0]);
-    std::string d = std::to_string(delay_ms), s = std::to_string(seconds);
-    execl(path.c_str(), path.c_str(), "--threads", "1", "--delay-ms", d.c_str(), "--seconds",
-          s.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(pipefd[1]);
-  FILE* f = fdopen(pipefd[0], "r");
-  char line[128];
-  if (f && std::fgets(line, sizeof line, f) && std::strncmp(line, "PORT ", 5) == 0)
-    c.port = std::atoi(line + 5);
-  if (f) std::fclose(f);
+  *port = StartFastReceiver(&c, path, delay_ms, seconds);
   return c;
 }
 
-void StopChild(Child& c) {
-  if (c.pid > 0) {
-    kill(c.pid, SIGTERM);
-    waitpid(c.pid, nullptr, 0);
-    c.pid = -1;
-  }
-}
-
-long RssKb() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
-  return 0;
-}
+long RssKb() { return herald::testing::ProcessStatusKb(0, "VmRSS"); }
 
 HttpRequest MakeRequest(const std::string& url) {
   HttpRequest r;
@@ -213,9 +185,8 @@ double RunCurlMulti(const std::string& url, int connections, int seconds, uint64
 
 double RunWrk(const std::string& url, int connections, int seconds) {
   if (std::system("command -v wrk >/dev/null 2>&1") != 0) return -1;
-  std::string script = (std::filesystem::temp_directory_path() /
-                        ("transport_bench_" + std::to_string(getpid()) + ".lua"))
-                           .string();
+  herald::testing::TempDir dir("transport-bench");
+  const std::string script = dir.File("post.lua");
   {
     std::ofstream lua(script);
     std::string body = kBody;
@@ -237,17 +208,17 @@ double RunWrk(const std::string& url, int connections, int seconds) {
   while (p && std::fgets(line, sizeof line, p))
     if (std::strncmp(line, "Requests/sec:", 13) == 0) rps = std::atof(line + 13);
   if (p) pclose(p);
-  std::filesystem::remove(script);
   return rps;
 }
 
 void RunTenThousand(const std::string& receiver) {
-  Child slow = SpawnReceiver(receiver, 1000, kMaxSeconds * 3);
-  if (slow.port == 0) {
+  int slow_port = 0;
+  Child slow = SpawnReceiver(receiver, 1000, kMaxSeconds * 3, &slow_port);
+  if (slow_port == 0) {
     std::printf("10k in flight: could not start %s\n", receiver.c_str());
     return;
   }
-  std::string url = "http://127.0.0.1:" + std::to_string(slow.port) + "/hook";
+  std::string url = "http://127.0.0.1:" + std::to_string(slow_port) + "/hook";
   long rss_before = RssKb();
   TransportOptions o;
   o.max_in_flight = kInFlightTarget;
@@ -290,19 +261,20 @@ void RunTenThousand(const std::string& receiver) {
     std::printf("  completed/in-flight at each second:%s\n", timeline.c_str());
     elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   }
-  StopChild(slow);
+  slow.Stop();
   std::printf(
       "10k in flight (receiver answers after 1 s): %d requests, ok=%d failed=%d in %.2f s => "
       "%.0f req/s (ideal %d/s incl. ramp-up)\n",
       kInFlightRequests, ok.load(), failed.load(), elapsed, (ok + failed) / elapsed,
       kInFlightTarget);
   if (!first_error.empty()) std::printf("  first error: %s\n", first_error.c_str());
-  std::printf("  peak in flight %zu; RSS before %.1f MiB, peak %.1f MiB => %.1f KiB per in-flight "
-              "request\n",
-              peak_in_flight, rss_before / 1024.0, peak_rss / 1024.0,
-              peak_in_flight ? static_cast<double>(peak_rss - rss_before) /
-                                   static_cast<double>(peak_in_flight)
-                             : 0.0);
+  std::printf(
+      "  peak in flight %zu; RSS before %.1f MiB, peak %.1f MiB => %.1f KiB per in-flight "
+      "request\n",
+      peak_in_flight, rss_before / 1024.0, peak_rss / 1024.0,
+      peak_in_flight
+          ? static_cast<double>(peak_rss - rss_before) / static_cast<double>(peak_in_flight)
+          : 0.0);
 }
 
 }  // namespace
@@ -314,23 +286,29 @@ int main(int argc, char** argv) {
       (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "fast_receiver").string();
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--connections" && i + 1 < argc) connections = std::max(1, std::min(std::atoi(argv[++i]), 5000));
-    else if (a == "--seconds" && i + 1 < argc) seconds = std::max(1, std::min(std::atoi(argv[++i]), kMaxSeconds));
+    if (a == "--connections" && i + 1 < argc)
+      connections = std::max(1, std::min(std::atoi(argv[++i]), 5000));
+    else if (a == "--seconds" && i + 1 < argc)
+      seconds = std::max(1, std::min(std::atoi(argv[++i]), kMaxSeconds));
     else if (a == "--receiver" && i + 1 < argc) receiver = argv[++i];
     else if (a == "--skip-10k") skip_10k = true;
     else {
-      std::fprintf(stderr, "usage: %s [--connections N] [--seconds S] [--receiver PATH] [--skip-10k]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--connections N] [--seconds S] [--receiver PATH] [--skip-10k]\n",
+                   argv[0]);
       return 2;
     }
   }
   signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  Child fast = SpawnReceiver(receiver, 0, seconds * 3 + 30);
-  if (fast.port == 0) {
-    std::fprintf(stderr, "cannot start fast_receiver at %s (use --receiver PATH)\n", receiver.c_str());
+  int fast_port = 0;
+  Child fast = SpawnReceiver(receiver, 0, seconds * 3 + 30, &fast_port);
+  if (fast_port == 0) {
+    std::fprintf(stderr, "cannot start fast_receiver at %s (use --receiver PATH)\n",
+                 receiver.c_str());
     return 1;
   }
-  std::string url = "http://127.0.0.1:" + std::to_string(fast.port) + "/hook";
+  std::string url = "http://127.0.0.1:" + std::to_string(fast_port) + "/hook";
   std::printf("workload: POST %zu-byte JSON + signature, %d connections, %d s each, target %s\n",
               sizeof kBody - 1, connections, seconds, url.c_str());
   uint64_t herald_errors = 0, curl_errors = 0;
@@ -346,7 +324,7 @@ int main(int argc, char** argv) {
   std::printf("ratios: herald/curl = %.2f", curl > 0 ? herald / curl : 0.0);
   if (wrk > 0) std::printf(", herald/wrk = %.2f, curl/wrk = %.2f", herald / wrk, curl / wrk);
   std::printf("\n");
-  StopChild(fast);
+  fast.Stop();
   if (!skip_10k) RunTenThousand(receiver);
   curl_global_cleanup();
   return 0;

@@ -52,7 +52,8 @@ function(herald_module name)
   endif()
 endfunction()
 
-# herald_test(name SOURCES ... DEPS ...): a GoogleTest binary registered with CTest.
+# herald_test(name SOURCES ... DEPS ...): a GoogleTest binary registered with CTest, linked with
+# the shared test helpers (tests/support/, herald_test_support).
 function(herald_test name)
   cmake_parse_arguments(T "" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
@@ -64,7 +65,8 @@ function(herald_test name)
       list(APPEND _deps ${d})
     endif()
   endforeach()
-  target_link_libraries(${name} PRIVATE ${_deps} GTest::gtest GTest::gmock GTest::gtest_main)
+  target_link_libraries(${name} PRIVATE ${_deps} herald_test_support GTest::gtest GTest::gmock
+                        GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE
     HERALD_SOURCE_DIR="${CMAKE_SOURCE_DIR}" HERALD_BINARY_DIR="${CMAKE_BINARY_DIR}")
   herald_target_options(${name})

@@ -100,9 +100,9 @@ int main(int argc, char** argv) {
       "create", "Create a token and print its key alone on stdout (for scripts)");
   AddCommon(tcreate, tok_c);
   auto* ro = tcreate->add_flag("--read-only", read_only, "Token may read but not change anything");
-  auto* io = tcreate->add_flag(
-      "--ingest-only", ingest_only,
-      "Token may only post events (give this one to producers such as NetBox)");
+  auto* io =
+      tcreate->add_flag("--ingest-only", ingest_only,
+                        "Token may only post events (give this one to producers such as NetBox)");
   ro->excludes(io);
   tcreate->add_option("--name", tok_name, "A label for the token");
   auto* tlist = token->add_subcommand("list", "List tokens (never their keys)");
@@ -177,7 +177,9 @@ int main(int argc, char** argv) {
     if (!LoadConfig(tok_c, &config, {})) return 2;
     if (*tcreate)
       return herald::RunTokenCreate(config.settings(),
-                                    read_only ? "read-only" : ingest_only ? "ingest-only" : "admin",
+                                    read_only     ? "read-only"
+                                    : ingest_only ? "ingest-only"
+                                                  : "admin",
                                     tok_name);
     if (*tlist) return herald::RunTokenList(config.settings());
     if (*trevoke) return herald::RunTokenRevoke(config.settings(), revoke_id);

@@ -9,23 +9,13 @@
 #include <optional>
 
 #include "api/context.h"
+#include "api/errors.h"
 #include "common/log.h"
 #include "common/time.h"
-#include "value/json.h"
 
 namespace herald {
 
 namespace api_util {
-
-std::string Detail(std::string_view msg) {
-  Dict d;
-  d.set("detail", Value(msg));
-  return DumpJsonCompact(Value(std::move(d)));
-}
-
-http::Response DetailResponse(int status, std::string_view msg) {
-  return http::Response::Json(status, Detail(msg));
-}
 
 bool ParseId(const std::string& s, int64_t* out) {
   if (s.empty() || s.size() > 18) return false;
@@ -43,35 +33,17 @@ bool ParseBoolParam(const std::string& s, bool* out) {
   return true;
 }
 
-int StoreErrorStatus(const herald::Status& st) {
-  if (st.type() == "NotFound") return 404;
-  if (st.type() == "Conflict") return 409;
-  return 500;
-}
-
 }  // namespace api_util
 
 using namespace api_util;
 
 namespace {
 
-std::vector<std::string> SplitPath(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t i = 0;
-  while (i < path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
-    if (j > i) parts.push_back(path.substr(i, j - i));
-    i = j + 1;
-  }
-  return parts;
-}
-
 // The paths under /api/ that need no token (`parts` starts with "api"): the API root, the
 // section roots (links only) and the status. CheckHead and Route both ask this.
 bool IsPublicPath(const std::vector<std::string>& parts) {
-  return parts.size() == 1 || (parts.size() == 2 && (parts[1] == "extras" ||
-                                                     parts[1] == "core" || parts[1] == "status"));
+  return parts.size() == 1 || (parts.size() == 2 && (parts[1] == "extras" || parts[1] == "core" ||
+                                                     parts[1] == "status"));
 }
 
 // "0.1.0" -> "0.1": NetBox's API-Version header carries major.minor.
@@ -91,41 +63,36 @@ std::string StripTrailingSlashes(std::string s) {
 
 // ---------------------------------------------------------------- request context
 
-void Api::Ctx::Reply(int status, std::string body) {
+void Api::Ctx::Reply(http::Response r) {
   responded = true;
-  respond(http::Response::Json(status, std::move(body)));
-}
-
-void Api::Ctx::ReplyValue(int status, const Value& v) { Reply(status, DumpJsonCompact(v)); }
-
-void Api::Ctx::Error(int status, std::string_view msg) { Reply(status, Detail(msg)); }
-
-void Api::Ctx::MethodNotAllowed() { Error(405, "Method \"" + req.method + "\" not allowed."); }
-
-void Api::Ctx::NoContent() {
-  responded = true;
-  http::Response r;
-  r.status = 204;
-  r.content_type.clear();
   respond(std::move(r));
 }
 
-bool Api::Ctx::Brief() const {
-  auto b = req.query_param("brief");
-  return b && !b->empty();
+void Api::Ctx::ReplyValue(int status, const Value& v) { Reply(http::Response::Json(status, v)); }
+
+void Api::Ctx::Error(int status, std::string_view msg) {
+  Reply(http::Response::Detail(status, msg));
 }
+
+void Api::Ctx::Error(const herald::Status& st) { ReplyValue(HttpStatusFor(st), ErrorBody(st)); }
+
+void Api::Ctx::MethodNotAllowed() { Error(405, "Method \"" + req.method + "\" not allowed."); }
+
+void Api::Ctx::NoContent() { Reply(http::Response::Empty(204)); }
+
+bool Api::Ctx::Brief() const { return !req.query_params.Str("brief").empty(); }
 
 bool Api::Ctx::Page(const ApiOptions& o, int64_t* limit, int64_t* offset) {
   *limit = o.default_page_size;
   *offset = 0;
-  if (auto l = req.query_param("limit")) {
+  if (auto l = req.query_params.Get("limit")) {
     if (!ParseId(*l, limit)) {
       Error(400, "limit must be a non-negative integer.");
       return false;
     }
     if (*limit == 0 || *limit > o.max_page_size) *limit = o.max_page_size;
   }
-  if (auto off = req.query_param("offset")) {
+  if (auto off = req.query_params.Get("offset")) {
     if (!ParseId(*off, offset)) {
       Error(400, "offset must be a non-negative integer.");
       return false;
@@ -136,7 +103,7 @@ bool Api::Ctx::Page(const ApiOptions& o, int64_t* limit, int64_t* offset) {
 
 std::string Api::Ctx::PageUrl(int64_t limit, int64_t offset) const {
   std::string q;
-  for (const auto& [k, v] : req.query_params()) {
+  for (const auto& [k, v] : req.query_params.fields()) {
     if (k == "limit" || k == "offset") continue;
     q += (q.empty() ? "" : "&") + PercentEncode(k) + "=" + PercentEncode(v);
   }
@@ -149,8 +116,7 @@ Value Api::Ctx::Paginated(int64_t count, List results, int64_t limit, int64_t of
   return PageValue(Value(count), offset + limit < count, std::move(results), limit, offset);
 }
 
-Value Api::Ctx::PaginatedUncounted(bool more, List results, int64_t limit,
-                                   int64_t offset) const {
+Value Api::Ctx::PaginatedUncounted(bool more, List results, int64_t limit, int64_t offset) const {
   return PageValue(Value(), more, std::move(results), limit, offset);
 }
 
@@ -159,8 +125,8 @@ Value Api::Ctx::PageValue(Value count, bool more, List results, int64_t limit,
   Dict d;
   d.set("count", std::move(count));
   d.set("next", more ? Value(PageUrl(limit, offset + limit)) : Value());
-  d.set("previous", offset > 0 ? Value(PageUrl(limit, std::max<int64_t>(0, offset - limit)))
-                               : Value());
+  d.set("previous",
+        offset > 0 ? Value(PageUrl(limit, std::max<int64_t>(0, offset - limit))) : Value());
   d.set("results", Value(std::move(results)));
   return Value(std::move(d));
 }
@@ -172,9 +138,9 @@ Api::Api(Store& store, ApiOptions options)
       options_(std::move(options)),
       api_version_(MajorMinor(options_.version)),
       base_url_(StripTrailingSlashes(options_.public_url)),
-      tokens_(store, std::chrono::seconds(10)),
-      ingest_pool_(std::make_unique<WorkPool>("ingest", options_.ingest_threads,
-                                              options_.ingest_queue)) {
+      tokens_(store, kTokenCacheTtl, options_.clock ? *options_.clock : SystemClock()),
+      ingest_pool_(
+          std::make_unique<WorkPool>("ingest", options_.ingest_threads, options_.ingest_queue)) {
   if (base_url_.empty()) base_url_ = "http://localhost";
 }
 
@@ -187,10 +153,11 @@ void Api::SetListenAddress(const std::string& host, uint16_t port) {
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   std::string base = "http://" + h + ":" + std::to_string(port);
   if (host == "0.0.0.0" || host == "::" || host.empty()) {
-    log::Warning("listening on every address without server.public_url: absolute URLs in API "
-                 "answers (object urls, next/previous pages) will name " + base +
-                 "; set server.public_url to the address clients use",
-                 {{"base_url", base}});
+    log::Warning(
+        "listening on every address without server.public_url: absolute URLs in API "
+        "answers (object urls, next/previous pages) will name " +
+            base + "; set server.public_url to the address clients use",
+        {{"base_url", base}});
   }
   std::lock_guard<std::mutex> lock(base_mu_);
   base_url_ = std::move(base);
@@ -224,11 +191,10 @@ void Api::Handle(http::Request&& req, http::Responder respond) {
   c->req = std::move(req);
   // Every API answer names the API version, as NetBox's do (pynetbox's .version reads it).
   c->respond = [respond = std::move(respond), version = api_version_](http::Response r) {
-    r.headers.emplace_back("API-Version", version);
-    respond(std::move(r));
+    respond(std::move(r.With("API-Version", version)));
   };
   c->api_base = BaseUrl();
-  c->parts = SplitPath(c->req.path);
+  c->parts = SplitNonEmpty(c->req.path, '/');
   try {
     Route(*c);
   } catch (const std::exception& e) {
@@ -239,15 +205,12 @@ void Api::Handle(http::Request&& req, http::Responder respond) {
 
 std::optional<http::Response> Api::CheckHead(const http::Request& head, bool* authenticated) {
   *authenticated = false;
-  auto p = SplitPath(head.path);
+  auto p = SplitNonEmpty(head.path, '/');
   // Outside /api/ (not ours) and the public paths need no token.
   if (p.empty() || p[0] != "api" || IsPublicPath(p)) return std::nullopt;
   std::string why;
-  if (!tokens_.Resolve(head.header("Authorization"), &why)) {
-    http::Response r = DetailResponse(403, why);
-    r.headers.emplace_back("API-Version", api_version_);
-    return r;
-  }
+  if (!tokens_.Resolve(head.header("Authorization"), &why))
+    return http::Response::Detail(403, why).With("API-Version", api_version_);
   *authenticated = true;
   return std::nullopt;
 }
@@ -267,10 +230,12 @@ void Api::Route(Ctx& c) {
   if (!token) return c.Error(403, why);
   c.token = *token;
   bool ingest = p.size() == 2 && p[1] == "events" && c.req.method == "POST";
-  if (c.token.scope == TokenScope::kIngestOnly && !ingest)
-    return c.Error(403, "This token may only post events (ingest-only).");
-  if (c.token.scope == TokenScope::kReadOnly && !c.IsRead())
-    return c.Error(403, "This token is read-only: write operations are not permitted.");
+  Access access = ingest ? Access::kIngest : c.IsRead() ? Access::kRead : Access::kWrite;
+  if (!ScopeAllows(c.token.scope, access)) {
+    return c.Error(403, c.token.scope == TokenScope::kIngestOnly
+                            ? "This token may only post events (ingest-only)."
+                            : "This token is read-only: write operations are not permitted.");
+  }
 
   if (p.size() >= 3 && p.size() <= 4 && p[1] == "extras") {
     std::string id = p.size() == 4 ? p[3] : "";

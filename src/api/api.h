@@ -39,8 +39,9 @@
 #include <optional>
 #include <string>
 
-#include "auth/auth.h"
 #include "api/work_pool.h"
+#include "auth/auth.h"
+#include "common/clock.h"
 #include "herald_version.h"
 #include "http/http.h"
 #include "matching/matcher.h"
@@ -71,6 +72,8 @@ struct ApiOptions {
   size_t ingest_queue_bytes = kDefaultIngestQueueBytes;
   // Time all the rules an event reaches may spend on conditions (0: unbounded).
   std::chrono::milliseconds condition_budget{kDefaultConditionBudgetMs};
+  // The clock of the token cache (tests move it); null means SystemClock(). Must outlive the Api.
+  const Clock* clock = nullptr;
 };
 
 class Api {
@@ -101,6 +104,8 @@ class Api {
   // The current rule index, rebuilt when the configuration changed.
   std::shared_ptr<const RuleIndex> Rules();
 
+  // The tokens requests are checked against (cached for kTokenCacheTtl); the UI's sign-in uses
+  // the same cache.
   TokenCache& tokens() { return tokens_; }
   // The ingest pool (for status and tests).
   WorkPool& ingest_pool() { return *ingest_pool_; }
@@ -133,7 +138,7 @@ class Api {
   std::string base_url_;
   TokenCache tokens_;
   std::atomic<size_t> ingest_queued_bytes_{0};  // bodies of requests waiting for the pool
-  std::atomic<long long> ingest_refused_{0};     // 503s not yet logged
+  std::atomic<long long> ingest_refused_{0};    // 503s not yet logged
   std::atomic<int64_t> ingest_refused_logged_at_{0};
   std::unique_ptr<WorkPool> ingest_pool_;
   std::mutex rules_mu_;

@@ -17,36 +17,35 @@ namespace herald {
 
 namespace api_util {
 
-// {"detail": msg} as compact JSON: the body of every API error.
-std::string Detail(std::string_view msg);
-// A JSON response with status and Detail(msg).
-http::Response DetailResponse(int status, std::string_view msg);
 // A decimal id of 1 to 18 digits (no sign); false otherwise.
 bool ParseId(const std::string& s, int64_t* out);
 // true/1/yes/on or false/0/no/off, in any case; false when `s` is neither.
 bool ParseBoolParam(const std::string& s, bool* out);
-// The HTTP status for a store error: NotFound 404, Conflict 409, anything else 500.
-int StoreErrorStatus(const herald::Status& st);
 
 }  // namespace api_util
 
 struct Api::Ctx {
   http::Request req;
-  http::Responder respond;  // adds the API-Version header (Handle)
-  ApiToken token;           // set by Route once the token is checked (empty on public paths)
-  std::string api_base;     // BaseUrl() when the request came
+  http::Responder respond;         // adds the API-Version header (Handle)
+  ApiToken token;                  // set by Route once the token is checked (empty on public paths)
+  std::string api_base;            // BaseUrl() when the request came
   std::vector<std::string> parts;  // the path's non-empty segments, "api" first
   bool responded = false;
 
-  void Reply(int status, std::string body);
+  // Each answers through respond and sets `responded`.
+  void Reply(http::Response r);
+  // `v` as compact JSON.
   void ReplyValue(int status, const Value& v);
+  // {"detail": msg} (http::Response::Detail).
   void Error(int status, std::string_view msg);
+  // Failed `st` as api/errors.h maps it: its HTTP status and NetBox's error body.
+  void Error(const herald::Status& st);
   // 405 "Method \"<method>\" not allowed."
   void MethodNotAllowed();
   void NoContent();
   bool IsRead() const { return req.method == "GET" || req.method == "HEAD"; }
-  // Only admins see credential header values and signatures (model/redact.h).
-  bool ShowCredentials() const { return token.scope == TokenScope::kAdmin; }
+  // Whether the token may see credential header values and signatures (model/redact.h).
+  bool ShowCredentials() const { return ScopeAllows(token.scope, Access::kCredentials); }
   // ?brief= with any non-empty value.
   bool Brief() const;
 

@@ -12,7 +12,6 @@
 #include "common/log.h"
 #include "common/time.h"
 #include "ingest/event_input.h"
-#include "value/json.h"
 
 namespace herald {
 
@@ -56,13 +55,10 @@ void Api::Ingest(Ctx& c) {
                     {"queued_bytes", static_cast<long long>(ingest_queued_bytes_.load())},
                     {"request_bytes", static_cast<long long>(size)}});
     }
-    http::Response r =
-        DetailResponse(503, "Too many event requests are waiting to be processed (or Herald is "
-                            "stopping); nothing was stored. Retry shortly.");
-    r.headers.emplace_back("Retry-After", std::to_string(kIngestRetryAfterSeconds));
-    c.responded = true;
-    c.respond(std::move(r));
-    return;
+    return c.Reply(http::Response::Detail(503,
+                                          "Too many event requests are waiting to be processed (or "
+                                          "Herald is stopping); nothing was stored. Retry shortly.")
+                       .With("Retry-After", std::to_string(kIngestRetryAfterSeconds)));
   }
   c.responded = true;
 }
@@ -74,7 +70,7 @@ void Api::Events(Ctx& c, const std::string& id_str) {
     EventFilter f;
     f.limit = limit + 1;
     f.offset = offset;
-    if (auto ot = c.req.query_param("object_type")) f.object_type = *ot;
+    if (auto ot = c.req.query_params.Get("object_type")) f.object_type = *ot;
     auto evs = store_.ListEvents(f);
     if (!evs.ok()) return c.Error(500, evs.status().message());
     List results;
@@ -88,8 +84,8 @@ void Api::Events(Ctx& c, const std::string& id_str) {
   if (!ParseId(id_str, &id)) return c.Error(404, "Not found.");
   auto ev = store_.GetEvent(id);
   if (!ev.ok()) {
-    if (ev.status().type() == "NotFound") return c.Error(404, "Event not found.");
-    return c.Error(StoreErrorStatus(ev.status()), ev.status().message());
+    if (ev.status().code() == Code::kNotFound) return c.Error(404, "Event not found.");
+    return c.Error(ev.status());
   }
   Value v = EventToValue(*ev);
   TaskFilter tf;
@@ -108,29 +104,30 @@ void Api::IngestNow(const std::string& body, bool ndjson, const http::Responder&
   bool responded = false;
   try {
     int64_t now = NowUs();
-    ParsedEvents parsed = ParseEvents(body, ndjson, now);
-    if (!parsed.malformed.empty()) {
+    auto parsed_body = ParseEvents(body, ndjson, now);
+    if (!parsed_body.ok()) {
       responded = true;
-      return respond(DetailResponse(400, parsed.malformed));
+      return respond(http::Response::Detail(400, parsed_body.status().message()));
     }
+    ParsedEvents& parsed = *parsed_body;
     if (!parsed.errors.empty()) {
       Dict d;
-      d.set("detail", "Rejected: " + std::to_string(parsed.error_count) +
-                          " invalid event(s); nothing was stored." +
-                          (parsed.error_count > parsed.errors.size()
-                               ? " The first " + std::to_string(parsed.errors.size()) +
-                                     " are listed."
-                               : std::string()));
+      d.set("detail",
+            "Rejected: " + std::to_string(parsed.error_count) +
+                " invalid event(s); nothing was stored." +
+                (parsed.error_count > parsed.errors.size()
+                     ? " The first " + std::to_string(parsed.errors.size()) + " are listed."
+                     : std::string()));
       List errs;
       for (const auto& e : parsed.errors) {
         Dict ed;
         ed.set("index", static_cast<int64_t>(e.index));
-        ed.set("error", e.reason);
+        ed.set("error", e.status.message());
         errs.emplace_back(std::move(ed));
       }
       d.set("errors", Value(std::move(errs)));
       responded = true;
-      return respond(http::Response::Json(400, DumpJsonCompact(Value(std::move(d)))));
+      return respond(http::Response::Json(400, Value(std::move(d))));
     }
     auto rules = Rules();
     std::vector<NewEvent> batch;
@@ -143,10 +140,9 @@ void Api::IngestNow(const std::string& body, bool ndjson, const http::Responder&
     std::map<std::string, Skipped> skipped;
     for (auto& e : parsed.events) {
       NewEvent ne;
-      conditions::Deadline deadline =
-          options_.condition_budget.count() > 0
-              ? conditions::Clock::now() + options_.condition_budget
-              : conditions::kNoDeadline;
+      conditions::Deadline deadline = options_.condition_budget.count() > 0
+                                          ? conditions::Clock::now() + options_.condition_budget
+                                          : conditions::kNoDeadline;
       auto stats = rules->Match(e, &ne.tasks, deadline);
       for (auto& s : stats.skipped) {
         Skipped& k = skipped[s.name];
@@ -162,20 +158,21 @@ void Api::IngestNow(const std::string& body, bool ndjson, const http::Responder&
     // Logged like a failed evaluation ("<rule>: Evaluation failed. <reason>"), once per rule
     // and request.
     for (const auto& [name, k] : skipped) {
-      log::Error(name + ": Evaluation failed. " + k.reason + " (ingest.condition_budget_ms=" +
-                     std::to_string(options_.condition_budget.count()) +
-                     "); the rule did not match " + std::to_string(k.events) +
-                     " event(s) of this request",
-                 {{"rule", name},
-                  {"object_type", k.object_type},
-                  {"events", k.events},
-                  {"budget_ms", static_cast<long long>(options_.condition_budget.count())}});
+      log::Error(
+          name + ": Evaluation failed. " + k.reason +
+              " (ingest.condition_budget_ms=" + std::to_string(options_.condition_budget.count()) +
+              "); the rule did not match " + std::to_string(k.events) + " event(s) of this request",
+          {{"rule", name},
+           {"object_type", k.object_type},
+           {"events", k.events},
+           {"budget_ms", static_cast<long long>(options_.condition_budget.count())}});
     }
     responded = true;
     store_.CommitEvents(std::move(batch), [respond](Result<std::vector<CommittedEvent>> r) {
       if (!r.ok()) {
         log::Error("event commit failed", {{"error", r.status().message()}});
-        respond(DetailResponse(503, "The events could not be stored: " + r.status().message()));
+        respond(
+            http::Response::Detail(503, "The events could not be stored: " + r.status().message()));
         return;
       }
       Dict d;
@@ -191,11 +188,11 @@ void Api::IngestNow(const std::string& body, bool ndjson, const http::Responder&
       d.set("accepted", static_cast<int64_t>(r->size()));
       d.set("tasks", tasks);
       d.set("events", Value(std::move(events)));
-      respond(http::Response::Json(202, DumpJsonCompact(Value(std::move(d)))));
+      respond(http::Response::Json(202, Value(std::move(d))));
     });
   } catch (const std::exception& e) {
     log::Error("unhandled error in event ingest", {{"error", e.what()}});
-    if (!responded) respond(DetailResponse(500, "Internal error; see the server log."));
+    if (!responded) respond(http::Response::Detail(500, "Internal error; see the server log."));
   }
 }
 

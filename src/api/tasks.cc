@@ -6,8 +6,8 @@
 #include "api/context.h"
 #include "common/log.h"
 #include "common/time.h"
-#include "model/redact.h"
 #include "ingest/event_input.h"
+#include "model/redact.h"
 #include "value/json.h"
 
 namespace herald {
@@ -124,7 +124,7 @@ void Api::Tasks(Ctx& c, const std::string& id, const std::string& action) {
   if (id.empty()) {
     if (!c.IsRead()) return c.MethodNotAllowed();
     TaskFilter f;
-    std::string status = c.req.query_param("status").value_or("queued");
+    std::string status = c.req.query_params.Get("status").value_or("queued");
     if (status != "all") {
       auto s = ParseTaskStatus(status);
       if (!s)
@@ -133,19 +133,19 @@ void Api::Tasks(Ctx& c, const std::string& id, const std::string& action) {
       f.status = *s;
     }
     int64_t n;
-    if (auto w = c.req.query_param("webhook_id")) {
+    if (auto w = c.req.query_params.Get("webhook_id")) {
       if (!ParseId(*w, &n)) return c.Error(400, "webhook_id must be an integer.");
       f.webhook_id = n;
     }
-    if (auto r = c.req.query_param("event_rule_id")) {
+    if (auto r = c.req.query_params.Get("event_rule_id")) {
       if (!ParseId(*r, &n)) return c.Error(400, "event_rule_id must be an integer.");
       f.rule_id = n;
     }
-    if (auto e = c.req.query_param("event_id")) {
+    if (auto e = c.req.query_params.Get("event_id")) {
       if (!ParseId(*e, &n)) return c.Error(400, "event_id must be an integer.");
       f.event_id = n;
     }
-    if (auto ot = c.req.query_param("object_type")) f.object_type = *ot;
+    if (auto ot = c.req.query_params.Get("object_type")) f.object_type = *ot;
     if (!c.Page(options_, &f.limit, &f.offset)) return;
     f.oldest_first = f.status && *f.status == TaskStatus::kQueued;
     auto count = store_.CountTasks(f);
@@ -160,7 +160,7 @@ void Api::Tasks(Ctx& c, const std::string& id, const std::string& action) {
     if (!c.IsRead()) return c.MethodNotAllowed();
     auto t = store_.GetTask(id);
     if (!t.ok()) {
-      if (t.status().type() == "NotFound") return c.Error(404, "Task " + id + " not found.");
+      if (t.status().code() == Code::kNotFound) return c.Error(404, "Task " + id + " not found.");
       return c.Error(500, t.status().message());
     }
     Value v = TaskDetailJson(store_, *t, c.api_base, c.ShowCredentials());
@@ -175,8 +175,8 @@ void Api::Tasks(Ctx& c, const std::string& id, const std::string& action) {
   else if (action == "delete") st = store_.DeleteTask(id);
   else return c.Error(404, "Unknown action \"" + action + "\".");
   if (!st.ok()) {
-    if (st.type() == "NotFound") return c.Error(404, "Task " + id + " not found.");
-    return c.Error(StoreErrorStatus(st), st.message());
+    if (st.code() == Code::kNotFound) return c.Error(404, "Task " + id + " not found.");
+    return c.Error(st);
   }
   log::Info("task " + action, {{"task", id}, {"token", c.token.name}});
   Dict d;

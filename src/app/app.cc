@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "api/api.h"
-#include "auth/auth.h"
 #include "app/handler.h"
+#include "auth/auth.h"
 #include "common/log.h"
 #include "common/stop_signal.h"
 #include "common/time.h"
@@ -68,8 +68,8 @@ void ApplyLogLevel(const Settings& settings) {
 // The delivery network guard from delivery.deny_networks / allow_networks (already validated
 // by Config::Set; an error here is still reported, never ignored).
 std::shared_ptr<delivery::NetGuard> NetGuardOrDie(const Settings& settings) {
-  auto guard = delivery::NetGuard::Create(settings.delivery.deny_networks,
-                                          settings.delivery.allow_networks);
+  auto guard =
+      delivery::NetGuard::Create(settings.delivery.deny_networks, settings.delivery.allow_networks);
   if (!guard.ok()) {
     std::cerr << "herald: " << guard.status().message() << "\n";
     return nullptr;
@@ -263,8 +263,7 @@ int RunServe(const Settings& settings) {
   api_options.condition_budget = std::chrono::milliseconds(settings.ingest.condition_budget_ms);
   Api api(*store, api_options);
   std::unique_ptr<DeliveryEngine> engine;
-  if (settings.delivery.workers)
-    engine = std::make_unique<DeliveryEngine>(*store, settings, guard);
+  if (settings.delivery.workers) engine = std::make_unique<DeliveryEngine>(*store, settings, guard);
   DeliveryEngine* engine_ptr = engine.get();
   Store* store_ptr = store.get();
   web::WebOptions web_options;
@@ -279,7 +278,7 @@ int RunServe(const Settings& settings) {
   web_options.failed_sign_in_window = std::chrono::seconds(settings.ui.failed_sign_in_window);
   web_options.public_url = settings.server.public_url;
   web_options.trusted_proxies = settings.server.trusted_proxies;
-  web::Web web(*store, api, engine ? &engine->transport() : nullptr, web_options);
+  web::Web web(*store, api.tokens(), engine ? &engine->transport() : nullptr, web_options);
 
   long fd_limit = http::RaiseFileLimit();
   http::ServerOptions so = ServerOptionsFrom(settings, host, port);
@@ -293,7 +292,7 @@ int RunServe(const Settings& settings) {
     return 1;
   }
   api.SetListenAddress(host, server.port());
-  api.Rules();  // load the rule index before the first event
+  api.Rules();                          // load the rule index before the first event
   guard->SetSelf(host, server.port());  // deliveries never loop back into Herald itself
   if (engine) engine->Start();
   std::cout << "Herald " << kHeraldVersion << " listening on http://" << host << ":"
@@ -306,7 +305,7 @@ int RunServe(const Settings& settings) {
                           {"version", kHeraldVersion}});
   AwaitStop();
   server.Stop();
-  api.Stop();  // finish queued ingest work before the store closes
+  api.Stop();                  // finish queued ingest work before the store closes
   if (engine) engine->Stop();  // stop leasing, grace period, hand leases back
   store->Close();
   log::Info("stopped");
@@ -354,8 +353,8 @@ int RunTokenCreate(const Settings& settings, const std::string& scope, const std
     return 1;
   }
   std::cout << created->key << "\n";
-  std::cerr << "created " << TokenScopeName(created->token.scope) << " token #"
-            << created->token.id << " (" << created->token.name << ")\n";
+  std::cerr << "created " << TokenScopeName(created->token.scope) << " token #" << created->token.id
+            << " (" << created->token.name << ")\n";
   store->Close();
   return 0;
 }
@@ -368,8 +367,7 @@ int RunTokenList(const Settings& settings) {
     std::cerr << "herald: " << tokens.status().message() << "\n";
     return 1;
   }
-  printf("%-5s %-12s %-10s %-8s %-22s %s\n", "ID", "SCOPE", "PREFIX", "REVOKED", "CREATED",
-         "NAME");
+  printf("%-5s %-12s %-10s %-8s %-22s %s\n", "ID", "SCOPE", "PREFIX", "REVOKED", "CREATED", "NAME");
   for (const auto& t : *tokens) {
     printf("%-5lld %-12s %-10s %-8s %-22s %s\n", static_cast<long long>(t.id),
            TokenScopeName(t.scope), t.key_prefix.c_str(), t.revoked ? "yes" : "no",
@@ -399,8 +397,9 @@ int RunStoreOp(const Settings& settings, const std::function<Status(Store&)>& op
 }  // namespace
 
 int RunTokenRevoke(const Settings& settings, int64_t id) {
-  return RunStoreOp(settings, [id](Store& s) { return s.RevokeToken(id); },
-                    [id] { return "revoked token #" + std::to_string(id); });
+  return RunStoreOp(
+      settings, [id](Store& s) { return s.RevokeToken(id); },
+      [id] { return "revoked token #" + std::to_string(id); });
 }
 
 // ---------------------------------------------------------------- tasks
@@ -436,9 +435,8 @@ int RunTasksList(const Settings& settings, const std::string& status, int64_t li
       std::string created = FormatIsoUtc(t.created_at - t.created_at % 1000000, 'Z');
       std::string err = t.error.size() > 80 ? t.error.substr(0, 77) + "..." : t.error;
       printf("%-36s  %-9s  %-20s  %-20s  %-20s  %-16s  %-8d  %s\n", t.id.c_str(),
-             TaskStatusName(t.status), created.c_str(), t.webhook_name.c_str(),
-             t.rule_name.c_str(), (t.object_type + " " + t.event_type).substr(0, 40).c_str(),
-             t.attempts, err.c_str());
+             TaskStatusName(t.status), created.c_str(), t.webhook_name.c_str(), t.rule_name.c_str(),
+             (t.object_type + " " + t.event_type).substr(0, 40).c_str(), t.attempts, err.c_str());
     }
     printf("(%zu of %lld tasks%s)\n", tasks->size(), static_cast<long long>(*count),
            status.empty() ? "" : (" with status " + status).c_str());
@@ -453,8 +451,8 @@ int RunTasksShow(const Settings& settings, const std::string& id) {
   auto t = store->GetTask(id);
   if (!t.ok()) {
     std::cerr << "herald: "
-              << (t.status().type() == "NotFound" ? "task " + id + " not found"
-                                                  : t.status().message())
+              << (t.status().code() == Code::kNotFound ? "task " + id + " not found"
+                                                       : t.status().message())
               << "\n";
     return 1;
   }
@@ -469,8 +467,9 @@ int RunTasksShow(const Settings& settings, const std::string& id) {
 
 int RunTasksRequeue(const Settings& settings, const std::string& id, bool all_failed) {
   if (!all_failed) {
-    return RunStoreOp(settings, [&id](Store& s) { return s.Requeue(id, NowUs()); },
-                      [&id] { return "requeued task " + id; });
+    return RunStoreOp(
+        settings, [&id](Store& s) { return s.Requeue(id, NowUs()); },
+        [&id] { return "requeued task " + id; });
   }
   int64_t n = 0;
   return RunStoreOp(
@@ -485,8 +484,9 @@ int RunTasksRequeue(const Settings& settings, const std::string& id, bool all_fa
 }
 
 int RunTasksDelete(const Settings& settings, const std::string& id) {
-  return RunStoreOp(settings, [&id](Store& s) { return s.DeleteTask(id); },
-                    [&id] { return "deleted task " + id; });
+  return RunStoreOp(
+      settings, [&id](Store& s) { return s.DeleteTask(id); },
+      [&id] { return "deleted task " + id; });
 }
 
 }  // namespace herald

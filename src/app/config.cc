@@ -6,24 +6,37 @@
 #include <sstream>
 
 #include "common/cidr.h"
+#include "common/strings.h"
 
 namespace herald {
 
 // The loader's table, expanded from the option table (app/options.h).
 #define HERALD_SPEC_FIELD(section, key) [](Settings& s) -> void* { return &s.section.key; }
-#define HERALD_SPEC_STRING(section, key, def, check, help)                                         \
-  {#section "." #key, OptionType::kString, def, help, 0, INT64_MAX, OptionCheck::check,            \
+#define HERALD_SPEC_STRING(section, key, def, check, help) \
+  {#section "." #key,                                      \
+   OptionType::kString,                                    \
+   def,                                                    \
+   help,                                                   \
+   0,                                                      \
+   INT64_MAX,                                              \
+   OptionCheck::check,                                     \
    HERALD_SPEC_FIELD(section, key)},
-#define HERALD_SPEC_INT(section, key, def, min, max, help)                                         \
-  {#section "." #key, OptionType::kInt, std::to_string(def), help, min, max, OptionCheck::kNone,   \
+#define HERALD_SPEC_INT(section, key, def, min, max, help) \
+  {#section "." #key,                                      \
+   OptionType::kInt,                                       \
+   std::to_string(def),                                    \
+   help,                                                   \
+   min,                                                    \
+   max,                                                    \
+   OptionCheck::kNone,                                     \
    HERALD_SPEC_FIELD(section, key)},
-#define HERALD_SPEC_BOOL(section, key, def, help)                                                  \
-  {#section "." #key, OptionType::kBool, (def) ? "true" : "false", help, 0, INT64_MAX,             \
-   OptionCheck::kNone, HERALD_SPEC_FIELD(section, key)},
-#define HERALD_SPEC_LIST(section, key, def, check, help)                                           \
-  {#section "." #key, OptionType::kStringList, def, help, 0, INT64_MAX, OptionCheck::check,        \
-   HERALD_SPEC_FIELD(section, key)},
-#define HERALD_SPEC_SECTION(section)                                                               \
+#define HERALD_SPEC_BOOL(section, key, def, help)                                  \
+  {#section "." #key, OptionType::kBool,  (def) ? "true" : "false",       help, 0, \
+   INT64_MAX,         OptionCheck::kNone, HERALD_SPEC_FIELD(section, key)},
+#define HERALD_SPEC_LIST(section, key, def, check, help)                        \
+  {#section "." #key,  OptionType::kStringList,        def, help, 0, INT64_MAX, \
+   OptionCheck::check, HERALD_SPEC_FIELD(section, key)},
+#define HERALD_SPEC_SECTION(section) \
   HERALD_OPTIONS_##section(HERALD_SPEC_STRING, HERALD_SPEC_INT, HERALD_SPEC_BOOL, HERALD_SPEC_LIST)
 
 const std::vector<OptionSpec>& AllOptions() {
@@ -40,18 +53,7 @@ const std::vector<OptionSpec>& AllOptions() {
 
 const OptionSpec& SpecOf(Option option) { return AllOptions()[static_cast<size_t>(option)]; }
 
-std::vector<std::string> SplitOptionList(const std::string& v) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < v.size()) {
-    size_t j = v.find(',', i);
-    if (j == std::string::npos) j = v.size();
-    std::string item = v.substr(i, j - i);
-    if (!item.empty()) out.push_back(item);
-    i = j + 1;
-  }
-  return out;
-}
+std::vector<std::string> SplitOptionList(const std::string& v) { return SplitNonEmpty(v, ','); }
 
 namespace {
 
@@ -62,7 +64,7 @@ const OptionSpec* Find(const std::string& name) {
 }
 
 Status Bad(const std::string& origin, const std::string& name, const std::string& why) {
-  return Status::Error("ConfigError", origin + ": " + name + ": " + why);
+  return Status::Error(Code::kConfig, origin + ": " + name + ": " + why);
 }
 
 // The value check of a string or list option (OptionSpec::check).
@@ -79,9 +81,9 @@ Status Check(const OptionSpec& o, const std::string& value, const std::string& o
       size_t rest = http ? 7 : 8;
       if ((!http && !https) || value.size() <= rest || value[rest] == '/' ||
           value.find_first_of("?# \t\r\n") != std::string::npos)
-        return Bad(origin, o.name,
-                   "expected an http:// or https:// URL without query or fragment, got '" +
-                       value + "'");
+        return Bad(
+            origin, o.name,
+            "expected an http:// or https:// URL without query or fragment, got '" + value + "'");
       break;
     }
     case OptionCheck::kRetryPolicy:
@@ -120,8 +122,9 @@ Status Config::Set(const std::string& name, const std::string& value, const std:
         return Bad(origin, name, "expected an integer, got '" + value + "'");
       }
       if (n < o->min || n > o->max)
-        return Bad(origin, name, "must be between " + std::to_string(o->min) + " and " +
-                                     std::to_string(o->max) + ", got " + value);
+        return Bad(origin, name,
+                   "must be between " + std::to_string(o->min) + " and " + std::to_string(o->max) +
+                       ", got " + value);
       *static_cast<int64_t*>(field) = n;
       return Status::Ok();
     }
@@ -153,9 +156,9 @@ Status Config::LoadFile(const std::string& path) {
   } catch (const toml::parse_error& e) {
     std::ostringstream os;
     os << path << ":" << e.source().begin.line << ": " << e.description();
-    return Status::Error("ConfigError", os.str());
+    return Status::Error(Code::kConfig, os.str());
   } catch (const std::exception& e) {
-    return Status::Error("ConfigError", path + ": " + e.what());
+    return Status::Error(Code::kConfig, path + ": " + e.what());
   }
   for (const auto& [section, node] : tbl) {
     const toml::table* st = node.as_table();
@@ -169,6 +172,8 @@ Status Config::LoadFile(const std::string& path) {
       else if (val.is_integer()) s = std::to_string(*val.value<int64_t>());
       else if (val.is_boolean()) s = *val.value<bool>() ? "true" : "false";
       else if (const toml::array* arr = val.as_array()) {
+        if (o->type != OptionType::kStringList)
+          return Bad(path, name, "expected a single value, not a list");
         for (const auto& item : *arr) {
           auto str = item.value<std::string>();
           if (!str) return Bad(path, name, "expected a list of strings");

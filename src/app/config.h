@@ -37,13 +37,13 @@ std::vector<std::string> SplitOptionList(const std::string& value);
 #define HERALD_SETTINGS_STRING(section, key, def, check, help) std::string key = def;
 #define HERALD_SETTINGS_INT(section, key, def, min, max, help) int64_t key = def;
 #define HERALD_SETTINGS_BOOL(section, key, def, help) bool key = def;
-#define HERALD_SETTINGS_LIST(section, key, def, check, help)                                       \
+#define HERALD_SETTINGS_LIST(section, key, def, check, help) \
   std::vector<std::string> key = SplitOptionList(def);
-#define HERALD_SETTINGS_SECTION(section)                                                           \
-  struct section##_section {                                                                       \
-    HERALD_OPTIONS_##section(HERALD_SETTINGS_STRING, HERALD_SETTINGS_INT, HERALD_SETTINGS_BOOL,    \
-                             HERALD_SETTINGS_LIST)                                                 \
-    bool operator==(const section##_section&) const = default;                                     \
+#define HERALD_SETTINGS_SECTION(section)                                                        \
+  struct section##_section {                                                                    \
+    HERALD_OPTIONS_##section(HERALD_SETTINGS_STRING, HERALD_SETTINGS_INT, HERALD_SETTINGS_BOOL, \
+                             HERALD_SETTINGS_LIST) bool                                         \
+    operator==(const section##_section&) const = default;                                       \
   } section;
 struct Settings {
   HERALD_CONFIG_SECTIONS(HERALD_SETTINGS_SECTION)
@@ -85,11 +85,11 @@ class Config {
   // Defaults only.
   Config() = default;
   // Loads a TOML file (unknown keys are errors), then HERALD_* environment variables.
-  // Errors: "ConfigError" naming the file, key and problem.
+  // Errors: kConfig naming the file, key and problem.
   Status LoadFile(const std::string& path);
   Status LoadEnvironment();
   // Sets one option from a string (flags). Validates type, range and value; on error the
-  // option keeps its value. Errors: "ConfigError" naming origin, option and problem.
+  // option keeps its value. Errors: kConfig naming origin, option and problem.
   Status Set(const std::string& name, const std::string& value, const std::string& origin);
   Status Set(Option option, const std::string& value, const std::string& origin);
 

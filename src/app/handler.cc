@@ -11,14 +11,11 @@ bool IsApiPath(const std::string& path) { return path == "/api" || path.rfind("/
 }  // namespace
 
 http::Handler MakeHandler(Api& api, web::Web& web, std::function<std::string()> metrics) {
-  return [&api, &web, metrics = std::move(metrics)](http::Request&& req,
-                                                   http::Responder respond) {
+  return [&api, &web, metrics = std::move(metrics)](http::Request&& req, http::Responder respond) {
     if (IsApiPath(req.path)) return api.Handle(std::move(req), std::move(respond));
     if (req.path == "/metrics") {
-      http::Response r;
-      r.content_type = "text/plain; version=0.0.4";
-      r.body = metrics ? metrics() : std::string();
-      return respond(std::move(r));
+      return respond(http::Response::Text(200, metrics ? metrics() : std::string(),
+                                          "text/plain; version=0.0.4"));
     }
     web.Handle(std::move(req), std::move(respond));  // the UI: every other path
   };

@@ -11,12 +11,11 @@
 
 namespace herald {
 
-
 Result<std::string> NewTokenKey(RandomBytesFn random) {
   unsigned char buf[20];
   int rc = random ? random(buf, sizeof buf) : RAND_bytes(buf, sizeof buf);
   if (rc != 1) {
-    return Status::Error("RandomError",
+    return Status::Error(Code::kUnavailable,
                          "the system's secure random number generator failed (OpenSSL "
                          "RAND_bytes); no token was created");
   }
@@ -52,30 +51,45 @@ std::string HashTokenKey(const std::string& key) {
   return HexEncode(md, len);
 }
 
-std::optional<ApiToken> TokenCache::Resolve(std::string_view auth, std::string* why) {
+bool ScopeAllows(TokenScope scope, Access access) {
+  switch (scope) {
+    case TokenScope::kAdmin: return true;
+    case TokenScope::kReadOnly: return access == Access::kRead;
+    case TokenScope::kIngestOnly: return access == Access::kIngest;
+  }
+  return false;
+}
+
+std::optional<std::string_view> ParseAuthorization(std::string_view header, std::string* why) {
   auto strip = [](std::string_view s) {
     while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
     while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
     return s;
   };
-  auth = strip(auth);
-  if (auth.empty()) {
+  header = strip(header);
+  if (header.empty()) {
     *why = "Authentication credentials were not provided.";
     return std::nullopt;
   }
-  std::string_view key;
-  if (auth.rfind("Token ", 0) == 0) key = strip(auth.substr(6));
-  else if (auth.rfind("Bearer ", 0) == 0) key = strip(auth.substr(7));
-  else {
-    *why = "Invalid authorization header: expected \"Token <key>\" or \"Bearer <key>\".";
-    return std::nullopt;
-  }
-  if (key.empty() || key.size() > 256) {
+  for (std::string_view scheme : {"Token ", "Bearer "})
+    if (header.substr(0, scheme.size()) == scheme) return strip(header.substr(scheme.size()));
+  *why = "Invalid authorization header: expected \"Token <key>\" or \"Bearer <key>\".";
+  return std::nullopt;
+}
+
+std::optional<ApiToken> TokenCache::Resolve(std::string_view authorization, std::string* why) {
+  auto key = ParseAuthorization(authorization, why);
+  if (!key) return std::nullopt;
+  return ResolveKey(*key, why);
+}
+
+std::optional<ApiToken> TokenCache::ResolveKey(std::string_view key, std::string* why) {
+  if (key.empty() || key.size() > kMaxTokenKeyBytes) {
     *why = "Invalid token.";
     return std::nullopt;
   }
   std::string hash = HashTokenKey(std::string(key));
-  auto now = std::chrono::steady_clock::now();
+  auto now = clock_.SteadyNow();
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = by_hash_.find(hash);
@@ -83,13 +97,13 @@ std::optional<ApiToken> TokenCache::Resolve(std::string_view auth, std::string* 
   }
   auto t = store_.FindTokenByHash(hash);
   if (!t.ok()) {
-    if (t.status().type() != "NotFound")
+    if (t.status().code() != Code::kNotFound)
       log::Warning("token refused", {{"error", t.status().message()}});
     *why = "Invalid token.";
     return std::nullopt;
   }
   std::lock_guard<std::mutex> lock(mu_);
-  if (by_hash_.size() > 10000) by_hash_.clear();
+  if (by_hash_.size() > kMaxCachedTokens) by_hash_.clear();
   by_hash_[hash] = {*t, now + ttl_};
   return *t;
 }

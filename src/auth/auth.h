@@ -1,12 +1,16 @@
-// API tokens: generation, hashing, and a small verified-token cache.
+// API tokens: generation, hashing, the Authorization header, what each scope may do, and a small
+// verified-token cache. The REST API (a token in each request's header) and the UI (a key typed
+// into the sign-in form) both resolve tokens and check scopes here.
 #pragma once
 
 #include <chrono>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
+#include "common/clock.h"
 #include "common/status.h"
 #include "model/model.h"
 #include "store/store.h"
@@ -36,23 +40,54 @@ struct NewApiToken {
 // Errors: NewTokenKey's "RandomError", or the store's error.
 Result<NewApiToken> CreateApiToken(Store& store, TokenScope scope, std::string name);
 
-// Resolves "Authorization: Token <key>" / "Bearer <key>" headers to tokens. Verified tokens are
-// cached for `ttl` so revocation from another process takes effect within that time; revocation
-// through this process (Forget) is immediate. Thread-safe.
+// What a request asks of its token.
+enum class Access {
+  kRead,         // read the configuration, events and tasks (API GET/HEAD, the UI's pages)
+  kWrite,        // change anything (API writes, the UI's changing forms)
+  kIngest,       // post events (POST /api/events/)
+  kCredentials,  // see credential header values and signatures (model/redact.h)
+};
+
+// Whether a token of `scope` may do `access`: admin tokens everything, read-only tokens only
+// kRead, ingest-only tokens only kIngest. The one statement of what the scopes mean.
+bool ScopeAllows(TokenScope scope, Access access);
+
+// The key of an "Authorization: Token <key>" or "Authorization: Bearer <key>" header (spaces
+// around the value and the key ignored). nullopt when the header is empty or has another form;
+// *why then says which, as the API's 403 detail.
+std::optional<std::string_view> ParseAuthorization(std::string_view header, std::string* why);
+
+// How long the API trusts a verified token before asking the store again.
+inline constexpr std::chrono::seconds kTokenCacheTtl{10};
+// Most tokens cached; beyond it the cache is emptied and refills as tokens are used.
+inline constexpr size_t kMaxCachedTokens = 10000;
+// Longest key looked up; longer ones are invalid without a store read.
+inline constexpr size_t kMaxTokenKeyBytes = 256;
+
+// Resolves token keys to tokens. Verified tokens are cached for `ttl` (on `clock`'s steady time)
+// so revocation from another process takes effect within that time; revocation through this
+// process (Forget) is immediate. `store` and `clock` must outlive the cache. Thread-safe.
 class TokenCache {
  public:
-  TokenCache(Store& store, std::chrono::seconds ttl) : store_(store), ttl_(ttl) {}
-  // nullopt when the header is missing/malformed or the token unknown/revoked; *why says which.
+  TokenCache(Store& store, std::chrono::seconds ttl, const Clock& clock = SystemClock())
+      : store_(store), ttl_(ttl), clock_(clock) {}
+  // The token of an Authorization header (ParseAuthorization, then ResolveKey); nullopt when the
+  // header is missing or malformed or the token unknown or revoked; *why says which.
   std::optional<ApiToken> Resolve(std::string_view authorization, std::string* why);
+  // The live token whose key is `key` (as given, nothing trimmed); nullopt when the key is empty,
+  // longer than kMaxTokenKeyBytes, unknown or revoked (*why: "Invalid token.").
+  std::optional<ApiToken> ResolveKey(std::string_view key, std::string* why);
+  // Drops `token_id` from the cache: its next use reads the store again.
   void Forget(int64_t token_id);
 
  private:
   struct Entry {
     ApiToken token;
-    std::chrono::steady_clock::time_point expires;
+    Clock::SteadyTime expires;
   };
   Store& store_;
   std::chrono::seconds ttl_;
+  const Clock& clock_;
   std::mutex mu_;
   std::unordered_map<std::string, Entry> by_hash_;
 };

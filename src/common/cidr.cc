@@ -99,7 +99,7 @@ std::string Cidr::ToString() const { return base.ToString() + "/" + std::to_stri
 Result<Cidr> ParseCidr(std::string_view raw) {
   std::string_view text = TrimBlanks(raw);
   auto bad = [&](const std::string& why) {
-    return Status::Error("InvalidNetwork", "'" + std::string(raw) + "' " + why);
+    return Status::Error(Code::kInvalidArgument, "'" + std::string(raw) + "' " + why);
   };
   if (text.empty()) return bad("is not a network (expected ADDRESS/PREFIX, e.g. 10.0.0.0/8)");
   size_t slash = text.find('/');
@@ -132,8 +132,7 @@ Result<Cidr> ParseCidr(std::string_view raw) {
   Cidr c;
   c.prefix = prefix;
   c.base = Mask(*addr, prefix);
-  if (!(c.base == *addr))
-    return bad("has host bits set; did you mean " + c.ToString() + "?");
+  if (!(c.base == *addr)) return bad("has host bits set; did you mean " + c.ToString() + "?");
   return c;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "common/strings.h"
 #include "common/time.h"
 
 namespace herald::log {
@@ -42,9 +43,8 @@ void AppendValue(std::string& out, std::string_view v) {
     } else if (c == '\n') {
       out += "\\n";
     } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
+      out += "\\x";
+      AppendHex(out, static_cast<unsigned char>(c), 2);
     } else {
       out += c;
     }
@@ -64,7 +64,9 @@ bool ParseLevel(std::string_view name, Level* out) {
   return true;
 }
 
-bool Enabled(Level level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
+bool Enabled(Level level) {
+  return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);
+}
 
 void Write(Level level, std::string_view msg, std::initializer_list<Field> fields) {
   std::string line = FormatIsoUtc(NowUs(), 'Z');

@@ -32,6 +32,18 @@ std::string_view TrimBlanks(std::string_view s) {
   return s;
 }
 
+std::vector<std::string> SplitNonEmpty(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < s.size()) {
+    size_t end = s.find(sep, pos);
+    if (end == std::string_view::npos) end = s.size();
+    if (end > pos) out.emplace_back(s.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
 std::string HtmlEscape(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 16);
@@ -48,8 +60,7 @@ std::string HtmlEscape(std::string_view s) {
   return out;
 }
 
-std::string PercentEncode(std::string_view s, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
+std::string PercentEncode(std::string_view s, bool keep_slash, bool space_as_plus) {
   std::string out;
   out.reserve(s.size());
   for (char ch : s) {
@@ -58,24 +69,34 @@ std::string PercentEncode(std::string_view s, bool keep_slash) {
                       c == '-' || c == '_' || c == '.' || c == '~';
     if (unreserved || (keep_slash && c == '/')) {
       out += ch;
+    } else if (space_as_plus && c == ' ') {
+      out += '+';
     } else {
       out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
+      AppendHex(out, c, 2, /*upper=*/true);
     }
   }
   return out;
 }
 
 std::string HexEncode(const void* data, size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
   const auto* p = static_cast<const unsigned char*>(data);
-  std::string out(n * 2, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kHex[p[i] >> 4];
-    out[2 * i + 1] = kHex[p[i] & 15];
-  }
+  std::string out;
+  out.reserve(n * 2);
+  for (size_t i = 0; i < n; ++i) AppendHex(out, p[i], 2);
   return out;
+}
+
+void AppendHex(std::string& out, uint64_t v, int digits, bool upper) {
+  for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4)
+    out += HexDigit(static_cast<unsigned>(v >> shift), upper);
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
 }  // namespace herald

@@ -20,7 +20,8 @@ enum class Op : uint8_t { kEq, kGt, kGte, kLt, kLte, kIn, kContains, kRegex, kCh
 
 constexpr std::array<std::string_view, 10> kOpNames = {
     "eq", "gt", "gte", "lt", "lte", "in", "contains", "regex", "changed", "unchanged"};
-constexpr std::string_view kOpList = "eq, gt, gte, lt, lte, in, contains, regex, changed, unchanged";
+constexpr std::string_view kOpList =
+    "eq, gt, gte, lt, lte, in, contains, regex, changed, unchanged";
 constexpr std::string_view kSnapshotPrefix = "snapshots.";
 
 std::string_view OpName(Op op) { return kOpNames[static_cast<size_t>(op)]; }
@@ -49,7 +50,9 @@ class AbsentPayloadObject final : public Object {
  public:
   explicit AbsentPayloadObject(Value snapshots) : snapshots_(std::move(snapshots)) {}
   std::string type_name() const override { return "AbsentData"; }
-  std::string repr() const override { return "AbsentData({'snapshots': " + snapshots_.repr() + "})"; }
+  std::string repr() const override {
+    return "AbsentData({'snapshots': " + snapshots_.repr() + "})";
+  }
   bool truthy() const override { return true; }  // a one-key dict
   const Value& snapshots() const { return snapshots_; }
 
@@ -105,7 +108,7 @@ struct Compiler {
 
   Status Fail(const std::string& location, std::string type, std::string message) {
     if (error_location) *error_location = location;
-    return Status::Error(std::move(type), std::move(message));
+    return Status::Error(Code::kInvalidArgument, std::move(type), std::move(message));
   }
 
   static std::string Child(const std::string& location, std::string_view logic, size_t i) {
@@ -143,9 +146,9 @@ struct Compiler {
                       "')");
     }
     if (depth > kMaxNestingDepth) {
-      return Fail(location, "ValueError",
-                  "Conditions are nested more than " + std::to_string(kMaxNestingDepth) +
-                      " levels deep.");
+      return Fail(
+          location, "ValueError",
+          "Conditions are nested more than " + std::to_string(kMaxNestingDepth) + " levels deep.");
     }
     Node node;
     node.type = lower == "and" ? Node::Type::kAnd : Node::Type::kOr;
@@ -206,7 +209,8 @@ struct Compiler {
         negate = &v;
       } else {
         if (top_level) {
-          return Fail(location, "ValueError", "Incorrect key(s) informed. Please check documentation.");
+          return Fail(location, "ValueError",
+                      "Incorrect key(s) informed. Please check documentation.");
         }
         return Fail(location, "TypeError",
                     "Unknown key '" + k.str() + "' in the condition at " + location +
@@ -217,7 +221,8 @@ struct Compiler {
     }
     if (!attr) {
       if (top_level) {
-        return Fail(location, "ValueError", "Incorrect key(s) informed. Please check documentation.");
+        return Fail(location, "ValueError",
+                    "Incorrect key(s) informed. Please check documentation.");
       }
       return Fail(location, "TypeError",
                   "The condition at " + location +
@@ -251,8 +256,9 @@ struct Compiler {
 
     if (IsSnapshotOp(node.op)) {
       if (value) {
-        return Fail(location, "ValueError",
-                    "The '" + op_name + "' operator compares snapshots and does not accept a value.");
+        return Fail(
+            location, "ValueError",
+            "The '" + op_name + "' operator compares snapshots and does not accept a value.");
       }
       if (!attr->is_str()) return AttrNotString(location, *attr);
       if (attr->as_str().starts_with(kSnapshotPrefix)) {
@@ -269,11 +275,13 @@ struct Compiler {
                     "A value is required for the '" + op_name + "' operator.");
       }
       switch (value->kind()) {
-        case Kind::Str: case Kind::Bool: case Kind::Int: case Kind::Float: case Kind::List:
-        case Kind::None:
-          break;
-        default:
-          return Fail(location, "ValueError", "Unsupported value type: " + PyClass(*value));
+        case Kind::Str:
+        case Kind::Bool:
+        case Kind::Int:
+        case Kind::Float:
+        case Kind::List:
+        case Kind::None: break;
+        default: return Fail(location, "ValueError", "Unsupported value type: " + PyClass(*value));
       }
       if (!OpAllowedFor(node.op, *value)) {
         return Fail(location, "ValueError",
@@ -286,8 +294,7 @@ struct Compiler {
         Result<PyRegex> re = PyRegex::Compile(value->as_str());
         if (!re.ok()) {
           return Fail(location, "re.error",
-                      "Invalid regular expression " + value->repr() + ": " +
-                          re.status().message());
+                      "Invalid regular expression " + value->repr() + ": " + re.status().message());
         }
         node.regex = std::move(re).value();
       }
@@ -495,7 +502,7 @@ Applied Apply(const Node& n, const Value& v, std::string* type_error, Status* ot
 constexpr int kError = -1;
 
 Status Invalid(std::string message) {
-  return Status::Error("InvalidCondition", std::move(message));
+  return Status::Error(Code::kInvalidArgument, "InvalidCondition", std::move(message));
 }
 
 // _references_absent_snapshot: a direct path into a null snapshot whose remainder the opposite
@@ -637,7 +644,7 @@ int EvalNode(const Node& n, const Value& data, std::vector<TraceEntry>* trace, S
     case Node::Type::kCondition: break;
   }
   if (deadline != kNoDeadline && Clock::now() >= deadline) {
-    *err = Status::Error("TimeBudget",
+    *err = Status::Error(Code::kDeadlineExceeded,
                          "the condition time budget ran out before '" + n.attr + "'" +
                              (n.location.empty() ? std::string() : " (" + n.location + ")") +
                              " was evaluated");
@@ -713,15 +720,15 @@ bool EvalRuleConditions(const ConditionSet* compiled_or_null, const Value& data,
   return EvalRuleConditions(compiled_or_null, data, kNoDeadline, reason, nullptr);
 }
 
-bool EvalRuleConditions(const ConditionSet* compiled_or_null, const Value& data,
-                        Deadline deadline, std::string* reason, std::string* error_type) {
+bool EvalRuleConditions(const ConditionSet* compiled_or_null, const Value& data, Deadline deadline,
+                        std::string* reason, Code* error_code) {
   if (reason) reason->clear();
-  if (error_type) error_type->clear();
+  if (error_code) *error_code = Code::kOk;
   if (!compiled_or_null) return true;
   Result<bool> r = compiled_or_null->Evaluate(data, deadline);
   if (r.ok()) return *r;
   if (reason) *reason = r.status().message();
-  if (error_type) *error_type = r.status().type();
+  if (error_code) *error_code = r.status().code();
   return false;
 }
 

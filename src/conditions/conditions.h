@@ -48,10 +48,10 @@ inline constexpr Deadline kNoDeadline = Deadline::max();
 struct ConditionInfo {
   std::string location;  // where it sits in the stored JSON, e.g. "and[1].or[0]"; "" if bare
   std::string attr;
-  std::string op;        // resolved operator: "eq" when the user omitted "op"
+  std::string op;  // resolved operator: "eq" when the user omitted "op"
   bool has_value = false;
-  Value value;           // the comparison value (None when !has_value: changed/unchanged)
-  bool negate = false;   // truthiness of the stored "negate"
+  Value value;          // the comparison value (None when !has_value: changed/unchanged)
+  bool negate = false;  // truthiness of the stored "negate"
 };
 
 // What Evaluate(data, trace) records for each condition it reached, in evaluation order.
@@ -71,12 +71,12 @@ struct TraceEntry {
   Value value;
   bool negate = false;
   Resolution resolution = Resolution::kNotEvaluated;
-  Value resolved;                          // for kValue (None for kAbsentSnapshot)
+  Value resolved;                              // for kValue (None for kAbsentSnapshot)
   bool pre_found = false, post_found = false;  // for kSnapshots
-  Value pre, post;                         // for kSnapshots, when found
-  bool ok = false;                         // false: the condition raised `error`
-  bool result = false;                     // the condition's result (negate applied) when ok
-  Status error;                            // when !ok, e.g. InvalidCondition
+  Value pre, post;                             // for kSnapshots, when found
+  bool ok = false;                             // false: the condition raised `error`
+  bool result = false;                         // the condition's result (negate applied) when ok
+  Status error;                                // when !ok, e.g. InvalidCondition
 };
 
 // A compiled condition set (or single bare condition). Immutable once compiled; copies share
@@ -93,7 +93,7 @@ class ConditionSet {
   // Compiles the JSON a user stores in EventRule.conditions. Callers decide about falsy input
   // (null, {}, [], "", 0, false mean "no conditions" and should not be compiled); if given anyway
   // it is judged as NetBox's ConditionSet would ({} => "Incorrect key(s)...").
-  // Errors (nothing is compiled):
+  // Errors (nothing is compiled) are kInvalidArgument, labelled with the Python exception class:
   //  * "ValueError" with NetBox's exact message where NetBox raises ValueError (the cases NetBox
   //    turns into a field error on save);
   //  * "TypeError" / "KeyError" / "AttributeError" where NetBox crashes while compiling or would
@@ -109,9 +109,10 @@ class ConditionSet {
 
   // Evaluates against data: the 4.7 evaluation data (payload object with "snapshots" added, or
   // the absent-payload marker), normally built by BuildEvalData. Short-circuits left to right.
-  // Errors: "InvalidCondition" with NetBox's message when a reached condition cannot be evaluated
-  // (missing key, wrong data type for the operator, no snapshots for changed/unchanged, regex
-  // step limit exceeded). No other error types occur (regexes are validated by Compile).
+  // Errors: kInvalidArgument labelled "InvalidCondition" with NetBox's message when a reached
+  // condition cannot be evaluated (missing key, wrong data type for the operator, no snapshots
+  // for changed/unchanged, regex step limit exceeded). No other errors occur (regexes are
+  // validated by Compile).
   Result<bool> Evaluate(const Value& data) const;
 
   // Same, and appends one TraceEntry per condition reached to *trace (if non-null). On
@@ -119,7 +120,7 @@ class ConditionSet {
   Result<bool> Evaluate(const Value& data, std::vector<TraceEntry>* trace) const;
 
   // Same, bounded in time: the clock is read before each condition, and once `deadline` has
-  // passed evaluation stops with a "TimeBudget" error naming the condition it did not reach
+  // passed evaluation stops with a kDeadlineExceeded error naming the condition it did not reach
   // (nothing else changes; a single regex is bounded by the PCRE2 limits above, so a deadline
   // is overrun by at most one condition's cost).
   Result<bool> Evaluate(const Value& data, Deadline deadline,
@@ -141,10 +142,11 @@ class ConditionSet {
 bool EvalRuleConditions(const ConditionSet* compiled_or_null, const Value& data,
                         std::string* reason);
 
-// Same, bounded by `deadline`. *error_type (if non-null) receives the error's type on failure
-// ("InvalidCondition", or "TimeBudget" when the deadline passed first) and is cleared otherwise.
-bool EvalRuleConditions(const ConditionSet* compiled_or_null, const Value& data,
-                        Deadline deadline, std::string* reason, std::string* error_type);
+// Same, bounded by `deadline`. *error_code (if non-null) receives the error's code on failure
+// (kInvalidArgument for an InvalidCondition, kDeadlineExceeded when the deadline passed first)
+// and is set to kOk otherwise.
+bool EvalRuleConditions(const ConditionSet* compiled_or_null, const Value& data, Deadline deadline,
+                        std::string* reason, Code* error_code);
 
 // True for the JSON values NetBox treats as "no conditions" (None, False, 0, 0.0, "", [], {}).
 bool IsFalsyConditions(const Value& conditions);

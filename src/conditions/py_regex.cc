@@ -23,7 +23,8 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 Status ReError(const std::string& what, size_t pos) {
-  return Status::Error("re.error", what + " at position " + std::to_string(pos));
+  return Status::Error(herald::Code::kInvalidArgument, "re.error",
+                       what + " at position " + std::to_string(pos));
 }
 
 void AppendCodePoint(std::string& out, unsigned long cp) {
@@ -55,8 +56,17 @@ class Translator {
     char c = p_[i_ + 1];
     i_ += 2;
     switch (c) {
-      case 'd': case 'D': case 's': case 'S': case 'w': case 'W':
-      case 'a': case 'f': case 'n': case 'r': case 't':
+      case 'd':
+      case 'D':
+      case 's':
+      case 'S':
+      case 'w':
+      case 'W':
+      case 'a':
+      case 'f':
+      case 'n':
+      case 'r':
+      case 't':
         out_ += '\\';
         out_ += c;
         return Status::Ok();
@@ -76,7 +86,9 @@ class Translator {
       case 'Z':
         if (in_class_) break;
         return Anchor("\\z");  // Python \Z is PCRE2 \z (end of subject only)
-      case 'x': case 'u': case 'U': {
+      case 'x':
+      case 'u':
+      case 'U': {
         size_t n = c == 'x' ? 2 : (c == 'u' ? 4 : 8);
         if (i_ + n > p_.size()) return ReError(std::string("incomplete escape \\") + c, start);
         unsigned long cp = 0;
@@ -90,8 +102,7 @@ class Translator {
         AppendCodePoint(out_, cp);
         return Status::Ok();
       }
-      case 'N':
-        return ReError("\\N{...} escapes are not supported", start);
+      case 'N': return ReError("\\N{...} escapes are not supported", start);
       default: break;
     }
     if (IsDigit(c)) {
@@ -105,7 +116,8 @@ class Translator {
           --max_more;
         }
         if (v > 0377) {
-          return ReError("octal escape value \\" + std::string(p_.substr(start + 1, i_ - start - 1)) +
+          return ReError("octal escape value \\" +
+                             std::string(p_.substr(start + 1, i_ - start - 1)) +
                              " outside of range 0-0o377",
                          start);
         }
@@ -256,8 +268,8 @@ class Translator {
         if (end == std::string_view::npos) return ReError("missing ), unterminated comment", start);
         i_ = end;
         // Python skips the comment, so "a*(?#c)+" is a repeated repeat; PCRE2 would read "*+".
-        bool after_repeat = !out_.empty() && (out_.back() == '*' || out_.back() == '+' ||
-                                              out_.back() == '?');
+        bool after_repeat =
+            !out_.empty() && (out_.back() == '*' || out_.back() == '+' || out_.back() == '?');
         if (after_repeat && i_ < p_.size() &&
             (p_[i_] == '*' || p_[i_] == '+' || p_[i_] == '?' || p_[i_] == '{')) {
           return ReError("multiple repeat", i_);
@@ -273,11 +285,15 @@ class Translator {
         i_ = end;
         return Status::Ok();
       }
-      case ':': case '=': case '!': case '>': return pass(3);
+      case ':':
+      case '=':
+      case '!':
+      case '>': return pass(3);
       case 'P':
         if (i_ + 3 < p_.size() && p_[i_ + 3] == '<') {
           size_t close = p_.find('>', i_ + 4);
-          if (close == std::string_view::npos) return ReError("missing >, unterminated name", i_ + 4);
+          if (close == std::string_view::npos)
+            return ReError("missing >, unterminated name", i_ + 4);
           std::string name(p_.substr(i_ + 4, close - i_ - 4));
           for (const auto& [n, g] : names_) {
             if (n == name) {
@@ -296,7 +312,8 @@ class Translator {
         }
         if (i_ + 3 < p_.size() && p_[i_ + 3] == '=') {
           size_t close = p_.find(')', i_ + 4);
-          if (close == std::string_view::npos) return ReError("missing ), unterminated name", i_ + 4);
+          if (close == std::string_view::npos)
+            return ReError("missing ), unterminated name", i_ + 4);
           std::string name(p_.substr(i_ + 4, close - i_ - 4));
           int group = 0;
           for (const auto& [n, g] : names_)
@@ -441,14 +458,16 @@ Result<PyRegex> PyRegex::Compile(std::string_view pattern) {
   int err = 0;
   PCRE2_SIZE offset = 0;
   // ANCHORED at compile time (not match time) so the JIT can be used: re.match semantics.
-  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(translated->data()),
-                                   translated->size(),
-                                   PCRE2_UTF | PCRE2_UCP | PCRE2_ANCHORED,
-                                   &err, &offset, cctx);
+  pcre2_code* code =
+      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(translated->data()), translated->size(),
+                    PCRE2_UTF | PCRE2_UCP | PCRE2_ANCHORED, &err, &offset, cctx);
   pcre2_compile_context_free(cctx);
   if (!code) {
-    return Status::Error("re.error", PcreMessage(err) + " (in the pattern as translated for "
-                                         "PCRE2, near position " + std::to_string(offset) + ")");
+    return Status::Error(herald::Code::kInvalidArgument, "re.error",
+                         PcreMessage(err) +
+                             " (in the pattern as translated for "
+                             "PCRE2, near position " +
+                             std::to_string(offset) + ")");
   }
   pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // best effort; the interpreter is the fallback
   auto c = std::make_shared<Code>();
@@ -458,7 +477,7 @@ Result<PyRegex> PyRegex::Compile(std::string_view pattern) {
 
 Result<bool> PyRegex::Match(std::string_view subject) const {
   ThreadMatchState& st = MatchState();
-  if (!st.data) return Status::Error("RegexError", "out of memory creating match data");
+  if (!st.data) return Status::Error(herald::Code::kInternal, "out of memory creating match data");
   uint32_t options = 0;
   for (int attempt = 0; attempt < 2; ++attempt) {
     int rc = pcre2_match(code_->code.get(), reinterpret_cast<PCRE2_SPTR>(subject.data()),
@@ -474,12 +493,13 @@ Result<bool> PyRegex::Match(std::string_view subject) const {
       const char* which = rc == PCRE2_ERROR_MATCHLIMIT   ? "match step"
                           : rc == PCRE2_ERROR_DEPTHLIMIT ? "backtracking depth"
                                                          : "backtracking memory";
-      return Status::Error("RegexLimit", "regex '" + *pattern_ + "' exceeded the " + which +
-                                             " limit (" + PcreMessage(rc) + ")");
+      return Status::Error(
+          herald::Code::kResourceExhausted,
+          "regex '" + *pattern_ + "' exceeded the " + which + " limit (" + PcreMessage(rc) + ")");
     }
-    return Status::Error("RegexError", PcreMessage(rc));
+    return Status::Error(herald::Code::kInternal, PcreMessage(rc));
   }
-  return Status::Error("RegexError", "regex match failed");
+  return Status::Error(herald::Code::kInternal, "regex match failed");
 }
 
 }  // namespace herald::conditions

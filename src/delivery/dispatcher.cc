@@ -6,13 +6,16 @@
 #include <random>
 
 #include "common/log.h"
-#include "common/time.h"
 #include "ingest/event_input.h"
 #include "value/json.h"
 
 namespace herald::delivery {
 
 namespace {
+
+// After the leases are handed back at Stop, how long to wait for the records still queued
+// before them to be answered.
+constexpr std::chrono::seconds kStopSettle{2};
 
 std::string MakeWorkerId() {
   char host[256] = {0};
@@ -58,9 +61,13 @@ struct Dispatcher::Job {
   int64_t started_us = 0;
 };
 
-Dispatcher::Dispatcher(Store& store, Transport& transport, Renderer& renderer,
-                       DispatcherOptions options)
-    : store_(store), transport_(transport), renderer_(renderer), options_(std::move(options)) {
+Dispatcher::Dispatcher(Store& store, RequestSender& transport, Renderer& renderer,
+                       DispatcherOptions options, const Clock& clock)
+    : store_(store),
+      transport_(transport),
+      renderer_(renderer),
+      options_(std::move(options)),
+      clock_(clock) {
   if (options_.worker_id.empty()) options_.worker_id = MakeWorkerId();
 }
 
@@ -69,8 +76,9 @@ Dispatcher::~Dispatcher() { Stop(std::chrono::milliseconds(0)); }
 void Dispatcher::Start() {
   store_.SetTaskListener([this] { Wake(); });
   thread_ = std::thread([this] { Loop(); });
-  log::Info("delivery workers started", {{"worker", options_.worker_id},
-                                         {"max_in_flight", static_cast<long>(options_.max_in_flight)}});
+  log::Info("delivery workers started",
+            {{"worker", options_.worker_id},
+             {"max_in_flight", static_cast<long>(options_.max_in_flight)}});
 }
 
 void Dispatcher::Stop(std::chrono::milliseconds grace) {
@@ -82,17 +90,27 @@ void Dispatcher::Stop(std::chrono::milliseconds grace) {
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();  // no more leases from here on
   store_.SetTaskListener(nullptr);
-  auto end = std::chrono::steady_clock::now() + grace;
-  while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < end)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  WaitForDrain(clock_.SteadyNow() + grace);
   // Abandon what is still running: afterwards no response of this process can reach the store,
   // so the hand-back below cannot race with a late result from here.
   transport_.Stop();
   HandBackLeases();
   // The hand-back queued behind every pending record; wait (briefly) for their callbacks.
-  auto settle = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < settle)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  WaitForDrain(clock_.SteadyNow() + kStopSettle);
+}
+
+void Dispatcher::WaitForDrain(Clock::SteadyTime deadline) {
+  std::unique_lock<std::mutex> lock(mu_);
+  clock_.WaitUntil(lock, drained_cv_, deadline, [this] { return in_flight_.load() == 0; });
+}
+
+size_t Dispatcher::JobDone() {
+  size_t before = in_flight_.fetch_sub(1);
+  if (before == 1) {
+    std::lock_guard<std::mutex> lock(mu_);  // a waiter is either before its check or waiting
+    drained_cv_.notify_all();
+  }
+  return before;
 }
 
 void Dispatcher::HandBackLeases() {
@@ -111,8 +129,8 @@ void Dispatcher::HandBackLeases() {
                 {"error", n.status().message()}});
     return;
   }
-  log::Info("leases handed back", {{"worker", options_.worker_id},
-                                   {"tasks", static_cast<long long>(*n)}});
+  log::Info("leases handed back",
+            {{"worker", options_.worker_id}, {"tasks", static_cast<long long>(*n)}});
 }
 
 void Dispatcher::Wake() {
@@ -159,24 +177,25 @@ void Dispatcher::Loop() {
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      int64_t now = NowUs();
+      int64_t now = clock_.NowUs();
       int64_t wait_us = std::clamp<int64_t>(next_due_us_.load() - now, 0, 1000000);
-      cv_.wait_for(lock, std::chrono::microseconds(wait_us), [this] { return wake_ || stopping_; });
+      clock_.WaitUntil(lock, cv_, clock_.SteadyNow() + std::chrono::microseconds(wait_us),
+                       [this] { return wake_ || stopping_; });
       if (stopping_) return;
       wake_ = false;
-      if (next_due_us_.load() <= NowUs()) next_due_us_ = INT64_MAX;
+      if (next_due_us_.load() <= clock_.NowUs()) next_due_us_ = INT64_MAX;
     }
     // Lease as long as there is capacity and work.
     while (true) {
       size_t busy = in_flight_.load();
       if (busy >= options_.max_in_flight) break;
       if (!RefreshWebhooks()) break;
-      int want = static_cast<int>(
-          std::min<size_t>(options_.max_in_flight - busy, static_cast<size_t>(options_.lease_batch)));
+      int want = static_cast<int>(std::min<size_t>(options_.max_in_flight - busy,
+                                                   static_cast<size_t>(options_.lease_batch)));
       LeaseRequest req;
       req.worker = options_.worker_id;
       req.max = want;
-      req.now = NowUs();
+      req.now = clock_.NowUs();
       req.lease_us = LeaseMicros();
       req.max_lease_expiries = options_.max_lease_expiries;
       auto lease = store_.Lease(req);
@@ -222,7 +241,7 @@ void Dispatcher::Dispatch(std::vector<Task> tasks) {
     auto job = std::make_shared<Job>();
     job->task = std::move(t);
     in_flight_.fetch_add(1);
-    job->started_us = NowUs();
+    job->started_us = clock_.NowUs();
     auto wit = webhooks_.find(job->task.webhook_id);
     if (wit == webhooks_.end()) {
       AttemptOutcome o;
@@ -247,7 +266,8 @@ void Dispatcher::Dispatch(std::vector<Task> tasks) {
     if (!ev) {
       AttemptOutcome o;
       o.attempt.started_at = job->started_us;
-      o.attempt.error = "Event " + std::to_string(job->task.event_id) + " is missing from the store.";
+      o.attempt.error =
+          "Event " + std::to_string(job->task.event_id) + " is missing from the store.";
       o.error = o.attempt.error;
       o.next_status = TaskStatus::kFailed;
       Finish(job, std::move(o), true);
@@ -266,36 +286,29 @@ void Dispatcher::Dispatch(std::vector<Task> tasks) {
                                     job->started_us, Random01());
       o.next_status = delay ? TaskStatus::kScheduled : TaskStatus::kFailed;
       o.due_at = delay ? job->started_us + *delay : 0;
-      log::Error("webhook render failed", {{"task", job->task.id},
-                                           {"webhook", job->webhook.name},
-                                           {"error", o.error}});
+      log::Error("webhook render failed",
+                 {{"task", job->task.id}, {"webhook", job->webhook.name}, {"error", o.error}});
       Finish(job, std::move(o), true);
       continue;
     }
     job->request = std::move(*rendered);
-    HttpRequest req;
-    req.method = job->request.method;
-    req.url = job->request.url;
-    req.headers = job->request.headers;
-    req.body = job->request.body;
-    int timeout = job->webhook.timeout.value_or(options_.default_timeout_seconds);
-    req.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout) * 1000);
-    req.verify_tls = job->webhook.ssl_verification;
-    if (job->webhook.ca_file_path) req.ca_file = *job->webhook.ca_file_path;
-    bool https = req.url.rfind("https:", 0) == 0;
-    req.proxy = https ? options_.https_proxy : options_.http_proxy;
+    // A copy: the job keeps the rendered request for the attempt record.
+    HttpRequest req = MakeHttpRequest(
+        job->webhook, job->request,
+        {options_.default_timeout_seconds, options_.http_proxy, options_.https_proxy});
     log::Debug("sending webhook", {{"task", job->task.id},
                                    {"method", req.method},
                                    {"url", req.url},
                                    {"webhook", job->webhook.name}});
-    transport_.Submit(std::move(req), [this, job](HttpResponse resp) { Complete(job, std::move(resp)); });
+    transport_.Submit(std::move(req),
+                      [this, job](HttpResponse resp) { Complete(job, std::move(resp)); });
   }
 }
 
 void Dispatcher::Complete(std::shared_ptr<Job> job, HttpResponse resp) {
   if (resp.error == kTransportStopped) {
     // Shutting down: the task stays in unrecorded_, and Stop hands its lease back.
-    in_flight_.fetch_sub(1);
+    JobDone();
     return;
   }
   AttemptOutcome o;
@@ -330,7 +343,7 @@ void Dispatcher::Complete(std::shared_ptr<Job> job, HttpResponse resp) {
     a.error = resp.error.empty() ? FailureMessage(resp.status, resp.body_excerpt) : resp.error;
     o.error = a.error;
     int done = job->task.attempts + 1;
-    int64_t now = NowUs();
+    int64_t now = clock_.NowUs();
     auto delay = NextRetryDelayUs(PolicyFor(job->webhook, options_.default_retry), done,
                                   resp.status, resp.retry_after, now, Random01());
     o.next_status = delay ? TaskStatus::kScheduled : TaskStatus::kFailed;
@@ -350,7 +363,8 @@ void Dispatcher::Finish(std::shared_ptr<Job> job, AttemptOutcome o, bool render_
   }
   if (next == TaskStatus::kFailed) {
     log::Warning("task failed", {{"task", job->task.id},
-                                 {"webhook", job->webhook.name.empty() ? job->task.webhook_name : job->webhook.name},
+                                 {"webhook", job->webhook.name.empty() ? job->task.webhook_name
+                                                                       : job->webhook.name},
                                  {"attempts", job->task.attempts + 1},
                                  {"error", error}});
   } else if (next == TaskStatus::kScheduled) {
@@ -368,10 +382,10 @@ void Dispatcher::Finish(std::shared_ptr<Job> job, AttemptOutcome o, bool render_
     unrecorded_.erase(id);
   }
   store_.RecordAttemptAsync(id, options_.worker_id, std::move(o), [this, id](Status st) {
-    if (!st.ok() && st.type() != "Conflict")
+    if (!st.ok() && st.code() != Code::kConflict)
       log::Error("cannot record attempt", {{"task", id}, {"error", st.message()}});
-    size_t before = in_flight_.fetch_sub(1);
-    if (before >= options_.max_in_flight || next_due_us_.load() <= NowUs()) Wake();
+    size_t before = JobDone();
+    if (before >= options_.max_in_flight || next_due_us_.load() <= clock_.NowUs()) Wake();
   });
 }
 

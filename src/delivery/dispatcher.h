@@ -10,6 +10,8 @@
 // de-duplicate. A task whose lease expired max_lease_expiries times in a row (its worker kept
 // dying while delivering it) is failed by the store instead (the worker-stopped rule) and logged
 // here. A graceful Stop hands unfinished leases back, so restarts never count against a task.
+// Every time it reads (lease times, retry due times, the periodic sweep, the stop grace) comes
+// from the injected Clock, so tests drive it with a FakeClock and a fake Store and sender.
 // Thread-safe; Start/Stop from one controlling thread.
 #pragma once
 
@@ -24,6 +26,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/clock.h"
 #include "delivery/renderer.h"
 #include "delivery/retry.h"
 #include "delivery/transport.h"
@@ -32,27 +35,27 @@
 namespace herald::delivery {
 
 struct DispatcherOptions {
-  std::string worker_id;           // unique per process; generated when empty
+  std::string worker_id;  // unique per process; generated when empty
   int default_timeout_seconds = 60;
   RetryPolicy default_retry;
-  size_t max_in_flight = 10000;     // tasks between lease and recorded result
-  int lease_batch = 512;            // most tasks leased per store call
-  int lease_slack_seconds = 60;     // lease = slowest webhook timeout + this
+  size_t max_in_flight = 10000;  // tasks between lease and recorded result
+  int lease_batch = 512;         // most tasks leased per store call
+  int lease_slack_seconds = 60;  // lease = slowest webhook timeout + this
   // Consecutive expired leases after which the store fails a task (delivery.max_lease_expiries).
   int max_lease_expiries = kDefaultMaxLeaseExpiries;
-  std::string http_proxy;           // NetBox HTTP_PROXIES['http']
-  std::string https_proxy;          // NetBox HTTP_PROXIES['https']
+  std::string http_proxy;                    // NetBox HTTP_PROXIES['http']
+  std::string https_proxy;                   // NetBox HTTP_PROXIES['https']
   size_t max_request_body_kept = 64 * 1024;  // bytes of the rendered body kept per attempt
 };
 
 // Counters for /metrics. All monotonic except in_flight.
 struct DispatcherStats {
-  uint64_t succeeded = 0;      // attempts with a 2xx final status
-  uint64_t failed_status = 0;  // attempts with another status
-  uint64_t failed_network = 0; // attempts without a response (refused, timeout, TLS...)
-  uint64_t failed_render = 0;  // attempts that could not be rendered/formed
+  uint64_t succeeded = 0;       // attempts with a 2xx final status
+  uint64_t failed_status = 0;   // attempts with another status
+  uint64_t failed_network = 0;  // attempts without a response (refused, timeout, TLS...)
+  uint64_t failed_render = 0;   // attempts that could not be rendered/formed
   uint64_t retries_scheduled = 0;
-  uint64_t tasks_failed = 0;   // tasks that ended failed (attempts exhausted, worker-stopped rule)
+  uint64_t tasks_failed = 0;  // tasks that ended failed (attempts exhausted, worker-stopped rule)
   uint64_t in_flight = 0;
   // Attempt latency histogram: cumulative counts for each bucket bound (seconds).
   static constexpr std::array<double, 12> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -64,7 +67,9 @@ struct DispatcherStats {
 
 class Dispatcher {
  public:
-  Dispatcher(Store& store, Transport& transport, Renderer& renderer, DispatcherOptions options);
+  // `store`, `transport`, `renderer` and `clock` must outlive the dispatcher.
+  Dispatcher(Store& store, RequestSender& transport, Renderer& renderer, DispatcherOptions options,
+             const Clock& clock = SystemClock());
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -93,17 +98,24 @@ class Dispatcher {
   void Finish(std::shared_ptr<Job> job, AttemptOutcome outcome, bool count_render_failure);
   void ReportWorkerStopped(const std::vector<ExpiredTask>& failed);
   void HandBackLeases();
+  // Counts one job out of in_flight_ (waking Stop when it was the last); returns the count
+  // before.
+  size_t JobDone();
+  // Waits until nothing is in flight or the clock reaches `deadline`.
+  void WaitForDrain(Clock::SteadyTime deadline);
   bool RefreshWebhooks();
   int64_t LeaseMicros() const;
 
   Store& store_;
-  Transport& transport_;
+  RequestSender& transport_;
   Renderer& renderer_;
   DispatcherOptions options_;
+  const Clock& clock_;
 
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
+  std::condition_variable drained_cv_;  // in_flight_ reached zero (with mu_)
   bool wake_ = false;
   bool stopping_ = false;
   std::atomic<size_t> in_flight_{0};

@@ -46,11 +46,11 @@ Status Resolve(const std::string& host, std::vector<IpAddress>* out) {
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
   int rc = getaddrinfo(h.c_str(), nullptr, &hints, &res);
-  if (rc != 0) return Status::Error("ResolveError", gai_strerror(rc));
+  if (rc != 0) return Status::Error(Code::kUnavailable, gai_strerror(rc));
   for (addrinfo* ai = res; ai; ai = ai->ai_next)
     if (auto a = IpFromSockaddr(ai->ai_addr, ai->ai_addrlen, nullptr)) out->push_back(*a);
   freeaddrinfo(res);
-  if (out->empty()) return Status::Error("ResolveError", "no IPv4 or IPv6 address");
+  if (out->empty()) return Status::Error(Code::kUnavailable, "no IPv4 or IPv6 address");
   return Status::Ok();
 }
 
@@ -64,7 +64,7 @@ Result<std::shared_ptr<NetGuard>> NetGuard::Create(const std::vector<std::string
         std::tuple{"delivery.allow_networks", &allow, &g->allow_}}) {
     Result<NetworkList> parsed = NetworkList::Parse(*texts);
     if (!parsed.ok())
-      return Status::Error("ConfigError", std::string(option) + ": " + parsed.status().message());
+      return Status::Error(Code::kConfig, std::string(option) + ": " + parsed.status().message());
     *list = std::move(*parsed);
   }
   return g;
@@ -80,7 +80,8 @@ void NetGuard::SetSelf(const std::string& host, uint16_t port) {
     if (getifaddrs(&ifs) == 0) {
       for (ifaddrs* i = ifs; i; i = i->ifa_next) {
         if (!i->ifa_addr) continue;
-        socklen_t len = i->ifa_addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+        socklen_t len =
+            i->ifa_addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
         if (auto a = IpFromSockaddr(i->ifa_addr, len, nullptr)) addrs.push_back(*a);
       }
       freeifaddrs(ifs);

@@ -40,7 +40,7 @@ inline constexpr const char* kDefaultDenyNetworks = "169.254.0.0/16,fe80::/10,fd
 
 class NetGuard {
  public:
-  // Builds a guard from CIDR texts (ParseCidr). Errors: "ConfigError" naming the option
+  // Builds a guard from CIDR texts (ParseCidr). Errors: kConfig naming the option
   // (delivery.deny_networks or delivery.allow_networks) and the bad entry.
   static Result<std::shared_ptr<NetGuard>> Create(const std::vector<std::string>& deny,
                                                   const std::vector<std::string>& allow);
@@ -76,8 +76,8 @@ class NetGuard {
 
   mutable std::mutex self_mu_;
   uint16_t self_port_ = 0;
-  bool self_any_ = false;               // listening on every local address
-  std::vector<IpAddress> self_addrs_;   // the listen addresses (or the local ones when self_any_)
+  bool self_any_ = false;              // listening on every local address
+  std::vector<IpAddress> self_addrs_;  // the listen addresses (or the local ones when self_any_)
 };
 
 }  // namespace herald::delivery

@@ -16,7 +16,7 @@ jinja::Options HeaderOptions(jinja::Options o) {
   o.check_printed = [](std::string_view printed, int) -> Status {
     uint32_t cp = FirstLineBreak(printed);
     if (cp == 0) return Status::Ok();
-    return Status::Error(kLineBreakError, CodePointName(cp));
+    return Status::Error(Code::kInvalidArgument, kLineBreakError, CodePointName(cp));
   };
   return o;
 }
@@ -82,7 +82,7 @@ std::shared_ptr<const Renderer::Compiled> Renderer::Get(const Webhook& w) {
 Result<RenderedRequest> Renderer::Render(const Webhook& w, const Value& context,
                                          const HeaderList& extra_headers) {
   auto c = Get(w);
-  auto fail = [](std::string msg) { return Status::Error("RenderError", std::move(msg)); };
+  auto fail = [](std::string msg) { return Status::Error(Code::kInvalidArgument, std::move(msg)); };
   RenderedRequest req;
   req.method = w.http_method;
 
@@ -105,7 +105,8 @@ Result<RenderedRequest> Renderer::Render(const Webhook& w, const Value& context,
   // Herald frames the request itself: these names never come from additional_headers.
   for (const auto& h : additional) {
     std::string forbidden = ForbiddenHeaderName(h.first);
-    if (!forbidden.empty()) return fail("Error forming HTTP request: " + ForbiddenHeaderMessage(forbidden));
+    if (!forbidden.empty())
+      return fail("Error forming HTTP request: " + ForbiddenHeaderMessage(forbidden));
   }
   auto headers = FormRequestHeaders(w.http_content_type, additional);
   if (!headers.ok()) return fail(headers.status().message());
@@ -141,7 +142,23 @@ Result<RenderedRequest> Renderer::Render(const Webhook& w, const Value& context,
 
   // 4. Extra headers, then the signature last.
   for (const auto& h : extra_headers) req.headers.push_back(h);
-  if (!w.secret.empty()) req.headers.emplace_back(std::string(kSignatureHeader), SignBody(w.secret, req.body));
+  if (!w.secret.empty())
+    req.headers.emplace_back(std::string(kSignatureHeader), SignBody(w.secret, req.body));
+  return req;
+}
+
+HttpRequest MakeHttpRequest(const Webhook& w, RenderedRequest rendered,
+                            const SendDefaults& defaults) {
+  HttpRequest req;
+  req.method = std::move(rendered.method);
+  req.url = std::move(rendered.url);
+  req.headers = std::move(rendered.headers);
+  req.body = std::move(rendered.body);
+  req.timeout = std::chrono::seconds(w.timeout.value_or(defaults.timeout_seconds));
+  req.verify_tls = w.ssl_verification;
+  if (w.ca_file_path) req.ca_file = *w.ca_file_path;
+  bool https = req.url.rfind("https:", 0) == 0;
+  req.proxy = std::string(https ? defaults.https_proxy : defaults.http_proxy);
   return req;
 }
 

@@ -6,6 +6,8 @@
 // that refuses any {{ }} value holding a line break (so event data cannot add or re-frame
 // headers); literal line breaks in the template text separate headers as in NetBox. Rendered
 // headers may not set Content-Length, Transfer-Encoding, Host or Connection (ForbiddenHeaderName).
+// MakeHttpRequest then turns a rendered request into what the transport sends: the dispatcher
+// and the UI's "send test" both go through Render and MakeHttpRequest.
 #pragma once
 
 #include <memory>
@@ -15,6 +17,7 @@
 
 #include "common/status.h"
 #include "delivery/request.h"
+#include "delivery/transport.h"
 #include "jinja/jinja.h"
 #include "model/model.h"
 #include "value/value.h"
@@ -27,6 +30,21 @@ struct RenderedRequest {
   HeaderList headers;  // wire order: Content-Type, additional headers, X-Hook-Signature last
   std::string body;
 };
+
+// How a request travels when its webhook does not say: delivery.default_timeout and the
+// proxies (NetBox's HTTP_PROXIES). Views: the caller keeps the strings alive during the call.
+struct SendDefaults {
+  int timeout_seconds = 60;
+  std::string_view http_proxy;
+  std::string_view https_proxy;
+};
+
+// The transport request for `rendered` (what Render made of `webhook`): its method, URL, headers
+// and body; the webhook's timeout (else defaults.timeout_seconds), TLS verification and CA file;
+// the proxy for the URL's scheme. The transport's network guard checks every address it then
+// connects to. Pure, thread-safe.
+HttpRequest MakeHttpRequest(const Webhook& webhook, RenderedRequest rendered,
+                            const SendDefaults& defaults);
 
 class Renderer {
  public:
@@ -47,7 +65,7 @@ class Renderer {
     int64_t last_updated = 0;
     std::string url_src, headers_src, body_src;
     std::shared_ptr<const jinja::Template> url, headers, body;  // null when the source is empty
-    std::string url_error, headers_error, body_error;          // compile errors
+    std::string url_error, headers_error, body_error;           // compile errors
   };
   std::shared_ptr<const Compiled> Get(const Webhook& w);
 

@@ -8,170 +8,18 @@
 #include <cstring>
 
 #include "common/strings.h"
+#include "value/pystr.h"
+#include "value/unicode.h"
 
 namespace herald::delivery {
 namespace {
 
-// Decodes one UTF-8 code point at s[i]; returns its length (1 for an invalid byte, which is then
-// reported as U+FFFD-like value 0xFFFFFFFF so it never matches a separator or whitespace).
-size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  }
-  size_t n = 0;
-  uint32_t v = 0;
-  if ((c & 0xE0) == 0xC0) {
-    n = 2;
-    v = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 3;
-    v = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 4;
-    v = c & 0x07;
-  } else {
-    *cp = 0xFFFFFFFF;
-    return 1;
-  }
-  if (i + n > s.size()) {
-    *cp = 0xFFFFFFFF;
-    return 1;
-  }
-  for (size_t k = 1; k < n; ++k) {
-    unsigned char d = static_cast<unsigned char>(s[i + k]);
-    if ((d & 0xC0) != 0x80) {
-      *cp = 0xFFFFFFFF;
-      return 1;
-    }
-    v = (v << 6) | (d & 0x3F);
-  }
-  *cp = v;
-  return n;
-}
-
-// Python str.splitlines() line boundaries.
-bool IsLineBreak(uint32_t cp) {
-  switch (cp) {
-    case '\n': case '\r': case 0x0B: case 0x0C: case 0x1C: case 0x1D: case 0x1E:
-    case 0x85: case 0x2028: case 0x2029:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Python str.isspace().
-bool IsPyWhitespace(uint32_t cp) {
-  if (cp >= 0x09 && cp <= 0x0D) return true;
-  if (cp >= 0x1C && cp <= 0x20) return true;
-  switch (cp) {
-    case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F:
-    case 0x3000:
-      return true;
-    default:
-      return cp >= 0x2000 && cp <= 0x200A;
-  }
-}
-
-std::string_view PyStrip(std::string_view s) {
-  size_t begin = 0;
-  while (begin < s.size()) {
-    uint32_t cp;
-    size_t n = DecodeUtf8(s, begin, &cp);
-    if (!IsPyWhitespace(cp)) break;
-    begin += n;
-  }
-  size_t end = begin;  // end of the last non-whitespace code point
-  size_t i = begin;
-  while (i < s.size()) {
-    uint32_t cp;
-    size_t n = DecodeUtf8(s, i, &cp);
-    i += n;
-    if (!IsPyWhitespace(cp)) end = i;
-  }
-  return s.substr(begin, end - begin);
-}
-
-std::string_view PyLStrip(std::string_view s) {
-  size_t begin = 0;
-  while (begin < s.size()) {
-    uint32_t cp;
-    size_t n = DecodeUtf8(s, begin, &cp);
-    if (!IsPyWhitespace(cp)) break;
-    begin += n;
-  }
-  return s.substr(begin);
-}
-
-std::vector<std::string_view> PySplitLines(std::string_view s) {
-  std::vector<std::string_view> lines;
-  size_t start = 0, i = 0;
-  while (i < s.size()) {
-    uint32_t cp;
-    size_t n = DecodeUtf8(s, i, &cp);
-    if (IsLineBreak(cp)) {
-      lines.push_back(s.substr(start, i - start));
-      if (cp == '\r' && i + 1 < s.size() && s[i + 1] == '\n') n = 2;
-      i += n;
-      start = i;
-    } else {
-      i += n;
-    }
-  }
-  if (start < s.size()) lines.push_back(s.substr(start));
-  return lines;
-}
-
-const char kHex[] = "0123456789abcdef";
-const char kHexUpper[] = "0123456789ABCDEF";
-
-// Python repr() of a str (enough for error messages: quotes, backslash escapes, controls).
-std::string PyStrRepr(std::string_view s) {
-  bool has_single = s.find('\'') != std::string_view::npos;
-  bool has_double = s.find('"') != std::string_view::npos;
-  char quote = (has_single && !has_double) ? '"' : '\'';
-  std::string out(1, quote);
-  size_t i = 0;
-  while (i < s.size()) {
-    uint32_t cp;
-    size_t n = DecodeUtf8(s, i, &cp);
-    if (cp == '\\') out += "\\\\";
-    else if (cp == static_cast<uint32_t>(quote)) (out += '\\') += quote;
-    else if (cp == '\n') out += "\\n";
-    else if (cp == '\r') out += "\\r";
-    else if (cp == '\t') out += "\\t";
-    else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || cp == 0xFFFFFFFF) {
-      uint32_t b = cp == 0xFFFFFFFF ? static_cast<unsigned char>(s[i]) : cp;
-      out += "\\x";
-      out += kHex[(b >> 4) & 0xF];
-      out += kHex[b & 0xF];
-    } else if (cp == 0x2028 || cp == 0x2029) {
-      out += cp == 0x2028 ? "\\u2028" : "\\u2029";
-    } else {
-      out.append(s.substr(i, n));
-    }
-    i += n;
-  }
-  out += quote;
-  return out;
-}
-
 bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '.' || c == '_' || c == '~';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
 }
 
-bool IsHexDigit(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return c - 'A' + 10;
-}
+bool IsHexDigit(char c) { return HexValue(c) >= 0; }
 
 // Characters urllib3 leaves alone in path/query/fragment (RFC 3986 pchar + '/' + '?'), plus the
 // few more requests' requote_uri keeps ('[', ']', '#' in the query/fragment never reach here).
@@ -205,21 +53,20 @@ std::string EncodeComponent(std::string_view s) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (keep_encodings && c == '%' && i + 2 < s.size() && IsHexDigit(s[i + 1]) &&
         IsHexDigit(s[i + 2])) {
-      unsigned char decoded = static_cast<unsigned char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
+      unsigned char decoded =
+          static_cast<unsigned char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
       if (IsUnreserved(decoded)) {
         out += static_cast<char>(decoded);
       } else {
         out += '%';
-        out += kHexUpper[decoded >> 4];
-        out += kHexUpper[decoded & 0xF];
+        AppendHex(out, decoded, 2, /*upper=*/true);
       }
       i += 2;
     } else if (c != '%' && IsAllowedUrlChar(c)) {
       out += static_cast<char>(c);
     } else {
       out += '%';
-      out += kHexUpper[c >> 4];
-      out += kHexUpper[c & 0xF];
+      AppendHex(out, c, 2, /*upper=*/true);
     }
   }
   return out;
@@ -262,10 +109,8 @@ std::string RemoveDotSegments(std::string_view path) {
 uint32_t FirstLineBreak(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
-    uint32_t cp;
-    size_t n = DecodeUtf8(text, i, &cp);
+    uint32_t cp = DecodeUtf8(text, i);
     if (IsLineBreak(cp)) return cp;
-    i += n;
   }
   return 0;
 }
@@ -278,7 +123,7 @@ std::string CodePointName(uint32_t cp) {
 
 HeaderList ParseAdditionalHeaders(std::string_view rendered) {
   HeaderList out;
-  for (std::string_view line : PySplitLines(rendered)) {
+  for (std::string_view line : SplitLines(rendered)) {
     size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
     std::string name(PyStrip(line.substr(0, colon)));
@@ -301,21 +146,16 @@ std::string SignBody(std::string_view secret, std::string_view body) {
   unsigned int len = 0;
   static const unsigned char kEmpty = 0;
   HMAC(EVP_sha512(),
-       secret.empty() ? static_cast<const void*>(&kEmpty) : static_cast<const void*>(secret.data()), static_cast<int>(secret.size()),
+       secret.empty() ? static_cast<const void*>(&kEmpty) : static_cast<const void*>(secret.data()),
+       static_cast<int>(secret.size()),
        body.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(body.data()), body.size(),
        digest, &len);
-  std::string hex;
-  hex.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xF];
-  }
-  return hex;
+  return HexEncode(digest, len);
 }
 
 Result<std::string> NormalizeUrl(std::string_view raw) {
   std::string_view url = PyLStrip(raw);
-  std::string shown = PyStrRepr(url);
+  std::string shown = StrRepr(url);
   // Scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":".
   size_t colon = url.find(':');
   bool has_scheme = false;
@@ -333,14 +173,17 @@ Result<std::string> NormalizeUrl(std::string_view raw) {
     // requests: a URL holding ':' is left alone (or parsed with its scheme) and then fails with
     // "No connection adapters"; anything else without a scheme is MissingSchema.
     if (colon != std::string_view::npos)
-      return Status::Error("InvalidSchema", "No connection adapters were found for " + shown);
-    return Status::Error("MissingSchema", "Invalid URL " + shown +
-                                              ": No scheme supplied. Perhaps you meant https://" +
-                                              std::string(url) + "?");
+      return Status::Error(Code::kInvalidArgument, "InvalidSchema",
+                           "No connection adapters were found for " + shown);
+    return Status::Error(Code::kInvalidArgument, "MissingSchema",
+                         "Invalid URL " + shown +
+                             ": No scheme supplied. Perhaps you meant https://" + std::string(url) +
+                             "?");
   }
   std::string_view rest = url.substr(colon + 1);
   if (rest.substr(0, 2) != "//")
-    return Status::Error("InvalidURL", "Invalid URL " + shown + ": No host supplied");
+    return Status::Error(Code::kInvalidArgument, "InvalidURL",
+                         "Invalid URL " + shown + ": No host supplied");
   rest.remove_prefix(2);
   size_t auth_end = rest.find_first_of("/?#");
   if (auth_end == std::string_view::npos) auth_end = rest.size();
@@ -358,11 +201,14 @@ Result<std::string> NormalizeUrl(std::string_view raw) {
   if (!hostport.empty() && hostport[0] == '[') {
     size_t close = hostport.find(']');
     if (close == std::string_view::npos)
-      return Status::Error("InvalidURL", "Failed to parse: " + std::string(url));
+      return Status::Error(Code::kInvalidArgument, "InvalidURL",
+                           "Failed to parse: " + std::string(url));
     host = hostport.substr(0, close + 1);
     std::string_view after = hostport.substr(close + 1);
     if (!after.empty()) {
-      if (after[0] != ':') return Status::Error("InvalidURL", "Failed to parse: " + std::string(url));
+      if (after[0] != ':')
+        return Status::Error(Code::kInvalidArgument, "InvalidURL",
+                             "Failed to parse: " + std::string(url));
       port = after.substr(1);
     }
   } else {
@@ -373,23 +219,30 @@ Result<std::string> NormalizeUrl(std::string_view raw) {
     }
   }
   if (host.empty())
-    return Status::Error("InvalidURL", "Invalid URL " + shown + ": No host supplied");
+    return Status::Error(Code::kInvalidArgument, "InvalidURL",
+                         "Invalid URL " + shown + ": No host supplied");
   if (host[0] == '*' || host[0] == '.')
-    return Status::Error("InvalidURL", "URL has an invalid label.");
+    return Status::Error(Code::kInvalidArgument, "InvalidURL", "URL has an invalid label.");
   for (char c : host) {
     unsigned char u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u == 0x7F || c == '%' || c == '/' || c == '\\')
-      return Status::Error("InvalidURL", "Failed to parse: " + std::string(url));
+      return Status::Error(Code::kInvalidArgument, "InvalidURL",
+                           "Failed to parse: " + std::string(url));
   }
   if (!port.empty()) {
-    if (port.size() > 5) return Status::Error("InvalidURL", "Failed to parse: " + std::string(url));
+    if (port.size() > 5)
+      return Status::Error(Code::kInvalidArgument, "InvalidURL",
+                           "Failed to parse: " + std::string(url));
     long value = 0;
     for (char c : port) {
       if (c < '0' || c > '9')
-        return Status::Error("InvalidURL", "Failed to parse: " + std::string(url));
+        return Status::Error(Code::kInvalidArgument, "InvalidURL",
+                             "Failed to parse: " + std::string(url));
       value = value * 10 + (c - '0');
     }
-    if (value > 65535) return Status::Error("InvalidURL", "Failed to parse: " + std::string(url));
+    if (value > 65535)
+      return Status::Error(Code::kInvalidArgument, "InvalidURL",
+                           "Failed to parse: " + std::string(url));
   }
 
   std::string_view path = tail, query, fragment;
@@ -423,42 +276,15 @@ std::string SuccessMessage(int status) {
   return "Status " + std::to_string(status) + " returned, webhook successfully processed.";
 }
 
-std::string PythonBytesRepr(std::string_view bytes) {
-  bool has_single = bytes.find('\'') != std::string_view::npos;
-  bool has_double = bytes.find('"') != std::string_view::npos;
-  char quote = (has_single && !has_double) ? '"' : '\'';
-  std::string out = "b";
-  out += quote;
-  for (char ch : bytes) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (c == '\\') out += "\\\\";
-    else if (c == static_cast<unsigned char>(quote)) (out += '\\') += quote;
-    else if (c == '\t') out += "\\t";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (c < 0x20 || c >= 0x7F) {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += quote;
-  return out;
-}
-
 std::string FailureMessage(int status, std::string_view body) {
   return "Status " + std::to_string(status) + " returned with content '" +
-         PythonBytesRepr(body.substr(0, kFailureContentLimit)) + "', webhook FAILED to process.";
+         BytesRepr(body.substr(0, kFailureContentLimit)) + "', webhook FAILED to process.";
 }
 
 bool ValidHeaderName(std::string_view name) {
   // requests: ^[^:\s][^:\r\n]*$
-  if (name.empty()) return false;
-  uint32_t first;
-  DecodeUtf8(name, 0, &first);
-  if (IsPyWhitespace(first)) return false;
+  size_t first_len;
+  if (name.empty() || PySpaceAt(name, 0, &first_len)) return false;
   for (char c : name)
     if (c == ':' || c == '\r' || c == '\n') return false;
   return true;
@@ -467,50 +293,50 @@ bool ValidHeaderName(std::string_view name) {
 bool ValidHeaderValue(std::string_view value) {
   // requests: ^\S[^\r\n]*$|^$
   if (value.empty()) return true;
-  uint32_t first;
-  DecodeUtf8(value, 0, &first);
-  if (IsPyWhitespace(first)) return false;
+  size_t first_len;
+  if (PySpaceAt(value, 0, &first_len)) return false;
   for (char c : value)
     if (c == '\r' || c == '\n') return false;
   return true;
 }
 
 Result<std::string> CheckHeader(std::string_view name, std::string_view value) {
-  const char* kWhy = "Invalid leading whitespace, reserved character(s), or return character(s) "
-                     "in header ";
+  const char* kWhy =
+      "Invalid leading whitespace, reserved character(s), or return character(s) "
+      "in header ";
   if (!ValidHeaderName(name))
-    return Status::Error("InvalidHeader", std::string(kWhy) + "name: " + PyStrRepr(name));
+    return Status::Error(Code::kInvalidArgument, "InvalidHeader",
+                         std::string(kWhy) + "name: " + StrRepr(name));
   if (!ValidHeaderValue(value))
-    return Status::Error("InvalidHeader", std::string(kWhy) + "value: " + PyStrRepr(value));
+    return Status::Error(Code::kInvalidArgument, "InvalidHeader",
+                         std::string(kWhy) + "value: " + StrRepr(value));
   for (char c : name)
     if (static_cast<unsigned char>(c) >= 0x80)
-      return Status::Error("InvalidHeader", "Header name " + PyStrRepr(name) +
-                                                " is not ASCII and cannot be sent");
+      return Status::Error(Code::kInvalidArgument, "InvalidHeader",
+                           "Header name " + StrRepr(name) + " is not ASCII and cannot be sent");
   // http.client encodes values as latin-1.
   std::string wire;
   wire.reserve(value.size());
   size_t i = 0;
   while (i < value.size()) {
-    uint32_t cp;
-    size_t n = DecodeUtf8(value, i, &cp);
-    if (cp == 0xFFFFFFFF)
-      return Status::Error("InvalidHeader", "Header value of " + PyStrRepr(name) +
-                                                " is not valid UTF-8");
+    bool valid;
+    uint32_t cp = DecodeUtf8(value, i, &valid);
+    if (!valid)
+      return Status::Error(Code::kInvalidArgument, "InvalidHeader",
+                           "Header value of " + StrRepr(name) + " is not valid UTF-8");
     if (cp > 0xFF) {
-      char buf[16];
-      std::snprintf(buf, sizeof buf, cp > 0xFFFF ? "\\U%08x" : "\\u%04x", cp);
-      return Status::Error("InvalidHeader",
-                           "'latin-1' codec can't encode character '" + std::string(buf) +
-                               "' in header " + PyStrRepr(name) + ": ordinal not in range(256)");
+      std::string shown;
+      AppendCodePointEscape(shown, cp);
+      return Status::Error(Code::kInvalidArgument, "InvalidHeader",
+                           "'latin-1' codec can't encode character '" + shown + "' in header " +
+                               StrRepr(name) + ": ordinal not in range(256)");
     }
     wire += static_cast<char>(cp);
-    i += n;
   }
   return wire;
 }
 
-Result<HeaderList> FormRequestHeaders(std::string_view content_type,
-                                      const HeaderList& additional) {
+Result<HeaderList> FormRequestHeaders(std::string_view content_type, const HeaderList& additional) {
   HeaderList merged;
   auto put = [&merged](std::string_view name, std::string_view value) {
     for (auto& [n, v] : merged) {
@@ -537,7 +363,7 @@ Result<HeaderList> FormRequestHeaders(std::string_view content_type,
   for (const auto& [n, v] : dict) {
     Result<std::string> wire = CheckHeader(n, v);
     if (!wire.ok())
-      return Status::Error(wire.status().type(),
+      return Status::Error(wire.status().code(), wire.status().label(),
                            "Error forming HTTP request: " + wire.status().message());
     put(n, *wire);
   }

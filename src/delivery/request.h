@@ -1,7 +1,8 @@
 // Request building for webhook delivery: pure functions, no I/O.
 //
 // These turn rendered webhook pieces into what goes on the wire, reproducing what NetBox's
-// `send_webhook` and the Python `requests` stack do (SPEC §5.2-§5.5):
+// `send_webhook` and the Python `requests` stack do (SPEC §5.2-§5.5), with Python's str rules
+// from value/pystr.h:
 //   * the additional-headers text is split with Python `str.splitlines()` rules and merged like a
 //     Python dict (ParseAdditionalHeaders), then checked and merged over Content-Type with
 //     requests' case-insensitive rules (FormRequestHeaders);
@@ -54,22 +55,18 @@ std::string SignBody(std::string_view secret, std::string_view body);
 // stripped, scheme and host lower-cased, empty path becomes "/", dot segments removed, spaces,
 // controls and non-ASCII bytes percent-encoded (UTF-8), valid %XX kept (upper-cased; those of
 // unreserved characters decoded) unless the component also holds a stray '%', in which case every
-// '%' is encoded as %25 (urllib3's rule); an empty query or fragment is dropped. Non-ASCII host names are kept as
-// UTF-8 (libcurl applies IDNA). Errors (type "InvalidURL", "MissingSchema" or "InvalidSchema"):
-// no scheme ("Invalid URL 'x': No scheme supplied. Perhaps you meant https://x?"), a scheme other
-// than http/https, no host, a bad port.
+// '%' is encoded as %25 (urllib3's rule); an empty query or fragment is dropped. Non-ASCII host
+// names are kept as UTF-8 (libcurl applies IDNA). Errors (type "InvalidURL", "MissingSchema" or
+// "InvalidSchema"): no scheme ("Invalid URL 'x': No scheme supplied. Perhaps you meant
+// https://x?"), a scheme other than http/https, no host, a bad port.
 Result<std::string> NormalizeUrl(std::string_view url);
 
 // "Status {status} returned, webhook successfully processed."
 std::string SuccessMessage(int status);
 
 // "Status {status} returned with content '{repr}', webhook FAILED to process." where repr is the
-// Python bytes repr of the first kFailureContentLimit bytes of `body` (b'...' or b"...").
+// Python bytes repr (BytesRepr, value/pystr.h) of the first kFailureContentLimit bytes of `body`.
 std::string FailureMessage(int status, std::string_view body);
-
-// Python `repr(bytes)`: b'...' (or b"..." when the bytes hold ' but no "), with \\, \', \t, \n,
-// \r escaped and every other byte outside 0x20..0x7e as \xhh.
-std::string PythonBytesRepr(std::string_view bytes);
 
 // True when requests accepts this header name: non-empty, no ':' anywhere, no CR/LF, and not
 // starting with whitespace. Names must also be ASCII to be sendable.

@@ -9,7 +9,8 @@ namespace herald::delivery {
 RetryPolicy PolicyFor(const Webhook& w, const RetryPolicy& defaults) {
   RetryPolicy p = defaults;
   if (w.max_attempts) p.max_attempts = *w.max_attempts;
-  if (w.retry_policy) p.kind = *w.retry_policy == "fixed" ? RetryKind::kFixed : RetryKind::kExponential;
+  if (w.retry_policy)
+    p.kind = *w.retry_policy == "fixed" ? RetryKind::kFixed : RetryKind::kExponential;
   if (w.retry_interval) p.interval_seconds = *w.retry_interval;
   return p;
 }

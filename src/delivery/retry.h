@@ -21,9 +21,9 @@ struct RetryPolicy {
 };
 
 // Named bounds.
-inline constexpr int64_t kMaxBackoffSeconds = 6 * 3600;    // exponential waits are capped here
-inline constexpr int64_t kMaxRetryAfterSeconds = 3600;     // Retry-After is honoured up to this
-inline constexpr double kJitterFraction = 0.2;             // exponential: uniform +-20 %
+inline constexpr int64_t kMaxBackoffSeconds = 6 * 3600;  // exponential waits are capped here
+inline constexpr int64_t kMaxRetryAfterSeconds = 3600;   // Retry-After is honoured up to this
+inline constexpr double kJitterFraction = 0.2;           // exponential: uniform +-20 %
 
 // The webhook's policy, its unset fields taken from `defaults`.
 RetryPolicy PolicyFor(const Webhook& w, const RetryPolicy& defaults);

@@ -82,7 +82,8 @@ bool ParseUrl(const std::string& url, UrlParts* out) {
     if (simple) {
       size_t colon = auth.find(':');
       std::string_view host = auth.substr(0, colon);
-      std::string_view port = colon == std::string_view::npos ? std::string_view() : auth.substr(colon + 1);
+      std::string_view port =
+          colon == std::string_view::npos ? std::string_view() : auth.substr(colon + 1);
       bool port_ok = port.size() <= 5;
       for (char c : port)
         if (c < '0' || c > '9') port_ok = false;
@@ -125,8 +126,8 @@ struct Job {
   UrlParts dest;
   Host* host = nullptr;
   int redirects = 0;
-  int64_t start_us = 0;  // steady clock, first hop start; 0 until started
-  bool body_dropped = false;  // a 301/302/303 removed the body
+  int64_t start_us = 0;         // steady clock, first hop start; 0 until started
+  bool body_dropped = false;    // a 301/302/303 removed the body
   bool target_checked = false;  // proxied hop: the target host passed the guard
 
   // Set for every hop: the guard, whether it judges the sockets libcurl opens (not when they go
@@ -169,8 +170,8 @@ size_t OnHeader(char* data, size_t size, size_t nmemb, void* user) {
   } else if (line.size() > 12 && NameIs(line.substr(0, 12), "retry-after:")) {
     std::string_view v = line.substr(12);
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ' ||
-                          v.back() == '\t'))
+    while (!v.empty() &&
+           (v.back() == '\r' || v.back() == '\n' || v.back() == ' ' || v.back() == '\t'))
       v.remove_suffix(1);
     job->retry_after.assign(v);
   }
@@ -534,7 +535,8 @@ struct Transport::Impl {
       active.erase(raw);
       FinishHop(raw);
       Host* h = raw->host;
-      Complete(std::unique_ptr<Job>(raw), 0, "Error forming HTTP request: curl_multi_add_handle failed");
+      Complete(std::unique_ptr<Job>(raw), 0,
+               "Error forming HTTP request: curl_multi_add_handle failed");
       MaybeDropHost(h);
     }
   }
@@ -564,8 +566,7 @@ struct Transport::Impl {
     std::string detail = j.errbuf[0] ? j.errbuf : curl_easy_strerror(code);
     std::string where = j.dest.host + ":" + j.dest.port;
     switch (code) {
-      case CURLE_OPERATION_TIMEDOUT:
-        return TimeoutMessage(j);
+      case CURLE_OPERATION_TIMEDOUT: return TimeoutMessage(j);
       case CURLE_COULDNT_CONNECT:
         if (os_errno == ECONNREFUSED) return "Connection refused to " + where + " (" + detail + ")";
         return "Failed to connect to " + where + ": " +
@@ -584,16 +585,15 @@ struct Transport::Impl {
       case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
       case CURLE_SSL_INVALIDCERTSTATUS:
       case CURLE_SSL_ENGINE_INITFAILED:
-      case CURLE_SSL_CRL_BADFILE:
-        return "TLS error connecting to " + where + ": " + detail;
+      case CURLE_SSL_CRL_BADFILE: return "TLS error connecting to " + where + ": " + detail;
       case CURLE_GOT_NOTHING:
         return "Connection to " + where + " closed without a response (" + detail + ")";
       case CURLE_SEND_ERROR:
       case CURLE_RECV_ERROR:
         return "Connection to " + where + " failed while transferring (" + detail + ")";
       default:
-        return "Request to " + j.req.url + " failed: " + curl_easy_strerror(code) + " (" +
-               detail + ")";
+        return "Request to " + j.req.url + " failed: " + curl_easy_strerror(code) + " (" + detail +
+               ")";
     }
   }
 
@@ -658,8 +658,8 @@ struct Transport::Impl {
     UrlParts old = j->dest, dest;
     if (ParseUrl(*next, &dest) && old.host != dest.host) {
       // requests drops Authorization when the host changes (except http->https on default ports).
-      bool upgrade = old.scheme == "http" && old.port == "80" && dest.scheme == "https" &&
-                     dest.port == "443";
+      bool upgrade =
+          old.scheme == "http" && old.port == "80" && dest.scheme == "https" && dest.port == "443";
       if (!upgrade) RemoveHeader(j->req.headers, "Authorization");
     } else if (old.host == dest.host && old.port != dest.port &&
                !((old.port == "80" && dest.port == "443") ||
@@ -744,14 +744,17 @@ struct Transport::Impl {
   uint64_t next_lookup = 1;
 };
 
-Transport::Transport(TransportOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Transport::Transport(TransportOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
 Transport::~Transport() = default;
 
 void Transport::Submit(HttpRequest request, std::function<void(HttpResponse)> done) {
   impl_->Submit(std::move(request), std::move(done));
 }
 
-size_t Transport::in_flight() const { return impl_->in_flight_count.load(std::memory_order_relaxed); }
+size_t Transport::in_flight() const {
+  return impl_->in_flight_count.load(std::memory_order_relaxed);
+}
 size_t Transport::queued() const { return impl_->queued_count.load(std::memory_order_relaxed); }
 
 void Transport::Stop() { impl_->Stop(); }

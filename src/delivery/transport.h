@@ -39,42 +39,55 @@ struct HttpRequest {
 
 struct HttpResponse {
   uint64_t tag = 0;
-  int status = 0;             // final status; 0 if no response (then `error` is set)
-  std::string body_excerpt;   // first max_response_excerpt bytes of the final response body
-  std::string error;          // transport error (refused, timeout, TLS, DNS, redirects, a
-                              // destination the guard refused); "" if ok
-  std::string retry_after;    // raw Retry-After header of the final response, if any
-  std::string final_url;      // URL of the last hop
-  int64_t duration_us = 0;    // from the first hop's start to the end of the last
-  int redirects = 0;          // hops followed
+  int status = 0;            // final status; 0 if no response (then `error` is set)
+  std::string body_excerpt;  // first max_response_excerpt bytes of the final response body
+  std::string error;         // transport error (refused, timeout, TLS, DNS, redirects, a
+                             // destination the guard refused); "" if ok
+  std::string retry_after;   // raw Retry-After header of the final response, if any
+  std::string final_url;     // URL of the last hop
+  int64_t duration_us = 0;   // from the first hop's start to the end of the last
+  int redirects = 0;         // hops followed
 };
 
 // Named limits of the transport; every one can be overridden.
 struct TransportOptions {
-  size_t max_in_flight = 10000;          // transfers running at once, all destinations
-  size_t max_in_flight_per_host = 256;   // transfers running at once per scheme://host:port
-  size_t max_response_excerpt = 4096;    // bytes of the final body kept; the rest is discarded
-  int max_redirects = 30;                // like requests' Session.max_redirects
-  std::string user_agent = "herald/0.1"; // default User-Agent (a request header replaces it)
-  size_t max_pooled_handles = 1024;      // idle easy handles kept for reuse
+  size_t max_in_flight = 10000;           // transfers running at once, all destinations
+  size_t max_in_flight_per_host = 256;    // transfers running at once per scheme://host:port
+  size_t max_response_excerpt = 4096;     // bytes of the final body kept; the rest is discarded
+  int max_redirects = 30;                 // like requests' Session.max_redirects
+  std::string user_agent = "herald/0.1";  // default User-Agent (a request header replaces it)
+  size_t max_pooled_handles = 1024;       // idle easy handles kept for reuse
   // Where connections may go (SSRF guard); null allows every address. Checked on the resolved
   // address of every connection libcurl opens (each redirect hop included). With a proxy the
   // socket goes to the proxy (operator configuration, not checked), so the target host is first
   // resolved and checked on a resolver thread (never on the transfer loop), then handed over.
   std::shared_ptr<const NetGuard> guard;
-  size_t resolver_threads = 2;           // threads for the proxied-target checks (started lazily)
+  size_t resolver_threads = 2;  // threads for the proxied-target checks (started lazily)
 };
 
 // The wire error text for a stopped transport.
 inline constexpr const char* kTransportStopped = "transport stopped";
 
-class Transport {
+// What the dispatcher needs from a transport: hand a request over, get its response once, stop.
+// Transport (below) is the libcurl implementation; tests substitute an in-memory fake.
+class RequestSender {
+ public:
+  virtual ~RequestSender() = default;
+  // Queues `request`; never blocks on the network. `done` is called exactly once, on any thread
+  // (inline with error kTransportStopped once stopped). Thread-safe.
+  virtual void Submit(HttpRequest request, std::function<void(HttpResponse)> done) = 0;
+  // Every request not yet completed gets error kTransportStopped, and so does every later one.
+  // Idempotent, thread-safe.
+  virtual void Stop() = 0;
+};
+
+class Transport final : public RequestSender {
  public:
   // Starts the transport thread. Failing to create the curl multi handle is a broken invariant
   // (out of memory) and aborts.
   explicit Transport(TransportOptions options);
   // Stops and joins; pending and running requests get error "transport stopped".
-  ~Transport();
+  ~Transport() override;
   Transport(const Transport&) = delete;
   Transport& operator=(const Transport&) = delete;
 
@@ -82,7 +95,7 @@ class Transport {
   // their destination's queue and start as slots free. `done` is called exactly once, on the
   // transport thread (keep it short and do not call Stop() from it expecting a join) — or inline
   // on the caller's thread with error "transport stopped" if the transport is already stopped.
-  void Submit(HttpRequest request, std::function<void(HttpResponse)> done);
+  void Submit(HttpRequest request, std::function<void(HttpResponse)> done) override;
 
   // Transfers currently running / waiting for a slot (approximate while work is moving).
   size_t in_flight() const;
@@ -90,7 +103,7 @@ class Transport {
 
   // Stops the thread: every request not yet completed gets error "transport stopped". Idempotent,
   // thread-safe; when called from a `done` callback it does not wait for the thread.
-  void Stop();
+  void Stop() override;
 
  private:
   struct Impl;

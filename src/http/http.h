@@ -22,37 +22,27 @@
 #include <vector>
 
 #include "common/status.h"
+#include "http/params.h"
+#include "http/response.h"
 
 namespace herald::http {
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // raw request target, "/api/x/?a=1"
-  std::string path;    // target without the query, percent-decoded
-  std::string query;   // raw query string without '?'
-  std::vector<std::pair<std::string, std::string>> headers;  // in received order
+  std::string method;   // "GET", "POST", ...
+  std::string target;   // raw request target, "/api/x/?a=1"
+  std::string path;     // target without the query, percent-decoded
+  std::string query;    // raw query string without '?'
+  Params query_params;  // the query, parsed once (SetTarget)
+  HeaderList headers;   // in received order
   std::string body;
   std::string remote;  // client address
   int version = 11;    // 10 or 11
 
+  // Sets `target` and, from it, `path`, `query` and `query_params`.
+  void SetTarget(std::string raw_target);
   // First header with that name (case-insensitive); empty when absent.
   std::string_view header(std::string_view name) const;
   bool has_header(std::string_view name) const;
-  // Decoded query parameters in order (a key may repeat).
-  std::vector<std::pair<std::string, std::string>> query_params() const;
-  // First value of a query parameter.
-  std::optional<std::string> query_param(std::string_view name) const;
-};
-
-struct Response {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-  bool close = false;  // close the connection after writing
-
-  static Response Json(int status, std::string body);
-  static Response Text(int status, std::string body);
 };
 
 // Called exactly once per request, from any thread.
@@ -143,15 +133,12 @@ long RaiseFileLimit();
 // reserve = max(kMinFdReserve, fd_limit / 4), and at least 1. fd_limit < 0 means unknown.
 int EffectiveConnectionCap(int max_connections, long fd_limit);
 
+// The value of cookie `name` in a Cookie header ("a=1; b=2"), or "" when absent.
+std::string CookieValue(std::string_view cookie_header, std::string_view name);
+
 // Why a request's framing is refused (RFC 9112 section 6), or empty when it is acceptable:
 // Transfer-Encoding other than exactly one "chunked", Transfer-Encoding with Content-Length or
 // in HTTP/1.0, or Content-Length values that are not one and the same decimal number.
-std::string FramingError(const std::vector<std::pair<std::string, std::string>>& headers,
-                         int version);
-
-// Percent-decodes s ('+' becomes a space when form is true).
-std::string UrlDecode(std::string_view s, bool form = false);
-// Standard reason phrase for a status code ("OK", "Not Found", ...).
-std::string_view ReasonPhrase(int status);
+std::string FramingError(const HeaderList& headers, int version);
 
 }  // namespace herald::http

@@ -41,30 +41,6 @@ constexpr std::chrono::seconds kWarnEvery{10};
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
-std::string JsonDetail(std::string_view msg) {
-  std::string out = "{\"detail\": \"";
-  for (char c : msg) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-    out += c;
-  }
-  return out + "\"}";
-}
-
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (unsigned char c : s)
-    if (c <= 0x20 || c >= 0x7f || std::string_view("\"(),/:;<=>?@[\\]{}").find(c) != std::string_view::npos)
-      return false;
-  return true;
-}
-
-bool IsSafeValue(std::string_view s) {
-  for (char c : s)
-    if (c == '\r' || c == '\n' || c == '\0') return false;
-  return true;
-}
-
 class Session;
 
 // State shared by the server and its connections; sessions keep it alive.
@@ -101,7 +77,8 @@ struct Shared {
   bool ShouldWarn() {
     int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
     int64_t last = last_warn.load();
-    int64_t every = std::chrono::duration_cast<std::chrono::steady_clock::duration>(kWarnEvery).count();
+    int64_t every =
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(kWarnEvery).count();
     return (last == 0 || now - last >= every) && last_warn.compare_exchange_strong(last, now);
   }
 };
@@ -184,11 +161,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return OnReadError(ec);
     const auto& msg = parser_->get();
     head_.method = std::string(msg.method_string());
-    head_.target = std::string(msg.target());
+    head_.SetTarget(std::string(msg.target()));
     head_.version = msg.version();
-    auto q = head_.target.find('?');
-    head_.path = UrlDecode(std::string_view(head_.target).substr(0, q));
-    if (q != std::string::npos) head_.query = head_.target.substr(q + 1);
     for (const auto& f : msg) head_.headers.emplace_back(f.name_string(), f.value());
     head_.remote = remote_;
     keep_alive_ = msg.keep_alive();
@@ -246,9 +220,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnReadError(beast::error_code ec) {
-    if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
-        ec == beast::error::timeout || ec == net::error::operation_aborted ||
-        ec == net::error::connection_reset || ec == bhttp::error::partial_message)
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+        ec == bhttp::error::partial_message)
       return CloseSocket();
     if (ec == bhttp::error::header_limit)
       return Fail(431, "Request header exceeds the limit of " + std::to_string(kMaxHeaderBytes) +
@@ -262,7 +236,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Fail(int status, const std::string& detail) {
-    Response r = Response::Json(status, JsonDetail(detail));
+    Response r = Response::Detail(status, detail);
     r.close = true;
     Write(std::move(r));
   }
@@ -287,7 +261,7 @@ class Session : public std::enable_shared_from_this<Session> {
       shared_->handler(std::move(req), respond);
     } catch (const std::exception& e) {
       log::Error("unhandled error in request handler", {{"path", path}, {"error", e.what()}});
-      if (!done->load()) respond(Response::Json(500, JsonDetail("Internal error; see the server log.")));
+      if (!done->load()) respond(Response::Detail(500, "Internal error; see the server log."));
     }
   }
 
@@ -296,16 +270,16 @@ class Session : public std::enable_shared_from_this<Session> {
     phase_ = Phase::kWriting;
     if (r.status < 200 || r.status > 599) {
       log::Error("handler answered an invalid status; sending 500", {{"status", r.status}});
-      r = Response::Json(500, JsonDetail("Internal error; see the server log."));
+      r = Response::Detail(500, "Internal error; see the server log.");
     }
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(r.status));
     res->set(bhttp::field::server, opts_.server_name);
-    if (!r.content_type.empty() && IsSafeValue(r.content_type))
+    if (!r.content_type.empty() && IsHeaderValue(r.content_type))
       res->set(bhttp::field::content_type, r.content_type);
     for (auto& [k, v] : r.headers) {
-      if (!IsToken(k) || !IsSafeValue(v)) {
+      if (!IsHeaderName(k) || !IsHeaderValue(v)) {
         log::Error("response header dropped: invalid name or value", {{"header", k}});
         continue;
       }
@@ -318,9 +292,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (is_head_) res->body().clear();  // Content-Length stays what GET would send
     response_ = res;
     stream_.expires_after(std::chrono::seconds(opts_.idle_timeout_seconds));
-    bhttp::async_write(stream_, *res,
-                       beast::bind_front_handler(&Session::OnWrite, shared_from_this(),
-                                                 !res->keep_alive()));
+    bhttp::async_write(
+        stream_, *res,
+        beast::bind_front_handler(&Session::OnWrite, shared_from_this(), !res->keep_alive()));
   }
 
   void OnWrite(bool close, beast::error_code ec, std::size_t) {
@@ -387,14 +361,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
 // Answers a connection beyond the cap with 503 without reading from it, then closes it.
 void Refuse(tcp::socket& s, const std::string& server_name) {
-  static const std::string kBody = JsonDetail("Too many connections; try again later.");
-  std::string msg = "HTTP/1.1 503 Service Unavailable\r\nServer: " + server_name +
-                    "\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
-                    "Connection: close\r\nContent-Length: " +
-                    std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
+  const std::string answer = Serialize(
+      Response::Detail(503, "Too many connections; try again later.").With("Retry-After", "1"), 11,
+      server_name);
   beast::error_code ec;
   s.non_blocking(true, ec);
-  s.write_some(net::buffer(msg), ec);
+  s.write_some(net::buffer(answer), ec);
   s.shutdown(tcp::socket::shutdown_send, ec);
   s.close(ec);
 }
@@ -434,7 +406,8 @@ struct Server::Impl {
       backoff = backoff.count() == 0 ? kAcceptBackoffMin : std::min(backoff * 2, kAcceptBackoffMax);
       if (shared->ShouldWarn())
         log::Warning("accept failed; backing off",
-                     {{"error", ec.message()}, {"backoff_ms", static_cast<long long>(backoff.count())},
+                     {{"error", ec.message()},
+                      {"backoff_ms", static_cast<long long>(backoff.count())},
                       {"open_connections", shared->open.load()}});
       // Free a descriptor: drop the connection that has waited longest for a request.
       if (auto victim = shared->TakeOldestWaiting()) victim->Evict();
@@ -448,9 +421,10 @@ struct Server::Impl {
     if (shared->open.load() >= shared->cap) {
       auto victim = shared->TakeOldestWaiting();
       if (shared->ShouldWarn())
-        log::Warning("connection limit reached",
-                     {{"limit", shared->cap},
-                      {"action", victim ? "evicted the connection waiting longest" : "refused with 503"}});
+        log::Warning(
+            "connection limit reached",
+            {{"limit", shared->cap},
+             {"action", victim ? "evicted the connection waiting longest" : "refused with 503"}});
       if (!victim) {
         Refuse(socket, shared->options.server_name);
         return Accept();
@@ -474,15 +448,15 @@ Status Server::Start() {
   const ServerOptions& o = impl_->shared->options;
   beast::error_code ec;
   auto addr = net::ip::make_address(o.host == "localhost" ? "127.0.0.1" : o.host, ec);
-  if (ec) return Status::Error("ListenError", "invalid listen address '" + o.host + "'");
+  if (ec) return Status::Error(Code::kConfig, "invalid listen address '" + o.host + "'");
   tcp::endpoint ep(addr, o.port);
   impl_->acceptor.open(ep.protocol(), ec);
   if (!ec) impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) impl_->acceptor.bind(ep, ec);
   if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
-    return Status::Error("ListenError", "cannot listen on " + o.host + ":" +
-                                            std::to_string(o.port) + ": " + ec.message());
+    return Status::Error(Code::kUnavailable, "cannot listen on " + o.host + ":" +
+                                                 std::to_string(o.port) + ": " + ec.message());
   }
   struct rlimit rl;
   long fd_limit = getrlimit(RLIMIT_NOFILE, &rl) == 0

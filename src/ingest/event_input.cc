@@ -22,7 +22,7 @@ std::string TypeName(const Value& v) {
   }
 }
 
-Status Bad(std::string reason) { return Status::Error("ValidationError", std::move(reason)); }
+Status Bad(std::string reason) { return Status::Error(Code::kInvalidArgument, std::move(reason)); }
 
 // A value from the request as quoted in an error message, cut to kMaxEchoedValueBytes.
 std::string Echo(const std::string& s) {
@@ -44,9 +44,10 @@ Result<Event> EventFromValue(const Value& v, int64_t now_us) {
   if (!ev->is_str()) return Bad("'event' must be a string, not " + TypeName(*ev));
   auto et = EventTypeForEvent(ev->as_str());
   if (!et) {
-    return Bad("unknown event '" + Echo(ev->as_str()) +
-               "': expected created, updated, deleted, object_created, object_updated, "
-               "object_deleted, job_started, job_completed (or job_ended), job_failed, job_errored");
+    return Bad(
+        "unknown event '" + Echo(ev->as_str()) +
+        "': expected created, updated, deleted, object_created, object_updated, "
+        "object_deleted, job_started, job_completed (or job_ended), job_failed, job_errored");
   }
   e.event = ev->as_str();
   e.event_type = *et;
@@ -121,8 +122,8 @@ Result<Event> EventFromValue(const Value& v, int64_t now_us) {
     if (!snaps->is_dict()) return Bad("'snapshots' must be an object with prechange/postchange");
     for (const auto& [k, s] : snaps->as_dict()) {
       if (!k.is_str() || (k.as_str() != "prechange" && k.as_str() != "postchange"))
-        return Bad("'snapshots' may only hold 'prechange' and 'postchange', got '" +
-                   Echo(k.str()) + "'");
+        return Bad("'snapshots' may only hold 'prechange' and 'postchange', got '" + Echo(k.str()) +
+                   "'");
       if (!s.is_none() && !s.is_dict())
         return Bad("'snapshots." + k.as_str() + "' must be an object or null");
     }
@@ -147,7 +148,7 @@ Result<Event> EventFromValue(const Value& v, int64_t now_us) {
   return e;
 }
 
-ParsedEvents ParseEvents(std::string_view body, bool ndjson, int64_t now_us) {
+Result<ParsedEvents> ParseEvents(std::string_view body, bool ndjson, int64_t now_us) {
   ParsedEvents out;
   std::vector<Value> items;
   if (ndjson) {
@@ -162,9 +163,8 @@ ParsedEvents ParseEvents(std::string_view body, bool ndjson, int64_t now_us) {
       if (!l.empty()) {
         auto v = ParseJson(l);
         if (!v.ok()) {
-          out.malformed = "line " + std::to_string(line + 1) +
-                          " is not valid JSON: " + v.status().message();
-          return out;
+          return Bad("line " + std::to_string(line + 1) +
+                     " is not valid JSON: " + v.status().message());
         }
         items.push_back(std::move(*v));
       }
@@ -173,20 +173,17 @@ ParsedEvents ParseEvents(std::string_view body, bool ndjson, int64_t now_us) {
       start = nl + 1;
     }
     if (items.empty()) {
-      out.malformed = "the body holds no events";
-      return out;
+      return Bad("the body holds no events");
     }
   } else {
     auto v = ParseJson(body);
     if (!v.ok()) {
-      out.malformed = "the body is not valid JSON: " + v.status().message();
-      return out;
+      return Bad("the body is not valid JSON: " + v.status().message());
     }
     if (v->is_list()) {
       items = v->as_list();
       if (items.empty()) {
-        out.malformed = "the body holds no events (empty array)";
-        return out;
+        return Bad("the body holds no events (empty array)");
       }
     } else {
       items.push_back(std::move(*v));
@@ -197,7 +194,7 @@ ParsedEvents ParseEvents(std::string_view body, bool ndjson, int64_t now_us) {
     auto e = EventFromValue(items[i], now_us);
     if (!e.ok()) {
       ++out.error_count;
-      if (out.errors.size() < kMaxReportedEventErrors) out.errors.push_back({i, e.status().message()});
+      if (out.errors.size() < kMaxReportedEventErrors) out.errors.push_back({i, e.status()});
       continue;
     }
     out.events.push_back(std::move(*e));

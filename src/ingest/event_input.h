@@ -20,24 +20,28 @@ inline constexpr size_t kMaxReportedEventErrors = 100;
 // Longest value from the request quoted in an error message (longer ones are cut).
 inline constexpr size_t kMaxEchoedValueBytes = 100;
 
+// Why the event at `index` (0-based, in body order) is invalid: EventFromValue's failure.
 struct EventError {
   size_t index = 0;
-  std::string reason;
+  Status status;
 };
 
+// A well-formed body, event by event: the valid events and the invalid ones.
 struct ParsedEvents {
   std::vector<Event> events;
   std::vector<EventError> errors;  // non-empty => reject the whole request (the first
                                    // kMaxReportedEventErrors of them)
   size_t error_count = 0;          // all invalid events, reported or not
-  std::string malformed;           // non-empty => the body itself is not valid JSON/NDJSON
 };
 
 // Parses one JSON event object, a JSON array of them, or NDJSON (ndjson = true: one JSON
 // object per non-empty line). `now_us` supplies the default timestamp and received_at.
-ParsedEvents ParseEvents(std::string_view body, bool ndjson, int64_t now_us);
+// kInvalidArgument when the body itself is not valid JSON/NDJSON or holds no event; invalid
+// events are reported one by one in ParsedEvents::errors.
+Result<ParsedEvents> ParseEvents(std::string_view body, bool ndjson, int64_t now_us);
 
-// Validates and normalises one decoded event object. Returns the reason on failure.
+// Validates and normalises one decoded event object. kInvalidArgument with the reason on
+// failure.
 Result<Event> EventFromValue(const Value& v, int64_t now_us);
 
 // Canonical JSON form of an event as stored and as shown by the API (the ingest shape).

@@ -22,8 +22,27 @@ struct FilterDef;  // resolved filter (builtin or custom), see render.h
 struct TestDef;
 
 enum class EK : uint8_t {
-  kConst, kName, kGetattr, kGetitem, kSlice, kCall, kFilter, kTest, kCondExpr, kAnd, kOr, kNot,
-  kNeg, kPos, kBin, kConcat, kCompare, kList, kTuple, kDict, kNSRef,
+  kConst,
+  kName,
+  kGetattr,
+  kGetitem,
+  kSlice,
+  kCall,
+  kFilter,
+  kTest,
+  kCondExpr,
+  kAnd,
+  kOr,
+  kNot,
+  kNeg,
+  kPos,
+  kBin,
+  kConcat,
+  kCompare,
+  kList,
+  kTuple,
+  kDict,
+  kNSRef,
 };
 
 enum class BinOp : uint8_t { kAdd, kSub, kMul, kDiv, kFloorDiv, kMod, kPow };
@@ -56,7 +75,7 @@ struct NSRefExpr : Expr {  // assignment target ns.attr
 struct GetattrExpr : Expr {
   ExprPtr obj;
   std::string attr;
-  Value attr_value;  // attr as a str Value (shared, for item fallback)
+  Value attr_value;         // attr as a str Value (shared, for item fallback)
   uint8_t method_mask = 0;  // which builtin types have a method `attr` (see MethodMask)
   GetattrExpr(ExprPtr o, std::string a, int line)
       : Expr(EK::kGetattr, line), obj(std::move(o)), attr(std::move(a)), attr_value(attr) {}
@@ -144,8 +163,21 @@ struct DictExpr : Expr {
 // ---- statements ----
 
 enum class SK : uint8_t {
-  kOutput, kFor, kIf, kAssign, kAssignBlock, kWith, kFilterBlock, kMacro, kCallBlock, kInclude,
-  kImport, kFromImport, kExtends, kBlock, kAutoescape,
+  kOutput,
+  kFor,
+  kIf,
+  kAssign,
+  kAssignBlock,
+  kWith,
+  kFilterBlock,
+  kMacro,
+  kCallBlock,
+  kInclude,
+  kImport,
+  kFromImport,
+  kExtends,
+  kBlock,
+  kAutoescape,
 };
 
 struct Stmt {
@@ -219,7 +251,8 @@ struct MacroStmt : Stmt {
 struct CallBlockStmt : Stmt {
   ExprPtr call;  // a CallExpr
   std::shared_ptr<MacroDef> caller;
-  explicit CallBlockStmt(int line) : Stmt(SK::kCallBlock, line), caller(std::make_shared<MacroDef>()) {}
+  explicit CallBlockStmt(int line)
+      : Stmt(SK::kCallBlock, line), caller(std::make_shared<MacroDef>()) {}
 };
 
 struct IncludeStmt : Stmt {

@@ -122,7 +122,8 @@ BigInt BigInt::Abs() const {
   return r;
 }
 
-std::vector<uint32_t> BigInt::AddMag(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+std::vector<uint32_t> BigInt::AddMag(const std::vector<uint32_t>& a,
+                                     const std::vector<uint32_t>& b) {
   std::vector<uint32_t> r;
   r.reserve(std::max(a.size(), b.size()) + 1);
   uint32_t carry = 0;
@@ -136,7 +137,8 @@ std::vector<uint32_t> BigInt::AddMag(const std::vector<uint32_t>& a, const std::
 }
 
 // Precondition |a| >= |b|.
-std::vector<uint32_t> BigInt::SubMag(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+std::vector<uint32_t> BigInt::SubMag(const std::vector<uint32_t>& a,
+                                     const std::vector<uint32_t>& b) {
   std::vector<uint32_t> r(a.size());
   int64_t borrow = 0;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -153,7 +155,8 @@ std::vector<uint32_t> BigInt::SubMag(const std::vector<uint32_t>& a, const std::
   return r;
 }
 
-std::vector<uint32_t> BigInt::MulMag(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+std::vector<uint32_t> BigInt::MulMag(const std::vector<uint32_t>& a,
+                                     const std::vector<uint32_t>& b) {
   if (a.empty() || b.empty()) return {};
   std::vector<uint64_t> acc(a.size() + b.size(), 0);
   for (size_t i = 0; i < a.size(); ++i) {

@@ -47,9 +47,12 @@ class BigInt {
 
  private:
   static int CmpMag(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b);
-  static std::vector<uint32_t> AddMag(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b);
-  static std::vector<uint32_t> SubMag(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b);
-  static std::vector<uint32_t> MulMag(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b);
+  static std::vector<uint32_t> AddMag(const std::vector<uint32_t>& a,
+                                      const std::vector<uint32_t>& b);
+  static std::vector<uint32_t> SubMag(const std::vector<uint32_t>& a,
+                                      const std::vector<uint32_t>& b);
+  static std::vector<uint32_t> MulMag(const std::vector<uint32_t>& a,
+                                      const std::vector<uint32_t>& b);
   static std::vector<uint32_t> MulSmall(const std::vector<uint32_t>& a, uint32_t m, uint32_t add);
   static void DivModMag(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b,
                         std::vector<uint32_t>* q, std::vector<uint32_t>* r);

@@ -11,8 +11,9 @@ namespace herald::jinja {
 
 namespace {
 
-const std::set<std::string> kMutators = {"append", "extend", "insert", "pop", "remove", "clear",
-                                         "update", "setdefault", "popitem", "sort", "reverse"};
+const std::set<std::string> kMutators = {"append",  "extend", "insert", "pop",
+                                         "remove",  "clear",  "update", "setdefault",
+                                         "popitem", "sort",   "reverse"};
 
 class Checker {
  public:
@@ -80,7 +81,8 @@ class Checker {
         Expr_(f->node.get(), soft);
         auto it = env_.filters.find(f->name);
         if (it != env_.filters.end()) f->def = &it->second;
-        else if (!soft) Throw("TemplateAssertionError", "No filter named '" + f->name + "'.", f->lineno);
+        else if (!soft)
+          Throw("TemplateAssertionError", "No filter named '" + f->name + "'.", f->lineno);
         Args(f->args, soft);
         return;
       }
@@ -89,7 +91,8 @@ class Checker {
         Expr_(t->node.get(), soft);
         auto it = env_.tests.find(t->name);
         if (it != env_.tests.end()) t->def = &it->second;
-        else if (!soft) Throw("TemplateAssertionError", "No test named '" + t->name + "'.", t->lineno);
+        else if (!soft)
+          Throw("TemplateAssertionError", "No test named '" + t->name + "'.", t->lineno);
         Args(t->args, soft);
         return;
       }
@@ -329,9 +332,7 @@ void Checker::BodyNames(const Body& body, std::set<std::string>& out) {
         BodyNames(static_cast<const FilterBlockStmt&>(s).body, out);
         Names(static_cast<const FilterBlockStmt&>(s).filter.get(), out);
         break;
-      case SK::kCallBlock:
-        Names(static_cast<const CallBlockStmt&>(s).call.get(), out);
-        break;
+      case SK::kCallBlock: Names(static_cast<const CallBlockStmt&>(s).call.get(), out); break;
       case SK::kMacro: break;
       case SK::kAutoescape:
         Names(static_cast<const AutoescapeStmt&>(s).value.get(), out);

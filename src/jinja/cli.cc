@@ -22,8 +22,8 @@ bool ReadFile(const std::string& path, std::string* out) {
 
 }  // namespace
 
-int RunTemplateRender(const std::string& template_path, const std::string& context_path, bool strict,
-                      std::ostream& out, std::ostream& err) {
+int RunTemplateRender(const std::string& template_path, const std::string& context_path,
+                      bool strict, std::ostream& out, std::ostream& err) {
   std::string source, ctx_text;
   if (!ReadFile(template_path, &source)) {
     err << "IOError: cannot read template file " << template_path << "\n";
@@ -72,7 +72,8 @@ int RunTemplateConformance(const std::string& cases_path, std::ostream& out) {
       ++passed;
     } else {
       ++failed;
-      out << "FAIL " << c.name << "\n  expected: " << r.expected << "\n  got:      " << r.got << "\n";
+      out << "FAIL " << c.name << "\n  expected: " << r.expected << "\n  got:      " << r.got
+          << "\n";
     }
   }
   out << passed << " passed, " << failed << " failed\n";

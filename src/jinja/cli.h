@@ -12,8 +12,8 @@ namespace herald::jinja {
 // On success writes the output (exactly, no newline added) to `out` and returns 0. On failure
 // writes "Type: message" (plus " (line N)" for syntax errors) and a newline to `err` and
 // returns 1. File/JSON problems are reported the same way (types IOError / JSONDecodeError).
-int RunTemplateRender(const std::string& template_path, const std::string& context_path, bool strict,
-                      std::ostream& out, std::ostream& err);
+int RunTemplateRender(const std::string& template_path, const std::string& context_path,
+                      bool strict, std::ostream& out, std::ostream& err);
 
 // `herald template conformance FILE`.
 // Runs every case of a cases.json-format file (see docs/templates.md): compiles and renders

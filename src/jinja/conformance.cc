@@ -31,7 +31,8 @@ Result<std::vector<ConformanceCase>> ParseConformanceCases(std::string_view json
   Result<Value> doc = ParseJson(json);
   if (!doc.ok()) return doc.status();
   const Value* cases = doc->get("cases");
-  if (!cases || !cases->is_list()) return Status::Error("ValueError", "no \"cases\" list");
+  if (!cases || !cases->is_list())
+    return Status::Error(Code::kInvalidArgument, "ValueError", "no \"cases\" list");
   std::vector<ConformanceCase> out;
   for (const Value& c : cases->as_list()) {
     ConformanceCase cc;
@@ -51,15 +52,19 @@ Result<std::vector<ConformanceCase>> ParseConformanceCases(std::string_view json
       }
     }
     cc.normalize = Str(c.get("normalize"));
-    if (const Value* h = c.get("herald"); h && h->is_dict()) cc.herald_err_type = Str(h->get("error_type"));
+    if (const Value* h = c.get("herald"); h && h->is_dict())
+      cc.herald_err_type = Str(h->get("error_type"));
     const Value* expect = c.get("expect");
-    if (!expect) return Status::Error("ValueError", "case " + cc.name + " has no expect");
+    if (!expect)
+      return Status::Error(Code::kInvalidArgument, "ValueError",
+                           "case " + cc.name + " has no expect");
     if (const Value* err = expect->get("error")) {
       cc.expect_error = true;
       cc.err_type = Str(err->get("type"));
       cc.err_message = Str(err->get("message"));
       cc.phase = Str(err->get("phase"));
-      if (const Value* l = err->get("lineno"); l && l->is_int()) cc.lineno = static_cast<int>(l->as_int());
+      if (const Value* l = err->get("lineno"); l && l->is_int())
+        cc.lineno = static_cast<int>(l->as_int());
     } else {
       cc.output = Str(expect->get("output"));
     }
@@ -78,11 +83,12 @@ CaseResult RunConformanceCase(const ConformanceCase& c, const Limits* limits) {
   Environment env(o);
   for (const auto& [name, src] : c.templates) env.AddTemplate(name, src);
   auto compiled = env.Compile(c.tmpl);
-  Outcome<std::string> r = compiled.ok() ? compiled.value()->Render(c.context)
-                                         : Outcome<std::string>(compiled.error());
+  Outcome<std::string> r =
+      compiled.ok() ? compiled.value()->Render(c.context) : Outcome<std::string>(compiled.error());
   CaseResult res;
   auto norm = [&c](const std::string& s) { return c.normalize == "ids" ? NormalizeIds(s) : s; };
-  auto describe_error = [](const std::string& type, const std::string& msg, const std::string& phase, int line) {
+  auto describe_error = [](const std::string& type, const std::string& msg,
+                           const std::string& phase, int line) {
     std::string s = "error " + type + ": " + msg + " [" + phase;
     if (line) s += ", line " + std::to_string(line);
     return s + "]";
@@ -92,19 +98,22 @@ CaseResult RunConformanceCase(const ConformanceCase& c, const Limits* limits) {
   } else {
     res.expected = "output " + DumpJson(Value(norm(c.output)));
   }
-  if (!c.herald_err_type.empty()) res.expected = "error " + c.herald_err_type + " (Herald's limit; Jinja2: " + res.expected + ")";
+  if (!c.herald_err_type.empty())
+    res.expected = "error " + c.herald_err_type + " (Herald's limit; Jinja2: " + res.expected + ")";
   if (r.ok()) {
     res.got = "output " + DumpJson(Value(norm(r.value())));
     res.passed = !c.expect_error && c.herald_err_type.empty() && norm(r.value()) == norm(c.output);
   } else {
     const Error& e = r.error();
-    int line = (e.type == "TemplateSyntaxError" || e.type == "TemplateAssertionError") ? e.lineno : 0;
+    int line =
+        (e.type == "TemplateSyntaxError" || e.type == "TemplateAssertionError") ? e.lineno : 0;
     res.got = describe_error(e.type, e.message, e.phase, line);
     if (!c.herald_err_type.empty()) {
       res.passed = e.type == c.herald_err_type;
     } else {
       res.passed = c.expect_error && e.type == c.err_type && e.phase == c.phase &&
-                   norm(e.message) == norm(c.err_message) && (c.lineno == 0 || c.lineno == e.lineno);
+                   norm(e.message) == norm(c.err_message) &&
+                   (c.lineno == 0 || c.lineno == e.lineno);
     }
   }
   return res;

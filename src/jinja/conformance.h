@@ -20,9 +20,9 @@ struct ConformanceCase {
   bool trim_blocks = false, lstrip_blocks = false, keep_trailing_newline = false;
   std::map<std::string, std::string> templates;
   bool expect_error = false;
-  std::string output;                         // when !expect_error
+  std::string output;                        // when !expect_error
   std::string err_type, err_message, phase;  // when expect_error
-  int lineno = 0;                             // syntax errors only
+  int lineno = 0;                            // syntax errors only
   // "ids": every "id=<digits>" is replaced by "id=N" in both the expected and the actual text
   // (pprint's recursion marker holds a Python object id).
   std::string normalize;

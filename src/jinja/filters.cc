@@ -3,10 +3,10 @@
 // built in: AddHeaderSafeFilter (environment.cc) adds it to the header environment only. The
 // Python library ports the filters rest on live beside them: textwrap.cc (wordwrap, indent),
 // urls.cc (urlize, urlencode), pprint.cc (pprint), tojson.cc (tojson).
+#include <fnmatch.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <fnmatch.h>
 #include <random>
 
 #include "jinja/errors.h"
@@ -20,6 +20,7 @@
 #include "jinja/tojson.h"
 #include "jinja/ucd.h"
 #include "jinja/urls.h"
+#include "value/pystr.h"
 #include "value/unicode.h"
 
 namespace herald::jinja {
@@ -108,8 +109,12 @@ struct AttrGetter {
 
 // ---- string filters ----
 
-Value FUpper(Interp&, const Value& v, Args& a) { return Wrap(SoftStr(v), ucd::Upper(S(SoftStr(v)))); }
-Value FLower(Interp&, const Value& v, Args& a) { return Wrap(SoftStr(v), ucd::Lower(S(SoftStr(v)))); }
+Value FUpper(Interp&, const Value& v, Args& a) {
+  return Wrap(SoftStr(v), ucd::Upper(S(SoftStr(v))));
+}
+Value FLower(Interp&, const Value& v, Args& a) {
+  return Wrap(SoftStr(v), ucd::Lower(S(SoftStr(v))));
+}
 Value FCapitalize(Interp&, const Value& v, Args& a) {
   Value s = SoftStr(v);
   return Wrap(s, ucd::Capitalize(S(s)));
@@ -118,7 +123,9 @@ Value FCapitalize(Interp&, const Value& v, Args& a) {
 Value FTitle(Interp&, const Value& v, Args& a) {
   Value sv = SoftStr(v);
   std::vector<uint32_t> cps = ucd::Decode(S(sv));
-  auto is_sep = [](uint32_t c) { return c == '-' || c == '(' || c == '{' || c == '[' || c == '<' || ucd::IsSpace(c); };
+  auto is_sep = [](uint32_t c) {
+    return c == '-' || c == '(' || c == '{' || c == '[' || c == '<' || ucd::IsSpace(c);
+  };
   std::string out;
   size_t i = 0;
   while (i < cps.size()) {
@@ -143,7 +150,9 @@ Value FTrim(Interp&, const Value& v, Args& a) {
   std::vector<uint32_t> set;
   bool ws = !p[0] || p[0]->is_none();
   if (!ws) set = ucd::Decode(ToStr(*p[0]));
-  auto strip = [&](uint32_t c) { return ws ? ucd::IsSpace(c) : std::find(set.begin(), set.end(), c) != set.end(); };
+  auto strip = [&](uint32_t c) {
+    return ws ? ucd::IsSpace(c) : std::find(set.begin(), set.end(), c) != set.end();
+  };
   size_t b = 0, e = cps.size();
   while (b < e && strip(cps[b])) ++b;
   while (e > b && strip(cps[e - 1])) --e;
@@ -211,7 +220,8 @@ Value FTruncate(Interp&, const Value& v, Args& a) {
     if (killwords) {
       Value head = v;
       if (v.is_list() || v.is_tuple()) {
-        List h(v.as_list().begin(), v.as_list().begin() + std::max<int64_t>(0, std::min<int64_t>(n, length - end_len)));
+        List h(v.as_list().begin(),
+               v.as_list().begin() + std::max<int64_t>(0, std::min<int64_t>(n, length - end_len)));
         head = v.is_tuple() ? Value::MakeTuple(std::move(h)) : Value(std::move(h));
       }
       return BinaryOp(BinOp::kAdd, head, Value(end));
@@ -219,7 +229,9 @@ Value FTruncate(Interp&, const Value& v, Args& a) {
     ThrowNoAttr(v, "rsplit");
   }
   std::string s = *StrLike(v);
-  if (length < end_len) Throw("AssertionError", "expected length >= " + std::to_string(end_len) + ", got " + std::to_string(length));
+  if (length < end_len)
+    Throw("AssertionError",
+          "expected length >= " + std::to_string(end_len) + ", got " + std::to_string(length));
   if (leeway < 0) Throw("AssertionError", "expected leeway >= 0, got " + std::to_string(leeway));
   std::vector<uint32_t> cps = ucd::Decode(s);
   if (static_cast<int64_t>(cps.size()) <= length + leeway) return Value(s);
@@ -290,7 +302,7 @@ Value FIndent(Interp&, const Value& v, Args& a) {
   }
   Value sv = SoftStr(v);
   std::string s = S(sv) + "\n";
-  std::vector<std::string> lines = PySplitLines(s);
+  std::vector<std::string_view> lines = SplitLines(s);
   std::string rv;
   if (blank) {
     for (size_t i = 0; i < lines.size(); ++i) {
@@ -336,7 +348,8 @@ Value FUrlize(Interp& in, const Value& v, Args& a) {
   bool nofollow = BoolParam(p[1], false);
   bool has_target = p[2] && !p[2]->is_none();
   if (has_target) target = ToStr(*p[2]);
-  std::string out = Urlize(text, limit, has_rel ? &rel : nullptr, nofollow, has_target ? &target : nullptr);
+  std::string out =
+      Urlize(text, limit, has_rel ? &rel : nullptr, nofollow, has_target ? &target : nullptr);
   if (in.autoescape()) return MakeMarkup(std::move(out));
   return Value(std::move(out));
 }
@@ -353,12 +366,14 @@ Value FXmlattr(Interp& in, const Value& v, Args& a) {
     if (x.is_none() || IsUndefined(x)) continue;
     std::string key = ToStr(k);
     for (char c : key) {
-      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == '/' || c == '>' || c == '=') {
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == '/' ||
+          c == '>' || c == '=') {
         ThrowValue("Invalid character in attribute name: " + StrRepr(key));
       }
     }
     if (!rv.empty()) rv += ' ';
-    rv += HtmlEscape(key) + "=\"" + (IsMarkup(x) ? ObjAs<MarkupObj>(x)->s : HtmlEscape(ToStr(x))) + "\"";
+    rv += HtmlEscape(key) + "=\"" + (IsMarkup(x) ? ObjAs<MarkupObj>(x)->s : HtmlEscape(ToStr(x))) +
+          "\"";
   }
   if (BoolParam(p[0], true) && !rv.empty()) rv = " " + rv;
   if (in.autoescape()) return MakeMarkup(std::move(rv));
@@ -384,7 +399,8 @@ Value FFilesizeformat(Interp&, const Value& v, Args& a) {
                             binary ? "ZiB" : "ZB", binary ? "YiB" : "YB"};
   if (bytes == 1) return Value("1 Byte");
   if (bytes < base) {
-    return Value(BinaryOp(BinOp::kAdd, Value(ToStr(MakeInt(BigInt::FromDouble(bytes)))), Value(" Bytes")));
+    return Value(
+        BinaryOp(BinOp::kAdd, Value(ToStr(MakeInt(BigInt::FromDouble(bytes)))), Value(" Bytes")));
   }
   double unit = 0;
   const char* prefix = "";
@@ -420,9 +436,7 @@ Value FTojson(Interp&, const Value& v, Args& a) {
     int64_t ind = IntParam(p[0], -1);
     indent = static_cast<int>(std::clamp<int64_t>(ind, 0, INT32_MAX));
   }
-  std::string out;
-  ToJson(v, indent, out);
-  return MakeMarkup(std::move(out));
+  return MakeMarkup(ToJson(v, indent));
 }
 
 // ---- numbers ----
@@ -447,7 +461,9 @@ Value FInt(Interp&, const Value& v, Args& a) {
     if (p[1]) {
       if (!AsInt64(*p[1], &base) || p[1]->is_float()) base_ok = false;
     }
-    if (base_ok && (base == 0 || (base >= 2 && base <= 36)) && ParseInt(*s, static_cast<int>(base), &out)) return out;
+    if (base_ok && (base == 0 || (base >= 2 && base <= 36)) &&
+        ParseInt(*s, static_cast<int>(base), &out))
+      return out;
     double d;
     if (ParseFloat(*s, &d) && from_float(d, &out)) return out;
     return dflt;
@@ -558,8 +574,9 @@ Value FFirst(Interp& in, const Value& v, Args& a) {
 }
 
 std::vector<Value> Reversed(const Value& v, bool for_last) {
-  if (v.is_str() || IsMarkup(v) || v.is_list() || v.is_tuple() || v.is_dict() || IsObj(v, OK::kRange) ||
-      IsObj(v, OK::kUndefined) || IsObj(v, OK::kDictView) || IsObj(v, OK::kGroupTuple)) {
+  if (v.is_str() || IsMarkup(v) || v.is_list() || v.is_tuple() || v.is_dict() ||
+      IsObj(v, OK::kRange) || IsObj(v, OK::kUndefined) || IsObj(v, OK::kDictView) ||
+      IsObj(v, OK::kGroupTuple)) {
     std::vector<Value> items = Iterate(v);
     std::reverse(items.begin(), items.end());
     return items;
@@ -606,7 +623,8 @@ Value FReverse(Interp&, const Value& v, Args& a) {
   bool lazy = !IsObj(v, OK::kGenerator);
   std::vector<Value> items = Reversed(v, false);
   if (!lazy) return Value(std::move(items));
-  return MakeGenerator(std::move(items), v.is_dict() ? "dict_reversekeyiterator" : "list_reverseiterator");
+  return MakeGenerator(std::move(items),
+                       v.is_dict() ? "dict_reversekeyiterator" : "list_reverseiterator");
 }
 
 Value FJoin(Interp& in, const Value& v, Args& a) {
@@ -647,7 +665,9 @@ Value FBatch(Interp&, const Value& v, Args& a) {
   BindArgs("do_batch", a, {"linecount", "fill_with"}, p);
   if (!p[0]) ThrowType("do_batch() missing 1 required positional argument: 'linecount'");
   // Python compares the batch length with any int; a huge one just means "one batch".
-  int64_t n = p[0] && IsBigInt(*p[0]) ? (ObjAs<BigIntObj>(*p[0])->v.negative() ? INT64_MIN : INT64_MAX) : IntParam(p[0], 1);
+  int64_t n = p[0] && IsBigInt(*p[0])
+                  ? (ObjAs<BigIntObj>(*p[0])->v.negative() ? INT64_MIN : INT64_MAX)
+                  : IntParam(p[0], 1);
   std::vector<Value> out;
   List cur;
   for (Value& item : Iterate(v)) {
@@ -677,7 +697,10 @@ Value FSlice(Interp&, const Value& v, Args& a) {
   if (slices == 0) Throw("ZeroDivisionError", "integer division or modulo by zero");
   if (slices < 0 || slices > 100000) ThrowLimit("slice count too large");
   int64_t per = length / slices, extra = length % slices;
-  if (per * slices > length) { --per; extra += slices; }
+  if (per * slices > length) {
+    --per;
+    extra += slices;
+  }
   int64_t offset = 0;
   std::vector<Value> out;
   for (int64_t n = 0; n < slices; ++n) {
@@ -685,7 +708,8 @@ Value FSlice(Interp&, const Value& v, Args& a) {
     if (n < extra) ++offset;
     int64_t end = offset + (n + 1) * per;
     List tmp;
-    for (int64_t i = std::max<int64_t>(start, 0); i < std::min(end, length); ++i) tmp.push_back(seq[i]);
+    for (int64_t i = std::max<int64_t>(start, 0); i < std::min(end, length); ++i)
+      tmp.push_back(seq[i]);
     if (p[1] && !p[1]->is_none() && n >= extra) tmp.push_back(*p[1]);
     out.push_back(Value(std::move(tmp)));
   }
@@ -716,11 +740,14 @@ Value FSort(Interp& in, const Value& v, Args& a) {
     getters.push_back(g);
   }
   std::vector<Value> items = Iterate(v);
-  PySort(items, [&](const Value& x) {
-    List k;
-    for (const auto& g : getters) k.push_back(g(in, x));
-    return Value(std::move(k));
-  }, reverse);
+  PySort(
+      items,
+      [&](const Value& x) {
+        List k;
+        for (const auto& g : getters) k.push_back(g(in, x));
+        return Value(std::move(k));
+      },
+      reverse);
   return Value(std::move(items));
 }
 
@@ -739,10 +766,13 @@ Value FDictsort(Interp& in, const Value& v, Args& a) {
   }
   std::vector<Value> items;
   for (const auto& [k, x] : v.as_dict()) items.push_back(Value::MakeTuple({k, x}));
-  PySort(items, [&](const Value& t) {
-    Value x = t.as_list()[pos];
-    return cs ? x : IgnoreCase(x);
-  }, reverse);
+  PySort(
+      items,
+      [&](const Value& t) {
+        Value x = t.as_list()[pos];
+        return cs ? x : IgnoreCase(x);
+      },
+      reverse);
   return Value(std::move(items));
 }
 
@@ -812,7 +842,8 @@ Value FGroupby(Interp& in, const Value& v, Args& a) {
   AttrGetter out_key = key;
   out_key.lower = false;
   std::vector<Value> items = Iterate(v);
-  PySort(items, [&](const Value& x) { return key(in, x); }, false);
+  PySort(
+      items, [&](const Value& x) { return key(in, x); }, false);
   std::vector<Value> groups;
   size_t i = 0;
   while (i < items.size()) {
@@ -821,7 +852,8 @@ Value FGroupby(Interp& in, const Value& v, Args& a) {
     size_t j = i + 1;
     while (j < items.size() && Eq(key(in, items[j]), k)) members.push_back(items[j++]);
     Value grouper = cs ? k : out_key(in, items[i]);
-    groups.push_back(Value(std::shared_ptr<Object>(std::make_shared<GroupTupleObj>(grouper, Value(std::move(members))))));
+    groups.push_back(Value(std::shared_ptr<Object>(
+        std::make_shared<GroupTupleObj>(grouper, Value(std::move(members))))));
     i = j;
   }
   return Value(std::move(groups));
@@ -835,7 +867,8 @@ Value FMap(Interp& in, const Value& v, Args& a) {
     get.parts = AttrParts(*a.Kw("attribute"));
     get.dflt = a.Kw("default");
     for (const auto& [k, x] : a.kwargs) {
-      if (k != "attribute" && k != "default") FilterArgError("Unexpected keyword argument " + StrRepr(k));
+      if (k != "attribute" && k != "default")
+        FilterArgError("Unexpected keyword argument " + StrRepr(k));
     }
     for (const Value& item : Iterate(v)) out.push_back(get(in, item));
     return MakeGenerator(std::move(out));
@@ -882,8 +915,12 @@ Value SelectReject(Interp& in, const Value& v, Args& a, bool select, bool attr) 
 }
 Value FSelect(Interp& in, const Value& v, Args& a) { return SelectReject(in, v, a, true, false); }
 Value FReject(Interp& in, const Value& v, Args& a) { return SelectReject(in, v, a, false, false); }
-Value FSelectattr(Interp& in, const Value& v, Args& a) { return SelectReject(in, v, a, true, true); }
-Value FRejectattr(Interp& in, const Value& v, Args& a) { return SelectReject(in, v, a, false, true); }
+Value FSelectattr(Interp& in, const Value& v, Args& a) {
+  return SelectReject(in, v, a, true, true);
+}
+Value FRejectattr(Interp& in, const Value& v, Args& a) {
+  return SelectReject(in, v, a, false, true);
+}
 
 // ---- misc ----
 

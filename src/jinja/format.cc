@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/strings.h"
 #include "jinja/errors.h"
 #include "jinja/limits.h"
 #include "jinja/pyops.h"
@@ -101,7 +102,8 @@ Spec ParseSpec(std::string_view s) {
 }
 
 // Pads `body` (with an optional sign/prefix kept before '=' padding).
-std::string Pad(const std::string& prefix, const std::string& body, const Spec& sp, char default_align) {
+std::string Pad(const std::string& prefix, const std::string& body, const Spec& sp,
+                char default_align) {
   char align = sp.align ? sp.align : default_align;
   size_t len = CpLen(prefix) + CpLen(body);
   std::string out;
@@ -222,7 +224,8 @@ std::string FormatIntSpec(const BigInt& v, const Spec& sp, const char* tname) {
   if (sp.precision >= 0) ThrowValue("Precision not allowed in integer format specifier");
   if (t == 'c') {
     int64_t cp;
-    if (!v.ToInt64(&cp) || cp < 0 || cp > 0x10FFFF) Throw("OverflowError", "%c arg not in range(0x110000)");
+    if (!v.ToInt64(&cp) || cp < 0 || cp > 0x10FFFF)
+      Throw("OverflowError", "%c arg not in range(0x110000)");
     std::string s;
     AppendUtf8(s, static_cast<uint32_t>(cp));
     return Pad("", s, sp, '>');
@@ -244,13 +247,10 @@ std::string FormatIntSpec(const BigInt& v, const Spec& sp, const char* tname) {
       BigInt::DivMod(cur, b, &q, &r);
       int64_t d;
       r.ToInt64(&d);
-      digits += "0123456789abcdef"[d];
+      digits += HexDigit(static_cast<unsigned>(d), /*upper=*/t == 'X');
       cur = q;
     }
     std::reverse(digits.begin(), digits.end());
-    if (t == 'X') {
-      for (char& c : digits) c = static_cast<char>(std::toupper(c));
-    }
     if (sp.alt) prefix = t == 'b' ? "0b" : t == 'o' ? "0o" : t == 'x' ? "0x" : "0X";
   }
   digits = Group(digits, sp.grouping, every);
@@ -295,9 +295,11 @@ std::string PercentNumber(const Value& arg, char conv, const std::string& flags,
         if (std::isinf(d)) Throw("OverflowError", "cannot convert float infinity to integer");
         b = BigInt::FromDouble(d);
       } else if (std::strchr("diu", conv)) {
-        ThrowType(std::string("%") + conv + " format: a real number is required, not " + TypeName(arg));
+        ThrowType(std::string("%") + conv + " format: a real number is required, not " +
+                  TypeName(arg));
       } else {
-        ThrowType(std::string("%") + conv + " format: an integer is required, not " + TypeName(arg));
+        ThrowType(std::string("%") + conv + " format: an integer is required, not " +
+                  TypeName(arg));
       }
     }
     neg = b.negative();
@@ -342,12 +344,13 @@ std::string PercentFormat(std::string_view fmt, const Value& args, bool escape_a
   std::vector<Value> positional;
   bool is_tuple = args.is_tuple() || IsObj(args, OK::kGroupTuple);
   if (args.is_tuple()) positional = args.as_list();
-  else if (is_tuple) positional = {ObjAs<GroupTupleObj>(args)->grouper, ObjAs<GroupTupleObj>(args)->list};
+  else if (is_tuple)
+    positional = {ObjAs<GroupTupleObj>(args)->grouper, ObjAs<GroupTupleObj>(args)->list};
   else positional.push_back(args);
   // CPython treats any non-tuple, non-str argument with __getitem__ as a mapping.
   bool is_mapping = !is_tuple && !args.is_str() && !IsMarkup(args) &&
-                    (args.is_dict() || args.is_list() || IsObj(args, OK::kRange) || IsObj(args, OK::kUndefined) ||
-                     IsObj(args, OK::kBytes));
+                    (args.is_dict() || args.is_list() || IsObj(args, OK::kRange) ||
+                     IsObj(args, OK::kUndefined) || IsObj(args, OK::kBytes));
   size_t argi = 0;
   bool used_mapping = false;
   std::string out;
@@ -381,7 +384,9 @@ std::string PercentFormat(std::string_view fmt, const Value& args, bool escape_a
       }
       if (depth) ThrowValue("incomplete format key");
       std::string key(fmt.substr(i + 1, k - i - 2));
-      if (!args.is_dict()) ThrowType(std::string(args.is_list() ? "list" : TypeName(args)) + " indices must be integers or slices, not str");
+      if (!args.is_dict())
+        ThrowType(std::string(args.is_list() ? "list" : TypeName(args)) +
+                  " indices must be integers or slices, not str");
       const Value* v = args.as_dict().find(key);
       if (!v) Throw("KeyError", StrRepr(key));
       mapped = *v;
@@ -476,15 +481,25 @@ std::string PercentFormat(std::string_view fmt, const Value& args, bool escape_a
         }
         break;
       }
-      case 'd': case 'i': case 'u': case 'o': case 'x': case 'X':
-      case 'e': case 'E': case 'f': case 'F': case 'g': case 'G':
+      case 'd':
+      case 'i':
+      case 'u':
+      case 'o':
+      case 'x':
+      case 'X':
+      case 'e':
+      case 'E':
+      case 'f':
+      case 'F':
+      case 'g':
+      case 'G':
         arg = get();
         piece = PercentNumber(arg, conv, flags, width, prec);
         break;
       default: {
         char buf[96];
-        snprintf(buf, sizeof buf, "unsupported format character '%c' (0x%x) at index %zu",
-                 conv, static_cast<unsigned char>(conv), Utf8Length(fmt.substr(0, i - 1)));
+        snprintf(buf, sizeof buf, "unsupported format character '%c' (0x%x) at index %zu", conv,
+                 static_cast<unsigned char>(conv), Utf8Length(fmt.substr(0, i - 1)));
         ThrowValue(buf);
       }
     }
@@ -515,7 +530,8 @@ Value GetItemPlain(const Value& obj, const std::string& key, bool numeric) {
     int64_t idx = std::stoll(key);
     if (obj.is_str()) {
       std::vector<Value> chars = Iterate(obj);
-      if (idx >= static_cast<int64_t>(chars.size())) Throw("IndexError", "string index out of range");
+      if (idx >= static_cast<int64_t>(chars.size()))
+        Throw("IndexError", "string index out of range");
       return chars[idx];
     }
     const List& l = obj.as_list();
@@ -531,7 +547,8 @@ Value GetItemPlain(const Value& obj, const std::string& key, bool numeric) {
     return *v;
   }
   if (obj.is_list() || obj.is_tuple()) {
-    ThrowType(std::string(obj.is_tuple() ? "tuple" : "list") + " indices must be integers or slices, not str");
+    ThrowType(std::string(obj.is_tuple() ? "tuple" : "list") +
+              " indices must be integers or slices, not str");
   }
   if (obj.is_str()) ThrowType("string indices must be integers, not 'str'");
   ThrowType("'" + TypeName(obj) + "' object is not subscriptable");

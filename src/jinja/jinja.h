@@ -68,14 +68,20 @@ struct Options {
   std::vector<std::string> env_filter_patterns;
   // When set, called with the text of every printed `{{ }}` expression (after conversion to a
   // string, before it joins the output) and the expression's line; a failed Status ends the
-  // render with an Error of the Status's type and message and that line. Template text outside
-  // `{{ }}` is not passed. Must be thread-safe. (Like Jinja2's `finalize`, but it only checks.)
+  // render with an Error of the Status's label (as for filters), message and that line.
+  // Template text outside `{{ }}` is not passed. Must be thread-safe. (Like Jinja2's
+  // `finalize`, but it only checks.)
   std::function<Status(std::string_view printed, int lineno)> check_printed;
 };
 
 // A template error. `type` is the Python exception class name Jinja2 raises
 // (TemplateSyntaxError, TemplateAssertionError, UndefinedError, SecurityError, TypeError, ...)
 // or "ResourceLimitError" for Herald's limits.
+//
+// Why not Status: template errors are Jinja2's own open set of exception classes, pinned by the
+// conformance corpora, and they carry the line and the phase a template author needs; they
+// describe the template, not a Herald failure kind a caller would branch on. Callers that
+// report one (validation, delivery) turn it into a Status with ToString() as the message.
 struct Error {
   std::string type;
   std::string message;
@@ -86,11 +92,11 @@ struct Error {
   std::string ToString() const;
 };
 
-// Result-like holder: either a value or an Error.
+// Result-like holder: either a value or an Error (see Error for why it is not Result<T>).
 template <typename T>
 class [[nodiscard]] Outcome {
  public:
-  Outcome(T value) : v_(std::move(value)) {}   // NOLINT: implicit by design
+  Outcome(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Outcome(Error error) : v_(std::move(error)) {}  // NOLINT
   bool ok() const { return v_.index() == 0; }
   const T& value() const& { return std::get<0>(v_); }
@@ -107,8 +113,10 @@ struct FilterArgs {
   const std::vector<Value>& args;
   const std::vector<std::pair<std::string, Value>>& kwargs;
 };
-// A custom filter. Return a Value, or a failed Status whose type()/message() become the render
-// error (e.g. Status::Error("ValueError", "bad input")). Must be thread-safe (called concurrently).
+// A custom filter. Return a Value, or a failed Status whose label() (the exception class; the
+// code's name when empty) and message() become the render error (e.g.
+// Status::Error(Code::kInvalidArgument, "ValueError", "bad input")). Must be thread-safe
+// (called concurrently).
 using Filter = std::function<Result<Value>(const FilterArgs& call)>;
 
 class Template;

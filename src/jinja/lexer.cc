@@ -2,7 +2,9 @@
 
 #include <cstring>
 
+#include "common/strings.h"
 #include "jinja/ucd.h"
+#include "value/pystr.h"
 #include "value/unicode.h"
 #include "value/value.h"
 
@@ -14,24 +16,9 @@ struct LexError {
   std::string message;
 };
 
-bool IsWs(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-
-// Python's str.isspace for the code point starting at s[i] (also reports its byte length).
-bool WsAt(std::string_view s, size_t i, size_t* len) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) {
-    *len = 1;
-    return IsWs(c) || (c >= 0x1C && c <= 0x1F);
-  }
-  size_t j = i;
-  uint32_t cp = DecodeUtf8(s, j);
-  *len = j - i;
-  return ucd::IsSpace(cp);
-}
-
 size_t SkipWs(std::string_view s, size_t i) {
   size_t len;
-  while (i < s.size() && WsAt(s, i, &len)) i += len;
+  while (i < s.size() && PySpaceAt(s, i, &len)) i += len;
   return i;
 }
 
@@ -40,7 +27,7 @@ std::string_view RStripWs(std::string_view s) {
   // Walk forward remembering the end of the last non-space code point.
   size_t i = 0, keep = 0, len;
   while (i < s.size()) {
-    bool ws = WsAt(s, i, &len);
+    bool ws = PySpaceAt(s, i, &len);
     i += len;
     if (!ws) keep = i;
   }
@@ -180,13 +167,6 @@ size_t MatchString(std::string_view s, size_t i) {
   return std::string_view::npos;
 }
 
-int HexVal(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Python's unicode-escape decoding of a string literal body.
 std::string Unescape(std::string_view s) {
   std::string out;
@@ -214,23 +194,32 @@ std::string Unescape(std::string_view s) {
       case 'r': out += '\r'; break;
       case 't': out += '\t'; break;
       case 'v': out += '\v'; break;
-      case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+      case '0':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7': {
         uint32_t v = e - '0';
         for (int k = 0; k < 2 && i < s.size() && s[i] >= '0' && s[i] <= '7'; ++k, ++i)
           v = v * 8 + (s[i] - '0');
         AppendUtf8(out, v);
         break;
       }
-      case 'x': case 'u': case 'U': {
+      case 'x':
+      case 'u':
+      case 'U': {
         int n = e == 'x' ? 2 : e == 'u' ? 4 : 8;
         uint32_t v = 0;
         for (int k = 0; k < n; ++k) {
-          if (i + k >= s.size() || HexVal(s[i + k]) < 0) {
-            throw LexError{e == 'x' ? "truncated \\xXX escape"
+          if (i + k >= s.size() || HexValue(s[i + k]) < 0) {
+            throw LexError{e == 'x'   ? "truncated \\xXX escape"
                            : e == 'u' ? "truncated \\uXXXX escape"
                                       : "truncated \\UXXXXXXXX escape"};
           }
-          v = v * 16 + HexVal(s[i + k]);
+          v = v * 16 + HexValue(s[i + k]);
         }
         i += n;
         if (v > 0x10FFFF) throw LexError{"illegal Unicode character"};
@@ -250,9 +239,7 @@ std::string Unescape(std::string_view s) {
         i = close + 1;
         break;
       }
-      default:
-        out += '\\';
-        out += e;
+      default: out += '\\'; out += e;
     }
   }
   return out;
@@ -401,7 +388,8 @@ class Lexer {
     j = SkipWs(s, j);
     if (s.substr(j, 3) != "raw") return std::string_view::npos;
     j = SkipWs(s, j + 3);
-    if (j + 2 < s.size() && s[j] == '-' && s[j + 1] == '%' && s[j + 2] == '}') return SkipWs(s, j + 3);
+    if (j + 2 < s.size() && s[j] == '-' && s[j + 1] == '%' && s[j + 2] == '}')
+      return SkipWs(s, j + 3);
     if (j + 1 < s.size() && s[j] == '%' && s[j + 1] == '}') return j + 2;
     return std::string_view::npos;
   }
@@ -485,7 +473,8 @@ class Lexer {
         size_t e = std::string_view::npos;
         if (end_char == '%') {
           e = MatchEnd(pos, '%', true);
-        } else if (pos + 2 < s.size() + 0 && s[pos] == '-' && s[pos + 1] == '}' && s[pos + 2] == '}') {
+        } else if (pos + 2 < s.size() + 0 && s[pos] == '-' && s[pos + 1] == '}' &&
+                   s[pos + 2] == '}') {
           e = SkipWs(s, pos + 3);
         } else if (pos + 1 < s.size() && s[pos] == '}' && s[pos + 1] == '}') {
           e = pos + 2;
@@ -500,7 +489,7 @@ class Lexer {
       }
       if (pos >= s.size()) return pos;  // end of input: the parser reports it
       size_t len;
-      if (WsAt(s, pos, &len)) {
+      if (PySpaceAt(s, pos, &len)) {
         size_t e = SkipWs(s, pos);
         lineno_ += CountNl(s.substr(pos, e - pos));
         pos = e;

@@ -29,8 +29,8 @@ void CheckDeadline(size_t units = 1) {
   g_deadline_budget = kDeadlineCheckInterval;
   if (g_limits->deadline_ms.count() <= 0) return;
   if (std::chrono::steady_clock::now() > g_limits->deadline) {
-    ThrowLimit("template rendering exceeded the deadline of " + std::to_string(g_limits->deadline_ms.count()) +
-               " ms");
+    ThrowLimit("template rendering exceeded the deadline of " +
+               std::to_string(g_limits->deadline_ms.count()) + " ms");
   }
 }
 }  // namespace
@@ -67,7 +67,8 @@ uintptr_t StackLow() {
     if (pthread_getattr_np(pthread_self(), &attr) == 0) {
       void* addr = nullptr;
       size_t size = 0;
-      if (pthread_attr_getstack(&attr, &addr, &size) == 0) g_stack_low = reinterpret_cast<uintptr_t>(addr);
+      if (pthread_attr_getstack(&attr, &addr, &size) == 0)
+        g_stack_low = reinterpret_cast<uintptr_t>(addr);
       pthread_attr_destroy(&attr);
     }
   }
@@ -76,7 +77,8 @@ uintptr_t StackLow() {
 }  // namespace
 
 StackScope::StackScope() : prev_base_(g_stack_base), prev_budget_(g_stack_budget) {
-  if (g_stack_base != 0) return;  // nested render (include of a compiled template): keep the outer base
+  if (g_stack_base != 0)
+    return;  // nested render (include of a compiled template): keep the outer base
   uintptr_t here = Here();
   size_t budget = kMaxRenderStackBytes;
   uintptr_t low = StackLow();
@@ -94,7 +96,8 @@ void CheckStack() {
   if (g_stack_base == 0) return;
   uintptr_t here = Here();
   if (here < g_stack_base && g_stack_base - here > g_stack_budget) {
-    ThrowLimit("template recursion exceeded the stack limit of " + std::to_string(g_stack_budget) + " bytes");
+    ThrowLimit("template recursion exceeded the stack limit of " + std::to_string(g_stack_budget) +
+               " bytes");
   }
 }
 

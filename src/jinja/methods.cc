@@ -12,6 +12,7 @@
 #include "jinja/pyops.h"
 #include "jinja/render.h"
 #include "jinja/ucd.h"
+#include "value/pystr.h"
 #include "value/unicode.h"
 
 namespace herald::jinja {
@@ -19,23 +20,27 @@ namespace herald::jinja {
 namespace {
 
 const std::set<std::string_view> kStrMethods = {
-    "capitalize", "casefold", "center", "count", "encode", "endswith", "expandtabs", "find",
-    "format", "format_map", "index", "isalnum", "isalpha", "isascii", "isdecimal", "isdigit",
-    "isidentifier", "islower", "isnumeric", "isprintable", "isspace", "istitle", "isupper", "join",
-    "ljust", "lower", "lstrip", "maketrans", "partition", "removeprefix", "removesuffix", "replace",
-    "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip", "split", "splitlines",
-    "startswith", "strip", "swapcase", "title", "translate", "upper", "zfill"};
+    "capitalize",   "casefold",    "center",    "count",      "encode",       "endswith",
+    "expandtabs",   "find",        "format",    "format_map", "index",        "isalnum",
+    "isalpha",      "isascii",     "isdecimal", "isdigit",    "isidentifier", "islower",
+    "isnumeric",    "isprintable", "isspace",   "istitle",    "isupper",      "join",
+    "ljust",        "lower",       "lstrip",    "maketrans",  "partition",    "removeprefix",
+    "removesuffix", "replace",     "rfind",     "rindex",     "rjust",        "rpartition",
+    "rsplit",       "rstrip",      "split",     "splitlines", "startswith",   "strip",
+    "swapcase",     "title",       "translate", "upper",      "zfill"};
 const std::set<std::string_view> kMarkupExtra = {"escape", "unescape", "striptags"};
-const std::set<std::string_view> kListMethods = {"append", "clear", "copy", "count", "extend", "index",
-                                                 "insert", "pop", "remove", "reverse", "sort"};
+const std::set<std::string_view> kListMethods = {"append", "clear",   "copy",   "count",
+                                                 "extend", "index",   "insert", "pop",
+                                                 "remove", "reverse", "sort"};
 const std::set<std::string_view> kTupleMethods = {"count", "index"};
-const std::set<std::string_view> kDictMethods = {"clear", "copy", "fromkeys", "get", "items", "keys",
-                                                 "pop", "popitem", "setdefault", "update", "values"};
-const std::set<std::string_view> kIntMethods = {"as_integer_ratio", "bit_count", "bit_length", "conjugate",
-                                                "denominator", "from_bytes", "imag", "numerator", "real",
-                                                "to_bytes"};
-const std::set<std::string_view> kFloatMethods = {"as_integer_ratio", "conjugate", "fromhex", "hex", "imag",
-                                                  "is_integer", "real"};
+const std::set<std::string_view> kDictMethods = {"clear",      "copy",   "fromkeys", "get",
+                                                 "items",      "keys",   "pop",      "popitem",
+                                                 "setdefault", "update", "values"};
+const std::set<std::string_view> kIntMethods = {
+    "as_integer_ratio", "bit_count", "bit_length", "conjugate", "denominator",
+    "from_bytes",       "imag",      "numerator",  "real",      "to_bytes"};
+const std::set<std::string_view> kFloatMethods = {
+    "as_integer_ratio", "conjugate", "fromhex", "hex", "imag", "is_integer", "real"};
 
 using Args = CallValues;
 
@@ -47,8 +52,9 @@ void ArgCount(const char* name, const Args& a, size_t lo, size_t hi) {
   NoKw(name, a);
   if (a.args.size() < lo || a.args.size() > hi) {
     if (lo == hi) {
-      ThrowType(std::string(name) + "() takes exactly " + (lo == 1 ? "one argument" : std::to_string(lo) + " arguments") +
-                " (" + std::to_string(a.args.size()) + " given)");
+      ThrowType(std::string(name) + "() takes exactly " +
+                (lo == 1 ? "one argument" : std::to_string(lo) + " arguments") + " (" +
+                std::to_string(a.args.size()) + " given)");
     }
     if (a.args.size() < lo) {
       ThrowType(std::string(name) + " expected at least " + std::to_string(lo) + " argument" +
@@ -105,13 +111,6 @@ void Range(std::string_view s, const Args& a, size_t first, size_t* b0, size_t* 
   *b1 = end < start ? *b0 : ByteOfCp(s, end);
 }
 
-bool IsPyWs(std::string_view s, size_t i, size_t* len) {
-  size_t j = i;
-  uint32_t cp = DecodeUtf8(s, j);
-  *len = j - i;
-  return ucd::IsSpace(cp);
-}
-
 std::string Strip(std::string_view s, const Value* chars, bool left, bool right) {
   std::vector<uint32_t> cps = ucd::Decode(s);
   std::vector<uint32_t> set;
@@ -139,7 +138,7 @@ std::vector<std::string> SplitWs(std::string_view s, int64_t maxsplit) {
   std::vector<std::string> out;
   size_t i = 0, len;
   while (i < s.size()) {
-    while (i < s.size() && IsPyWs(s, i, &len)) i += len;
+    while (i < s.size() && PySpaceAt(s, i, &len)) i += len;
     if (i >= s.size()) break;
     if (maxsplit >= 0 && static_cast<int64_t>(out.size()) >= maxsplit) {
       // rest, with trailing whitespace stripped
@@ -148,7 +147,7 @@ std::vector<std::string> SplitWs(std::string_view s, int64_t maxsplit) {
       return out;
     }
     size_t j = i;
-    while (j < s.size() && !IsPyWs(s, j, &len)) {
+    while (j < s.size() && !PySpaceAt(s, j, &len)) {
       size_t k = j;
       DecodeUtf8(s, k);
       j = k;
@@ -213,34 +212,14 @@ std::vector<std::string> RSplitSep(std::string_view s, std::string_view sep, int
   return out;
 }
 
-std::vector<std::string> SplitLines(std::string_view s, bool keepends) {
-  std::vector<uint32_t> cps = ucd::Decode(s);
-  std::vector<std::string> out;
-  size_t i = 0, start = 0;
-  auto is_break = [](uint32_t c) {
-    return c == '\n' || c == '\r' || c == 0x0B || c == 0x0C || c == 0x1C || c == 0x1D || c == 0x1E ||
-           c == 0x85 || c == 0x2028 || c == 0x2029;
-  };
-  while (i < cps.size()) {
-    if (is_break(cps[i])) {
-      size_t eol = i;
-      size_t next = i + 1;
-      if (cps[i] == '\r' && next < cps.size() && cps[next] == '\n') ++next;
-      out.push_back(ucd::Encode(cps.data() + start, (keepends ? next : eol) - start));
-      start = i = next;
-    } else {
-      ++i;
-    }
-  }
-  if (start < cps.size()) out.push_back(ucd::Encode(cps.data() + start, cps.size() - start));
-  return out;
-}
-
 std::string Pad(std::string_view s, int64_t width, uint32_t fill, char how) {
   int64_t len = static_cast<int64_t>(Utf8Length(s));
   if (width <= len) return std::string(s);
   CheckSizeI(width);  // at least one byte per fill character
-  CheckSizeMul(static_cast<uint64_t>(width - len), fill < 0x80 ? 1 : fill < 0x800 ? 2 : fill < 0x10000 ? 3 : 4);
+  CheckSizeMul(static_cast<uint64_t>(width - len), fill < 0x80      ? 1
+                                                   : fill < 0x800   ? 2
+                                                   : fill < 0x10000 ? 3
+                                                                    : 4);
   int64_t pad = width - len;
   int64_t left = how == 'l' ? 0 : how == 'r' ? pad : pad / 2 + (pad & width & 1);
   std::string out;
@@ -258,15 +237,36 @@ uint32_t FillArg(const Args& a, size_t i) {
   return DecodeUtf8(f, k);
 }
 
-Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::string& name, Args& a) {
+Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::string& name,
+                Args& a) {
   bool markup = IsMarkup(recv);
-  auto wrap = [&](std::string r) { return markup ? MakeMarkup(std::move(r)) : Value(std::move(r)); };
-  if (name == "upper") { ArgCount("upper", a, 0, 0); return wrap(ucd::Upper(s)); }
-  if (name == "lower") { ArgCount("lower", a, 0, 0); return wrap(ucd::Lower(s)); }
-  if (name == "title") { ArgCount("title", a, 0, 0); return wrap(ucd::Title(s)); }
-  if (name == "capitalize") { ArgCount("capitalize", a, 0, 0); return wrap(ucd::Capitalize(s)); }
-  if (name == "swapcase") { ArgCount("swapcase", a, 0, 0); return wrap(ucd::SwapCase(s)); }
-  if (name == "casefold") { ArgCount("casefold", a, 0, 0); return wrap(ucd::CaseFold(s)); }
+  auto wrap = [&](std::string r) {
+    return markup ? MakeMarkup(std::move(r)) : Value(std::move(r));
+  };
+  if (name == "upper") {
+    ArgCount("upper", a, 0, 0);
+    return wrap(ucd::Upper(s));
+  }
+  if (name == "lower") {
+    ArgCount("lower", a, 0, 0);
+    return wrap(ucd::Lower(s));
+  }
+  if (name == "title") {
+    ArgCount("title", a, 0, 0);
+    return wrap(ucd::Title(s));
+  }
+  if (name == "capitalize") {
+    ArgCount("capitalize", a, 0, 0);
+    return wrap(ucd::Capitalize(s));
+  }
+  if (name == "swapcase") {
+    ArgCount("swapcase", a, 0, 0);
+    return wrap(ucd::SwapCase(s));
+  }
+  if (name == "casefold") {
+    ArgCount("casefold", a, 0, 0);
+    return wrap(ucd::CaseFold(s));
+  }
   if (name == "strip" || name == "lstrip" || name == "rstrip") {
     ArgCount(name.c_str(), a, 0, 1);
     const Value* chars = a.args.empty() ? nullptr : &a.args[0];
@@ -277,14 +277,17 @@ Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::
     BindArgs(name.c_str(), a, {"sep", "maxsplit"}, p);
     int64_t maxsplit = p[1] ? IntArg(*p[1]) : -1;
     bool r = name == "rsplit";
-    if (!p[0] || p[0]->is_none()) return StrList(r ? RSplitWs(s, maxsplit) : SplitWs(s, maxsplit), markup);
+    if (!p[0] || p[0]->is_none())
+      return StrList(r ? RSplitWs(s, maxsplit) : SplitWs(s, maxsplit), markup);
     const std::string& sep = StrArg(name.c_str(), *p[0]);
     return StrList(r ? RSplitSep(s, sep, maxsplit) : SplitSep(s, sep, maxsplit), markup);
   }
   if (name == "splitlines") {
     std::vector<const Value*> p;
     BindArgs("splitlines", a, {"keepends"}, p);
-    return StrList(SplitLines(s, p[0] && Truthy(*p[0])), markup);
+    std::vector<std::string> lines;
+    for (std::string_view line : SplitLines(s, p[0] && Truthy(*p[0]))) lines.emplace_back(line);
+    return StrList(std::move(lines), markup);
   }
   if (name == "startswith" || name == "endswith") {
     ArgCount(name.c_str(), a, 1, 3);
@@ -297,10 +300,12 @@ Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::
     for (const Value& pv : prefixes) {
       const std::string* ps = StrLike(pv);
       if (!ps) {
-        ThrowType(std::string(name) + " first arg must be str or a tuple of str, not " + TypeName(pv));
+        ThrowType(std::string(name) + " first arg must be str or a tuple of str, not " +
+                  TypeName(pv));
       }
-      if (name == "startswith" ? sub.substr(0, ps->size()) == *ps
-                               : (sub.size() >= ps->size() && sub.substr(sub.size() - ps->size()) == *ps)) {
+      if (name == "startswith"
+              ? sub.substr(0, ps->size()) == *ps
+              : (sub.size() >= ps->size() && sub.substr(sub.size() - ps->size()) == *ps)) {
         return Value(true);
       }
     }
@@ -375,7 +380,8 @@ Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::
     for (size_t i = 0; i < items.size(); ++i) {
       const std::string* p = StrLike(items[i]);
       if (!p) {
-        ThrowType("sequence item " + std::to_string(i) + ": expected str instance, " + TypeName(items[i]) + " found");
+        ThrowType("sequence item " + std::to_string(i) + ": expected str instance, " +
+                  TypeName(items[i]) + " found");
       }
       if (i) out += s;
       out += (markup && !IsMarkup(items[i])) ? HtmlEscape(*p) : *p;
@@ -453,18 +459,42 @@ Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::
     }
     return wrap(std::move(out));
   }
-  if (name == "isdigit") { ArgCount(name.c_str(), a, 0, 0); return Value(ucd::StrAll(s, ucd::kDigit)); }
-  if (name == "isdecimal") { ArgCount(name.c_str(), a, 0, 0); return Value(ucd::StrAll(s, ucd::kDecimal)); }
-  if (name == "isnumeric") { ArgCount(name.c_str(), a, 0, 0); return Value(ucd::StrAll(s, ucd::kNumeric)); }
-  if (name == "isalpha") { ArgCount(name.c_str(), a, 0, 0); return Value(ucd::StrAll(s, ucd::kAlpha)); }
+  if (name == "isdigit") {
+    ArgCount(name.c_str(), a, 0, 0);
+    return Value(ucd::StrAll(s, ucd::kDigit));
+  }
+  if (name == "isdecimal") {
+    ArgCount(name.c_str(), a, 0, 0);
+    return Value(ucd::StrAll(s, ucd::kDecimal));
+  }
+  if (name == "isnumeric") {
+    ArgCount(name.c_str(), a, 0, 0);
+    return Value(ucd::StrAll(s, ucd::kNumeric));
+  }
+  if (name == "isalpha") {
+    ArgCount(name.c_str(), a, 0, 0);
+    return Value(ucd::StrAll(s, ucd::kAlpha));
+  }
   if (name == "isalnum") {
     ArgCount(name.c_str(), a, 0, 0);
     return Value(ucd::StrAll(s, ucd::kAlpha | ucd::kDecimal | ucd::kDigit | ucd::kNumeric));
   }
-  if (name == "isspace") { ArgCount(name.c_str(), a, 0, 0); return Value(ucd::StrAll(s, ucd::kSpace)); }
-  if (name == "isupper") { ArgCount(name.c_str(), a, 0, 0); return Value(ucd::StrIsUpper(s)); }
-  if (name == "islower") { ArgCount(name.c_str(), a, 0, 0); return Value(ucd::StrIsLower(s)); }
-  if (name == "istitle") { ArgCount(name.c_str(), a, 0, 0); return Value(ucd::StrIsTitle(s)); }
+  if (name == "isspace") {
+    ArgCount(name.c_str(), a, 0, 0);
+    return Value(ucd::StrAll(s, ucd::kSpace));
+  }
+  if (name == "isupper") {
+    ArgCount(name.c_str(), a, 0, 0);
+    return Value(ucd::StrIsUpper(s));
+  }
+  if (name == "islower") {
+    ArgCount(name.c_str(), a, 0, 0);
+    return Value(ucd::StrIsLower(s));
+  }
+  if (name == "istitle") {
+    ArgCount(name.c_str(), a, 0, 0);
+    return Value(ucd::StrIsTitle(s));
+  }
   if (name == "isascii") {
     ArgCount(name.c_str(), a, 0, 0);
     for (unsigned char c : s)
@@ -485,7 +515,8 @@ Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::
     bool first = true;
     while (i < s.size()) {
       uint32_t c = DecodeUtf8(s, i);
-      bool ok = c < 0x80 ? ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (!first && c >= '0' && c <= '9'))
+      bool ok = c < 0x80 ? ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+                            (!first && c >= '0' && c <= '9'))
                          : ucd::Has(c, first ? ucd::kIdStart : ucd::kIdCont);
       if (!ok) return Value(false);
       first = false;
@@ -535,8 +566,9 @@ Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::
   }
   if (markup && name == "unescape") {
     std::string out = s;
-    const std::pair<const char*, const char*> ents[] = {{"&lt;", "<"}, {"&gt;", ">"}, {"&#34;", "\""},
-                                                        {"&#39;", "'"}, {"&quot;", "\""}, {"&amp;", "&"}};
+    const std::pair<const char*, const char*> ents[] = {{"&lt;", "<"},    {"&gt;", ">"},
+                                                        {"&#34;", "\""},  {"&#39;", "'"},
+                                                        {"&quot;", "\""}, {"&amp;", "&"}};
     for (const auto& [e, r] : ents) {
       size_t p = 0;
       while ((p = out.find(e, p)) != std::string::npos) {
@@ -551,8 +583,9 @@ Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::
 }
 
 bool IsMutator(const std::string& n) {
-  return n == "append" || n == "extend" || n == "insert" || n == "pop" || n == "remove" || n == "reverse" ||
-         n == "clear" || n == "sort" || n == "update" || n == "setdefault" || n == "popitem";
+  return n == "append" || n == "extend" || n == "insert" || n == "pop" || n == "remove" ||
+         n == "reverse" || n == "clear" || n == "sort" || n == "update" || n == "setdefault" ||
+         n == "popitem";
 }
 
 Value ListMethod(Interp& in, const Value& recv, const std::string& name, Args& a) {
@@ -607,7 +640,8 @@ Value ListMethod(Interp& in, const Value& recv, const std::string& name, Args& a
     ArgCount("pop", a, 0, 1);
     if (l.empty()) Throw("IndexError", "pop from empty list");
     int64_t i = a.args.empty() ? -1 : IntArg(a.args[0]);
-    if (!NormalizeIndex(static_cast<int64_t>(l.size()), &i)) Throw("IndexError", "pop index out of range");
+    if (!NormalizeIndex(static_cast<int64_t>(l.size()), &i))
+      Throw("IndexError", "pop index out of range");
     Value v = l[i];
     l.erase(l.begin() + i);
     return v;
@@ -662,7 +696,9 @@ Value DictMethod(Interp& in, const Value& recv, const std::string& name, Args& a
   Dict& d = recv.as_dict();
   if (name == "keys" || name == "values" || name == "items") {
     ArgCount(name.c_str(), a, 0, 0);
-    auto w = name == "keys" ? DictViewObj::kKeys : name == "values" ? DictViewObj::kValues : DictViewObj::kItems;
+    auto w = name == "keys"     ? DictViewObj::kKeys
+             : name == "values" ? DictViewObj::kValues
+                                : DictViewObj::kItems;
     return Value(std::shared_ptr<Object>(std::make_shared<DictViewObj>(w, recv)));
   }
   if (name == "get") {
@@ -700,7 +736,8 @@ Value DictMethod(Interp& in, const Value& recv, const std::string& name, Args& a
     return dv;
   }
   if (name == "update") {
-    if (a.args.size() > 1) ThrowType("update expected at most 1 argument, got " + std::to_string(a.args.size()));
+    if (a.args.size() > 1)
+      ThrowType("update expected at most 1 argument, got " + std::to_string(a.args.size()));
     if (!a.args.empty()) {
       const Value& src = a.args[0];
       if (src.is_dict()) {
@@ -714,7 +751,9 @@ Value DictMethod(Interp& in, const Value& recv, const std::string& name, Args& a
         ChargeValueBytes(src_items.size() * 2 * sizeof(Value));
         for (const Value& item : src_items) {
           std::vector<Value> kv = Iterate(item);
-          if (kv.size() != 2) ThrowValue("dictionary update sequence element #0 has length " + std::to_string(kv.size()) + "; 2 is required");
+          if (kv.size() != 2)
+            ThrowValue("dictionary update sequence element #0 has length " +
+                       std::to_string(kv.size()) + "; 2 is required");
           CheckHashable(kv[0]);
           d.set_item(kv[0], kv[1]);
         }

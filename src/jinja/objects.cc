@@ -74,8 +74,9 @@ Value MakeMarkup(std::string s) {
 
 std::string BigIntObj::repr() const {
   if (v.DecimalDigits() > 4300) {
-    ThrowValue("Exceeds the limit (4300 digits) for integer string conversion; use "
-               "sys.set_int_max_str_digits() to increase the limit");
+    ThrowValue(
+        "Exceeds the limit (4300 digits) for integer string conversion; use "
+        "sys.set_int_max_str_digits() to increase the limit");
   }
   return v.ToString();
 }
@@ -188,33 +189,10 @@ std::string NamespaceObj::repr() const {
   return s + "}>";
 }
 
-std::string BytesObj::repr() const {
-  bool has_single = b.find('\'') != std::string::npos;
-  bool has_double = b.find('"') != std::string::npos;
-  char q = (has_single && !has_double) ? '"' : '\'';
-  std::string s = "b";
-  s += q;
-  for (unsigned char c : b) {
-    if (c == '\\') s += "\\\\";
-    else if (c == static_cast<unsigned char>(q)) { s += '\\'; s += static_cast<char>(c); }
-    else if (c == '\n') s += "\\n";
-    else if (c == '\r') s += "\\r";
-    else if (c == '\t') s += "\\t";
-    else if (c < 0x20 || c >= 0x7f) {
-      char buf[8];
-      snprintf(buf, sizeof buf, "\\x%02x", c);
-      s += buf;
-    } else {
-      s += static_cast<char>(c);
-    }
-  }
-  s += q;
-  return s;
-}
-
 Value MakeGenerator(std::vector<Value> items, std::string type) {
   ChargeValueBytes(items.size() * sizeof(Value) + 32);
-  return Value(std::shared_ptr<Object>(std::make_shared<GeneratorObj>(std::move(items), std::move(type))));
+  return Value(
+      std::shared_ptr<Object>(std::make_shared<GeneratorObj>(std::move(items), std::move(type))));
 }
 
 bool GroupTupleObj::equals(const Value& other) const {

@@ -14,6 +14,7 @@
 #include "common/strings.h"
 #include "jinja/ast.h"
 #include "jinja/bigint.h"
+#include "value/pystr.h"
 #include "value/value.h"
 
 namespace herald::jinja {
@@ -21,8 +22,19 @@ namespace herald::jinja {
 class Interp;
 
 enum class OK : uint8_t {
-  kUndefined, kMarkup, kBigInt, kRange, kDictView, kCallable, kLoop, kNamespace, kCycler,
-  kModule, kBytes, kGenerator, kGroupTuple,
+  kUndefined,
+  kMarkup,
+  kBigInt,
+  kRange,
+  kDictView,
+  kCallable,
+  kLoop,
+  kNamespace,
+  kCycler,
+  kModule,
+  kBytes,
+  kGenerator,
+  kGroupTuple,
 };
 
 class JObject : public Object {
@@ -216,7 +228,7 @@ class MacroObj : public CallableObj {
   Value caller;  // for call blocks: the caller macro passed implicitly
   bool autoescape;
   const struct TemplateImpl* tmpl = nullptr;  // template whose globals the body sees
-  std::shared_ptr<Scope> globals;              // that template's top-level scope
+  std::shared_ptr<Scope> globals;             // that template's top-level scope
 };
 
 // for-loop context (`loop`).
@@ -286,7 +298,7 @@ class BytesObj : public JObject {
  public:
   explicit BytesObj(std::string b) : JObject(OK::kBytes), b(std::move(b)) {}
   std::string type_name() const override { return "bytes"; }
-  std::string repr() const override;
+  std::string repr() const override { return BytesRepr(b); }
   bool truthy() const override { return !b.empty(); }
   std::string b;
 };
@@ -311,7 +323,8 @@ Value MakeGenerator(std::vector<Value> items, std::string type = "generator");
 // groupby's (grouper, list) named tuple.
 class GroupTupleObj : public JObject {
  public:
-  GroupTupleObj(Value g, Value l) : JObject(OK::kGroupTuple), grouper(std::move(g)), list(std::move(l)) {}
+  GroupTupleObj(Value g, Value l)
+      : JObject(OK::kGroupTuple), grouper(std::move(g)), list(std::move(l)) {}
   std::string type_name() const override { return "_GroupTuple"; }
   std::string TypeRepr() const override { return "jinja2.filters._GroupTuple object"; }
   std::string repr() const override { return "(" + grouper.repr() + ", " + list.repr() + ")"; }

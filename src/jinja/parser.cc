@@ -29,24 +29,36 @@ std::unique_ptr<T> Fin(std::unique_ptr<T> n) {
   int d = 0;
   switch (e->kind) {
     case EK::kGetattr: d = D(static_cast<GetattrExpr*>(e)->obj); break;
-    case EK::kGetitem: d = std::max(D(static_cast<GetitemExpr*>(e)->obj), D(static_cast<GetitemExpr*>(e)->arg)); break;
+    case EK::kGetitem:
+      d = std::max(D(static_cast<GetitemExpr*>(e)->obj), D(static_cast<GetitemExpr*>(e)->arg));
+      break;
     case EK::kSlice: {
       auto* s = static_cast<SliceExpr*>(e);
       d = std::max({D(s->start), D(s->stop), D(s->step)});
       break;
     }
-    case EK::kCall: d = std::max(D(static_cast<CallExpr*>(e)->fn), D(static_cast<CallExpr*>(e)->args)); break;
-    case EK::kFilter: d = std::max(D(static_cast<FilterExpr*>(e)->node), D(static_cast<FilterExpr*>(e)->args)); break;
-    case EK::kTest: d = std::max(D(static_cast<TestExpr*>(e)->node), D(static_cast<TestExpr*>(e)->args)); break;
+    case EK::kCall:
+      d = std::max(D(static_cast<CallExpr*>(e)->fn), D(static_cast<CallExpr*>(e)->args));
+      break;
+    case EK::kFilter:
+      d = std::max(D(static_cast<FilterExpr*>(e)->node), D(static_cast<FilterExpr*>(e)->args));
+      break;
+    case EK::kTest:
+      d = std::max(D(static_cast<TestExpr*>(e)->node), D(static_cast<TestExpr*>(e)->args));
+      break;
     case EK::kCondExpr: {
       auto* c = static_cast<CondExpr*>(e);
       d = std::max({D(c->test), D(c->expr1), D(c->expr2)});
       break;
     }
-    case EK::kAnd: case EK::kOr: case EK::kBin:
+    case EK::kAnd:
+    case EK::kOr:
+    case EK::kBin:
       d = std::max(D(static_cast<BinaryExpr*>(e)->left), D(static_cast<BinaryExpr*>(e)->right));
       break;
-    case EK::kNot: case EK::kNeg: case EK::kPos: d = D(static_cast<UnaryExpr*>(e)->operand); break;
+    case EK::kNot:
+    case EK::kNeg:
+    case EK::kPos: d = D(static_cast<UnaryExpr*>(e)->operand); break;
     case EK::kConcat:
       for (const auto& x : static_cast<ConcatExpr*>(e)->items) d = std::max(d, D(x));
       break;
@@ -56,24 +68,26 @@ std::unique_ptr<T> Fin(std::unique_ptr<T> n) {
       for (const auto& x : c->ops) d = std::max(d, D(x.second));
       break;
     }
-    case EK::kList: case EK::kTuple:
+    case EK::kList:
+    case EK::kTuple:
       for (const auto& x : static_cast<SeqExpr*>(e)->items) d = std::max(d, D(x));
       break;
     case EK::kDict:
-      for (const auto& kv : static_cast<DictExpr*>(e)->items) d = std::max({d, D(kv.first), D(kv.second)});
+      for (const auto& kv : static_cast<DictExpr*>(e)->items)
+        d = std::max({d, D(kv.first), D(kv.second)});
       break;
     default: break;
   }
   e->depth = d + 1;
   if (e->depth > kMaxExprDepth) {
-    Throw("TemplateSyntaxError", "expression nested too deeply (limit " + std::to_string(kMaxExprDepth) + ")",
-          e->lineno);
+    Throw("TemplateSyntaxError",
+          "expression nested too deeply (limit " + std::to_string(kMaxExprDepth) + ")", e->lineno);
   }
   return n;
 }
 
-const char* kStatementKeywords[] = {"for",    "if",   "block", "extends", "print", "macro",
-                                    "include", "from", "import", "set",    "with",  "autoescape"};
+const char* kStatementKeywords[] = {"for",     "if",   "block",  "extends", "print", "macro",
+                                    "include", "from", "import", "set",     "with",  "autoescape"};
 
 class Parser {
  public:
@@ -105,7 +119,9 @@ class Parser {
     Check(i);
     return toks_[i];
   }
-  bool TestName(const Token& t, std::string_view v) const { return t.type == Tok::kName && t.value == v; }
+  bool TestName(const Token& t, std::string_view v) const {
+    return t.type == Tok::kName && t.value == v;
+  }
   bool Is(Tok t) const { return cur().type == t; }
   bool IsName(std::string_view v) const { return TestName(cur(), v); }
   bool SkipIf(Tok t) {
@@ -118,7 +134,9 @@ class Parser {
     Next();
     return true;
   }
-  [[noreturn]] void Fail(const std::string& msg, int lineno) { Throw("TemplateSyntaxError", msg, lineno); }
+  [[noreturn]] void Fail(const std::string& msg, int lineno) {
+    Throw("TemplateSyntaxError", msg, lineno);
+  }
   [[noreturn]] void Fail(const std::string& msg) { Fail(msg, cur().lineno); }
 
   [[noreturn]] void ExpectFail(const std::string& expr) {
@@ -147,7 +165,8 @@ class Parser {
   // ---- end-tag error messages ----
   using EndTokens = std::vector<std::string>;  // names ("endfor", "else", ...)
 
-  [[noreturn]] void FailUtEof(const std::string* name, const std::vector<EndTokens>& stack, int lineno) {
+  [[noreturn]] void FailUtEof(const std::string* name, const std::vector<EndTokens>& stack,
+                              int lineno) {
     std::set<std::string> expected;
     for (const auto& e : stack) expected.insert(e.begin(), e.end());
     std::string looking;
@@ -157,11 +176,14 @@ class Parser {
         looking += "'" + stack.back()[i] + "'";
       }
     }
-    std::string msg = name ? "Encountered unknown tag '" + *name + "'." : "Unexpected end of template.";
+    std::string msg =
+        name ? "Encountered unknown tag '" + *name + "'." : "Unexpected end of template.";
     if (!looking.empty()) {
       if (name && expected.count(*name)) {
-        msg += " You probably made a nesting mistake. Jinja is expecting this tag, but currently "
-               "looking for " + looking + ".";
+        msg +=
+            " You probably made a nesting mistake. Jinja is expecting this tag, but currently "
+            "looking for " +
+            looking + ".";
       } else {
         msg += " Jinja was looking for the following tags: " + looking + ".";
       }
@@ -333,8 +355,9 @@ class Parser {
     node->scoped = SkipIfName("scoped");
     node->required = SkipIfName("required");
     if (Is(Tok::kSub)) {
-      Fail("Block names in Jinja have to be valid Python identifiers and may not contain "
-           "hyphens, use an underscore instead.");
+      Fail(
+          "Block names in Jinja have to be valid Python identifiers and may not contain "
+          "hyphens, use an underscore instead.");
     }
     node->body = ParseStatements({"endblock"}, true);
     if (node->required) {
@@ -344,7 +367,8 @@ class Parser {
           for (const auto& it : static_cast<OutputStmt*>(st.get())->items) {
             if (it.expr) ok = false;
             for (char c : it.data)
-              if (!(c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v')) ok = false;
+              if (!(c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'))
+                ok = false;
           }
         }
         if (!ok) Fail("Required blocks can only contain comments or whitespace");
@@ -676,9 +700,12 @@ class Parser {
     const Token& t = cur();
     ExprPtr node;
     if (t.type == Tok::kName) {
-      if (t.value == "true" || t.value == "True") node = std::make_unique<ConstExpr>(Value(true), t.lineno);
-      else if (t.value == "false" || t.value == "False") node = std::make_unique<ConstExpr>(Value(false), t.lineno);
-      else if (t.value == "none" || t.value == "None") node = std::make_unique<ConstExpr>(Value(), t.lineno);
+      if (t.value == "true" || t.value == "True")
+        node = std::make_unique<ConstExpr>(Value(true), t.lineno);
+      else if (t.value == "false" || t.value == "False")
+        node = std::make_unique<ConstExpr>(Value(false), t.lineno);
+      else if (t.value == "none" || t.value == "None")
+        node = std::make_unique<ConstExpr>(Value(), t.lineno);
       else node = std::make_unique<NameExpr>(t.value, t.lineno);
       Next();
     } else if (t.type == Tok::kString) {
@@ -716,7 +743,8 @@ class Parser {
     return false;
   }
 
-  ExprPtr ParseTuple(bool simplified, bool with_condexpr, const EndTokens* extra, bool explicit_parens) {
+  ExprPtr ParseTuple(bool simplified, bool with_condexpr, const EndTokens* extra,
+                     bool explicit_parens) {
     int lineno = cur().lineno;
     std::vector<ExprPtr> args;
     bool is_tuple = false;
@@ -907,8 +935,9 @@ class Parser {
     Tok ct = cur().type;
     if (ct == Tok::kLParen) {
       ParseCallArgs(test->args);
-    } else if ((ct == Tok::kName || ct == Tok::kString || ct == Tok::kInteger || ct == Tok::kFloat ||
-                ct == Tok::kLParen || ct == Tok::kLBracket || ct == Tok::kLBrace) &&
+    } else if ((ct == Tok::kName || ct == Tok::kString || ct == Tok::kInteger ||
+                ct == Tok::kFloat || ct == Tok::kLParen || ct == Tok::kLBracket ||
+                ct == Tok::kLBrace) &&
                !IsName("else") && !IsName("or") && !IsName("and")) {
       if (IsName("is")) Fail("You cannot chain multiple tests with is");
       ExprPtr arg = ParsePostfix(ParsePrimary());

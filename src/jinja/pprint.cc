@@ -30,8 +30,8 @@ bool PInContext(const PContext& ctx, const void* id) {
 }
 
 std::string PRecursion(const Value& v) {
-  return "<Recursion on " + v.type_name() + " with id=" +
-         std::to_string(reinterpret_cast<uintptr_t>(PId(v))) + ">";
+  return "<Recursion on " + v.type_name() +
+         " with id=" + std::to_string(reinterpret_cast<uintptr_t>(PId(v))) + ">";
 }
 
 // Pushes a container on the context for the lifetime of the object.

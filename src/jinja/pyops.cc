@@ -9,6 +9,7 @@
 #include "jinja/format.h"
 #include "jinja/limits.h"
 #include "jinja/ucd.h"
+#include "value/pystr.h"
 #include "value/unicode.h"
 
 namespace herald::jinja {
@@ -27,16 +28,7 @@ namespace {
 
 void AppendStr(std::string& out, const Value& v) {
   switch (v.kind()) {
-    case Kind::Str: out += v.as_str(); return;
-    case Kind::Int: {
-      char buf[24];
-      auto r = std::to_chars(buf, buf + sizeof buf, v.as_int());
-      out.append(buf, r.ptr - buf);
-      return;
-    }
-    case Kind::Float: out += FloatRepr(v.as_float()); return;
-    case Kind::None: out += "None"; return;
-    case Kind::Bool: out += v.as_bool() ? "True" : "False"; return;
+    case Kind::Str: out += v.as_str(); return;  // the common case, without a call
     case Kind::Object: {
       const JObject* j = AsJ(v);
       if (j && j->okind == OK::kUndefined) {
@@ -50,12 +42,16 @@ void AppendStr(std::string& out, const Value& v) {
       out += v.as_object()->str();
       return;
     }
-    default: {
+    case Kind::List:
+    case Kind::Tuple:
+    case Kind::Dict: {
       size_t before = out.size();
-      out += v.str();
+      AppendPyStr(out, v);
       ChargeWork((out.size() - before) / 256);
       CheckSize(out.size());
+      return;
     }
+    default: AppendPyStr(out, v);
   }
 }
 
@@ -142,8 +138,13 @@ bool IsIterable(const Value& v) {
       const JObject* j = AsJ(v);
       if (!j) return false;
       switch (j->okind) {
-        case OK::kUndefined: case OK::kMarkup: case OK::kRange: case OK::kDictView:
-        case OK::kGenerator: case OK::kGroupTuple: case OK::kBytes: return true;
+        case OK::kUndefined:
+        case OK::kMarkup:
+        case OK::kRange:
+        case OK::kDictView:
+        case OK::kGenerator:
+        case OK::kGroupTuple:
+        case OK::kBytes: return true;
         default: return false;
       }
     }
@@ -187,7 +188,8 @@ std::vector<Value> Iterate(const Value& v) {
         }
         case OK::kBytes: {
           std::vector<Value> out;
-          for (unsigned char c : static_cast<const BytesObj*>(j)->b) out.emplace_back(static_cast<int64_t>(c));
+          for (unsigned char c : static_cast<const BytesObj*>(j)->b)
+            out.emplace_back(static_cast<int64_t>(c));
           return out;
         }
         default: break;
@@ -264,8 +266,8 @@ Value BigOp(BinOp op, const Value& a, const Value& b) {
     case BinOp::kFloorDiv:
     case BinOp::kMod: {
       if (y.is_zero()) {
-        Throw("ZeroDivisionError", op == BinOp::kMod ? "integer modulo by zero"
-                                                      : "integer division or modulo by zero");
+        Throw("ZeroDivisionError",
+              op == BinOp::kMod ? "integer modulo by zero" : "integer division or modulo by zero");
       }
       BigInt q, r;
       BigInt::DivMod(x, y, &q, &r);
@@ -313,8 +315,8 @@ Value IntOp(BinOp op, int64_t x, int64_t y, const Value& a, const Value& b) {
     case BinOp::kFloorDiv:
     case BinOp::kMod: {
       if (y == 0) {
-        Throw("ZeroDivisionError", op == BinOp::kMod ? "integer modulo by zero"
-                                                      : "integer division or modulo by zero");
+        Throw("ZeroDivisionError",
+              op == BinOp::kMod ? "integer modulo by zero" : "integer division or modulo by zero");
       }
       if (x == INT64_MIN && y == -1) return BigOp(op, a, b);
       int64_t q = x / y, m = x % y;
@@ -386,7 +388,8 @@ Value FloatOp(BinOp op, double x, double y) {
     case BinOp::kFloorDiv:
     case BinOp::kMod: {
       if (y == 0) {
-        Throw("ZeroDivisionError", op == BinOp::kMod ? "float modulo" : "float floor division by zero");
+        Throw("ZeroDivisionError",
+              op == BinOp::kMod ? "float modulo" : "float floor division by zero");
       }
       double fd, m;
       FloatDivMod(x, y, &fd, &m);
@@ -430,7 +433,9 @@ Value RepeatSeq(const Value& seq, const Value& count) {
   return seq.is_tuple() ? Value::MakeTuple(std::move(out)) : Value(std::move(out));
 }
 
-bool IsSeqForMul(const Value& v) { return v.is_str() || v.is_list() || v.is_tuple() || IsMarkup(v); }
+bool IsSeqForMul(const Value& v) {
+  return v.is_str() || v.is_list() || v.is_tuple() || IsMarkup(v);
+}
 
 }  // namespace
 
@@ -438,7 +443,8 @@ Value BinaryOp(BinOp op, const Value& a, const Value& b) {
   // Fast paths.
   if (a.is_int() && b.is_int()) return IntOp(op, a.as_int(), b.as_int(), a, b);
   if (op == BinOp::kMod && a.is_str()) return Value(PercentFormat(a.as_str(), b, false));
-  if (op == BinOp::kMod && IsMarkup(a)) return MakeMarkup(PercentFormat(ObjAs<MarkupObj>(a)->s, b, true));
+  if (op == BinOp::kMod && IsMarkup(a))
+    return MakeMarkup(PercentFormat(ObjAs<MarkupObj>(a)->s, b, true));
   if (IsUndefined(a)) FailUndef(a);
   if (IsUndefined(b)) FailUndef(b);
   bool an = IsNumber(a), bn = IsNumber(b);
@@ -479,14 +485,16 @@ Value BinaryOp(BinOp op, const Value& a, const Value& b) {
         return Value(a.as_str() + b.as_str());
       }
       if (a.is_list()) {
-        if (!b.is_list()) ThrowType("can only concatenate list (not \"" + TypeName(b) + "\") to list");
+        if (!b.is_list())
+          ThrowType("can only concatenate list (not \"" + TypeName(b) + "\") to list");
         List out = a.as_list();
         CheckItems(out.size() + b.as_list().size());
         out.insert(out.end(), b.as_list().begin(), b.as_list().end());
         return Value(std::move(out));
       }
       if (a.is_tuple()) {
-        if (!b.is_tuple()) ThrowType("can only concatenate tuple (not \"" + TypeName(b) + "\") to tuple");
+        if (!b.is_tuple())
+          ThrowType("can only concatenate tuple (not \"" + TypeName(b) + "\") to tuple");
         List out = a.as_list();
         CheckItems(out.size() + b.as_list().size());
         out.insert(out.end(), b.as_list().begin(), b.as_list().end());
@@ -499,11 +507,13 @@ Value BinaryOp(BinOp op, const Value& a, const Value& b) {
       if (IsMarkup(a) && !b.is_list() && !b.is_tuple() && !IsIntegral(b)) Unsupported("*", a, b);
       if (IsMarkup(b) && !a.is_list() && !a.is_tuple() && !IsIntegral(a)) Unsupported("*", a, b);
       if (IsSeqForMul(a)) {
-        if (!IsIntegral(b)) ThrowType("can't multiply sequence by non-int of type '" + TypeName(b) + "'");
+        if (!IsIntegral(b))
+          ThrowType("can't multiply sequence by non-int of type '" + TypeName(b) + "'");
         return RepeatSeq(a, b);
       }
       if (IsSeqForMul(b)) {
-        if (!IsIntegral(a)) ThrowType("can't multiply sequence by non-int of type '" + TypeName(a) + "'");
+        if (!IsIntegral(a))
+          ThrowType("can't multiply sequence by non-int of type '" + TypeName(a) + "'");
         return RepeatSeq(b, a);
       }
       Unsupported("*", a, b);
@@ -677,7 +687,10 @@ bool CompareOp(CmpOp op, const Value& a, const Value& b) {
       default: return x >= y;
     }
   }
-  const char* sym = op == CmpOp::kLt ? "<" : op == CmpOp::kLtEq ? "<=" : op == CmpOp::kGt ? ">" : ">=";
+  const char* sym = op == CmpOp::kLt     ? "<"
+                    : op == CmpOp::kLtEq ? "<="
+                    : op == CmpOp::kGt   ? ">"
+                                         : ">=";
   int c = Cmp(a, b, sym);
   if (c == 2) return false;  // NaN
   switch (op) {
@@ -715,9 +728,7 @@ bool Contains(const Value& c, const Value& item) {
       for (const Value& x : c.as_list())
         if (SameContainer(item, x) || Eq(item, x)) return true;
       return false;
-    case Kind::Dict:
-      CheckHashable(item);
-      return c.as_dict().find_item(item) != nullptr;
+    case Kind::Dict: CheckHashable(item); return c.as_dict().find_item(item) != nullptr;
     case Kind::Object: {
       const JObject* j = AsJ(c);
       if (!j) break;
@@ -802,7 +813,8 @@ std::vector<int64_t> SliceIndices(const SliceSpec& s, int64_t len) {
 
 // ---- sorting (CPython list.sort: count_run + binary insertion for short lists) ----
 
-void PySort(std::vector<Value>& items, const std::function<Value(const Value&)>& key, bool reverse) {
+void PySort(std::vector<Value>& items, const std::function<Value(const Value&)>& key,
+            bool reverse) {
   size_t n = items.size();
   if (n < 2) return;
   std::vector<Value> keys;
@@ -850,32 +862,14 @@ void PySort(std::vector<Value>& items, const std::function<Value(const Value&)>&
 // ---- parsing numbers from strings ----
 
 namespace {
-std::string_view StripPy(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e) {
-    size_t j = b;
-    uint32_t cp = DecodeUtf8(s, j);
-    if (!ucd::IsSpace(cp)) break;
-    b = j;
-  }
-  while (e > b) {
-    size_t k = e - 1;
-    while (k > b && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80) --k;
-    size_t j = k;
-    uint32_t cp = DecodeUtf8(s, j);
-    if (!ucd::IsSpace(cp)) break;
-    e = k;
-  }
-  return s.substr(b, e - b);
-}
-
 // Removes underscores that sit between two digits; false if any other underscore.
 bool StripUnderscores(std::string_view s, std::string* out, bool hex) {
   out->clear();
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '_') {
       auto isd = [&](char c) {
-        return (c >= '0' && c <= '9') || (hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
+        return (c >= '0' && c <= '9') ||
+               (hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
       };
       if (i == 0 || i + 1 >= s.size() || !isd(s[i - 1]) || !isd(s[i + 1])) return false;
       continue;
@@ -887,7 +881,7 @@ bool StripUnderscores(std::string_view s, std::string* out, bool hex) {
 }  // namespace
 
 bool ParseFloat(std::string_view raw, double* out) {
-  std::string_view s = StripPy(raw);
+  std::string_view s = PyStrip(raw);
   if (s.empty()) return false;
   std::string t;
   if (!StripUnderscores(s, &t, false)) return false;
@@ -919,7 +913,7 @@ bool ParseFloat(std::string_view raw, double* out) {
 }
 
 bool ParseInt(std::string_view raw, int base, Value* out) {
-  std::string_view s = StripPy(raw);
+  std::string_view s = PyStrip(raw);
   bool neg = false;
   if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
     neg = s[0] == '-';

@@ -18,8 +18,7 @@ constexpr uint64_t kDeadlineCheckEvery = 1024;
 Interp::Interp(const EnvironmentData& env, const Limits& limits)
     : env_(env),
       limits_(limits),
-      size_limits_{limits.max_output_bytes,
-                   std::max<size_t>(100000, limits.max_output_bytes / 8)},
+      size_limits_{limits.max_output_bytes, std::max<size_t>(100000, limits.max_output_bytes / 8)},
       size_scope_(size_limits_),
       value_depth_scope_(kMaxValueDepth, limits.max_output_bytes),
       value_budget_scope_(limits.max_alloc_bytes),
@@ -175,9 +174,9 @@ void Interp::ExecOutput(const OutputStmt& s, Frame& f) {
       if (autoescape_ && !IsMarkup(*v)) out += HtmlEscape(ToStr(*v));
       else AppendStr(out, *v);
       if (env_.options.check_printed) {
-        Status st = env_.options.check_printed(std::string_view(out).substr(before),
-                                               it.expr->lineno);
-        if (!st.ok()) Throw(st.type(), st.message(), it.expr->lineno);
+        Status st =
+            env_.options.check_printed(std::string_view(out).substr(before), it.expr->lineno);
+        if (!st.ok()) Throw(st, it.expr->lineno);
       }
     }
   }
@@ -319,7 +318,8 @@ void Interp::RenderBlock(const std::string& name, size_t level, Frame& f) {
   EnterCall();
   auto scope = NewScope(f.scope);
   Frame bf{scope, f.out, f.run};
-  auto sup = Track(std::make_shared<SuperObj>(this, name, level + 1, Frame{f.scope, nullptr, f.run}));
+  auto sup =
+      Track(std::make_shared<SuperObj>(this, name, level + 1, Frame{f.scope, nullptr, f.run}));
   scope->Set("super", Value(std::shared_ptr<Object>(sup)));
   Exec(b->body, bf);
   CheckOutput(*f.out);
@@ -356,7 +356,8 @@ void Interp::ExecInclude(const IncludeStmt& s, Frame& f) {
   CheckOutput(*f.out);
 }
 
-Value Interp::MakeModule(const TemplateImpl& t, const std::string& name, bool with_context, Frame& f) {
+Value Interp::MakeModule(const TemplateImpl& t, const std::string& name, bool with_context,
+                         Frame& f) {
   Run run;
   run.tmpl = &t;
   run.root = NewScope();
@@ -375,7 +376,8 @@ Value Interp::MakeModule(const TemplateImpl& t, const std::string& name, bool wi
 
 void Interp::ExecImport(const Stmt& s, Frame& f) {
   bool is_from = s.kind == SK::kFromImport;
-  const Expr& texpr = is_from ? *static_cast<const FromImportStmt&>(s).tmpl : *static_cast<const ImportStmt&>(s).tmpl;
+  const Expr& texpr = is_from ? *static_cast<const FromImportStmt&>(s).tmpl
+                              : *static_cast<const ImportStmt&>(s).tmpl;
   bool with_context = is_from ? static_cast<const FromImportStmt&>(s).with_context
                               : static_cast<const ImportStmt&>(s).with_context;
   Value name = Eval(texpr, f);
@@ -410,8 +412,8 @@ void Interp::ExecFor(const ForStmt& s, Frame& f) {
   RunLoop(s, std::move(items), f.scope, 0, f.out, f.run);
 }
 
-void Interp::RunLoop(const ForStmt& s, std::vector<Value> items, const std::shared_ptr<Scope>& parent,
-                     int depth0, std::string* out, Run* run) {
+void Interp::RunLoop(const ForStmt& s, std::vector<Value> items,
+                     const std::shared_ptr<Scope>& parent, int depth0, std::string* out, Run* run) {
   auto scope = NewScope(parent);
   Frame lf{scope, out, run};
   if (s.test) {
@@ -582,7 +584,7 @@ Value Interp::ApplyFilter(const FilterExpr& fe, const Value* input, Frame& f) {
   if (fe.def->builtin) return fe.def->builtin(*this, *inp, args);
   FilterArgs fa{*inp, args.args, args.kwargs};
   Result<Value> r = fe.def->custom(fa);
-  if (!r.ok()) Throw(r.status().type(), r.status().message());
+  if (!r.ok()) Throw(r.status());
   return std::move(r).value();
 }
 
@@ -593,7 +595,7 @@ Value Interp::CallFilter(const std::string& name, const Value& input, CallValues
   if (it->second.builtin) return it->second.builtin(*this, input, args);
   FilterArgs fa{input, args.args, args.kwargs};
   Result<Value> r = it->second.custom(fa);
-  if (!r.ok()) Throw(r.status().type(), r.status().message());
+  if (!r.ok()) Throw(r.status());
   return std::move(r).value();
 }
 
@@ -629,7 +631,8 @@ Value Interp::EvalGetitem(const GetitemExpr& g, Frame& f) {
     if (const std::string* s = StrLike(obj)) {
       std::vector<Value> chars = Iterate(obj);
       std::string out;
-      for (int64_t i : SliceIndices(spec, static_cast<int64_t>(chars.size()))) out += chars[i].as_str();
+      for (int64_t i : SliceIndices(spec, static_cast<int64_t>(chars.size())))
+        out += chars[i].as_str();
       if (IsMarkup(obj)) return MakeMarkup(std::move(out));
       (void)s;
       return Value(std::move(out));
@@ -743,7 +746,8 @@ Value Interp::Eval(const Expr& e, Frame& f) {
       const auto& c = static_cast<const CondExpr&>(e);
       if (Truthy(Eval(*c.test, f))) return Eval(*c.expr1, f);
       if (c.expr2) return Eval(*c.expr2, f);
-      return MakeUndefinedHint(false, "the inline if-expression on line " + std::to_string(c.lineno) +
+      return MakeUndefinedHint(false, "the inline if-expression on line " +
+                                          std::to_string(c.lineno) +
                                           " evaluated to false and no else section was defined.");
     }
     case EK::kAnd: {

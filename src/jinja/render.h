@@ -5,8 +5,8 @@
 
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -75,8 +75,8 @@ struct TemplateImpl {
   std::shared_ptr<const EnvironmentData> env_owner;  // set for templates returned by Compile
   const EnvironmentData* env = nullptr;
   std::unique_ptr<Program> prog;
-  std::string name;       // "" for from-string templates
-  bool mutates = false;   // calls container-mutating methods (context is copied before render)
+  std::string name;      // "" for from-string templates
+  bool mutates = false;  // calls container-mutating methods (context is copied before render)
 };
 
 // The public Template's implementation is the compiled template itself.
@@ -215,7 +215,7 @@ class Interp {
   Limits limits_;
   SizeLimits size_limits_;
   SizeLimitScope size_scope_;
-  StackScope stack_scope_;  // bounds the C++ stack the render may use
+  StackScope stack_scope_;               // bounds the C++ stack the render may use
   ValueDepthScope value_depth_scope_;    // bounds recursion through values and repr sizes
   ValueBudgetScope value_budget_scope_;  // bounds the bytes of values the render creates
   bool strict_;
@@ -230,7 +230,15 @@ class Interp {
 // recv's type (the caller then falls back to item lookup / undefined).
 bool HasMethod(const Value& recv, std::string_view name);
 // Bit set of the builtin types that have a method/attribute `name` (computed once per GetattrExpr).
-enum MethodBits : uint8_t { kMStr = 1, kMList = 2, kMTuple = 4, kMDict = 8, kMInt = 16, kMFloat = 32, kMMarkup = 64 };
+enum MethodBits : uint8_t {
+  kMStr = 1,
+  kMList = 2,
+  kMTuple = 4,
+  kMDict = 8,
+  kMInt = 16,
+  kMFloat = 32,
+  kMMarkup = 64
+};
 uint8_t MethodMask(std::string_view name);
 // HasMethod for plain (non-object) values using a precomputed mask.
 inline bool HasMethodMask(const Value& recv, uint8_t mask) {

@@ -22,7 +22,8 @@ void BindArgs(const char* fname, const CallValues& a, std::initializer_list<cons
     bool found = false;
     for (const char* n : names) {
       if (k == n) {
-        if (out[i]) ThrowType(std::string(fname) + "() got multiple values for argument '" + k + "'");
+        if (out[i])
+          ThrowType(std::string(fname) + "() got multiple values for argument '" + k + "'");
         out[i] = &v;
         found = true;
         break;
@@ -89,7 +90,8 @@ Value Interp::InvokeMacro(MacroObj& m, CallValues& a) {
                   "likely a bug.");
       }
     }
-    ThrowType("macro " + StrRepr(d.name) + " takes no keyword argument " + StrRepr(kwargs[0].first));
+    ThrowType("macro " + StrRepr(d.name) + " takes no keyword argument " +
+              StrRepr(kwargs[0].first));
   }
   Value varargs;
   if (d.catch_varargs) {
@@ -112,7 +114,8 @@ Value Interp::InvokeMacro(MacroObj& m, CallValues& a) {
     } else if (i >= first_default) {
       scope->Set(d.args[i], Eval(*d.defaults[i - first_default], f));
     } else {
-      scope->Set(d.args[i], MakeUndefinedHint(strict_, "parameter " + StrRepr(d.args[i]) + " was not provided"));
+      scope->Set(d.args[i], MakeUndefinedHint(
+                                strict_, "parameter " + StrRepr(d.args[i]) + " was not provided"));
     }
   }
   if (has_caller) scope->Set("caller", caller);
@@ -236,12 +239,15 @@ constexpr int64_t kMaxRange = 100000;
 Value GRange(Interp& in, CallValues& a) {
   if (!a.kwargs.empty()) ThrowType("range() takes no keyword arguments");
   if (a.args.empty()) ThrowType("range expected at least 1 argument, got 0");
-  if (a.args.size() > 3) ThrowType("range expected at most 3 arguments, got " + std::to_string(a.args.size()));
+  if (a.args.size() > 3)
+    ThrowType("range expected at most 3 arguments, got " + std::to_string(a.args.size()));
   int64_t v[3] = {0, 0, 1};
   for (size_t i = 0; i < a.args.size(); ++i) {
     if (IsUndefined(a.args[i])) ObjAs<UndefinedObj>(a.args[i])->Fail();
     if (a.args[i].is_float() || !AsInt64(a.args[i], &v[i])) {
-      if (IsBigInt(a.args[i])) Throw("OverflowError", "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
+      if (IsBigInt(a.args[i]))
+        Throw("OverflowError",
+              "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
       ThrowType("'" + TypeName(a.args[i]) + "' object cannot be interpreted as an integer");
     }
   }
@@ -260,14 +266,16 @@ Value GRange(Interp& in, CallValues& a) {
   if (step > 0 && start < stop) n = ((__int128)stop - start + step - 1) / step;
   if (step < 0 && start > stop) n = ((__int128)start - stop - step - 1) / (-(__int128)step);
   if (n > kMaxRange) {
-    Throw("OverflowError", "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
+    Throw("OverflowError",
+          "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
   }
   return Value(std::shared_ptr<Object>(r));
 }
 
 Value GDict(Interp& in, CallValues& a) {
   Dict d;
-  if (a.args.size() > 1) ThrowType("dict expected at most 1 argument, got " + std::to_string(a.args.size()));
+  if (a.args.size() > 1)
+    ThrowType("dict expected at most 1 argument, got " + std::to_string(a.args.size()));
   if (a.args.size() == 1) {
     const Value& src = a.args[0];
     if (src.is_dict()) {
@@ -295,7 +303,8 @@ Value GDict(Interp& in, CallValues& a) {
 }
 
 Value GCycler(Interp& in, CallValues& a) {
-  if (!a.kwargs.empty()) ThrowType("Cycler() got an unexpected keyword argument '" + a.kwargs[0].first + "'");
+  if (!a.kwargs.empty())
+    ThrowType("Cycler() got an unexpected keyword argument '" + a.kwargs[0].first + "'");
   if (a.args.empty()) Throw("RuntimeError", "at least one item has to be provided");
   auto c = in.Track(std::make_shared<CyclerObj>());
   c->items = a.args;
@@ -318,14 +327,27 @@ Value GNamespace(Interp& in, CallValues& a) {
   return Value(std::shared_ptr<Object>(ns));
 }
 
-const char* const kLorem[] = {
-    "lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit", "sed", "do",
-    "eiusmod", "tempor", "incididunt", "ut", "labore", "et", "dolore", "magna", "aliqua", "enim",
-    "ad", "minim", "veniam", "quis", "nostrud", "exercitation", "ullamco", "laboris", "nisi",
-    "aliquip", "ex", "ea", "commodo", "consequat", "duis", "aute", "irure", "in", "reprehenderit",
-    "voluptate", "velit", "esse", "cillum", "fugiat", "nulla", "pariatur", "excepteur", "sint",
-    "occaecat", "cupidatat", "non", "proident", "sunt", "culpa", "qui", "officia", "deserunt",
-    "mollit", "anim", "id", "est", "laborum"};
+const char* const kLorem[] = {"lorem",      "ipsum",        "dolor",
+                              "sit",        "amet",         "consectetur",
+                              "adipiscing", "elit",         "sed",
+                              "do",         "eiusmod",      "tempor",
+                              "incididunt", "ut",           "labore",
+                              "et",         "dolore",       "magna",
+                              "aliqua",     "enim",         "ad",
+                              "minim",      "veniam",       "quis",
+                              "nostrud",    "exercitation", "ullamco",
+                              "laboris",    "nisi",         "aliquip",
+                              "ex",         "ea",           "commodo",
+                              "consequat",  "duis",         "aute",
+                              "irure",      "in",           "reprehenderit",
+                              "voluptate",  "velit",        "esse",
+                              "cillum",     "fugiat",       "nulla",
+                              "pariatur",   "excepteur",    "sint",
+                              "occaecat",   "cupidatat",    "non",
+                              "proident",   "sunt",         "culpa",
+                              "qui",        "officia",      "deserunt",
+                              "mollit",     "anim",         "id",
+                              "est",        "laborum"};
 
 // Deterministic lorem ipsum (Jinja2's is random; the shape is the same: n paragraphs of
 // min..max words, sentences capitalised and ended with '.', HTML paragraphs when html).
@@ -334,7 +356,8 @@ Value GLipsum(Interp& in, CallValues& a) {
   BindArgs("generate_lorem_ipsum", a, {"n", "html", "min", "max"}, p);
   int64_t n = 5, mn = 20, mx = 100;
   bool html = true;
-  if (p[0] && !AsInt64(*p[0], &n)) ThrowType("'" + TypeName(*p[0]) + "' object cannot be interpreted as an integer");
+  if (p[0] && !AsInt64(*p[0], &n))
+    ThrowType("'" + TypeName(*p[0]) + "' object cannot be interpreted as an integer");
   if (p[1]) html = Truthy(*p[1]);
   if (p[2]) AsInt64(*p[2], &mn);
   if (p[3]) AsInt64(*p[3], &mx);
@@ -348,7 +371,8 @@ Value GLipsum(Interp& in, CallValues& a) {
   };
   std::vector<std::string> paras;
   for (int64_t i = 0; i < n; ++i) {
-    int64_t words = mn + static_cast<int64_t>(rnd(static_cast<uint64_t>(std::max<int64_t>(mx - mn, 0) + 1)));
+    int64_t words =
+        mn + static_cast<int64_t>(rnd(static_cast<uint64_t>(std::max<int64_t>(mx - mn, 0) + 1)));
     std::string para;
     bool cap = true;
     for (int64_t w = 0; w < words; ++w) {

@@ -15,7 +15,9 @@ namespace herald::jinja {
 
 namespace {
 
-bool IsDunder(std::string_view n) { return n.size() > 4 && n.substr(0, 2) == "__" && n.substr(n.size() - 2) == "__"; }
+bool IsDunder(std::string_view n) {
+  return n.size() > 4 && n.substr(0, 2) == "__" && n.substr(n.size() - 2) == "__";
+}
 
 std::string ClassName(const Value& v) {
   if (const JObject* j = AsJ(v)) {
@@ -25,8 +27,9 @@ std::string ClassName(const Value& v) {
 }
 
 Value Unsafe(bool strict, const Value& obj, const std::string& name) {
-  return MakeUndefinedHint(strict, "access to attribute " + StrRepr(name) + " of " +
-                                       StrRepr(ClassName(obj)) + " object is unsafe.",
+  return MakeUndefinedHint(strict,
+                           "access to attribute " + StrRepr(name) + " of " +
+                               StrRepr(ClassName(obj)) + " object is unsafe.",
                            "SecurityError");
 }
 
@@ -107,7 +110,8 @@ Value Interp::GetAttr(const Value& obj, const std::string& name) {
     if (obj.is_int() || obj.is_bool() || obj.is_float()) {
       if (name == "real") return obj.is_bool() ? Value(static_cast<int64_t>(obj.as_bool())) : obj;
       if (name == "imag") return obj.is_float() ? Value(0.0) : Value(0);
-      if (name == "numerator") return obj.is_bool() ? Value(static_cast<int64_t>(obj.as_bool())) : obj;
+      if (name == "numerator")
+        return obj.is_bool() ? Value(static_cast<int64_t>(obj.as_bool())) : obj;
       if (name == "denominator") return Value(1);
     }
     return BoundMethod(obj, name);
@@ -174,7 +178,8 @@ Value Interp::GetItem(const Value& obj, const Value& key) {
         if (NormalizeIndex(r->size(), &i)) return Value(r->at(i));
       }
       if (j->okind == OK::kGroupTuple && !key.is_float() && AsInt64(key, &i)) {
-        if (NormalizeIndex(2, &i)) return i == 0 ? ObjAs<GroupTupleObj>(obj)->grouper : ObjAs<GroupTupleObj>(obj)->list;
+        if (NormalizeIndex(2, &i))
+          return i == 0 ? ObjAs<GroupTupleObj>(obj)->grouper : ObjAs<GroupTupleObj>(obj)->list;
       }
       break;
     }

@@ -17,8 +17,12 @@ const Value& Arg(const Args& a, const char* test) {
   return a.args[0];
 }
 
-bool TOdd(Interp&, const Value& v, Args& a) { return Eq(BinaryOp(BinOp::kMod, v, Value(2)), Value(1)); }
-bool TEven(Interp&, const Value& v, Args& a) { return Eq(BinaryOp(BinOp::kMod, v, Value(2)), Value(0)); }
+bool TOdd(Interp&, const Value& v, Args& a) {
+  return Eq(BinaryOp(BinOp::kMod, v, Value(2)), Value(1));
+}
+bool TEven(Interp&, const Value& v, Args& a) {
+  return Eq(BinaryOp(BinOp::kMod, v, Value(2)), Value(0));
+}
 bool TDivisibleby(Interp&, const Value& v, Args& a) {
   return Eq(BinaryOp(BinOp::kMod, v, Arg(a, "divisibleby")), Value(0));
 }
@@ -40,7 +44,10 @@ bool TSequence(Interp&, const Value& v, Args& a) {
   const JObject* j = AsJ(v);
   if (!j) return false;
   switch (j->okind) {
-    case OK::kMarkup: case OK::kRange: case OK::kGroupTuple: case OK::kBytes: return true;
+    case OK::kMarkup:
+    case OK::kRange:
+    case OK::kGroupTuple:
+    case OK::kBytes: return true;
     case OK::kUndefined: return !static_cast<const UndefinedObj*>(j)->strict;
     default: return false;
   }
@@ -81,32 +88,40 @@ bool RunTest(const TestDef& t, Interp& in, const Value& v, CallValues& a) {
   switch (t.kind) {
     case 0:
     case 1: {
-      if (!a.kwargs.empty()) ThrowType(t.pyname + "() got an unexpected keyword argument '" + a.kwargs[0].first + "'");
+      if (!a.kwargs.empty())
+        ThrowType(t.pyname + "() got an unexpected keyword argument '" + a.kwargs[0].first + "'");
       size_t base = t.kind == 0 ? 1 : 2;
       if (given) {
-        ThrowType(t.pyname + "() takes " + std::to_string(base) + " positional argument" + (base == 1 ? "" : "s") +
-                  " but " + std::to_string(base + given) + " were given");
+        ThrowType(t.pyname + "() takes " + std::to_string(base) + " positional argument" +
+                  (base == 1 ? "" : "s") + " but " + std::to_string(base + given) + " were given");
       }
       break;
     }
     case 2: {
       size_t total = given;
       for (const auto& kv : a.kwargs) {
-        if (kv.first != t.param) ThrowType(t.pyname + "() got an unexpected keyword argument '" + kv.first + "'");
+        if (kv.first != t.param)
+          ThrowType(t.pyname + "() got an unexpected keyword argument '" + kv.first + "'");
         if (given) ThrowType(t.pyname + "() got multiple values for argument '" + t.param + "'");
         ++total;
       }
-      if (total == 0) ThrowType(t.pyname + "() missing 1 required positional argument: '" + t.param + "'");
-      if (given > 1) ThrowType(t.pyname + "() takes 2 positional arguments but " + std::to_string(1 + given) + " were given");
+      if (total == 0)
+        ThrowType(t.pyname + "() missing 1 required positional argument: '" + t.param + "'");
+      if (given > 1)
+        ThrowType(t.pyname + "() takes 2 positional arguments but " + std::to_string(1 + given) +
+                  " were given");
       break;
     }
     case 3:
       if (!a.kwargs.empty()) ThrowType("_operator." + t.pyname + "() takes no keyword arguments");
-      if (given != 1) ThrowType(t.pyname + " expected 2 arguments, got " + std::to_string(1 + given));
+      if (given != 1)
+        ThrowType(t.pyname + " expected 2 arguments, got " + std::to_string(1 + given));
       break;
     case 4:
       if (!a.kwargs.empty()) ThrowType("callable() takes no keyword arguments");
-      if (given) ThrowType("callable() takes exactly one argument (" + std::to_string(1 + given) + " given)");
+      if (given)
+        ThrowType("callable() takes exactly one argument (" + std::to_string(1 + given) +
+                  " given)");
       break;
   }
   return t.fn(in, v, a);
@@ -119,9 +134,9 @@ void RegisterBuiltinTests(std::map<std::string, TestDef>& out) {
     d.fn = f;
     std::string n = name;
     static const std::map<std::string, std::string> ops = {
-        {"==", "eq"}, {"eq", "eq"}, {"equalto", "eq"}, {"!=", "ne"}, {"ne", "ne"}, {">", "gt"}, {"gt", "gt"},
-        {"greaterthan", "gt"}, {">=", "ge"}, {"ge", "ge"}, {"<", "lt"}, {"lt", "lt"}, {"lessthan", "lt"},
-        {"<=", "le"}, {"le", "le"}};
+        {"==", "eq"}, {"eq", "eq"}, {"equalto", "eq"},     {"!=", "ne"}, {"ne", "ne"},
+        {">", "gt"},  {"gt", "gt"}, {"greaterthan", "gt"}, {">=", "ge"}, {"ge", "ge"},
+        {"<", "lt"},  {"lt", "lt"}, {"lessthan", "lt"},    {"<=", "le"}, {"le", "le"}};
     if (ops.count(n)) {
       d.kind = 3;
       d.pyname = ops.at(n);

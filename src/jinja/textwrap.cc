@@ -1,6 +1,6 @@
-// textwrap.wrap and str.splitlines, ported from CPython for the `wordwrap` and `indent` filters
-// (see textwrap.h). Whitespace and letters are classified like Python's: ASCII whitespace for the
-// wrapper's chunking, Unicode letters (ucd) for the hyphen rule.
+// textwrap.wrap, ported from CPython for the `wordwrap` filter (see textwrap.h). Whitespace and
+// letters are classified like Python's: ASCII whitespace for the wrapper's chunking, Unicode
+// letters (ucd) for the hyphen rule.
 #include "jinja/textwrap.h"
 
 #include <algorithm>
@@ -8,12 +8,16 @@
 #include "jinja/errors.h"
 #include "jinja/limits.h"
 #include "jinja/ucd.h"
+#include "value/pystr.h"
 
 namespace herald::jinja {
 
-std::vector<std::string> TextWrap(const std::string& text, int64_t width, bool break_long, bool break_hyphens) {
+std::vector<std::string> TextWrap(const std::string& text, int64_t width, bool break_long,
+                                  bool break_hyphens) {
   std::vector<uint32_t> cps = ucd::Decode(text);
-  auto is_ws = [](uint32_t c) { return c == '\t' || c == '\n' || c == 0x0B || c == 0x0C || c == '\r' || c == ' '; };
+  auto is_ws = [](uint32_t c) {
+    return c == '\t' || c == '\n' || c == 0x0B || c == 0x0C || c == '\r' || c == ' ';
+  };
   auto is_letter = [](uint32_t c) { return ucd::Has(c, ucd::kAlpha); };
   std::vector<std::vector<uint32_t>> chunks;
   size_t i = 0;
@@ -26,8 +30,8 @@ std::vector<std::string> TextWrap(const std::string& text, int64_t width, bool b
     } else {
       size_t start = i;
       for (size_t k = i; k < j; ++k) {
-        if (cps[k] == '-' && k >= start + 2 && is_letter(cps[k - 1]) && is_letter(cps[k - 2]) && k + 1 < j &&
-            is_letter(cps[k + 1])) {
+        if (cps[k] == '-' && k >= start + 2 && is_letter(cps[k - 1]) && is_letter(cps[k - 2]) &&
+            k + 1 < j && is_letter(cps[k + 1])) {
           chunks.emplace_back(cps.begin() + start, cps.begin() + k + 1);
           start = k + 1;
         }
@@ -92,37 +96,15 @@ std::vector<std::string> TextWrap(const std::string& text, int64_t width, bool b
   return lines;
 }
 
-std::vector<std::string> PySplitLines(const std::string& s) {
-  std::vector<std::string> out;
-  std::vector<uint32_t> cps = ucd::Decode(s);
-  size_t start = 0, i = 0;
-  auto is_break = [](uint32_t c) {
-    return c == '\n' || c == '\r' || c == 0x0B || c == 0x0C || c == 0x1C || c == 0x1D || c == 0x1E ||
-           c == 0x85 || c == 0x2028 || c == 0x2029;
-  };
-  while (i < cps.size()) {
-    if (is_break(cps[i])) {
-      out.push_back(ucd::Encode(cps.data() + start, i - start));
-      size_t next = i + 1;
-      if (cps[i] == '\r' && next < cps.size() && cps[next] == '\n') ++next;
-      start = i = next;
-    } else {
-      ++i;
-    }
-  }
-  if (start < cps.size()) out.push_back(ucd::Encode(cps.data() + start, cps.size() - start));
-  return out;
-}
-
-std::string WordWrap(const std::string& s, int64_t width, bool break_long, const std::string& wrapstring,
-                     bool break_hyphens) {
+std::string WordWrap(const std::string& s, int64_t width, bool break_long,
+                     const std::string& wrapstring, bool break_hyphens) {
   std::string out;
   bool first = true;
-  for (const std::string& line : PySplitLines(s)) {
+  for (std::string_view line : SplitLines(s)) {
     if (!first) out += wrapstring;
     first = false;
     bool f2 = true;
-    for (const std::string& l : TextWrap(line, width, break_long, break_hyphens)) {
+    for (const std::string& l : TextWrap(std::string(line), width, break_long, break_hyphens)) {
       if (!f2) out += wrapstring;
       f2 = false;
       out += l;

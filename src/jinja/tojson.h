@@ -1,5 +1,7 @@
 // Jinja2's tojson: json.dumps(value, sort_keys=True[, indent]) with <, >, &, ' escaped as
-// \u003c..., ASCII only. TypeError for values JSON cannot represent (Undefined, ...).
+// \u003c..., ASCII only, written by the shared JSON writer (value/json.h). Throws TypeError for
+// values JSON cannot represent (Undefined, ...) and keys that do not sort, ValueError for a
+// container inside itself, and the render's size limit (CheckSize) as the output grows.
 #pragma once
 
 #include <string>
@@ -8,6 +10,6 @@
 
 namespace herald::jinja {
 
-void ToJson(const Value& v, int indent, std::string& out);
+std::string ToJson(const Value& v, int indent);
 
 }  // namespace herald::jinja

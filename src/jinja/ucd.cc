@@ -264,9 +264,9 @@ bool LookupName(std::string_view name, uint32_t* cp) {
   for (char c : name) upper += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
   const UcdName* begin = kUcdNames;
   const UcdName* end = kUcdNames + sizeof(kUcdNames) / sizeof(kUcdNames[0]);
-  const UcdName* it = std::lower_bound(begin, end, upper, [](const UcdName& e, const std::string& n) {
-    return std::strcmp(e.name, n.c_str()) < 0;
-  });
+  const UcdName* it = std::lower_bound(
+      begin, end, upper,
+      [](const UcdName& e, const std::string& n) { return std::strcmp(e.name, n.c_str()) < 0; });
   if (it != end && upper == it->name) {
     *cp = it->cp;
     return true;

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "value/pystr.h"
+
 namespace herald::jinja::ucd {
 
 enum Flag : uint32_t {
@@ -30,10 +32,8 @@ enum Flag : uint32_t {
 // Flags of one code point.
 uint32_t Flags(uint32_t cp);
 inline bool Has(uint32_t cp, uint32_t f) { return (Flags(cp) & f) != 0; }
-inline bool IsSpace(uint32_t cp) {
-  if (cp < 0x80) return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x1F);
-  return Has(cp, kSpace);
-}
+// str.isspace() of one code point: value/pystr.h's IsPySpace (the kSpace flag holds the same set).
+inline bool IsSpace(uint32_t cp) { return IsPySpace(cp); }
 
 // Code points of a UTF-8 string (invalid bytes become U+FFFD) and back.
 std::vector<uint32_t> Decode(std::string_view s);

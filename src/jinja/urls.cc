@@ -20,31 +20,15 @@ namespace herald::jinja {
 
 namespace {
 
-// urllib.parse.quote(s, safe="/") or, when for_qs, quote_plus(s, safe=""): percent-encodes every
-// byte outside A-Z a-z 0-9 _ . - ~ (and '/' unless for_qs); for_qs turns spaces into '+'.
-std::string UrlQuote(const std::string& s, bool for_qs) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                c == '.' || c == '-' || c == '~' || (!for_qs && c == '/');
-    if (safe) {
-      out += static_cast<char>(c);
-    } else if (for_qs && c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
+// urllib.parse.quote_plus(s, safe=""), as Jinja2's url_quote(s, for_qs=True).
+std::string QuotePlus(std::string_view s) {
+  return PercentEncode(s, /*keep_slash=*/false, /*space_as_plus=*/true);
 }
 
 }  // namespace
 
-std::string Urlize(const std::string& escaped_text, int64_t trim_limit, const std::string* rel, bool nofollow,
-                   const std::string* target) {
+std::string Urlize(const std::string& escaped_text, int64_t trim_limit, const std::string* rel,
+                   bool nofollow, const std::string* target) {
   const std::string& text = escaped_text;
   int64_t limit = trim_limit;
   std::vector<std::string> rel_parts;
@@ -69,7 +53,11 @@ std::string Urlize(const std::string& escaped_text, int64_t trim_limit, const st
   std::string target_attr;
   if (target) target_attr = " target=\"" + HtmlEscape(*target) + "\"";
   static const std::regex http_re(
-      "^(((https?://|www\\.)(([\\w%-]+\\.)+)?([a-z]{2,63}|xn--[\\w%]{2,59})|([\\w%-]{2,63}\\.)+(com|net|int|edu|gov|org|info|mil)|(https?://)((([\\d]{1,3})(\\.[\\d]{1,3}){3})|(\\[([\\da-f]{0,4}:){2}([\\da-f]{0,4}:?){1,6}])))(?::[\\d]{1,5})?(?:[/?#]\\S*)?)$",
+      "^(((https?://"
+      "|www\\.)(([\\w%-]+\\.)+)?([a-z]{2,63}|xn--[\\w%]{2,59})|([\\w%-]{2,63}\\.)+(com|net|int|edu|"
+      "gov|org|info|mil)|(https?://"
+      ")((([\\d]{1,3})(\\.[\\d]{1,3}){3})|(\\[([\\da-f]{0,4}:){2}([\\da-f]{0,4}:?){1,6}])))(?::["
+      "\\d]{1,5})?(?:[/?#]\\S*)?)$",
       std::regex::icase);
   static const std::regex email_re("^\\S+@\\w[\\w.-]*\\.\\w+$");
   static const std::regex lead_re("^([(<]|&lt;)+");
@@ -112,8 +100,8 @@ std::string Urlize(const std::string& escaped_text, int64_t trim_limit, const st
       head = m.str();
       middle = middle.substr(m.length());
     }
-    if (ends_with(middle, ")") || ends_with(middle, ">") || ends_with(middle, ".") || ends_with(middle, ",") ||
-        ends_with(middle, "\n") || ends_with(middle, "&gt;")) {
+    if (ends_with(middle, ")") || ends_with(middle, ">") || ends_with(middle, ".") ||
+        ends_with(middle, ",") || ends_with(middle, "\n") || ends_with(middle, "&gt;")) {
       if (std::regex_search(middle, m, trail_re)) {
         tail = m.str();
         middle = middle.substr(0, m.position());
@@ -132,9 +120,11 @@ std::string Urlize(const std::string& escaped_text, int64_t trim_limit, const st
     }
     if (std::regex_match(middle, http_re)) {
       if (middle.rfind("https://", 0) == 0 || middle.rfind("http://", 0) == 0) {
-        middle = "<a href=\"" + middle + "\"" + rel_attr + target_attr + ">" + trim_url(middle) + "</a>";
+        middle =
+            "<a href=\"" + middle + "\"" + rel_attr + target_attr + ">" + trim_url(middle) + "</a>";
       } else {
-        middle = "<a href=\"https://" + middle + "\"" + rel_attr + target_attr + ">" + trim_url(middle) + "</a>";
+        middle = "<a href=\"https://" + middle + "\"" + rel_attr + target_attr + ">" +
+                 trim_url(middle) + "</a>";
       }
     } else if (middle.rfind("mailto:", 0) == 0 && std::regex_match(middle.substr(7), email_re)) {
       middle = "<a href=\"" + middle + "\">" + middle.substr(7) + "</a>";
@@ -148,7 +138,8 @@ std::string Urlize(const std::string& escaped_text, int64_t trim_limit, const st
 }
 
 std::string UrlEncode(const Value& v) {
-  if (v.is_str() || IsMarkup(v) || !IsIterable(v)) return UrlQuote(ToStr(v), false);
+  if (v.is_str() || IsMarkup(v) || !IsIterable(v))
+    return PercentEncode(ToStr(v), /*keep_slash=*/true);  // quote(s, safe="/")
   std::vector<Value> items;
   if (v.is_dict()) {
     for (const auto& [k, x] : v.as_dict()) items.push_back(Value::MakeTuple({k, x}));
@@ -157,12 +148,14 @@ std::string UrlEncode(const Value& v) {
   }
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) {
-    if (!IsIterable(items[i])) ThrowType("cannot unpack non-iterable " + TypeName(items[i]) + " object");
+    if (!IsIterable(items[i]))
+      ThrowType("cannot unpack non-iterable " + TypeName(items[i]) + " object");
     std::vector<Value> kv = Iterate(items[i]);
     if (kv.size() > 2) ThrowValue("too many values to unpack (expected 2)");
-    if (kv.size() < 2) ThrowValue("not enough values to unpack (expected 2, got " + std::to_string(kv.size()) + ")");
+    if (kv.size() < 2)
+      ThrowValue("not enough values to unpack (expected 2, got " + std::to_string(kv.size()) + ")");
     if (i) out += '&';
-    out += UrlQuote(ToStr(kv[0]), true) + "=" + UrlQuote(ToStr(kv[1]), true);
+    out += QuotePlus(ToStr(kv[0])) + "=" + QuotePlus(ToStr(kv[1]));
   }
   return out;
 }

@@ -14,8 +14,8 @@ namespace herald::jinja {
 // plus "..."; rel (space-separated words, may be null) is merged with "noopener" and, when
 // nofollow, "nofollow"; target (may be null) adds a target attribute. extra_schemes is not
 // supported.
-std::string Urlize(const std::string& escaped_text, int64_t trim_limit, const std::string* rel, bool nofollow,
-                   const std::string* target);
+std::string Urlize(const std::string& escaped_text, int64_t trim_limit, const std::string* rel,
+                   bool nofollow, const std::string* target);
 
 // Jinja2's do_urlencode: a string (or Markup, or any non-iterable, through str()) is quoted
 // with '/' kept; a dict or an iterable of (key, value) pairs becomes "k=v&k=v" with quote_plus.

@@ -62,9 +62,10 @@ RuleIndex::MatchStats RuleIndex::Match(const Event& event, std::vector<Task>* ou
         eval_data = conditions::BuildEvalData(event.data, event.snapshots);
         have_eval_data = true;
       }
-      std::string reason, type;
-      if (!conditions::EvalRuleConditions(&*c.conditions, eval_data, deadline, &reason, &type)) {
-        if (type == "TimeBudget") {
+      std::string reason;
+      Code code = Code::kOk;
+      if (!conditions::EvalRuleConditions(&*c.conditions, eval_data, deadline, &reason, &code)) {
+        if (code == Code::kDeadlineExceeded) {
           ++stats.over_budget;
           stats.skipped.push_back({c.rule.name, std::move(reason)});
         } else if (!reason.empty()) {

@@ -28,9 +28,9 @@ class RuleIndex {
   };
   // What one Match call did with the rules the event reached.
   struct MatchStats {
-    size_t matched = 0;       // tasks appended
-    size_t failed = 0;        // conditions raised an error (InvalidCondition): no match
-    size_t over_budget = 0;   // conditions not evaluated in time (TimeBudget): no match
+    size_t matched = 0;                // tasks appended
+    size_t failed = 0;                 // conditions raised an error (InvalidCondition): no match
+    size_t over_budget = 0;            // conditions not evaluated in time (TimeBudget): no match
     std::vector<SkippedRule> skipped;  // the over_budget rules, in name order
   };
 

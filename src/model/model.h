@@ -32,9 +32,9 @@ struct Webhook {
   std::optional<std::string> ca_file_path;
   std::optional<int> timeout;  // seconds, 1..3600; null => configured default
   // Retry policy; unset fields fall back to the configured defaults.
-  std::optional<int> max_attempts;         // total attempts including the first
+  std::optional<int> max_attempts;          // total attempts including the first
   std::optional<std::string> retry_policy;  // "fixed" | "exponential"
-  std::optional<int> retry_interval;      // seconds (fixed) or base (exponential)
+  std::optional<int> retry_interval;        // seconds (fixed) or base (exponential)
   TimeUs created = 0;
   TimeUs last_updated = 0;
 };

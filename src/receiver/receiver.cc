@@ -2,7 +2,6 @@
 
 #include <pthread.h>
 #include <signal.h>
-#include <strings.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
@@ -13,6 +12,7 @@
 #include <thread>
 
 #include "common/stop_signal.h"
+#include "common/strings.h"
 #include "http/http.h"
 #include "value/json.h"
 
@@ -27,13 +27,9 @@ std::string Reason(int status) {
   return phrase.empty() ? "Unknown" : std::string(phrase);
 }
 
-bool NameIs(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
 const std::string* FindHeader(const ReceivedRequest& r, std::string_view name) {
   for (const auto& [k, v] : r.headers)
-    if (NameIs(k, name)) return &v;
+    if (EqualsIgnoreCase(k, name)) return &v;
   return nullptr;
 }
 
@@ -50,9 +46,8 @@ std::string PrintableText(std::string_view s) {
         continue;
       }
       if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F) {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\x%02x", c);
-        out += buf;
+        out += "\\x";
+        AppendHex(out, c, 2);
       } else {
         out += static_cast<char>(c);
       }
@@ -102,9 +97,8 @@ std::string HttpDate(int64_t unix_seconds) {
 
 std::string FormatRequest(uint64_t n, std::string_view date, int status,
                           const ReceivedRequest& request, bool show_headers) {
-  std::string out = "[" + std::to_string(n) + "] " + std::string(date) + " " +
-                    request.client_ip + " \"" + request.request_line + "\" " +
-                    std::to_string(status) + " -\n";
+  std::string out = "[" + std::to_string(n) + "] " + std::string(date) + " " + request.client_ip +
+                    " \"" + request.request_line + "\" " + std::to_string(status) + " -\n";
   if (show_headers) {
     for (const auto& [k, v] : request.headers) out += k + ": " + v + "\n";
     out += "\n";
@@ -236,8 +230,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       size_t colon = h.find(':');
       if (colon == std::string_view::npos || colon == 0) continue;
       std::string_view value = h.substr(colon + 1);
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+        value.remove_prefix(1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+        value.remove_suffix(1);
       request_.headers.emplace_back(std::string(h.substr(0, colon)), std::string(value));
       if (request_.headers.size() > kMaxHeaders) return Reject(431, "too many headers");
     }
@@ -261,7 +257,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void ReadBody() {
-    asio::async_read(socket_, asio::dynamic_buffer(buf_), asio::transfer_exactly(want_ - buf_.size()),
+    asio::async_read(socket_, asio::dynamic_buffer(buf_),
+                     asio::transfer_exactly(want_ - buf_.size()),
                      [self = shared_from_this()](boost::system::error_code ec, size_t) {
                        if (ec) return self->Close();
                        self->request_.body = std::move(self->buf_);
@@ -288,10 +285,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void Respond(int status, std::string body) {
-    response_ = "HTTP/1.0 " + std::to_string(status) + " " + Reason(status) +
-                "\r\nServer: herald-webhook-receiver\r\nDate: " + HttpDate(std::time(nullptr)) +
-                "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
-                "\r\nConnection: close\r\n\r\n" + body;
+    response_ = http::Serialize(http::Response::Text(status, std::move(body), "text/plain")
+                                    .With("Date", HttpDate(std::time(nullptr))),
+                                10, "herald-webhook-receiver");
     ArmTimer(kWriteTimeout);
     asio::async_write(socket_, asio::buffer(response_),
                       [self = shared_from_this()](boost::system::error_code, size_t) {
@@ -313,17 +309,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
 }  // namespace
 
 void Receiver::Impl::Accept() {
-  acceptor.async_accept(asio::make_strand(ioc), [self = this](boost::system::error_code ec,
-                                                               tcp::socket socket) {
-    if (self->stopped) return;
-    if (!ec) {
-      size_t now = self->connections.fetch_add(1, std::memory_order_relaxed) + 1;
-      auto conn = std::make_shared<Connection>(std::move(socket), self);
-      if (now <= kMaxConnections) conn->Start();
-      // else: dropping `conn` closes the socket at once.
-    }
-    self->Accept();
-  });
+  acceptor.async_accept(
+      asio::make_strand(ioc), [self = this](boost::system::error_code ec, tcp::socket socket) {
+        if (self->stopped) return;
+        if (!ec) {
+          size_t now = self->connections.fetch_add(1, std::memory_order_relaxed) + 1;
+          auto conn = std::make_shared<Connection>(std::move(socket), self);
+          if (now <= kMaxConnections) conn->Start();
+          // else: dropping `conn` closes the socket at once.
+        }
+        self->Accept();
+      });
 }
 
 Receiver::Receiver(ReceiverOptions options, std::ostream& out)
@@ -342,7 +338,7 @@ Status Receiver::Start() {
       tcp::resolver resolver(impl_->ioc);
       auto results = resolver.resolve(impl_->options.host, "", ec);
       if (ec || results.empty())
-        return Status::Error("ListenError", "cannot resolve host '" + impl_->options.host + "'");
+        return Status::Error(Code::kConfig, "cannot resolve host '" + impl_->options.host + "'");
       addr = results.begin()->endpoint().address();
     }
   }
@@ -350,9 +346,9 @@ Status Receiver::Start() {
   auto& a = impl_->acceptor;
   if (a.open(ep.protocol(), ec) || a.set_option(tcp::acceptor::reuse_address(true), ec) ||
       a.bind(ep, ec) || a.listen(asio::socket_base::max_listen_connections, ec))
-    return Status::Error("ListenError", "cannot listen on " + impl_->options.host + ":" +
-                                            std::to_string(impl_->options.port) + ": " +
-                                            ec.message());
+    return Status::Error(Code::kUnavailable, "cannot listen on " + impl_->options.host + ":" +
+                                                 std::to_string(impl_->options.port) + ": " +
+                                                 ec.message());
   impl_->bound_port = a.local_endpoint(ec).port();
   impl_->Accept();
   return Status::Ok();
@@ -383,8 +379,8 @@ int RunWebhookReceiver(const ReceiverOptions& options) {
     std::cerr << "Error: " << st.message() << std::endl;
     return 1;
   }
-  std::cout << "Listening on port http://localhost:" << receiver.port()
-            << ". Stop with CONTROL-C." << std::endl;
+  std::cout << "Listening on port http://localhost:" << receiver.port() << ". Stop with CONTROL-C."
+            << std::endl;
   std::atomic<bool> stopping{false};
   std::thread waiter([&] {
     WaitForStopSignal();

@@ -43,7 +43,7 @@ struct ReceiverOptions {
 // One received request, as printed.
 struct ReceivedRequest {
   std::string client_ip;
-  std::string request_line;  // raw first line without CRLF
+  std::string request_line;                                  // raw first line without CRLF
   std::vector<std::pair<std::string, std::string>> headers;  // in received order
   bool has_content_length = false;
   std::string body;

@@ -18,8 +18,7 @@ Result<std::vector<CommittedEvent>> Store::CommitEventsSync(std::vector<NewEvent
 }
 
 std::string WorkerStoppedError(int expiries) {
-  return "worker stopped while delivering (" + std::to_string(expiries) +
-         " times); see the logs";
+  return "worker stopped while delivering (" + std::to_string(expiries) + " times); see the logs";
 }
 
 Result<std::vector<Task>> Store::LeaseTasks(const std::string& worker, int max, TimeUs now,
@@ -44,7 +43,7 @@ Result<std::unique_ptr<Store>> OpenSqlite(const std::string& url) {
   std::string path = url.substr(kSqliteScheme.size());
   if (auto q = path.find('?'); q != std::string::npos) path.resize(q);
   if (path.empty() || path.back() == '/') {
-    return Status("ConfigError", "store URL '" + url +
+    return Status(Code::kConfig, "store URL '" + url +
                                      "' names no database file; expected sqlite://path/herald.db "
                                      "or sqlite:///absolute/path/herald.db");
   }
@@ -53,8 +52,8 @@ Result<std::unique_ptr<Store>> OpenSqlite(const std::string& url) {
     std::error_code ec;
     std::filesystem::create_directories(p.parent_path(), ec);
     if (ec) {
-      return Status("StoreError", "cannot create directory " + p.parent_path().string() + ": " +
-                                      ec.message());
+      return Status(Code::kUnavailable,
+                    "cannot create directory " + p.parent_path().string() + ": " + ec.message());
     }
   }
   auto store = SqliteStore::Open(path);
@@ -68,7 +67,7 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& url) {
   if (url.starts_with(kSqliteScheme)) return OpenSqlite(url);
   auto colon = url.find("://");
   std::string scheme = colon == std::string::npos ? std::string() : url.substr(0, colon);
-  return Status("ConfigError",
+  return Status(Code::kConfig,
                 (scheme.empty() ? "store URL '" + url + "' has no scheme"
                                 : "unknown store URL scheme '" + scheme + "' in '" + url + "'") +
                     "; expected sqlite://path/herald.db");

@@ -28,8 +28,10 @@
 
 namespace herald {
 
-// Error types used in Status: "NotFound", "Conflict" (unique name, referenced webhook,
-// wrong state), "StoreError" (I/O, corruption).
+// Error codes used in Status: kNotFound; kConflict (a taken name, with field() "name"; a
+// rule's missing webhook, with field() "action_object_id"; a wrong state); kUnavailable (I/O,
+// the store closed); kInternal (corrupt rows); kInvalidArgument and kResourceExhausted for
+// arguments out of range.
 
 // An event to commit with the tasks its matching rules produced.
 struct NewEvent {
@@ -96,10 +98,10 @@ std::string WorkerStoppedError(int expiries);
 
 // What a worker asks Lease for.
 struct LeaseRequest {
-  std::string worker;     // lease holder recorded on the task
-  int max = 0;            // most tasks to lease (<= 0 leases nothing)
-  TimeUs now = 0;         // the time due-ness and expiry are judged at
-  TimeUs lease_us = 0;    // the lease lasts until now + lease_us
+  std::string worker;   // lease holder recorded on the task
+  int max = 0;          // most tasks to lease (<= 0 leases nothing)
+  TimeUs now = 0;       // the time due-ness and expiry are judged at
+  TimeUs lease_us = 0;  // the lease lasts until now + lease_us
   // A task found with an expired lease for the max_lease_expiries-th time in a row is failed
   // with WorkerStoppedError instead of being leased (values below 1 count as 1).
   int max_lease_expiries = kDefaultMaxLeaseExpiries;
@@ -107,13 +109,13 @@ struct LeaseRequest {
 
 // A task the worker-stopped rule failed during Lease.
 struct ExpiredTask {
-  Task task;          // as stored after the change: status failed, error WorkerStoppedError(n)
-  int expiries = 0;   // consecutive expired leases (n)
+  Task task;         // as stored after the change: status failed, error WorkerStoppedError(n)
+  int expiries = 0;  // consecutive expired leases (n)
 };
 
 struct LeaseResult {
-  std::vector<Task> leased;          // status started, leased by the requesting worker
-  std::vector<ExpiredTask> failed;   // failed by the worker-stopped rule in the same transaction
+  std::vector<Task> leased;         // status started, leased by the requesting worker
+  std::vector<ExpiredTask> failed;  // failed by the worker-stopped rule in the same transaction
 };
 
 struct EventFilter {
@@ -135,9 +137,9 @@ class Store {
   virtual int64_t ConfigRevision() const = 0;
 
   virtual Result<std::vector<Webhook>> ListWebhooks() = 0;  // ordered by name
-  virtual Result<Webhook> GetWebhook(int64_t id) = 0;      // NotFound
+  virtual Result<Webhook> GetWebhook(int64_t id) = 0;       // NotFound
   // Inserts (id == 0 assigns one) and returns the stored record (ids, timestamps).
-  // Conflict when the name is taken.
+  // Conflict when the name (field "name") or the id (field "id") is taken.
   virtual Result<Webhook> CreateWebhook(Webhook w) = 0;
   virtual Result<Webhook> UpdateWebhook(Webhook w) = 0;  // NotFound, Conflict
   // NotFound; Conflict when an event rule targets it.
@@ -145,7 +147,8 @@ class Store {
 
   virtual Result<std::vector<EventRule>> ListEventRules() = 0;  // ordered by name
   virtual Result<EventRule> GetEventRule(int64_t id) = 0;
-  // Conflict when the name is taken or action_object_id names no webhook.
+  // Conflict when the name is taken (field "name") or action_object_id names no webhook
+  // (field "action_object_id").
   virtual Result<EventRule> CreateEventRule(EventRule r) = 0;
   virtual Result<EventRule> UpdateEventRule(EventRule r) = 0;
   virtual Status DeleteEventRule(int64_t id) = 0;
@@ -176,10 +179,10 @@ class Store {
   virtual Result<std::vector<Attempt>> ListAttempts(const std::string& task_id) = 0;
 
   // Counts attempts that started in [since, since + minutes * 60s), one bucket per minute
-  // (`minutes` in 1..1440, else "ValueError"). Reads at most kMaxHistogramScanRows recent attempt
-  // rows. Backends without it answer "Unsupported" (the UI then hides the chart).
+  // (`minutes` in 1..1440, else kInvalidArgument). Reads at most kMaxHistogramScanRows recent
+  // attempt rows. Backends without it answer kUnsupported (the UI then hides the chart).
   virtual Result<AttemptHistogram> AttemptsPerMinute(TimeUs since, int minutes) {
-    return Status::Error("Unsupported", "attempt histogram not available for " + Describe());
+    return Status::Error(Code::kUnsupported, "attempt histogram not available for " + Describe());
   }
 
   // Leases up to req.max due tasks for req.worker until req.now + req.lease_us, in one
@@ -217,7 +220,8 @@ class Store {
   virtual Status Requeue(const std::string& task_id, TimeUs now) = 0;  // failed|finished -> queued
   virtual Result<int64_t> RequeueAllFailed(TimeUs now) = 0;            // returns how many
   virtual Status Enqueue(const std::string& task_id, TimeUs now) = 0;  // scheduled -> queued now
-  virtual Status Stop(const std::string& task_id, TimeUs now) = 0;     // started|queued|scheduled -> failed
+  virtual Status Stop(const std::string& task_id,
+                      TimeUs now) = 0;  // started|queued|scheduled -> failed
   virtual Status DeleteTask(const std::string& task_id) = 0;
 
   // Deletes finished tasks (and their attempts) that ended before `before`; returns how many.
@@ -233,7 +237,7 @@ class Store {
 
 // Opens a store from a URL: "sqlite://relative/path.db", "sqlite:///absolute/path.db".
 // Creates directories and the schema (migrating older schema versions) as needed.
-// Errors: "ConfigError" for an unknown scheme, "StoreError" when it cannot be opened.
+// Errors: kConfig for an unknown scheme, kUnavailable when it cannot be opened.
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url);
 
 }  // namespace herald

@@ -4,12 +4,15 @@
 // second); the remaining 74 bits are random, so ids stay unguessable and unique.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace herald {
 
-// A new UUID v7 in canonical lowercase form. Thread-safe (a per-thread generator seeded from
-// std::random_device); not for secrets.
+// A new UUID v7 in canonical lowercase form, stamped with the current time. Thread-safe (a
+// per-thread generator seeded from std::random_device); not for secrets.
 std::string NewTaskId();
+// The same, stamped with `unix_ms` (milliseconds since the Unix epoch; the low 48 bits are kept).
+std::string NewTaskId(int64_t unix_ms);
 
 }  // namespace herald

@@ -1,10 +1,12 @@
 #include "validation/forms.h"
 
+#include <cmath>
 #include <regex>
+#include <stdexcept>
 
 #include "common/time.h"
-#include "model/redact.h"
 #include "model/object_types.h"
+#include "model/redact.h"
 
 namespace herald {
 
@@ -70,9 +72,9 @@ class FieldReader {
       return false;
     }
     if (max_len && Utf8Length(*out) > max_len) {
-      AddFieldError(errors_, name,
-                    "Ensure this field has no more than " + std::to_string(max_len) +
-                        " characters.");
+      AddFieldError(
+          errors_, name,
+          "Ensure this field has no more than " + std::to_string(max_len) + " characters.");
       return false;
     }
     return true;
@@ -105,8 +107,7 @@ class FieldReader {
   }
 
   // present + null => *is_null
-  bool Int(const char* name, std::optional<int64_t>* out, bool nullable, int64_t min,
-           int64_t max) {
+  bool Int(const char* name, std::optional<int64_t>* out, bool nullable, int64_t min, int64_t max) {
     const Value* v = Get(name);
     if (!v) return false;
     if (v->is_none()) {
@@ -120,12 +121,15 @@ class FieldReader {
     int64_t n;
     if (v->is_int()) {
       n = v->as_int();
-    } else if (v->is_float() && v->as_float() == static_cast<double>(static_cast<int64_t>(v->as_float()))) {
+    } else if (v->is_float() && std::fabs(v->as_float()) < 0x1p63 &&  // cast below is defined
+               v->as_float() == std::trunc(v->as_float())) {
       n = static_cast<int64_t>(v->as_float());
     } else if (v->is_str() && !v->as_str().empty() &&
                v->as_str().find_first_not_of("0123456789-") == std::string::npos) {
       try {
-        n = std::stoll(v->as_str());
+        size_t used = 0;
+        n = std::stoll(v->as_str(), &used);
+        if (used != v->as_str().size()) throw std::invalid_argument("not an integer");  // "1-2"
       } catch (...) {
         AddFieldError(errors_, name, "A valid integer is required.");
         return false;
@@ -194,52 +198,66 @@ Value IsoOrNull(TimeUs t) { return t ? Value(FormatIsoUtc(t, 'Z')) : Value(); }
 
 Value EmptyDict() { return Value::MakeDict(); }
 
+// `s` when it failed, as a message on `errors`.
+void Note(FieldErrors& errors, const Status& s) {
+  if (!s.ok()) AddFieldError(errors, s.field(), s.message());
+}
+
+// The validated object, or every field error at once.
+template <typename T>
+Result<T> Validated(T object, FieldErrors errors) {
+  if (!errors.empty()) return Status::Invalid(std::move(errors));
+  return object;
+}
+
 }  // namespace
 
-std::string ValidatePayloadUrl(const std::string& url) {
+Status ValidatePayloadUrl(const std::string& url) {
   static const std::regex kTemplated(R"(\{[{%#])");
   static const std::regex kScheme(R"(^[a-zA-Z][a-zA-Z0-9+.\-]*:)");
-  static const char* kBadUrl = "Enter a valid URL, beginning with http:// or https://.";
+  auto bad_url = [] {
+    return Status::Invalid("payload_url", "Enter a valid URL, beginning with http:// or https://.");
+  };
   if (std::regex_search(url, kTemplated)) {
     std::smatch m;
     if (std::regex_search(url, m, kScheme)) {
       std::string scheme = m.str(0);
       scheme.pop_back();
       for (auto& c : scheme) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
-      if (scheme != "http" && scheme != "https") return kBadUrl;
+      if (scheme != "http" && scheme != "https") return bad_url();
     }
-    std::string err = TemplateSyntaxError(url);
-    if (!err.empty()) return "Invalid template: " + err;
-    return "";
+    Status syntax = CheckTemplateSyntax(url);
+    if (!syntax.ok())
+      return Status::Invalid("payload_url", "Invalid template: " + syntax.message());
+    return Status::Ok();
   }
   // Literal: Python urlsplit-like: scheme must be http(s) and the netloc non-empty & well formed.
   std::smatch m;
-  if (!std::regex_search(url, m, kScheme)) return kBadUrl;
+  if (!std::regex_search(url, m, kScheme)) return bad_url();
   std::string scheme = m.str(0);
   scheme.pop_back();
   for (auto& c : scheme) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
-  if (scheme != "http" && scheme != "https") return kBadUrl;
+  if (scheme != "http" && scheme != "https") return bad_url();
   std::string rest = url.substr(m.length(0));
-  if (rest.rfind("//", 0) != 0) return kBadUrl;
+  if (rest.rfind("//", 0) != 0) return bad_url();
   size_t end = rest.find_first_of("/?#", 2);
   std::string netloc = rest.substr(2, end == std::string::npos ? std::string::npos : end - 2);
-  if (netloc.empty()) return kBadUrl;
+  if (netloc.empty()) return bad_url();
   // Host part after userinfo.
-  std::string host = netloc.substr(netloc.rfind('@') == std::string::npos ? 0 : netloc.rfind('@') + 1);
+  std::string host =
+      netloc.substr(netloc.rfind('@') == std::string::npos ? 0 : netloc.rfind('@') + 1);
   bool open_b = host.find('[') != std::string::npos, close_b = host.find(']') != std::string::npos;
-  if (open_b != close_b) return kBadUrl;
-  if (host.empty() || host[0] == ':') return kBadUrl;
+  if (open_b != close_b) return bad_url();
+  if (host.empty() || host[0] == ':') return bad_url();
   for (char c : url)
-    if (static_cast<unsigned char>(c) < 0x20 || c == ' ') return kBadUrl;
-  return "";
+    if (static_cast<unsigned char>(c) < 0x20 || c == ' ') return bad_url();
+  return Status::Ok();
 }
 
-Validated<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool partial) {
-  Validated<Webhook> out;
-  if (!body.is_dict()) {
-    AddFieldError(out.errors, "non_field_errors", "Invalid data. Expected a dictionary.");
-    return out;
-  }
+Result<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool partial) {
+  if (!body.is_dict())
+    return Status::Invalid("non_field_errors", "Invalid data. Expected a dictionary.");
+  FieldErrors errors;
   Webhook w = base ? *base : Webhook();
   if (base && !partial) {  // PUT: start from defaults but keep identity and secret unless sent
     Webhook fresh;
@@ -248,26 +266,22 @@ Validated<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool 
     fresh.secret = base->secret;
     w = fresh;
   }
-  FieldReader r(body, partial, out.errors);
+  FieldReader r(body, partial, errors);
   r.String("name", &w.name, true, 150, false);
   r.String("description", &w.description, false, 200);
-  if (r.String("payload_url", &w.payload_url, true, 500, false)) {
-    std::string err = ValidatePayloadUrl(w.payload_url);
-    if (!err.empty()) AddFieldError(out.errors, "payload_url", err);
-  }
+  if (r.String("payload_url", &w.payload_url, true, 500, false))
+    Note(errors, ValidatePayloadUrl(w.payload_url));
   std::string method;
   if (r.String("http_method", &method, false, 30, false)) {
     static const char* kMethods[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
     bool ok = false;
     for (const char* m : kMethods) ok = ok || method == m;
-    if (!ok) AddFieldError(out.errors, "http_method", "\"" + method + "\" is not a valid choice.");
+    if (!ok) AddFieldError(errors, "http_method", "\"" + method + "\" is not a valid choice.");
     else w.http_method = method;
   }
   r.String("http_content_type", &w.http_content_type, false, 100, false);
-  if (r.String("additional_headers", &w.additional_headers, false, 0, true, true)) {
-    std::string err = AdditionalHeadersError(w.additional_headers);
-    if (!err.empty()) AddFieldError(out.errors, "additional_headers", err);
-  }
+  if (r.String("additional_headers", &w.additional_headers, false, 0, true, true))
+    Note(errors, CheckAdditionalHeaders(w.additional_headers));
   r.String("body_template", &w.body_template, false, 0, true, true);
   r.String("secret", &w.secret, false, 255, true, true);
   r.Bool("ssl_verification", &w.ssl_verification);
@@ -299,24 +313,21 @@ Validated<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool 
     } else if (v->is_str() && (v->as_str() == "fixed" || v->as_str() == "exponential")) {
       w.retry_policy = v->as_str();
     } else {
-      AddFieldError(out.errors, "retry_policy",
+      AddFieldError(errors, "retry_policy",
                     "\"" + v->str() + "\" is not a valid choice (fixed, exponential).");
     }
   }
   if (!w.ssl_verification && w.ca_file_path && !w.ca_file_path->empty()) {
-    AddFieldError(out.errors, "ca_file_path",
+    AddFieldError(errors, "ca_file_path",
                   "Do not specify a CA certificate file if SSL verification is disabled.");
   }
-  if (out.errors.empty()) out.value = std::move(w);
-  return out;
+  return Validated(std::move(w), std::move(errors));
 }
 
-Validated<EventRule> EventRuleFromJson(const Value& body, const EventRule* base, bool partial) {
-  Validated<EventRule> out;
-  if (!body.is_dict()) {
-    AddFieldError(out.errors, "non_field_errors", "Invalid data. Expected a dictionary.");
-    return out;
-  }
+Result<EventRule> EventRuleFromJson(const Value& body, const EventRule* base, bool partial) {
+  if (!body.is_dict())
+    return Status::Invalid("non_field_errors", "Invalid data. Expected a dictionary.");
+  FieldErrors errors;
   EventRule rule = base ? *base : EventRule();
   if (base && !partial) {
     EventRule fresh;
@@ -324,7 +335,7 @@ Validated<EventRule> EventRuleFromJson(const Value& body, const EventRule* base,
     fresh.created = base->created;
     rule = fresh;
   }
-  FieldReader r(body, partial, out.errors);
+  FieldReader r(body, partial, errors);
   r.String("name", &rule.name, true, 150, false);
   r.String("description", &rule.description, false, 200);
   r.String("comments", &rule.comments, false, 0);
@@ -333,8 +344,9 @@ Validated<EventRule> EventRuleFromJson(const Value& body, const EventRule* base,
     bool ok = true;
     for (const auto& ot : list) {
       if (!IsWellFormedObjectType(ot)) {
-        AddFieldError(out.errors, "object_types",
-                      "Invalid object type \"" + ot + "\": expected \"app_label.model\" such as \"dcim.device\".");
+        AddFieldError(errors, "object_types",
+                      "Invalid object type \"" + ot +
+                          "\": expected \"app_label.model\" such as \"dcim.device\".");
         ok = false;
       }
     }
@@ -344,7 +356,7 @@ Validated<EventRule> EventRuleFromJson(const Value& body, const EventRule* base,
     bool ok = true;
     for (const auto& et : list) {
       if (!IsKnownEventType(et)) {
-        AddFieldError(out.errors, "event_types", "\"" + et + "\" is not a valid choice.");
+        AddFieldError(errors, "event_types", "\"" + et + "\" is not a valid choice.");
         ok = false;
       }
     }
@@ -352,47 +364,43 @@ Validated<EventRule> EventRuleFromJson(const Value& body, const EventRule* base,
   }
   r.Bool("enabled", &rule.enabled);
   if (const Value* c = r.Get("conditions")) {
-    std::string err = ConditionsError(*c);
-    if (!err.empty()) AddFieldError(out.errors, "conditions", err);
-    else rule.conditions = c->truthy() ? *c : Value();
+    Status checked = CheckConditions(*c);
+    Note(errors, checked);
+    if (checked.ok()) rule.conditions = c->truthy() ? *c : Value();
   }
   std::string s;
   if (r.String("action_type", &s, false, 100, false)) {
     if (s != "webhook") {
       if (s == "script" || s == "notification")
-        AddFieldError(out.errors, "action_type",
+        AddFieldError(errors, "action_type",
                       "\"" + s + "\" actions are not supported by Herald; use \"webhook\".");
-      else
-        AddFieldError(out.errors, "action_type", "\"" + s + "\" is not a valid choice.");
+      else AddFieldError(errors, "action_type", "\"" + s + "\" is not a valid choice.");
     } else {
       rule.action_type = s;
     }
   }
   if (r.String("action_object_type", &s, false, 100, false)) {
     if (s != "extras.webhook")
-      AddFieldError(out.errors, "action_object_type",
+      AddFieldError(errors, "action_object_type",
                     "Only \"extras.webhook\" targets are supported, got \"" + s + "\".");
-    else
-      rule.action_object_type = s;
+    else rule.action_object_type = s;
   }
   std::optional<int64_t> id = rule.action_object_id;
   if (r.Get("action_object_id")) {
     if (r.Int("action_object_id", &id, true, 1, INT64_MAX)) rule.action_object_id = id;
   }
   if (!rule.action_object_id && !(partial && !r.Get("action_object_id")) &&
-      std::none_of(out.errors.begin(), out.errors.end(),
+      std::none_of(errors.begin(), errors.end(),
                    [](const auto& e) { return e.first == "action_object_id"; })) {
-    AddFieldError(out.errors, "action_object_id",
+    AddFieldError(errors, "action_object_id",
                   "This action requires a target object to be selected.");
   }
   if (const Value* ad = r.Get("action_data")) {
     if (!ad->is_none() && !ad->is_dict())
-      AddFieldError(out.errors, "action_data", "Action data must be a JSON object or null.");
-    else
-      rule.action_data = *ad;
+      AddFieldError(errors, "action_data", "Action data must be a JSON object or null.");
+    else rule.action_data = *ad;
   }
-  if (out.errors.empty()) out.value = std::move(rule);
-  return out;
+  return Validated(std::move(rule), std::move(errors));
 }
 
 Value WebhookToJson(const Webhook& w, const std::string& api_base, bool brief,
@@ -408,8 +416,8 @@ Value WebhookToJson(const Webhook& w, const std::string& api_base, bool brief,
   d.set("payload_url", w.payload_url);
   d.set("http_method", w.http_method);
   d.set("http_content_type", w.http_content_type);
-  d.set("additional_headers", show_credentials ? w.additional_headers
-                                                : RedactHeaderTemplate(w.additional_headers));
+  d.set("additional_headers",
+        show_credentials ? w.additional_headers : RedactHeaderTemplate(w.additional_headers));
   d.set("body_template", w.body_template);
   d.set("secret_set", !w.secret.empty());
   d.set("ssl_verification", w.ssl_verification);

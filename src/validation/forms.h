@@ -1,6 +1,7 @@
 // Webhook and event rule forms: NetBox-shaped JSON in (create, PUT, PATCH) with NetBox's
-// validation, and NetBox-shaped JSON out. Errors are per field, as the API returns them:
-// {"field": ["message", ...]}. Uniqueness and references are checked by the store.
+// validation, and NetBox-shaped JSON out. Errors are per field: a failed Status of
+// Code::kInvalidArgument whose field_errors() the API returns as {"field": ["message", ...]}.
+// Uniqueness and references are checked by the store; validation/save.h puts it together.
 #pragma once
 
 #include <functional>
@@ -10,29 +11,23 @@
 #include <utility>
 #include <vector>
 
+#include "common/status.h"
 #include "model/model.h"
 #include "value/value.h"
 
 namespace herald {
 
-using FieldErrors = std::vector<std::pair<std::string, std::vector<std::string>>>;
-
+// FieldErrors (common/status.h): {field, [messages]} in the order first reported.
 // Adds a message to a field's list.
 void AddFieldError(FieldErrors& errors, const std::string& field, std::string message);
 // {"field": ["message"], ...}
 Value FieldErrorsToValue(const FieldErrors& errors);
 
-template <typename T>
-struct Validated {
-  std::optional<T> value;
-  FieldErrors errors;
-  bool ok() const { return value.has_value() && errors.empty(); }
-};
-
 // Builds a webhook from a request body. `base` is the stored record for PUT/PATCH (nullptr for
-// create); `partial` is true for PATCH (absent fields keep base's values).
-Validated<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool partial);
-Validated<EventRule> EventRuleFromJson(const Value& body, const EventRule* base, bool partial);
+// create); `partial` is true for PATCH (absent fields keep base's values). On invalid input,
+// a kInvalidArgument Status with every field's errors (Status::field_errors()).
+Result<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool partial);
+Result<EventRule> EventRuleFromJson(const Value& body, const EventRule* base, bool partial);
 
 // `api_base` is the absolute prefix of API URLs, e.g. "http://127.0.0.1:8080". Unless
 // `show_credentials` (admin callers), credential header values in additional_headers are
@@ -43,13 +38,15 @@ Value WebhookToJson(const Webhook& w, const std::string& api_base, bool brief = 
 Value EventRuleToJson(const EventRule& r, const std::string& api_base, bool brief,
                       const std::function<const Webhook*(int64_t)>& webhook_of);
 
-// Validation pieces shared with the UI.
-// Returns the error for payload_url, or empty when valid (SPEC 1, item 2).
-std::string ValidatePayloadUrl(const std::string& url);
-// Compiles a template in the webhook environment; returns "Type: message" or empty.
-std::string TemplateSyntaxError(const std::string& source);
-// Compiles conditions; returns the error message or empty (falsy conditions are valid).
-std::string ConditionsError(const Value& conditions);
+// Validation pieces (each OK, or kInvalidArgument on the field it checks).
+// payload_url: a literal http(s) URL, or a template that compiles (SPEC 1, item 2).
+Status ValidatePayloadUrl(const std::string& url);
+// Compiles a template in the webhook environment; the message is "Type: message" (the
+// Jinja2 exception class, and " (line N)" when known). Names no field.
+Status CheckTemplateSyntax(const std::string& source);
+// Compiles event rule conditions (falsy conditions are valid); field "conditions", with
+// " (at <location>)" after the message when the problem is nested.
+Status CheckConditions(const Value& conditions);
 
 // Header names additional_headers may not set, because Herald frames every request itself and
 // a second value would let event data or a template re-frame it (request smuggling, wrong
@@ -62,7 +59,8 @@ std::string ForbiddenHeaderMessage(std::string_view canonical_name);
 // Save-time check of the additional_headers template text: its lines (split like
 // ParseAdditionalHeaders splits rendered text) whose name — the text before the first ':',
 // stripped — is forbidden. Names that only appear once rendered are caught at render time.
-// Returns the error message, or empty when the text is acceptable.
-std::string AdditionalHeadersError(std::string_view source);
+// OK when the text is acceptable, else kInvalidArgument on field "additional_headers"
+// ("Line N: additional_headers may not set ...").
+Status CheckAdditionalHeaders(std::string_view source);
 
 }  // namespace herald

@@ -4,24 +4,13 @@
 
 #include "common/strings.h"
 #include "validation/forms.h"
+#include "value/pystr.h"
 
 namespace herald {
 namespace {
 
-constexpr std::array<std::string_view, 4> kForbiddenHeaders = {"Content-Length",
-                                                               "Transfer-Encoding", "Host",
-                                                               "Connection"};
-
-// Length of the line break at s[i] (Python str.splitlines() breaks, UTF-8), or 0.
-size_t LineBreakAt(std::string_view s, size_t i) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  if (c == '\r') return i + 1 < s.size() && s[i + 1] == '\n' ? 2 : 1;
-  if (c == '\n' || c == 0x0B || c == 0x0C || c == 0x1C || c == 0x1D || c == 0x1E) return 1;
-  std::string_view rest = s.substr(i);
-  if (rest.substr(0, 2) == "\xC2\x85") return 2;                                  // U+0085
-  if (rest.substr(0, 3) == "\xE2\x80\xA8" || rest.substr(0, 3) == "\xE2\x80\xA9") return 3;  // U+2028/9
-  return 0;
-}
+constexpr std::array<std::string_view, 4> kForbiddenHeaders = {
+    "Content-Length", "Transfer-Encoding", "Host", "Connection"};
 
 std::string_view StripAscii(std::string_view s) {
   auto space = [](char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f'; };
@@ -43,29 +32,20 @@ std::string ForbiddenHeaderMessage(std::string_view canonical_name) {
          ": Herald sets Content-Length, Transfer-Encoding, Host and Connection itself.";
 }
 
-std::string AdditionalHeadersError(std::string_view source) {
-  size_t start = 0, i = 0;
+Status CheckAdditionalHeaders(std::string_view source) {
   int line = 1;
-  auto check = [&](std::string_view text) -> std::string {
+  for (std::string_view text : SplitLines(source)) {  // the lines NetBox splits headers at
     size_t colon = text.find(':');
-    if (colon == std::string_view::npos) return "";
-    std::string f = ForbiddenHeaderName(StripAscii(text.substr(0, colon)));
-    if (f.empty()) return "";
-    return "Line " + std::to_string(line) + ": " + ForbiddenHeaderMessage(f);
-  };
-  while (i <= source.size()) {
-    size_t n = i < source.size() ? LineBreakAt(source, i) : 1;
-    if (n == 0) {
-      ++i;
-      continue;
+    std::string f = colon == std::string_view::npos
+                        ? ""
+                        : ForbiddenHeaderName(StripAscii(text.substr(0, colon)));
+    if (!f.empty()) {
+      return Status::Invalid("additional_headers",
+                             "Line " + std::to_string(line) + ": " + ForbiddenHeaderMessage(f));
     }
-    std::string err = check(source.substr(start, i - start));
-    if (!err.empty()) return err;
-    i += n;
-    start = i;
     ++line;
   }
-  return "";
+  return Status::Ok();
 }
 
 }  // namespace herald

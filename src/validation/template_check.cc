@@ -5,22 +5,22 @@
 
 namespace herald {
 
-std::string TemplateSyntaxError(const std::string& source) {
+Status CheckTemplateSyntax(const std::string& source) {
   // The same environment (filters included) that renders payload URLs at send time.
   static const jinja::Environment env;
   auto compiled = env.Compile(source);
-  if (compiled.ok()) return "";
-  return compiled.error().ToString();
+  if (compiled.ok()) return Status::Ok();
+  return Status::Error(Code::kInvalidArgument, compiled.error().ToString());
 }
 
-std::string ConditionsError(const Value& conditions) {
-  if (conditions::IsFalsyConditions(conditions)) return "";
+Status CheckConditions(const Value& conditions) {
+  if (conditions::IsFalsyConditions(conditions)) return Status::Ok();
   std::string where;
   auto cs = conditions::ConditionSet::Compile(conditions, &where);
-  if (cs.ok()) return "";
+  if (cs.ok()) return Status::Ok();
   std::string msg = cs.status().message();
   if (!where.empty()) msg += " (at " + where + ")";
-  return msg;
+  return Status::Invalid("conditions", std::move(msg));
 }
 
 }  // namespace herald

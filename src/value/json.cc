@@ -2,8 +2,11 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 
+#include "common/strings.h"
 #include "value/unicode.h"
 
 namespace herald {
@@ -44,19 +47,16 @@ Result<Value> ParseJson(std::string_view text) {
   simdjson::padded_string padded(text);
   auto doc = parser.parse(padded);
   if (doc.error()) {
-    return Status::Error("JSONDecodeError", simdjson::error_message(doc.error()));
+    return Status::Error(Code::kInvalidArgument, "JSONDecodeError",
+                         simdjson::error_message(doc.error()));
   }
   return FromElement(doc.value_unsafe());
 }
 
 void AppendJsonString(std::string& out, std::string_view s, bool ensure_ascii, bool html_safe) {
-  static const char* kHex = "0123456789abcdef";
   auto u4 = [&](uint32_t v) {
     out += "\\u";
-    out += kHex[(v >> 12) & 15];
-    out += kHex[(v >> 8) & 15];
-    out += kHex[(v >> 4) & 15];
-    out += kHex[v & 15];
+    AppendHex(out, v, 4);
   };
   out += '"';
   size_t i = 0;
@@ -66,7 +66,8 @@ void AppendJsonString(std::string& out, std::string_view s, bool ensure_ascii, b
     while (run < s.size()) {
       unsigned char r = static_cast<unsigned char>(s[run]);
       if (r < 0x20 || r >= 0x7f || r == '"' || r == '\\' ||
-          (html_safe && (r == '<' || r == '>' || r == '&' || r == '\''))) break;
+          (html_safe && (r == '<' || r == '>' || r == '&' || r == '\'')))
+        break;
       ++run;
     }
     if (run > i) {
@@ -115,89 +116,187 @@ void AppendJsonString(std::string& out, std::string_view s, bool ensure_ascii, b
   out += '"';
 }
 
+void JsonHooks::Object(std::string& out, const Value& v, const JsonDumpOptions& o) const {
+  AppendJsonString(out, v.str(), o.ensure_ascii, o.html_safe);
+}
+
+std::string JsonHooks::Key(const Value& key) const { return key.str(); }
+
+void JsonHooks::SortItems(std::vector<const Dict::Entry*>& items) const {
+  std::stable_sort(items.begin(), items.end(), [](const Dict::Entry* a, const Dict::Entry* b) {
+    auto r = PyCmp(a->first, b->first);
+    return r.ok() && *r < 0;
+  });
+}
+
 namespace {
 
-void Newline(std::string& out, const JsonDumpOptions& o, int level) {
-  out += '\n';
-  out.append(static_cast<size_t>(o.indent) * level, ' ');
+const JsonHooks kDefaultHooks;
+
+// Python's float.__repr__ with allow_nan: NaN, Infinity, -Infinity written bare.
+void AppendFloat(std::string& out, double d) {
+  if (std::isnan(d)) out += "NaN";
+  else if (std::isinf(d)) out += d > 0 ? "Infinity" : "-Infinity";
+  else out += FloatRepr(d);
 }
 
-std::string KeyString(const Value& k) {
-  switch (k.kind()) {
-    case Kind::Str: return k.as_str();
-    case Kind::Bool: return k.as_bool() ? "true" : "false";
-    case Kind::None: return "null";
-    case Kind::Float: {
-      double d = k.as_float();
-      if (std::isnan(d)) return "NaN";
-      if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
-      return FloatRepr(d);
-    }
-    default: return k.str();
-  }
-}
+// One json.dumps call: its options (copied into members for the hot loops), hooks and
+// (check_circular) the containers being written.
+class Dumper {
+ public:
+  Dumper(const JsonDumpOptions& o, std::string& out)
+      : options_(o),
+        hooks_(o.hooks ? *o.hooks : kDefaultHooks),
+        limits_(o.hooks),
+        out_(out),
+        item_sep_(o.indent >= 0 ? "," : o.item_sep),
+        key_sep_(o.key_sep),
+        indent_(o.indent),
+        ensure_ascii_(o.ensure_ascii),
+        html_safe_(o.html_safe),
+        sort_keys_(o.sort_keys),
+        check_circular_(o.check_circular) {}
 
-void Dump(const Value& v, const JsonDumpOptions& o, std::string& out, int level) {
-  ValueRecursionGuard guard(" while encoding a JSON object");
-  const char* item_sep = o.indent >= 0 ? "," : o.item_sep;
-  switch (v.kind()) {
-    case Kind::None: out += "null"; return;
-    case Kind::Bool: out += v.as_bool() ? "true" : "false"; return;
-    case Kind::Int: out += std::to_string(v.as_int()); return;
-    case Kind::Float: {
-      double d = v.as_float();
-      if (std::isnan(d)) out += "NaN";
-      else if (std::isinf(d)) out += d > 0 ? "Infinity" : "-Infinity";
-      else out += FloatRepr(d);
-      return;
-    }
-    case Kind::Str: AppendJsonString(out, v.as_str(), o.ensure_ascii, /*html_safe=*/false); return;
-    case Kind::List:
-    case Kind::Tuple: {
-      const List& l = v.as_list();
-      if (l.empty()) {
-        out += "[]";
+  void Dump(const Value& v, int level) {
+    ValueRecursionGuard guard(" while encoding a JSON object");
+    switch (v.kind()) {
+      case Kind::None: out_ += "null"; return;
+      case Kind::Bool: out_ += v.as_bool() ? "true" : "false"; return;
+      case Kind::Int: {
+        char buf[24];
+        auto r = std::to_chars(buf, buf + sizeof buf, v.as_int());
+        out_.append(buf, r.ptr - buf);
         return;
       }
-      out += '[';
-      for (size_t i = 0; i < l.size(); ++i) {
-        if (i) out += item_sep;
-        if (o.indent >= 0) Newline(out, o, level + 1);
-        Dump(l[i], o, out, level + 1);
-      }
-      if (o.indent >= 0) Newline(out, o, level);
-      out += ']';
-      return;
-    }
-    case Kind::Dict: {
-      const Dict& d = v.as_dict();
-      if (d.empty()) {
-        out += "{}";
+      case Kind::Float: AppendFloat(out_, v.as_float()); return;
+      case Kind::Str: String(v.as_str()); return;
+      case Kind::List:
+      case Kind::Tuple: {
+        const List& l = v.as_list();
+        if (l.empty()) {
+          out_ += "[]";
+          return;
+        }
+        Mark mark(*this, v.list_ptr().get());
+        out_ += '[';
+        for (size_t i = 0; i < l.size(); ++i) {
+          if (i) out_ += item_sep_;
+          if (indent_ >= 0) Newline(level + 1);
+          Dump(l[i], level + 1);
+          Grew();
+        }
+        if (indent_ >= 0) Newline(level);
+        out_ += ']';
+        Grew();
         return;
       }
-      out += '{';
-      bool first = true;
-      for (const auto& e : d) {
-        if (!first) out += item_sep;
-        first = false;
-        if (o.indent >= 0) Newline(out, o, level + 1);
-        AppendJsonString(out, KeyString(e.first), o.ensure_ascii, /*html_safe=*/false);
-        out += o.key_sep;
-        Dump(e.second, o, out, level + 1);
+      case Kind::Dict: {
+        const Dict& d = v.as_dict();
+        if (d.empty()) {
+          out_ += "{}";
+          return;
+        }
+        std::vector<const Dict::Entry*> sorted;
+        if (sort_keys_) Sort(d, sorted);
+        Mark mark(*this, v.dict_ptr().get());
+        out_ += '{';
+        for (size_t i = 0; i < d.size(); ++i) {
+          const Dict::Entry& e = sort_keys_ ? *sorted[i] : d.entries()[i];
+          if (i) out_ += item_sep_;
+          if (indent_ >= 0) Newline(level + 1);
+          if (e.first.is_str()) String(e.first.as_str());
+          else String(KeyText(e.first));
+          out_ += key_sep_;
+          Dump(e.second, level + 1);
+          Grew();
+        }
+        if (indent_ >= 0) Newline(level);
+        out_ += '}';
+        Grew();
+        return;
       }
-      if (o.indent >= 0) Newline(out, o, level);
-      out += '}';
-      return;
+      case Kind::Object: hooks_.Object(out_, v, options_); return;
     }
-    case Kind::Object: AppendJsonString(out, v.str(), o.ensure_ascii, /*html_safe=*/false); return;
   }
-}
+
+ private:
+  // Marks a container as being written (check_circular) for the scope's lifetime.
+  class Mark {
+   public:
+    Mark(Dumper& d, const void* id) : d_(d) {
+      if (!d_.check_circular_) return;
+      if (std::find(d_.markers_.begin(), d_.markers_.end(), id) != d_.markers_.end())
+        throw JsonCircularError();
+      d_.markers_.push_back(id);
+    }
+    ~Mark() {
+      if (d_.check_circular_) d_.markers_.pop_back();
+    }
+
+   private:
+    Dumper& d_;
+  };
+
+  void Newline(int level) {
+    size_t indent = static_cast<size_t>(indent_) * static_cast<size_t>(level);
+    if (limits_) limits_->Grow(out_.size() + 1 + indent);
+    out_ += '\n';
+    out_.append(indent, ' ');
+  }
+
+  void Grew() {
+    if (limits_) limits_->Grow(out_.size());
+  }
+
+  void String(std::string_view s) { AppendJsonString(out_, s, ensure_ascii_, html_safe_); }
+
+  // The text of a key that is not a str: int, float, bool and None as in Python, others through
+  // the hooks.
+  std::string KeyText(const Value& k) const {
+    switch (k.kind()) {
+      case Kind::Bool: return k.as_bool() ? "true" : "false";
+      case Kind::None: return "null";
+      case Kind::Int: return std::to_string(k.as_int());
+      case Kind::Float: {
+        std::string text;
+        AppendFloat(text, k.as_float());
+        return text;
+      }
+      default: return hooks_.Key(k);
+    }
+  }
+
+  // The dict's items in key order: str keys by code point, others as the hooks say.
+  void Sort(const Dict& d, std::vector<const Dict::Entry*>& sorted) const {
+    sorted.reserve(d.size());
+    bool all_str = true;
+    for (const auto& e : d) {
+      sorted.push_back(&e);
+      all_str = all_str && e.first.is_str();
+    }
+    if (!all_str) return hooks_.SortItems(sorted);
+    // UTF-8 byte order is code point order; keys are unique, so any sort is stable.
+    std::sort(sorted.begin(), sorted.end(), [](const Dict::Entry* a, const Dict::Entry* b) {
+      return a->first.as_str() < b->first.as_str();
+    });
+  }
+
+  const JsonDumpOptions& options_;
+  const JsonHooks& hooks_;
+  const JsonHooks* limits_;  // the caller's hooks, told as the output grows; null: none
+  std::string& out_;
+  const std::string_view item_sep_, key_sep_;
+  const int indent_;
+  const bool ensure_ascii_, html_safe_, sort_keys_, check_circular_;
+  std::vector<const void*> markers_;
+};
 
 }  // namespace
 
 std::string DumpJson(const Value& value, const JsonDumpOptions& options) {
   std::string out;
-  Dump(value, options, out, 0);
+  out.reserve(256);  // fewer reallocations while small (most outputs here are larger)
+  Dumper(options, out).Dump(value, 0);
   return out;
 }
 
@@ -206,9 +305,7 @@ std::string DumpJsonCompact(const Value& value) {
   o.item_sep = ",";
   o.key_sep = ":";
   o.ensure_ascii = false;
-  std::string out;
-  Dump(value, o, out, 0);
-  return out;
+  return DumpJson(value, o);
 }
 
 }  // namespace herald

@@ -8,7 +8,7 @@
 
 #include <pthread.h>
 
-#include "value/unicode.h"
+#include "value/pystr.h"
 
 namespace herald {
 
@@ -21,7 +21,8 @@ thread_local size_t g_max_repr_bytes = SIZE_MAX;
 
 void CheckReprSize(const std::string& out) {
   if (out.size() > g_max_repr_bytes) {
-    throw ValueSizeError("string exceeds the limit of " + std::to_string(g_max_repr_bytes) + " bytes");
+    throw ValueSizeError("string exceeds the limit of " + std::to_string(g_max_repr_bytes) +
+                         " bytes");
   }
 }
 }  // namespace
@@ -136,7 +137,8 @@ void ChargeValueBytes(size_t n) {
   if (!g_budget_active) return;
   if (n > g_budget_left) {
     g_budget_left = 0;
-    throw ValueSizeError("template allocations exceed the limit of " + std::to_string(g_budget_limit) + " bytes");
+    throw ValueSizeError("template allocations exceed the limit of " +
+                         std::to_string(g_budget_limit) + " bytes");
   }
   g_budget_left -= n;
 }
@@ -239,7 +241,8 @@ struct ReprEnter {
 }  // namespace
 
 ReprGuard::ReprGuard(const void* container) {
-  entered_ = std::find(g_repr_active.begin(), g_repr_active.end(), container) == g_repr_active.end();
+  entered_ =
+      std::find(g_repr_active.begin(), g_repr_active.end(), container) == g_repr_active.end();
   if (entered_) g_repr_active.push_back(container);
 }
 ReprGuard::~ReprGuard() {
@@ -269,13 +272,26 @@ void AppendSeq(const Value& v, std::string& out, int depth, char open, char clos
   out += close;
 }
 
+// Appends the repr (= str) of None, a bool, an int or a float; false for other kinds.
+bool AppendScalar(const Value& v, std::string& out) {
+  switch (v.kind()) {
+    case Kind::None: out += "None"; return true;
+    case Kind::Bool: out += v.as_bool() ? "True" : "False"; return true;
+    case Kind::Int: {
+      char buf[24];
+      auto r = std::to_chars(buf, buf + sizeof buf, v.as_int());
+      out.append(buf, r.ptr - buf);
+      return true;
+    }
+    case Kind::Float: out += FloatRepr(v.as_float()); return true;
+    default: return false;
+  }
+}
+
 void AppendRepr(const Value& v, std::string& out, int depth) {
   ValueRecursionGuard guard(" while getting the repr of an object");
+  if (AppendScalar(v, out)) return;
   switch (v.kind()) {
-    case Kind::None: out += "None"; return;
-    case Kind::Bool: out += v.as_bool() ? "True" : "False"; return;
-    case Kind::Int: out += std::to_string(v.as_int()); return;
-    case Kind::Float: out += FloatRepr(v.as_float()); return;
     case Kind::Str: out += StrRepr(v.as_str()); return;
     case Kind::List: AppendSeq(v, out, depth, '[', ']'); return;
     case Kind::Tuple: AppendSeq(v, out, depth, '(', ')'); return;
@@ -299,21 +315,27 @@ void AppendRepr(const Value& v, std::string& out, int depth) {
       return;
     }
     case Kind::Object: out += v.as_object()->repr(); return;
+    default: return;  // scalars: AppendScalar
   }
 }
 
 }  // namespace
 
-std::string Value::str() const {
-  switch (kind_) {
-    case Kind::Str: return *str_;
-    case Kind::Object: return obj_->str();
-    default: {
-      std::string out;
-      AppendRepr(*this, out, 0);
-      return out;
-    }
+void AppendPyStr(std::string& out, const Value& v) {
+  switch (v.kind()) {
+    case Kind::Str: out += v.as_str(); return;
+    case Kind::Object: out += v.as_object()->str(); return;
+    default:
+      if (!AppendScalar(v, out)) AppendRepr(v, out, 0);
   }
+}
+
+std::string Value::str() const {
+  if (kind_ == Kind::Str) return *str_;
+  if (kind_ == Kind::Object) return obj_->str();
+  std::string out;
+  AppendPyStr(out, *this);
+  return out;
 }
 
 std::string Value::repr() const {
@@ -459,9 +481,9 @@ Result<bool> PyCompare(const Value& a, const Value& b, std::string_view op) {
   std::string ta, tb;
   int c = Cmp3(a, b, &ta, &tb);
   if (c == 2) {
-    return Status::Error("TypeError", "'" + std::string(op) +
-                                          "' not supported between instances of '" + ta +
-                                          "' and '" + tb + "'");
+    return Status::Error(Code::kInvalidArgument, "TypeError",
+                         "'" + std::string(op) + "' not supported between instances of '" + ta +
+                             "' and '" + tb + "'");
   }
   if (c == 3) return false;
   if (op == "<") return c < 0;
@@ -474,7 +496,7 @@ Result<int> PyCmp(const Value& a, const Value& b) {
   std::string ta, tb;
   int c = Cmp3(a, b, &ta, &tb);
   if (c == 2) {
-    return Status::Error("TypeError",
+    return Status::Error(Code::kInvalidArgument, "TypeError",
                          "'<' not supported between instances of '" + ta + "' and '" + tb + "'");
   }
   if (c == 3) return 0;
@@ -618,48 +640,6 @@ size_t Utf8Length(std::string_view s) {
   for (unsigned char c : s)
     if ((c & 0xC0) != 0x80) ++n;
   return n;
-}
-
-std::string StrRepr(std::string_view s) {
-  bool has_single = s.find('\'') != std::string_view::npos;
-  bool has_double = s.find('"') != std::string_view::npos;
-  char quote = (has_single && !has_double) ? '"' : '\'';
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += quote;
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      if (c == '\\') out += "\\\\";
-      else if (c == static_cast<unsigned char>(quote)) { out += '\\'; out += static_cast<char>(c); }
-      else if (c == '\n') out += "\\n";
-      else if (c == '\r') out += "\\r";
-      else if (c == '\t') out += "\\t";
-      else if (c < 0x20 || c == 0x7f) {
-        char buf[8];
-        snprintf(buf, sizeof buf, "\\x%02x", c);
-        out += buf;
-      } else {
-        out += static_cast<char>(c);
-      }
-      continue;
-    }
-    size_t start = i;
-    uint32_t cp = DecodeUtf8(s, i);  // advances i
-    if (IsPrintable(cp)) {
-      out.append(s.substr(start, i - start));
-    } else {
-      char buf[16];
-      if (cp <= 0xff) snprintf(buf, sizeof buf, "\\x%02x", cp);
-      else if (cp <= 0xffff) snprintf(buf, sizeof buf, "\\u%04x", cp);
-      else snprintf(buf, sizeof buf, "\\U%08x", cp);
-      out += buf;
-    }
-  }
-  out += quote;
-  return out;
 }
 
 }  // namespace herald

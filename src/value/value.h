@@ -283,10 +283,10 @@ class Object {
   virtual size_t hash() const { return reinterpret_cast<size_t>(this); }
 };
 
+// Appends Python str(v): a str as it is, an Object's str(), anything else as repr.
+void AppendPyStr(std::string& out, const Value& v);
 // Python float repr (shortest round trip): 1.0, 1e+16, 1e-05, inf, nan, -0.0.
 std::string FloatRepr(double d);
-// Python repr of a str: quotes chosen as Python does, escapes for non-printables.
-std::string StrRepr(std::string_view s);
 // Number of Unicode code points in a UTF-8 string.
 size_t Utf8Length(std::string_view s);
 

@@ -2,8 +2,8 @@
 // minutes, and the latest failed tasks. See pages.h.
 #include "common/time.h"
 #include "web/chart.h"
-#include "web/pages.h"
 #include "web/page_values.h"
+#include "web/pages.h"
 
 namespace herald::web {
 

@@ -4,8 +4,8 @@
 #include <chrono>
 
 #include "common/log.h"
-#include "web/pages.h"
 #include "web/page_values.h"
+#include "web/pages.h"
 
 namespace herald::web {
 
@@ -32,7 +32,7 @@ void SignInRefused(Ctx& c, const std::string& next, std::chrono::seconds wait) {
 
 void LoginPages::Login(Ctx& c) {
   std::string next =
-      SafeNext(c.post() ? c.form.Str("next") : c.req.query_param("next").value_or("/"));
+      SafeNext(c.post() ? c.form.Str("next") : c.req.query_params.Get("next").value_or("/"));
   if (!c.post()) {
     if (LiveSession(store, sessions, c.req)) return c.Redirect(next);  // already signed in
     return c.Page("login.html", D()("next", next)("error", ""));
@@ -41,25 +41,24 @@ void LoginPages::Login(Ctx& c) {
   // token, so the answer tells nothing about the token.
   auto client = guard.Identify(c.req);
   if (auto wait = guard.RetryAfter(client); wait.count() > 0) {
-    log::Warning("ui sign-in refused: too many failures",
-                 {{"client", client.address},
-                  {"retry_after_s", static_cast<long long>(wait.count())}});
+    log::Warning(
+        "ui sign-in refused: too many failures",
+        {{"client", client.address}, {"retry_after_s", static_cast<long long>(wait.count())}});
     return SignInRefused(c, next, wait);
   }
   std::string key = c.form.Str("token");
   while (!key.empty() && isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
   while (!key.empty() && isspace(static_cast<unsigned char>(key.front()))) key.erase(0, 1);
   std::string why;
-  auto token = key.empty() ? std::nullopt : api.tokens().Resolve("Token " + key, &why);
+  auto token = tokens.ResolveKey(key, &why);
   if (!token) {
     guard.RecordFailure(client);
     log::Warning("ui sign-in failed",
                  {{"client", client.address}, {"reason", "unknown or revoked token"}});
     return c.Page("login.html",
-                  D()("next", next)("error", "This token is not valid (unknown or revoked)."),
-                  403);
+                  D()("next", next)("error", "This token is not valid (unknown or revoked)."), 403);
   }
-  if (token->scope == TokenScope::kIngestOnly) {
+  if (!ScopeAllows(token->scope, Access::kRead)) {
     return c.Page("login.html",
                   D()("next", next)("error",
                                     "This is an ingest-only token: it can post events but not "
@@ -75,8 +74,7 @@ void LoginPages::Login(Ctx& c) {
 
 void LoginPages::Logout(Ctx& c) {
   sessions.Remove(c.session->id);
-  c.Redirect("/login",
-             std::string(kCookieName) + "=" + guard.cookie_attributes() + "; Max-Age=0");
+  c.Redirect("/login", std::string(kCookieName) + "=" + guard.cookie_attributes() + "; Max-Age=0");
 }
 
 }  // namespace herald::web

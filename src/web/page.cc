@@ -20,12 +20,9 @@ constexpr std::chrono::milliseconds kPageDeadline{5000};
 }  // namespace
 
 http::Response Html(int status, std::string body) {
-  http::Response r;
-  r.status = status;
-  r.content_type = "text/html; charset=utf-8";
-  r.body = std::move(body);
+  http::Response r = http::Response::Html(status, std::move(body));
   AddSecurityHeaders(r);
-  r.headers.emplace_back("Cache-Control", "no-store");
+  r.With("Cache-Control", "no-store");
   return r;
 }
 
@@ -45,7 +42,7 @@ Ctx::Ctx(Pages& p, http::Request r, http::Responder answer)
     : pages(&p), req(std::move(r)), respond(std::move(answer)) {}
 
 std::string Ctx::param(const char* name) const {
-  return post() ? form.Str(name) : req.query_param(name).value_or("");
+  return post() ? form.Str(name) : req.query_params.Str(name);
 }
 
 void Ctx::Page(const std::string& name, D vars, int status, const HeaderPairs& extra) {
@@ -59,13 +56,9 @@ void Ctx::Error(int status, const std::string& message) {
 }
 
 void Ctx::Redirect(const std::string& location, const std::string& cookie) {
-  http::Response r;
-  r.status = 303;
-  r.content_type = "text/plain";
-  r.headers.emplace_back("Location", location);
-  if (!cookie.empty()) r.headers.emplace_back("Set-Cookie", cookie);
-  r.headers.emplace_back("Cache-Control", "no-store");
-  respond(std::move(r));
+  http::Response r = http::Response::Redirect(303, location);
+  if (!cookie.empty()) r.With("Set-Cookie", cookie);
+  respond(std::move(r.With("Cache-Control", "no-store")));
 }
 
 void Ctx::Flash(const std::string& message, bool error) {
@@ -93,8 +86,8 @@ Pages::Pages(SessionStore& sessions, std::string version)
   // Every page renders under autoescape (it carries through includes, imports and extends):
   // each value is HTML-escaped unless it is Markup made by the templates themselves.
   for (const auto& name : names) {
-    auto t = env_->Compile("{% autoescape true %}{% include \"" + name +
-                           "\" %}{% endautoescape %}");
+    auto t =
+        env_->Compile("{% autoescape true %}{% include \"" + name + "\" %}{% endautoescape %}");
     if (!t.ok()) {
       log::Error("web template does not compile",
                  {{"template", name}, {"error", t.error().ToString()}});
@@ -104,14 +97,13 @@ Pages::Pages(SessionStore& sessions, std::string version)
   }
 }
 
-void Pages::Render(Ctx& c, const std::string& name, D vars, int status,
-                   const HeaderPairs& extra) {
+void Pages::Render(Ctx& c, const std::string& name, D vars, int status, const HeaderPairs& extra) {
   Dict& d = vars.dict();
   if (c.session) {
-    d.set("user", D()("name", c.session->token_name)("prefix", c.session->token_prefix)(
-                        "scope", TokenScopeName(c.session->scope))(
-                        "can_write", c.session->can_write())
-                      .value());
+    d.set("user",
+          D()("name", c.session->token_name)("prefix", c.session->token_prefix)(
+              "scope", TokenScopeName(c.session->scope))("can_write", c.session->can_write())
+              .value());
     d.set("csrf", c.session->csrf);
     auto [flash, flash_error] = sessions_.TakeFlash(c.session->id);
     d.set("flash", flash);

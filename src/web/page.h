@@ -17,10 +17,10 @@
 #include <utility>
 #include <vector>
 
+#include "common/strings.h"
 #include "http/http.h"
 #include "jinja/jinja.h"
 #include "value/value.h"
-#include "web/form.h"
 #include "web/session.h"
 
 namespace herald::web {
@@ -45,7 +45,8 @@ class D {
   Dict d_;
 };
 
-// An HTML answer with the UI's security headers and Cache-Control: no-store.
+// An HTML answer (http::Response::Html) with the UI's security headers and
+// Cache-Control: no-store.
 http::Response Html(int status, std::string body);
 // Adds the strict Content-Security-Policy and the other security headers every UI answer has.
 void AddSecurityHeaders(http::Response& r);
@@ -75,7 +76,7 @@ struct Ctx {
   http::Request req;
   http::Responder respond;
   std::optional<Session> session;  // the live session; unset before the check and on /login
-  Form form;                       // the body's fields, on a POST
+  http::Params form;               // the body's fields, on a POST (at most kMaxFormFields)
   std::vector<std::string> parts;  // the path's non-empty segments
   std::string nav;                 // the menu entry shown as current
 };

@@ -7,8 +7,8 @@
 
 #include "common/log.h"
 #include "common/time.h"
-#include "model/redact.h"
 #include "ingest/event_input.h"
+#include "model/redact.h"
 #include "value/json.h"
 #include "web/web.h"
 
@@ -78,18 +78,6 @@ std::optional<int64_t> ParseInt(std::string_view s) {
 
 Value TextOrNone(const std::string& s) { return s.empty() ? Value() : Value(s); }
 
-std::vector<std::string> SplitNonEmpty(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < s.size()) {
-    size_t end = s.find(sep, pos);
-    if (end == std::string_view::npos) end = s.size();
-    if (end > pos) out.emplace_back(s.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
-}
-
 Value TaskRow(const Task& t) {
   return D()("id", t.id)("short_id", t.id.substr(0, 8))("status", TaskStatusName(t.status))(
              "rule", t.rule_name)("rule_id", t.rule_id)("webhook", t.webhook_name)(
@@ -102,8 +90,8 @@ Value TaskRow(const Task& t) {
 
 Value EventRow(const Event& e) {
   return D()("id", e.id)("event", e.event)("event_type", e.event_type)(
-             "object_type", e.object_type)(
-             "username", e.username.is_str() ? e.username : Value(""))(
+             "object_type", e.object_type)("username",
+                                           e.username.is_str() ? e.username : Value(""))(
              "request_id", e.request_id.is_str() ? e.request_id : Value(""))(
              "received", FmtTime(e.received_at))("timestamp", e.timestamp)
       .value();
@@ -194,8 +182,7 @@ void RecordSaved(Ctx& c, const RecordKind& kind, int64_t id, const std::string& 
 void RecordDeleted(Ctx& c, const RecordKind& kind, int64_t id, const std::string& name,
                    const Status& st) {
   if (!st.ok()) {
-    c.Flash("Cannot delete " + std::string(kind.noun) + " \"" + name + "\": " + st.message(),
-            true);
+    c.Flash("Cannot delete " + std::string(kind.noun) + " \"" + name + "\": " + st.message(), true);
     return c.Redirect(kind.section + std::to_string(id));
   }
   log::Info(std::string(kind.noun) + " deleted (ui)",
@@ -231,7 +218,7 @@ std::optional<Event> SampleEvent(const Ctx& c, Store& store, std::string* error,
   std::string event_id = c.param("event");
   if (!event_id.empty()) {
     auto id = ParseInt(event_id);
-    auto e = id ? store.GetEvent(*id) : Result<Event>(Status::Error("NotFound", ""));
+    auto e = id ? store.GetEvent(*id) : Result<Event>(Status::Error(Code::kNotFound, ""));
     if (!e.ok()) {
       *error = "Event " + event_id + " does not exist.";
       return std::nullopt;
@@ -261,8 +248,8 @@ std::optional<Event> PickSampleEvent(const Ctx& c, Store& store, D& vars, bool* 
   std::string error, source;
   auto event = SampleEvent(c, store, &error, &source);
   vars("object_types", ObjectTypesWithEvents(store))("sample_json", c.param("sample_json"))(
-      "object_type", c.param("object_type"))("event_id", c.param("event"))(
-      "sample_error", error)("source", source);
+      "object_type", c.param("object_type"))("event_id", c.param("event"))("sample_error", error)(
+      "source", source);
   *bad = !error.empty();
   if (!event && error.empty() && (c.post() || !c.req.query.empty()))
     vars("sample_error", "Choose an object type, an event id, or paste an event.");

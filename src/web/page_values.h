@@ -13,8 +13,8 @@
 
 #include "common/strings.h"
 #include "delivery/request.h"
-#include "validation/forms.h"
 #include "store/store.h"
+#include "validation/forms.h"
 #include "value/value.h"
 #include "web/page.h"
 
@@ -40,8 +40,6 @@ std::string PrettyJsonText(const std::string& text);
 std::optional<int64_t> ParseInt(std::string_view s);
 // A form field's text, or None when it is empty (an optional field the API reads as null).
 Value TextOrNone(const std::string& s);
-// The non-empty pieces of `s` between `sep` characters.
-std::vector<std::string> SplitNonEmpty(std::string_view s, char sep);
 
 Value TaskRow(const Task& t);
 Value EventRow(const Event& e);
@@ -73,8 +71,7 @@ inline constexpr RecordKind kWebhookKind{"webhook", "Webhook", "/webhooks/"};
 inline constexpr RecordKind kRuleKind{"event rule", "Event rule", "/rules/"};
 // After a record's form saved it: logs "<noun> created|updated (ui)", leaves the flash message
 // "<Noun> "<name>" created.|saved." and redirects to the record's page.
-void RecordSaved(Ctx& c, const RecordKind& kind, int64_t id, const std::string& name,
-                 bool updated);
+void RecordSaved(Ctx& c, const RecordKind& kind, int64_t id, const std::string& name, bool updated);
 // After deleting a record with status `st`: on success logs, flashes "<Noun> "<name>" deleted."
 // and redirects to the list; on failure flashes the error and redirects back to the record.
 void RecordDeleted(Ctx& c, const RecordKind& kind, int64_t id, const std::string& name,

@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "api/api.h"
+#include "auth/auth.h"
 #include "delivery/renderer.h"
 #include "delivery/transport.h"
 #include "store/store.h"
@@ -32,7 +32,7 @@ std::optional<Session> LiveSession(Store& store, SessionStore& sessions, const h
 // /login (GET: the form; POST: sign in with a token) and POST /logout.
 struct LoginPages {
   Store& store;
-  Api& api;
+  TokenCache& tokens;
   SessionStore& sessions;
   SignInGuard& guard;
 

@@ -1,15 +1,17 @@
 // The event rule pages: list with search, detail (latest tasks), the create/edit form with the
-// object-type and event-type pickers and the JSON conditions and action data (validated by
-// validation/forms.h, as the REST API validates), delete, and the check of a rule against a sample
+// object-type and event-type pickers and the JSON conditions and action data (saved by
+// validation/save.h, as the REST API saves), delete, and the check of a rule against a sample
 // event, condition by condition. See pages.h.
 #include <algorithm>
 #include <map>
 
+#include "api/errors.h"
 #include "conditions/conditions.h"
 #include "model/object_types.h"
+#include "validation/save.h"
 #include "value/json.h"
-#include "web/pages.h"
 #include "web/page_values.h"
+#include "web/pages.h"
 
 namespace herald::web {
 
@@ -26,13 +28,13 @@ Value RuleValue(const EventRule& r, const std::vector<Webhook>& hooks) {
              "enabled", r.enabled)("conditions", json_text(r.conditions))(
              "action_data", json_text(r.action_data))("comments", r.comments)(
              "webhook_id", r.action_object_id ? Value(*r.action_object_id) : Value(""))(
-             "webhook", target)("created", FmtTime(r.created))(
-             "last_updated", FmtTime(r.last_updated))
+             "webhook", target)("created", FmtTime(r.created))("last_updated",
+                                                               FmtTime(r.last_updated))
       .value();
 }
 
 // Parses a JSON textarea: empty -> None; invalid -> field error.
-Value JsonField(const Form& f, const char* name, FieldErrors& errors) {
+Value JsonField(const http::Params& f, const char* name, FieldErrors& errors) {
   std::string text = f.Str(name);
   bool blank = text.find_first_not_of(" \t\r\n") == std::string::npos;
   if (blank) return Value();
@@ -44,9 +46,25 @@ Value JsonField(const Form& f, const char* name, FieldErrors& errors) {
   return *v;
 }
 
+// The errors of a rule form whose JSON textareas did not parse: theirs, then the other fields'
+// (validation only: nothing is saved). The broken fields' own validation errors would only
+// repeat theirs and are left out.
+FieldErrors ErrorsBesideJson(const FieldErrors& json_errors, const Value& body,
+                             const EventRule* existing) {
+  FieldErrors errors = json_errors;
+  auto checked = EventRuleFromJson(body, existing, false);
+  for (const auto& [field, msgs] : checked.status().field_errors()) {
+    bool json_broken = std::any_of(json_errors.begin(), json_errors.end(),
+                                   [&f = field](const auto& e) { return e.first == f; });
+    if (!json_broken)
+      for (const auto& m : msgs) AddFieldError(errors, field, m);
+  }
+  return errors;
+}
+
 // The object types ticked in the picker, then those typed by hand (comma or space separated).
-std::vector<std::string> ObjectTypesFromForm(const Form& f) {
-  std::vector<std::string> object_types = f.All("object_types");
+std::vector<std::string> ObjectTypesFromForm(const http::Params& f) {
+  std::vector<std::string> object_types = f.GetAll("object_types");
   std::string extra = f.Str("object_types_extra");
   for (char& ch : extra)
     if (ch == ',' || ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
@@ -77,11 +95,12 @@ void RulePages::List(Ctx& c) {
   auto hooks = store.ListWebhooks();
   if (!rules.ok() || !hooks.ok())
     return c.Error(500, (!rules.ok() ? rules.status() : hooks.status()).message());
-  std::string q = c.req.query_param("q").value_or("");
+  std::string q = c.req.query_params.Get("q").value_or("");
   std::string ql = AsciiLower(q);
   ::herald::List rows;
   for (const auto& r : *rules) {
-    bool hit = ql.empty() || ContainsIgnoreCase(r.name, ql) || ContainsIgnoreCase(r.description, ql);
+    bool hit =
+        ql.empty() || ContainsIgnoreCase(r.name, ql) || ContainsIgnoreCase(r.description, ql);
     for (const auto& ot : r.object_types) hit = hit || ContainsIgnoreCase(ot, ql);
     if (hit) rows.push_back(RuleValue(r, *hooks));
   }
@@ -123,48 +142,29 @@ void RulePages::Edit(Ctx& c, const EventRule* existing) {
   D b;
   b("name", c.form.Str("name"))("description", c.form.Str("description"))(
       "comments", c.form.Str("comments"))("object_types", StrList(object_types))(
-      "event_types", StrList(c.form.All("event_types")))("enabled", c.form.Has("enabled"))(
+      "event_types", StrList(c.form.GetAll("event_types")))("enabled", c.form.Has("enabled"))(
       "conditions", JsonField(c.form, "conditions", json_errors))("action_type", "webhook")(
-      "action_object_type", "extras.webhook")(
-      "action_data", JsonField(c.form, "action_data", json_errors));
+      "action_object_type", "extras.webhook")("action_data",
+                                              JsonField(c.form, "action_data", json_errors));
   std::string target = c.form.Str("action_object_id");
   b("action_object_id", TextOrNone(target));
   Value body = b.value();
-  auto v = EventRuleFromJson(body, existing, false);
-  FieldErrors errors = json_errors;
-  for (const auto& [field, msgs] : v.errors) {
-    bool json_broken = std::any_of(json_errors.begin(), json_errors.end(),
-                                   [&f = field](const auto& e) { return e.first == f; });
-    if (!json_broken)
-      for (const auto& m : msgs) AddFieldError(errors, field, m);
-  }
-  if (v.value && target.size() && errors.empty()) {
-    auto id = ParseInt(target);
-    bool found = id && std::any_of(hooks->begin(), hooks->end(),
-                                   [&](const Webhook& w) { return w.id == *id; });
-    if (!found) AddFieldError(errors, "action_object_id", "Webhook " + target + " does not exist.");
-  }
-  std::optional<EventRule> saved;
-  if (errors.empty() && v.value) {
-    if (existing) v.value->id = existing->id;
-    auto r = existing ? store.UpdateEventRule(*v.value) : store.CreateEventRule(*v.value);
-    if (r.ok()) saved = *r;
-    else if (r.status().message().find("webhook") != std::string::npos &&
-             r.status().message().find("name") == std::string::npos)
-      AddFieldError(errors, "action_object_id", r.status().message());
-    else AddFieldError(errors, "name", r.status().message());
-  }
-  if (!saved) {
+  // Saved only when both JSON textareas parse.
+  Result<EventRule> saved =
+      json_errors.empty()
+          ? SaveEventRule(store, body, existing, false)
+          : Result<EventRule>(Status::Invalid(ErrorsBesideJson(json_errors, body, existing)));
+  if (!saved.ok()) {
     // Re-show what the user typed, with the errors next to the fields.
     Value shown = current;
     Dict& d = shown.as_dict();
     for (const char* k : {"name", "description", "comments", "conditions", "action_data"})
       d.set(k, c.form.Str(k));
     d.set("object_types", StrList(object_types));
-    d.set("event_types", StrList(c.form.All("event_types")));
+    d.set("event_types", StrList(c.form.GetAll("event_types")));
     d.set("enabled", c.form.Has("enabled"));
     d.set("webhook_id", target.empty() ? Value("") : Value(ParseInt(target).value_or(0)));
-    return show(shown, errors, 400);
+    return show(shown, FormErrors(saved.status()), HttpStatusFor(saved.status()));
   }
   RecordSaved(c, kRuleKind, saved->id, saved->name, existing != nullptr);
 }
@@ -212,8 +212,10 @@ void RulePages::Check(Ctx& c, const EventRule& r) {
           row("state", "skipped")("resolved", "(not reached: short-circuit)")("error", "");
         } else {
           const auto& t = *it->second;
-          row("state", !t.ok ? "error" : t.result ? "held" : "failed")(
-              "resolved", ResolutionText(t))("error", t.ok ? "" : t.error.message());
+          row("state", !t.ok      ? "error"
+                       : t.result ? "held"
+                                  : "failed")("resolved", ResolutionText(t))(
+              "error", t.ok ? "" : t.error.message());
         }
         rows.push_back(row.value());
       }
@@ -228,8 +230,7 @@ void RulePages::Check(Ctx& c, const EventRule& r) {
   vars("result", D()("type_ok", type_ok)("event_ok", event_ok)("enabled", r.enabled)(
                      "matched", matched && type_ok && event_ok && r.enabled && cond_error.empty())(
                      "conditions_ok", matched && cond_error.empty())("outcome", outcome)(
-                     "error", cond_error)("rows", Value(std::move(rows)))(
-                     "event", EventRow(*event))
+                     "error", cond_error)("rows", Value(std::move(rows)))("event", EventRow(*event))
                      .value());
   c.Page("rule_check.html", std::move(vars));
 }

@@ -23,8 +23,8 @@ bool SecureEquals(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-SessionStore::SessionStore(size_t max_per_token)
-    : max_per_token_(std::max<size_t>(1, max_per_token)) {}
+SessionStore::SessionStore(size_t max_per_token, const Clock& clock)
+    : max_per_token_(std::max<size_t>(1, max_per_token)), clock_(clock) {}
 
 Session SessionStore::Create(const ApiToken& token) {
   Session s;
@@ -35,7 +35,7 @@ Session SessionStore::Create(const ApiToken& token) {
   s.token_prefix = token.key_prefix;
   s.token_hash = token.key_hash;
   s.scope = token.scope;
-  s.created = s.last_used = std::chrono::steady_clock::now();
+  s.created = s.last_used = clock_.SteadyNow();
   std::lock_guard<std::mutex> lock(mu_);
   MakeRoomLocked(token.id);
   sessions_[s.id] = s;
@@ -43,7 +43,7 @@ Session SessionStore::Create(const ApiToken& token) {
 }
 
 void SessionStore::MakeRoomLocked(int64_t token_id) {
-  auto now = std::chrono::steady_clock::now();
+  auto now = clock_.SteadyNow();
   std::vector<std::unordered_map<std::string, Session>::iterator> mine;
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     if (now - it->second.last_used > kSessionIdleTimeout ||
@@ -73,7 +73,7 @@ std::optional<Session> SessionStore::Find(const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return std::nullopt;
-  auto now = std::chrono::steady_clock::now();
+  auto now = clock_.SteadyNow();
   if (now - it->second.last_used > kSessionIdleTimeout ||
       now - it->second.created > kSessionMaxAge) {
     sessions_.erase(it);

@@ -17,6 +17,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "auth/auth.h"
+#include "common/clock.h"
 #include "model/model.h"
 
 namespace herald::web {
@@ -29,18 +31,18 @@ inline constexpr std::chrono::hours kSessionMaxAge{24 * 7};
 inline constexpr size_t kMaxSessionsPerToken = 20;
 
 struct Session {
-  std::string id;          // cookie value: 64 hex characters (256 random bits)
-  std::string csrf;        // hidden form field value: 64 hex characters
+  std::string id;    // cookie value: 64 hex characters (256 random bits)
+  std::string csrf;  // hidden form field value: 64 hex characters
   int64_t token_id = 0;
   std::string token_name;
   std::string token_prefix;
   std::string token_hash;  // to re-check the token (revocation) on every request
   TokenScope scope = TokenScope::kReadOnly;
-  std::string flash;       // one-shot message shown on the next page
+  std::string flash;  // one-shot message shown on the next page
   bool flash_error = false;
   std::chrono::steady_clock::time_point created, last_used;
 
-  bool can_write() const { return scope == TokenScope::kAdmin; }
+  bool can_write() const { return ScopeAllows(scope, Access::kWrite); }
 };
 
 // 2n random hex characters from the OS CSPRNG (OpenSSL RAND_bytes).
@@ -51,8 +53,10 @@ bool SecureEquals(std::string_view a, std::string_view b);
 // Thread-safe in-memory session table.
 class SessionStore {
  public:
-  // `max_per_token` >= 1 (0 is read as 1).
-  explicit SessionStore(size_t max_per_token = kMaxSessionsPerToken);
+  // `max_per_token` >= 1 (0 is read as 1). Lifetimes are judged by `clock`'s steady time;
+  // `clock` must outlive the store.
+  explicit SessionStore(size_t max_per_token = kMaxSessionsPerToken,
+                        const Clock& clock = SystemClock());
   // Creates a session for `token` and returns a copy of it. When the token already has
   // max_per_token live sessions, its least recently used one ends first.
   Session Create(const ApiToken& token);
@@ -70,6 +74,7 @@ class SessionStore {
   // Drops expired sessions, then `token_id`'s least recently used ones until it has room.
   void MakeRoomLocked(int64_t token_id);
   const size_t max_per_token_;
+  const Clock& clock_;
   std::mutex mu_;
   std::unordered_map<std::string, Session> sessions_;
 };

@@ -18,13 +18,10 @@ bool IsHttps(const std::string& url) {
 }  // namespace
 
 SignInGuard::SignInGuard(Options o)
-    : limiter_(o.max_failures, o.window), clock_(std::move(o.clock)) {
-  if (!clock_) clock_ = [] { return Clock::now(); };
+    : limiter_(o.max_failures, o.window), clock_(o.clock ? *o.clock : SystemClock()) {
   auto nets = NetworkList::Parse(o.trusted_proxies);
-  if (nets.ok())
-    trusted_ = std::move(*nets);
-  else
-    log::Error("ignoring server.trusted_proxies", {{"error", nets.status().message()}});
+  if (nets.ok()) trusted_ = std::move(*nets);
+  else log::Error("ignoring server.trusted_proxies", {{"error", nets.status().message()}});
   cookie_attributes_ = "; Path=/; HttpOnly; SameSite=Strict";
   if (IsHttps(o.public_url)) cookie_attributes_ += "; Secure";
 }
@@ -33,7 +30,7 @@ SignInGuard::Client SignInGuard::Identify(const http::Request& req) const {
   Client c;
   c.address = ClientAddress(req, trusted_);
   c.key = ClientKey(c.address);
-  c.now = clock_();
+  c.now = clock_.SteadyNow();
   return c;
 }
 

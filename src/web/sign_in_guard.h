@@ -7,10 +7,10 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "http/http.h"
 #include "web/client_address.h"
 #include "web/sign_in_limit.h"
@@ -25,7 +25,7 @@ class SignInGuard {
     std::chrono::seconds window = kFailedSignInWindow;
     std::string public_url;                    // https://... makes cookies Secure
     std::vector<std::string> trusted_proxies;  // bad entries are logged and ignored
-    std::function<Clock::time_point()> clock;  // null: steady_clock::now
+    const herald::Clock* clock = nullptr;      // null: SystemClock(); must outlive the guard
   };
   explicit SignInGuard(Options o);
 
@@ -46,7 +46,7 @@ class SignInGuard {
  private:
   SignInLimiter limiter_;
   NetworkList trusted_;
-  std::function<Clock::time_point()> clock_;
+  const herald::Clock& clock_;
   std::string cookie_attributes_;
 };
 

@@ -8,11 +8,11 @@
 
 #include "common/log.h"
 #include "common/time.h"
-#include "model/redact.h"
 #include "ingest/event_input.h"
+#include "model/redact.h"
 #include "value/json.h"
-#include "web/pages.h"
 #include "web/page_values.h"
+#include "web/pages.h"
 
 namespace herald::web {
 
@@ -20,7 +20,7 @@ namespace {
 
 // The page number of a paginated table (?page=, from 1, at most 1,000,000).
 int64_t PageParam(const http::Request& req) {
-  auto p = ParseInt(req.query_param("page").value_or("1"));
+  auto p = ParseInt(req.query_params.Get("page").value_or("1"));
   return p && *p >= 1 ? std::min<int64_t>(*p, 1'000'000) : 1;
 }
 
@@ -39,7 +39,7 @@ Value HeaderRowsFromJson(const std::string& json, bool show_credentials) {
 
 void TaskPages::EventList(Ctx& c) {
   EventFilter f;
-  std::string ot = c.req.query_param("object_type").value_or("");
+  std::string ot = c.req.query_params.Get("object_type").value_or("");
   if (!ot.empty()) f.object_type = ot;
   int64_t page = PageParam(c.req);
   f.limit = kPageSize + 1;  // one more tells whether a next page exists
@@ -63,8 +63,8 @@ void TaskPages::EventDetail(Ctx& c, int64_t id) {
   f.event_id = id;
   f.limit = kEventTasksShown;
   f.oldest_first = true;
-  c.Page("event.html", D()("e", EventRow(*e))("json", Pretty(EventToValue(*e)))(
-                           "tasks", TaskRows(store, f)));
+  c.Page("event.html",
+         D()("e", EventRow(*e))("json", Pretty(EventToValue(*e)))("tasks", TaskRows(store, f)));
 }
 
 void TaskPages::Queues(Ctx& c) {
@@ -78,10 +78,10 @@ void TaskPages::Queues(Ctx& c) {
 void TaskPages::TaskList(Ctx& c) {
   TaskFilter f;
   std::string qs;
-  std::string status = c.req.query_param("status").value_or("");
-  std::string webhook = c.req.query_param("webhook").value_or("");
-  std::string rule = c.req.query_param("rule").value_or("");
-  std::string ot = c.req.query_param("object_type").value_or("");
+  std::string status = c.req.query_params.Get("status").value_or("");
+  std::string webhook = c.req.query_params.Get("webhook").value_or("");
+  std::string rule = c.req.query_params.Get("rule").value_or("");
+  std::string ot = c.req.query_params.Get("object_type").value_or("");
   std::vector<std::string> problems;
   if (!status.empty()) {
     auto s = ParseTaskStatus(status);
@@ -115,9 +115,8 @@ void TaskPages::TaskList(Ctx& c) {
   c.Page("tasks.html",
          D()("tasks", Value(std::move(rows)))("total", *total)("page", page)("pages", pages)(
              "first", *total ? f.offset + 1 : 0)(
-             "last", f.offset + static_cast<int64_t>(tasks->size()))("qs", qs)(
-             "status", status)("webhook", webhook)("rule", rule)("object_type", ot)(
-             "problems", StrList(problems))(
+             "last", f.offset + static_cast<int64_t>(tasks->size()))("qs", qs)("status", status)(
+             "webhook", webhook)("rule", rule)("object_type", ot)("problems", StrList(problems))(
              "webhooks", hooks.ok() ? WebhookChoices(*hooks) : Value(List{}))(
              "rules", Value(std::move(rule_choices)))("object_types", ObjectTypesWithEvents(store))(
              "statuses", StrList({"queued", "started", "scheduled", "finished", "failed"})));
@@ -158,11 +157,11 @@ void TaskPages::TaskDetail(Ctx& c, const std::string& id) {
       if (w.ok()) {
         auto r = renderer.Render(*w, ctx, {{"X-Herald-Task", t->id}});
         if (r.ok())
-          request = D()("method", r->method)("url", r->url)(
-                        "headers", HeaderRows(r->headers, admin))("body", r->body)(
-                        "body_pretty", PrettyJsonText(r->body))(
-                        "note", "not sent yet: rendered now with the current webhook")
-                        .value();
+          request =
+              D()("method", r->method)("url", r->url)("headers", HeaderRows(r->headers, admin))(
+                  "body", r->body)("body_pretty", PrettyJsonText(r->body))(
+                  "note", "not sent yet: rendered now with the current webhook")
+                  .value();
         else render_error = r.status().message();
       } else {
         render_error = "The webhook of this task no longer exists.";
@@ -199,13 +198,11 @@ void TaskPages::TaskAction(Ctx& c, const std::string& id, const std::string& act
   std::string short_id = id.substr(0, 8);
   if (!st.ok()) {
     c.Flash("Cannot " + action + " task " + short_id + ": " + st.message(), true);
-    return c.Redirect(st.type() == "NotFound" ? "/tasks/" : "/tasks/" + id);
+    return c.Redirect(st.code() == Code::kNotFound ? "/tasks/" : "/tasks/" + id);
   }
   log::Info("task action (ui)", {{"task", id}, {"action", action}});
-  static const std::map<std::string, std::string> kDone = {{"requeue", "requeued"},
-                                                           {"enqueue", "enqueued"},
-                                                           {"stop", "stopped"},
-                                                           {"delete", "deleted"}};
+  static const std::map<std::string, std::string> kDone = {
+      {"requeue", "requeued"}, {"enqueue", "enqueued"}, {"stop", "stopped"}, {"delete", "deleted"}};
   c.Flash("Task " + short_id + " " + kDone.at(action) + ".");
   c.Redirect(action == "delete" ? "/tasks/" : "/tasks/" + id);
 }

@@ -10,7 +10,6 @@
 #include <optional>
 
 #include "web/assets.h"
-#include "web/form.h"
 #include "web/page.h"
 #include "web/page_values.h"
 #include "web/pages.h"
@@ -23,66 +22,66 @@ namespace {
 
 constexpr const char* kNoSuchPage = "No such page.";
 
-// The pages of one kind of stored record, below /<section>/: the list, /new, and
-// /<id>[/<verb>] once the record is found. A path that names a record that does not exist
-// answers 404 "<noun> <id> does not exist." whatever follows the id.
-template <typename T>
-struct RecordRoutes {
-  struct Verb {
-    bool post_only;
-    std::function<void(Ctx&, const T&)> page;
-  };
-  std::string noun;
-  std::function<Result<T>(int64_t)> get;
-  std::function<void(Ctx&)> list;
-  std::function<void(Ctx&, const T*)> edit;  // with null: the create form at /new
-  std::map<std::string, Verb> verbs;          // "" is the record's own page
+// The pages of one kind of stored record, below /<section>/, served by its page family
+// (pages.h): the list, /new (the create form), and once the record <id> is found, /<id>,
+// /<id>/edit, POST /<id>/delete and /<id>/<extra>, the family's own page (a webhook's preview,
+// a rule's check). A path that names a record that does not exist answers 404 "<noun> <id> does
+// not exist." whatever follows the id.
+template <typename T, typename Family>
+class RecordRoutes {
+ public:
+  using Get = Result<T> (Store::*)(int64_t id);
+  using ExtraPage = void (Family::*)(Ctx& c, const T& record);
+
+  RecordRoutes(const char* noun, Store& store, Get get, Family& family, const char* extra,
+               ExtraPage extra_page)
+      : noun_(noun),
+        store_(store),
+        get_(get),
+        family_(family),
+        extra_(extra),
+        extra_page_(extra_page) {}
 
   void Route(Ctx& c) const {
     const auto& s = c.parts;
-    if (s.size() == 1) return list(c);
-    if (s[1] == "new" && s.size() == 2) return edit(c, nullptr);
+    if (s.size() == 1) return family_.List(c);
+    if (s[1] == "new" && s.size() == 2) return family_.Edit(c, nullptr);
     auto id = ParseInt(s[1]);
     if (!id) return c.Error(404, kNoSuchPage);
-    auto record = get(*id);
-    if (!record.ok()) return c.Error(404, noun + " " + s[1] + " does not exist.");
-    if (s.size() <= 3) {
-      auto it = verbs.find(s.size() == 3 ? s[2] : std::string());
-      if (it != verbs.end() && (!it->second.post_only || c.post()))
-        return it->second.page(c, *record);
+    auto record = (store_.*get_)(*id);
+    if (!record.ok()) return c.Error(404, std::string(noun_) + " " + s[1] + " does not exist.");
+    if (s.size() == 2) return family_.Detail(c, *record);
+    if (s.size() == 3) {
+      if (s[2] == "edit") return family_.Edit(c, &*record);
+      if (s[2] == "delete" && c.post()) return family_.Delete(c, *record);
+      if (s[2] == extra_) return (family_.*extra_page_)(c, *record);
     }
     c.Error(404, kNoSuchPage);
   }
+
+ private:
+  const char* noun_;
+  Store& store_;
+  Get get_;
+  Family& family_;
+  const char* extra_;
+  ExtraPage extra_page_;
 };
 
 // The page families and the table from a path's first segment to them.
 class Router {
  public:
-  Router(Store& store, Api& api, SessionStore& sessions, SignInGuard& guard,
+  Router(Store& store, TokenCache& tokens, SessionStore& sessions, SignInGuard& guard,
          delivery::Renderer& renderer, delivery::Transport& transport, const WebOptions& options)
-      : login_{store, api, sessions, guard},
+      : login_{store, tokens, sessions, guard},
         dashboard_{store},
         webhooks_{store, renderer, transport, options},
         rules_{store},
-        tasks_{store, renderer} {
-    webhook_routes_ = {
-        kWebhookKind.Noun,
-        [&store](int64_t id) { return store.GetWebhook(id); },
-        [this](Ctx& c) { webhooks_.List(c); },
-        [this](Ctx& c, const Webhook* w) { webhooks_.Edit(c, w); },
-        {{"", {false, [this](Ctx& c, const Webhook& w) { webhooks_.Detail(c, w); }}},
-         {"edit", {false, [this](Ctx& c, const Webhook& w) { webhooks_.Edit(c, &w); }}},
-         {"delete", {true, [this](Ctx& c, const Webhook& w) { webhooks_.Delete(c, w); }}},
-         {"preview", {false, [this](Ctx& c, const Webhook& w) { webhooks_.Preview(c, w); }}}}};
-    rule_routes_ = {
-        kRuleKind.Noun,
-        [&store](int64_t id) { return store.GetEventRule(id); },
-        [this](Ctx& c) { rules_.List(c); },
-        [this](Ctx& c, const EventRule* r) { rules_.Edit(c, r); },
-        {{"", {false, [this](Ctx& c, const EventRule& r) { rules_.Detail(c, r); }}},
-         {"edit", {false, [this](Ctx& c, const EventRule& r) { rules_.Edit(c, &r); }}},
-         {"delete", {true, [this](Ctx& c, const EventRule& r) { rules_.Delete(c, r); }}},
-         {"check", {false, [this](Ctx& c, const EventRule& r) { rules_.Check(c, r); }}}}};
+        tasks_{store, renderer},
+        webhook_routes_{kWebhookKind.Noun, store,     &Store::GetWebhook,
+                        webhooks_,         "preview", &WebhookPages::Preview},
+        rule_routes_{kRuleKind.Noun, store,   &Store::GetEventRule,
+                     rules_,         "check", &RulePages::Check} {
     // Each section sets the menu entry it belongs to, then routes the rest of the path.
     sections_ = {
         {"logout",
@@ -148,8 +147,8 @@ class Router {
   WebhookPages webhooks_;
   RulePages rules_;
   TaskPages tasks_;
-  RecordRoutes<Webhook> webhook_routes_;
-  RecordRoutes<EventRule> rule_routes_;
+  RecordRoutes<Webhook, WebhookPages> webhook_routes_;
+  RecordRoutes<EventRule, RulePages> rule_routes_;
   std::map<std::string, std::function<void(Ctx&)>, std::less<>> sections_;
 };
 
@@ -168,26 +167,24 @@ void Static(Ctx& c) {
   if (!a || c.parts.size() != 2) {
     return c.respond(http::Response::Text(404, "Not found.\n"));
   }
-  http::Response r;
   std::string_view path = a->path;
   auto ends = [&](std::string_view ext) {
     return path.size() >= ext.size() && path.substr(path.size() - ext.size()) == ext;
   };
-  r.content_type = ends(".css")   ? "text/css; charset=utf-8"
-                   : ends(".js")  ? "text/javascript; charset=utf-8"
-                   : ends(".svg") ? "image/svg+xml"
-                                  : "application/octet-stream";
-  r.body = std::string(a->content);
-  r.headers.emplace_back("Cache-Control", "max-age=300");
+  http::Response r = http::Response::Text(200, std::string(a->content),
+                                          ends(".css")   ? "text/css; charset=utf-8"
+                                          : ends(".js")  ? "text/javascript; charset=utf-8"
+                                          : ends(".svg") ? "image/svg+xml"
+                                                         : "application/octet-stream");
+  r.With("Cache-Control", "max-age=300");
   AddSecurityHeaders(r);
   c.respond(std::move(r));
 }
 
 }  // namespace
 
-std::optional<Session> LiveSession(Store& store, SessionStore& sessions,
-                                   const http::Request& req) {
-  auto s = sessions.Find(CookieValue(req.header("Cookie"), kCookieName));
+std::optional<Session> LiveSession(Store& store, SessionStore& sessions, const http::Request& req) {
+  auto s = sessions.Find(http::CookieValue(req.header("Cookie"), kCookieName));
   if (!s) return s;
   // A revoked token ends its sessions at once.
   auto t = store.FindTokenByHash(s->token_hash);
@@ -201,11 +198,11 @@ std::optional<Session> LiveSession(Store& store, SessionStore& sessions,
 // ---- Impl --------------------------------------------------------------------------------------
 
 struct Web::Impl {
-  Impl(Store& s, Api& a, delivery::Transport* t, WebOptions o)
+  Impl(Store& s, TokenCache& tokens, delivery::Transport* t, WebOptions o)
       : store(s),
         options(std::move(o)),
         renderer(options.template_options),
-        sessions(options.max_sessions_per_token),
+        sessions(options.max_sessions_per_token, options.clock ? *options.clock : SystemClock()),
         guard({options.max_failed_sign_ins, options.failed_sign_in_window, options.public_url,
                options.trusted_proxies, options.clock}),
         pages(sessions, options.version) {
@@ -215,7 +212,7 @@ struct Web::Impl {
       own_transport = std::make_unique<delivery::Transport>(std::move(to));
       t = own_transport.get();
     }
-    router = std::make_unique<Router>(store, a, sessions, guard, renderer, *t, options);
+    router = std::make_unique<Router>(store, tokens, sessions, guard, renderer, *t, options);
   }
 
   void Handle(http::Request&& req, http::Responder respond) {
@@ -223,12 +220,7 @@ struct Web::Impl {
     c.parts = SplitNonEmpty(c.req.path, '/');  // the path's segments
     const std::string& m = c.req.method;
     if (!c.parts.empty() && c.parts[0] == "static") return Static(c);
-    if (c.req.path == "/favicon.ico") {
-      http::Response r;
-      r.status = 204;
-      r.content_type = "text/plain";
-      return c.respond(std::move(r));
-    }
+    if (c.req.path == "/favicon.ico") return c.respond(http::Response::Empty(204));
     if (m != "GET" && m != "HEAD" && m != "POST") return c.Error(405, "Method not allowed.");
     if (c.post()) {
       // Cross-site form posts are refused outright (SameSite=Strict already drops the cookie).
@@ -236,7 +228,7 @@ struct Web::Impl {
       std::string host(c.req.header("Host"));
       if (!origin.empty() && origin != "http://" + host && origin != "https://" + host)
         return c.Error(403, "Cross-origin form submission refused.");
-      c.form = Form::Parse(c.req.body);
+      c.form = http::Params::Parse(c.req.body, http::kMaxFormFields);
     }
     if (c.parts.size() == 1 && c.parts[0] == "login") return router->Login(c);
     c.session = LiveSession(store, sessions, c.req);
@@ -247,8 +239,9 @@ struct Web::Impl {
     }
     if (c.post()) {
       if (!SecureEquals(c.form.Str("csrf"), c.session->csrf))
-        return c.Error(403, "The form's CSRF token is missing or wrong. Reload the page and "
-                            "try again.");
+        return c.Error(403,
+                       "The form's CSRF token is missing or wrong. Reload the page and "
+                       "try again.");
       if (!(c.parts.size() == 1 && c.parts[0] == "logout") && !IsReadOnlyPost(c) &&
           !c.session->can_write())
         return c.Error(403, kReadOnlyMessage);
@@ -285,8 +278,8 @@ const Asset* FindAsset(std::string_view path) {
   return it != all.end() && it->path == path ? &*it : nullptr;
 }
 
-Web::Web(Store& store, Api& api, delivery::Transport* transport, WebOptions options)
-    : impl_(std::make_unique<Impl>(store, api, transport, std::move(options))) {}
+Web::Web(Store& store, TokenCache& tokens, delivery::Transport* transport, WebOptions options)
+    : impl_(std::make_unique<Impl>(store, tokens, transport, std::move(options))) {}
 
 Web::~Web() = default;
 

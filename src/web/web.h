@@ -17,9 +17,9 @@
 // POST carrying the session's CSRF token, checked server-side (and a cross-origin Origin header
 // is refused). Every page renders with autoescape on, and no HTML is built outside the
 // templates; pages also send a strict Content-Security-Policy (no inline script; assets from
-// 'self' only). Forms are validated by the same code as the REST API (validation/forms.h), so errors
-// read the same, next to each field.
-// Task pages never load more than one page (kPageSize) of tasks.
+// 'self' only). Forms are validated by the same code as the REST API (validation/forms.h), so
+// errors read the same, next to each field. Task pages never load more than one page (kPageSize) of
+// tasks.
 //
 // Handle() is thread-safe; it reads the store synchronously on the calling (server) thread, as
 // the REST API does, and answers the "send test" page from the transport's callback thread.
@@ -32,7 +32,8 @@
 #include <string>
 #include <vector>
 
-#include "api/api.h"
+#include "auth/auth.h"
+#include "common/clock.h"
 #include "delivery/transport.h"
 #include "herald_version.h"
 #include "http/http.h"
@@ -75,14 +76,17 @@ struct WebOptions {
   // server.trusted_proxies: addresses / CIDR ranges whose X-Forwarded-For is believed. Entries
   // that do not parse are logged and ignored (the configuration validates them at start).
   std::vector<std::string> trusted_proxies;
-  // The clock of the sign-in rate limit (tests move it); null means steady_clock::now.
-  std::function<std::chrono::steady_clock::time_point()> clock;
+  // The clock of session lifetimes and the sign-in rate limit (tests move it); null means
+  // SystemClock(). Must outlive Web.
+  const Clock* clock = nullptr;
 };
 
 class Web {
  public:
-  // `transport` (may be null: then Web starts its own for "send test") must outlive Web.
-  Web(Store& store, Api& api, delivery::Transport* transport, WebOptions options);
+  // `tokens` resolves the keys typed into the sign-in form (the API's cache, so both see the
+  // same tokens). `transport` (may be null: then Web starts its own for "send test"). Both
+  // must outlive Web.
+  Web(Store& store, TokenCache& tokens, delivery::Transport* transport, WebOptions options);
   ~Web();
   Web(const Web&) = delete;
   Web& operator=(const Web&) = delete;

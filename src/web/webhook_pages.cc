@@ -1,12 +1,14 @@
 // The webhook pages: list with search, detail (rules using it, latest tasks), the create/edit
 // form (validated by validation/forms.h, as the REST API validates), delete, and the preview of the
 // rendered request for a sample event with "send test". See pages.h.
+#include "api/errors.h"
 #include "common/log.h"
 #include "common/time.h"
-#include "model/redact.h"
 #include "ingest/event_input.h"
-#include "web/pages.h"
+#include "model/redact.h"
+#include "validation/save.h"
 #include "web/page_values.h"
+#include "web/pages.h"
 
 namespace herald::web {
 
@@ -16,8 +18,8 @@ namespace {
 Value WebhookValue(const Webhook& w, bool show_credentials) {
   auto opt = [](const std::optional<int>& v) { return v ? Value(*v) : Value(""); };
   return D()("id", w.id)("name", w.name)("description", w.description)(
-             "payload_url", w.payload_url)("http_method", w.http_method)(
-             "http_content_type", w.http_content_type)(
+             "payload_url", w.payload_url)("http_method", w.http_method)("http_content_type",
+                                                                         w.http_content_type)(
              "additional_headers",
              show_credentials ? w.additional_headers : RedactHeaderTemplate(w.additional_headers))(
              "body_template", w.body_template)("secret_set", !w.secret.empty())(
@@ -38,11 +40,11 @@ std::string WithoutCr(const std::string& text) {
 }
 
 // Builds the JSON body the API would receive from the webhook form.
-Value WebhookBodyFromForm(const Form& f, bool editing) {
+Value WebhookBodyFromForm(const http::Params& f, bool editing) {
   D b;
-  for (std::string_view k : {"name", "description", "payload_url", "http_method",
-                             "http_content_type", "additional_headers", "body_template",
-                             "ca_file_path"}) {
+  for (std::string_view k :
+       {"name", "description", "payload_url", "http_method", "http_content_type",
+        "additional_headers", "body_template", "ca_file_path"}) {
     std::string v = f.Str(k);
     b(k, k == "additional_headers" || k == "body_template" ? WithoutCr(v) : v);
   }
@@ -60,7 +62,7 @@ Value WebhookBodyFromForm(const Form& f, bool editing) {
 void WebhookPages::List(Ctx& c) {
   auto hooks = store.ListWebhooks();
   if (!hooks.ok()) return c.Error(500, hooks.status().message());
-  std::string q = c.req.query_param("q").value_or("");
+  std::string q = c.req.query_params.Get("q").value_or("");
   std::string ql = AsciiLower(q);
   ::herald::List rows;
   for (const auto& w : *hooks) {
@@ -86,20 +88,11 @@ void WebhookPages::Edit(Ctx& c, const Webhook* existing) {
   if (!c.session->can_write()) return c.Error(403, kReadOnlyMessage);
   Value current = existing ? WebhookValue(*existing, true) : WebhookValue(Webhook(), true);
   if (!c.post())
-    return c.Page("webhook_form.html", D()("w", current)("errors", Value::MakeDict())(
-                                           "editing", existing != nullptr));
+    return c.Page("webhook_form.html",
+                  D()("w", current)("errors", Value::MakeDict())("editing", existing != nullptr));
   Value body = WebhookBodyFromForm(c.form, existing != nullptr);
-  auto v = WebhookFromJson(body, existing, existing != nullptr);
-  FieldErrors errors = v.errors;
-  std::optional<Webhook> saved;
-  if (v.ok()) {
-    if (existing) v.value->id = existing->id;
-    auto r = existing ? store.UpdateWebhook(*v.value) : store.CreateWebhook(*v.value);
-    if (r.ok()) saved = *r;
-    else if (r.status().type() == "Conflict") AddFieldError(errors, "name", r.status().message());
-    else AddFieldError(errors, "non_field_errors", r.status().message());
-  }
-  if (!saved) {
+  auto saved = SaveWebhook(store, body, existing, existing != nullptr);
+  if (!saved.ok()) {
     // Re-show what the user typed, with the errors next to the fields.
     Value shown = current;
     for (const auto& [k, val] : body.as_dict()) {
@@ -107,8 +100,9 @@ void WebhookPages::Edit(Ctx& c, const Webhook* existing) {
       shown.as_dict().set_item(k, val.is_none() ? Value("") : val);
     }
     return c.Page("webhook_form.html",
-                  D()("w", shown)("errors", ErrorsValue(errors))("editing", existing != nullptr),
-                  400);
+                  D()("w", shown)("errors", ErrorsValue(FormErrors(saved.status())))(
+                      "editing", existing != nullptr),
+                  HttpStatusFor(saved.status()));
   }
   RecordSaved(c, kWebhookKind, saved->id, saved->name, existing != nullptr);
 }
@@ -151,15 +145,11 @@ void WebhookPages::Preview(Ctx& c, const Webhook& w) {
   // Send test: admins only (Handle refuses it first; this keeps it so), deliver it now,
   // outside the queue, and show the response.
   if (!admin) return c.Error(403, "Your token is read-only: it cannot send tests.");
-  delivery::HttpRequest hr;
-  hr.method = rendered->method;
-  hr.url = rendered->url;
-  hr.headers = rendered->headers;
-  hr.body = rendered->body;
-  hr.timeout = std::chrono::seconds(w.timeout.value_or(options.default_timeout_seconds));
-  hr.verify_tls = w.ssl_verification;
-  if (w.ca_file_path) hr.ca_file = *w.ca_file_path;
-  hr.proxy = hr.url.rfind("https:", 0) == 0 ? options.https_proxy : options.http_proxy;
+  // The request a delivery would send (delivery::MakeHttpRequest, as the dispatcher builds it);
+  // the transport's network guard applies as for deliveries.
+  delivery::HttpRequest hr = delivery::MakeHttpRequest(
+      w, std::move(*rendered),
+      {options.default_timeout_seconds, options.http_proxy, options.https_proxy});
   log::Info("webhook test send (ui)", {{"webhook", w.name}, {"url", hr.url}});
   auto shared = std::make_shared<Ctx>(std::move(c));
   auto shared_vars = std::make_shared<D>(std::move(vars));

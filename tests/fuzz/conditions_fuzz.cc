@@ -31,7 +31,7 @@ void EvaluateAll(const hc::ConditionSet& cs, const Value& data) {
   if (a.ok()) {
     Check(*a == *b);
   } else {
-    Check(a.status().type() == "InvalidCondition");
+    Check(a.status().label() == "InvalidCondition");
     Check(a.status().message() == b.status().message());
     Check(!trace.empty() && !trace.back().ok);
   }

@@ -25,12 +25,12 @@
 #include <string>
 
 #include "api/api.h"
-#include "auth/auth.h"
 #include "app/handler.h"
+#include "auth/auth.h"
 #include "common/log.h"
 #include "http/http.h"
 #include "store/store.h"
-#include "web/form.h"
+#include "support/temp_dir.h"
 #include "web/web.h"
 
 namespace bhttp = boost::beast::http;
@@ -102,10 +102,7 @@ struct World {
                             std::vector<std::pair<std::string, std::string>> headers = {}) {
     http::Request r;
     r.method = std::move(method);
-    r.target = std::move(target);
-    auto q = r.target.find('?');
-    r.path = http::UrlDecode(std::string_view(r.target).substr(0, q));
-    if (q != std::string::npos) r.query = r.target.substr(q + 1);
+    r.SetTarget(std::move(target));
     r.headers = std::move(headers);
     r.headers.emplace_back("Host", "127.0.0.1:8080");
     r.body = std::move(body);
@@ -126,7 +123,8 @@ struct World {
     auto r = Call(Make("POST", "/login", "token=" + key + "&next=/",
                        {{"Content-Type", "application/x-www-form-urlencoded"}}));
     for (const auto& [k, v] : r.headers) {
-      if (k == "Set-Cookie" && v.rfind("herald_session=", 0) == 0) s.cookie = v.substr(0, v.find(';'));
+      if (k == "Set-Cookie" && v.rfind("herald_session=", 0) == 0)
+        s.cookie = v.substr(0, v.find(';'));
     }
     if (s.cookie.empty()) return s;
     auto page = Call(Make("GET", "/", "", {{"Cookie", s.cookie}}));
@@ -143,8 +141,9 @@ struct World {
   }
 
   std::string CreateWithApi(const std::string& path, const std::string& json) {
-    auto r = Call(Make("POST", path, json,
-                       {{"Authorization", "Token " + admin}, {"Content-Type", "application/json"}}));
+    auto r =
+        Call(Make("POST", path, json,
+                  {{"Authorization", "Token " + admin}, {"Content-Type", "application/json"}}));
     Check(r.status == 201, "cannot create the fixture objects");
     auto p = r.body.find("\"id\":");
     Check(p != std::string::npos, "created object has no id");
@@ -153,9 +152,8 @@ struct World {
 
   void Init() {
     log::SetLevel(log::Level::kError);
-    std::string tmpl = (std::filesystem::temp_directory_path() / "herald-fuzz-XXXXXX").string();
-    Check(mkdtemp(tmpl.data()) != nullptr, "mkdtemp");
-    dir = tmpl;
+    dir = herald::testing::MakeTempDir("fuzz");
+    Check(!dir.empty(), "cannot create a temporary directory");
     auto s = OpenStore("sqlite://" + dir + "/fuzz.db");
     Check(s.ok(), "cannot open the store");
     store = std::move(*s);
@@ -168,7 +166,7 @@ struct World {
     wo.default_timeout_seconds = 1;
     // Belt and braces: "send test" is skipped, and would only reach a closed loopback port.
     wo.http_proxy = wo.https_proxy = "http://127.0.0.1:9";
-    web = std::make_unique<web::Web>(*store, *api, nullptr, wo);
+    web = std::make_unique<web::Web>(*store, api->tokens(), nullptr, wo);
     handler = MakeHandler(*api, *web, [] { return std::string("herald_up 1\n"); });
     head_check = MakeHeadCheck(*api, *web);
     SignInBoth();
@@ -181,7 +179,8 @@ struct World {
                             R"({"name": "rule", "object_types": ["dcim.device"],
                                 "event_types": ["object_created", "object_updated"],
                                 "action_type": "webhook", "action_object_type": "extras.webhook",
-                                "action_object_id": )" + hook_id + R"(,
+                                "action_object_id": )" +
+                                hook_id + R"(,
                                 "conditions": {"and": [{"attr": "status.value", "value": "active"},
                                   {"attr": "name", "value": "^web", "op": "regex"}]}})");
   }
@@ -194,20 +193,11 @@ void Replace(std::string& s, const std::string& from, const std::string& to) {
     s.replace(p, from.size(), to);
 }
 
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (unsigned char c : s)
-    if (c <= 0x20 || c >= 0x7f || std::string_view("\"(),/:;<=>?@[\\]{}").find(c) != std::string_view::npos)
-      return false;
-  return true;
-}
-
 void CheckResponse(const http::Response& r) {
   Check(r.status >= 200 && r.status <= 599, "status outside 200..599");
   for (const auto& [k, v] : r.headers) {
-    Check(IsToken(k), "response header name is not a token");
-    Check(v.find_first_of(std::string("\r\n\0", 3)) == std::string::npos,
-          "response header value holds CR, LF or NUL");
+    Check(http::IsHeaderName(k), "response header name is not a token");
+    Check(http::IsHeaderValue(v), "response header value holds CR, LF or NUL");
   }
   Check(r.content_type.find_first_of("\r\n") == std::string::npos, "content type holds CR or LF");
 }
@@ -257,10 +247,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const Session* session = nullptr;
   switch (credential) {
-    case 1: case 7: req.headers.emplace_back("Authorization", "Token " + w.admin); break;
+    case 1:
+    case 7: req.headers.emplace_back("Authorization", "Token " + w.admin); break;
     case 2: req.headers.emplace_back("Authorization", "Token " + w.read_only); break;
     case 3: req.headers.emplace_back("Authorization", "Bearer " + w.ingest); break;
-    case 4: req.headers.emplace_back("Authorization", "Token 0000000000000000000000000000000000000000"); break;
+    case 4:
+      req.headers.emplace_back("Authorization", "Token 0000000000000000000000000000000000000000");
+      break;
     default: break;
   }
   if (credential == 5 || credential == 7) session = &w.admin_session;
@@ -272,14 +265,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Replace(*s, "{hook}", w.hook_id);
     Replace(*s, "{rule}", w.rule_id);
   }
-  auto q = req.target.find('?');
-  req.path = http::UrlDecode(std::string_view(req.target).substr(0, q));
-  if (q != std::string::npos) req.query = req.target.substr(q + 1);
+  req.SetTarget(req.target);
   req.remote = kFuzzRemote;
 
   // "Send test" makes a network connection: never from the fuzzer.
   if (req.method == "POST" && req.path.find("preview") != std::string::npos &&
-      web::Form::Parse(req.body).Str("action") == "send")
+      http::Params::Parse(req.body).Str("action") == "send")
     return 0;
 
   // The header phase, as the server runs it (body not yet read).

@@ -3,8 +3,9 @@
 // Input: byte 0 selects JSON (even) or NDJSON (odd); the rest is a POST /api/events/ body.
 // Checks: nothing crashes, leaks or hangs; a request is either malformed, or rejected with
 // errors, or yields events; every event's canonical form (less "model") parses back to the same
-// canonical form; matching against a fixed rule index (object and event types, conditions with regexes,
-// action_data) yields tasks only for enabled rules with a webhook, and the webhook context builds.
+// canonical form; matching against a fixed rule index (object and event types, conditions with
+// regexes, action_data) yields tasks only for enabled rules with a webhook, and the webhook context
+// builds.
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -53,7 +54,8 @@ std::shared_ptr<const RuleIndex> BuildIndex() {
     rules.push_back(std::move(r));
   };
   const std::vector<std::string> all = {"object_created", "object_updated", "object_deleted",
-                                        "job_started", "job_completed", "job_failed", "job_errored"};
+                                        "job_started",    "job_completed",  "job_failed",
+                                        "job_errored"};
   rule(1, "a-all-devices", {"dcim.device"}, all, "", "");
   rule(2, "b-active", {"dcim.device", "dcim.site"}, {"object_created", "object_updated"},
        R"({"attr": "status.value", "value": "active"})", R"({"extra": 1})");
@@ -65,7 +67,8 @@ std::shared_ptr<const RuleIndex> BuildIndex() {
   rule(4, "d-disabled", {"dcim.device"}, all, "", "", false);
   rule(5, "e-snapshot", {"dcim.interface"}, {"object_updated"},
        R"({"attr": "snapshots.prechange.enabled", "value": true})", "");
-  rule(6, "f-in", {"dcim.site"}, all, R"({"attr": "status.value", "value": ["a", "b"], "op": "in"})", "");
+  rule(6, "f-in", {"dcim.site"}, all,
+       R"({"attr": "status.value", "value": ["a", "b"], "op": "in"})", "");
   return RuleIndex::Build(rules, {hook}, 1);
 }
 
@@ -85,12 +88,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool ndjson = data[0] & 1;
   std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
   const int64_t now = 1764547200000000;  // fixed, so runs are reproducible
-  ParsedEvents parsed = ParseEvents(body, ndjson, now);
-  if (!parsed.malformed.empty()) {
-    Check(parsed.events.empty(), "malformed body yielded events");
+  auto parsed_body = ParseEvents(body, ndjson, now);
+  if (!parsed_body.ok()) {
+    Check(!parsed_body.status().message().empty(), "a malformed body without a reason");
     return 0;
   }
-  if (!parsed.errors.empty()) return 0;
+  const ParsedEvents& parsed = *parsed_body;
+  if (!parsed.errors.empty()) {
+    for (const EventError& e : parsed.errors)
+      Check(!e.status.ok() && !e.status.message().empty(), "an invalid event without a reason");
+    return 0;
+  }
   for (const Event& e : parsed.events) {
     // The canonical form is a fixed point.
     // ("model" is left out when parsing it back: it is derived from object_type, and a model

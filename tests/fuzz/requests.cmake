@@ -39,5 +39,5 @@ function(herald_request_fuzzer name)
   set_tests_properties(${name}_smoke PROPERTIES TIMEOUT 180)
 endfunction()
 
-herald_request_fuzzer(handler_fuzz MAX_LEN 8192 DEPS herald_app)
+herald_request_fuzzer(handler_fuzz MAX_LEN 8192 DEPS herald_app herald_test_support)
 herald_request_fuzzer(ingest_fuzz MAX_LEN 65536 DEPS herald_ingest herald_matching)

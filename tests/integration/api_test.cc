@@ -3,11 +3,10 @@
 
 #include <atomic>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "harness.h"
+#include "support/files.h"
 #include "value/json.h"
 
 namespace herald::testing {
@@ -19,9 +18,9 @@ class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     // Workers off: these tests look at queued tasks (delivery has its own tests).
-    server_ = std::make_unique<Server>(dir_.path(), std::vector<std::string>{},
-                                       std::map<std::string, std::string>{
-                                           {"HERALD_DELIVERY_WORKERS", "false"}});
+    server_ = std::make_unique<Server>(
+        dir_.path(), std::vector<std::string>{},
+        std::map<std::string, std::string>{{"HERALD_DELIVERY_WORKERS", "false"}});
     ASSERT_TRUE(server_->started()) << server_->Stderr();
     ASSERT_EQ(server_->admin_token().size(), 40u) << server_->Stdout();
     token_ = server_->admin_token();
@@ -35,20 +34,21 @@ class ApiTest : public ::testing::Test {
   }
 
   int64_t CreateWebhook(const std::string& name, const std::string& extra = "") {
-    auto r = Post("/api/extras/webhooks/",
-                  R"({"name": ")" + name + R"(", "payload_url": "http://127.0.0.1:9/hook")" +
-                      extra + "}");
+    auto r = Post(
+        "/api/extras/webhooks/",
+        R"({"name": ")" + name + R"(", "payload_url": "http://127.0.0.1:9/hook")" + extra + "}");
     EXPECT_EQ(r.status, 201) << r.body;
     return r.json().get("id") ? r.json().get("id")->as_int() : 0;
   }
 
   int64_t CreateRule(const std::string& name, int64_t webhook, const std::string& object_types,
                      const std::string& event_types, const std::string& extra = "") {
-    auto r = Post("/api/extras/event-rules/",
-                  R"({"name": ")" + name + R"(", "object_types": )" + object_types +
-                      R"(, "event_types": )" + event_types +
-                      R"(, "action_type": "webhook", "action_object_type": "extras.webhook", "action_object_id": )" +
-                      std::to_string(webhook) + extra + "}");
+    auto r = Post(
+        "/api/extras/event-rules/",
+        R"({"name": ")" + name + R"(", "object_types": )" + object_types + R"(, "event_types": )" +
+            event_types +
+            R"(, "action_type": "webhook", "action_object_type": "extras.webhook", "action_object_id": )" +
+            std::to_string(webhook) + extra + "}");
     EXPECT_EQ(r.status, 201) << r.body;
     return r.json().get("id") ? r.json().get("id")->as_int() : 0;
   }
@@ -164,7 +164,8 @@ TEST(IngestPool, CatastrophicRegexRulesDoNotBlockTheApiAndEventsAreAccepted) {
                  R"({"name": ")" + name +
                      R"(", "object_types": ["dcim.device"], "event_types": ["object_created"],
                      "action_type": "webhook", "action_object_type": "extras.webhook",
-                     "action_object_id": )" + hook_id + extra + "}");
+                     "action_object_id": )" +
+                     hook_id + extra + "}");
     ASSERT_EQ(r.status, 201) << r.body;
   };
   for (int i = 0; i < 6; ++i)
@@ -181,8 +182,8 @@ TEST(IngestPool, CatastrophicRegexRulesDoNotBlockTheApiAndEventsAreAccepted) {
   HttpResult results[2];
   std::thread posters[2];
   for (int i = 0; i < 2; ++i)
-    posters[i] = std::thread(
-        [&, i] { results[i] = Api("POST", s.base() + "/api/events/", token, batch); });
+    posters[i] =
+        std::thread([&, i] { results[i] = Api("POST", s.base() + "/api/events/", token, batch); });
   // The I/O threads stay free while the ingest pool works: status answers (the bound is the
   // client's 30 s timeout, not a timing assertion).
   auto status = Http("GET", s.base() + "/api/status/");
@@ -218,8 +219,8 @@ TEST_F(ApiTest, ReadOnlyAndIngestOnlyTokensAreLimited) {
   ASSERT_EQ(ro.exit_code, 0) << ro.err;
   std::string ro_key = ro.out.substr(0, ro.out.find('\n'));
   ASSERT_EQ(ro_key.size(), 40u) << ro.out;
-  auto io = RunHerald({"token", "create", "--ingest-only", "--name", "netbox", "--store",
-                       server_->store_url()});
+  auto io = RunHerald(
+      {"token", "create", "--ingest-only", "--name", "netbox", "--store", server_->store_url()});
   ASSERT_EQ(io.exit_code, 0) << io.err;
   std::string io_key = io.out.substr(0, io.out.find('\n'));
 
@@ -252,8 +253,8 @@ TEST_F(ApiTest, RevokedTokenIsRefused) {
   auto rv = RunHerald({"token", "revoke", id, "--store", server_->store_url()});
   ASSERT_EQ(rv.exit_code, 0) << rv.err;
   // The server caches verified tokens for at most 10 s.
-  EXPECT_TRUE(Eventually([&] { return Api("GET", Url("/api/extras/webhooks/"), key).status == 403; },
-                         std::chrono::seconds(15)));
+  EXPECT_TRUE(WaitFor([&] { return Api("GET", Url("/api/extras/webhooks/"), key).status == 403; },
+                      std::chrono::seconds(15)));
 }
 
 TEST_F(ApiTest, WebhookCrudWithNetBoxShapes) {
@@ -350,8 +351,8 @@ TEST_F(ApiTest, WebhookValidationErrorsAreFieldMessagesAndSaveNothing) {
        "Enter a valid URL"},
       {R"({"name": "a", "payload_url": "http://{{ data.name }.example.com/hook"})", "payload_url",
        "Invalid template: TemplateSyntaxError"},
-      {R"({"name": "a", "payload_url": "http://x/{{ data.name | nosuchfilter }}"})",
-       "payload_url", "Invalid template: TemplateAssertionError"},
+      {R"({"name": "a", "payload_url": "http://x/{{ data.name | nosuchfilter }}"})", "payload_url",
+       "Invalid template: TemplateAssertionError"},
       {R"({"name": "a", "payload_url": "http://a/", "ssl_verification": false, "ca_file_path": "/etc/ssl/ca.pem"})",
        "ca_file_path", "Do not specify a CA certificate file if SSL verification is disabled."},
       {R"({"name": "a", "payload_url": "http://a/", "http_method": "TRACE"})", "http_method",
@@ -404,7 +405,8 @@ TEST_F(ApiTest, EventRuleCrudValidationAndFilters) {
 
   CreateRule("Rule B", hook, R"(["ipam.prefix"])", R"(["object_updated", "object_deleted"])",
              R"(, "enabled": false)");
-  EXPECT_EQ(Get("/api/extras/event-rules/?object_type=dcim.device").json().get("count")->as_int(), 1);
+  EXPECT_EQ(Get("/api/extras/event-rules/?object_type=dcim.device").json().get("count")->as_int(),
+            1);
   EXPECT_EQ(Get("/api/extras/event-rules/?event_type=object_created&event_type=object_deleted")
                 .json()
                 .get("count")
@@ -420,7 +422,9 @@ TEST_F(ApiTest, EventRuleCrudValidationAndFilters) {
     const char* message;
   };
   std::string h = std::to_string(hook);
-  std::string base = R"("object_types": ["dcim.site"], "action_object_type": "extras.webhook", "action_object_id": )" + h;
+  std::string base =
+      R"("object_types": ["dcim.site"], "action_object_type": "extras.webhook", "action_object_id": )" +
+      h;
   Case cases[] = {
       {R"({"name": "x", "event_types": ["object_exploded"], )" + base + "}", "event_types",
        "is not a valid choice"},
@@ -434,11 +438,13 @@ TEST_F(ApiTest, EventRuleCrudValidationAndFilters) {
       {R"({"name": "x", "event_types": ["object_created"], )" + base +
            R"(, "conditions": {"attr": "x", "value": "foo", "op": "gt"})" + "}",
        "conditions", "Invalid type for gt operation"},
-      {R"({"name": "x", "event_types": ["object_created"], )" + base + R"(, "action_data": [1, 2])" + "}",
+      {R"({"name": "x", "event_types": ["object_created"], )" + base +
+           R"(, "action_data": [1, 2])" + "}",
        "action_data", "Action data must be a JSON object or null."},
       {R"({"name": "x", "event_types": ["object_created"], "object_types": ["dcim.site"], "action_object_id": 99999})",
        "action_object_id", "does not exist"},
-      {R"({"name": "x", "event_types": ["object_created"], "object_types": ["Not A Type"], "action_object_id": )" + h + "}",
+      {R"({"name": "x", "event_types": ["object_created"], "object_types": ["Not A Type"], "action_object_id": )" +
+           h + "}",
        "object_types", "Invalid object type"},
       {R"({"name": "Rule A", "event_types": ["object_created"], )" + base + "}", "name", "exists"},
   };
@@ -506,8 +512,9 @@ TEST_F(ApiTest, IngestMatchesRulesInNameOrderAndQueuesTasks) {
                                             "username", "request_id", "data", "snapshots"}));
   EXPECT_EQ(ctx->get("event")->as_str(), "created");
   EXPECT_EQ(ctx->get("model")->as_str(), "device");
-  EXPECT_EQ(J(*ctx->get("data")),
-            R"({"foo": 2, "name": "web01", "id": 7, "status": {"value": "active", "label": "Active"}})");
+  EXPECT_EQ(
+      J(*ctx->get("data")),
+      R"({"foo": 2, "name": "web01", "id": 7, "status": {"value": "active", "label": "Active"}})");
 
   // The event is stored with its tasks.
   auto ev = Get("/api/events/" + std::to_string(event_id) + "/");
@@ -576,13 +583,17 @@ TEST_F(ApiTest, IngestRejectsABadBatchWholeAndStoresNothing) {
   };
   Bad bads[] = {
       {R"({"event": "created", "object_type": "dcim.device"})", "'data' is required"},
-      {R"({"event": "created", "object_type": "dcim.device", "data": [1]})", "'data' must be an object"},
+      {R"({"event": "created", "object_type": "dcim.device", "data": [1]})",
+       "'data' must be an object"},
       {R"({"event": "created", "data": {}})", "'object_type' (or 'model') is required"},
       {R"({"object_type": "dcim.device", "data": {}})", "'event' is required"},
       {R"({"event": "created", "object_type": "Device", "data": {}})", "app_label.model"},
-      {R"({"event": "created", "object_type": "dcim.device", "model": "site", "data": {}})", "does not match"},
-      {R"({"event": "created", "object_type": "dcim.device", "timestamp": "yesterday", "data": {}})", "ISO 8601"},
-      {R"({"event": "created", "object_type": "dcim.device", "data": {}, "snapshots": {"before": {}}})", "prechange"},
+      {R"({"event": "created", "object_type": "dcim.device", "model": "site", "data": {}})",
+       "does not match"},
+      {R"({"event": "created", "object_type": "dcim.device", "timestamp": "yesterday", "data": {}})",
+       "ISO 8601"},
+      {R"({"event": "created", "object_type": "dcim.device", "data": {}, "snapshots": {"before": {}}})",
+       "prechange"},
       {R"([])", "no events"},
       {R"({"event": )", "not valid JSON"},
       {R"(42)", "must be a JSON object"},
@@ -641,8 +652,9 @@ TEST(Config, OversizedBodiesGet413AndNothingIsStored) {
   TempDir dir;
   Server s(dir.path(), {}, {{"HERALD_SERVER_MAX_BODY_BYTES", "2048"}});
   ASSERT_TRUE(s.started()) << s.Stderr();
-  std::string big = std::string(R"({"event": "created", "object_type": "dcim.device", "data": {"x": ")") +
-                    std::string(4096, 'a') + "\"}}";
+  std::string big =
+      std::string(R"({"event": "created", "object_type": "dcim.device", "data": {"x": ")") +
+      std::string(4096, 'a') + "\"}}";
   auto r = Api("POST", s.base() + "/api/events/", s.admin_token(), big);
   EXPECT_EQ(r.status, 413) << r.body;
   auto list = Api("GET", s.base() + "/api/events/", s.admin_token());
@@ -651,18 +663,14 @@ TEST(Config, OversizedBodiesGet413AndNothingIsStored) {
 
 TEST(Config, FileAndEnvironmentSetOptionsAndBadConfigIsAClearError) {
   TempDir dir;
-  std::string cfg = dir.path() + "/herald.toml";
-  FILE* f = fopen(cfg.c_str(), "w");
-  fprintf(f, "[server]\nmax_body_bytes = 4096\n[log]\nlevel = \"debug\"\n");
-  fclose(f);
+  std::string cfg = dir.File("herald.toml");
+  ASSERT_TRUE(WriteFile(cfg, "[server]\nmax_body_bytes = 4096\n[log]\nlevel = \"debug\"\n"));
   Server s(dir.path(), {"--config", cfg});
   ASSERT_TRUE(s.started()) << s.Stderr();
   std::string big(5000, ' ');
   EXPECT_EQ(Api("POST", s.base() + "/api/events/", s.admin_token(), big).status, 413);
 
-  FILE* g = fopen(cfg.c_str(), "w");
-  fprintf(g, "[server]\nmax_body_byte = 4096\n");
-  fclose(g);
+  ASSERT_TRUE(WriteFile(cfg, "[server]\nmax_body_byte = 4096\n"));
   auto bad = RunHerald({"serve", "--config", cfg, "--store", "sqlite://" + dir.path() + "/x.db"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("server.max_body_byte: unknown option"), std::string::npos) << bad.err;
@@ -675,15 +683,11 @@ TEST(Config, FileAndEnvironmentSetOptionsAndBadConfigIsAClearError) {
   auto example = RunHerald({"config", "example"});
   EXPECT_EQ(example.exit_code, 0);
   EXPECT_NE(example.out.find("HERALD_SERVER_LISTEN"), std::string::npos);
-  std::ifstream committed(std::string(HERALD_SOURCE_DIR) + "/config/herald.example.toml");
-  std::stringstream text;
-  text << committed.rdbuf();
-  EXPECT_EQ(text.str(), example.out)
+  EXPECT_EQ(ReadFile(SourcePath("config/herald.example.toml")), example.out)
       << "config/herald.example.toml is stale: regenerate it with `herald config example`";
   // The example itself is a valid configuration.
   std::filesystem::create_directories(dir.path() + "/ex");
-  Server from_example(dir.path() + "/ex", {"--config", std::string(HERALD_SOURCE_DIR) +
-                                                          "/config/herald.example.toml"});
+  Server from_example(dir.path() + "/ex", {"--config", SourcePath("config/herald.example.toml")});
   EXPECT_TRUE(from_example.started()) << from_example.Stderr();
 
   auto help = RunHerald({"--help"});
@@ -703,13 +707,10 @@ TEST(Durability, AcknowledgedEventsSurviveKill9) {
     Server s(dir.path(), {}, {{"HERALD_DELIVERY_WORKERS", "false"}});
     ASSERT_TRUE(s.started()) << s.Stderr();
     token = s.admin_token();
-    auto hook = Api("POST", s.base() + "/api/extras/webhooks/", token,
-                    R"({"name": "t", "payload_url": "http://127.0.0.1:9/"})");
-    ASSERT_EQ(hook.status, 201);
-    auto rule = Api("POST", s.base() + "/api/extras/event-rules/", token,
-                    R"({"name": "r", "object_types": ["dcim.device"], "event_types": ["object_created"], "action_object_id": )" +
-                        std::to_string(hook.json().get("id")->as_int()) + "}");
-    ASSERT_EQ(rule.status, 201);
+    ASSERT_GT(CreateWebhookAndRule(s.base(), token,
+                                   R"({"name": "t", "payload_url": "http://127.0.0.1:9/"})", "r",
+                                   "dcim.device"),
+              0);
     std::mutex mu;
     std::atomic<bool> stop{false};
     std::vector<std::thread> clients;
@@ -723,7 +724,7 @@ TEST(Durability, AcknowledgedEventsSurviveKill9) {
         }
       });
     }
-    Eventually([&] {
+    WaitFor([&] {
       std::lock_guard<std::mutex> lock(mu);
       return acked.size() >= 300;
     });

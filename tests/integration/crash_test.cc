@@ -37,15 +37,21 @@ class CrashTest : public ::testing::Test {
 
   // A webhook (extra JSON fields appended) with a rule for dcim.site creations.
   void Hook(const std::string& url, const std::string& extra = "") {
-    auto w = Post("/api/extras/webhooks/", R"({"name": "hook", "payload_url": )" + Quote(url) +
-                                               extra + "}");
-    ASSERT_EQ(w.status, 201) << w.body;
-    int64_t id = w.json().get("id")->as_int();
-    auto r = Post("/api/extras/event-rules/",
-                  R"({"name": "rule", "object_types": ["dcim.site"], )"
-                  R"("event_types": ["object_created"], "action_object_id": )" +
-                      std::to_string(id) + "}");
-    ASSERT_EQ(r.status, 201) << r.body;
+    const std::string webhook = R"({"name": "hook", "payload_url": )" + Quote(url) + extra + "}";
+    ASSERT_GT(CreateWebhookAndRule(server_->base(), token_, webhook), 0);
+  }
+  // Starts with delivery timeout `timeout` s, lease `lease` s (and `more` settings), hooks the
+  // silent receiver `rx` and posts an event; returns its task's id ("" with a test failure).
+  std::string SlowTask(RawReceiver& rx, const char* timeout, const char* lease,
+                       std::map<std::string, std::string> more = {}) {
+    env_ = std::move(more);
+    env_["HERALD_DELIVERY_DEFAULT_TIMEOUT"] = timeout;
+    env_["HERALD_DELIVERY_LEASE_SECONDS"] = lease;
+    Start();
+    Hook(rx.url("/slow"));
+    std::string task = Event();
+    EXPECT_FALSE(task.empty());
+    return task;
   }
   // Posts the event; returns its id (0 when not accepted).
   int64_t PostEvent() {
@@ -71,7 +77,7 @@ class CrashTest : public ::testing::Test {
   }
   bool WaitStatus(const std::string& id, const std::string& status,
                   std::chrono::milliseconds d = std::chrono::seconds(20)) {
-    return Eventually([&] { return Field(id, "status") == status; }, d);
+    return WaitFor([&] { return Field(id, "status") == status; }, d);
   }
   bool StatusAnswers() { return Get("/api/status/").status == 200; }
 
@@ -127,8 +133,7 @@ INSTANTIATE_TEST_SUITE_P(
     Cyclic, PoisonTemplateTest,
     ::testing::Values(
         PoisonCase{"list_tojson", "{% set a = [] %}{{ a.append(a) }}{{ a|tojson }}", "failed", ""},
-        PoisonCase{"list_print", "{% set a = [] %}{{ a.append(a) }}{{ a }}", "finished",
-                   "[[...]]"},
+        PoisonCase{"list_print", "{% set a = [] %}{{ a.append(a) }}{{ a }}", "finished", "[[...]]"},
         PoisonCase{"two_lists_equal", kTwoCyclicListsEqual, "failed", ""},
         PoisonCase{"dict_tojson", "{% set d = {} %}{{ d.update({'x': d}) }}{{ d|tojson }}",
                    "failed", ""}),
@@ -148,18 +153,18 @@ TEST_F(CrashTest, CrashingTemplateRestartLoopEndsWithFailedTaskAndLiveServer) {
   std::string task;
   int restarts = 0;
   bool failed = false;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!failed && restarts <= kMaxRestarts && std::chrono::steady_clock::now() < deadline) {
-    if (!StatusAnswers()) {  // it crashed: restart, as a supervisor would
-      server_->Kill();
-      Start();
-      ++restarts;
-      continue;
-    }
-    if (task.empty()) task = TaskOf(ev);
-    failed = !task.empty() && Field(task, "status") == "failed";
-    if (!failed) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  WaitFor(
+      [&] {
+        if (!StatusAnswers()) {  // it crashed: restart, as a supervisor would
+          server_->Kill();
+          Start();
+          return ++restarts > kMaxRestarts;
+        }
+        if (task.empty()) task = TaskOf(ev);
+        failed = !task.empty() && Field(task, "status") == "failed";
+        return failed;
+      },
+      std::chrono::seconds(60), std::chrono::milliseconds(50));
   ASSERT_TRUE(failed) << "restarts=" << restarts << " " << Task(task).repr() << server_->Stderr();
   std::string error = Field(task, "error");
   if (restarts > 0) {
@@ -178,15 +183,12 @@ TEST_F(CrashTest, TaskWhoseWorkerIsKilledThreeTimesIsFailedAndNotLeasedAgain) {
   RawReceiver rx(RawReceiver::Mode::kSilent);
   // lease = timeout 3 s + lease_seconds 1 s; the receiver never answers, so every attempt is
   // still in flight (no attempt recorded) when herald is killed.
-  env_["HERALD_DELIVERY_DEFAULT_TIMEOUT"] = "3";
-  env_["HERALD_DELIVERY_LEASE_SECONDS"] = "1";
-  Start();
-  Hook(rx.url("/slow"));
-  std::string task = Event();
+  std::string task = SlowTask(rx, "3", "1");
   ASSERT_FALSE(task.empty());
   for (size_t round = 1; round <= 3; ++round) {
-    ASSERT_TRUE(Eventually([&] { return rx.CountFor(task) == round; }, std::chrono::seconds(20)))
-        << "round " << round << ": " << rx.CountFor(task) << " requests\n" << server_->Stderr();
+    ASSERT_TRUE(WaitFor([&] { return rx.CountFor(task) == round; }, std::chrono::seconds(20)))
+        << "round " << round << ": " << rx.CountFor(task) << " requests\n"
+        << server_->Stderr();
     server_->Kill();
     Start();
   }
@@ -225,18 +227,13 @@ TEST_F(CrashTest, TaskWhoseWorkerIsKilledThreeTimesIsFailedAndNotLeasedAgain) {
 TEST_F(CrashTest, GracefulStopsHandTheLeaseBackAndNeverFailTheTask) {
   RawReceiver rx(RawReceiver::Mode::kSilent);
   // A long timeout and lease: only a hand-back gets the task delivered again at once.
-  env_["HERALD_DELIVERY_DEFAULT_TIMEOUT"] = "60";
-  env_["HERALD_DELIVERY_LEASE_SECONDS"] = "60";
-  env_["HERALD_DELIVERY_SHUTDOWN_GRACE_SECONDS"] = "1";
-  Start();
-  Hook(rx.url("/slow"));
-  std::string task = Event();
+  std::string task = SlowTask(rx, "60", "60", {{"HERALD_DELIVERY_SHUTDOWN_GRACE_SECONDS", "1"}});
   ASSERT_FALSE(task.empty());
   constexpr size_t kStops = 4;  // more than delivery.max_lease_expiries (3)
   for (size_t round = 1; round <= kStops; ++round) {
-    ASSERT_TRUE(Eventually([&] { return rx.CountFor(task) == round; }, std::chrono::seconds(20)))
-        << "round " << round << ": " << rx.CountFor(task) << " requests; "
-        << Task(task).repr() << server_->Stderr();
+    ASSERT_TRUE(WaitFor([&] { return rx.CountFor(task) == round; }, std::chrono::seconds(20)))
+        << "round " << round << ": " << rx.CountFor(task) << " requests; " << Task(task).repr()
+        << server_->Stderr();
     EXPECT_EQ(Field(task, "status"), "started");
     EXPECT_EQ(server_->Stop(), 0) << server_->Stderr();
     if (round == kStops) rx.SetMode(RawReceiver::Mode::kAnswer);
@@ -258,18 +255,15 @@ TEST_F(CrashTest, GracefulStopsHandTheLeaseBackAndNeverFailTheTask) {
 // `herald worker` (delivery apart from the API) hands its leases back on SIGTERM too.
 TEST_F(CrashTest, GracefulWorkerStopHandsTheLeaseBack) {
   RawReceiver rx(RawReceiver::Mode::kSilent);
-  env_["HERALD_DELIVERY_WORKERS"] = "false";  // the API server delivers nothing itself
-  env_["HERALD_DELIVERY_DEFAULT_TIMEOUT"] = "60";
-  env_["HERALD_DELIVERY_LEASE_SECONDS"] = "60";
-  env_["HERALD_DELIVERY_SHUTDOWN_GRACE_SECONDS"] = "1";
-  Start();
-  Hook(rx.url("/slow"));
-  std::string task = Event();
+  // The API server delivers nothing itself.
+  std::string task = SlowTask(
+      rx, "60", "60",
+      {{"HERALD_DELIVERY_WORKERS", "false"}, {"HERALD_DELIVERY_SHUTDOWN_GRACE_SECONDS", "1"}});
   ASSERT_FALSE(task.empty());
   {
     Worker worker(dir_.path(), server_->store_url(), env_);
     ASSERT_TRUE(worker.started()) << worker.Stderr();
-    ASSERT_TRUE(Eventually([&] { return rx.CountFor(task) == 1; }, std::chrono::seconds(20)))
+    ASSERT_TRUE(WaitFor([&] { return rx.CountFor(task) == 1; }, std::chrono::seconds(20)))
         << worker.Stderr();
     EXPECT_EQ(Field(task, "status"), "started");
     EXPECT_EQ(worker.Stop(), 0) << worker.Stderr();

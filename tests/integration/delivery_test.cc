@@ -3,8 +3,8 @@
 
 #include <set>
 
-#include "../unit/delivery/test_server.h"  // raw loopback servers on any 127/8 address
 #include "harness.h"
+#include "support/test_server.h"  // raw loopback servers on any 127/8 address
 #include "value/json.h"
 
 namespace herald::testing {
@@ -33,10 +33,11 @@ class DeliveryTest : public ::testing::Test {
   }
   void Rule(int64_t webhook, const std::string& extra = "") {
     static int n = 0;
-    auto r = Post("/api/extras/event-rules/",
-                  R"({"name": "rule)" + std::to_string(n++) +
-                      R"(", "object_types": ["dcim.site"], "event_types": ["object_created"], "action_object_id": )" +
-                      std::to_string(webhook) + extra + "}");
+    auto r = Post(
+        "/api/extras/event-rules/",
+        R"({"name": "rule)" + std::to_string(n++) +
+            R"(", "object_types": ["dcim.site"], "event_types": ["object_created"], "action_object_id": )" +
+            std::to_string(webhook) + extra + "}");
     EXPECT_EQ(r.status, 201) << r.body;
   }
   std::string PostEvent(const std::string& event) {
@@ -47,6 +48,9 @@ class DeliveryTest : public ::testing::Test {
     const auto& results = tasks.json().get("results")->as_list();
     return results.empty() ? "" : results[0].get("id")->as_str();
   }
+  // A webhook with `fields` (JSON members after the name) sending to `url`, a rule for it, and
+  // one kSite event; returns the event's task id.
+  std::string Deliver(const std::string& url, const std::string& fields = "");
   Value Task(const std::string& id) { return Get("/api/core/background-tasks/" + id + "/").json(); }
   std::string TaskStatus(const std::string& id) {
     Value t = Task(id);
@@ -54,7 +58,7 @@ class DeliveryTest : public ::testing::Test {
   }
   bool WaitStatus(const std::string& id, const std::string& status,
                   std::chrono::milliseconds d = std::chrono::milliseconds(15000)) {
-    return Eventually([&] { return TaskStatus(id) == status; }, d);
+    return WaitFor([&] { return TaskStatus(id) == status; }, d);
   }
 
   TempDir dir_;
@@ -67,10 +71,18 @@ const char* kSite = R"({"event": "created", "timestamp": "2026-03-06T15:11:23.50
   "data": {"id": 4, "name": "Site \u00e9", "latitude": 40.7128, "region": null, "tags": []},
   "snapshots": {"prechange": null, "postchange": {"name": "Site \u00e9", "status": "active"}}})";
 
+std::string DeliveryTest::Deliver(const std::string& url, const std::string& fields) {
+  static int n = 0;
+  Rule(Webhook(R"({"name": "hook )" + std::to_string(n++) + R"(", "payload_url": ")" + url + "\"" +
+               fields + "}"));
+  return PostEvent(kSite);
+}
+
 TEST_F(DeliveryTest, SendsNetBoxDefaultBodySignedWithHeaders) {
   Receiver rx;
-  int64_t w = Webhook(R"({"name": "site hook", "payload_url": ")" + rx.url("/hook") +
-                      R"(", "secret": "LOOKATMEIMASECRETSTRING", "additional_headers": "X-Foo: Bar\nX-Object: {{ data.name }}"})");
+  int64_t w = Webhook(
+      R"({"name": "site hook", "payload_url": ")" + rx.url("/hook") +
+      R"(", "secret": "LOOKATMEIMASECRETSTRING", "additional_headers": "X-Foo: Bar\nX-Object: {{ data.name }}"})");
   Rule(w, R"(, "action_data": {"foo": 1})");
   std::string task = PostEvent(kSite);
   ASSERT_FALSE(task.empty());
@@ -116,8 +128,8 @@ TEST_F(DeliveryTest, BodyTemplateAndMethodAndContentType) {
 TEST_F(DeliveryTest, Non2xxFailsWithNetBoxMessageAndRequeueRerenders) {
   Receiver rx;
   rx.Respond(404, "Not Found");
-  int64_t w = Webhook(R"({"name": "h", "payload_url": ")" + rx.url() +
-                      R"(", "body_template": "v1"})");
+  int64_t w =
+      Webhook(R"({"name": "h", "payload_url": ")" + rx.url() + R"(", "body_template": "v1"})");
   Rule(w);
   std::string task = PostEvent(kSite);
   ASSERT_TRUE(WaitStatus(task, "failed")) << Task(task).repr();
@@ -173,10 +185,8 @@ TEST_F(DeliveryTest, ConnectionRefusedAndRenderErrorsAreClearFailures) {
 TEST_F(DeliveryTest, RetriesWithFixedIntervalUntilSuccess) {
   Receiver rx;
   rx.FailNext(2, 503);
-  int64_t w = Webhook(R"({"name": "flaky", "payload_url": ")" + rx.url() +
-                      R"(", "max_attempts": 3, "retry_policy": "fixed", "retry_interval": 0})");
-  Rule(w);
-  std::string task = PostEvent(kSite);
+  std::string task =
+      Deliver(rx.url(), R"(, "max_attempts": 3, "retry_policy": "fixed", "retry_interval": 0)");
   ASSERT_TRUE(WaitStatus(task, "finished")) << Task(task).repr();
   Value t = Task(task);
   EXPECT_EQ(t.get("attempts")->as_int(), 3);
@@ -189,10 +199,8 @@ TEST_F(DeliveryTest, RetriesWithFixedIntervalUntilSuccess) {
 TEST_F(DeliveryTest, ExhaustedRetriesFailAndRetryWaitsAreScheduled) {
   Receiver rx;
   rx.Respond(500, "boom");
-  int64_t w = Webhook(R"({"name": "down", "payload_url": ")" + rx.url() +
-                      R"(", "max_attempts": 2, "retry_policy": "fixed", "retry_interval": 3600})");
-  Rule(w);
-  std::string task = PostEvent(kSite);
+  std::string task =
+      Deliver(rx.url(), R"(, "max_attempts": 2, "retry_policy": "fixed", "retry_interval": 3600)");
   ASSERT_TRUE(WaitStatus(task, "scheduled")) << Task(task).repr();
   Value t = Task(task);
   EXPECT_TRUE(t.get("scheduled_for")->is_str());
@@ -206,9 +214,7 @@ TEST_F(DeliveryTest, ExhaustedRetriesFailAndRetryWaitsAreScheduled) {
 TEST_F(DeliveryTest, TimeoutIsAFailureWithItsOwnMessage) {
   Receiver rx;
   rx.Respond(200, "late", 3000);
-  int64_t w = Webhook(R"({"name": "slow", "payload_url": ")" + rx.url() + R"(", "timeout": 1})");
-  Rule(w);
-  std::string task = PostEvent(kSite);
+  std::string task = Deliver(rx.url(), R"(, "timeout": 1)");
   ASSERT_TRUE(WaitStatus(task, "failed")) << Task(task).repr();
   std::string err = Task(task).get("error")->as_str();
   EXPECT_NE(err.find("timed out"), std::string::npos) << err;
@@ -216,9 +222,7 @@ TEST_F(DeliveryTest, TimeoutIsAFailureWithItsOwnMessage) {
 
 TEST_F(DeliveryTest, MetricsReportTasksAndDeliveries) {
   Receiver rx;
-  int64_t w = Webhook(R"({"name": "m", "payload_url": ")" + rx.url() + R"("})");
-  Rule(w);
-  std::string task = PostEvent(kSite);
+  std::string task = Deliver(rx.url());
   ASSERT_TRUE(WaitStatus(task, "finished"));
   auto m = Http("GET", Url("/metrics"));
   EXPECT_EQ(m.status, 200);
@@ -242,18 +246,14 @@ TEST(DeliveryDurability, TasksInFlightAtKill9AreDeliveredAfterRestart) {
     Server s(dir.path(), {}, env);
     ASSERT_TRUE(s.started()) << s.Stderr();
     token = s.admin_token();
-    auto w = Api("POST", s.base() + "/api/extras/webhooks/", token,
-                 R"({"name": "w", "payload_url": ")" + rx.url() + R"("})");
-    ASSERT_EQ(w.status, 201);
-    auto r = Api("POST", s.base() + "/api/extras/event-rules/", token,
-                 R"({"name": "r", "object_types": ["dcim.site"], "event_types": ["object_created"], "action_object_id": )" +
-                     std::to_string(w.json().get("id")->as_int()) + "}");
-    ASSERT_EQ(r.status, 201);
+    ASSERT_GT(CreateWebhookAndRule(s.base(), token,
+                                   R"({"name": "w", "payload_url": ")" + rx.url() + R"("})", "r"),
+              0);
     std::string batch = "[";
     for (int i = 0; i < kEvents; ++i) batch += std::string(i ? "," : "") + kSite;
     batch += "]";
     ASSERT_EQ(Api("POST", s.base() + "/api/events/", token, batch).status, 202);
-    ASSERT_TRUE(Eventually([&] { return rx.count() >= 5; }));
+    ASSERT_TRUE(WaitFor([&] { return rx.count() >= 5; }));
     s.Kill();
   }
   Server s2(dir.path(), {}, env);
@@ -262,7 +262,7 @@ TEST(DeliveryDurability, TasksInFlightAtKill9AreDeliveredAfterRestart) {
     auto r = Api("GET", s2.base() + "/api/core/background-tasks/?status=finished", token);
     return r.json().get("count") ? r.json().get("count")->as_int() : 0;
   };
-  ASSERT_TRUE(Eventually([&] { return finished() == kEvents; }, std::chrono::seconds(60)))
+  ASSERT_TRUE(WaitFor([&] { return finished() == kEvents; }, std::chrono::seconds(60)))
       << "finished " << finished();
   std::set<std::string> ids;
   for (const auto& req : rx.requests()) ids.insert(req.header("X-Herald-Task"));
@@ -276,7 +276,8 @@ class GuardTest : public DeliveryTest {
  protected:
   void SetUp() override {}  // each test starts the server with its own configuration
   std::string TaskOf(int64_t webhook) {
-    auto tasks = Get("/api/core/background-tasks/?status=all&webhook_id=" + std::to_string(webhook));
+    auto tasks =
+        Get("/api/core/background-tasks/?status=all&webhook_id=" + std::to_string(webhook));
     const Value* results = tasks.json().get("results");
     if (!results || results->as_list().empty()) return "";
     return results->as_list()[0].get("id")->as_str();
@@ -286,17 +287,10 @@ class GuardTest : public DeliveryTest {
     return t.get("error") && t.get("error")->is_str() ? t.get("error")->as_str() : "";
   }
   void SendTest(bool workers);
-  // Signs in to the UI as admin: the session cookie ("herald_session=...") and a CSRF token.
-  void SignIn(std::string* cookie, std::string* csrf) {
-    auto login = Http("POST", Url("/login"), "token=" + token_ + "&next=%2F",
-                      {"Content-Type: application/x-www-form-urlencoded"});
-    *cookie = login.headers["set-cookie"];
-    *cookie = cookie->substr(0, cookie->find(';'));
-    ASSERT_FALSE(cookie->empty()) << login.status << login.body;
-    auto page = Http("GET", Url("/webhooks/new"), "", {"Cookie: " + *cookie});
-    size_t at = page.body.find("name=\"csrf\" value=\"");
-    ASSERT_NE(at, std::string::npos) << page.body.substr(0, 400);
-    *csrf = page.body.substr(at + 19, 64);
+  // Posts a UI form of `session` to `path`.
+  HttpResult PostForm(const UiSession& session, const std::string& path, const std::string& form) {
+    return Http("POST", Url(path), "csrf=" + session.csrf + "&" + form,
+                {"Cookie: " + session.cookie, "Content-Type: application/x-www-form-urlencoded"});
   }
   int64_t HookTo(const std::string& url, const std::string& extra = "") {
     static int n = 0;
@@ -341,12 +335,7 @@ TEST_F(GuardTest, DeniedNetworkGetsNothingAndTheTaskFailsWithTheReason) {
 TEST_F(GuardTest, RedirectFromAnAllowedAddressToADeniedOne) {
   Start({{"HERALD_DELIVERY_DENY_NETWORKS", "127.0.0.2/32"}});
   testing::TestServer denied(Ok200, "127.0.0.2");
-  testing::TestServer redirector([&](const testing::ServerRequest&) {
-    testing::ServerResponse r;
-    r.status = 302;
-    r.headers = {{"Location", denied.url("/metadata")}};
-    return r;
-  });
+  testing::TestServer redirector(testing::Answer(302, "", {{"Location", denied.url("/metadata")}}));
   int64_t h = HookTo(redirector.url("/hop"));
   Rule(h);
   std::string task = PostEvent(kSite);
@@ -414,14 +403,12 @@ void GuardTest::SendTest(bool workers) {
   testing::TestServer denied(Ok200, "127.0.0.2");
   int64_t h = HookTo(denied.url("/ui"));
   // Sign in, read the CSRF token, press "Send test".
-  std::string cookie, csrf;
-  SignIn(&cookie, &csrf);
-  ASSERT_FALSE(csrf.empty());
-  std::string sample = "%7B%22event%22%3A%22created%22%2C%22object_type%22%3A%22dcim.site%22%2C"
-                       "%22data%22%3A%7B%22id%22%3A1%7D%7D";
-  auto sent = Http("POST", Url("/webhooks/" + std::to_string(h) + "/preview"),
-                   "csrf=" + csrf + "&action=send&sample_json=" + sample,
-                   {"Cookie: " + cookie, "Content-Type: application/x-www-form-urlencoded"});
+  UiSession ui = SignInToUi(server_->base(), token_);
+  ASSERT_FALSE(ui.csrf.empty());
+  std::string send =
+      "action=send&sample_json=%7B%22event%22%3A%22created%22%2C%22object_type%22"
+      "%3A%22dcim.site%22%2C%22data%22%3A%7B%22id%22%3A1%7D%7D";
+  auto sent = PostForm(ui, "/webhooks/" + std::to_string(h) + "/preview", send);
   EXPECT_NE(sent.body.find("destination 127.0.0.2 is in a denied network (127.0.0.2/32)"),
             std::string::npos)
       << sent.status << sent.body.substr(0, 2000);
@@ -429,9 +416,7 @@ void GuardTest::SendTest(bool workers) {
   // The same page with an allowed destination does send (so the check above can fail).
   testing::TestServer allowed(Ok200, "127.0.0.1");
   int64_t ok = HookTo(allowed.url("/ui"));
-  auto sent_ok = Http("POST", Url("/webhooks/" + std::to_string(ok) + "/preview"),
-                      "csrf=" + csrf + "&action=send&sample_json=" + sample,
-                      {"Cookie: " + cookie, "Content-Type: application/x-www-form-urlencoded"});
+  auto sent_ok = PostForm(ui, "/webhooks/" + std::to_string(ok) + "/preview", send);
   EXPECT_EQ(sent_ok.status, 200);
   EXPECT_EQ(allowed.requests().size(), 1u) << sent_ok.body.substr(0, 2000);
 }
@@ -441,16 +426,16 @@ TEST(GuardConfig, InvalidNetworksStopTheStart) {
   struct Case {
     std::string env, value, option, bad;
   };
-  for (const Case& c : std::vector<Case>{
-           {"HERALD_DELIVERY_DENY_NETWORKS", "169.254.0.0/16,10.0.0.0/33", "delivery.deny_networks",
-            "'10.0.0.0/33'"},
-           {"HERALD_DELIVERY_ALLOW_NETWORKS", "example.com", "delivery.allow_networks",
-            "'example.com'"}}) {
+  for (const Case& c :
+       std::vector<Case>{{"HERALD_DELIVERY_DENY_NETWORKS", "169.254.0.0/16,10.0.0.0/33",
+                          "delivery.deny_networks", "'10.0.0.0/33'"},
+                         {"HERALD_DELIVERY_ALLOW_NETWORKS", "example.com",
+                          "delivery.allow_networks", "'example.com'"}}) {
     const std::string& env = c.env;
     const std::string& value = c.value;
-    RunResult r = RunHerald({"serve", "--listen", "127.0.0.1:0", "--store",
-                             "sqlite://" + dir.path() + "/h.db"},
-                            {{env, value}}, std::chrono::seconds(30));
+    RunResult r = RunHerald(
+        {"serve", "--listen", "127.0.0.1:0", "--store", "sqlite://" + dir.path() + "/h.db"},
+        {{env, value}}, std::chrono::seconds(30));
     EXPECT_NE(r.exit_code, 0) << r.out;
     EXPECT_NE(r.err.find(env + ": " + c.option + ": " + c.bad), std::string::npos) << r.err;
     EXPECT_EQ(r.out.find("listening"), std::string::npos) << r.out;
@@ -461,8 +446,9 @@ TEST_F(GuardTest, HeaderLineBreaksFromDataAndForbiddenHeaders) {
   Start();
   Receiver rx;
   // Refused at save, with the error on the field.
-  auto saved = Post("/api/extras/webhooks/", R"({"name": "cl", "payload_url": ")" + rx.url() +
-                                                 R"(", "additional_headers": "X-A: 1\nContent-Length: 3"})");
+  auto saved =
+      Post("/api/extras/webhooks/", R"({"name": "cl", "payload_url": ")" + rx.url() +
+                                        R"(", "additional_headers": "X-A: 1\nContent-Length: 3"})");
   EXPECT_EQ(saved.status, 400);
   ASSERT_TRUE(saved.json().get("additional_headers")) << saved.body;
   EXPECT_NE(saved.body.find("may not set Content-Length"), std::string::npos) << saved.body;
@@ -479,9 +465,10 @@ TEST_F(GuardTest, HeaderLineBreaksFromDataAndForbiddenHeaders) {
   ASSERT_EQ(Post("/api/events/", event).status, 202);
   std::string t1 = TaskOf(inject), t2 = TaskOf(rendered);
   ASSERT_TRUE(WaitStatus(t1, "failed")) << Task(t1).repr();
-  EXPECT_EQ(ErrorOf(t1), "Error parsing HTTP headers for webhook inject: additional_headers: the "
-                         "value of {{ data.name }} on line 1 contains a line break (U+000A); a "
-                         "header value must stay on one line");
+  EXPECT_EQ(ErrorOf(t1),
+            "Error parsing HTTP headers for webhook inject: additional_headers: the "
+            "value of {{ data.name }} on line 1 contains a line break (U+000A); a "
+            "header value must stay on one line");
   ASSERT_TRUE(WaitStatus(t2, "failed")) << Task(t2).repr();
   EXPECT_NE(ErrorOf(t2).find("additional_headers may not set Transfer-Encoding"), std::string::npos)
       << ErrorOf(t2);
@@ -490,15 +477,13 @@ TEST_F(GuardTest, HeaderLineBreaksFromDataAndForbiddenHeaders) {
 
 TEST_F(GuardTest, UiWebhookFormRefusesForbiddenHeaders) {
   Start();
-  std::string cookie, csrf;
-  SignIn(&cookie, &csrf);
-  ASSERT_FALSE(csrf.empty());
+  UiSession ui = SignInToUi(server_->base(), token_);
+  ASSERT_FALSE(ui.csrf.empty());
   auto form = [&](const std::string& headers) {
-    return Http("POST", Url("/webhooks/new"),
-                "csrf=" + csrf + "&name=ui-hook&payload_url=http%3A%2F%2F127.0.0.1%3A9%2F"
-                "&http_method=POST&http_content_type=application%2Fjson&additional_headers=" +
-                    headers,
-                {"Cookie: " + cookie, "Content-Type: application/x-www-form-urlencoded"});
+    return PostForm(ui, "/webhooks/new",
+                    "name=ui-hook&payload_url=http%3A%2F%2F127.0.0.1%3A9%2F&http_method=POST"
+                    "&http_content_type=application%2Fjson&additional_headers=" +
+                        headers);
   };
   auto refused = form("X-A%3A+1%0D%0Aconnection%3A+close");  // "X-A: 1\r\nconnection: close"
   EXPECT_EQ(refused.status, 400);

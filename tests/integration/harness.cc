@@ -2,47 +2,38 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
+#include <functional>
 #include <regex>
-#include <sstream>
 
+#include "support/files.h"
+#include "support/loopback.h"
 #include "value/json.h"
 
 namespace herald::testing {
 
-namespace fs = std::filesystem;
-
-TempDir::TempDir() {
-  std::string tmpl = (fs::temp_directory_path() / "herald-test-XXXXXX").string();
-  char* p = mkdtemp(tmpl.data());
-  path_ = p ? p : "/tmp";
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  if (path_ != "/tmp") fs::remove_all(path_, ec);
-}
-
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+// How long a started process may take to say it is ready.
+constexpr std::chrono::seconds kStartDeadline{30};
 
+// Runs the herald binary with `args` and `env` (RLIMIT_NOFILE = `max_open_files` when not 0),
+// stdout and stderr to the given descriptors, stdin from /dev/null.
 pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-            int out_fd, int err_fd) {
+            int out_fd, int err_fd, int max_open_files = 0) {
   pid_t pid = fork();
   if (pid == 0) {
     setpgid(0, 0);
+    if (max_open_files > 0) {
+      struct rlimit rl = {static_cast<rlim_t>(max_open_files), static_cast<rlim_t>(max_open_files)};
+      setrlimit(RLIMIT_NOFILE, &rl);
+    }
     dup2(out_fd, 1);
     dup2(err_fd, 2);
     int devnull = open("/dev/null", O_RDONLY);
@@ -65,14 +56,9 @@ pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, st
 int TerminateAndWait(pid_t pid) {
   kill(pid, SIGTERM);
   int status = 0;
-  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (waitpid(pid, &status, WNOHANG) != pid) {
-    if (std::chrono::steady_clock::now() > end) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (!WaitFor([&] { return waitpid(pid, &status, WNOHANG) == pid; }, std::chrono::seconds(20))) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
 }
@@ -84,30 +70,37 @@ void KillAndWait(pid_t pid) {
   waitpid(pid, &status, 0);
 }
 
+// Whether child *pid has exited; reaps it and sets *pid to -1 when it has.
+bool Exited(pid_t* pid) {
+  int status;
+  if (*pid > 0 && waitpid(*pid, &status, WNOHANG) == *pid) *pid = -1;
+  return *pid <= 0;
+}
+
+// Waits (kStartDeadline) until `ready()` or the child *pid exits; true when it is ready.
+bool WaitReady(pid_t* pid, const std::function<bool()>& ready) {
+  bool is_ready = false;
+  WaitFor([&] { return (is_ready = ready()) || Exited(pid); }, kStartDeadline);
+  return is_ready && *pid > 0;
+}
+
 }  // namespace
 
 RunResult RunHerald(const std::vector<std::string>& args,
                     const std::map<std::string, std::string>& env, std::chrono::seconds timeout) {
-  TempDir tmp;
-  std::string out_path = tmp.path() + "/out", err_path = tmp.path() + "/err";
+  TempDir tmp("run");
+  std::string out_path = tmp.File("out"), err_path = tmp.File("err");
   int out_fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t pid = Spawn(args, env, out_fd, err_fd);
   close(out_fd);
   close(err_fd);
   RunResult r;
-  auto end = std::chrono::steady_clock::now() + timeout;
   int status = 0;
-  while (true) {
-    pid_t w = waitpid(pid, &status, WNOHANG);
-    if (w == pid) break;
-    if (std::chrono::steady_clock::now() > end) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      r.err = "timed out\n";
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (!WaitFor([&] { return waitpid(pid, &status, WNOHANG) == pid; }, timeout)) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    r.err = "timed out\n";
   }
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
   r.out = ReadFile(out_path);
@@ -116,7 +109,7 @@ RunResult RunHerald(const std::vector<std::string>& args,
 }
 
 Server::Server(const std::string& dir, std::vector<std::string> extra,
-               std::map<std::string, std::string> env)
+               std::map<std::string, std::string> env, int max_open_files)
     : dir_(dir) {
   err_path_ = dir + "/server.err";
   int fds[2];
@@ -124,7 +117,7 @@ Server::Server(const std::string& dir, std::vector<std::string> extra,
   int err_fd = open(err_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0", "--store", store_url()};
   for (auto& e : extra) args.push_back(e);
-  pid_ = Spawn(args, env, fds[1], err_fd);
+  pid_ = Spawn(args, env, fds[1], err_fd, max_open_files);
   close(fds[1]);
   close(err_fd);
   out_fd_ = fds[0];
@@ -139,24 +132,17 @@ Server::Server(const std::string& dir, std::vector<std::string> extra,
   });
   std::regex listen_re(R"(listening on http://127\.0\.0\.1:(\d+)/)");
   std::regex token_re(R"(\n    ([0-9a-f]{40})\n)");
-  Eventually(
-      [&] {
-        std::string o = Stdout();
-        std::smatch m;
-        if (std::regex_search(o, m, listen_re)) {
-          port_ = std::stoi(m.str(1));
-          if (std::regex_search(o, m, token_re)) admin_token_ = m.str(1);
-          return true;
-        }
-        int status;
-        if (waitpid(pid_, &status, WNOHANG) == pid_) {
-          pid_ = -1;
-          return true;
-        }
-        return false;
-      },
-      std::chrono::seconds(30));
+  WaitReady(&pid_, [&] {
+    std::string o = Stdout();
+    std::smatch m;
+    if (!std::regex_search(o, m, listen_re)) return false;
+    port_ = std::stoi(m.str(1));
+    if (std::regex_search(o, m, token_re)) admin_token_ = m.str(1);
+    return true;
+  });
 }
+
+bool Server::alive() { return !Exited(&pid_); }
 
 Server::~Server() {
   if (pid_ > 0) Kill();
@@ -187,7 +173,7 @@ void Server::Kill() {
 }
 
 bool Server::WaitForLog(const std::string& needle, std::chrono::milliseconds deadline) {
-  return Eventually([&] { return Stderr().find(needle) != std::string::npos; }, deadline);
+  return WaitFor([&] { return Stderr().find(needle) != std::string::npos; }, deadline);
 }
 
 Worker::Worker(const std::string& dir, const std::string& store_url,
@@ -199,18 +185,8 @@ Worker::Worker(const std::string& dir, const std::string& store_url,
   pid_ = Spawn({"worker", "--store", store_url}, env, out_fd, err_fd);
   close(out_fd);
   close(err_fd);
-  started_ = Eventually(
-      [&] {
-        if (ReadFile(out_path_).find(" delivering from ") != std::string::npos) return true;
-        int status;
-        if (waitpid(pid_, &status, WNOHANG) == pid_) {
-          pid_ = -1;
-          return true;
-        }
-        return false;
-      },
-      std::chrono::seconds(30));
-  started_ = started_ && pid_ > 0;
+  started_ = WaitReady(
+      &pid_, [&] { return ReadFile(out_path_).find(" delivering from ") != std::string::npos; });
 }
 
 Worker::~Worker() { Kill(); }
@@ -297,6 +273,46 @@ HttpResult Api(const std::string& method, const std::string& url, const std::str
   return Http(method, url, body, h);
 }
 
+int64_t CreateWebhookAndRule(const std::string& base, const std::string& token,
+                             const std::string& webhook, const std::string& rule_name,
+                             const std::string& object_type, const std::string& rule_extra) {
+  auto w = Api("POST", base + "/api/extras/webhooks/", token, webhook);
+  const Value* id = w.json().get("id");
+  if (w.status != 201 || !id) {
+    ADD_FAILURE() << "webhook refused: " << w.status << " " << w.body;
+    return 0;
+  }
+  auto r = Api("POST", base + "/api/extras/event-rules/", token,
+               R"({"name": )" + DumpJsonCompact(Value(rule_name)) + R"(, "object_types": [)" +
+                   DumpJsonCompact(Value(object_type)) +
+                   R"(], "event_types": ["object_created"], "action_object_id": )" +
+                   std::to_string(id->as_int()) + rule_extra + "}");
+  if (r.status != 201) {
+    ADD_FAILURE() << "event rule refused: " << r.status << " " << r.body;
+    return 0;
+  }
+  return id->as_int();
+}
+
+UiSession SignInToUi(const std::string& base, const std::string& token) {
+  const std::string form = "Content-Type: application/x-www-form-urlencoded";
+  auto login = Http("POST", base + "/login", "token=" + token + "&next=%2F", {form});
+  std::string cookie = login.headers["set-cookie"];
+  cookie = cookie.substr(0, cookie.find(';'));
+  if (login.status != 303 || cookie.empty()) {
+    ADD_FAILURE() << "sign-in refused: " << login.status << " " << login.body.substr(0, 400);
+    return {};
+  }
+  auto page = Http("GET", base + "/", "", {"Cookie: " + cookie});
+  const std::string marker = "name=\"csrf\" value=\"";
+  size_t at = page.body.find(marker);
+  if (at == std::string::npos) {
+    ADD_FAILURE() << "no CSRF token in the form: " << page.body.substr(0, 400);
+    return {};
+  }
+  return {cookie, page.body.substr(at + marker.size(), 64)};
+}
+
 }  // namespace herald::testing
 
 #include <openssl/hmac.h>
@@ -330,11 +346,7 @@ Receiver::Receiver() {
       }
     }
     auto answer = [status, body, respond] {
-      http::Response r;
-      r.status = status;
-      r.content_type = "text/plain";
-      r.body = body;
-      respond(std::move(r));
+      respond(http::Response::Text(status, body, "text/plain"));
     };
     if (delay > 0) {
       std::lock_guard<std::mutex> lock(mu_);
@@ -379,10 +391,6 @@ std::vector<Receiver::Request> Receiver::requests() {
   std::lock_guard<std::mutex> lock(mu_);
   return requests_;
 }
-size_t Receiver::count() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return requests_.size();
-}
 
 std::string HmacSha512Hex(const std::string& key, const std::string& body) {
   unsigned char md[64];
@@ -400,26 +408,15 @@ std::string HmacSha512Hex(const std::string& key, const std::string& body) {
 
 }  // namespace herald::testing
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 
 namespace herald::testing {
 
 RawReceiver::RawReceiver(Mode mode, int delay_ms) : delay_ms_(delay_ms), mode_(Mode::kDown) {
-  listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    socklen_t len = sizeof addr;
-    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-  }
+  uint16_t port = 0;
+  listen_fd_ = BindLoopback("127.0.0.1", &port);
+  port_ = port;
   SetMode(mode);
 }
 
@@ -452,11 +449,6 @@ void RawReceiver::SetMode(Mode mode) {
 std::vector<RawReceiver::Hit> RawReceiver::hits() {
   std::lock_guard<std::mutex> lock(mu_);
   return hits_;
-}
-
-size_t RawReceiver::count() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return hits_.size();
 }
 
 size_t RawReceiver::CountFor(const std::string& task) {

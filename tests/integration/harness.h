@@ -1,31 +1,24 @@
 // Test harness: runs the real herald binary in a temp dir and talks to it over loopback HTTP.
+// The general helpers (TempDir, WaitFor, ReadFile, loopback sockets) are tests/support's.
 #pragma once
 
 #include <sys/types.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <map>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "support/temp_dir.h"
+#include "support/wait.h"
 #include "value/value.h"
 
 namespace herald::testing {
-
-// A fresh temporary directory, removed on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 struct RunResult {
   int exit_code = -1;
@@ -41,14 +34,19 @@ RunResult RunHerald(const std::vector<std::string>& args,
 // A running `herald serve` on 127.0.0.1:<free port>.
 class Server {
  public:
-  // Starts `herald serve --listen 127.0.0.1:0 --store sqlite://<dir>/herald.db extra...` and
-  // waits (with a deadline) for the listening line. Parses the admin token if printed.
+  // Starts `herald serve --listen 127.0.0.1:0 --store sqlite://<dir>/herald.db extra...` with
+  // `env` (and RLIMIT_NOFILE set to `max_open_files` when it is not 0) and waits (with a
+  // deadline) for the listening line. Parses the admin token if printed.
   explicit Server(const std::string& dir, std::vector<std::string> extra = {},
-                  std::map<std::string, std::string> env = {});
+                  std::map<std::string, std::string> env = {}, int max_open_files = 0);
   ~Server();
 
   bool started() const { return port_ != 0; }
   int port() const { return port_; }
+  // The server's process id (-1 once it has been stopped or has exited and been reaped).
+  pid_t pid() const { return pid_; }
+  // Whether the process still runs (reaps it when it has exited).
+  bool alive();
   std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
   const std::string& admin_token() const { return admin_token_; }
   std::string store_url() const { return "sqlite://" + dir_ + "/herald.db"; }
@@ -97,7 +95,7 @@ struct HttpResult {
   int status = 0;
   std::string body;
   std::map<std::string, std::string> headers;  // lower-case names
-  std::string error;                          // transport error
+  std::string error;                           // transport error
   // Parsed body (None if not JSON), parsed once and kept, so references into it stay valid as
   // long as this result lives.
   const Value& json() const;
@@ -114,16 +112,23 @@ HttpResult Http(const std::string& method, const std::string& url, const std::st
 HttpResult Api(const std::string& method, const std::string& url, const std::string& token,
                const std::string& body = "", const std::string& content_type = "application/json");
 
-// Polls cond every 20 ms until it holds or the deadline passes.
-template <typename F>
-bool Eventually(F cond, std::chrono::milliseconds deadline = std::chrono::milliseconds(10000)) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return cond();
-}
+// Creates, through the API at `base` with `token`, a webhook from `webhook` (a JSON object's
+// text) and an event rule named `rule_name` that sends object_created events of `object_type`
+// to it (`rule_extra`: more fields, each with its leading comma). Returns the webhook's id; 0,
+// with a test failure, when either is refused.
+int64_t CreateWebhookAndRule(const std::string& base, const std::string& token,
+                             const std::string& webhook, const std::string& rule_name = "rule",
+                             const std::string& object_type = "dcim.site",
+                             const std::string& rule_extra = "");
+
+// A UI session over real HTTP: the cookie to send ("herald_session=...") and the CSRF token of
+// its forms.
+struct UiSession {
+  std::string cookie, csrf;
+};
+// Signs in to the UI at `base` with `token` and reads a form's CSRF token; empty fields (and a
+// test failure) when either step fails.
+UiSession SignInToUi(const std::string& base, const std::string& token);
 
 }  // namespace herald::testing
 
@@ -148,7 +153,7 @@ class Receiver {
   // Answers `status` for the next `n` requests, then the normal answer.
   void FailNext(int n, int status);
   std::vector<Request> requests();
-  size_t count();
+  size_t count() { return requests().size(); }
   void Stop();
 
  private:
@@ -191,7 +196,7 @@ class RawReceiver {
   // is not supported (the port stays open).
   void SetMode(Mode mode);
   std::vector<Hit> hits();
-  size_t count();
+  size_t count() { return hits().size(); }
   // Requests seen for one task id.
   size_t CountFor(const std::string& task);
 

@@ -3,21 +3,15 @@
 // 100-continue answered only after authentication), request smuggling and HEAD.
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <regex>
-#include <sstream>
 
-#include "../unit/http/raw_client.h"
 #include "harness.h"
 #include "http/http.h"
+#include "support/process.h"
+#include "support/raw_client.h"
 
 namespace herald::testing {
 namespace {
@@ -26,82 +20,6 @@ namespace {
 constexpr int kServerFdLimit = 256;
 constexpr int kHalfOpen = 400;
 
-// Reads a whole file ("" when missing).
-std::string Slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-// `herald serve` started with RLIMIT_NOFILE lowered (soft and hard, like `ulimit -n`) in the
-// child before exec; stdout is scanned for the port and the first admin token.
-class LimitedServer {
- public:
-  LimitedServer(const std::string& dir, int nofile) : err_path_(dir + "/server.err") {
-    out_path_ = dir + "/server.out";
-    std::string store = "sqlite://" + dir + "/herald.db";
-    pid_ = fork();
-    if (pid_ == 0) {
-      setpgid(0, 0);
-      struct rlimit rl = {static_cast<rlim_t>(nofile), static_cast<rlim_t>(nofile)};
-      setrlimit(RLIMIT_NOFILE, &rl);
-      int out = open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      int err = open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(out, 1);
-      dup2(err, 2);
-      execl(HERALD_BIN, HERALD_BIN, "serve", "--listen", "127.0.0.1:0", "--store", store.c_str(),
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    std::regex listen_re(R"(listening on http://127\.0\.0\.1:(\d+)/)");
-    std::regex token_re(R"(\n    ([0-9a-f]{40})\n)");
-    Eventually([&] {
-      std::string o = Slurp(out_path_);
-      std::smatch m;
-      if (!std::regex_search(o, m, listen_re)) return !alive();
-      port_ = std::stoi(m.str(1));
-      if (std::regex_search(o, m, token_re)) token_ = m.str(1);
-      return true;
-    }, std::chrono::seconds(30));
-  }
-  ~LimitedServer() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  bool alive() {
-    if (pid_ <= 0) return false;
-    int status;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) pid_ = -1;
-    return pid_ > 0;
-  }
-  int port() const { return port_; }
-  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  const std::string& token() const { return token_; }
-  std::string Stderr() const { return Slurp(err_path_); }
-  // User + system CPU seconds the process has used.
-  double CpuSeconds() const {
-    std::string stat = Slurp("/proc/" + std::to_string(pid_) + "/stat");
-    auto paren = stat.rfind(')');
-    if (paren == std::string::npos) return 0;
-    std::istringstream in(stat.substr(paren + 2));
-    std::string field;
-    long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && in >> field; ++i) {
-      if (i == 14) utime = std::stol(field);
-      if (i == 15) stime = std::stol(field);
-    }
-    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-  }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-  std::string token_, out_path_, err_path_;
-};
-
 TEST(HttpLimits, HalfOpenConnectionsUnderALowDescriptorLimitDoNotStopService) {
   http::RaiseFileLimit();  // this test process holds 400+ sockets
   struct rlimit own;
@@ -109,11 +27,11 @@ TEST(HttpLimits, HalfOpenConnectionsUnderALowDescriptorLimitDoNotStopService) {
   if (own.rlim_cur < static_cast<rlim_t>(kHalfOpen + 100))
     GTEST_SKIP() << "this process may open only " << own.rlim_cur << " descriptors";
   TempDir dir;
-  LimitedServer server(dir.path(), kServerFdLimit);
+  Server server(dir.path(), {}, {}, kServerFdLimit);
   ASSERT_GT(server.port(), 0) << server.Stderr();
   // The cap in force sits below the limit, with a reserve for the store and deliveries.
-  EXPECT_NE(server.Stderr().find("max_connections=" +
-                                 std::to_string(http::EffectiveConnectionCap(1024, kServerFdLimit))),
+  EXPECT_NE(server.Stderr().find("max_connections=" + std::to_string(http::EffectiveConnectionCap(
+                                                          1024, kServerFdLimit))),
             std::string::npos)
       << server.Stderr();
 
@@ -123,12 +41,12 @@ TEST(HttpLimits, HalfOpenConnectionsUnderALowDescriptorLimitDoNotStopService) {
     ASSERT_TRUE(held.back().ok()) << "connection " << i;
     held.back().Send("POST /api/events/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Le");
   }
-  double cpu0 = server.CpuSeconds();
+  double cpu0 = ProcessCpuSeconds(server.pid());
   auto t0 = std::chrono::steady_clock::now();
   // While they are held: status answers, and so does an authenticated request.
   auto status = Http("GET", server.base() + "/api/status/");
   EXPECT_EQ(status.status, 200) << status.error;
-  auto hooks = Api("GET", server.base() + "/api/extras/webhooks/", server.token());
+  auto hooks = Api("GET", server.base() + "/api/extras/webhooks/", server.admin_token());
   EXPECT_EQ(hooks.status, 200) << hooks.error << hooks.body;
   // A bounded window of further status requests, then the CPU the server used meanwhile.
   for (int i = 0; i < 20; ++i) {
@@ -137,7 +55,7 @@ TEST(HttpLimits, HalfOpenConnectionsUnderALowDescriptorLimitDoNotStopService) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  double cpu = server.CpuSeconds() - cpu0;
+  double cpu = ProcessCpuSeconds(server.pid()) - cpu0;
   ::testing::Test::RecordProperty("server_cpu_seconds", std::to_string(cpu));
   ::testing::Test::RecordProperty("wall_seconds", std::to_string(wall));
   std::cout << "server CPU " << cpu << " s over " << wall << " s wall with " << kHalfOpen
@@ -148,17 +66,11 @@ TEST(HttpLimits, HalfOpenConnectionsUnderALowDescriptorLimitDoNotStopService) {
   EXPECT_NE(server.Stderr().find("connection limit reached"), std::string::npos);
 
   held.clear();
-  EXPECT_TRUE(Eventually([&] { return Http("GET", server.base() + "/api/status/").status == 200; }));
-  auto ingest = Api("POST", server.base() + "/api/events/", server.token(),
+  EXPECT_TRUE(WaitFor([&] { return Http("GET", server.base() + "/api/status/").status == 200; }));
+  auto ingest = Api("POST", server.base() + "/api/events/", server.admin_token(),
                     R"({"event": "created", "object_type": "dcim.site", "data": {"id": 1}})");
   EXPECT_EQ(ingest.status, 202) << ingest.body;
   EXPECT_TRUE(server.alive());
-}
-
-long RssKb(pid_t pid) {
-  std::string s = Slurp("/proc/" + std::to_string(pid) + "/status");
-  auto p = s.find("VmRSS:");
-  return p == std::string::npos ? 0 : std::atol(s.c_str() + p + 6);
 }
 
 class HttpAuthFirst : public ::testing::Test {
@@ -211,21 +123,14 @@ TEST_F(HttpAuthFirst, LargeBodiesWithoutCredentialsAreRefusedBeforeTheyAreRead) 
 }
 
 TEST_F(HttpAuthFirst, UnauthenticatedPartialBodiesCostNoMemory) {
-  // The server's pid: the one listening on our port is the harness child; find it by its log.
-  pid_t pid = -1;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string cmd = Slurp(entry.path().string() + "/cmdline");
-    if (cmd.find(dir_.path()) != std::string::npos && cmd.find("serve") != std::string::npos)
-      pid = std::stoi(name);
-  }
+  pid_t pid = server_->pid();
   ASSERT_GT(pid, 0);
-  long before = RssKb(pid);
+  long before = ProcessStatusKb(pid, "VmRSS");
   std::vector<RawConn> conns;
   for (int i = 0; i < 40; ++i) {
     conns.emplace_back(server_->port());
-    conns.back().Send("POST /api/events/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 9000000\r\n\r\n");
+    conns.back().Send(
+        "POST /api/events/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 9000000\r\n\r\n");
     conns.back().Send(std::string(64 * 1024, '{'));
   }
   for (auto& c : conns) {
@@ -233,7 +138,7 @@ TEST_F(HttpAuthFirst, UnauthenticatedPartialBodiesCostNoMemory) {
     ASSERT_EQ(rs.size(), 1u) << c.received();
     EXPECT_EQ(rs[0].status, 403);
   }
-  long after = RssKb(pid);
+  long after = ProcessStatusKb(pid, "VmRSS");
   ::testing::Test::RecordProperty("rss_growth_kb", std::to_string(after - before));
   std::cout << "server RSS " << before << " kB -> " << after << " kB\n";
   // Reading those bodies would take 40 x 9 MB; refusing them first takes next to nothing.
@@ -243,13 +148,14 @@ TEST_F(HttpAuthFirst, UnauthenticatedPartialBodiesCostNoMemory) {
 TEST_F(HttpAuthFirst, AuthenticatedPostGetsContinueThenItsAnswer) {
   const std::string body = R"({"event": "created", "object_type": "dcim.site", "data": {"id": 7}})";
   RawConn c(server_->port());
-  c.Send("POST /api/events/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-         "Authorization: Token " + server_->admin_token() + "\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\nExpect: 100-continue\r\n\r\n");
-  c.ReadUntilContains("\r\n\r\n");
-  ASSERT_EQ(c.received(), "HTTP/1.1 100 Continue\r\n\r\n");
-  c.Send(body);
-  c.ReadUntil([](const std::string& s) { return SplitResponses(s).size() >= 2; });
+  ASSERT_EQ(SendExpectingContinue(c,
+                                  "POST /api/events/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                  "Content-Type: application/json\r\nAuthorization: Token " +
+                                      server_->admin_token() +
+                                      "\r\nContent-Length: " + std::to_string(body.size()) +
+                                      "\r\nExpect: 100-continue\r\n\r\n",
+                                  body),
+            "HTTP/1.1 100 Continue\r\n\r\n");
   auto rs = SplitResponses(c.received());
   ASSERT_EQ(rs.size(), 2u) << c.received();
   EXPECT_EQ(rs[1].status, 202) << rs[1].body;
@@ -268,8 +174,9 @@ TEST_F(HttpAuthFirst, SmuggledRequestsAreNeverRun) {
     EXPECT_TRUE(c.eof()) << te;
   }
   RawConn c(server_->port());
-  c.Send("POST /api/events/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nTransfer-Encoding: "
-         "chunked\r\n\r\n0\r\n\r\n");
+  c.Send(
+      "POST /api/events/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n0\r\n\r\n");
   auto rs = SplitResponses(c.ReadToEof());
   ASSERT_EQ(rs.size(), 1u);
   EXPECT_EQ(rs[0].status, 400);

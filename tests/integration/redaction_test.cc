@@ -5,19 +5,15 @@
 #include <gtest/gtest.h>
 
 #include "harness.h"
+#include "support/credentials.h"
 #include "value/json.h"
 
 namespace herald::testing {
 namespace {
 
-constexpr const char* kSecret = "S3CRET-never-shown-0f1e2d";
-// Credential values (each must never reach a read-only caller) and one harmless value.
-constexpr const char* kBearer = "bearer-tok-4711";
-constexpr const char* kApiKey = "apikey-5812";
-constexpr const char* kCookie = "sid=cookie-6923";
-constexpr const char* kCustom = "custom-pw-7034";
-constexpr const char* kTemplated = "templated-8145";
-constexpr const char* kVisible = "visible-trace-9256";
+// The secret and the credential header values (each must never reach a read-only caller), and
+// one harmless value.
+using P = PlantedCredentials;
 
 const char* kSite = R"({"event": "created", "object_type": "dcim.site", "username": "admin",
   "request_id": "17af32f0-852a-46ca-a7d4-33ecd0c13de6",
@@ -44,14 +40,9 @@ class RedactionTest : public ::testing::Test {
 };
 
 std::string Headers() {
-  return std::string("Authorization: Bearer ") + kBearer + "\\nX-Api-Key: " + kApiKey +
-         "\\nCookie: " + kCookie + "\\nX-Db-Password: " + kCustom +
-         "\\n{{ 'X-Auth-Token' }}: " + kTemplated + "\\nX-Trace: " + kVisible;
-}
-
-void ExpectNoCredential(const std::string& body, const std::string& where) {
-  for (const char* v : {kBearer, kApiKey, kCookie, kCustom, kTemplated, kSecret})
-    EXPECT_EQ(body.find(v), std::string::npos) << where << " leaks " << v << ":\n" << body;
+  return std::string("Authorization: Bearer ") + P::kBearer + "\\nX-Api-Key: " + P::kApiKey +
+         "\\nCookie: " + P::kCookie + "\\nX-Db-Password: " + P::kCustom +
+         "\\n{{ 'X-Auth-Token' }}: " + P::kTemplated + "\\nX-Trace: " + P::kVisible;
 }
 
 TEST_F(RedactionTest, ReadOnlyCallersSeeHeaderNamesButNoCredentialsOrSignatures) {
@@ -59,9 +50,9 @@ TEST_F(RedactionTest, ReadOnlyCallersSeeHeaderNamesButNoCredentialsOrSignatures)
   auto created =
       Api("POST", Url("/api/extras/webhooks/"), admin_,
           R"({"name": "creds", "payload_url": ")" + rx.url("/hook") + R"(", "secret": ")" +
-              kSecret + R"(", "additional_headers": ")" + Headers() + R"("})");
+              P::kSecret + R"(", "additional_headers": ")" + Headers() + R"("})");
   ASSERT_EQ(created.status, 201) << created.body;
-  EXPECT_EQ(created.body.find(kSecret), std::string::npos) << "the secret is write-only";
+  EXPECT_EQ(created.body.find(P::kSecret), std::string::npos) << "the secret is write-only";
   int64_t id = created.json().get("id")->as_int();
   auto rule = Api("POST", Url("/api/extras/event-rules/"), admin_,
                   R"({"name": "r", "object_types": ["dcim.site"], "event_types": ["object_created"],
@@ -70,15 +61,15 @@ TEST_F(RedactionTest, ReadOnlyCallersSeeHeaderNamesButNoCredentialsOrSignatures)
   ASSERT_EQ(rule.status, 201) << rule.body;
   auto ev = Api("POST", Url("/api/events/"), admin_, kSite);
   ASSERT_EQ(ev.status, 202) << ev.body;
-  ASSERT_TRUE(Eventually([&] { return rx.count() >= 1; }, std::chrono::milliseconds(15000)))
+  ASSERT_TRUE(WaitFor([&] { return rx.count() >= 1; }, std::chrono::milliseconds(15000)))
       << server_->Stderr();
   // The receiver did get the credentials and a valid signature.
   auto got = rx.requests()[0];
-  EXPECT_EQ(got.header("Authorization"), std::string("Bearer ") + kBearer);
+  EXPECT_EQ(got.header("Authorization"), std::string("Bearer ") + P::kBearer);
   std::string signature = got.header("X-Hook-Signature");
-  EXPECT_EQ(signature, HmacSha512Hex(kSecret, got.body));
+  EXPECT_EQ(signature, HmacSha512Hex(P::kSecret, got.body));
   std::string task;
-  ASSERT_TRUE(Eventually([&] {
+  ASSERT_TRUE(WaitFor([&] {
     auto tasks = Api("GET", Url("/api/core/background-tasks/?status=finished"), admin_);
     if (tasks.status != 200 || tasks.json().get("count")->as_int() < 1) return false;
     task = tasks.json().get("results")->as_list()[0].get("id")->as_str();
@@ -91,44 +82,43 @@ TEST_F(RedactionTest, ReadOnlyCallersSeeHeaderNamesButNoCredentialsOrSignatures)
         std::string("/api/extras/webhooks/?brief=1"), std::string("/api/extras/event-rules/")}) {
     auto ro = Api("GET", Url(path), ro_);
     ASSERT_EQ(ro.status, 200) << path;
-    ExpectNoCredential(ro.body, "read-only GET " + path);
+    ExpectNoPlantedCredential(ro.body, "read-only GET " + path);
     auto admin = Api("GET", Url(path), admin_);
-    EXPECT_EQ(admin.body.find(kSecret), std::string::npos) << path;
+    EXPECT_EQ(admin.body.find(P::kSecret), std::string::npos) << path;
   }
   auto ro_hook = Api("GET", Url("/api/extras/webhooks/" + std::to_string(id) + "/"), ro_);
   EXPECT_EQ(ro_hook.json().get("additional_headers")->as_str(),
             "Authorization: ********\nX-Api-Key: ********\nCookie: ********\n"
             "X-Db-Password: ********\n{{ 'X-Auth-Token' }}: ********\nX-Trace: " +
-                std::string(kVisible));
+                std::string(P::kVisible));
   auto admin_hook = Api("GET", Url("/api/extras/webhooks/" + std::to_string(id) + "/"), admin_);
-  EXPECT_NE(admin_hook.json().get("additional_headers")->as_str().find(kBearer), std::string::npos);
+  EXPECT_NE(admin_hook.json().get("additional_headers")->as_str().find(P::kBearer),
+            std::string::npos);
 
   // Task detail: attempt_log[].request.headers.
   auto ro_task = Api("GET", Url("/api/core/background-tasks/" + task + "/"), ro_);
   ASSERT_EQ(ro_task.status, 200) << ro_task.body;
-  ExpectNoCredential(ro_task.body, "read-only task detail");
+  ExpectNoPlantedCredential(ro_task.body, "read-only task detail");
   EXPECT_EQ(ro_task.body.find(signature), std::string::npos) << "signature shown to read-only";
   const Value& headers =
       *ro_task.json().get("attempt_log")->as_list()[0].get("request")->get("headers");
   EXPECT_EQ(headers.get("Authorization")->as_str(), "********");
   EXPECT_EQ(headers.get("X-Hook-Signature")->as_str(), "********");
-  EXPECT_EQ(headers.get("X-Trace")->as_str(), kVisible);
+  EXPECT_EQ(headers.get("X-Trace")->as_str(), P::kVisible);
   auto admin_task = Api("GET", Url("/api/core/background-tasks/" + task + "/"), admin_);
-  EXPECT_NE(admin_task.body.find(kBearer), std::string::npos);
+  EXPECT_NE(admin_task.body.find(P::kBearer), std::string::npos);
   EXPECT_NE(admin_task.body.find(signature), std::string::npos);
-  EXPECT_EQ(admin_task.body.find(kSecret), std::string::npos);
+  EXPECT_EQ(admin_task.body.find(P::kSecret), std::string::npos);
 
   // The UI over real HTTP: sign in read-only, look at the webhook and the task.
-  auto login = Http("POST", Url("/login"), "token=" + ro_ + "&next=%2F",
-                    {"Content-Type: application/x-www-form-urlencoded"});
-  ASSERT_EQ(login.status, 303) << login.body;
-  std::string cookie = login.headers["set-cookie"].substr(0, login.headers["set-cookie"].find(';'));
+  std::string cookie = SignInToUi(server_->base(), ro_).cookie;
+  ASSERT_FALSE(cookie.empty());
   for (const std::string& path :
        {"/webhooks/" + std::to_string(id), "/tasks/" + task,
         "/webhooks/" + std::to_string(id) + "/preview?object_type=dcim.site"}) {
     auto page = Http("GET", Url(path), "", {"Cookie: " + cookie});
     ASSERT_EQ(page.status, 200) << path << page.body;
-    ExpectNoCredential(page.body, "read-only UI " + path);
+    ExpectNoPlantedCredential(page.body, "read-only UI " + path);
     EXPECT_EQ(page.body.find(signature), std::string::npos) << path;
     EXPECT_NE(page.body.find("X-Api-Key"), std::string::npos) << "names stay visible: " << path;
   }

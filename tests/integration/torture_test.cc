@@ -50,25 +50,17 @@ class TortureTest : public ::testing::Test {
     ASSERT_TRUE(server_->started()) << server_->Stderr();
     if (token_.empty()) token_ = server_->admin_token();
   }
-  HttpResult Post(const std::string& p, const std::string& body) {
-    return Api("POST", server_->base() + p, token_, body);
-  }
 
   // Two webhooks (two tasks per event) at the receiver, retrying every second.
   void Configure(const RawReceiver& rx) {
-    for (const char* name : {"a", "b"}) {
-      auto w = Post("/api/extras/webhooks/",
-                    std::string(R"({"name": ")") + name + R"(", "payload_url": ")" +
-                        rx.url(std::string("/") + name) +
+    for (const std::string name : {"a", "b"}) {
+      ASSERT_GT(CreateWebhookAndRule(
+                    server_->base(), token_,
+                    R"({"name": ")" + name + R"(", "payload_url": ")" + rx.url("/" + name) +
                         R"(", "additional_headers": "X-Gen: {{ 'TORTURE_GEN'|env }}", )"
-                        R"("max_attempts": 60, "retry_policy": "fixed", "retry_interval": 1})");
-      ASSERT_EQ(w.status, 201) << w.body;
-      auto r = Post("/api/extras/event-rules/",
-                    std::string(R"({"name": "rule )") + name +
-                        R"(", "object_types": ["dcim.site"], "event_types": ["object_created"], )"
-                        R"("action_object_id": )" +
-                        std::to_string(w.json().get("id")->as_int()) + "}");
-      ASSERT_EQ(r.status, 201) << r.body;
+                        R"("max_attempts": 60, "retry_policy": "fixed", "retry_interval": 1})",
+                    "rule " + name),
+                0);
     }
   }
 
@@ -103,7 +95,7 @@ class TortureTest : public ::testing::Test {
       std::lock_guard<std::mutex> lock(mu);
       return acked.size() >= kAckedBeforeKill;
     };
-    bool reached = Eventually(enough, std::chrono::seconds(30));
+    bool reached = WaitFor(enough, std::chrono::seconds(30));
     server_->Kill();  // mid-stream: the clients are still posting
     stop = true;
     for (auto& t : clients) t.join();
@@ -115,8 +107,8 @@ class TortureTest : public ::testing::Test {
   std::set<std::string> CheckPresent(const std::vector<Acked>& acked) {
     std::set<std::string> tasks;
     for (const auto& a : acked) {
-      auto r = Api("GET", server_->base() + "/api/events/" + std::to_string(a.event_id) + "/",
-                   token_);
+      auto r =
+          Api("GET", server_->base() + "/api/events/" + std::to_string(a.event_id) + "/", token_);
       EXPECT_EQ(r.status, 200) << "acknowledged event " << a.event_id << " is missing";
       const Value* list = r.json().get("tasks");
       if (!list || !list->is_list()) continue;
@@ -140,8 +132,9 @@ class TortureTest : public ::testing::Test {
       }
       return true;
     };
-    EXPECT_TRUE(Eventually(all, std::chrono::seconds(40)))
-        << done.size() << " of " << tasks.size() << " tasks finished\n" << server_->Stderr();
+    EXPECT_TRUE(WaitFor(all, std::chrono::seconds(40)))
+        << done.size() << " of " << tasks.size() << " tasks finished\n"
+        << server_->Stderr();
     return done;
   }
 

@@ -17,13 +17,27 @@ int SignIn(const Server& s, const std::string& token, const std::string& xff = "
   return Http("POST", s.base() + "/login", "token=" + token + "&next=%2F", h).status;
 }
 
-TEST(UiSignIn, LimitAndForwardedForFromTrustedProxyOnly) {
-  TempDir dir;
-  Server s(dir.path(), {},
-           {{"HERALD_UI_MAX_FAILED_SIGN_INS", "2"},
-            {"HERALD_SERVER_TRUSTED_PROXIES", "127.0.0.0/8,::1"},
-            {"HERALD_DELIVERY_WORKERS", "false"}});
-  ASSERT_TRUE(s.started()) << s.Stderr();
+class UiSignIn : public ::testing::Test {
+ protected:
+  // Starts herald serve with `setting` = `value`, two failed sign-ins allowed per client and no
+  // delivery workers.
+  Server& Start(const std::string& setting, const std::string& value) {
+    server_ = std::make_unique<Server>(
+        dir_.path(), std::vector<std::string>{},
+        std::map<std::string, std::string>{{"HERALD_UI_MAX_FAILED_SIGN_INS", "2"},
+                                           {"HERALD_DELIVERY_WORKERS", "false"},
+                                           {setting, value}});
+    EXPECT_TRUE(server_->started()) << server_->Stderr();
+    return *server_;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Server> server_;
+};
+
+TEST_F(UiSignIn, LimitAndForwardedForFromTrustedProxyOnly) {
+  Server& s = Start("HERALD_SERVER_TRUSTED_PROXIES", "127.0.0.0/8,::1");
+  ASSERT_TRUE(s.started());
   // The test client is 127.0.0.1, a trusted proxy here: each forwarded client counts alone.
   EXPECT_EQ(SignIn(s, "wrong", "203.0.113.1"), 403);
   EXPECT_EQ(SignIn(s, "wrong", "203.0.113.1"), 403);
@@ -36,13 +50,9 @@ TEST(UiSignIn, LimitAndForwardedForFromTrustedProxyOnly) {
   EXPECT_TRUE(s.WaitForLog("client=203.0.113.1", std::chrono::milliseconds(5000)));
 }
 
-TEST(UiSignIn, ForwardedForIsIgnoredWithoutTrustedProxiesAndCookieIsSecureOverHttps) {
-  TempDir dir;
-  Server s(dir.path(), {},
-           {{"HERALD_UI_MAX_FAILED_SIGN_INS", "2"},
-            {"HERALD_SERVER_PUBLIC_URL", "https://herald.example.com"},
-            {"HERALD_DELIVERY_WORKERS", "false"}});
-  ASSERT_TRUE(s.started()) << s.Stderr();
+TEST_F(UiSignIn, ForwardedForIsIgnoredWithoutTrustedProxiesAndCookieIsSecureOverHttps) {
+  Server& s = Start("HERALD_SERVER_PUBLIC_URL", "https://herald.example.com");
+  ASSERT_TRUE(s.started());
   auto ok = Http("POST", s.base() + "/login", "token=" + s.admin_token(), kForm);
   ASSERT_EQ(ok.status, 303);
   EXPECT_NE(ok.headers["set-cookie"].find("; Secure"), std::string::npos)
@@ -53,9 +63,8 @@ TEST(UiSignIn, ForwardedForIsIgnoredWithoutTrustedProxiesAndCookieIsSecureOverHt
   EXPECT_EQ(SignIn(s, s.admin_token(), "203.0.113.3"), 429);
 }
 
-TEST(UiSignIn, BadTrustedProxyIsAClearStartError) {
-  TempDir dir;
-  auto bad = RunHerald({"serve", "--store", "sqlite://" + dir.path() + "/x.db"},
+TEST_F(UiSignIn, BadTrustedProxyIsAClearStartError) {
+  auto bad = RunHerald({"serve", "--store", "sqlite://" + dir_.File("x.db")},
                        {{"HERALD_SERVER_TRUSTED_PROXIES", "10.0.0.0/8,proxy.example"}});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("server.trusted_proxies"), std::string::npos) << bad.err;

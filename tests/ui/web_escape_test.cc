@@ -4,11 +4,10 @@
 // redirect. The list of parameters is checked against the UI's source, so a page that starts
 // reading a new parameter fails this test until the parameter is added here.
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "common/time.h"
+#include "support/files.h"
 #include "web_fixture.h"
 
 namespace herald::web {
@@ -34,16 +33,14 @@ const std::set<std::string> kQueryParams = {
     "sample_json",  // preview, check
 };
 
-// The names passed to query_param("...") and to the pages' param("...") helper in src/web.
+// The names looked up in query_params ("...") and passed to the pages' param("...") helper in
+// src/web.
 std::set<std::string> QueryParamsInSource() {
   std::set<std::string> names;
-  std::regex re(R"re((?:query_param|[^_a-z]param)\("([a-z_]+)"\))re");
-  for (const auto& entry : std::filesystem::directory_iterator(HERALD_SOURCE_DIR "/src/web")) {
+  std::regex re(R"re((?:query_params\.(?:Get|GetAll|Str|Has)|[^_a-z]param)\("([a-z_]+)"\))re");
+  for (const auto& entry : std::filesystem::directory_iterator(testing::SourcePath("src/web"))) {
     if (entry.path().extension() != ".cc") continue;
-    std::ifstream in(entry.path());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
+    std::string text = testing::ReadFile(entry.path().string());
     for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it)
       names.insert((*it)[1].str());
   }
@@ -192,7 +189,8 @@ TEST_F(WebEscapeTest, MarkupInEveryQueryParameterOfEveryPageIsEscaped) {
         ExpectInert(Call("GET", page + "?" + all, "", sid), page + "?" + all);
         // Unencoded (as a careless client sends it) and the payload as a parameter name.
         ExpectInert(Call("GET", page + "?status=" + payload, "", sid), page + " raw");
-        ExpectInert(Call("GET", page + "?" + PercentEncode(payload) + "=1", "", sid), page + " name");
+        ExpectInert(Call("GET", page + "?" + PercentEncode(payload) + "=1", "", sid),
+                    page + " name");
       }
     }
   }
@@ -287,16 +285,16 @@ TEST_F(WebEscapeTest, MarkupInEveryFormFieldIsEscaped) {
                    sid);
   ASSERT_EQ(made.status, 303) << made.body;
   for (const auto& page :
-       {Header(made, "Location"), std::string("/webhooks/"), std::string("/rules/new")})
+       {HeaderOf(made, "Location"), std::string("/webhooks/"), std::string("/rules/new")})
     ExpectInert(Call("GET", page, "", sid), "after save " + page);
 }
 
 TEST_F(WebEscapeTest, JavascriptUrlsNeverBecomeRedirects) {
   for (const std::string next : {"javascript:alert(1)", "JaVaScRiPt:alert(1)", "//evil.example/",
-                                  "/\\evil.example", " javascript:alert(1)", "\tjavascript:x"}) {
+                                 "/\\evil.example", " javascript:alert(1)", "\tjavascript:x"}) {
     auto r = Call("POST", "/login", "token=" + admin_key_ + "&next=" + PercentEncode(next));
     ASSERT_EQ(r.status, 303) << next;
-    EXPECT_EQ(Header(r, "Location"), "/") << next;
+    EXPECT_EQ(HeaderOf(r, "Location"), "/") << next;
     auto page = Call("GET", "/login?next=" + PercentEncode(next));
     ExpectInert(page, "login next=" + next);
     EXPECT_EQ(page.body.find("value=\"" + next), std::string::npos) << next;

@@ -2,9 +2,11 @@
 // credential (preview, webhook pages, task detail) and cannot send tests; the per-token session
 // cap (a read-only token can no longer sign the admin out); the failed sign-in rate limit (it
 // triggers, answers 429 and resets after the window); X-Forwarded-For believed only from a
-// trusted proxy; the Secure cookie flag; and the pieces behind them (client addresses, CIDR
-// lists, the bounded limiter table).
+// trusted proxy; the Secure cookie flag; session lifetimes; and the pieces behind them (client
+// addresses, CIDR lists, the bounded limiter table). Time is a FakeClock: nothing sleeps.
+#include "common/clock.h"
 #include "common/time.h"
+#include "support/credentials.h"
 #include "web/client_address.h"
 #include "web/sign_in_limit.h"
 #include "web_fixture.h"
@@ -12,29 +14,34 @@
 namespace herald::web {
 namespace {
 
-constexpr const char* kSecret = "S3CRET-ui-never-shown";
-constexpr const char* kBearer = "bearer-ui-4711";
-constexpr const char* kApiKey = "apikey-ui-5812";
-constexpr const char* kVisible = "visible-ui-9256";
+using P = testing::PlantedCredentials;
+using testing::ExpectNoPlantedCredential;
 
 class WebSecurityTest : public WebTest {
  protected:
+  FakeClock clock_;  // outlives web_ (reset in TearDown)
   // A signed webhook whose additional_headers hold credentials, plus one event to preview.
   int64_t MakeSignedWebhook() {
     MakeWebhookAndRule();
     Webhook w;
     w.name = "signed";
     w.payload_url = "http://127.0.0.1:9/signed";
-    w.secret = kSecret;
-    w.additional_headers = std::string("Authorization: Bearer ") + kBearer +
-                           "\nX-Api-Key: " + kApiKey + "\nX-Trace: " + kVisible;
+    w.secret = P::kSecret;
+    w.additional_headers = std::string("Authorization: Bearer ") + P::kBearer +
+                           "\nX-Api-Key: " + P::kApiKey + "\nX-Trace: " + P::kVisible;
     auto cw = store_->CreateWebhook(w);
     EXPECT_TRUE(cw.ok());
     return cw.ok() ? cw->id : 0;
   }
-  static void ExpectNoCredential(const std::string& body, const std::string& where) {
-    for (const char* v : {kBearer, kApiKey, kSecret})
-      EXPECT_EQ(body.find(v), std::string::npos) << where << " leaks " << v;
+  // Restarts the UI on clock_ with a limit of `max` failed sign-ins per minute, trusting
+  // X-Forwarded-For from `trusted_proxies`.
+  void RestartWithSignInLimit(int max, std::vector<std::string> trusted_proxies = {}) {
+    WebOptions o;
+    o.max_failed_sign_ins = max;
+    o.failed_sign_in_window = std::chrono::seconds(60);
+    o.clock = &clock_;
+    o.trusted_proxies = std::move(trusted_proxies);
+    Restart(o);
   }
   static std::string SignatureIn(const std::string& body) {
     std::smatch m;
@@ -54,9 +61,9 @@ TEST_F(WebSecurityTest, ReadOnlyPreviewShowsNoSignatureNorCredentials) {
   ASSERT_EQ(admin.status, 200);
   std::string signature = SignatureIn(admin.body);
   ASSERT_EQ(signature.size(), 128u) << "admins see the signature";
-  EXPECT_NE(admin.body.find(kBearer), std::string::npos) << "admins see credentials";
+  EXPECT_NE(admin.body.find(P::kBearer), std::string::npos) << "admins see credentials";
   EXPECT_NE(admin.body.find("id=\"send-test\""), std::string::npos);
-  EXPECT_EQ(admin.body.find(kSecret), std::string::npos) << "the secret is never shown";
+  EXPECT_EQ(admin.body.find(P::kSecret), std::string::npos) << "the secret is never shown";
 
   auto [sid, csrf] = SignIn(ro_key_);
   auto ro = Call("GET", url, "", sid);
@@ -66,9 +73,9 @@ TEST_F(WebSecurityTest, ReadOnlyPreviewShowsNoSignatureNorCredentials) {
   EXPECT_NE(ro.body.find("X-Hook-Signature</th><td class=\"mono\">********"), std::string::npos);
   EXPECT_NE(ro.body.find("id=\"signature-hidden\""), std::string::npos);
   EXPECT_NE(ro.body.find("Authorization</th><td class=\"mono\">********"), std::string::npos);
-  EXPECT_NE(ro.body.find(kVisible), std::string::npos) << "harmless headers stay visible";
+  EXPECT_NE(ro.body.find(P::kVisible), std::string::npos) << "harmless headers stay visible";
   EXPECT_EQ(ro.body.find("id=\"send-test\""), std::string::npos) << "no send test button";
-  ExpectNoCredential(ro.body, "read-only preview");
+  ExpectNoPlantedCredential(ro.body, "read-only preview");
 
   // A pasted body: the forgery the issue describes. Still no signature for read-only.
   std::string pasted = PercentEncode(
@@ -78,7 +85,7 @@ TEST_F(WebSecurityTest, ReadOnlyPreviewShowsNoSignatureNorCredentials) {
   ASSERT_EQ(forged.status, 200);
   EXPECT_NE(forged.body.find("forged"), std::string::npos);
   EXPECT_EQ(SignatureIn(forged.body), "");
-  ExpectNoCredential(forged.body, "read-only pasted preview");
+  ExpectNoPlantedCredential(forged.body, "read-only pasted preview");
   // Send test needs admin.
   auto send = Call("POST", "/webhooks/" + std::to_string(hook) + "/preview",
                    "csrf=" + csrf + "&action=send&sample_json=" + pasted, sid);
@@ -115,9 +122,9 @@ TEST_F(WebSecurityTest, ReadOnlyWebhookAndTaskPagesHideCredentials) {
   o.attempt.status_code = 200;
   o.attempt.method = "POST";
   o.attempt.url = "http://127.0.0.1:9/signed";
-  o.attempt.request_headers = std::string(R"({"Authorization": "Bearer )") + kBearer +
-                              R"(", "X-Api-Key": ")" + kApiKey + R"(", "X-Trace": ")" + kVisible +
-                              R"(", "X-Hook-Signature": "abcdef0123"})";
+  o.attempt.request_headers = std::string(R"({"Authorization": "Bearer )") + P::kBearer +
+                              R"(", "X-Api-Key": ")" + P::kApiKey + R"(", "X-Trace": ")" +
+                              P::kVisible + R"(", "X-Hook-Signature": "abcdef0123"})";
   o.attempt.request_body = "{}";
   o.result = "ok";
   ASSERT_TRUE(store_->RecordAttempt(sent, "w1", o).ok());
@@ -128,32 +135,32 @@ TEST_F(WebSecurityTest, ReadOnlyWebhookAndTaskPagesHideCredentials) {
                                   "/tasks/" + sent, "/tasks/" + queued}) {
     auto ro = Call("GET", path, "", sid);
     ASSERT_EQ(ro.status, 200) << path;
-    ExpectNoCredential(ro.body, "read-only " + path);
+    ExpectNoPlantedCredential(ro.body, "read-only " + path);
     EXPECT_EQ(ro.body.find("abcdef0123"), std::string::npos) << path;
     auto admin = Call("GET", path, "", asid);
-    EXPECT_EQ(admin.body.find(kSecret), std::string::npos) << path;
+    EXPECT_EQ(admin.body.find(P::kSecret), std::string::npos) << path;
     if (path != "/webhooks/") {
       EXPECT_NE(ro.body.find("X-Api-Key"), std::string::npos) << path;
-      EXPECT_NE(ro.body.find(kVisible), std::string::npos) << path;
-      EXPECT_NE(admin.body.find(kApiKey), std::string::npos) << "admins see it: " << path;
+      EXPECT_NE(ro.body.find(P::kVisible), std::string::npos) << path;
+      EXPECT_NE(admin.body.find(P::kApiKey), std::string::npos) << "admins see it: " << path;
     }
   }
   EXPECT_NE(Call("GET", "/webhooks/" + std::to_string(hook), "", sid)
                 .body.find("Authorization: ********"),
             std::string::npos);
-  EXPECT_NE(Call("GET", "/webhooks/" + std::to_string(hook) + "/edit", "", asid).body.find(kBearer),
-            std::string::npos)
+  const std::string edit_form =
+      Call("GET", "/webhooks/" + std::to_string(hook) + "/edit", "", asid).body;
+  EXPECT_NE(edit_form.find(P::kBearer), std::string::npos)
       << "the admin's edit form keeps the real text";
   // The secret is write-only, even on the admin's edit form and when a rejected form is shown
   // again with what was typed.
-  EXPECT_EQ(Call("GET", "/webhooks/" + std::to_string(hook) + "/edit", "", asid).body.find(kSecret),
-            std::string::npos);
+  EXPECT_EQ(edit_form.find(P::kSecret), std::string::npos);
   auto rejected =
       Call("POST", "/webhooks/" + std::to_string(hook) + "/edit",
            "csrf=" + acsrf + "&name=signed&payload_url=ftp%3A%2F%2Fx&secret=typed-S3CRET", asid);
   EXPECT_EQ(rejected.status, 400);
   EXPECT_EQ(rejected.body.find("typed-S3CRET"), std::string::npos);
-  EXPECT_EQ(rejected.body.find(kSecret), std::string::npos);
+  EXPECT_EQ(rejected.body.find(P::kSecret), std::string::npos);
 }
 
 TEST_F(WebSecurityTest, ReadOnlyTokenCannotSignTheAdminOut) {
@@ -163,7 +170,7 @@ TEST_F(WebSecurityTest, ReadOnlyTokenCannotSignTheAdminOut) {
   for (int i = 0; i < 10001; ++i) {
     auto r = Call("POST", "/login", "token=" + ro_key_ + "&next=%2F");
     ASSERT_EQ(r.status, 303) << i;
-    if (i == 0) first_ro = Header(r, "Set-Cookie").substr(15, 64);
+    if (i == 0) first_ro = HeaderOf(r, "Set-Cookie").substr(15, 64);
   }
   EXPECT_EQ(Call("GET", "/", "", asid).status, 200) << "the admin is still signed in";
   EXPECT_EQ(Call("GET", "/", "", first_ro).status, 303) << "the read-only token's oldest went";
@@ -182,6 +189,53 @@ TEST_F(WebSecurityTest, SessionsAreCappedPerTokenLeastRecentlyUsedFirst) {
   for (const auto& s : {a1, a3, a4}) EXPECT_EQ(Call("GET", "/", "", s).status, 200);
 }
 
+TEST_F(WebSecurityTest, IdleSessionsExpireAndUseKeepsThemAlive) {
+  WebOptions o;
+  o.clock = &clock_;
+  Restart(o);
+  auto [idle, idle_csrf] = SignIn(admin_key_);
+  auto [busy, busy_csrf] = SignIn(admin_key_);
+  clock_.Advance(kSessionIdleTimeout);
+  EXPECT_EQ(Call("GET", "/", "", busy).status, 200) << "unused for exactly the idle timeout";
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_EQ(Call("GET", "/", "", busy).status, 200) << "used a second ago";
+  EXPECT_EQ(Call("GET", "/", "", idle).status, 303) << "unused past the idle timeout";
+  auto expired = Call("POST", "/logout", "csrf=" + idle_csrf, idle);
+  EXPECT_EQ(expired.status, 403);
+  EXPECT_NE(expired.body.find("Your session has expired"), std::string::npos) << expired.body;
+}
+
+TEST_F(WebSecurityTest, SessionsEndAtTheirMaximumAgeHoweverActive) {
+  WebOptions o;
+  o.clock = &clock_;
+  Restart(o);
+  std::string sid = SignIn(admin_key_).first;
+  const auto step = kSessionIdleTimeout - std::chrono::minutes(1);
+  auto age = std::chrono::steady_clock::duration::zero();
+  while (age + step <= kSessionMaxAge) {
+    clock_.Advance(step);
+    age += step;
+    ASSERT_EQ(Call("GET", "/", "", sid).status, 200)
+        << "age " << std::chrono::duration_cast<std::chrono::minutes>(age).count() << " min";
+  }
+  clock_.Advance(kSessionMaxAge - age + std::chrono::seconds(1));
+  EXPECT_EQ(Call("GET", "/", "", sid).status, 303) << "older than the maximum age";
+}
+
+TEST(WebSessions, ExpiredSessionsAreSweptOnSignIn) {
+  FakeClock clock;
+  SessionStore store(5, clock);
+  ApiToken a, b;
+  a.id = 1;
+  b.id = 2;
+  store.Create(a);
+  store.Create(b);
+  clock.Advance(kSessionIdleTimeout + std::chrono::seconds(1));
+  Session fresh = store.Create(b);
+  EXPECT_EQ(store.size(), 1u) << "both old sessions went, whichever token they belong to";
+  EXPECT_TRUE(store.Find(fresh.id).has_value());
+}
+
 TEST(WebSessions, StoreCountsPerToken) {
   SessionStore store(2);
   ApiToken a, b;
@@ -196,18 +250,8 @@ TEST(WebSessions, StoreCountsPerToken) {
   EXPECT_EQ(store.size(), 3u);
 }
 
-class FakeClock {
- public:
-  std::chrono::steady_clock::time_point now{std::chrono::hours(1000)};
-};
-
 TEST_F(WebSecurityTest, FailedSignInsAreRateLimitedPerClientAndReset) {
-  auto clock = std::make_shared<FakeClock>();
-  WebOptions o;
-  o.max_failed_sign_ins = 3;
-  o.failed_sign_in_window = std::chrono::seconds(60);
-  o.clock = [clock] { return clock->now; };
-  Restart(o);
+  RestartWithSignInLimit(3);
   const std::string ip = "198.51.100.7";
   for (int i = 0; i < 3; ++i)
     EXPECT_EQ(Call("POST", "/login", "token=wrong" + std::to_string(i), "", "", ip).status, 403);
@@ -215,14 +259,15 @@ TEST_F(WebSecurityTest, FailedSignInsAreRateLimitedPerClientAndReset) {
   auto limited = Call("POST", "/login", "token=" + admin_key_, "", "", ip);
   EXPECT_EQ(limited.status, 429);
   EXPECT_NE(limited.body.find("Too many failed sign-ins"), std::string::npos);
-  EXPECT_EQ(Header(limited, "Retry-After"), "60");
-  EXPECT_EQ(Header(limited, "Set-Cookie"), "");
+  EXPECT_EQ(HeaderOf(limited, "Retry-After"), "60");
+  EXPECT_EQ(HeaderOf(limited, "Set-Cookie"), "");
   // Another client is not affected.
   EXPECT_EQ(Call("POST", "/login", "token=" + admin_key_, "", "", "198.51.100.8").status, 303);
-  clock->now += std::chrono::seconds(45);
-  EXPECT_EQ(Header(Call("POST", "/login", "token=" + admin_key_, "", "", ip), "Retry-After"), "15");
+  clock_.Advance(std::chrono::seconds(45));
+  EXPECT_EQ(HeaderOf(Call("POST", "/login", "token=" + admin_key_, "", "", ip), "Retry-After"),
+            "15");
   // The window ends: the address may try again, and has a fresh count.
-  clock->now += std::chrono::seconds(16);
+  clock_.Advance(std::chrono::seconds(16));
   EXPECT_EQ(Call("POST", "/login", "token=" + admin_key_, "", "", ip).status, 303);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(Call("POST", "/login", "token=x", "", "", ip).status, 403);
   EXPECT_EQ(Call("POST", "/login", "token=x", "", "", ip).status, 429);
@@ -236,13 +281,7 @@ TEST_F(WebSecurityTest, FailedSignInsAreRateLimitedPerClientAndReset) {
 }
 
 TEST_F(WebSecurityTest, ForwardedForIsBelievedOnlyFromTrustedProxies) {
-  auto clock = std::make_shared<FakeClock>();
-  WebOptions o;
-  o.max_failed_sign_ins = 2;
-  o.failed_sign_in_window = std::chrono::seconds(60);
-  o.clock = [clock] { return clock->now; };
-  o.trusted_proxies = {"10.0.0.0/8", "::1"};
-  Restart(o);
+  RestartWithSignInLimit(2, {"10.0.0.0/8", "::1"});
   auto login = [&](const std::string& token, const std::string& peer, const std::string& xff) {
     std::vector<std::pair<std::string, std::string>> h;
     if (!xff.empty()) h.emplace_back("X-Forwarded-For", xff);
@@ -267,15 +306,10 @@ TEST(WebClientAddress, ParsesNetworksAndPicksTheClient) {
   auto nets =
       NetworkList::Parse({"10.0.0.0/8", " 192.168.1.1 ", "fd00::/8", "::ffff:172.16.0.0/108"});
   ASSERT_TRUE(nets.ok()) << nets.status().ToString();
-  auto has = [&](const char* a) { return nets->Contains(*ParseIpAddress(a)); };
-  EXPECT_TRUE(has("10.255.0.1"));
-  EXPECT_TRUE(has("::ffff:10.0.0.1"));
-  EXPECT_TRUE(has("192.168.1.1"));
-  EXPECT_FALSE(has("192.168.1.2"));
-  EXPECT_TRUE(has("fd12::1"));
-  EXPECT_FALSE(has("fe80::1"));
-  EXPECT_TRUE(has("172.16.3.4"));
-  EXPECT_FALSE(has("11.0.0.1"));
+  for (const char* in : {"10.255.0.1", "::ffff:10.0.0.1", "192.168.1.1", "fd12::1", "172.16.3.4"})
+    EXPECT_TRUE(nets->Contains(*ParseIpAddress(in))) << in;
+  for (const char* out : {"192.168.1.2", "fe80::1", "11.0.0.1"})
+    EXPECT_FALSE(nets->Contains(*ParseIpAddress(out))) << out;
   for (const char* bad : {"10.0.0.0/33", "nope", "1.2.3.4/", "::/129", "1.2.3.4/x", "300.1.1.1"})
     EXPECT_FALSE(NetworkList::Parse({bad}).ok()) << bad;
   EXPECT_TRUE(NetworkList::Parse({"", "0.0.0.0/0"}).ok());
@@ -310,13 +344,13 @@ TEST(WebSignInLimiter, TableStaysBounded) {
 
 TEST_F(WebSecurityTest, SecureCookieFlagFollowsPublicUrl) {
   auto plain = Call("POST", "/login", "token=" + admin_key_);
-  EXPECT_EQ(Header(plain, "Set-Cookie").find("Secure"), std::string::npos);
+  EXPECT_EQ(HeaderOf(plain, "Set-Cookie").find("Secure"), std::string::npos);
   WebOptions o;
   o.public_url = "HTTPS://herald.example.com";
   Restart(o);
   auto r = Call("POST", "/login", "token=" + admin_key_);
   ASSERT_EQ(r.status, 303);
-  std::string cookie = Header(r, "Set-Cookie");
+  std::string cookie = HeaderOf(r, "Set-Cookie");
   EXPECT_NE(cookie.find("; Secure"), std::string::npos) << cookie;
   EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
   std::string sid = cookie.substr(15, 64);
@@ -325,8 +359,8 @@ TEST_F(WebSecurityTest, SecureCookieFlagFollowsPublicUrl) {
   ASSERT_TRUE(
       std::regex_search(page.body, m, std::regex("name=\"csrf\" value=\"([0-9a-f]{64})\"")));
   auto out = Call("POST", "/logout", "csrf=" + m[1].str(), sid);
-  EXPECT_NE(Header(out, "Set-Cookie").find("; Secure"), std::string::npos);
-  EXPECT_NE(Header(out, "Set-Cookie").find("Max-Age=0"), std::string::npos);
+  EXPECT_NE(HeaderOf(out, "Set-Cookie").find("; Secure"), std::string::npos);
+  EXPECT_NE(HeaderOf(out, "Set-Cookie").find("Max-Age=0"), std::string::npos);
 }
 
 }  // namespace

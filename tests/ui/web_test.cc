@@ -6,20 +6,10 @@
 namespace herald::web {
 namespace {
 
-TEST(WebForm, ParsesUrlencodedFieldsInOrder) {
-  Form f = Form::Parse("a=1&b=x+y%21&a=2&empty=&flag");
-  EXPECT_EQ(f.Str("a"), "1");
-  EXPECT_EQ(f.All("a"), (std::vector<std::string>{"1", "2"}));
-  EXPECT_EQ(f.Str("b"), "x y!");
-  EXPECT_TRUE(f.Has("empty"));
-  EXPECT_TRUE(f.Has("flag"));
-  EXPECT_FALSE(f.Has("missing"));
-}
-
-TEST(WebForm, CookieEscapeAndSecrets) {
-  EXPECT_EQ(CookieValue("a=1; herald_session=abc; b=2", "herald_session"), "abc");
-  EXPECT_EQ(CookieValue("xherald_session=abc", "herald_session"), "");
-  EXPECT_EQ(HtmlEscape("<a href=\"x\">'&'</a>"), "&lt;a href=&#34;x&#34;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+// Form and cookie parsing are http/'s (tests/unit/http/params_test.cc).
+TEST(WebHelpers, EscapeAndSecrets) {
+  EXPECT_EQ(HtmlEscape("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&#34;x&#34;&gt;&#39;&amp;&#39;&lt;/a&gt;");
   EXPECT_EQ(RandomHex(32).size(), 64u);
   EXPECT_NE(RandomHex(16), RandomHex(16));
   EXPECT_TRUE(SecureEquals("abc", "abc"));
@@ -30,32 +20,34 @@ TEST(WebForm, CookieEscapeAndSecrets) {
 TEST_F(WebTest, RedirectsToLoginWithoutSession) {
   auto r = Call("GET", "/tasks/?status=failed");
   EXPECT_EQ(r.status, 303);
-  EXPECT_EQ(Header(r, "Location"), "/login?next=%2Ftasks%2F%3Fstatus%3Dfailed");
+  EXPECT_EQ(HeaderOf(r, "Location"), "/login?next=%2Ftasks%2F%3Fstatus%3Dfailed");
   EXPECT_EQ(Call("GET", "/login").status, 200);
 }
 
 TEST_F(WebTest, SignInSetsStrictHttpOnlyCookieAndRefusesBadTokens) {
   auto r = Call("POST", "/login", "token=" + admin_key_ + "&next=%2Fqueues%2F");
   ASSERT_EQ(r.status, 303);
-  EXPECT_EQ(Header(r, "Location"), "/queues/");
-  std::string cookie = Header(r, "Set-Cookie");
+  EXPECT_EQ(HeaderOf(r, "Location"), "/queues/");
+  std::string cookie = HeaderOf(r, "Set-Cookie");
   EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
   EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
   EXPECT_EQ(Call("POST", "/login", "token=nope").status, 403);
   EXPECT_EQ(Call("POST", "/login", "token=" + ingest_key_).status, 403);
   // An off-site "next" is ignored.
   auto off = Call("POST", "/login", "token=" + admin_key_ + "&next=%2F%2Fevil.example%2F");
-  EXPECT_EQ(Header(off, "Location"), "/");
+  EXPECT_EQ(HeaderOf(off, "Location"), "/");
 }
 
 TEST_F(WebTest, PostNeedsCsrfTokenAndSameOrigin) {
   auto [sid, csrf] = SignIn(admin_key_);
   EXPECT_EQ(Call("POST", "/tasks/requeue-failed", "", sid).status, 403);
   EXPECT_EQ(Call("POST", "/tasks/requeue-failed", "csrf=" + std::string(64, '0'), sid).status, 403);
-  EXPECT_EQ(Call("POST", "/tasks/requeue-failed", "csrf=" + csrf, sid, "http://evil.example").status,
-            403);
-  EXPECT_EQ(Call("POST", "/tasks/requeue-failed", "csrf=" + csrf, sid, "http://127.0.0.1:8080").status,
-            303);
+  EXPECT_EQ(
+      Call("POST", "/tasks/requeue-failed", "csrf=" + csrf, sid, "http://evil.example").status,
+      403);
+  EXPECT_EQ(
+      Call("POST", "/tasks/requeue-failed", "csrf=" + csrf, sid, "http://127.0.0.1:8080").status,
+      303);
 }
 
 TEST_F(WebTest, ReadOnlySessionSeesButCannotChange) {
@@ -67,11 +59,16 @@ TEST_F(WebTest, ReadOnlySessionSeesButCannotChange) {
   EXPECT_EQ(Call("GET", "/webhooks/new", "", sid).status, 403);
   std::string id = std::to_string(hook);
   EXPECT_EQ(Call("POST", "/webhooks/" + id + "/delete", "csrf=" + csrf, sid).status, 403);
-  EXPECT_EQ(Call("POST", "/webhooks/new", "csrf=" + csrf + "&name=x&payload_url=http%3A%2F%2Fa%2F", sid).status,
-            403);
-  EXPECT_EQ(Call("POST", "/webhooks/" + id + "/preview", "csrf=" + csrf + "&action=send", sid).status, 403);
-  EXPECT_EQ(Call("POST", "/webhooks/" + id + "/preview", "csrf=" + csrf + "&action=preview", sid).status,
-            200);
+  EXPECT_EQ(
+      Call("POST", "/webhooks/new", "csrf=" + csrf + "&name=x&payload_url=http%3A%2F%2Fa%2F", sid)
+          .status,
+      403);
+  EXPECT_EQ(
+      Call("POST", "/webhooks/" + id + "/preview", "csrf=" + csrf + "&action=send", sid).status,
+      403);
+  EXPECT_EQ(
+      Call("POST", "/webhooks/" + id + "/preview", "csrf=" + csrf + "&action=preview", sid).status,
+      200);
   EXPECT_TRUE(store_->GetWebhook(hook).ok());
   // Sign-out works for read-only sessions too.
   EXPECT_EQ(Call("POST", "/logout", "csrf=" + csrf, sid).status, 303);
@@ -80,50 +77,58 @@ TEST_F(WebTest, ReadOnlySessionSeesButCannotChange) {
 
 TEST_F(WebTest, WebhookFormShowsFieldErrorsAndEscapesInput) {
   auto [sid, csrf] = SignIn(admin_key_);
-  auto r = Call("POST", "/webhooks/new",
-                "csrf=" + csrf + "&name=%3Cscript%3Ealert(1)%3C%2Fscript%3E&payload_url=ftp%3A%2F%2Fx" +
-                    "&http_method=POST&timeout=abc",
-                sid);
+  auto r =
+      Call("POST", "/webhooks/new",
+           "csrf=" + csrf + "&name=%3Cscript%3Ealert(1)%3C%2Fscript%3E&payload_url=ftp%3A%2F%2Fx" +
+               "&http_method=POST&timeout=abc",
+           sid);
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find("Enter a valid URL"), std::string::npos);
   EXPECT_NE(r.body.find("A valid integer is required."), std::string::npos);
   EXPECT_EQ(r.body.find("<script>alert"), std::string::npos);
   EXPECT_NE(r.body.find("&lt;script&gt;alert(1)"), std::string::npos);
-  auto ok = Call("POST", "/webhooks/new",
-                 "csrf=" + csrf + "&name=%3Cb%3Eh%3C%2Fb%3E&payload_url=http%3A%2F%2F127.0.0.1%3A9%2F" +
-                     "&http_method=POST&http_content_type=application%2Fjson&ssl_verification=on" +
-                     "&description=%3Cimg+src%3Dx+onerror%3Dalert(1)%3E",
-                 sid);
+  auto ok =
+      Call("POST", "/webhooks/new",
+           "csrf=" + csrf + "&name=%3Cb%3Eh%3C%2Fb%3E&payload_url=http%3A%2F%2F127.0.0.1%3A9%2F" +
+               "&http_method=POST&http_content_type=application%2Fjson&ssl_verification=on" +
+               "&description=%3Cimg+src%3Dx+onerror%3Dalert(1)%3E",
+           sid);
   ASSERT_EQ(ok.status, 303);
-  auto detail = Call("GET", Header(ok, "Location"), "", sid);
+  auto detail = Call("GET", HeaderOf(ok, "Location"), "", sid);
   EXPECT_EQ(detail.status, 200);
   EXPECT_EQ(detail.body.find("<img src=x"), std::string::npos);
   EXPECT_NE(detail.body.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
   EXPECT_NE(detail.body.find("&lt;b&gt;h&lt;/b&gt;"), std::string::npos);
-  EXPECT_NE(Header(detail, "Content-Security-Policy").find("script-src 'self'"), std::string::npos);
+  EXPECT_NE(HeaderOf(detail, "Content-Security-Policy").find("script-src 'self'"),
+            std::string::npos);
   // Same name again: the store's uniqueness error appears on the name field.
-  auto dup = Call("POST", "/webhooks/new",
-                  "csrf=" + csrf + "&name=%3Cb%3Eh%3C%2Fb%3E&payload_url=http%3A%2F%2F127.0.0.1%3A9%2F", sid);
+  auto dup = Call(
+      "POST", "/webhooks/new",
+      "csrf=" + csrf + "&name=%3Cb%3Eh%3C%2Fb%3E&payload_url=http%3A%2F%2F127.0.0.1%3A9%2F", sid);
   EXPECT_EQ(dup.status, 400);
 }
 
 TEST_F(WebTest, RuleFormRejectsBadJsonAndConditions) {
   int64_t hook = MakeWebhookAndRule();
   auto [sid, csrf] = SignIn(admin_key_);
-  std::string base = "csrf=" + csrf + "&name=r2&object_types=dcim.device&event_types=object_created" +
+  std::string base = "csrf=" + csrf +
+                     "&name=r2&object_types=dcim.device&event_types=object_created" +
                      "&action_object_id=" + std::to_string(hook);
   auto bad_json = Call("POST", "/rules/new", base + "&conditions=%7Bnope", sid);
   EXPECT_EQ(bad_json.status, 400);
   EXPECT_NE(bad_json.body.find("Enter a valid JSON"), std::string::npos);
-  auto bad_cond = Call("POST", "/rules/new",
-                       base + "&conditions=" + PercentEncode(R"({"attr": "a", "op": "bogus", "value": 1})"), sid);
+  auto bad_cond = Call(
+      "POST", "/rules/new",
+      base + "&conditions=" + PercentEncode(R"({"attr": "a", "op": "bogus", "value": 1})"), sid);
   EXPECT_EQ(bad_cond.status, 400);
   EXPECT_NE(bad_cond.body.find("Unknown operator: bogus"), std::string::npos);
   auto no_types = Call("POST", "/rules/new", "csrf=" + csrf + "&name=r3", sid);
   EXPECT_EQ(no_types.status, 400);
   EXPECT_NE(no_types.body.find("This list may not be empty."), std::string::npos);
   auto ok = Call("POST", "/rules/new",
-                 base + "&enabled=on&object_types_extra=plugin.thing&action_data=" + PercentEncode(R"({"k": 1})"), sid);
+                 base + "&enabled=on&object_types_extra=plugin.thing&action_data=" +
+                     PercentEncode(R"({"k": 1})"),
+                 sid);
   ASSERT_EQ(ok.status, 303);
   auto rules = store_->ListEventRules();
   ASSERT_TRUE(rules.ok());
@@ -132,6 +137,38 @@ TEST_F(WebTest, RuleFormRejectsBadJsonAndConditions) {
   EXPECT_EQ(r2.object_types, (std::vector<std::string>{"dcim.device", "plugin.thing"}));
   EXPECT_TRUE(r2.enabled);
   EXPECT_EQ(DumpJson(r2.action_data), R"({"k": 1})");
+}
+
+TEST_F(WebTest, RuleFormPutsSaveErrorsOnTheirFields) {
+  int64_t hook = MakeWebhookAndRule();
+  auto [sid, csrf] = SignIn(admin_key_);
+  std::string types = "&object_types=dcim.device&event_types=object_created";
+  // The text after the webhook picker and before the next field: action_object_id's errors.
+  auto webhook_errors = [](const std::string& body) {
+    size_t picker = body.find("name=\"action_object_id\"");
+    size_t next = body.find("name=\"action_data\"");
+    return picker == std::string::npos || next == std::string::npos
+               ? std::string()
+               : body.substr(picker, next - picker);
+  };
+  // A webhook that does not exist, in a rule whose name speaks of webhooks: the webhook field.
+  std::string unknown = std::to_string(hook + 1000);
+  auto missing =
+      Call("POST", "/rules/new",
+           "csrf=" + csrf + "&name=webhook+names" + types + "&action_object_id=" + unknown, sid);
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_NE(webhook_errors(missing.body).find("Webhook " + unknown + " does not exist."),
+            std::string::npos)
+      << missing.body;
+  // A taken name: the name field, not the webhook field.
+  auto taken = Call(
+      "POST", "/rules/new",
+      "csrf=" + csrf + "&name=rule" + types + "&action_object_id=" + std::to_string(hook), sid);
+  EXPECT_EQ(taken.status, 400);
+  size_t message = taken.body.find("event rule with this name already exists.");
+  ASSERT_NE(message, std::string::npos) << taken.body;
+  EXPECT_LT(message, taken.body.find("name=\"description\"")) << "shown under the name";
+  EXPECT_EQ(webhook_errors(taken.body).find("already exists"), std::string::npos);
 }
 
 TEST_F(WebTest, TaskListPaginatesAndClampsPages) {
@@ -144,9 +181,11 @@ TEST_F(WebTest, TaskListPaginatesAndClampsPages) {
   EXPECT_NE(p3.body.find("page 3 of 3"), std::string::npos);
   auto far = Call("GET", "/tasks/?page=999999999", "", sid);
   EXPECT_NE(far.body.find("page 3 of 3"), std::string::npos);
-  auto filtered = Call("GET", "/tasks/?status=queued&webhook=1&rule=1&object_type=dcim.device", "", sid);
+  auto filtered =
+      Call("GET", "/tasks/?status=queued&webhook=1&rule=1&object_type=dcim.device", "", sid);
   EXPECT_NE(filtered.body.find("1–50 of 120 tasks"), std::string::npos);
-  EXPECT_NE(filtered.body.find("status=queued&amp;webhook=1&amp;rule=1&amp;object_type=dcim.device&amp;page=2"),
+  EXPECT_NE(filtered.body.find(
+                "status=queued&amp;webhook=1&amp;rule=1&amp;object_type=dcim.device&amp;page=2"),
             std::string::npos);
   auto bad = Call("GET", "/tasks/?status=bogus&webhook=x", "", sid);
   EXPECT_NE(bad.body.find("Unknown status"), std::string::npos);
@@ -163,7 +202,8 @@ TEST_F(WebTest, EveryPageRenders) {
         "/webhooks/" + h + "/preview?object_type=dcim.device", std::string("/rules/"),
         std::string("/rules/1"), std::string("/rules/1/edit"), std::string("/rules/new"),
         std::string("/rules/1/check?object_type=dcim.device"), std::string("/events/"),
-        std::string("/events/1"), std::string("/queues/"), std::string("/tasks/"), "/tasks/" + ids[0]}) {
+        std::string("/events/1"), std::string("/queues/"), std::string("/tasks/"),
+        "/tasks/" + ids[0]}) {
     auto r = Call("GET", path, "", sid);
     EXPECT_EQ(r.status, 200) << path << "\n" << r.body.substr(0, 500);
     EXPECT_NE(r.body.find("</html>"), std::string::npos) << path;
@@ -198,8 +238,8 @@ TEST_F(WebTest, TaskButtonsChangeState) {
   auto shown = Call("GET", "/tasks/" + ids[0], "", sid);
   EXPECT_NE(shown.body.find("flash-error"), std::string::npos);
   auto del = Call("POST", "/tasks/" + ids[1] + "/delete", "csrf=" + csrf, sid);
-  EXPECT_EQ(Header(del, "Location"), "/tasks/");
-  EXPECT_EQ(store_->GetTask(ids[1]).status().type(), "NotFound");
+  EXPECT_EQ(HeaderOf(del, "Location"), "/tasks/");
+  EXPECT_EQ(store_->GetTask(ids[1]).status().code(), Code::kNotFound);
 }
 
 }  // namespace

@@ -34,7 +34,7 @@ Status CheckNameFree(Conn& c, const char* table, const char* noun, const std::st
   auto taken = IdByName(c, table, name);
   if (!taken.ok()) return taken.status();
   if (taken->has_value() && (!self || **taken != *self)) {
-    return Conflict(std::string(noun) + " with this name already exists.");
+    return Status::Conflict("name", std::string(noun) + " with this name already exists.");
   }
   return Status::Ok();
 }
@@ -45,7 +45,8 @@ Status CheckIdFree(Conn& c, const char* table, const char* noun, int64_t id) {
   auto exists = RowExists(c, table, id);
   if (!exists.ok()) return exists.status();
   if (*exists) {
-    return Conflict(std::string(noun) + " with id " + std::to_string(id) + " already exists.");
+    return Status::Conflict(
+        "id", std::string(noun) + " with id " + std::to_string(id) + " already exists.");
   }
   return Status::Ok();
 }
@@ -77,8 +78,9 @@ Status CheckRuleTarget(Conn& c, const EventRule& r) {
   auto exists = RowExists(c, "webhooks", *r.action_object_id);
   if (!exists.ok()) return exists.status();
   if (!*exists) {
-    return Conflict("action_object_id " + std::to_string(*r.action_object_id) +
-                    " names no webhook.");
+    return Status::Conflict(
+        "action_object_id",
+        "action_object_id " + std::to_string(*r.action_object_id) + " names no webhook.");
   }
   return Status::Ok();
 }
@@ -90,9 +92,9 @@ Status CheckRuleTarget(Conn& c, const EventRule& r) {
 int64_t SqliteStore::ConfigRevision() const {
   // This process's own changes bump the counter at commit; changes made by another process
   // sharing the file are picked up from the database at most once a second.
-  int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
-                    std::chrono::steady_clock::now().time_since_epoch())
-                    .count();
+  int64_t now =
+      std::chrono::duration_cast<std::chrono::microseconds>(clock_.SteadyNow().time_since_epoch())
+          .count();
   int64_t checked = revision_checked_us_.load();
   if (now - checked >= 1000000 && revision_checked_us_.compare_exchange_strong(checked, now)) {
     auto db = const_cast<SqliteStore*>(this)->Read(
@@ -208,8 +210,7 @@ Result<EventRule> SqliteStore::CreateEventRule(EventRule r) {
   return WriteSync<EventRule>(
       [r = std::move(r), json = std::move(json)](WriteCtx& ctx) mutable -> Result<EventRule> {
         Conn& c = ctx.conn;
-        HERALD_RETURN_IF_ERROR(
-            CheckNameFree(c, "event_rules", "event rule", r.name, std::nullopt));
+        HERALD_RETURN_IF_ERROR(CheckNameFree(c, "event_rules", "event rule", r.name, std::nullopt));
         HERALD_RETURN_IF_ERROR(CheckIdFree(c, "event_rules", "event rule", r.id));
         HERALD_RETURN_IF_ERROR(CheckRuleTarget(c, r));
         r.created = r.last_updated = ctx.now;

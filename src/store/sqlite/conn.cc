@@ -14,14 +14,13 @@ Status Error(sqlite3* db, std::string_view what) {
     msg += ": ";
     msg += sqlite3_errmsg(db);
   }
-  return Status("StoreError", std::move(msg));
+  return Status(Code::kUnavailable, std::move(msg));
 }
 
 Result<std::unique_ptr<Conn>> Conn::Open(const std::string& path, int cache_kib) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Status st = sqlite::Error(db, "cannot open " + path);
     sqlite3_close(db);
@@ -48,7 +47,7 @@ Status Conn::Exec(const char* sql) {
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errmsg(db_);
     sqlite3_free(err);
-    return Status("StoreError", msg);
+    return Status(Code::kUnavailable, msg);
   }
   return Status::Ok();
 }
@@ -57,8 +56,8 @@ Result<Stmt> Conn::Prepare(const std::string& sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end()) return Stmt(it->second);
   sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
-                         SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                         &stmt, nullptr) != SQLITE_OK) {
     return Error("cannot prepare statement");
   }
   cache_.emplace(sql, stmt);

@@ -22,7 +22,7 @@
 
 namespace herald::sqlite {
 
-// Status "StoreError" with `what` and SQLite's last message for `db`.
+// Code::kUnavailable with `what` and SQLite's last message for `db`.
 Status Error(sqlite3* db, std::string_view what);
 
 class Stmt {

@@ -159,7 +159,7 @@ class CommitOpGuard final : public SqliteStore::WriteOp {
 
  private:
   std::unique_ptr<CommitOp> op_;
-  Status run_ = Status("StoreError", "write was not executed");
+  Status run_ = Status(Code::kUnavailable, "write was not executed");
 };
 
 }  // namespace
@@ -168,9 +168,9 @@ void SqliteStore::CommitEvents(std::vector<NewEvent> events,
                                std::function<void(Result<std::vector<CommittedEvent>>)> done) {
   for (const auto& e : events) {
     if (e.tasks.size() > kMaxTasksPerEvent) {
-      done(Status("ValueError", "an event may create at most " +
-                                    std::to_string(kMaxTasksPerEvent) + " tasks, not " +
-                                    std::to_string(e.tasks.size())));
+      done(Status(Code::kResourceExhausted, "an event may create at most " +
+                                                std::to_string(kMaxTasksPerEvent) + " tasks, not " +
+                                                std::to_string(e.tasks.size())));
       return;
     }
   }

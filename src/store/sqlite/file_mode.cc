@@ -20,12 +20,12 @@ Status Tighten(const std::string& file) {
   struct stat st;
   if (stat(file.c_str(), &st) != 0) {
     if (errno == ENOENT) return Status::Ok();
-    return Status("StoreError", "cannot inspect " + file + ": " + Errno());
+    return Status(Code::kUnavailable, "cannot inspect " + file + ": " + Errno());
   }
   const mode_t perms = st.st_mode & 07777;
   if ((perms & ~kStoreFileMode) == 0) return Status::Ok();
   if (chmod(file.c_str(), kStoreFileMode) != 0) {
-    return Status("StoreError", "cannot restrict " + file + " to mode 0600: " + Errno());
+    return Status(Code::kUnavailable, "cannot restrict " + file + " to mode 0600: " + Errno());
   }
   char old_mode[8];
   snprintf(old_mode, sizeof old_mode, "%04o", static_cast<unsigned>(perms));
@@ -41,7 +41,7 @@ Status SecureStoreFiles(const std::string& path) {
   if (fd >= 0) {
     close(fd);
   } else if (errno != EEXIST) {
-    return Status("StoreError", "cannot create " + path + ": " + Errno());
+    return Status(Code::kUnavailable, "cannot create " + path + ": " + Errno());
   }
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
     HERALD_RETURN_IF_ERROR(Tighten(path + suffix));

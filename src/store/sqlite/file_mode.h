@@ -8,8 +8,8 @@
 // 0600 when opened, and each change is logged.
 #pragma once
 
-#include <string>
 #include <sys/types.h>
+#include <string>
 
 #include "common/status.h"
 
@@ -21,7 +21,7 @@ inline constexpr mode_t kStoreFileMode = 0600;
 // Creates the database file `path` empty with kStoreFileMode if it does not exist (an empty file
 // is a valid empty SQLite database), then tightens `path` and its existing -wal, -shm and
 // -journal files to kStoreFileMode where group or others have any permission. Logs one warning
-// line per file tightened. Errors: "StoreError" when the file cannot be created or a mode cannot
+// line per file tightened. Errors: kUnavailable when the file cannot be created or a mode cannot
 // be changed (for example, the file belongs to another user).
 Status SecureStoreFiles(const std::string& path);
 

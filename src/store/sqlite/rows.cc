@@ -33,8 +33,9 @@ std::string StringListJson(const std::vector<std::string>& items) {
 Result<Value> ParseJsonColumn(std::optional<std::string_view> text, const char* what) {
   if (!text) return Value();
   auto v = ParseJson(*text);
-  if (!v.ok()) return Status("StoreError", std::string("corrupt JSON in ") + what + ": " +
-                                               v.status().message());
+  if (!v.ok())
+    return Status(Code::kInternal,
+                  std::string("corrupt JSON in ") + what + ": " + v.status().message());
   return std::move(v).value();
 }
 

@@ -48,7 +48,7 @@ std::optional<std::string> JsonOrNull(const Value& v);
 std::optional<std::string> StrOrNull(const Value& v);
 // A JSON array of strings.
 std::string StringListJson(const std::vector<std::string>& items);
-// Parses a JSON column (NULL is None). Errors: "StoreError" naming `what` on corrupt JSON.
+// Parses a JSON column (NULL is None). Errors: kInternal naming `what` on corrupt JSON.
 Result<Value> ParseJsonColumn(std::optional<std::string_view> text, const char* what);
 // A JSON array column as its string items (other items are skipped). Errors as ParseJsonColumn.
 Result<std::vector<std::string>> ParseStringList(std::optional<std::string_view> text,
@@ -212,8 +212,9 @@ Result<ApiToken> ReadTokenForListing(const R& s) {
 template <SqlRow R>
 Result<ApiToken> ReadToken(const R& s) {
   if (!ParseTokenScope(s.TextView(4)))
-    return Status("StoreError", "token #" + std::to_string(s.Int(0)) + " has an unknown scope '" +
-                                    s.Text(4) + "'; it grants nothing");
+    return Status(Code::kInternal, "token #" + std::to_string(s.Int(0)) +
+                                       " has an unknown scope '" + s.Text(4) +
+                                       "'; it grants nothing");
   return ReadTokenForListing(s);
 }
 

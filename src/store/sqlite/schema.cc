@@ -8,7 +8,8 @@ namespace herald::sqlite {
 
 namespace {
 
-// Version 1, the initial schema (versions 2 and 3 below add to it). Notes on the layout (docs/store.md has the long form):
+// Version 1, the initial schema (versions 2 and 3 below add to it). Notes on the layout
+// (docs/store.md has the long form):
 //  - tasks.seq is the rowid, (event_id << 16) | index-of-task-in-event: tasks of one event are
 //    contiguous (the event_id filter is a rowid range scan), and rowid order is creation order,
 //    so "newest first" is a backwards walk of any single-column index.
@@ -183,7 +184,7 @@ Status ApplyMigrations(sqlite3* db, std::span<const Migration> migrations) {
     if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
       std::string msg = err ? err : sqlite3_errmsg(db);
       sqlite3_free(err);
-      return Status("StoreError", msg);
+      return Status(Code::kUnavailable, msg);
     }
     return Status::Ok();
   };
@@ -195,16 +196,17 @@ Status ApplyMigrations(sqlite3* db, std::span<const Migration> migrations) {
   if (current < 0) {
     st = Error(db, "cannot read the schema version");
   } else if (current > latest) {
-    st = Status("StoreError", "database schema version " + std::to_string(current) +
-                                  " is newer than this Herald build supports (" +
-                                  std::to_string(latest) +
-                                  "); use a newer Herald or restore a matching backup");
+    st = Status(Code::kUnavailable, "database schema version " + std::to_string(current) +
+                                        " is newer than this Herald build supports (" +
+                                        std::to_string(latest) +
+                                        "); use a newer Herald or restore a matching backup");
   } else {
     for (int v = current + 1; v <= latest && st.ok(); ++v) {
       Status m = exec(migrations[v - 1].sql);
       if (!m.ok()) {
-        st = Status("StoreError", "schema migration " + std::to_string(v) + " (" +
-                                      migrations[v - 1].description + ") failed: " + m.message());
+        st = Status(Code::kUnavailable, "schema migration " + std::to_string(v) + " (" +
+                                            migrations[v - 1].description +
+                                            ") failed: " + m.message());
       }
     }
     if (st.ok() && current != latest) {

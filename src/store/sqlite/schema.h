@@ -23,7 +23,7 @@ struct Migration {
 // The migrations of this build, oldest first; their count is the current schema version.
 std::span<const Migration> SchemaMigrations();
 
-// Brings `db` to version migrations.size(). Errors: "StoreError" when the database is newer than
+// Brings `db` to version migrations.size(). Errors: kUnavailable when the database is newer than
 // `migrations` ("... schema version N is newer than this Herald build supports (M) ...") or a
 // migration fails (then nothing is changed). Not thread-safe; call before sharing `db`.
 Status ApplyMigrations(sqlite3* db, std::span<const Migration> migrations);

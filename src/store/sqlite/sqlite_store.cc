@@ -3,7 +3,6 @@
 // tasks.cc.
 #include "store/sqlite/sqlite_store.h"
 
-#include <chrono>
 #include <filesystem>
 
 #include "store/sqlite/file_mode.h"
@@ -23,18 +22,14 @@ constexpr int kReaderCacheKib = 8 * 1024;
 constexpr int kWalAutoCheckpointPages = 4000;
 constexpr int64_t kJournalSizeLimitBytes = 64 * 1024 * 1024;
 
-TimeUs WallNowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 namespace sqlite_store {
 
-Status NotFound(std::string what) { return Status("NotFound", std::move(what) + " not found."); }
-Status Conflict(std::string what) { return Status("Conflict", std::move(what)); }
+Status NotFound(std::string what) {
+  return Status(Code::kNotFound, std::move(what) + " not found.");
+}
+Status Conflict(std::string what) { return Status(Code::kConflict, std::move(what)); }
 
 Status StepDone(Conn& c, Stmt& s, const char* what) {
   int rc = s.Step();
@@ -56,7 +51,7 @@ Status SqliteStore::Submit(std::unique_ptr<WriteOp>& op) { return queue_->Submit
 
 Status SqliteStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) {
   Conn& c = *writer_conn_;
-  WriteCtx ctx{c, WallNowUs()};
+  WriteCtx ctx{c, clock_.NowUs()};
   Status st = c.Run("BEGIN IMMEDIATE");
   if (st.ok()) {
     for (const auto& op : batch) {
@@ -77,7 +72,7 @@ Status SqliteStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) {
       // An I/O error can make SQLite abandon the whole transaction; then nothing after it may
       // run in autocommit mode, and the batch fails as a whole.
       if (st.ok() && sqlite3_get_autocommit(c.db())) {
-        st = Status("StoreError", "transaction aborted: " + r.message());
+        st = Status(Code::kUnavailable, "transaction aborted: " + r.message());
       }
       if (!st.ok()) break;
     }
@@ -120,7 +115,7 @@ Status SqliteStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) {
 Result<std::unique_ptr<Conn>> SqliteStore::TakeReader() {
   {
     std::lock_guard<std::mutex> lock(readers_mu_);
-    if (closed_.load()) return Status("StoreError", "the store is closed");
+    if (closed_.load()) return Status(Code::kUnavailable, "the store is closed");
     if (!idle_readers_.empty()) {
       auto conn = std::move(idle_readers_.back());
       idle_readers_.pop_back();
@@ -139,14 +134,16 @@ void SqliteStore::ReturnReader(std::unique_ptr<Conn> conn) {
 
 // ---- lifecycle ----
 
-SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {}
+SqliteStore::SqliteStore(std::string path, const Clock& clock)
+    : path_(std::move(path)), clock_(clock) {}
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& relative_path) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& relative_path,
+                                                       const Clock& clock) {
   // Remember the absolute path: readers open it later, whatever the working directory then.
   std::error_code ec;
   auto abs = std::filesystem::absolute(relative_path, ec);
   const std::string path = ec ? relative_path : abs.lexically_normal().string();
-  std::unique_ptr<SqliteStore> store(new SqliteStore(path));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(path, clock));
   // Owner-only permissions before SQLite touches the file: its -wal/-shm inherit them.
   HERALD_RETURN_IF_ERROR(sqlite::SecureStoreFiles(path));
   auto conn = Conn::Open(path, kWriterCacheKib);
@@ -154,13 +151,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& relati
   Conn& c = **conn;
   // journal_mode=WAL is persistent in the file; the other settings are per connection.
   HERALD_RETURN_IF_ERROR(c.Exec("PRAGMA journal_mode=WAL"));
-  HERALD_RETURN_IF_ERROR(c.Exec(("PRAGMA wal_autocheckpoint=" +
-                                 std::to_string(kWalAutoCheckpointPages) +
-                                 "; PRAGMA journal_size_limit=" +
-                                 std::to_string(kJournalSizeLimitBytes))
-                                    .c_str()));
+  HERALD_RETURN_IF_ERROR(
+      c.Exec(("PRAGMA wal_autocheckpoint=" + std::to_string(kWalAutoCheckpointPages) +
+              "; PRAGMA journal_size_limit=" + std::to_string(kJournalSizeLimitBytes))
+                 .c_str()));
   Status mig = sqlite::ApplyMigrations(c.db(), sqlite::SchemaMigrations());
-  if (!mig.ok()) return Status("StoreError", path + ": " + mig.message());
+  if (!mig.ok()) return Status(Code::kUnavailable, path + ": " + mig.message());
 
   auto revision = sqlite_store::ReadConfigRevision(c);
   if (!revision.ok()) return revision.status();

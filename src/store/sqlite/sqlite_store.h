@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "store/sqlite/write_queue.h"
 #include "store/store.h"
 
@@ -38,7 +39,7 @@ class Conn;
 // caller waits behind others and the size of one transaction.
 inline constexpr size_t kMaxOpsPerTransaction = 4096;
 // A task's rowid is (event_id << kTaskSeqBits) | index, so an event holds at most this many
-// tasks (CommitEvents fails with "ValueError" beyond it).
+// tasks (CommitEvents fails with kResourceExhausted beyond it).
 inline constexpr int kTaskSeqBits = 16;
 inline constexpr size_t kMaxTasksPerEvent = size_t{1} << kTaskSeqBits;
 // Reader connections kept open for reuse; more are opened under load and closed on return.
@@ -48,8 +49,11 @@ class SqliteStore final : public Store {
  public:
   // Opens or creates the database file at `path` (its directory must exist), switches it to
   // WAL, applies schema migrations and starts the writer thread.
-  // Errors: "StoreError" (cannot open, newer schema, migration failed).
-  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+  // Errors: kUnavailable (cannot open, newer schema, migration failed).
+  // The store's own times (row timestamps, the cross-process config check) come from `clock`,
+  // which must outlive the store.
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
+                                                   const Clock& clock = SystemClock());
   ~SqliteStore() override;
 
   std::string Describe() const override;
@@ -113,7 +117,7 @@ class SqliteStore final : public Store {
   struct WriteCtx;
 
  private:
-  explicit SqliteStore(std::string path);
+  SqliteStore(std::string path, const Clock& clock);
 
   // Queues `op` for the writer; on error (closed store) `op` stays with the caller.
   Status Submit(std::unique_ptr<WriteOp>& op);
@@ -131,6 +135,7 @@ class SqliteStore final : public Store {
   void ReturnReader(std::unique_ptr<sqlite::Conn> conn);
 
   const std::string path_;
+  const Clock& clock_;
   std::unique_ptr<sqlite::Conn> writer_conn_;  // used only by the writer thread
 
   std::unique_ptr<WriteQueue<WriteOp>> queue_;  // set once by Open
@@ -146,7 +151,7 @@ class SqliteStore final : public Store {
   mutable std::atomic<int64_t> config_revision_{0};
   std::atomic<int64_t> transactions_{0};
   // When config_revision_ was last compared with the database (another process sharing the
-  // file may have changed the configuration). Microseconds, steady clock.
+  // file may have changed the configuration). Microseconds of clock_'s steady time.
   mutable std::atomic<int64_t> revision_checked_us_{0};
 };
 

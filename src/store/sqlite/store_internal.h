@@ -16,20 +16,20 @@
 
 namespace herald {
 
-using sqlite::Conn;
-using sqlite::Stmt;
 using sql::kFailed;
 using sql::kFinished;
 using sql::kQueued;
 using sql::kScheduled;
 using sql::kStarted;
+using sqlite::Conn;
+using sqlite::Stmt;
 
 // The state of one write transaction, seen by each operation of the batch.
 struct SqliteStore::WriteCtx {
   Conn& conn;
-  TimeUs now;                                 // wall clock at the start of the transaction
+  TimeUs now;                                    // wall clock at the start of the transaction
   int64_t status_delta[sql::kStatusCount] = {};  // task count changes, applied before commit
-  int64_t config_changes = 0;                 // webhook/rule changes (bump the revision)
+  int64_t config_changes = 0;                    // webhook/rule changes (bump the revision)
   bool wake = false;  // tasks became due: notify the listener after commit
 
   // Counts one task moving from status `from` to `to` (-1: none, for created/deleted tasks).
@@ -51,7 +51,9 @@ class SqliteStore::WriteOp {
 
 namespace sqlite_store {
 
+// Code::kNotFound, "<what> not found."
 Status NotFound(std::string what);
+// Code::kConflict about no field in particular (a task's state, a token key).
 Status Conflict(std::string what);
 
 // A blocking operation: Run computes a Result<T>; the caller waits for it on a future.
@@ -67,7 +69,7 @@ class SyncOp final : public SqliteStore::WriteOp {
     if (!commit.ok()) {
       promise_.set_value(Result<T>(commit));
     } else if (!result_) {
-      promise_.set_value(Result<T>(Status("StoreError", "write was not executed")));
+      promise_.set_value(Result<T>(Status(Code::kUnavailable, "write was not executed")));
     } else {
       promise_.set_value(std::move(*result_));
     }
@@ -127,7 +129,7 @@ Result<std::vector<T>> SelectAll(Conn& c, const std::string& sql, RowFn row) {
   return Collect<T>(c, *s, row);
 }
 
-// The one row of `sql` (with one parameter, `key`), mapped with `row`; "NotFound" naming
+// The one row of `sql` (with one parameter, `key`), mapped with `row`; kNotFound naming
 // `what` when there is none.
 template <typename T, typename Key, typename RowFn>
 Result<T> SelectOne(Conn& c, const std::string& sql, const Key& key, RowFn row,
@@ -159,7 +161,7 @@ using sqlite_store::StepDone;
 template <typename T, typename Fn>
 Result<T> SqliteStore::WriteSync(Fn fn) {
   if (queue_->OnWriterThread()) {
-    return Status("StoreError", "blocking store call from a store callback (would deadlock)");
+    return Status(Code::kInternal, "blocking store call from a store callback (would deadlock)");
   }
   auto op = std::make_unique<sqlite_store::SyncOp<T, Fn>>(std::move(fn));
   auto fut = op->future();

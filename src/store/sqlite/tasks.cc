@@ -158,7 +158,7 @@ constexpr TimeUs kHistogramOrderSlackUs = 10LL * 60 * 1000000;
 
 Result<AttemptHistogram> SqliteStore::AttemptsPerMinute(TimeUs since, int minutes) {
   if (minutes < 1 || minutes > 1440)
-    return Status::Error("ValueError", "minutes must be between 1 and 1440");
+    return Status::Error(Code::kInvalidArgument, "minutes must be between 1 and 1440");
   return Read([since, minutes](Conn& c) -> Result<AttemptHistogram> {
     AttemptHistogram h;
     h.since = since;
@@ -324,8 +324,8 @@ Status RecordAttemptIn(SqliteStore::WriteCtx& ctx, const std::string& task_id,
   if (!ref->has_value()) return Conflict("task " + task_id + " no longer exists.");
   const TaskRef& t = **ref;
   if (t.status != kStarted || t.worker != worker) {
-    return Conflict("task " + task_id + " is no longer leased by worker '" + worker +
-                    "' (it is " + StatusWord(t.status) +
+    return Conflict("task " + task_id + " is no longer leased by worker '" + worker + "' (it is " +
+                    StatusWord(t.status) +
                     (t.status == kStarted ? " by '" + t.worker + "'" : std::string()) + ").");
   }
   const Attempt& a = o.attempt;
@@ -368,8 +368,8 @@ Status RecordAttemptIn(SqliteStore::WriteCtx& ctx, const std::string& task_id,
 Status CheckNextStatus(const AttemptOutcome& outcome) {
   const int next = static_cast<int>(outcome.next_status);
   if (next != kFinished && next != kFailed && next != kScheduled) {
-    return Status("ValueError", std::string("an attempt cannot move a task to ") +
-                                    TaskStatusName(outcome.next_status));
+    return Status(Code::kInvalidArgument, std::string("an attempt cannot move a task to ") +
+                                              TaskStatusName(outcome.next_status));
   }
   return Status::Ok();
 }
@@ -379,7 +379,9 @@ class AsyncAttemptOp final : public SqliteStore::WriteOp {
  public:
   AsyncAttemptOp(std::string task_id, std::string worker, AttemptOutcome o,
                  std::function<void(Status)> done)
-      : task_id_(std::move(task_id)), worker_(std::move(worker)), o_(std::move(o)),
+      : task_id_(std::move(task_id)),
+        worker_(std::move(worker)),
+        o_(std::move(o)),
         done_(std::move(done)) {}
   Status Run(SqliteStore::WriteCtx& ctx) override {
     result_ = RecordAttemptIn(ctx, task_id_, worker_, static_cast<int>(o_.next_status), o_);
@@ -394,7 +396,7 @@ class AsyncAttemptOp final : public SqliteStore::WriteOp {
   std::string task_id_, worker_;
   AttemptOutcome o_;
   std::function<void(Status)> done_;
-  Status result_ = Status("StoreError", "write was not executed");
+  Status result_ = Status(Code::kUnavailable, "write was not executed");
 };
 
 }  // namespace
@@ -500,8 +502,7 @@ Status SqliteStore::DeleteTask(const std::string& task_id) {
 Result<int64_t> SqliteStore::PurgeFinished(TimeUs before) {
   return WriteSync<int64_t>([before](WriteCtx& ctx) -> Result<int64_t> {
     Conn& c = ctx.conn;
-    auto del = c.Prepare(
-        "DELETE FROM tasks WHERE status = 3 AND ended_at < ? RETURNING event_id");
+    auto del = c.Prepare("DELETE FROM tasks WHERE status = 3 AND ended_at < ? RETURNING event_id");
     if (!del.ok()) return del.status();
     del->Bind(before);
     int64_t n = 0;

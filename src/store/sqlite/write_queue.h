@@ -13,13 +13,13 @@
 // swallowed so the writer survives; `commit` must not throw. All methods are thread-safe.
 #pragma once
 
+#include <pthread.h>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <pthread.h>
 #include <span>
 #include <string>
 #include <thread>
@@ -49,12 +49,12 @@ class WriteQueue {
   WriteQueue(const WriteQueue&) = delete;
   WriteQueue& operator=(const WriteQueue&) = delete;
 
-  // Queues `op` for the next batch and takes it from `op`. After Close, returns "StoreError"
+  // Queues `op` for the next batch and takes it from `op`. After Close, returns kUnavailable
   // ("the store is closed") and leaves `op` with the caller, who must then Finish it.
   Status Submit(std::unique_ptr<Op>& op) {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (stopping_) return Status("StoreError", "the store is closed");
+      if (stopping_) return Status(Code::kUnavailable, "the store is closed");
       queue_.push_back(std::move(op));
     }
     cv_.notify_one();

@@ -5,14 +5,16 @@
 // HERALD_JINJA_DIFF_SEED (default: fixed 20240601; "random" picks one and prints it).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
-#include <unistd.h>
 
 #include "jinja/conformance.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
 #include "value/json.h"
 
 namespace herald::jinja {
@@ -25,12 +27,29 @@ class Gen {
   int R(int n) { return static_cast<int>(rng_() % static_cast<uint64_t>(n)); }
   bool P(int pct) { return R(100) < pct; }
   template <typename T>
-  const T& Pick(const std::vector<T>& v) { return v[R(static_cast<int>(v.size()))]; }
+  const T& Pick(const std::vector<T>& v) {
+    return v[R(static_cast<int>(v.size()))];
+  }
 
   std::string Str() {
-    static const std::vector<std::string> words = {
-        "ams1-leaf-01", "Hello World", "", "x", "a,b, c", "  padded  ", "Zürich", "東京", "it's",
-        "say \"hi\"", "<b>&</b>", "10.0.0.1/24", "MiXeD Case", "tab\there", "line\nbreak", "ß", "42", "3.5"};
+    static const std::vector<std::string> words = {"ams1-leaf-01",
+                                                   "Hello World",
+                                                   "",
+                                                   "x",
+                                                   "a,b, c",
+                                                   "  padded  ",
+                                                   "Zürich",
+                                                   "東京",
+                                                   "it's",
+                                                   "say \"hi\"",
+                                                   "<b>&</b>",
+                                                   "10.0.0.1/24",
+                                                   "MiXeD Case",
+                                                   "tab\there",
+                                                   "line\nbreak",
+                                                   "ß",
+                                                   "42",
+                                                   "3.5"};
     return Pick(words);
   }
 
@@ -38,8 +57,14 @@ class Gen {
     std::string out = "'";
     for (char c : s) {
       if (c == '\'' || c == '\\') out += '\\';
-      if (c == '\n') { out += "\\n"; continue; }
-      if (c == '\t') { out += "\\t"; continue; }
+      if (c == '\n') {
+        out += "\\n";
+        continue;
+      }
+      if (c == '\t') {
+        out += "\\t";
+        continue;
+      }
       out += c;
     }
     return out + "'";
@@ -84,11 +109,36 @@ class Gen {
   }
 
   std::string Var() {
-    static const std::vector<std::string> vars = {"s", "name", "n", "big", "f", "t", "nil", "lst", "words", "d",
-                                                  "users", "missing", "d.a", "d.b", "d['C']", "d.tenant", "d.zz",
-                                                  "lst[0]", "lst[-1]", "words[0]", "users[0]", "users[0].name",
-                                                  "users[0].team.name", "d.tenant.name", "s[1:3]", "s[::-1]",
-                                                  "lst[1:]", "words|first", "d.items()|list", "d.keys()|list"};
+    static const std::vector<std::string> vars = {"s",
+                                                  "name",
+                                                  "n",
+                                                  "big",
+                                                  "f",
+                                                  "t",
+                                                  "nil",
+                                                  "lst",
+                                                  "words",
+                                                  "d",
+                                                  "users",
+                                                  "missing",
+                                                  "d.a",
+                                                  "d.b",
+                                                  "d['C']",
+                                                  "d.tenant",
+                                                  "d.zz",
+                                                  "lst[0]",
+                                                  "lst[-1]",
+                                                  "words[0]",
+                                                  "users[0]",
+                                                  "users[0].name",
+                                                  "users[0].team.name",
+                                                  "d.tenant.name",
+                                                  "s[1:3]",
+                                                  "s[::-1]",
+                                                  "lst[1:]",
+                                                  "words|first",
+                                                  "d.items()|list",
+                                                  "d.keys()|list"};
     return Pick(vars);
   }
 
@@ -96,7 +146,8 @@ class Gen {
     switch (R(10)) {
       case 0: return std::to_string(R(200) - 100);
       case 1: {
-        static const std::vector<std::string> fl = {"0.5", "1.0", "2.5", "1e3", "0.1", "3.0", "1e-7", "100.25"};
+        static const std::vector<std::string> fl = {"0.5", "1.0", "2.5",  "1e3",
+                                                    "0.1", "3.0", "1e-7", "100.25"};
         return Pick(fl);
       }
       case 2: return Lit(Str());
@@ -119,52 +170,116 @@ class Gen {
 
   std::string Filter(const std::string& x) {
     static const std::vector<std::string> f = {
-        "upper", "lower", "title", "capitalize", "trim", "length", "first", "last", "join(', ')", "join",
-        "sort", "sort(reverse=true)", "reverse|list", "unique|list", "default('dflt')", "d('x', true)", "int",
-        "float", "string", "abs", "round", "round(1, 'floor')", "sum", "min", "max", "list", "tojson",
-        "replace('a', 'b')", "truncate(9)", "center(12)", "indent(2)", "wordcount", "e", "safe", "count",
-        "batch(2)|list", "slice(2)|list", "map('upper')|list", "map('string')|join('+')", "select('odd')|list",
-        "reject('even')|list", "select|list", "dictsort", "items|list", "urlencode", "wordwrap(5)", "striptags",
-        "filesizeformat", "pprint", "attr('a')", "map(attribute='name')|list", "selectattr('admin')|list",
-        "rejectattr('age', 'gt', 30)|list", "groupby('team.name')|list", "sum(attribute='age')",
-        "sort(attribute='age')|map(attribute='name')|join(',')", "xmlattr", "format(1, 2)", "int(7)",
-        "float(1.5)", "forceescape", "capitalize|center(7)", "lower|replace(' ', '_')", "list|length"};
+        "upper",
+        "lower",
+        "title",
+        "capitalize",
+        "trim",
+        "length",
+        "first",
+        "last",
+        "join(', ')",
+        "join",
+        "sort",
+        "sort(reverse=true)",
+        "reverse|list",
+        "unique|list",
+        "default('dflt')",
+        "d('x', true)",
+        "int",
+        "float",
+        "string",
+        "abs",
+        "round",
+        "round(1, 'floor')",
+        "sum",
+        "min",
+        "max",
+        "list",
+        "tojson",
+        "replace('a', 'b')",
+        "truncate(9)",
+        "center(12)",
+        "indent(2)",
+        "wordcount",
+        "e",
+        "safe",
+        "count",
+        "batch(2)|list",
+        "slice(2)|list",
+        "map('upper')|list",
+        "map('string')|join('+')",
+        "select('odd')|list",
+        "reject('even')|list",
+        "select|list",
+        "dictsort",
+        "items|list",
+        "urlencode",
+        "wordwrap(5)",
+        "striptags",
+        "filesizeformat",
+        "pprint",
+        "attr('a')",
+        "map(attribute='name')|list",
+        "selectattr('admin')|list",
+        "rejectattr('age', 'gt', 30)|list",
+        "groupby('team.name')|list",
+        "sum(attribute='age')",
+        "sort(attribute='age')|map(attribute='name')|join(',')",
+        "xmlattr",
+        "format(1, 2)",
+        "int(7)",
+        "float(1.5)",
+        "forceescape",
+        "capitalize|center(7)",
+        "lower|replace(' ', '_')",
+        "list|length"};
     return x + "|" + Pick(f);
   }
 
   std::string Test(const std::string& x) {
     static const std::vector<std::string> t = {
-        "defined", "undefined", "none", "odd", "even", "string", "number", "integer", "float", "mapping",
-        "sequence", "iterable", "callable", "boolean", "true", "false", "lower", "upper", "escaped",
-        "divisibleby 3", "in [1, 2, 3]", "eq 1", "ne 2", "gt 0", "lt 5", "sameas none", "filter", "test"};
+        "defined",  "undefined",     "none",         "odd",     "even",     "string",
+        "number",   "integer",       "float",        "mapping", "sequence", "iterable",
+        "callable", "boolean",       "true",         "false",   "lower",    "upper",
+        "escaped",  "divisibleby 3", "in [1, 2, 3]", "eq 1",    "ne 2",     "gt 0",
+        "lt 5",     "sameas none",   "filter",       "test"};
     return x + (P(20) ? " is not " : " is ") + Pick(t);
   }
 
   std::string Method(const std::string& x) {
     static const std::vector<std::string> m = {
-        ".upper()", ".lower()", ".split()", ".split(',')", ".strip()", ".replace('a', 'X')", ".startswith('a')",
-        ".endswith('1')", ".title()", ".count('a')", ".find('l')", ".zfill(6)", ".center(9, '*')",
-        ".partition('/')", ".isdigit()", ".splitlines()", ".get('a')", ".get('zz', 0)", ".items()|list",
-        ".keys()|list", ".index(1)", ".count(1)", ".capitalize()", ".swapcase()", ".rjust(8)", ".rsplit(' ', 1)",
-        ".format(1, 'x')", ".join(['a', 'b'])", ".lstrip('a')", ".isupper()", ".is_integer()", ".bit_length()"};
+        ".upper()",        ".lower()",           ".split()",         ".split(',')",
+        ".strip()",        ".replace('a', 'X')", ".startswith('a')", ".endswith('1')",
+        ".title()",        ".count('a')",        ".find('l')",       ".zfill(6)",
+        ".center(9, '*')", ".partition('/')",    ".isdigit()",       ".splitlines()",
+        ".get('a')",       ".get('zz', 0)",      ".items()|list",    ".keys()|list",
+        ".index(1)",       ".count(1)",          ".capitalize()",    ".swapcase()",
+        ".rjust(8)",       ".rsplit(' ', 1)",    ".format(1, 'x')",  ".join(['a', 'b'])",
+        ".lstrip('a')",    ".isupper()",         ".is_integer()",    ".bit_length()"};
     return x + Pick(m);
   }
 
   std::string Expr(int depth) {
     if (depth <= 0) return Atom(0);
     switch (R(16)) {
-      case 0: case 1: return Atom(depth);
+      case 0:
+      case 1: return Atom(depth);
       case 2: {
-        static const std::vector<std::string> ops = {" + ", " - ", " * ", " / ", " // ", " % ", " ** ", " ~ "};
+        static const std::vector<std::string> ops = {" + ",  " - ", " * ",  " / ",
+                                                     " // ", " % ", " ** ", " ~ "};
         return Expr(depth - 1) + Pick(ops) + Expr(depth - 1);
       }
       case 3: {
-        static const std::vector<std::string> ops = {" == ", " != ", " < ", " <= ", " > ", " >= ", " in ", " not in "};
+        static const std::vector<std::string> ops = {
+            " == ", " != ", " < ", " <= ", " > ", " >= ", " in ", " not in "};
         return Expr(depth - 1) + Pick(ops) + Expr(depth - 1);
       }
       case 4: return Expr(depth - 1) + (P(50) ? " and " : " or ") + Expr(depth - 1);
       case 5: return (P(50) ? "not " : "-") + Atom(depth - 1);
-      case 6: case 7: case 8: return Filter(Atom(depth - 1));
+      case 6:
+      case 7:
+      case 8: return Filter(Atom(depth - 1));
       case 9: return Test(Atom(depth - 1));
       case 10: return Expr(depth - 1) + " if " + Expr(depth - 1) + " else " + Expr(depth - 1);
       case 11: return "(" + Expr(depth - 1) + ")";
@@ -180,24 +295,31 @@ class Gen {
     if (depth <= 0 || P(35)) return "{{" + ws1 + " " + Expr(2) + " " + ws2 + "}}";
     switch (R(9)) {
       case 0:
-        return "{%" + ws1 + " if " + Expr(2) + " %}" + Body(depth - 1) + (P(50) ? "{% elif " + Expr(1) + " %}" + Body(depth - 1) : "") +
+        return "{%" + ws1 + " if " + Expr(2) + " %}" + Body(depth - 1) +
+               (P(50) ? "{% elif " + Expr(1) + " %}" + Body(depth - 1) : "") +
                (P(50) ? "{% else %}" + Body(depth - 1) : "") + "{% endif " + ws2 + "%}";
       case 1: {
-        static const std::vector<std::string> it = {"lst", "words", "users", "d", "s", "range(3)", "missing",
-                                                    "d.items()", "lst|sort", "users|groupby('team.name')"};
+        static const std::vector<std::string> it = {
+            "lst",      "words",   "users",     "d",        "s",
+            "range(3)", "missing", "d.items()", "lst|sort", "users|groupby('team.name')"};
         std::string target = P(20) ? "k, v" : "x";
-        std::string body = "{{ " + std::string(P(50) ? "loop.index" : "loop.revindex0") + " }}:" +
-                           (target == "x" ? "{{ x }}" : "{{ k }}={{ v }}") + Body(depth - 1) +
-                           (P(50) ? "{% if not loop.last %},{% endif %}" : "{{ loop.cycle('a', 'b') }}");
+        std::string body =
+            "{{ " + std::string(P(50) ? "loop.index" : "loop.revindex0") +
+            " }}:" + (target == "x" ? "{{ x }}" : "{{ k }}={{ v }}") + Body(depth - 1) +
+            (P(50) ? "{% if not loop.last %},{% endif %}" : "{{ loop.cycle('a', 'b') }}");
         return "{% for " + target + " in " + Pick(it) + (P(20) ? " if x" : "") + " %}" + body +
                (P(30) ? "{% else %}empty" : "") + "{% endfor %}";
       }
       case 2: return "{% set v1 = " + Expr(2) + " %}{{ v1 }}";
       case 3: return "{% set blk %}" + Body(depth - 1) + "{% endset %}[{{ blk|trim }}]";
       case 4: return "{% with w = " + Expr(1) + " %}{{ w }}" + Body(depth - 1) + "{% endwith %}";
-      case 5: return "{% macro m(a, b='B') %}<{{ a }}|{{ b }}>{% endmacro %}{{ m(" + Expr(1) + ") }}{{ m(1, b=" + Expr(1) + ") }}";
+      case 5:
+        return "{% macro m(a, b='B') %}<{{ a }}|{{ b }}>{% endmacro %}{{ m(" + Expr(1) +
+               ") }}{{ m(1, b=" + Expr(1) + ") }}";
       case 6: return "{% filter upper %}" + Body(depth - 1) + "{% endfilter %}";
-      case 7: return "{% set ns = namespace(c=0) %}{% for x in lst %}{% set ns.c = ns.c + x %}{% endfor %}{{ ns.c }}";
+      case 7:
+        return "{% set ns = namespace(c=0) %}{% for x in lst %}{% set ns.c = ns.c + x %}{% endfor "
+               "%}{{ ns.c }}";
       default: return "{# comment #}\n" + Body(depth - 1) + "\n";
     }
   }
@@ -238,22 +360,15 @@ TEST(JinjaDifferential, MatchesPythonJinja2OnGeneratedTemplates) {
     c.set("undefined", Value(g.P(20) ? "strict" : "default"));
     batch.push_back(Value(c));
   }
-  char in_path[] = "/tmp/herald_jinja_diff_XXXXXX";
-  int fd = mkstemp(in_path);
-  ASSERT_GE(fd, 0);
-  std::string json = DumpJson(Value(batch));
-  ASSERT_EQ(write(fd, json.data(), json.size()), static_cast<ssize_t>(json.size()));
-  close(fd);
-  std::string out_path = std::string(in_path) + ".out";
-  std::string cmd = "/usr/bin/python3 " + std::string(HERALD_SOURCE_DIR) +
-                    "/tests/conformance/jinja/jinja2_oracle.py " + in_path + " > " + out_path;
+  testing::TempDir dir("jinja-diff");
+  ASSERT_TRUE(dir.ok());
+  const std::string in_path = dir.File("cases.json"), out_path = dir.File("cases.out");
+  ASSERT_TRUE(testing::WriteFile(in_path, DumpJson(Value(batch))));
+  std::string cmd = "/usr/bin/python3 " +
+                    testing::SourcePath("tests/conformance/jinja/jinja2_oracle.py") + " " +
+                    in_path + " > " + out_path;
   ASSERT_EQ(std::system(cmd.c_str()), 0);
-  std::ifstream f(out_path, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  std::remove(in_path);
-  std::remove(out_path.c_str());
-  auto cases = ParseConformanceCases(ss.str());
+  auto cases = ParseConformanceCases(testing::ReadFile(out_path));
   ASSERT_TRUE(cases.ok()) << cases.status().ToString();
   int diverged = 0, skipped = 0;
   for (const auto& c : *cases) {
@@ -268,12 +383,13 @@ TEST(JinjaDifferential, MatchesPythonJinja2OnGeneratedTemplates) {
     if (!r.passed) {
       ++diverged;
       ADD_FAILURE() << "divergence in " << c.name << "\n  template: " << DumpJson(Value(c.tmpl))
-                    << "\n  context:  " << DumpJson(c.context) << "\n  undefined: " << (c.strict ? "strict" : "default")
+                    << "\n  context:  " << DumpJson(c.context)
+                    << "\n  undefined: " << (c.strict ? "strict" : "default")
                     << "\n  jinja2:   " << r.expected << "\n  herald:   " << r.got;
     }
   }
-  std::cout << cases->size() - diverged - skipped << " agreed, " << diverged << " diverged, " << skipped
-            << " skipped\n";
+  std::cout << cases->size() - diverged - skipped << " agreed, " << diverged << " diverged, "
+            << skipped << " skipped\n";
   EXPECT_EQ(diverged, 0);
 }
 

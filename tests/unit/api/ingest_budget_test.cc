@@ -5,16 +5,13 @@
 
 #include "conditions/conditions.h"
 #include "matching/matcher.h"
+#include "support/json.h"
 #include "value/json.h"
 
 namespace herald {
 namespace {
 
-Value J(std::string_view text) {
-  auto v = ParseJson(text);
-  EXPECT_TRUE(v.ok()) << text;
-  return v.ok() ? *v : Value();
-}
+using testing::J;
 
 EventRule Rule(int64_t id, const std::string& name, const std::string& conditions) {
   EventRule r;
@@ -45,18 +42,17 @@ std::shared_ptr<const RuleIndex> Index(const std::vector<EventRule>& rules) {
 }
 
 TEST(MatchBudget, RulesNotEvaluatedInTimeDoNotMatchOthersStill) {
-  auto idx = Index({Rule(1, "a-plain", ""),
-                    Rule(2, "b-name", R"({"attr": "name", "value": "web01"})"),
-                    Rule(3, "c-regex", R"({"attr": "name", "value": "^web", "op": "regex"})"),
-                    Rule(4, "d-plain", "")});
+  auto idx =
+      Index({Rule(1, "a-plain", ""), Rule(2, "b-name", R"({"attr": "name", "value": "web01"})"),
+             Rule(3, "c-regex", R"({"attr": "name", "value": "^web", "op": "regex"})"),
+             Rule(4, "d-plain", "")});
   std::vector<Task> tasks;
   auto st = idx->Match(Device("web01"), &tasks);
   EXPECT_EQ(st.matched, 4u);
   EXPECT_EQ(st.over_budget, 0u);
   // A deadline already past: no condition runs; rules without conditions still match.
   tasks.clear();
-  st = idx->Match(Device("web01"), &tasks,
-                  conditions::Clock::now() - std::chrono::milliseconds(1));
+  st = idx->Match(Device("web01"), &tasks, conditions::Clock::now() - std::chrono::milliseconds(1));
   EXPECT_EQ(st.over_budget, 2u);
   EXPECT_EQ(st.failed, 0u);
   ASSERT_EQ(st.skipped.size(), 2u);

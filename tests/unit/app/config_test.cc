@@ -19,6 +19,9 @@
 #include "delivery/transport.h"
 #include "http/http.h"
 #include "jinja/jinja.h"
+#include "support/env.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
 #include "web/web.h"
 
 namespace herald {
@@ -26,33 +29,34 @@ namespace {
 
 using ::testing::HasSubstr;
 
+using testing::ScopedEnv;
+
 // A TOML file in a fresh temporary directory, removed with the fixture.
 class ConfigFile : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "herald-config-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { ASSERT_TRUE(dir_.ok()); }
 
   std::string Write(const std::string& text) {
-    std::string path = dir_ + "/herald.toml";
-    std::ofstream(path) << text;
+    std::string path = dir_.File("herald.toml");
+    EXPECT_TRUE(testing::WriteFile(path, text));
     return path;
   }
 
-  std::string dir_;
-};
+  // Loads each {toml, message} into a fresh Config; expects a ConfigError naming the file and
+  // the message.
+  void ExpectLoadErrors(std::initializer_list<std::pair<const char*, const char*>> cases) {
+    for (const auto& [toml, message] : cases) {
+      Config c;
+      std::string path = Write(toml);
+      Status st = c.LoadFile(path);
+      EXPECT_FALSE(st.ok()) << toml;
+      EXPECT_EQ(st.code(), Code::kConfig) << toml;
+      EXPECT_THAT(st.message(), HasSubstr(path)) << toml;
+      EXPECT_THAT(st.message(), HasSubstr(message)) << toml;
+    }
+  }
 
-// Sets an environment variable for the scope of one test.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
-  ~ScopedEnv() { unsetenv(name_); }
-
- private:
-  const char* name_;
+  testing::TempDir dir_{"config"};
 };
 
 TEST(Config, DefaultsAreTheOptionTablesTyped) {
@@ -98,7 +102,8 @@ TEST(Config, TableNamesFieldsAndIdsAgree) {
   EXPECT_STREQ(SpecOf(Option::store_url).name, "store.url");
   EXPECT_STREQ(SpecOf(Option::templates_deadline_ms).name, "templates.deadline_ms");
   EXPECT_EQ(SpecOf(Option::delivery_retry_interval).field(s), &s.delivery.retry_interval);
-  EXPECT_EQ(&SpecOf(Option::templates_max_alloc_bytes), &AllOptions().back());  // ids in table order
+  EXPECT_EQ(&SpecOf(Option::templates_max_alloc_bytes),
+            &AllOptions().back());  // ids in table order
 }
 
 TEST(Config, EnvironmentNames) {
@@ -142,10 +147,12 @@ TEST(Config, TypeRangeAndValueErrorsNameOriginAndOptionAndKeepTheValue) {
       {"server.threads", "65", "flag: server.threads: must be between 1 and 64, got 65"},
       {"delivery.workers", "yes", "flag: delivery.workers: expected true or false, got 'yes'"},
       {"log.level", "verbose", "flag: log.level: expected debug, info, warning or error"},
-      {"delivery.retry_policy", "linear", "flag: delivery.retry_policy: expected fixed or "
-                                          "exponential"},
-      {"server.public_url", "ftp://x", "flag: server.public_url: expected an http:// or https:// "
-                                       "URL without query or fragment, got 'ftp://x'"},
+      {"delivery.retry_policy", "linear",
+       "flag: delivery.retry_policy: expected fixed or "
+       "exponential"},
+      {"server.public_url", "ftp://x",
+       "flag: server.public_url: expected an http:// or https:// "
+       "URL without query or fragment, got 'ftp://x'"},
       {"server.public_url", "https://x/?a=1", "got 'https://x/?a=1'"},
       {"server.public_url", "https:///path", "got 'https:///path'"},
       {"server.trusted_proxies", "10.0.0.0/33", "flag: server.trusted_proxies: "},
@@ -155,7 +162,7 @@ TEST(Config, TypeRangeAndValueErrorsNameOriginAndOptionAndKeepTheValue) {
   for (const auto& k : cases) {
     Status st = c.Set(k.name, k.value, "flag");
     ASSERT_FALSE(st.ok()) << k.name << "=" << k.value;
-    EXPECT_EQ(st.type(), "ConfigError");
+    EXPECT_EQ(st.code(), Code::kConfig);
     EXPECT_THAT(st.message(), HasSubstr(k.message));
   }
   EXPECT_EQ(c.settings(), Settings{}) << "a rejected value changes nothing";
@@ -198,11 +205,7 @@ level = "debug"
 }
 
 TEST_F(ConfigFile, TomlErrorsNameFileKeyAndProblem) {
-  struct Case {
-    const char* toml;
-    const char* message;
-  };
-  const Case cases[] = {
+  ExpectLoadErrors({
       {"[server]\nlisten_on = \"x\"\n", "server.listen_on: unknown option"},
       {"[nosuch]\nkey = 1\n", "nosuch.key: unknown option"},
       {"threads = 2\n", "threads: expected a [section] table"},
@@ -213,20 +216,11 @@ TEST_F(ConfigFile, TomlErrorsNameFileKeyAndProblem) {
        "server.trusted_proxies: expected a list of strings"},
       {"[log]\nlevel = \"loud\"\n", "log.level: expected debug, info, warning or error"},
       {"[server]\nthreads = \n", ":2: "},  // a TOML syntax error names the line
-  };
-  for (const auto& k : cases) {
-    Config c;
-    std::string path = Write(k.toml);
-    Status st = c.LoadFile(path);
-    ASSERT_FALSE(st.ok()) << k.toml;
-    EXPECT_EQ(st.type(), "ConfigError");
-    EXPECT_THAT(st.message(), HasSubstr(path)) << k.toml;
-    EXPECT_THAT(st.message(), HasSubstr(k.message)) << k.toml;
-  }
+  });
   Config c;
-  Status missing = c.LoadFile(dir_ + "/absent.toml");
+  Status missing = c.LoadFile(dir_.File("absent.toml"));
   EXPECT_FALSE(missing.ok());
-  EXPECT_EQ(missing.type(), "ConfigError");
+  EXPECT_EQ(missing.code(), Code::kConfig);
 }
 
 TEST_F(ConfigFile, PrecedenceDefaultFileEnvironmentFlag) {
@@ -260,12 +254,177 @@ TEST_F(ConfigFile, ExampleDocumentsEveryOptionAndLoadsBackAsTheDefaults) {
     EXPECT_THAT(example, HasSubstr("# env: " + EnvNameFor(o.name) + "\n")) << o.name;
   }
   EXPECT_THAT(example, HasSubstr("\n[delivery]\n"));
-  EXPECT_THAT(example, HasSubstr(
-      "deny_networks = [\"169.254.0.0/16\", \"fe80::/10\", \"fd00:ec2::254/128\"]\n"));
+  EXPECT_THAT(
+      example,
+      HasSubstr("deny_networks = [\"169.254.0.0/16\", \"fe80::/10\", \"fd00:ec2::254/128\"]\n"));
   Config c;
   Status st = c.LoadFile(Write(example));
   ASSERT_TRUE(st.ok()) << st.message();
   EXPECT_EQ(c.settings(), Settings{});
+}
+
+TEST(Config, SplitOptionListDropsEmptyItemsAndKeepsSpaces) {
+  EXPECT_TRUE(SplitOptionList("").empty());
+  EXPECT_TRUE(SplitOptionList(",,").empty());
+  EXPECT_EQ(SplitOptionList("a"), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(SplitOptionList("a,,b,"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(SplitOptionList(" a , b"), (std::vector<std::string>{" a ", " b"}));
+}
+
+TEST(Config, EnvironmentNamesAreDistinctAndShellSafe) {
+  std::set<std::string> envs;
+  for (const auto& o : AllOptions()) {
+    std::string env = EnvNameFor(o.name);
+    EXPECT_TRUE(envs.insert(env).second) << "two options share " << env;
+    EXPECT_EQ(env.rfind("HERALD_", 0), 0u) << env;
+    for (char c : env)
+      EXPECT_TRUE((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_') << env;
+  }
+}
+
+// Every option of the table, by type: its bounds or values are checked by Set, whatever its
+// origin, and a rejected value leaves the option as it was.
+TEST(Config, EveryOptionChecksItsType) {
+  for (const auto& o : AllOptions()) {
+    Config c;
+    const Settings before = c.settings();
+    switch (o.type) {
+      case OptionType::kInt: {
+        EXPECT_TRUE(c.Set(o.name, std::to_string(o.min), "t").ok()) << o.name;
+        EXPECT_TRUE(c.Set(o.name, std::to_string(o.max), "t").ok()) << o.name;
+        Status low = c.Set(o.name, std::to_string(o.min - 1), "t");
+        EXPECT_THAT(low.message(), HasSubstr("must be between " + std::to_string(o.min) + " and " +
+                                             std::to_string(o.max)))
+            << o.name;
+        if (o.max < INT64_MAX) {
+          Status high = c.Set(o.name, std::to_string(o.max + 1), "t");
+          EXPECT_THAT(high.message(), HasSubstr("must be between")) << o.name;
+        }
+        for (const char* bad : {"", "x", "1.5", "1e3", "0x10", "4 ", "9223372036854775808"}) {
+          Status st = c.Set(o.name, bad, "t");
+          EXPECT_EQ(st.message(),
+                    std::string("t: ") + o.name + ": expected an integer, got '" + bad + "'")
+              << o.name;
+        }
+        // Restore the default before comparing.
+        ASSERT_TRUE(c.Set(o.name, o.default_value, "t").ok()) << o.name;
+        break;
+      }
+      case OptionType::kBool:
+        for (const char* bad : {"", "yes", "no", "on", "2", "truee"}) {
+          Status st = c.Set(o.name, bad, "t");
+          EXPECT_EQ(st.message(),
+                    std::string("t: ") + o.name + ": expected true or false, got '" + bad + "'")
+              << o.name;
+        }
+        break;
+      case OptionType::kString:
+      case OptionType::kStringList:
+        if (o.check == OptionCheck::kNone) {
+          // Free text: anything goes, and reads back as set.
+          ASSERT_TRUE(c.Set(o.name, "some,text", "t").ok()) << o.name;
+          ASSERT_TRUE(c.Set(o.name, o.default_value, "t").ok()) << o.name;
+        } else {
+          Status st = c.Set(o.name, "not valid here", "t");
+          EXPECT_FALSE(st.ok()) << o.name;
+          EXPECT_EQ(st.code(), Code::kConfig) << o.name;
+          EXPECT_THAT(st.message(), HasSubstr(std::string("t: ") + o.name + ": ")) << o.name;
+        }
+        break;
+    }
+    EXPECT_EQ(c.settings(), before) << o.name;
+  }
+}
+
+TEST(Config, ValueChecks) {
+  Config c;
+  for (const char* level : {"debug", "info", "warning", "error"})
+    EXPECT_TRUE(c.Set("log.level", level, "flag").ok()) << level;
+  for (const char* level : {"", "DEBUG", "warn", "trace"})
+    EXPECT_FALSE(c.Set("log.level", level, "flag").ok()) << level;
+  for (const char* url : {"", "http://h", "https://herald.example.com", "http://10.0.0.1:8080",
+                          "https://example.com/herald", "http://[::1]:8080/"})
+    EXPECT_TRUE(c.Set("server.public_url", url, "flag").ok()) << url;
+  for (const char* url : {"herald.example.com", "http://", "https://", "//h", "http://h#f",
+                          "https://h/a b", "https://h/\n"})
+    EXPECT_FALSE(c.Set("server.public_url", url, "flag").ok()) << url;
+  EXPECT_TRUE(c.Set("delivery.allow_networks", "10.0.0.0/8,192.0.2.1,::1,fe80::/10", "f").ok());
+  EXPECT_EQ(c.settings().delivery.allow_networks,
+            (std::vector<std::string>{"10.0.0.0/8", "192.0.2.1", "::1", "fe80::/10"}));
+  for (const char* bad : {"10.0.0.0/8,nonsense", "300.1.1.1", "10.0.0.0/", "::1/129"})
+    EXPECT_FALSE(c.Set("delivery.allow_networks", bad, "f").ok()) << bad;
+  EXPECT_EQ(c.settings().delivery.allow_networks,
+            (std::vector<std::string>{"10.0.0.0/8", "192.0.2.1", "::1", "fe80::/10"}));
+}
+
+TEST(Config, EnvironmentSetsEveryType) {
+  ScopedEnv workers("HERALD_DELIVERY_WORKERS", "false");
+  ScopedEnv proxies("HERALD_SERVER_TRUSTED_PROXIES", "10.0.0.0/8,192.0.2.1");
+  ScopedEnv level("HERALD_LOG_LEVEL", "warning");
+  ScopedEnv steps("HERALD_TEMPLATES_MAX_STEPS", "5000");
+  ScopedEnv deny("HERALD_DELIVERY_DENY_NETWORKS", "");
+  Config c;
+  Status st = c.LoadEnvironment();
+  ASSERT_TRUE(st.ok()) << st.message();
+  const Settings& s = c.settings();
+  EXPECT_FALSE(s.delivery.workers);
+  EXPECT_EQ(s.server.trusted_proxies, (std::vector<std::string>{"10.0.0.0/8", "192.0.2.1"}));
+  EXPECT_EQ(s.log.level, "warning");
+  EXPECT_EQ(s.templates.max_steps, 5000);
+  EXPECT_TRUE(s.delivery.deny_networks.empty()) << "set but empty replaces the default";
+  EXPECT_EQ(s.server.threads, Settings{}.server.threads) << "unset variables change nothing";
+}
+
+TEST(Config, LowerCaseOrPartialEnvironmentNamesAreNotOptions) {
+  ScopedEnv lower("herald_server_threads", "9");
+  ScopedEnv partial("HERALD_THREADS", "9");
+  Config c;
+  ASSERT_TRUE(c.LoadEnvironment().ok());
+  EXPECT_EQ(c.settings().server.threads, Settings{}.server.threads);
+}
+
+TEST_F(ConfigFile, ARejectedFlagKeepsTheEnvironmentsValue) {
+  std::string path = Write("[log]\nlevel = \"debug\"\n");
+  ScopedEnv level("HERALD_LOG_LEVEL", "warning");
+  Config c;
+  ASSERT_TRUE(c.LoadFile(path).ok());
+  ASSERT_TRUE(c.LoadEnvironment().ok());
+  Status st = c.Set("log.level", "loud", "command line");
+  EXPECT_EQ(st.message(), "command line: log.level: expected debug, info, warning or error");
+  EXPECT_EQ(c.settings().log.level, "warning");
+  // A flag may also set an option back to its default.
+  ASSERT_TRUE(c.Set(Option::log_level, "info", "command line").ok());
+  EXPECT_EQ(c.settings().log.level, "info");
+}
+
+TEST_F(ConfigFile, EmptyAndCommentOnlyFilesKeepTheDefaults) {
+  for (const char* text : {"", "# nothing here\n\n", "[server]\n[delivery]\n"}) {
+    Config c;
+    Status st = c.LoadFile(Write(text));
+    ASSERT_TRUE(st.ok()) << text << ": " << st.message();
+    EXPECT_EQ(c.settings(), Settings{}) << text;
+  }
+}
+
+TEST_F(ConfigFile, TomlValuesMustHaveTheOptionsShape) {
+  ExpectLoadErrors({
+      // A list is only for list options.
+      {"[server]\nthreads = [\"4\"]\n", "server.threads: expected a single value, not a list"},
+      {"[server]\nlisten = [\"0.0.0.0:80\", \"[::]:80\"]\n",
+       "server.listen: expected a single value, not a list"},
+      {"[delivery]\nworkers = [true]\n", "delivery.workers: expected a single value, not a list"},
+      {"[server]\ntrusted_proxies = [[\"10.0.0.0/8\"]]\n",
+       "server.trusted_proxies: expected a list of strings"},
+      {"[server]\nthreads = 1970-01-01\n", "server.threads: unsupported value type"},
+      {"[server.extra]\nx = 1\n", "server.extra: unknown option"},
+      {"[server]\nthreads = 2\nthreads = 3\n", ":3: "},  // a repeated key is a syntax error
+      {"[delivery]\nworkers = \"maybe\"\n", "delivery.workers: expected true or false"},
+  });
+  // A string list option also takes one comma-separated string, as in the environment.
+  Config c;
+  ASSERT_TRUE(c.LoadFile(Write("[server]\ntrusted_proxies = \"10.0.0.0/8,192.0.2.1\"\n")).ok());
+  EXPECT_EQ(c.settings().server.trusted_proxies,
+            (std::vector<std::string>{"10.0.0.0/8", "192.0.2.1"}));
 }
 
 // The library option structs app fills from the settings keep defaults equal to the table's, so

@@ -7,38 +7,10 @@
 
 #include "delivery/net_guard.h"
 #include "delivery/transport.h"
-#include "test_server.h"
+#include "transport_util.h"
 
 namespace herald::delivery {
 namespace {
-
-using herald::testing::ServerRequest;
-using herald::testing::ServerResponse;
-using herald::testing::TestServer;
-using namespace std::chrono_literals;
-
-constexpr auto kDeadline = 30s;
-
-HttpResponse Send(Transport& t, HttpRequest req) {
-  auto p = std::make_shared<std::promise<HttpResponse>>();
-  auto f = p->get_future();
-  t.Submit(std::move(req), [p](HttpResponse r) { p->set_value(std::move(r)); });
-  if (f.wait_for(kDeadline) != std::future_status::ready) {
-    ADD_FAILURE() << "no response before the deadline";
-    return {};
-  }
-  return f.get();
-}
-
-HttpRequest Post(const std::string& url) {
-  HttpRequest r;
-  r.method = "POST";
-  r.url = url;
-  r.headers = {{"Content-Type", "application/json"}};
-  r.body = "{}";
-  r.timeout = 10s;
-  return r;
-}
 
 std::shared_ptr<NetGuard> MakeGuard(std::vector<std::string> deny,
                                     std::vector<std::string> allow = {}) {
@@ -75,8 +47,8 @@ TEST(GuardedTransport, NumericShorthandsAreJudgedByTheAddressTheyReach) {
   TestServer denied(Ok, "127.0.0.2");
   std::string port = std::to_string(denied.port());
   Transport t(With(MakeGuard({"127.0.0.2/32"})));
-  for (const std::string host : {"2130706434", "0x7f000002", "127.2", "0177.0.0.2",
-                                 "[::ffff:127.0.0.2]"}) {
+  for (const std::string host :
+       {"2130706434", "0x7f000002", "127.2", "0177.0.0.2", "[::ffff:127.0.0.2]"}) {
     HttpResponse r = Send(t, Post("http://" + host + ":" + port + "/"));
     EXPECT_EQ(r.error, kDenied) << host;
   }
@@ -102,12 +74,7 @@ TEST(GuardedTransport, ZeroAddressIsJudgedAsLoopback) {
 
 TEST(GuardedTransport, RedirectToADeniedAddressIsRefused) {
   TestServer denied(Ok, "127.0.0.2");
-  TestServer redirector([&](const ServerRequest&) {
-    ServerResponse r;
-    r.status = 307;
-    r.headers = {{"Location", denied.url("/inner")}};
-    return r;
-  });
+  TestServer redirector(Answer(307, "", {{"Location", denied.url("/inner")}}));
   Transport t(With(MakeGuard({"127.0.0.2/32"})));
   HttpResponse r = Send(t, Post(redirector.url("/outer")));
   EXPECT_EQ(r.error, kDenied);
@@ -120,7 +87,8 @@ TEST(GuardedTransport, AllowListOnly) {
   TestServer inside(Ok, "127.0.0.1");
   Transport t(With(MakeGuard({}, {"127.0.0.1/32"})));
   HttpResponse r = Send(t, Post(outside.url()));
-  EXPECT_EQ(r.error, "destination 127.0.0.2 is not in an allowed network (delivery.allow_networks)");
+  EXPECT_EQ(r.error,
+            "destination 127.0.0.2 is not in an allowed network (delivery.allow_networks)");
   EXPECT_EQ(outside.connections(), 0);
   EXPECT_EQ(Send(t, Post(inside.url())).status, 200);
 }

@@ -43,8 +43,8 @@ TEST(HeaderFraming, LiteralLineBreaksStillSeparateHeaders) {
   EXPECT_EQ(Header(*out, "X-Other"), "2");
   EXPECT_EQ(Header(*out, "X-Third"), "3");
   // Loops that print a literal line break between {{ }} values are fine too.
-  auto loop = r.Render(Hook("{% for k in ['A', 'B'] %}X-{{ k }}: {{ data.name }}\n{% endfor %}"),
-                       Ctx("v"));
+  auto loop =
+      r.Render(Hook("{% for k in ['A', 'B'] %}X-{{ k }}: {{ data.name }}\n{% endfor %}"), Ctx("v"));
   ASSERT_TRUE(loop.ok()) << loop.status().message();
   EXPECT_EQ(Header(*loop, "X-A"), "v");
   EXPECT_EQ(Header(*loop, "X-B"), "v");
@@ -60,8 +60,8 @@ TEST(HeaderFraming, ALineBreakFromDataFailsTheRender) {
             "{{ data.name }} on line 2 contains a line break (U+000A); a header value must stay "
             "on one line");
   // Every separator ParseAdditionalHeaders splits on counts.
-  for (const char* brk : {"\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\xc2\x85", "\xe2\x80\xa8",
-                          "\xe2\x80\xa9"}) {
+  for (const char* brk :
+       {"\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\xc2\x85", "\xe2\x80\xa8", "\xe2\x80\xa9"}) {
     auto o = r.Render(w, Ctx(std::string("a") + brk + "X-Evil: 1"));
     ASSERT_FALSE(o.ok()) << static_cast<int>(static_cast<unsigned char>(brk[0]));
     EXPECT_NE(o.status().message().find("contains a line break"), std::string::npos)
@@ -93,11 +93,12 @@ TEST(HeaderFraming, MessagePointsAtTheExpressionWhenItCan) {
 
 TEST(HeaderFraming, ForbiddenHeadersFailAtRender) {
   Renderer r;
-  for (const char* h : {"Content-Length: 3", "transfer-encoding: chunked", "HOST: evil",
-                        "Connection: close"}) {
+  for (const char* h :
+       {"Content-Length: 3", "transfer-encoding: chunked", "HOST: evil", "Connection: close"}) {
     auto out = r.Render(Hook(std::string("X-A: 1\n") + h), Ctx("n"));
     ASSERT_FALSE(out.ok()) << h;
-    EXPECT_EQ(out.status().message().rfind("Error forming HTTP request: additional_headers may not set ", 0),
+    EXPECT_EQ(out.status().message().rfind(
+                  "Error forming HTTP request: additional_headers may not set ", 0),
               0u)
         << out.status().message();
   }
@@ -115,13 +116,18 @@ TEST(HeaderFraming, ForbiddenHeadersFailAtRender) {
 TEST(HeaderRulesAtSave, ForbiddenNamesAreAFieldError) {
   EXPECT_EQ(ForbiddenHeaderName("content-LENGTH"), "Content-Length");
   EXPECT_EQ(ForbiddenHeaderName("Hosts"), "");
-  EXPECT_EQ(AdditionalHeadersError("X-A: 1\n  Host : example.com"),
+  Status host = CheckAdditionalHeaders("X-A: 1\n  Host : example.com");
+  EXPECT_EQ(host.code(), Code::kInvalidArgument);
+  EXPECT_EQ(host.field(), "additional_headers");
+  EXPECT_EQ(host.message(),
             "Line 2: additional_headers may not set Host: Herald sets Content-Length, "
             "Transfer-Encoding, Host and Connection itself.");
-  EXPECT_NE(AdditionalHeadersError("X-A: 1\xe2\x80\xa8" "Connection: close"), "");
-  EXPECT_NE(AdditionalHeadersError("X-A: 1\r\nTransfer-Encoding: chunked\r\n"), "");
-  EXPECT_EQ(AdditionalHeadersError("X-A: {{ data.host }}\nX-Connection: 1\nno colon Host"), "");
-  EXPECT_EQ(AdditionalHeadersError(""), "");
+  EXPECT_FALSE(CheckAdditionalHeaders("X-A: 1\xe2\x80\xa8"
+                                      "Connection: close")
+                   .ok());
+  EXPECT_FALSE(CheckAdditionalHeaders("X-A: 1\r\nTransfer-Encoding: chunked\r\n").ok());
+  EXPECT_TRUE(CheckAdditionalHeaders("X-A: {{ data.host }}\nX-Connection: 1\nno colon Host").ok());
+  EXPECT_TRUE(CheckAdditionalHeaders("").ok());
 
   // The shared validation (API and UI both call WebhookFromJson).
   auto body = ParseJson(R"({"name": "w", "payload_url": "http://127.0.0.1:9/",
@@ -129,9 +135,10 @@ TEST(HeaderRulesAtSave, ForbiddenNamesAreAFieldError) {
   ASSERT_TRUE(body.ok());
   auto v = WebhookFromJson(*body, nullptr, false);
   ASSERT_FALSE(v.ok());
-  ASSERT_EQ(v.errors.size(), 1u);
-  EXPECT_EQ(v.errors[0].first, "additional_headers");
-  EXPECT_NE(v.errors[0].second[0].find("may not set Content-Length"), std::string::npos);
+  const FieldErrors& errors = v.status().field_errors();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].first, "additional_headers");
+  EXPECT_NE(errors[0].second[0].find("may not set Content-Length"), std::string::npos);
   auto fine = ParseJson(R"({"name": "w", "payload_url": "http://127.0.0.1:9/",
                            "additional_headers": "X-A: {{ data.name }}"})");
   EXPECT_TRUE(WebhookFromJson(*fine, nullptr, false).ok());

@@ -1,8 +1,11 @@
 // Request building: header parsing (Python splitlines/strip/dict), signatures (SPEC §5.5
-// vectors), URL normalisation, result messages (Python bytes repr), header validity.
+// vectors), URL normalisation, result messages (Python bytes repr), header validity, and the
+// transport request made of a rendered one (MakeHttpRequest, shared by dispatcher and UI).
 #include "delivery/request.h"
 
 #include <gtest/gtest.h>
+
+#include "delivery/renderer.h"
 
 namespace herald::delivery {
 namespace {
@@ -25,8 +28,12 @@ TEST(ParseAdditionalHeaders, LaterNameOverwritesButKeepsPosition) {
 }
 
 TEST(ParseAdditionalHeaders, AllPythonLineBreaks) {
-  std::string text = "A:1\r\nB:2\rC:3\vD:4\fE:5\x1c" "F:6\x1d" "G:7\x1e" "H:8\xc2\x85I:9"
-                     "\xe2\x80\xa8J:10\xe2\x80\xa9K:11";
+  std::string text =
+      "A:1\r\nB:2\rC:3\vD:4\fE:5\x1c"
+      "F:6\x1d"
+      "G:7\x1e"
+      "H:8\xc2\x85I:9"
+      "\xe2\x80\xa8J:10\xe2\x80\xa9K:11";
   HL got = ParseAdditionalHeaders(text);
   ASSERT_EQ(got.size(), 11u);
   EXPECT_EQ(got[0], (std::pair<std::string, std::string>{"A", "1"}));
@@ -37,9 +44,14 @@ TEST(ParseAdditionalHeaders, AllPythonLineBreaks) {
 
 TEST(ParseAdditionalHeaders, UnitSeparatorIsWhitespaceNotLineBreak) {
   // \x1f is stripped by str.strip() but does not split lines.
-  EXPECT_EQ(ParseAdditionalHeaders("\x1f" "A:\x1f" "1\x1f"), (HL{{"A", "1"}}));
+  EXPECT_EQ(ParseAdditionalHeaders("\x1f"
+                                   "A:\x1f"
+                                   "1\x1f"),
+            (HL{{"A", "1"}}));
   // NBSP and U+3000 are Python whitespace.
-  EXPECT_EQ(ParseAdditionalHeaders("\xc2\xa0" "A : \xe3\x80\x80x\xc2\xa0"), (HL{{"A", "x"}}));
+  EXPECT_EQ(ParseAdditionalHeaders("\xc2\xa0"
+                                   "A : \xe3\x80\x80x\xc2\xa0"),
+            (HL{{"A", "x"}}));
 }
 
 TEST(ParseAdditionalHeaders, HeaderSafeStyleOutputs) {
@@ -57,7 +69,9 @@ TEST(SignBody, SpecVectors) {
   EXPECT_EQ(SignBody("secret", ""),
             "b0e9650c5faf9cd8ae02276671545424104589b3656731ec193b25d01b07561c27637c2d4d68389d6cf5"
             "007a8632c26ec89ba80a01c77a6cdd389ec28db43901");
-  EXPECT_EQ(SignBody("s\xc3\xa9" "cret", "h\xc3\xa9"),
+  EXPECT_EQ(SignBody("s\xc3\xa9"
+                     "cret",
+                     "h\xc3\xa9"),
             "c2d5afb46ed87a21cbfd890bcbd676bbd02e430109fb697ad1047e73fc0ac0e07eb91d1d787ee531b651"
             "89ac5bfc6dc95abc4297535dd113431fe2bed4d9baee");
   std::string body =
@@ -75,7 +89,8 @@ TEST(NormalizeUrl, SpecExample) {
 }
 
 TEST(NormalizeUrl, LowercasesSchemeHostStripsLeadingSpace) {
-  EXPECT_EQ(*NormalizeUrl("  \tHTTPS://Example.COM:8443/Path/X"), "https://example.com:8443/Path/X");
+  EXPECT_EQ(*NormalizeUrl("  \tHTTPS://Example.COM:8443/Path/X"),
+            "https://example.com:8443/Path/X");
   EXPECT_EQ(*NormalizeUrl("http://example.com"), "http://example.com/");
   EXPECT_EQ(*NormalizeUrl("http://example.com?a=1"), "http://example.com/?a=1");
 }
@@ -93,16 +108,17 @@ TEST(NormalizeUrl, KeepsPercentEncodingAndEncodesStrayPercent) {
 TEST(NormalizeUrl, Errors) {
   auto missing = NormalizeUrl("example.com/hook");
   ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.status().type(), "MissingSchema");
+  EXPECT_EQ(missing.status().label(), "MissingSchema");
   EXPECT_EQ(missing.status().message(),
             "Invalid URL 'example.com/hook': No scheme supplied. Perhaps you meant "
             "https://example.com/hook?");
   auto ftp = NormalizeUrl("ftp://h/x");
   ASSERT_FALSE(ftp.ok());
-  EXPECT_EQ(ftp.status().type(), "InvalidSchema");
+  EXPECT_EQ(ftp.status().label(), "InvalidSchema");
   EXPECT_EQ(ftp.status().message(), "No connection adapters were found for 'ftp://h/x'");
   EXPECT_FALSE(NormalizeUrl("http://").ok());
-  EXPECT_EQ(NormalizeUrl("http:///x").status().message(), "Invalid URL 'http:///x': No host supplied");
+  EXPECT_EQ(NormalizeUrl("http:///x").status().message(),
+            "Invalid URL 'http:///x': No host supplied");
   EXPECT_FALSE(NormalizeUrl("http://h:99999/").ok());
   EXPECT_FALSE(NormalizeUrl("http://h:8x/").ok());
   EXPECT_FALSE(NormalizeUrl("").ok());
@@ -116,33 +132,24 @@ TEST(Messages, SuccessAndFailure) {
             "Status 500 returned with content 'b''', webhook FAILED to process.");
 }
 
-TEST(Messages, PythonBytesRepr) {
-  EXPECT_EQ(PythonBytesRepr("it's"), "b\"it's\"");
-  EXPECT_EQ(PythonBytesRepr("say \"hi\""), "b'say \"hi\"'");
-  EXPECT_EQ(PythonBytesRepr("both ' \""), "b'both \\' \"'");
-  EXPECT_EQ(PythonBytesRepr("a\\b\n\r\t\x01\x7f"), "b'a\\\\b\\n\\r\\t\\x01\\x7f'");
-  EXPECT_EQ(PythonBytesRepr("\xc3\xa9\xff"), "b'\\xc3\\xa9\\xff'");
-  EXPECT_EQ(PythonBytesRepr(std::string("\0", 1)), "b'\\x00'");
-}
-
 TEST(Messages, FailureContentIsBounded) {
   std::string big(10000, 'x');
   std::string msg = FailureMessage(500, big);
   EXPECT_EQ(msg.size(), std::string("Status 500 returned with content 'b''', webhook FAILED to "
-                                    "process.").size() + kFailureContentLimit);
+                                    "process.")
+                                .size() +
+                            kFailureContentLimit);
 }
 
 TEST(Headers, Validity) {
-  EXPECT_TRUE(ValidHeaderName("X-Token"));
-  EXPECT_FALSE(ValidHeaderName(""));
-  EXPECT_FALSE(ValidHeaderName(" X"));
-  EXPECT_FALSE(ValidHeaderName("X\r\nY"));
-  EXPECT_FALSE(ValidHeaderName("X:Y"));
-  EXPECT_TRUE(ValidHeaderValue(""));
-  EXPECT_TRUE(ValidHeaderValue("a b"));
-  EXPECT_FALSE(ValidHeaderValue(" a"));
-  EXPECT_FALSE(ValidHeaderValue("a\nb"));
-  EXPECT_FALSE(ValidHeaderValue("a\rb"));
+  // requests' rules: a name has no leading blank, colon or line break; a value no leading blank
+  // and no line break.
+  for (auto [name, valid] :
+       {std::pair{"X-Token", true}, {"", false}, {" X", false}, {"X\r\nY", false}, {"X:Y", false}})
+    EXPECT_EQ(ValidHeaderName(name), valid) << name;
+  for (auto [value, valid] :
+       {std::pair{"", true}, {"a b", true}, {" a", false}, {"a\nb", false}, {"a\rb", false}})
+    EXPECT_EQ(ValidHeaderValue(value), valid) << value;
 }
 
 TEST(Headers, FormRequestHeadersMergesCaseInsensitively) {
@@ -164,6 +171,54 @@ TEST(Headers, FormRequestHeadersEncodesLatin1AndRejects) {
   auto euro = FormRequestHeaders("application/json", {{"X", "\xe2\x82\xac"}});
   ASSERT_FALSE(euro.ok());
   EXPECT_NE(euro.status().message().find("latin-1"), std::string::npos);
+}
+
+// The messages quote names as Python's repr does (value/pystr.h), as NetBox's would.
+TEST(Headers, MessagesShowNamesAsPythonRepr) {
+  EXPECT_EQ(CheckHeader("X\xc2\xa0", "v").status().message(),
+            "Header name 'X\\xa0' is not ASCII and cannot be sent");
+  EXPECT_EQ(CheckHeader("X", "\xe2\x82\xac").status().message(),
+            "'latin-1' codec can't encode character '\\u20ac' in header 'X': ordinal not in "
+            "range(256)");
+  EXPECT_EQ(CheckHeader("X", "\xf0\x9f\x98\x80").status().message(),
+            "'latin-1' codec can't encode character '\\U0001f600' in header 'X': ordinal not in "
+            "range(256)");
+  EXPECT_EQ(CheckHeader("it's", " v").status().message(),
+            "Invalid leading whitespace, reserved character(s), or return character(s) in header "
+            "value: ' v'");
+  EXPECT_EQ(CheckHeader("X", "ok\xff").status().message(),
+            "Header value of 'X' is not valid UTF-8");
+  auto wire = CheckHeader("X", "caf\xc3\xa9");
+  ASSERT_TRUE(wire.ok());
+  EXPECT_EQ(*wire, "caf\xe9");  // ISO-8859-1 on the wire
+}
+
+TEST(MakeHttpRequest, TakesTheRenderedRequestAndTheWebhooksTransportSettings) {
+  Webhook w;
+  w.ssl_verification = false;
+  w.ca_file_path = "/etc/ca.pem";
+  w.timeout = 7;
+  RenderedRequest r{"PUT", "https://h/x", {{"Content-Type", "application/json"}}, "{}"};
+  HttpRequest req = MakeHttpRequest(w, r, {60, "http://proxy:1", "http://sproxy:2"});
+  EXPECT_EQ(req.method, "PUT");
+  EXPECT_EQ(req.url, "https://h/x");
+  EXPECT_EQ(req.headers, r.headers);
+  EXPECT_EQ(req.body, "{}");
+  EXPECT_EQ(req.timeout, std::chrono::seconds(7));
+  EXPECT_FALSE(req.verify_tls);
+  EXPECT_EQ(req.ca_file, "/etc/ca.pem");
+  EXPECT_EQ(req.proxy, "http://sproxy:2");  // the https proxy for an https URL
+}
+
+TEST(MakeHttpRequest, FallsBackToTheDefaults) {
+  Webhook w;
+  RenderedRequest r{"POST", "http://h/", {}, ""};
+  HttpRequest req = MakeHttpRequest(w, r, {60, "http://proxy:1", "http://sproxy:2"});
+  EXPECT_EQ(req.timeout, std::chrono::seconds(60));
+  EXPECT_TRUE(req.verify_tls);
+  EXPECT_EQ(req.ca_file, "");
+  EXPECT_EQ(req.proxy, "http://proxy:1");
+  EXPECT_EQ(MakeHttpRequest(w, r, {}).proxy, "");
 }
 
 }  // namespace

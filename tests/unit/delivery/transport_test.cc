@@ -3,9 +3,9 @@
 // proxies, TLS verification, shutdown.
 #include "delivery/transport.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <fcntl.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -15,38 +15,14 @@
 #include <sstream>
 
 #include "delivery/request.h"
-#include "test_server.h"
+#include "support/env.h"
+#include "support/loopback.h"
+#include "support/temp_dir.h"
+#include "support/wait.h"
+#include "transport_util.h"
 
 namespace herald::delivery {
 namespace {
-
-using herald::testing::ServerRequest;
-using herald::testing::ServerResponse;
-using herald::testing::TestServer;
-using namespace std::chrono_literals;
-
-constexpr auto kDeadline = 30s;  // generous upper bound for any single wait
-
-HttpResponse Send(Transport& t, HttpRequest req) {
-  auto p = std::make_shared<std::promise<HttpResponse>>();
-  auto f = p->get_future();
-  t.Submit(std::move(req), [p](HttpResponse r) { p->set_value(std::move(r)); });
-  if (f.wait_for(kDeadline) != std::future_status::ready) {
-    ADD_FAILURE() << "no response before the deadline";
-    return {};
-  }
-  return f.get();
-}
-
-HttpRequest Post(const std::string& url, std::string body = R"({"event": "created"})") {
-  HttpRequest r;
-  r.method = "POST";
-  r.url = url;
-  r.headers = {{"Content-Type", "application/json"}};
-  r.body = std::move(body);
-  r.timeout = 10s;
-  return r;
-}
 
 std::vector<std::string> HeadLines(const std::string& raw) {
   std::vector<std::string> lines;
@@ -60,20 +36,11 @@ std::vector<std::string> HeadLines(const std::string& raw) {
   return lines;
 }
 
-uint16_t FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
+using testing::UnusedLoopbackPort;
+using testing::WaitFor;
 
 TEST(Transport, WireFormatOfASignedPost) {
-  TestServer server([](const ServerRequest&) { return ServerResponse{}; });
+  TestServer server(Answer());
   Transport t({});
   HttpRequest req = Post(server.url("/hook?a=1"));
   req.headers.emplace_back("X-A", "1");
@@ -104,22 +71,15 @@ TEST(Transport, WireFormatOfASignedPost) {
 }
 
 TEST(Transport, ContentLengthRulesAndMethods) {
-  TestServer server([](const ServerRequest&) { return ServerResponse{}; });
+  TestServer server(Answer());
   Transport t({});
-  HttpRequest post = Post(server.url(), "");
-  ASSERT_EQ(Send(t, post).status, 200);
-  HttpRequest get = Post(server.url(), "");
-  get.method = "GET";
-  ASSERT_EQ(Send(t, get).status, 200);
-  HttpRequest get_body = Post(server.url(), "{}");
-  get_body.method = "GET";
-  ASSERT_EQ(Send(t, get_body).status, 200);
-  HttpRequest del = Post(server.url(), "");
-  del.method = "DELETE";
-  ASSERT_EQ(Send(t, del).status, 200);
-  HttpRequest patch = Post(server.url(), "[1]");
-  patch.method = "PATCH";
-  ASSERT_EQ(Send(t, patch).status, 200);
+  const std::pair<const char*, const char*> sent[] = {
+      {"POST", ""}, {"GET", ""}, {"GET", "{}"}, {"DELETE", ""}, {"PATCH", "[1]"}};
+  for (const auto& [method, body] : sent) {
+    HttpRequest req = Post(server.url(), body);
+    req.method = method;
+    ASSERT_EQ(Send(t, req).status, 200) << method << " " << body;
+  }
   auto reqs = server.requests();
   ASSERT_EQ(reqs.size(), 5u);
   EXPECT_EQ(reqs[0].method, "POST");
@@ -140,7 +100,7 @@ TEST(Transport, ContentLengthRulesAndMethods) {
 }
 
 TEST(Transport, LargeBodyHasNoExpectContinue) {
-  TestServer server([](const ServerRequest&) { return ServerResponse{}; });
+  TestServer server(Answer());
   Transport t({});
   std::string body(3 * 1024 * 1024, 'x');
   HttpResponse r = Send(t, Post(server.url(), body));
@@ -151,7 +111,7 @@ TEST(Transport, LargeBodyHasNoExpectContinue) {
 }
 
 TEST(Transport, UserHeadersReplaceDefaults) {
-  TestServer server([](const ServerRequest&) { return ServerResponse{}; });
+  TestServer server(Answer());
   Transport t({});
   HttpRequest req = Post(server.url());
   req.headers.emplace_back("User-Agent", "custom/1");
@@ -166,13 +126,7 @@ TEST(Transport, UserHeadersReplaceDefaults) {
 }
 
 TEST(Transport, NotFoundWithContentAndRetryAfter) {
-  TestServer server([](const ServerRequest&) {
-    ServerResponse r;
-    r.status = 404;
-    r.body = "Not Found";
-    r.headers = {{"Retry-After", "120"}};
-    return r;
-  });
+  TestServer server(Answer(404, "Not Found", {{"Retry-After", "120"}}));
   Transport t({});
   HttpResponse r = Send(t, Post(server.url()));
   EXPECT_EQ(r.error, "");
@@ -184,12 +138,7 @@ TEST(Transport, NotFoundWithContentAndRetryAfter) {
 }
 
 TEST(Transport, BodyExcerptIsBounded) {
-  TestServer server([](const ServerRequest&) {
-    ServerResponse r;
-    r.status = 500;
-    r.body = std::string(100000, 'e');
-    return r;
-  });
+  TestServer server(Answer(500, std::string(100000, 'e')));
   TransportOptions o;
   o.max_response_excerpt = 100;
   Transport t(o);
@@ -200,7 +149,7 @@ TEST(Transport, BodyExcerptIsBounded) {
 
 TEST(Transport, ConnectionRefused) {
   Transport t({});
-  uint16_t port = FreePort();
+  uint16_t port = UnusedLoopbackPort();
   HttpResponse r = Send(t, Post("http://127.0.0.1:" + std::to_string(port) + "/"));
   EXPECT_EQ(r.status, 0);
   EXPECT_EQ(r.error.rfind("Connection refused to 127.0.0.1:" + std::to_string(port) + " (", 0), 0u)
@@ -208,11 +157,7 @@ TEST(Transport, ConnectionRefused) {
 }
 
 TEST(Transport, TimeoutOnAServerThatNeverAnswers) {
-  TestServer server([](const ServerRequest&) {
-    ServerResponse r;
-    r.never_answer = true;
-    return r;
-  });
+  TestServer server(NeverAnswer());
   Transport t({});
   HttpRequest req = Post(server.url("/slow"));
   req.timeout = 300ms;
@@ -252,9 +197,9 @@ struct RedirectCase {
 
 TEST(Transport, RedirectsFollowRequestsSemantics) {
   std::vector<RedirectCase> cases = {
-      {301, "POST", "GET", false},   {301, "PUT", "PUT", false},  {302, "POST", "GET", false},
-      {302, "PATCH", "GET", false},  {303, "DELETE", "GET", false}, {303, "PUT", "GET", false},
-      {307, "POST", "POST", true},   {307, "DELETE", "DELETE", true}, {308, "PUT", "PUT", true},
+      {301, "POST", "GET", false},  {301, "PUT", "PUT", false},      {302, "POST", "GET", false},
+      {302, "PATCH", "GET", false}, {303, "DELETE", "GET", false},   {303, "PUT", "GET", false},
+      {307, "POST", "POST", true},  {307, "DELETE", "DELETE", true}, {308, "PUT", "PUT", true},
       {308, "POST", "POST", true},
   };
   Transport t({});
@@ -290,12 +235,7 @@ TEST(Transport, RedirectsFollowRequestsSemantics) {
 }
 
 TEST(Transport, RedirectToAbsoluteUrlOnAnotherServer) {
-  TestServer target([](const ServerRequest&) {
-    ServerResponse r;
-    r.status = 201;
-    r.body = "made";
-    return r;
-  });
+  TestServer target(Answer(201, "made"));
   auto first = RedirectServer(308, target.url("/final"));
   Transport t({});
   HttpRequest req = Post(first->url("/start"));
@@ -311,12 +251,7 @@ TEST(Transport, RedirectToAbsoluteUrlOnAnotherServer) {
 }
 
 TEST(Transport, TooManyRedirects) {
-  TestServer loop([](const ServerRequest& req) {
-    ServerResponse r;
-    r.status = 302;
-    r.headers = {{"Location", "/again"}};
-    return r;
-  });
+  TestServer loop(Answer(302, "", {{"Location", "/again"}}));
   TransportOptions o;
   o.max_redirects = 3;
   Transport t(o);
@@ -327,12 +262,7 @@ TEST(Transport, TooManyRedirects) {
 }
 
 TEST(Transport, RedirectWithoutLocationIsTheFinalResponse) {
-  TestServer server([](const ServerRequest&) {
-    ServerResponse r;
-    r.status = 302;
-    r.body = "nowhere";
-    return r;
-  });
+  TestServer server(Answer(302, "nowhere"));
   Transport t({});
   HttpResponse r = Send(t, Post(server.url()));
   EXPECT_EQ(r.status, 302);
@@ -340,11 +270,8 @@ TEST(Transport, RedirectWithoutLocationIsTheFinalResponse) {
 }
 
 TEST(Transport, PerHostCapIsRespectedAndAllComplete) {
-  TestServer server([](const ServerRequest&) {
-    ServerResponse r;
-    r.delay = 20ms;  // only to make requests overlap; nothing asserts on time
-    return r;
-  });
+  // The delay only makes requests overlap; nothing asserts on time.
+  TestServer server(AnswerAfter(20ms));
   TransportOptions o;
   o.max_in_flight_per_host = 4;
   Transport t(o);
@@ -359,9 +286,7 @@ TEST(Transport, PerHostCapIsRespectedAndAllComplete) {
       done++;
     });
   }
-  auto deadline = std::chrono::steady_clock::now() + kDeadline;
-  while (done < kRequests && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(5ms);
+  EXPECT_TRUE(WaitFor([&] { return done == kRequests; }, kDeadline));
   EXPECT_EQ(ok.load(), kRequests);
   EXPECT_LE(server.max_concurrent(), 4);
   EXPECT_GE(server.max_concurrent(), 1);
@@ -371,12 +296,8 @@ TEST(Transport, PerHostCapIsRespectedAndAllComplete) {
 }
 
 TEST(Transport, DeadHostDoesNotDelayOthers) {
-  TestServer dead([](const ServerRequest&) {
-    ServerResponse r;
-    r.never_answer = true;
-    return r;
-  });
-  TestServer alive([](const ServerRequest&) { return ServerResponse{}; });
+  TestServer dead(NeverAnswer());
+  TestServer alive(Answer());
   TransportOptions o;
   o.max_in_flight_per_host = 2;
   Transport t(o);
@@ -406,20 +327,19 @@ TEST(Transport, DeadHostDoesNotDelayOthers) {
 }
 
 TEST(Transport, EnvironmentProxiesAreIgnoredAndExplicitProxyIsUsed) {
-  TestServer server([](const ServerRequest&) { return ServerResponse{}; });
-  uint16_t dead = FreePort();
+  TestServer server(Answer());
+  uint16_t dead = UnusedLoopbackPort();
   std::string dead_proxy = "http://127.0.0.1:" + std::to_string(dead);
-  setenv("http_proxy", dead_proxy.c_str(), 1);
-  setenv("HTTP_PROXY", dead_proxy.c_str(), 1);
-  setenv("ALL_PROXY", dead_proxy.c_str(), 1);
   Transport t({});
-  HttpResponse direct = Send(t, Post(server.url("/direct")));
-  unsetenv("http_proxy");
-  unsetenv("HTTP_PROXY");
-  unsetenv("ALL_PROXY");
+  HttpResponse direct;
+  {
+    testing::ScopedEnv http_proxy("http_proxy", dead_proxy), upper("HTTP_PROXY", dead_proxy),
+        all("ALL_PROXY", dead_proxy);
+    direct = Send(t, Post(server.url("/direct")));
+  }
   EXPECT_EQ(direct.status, 200) << direct.error;
 
-  TestServer proxy([](const ServerRequest&) { return ServerResponse{}; });
+  TestServer proxy(Answer());
   HttpRequest via = Post("http://webhook.example.invalid/x");
   via.proxy = proxy.url("");
   HttpResponse r = Send(t, via);
@@ -434,15 +354,13 @@ class TlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (std::system("command -v openssl >/dev/null 2>&1") != 0) GTEST_SKIP() << "no openssl CLI";
-    dir_ = std::filesystem::temp_directory_path() /
-           ("herald-tls-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    std::filesystem::create_directories(dir_);
-    std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-                      "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
-                      (dir_ / "key.pem").string() + " -out " + (dir_ / "cert.pem").string() +
-                      " >/dev/null 2>&1";
+    ASSERT_TRUE(dir_.ok());
+    std::string cmd =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+        "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+        file("key.pem") + " -out " + file("cert.pem") + " >/dev/null 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0);
-    log_ = (dir_ / "server.log").string();
+    log_ = file("server.log");
     pid_ = fork();
     if (pid_ == 0) {
       int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -450,29 +368,28 @@ class TlsTest : public ::testing::Test {
       dup2(fd, 2);
       int devnull = ::open("/dev/null", O_RDONLY);
       dup2(devnull, 0);
-      std::string cert = (dir_ / "cert.pem").string(), key = (dir_ / "key.pem").string();
+      std::string cert = file("cert.pem"), key = file("key.pem");
       execlp("timeout", "timeout", "60", "openssl", "s_server", "-accept", "127.0.0.1:0", "-cert",
              cert.c_str(), "-key", key.c_str(), "-www", static_cast<char*>(nullptr));
       _exit(127);
     }
-    auto deadline = std::chrono::steady_clock::now() + kDeadline;
-    while (port_ == 0 && std::chrono::steady_clock::now() < deadline) {
-      std::ifstream in(log_);
-      std::string line;
-      while (std::getline(in, line)) {
-        if (line.rfind("ACCEPT ", 0) == 0) port_ = std::stoi(line.substr(line.rfind(':') + 1));
-      }
-      if (port_ == 0) std::this_thread::sleep_for(20ms);
-    }
-    ASSERT_NE(port_, 0) << "s_server did not start";
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          std::ifstream in(log_);
+          std::string line;
+          while (std::getline(in, line)) {
+            if (line.rfind("ACCEPT ", 0) == 0) port_ = std::stoi(line.substr(line.rfind(':') + 1));
+          }
+          return port_ != 0;
+        },
+        kDeadline))
+        << "s_server did not start";
   }
   void TearDown() override {
     if (pid_ > 0) {
       kill(pid_, SIGTERM);
       waitpid(pid_, nullptr, 0);
     }
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
   }
   HttpRequest Get(const std::string& host) {
     HttpRequest r;
@@ -481,10 +398,11 @@ class TlsTest : public ::testing::Test {
     r.timeout = 10s;
     return r;
   }
-  std::string cert() const { return (dir_ / "cert.pem").string(); }
+  std::string cert() const { return file("cert.pem"); }
 
-  static inline int counter_ = 0;
-  std::filesystem::path dir_;
+  std::string file(const char* name) const { return dir_.File(name); }
+
+  testing::TempDir dir_{"tls"};
   std::string log_;
   pid_t pid_ = -1;
   int port_ = 0;
@@ -522,9 +440,9 @@ TEST_F(TlsTest, SelfSignedFailsWithDefaultStoreAndPassesWithoutVerify) {
 
 TEST_F(TlsTest, WrongCaFileFails) {
   // A different self-signed certificate as the only trusted CA.
-  std::string other = (dir_ / "other.pem").string();
+  std::string other = file("other.pem");
   std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=other -keyout " +
-                    (dir_ / "okey.pem").string() + " -out " + other + " >/dev/null 2>&1";
+                    file("okey.pem") + " -out " + other + " >/dev/null 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   Transport t({});
   HttpRequest req = Get("localhost");

@@ -15,12 +15,15 @@
 #include <iostream>
 
 #include "http/http.h"
-#include "raw_client.h"
+#include "support/process.h"
+#include "support/raw_client.h"
+#include "support/wait.h"
 
 namespace herald::http {
 namespace {
 
 using testing::RawConn;
+using testing::SendExpectingContinue;
 using testing::SplitResponses;
 
 // A server whose handler answers "<METHOD> <path> body=<n>" and counts calls.
@@ -32,8 +35,8 @@ class ServerTest : public ::testing::Test {
     if (!h) {
       h = [this](Request&& req, Responder respond) {
         ++calls_;
-        respond(Response::Text(200, req.method + " " + req.path + " body=" +
-                                        std::to_string(req.body.size())));
+        respond(Response::Text(
+            200, req.method + " " + req.path + " body=" + std::to_string(req.body.size())));
       };
     }
     server_ = std::make_unique<Server>(o, std::move(h));
@@ -62,9 +65,11 @@ TEST_F(ServerTest, HeadAnswersWithoutBodyButWithGetsLength) {
   StartServer();
   RawConn c(port());
   ASSERT_TRUE(c.ok());
-  c.Send("HEAD /x HTTP/1.1\r\nHost: a\r\n\r\nGET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+  c.Send(
+      "HEAD /x HTTP/1.1\r\nHost: a\r\n\r\nGET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
   std::string got = c.ReadToEof();
-  // "HEAD /x body=0" would be 14 bytes. The HEAD answer's header is followed directly by the GET answer's status line.
+  // "HEAD /x body=0" would be 14 bytes. The HEAD answer's header is followed directly by the GET
+  // answer's status line.
   size_t first_end = got.find("\r\n\r\n");
   ASSERT_NE(first_end, std::string::npos) << got;
   EXPECT_NE(got.find("Content-Length: 14\r\n"), std::string::npos) << got;
@@ -77,8 +82,9 @@ TEST_F(ServerTest, HeadAnswersWithoutBodyButWithGetsLength) {
 TEST_F(ServerTest, ErrorAfterHeadStillCarriesItsBody) {
   StartServer();
   RawConn c(port());
-  c.Send("HEAD /x HTTP/1.1\r\nHost: a\r\n\r\nGET /y HTTP/1.1\r\nContent-Length: 1\r\n"
-         "Content-Length: 2\r\n\r\n");
+  c.Send(
+      "HEAD /x HTTP/1.1\r\nHost: a\r\n\r\nGET /y HTTP/1.1\r\nContent-Length: 1\r\n"
+      "Content-Length: 2\r\n\r\n");
   std::string got = c.ReadToEof();
   size_t first_end = got.find("\r\n\r\n");
   ASSERT_NE(first_end, std::string::npos) << got;
@@ -114,8 +120,8 @@ TEST_F(ServerTest, AmbiguousFramingIsRefusedAndNothingIsSmuggled) {
   };
   for (const auto& h : heads) {
     bool closed = false;
-    std::string got =
-        Exchange(port(), "POST /a HTTP/1.1\r\nHost: a\r\n" + h + "\r\n0\r\n\r\n" + smuggled, &closed);
+    std::string got = Exchange(
+        port(), "POST /a HTTP/1.1\r\nHost: a\r\n" + h + "\r\n0\r\n\r\n" + smuggled, &closed);
     auto rs = SplitResponses(got);
     ASSERT_EQ(rs.size(), 1u) << h << "\n" << got;
     EXPECT_EQ(rs[0].status, 400) << h << "\n" << got;
@@ -124,8 +130,9 @@ TEST_F(ServerTest, AmbiguousFramingIsRefusedAndNothingIsSmuggled) {
   }
   // Transfer-Encoding in HTTP/1.0.
   bool closed = false;
-  auto rs = SplitResponses(Exchange(
-      port(), "POST /a HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled, &closed));
+  auto rs = SplitResponses(
+      Exchange(port(), "POST /a HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled,
+               &closed));
   ASSERT_EQ(rs.size(), 1u);
   EXPECT_EQ(rs[0].status, 400);
   EXPECT_TRUE(closed);
@@ -134,13 +141,14 @@ TEST_F(ServerTest, AmbiguousFramingIsRefusedAndNothingIsSmuggled) {
 
 TEST_F(ServerTest, BadChunksAreRefused) {
   StartServer();
-  for (std::string chunks : {"zz\r\nhello\r\n0\r\n\r\n", "fffffffffffffffffffff\r\nhello\r\n0\r\n\r\n",
-                             "-5\r\nhello\r\n0\r\n\r\n", "5\r\nhelloXX0\r\n\r\n",
-                             "0x5\r\nhello\r\n0\r\n\r\n"}) {
+  for (std::string chunks :
+       {"zz\r\nhello\r\n0\r\n\r\n", "fffffffffffffffffffff\r\nhello\r\n0\r\n\r\n",
+        "-5\r\nhello\r\n0\r\n\r\n", "5\r\nhelloXX0\r\n\r\n", "0x5\r\nhello\r\n0\r\n\r\n"}) {
     bool closed = false;
-    std::string got = Exchange(
-        port(), "POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks +
-                    "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n", &closed);
+    std::string got = Exchange(port(),
+                               "POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                                   chunks + "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+                               &closed);
     auto rs = SplitResponses(got);
     ASSERT_EQ(rs.size(), 1u) << chunks << "\n" << got;
     EXPECT_EQ(rs[0].status, 400) << chunks;
@@ -152,9 +160,11 @@ TEST_F(ServerTest, BadChunksAreRefused) {
 TEST_F(ServerTest, WellFormedFramingStillWorks) {
   StartServer();
   RawConn c(port());
-  c.Send("POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello"
-         "POST /b HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n5\r\nhello\r\n2\r\n!!\r\n0\r\n\r\n"
-         "POST /c HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 3\r\nConnection: close\r\n\r\nabc");
+  c.Send(
+      "POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello"
+      "POST /b HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
+      "Chunked\r\n\r\n5\r\nhello\r\n2\r\n!!\r\n0\r\n\r\n"
+      "POST /c HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 3\r\nConnection: close\r\n\r\nabc");
   auto rs = SplitResponses(c.ReadToEof());
   ASSERT_EQ(rs.size(), 3u) << c.received();
   EXPECT_EQ(rs[0].body, "POST /a body=5");
@@ -186,8 +196,9 @@ class HeadCheckTest : public ServerTest {
 
 TEST_F(HeadCheckTest, UnauthenticatedLargePostGets403WithoutContinue) {
   RawConn c(port());
-  c.Send("POST /api/events/ HTTP/1.1\r\nHost: a\r\nContent-Length: 9000000\r\n"
-         "Expect: 100-continue\r\n\r\n");
+  c.Send(
+      "POST /api/events/ HTTP/1.1\r\nHost: a\r\nContent-Length: 9000000\r\n"
+      "Expect: 100-continue\r\n\r\n");
   std::string got = c.ReadToEof();
   EXPECT_EQ(got.find("100 Continue"), std::string::npos) << got;
   auto rs = SplitResponses(got);
@@ -212,12 +223,13 @@ TEST_F(HeadCheckTest, UnauthenticatedClientAlreadySendingTheBodyStillReadsThe403
 TEST_F(HeadCheckTest, AuthenticatedPostGetsContinueThenItsAnswer) {
   RawConn c(port());
   const std::string body(2 * 1024 * 1024, 'b');
-  c.Send("POST /api/events/ HTTP/1.1\r\nHost: a\r\nAuthorization: Token good\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\nExpect: 100-continue\r\n\r\n");
-  c.ReadUntilContains("\r\n\r\n");
-  ASSERT_EQ(c.received(), "HTTP/1.1 100 Continue\r\n\r\n");
-  c.Send(body);
-  c.ReadUntil([](const std::string& s) { return SplitResponses(s).size() >= 2; });
+  ASSERT_EQ(
+      SendExpectingContinue(c,
+                            "POST /api/events/ HTTP/1.1\r\nHost: a\r\nAuthorization: Token "
+                            "good\r\nContent-Length: " +
+                                std::to_string(body.size()) + "\r\nExpect: 100-continue\r\n\r\n",
+                            body),
+      "HTTP/1.1 100 Continue\r\n\r\n");
   auto rs = SplitResponses(c.received());
   ASSERT_EQ(rs.size(), 2u) << c.received();
   EXPECT_EQ(rs[0].status, 100);
@@ -227,14 +239,16 @@ TEST_F(HeadCheckTest, AuthenticatedPostGetsContinueThenItsAnswer) {
 }
 
 TEST_F(HeadCheckTest, DecisionLowersTheBodyLimit) {
-  std::string got = Exchange(port(), "POST /small HTTP/1.1\r\nHost: a\r\nAuthorization: Token good\r\n"
-                                     "Content-Length: 11\r\nExpect: 100-continue\r\n\r\n");
+  std::string got = Exchange(port(),
+                             "POST /small HTTP/1.1\r\nHost: a\r\nAuthorization: Token good\r\n"
+                             "Content-Length: 11\r\nExpect: 100-continue\r\n\r\n");
   auto rs = SplitResponses(got);
   ASSERT_EQ(rs.size(), 1u) << got;
   EXPECT_EQ(rs[0].status, 413);
   // Chunked bodies are held to the same limit while they are read.
-  got = Exchange(port(), "POST /small HTTP/1.1\r\nHost: a\r\nAuthorization: Token good\r\n"
-                         "Transfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n");
+  got = Exchange(port(),
+                 "POST /small HTTP/1.1\r\nHost: a\r\nAuthorization: Token good\r\n"
+                 "Transfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n");
   rs = SplitResponses(got);
   ASSERT_EQ(rs.size(), 1u) << got;
   EXPECT_EQ(rs[0].status, 413);
@@ -242,8 +256,9 @@ TEST_F(HeadCheckTest, DecisionLowersTheBodyLimit) {
 }
 
 TEST_F(HeadCheckTest, UnknownExpectationGets417) {
-  auto rs = SplitResponses(Exchange(port(), "POST /a HTTP/1.1\r\nHost: a\r\nAuthorization: Token good\r\n"
-                                            "Content-Length: 3\r\nExpect: teapot\r\n\r\nabc"));
+  auto rs = SplitResponses(Exchange(port(),
+                                    "POST /a HTTP/1.1\r\nHost: a\r\nAuthorization: Token good\r\n"
+                                    "Content-Length: 3\r\nExpect: teapot\r\n\r\nabc"));
   ASSERT_EQ(rs.size(), 1u);
   EXPECT_EQ(rs[0].status, 417);
   EXPECT_EQ(calls_.load(), 0);
@@ -251,8 +266,8 @@ TEST_F(HeadCheckTest, UnknownExpectationGets417) {
 
 TEST_F(ServerTest, OversizedHeaderGets431) {
   StartServer();
-  auto rs = SplitResponses(Exchange(
-      port(), "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(kMaxHeaderBytes, 'a') + "\r\n\r\n"));
+  auto rs = SplitResponses(Exchange(port(), "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " +
+                                                std::string(kMaxHeaderBytes, 'a') + "\r\n\r\n"));
   ASSERT_EQ(rs.size(), 1u);
   EXPECT_EQ(rs[0].status, 431);
 }
@@ -312,8 +327,7 @@ TEST_F(ServerTest, ConnectionCapRefusesWith503WhenNoneIsWaiting) {
   RawConn a(port()), b(port());
   a.Send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
   b.Send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
-  for (int i = 0; i < 500 && in_handler.load() < 2; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(testing::WaitFor([&] { return in_handler.load() >= 2; }));
   ASSERT_EQ(in_handler.load(), 2);
   RawConn c(port());
   c.Send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -353,10 +367,11 @@ TEST_F(ServerTest, HandlerMisuseNeverBreaksTheConnection) {
     }
   });
   RawConn c(port());
-  c.Send("GET /twice HTTP/1.1\r\nHost: a\r\n\r\nGET /status0 HTTP/1.1\r\nHost: a\r\n\r\n"
-         "GET /status1000 HTTP/1.1\r\nHost: a\r\n\r\nGET /nocontent HTTP/1.1\r\nHost: a\r\n\r\n"
-         "GET /header HTTP/1.1\r\nHost: a\r\n\r\n"
-         "GET /throw HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+  c.Send(
+      "GET /twice HTTP/1.1\r\nHost: a\r\n\r\nGET /status0 HTTP/1.1\r\nHost: a\r\n\r\n"
+      "GET /status1000 HTTP/1.1\r\nHost: a\r\n\r\nGET /nocontent HTTP/1.1\r\nHost: a\r\n\r\n"
+      "GET /header HTTP/1.1\r\nHost: a\r\n\r\n"
+      "GET /throw HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
   auto rs = SplitResponses(c.ReadToEof());
   ASSERT_EQ(rs.size(), 6u) << c.received();
   EXPECT_EQ(rs[0].body, "first");
@@ -368,20 +383,6 @@ TEST_F(ServerTest, HandlerMisuseNeverBreaksTheConnection) {
   EXPECT_EQ(rs[4].head.find("Bad Name"), std::string::npos);
   EXPECT_NE(rs[4].head.find("X-Good: v"), std::string::npos);
   EXPECT_EQ(rs[5].status, 500);
-}
-
-// User + system CPU seconds used by process `pid`.
-double CpuSeconds(pid_t pid) {
-  FILE* f = fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
-  if (!f) return 0;
-  char buf[4096];
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = 0;
-  const char* p = strrchr(buf, ')');
-  long utime = 0, stime = 0;
-  if (p) sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &utime, &stime);
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 // A server whose process runs out of descriptors (held elsewhere in the process, so the cap
@@ -401,7 +402,8 @@ TEST(ServerFds, AcceptBacksOffWhenOutOfDescriptorsAndRecovers) {
     o.host = "127.0.0.1";
     o.port = 0;
     o.max_connections = 100000;
-    Server server(o, [](Request&& req, Responder respond) { respond(Response::Text(200, "served")); });
+    Server server(o,
+                  [](Request&& req, Responder respond) { respond(Response::Text(200, "served")); });
     if (!server.Start().ok()) _exit(2);
     int port = server.port();
     if (write(from_child[1], &port, sizeof port) != sizeof port) _exit(3);
@@ -429,12 +431,12 @@ TEST(ServerFds, AcceptBacksOffWhenOutOfDescriptorsAndRecovers) {
   RawConn c(port);  // completes in the listen backlog; accept() fails with EMFILE
   ASSERT_TRUE(c.ok());
   c.Send("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
-  double cpu0 = CpuSeconds(pid);
+  double cpu0 = testing::ProcessCpuSeconds(pid);
   auto t0 = std::chrono::steady_clock::now();
   c.ReadUntilContains("served", std::chrono::milliseconds(1500));
   EXPECT_EQ(c.received(), "") << "answered without a descriptor?";
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  double cpu = CpuSeconds(pid) - cpu0;
+  double cpu = testing::ProcessCpuSeconds(pid) - cpu0;
   std::cout << "server CPU " << cpu << " s over " << wall << " s wall while out of descriptors\n";
   EXPECT_LT(cpu, wall * 0.9);  // sanity bound: a spinning accept loop uses a whole core
   char cmd = 'f';
@@ -452,11 +454,11 @@ TEST(ServerFds, AcceptBacksOffWhenOutOfDescriptorsAndRecovers) {
 }
 
 TEST(HttpLimits, EffectiveConnectionCapStaysBelowTheDescriptorLimit) {
-  EXPECT_EQ(EffectiveConnectionCap(1024, 256), 192);      // 256 - 64
-  EXPECT_EQ(EffectiveConnectionCap(1024, 1024), 768);     // 1024 - 256
+  EXPECT_EQ(EffectiveConnectionCap(1024, 256), 192);       // 256 - 64
+  EXPECT_EQ(EffectiveConnectionCap(1024, 1024), 768);      // 1024 - 256
   EXPECT_EQ(EffectiveConnectionCap(1024, 1 << 20), 1024);  // the configured cap
-  EXPECT_EQ(EffectiveConnectionCap(100, -1), 100);        // unknown limit
-  EXPECT_EQ(EffectiveConnectionCap(1024, 10), 1);         // never below one
+  EXPECT_EQ(EffectiveConnectionCap(100, -1), 100);         // unknown limit
+  EXPECT_EQ(EffectiveConnectionCap(1024, 10), 1);          // never below one
 }
 
 TEST(HttpLimits, RaiseFileLimitReachesTheHardLimit) {
@@ -480,7 +482,8 @@ TEST(HttpFraming, Rules) {
   EXPECT_NE(FramingError(H{{"Transfer-Encoding", "chunked, identity"}}, 11), "");
   EXPECT_NE(FramingError(H{{"Transfer-Encoding", "xchunked"}}, 11), "");
   EXPECT_NE(FramingError(H{{"Transfer-Encoding", ""}}, 11), "");
-  EXPECT_NE(FramingError(H{{"Transfer-Encoding", "chunked"}, {"Transfer-Encoding", "chunked"}}, 11), "");
+  EXPECT_NE(FramingError(H{{"Transfer-Encoding", "chunked"}, {"Transfer-Encoding", "chunked"}}, 11),
+            "");
   EXPECT_NE(FramingError(H{{"Transfer-Encoding", "chunked"}, {"Content-Length", "0"}}, 11), "");
   EXPECT_NE(FramingError(H{{"Content-Length", "5"}, {"Content-Length", "6"}}, 11), "");
   EXPECT_NE(FramingError(H{{"Content-Length", "5,"}}, 11), "");

@@ -39,9 +39,12 @@ TEST(Jinja, CompileRejectsUnknownFilter) {
 
 TEST(Jinja, CustomFilterAndHeaderSafe) {
   Environment env;
-  env.AddFilter("twice", [](const FilterArgs& c) -> Result<Value> { return Value(c.input.str() + c.input.str()); });
+  env.AddFilter("twice", [](const FilterArgs& c) -> Result<Value> {
+    return Value(c.input.str() + c.input.str());
+  });
   AddHeaderSafeFilter(env);
-  auto r = env.Render("{{ 'ab'|twice }}|{{ v|header_safe }}", *ParseJson(R"({"v": "a\r\nb\u0000c\u007f"})"));
+  auto r = env.Render("{{ 'ab'|twice }}|{{ v|header_safe }}",
+                      *ParseJson(R"({"v": "a\r\nb\u0000c\u007f"})"));
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ(r.value(), "abab|abc");
 }

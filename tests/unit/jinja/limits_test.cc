@@ -20,7 +20,8 @@ Error RenderError(const std::string& tmpl, Options o = {}) {
 TEST(JinjaLimits, NestedHugeLoopsHitTheStepLimit) {
   Options o;
   o.limits.deadline = std::chrono::milliseconds(600000);  // so the step limit is what fires
-  Error e = RenderError("{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}", o);
+  Error e = RenderError(
+      "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}", o);
   EXPECT_EQ(e.type, "ResourceLimitError");
   EXPECT_EQ(e.phase, "render");
   EXPECT_NE(e.message.find("steps"), std::string::npos) << e.message;
@@ -37,7 +38,9 @@ TEST(JinjaLimits, OutputSizeIsCapped) {
 TEST(JinjaLimits, StringGrowthIsCapped) {
   Error e = RenderError("{{ 'x' * 100000000 }}");
   EXPECT_EQ(e.type, "ResourceLimitError");
-  e = RenderError("{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}");
+  e = RenderError(
+      "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% "
+      "endfor %}");
   EXPECT_EQ(e.type, "ResourceLimitError");
 }
 
@@ -66,7 +69,8 @@ TEST(JinjaLimits, DeadlineIsEnforced) {
   Options o;
   o.limits.deadline = std::chrono::milliseconds(20);
   o.limits.max_steps = UINT64_MAX;
-  Error e = RenderError("{% for a in range(99999) %}{% for b in range(99999) %}{{ a }}{% endfor %}{% endfor %}", o);
+  Error e = RenderError(
+      "{% for a in range(99999) %}{% for b in range(99999) %}{{ a }}{% endfor %}{% endfor %}", o);
   EXPECT_EQ(e.type, "ResourceLimitError");
   EXPECT_NE(e.message.find("deadline"), std::string::npos) << e.message;
 }
@@ -91,7 +95,8 @@ TEST(JinjaLimits, RangeCapMatchesTheSandbox) {
 
 TEST(JinjaConcurrency, CompiledTemplateRendersFromManyThreads) {
   Environment env;
-  auto t = env.Compile("{% for i in items %}{{ i|upper }}{{ ',' if not loop.last }}{% endfor %}|{{ data|tojson }}");
+  auto t = env.Compile(
+      "{% for i in items %}{{ i|upper }}{{ ',' if not loop.last }}{% endfor %}|{{ data|tojson }}");
   ASSERT_TRUE(t.ok());
   Value ctx = *ParseJson(R"({"items": ["a", "b", "c"], "data": {"z": 1, "a": [1, 2]}})");
   const std::string want = "A,B,C|{\"a\": [1, 2], \"z\": 1}";
@@ -111,7 +116,8 @@ TEST(JinjaConcurrency, CompiledTemplateRendersFromManyThreads) {
 
 TEST(JinjaLimits, AllocationBudgetIsConfigurable) {
   const std::string tmpl =
-      "{% set l = [] %}{% for i in range(100) %}{% set _ = l.append('x' * 100000 ~ i) %}{% endfor %}{{ l|length }}";
+      "{% set l = [] %}{% for i in range(100) %}{% set _ = l.append('x' * 100000 ~ i) %}{% endfor "
+      "%}{{ l|length }}";
   Options o;
   EXPECT_EQ(Environment(o).Render(tmpl, Value::MakeDict()).value(), "100");  // 10 MB < 256 MiB
   o.limits.max_alloc_bytes = 4 << 20;
@@ -123,9 +129,10 @@ TEST(JinjaLimits, AllocationBudgetIsConfigurable) {
 TEST(JinjaLimits, WidthsAreCheckedAgainstTheStringLimitBeforeAllocating) {
   Options o;
   o.limits.max_output_bytes = 4096;
-  for (const char* t : {"{{ 'x'|center(5000) }}", "{{ '%5000d'|format(1) }}", "{{ '{:>5000}'.format(1) }}",
-                        "{{ [1]|tojson(indent=5000) }}", "{{ 'a\tb'.expandtabs(5000) }}", "{{ 'x'.zfill(5000) }}",
-                        "{{ 'a\nb'|indent(5000) }}", "{{ 'ab' * 2**62 }}", "{{ 'x'.ljust(2**62) }}"}) {
+  for (const char* t :
+       {"{{ 'x'|center(5000) }}", "{{ '%5000d'|format(1) }}", "{{ '{:>5000}'.format(1) }}",
+        "{{ [1]|tojson(indent=5000) }}", "{{ 'a\tb'.expandtabs(5000) }}", "{{ 'x'.zfill(5000) }}",
+        "{{ 'a\nb'|indent(5000) }}", "{{ 'ab' * 2**62 }}", "{{ 'x'.ljust(2**62) }}"}) {
     Error e = RenderError(t, o);
     EXPECT_EQ(e.type, "ResourceLimitError") << t;
     EXPECT_EQ(e.message, "string exceeds the limit of 4096 bytes") << t;

@@ -140,13 +140,15 @@ TEST(ValueBounds, SmallStacksAreRespected) {
 TEST(ValueBounds, TemplatesSeeRecursionErrorsNotCrashes) {
   jinja::Environment env;
   auto r = env.Render(
-      "{% set a = [] %}{% set _ = a.append(a) %}{% set b = [] %}{% set _ = b.append(b) %}{{ a }} {{ a == a }} {{ a == b }}",
+      "{% set a = [] %}{% set _ = a.append(a) %}{% set b = [] %}{% set _ = b.append(b) %}{{ a }} "
+      "{{ a == a }} {{ a == b }}",
       Value::MakeDict());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().type, "RecursionError");
   EXPECT_EQ(r.error().message, "maximum recursion depth exceeded in comparison");
-  r = env.Render("{% set a = [] %}{% set _ = a.append(a) %}{{ a }} {{ a == a }} {{ a|sort }} {{ a in a }}",
-                 Value::MakeDict());
+  r = env.Render(
+      "{% set a = [] %}{% set _ = a.append(a) %}{{ a }} {{ a == a }} {{ a|sort }} {{ a in a }}",
+      Value::MakeDict());
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ(r.value(), "[[...]] True [[[...]]] True");
 }

@@ -7,7 +7,6 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -16,32 +15,17 @@
 
 namespace herald::store_contract {
 
+// The StoreContract fixture (the store in a fresh directory, OneTask) with an injected time.
 template <typename F>
-class LeaseContract : public ::testing::Test {
+class LeaseContract : public StoreContract<F> {
  protected:
   static constexpr TimeUs kLease = 1'000'000;
 
   void SetUp() override {
-    dir_ = MakeTempDir();
-    ASSERT_FALSE(dir_.empty());
-    auto s = F::Open(dir_);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(*s);
+    StoreContract<F>::SetUp();
     now_ = NowUs() + 1000;
   }
-  void TearDown() override {
-    if (store_) store_->Close();
-    store_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  Store& s() { return *store_; }
-
-  std::string OneTask() {
-    auto c = store_->CommitEventsSync({MakeEvent("dcim.device", 1, {{1, 1}})});
-    EXPECT_TRUE(c.ok()) << c.status().ToString();
-    return c.ok() && !(*c)[0].task_ids.empty() ? (*c)[0].task_ids[0] : std::string();
-  }
+  Store& s() { return this->store(); }
 
   // Leases at the current injected time with limit `n`, then moves time past the lease.
   LeaseResult LeaseAndExpire(const std::string& worker, int n = kDefaultMaxLeaseExpiries) {
@@ -51,20 +35,18 @@ class LeaseContract : public ::testing::Test {
     req.now = now_;
     req.lease_us = kLease;
     req.max_lease_expiries = n;
-    auto r = store_->Lease(req);
+    auto r = this->store_->Lease(req);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     now_ += kLease;
     return r.ok() ? std::move(*r) : LeaseResult();
   }
 
   Task Get(const std::string& id) {
-    auto t = store_->GetTask(id);
+    auto t = this->store_->GetTask(id);
     EXPECT_TRUE(t.ok()) << t.status().ToString();
     return t.ok() ? *t : Task();
   }
 
-  std::string dir_;
-  std::unique_ptr<Store> store_;
   TimeUs now_ = 0;
 };
 
@@ -109,7 +91,7 @@ TYPED_TEST_P(LeaseContract, TaskFailsAfterNConsecutiveExpiredLeases) {
   // The dead worker's late record is refused.
   AttemptOutcome ok;
   ok.next_status = TaskStatus::kFinished;
-  EXPECT_EQ(s.RecordAttempt(id, "w2", ok).type(), "Conflict");
+  EXPECT_EQ(s.RecordAttempt(id, "w2", ok).code(), Code::kConflict);
 
   // Requeue resets the count: three more expiries are needed to fail it again.
   ASSERT_TRUE(s.Requeue(id, this->now_).ok());
@@ -240,8 +222,8 @@ TYPED_TEST_P(LeaseContract, ReleaseHandsBackWithoutCounting) {
   AttemptOutcome ok;
   ok.next_status = TaskStatus::kFinished;
   ok.attempt.status_code = 200;
-  EXPECT_EQ(s.RecordAttempt(fresh, "w", ok).type(), "Conflict");
-  EXPECT_EQ(s.RecordAttempt(retried, "w", ok).type(), "Conflict");
+  EXPECT_EQ(s.RecordAttempt(fresh, "w", ok).code(), Code::kConflict);
+  EXPECT_EQ(s.RecordAttempt(retried, "w", ok).code(), Code::kConflict);
   EXPECT_EQ(this->Get(fresh).attempts, 0);
   EXPECT_EQ(this->Get(retried).attempts, 1);
   EXPECT_TRUE(s.ListAttempts(fresh)->empty());

@@ -8,44 +8,19 @@
 #include <fstream>
 
 #include "lease_contract.h"
+#include "sqlite_fixture.h"
 #include "store/sqlite/file_mode.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace herald {
-namespace {
-
-struct SqliteLeaseFactory {
-  static Result<std::unique_ptr<Store>> Open(const std::string& dir) {
-    return OpenStore("sqlite://" + dir + "/herald.db");
-  }
-};
-
-}  // namespace
-
 namespace store_contract {
-INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, LeaseContract, ::testing::Types<SqliteLeaseFactory>);
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, LeaseContract, ::testing::Types<SqliteFactory>);
 }
 
 namespace {
 
-using store_contract::MakeTempDir;
-
-class SqliteLeasesTest : public ::testing::Test {
- protected:
-  void SetUp() override { dir_ = MakeTempDir(); }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  std::string db() const { return dir_ + "/herald.db"; }
-  static int Mode(const std::string& path) {
-    struct stat st;
-    if (stat(path.c_str(), &st) != 0) return -1;
-    return static_cast<int>(st.st_mode & 07777);
-  }
-  std::string dir_;
-};
+using SqliteLeasesTest = SqliteFileTest;
 
 // A database written by the previous Herald (schema v2), holding a task that a worker had leased
 // when it was stopped, opens under this build: the column is added, data kept, and the task's
@@ -153,9 +128,9 @@ TEST_F(SqliteLeasesTest, ExistingWideFilesAreTightenedAtOpen) {
 
 TEST_F(SqliteLeasesTest, SecureStoreFilesReportsWhatItCannotDo) {
   // A path whose directory does not exist cannot be created: a StoreError naming the file.
-  Status st = sqlite::SecureStoreFiles(dir_ + "/missing/dir/herald.db");
+  Status st = sqlite::SecureStoreFiles(dir_.File("missing/dir/herald.db"));
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.type(), "StoreError");
+  EXPECT_EQ(st.code(), Code::kUnavailable);
   EXPECT_NE(st.message().find("missing/dir/herald.db"), std::string::npos) << st.message();
 }
 

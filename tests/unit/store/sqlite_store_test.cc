@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "common/clock.h"
+#include "sqlite_fixture.h"
 #include "store/sqlite/schema.h"
 #include "store/task_id.h"
 #include "store_contract.h"
@@ -16,14 +18,7 @@ namespace herald {
 namespace {
 
 using store_contract::MakeEvent;
-using store_contract::MakeTempDir;
 using store_contract::MakeWebhook;
-
-struct SqliteFactory {
-  static Result<std::unique_ptr<Store>> Open(const std::string& dir) {
-    return OpenStore("sqlite://" + dir + "/herald.db");
-  }
-};
 
 }  // namespace
 
@@ -33,36 +28,7 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, StoreContract, ::testing::Types<SqliteFac
 
 namespace {
 
-class SqliteStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override { dir_ = MakeTempDir(); }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  std::string db() const { return dir_ + "/herald.db"; }
-  std::unique_ptr<SqliteStore> Open() {
-    auto s = SqliteStore::Open(db());
-    EXPECT_TRUE(s.ok()) << s.status().ToString();
-    return s.ok() ? std::move(*s) : nullptr;
-  }
-  // Runs `sql` on the file with a plain connection (the store must be closed).
-  void RawExec(const std::string& sql) {
-    sqlite3* h = nullptr;
-    ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(h);
-    sqlite3_close(h);
-  }
-  int RawVersion() {
-    sqlite3* h = nullptr;
-    EXPECT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
-    int v = sqlite::SchemaVersion(h);
-    sqlite3_close(h);
-    return v;
-  }
-  std::string dir_;
-};
+using SqliteStoreTest = SqliteFileTest;
 
 TEST_F(SqliteStoreTest, GroupCommitSharesTransactions) {
   auto store = Open();
@@ -124,7 +90,7 @@ TEST_F(SqliteStoreTest, NewerSchemaIsRefused) {
   RawExec("PRAGMA user_version = 99");
   auto s = SqliteStore::Open(db());
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.status().type(), "StoreError");
+  EXPECT_EQ(s.status().code(), Code::kUnavailable);
   EXPECT_NE(s.status().message().find("schema version 99 is newer"), std::string::npos)
       << s.status().message();
   EXPECT_EQ(RawVersion(), 99);  // untouched
@@ -134,8 +100,10 @@ TEST_F(SqliteStoreTest, MigrationsApplyInOrderOnlyOnce) {
   sqlite3* h = nullptr;
   ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
   const sqlite::Migration v1[] = {{"one", "CREATE TABLE t(a); INSERT INTO t VALUES (1);"}};
-  const sqlite::Migration v2[] = {v1[0], {"two", "ALTER TABLE t ADD COLUMN b; "
-                                                 "UPDATE t SET b = 2;"}};
+  const sqlite::Migration v2[] = {v1[0],
+                                  {"two",
+                                   "ALTER TABLE t ADD COLUMN b; "
+                                   "UPDATE t SET b = 2;"}};
   const sqlite::Migration broken[] = {v2[0], v2[1], {"three", "THIS IS NOT SQL"}};
   ASSERT_TRUE(sqlite::ApplyMigrations(h, v1).ok());
   EXPECT_EQ(sqlite::SchemaVersion(h), 1);
@@ -159,26 +127,18 @@ TEST_F(SqliteStoreTest, MigrationsApplyInOrderOnlyOnce) {
 
 // Two stores on one file stand for two processes (herald serve + herald worker / the CLI).
 TEST_F(SqliteStoreTest, CountsAndConfigChangesAreSharedBetweenProcesses) {
+  FakeClock clock;
   auto a = Open();
-  auto b = Open();
+  auto opened = SqliteStore::Open(db(), clock);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  auto b = std::move(*opened);
   ASSERT_TRUE(a && b);
   int64_t rev_b = b->ConfigRevision();
   Webhook w;
   w.name = "shared";
   w.payload_url = "http://x/";
   ASSERT_TRUE(a->CreateWebhook(w).ok());
-  NewEvent ne;
-  ne.event.event = "created";
-  ne.event.event_type = "object_created";
-  ne.event.object_type = "dcim.site";
-  ne.event.model = "site";
-  ne.event.timestamp = "2026-01-01T00:00:00+00:00";
-  ne.event.data = Value::MakeDict();
-  Task t;
-  t.rule_id = 1;
-  t.webhook_id = 1;
-  ne.tasks = {t, t};
-  ASSERT_TRUE(a->CommitEventsSync({ne}).ok());
+  ASSERT_TRUE(a->CommitEventsSync({MakeEvent("dcim.site", 1, {{1, 1}, {1, 1}})}).ok());
   auto counts = b->CountByStatus();
   ASSERT_TRUE(counts.ok());
   EXPECT_EQ(counts->queued, 2) << "b sees a's tasks";
@@ -186,43 +146,43 @@ TEST_F(SqliteStoreTest, CountsAndConfigChangesAreSharedBetweenProcesses) {
   ASSERT_TRUE(leased.ok());
   EXPECT_EQ(a->CountByStatus()->started, 1) << "a sees b's lease";
   EXPECT_EQ(a->CountByStatus()->queued, 1);
-  // b notices a's configuration change within about a second.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (b->ConfigRevision() == rev_b && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // b notices a's configuration change once a second has passed since it last looked.
+  clock.Advance(std::chrono::milliseconds(999));
+  EXPECT_EQ(b->ConfigRevision(), rev_b) << "b looks at the database at most once a second";
+  clock.Advance(std::chrono::milliseconds(1));
   EXPECT_GT(b->ConfigRevision(), rev_b);
 }
 
 TEST_F(SqliteStoreTest, OpenStoreUrls) {
   // Absolute path, directories created.
-  auto abs = OpenStore("sqlite://" + dir_ + "/a/b/herald.db");
+  auto abs = OpenStore("sqlite://" + dir_.File("a/b/herald.db"));
   ASSERT_TRUE(abs.ok()) << abs.status().ToString();
-  EXPECT_EQ((*abs)->Describe(), "sqlite://" + dir_ + "/a/b/herald.db");
-  EXPECT_TRUE(std::filesystem::exists(dir_ + "/a/b/herald.db"));
+  EXPECT_EQ((*abs)->Describe(), "sqlite://" + dir_.File("a/b/herald.db"));
+  EXPECT_TRUE(std::filesystem::exists(dir_.File("a/b/herald.db")));
   (*abs)->Close();
 
   // Relative path, resolved against the working directory.
   auto cwd = std::filesystem::current_path();
-  std::filesystem::current_path(dir_);
+  std::filesystem::current_path(dir_.path());
   auto rel = OpenStore("sqlite://var/rel.db");
   std::filesystem::current_path(cwd);
   ASSERT_TRUE(rel.ok()) << rel.status().ToString();
-  EXPECT_TRUE(std::filesystem::exists(dir_ + "/var/rel.db"));
-  EXPECT_EQ((*rel)->Describe(), "sqlite://" + dir_ + "/var/rel.db");
+  EXPECT_TRUE(std::filesystem::exists(dir_.File("var/rel.db")));
+  EXPECT_EQ((*rel)->Describe(), "sqlite://" + dir_.File("var/rel.db"));
   (*rel)->Close();
 
   auto unknown = OpenStore("postgres://db/herald");
   ASSERT_FALSE(unknown.ok());
-  EXPECT_EQ(unknown.status().type(), "ConfigError");
+  EXPECT_EQ(unknown.status().code(), Code::kConfig);
   EXPECT_NE(unknown.status().message().find("'postgres'"), std::string::npos);
-  EXPECT_EQ(OpenStore("herald.db").status().type(), "ConfigError");
-  EXPECT_EQ(OpenStore("sqlite://").status().type(), "ConfigError");
+  EXPECT_EQ(OpenStore("herald.db").status().code(), Code::kConfig);
+  EXPECT_EQ(OpenStore("sqlite://").status().code(), Code::kConfig);
 }
 
 TEST_F(SqliteStoreTest, UnwritableLocationIsStoreError) {
   auto s = OpenStore("sqlite:///proc/herald-cannot-exist/x.db");
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.status().type(), "StoreError");
+  EXPECT_EQ(s.status().code(), Code::kUnavailable);
 }
 
 TEST_F(SqliteStoreTest, TooManyTasksForOneEventIsRefused) {
@@ -232,7 +192,7 @@ TEST_F(SqliteStoreTest, TooManyTasksForOneEventIsRefused) {
   e.tasks.resize(kMaxTasksPerEvent + 1);
   auto r = store->CommitEventsSync({std::move(e)});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().type(), "ValueError");
+  EXPECT_EQ(r.status().code(), Code::kResourceExhausted);
 }
 
 TEST_F(SqliteStoreTest, BlockingCallFromCallbackIsRefusedNotDeadlocked) {
@@ -242,13 +202,12 @@ TEST_F(SqliteStoreTest, BlockingCallFromCallbackIsRefusedNotDeadlocked) {
   auto r = store->CommitEventsSync({MakeEvent("dcim.device", 1, {{1, 1}})});
   ASSERT_TRUE(r.ok());
   std::promise<void> done;
-  store->CommitEvents({MakeEvent("dcim.device", 2, {})},
-                      [&](Result<std::vector<CommittedEvent>>) {
-                        inner = store->Stop((*r)[0].task_ids[0], 1);
-                        done.set_value();
-                      });
+  store->CommitEvents({MakeEvent("dcim.device", 2, {})}, [&](Result<std::vector<CommittedEvent>>) {
+    inner = store->Stop((*r)[0].task_ids[0], 1);
+    done.set_value();
+  });
   done.get_future().wait();
-  EXPECT_EQ(inner.type(), "StoreError");
+  EXPECT_EQ(inner.code(), Code::kInternal);
 }
 
 }  // namespace
@@ -257,11 +216,15 @@ TEST_F(SqliteStoreTest, BlockingCallFromCallbackIsRefusedNotDeadlocked) {
 namespace herald {
 namespace {
 TEST(TaskId, IsUuidV7AndTimeOrdered) {
-  std::string a = NewTaskId();
-  std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  std::string b = NewTaskId();
+  const int64_t ms = 0x019ac4f27d3a;
+  std::string a = NewTaskId(ms);
+  std::string b = NewTaskId(ms + 1);
+  EXPECT_EQ(a.size(), 36u);
+  EXPECT_EQ(a.substr(0, 13), "019ac4f2-7d3a") << "the first 48 bits are the milliseconds";
   EXPECT_EQ(a[14], '7') << a;
+  EXPECT_NE(std::string("89ab").find(a[19]), std::string::npos) << "variant 10xx: " << a;
   EXPECT_LT(a.substr(0, 13), b.substr(0, 13)) << "millisecond prefix orders ids";
+  EXPECT_NE(NewTaskId(ms), NewTaskId(ms)) << "74 random bits";
   EXPECT_NE(NewTaskId(), NewTaskId());
 }
 }  // namespace

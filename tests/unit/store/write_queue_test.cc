@@ -23,10 +23,10 @@ constexpr auto kDeadline = std::chrono::seconds(30);
 struct Journal {
   std::mutex mu;
   std::condition_variable cv;
-  std::vector<std::string> events;   // "commit <n ops>" and "finish <id>"
+  std::vector<std::string> events;  // "commit <n ops>" and "finish <id>"
   std::vector<size_t> batch_sizes;
-  std::vector<int> finishes;         // per op id: how many times Finish ran
-  std::vector<Status> results;       // per op id: the status Finish got
+  std::vector<int> finishes;    // per op id: how many times Finish ran
+  std::vector<Status> results;  // per op id: the status Finish got
   int finished = 0;
 
   explicit Journal(int ops)
@@ -167,7 +167,7 @@ TEST(WriteQueue, FailedCommitIsReportedToEveryCallerOfTheBatch) {
   std::atomic<int> commits{0};
   // The first batch commits; the second (every other op) fails.
   Queue q(4096, RecordingCommit(j, &gate, [&] {
-            return commits++ == 0 ? Status::Ok() : Status("StoreError", "disk I/O error");
+            return commits++ == 0 ? Status::Ok() : Status(Code::kUnavailable, "disk I/O error");
           }));
   SubmitBehindGate(q, j, gate, kOps);
   gate.Open();
@@ -176,7 +176,7 @@ TEST(WriteQueue, FailedCommitIsReportedToEveryCallerOfTheBatch) {
   EXPECT_EQ(j.batch_sizes, (std::vector<size_t>{1, kOps - 1}));
   EXPECT_TRUE(j.results[0].ok());
   for (int i = 1; i < kOps; ++i) {
-    EXPECT_EQ(j.results[static_cast<size_t>(i)].type(), "StoreError") << i;
+    EXPECT_EQ(j.results[static_cast<size_t>(i)].code(), Code::kUnavailable) << i;
     EXPECT_EQ(j.results[static_cast<size_t>(i)].message(), "disk I/O error") << i;
     EXPECT_EQ(j.finishes[static_cast<size_t>(i)], 1) << i;
   }
@@ -201,7 +201,7 @@ TEST(WriteQueue, CloseCommitsPendingWorkThenRefusesNewWork) {
   }
   auto late = MakeOp(j, kOps);
   Status st = q.Submit(late);
-  EXPECT_EQ(st.type(), "StoreError");
+  EXPECT_EQ(st.code(), Code::kUnavailable);
   ASSERT_NE(late, nullptr);  // still the caller's, to finish itself
   q.Close();                 // idempotent
 }

@@ -71,7 +71,8 @@ TEST(Json, DumpsLikePython) {
   JsonDumpOptions pretty;
   pretty.indent = 4;
   auto p = ParseJson(R"({"ok": true, "l": [1, 2], "e": {}})");
-  EXPECT_EQ(DumpJson(*p, pretty), "{\n    \"ok\": true,\n    \"l\": [\n        1,\n        2\n    ],\n    \"e\": {}\n}");
+  EXPECT_EQ(DumpJson(*p, pretty),
+            "{\n    \"ok\": true,\n    \"l\": [\n        1,\n        2\n    ],\n    \"e\": {}\n}");
 }
 
 }  // namespace

@@ -1,11 +1,9 @@
-// A tiny real HTTP/1.1 server on 127.0.0.1:0 for transport tests (thread per connection,
-// keep-alive, Content-Length bodies). Records every request with its raw head and tracks the
-// highest number of requests it was handling at once.
+// A tiny real HTTP/1.1 server on a loopback address and a free port, for tests of HTTP clients
+// (the delivery transport, the network guard end to end): thread per connection, keep-alive,
+// Content-Length bodies. Records every request with its raw head and tracks the highest number
+// of requests it was handling at once.
 #pragma once
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -20,6 +18,8 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include "loopback.h"
 
 namespace herald::testing {
 
@@ -54,18 +54,7 @@ class TestServer {
   // Listens on `host` (an IPv4 loopback literal, e.g. "127.0.0.2") and a free port.
   explicit TestServer(Handler handler, std::string host = "127.0.0.1")
       : handler_(std::move(handler)), host_(std::move(host)) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    inet_pton(AF_INET, host_.c_str(), &addr.sin_addr);
-    addr.sin_port = 0;
-    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(listen_fd_, 1024);
-    socklen_t len = sizeof addr;
-    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    listen_fd_ = ListenLoopback(host_, &port_);
     acceptor_ = std::thread([this] { AcceptLoop(); });
   }
 
@@ -181,12 +170,7 @@ class TestServer {
       if (resp.close) out += "Connection: close\r\n";
       out += "\r\n" + resp.body;
       if (req.method == "HEAD") out.resize(out.size() - resp.body.size());
-      size_t off = 0;
-      while (off < out.size()) {
-        ssize_t n = ::send(fd, out.data() + off, out.size() - off, MSG_NOSIGNAL);
-        if (n <= 0) return Close(fd);
-        off += static_cast<size_t>(n);
-      }
+      if (!SendAll(fd, out)) return Close(fd);
       if (resp.close) return Close(fd);
     }
     Close(fd);
@@ -213,5 +197,34 @@ class TestServer {
   std::atomic<int> max_concurrent_{0};
   std::atomic<int> connections_{0};
 };
+
+// A handler that answers every request with `status`, `body` and `headers`, e.g.
+//   TestServer redirector(Answer(302, "", {{"Location", "/next"}}));
+inline TestServer::Handler Answer(int status = 200, std::string body = "",
+                                  std::vector<std::pair<std::string, std::string>> headers = {}) {
+  ServerResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers = std::move(headers);
+  return [r = std::move(r)](const ServerRequest&) { return r; };
+}
+
+// A handler that holds every request without answering (until the server stops).
+inline TestServer::Handler NeverAnswer() {
+  return [](const ServerRequest&) {
+    ServerResponse r;
+    r.never_answer = true;
+    return r;
+  };
+}
+
+// A handler that answers 200 to every request after `delay`.
+inline TestServer::Handler AnswerAfter(std::chrono::milliseconds delay) {
+  return [delay](const ServerRequest&) {
+    ServerResponse r;
+    r.delay = delay;
+    return r;
+  };
+}
 
 }  // namespace herald::testing

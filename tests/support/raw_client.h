@@ -2,8 +2,6 @@
 // reads with deadlines, so tests see precisely what the server wrote and when it closed.
 #pragma once
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -15,21 +13,14 @@
 #include <string_view>
 #include <vector>
 
+#include "loopback.h"
+
 namespace herald::testing {
 
 class RawConn {
  public:
-  explicit RawConn(int port) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd_ >= 0 && connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-      close(fd_);
-      fd_ = -1;
-    }
-  }
+  // Connects to 127.0.0.1:port (ok() is false when that fails).
+  explicit RawConn(int port) : fd_(ConnectLoopback(static_cast<uint16_t>(port))) {}
   ~RawConn() { Close(); }
   RawConn(const RawConn&) = delete;
   RawConn& operator=(const RawConn&) = delete;
@@ -42,14 +33,7 @@ class RawConn {
   }
 
   // Sends everything (false if the peer closed or reset).
-  bool Send(std::string_view data) {
-    while (!data.empty()) {
-      ssize_t n = send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-    return true;
-  }
+  bool Send(std::string_view data) { return SendAll(fd_, data); }
 
   // Reads until pred(received so far) holds, the peer closes, or the deadline passes.
   const std::string& ReadUntil(const std::function<bool(const std::string&)>& pred,
@@ -73,8 +57,8 @@ class RawConn {
     return ReadUntil([](const std::string&) { return false; }, deadline);
   }
   // Reads until `needle` has arrived.
-  const std::string& ReadUntilContains(std::string_view needle,
-                                       std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
+  const std::string& ReadUntilContains(
+      std::string_view needle, std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
     return ReadUntil([needle](const std::string& s) { return s.find(needle) != std::string::npos; },
                      deadline);
   }
@@ -115,6 +99,19 @@ inline std::vector<RawResponse> SplitResponses(std::string_view s, bool no_body 
     s.remove_prefix(end + 4 + len);
   }
   return out;
+}
+
+// Sends `head` (a request head asking for 100-continue) on `c` and reads the first answer's
+// head. When that is "HTTP/1.1 100 Continue", sends `body` and reads until a second, final
+// answer is complete. Returns what arrived before the body would be sent (the interim answer,
+// or a refusal); c.received() then holds everything read.
+inline std::string SendExpectingContinue(RawConn& c, std::string_view head, std::string_view body) {
+  c.Send(head);
+  std::string interim = c.ReadUntilContains("\r\n\r\n");
+  if (interim != "HTTP/1.1 100 Continue\r\n\r\n") return interim;
+  c.Send(body);
+  c.ReadUntil([](const std::string& s) { return SplitResponses(s).size() >= 2; });
+  return interim;
 }
 
 }  // namespace herald::testing
