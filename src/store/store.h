@@ -1,4 +1,5 @@
-// Store: the one persistence interface of Herald (configuration, task queue, task history).
+// Store: the one persistence interface of Herald (configuration, task queue, task history, UI
+// sessions and worker heartbeats: everything processes sharing one store must agree on).
 //
 // The embedded SQLite backend (store/sqlite/sqlite_store.h) implements it now; a PostgreSQL
 // backend will implement it next. The contract stays free of any one database's features:
@@ -11,7 +12,10 @@
 //   - a task whose lease expired without an attempt being recorded too many times in a row (its
 //     worker kept dying while delivering it: a "poison" task) is failed instead of leased again
 //     (the worker-stopped rule); a worker that stops gracefully hands its leases back instead
-//     of letting them expire, so only crashes count.
+//     of letting them expire, so only crashes count;
+//   - UI sessions and worker heartbeats live in the store, so a session signed in through one
+//     process is valid in every other and across restarts, and every API node lists the
+//     workers of the whole cluster.
 // Status transitions: queued -> started -> finished | failed | scheduled; scheduled -> started;
 // started -> queued | scheduled (hand-back); started -> failed (worker-stopped rule);
 // failed -> queued (requeue). All methods are thread-safe.
@@ -124,6 +128,45 @@ struct EventFilter {
   int64_t offset = 0;
 };
 
+// ---- UI sessions ----
+
+// The one-shot message a UI page leaves for the session's next page.
+struct SessionFlash {
+  std::string message;  // "" for none
+  bool error = false;   // shown as an error rather than a success
+};
+
+// A UI session as the store keeps it. The browser holds a random session id (its cookie); the
+// store keeps only a hash of it, so a copy of the database yields no usable cookie.
+struct UiSession {
+  std::string id_hash;      // hex SHA-256 of the session id (the key; never the raw id)
+  std::string csrf;         // the CSRF token of the session's forms
+  int64_t token_id = 0;     // the API token signed in with
+  TimeUs created_at = 0;    // sign-in time
+  TimeUs last_seen_at = 0;  // last use (CreateSession, TouchSession)
+  TimeUs expires_at = 0;    // live while now < expires_at
+  SessionFlash flash;       // the pending one-shot message
+  // FindSession fills it with the session's (unrevoked) token; CreateSession ignores it.
+  ApiToken token;
+};
+
+// ---- worker heartbeats ----
+
+// A delivery worker process, as its registration and heartbeats describe it (NetBox's
+// background worker).
+struct WorkerInfo {
+  std::string name;                      // unique: the lease holder name ("host:pid:suffix")
+  std::string host;                      // host name of the machine it runs on
+  int64_t pid = 0;                       // its process id there
+  std::vector<std::string> queue_names;  // the queues it delivers from ("default")
+  TimeUs birth_date = 0;                 // when it started
+  TimeUs last_heartbeat = 0;             // registration or latest heartbeat
+  std::string state;                     // "idle" or "busy" (requests in flight)
+  int64_t successful_job_count = 0;      // delivery attempts answered 2xx since birth
+  int64_t failed_job_count = 0;          // every other attempt since birth
+  TimeUs total_working_time = 0;         // sum of attempt durations since birth (microseconds)
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -155,6 +198,7 @@ class Store {
 
   virtual Result<std::vector<ApiToken>> ListTokens() = 0;
   virtual Result<ApiToken> CreateToken(ApiToken t) = 0;
+  // Marks the token revoked and ends its UI sessions (DeleteTokenSessions), in one transaction.
   virtual Status RevokeToken(int64_t id) = 0;  // NotFound
   // Looks up a non-revoked token by key hash; NotFound otherwise.
   virtual Result<ApiToken> FindTokenByHash(const std::string& key_hash) = 0;
@@ -226,6 +270,56 @@ class Store {
 
   // Deletes finished tasks (and their attempts) that ended before `before`; returns how many.
   virtual Result<int64_t> PurgeFinished(TimeUs before) = 0;
+
+  // ---- UI sessions (web/session.h): shared by every process on the store, kept across
+  // restarts. Times are the caller's (its Clock); the store never reads its own clock here. ----
+
+  // Stores a new session (last_seen_at, expires_at as given). In the same transaction it first
+  // deletes every session expired at `now`, then, while the token has max_per_token (below 1
+  // counts as 1) or more live sessions, its least recently seen one (oldest last_seen_at, ties
+  // by created_at): a token's sign-ins never end another token's sessions. Returns how many of
+  // the token's live sessions were ended to make room. kInvalidArgument for an empty id_hash;
+  // NotFound when token_id names no unrevoked token; Conflict when id_hash is taken.
+  virtual Result<int64_t> CreateSession(const UiSession& session, int64_t max_per_token,
+                                        TimeUs now) = 0;
+  // The session with this id hash when it is live at `now` (now < expires_at) and its token is
+  // not revoked, with `token` filled in; NotFound otherwise (unknown, ended, expired, token
+  // revoked). Changes nothing (see TouchSession).
+  virtual Result<UiSession> FindSession(const std::string& id_hash, TimeUs now) = 0;
+  // Records a use: last_seen_at = now and expires_at = expires_at (the caller derives it from
+  // its idle and absolute limits). NotFound when the session is unknown or expired at `now`.
+  virtual Status TouchSession(const std::string& id_hash, TimeUs now, TimeUs expires_at) = 0;
+  // Replaces the session's one-shot message (an empty message clears it). NotFound when unknown.
+  virtual Status SetSessionFlash(const std::string& id_hash, const SessionFlash& flash) = 0;
+  // Returns the session's one-shot message and clears it in one step: of concurrent calls, one
+  // gets it. An empty message when there is none; NotFound when the session is unknown.
+  virtual Result<SessionFlash> TakeSessionFlash(const std::string& id_hash) = 0;
+  // Ends one session (sign-out). NotFound when unknown.
+  virtual Status DeleteSession(const std::string& id_hash) = 0;
+  // Ends every session of a token; returns how many. RevokeToken does the same in its own
+  // transaction, so a revoked token's sessions end everywhere at once.
+  virtual Result<int64_t> DeleteTokenSessions(int64_t token_id) = 0;
+  // Deletes the sessions expired at `now` (expires_at <= now); returns how many.
+  virtual Result<int64_t> PurgeExpiredSessions(TimeUs now) = 0;
+  // Sessions live at `now` of one token, or of all tokens when token_id is 0.
+  virtual Result<int64_t> CountSessions(int64_t token_id, TimeUs now) = 0;
+
+  // ---- worker heartbeats (/api/core/background-workers/). Times are the worker's (its Clock):
+  // last_heartbeat and the `since`/`before` bounds compare them. ----
+
+  // Registers a worker: inserts it, or replaces every field of the worker with the same name.
+  // kInvalidArgument for an empty name.
+  virtual Status RegisterWorker(const WorkerInfo& worker) = 0;
+  // A heartbeat: sets state, the three counters and last_heartbeat from `beat` (name, host, pid,
+  // queue_names and birth_date stay as registered). NotFound when no worker has beat.name (it
+  // deregistered or was purged as stale): the worker then registers again.
+  virtual Status HeartbeatWorker(const WorkerInfo& beat) = 0;
+  // Removes a worker (a graceful stop). NotFound when unknown.
+  virtual Status DeregisterWorker(const std::string& name) = 0;
+  // The workers whose last_heartbeat is at or after `alive_since`, ordered by name.
+  virtual Result<std::vector<WorkerInfo>> ListWorkers(TimeUs alive_since) = 0;
+  // Removes the workers whose last_heartbeat is before `before`; returns how many.
+  virtual Result<int64_t> PurgeStaleWorkers(TimeUs before) = 0;
 
   // Registers a callback invoked (on a store thread) whenever tasks become due by a commit,
   // requeue or enqueue, so dispatchers wake up instead of polling. Replaces any previous one.

@@ -306,7 +306,8 @@ Status SqliteStore::RevokeToken(int64_t id) {
     HERALD_RETURN_IF_ERROR(
         RunStmt(c, "UPDATE api_tokens SET revoked = 1 WHERE id = ?", "cannot revoke token", id));
     if (sqlite3_changes(c.db()) == 0) return NotFound("token " + std::to_string(id));
-    return Status::Ok();
+    return RunStmt(c, "DELETE FROM ui_sessions WHERE token_id = ?",
+                   "cannot end the token's sessions", id);
   });
 }
 

@@ -8,7 +8,7 @@ namespace herald::sqlite {
 
 namespace {
 
-// Version 1, the initial schema (versions 2 and 3 below add to it). Notes on the layout
+// Version 1, the initial schema (later versions below add to it). Notes on the layout
 // (docs/store.md has the long form):
 //  - tasks.seq is the rowid, (event_id << 16) | index-of-task-in-event: tasks of one event are
 //    contiguous (the event_id filter is a rowid range scan), and rowid order is creation order,
@@ -158,10 +158,43 @@ constexpr const char* kSchemaV3 = R"sql(
 ALTER TABLE tasks ADD COLUMN lease_expiries INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// v4: UI sessions and worker heartbeats, shared by every process on the file. A session is
+// keyed by the hash of its cookie value (never the value); a token's sessions are found by
+// (token_id, last_seen_at) to end the least recently used at the cap; expires_at is indexed for
+// the purge. Workers are few: one row each, queue_names a JSON array.
+constexpr const char* kSchemaV4 = R"sql(
+CREATE TABLE ui_sessions(
+  id_hash TEXT PRIMARY KEY,
+  csrf TEXT NOT NULL,
+  token_id INTEGER NOT NULL REFERENCES api_tokens(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  flash TEXT NOT NULL DEFAULT '',
+  flash_error INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX ui_sessions_token ON ui_sessions(token_id, last_seen_at);
+CREATE INDEX ui_sessions_expires ON ui_sessions(expires_at);
+
+CREATE TABLE workers(
+  name TEXT PRIMARY KEY,
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  queue_names TEXT NOT NULL,
+  birth_date INTEGER NOT NULL,
+  last_heartbeat INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  successful_job_count INTEGER NOT NULL,
+  failed_job_count INTEGER NOT NULL,
+  total_working_time INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {"initial schema: config, events, tasks, attempts", kSchemaV1},
     {"task counts per status", kSchemaV2},
     {"consecutive lease expiries per task", kSchemaV3},
+    {"UI sessions and worker heartbeats", kSchemaV4},
 };
 
 }  // namespace

@@ -12,7 +12,8 @@
 //
 // The implementation is split by subject: sqlite_store.cc (open, close, the write transaction,
 // the reader pool), config.cc (webhooks, rules, tokens, config revision), events.cc (committing
-// and reading events), tasks.cc (task reads, leases, attempts, operator actions, purge);
+// and reading events), tasks.cc (task reads, leases, attempts, operator actions, purge),
+// sessions.cc (UI sessions, worker heartbeats);
 // store_internal.h holds what they share, rows.h the row mapping and filters.
 #pragma once
 
@@ -102,6 +103,23 @@ class SqliteStore final : public Store {
   Status Stop(const std::string& task_id, TimeUs now) override;
   Status DeleteTask(const std::string& task_id) override;
   Result<int64_t> PurgeFinished(TimeUs before) override;
+
+  Result<int64_t> CreateSession(const UiSession& session, int64_t max_per_token,
+                                TimeUs now) override;
+  Result<UiSession> FindSession(const std::string& id_hash, TimeUs now) override;
+  Status TouchSession(const std::string& id_hash, TimeUs now, TimeUs expires_at) override;
+  Status SetSessionFlash(const std::string& id_hash, const SessionFlash& flash) override;
+  Result<SessionFlash> TakeSessionFlash(const std::string& id_hash) override;
+  Status DeleteSession(const std::string& id_hash) override;
+  Result<int64_t> DeleteTokenSessions(int64_t token_id) override;
+  Result<int64_t> PurgeExpiredSessions(TimeUs now) override;
+  Result<int64_t> CountSessions(int64_t token_id, TimeUs now) override;
+
+  Status RegisterWorker(const WorkerInfo& worker) override;
+  Status HeartbeatWorker(const WorkerInfo& beat) override;
+  Status DeregisterWorker(const std::string& name) override;
+  Result<std::vector<WorkerInfo>> ListWorkers(TimeUs alive_since) override;
+  Result<int64_t> PurgeStaleWorkers(TimeUs before) override;
 
   void SetTaskListener(std::function<void()> listener) override;
   void Close() override;

@@ -232,6 +232,22 @@ class FakeStore final : public Store {
   Status Stop(const std::string&, TimeUs) override { return Unsupported(); }
   Status DeleteTask(const std::string&) override { return Unsupported(); }
   Result<int64_t> PurgeFinished(TimeUs) override { return Unsupported(); }
+  Result<int64_t> CreateSession(const UiSession&, int64_t, TimeUs) override {
+    return Unsupported();
+  }
+  Result<UiSession> FindSession(const std::string&, TimeUs) override { return Unsupported(); }
+  Status TouchSession(const std::string&, TimeUs, TimeUs) override { return Unsupported(); }
+  Status SetSessionFlash(const std::string&, const SessionFlash&) override { return Unsupported(); }
+  Result<SessionFlash> TakeSessionFlash(const std::string&) override { return Unsupported(); }
+  Status DeleteSession(const std::string&) override { return Unsupported(); }
+  Result<int64_t> DeleteTokenSessions(int64_t) override { return Unsupported(); }
+  Result<int64_t> PurgeExpiredSessions(TimeUs) override { return Unsupported(); }
+  Result<int64_t> CountSessions(int64_t, TimeUs) override { return Unsupported(); }
+  Status RegisterWorker(const WorkerInfo&) override { return Unsupported(); }
+  Status HeartbeatWorker(const WorkerInfo&) override { return Unsupported(); }
+  Status DeregisterWorker(const std::string&) override { return Unsupported(); }
+  Result<std::vector<WorkerInfo>> ListWorkers(TimeUs) override { return Unsupported(); }
+  Result<int64_t> PurgeStaleWorkers(TimeUs) override { return Unsupported(); }
 
  private:
   static Status Unsupported() {

@@ -27,7 +27,7 @@ using SqliteLeasesTest = SqliteFileTest;
 // expired lease is the first of its run.
 TEST_F(SqliteLeasesTest, MigratesVersion2FileWithLeasedTask) {
   const auto all = sqlite::SchemaMigrations();
-  ASSERT_EQ(all.size(), 3u) << "this test pins the v2 -> v3 step";
+  ASSERT_GE(all.size(), 3u) << "this test starts from v2";
   {
     sqlite3* h = nullptr;
     ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
@@ -82,7 +82,7 @@ TEST_F(SqliteLeasesTest, MigratesVersion2FileWithLeasedTask) {
   s.Close();
   sqlite3* h = nullptr;
   ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
-  EXPECT_EQ(sqlite::SchemaVersion(h), 3);
+  EXPECT_EQ(sqlite::SchemaVersion(h), static_cast<int>(all.size()));
   sqlite3_close(h);
 }
 

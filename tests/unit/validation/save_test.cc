@@ -71,6 +71,38 @@ class ForwardingStore : public Store {
   Status Stop(const std::string& id, TimeUs now) override { return in_.Stop(id, now); }
   Status DeleteTask(const std::string& id) override { return in_.DeleteTask(id); }
   Result<int64_t> PurgeFinished(TimeUs before) override { return in_.PurgeFinished(before); }
+  Result<int64_t> CreateSession(const UiSession& s, int64_t max, TimeUs now) override {
+    return in_.CreateSession(s, max, now);
+  }
+  Result<UiSession> FindSession(const std::string& h, TimeUs now) override {
+    return in_.FindSession(h, now);
+  }
+  Status TouchSession(const std::string& h, TimeUs now, TimeUs exp) override {
+    return in_.TouchSession(h, now, exp);
+  }
+  Status SetSessionFlash(const std::string& h, const SessionFlash& f) override {
+    return in_.SetSessionFlash(h, f);
+  }
+  Result<SessionFlash> TakeSessionFlash(const std::string& h) override {
+    return in_.TakeSessionFlash(h);
+  }
+  Status DeleteSession(const std::string& h) override { return in_.DeleteSession(h); }
+  Result<int64_t> DeleteTokenSessions(int64_t id) override { return in_.DeleteTokenSessions(id); }
+  Result<int64_t> PurgeExpiredSessions(TimeUs now) override {
+    return in_.PurgeExpiredSessions(now);
+  }
+  Result<int64_t> CountSessions(int64_t id, TimeUs now) override {
+    return in_.CountSessions(id, now);
+  }
+  Status RegisterWorker(const WorkerInfo& w) override { return in_.RegisterWorker(w); }
+  Status HeartbeatWorker(const WorkerInfo& w) override { return in_.HeartbeatWorker(w); }
+  Status DeregisterWorker(const std::string& n) override { return in_.DeregisterWorker(n); }
+  Result<std::vector<WorkerInfo>> ListWorkers(TimeUs since) override {
+    return in_.ListWorkers(since);
+  }
+  Result<int64_t> PurgeStaleWorkers(TimeUs before) override {
+    return in_.PurgeStaleWorkers(before);
+  }
   void SetTaskListener(std::function<void()> l) override { in_.SetTaskListener(std::move(l)); }
   void Close() override { in_.Close(); }
 
