@@ -46,14 +46,6 @@ bool IsPublicPath(const std::vector<std::string>& parts) {
                                                      parts[1] == "status"));
 }
 
-// "0.1.0" -> "0.1": NetBox's API-Version header carries major.minor.
-std::string MajorMinor(const std::string& version) {
-  size_t dot = version.find('.');
-  if (dot == std::string::npos) return version;
-  size_t dot2 = version.find('.', dot + 1);
-  return dot2 == std::string::npos ? version : version.substr(0, dot2);
-}
-
 std::string StripTrailingSlashes(std::string s) {
   while (!s.empty() && s.back() == '/') s.pop_back();
   return s;
@@ -82,23 +74,16 @@ void Api::Ctx::NoContent() { Reply(http::Response::Empty(204)); }
 
 bool Api::Ctx::Brief() const { return !req.query_params.Str("brief").empty(); }
 
-bool Api::Ctx::Page(const ApiOptions& o, int64_t* limit, int64_t* offset) {
+void Api::Ctx::Page(const ApiOptions& o, int64_t* limit, int64_t* offset) const {
   *limit = o.default_page_size;
   *offset = 0;
-  if (auto l = req.query_params.Get("limit")) {
-    if (!ParseId(*l, limit)) {
-      Error(400, "limit must be a non-negative integer.");
-      return false;
-    }
-    if (*limit == 0 || *limit > o.max_page_size) *limit = o.max_page_size;
-  }
-  if (auto off = req.query_params.Get("offset")) {
-    if (!ParseId(*off, offset)) {
-      Error(400, "offset must be a non-negative integer.");
-      return false;
-    }
-  }
-  return true;
+  int64_t n;
+  // As NetBox: a limit that is not a non-negative integer means the default; 0 or one above
+  // the maximum means the maximum. An offset that is not one means 0.
+  if (auto l = req.query_params.Get("limit"); l && ParseId(std::string(TrimBlanks(*l)), &n))
+    *limit = n == 0 || n > o.max_page_size ? o.max_page_size : n;
+  if (auto off = req.query_params.Get("offset"); off && ParseId(std::string(TrimBlanks(*off)), &n))
+    *offset = n;
 }
 
 std::string Api::Ctx::PageUrl(int64_t limit, int64_t offset) const {
@@ -136,7 +121,6 @@ Value Api::Ctx::PageValue(Value count, bool more, List results, int64_t limit,
 Api::Api(Store& store, ApiOptions options)
     : store_(store),
       options_(std::move(options)),
-      api_version_(MajorMinor(options_.version)),
       base_url_(StripTrailingSlashes(options_.public_url)),
       tokens_(store, kTokenCacheTtl, options_.clock ? *options_.clock : SystemClock()),
       ingest_pool_(
@@ -190,8 +174,8 @@ void Api::Handle(http::Request&& req, http::Responder respond) {
   auto c = std::make_shared<Ctx>();
   c->req = std::move(req);
   // Every API answer names the API version, as NetBox's do (pynetbox's .version reads it).
-  c->respond = [respond = std::move(respond), version = api_version_](http::Response r) {
-    respond(std::move(r.With("API-Version", version)));
+  c->respond = [respond = std::move(respond)](http::Response r) {
+    respond(std::move(r.With("API-Version", kNetBoxApiVersion)));
   };
   c->api_base = BaseUrl();
   c->parts = SplitNonEmpty(c->req.path, '/');
@@ -210,7 +194,7 @@ std::optional<http::Response> Api::CheckHead(const http::Request& head, bool* au
   if (p.empty() || p[0] != "api" || IsPublicPath(p)) return std::nullopt;
   std::string why;
   if (!tokens_.Resolve(head.header("Authorization"), &why))
-    return http::Response::Detail(403, why).With("API-Version", api_version_);
+    return http::Response::Detail(403, why).With("API-Version", kNetBoxApiVersion);
   *authenticated = true;
   return std::nullopt;
 }

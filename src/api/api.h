@@ -19,7 +19,7 @@
 // Auth: "Authorization: Token <key>" or "Bearer <key>". Admin tokens do everything, read-only
 // tokens only GET and HEAD, ingest-only tokens only POST /api/events/. Failures: 403
 // {"detail": ...}. Every answer is JSON (errors too) but a DELETE's 204, which has no body, and
-// every answer carries an API-Version header, as NetBox's do.
+// every answer carries an API-Version header (kNetBoxApiVersion), as NetBox's do.
 // Absolute URLs in answers are built from ApiOptions::public_url, else from the listen address,
 // never from the request's Host header.
 // Handle() is thread-safe and never blocks an I/O thread on ingest work: parsing, validation,
@@ -58,6 +58,10 @@ inline constexpr size_t kDefaultIngestQueueBytes = 64 * 1024 * 1024;
 inline constexpr int kDefaultConditionBudgetMs = 50;
 // Retry-After (seconds) sent with 503 when the ingest queue is full.
 inline constexpr int kIngestRetryAfterSeconds = 1;
+
+// The API-Version header of every answer: the major.minor of the NetBox release whose API
+// Herald follows (SPEC 0), as NetBox's answers carry its own. pynetbox's `.version` reads it.
+inline constexpr char kNetBoxApiVersion[] = "4.6";
 
 struct ApiOptions {
   std::string version = kHeraldVersion;  // herald_version.h, from CMake's project()
@@ -133,7 +137,6 @@ class Api {
 
   Store& store_;
   ApiOptions options_;
-  std::string api_version_;  // "major.minor" of options_.version, for the API-Version header
   mutable std::mutex base_mu_;
   std::string base_url_;
   TokenCache tokens_;

@@ -49,9 +49,10 @@ struct Api::Ctx {
   // ?brief= with any non-empty value.
   bool Brief() const;
 
-  // Pagination parameters (?limit=, ?offset=); false (and a 400 sent) when malformed. A limit
-  // of 0 or above o.max_page_size means o.max_page_size.
-  bool Page(const ApiOptions& o, int64_t* limit, int64_t* offset);
+  // Pagination parameters (?limit=, ?offset=), as NetBox reads them: a limit of 0 or above
+  // o.max_page_size means o.max_page_size; a malformed or negative limit means
+  // o.default_page_size, a malformed or negative offset 0 (never an error).
+  void Page(const ApiOptions& o, int64_t* limit, int64_t* offset) const;
   // This request's URL with the other query parameters kept and limit/offset replaced.
   std::string PageUrl(int64_t limit, int64_t offset) const;
   // NetBox's page: {"count", "next", "previous", "results"} for `count` objects in all.

@@ -203,7 +203,7 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
       for (const auto& o : *all)
         if (kind.Selected(o)) sel.push_back(&o);
       int64_t limit, offset;
-      if (!c.Page(options_, &limit, &offset)) return;
+      c.Page(options_, &limit, &offset);
       List results;
       for (int64_t i = offset; i < static_cast<int64_t>(sel.size()) && i < offset + limit; ++i)
         results.push_back(kind.ToJson(*sel[i], brief));

@@ -66,7 +66,7 @@ void Api::Ingest(Ctx& c) {
 void Api::Events(Ctx& c, const std::string& id_str) {
   if (id_str.empty()) {
     int64_t limit, offset;
-    if (!c.Page(options_, &limit, &offset)) return;
+    c.Page(options_, &limit, &offset);
     EventFilter f;
     f.limit = limit + 1;
     f.offset = offset;

@@ -146,7 +146,7 @@ void Api::Tasks(Ctx& c, const std::string& id, const std::string& action) {
       f.event_id = n;
     }
     if (auto ot = c.req.query_params.Get("object_type")) f.object_type = *ot;
-    if (!c.Page(options_, &f.limit, &f.offset)) return;
+    c.Page(options_, &f.limit, &f.offset);
     f.oldest_first = f.status && *f.status == TaskStatus::kQueued;
     auto count = store_.CountTasks(f);
     auto tasks = store_.ListTasks(f);

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -61,9 +62,10 @@ bool ScopeAllows(TokenScope scope, Access access) {
 }
 
 std::optional<std::string_view> ParseAuthorization(std::string_view header, std::string* why) {
-  auto strip = [](std::string_view s) {
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  auto strip = [&](std::string_view s) {
+    while (!s.empty() && blank(s.front())) s.remove_prefix(1);
+    while (!s.empty() && blank(s.back())) s.remove_suffix(1);
     return s;
   };
   header = strip(header);
@@ -71,8 +73,12 @@ std::optional<std::string_view> ParseAuthorization(std::string_view header, std:
     *why = "Authentication credentials were not provided.";
     return std::nullopt;
   }
-  for (std::string_view scheme : {"Token ", "Bearer "})
-    if (header.substr(0, scheme.size()) == scheme) return strip(header.substr(scheme.size()));
+  // "<keyword> <key>": the keyword in any case, as NetBox matches it; the key one word.
+  size_t sp = 0;
+  while (sp < header.size() && !blank(header[sp])) ++sp;
+  std::string_view keyword = header.substr(0, sp), key = strip(header.substr(sp));
+  bool known = EqualsIgnoreCase(keyword, "Token") || EqualsIgnoreCase(keyword, "Bearer");
+  if (known && !key.empty() && std::none_of(key.begin(), key.end(), blank)) return key;
   *why = "Invalid authorization header: expected \"Token <key>\" or \"Bearer <key>\".";
   return std::nullopt;
 }

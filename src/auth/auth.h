@@ -52,9 +52,10 @@ enum class Access {
 // kRead, ingest-only tokens only kIngest. The one statement of what the scopes mean.
 bool ScopeAllows(TokenScope scope, Access access);
 
-// The key of an "Authorization: Token <key>" or "Authorization: Bearer <key>" header (spaces
-// around the value and the key ignored). nullopt when the header is empty or has another form;
-// *why then says which, as the API's 403 detail.
+// The key of an "Authorization: Token <key>" or "Authorization: Bearer <key>" header: the
+// keyword in any case ("token", "BEARER"), as NetBox matches it; spaces and tabs around the
+// value and the key ignored. nullopt when the header is empty or has another form (another
+// keyword, no key, a key with a space in it); *why then says which, as the API's 403 detail.
 std::optional<std::string_view> ParseAuthorization(std::string_view header, std::string* why);
 
 // How long the API trusts a verified token before asking the store again.

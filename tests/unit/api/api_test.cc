@@ -134,7 +134,7 @@ TEST_F(ApiTest, RootAnswersWithOrWithoutAToken) {
                                     Token(ingest_key_), std::string("Token nope")}) {
       http::Response r = Call("GET", target, auth);
       ASSERT_EQ(r.status, 200) << target << " " << auth << ": " << r.body;
-      EXPECT_EQ(HeaderOf(r, "API-Version"), "0.1");
+      EXPECT_EQ(HeaderOf(r, "API-Version"), kNetBoxApiVersion);
       auto v = ParseJson(r.body);
       ASSERT_TRUE(v.ok()) << r.body;
       EXPECT_EQ(v->get("extras")->as_str(), "http://127.0.0.1:8080/api/extras/");
@@ -292,7 +292,7 @@ TEST_F(ApiTest, EveryPathMethodAndCredentialAnswersJsonWithoutA5xx) {
         ASSERT_GT(r.status, 0) << what;
         ASSERT_LT(r.status, 500) << what << ": " << r.body;
         seen.insert(r.status);
-        EXPECT_EQ(HeaderOf(r, "API-Version"), "0.1") << what;
+        EXPECT_EQ(HeaderOf(r, "API-Version"), kNetBoxApiVersion) << what;
         if (r.status == 204) {
           EXPECT_TRUE(r.body.empty()) << what;
           continue;

@@ -20,6 +20,10 @@ TEST(ParseAuthorization, TokenAndBearerSchemes) {
   EXPECT_EQ(ParseAuthorization("Token abc123", &why), "abc123");
   EXPECT_EQ(ParseAuthorization("Bearer abc123", &why), "abc123");
   EXPECT_EQ(ParseAuthorization("  Token   abc123  ", &why), "abc123");
+  // The keyword matches in any case, as NetBox's does; tabs separate like spaces.
+  EXPECT_EQ(ParseAuthorization("token abc123", &why), "abc123");
+  EXPECT_EQ(ParseAuthorization("BEARER abc123", &why), "abc123");
+  EXPECT_EQ(ParseAuthorization("bEaReR\tabc123", &why), "abc123");
 }
 
 TEST(ParseAuthorization, MissingOrOtherFormsSayWhy) {
@@ -30,7 +34,7 @@ TEST(ParseAuthorization, MissingOrOtherFormsSayWhy) {
   EXPECT_EQ(ParseAuthorization("   ", &why), std::nullopt);
   EXPECT_EQ(why, "Authentication credentials were not provided.");
   for (const char* bad :
-       {"Basic dXNlcjpwdw==", "token abc", "Token", "Token ", "Bearerabc", "abc"}) {
+       {"Basic dXNlcjpwdw==", "Tokens abc", "Token", "token ", "Bearerabc", "abc", "Token a b"}) {
     why.clear();
     EXPECT_EQ(ParseAuthorization(bad, &why), std::nullopt) << bad;
     EXPECT_EQ(why, "Invalid authorization header: expected \"Token <key>\" or \"Bearer <key>\".")
