@@ -87,7 +87,7 @@ TEST_F(ApiTest, ApiRootAnswersWithOrWithoutATokenAndTheServerStaysUp) {
     for (const std::string& token : {std::string(), token_}) {
       auto r = token.empty() ? Http("GET", Url(path)) : Get(path);
       ASSERT_EQ(r.status, 200) << path << ": " << r.error << r.body;
-      EXPECT_EQ(r.headers["api-version"], "0.1");
+      EXPECT_EQ(r.headers["api-version"], "4.6");  // api::kNetBoxApiVersion
       ASSERT_TRUE(r.json().is_dict()) << r.body;
       EXPECT_EQ(r.json().get("extras")->as_str(), Url("/api/extras/"));
       EXPECT_EQ(r.json().get("core")->as_str(), Url("/api/core/"));
