@@ -287,13 +287,7 @@ Result<ApiToken> SqliteStore::CreateToken(ApiToken t) {
                        ") VALUES (?,?,?,?,?,?,?,?)");
     if (!s.ok()) return s.status();
     BindNewId(*s, t.id);
-    s->Bind(t.name)
-        .Bind(t.key_prefix)
-        .Bind(t.key_hash)
-        .Bind(TokenScopeName(t.scope))
-        .Bind(t.created)
-        .Bind(t.last_used)
-        .Bind(t.revoked);
+    sql::BindTokenBody(*s, t);
     HERALD_RETURN_IF_ERROR(StepDone(c, *s, "cannot insert token"));
     t.id = sqlite3_last_insert_rowid(c.db());
     return t;

@@ -8,7 +8,6 @@
 namespace herald {
 
 using sql::JsonOrNull;
-using sql::StrOrNull;
 
 namespace {
 
@@ -27,28 +26,18 @@ class CommitOp final : public SqliteStore::WriteOp {
     TimeUs due_at = 0;
   };
   struct FlatEvent {
-    std::string event, event_type, object_type, model, timestamp;
-    std::optional<std::string> username, request_id, data, snapshots, request, context;
-    TimeUs received_at = 0;
+    sql::EventRow row;
     std::vector<FlatTask> tasks;
   };
 
   CommitOp(std::vector<NewEvent> events, Done done) : done_(std::move(done)) {
-    events_.resize(events.size());
-    for (size_t i = 0; i < events.size(); ++i) {
-      Event& e = events[i].event;
-      FlatEvent& f = events_[i];
-      f.username = StrOrNull(e.username);
-      f.request_id = StrOrNull(e.request_id);
-      f.data = JsonOrNull(e.data);
-      f.snapshots = JsonOrNull(e.snapshots);
-      f.request = JsonOrNull(e.request);
-      f.context = JsonOrNull(e.context);
-      f.received_at = e.received_at;
-      f.tasks.resize(events[i].tasks.size());
-      for (size_t k = 0; k < f.tasks.size(); ++k) {
-        Task& t = events[i].tasks[k];
-        FlatTask& ft = f.tasks[k];
+    events_.reserve(events.size());
+    for (NewEvent& ne : events) {
+      Event& e = ne.event;
+      std::vector<FlatTask> tasks(ne.tasks.size());
+      for (size_t k = 0; k < tasks.size(); ++k) {
+        Task& t = ne.tasks[k];
+        FlatTask& ft = tasks[k];
         ft.id = NewTaskId();
         ft.rule_id = t.rule_id;
         ft.webhook_id = t.webhook_id;
@@ -60,11 +49,7 @@ class CommitOp final : public SqliteStore::WriteOp {
         ft.delayed = t.status == TaskStatus::kScheduled;
         ft.due_at = t.due_at;
       }
-      f.event = std::move(e.event);
-      f.event_type = std::move(e.event_type);
-      f.object_type = std::move(e.object_type);
-      f.model = std::move(e.model);
-      f.timestamp = std::move(e.timestamp);
+      events_.push_back(FlatEvent{sql::EventRow(std::move(e)), std::move(tasks)});
     }
   }
 
@@ -86,18 +71,8 @@ class CommitOp final : public SqliteStore::WriteOp {
     result_.reserve(events_.size());
     for (const FlatEvent& e : events_) {
       se.Reset();
-      se.Bind(e.event)
-          .Bind(e.event_type)
-          .Bind(e.object_type)
-          .Bind(e.model)
-          .Bind(e.timestamp)
-          .Bind(e.username)
-          .Bind(e.request_id)
-          .Bind(e.data)
-          .Bind(e.snapshots)
-          .Bind(e.request)
-          .Bind(e.context)
-          .Bind(e.received_at != 0 ? e.received_at : ctx.now);
+      sql::BindEventBody(se, e.row);
+      se.Bind(e.row.received_at != 0 ? e.row.received_at : ctx.now);
       if (se.Step() != SQLITE_DONE) return c.Error("cannot insert event");
       CommittedEvent ce;
       ce.event_id = sqlite3_last_insert_rowid(c.db());
@@ -193,7 +168,8 @@ Result<std::vector<Event>> SqliteStore::ListEvents(const EventFilter& filter) {
   return Read([&filter](Conn& c) -> Result<std::vector<Event>> {
     sql::EventWhere where(filter);
     auto s = c.Prepare(std::string("SELECT ") + sql::kEventCols + " FROM events" + where.sql +
-                       " ORDER BY id DESC LIMIT ? OFFSET ?");
+                       (filter.oldest_first ? " ORDER BY id ASC" : " ORDER BY id DESC") +
+                       " LIMIT ? OFFSET ?");
     if (!s.ok()) return s.status();
     where.Bind(*s);
     s->Bind(sql::LimitArg(filter.limit)).Bind(sql::OffsetArg(filter.offset));

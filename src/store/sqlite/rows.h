@@ -209,6 +209,18 @@ Result<ApiToken> ReadTokenForListing(const R& s) {
   return t;
 }
 
+// Binds every token column after id, in kTokenCols order.
+template <typename S>
+void BindTokenBody(S& s, const ApiToken& t) {
+  s.Bind(t.name)
+      .Bind(t.key_prefix)
+      .Bind(t.key_hash)
+      .Bind(TokenScopeName(t.scope))
+      .Bind(t.created)
+      .Bind(t.last_used)
+      .Bind(t.revoked);
+}
+
 template <SqlRow R>
 Result<ApiToken> ReadToken(const R& s) {
   if (!ParseTokenScope(s.TextView(4)))
@@ -249,6 +261,31 @@ Result<Event> ReadEvent(const R& s) {
   e.context = std::move(*ctx);
   e.received_at = s.Int(12);
   return e;
+}
+
+// An event's columns as they are bound: its Value fields as JSON text (None: NULL), made on the
+// caller's thread; the strings are moved out of the event.
+struct EventRow {
+  std::string event, event_type, object_type, model, timestamp;
+  std::optional<std::string> username, request_id, data, snapshots, request, context;
+  TimeUs received_at = 0;
+  explicit EventRow(Event&& e);
+};
+
+// Binds every event column after id and before received_at, in kEventCols order.
+template <typename S>
+void BindEventBody(S& s, const EventRow& e) {
+  s.Bind(e.event)
+      .Bind(e.event_type)
+      .Bind(e.object_type)
+      .Bind(e.model)
+      .Bind(e.timestamp)
+      .Bind(e.username)
+      .Bind(e.request_id)
+      .Bind(e.data)
+      .Bind(e.snapshots)
+      .Bind(e.request)
+      .Bind(e.context);
 }
 
 // ---- tasks and attempts ----
@@ -306,6 +343,21 @@ Attempt ReadAttempt(const R& s, const std::string& task_id) {
   a.request_headers = s.Text(8);
   a.request_body = s.Text(9);
   return a;
+}
+
+// Binds the attempt columns of kAttemptCols, in order, with `number` for a.number.
+template <typename S>
+void BindAttemptBody(S& s, const Attempt& a, int number) {
+  s.Bind(number)
+      .Bind(a.started_at)
+      .Bind(a.duration_us)
+      .Bind(a.status_code)
+      .Bind(a.response_excerpt)
+      .Bind(a.error)
+      .Bind(a.method)
+      .Bind(a.url)
+      .Bind(a.request_headers)
+      .Bind(a.request_body);
 }
 
 // ---- filters ----

@@ -138,6 +138,7 @@ SqliteStore::SqliteStore(std::string path, const Clock& clock)
     : path_(std::move(path)), clock_(clock) {}
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& relative_path,
+                                                       const StoreOpenOptions& options,
                                                        const Clock& clock) {
   // Remember the absolute path: readers open it later, whatever the working directory then.
   std::error_code ec;
@@ -155,8 +156,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& relati
       c.Exec(("PRAGMA wal_autocheckpoint=" + std::to_string(kWalAutoCheckpointPages) +
               "; PRAGMA journal_size_limit=" + std::to_string(kJournalSizeLimitBytes))
                  .c_str()));
-  Status mig = sqlite::ApplyMigrations(c.db(), sqlite::SchemaMigrations());
-  if (!mig.ok()) return Status(Code::kUnavailable, path + ": " + mig.message());
+  auto schema =
+      sqlite::OpenSchema(c.db(), sqlite::SchemaMigrations(), options.schema, store->Describe());
+  if (!schema.ok()) return Status(Code::kUnavailable, path + ": " + schema.status().message());
+  store->schema_ = *schema;
 
   auto revision = sqlite_store::ReadConfigRevision(c);
   if (!revision.ok()) return revision.status();

@@ -28,8 +28,8 @@ class SqliteFileTest : public ::testing::Test {
  protected:
   std::string db() const { return dir_.File("herald.db"); }
   // The store on db(); nullptr (and a test failure) when it does not open.
-  std::unique_ptr<SqliteStore> Open() {
-    auto s = SqliteStore::Open(db());
+  std::unique_ptr<SqliteStore> Open(const StoreOpenOptions& options = {}) {
+    auto s = SqliteStore::Open(db(), options);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return s.ok() ? std::move(*s) : nullptr;
   }
@@ -40,6 +40,15 @@ class SqliteFileTest : public ::testing::Test {
     ASSERT_EQ(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
         << sqlite3_errmsg(h);
     sqlite3_close(h);
+  }
+  // Creates db() at schema version `version` (the first `version` migrations of this build).
+  void MakeVersion(int version) {
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
+    Status st = sqlite::ApplyMigrations(h, sqlite::SchemaMigrations().first(version));
+    sqlite3_close(h);
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    ASSERT_EQ(RawVersion(), version);
   }
   // The file's schema version, read with a plain connection.
   int RawVersion() {

@@ -23,16 +23,15 @@ namespace {
 using SqliteLeasesTest = SqliteFileTest;
 
 // A database written by the previous Herald (schema v2), holding a task that a worker had leased
-// when it was stopped, opens under this build: the column is added, data kept, and the task's
+// when it was stopped, is migrated by this build: the column is added, data kept, and the task's
 // expired lease is the first of its run.
 TEST_F(SqliteLeasesTest, MigratesVersion2FileWithLeasedTask) {
   const auto all = sqlite::SchemaMigrations();
   ASSERT_GE(all.size(), 3u) << "this test starts from v2";
+  MakeVersion(2);
   {
     sqlite3* h = nullptr;
     ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
-    ASSERT_TRUE(sqlite::ApplyMigrations(h, all.first(2)).ok());
-    ASSERT_EQ(sqlite::SchemaVersion(h), 2);
     const char* rows = R"sql(
       INSERT INTO events(id, event, event_type, object_type, model, timestamp, data, received_at)
         VALUES (1, 'created', 'object_created', 'dcim.site', 'site', '2026-01-01T00:00:00+00:00',
@@ -48,7 +47,7 @@ TEST_F(SqliteLeasesTest, MigratesVersion2FileWithLeasedTask) {
     ASSERT_EQ(sqlite3_exec(h, rows, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
     sqlite3_close(h);
   }
-  auto opened = SqliteStore::Open(db());
+  auto opened = SqliteStore::Open(db(), {SchemaPolicy::kMigrate});  // `herald store migrate`
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   auto& s = **opened;
   auto t = s.GetTask("old-task");

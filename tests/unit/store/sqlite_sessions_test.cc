@@ -17,22 +17,16 @@ namespace {
 
 using SqliteSessionsTest = SqliteFileTest;
 
-// A file written by the previous Herald (schema v3) with a token opens under this build: the
+// A file written by the previous Herald (schema v3) with a token is migrated by this build: the
 // tables are added, the token kept, and a session can be signed in with it.
 TEST_F(SqliteSessionsTest, MigratesVersion3File) {
   const auto all = sqlite::SchemaMigrations();
   ASSERT_GE(all.size(), 4u);
-  {
-    sqlite3* h = nullptr;
-    ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
-    ASSERT_TRUE(sqlite::ApplyMigrations(h, all.first(3)).ok());
-    ASSERT_EQ(sqlite::SchemaVersion(h), 3);
-    sqlite3_close(h);
-  }
+  MakeVersion(3);
   RawExec(
       "INSERT INTO api_tokens(id, name, key_prefix, key_hash, scope, created, last_used, "
       "revoked) VALUES (7, 'old', 'abcd', 'old-hash', 'admin', 1, 0, 0)");
-  auto s = Open();
+  auto s = Open({SchemaPolicy::kMigrate});  // `herald store migrate`
   ASSERT_TRUE(s);
   UiSession u;
   u.id_hash = "h";
