@@ -68,6 +68,10 @@ Result<std::unique_ptr<Store>> OpenSqlite(const std::string& url, const StoreOpe
   auto path = SqlitePath(url);
   if (!path.ok()) return path.status();
   std::filesystem::path p(*path);
+  std::error_code exists_ec;
+  if (options.schema == SchemaPolicy::kRequireCurrent && !std::filesystem::exists(p, exists_ec)) {
+    return Status(Code::kNotFound, "no store at " + *path);
+  }
   if (p.has_parent_path()) {
     std::error_code ec;
     std::filesystem::create_directories(p.parent_path(), ec);
@@ -92,6 +96,9 @@ Result<bool> CheckSchemaVersion(const std::string& url, int found, int known, Sc
                       "backup taken before the upgrade)");
   }
   if (found == known) return false;
+  if (found == 0 && policy == SchemaPolicy::kRequireCurrent) {
+    return Status(Code::kNotFound, "the store " + url + " is empty (it has no schema)");
+  }
   if (found > 0 && policy != SchemaPolicy::kMigrate) {
     return Status(Code::kUnavailable,
                   "store schema version " + v + " is older than this herald needs (" + k +

@@ -200,6 +200,9 @@ enum class SchemaPolicy {
   kCreateOrRequireCurrent,
   // Creates the schema, or upgrades an older one to N (`herald store migrate`).
   kMigrate,
+  // Opens only an existing store at version N: one that is missing or empty is refused (and not
+  // created), as is an older one. For reading a store, such as the source of a copy.
+  kRequireCurrent,
 };
 // Either policy refuses a store whose version is newer than N: this binary cannot know what a
 // newer Herald stored.
@@ -400,7 +403,8 @@ class Store {
 // found at version `found` (0: empty) by a binary that knows versions 1..`known`. Returns true
 // when the backend must bring the schema to `known` (create it, or upgrade it under kMigrate),
 // false when it is current. kUnavailable, with a message that says what to run, for an older
-// schema under kCreateOrRequireCurrent and for a newer schema under either policy.
+// schema unless kMigrate and for a newer schema under every policy; kNotFound for an empty
+// store under kRequireCurrent.
 Result<bool> CheckSchemaVersion(const std::string& url, int found, int known, SchemaPolicy policy);
 
 // Writes a consistent copy of the store at `url` to the file `to`, online (while other processes

@@ -4,6 +4,7 @@
 // (CheckSchemaVersion), which every backend shares.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 
 #include "sqlite_fixture.h"
@@ -29,6 +30,9 @@ TEST(SchemaRule, DecidesByVersionAndPolicy) {
   EXPECT_FALSE(*CheckSchemaVersion("sqlite://x.db", 5, 5, require)) << "current: nothing to do";
   EXPECT_FALSE(*CheckSchemaVersion("sqlite://x.db", 5, 5, migrate));
   EXPECT_TRUE(*CheckSchemaVersion("sqlite://x.db", 3, 5, migrate)) << "older: upgraded";
+  EXPECT_EQ(
+      CheckSchemaVersion("sqlite://x.db", 0, 5, SchemaPolicy::kRequireCurrent).status().code(),
+      Code::kNotFound);
   auto older = CheckSchemaVersion("sqlite://x.db", 3, 5, require);
   ASSERT_FALSE(older.ok());
   EXPECT_EQ(older.status().code(), Code::kUnavailable);
@@ -103,6 +107,21 @@ TEST_F(SqliteSchemaTest, MigrateUpgradesKeepingTheData) {
   auto again = OpenStore("sqlite://" + db(), {SchemaPolicy::kMigrate});
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ((*again)->Schema().found, Latest());
+}
+
+TEST_F(SqliteSchemaTest, RequireCurrentNeverCreates) {
+  auto missing = OpenStore("sqlite://" + db(), {SchemaPolicy::kRequireCurrent});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Code::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(db())) << "not created";
+  RawExec("PRAGMA user_version = 0");  // an empty database file
+  auto empty = OpenStore("sqlite://" + db(), {SchemaPolicy::kRequireCurrent});
+  ASSERT_FALSE(empty.ok());
+  EXPECT_TRUE(Contains(empty.status().message(), "is empty")) << empty.status().message();
+  EXPECT_EQ(RawVersion(), 0);
+  { ASSERT_TRUE(Open()); }
+  auto current = OpenStore("sqlite://" + db(), {SchemaPolicy::kRequireCurrent});
+  EXPECT_TRUE(current.ok()) << current.status().ToString();
 }
 
 TEST_F(SqliteSchemaTest, DatabaseWithTablesButNoVersionIsNotAHeraldStore) {
