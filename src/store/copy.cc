@@ -1,6 +1,7 @@
 #include "store/copy.h"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -8,38 +9,40 @@ namespace herald {
 
 namespace {
 
+// A store's configuration: webhooks, rules and tokens.
+Result<ImportData> ReadConfig(Store& s) {
+  ImportData d;
+  auto webhooks = s.ListWebhooks();
+  if (!webhooks.ok()) return webhooks.status();
+  d.webhooks = std::move(*webhooks);
+  auto rules = s.ListEventRules();
+  if (!rules.ok()) return rules.status();
+  d.rules = std::move(*rules);
+  auto tokens = s.ListTokens();
+  if (!tokens.ok()) return tokens.status();
+  d.tokens = std::move(*tokens);
+  return d;
+}
+
 // What the target holds, read once before copying.
 struct TargetView {
-  std::vector<Webhook> webhooks;
-  std::vector<EventRule> rules;
-  std::vector<ApiToken> tokens;
+  ImportData config;
   std::optional<Event> newest;  // its newest event
-  bool empty() const { return webhooks.empty() && rules.empty() && tokens.empty() && !newest; }
+  bool empty() const {
+    return config.webhooks.empty() && config.rules.empty() && config.tokens.empty() && !newest;
+  }
 };
-
-Result<std::optional<Event>> NewestEvent(Store& s) {
-  EventFilter f;
-  f.limit = 1;
-  auto events = s.ListEvents(f);
-  if (!events.ok()) return events.status();
-  if (events->empty()) return std::optional<Event>();
-  return std::optional<Event>(std::move(events->front()));
-}
 
 Result<TargetView> ReadTarget(Store& to) {
   TargetView v;
-  auto webhooks = to.ListWebhooks();
-  if (!webhooks.ok()) return webhooks.status();
-  v.webhooks = std::move(*webhooks);
-  auto rules = to.ListEventRules();
-  if (!rules.ok()) return rules.status();
-  v.rules = std::move(*rules);
-  auto tokens = to.ListTokens();
-  if (!tokens.ok()) return tokens.status();
-  v.tokens = std::move(*tokens);
-  auto newest = NewestEvent(to);
-  if (!newest.ok()) return newest.status();
-  v.newest = std::move(*newest);
+  auto config = ReadConfig(to);
+  if (!config.ok()) return config.status();
+  v.config = std::move(*config);
+  EventFilter f;
+  f.limit = 1;
+  auto events = to.ListEvents(f);
+  if (!events.ok()) return events.status();
+  if (!events->empty()) v.newest = std::move(events->front());
   return v;
 }
 
@@ -57,9 +60,10 @@ bool SubsetById(const std::vector<T>& have, const std::vector<T>& source, Key ke
 
 // Whether the target holds only what a copy of `source` (config in `data`) wrote.
 bool IsPartialCopy(Store& from, const TargetView& target, const ImportData& data) {
-  if (!SubsetById(target.webhooks, data.webhooks, [](const Webhook& w) { return w.name; }) ||
-      !SubsetById(target.rules, data.rules, [](const EventRule& r) { return r.name; }) ||
-      !SubsetById(target.tokens, data.tokens, [](const ApiToken& t) { return t.key_hash; })) {
+  const ImportData& have = target.config;
+  if (!SubsetById(have.webhooks, data.webhooks, [](const Webhook& w) { return w.name; }) ||
+      !SubsetById(have.rules, data.rules, [](const EventRule& r) { return r.name; }) ||
+      !SubsetById(have.tokens, data.tokens, [](const ApiToken& t) { return t.key_hash; })) {
     return false;
   }
   if (!target.newest) return true;
@@ -70,8 +74,9 @@ bool IsPartialCopy(Store& from, const TargetView& target, const ImportData& data
 }
 
 std::string Holds(const TargetView& t) {
-  return std::to_string(t.webhooks.size()) + " webhook(s), " + std::to_string(t.rules.size()) +
-         " event rule(s), " + std::to_string(t.tokens.size()) + " token(s), " +
+  return std::to_string(t.config.webhooks.size()) + " webhook(s), " +
+         std::to_string(t.config.rules.size()) + " event rule(s), " +
+         std::to_string(t.config.tokens.size()) + " token(s), " +
          (t.newest ? "events up to id " + std::to_string(t.newest->id) : std::string("no events"));
 }
 
@@ -121,23 +126,14 @@ Result<CopyReport> CopyStore(Store& from, Store& to, const CopyOptions& options)
   if (from.Describe() == to.Describe()) {
     return Status(Code::kInvalidArgument, "cannot copy " + from.Describe() + " onto itself");
   }
-  ImportData config;
-  auto webhooks = from.ListWebhooks();
-  if (!webhooks.ok()) return webhooks.status();
-  config.webhooks = std::move(*webhooks);
-  auto rules = from.ListEventRules();
-  if (!rules.ok()) return rules.status();
-  config.rules = std::move(*rules);
-  auto tokens = from.ListTokens();
-  if (!tokens.ok()) return tokens.status();
-  config.tokens = std::move(*tokens);
-
+  auto config = ReadConfig(from);
+  if (!config.ok()) return config.status();
   auto target = ReadTarget(to);
   if (!target.ok()) return target.status();
   CopyReport report;
   int64_t after = 0;
   if (!target->empty()) {
-    if (IsPartialCopy(from, *target, config)) {
+    if (IsPartialCopy(from, *target, *config)) {
       report.resumed = true;
       after = target->newest ? target->newest->id : 0;
     } else if (!options.into_non_empty) {
@@ -148,7 +144,7 @@ Result<CopyReport> CopyStore(Store& from, Store& to, const CopyOptions& options)
                         "(records whose ids it already has are skipped)");
     }
   }
-  auto imported = to.ImportBatch(config);
+  auto imported = to.ImportBatch(*config);
   if (!imported.ok()) return imported.status();
   report.config = *imported;
   report.last_event_id = after;

@@ -82,20 +82,9 @@ class CommitOp final : public SqliteStore::WriteOp {
         // A task may be created scheduled (delayed); otherwise it is queued and due now.
         const int status = t.delayed ? kScheduled : kQueued;
         st.Reset();
-        st.Bind((ce.event_id << kTaskSeqBits) | static_cast<int64_t>(k))
-            .Bind(t.id)
-            .Bind(ce.event_id)
-            .Bind(t.rule_id)
-            .Bind(t.webhook_id)
-            .Bind(t.rule_name)
-            .Bind(t.webhook_name)
-            .Bind(t.object_type)
-            .Bind(t.event_type)
-            .Bind(t.action_data)
-            .Bind(status)
-            .Bind(ctx.now)
-            .Bind(ctx.now)
-            .Bind(t.delayed ? t.due_at : ctx.now);
+        sql::BindTaskHead(st, (ce.event_id << kTaskSeqBits) | static_cast<int64_t>(k), t,
+                          ce.event_id, t.action_data);
+        st.Bind(status).Bind(ctx.now).Bind(ctx.now).Bind(t.delayed ? t.due_at : ctx.now);
         if (st.Step() != SQLITE_DONE) return c.Error("cannot insert task");
         ctx.Move(-1, status);
         if (!t.delayed) ctx.wake = true;

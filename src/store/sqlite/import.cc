@@ -40,77 +40,74 @@ Result<bool> InsertOrSkip(Conn& c, Stmt& s, const std::string& what, ImportCount
   return written;
 }
 
-// Prepares `sql` for the next row (the statement is reused across rows).
-Result<Stmt> Next(Conn& c, const std::string& sql) {
-  auto s = c.Prepare(sql);
-  if (s.ok()) s->Reset();
-  return s;
+// "INSERT INTO <table>(<cols>) VALUES (?, ...) ON CONFLICT(<key>) DO NOTHING".
+std::string InsertOrSkipSql(const char* table, const std::string& cols, int count,
+                            const char* key = "id") {
+  std::string out = std::string("INSERT INTO ") + table + "(" + cols + ") VALUES (?";
+  for (int i = 1; i < count; ++i) out += ",?";
+  return out + ") ON CONFLICT(" + key + ") DO NOTHING";
 }
 
-std::string Placeholders(int n) {
-  std::string out = "?";
-  for (int i = 1; i < n; ++i) out += ",?";
-  return out;
+// Imports each of `items` (records with an id) with `insert`, binding row i with bind(stmt, i);
+// `noun` names a row in errors. Returns how many were written.
+template <typename T, typename BindFn>
+Result<int64_t> ImportEach(Conn& c, const std::vector<T>& items, const std::string& insert,
+                           const char* noun, BindFn bind, ImportCounts& n) {
+  int64_t written = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (items[i].id <= 0) return Invalid(std::string("a ") + noun + " has no id");
+    auto s = c.Prepare(insert);
+    if (!s.ok()) return s.status();
+    bind(*s, i);
+    auto w = InsertOrSkip(c, *s, std::string(noun) + " " + std::to_string(items[i].id), n);
+    if (!w.ok()) return w.status();
+    written += *w ? 1 : 0;
+  }
+  return written;
 }
 
-Status ImportConfig(SqliteStore::WriteCtx& ctx, const ImportData& d, const ImportRows& rows,
-                    ImportCounts& n) {
+// Webhooks, rules, tokens and events (the records with ids of their own).
+Status ImportRecords(SqliteStore::WriteCtx& ctx, const ImportData& d, const ImportRows& rows,
+                     ImportCounts& n) {
   Conn& c = ctx.conn;
-  const std::string webhook_sql = std::string("INSERT INTO webhooks(") + sql::kWebhookCols +
-                                  ") VALUES (" + Placeholders(17) + ") ON CONFLICT(id) DO NOTHING";
-  for (const Webhook& w : d.webhooks) {
-    if (w.id <= 0) return Invalid("webhook '" + w.name + "' has no id");
-    auto s = Next(c, webhook_sql);
-    if (!s.ok()) return s.status();
-    s->Bind(w.id);
-    sql::BindWebhookBody(*s, w);
-    s->Bind(w.created).Bind(w.last_updated);
-    auto written = InsertOrSkip(c, *s, "webhook " + std::to_string(w.id), n);
-    if (!written.ok()) return written.status();
-    ctx.config_changes += *written ? 1 : 0;
-  }
-  const std::string rule_sql = std::string("INSERT INTO event_rules(") + sql::kRuleCols +
-                               ") VALUES (" + Placeholders(14) + ") ON CONFLICT(id) DO NOTHING";
-  for (size_t i = 0; i < d.rules.size(); ++i) {
-    const EventRule& r = d.rules[i];
-    if (r.id <= 0) return Invalid("event rule '" + r.name + "' has no id");
-    auto s = Next(c, rule_sql);
-    if (!s.ok()) return s.status();
-    s->Bind(r.id);
-    sql::BindRuleBody(*s, r, rows.rules[i]);
-    s->Bind(r.created).Bind(r.last_updated);
-    auto written = InsertOrSkip(c, *s, "event rule " + std::to_string(r.id), n);
-    if (!written.ok()) return written.status();
-    ctx.config_changes += *written ? 1 : 0;
-  }
-  const std::string token_sql = std::string("INSERT INTO api_tokens(") + sql::kTokenCols +
-                                ") VALUES (" + Placeholders(8) + ") ON CONFLICT(id) DO NOTHING";
-  for (const ApiToken& t : d.tokens) {
-    if (t.id <= 0 || t.key_hash.empty()) return Invalid("token '" + t.name + "' has no id or hash");
-    auto s = Next(c, token_sql);
-    if (!s.ok()) return s.status();
-    s->Bind(t.id);
-    sql::BindTokenBody(*s, t);
-    auto written = InsertOrSkip(c, *s, "token " + std::to_string(t.id), n);
-    if (!written.ok()) return written.status();
-  }
-  return Status::Ok();
-}
-
-Status ImportEvents(Conn& c, const ImportData& d, const ImportRows& rows, ImportCounts& n) {
-  const std::string event_sql = std::string("INSERT INTO events(") + sql::kEventCols +
-                                ") VALUES (" + Placeholders(13) + ") ON CONFLICT(id) DO NOTHING";
-  for (size_t i = 0; i < d.events.size(); ++i) {
-    if (d.events[i].id <= 0) return Invalid("an event has no id");
-    auto s = Next(c, event_sql);
-    if (!s.ok()) return s.status();
-    s->Bind(d.events[i].id);
-    sql::BindEventBody(*s, rows.events[i]);
-    s->Bind(rows.events[i].received_at);
-    auto written = InsertOrSkip(c, *s, "event " + std::to_string(d.events[i].id), n);
-    if (!written.ok()) return written.status();
-  }
-  return Status::Ok();
+  auto webhooks = ImportEach(
+      c, d.webhooks, InsertOrSkipSql("webhooks", sql::kWebhookCols, 17), "webhook",
+      [&](Stmt& s, size_t i) {
+        const Webhook& w = d.webhooks[i];
+        s.Bind(w.id);
+        sql::BindWebhookBody(s, w);
+        s.Bind(w.created).Bind(w.last_updated);
+      },
+      n);
+  if (!webhooks.ok()) return webhooks.status();
+  auto rules = ImportEach(
+      c, d.rules, InsertOrSkipSql("event_rules", sql::kRuleCols, 14), "event rule",
+      [&](Stmt& s, size_t i) {
+        const EventRule& r = d.rules[i];
+        s.Bind(r.id);
+        sql::BindRuleBody(s, r, rows.rules[i]);
+        s.Bind(r.created).Bind(r.last_updated);
+      },
+      n);
+  if (!rules.ok()) return rules.status();
+  ctx.config_changes += *webhooks + *rules;
+  auto tokens = ImportEach(
+      c, d.tokens, InsertOrSkipSql("api_tokens", sql::kTokenCols, 8), "token",
+      [&](Stmt& s, size_t i) {
+        s.Bind(d.tokens[i].id);
+        sql::BindTokenBody(s, d.tokens[i]);
+      },
+      n);
+  if (!tokens.ok()) return tokens.status();
+  auto events = ImportEach(
+      c, d.events, InsertOrSkipSql("events", sql::kEventCols, 13), "event",
+      [&](Stmt& s, size_t i) {
+        s.Bind(d.events[i].id);
+        sql::BindEventBody(s, rows.events[i]);
+        s.Bind(rows.events[i].received_at);
+      },
+      n);
+  return events.ok() ? Status::Ok() : events.status();
 }
 
 // The next free task index of each event seen, from the file (the event must exist).
@@ -152,8 +149,7 @@ Status ImportTasks(SqliteStore::WriteCtx& ctx, const ImportData& d, const Import
                    ImportCounts& n) {
   Conn& c = ctx.conn;
   TaskSlots slots(c);
-  const std::string task_sql = std::string("INSERT INTO tasks(seq, ") + sql::kTaskCols +
-                               ") VALUES (" + Placeholders(21) + ")";
+  const std::string task_sql = InsertOrSkipSql("tasks", std::string("seq, ") + sql::kTaskCols, 21);
   for (size_t i = 0; i < d.tasks.size(); ++i) {
     const Task& t = d.tasks[i];
     if (t.id.empty()) return Invalid("a task has no id");
@@ -172,30 +168,12 @@ Status ImportTasks(SqliteStore::WriteCtx& ctx, const ImportData& d, const Import
     }
     auto seq = slots.NextSeq(t.event_id, t.id);
     if (!seq.ok()) return seq.status();
-    auto s = Next(c, task_sql);
+    auto s = c.Prepare(task_sql);
     if (!s.ok()) return s.status();
     const int status = static_cast<int>(t.status);
-    s->Bind(*seq)
-        .Bind(t.id)
-        .Bind(t.event_id)
-        .Bind(t.rule_id)
-        .Bind(t.webhook_id)
-        .Bind(t.rule_name)
-        .Bind(t.webhook_name)
-        .Bind(t.object_type)
-        .Bind(t.event_type)
-        .Bind(rows.task_action_data[i])
-        .Bind(status)
-        .Bind(t.attempts)
-        .Bind(t.created_at)
-        .Bind(t.enqueued_at)
-        .Bind(t.due_at)
-        .Bind(t.started_at)
-        .Bind(t.ended_at)
-        .Bind(t.worker)
-        .Bind(t.lease_expires)
-        .Bind(t.result)
-        .Bind(t.error);
+    sql::BindTaskHead(*s, *seq, t, t.event_id, rows.task_action_data[i]);
+    sql::BindAll(*s, status, t.attempts, t.created_at, t.enqueued_at, t.due_at, t.started_at,
+                 t.ended_at, t.worker, t.lease_expires, t.result, t.error);
     auto written = InsertOrSkip(c, *s, "task " + t.id, n);
     if (!written.ok()) return written.status();
     ctx.Move(-1, status);
@@ -205,9 +183,8 @@ Status ImportTasks(SqliteStore::WriteCtx& ctx, const ImportData& d, const Import
 }
 
 Status ImportAttempts(Conn& c, const ImportData& d, ImportCounts& n) {
-  const std::string attempt_sql = std::string("INSERT INTO attempts(task_seq, ") +
-                                  sql::kAttemptCols + ") VALUES (" + Placeholders(11) +
-                                  ") ON CONFLICT(task_seq, number) DO NOTHING";
+  const std::string attempt_sql = InsertOrSkipSql(
+      "attempts", std::string("task_seq, ") + sql::kAttemptCols, 11, "task_seq, number");
   std::map<std::string, int64_t> seqs;
   for (const Attempt& a : d.attempts) {
     auto it = seqs.find(a.task_id);
@@ -223,7 +200,7 @@ Status ImportAttempts(Conn& c, const ImportData& d, ImportCounts& n) {
       }
       it = seqs.emplace(a.task_id, **seq).first;
     }
-    auto s = Next(c, attempt_sql);
+    auto s = c.Prepare(attempt_sql);
     if (!s.ok()) return s.status();
     s->Bind(it->second);
     sql::BindAttemptBody(*s, a, a.number);
@@ -240,8 +217,7 @@ Result<ImportCounts> SqliteStore::ImportBatch(const ImportData& data) {
   auto rows = std::make_shared<ImportRows>(data);  // JSON made on the caller's thread
   return WriteSync<ImportCounts>([&data, rows](WriteCtx& ctx) -> Result<ImportCounts> {
     ImportCounts n;
-    HERALD_RETURN_IF_ERROR(ImportConfig(ctx, data, *rows, n));
-    HERALD_RETURN_IF_ERROR(ImportEvents(ctx.conn, data, *rows, n));
+    HERALD_RETURN_IF_ERROR(ImportRecords(ctx, data, *rows, n));
     HERALD_RETURN_IF_ERROR(ImportTasks(ctx, data, *rows, n));
     HERALD_RETURN_IF_ERROR(ImportAttempts(ctx.conn, data, n));
     return n;

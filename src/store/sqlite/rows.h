@@ -78,6 +78,12 @@ std::optional<int> OptInt32(const R& s, int col) {
   return static_cast<int>(s.Int(col));
 }
 
+// Binds `args` to the next parameters of `s`, in order.
+template <typename S, typename... A>
+void BindAll(S& s, const A&... args) {
+  (s.Bind(args), ...);
+}
+
 // ---- webhooks ----
 
 inline constexpr const char* kWebhookCols =
@@ -212,13 +218,8 @@ Result<ApiToken> ReadTokenForListing(const R& s) {
 // Binds every token column after id, in kTokenCols order.
 template <typename S>
 void BindTokenBody(S& s, const ApiToken& t) {
-  s.Bind(t.name)
-      .Bind(t.key_prefix)
-      .Bind(t.key_hash)
-      .Bind(TokenScopeName(t.scope))
-      .Bind(t.created)
-      .Bind(t.last_used)
-      .Bind(t.revoked);
+  BindAll(s, t.name, t.key_prefix, t.key_hash, TokenScopeName(t.scope), t.created, t.last_used,
+          t.revoked);
 }
 
 template <SqlRow R>
@@ -275,17 +276,8 @@ struct EventRow {
 // Binds every event column after id and before received_at, in kEventCols order.
 template <typename S>
 void BindEventBody(S& s, const EventRow& e) {
-  s.Bind(e.event)
-      .Bind(e.event_type)
-      .Bind(e.object_type)
-      .Bind(e.model)
-      .Bind(e.timestamp)
-      .Bind(e.username)
-      .Bind(e.request_id)
-      .Bind(e.data)
-      .Bind(e.snapshots)
-      .Bind(e.request)
-      .Bind(e.context);
+  BindAll(s, e.event, e.event_type, e.object_type, e.model, e.timestamp, e.username, e.request_id,
+          e.data, e.snapshots, e.request, e.context);
 }
 
 // ---- tasks and attempts ----
@@ -348,16 +340,18 @@ Attempt ReadAttempt(const R& s, const std::string& task_id) {
 // Binds the attempt columns of kAttemptCols, in order, with `number` for a.number.
 template <typename S>
 void BindAttemptBody(S& s, const Attempt& a, int number) {
-  s.Bind(number)
-      .Bind(a.started_at)
-      .Bind(a.duration_us)
-      .Bind(a.status_code)
-      .Bind(a.response_excerpt)
-      .Bind(a.error)
-      .Bind(a.method)
-      .Bind(a.url)
-      .Bind(a.request_headers)
-      .Bind(a.request_body);
+  BindAll(s, number, a.started_at, a.duration_us, a.status_code, a.response_excerpt, a.error,
+          a.method, a.url, a.request_headers, a.request_body);
+}
+
+// Binds a new task's seq and its columns from id to action_data (kTaskCols order) from any
+// record with Task's field names (a Task, or the flat task of a commit) and its action_data as
+// JSON text.
+template <typename S, typename T>
+void BindTaskHead(S& s, int64_t seq, const T& t, int64_t event_id,
+                  const std::optional<std::string>& action_data) {
+  BindAll(s, seq, t.id, event_id, t.rule_id, t.webhook_id, t.rule_name, t.webhook_name,
+          t.object_type, t.event_type, action_data);
 }
 
 // ---- filters ----
