@@ -68,11 +68,8 @@ Result<std::unique_ptr<Store>> OpenSqlite(const std::string& url, const StoreOpe
   auto path = SqlitePath(url);
   if (!path.ok()) return path.status();
   std::filesystem::path p(*path);
-  std::error_code exists_ec;
-  if (options.schema == SchemaPolicy::kRequireCurrent && !std::filesystem::exists(p, exists_ec)) {
-    return Status(Code::kNotFound, "no store at " + *path);
-  }
-  if (p.has_parent_path()) {
+  // A store that must exist gets no directory either (SqliteStore::Open refuses it).
+  if (p.has_parent_path() && options.schema != SchemaPolicy::kRequireCurrent) {
     std::error_code ec;
     std::filesystem::create_directories(p.parent_path(), ec);
     if (ec) {

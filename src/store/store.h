@@ -15,7 +15,12 @@
 //     of letting them expire, so only crashes count;
 //   - UI sessions and worker heartbeats live in the store, so a session signed in through one
 //     process is valid in every other and across restarts, and every API node lists the
-//     workers of the whole cluster.
+//     workers of the whole cluster;
+//   - opening a store follows one schema-version rule (SchemaPolicy): an empty store is
+//     created, an older schema is upgraded only by `herald store migrate`, a newer one is
+//     refused;
+//   - a whole installation can be imported with its ids (ImportBatch, for `herald store copy`,
+//     store/copy.h).
 // Status transitions: queued -> started -> finished | failed | scheduled; scheduled -> started;
 // started -> queued | scheduled (hand-back); started -> failed (worker-stopped rule);
 // failed -> queued (requeue). All methods are thread-safe.

@@ -145,6 +145,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& relati
   auto abs = std::filesystem::absolute(relative_path, ec);
   const std::string path = ec ? relative_path : abs.lexically_normal().string();
   std::unique_ptr<SqliteStore> store(new SqliteStore(path, clock));
+  if (options.schema == SchemaPolicy::kRequireCurrent && !std::filesystem::exists(path, ec)) {
+    return Status(Code::kNotFound, "no store at " + path);  // and none is created
+  }
   // Owner-only permissions before SQLite touches the file: its -wal/-shm inherit them.
   HERALD_RETURN_IF_ERROR(sqlite::SecureStoreFiles(path));
   auto conn = Conn::Open(path, kWriterCacheKib);

@@ -51,7 +51,8 @@ class SqliteStore final : public Store {
   // Opens or creates the database file at `path` (its directory must exist), switches it to
   // WAL, creates or checks (or under SchemaPolicy::kMigrate upgrades) the schema following
   // options.schema (store.h's schema-version rule) and starts the writer thread.
-  // Errors: kUnavailable (cannot open, schema version refused, migration failed).
+  // Errors: kUnavailable (cannot open, schema version refused, migration failed); kNotFound
+  // under kRequireCurrent when there is no file (none is created) or it is empty.
   // The store's own times (row timestamps, the cross-process config check) come from `clock`,
   // which must outlive the store.
   static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
