@@ -25,7 +25,7 @@ using P = std::vector<const Value*>;
 [[noreturn]] void ThrowNoAttr(const Value& v, const char* name);
 // Jinja2's FilterArgumentError.
 [[noreturn]] void FilterArgError(const std::string& m);
-// Raises the undefined error when v is an Undefined (as Python does on first use).
+// Raises v's UndefinedError when v is undefined; returns otherwise.
 void FailIfUndef(const Value& v);
 
 // soft_str: Markup stays Markup, everything else str().

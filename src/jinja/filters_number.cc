@@ -1,6 +1,6 @@
 // The built-in number filters (abs, int, float, round, sum) with Python's int/float rules: big
-// integers where Python would overflow into them, Python's round-half-even, and int()'s parsing
-// of strings in any base.
+// integers where Python would overflow into them, round() as Python rounds (the exact binary
+// value; ties to even), and int()'s parsing of strings in any base.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>

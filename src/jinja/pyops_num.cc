@@ -1,8 +1,8 @@
 // Python's number rules for the template engine (see pyops.h): int/float/bool arithmetic with
-// CPython 3.11's results and messages (big integers where Python would overflow into them,
-// floor division and modulo with Python's signs, sequence repetition by `*`), unary -, + and
-// abs(), conversions to int64 and double, and float()/int() parsing of strings. The other value
-// rules (str, len, iteration, comparisons, sort) are in pyops.cc.
+// CPython 3.11's results and messages (big integers where Python would overflow into them, floor
+// division and modulo with Python's signs, sequence repetition by `*`, `%` on strings through
+// format.cc), unary -, + and abs(), conversions to int64 and double, and float()/int() parsing of
+// strings. The other value rules (str, len, iteration, comparisons, sort) are in pyops.cc.
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
