@@ -52,6 +52,14 @@ Status CheckIdFree(Conn& c, const char* table, const char* noun, int64_t id) {
   return Status::Ok();
 }
 
+// Runs `sql`, whose one parameter is the id of the row it changes; kNotFound ("<noun> <id>")
+// when it changed no row. An error names `what`.
+Status RunOnRow(Conn& c, const char* sql, const char* what, const char* noun, int64_t id) {
+  HERALD_RETURN_IF_ERROR(RunStmt(c, sql, what, id));
+  if (sqlite3_changes(c.db()) == 0) return NotFound(noun + (" " + std::to_string(id)));
+  return Status::Ok();
+}
+
 // Binds the id of a new row: NULL (SQLite assigns one) when 0.
 void BindNewId(Stmt& s, int64_t id) {
   if (id != 0) {
@@ -276,9 +284,8 @@ Result<EventRule> SqliteStore::UpdateEventRule(EventRule r) {
 Status SqliteStore::DeleteEventRule(int64_t id) {
   return WriteStatus([id](WriteCtx& ctx) -> Status {
     Conn& c = ctx.conn;
-    HERALD_RETURN_IF_ERROR(
-        RunStmt(c, "DELETE FROM event_rules WHERE id = ?", "cannot delete event rule", id));
-    if (sqlite3_changes(c.db()) == 0) return NotFound("event rule " + std::to_string(id));
+    HERALD_RETURN_IF_ERROR(RunOnRow(c, "DELETE FROM event_rules WHERE id = ?",
+                                    "cannot delete event rule", kRules.noun, id));
     ++ctx.config_changes;
     return Status::Ok();
   });
@@ -324,9 +331,8 @@ Result<ApiToken> SqliteStore::CreateToken(ApiToken t) {
 Status SqliteStore::RevokeToken(int64_t id) {
   return WriteStatus([id](WriteCtx& ctx) -> Status {
     Conn& c = ctx.conn;
-    HERALD_RETURN_IF_ERROR(
-        RunStmt(c, "UPDATE api_tokens SET revoked = 1 WHERE id = ?", "cannot revoke token", id));
-    if (sqlite3_changes(c.db()) == 0) return NotFound("token " + std::to_string(id));
+    HERALD_RETURN_IF_ERROR(RunOnRow(c, "UPDATE api_tokens SET revoked = 1 WHERE id = ?",
+                                    "cannot revoke token", "token", id));
     return RunStmt(c, "DELETE FROM ui_sessions WHERE token_id = ?",
                    "cannot end the token's sessions", id);
   });
