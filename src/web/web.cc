@@ -82,49 +82,44 @@ class Router {
                         webhooks_,         "preview", &WebhookPages::Preview},
         rule_routes_{kRuleKind.Noun, store,   &Store::GetEventRule,
                      rules_,         "check", &RulePages::Check} {
-    // Each section sets the menu entry it belongs to, then routes the rest of the path.
+    // Each section names the menu entry it belongs to (set before it routes the rest of the
+    // path; /logout has none, and /queues sets it on its one page only).
     sections_ = {
         {"logout",
-         [this](Ctx& c) {
-           if (c.parts.size() == 1 && c.post()) return login_.Logout(c);
-           c.Error(404, kNoSuchPage);
-         }},
-        {"webhooks",
-         [this](Ctx& c) {
-           c.nav = "webhooks";
-           webhook_routes_.Route(c);
-         }},
-        {"rules",
-         [this](Ctx& c) {
-           c.nav = "rules";
-           rule_routes_.Route(c);
-         }},
+         {nullptr,
+          [this](Ctx& c) {
+            if (c.parts.size() == 1 && c.post()) return login_.Logout(c);
+            c.Error(404, kNoSuchPage);
+          }}},
+        {"webhooks", {"webhooks", [this](Ctx& c) { webhook_routes_.Route(c); }}},
+        {"rules", {"rules", [this](Ctx& c) { rule_routes_.Route(c); }}},
         {"events",
-         [this](Ctx& c) {
-           c.nav = "events";
-           const auto& s = c.parts;
-           if (s.size() == 1) return tasks_.EventList(c);
-           auto id = ParseInt(s[1]);
-           if (id && s.size() == 2) return tasks_.EventDetail(c, *id);
-           c.Error(404, kNoSuchPage);
-         }},
+         {"events",
+          [this](Ctx& c) {
+            const auto& s = c.parts;
+            if (s.size() == 1) return tasks_.EventList(c);
+            auto id = ParseInt(s[1]);
+            if (id && s.size() == 2) return tasks_.EventDetail(c, *id);
+            c.Error(404, kNoSuchPage);
+          }}},
         {"queues",
-         [this](Ctx& c) {
-           if (c.parts.size() != 1) return c.Error(404, kNoSuchPage);
-           c.nav = "tasks";
-           tasks_.Queues(c);
-         }},
+         {nullptr,
+          [this](Ctx& c) {
+            if (c.parts.size() != 1) return c.Error(404, kNoSuchPage);
+            c.nav = "tasks";
+            tasks_.Queues(c);
+          }}},
         {"tasks",
-         [this](Ctx& c) {
-           c.nav = "tasks";
-           const auto& s = c.parts;
-           if (s.size() == 1) return tasks_.TaskList(c);
-           if (s[1] == "requeue-failed" && s.size() == 2 && c.post())
-             return tasks_.RequeueFailed(c);
-           if (s.size() == 2) return tasks_.TaskDetail(c, s[1]);
-           if (s.size() == 3 && c.post()) return tasks_.TaskAction(c, s[1], s[2]);
-           c.Error(404, kNoSuchPage);
-         }},
+         {"tasks",
+          [this](Ctx& c) {
+            const auto& s = c.parts;
+            if (s.size() == 1) return tasks_.TaskList(c);
+            if (s[1] == "requeue-failed" && s.size() == 2 && c.post())
+              return tasks_.RequeueFailed(c);
+            if (s.size() == 2) return tasks_.TaskDetail(c, s[1]);
+            if (s.size() == 3 && c.post()) return tasks_.TaskAction(c, s[1], s[2]);
+            c.Error(404, kNoSuchPage);
+          }}},
     };
   }
 
@@ -138,7 +133,8 @@ class Router {
     if (c.parts.empty()) return dashboard_.Show(c);
     auto it = sections_.find(c.parts[0]);
     if (it == sections_.end()) return c.Error(404, kNoSuchPage);
-    it->second(c);
+    if (it->second.nav) c.nav = it->second.nav;
+    it->second.route(c);
   }
 
  private:
@@ -149,7 +145,12 @@ class Router {
   TaskPages tasks_;
   RecordRoutes<Webhook, WebhookPages> webhook_routes_;
   RecordRoutes<EventRule, RulePages> rule_routes_;
-  std::map<std::string, std::function<void(Ctx&)>, std::less<>> sections_;
+  // A path's first segment: its menu entry (none: null) and how the rest of the path routes.
+  struct Section {
+    const char* nav;
+    std::function<void(Ctx&)> route;
+  };
+  std::map<std::string, Section, std::less<>> sections_;
 };
 
 // POSTs that change nothing (preview, check) are allowed for read-only sessions.
