@@ -233,8 +233,7 @@ void Api::Route(Ctx& c) {
   }
   if (p.size() >= 3 && p[1] == "core") {
     if (p[2] == "background-queues" && p.size() <= 4) return Queues(c);
-    if (p[2] == "background-workers" && p.size() <= 4)
-      return Workers(c, p.size() == 4 ? p[3] : "");
+    if (p[2] == "background-workers" && p.size() <= 4) return Workers(c, p.size() == 4 ? p[3] : "");
     if (p[2] == "background-tasks" && p.size() <= 5)
       return Tasks(c, p.size() >= 4 ? p[3] : "", p.size() == 5 ? p[4] : "");
   }

@@ -23,8 +23,8 @@ void SetActivity(const DispatcherStats& stats, WorkerInfo* worker) {
   worker->total_working_time = stats.working_time_us;
 }
 
-Heartbeat::Heartbeat(Store& store, HeartbeatOptions options,
-                     std::function<DispatcherStats()> stats, const Clock& clock)
+Heartbeat::Heartbeat(Store& store, HeartbeatOptions options, std::function<DispatcherStats()> stats,
+                     const Clock& clock)
     : store_(store),
       interval_(options.interval),
       stale_after_(options.stale_after),
@@ -44,6 +44,7 @@ void Heartbeat::Start() {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = false;
     started_ = true;
+    next_beat_ = clock_.SteadyNow() + interval_;
   }
   Status st = Register();
   if (!st.ok()) {
@@ -101,13 +102,17 @@ void Heartbeat::Loop() {
   pthread_setname_np(pthread_self(), "herald-heartbeat");
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
-    if (clock_.WaitUntil(lock, cv_, clock_.SteadyNow() + interval_, [this] { return stopping_; }))
-      return;
+    if (clock_.WaitUntil(lock, cv_, next_beat_, [this] { return stopping_; })) return;
     lock.unlock();
     Status st = Beat();
     if (!st.ok())
       log::Warning("worker heartbeat failed", {{"worker", info_.name}, {"error", st.message()}});
     lock.lock();
+    // On a fixed schedule from Start (however late this thread runs); beats missed during a
+    // stall longer than an interval are skipped, not caught up.
+    next_beat_ += interval_;
+    auto behind = clock_.SteadyNow() - next_beat_;
+    if (behind >= interval_) next_beat_ += (behind / interval_) * interval_;
   }
 }
 

@@ -86,7 +86,8 @@ class Heartbeat {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
-  bool started_ = false;  // Start ran and Stop has not run since
+  Clock::SteadyTime next_beat_;  // when the thread beats next
+  bool started_ = false;         // Start ran and Stop has not run since
   std::thread thread_;
 };
 

@@ -69,7 +69,8 @@ void LoginPages::Login(Ctx& c) {
   auto s = sessions.Create(*token);
   if (!s.ok()) {
     log::Error("ui sign-in failed", {{"client", client.address}, {"error", s.status().message()}});
-    return c.Page("login.html", D()("next", next)("error", "Cannot sign in: " + s.status().message()),
+    return c.Page("login.html",
+                  D()("next", next)("error", "Cannot sign in: " + s.status().message()),
                   s.status().code() == Code::kNotFound ? 403 : HttpStatusFor(s.status()));
   }
   log::Info("ui sign-in", {{"token_id", static_cast<long long>(token->id)},

@@ -66,9 +66,8 @@ Result<Session> SessionStore::Create(const ApiToken& token) {
   auto ended = store_.CreateSession(u, max_per_token_, now);
   if (!ended.ok()) return ended.status();
   if (*ended > 0) {
-    log::Info("ui sessions ended to make room",
-              {{"token_id", static_cast<long long>(token.id)},
-               {"count", static_cast<long long>(*ended)}});
+    log::Info("ui sessions ended to make room", {{"token_id", static_cast<long long>(token.id)},
+                                                 {"count", static_cast<long long>(*ended)}});
   }
   u.token = token;
   return FromStored(std::move(id), std::move(u));

@@ -106,8 +106,8 @@ TEST_F(Nodes, RevokingATokenEndsItsSessionsOnEveryNode) {
   auto a = StartNode();
   auto b = StartNode();
   ASSERT_TRUE(a->started() && b->started());
-  auto created = RunHerald(
-      {"token", "create", "--read-only", "--name", "viewer", "--store", a->store_url()});
+  auto created =
+      RunHerald({"token", "create", "--read-only", "--name", "viewer", "--store", a->store_url()});
   ASSERT_EQ(created.exit_code, 0) << created.err;
   std::string key = created.out.substr(0, created.out.find('\n'));
   std::smatch id;
