@@ -22,6 +22,8 @@ std::string SafeNext(const std::string& next) {
   return next;
 }
 
+constexpr const char* kInvalidTokenMessage = "This token is not valid (unknown or revoked).";
+
 void SignInRefused(Ctx& c, const std::string& next, std::chrono::seconds wait) {
   std::string msg = "Too many failed sign-ins from your address. Try again in " +
                     std::to_string(wait.count()) + " seconds.";
@@ -56,8 +58,7 @@ void LoginPages::Login(Ctx& c) {
     guard.RecordFailure(client);
     log::Warning("ui sign-in failed",
                  {{"client", client.address}, {"reason", "unknown or revoked token"}});
-    return c.Page("login.html",
-                  D()("next", next)("error", "This token is not valid (unknown or revoked)."), 403);
+    return c.Page("login.html", D()("next", next)("error", kInvalidTokenMessage), 403);
   }
   if (!ScopeAllows(token->scope, Access::kRead)) {
     return c.Page("login.html",
@@ -68,10 +69,15 @@ void LoginPages::Login(Ctx& c) {
   }
   auto s = sessions.Create(*token);
   if (!s.ok()) {
-    log::Error("ui sign-in failed", {{"client", client.address}, {"error", s.status().message()}});
+    // NotFound: revoked (by another process) since the token cache last checked it.
+    const bool revoked = s.status().code() == Code::kNotFound;
+    log::Warning("ui sign-in failed", {{"client", client.address},
+                                       {"reason", revoked ? "revoked token" : "store"},
+                                       {"error", s.status().message()}});
     return c.Page("login.html",
-                  D()("next", next)("error", "Cannot sign in: " + s.status().message()),
-                  s.status().code() == Code::kNotFound ? 403 : HttpStatusFor(s.status()));
+                  D()("next", next)("error", revoked ? std::string(kInvalidTokenMessage)
+                                                     : "Cannot sign in: " + s.status().message()),
+                  revoked ? 403 : HttpStatusFor(s.status()));
   }
   log::Info("ui sign-in", {{"token_id", static_cast<long long>(token->id)},
                            {"scope", TokenScopeName(token->scope)},

@@ -273,6 +273,11 @@ TEST_F(WebSecurityTest, RevokingATokenEndsItsSessions) {
   EXPECT_EQ(Call("GET", "/", "", sid).status, 303);
   EXPECT_EQ(N(store_->CountSessions(ro->id, NowUs())), 0);
   EXPECT_EQ(Call("GET", "/", "", admin).status, 200) << "other tokens' sessions stay";
+  // Signing in again while the token cache still trusts the key: the store refuses the session.
+  auto again = Call("POST", "/login", "token=" + ro_key_);
+  EXPECT_EQ(again.status, 403);
+  EXPECT_NE(again.body.find("This token is not valid"), std::string::npos) << again.body;
+  EXPECT_EQ(HeaderOf(again, "Set-Cookie"), "");
 }
 
 TEST_F(WebSecurityTest, IdleSessionsExpireAndUseKeepsThemAlive) {
