@@ -7,7 +7,9 @@
 // list filters.
 #include <algorithm>
 #include <functional>
+#include <initializer_list>
 #include <optional>
+#include <string_view>
 
 #include "api/api.h"
 #include "api/context.h"
@@ -54,7 +56,30 @@ struct Ops {
 //                                       malformed
 //   Selected(object)                    whether the object passes them
 
-class WebhookKind {
+// The list filters every kind has: ?id= and ?name= (repeatable) and ?q= (a substring, any
+// case, of one of the kind's text fields).
+class CommonFilters {
+ protected:
+  void ReadCommonFilters(const http::Request& req) {
+    ids_ = req.query_params.GetAll("id");
+    names_ = req.query_params.GetAll("name");
+    if (auto q = req.query_params.Get("q")) q_ = AsciiLower(*q);
+  }
+  // Whether `o` passes ?id= and ?name=, and ?q= in one of `text`.
+  template <class T>
+  bool CommonSelected(const T& o, std::initializer_list<std::string_view> text) const {
+    if (!ids_.empty() && !AnyEquals(ids_, std::to_string(o.id))) return false;
+    if (!names_.empty() && !AnyEquals(names_, o.name)) return false;
+    return !q_ || std::any_of(text.begin(), text.end(),
+                              [this](std::string_view t) { return ContainsIgnoreCase(t, *q_); });
+  }
+
+ private:
+  std::vector<std::string> ids_, names_;
+  std::optional<std::string> q_;  // lower-case
+};
+
+class WebhookKind : CommonFilters {
  public:
   using Object = Webhook;
   static constexpr Ops<Webhook> kOps{
@@ -71,10 +96,8 @@ class WebhookKind {
   // ?id= ?name= ?http_method= (repeatable), ?q= (name, description or URL, any case),
   // ?ssl_verification= (a value that is not a boolean filters nothing).
   herald::Status ReadFilters(const http::Request& req) {
-    ids_ = req.query_params.GetAll("id");
-    names_ = req.query_params.GetAll("name");
+    ReadCommonFilters(req);
     methods_ = req.query_params.GetAll("http_method");
-    if (auto q = req.query_params.Get("q")) q_ = AsciiLower(*q);
     if (auto sv = req.query_params.Get("ssl_verification")) {
       bool b;
       if (ParseBoolParam(*sv, &b)) ssl_verification_ = b;
@@ -82,12 +105,8 @@ class WebhookKind {
     return herald::Status::Ok();
   }
   bool Selected(const Webhook& w) const {
-    if (!ids_.empty() && !AnyEquals(ids_, std::to_string(w.id))) return false;
-    if (!names_.empty() && !AnyEquals(names_, w.name)) return false;
+    if (!CommonSelected(w, {w.name, w.description, w.payload_url})) return false;
     if (!methods_.empty() && !AnyEquals(methods_, w.http_method)) return false;
-    if (q_ && !(ContainsIgnoreCase(w.name, *q_) || ContainsIgnoreCase(w.description, *q_) ||
-                ContainsIgnoreCase(w.payload_url, *q_)))
-      return false;
     if (ssl_verification_ && w.ssl_verification != *ssl_verification_) return false;
     return true;
   }
@@ -95,12 +114,11 @@ class WebhookKind {
  private:
   std::string api_base_;
   bool show_credentials_;
-  std::vector<std::string> ids_, names_, methods_;
-  std::optional<std::string> q_;  // lower-case
+  std::vector<std::string> methods_;
   std::optional<bool> ssl_verification_;
 };
 
-class EventRuleKind {
+class EventRuleKind : CommonFilters {
  public:
   using Object = EventRule;
   static constexpr Ops<EventRule> kOps{"EventRule",
@@ -122,13 +140,11 @@ class EventRuleKind {
   // rule passes object_type and event_type when one of its own is listed), ?q= (name,
   // description or comments, any case), ?enabled= (must be a boolean).
   herald::Status ReadFilters(const http::Request& req) {
-    ids_ = req.query_params.GetAll("id");
-    names_ = req.query_params.GetAll("name");
+    ReadCommonFilters(req);
     object_types_ = req.query_params.GetAll("object_type");
     event_types_ = req.query_params.GetAll("event_type");
     action_types_ = req.query_params.GetAll("action_type");
     action_object_ids_ = req.query_params.GetAll("action_object_id");
-    if (auto q = req.query_params.Get("q")) q_ = AsciiLower(*q);
     if (auto e = req.query_params.Get("enabled")) {
       bool b;
       if (!ParseBoolParam(*e, &b))
@@ -143,8 +159,7 @@ class EventRuleKind {
       return std::any_of(own.begin(), own.end(),
                          [&](const std::string& s) { return AnyEquals(listed, s); });
     };
-    if (!ids_.empty() && !AnyEquals(ids_, std::to_string(r.id))) return false;
-    if (!names_.empty() && !AnyEquals(names_, r.name)) return false;
+    if (!CommonSelected(r, {r.name, r.description, r.comments})) return false;
     if (enabled_ && r.enabled != *enabled_) return false;
     if (!action_types_.empty() && !AnyEquals(action_types_, r.action_type)) return false;
     if (!action_object_ids_.empty() &&
@@ -152,9 +167,6 @@ class EventRuleKind {
       return false;
     if (!object_types_.empty() && !any_listed(object_types_, r.object_types)) return false;
     if (!event_types_.empty() && !any_listed(event_types_, r.event_types)) return false;
-    if (q_ && !(ContainsIgnoreCase(r.name, *q_) || ContainsIgnoreCase(r.description, *q_) ||
-                ContainsIgnoreCase(r.comments, *q_)))
-      return false;
     return true;
   }
 
@@ -167,9 +179,7 @@ class EventRuleKind {
 
   std::string api_base_;
   const std::vector<Webhook>& hooks_;
-  std::vector<std::string> ids_, names_, object_types_, event_types_, action_types_,
-      action_object_ids_;
-  std::optional<std::string> q_;  // lower-case
+  std::vector<std::string> object_types_, event_types_, action_types_, action_object_ids_;
   std::optional<bool> enabled_;
 };
 

@@ -62,7 +62,7 @@ TEST_F(SqliteSchemaTest, FreshStoreIsCreatedAndReportsItsVersions) {
 }
 
 TEST_F(SqliteSchemaTest, OlderSchemaIsRefusedWithTheMigrateCommand) {
-  MakeVersion(Latest() - 1);
+  ASSERT_NO_FATAL_FAILURE(CreateAtVersion(Latest() - 1));
   auto s = OpenStore("sqlite://" + db());
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), Code::kUnavailable);
@@ -88,7 +88,7 @@ TEST_F(SqliteSchemaTest, NewerSchemaIsRefusedEvenToMigrate) {
 }
 
 TEST_F(SqliteSchemaTest, MigrateUpgradesKeepingTheData) {
-  MakeVersion(1);
+  ASSERT_NO_FATAL_FAILURE(CreateAtVersion(1));
   RawExec(
       "INSERT INTO webhooks(id, name, description, payload_url, http_method, http_content_type, "
       "additional_headers, body_template, secret, ssl_verification, created, last_updated) "
