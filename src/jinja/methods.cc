@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstring>
 #include <set>
+#include <string_view>
+#include <utility>
 
 #include "jinja/errors.h"
 #include "jinja/format.h"
@@ -243,29 +245,15 @@ Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::
   auto wrap = [&](std::string r) {
     return markup ? MakeMarkup(std::move(r)) : Value(std::move(r));
   };
-  if (name == "upper") {
-    ArgCount("upper", a, 0, 0);
-    return wrap(ucd::Upper(s));
-  }
-  if (name == "lower") {
-    ArgCount("lower", a, 0, 0);
-    return wrap(ucd::Lower(s));
-  }
-  if (name == "title") {
-    ArgCount("title", a, 0, 0);
-    return wrap(ucd::Title(s));
-  }
-  if (name == "capitalize") {
-    ArgCount("capitalize", a, 0, 0);
-    return wrap(ucd::Capitalize(s));
-  }
-  if (name == "swapcase") {
-    ArgCount("swapcase", a, 0, 0);
-    return wrap(ucd::SwapCase(s));
-  }
-  if (name == "casefold") {
-    ArgCount("casefold", a, 0, 0);
-    return wrap(ucd::CaseFold(s));
+  // The case conversions: no arguments; Markup stays Markup.
+  static constexpr std::pair<const char*, std::string (*)(std::string_view)> kCaseMaps[] = {
+      {"upper", ucd::Upper},           {"lower", ucd::Lower},       {"title", ucd::Title},
+      {"capitalize", ucd::Capitalize}, {"swapcase", ucd::SwapCase}, {"casefold", ucd::CaseFold}};
+  for (const auto& [method, convert] : kCaseMaps) {
+    if (name == method) {
+      ArgCount(method, a, 0, 0);
+      return wrap(convert(s));
+    }
   }
   if (name == "strip" || name == "lstrip" || name == "rstrip") {
     ArgCount(name.c_str(), a, 0, 1);
@@ -459,41 +447,27 @@ Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::
     }
     return wrap(std::move(out));
   }
-  if (name == "isdigit") {
-    ArgCount(name.c_str(), a, 0, 0);
-    return Value(ucd::StrAll(s, ucd::kDigit));
-  }
-  if (name == "isdecimal") {
-    ArgCount(name.c_str(), a, 0, 0);
-    return Value(ucd::StrAll(s, ucd::kDecimal));
-  }
-  if (name == "isnumeric") {
-    ArgCount(name.c_str(), a, 0, 0);
-    return Value(ucd::StrAll(s, ucd::kNumeric));
-  }
-  if (name == "isalpha") {
-    ArgCount(name.c_str(), a, 0, 0);
-    return Value(ucd::StrAll(s, ucd::kAlpha));
-  }
-  if (name == "isalnum") {
-    ArgCount(name.c_str(), a, 0, 0);
-    return Value(ucd::StrAll(s, ucd::kAlpha | ucd::kDecimal | ucd::kDigit | ucd::kNumeric));
-  }
-  if (name == "isspace") {
-    ArgCount(name.c_str(), a, 0, 0);
-    return Value(ucd::StrAll(s, ucd::kSpace));
-  }
-  if (name == "isupper") {
-    ArgCount(name.c_str(), a, 0, 0);
-    return Value(ucd::StrIsUpper(s));
-  }
-  if (name == "islower") {
-    ArgCount(name.c_str(), a, 0, 0);
-    return Value(ucd::StrIsLower(s));
-  }
-  if (name == "istitle") {
-    ArgCount(name.c_str(), a, 0, 0);
-    return Value(ucd::StrIsTitle(s));
+  // The Unicode predicates: no arguments. A character class holds when the string is not empty
+  // and every character is in it.
+  using Predicate = bool (*)(std::string_view);
+  static constexpr std::pair<const char*, Predicate> kPredicates[] = {
+      {"isdigit", [](std::string_view v) { return ucd::StrAll(v, ucd::kDigit); }},
+      {"isdecimal", [](std::string_view v) { return ucd::StrAll(v, ucd::kDecimal); }},
+      {"isnumeric", [](std::string_view v) { return ucd::StrAll(v, ucd::kNumeric); }},
+      {"isalpha", [](std::string_view v) { return ucd::StrAll(v, ucd::kAlpha); }},
+      {"isalnum",
+       [](std::string_view v) {
+         return ucd::StrAll(v, ucd::kAlpha | ucd::kDecimal | ucd::kDigit | ucd::kNumeric);
+       }},
+      {"isspace", [](std::string_view v) { return ucd::StrAll(v, ucd::kSpace); }},
+      {"isupper", ucd::StrIsUpper},
+      {"islower", ucd::StrIsLower},
+      {"istitle", ucd::StrIsTitle}};
+  for (const auto& [method, holds] : kPredicates) {
+    if (name == method) {
+      ArgCount(method, a, 0, 0);
+      return Value(holds(s));
+    }
   }
   if (name == "isascii") {
     ArgCount(name.c_str(), a, 0, 0);
@@ -588,6 +562,24 @@ bool IsMutator(const std::string& n) {
          n == "popitem";
 }
 
+// copy() (shallow) and clear(), which lists and dicts share: no arguments. False for another
+// method.
+template <class Container>
+bool CopyOrClear(const std::string& name, Args& a, Container& c, Value* result) {
+  if (name == "copy") {
+    ArgCount("copy", a, 0, 0);
+    *result = Value(Container(c));
+    return true;
+  }
+  if (name == "clear") {
+    ArgCount("clear", a, 0, 0);
+    c.clear();
+    *result = Value();
+    return true;
+  }
+  return false;
+}
+
 Value ListMethod(Interp& in, const Value& recv, const std::string& name, Args& a) {
   if (IsMutator(name)) in.BeforeMutation(recv);
   List& l = recv.as_list();
@@ -661,15 +653,7 @@ Value ListMethod(Interp& in, const Value& recv, const std::string& name, Args& a
     std::reverse(l.begin(), l.end());
     return Value();
   }
-  if (name == "clear") {
-    ArgCount("clear", a, 0, 0);
-    l.clear();
-    return Value();
-  }
-  if (name == "copy") {
-    ArgCount("copy", a, 0, 0);
-    return Value(List(l));
-  }
+  if (Value result; CopyOrClear(name, a, l, &result)) return result;
   if (name == "sort") {
     if (!a.args.empty()) ThrowType("sort() takes no positional arguments");
     std::vector<const Value*> p;
@@ -763,15 +747,7 @@ Value DictMethod(Interp& in, const Value& recv, const std::string& name, Args& a
     for (auto& [k, v] : a.kwargs) d.set(k, v);
     return Value();
   }
-  if (name == "copy") {
-    ArgCount("copy", a, 0, 0);
-    return Value(Dict(d));
-  }
-  if (name == "clear") {
-    ArgCount("clear", a, 0, 0);
-    d.clear();
-    return Value();
-  }
+  if (Value result; CopyOrClear(name, a, d, &result)) return result;
   if (name == "fromkeys") {
     ArgCount("fromkeys", a, 1, 2);
     Dict out;
