@@ -15,6 +15,7 @@
 #include "common/stop_signal.h"
 #include "common/time.h"
 #include "delivery/dispatcher.h"
+#include "delivery/heartbeat.h"
 #include "delivery/net_guard.h"
 #include "delivery/renderer.h"
 #include "delivery/transport.h"
@@ -92,7 +93,8 @@ jinja::Options TemplateOptions(const Settings& settings) {
   return o;
 }
 
-// The delivery engine: transport + renderer + dispatcher, plus the retention sweeper.
+// The delivery engine: transport + renderer + dispatcher, the worker's heartbeat, and the
+// retention sweeper.
 class DeliveryEngine {
  public:
   DeliveryEngine(Store& store, const Settings& settings,
@@ -101,11 +103,13 @@ class DeliveryEngine {
         transport_(TransportOptionsFrom(settings, std::move(guard))),
         renderer_(TemplateOptions(settings)),
         dispatcher_(store, transport_, renderer_, DispatcherOptionsFrom(settings)),
+        heartbeat_(store, {dispatcher_.worker_id()}, [this] { return dispatcher_.Stats(); }),
         retention_days_(settings.delivery.retention_days),
         grace_(std::chrono::seconds(settings.delivery.shutdown_grace_seconds)) {}
 
   void Start() {
     dispatcher_.Start();
+    heartbeat_.Start();  // listed as a worker from here on
     sweeper_ = std::thread([this] {
       std::unique_lock<std::mutex> lock(mu_);
       while (!stop_) {
@@ -129,6 +133,7 @@ class DeliveryEngine {
     cv_.notify_all();
     if (sweeper_.joinable()) sweeper_.join();
     dispatcher_.Stop(grace_);  // waits for in-flight requests, then hands leases back
+    heartbeat_.Stop();         // no longer listed as a worker
     transport_.Stop();
   }
 
@@ -164,6 +169,7 @@ class DeliveryEngine {
   delivery::Transport transport_;
   delivery::Renderer renderer_;
   delivery::Dispatcher dispatcher_;
+  delivery::Heartbeat heartbeat_;
   int64_t retention_days_;
   std::chrono::milliseconds grace_;
   std::mutex mu_;
@@ -192,6 +198,13 @@ std::string MetricsText(Store& store, DeliveryEngine* engine) {
     line("# HELP herald_oldest_queued_age_seconds Age of the oldest queued task.");
     line("# TYPE herald_oldest_queued_age_seconds gauge");
     line("herald_oldest_queued_age_seconds " + std::to_string(age));
+  }
+  // Every process's workers: their heartbeats are in the store.
+  auto workers = store.ListWorkers(delivery::WorkerAliveSince(NowUs()));
+  if (workers.ok()) {
+    line("# HELP herald_workers Delivery worker processes sending heartbeats (all nodes).");
+    line("# TYPE herald_workers gauge");
+    line("herald_workers " + std::to_string(workers->size()));
   }
   if (engine) {
     auto s = engine->dispatcher().Stats();

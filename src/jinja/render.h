@@ -230,8 +230,9 @@ class Interp {
   std::chrono::steady_clock::time_point deadline_;
 };
 
-// Method calls on builtin values (methods.cc). Returns false when `name` is not a method of
-// recv's type (the caller then falls back to item lookup / undefined).
+// Method calls on builtin values (methods.cc; the str methods are in methods_str.cc). Returns false
+// when `name` is not a method of recv's type (the caller then falls back to item lookup /
+// undefined).
 bool HasMethod(const Value& recv, std::string_view name);
 // Bit set of the builtin types that have a method/attribute `name` (computed once per GetattrExpr).
 enum MethodBits : uint8_t {
