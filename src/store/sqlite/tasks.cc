@@ -330,10 +330,10 @@ Status RecordAttemptIn(SqliteStore::WriteCtx& ctx, const std::string& task_id,
   }
   const Attempt& a = o.attempt;
   const int number = t.attempts + 1;
-  auto ins = c.Prepare(
-      "INSERT INTO attempts(task_seq, number, started_at, duration_us, status_code, "
-      "response_excerpt, error, method, url, request_headers, request_body) "
-      "VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+  auto ins = c.Prepare(InsertSql("attempts",
+                                 "task_seq, number, started_at, duration_us, status_code, "
+                                 "response_excerpt, error, method, url, request_headers, "
+                                 "request_body"));
   if (!ins.ok()) return ins.status();
   ins->Bind(t.seq)
       .Bind(number)
