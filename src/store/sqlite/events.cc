@@ -56,14 +56,14 @@ class CommitOp final : public SqliteStore::WriteOp {
   Status Run(SqliteStore::WriteCtx& ctx) override {
     Conn& c = ctx.conn;
     auto ins_event = c.Prepare(
-        "INSERT INTO events(event, event_type, object_type, model, timestamp, username, "
-        "request_id, data, snapshots, request, context, received_at) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+        InsertSql("events",
+                  "event, event_type, object_type, model, timestamp, username, request_id, data, "
+                  "snapshots, request, context, received_at"));
     if (!ins_event.ok()) return ins_event.status();
     auto ins_task = c.Prepare(
-        "INSERT INTO tasks(seq, id, event_id, rule_id, webhook_id, rule_name, webhook_name, "
-        "object_type, event_type, action_data, status, created_at, enqueued_at, due_at) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        InsertSql("tasks",
+                  "seq, id, event_id, rule_id, webhook_id, rule_name, webhook_name, object_type, "
+                  "event_type, action_data, status, created_at, enqueued_at, due_at"));
     if (!ins_task.ok()) return ins_task.status();
     Stmt& se = *ins_event;
     Stmt& st = *ins_task;

@@ -40,12 +40,9 @@ Result<bool> InsertOrSkip(Conn& c, Stmt& s, const std::string& what, ImportCount
   return written;
 }
 
-// "INSERT INTO <table>(<cols>) VALUES (?, ...) ON CONFLICT(<key>) DO NOTHING".
-std::string InsertOrSkipSql(const char* table, const std::string& cols, int count,
-                            const char* key = "id") {
-  std::string out = std::string("INSERT INTO ") + table + "(" + cols + ") VALUES (?";
-  for (int i = 1; i < count; ++i) out += ",?";
-  return out + ") ON CONFLICT(" + key + ") DO NOTHING";
+// InsertSql with "ON CONFLICT(<key>) DO NOTHING": a row whose key exists is skipped.
+std::string InsertOrSkipSql(const char* table, const std::string& cols, const char* key = "id") {
+  return InsertSql(table, cols) + " ON CONFLICT(" + key + ") DO NOTHING";
 }
 
 // Imports each of `items` (records with an id) with `insert`, binding row i with bind(stmt, i);
@@ -71,7 +68,7 @@ Status ImportRecords(SqliteStore::WriteCtx& ctx, const ImportData& d, const Impo
                      ImportCounts& n) {
   Conn& c = ctx.conn;
   auto webhooks = ImportEach(
-      c, d.webhooks, InsertOrSkipSql("webhooks", sql::kWebhookCols, 17), "webhook",
+      c, d.webhooks, InsertOrSkipSql("webhooks", sql::kWebhookCols), "webhook",
       [&](Stmt& s, size_t i) {
         const Webhook& w = d.webhooks[i];
         s.Bind(w.id);
@@ -81,7 +78,7 @@ Status ImportRecords(SqliteStore::WriteCtx& ctx, const ImportData& d, const Impo
       n);
   if (!webhooks.ok()) return webhooks.status();
   auto rules = ImportEach(
-      c, d.rules, InsertOrSkipSql("event_rules", sql::kRuleCols, 14), "event rule",
+      c, d.rules, InsertOrSkipSql("event_rules", sql::kRuleCols), "event rule",
       [&](Stmt& s, size_t i) {
         const EventRule& r = d.rules[i];
         s.Bind(r.id);
@@ -92,7 +89,7 @@ Status ImportRecords(SqliteStore::WriteCtx& ctx, const ImportData& d, const Impo
   if (!rules.ok()) return rules.status();
   ctx.config_changes += *webhooks + *rules;
   auto tokens = ImportEach(
-      c, d.tokens, InsertOrSkipSql("api_tokens", sql::kTokenCols, 8), "token",
+      c, d.tokens, InsertOrSkipSql("api_tokens", sql::kTokenCols), "token",
       [&](Stmt& s, size_t i) {
         s.Bind(d.tokens[i].id);
         sql::BindTokenBody(s, d.tokens[i]);
@@ -100,7 +97,7 @@ Status ImportRecords(SqliteStore::WriteCtx& ctx, const ImportData& d, const Impo
       n);
   if (!tokens.ok()) return tokens.status();
   auto events = ImportEach(
-      c, d.events, InsertOrSkipSql("events", sql::kEventCols, 13), "event",
+      c, d.events, InsertOrSkipSql("events", sql::kEventCols), "event",
       [&](Stmt& s, size_t i) {
         s.Bind(d.events[i].id);
         sql::BindEventBody(s, rows.events[i]);
@@ -149,7 +146,7 @@ Status ImportTasks(SqliteStore::WriteCtx& ctx, const ImportData& d, const Import
                    ImportCounts& n) {
   Conn& c = ctx.conn;
   TaskSlots slots(c);
-  const std::string task_sql = InsertOrSkipSql("tasks", std::string("seq, ") + sql::kTaskCols, 21);
+  const std::string task_sql = InsertOrSkipSql("tasks", std::string("seq, ") + sql::kTaskCols);
   for (size_t i = 0; i < d.tasks.size(); ++i) {
     const Task& t = d.tasks[i];
     if (t.id.empty()) return Invalid("a task has no id");
@@ -184,7 +181,7 @@ Status ImportTasks(SqliteStore::WriteCtx& ctx, const ImportData& d, const Import
 
 Status ImportAttempts(Conn& c, const ImportData& d, ImportCounts& n) {
   const std::string attempt_sql = InsertOrSkipSql(
-      "attempts", std::string("task_seq, ") + sql::kAttemptCols, 11, "task_seq, number");
+      "attempts", std::string("task_seq, ") + sql::kAttemptCols, "task_seq, number");
   std::map<std::string, int64_t> seqs;
   for (const Attempt& a : d.attempts) {
     auto it = seqs.find(a.task_id);

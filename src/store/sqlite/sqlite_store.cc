@@ -31,6 +31,14 @@ Status NotFound(std::string what) {
 }
 Status Conflict(std::string what) { return Status(Code::kConflict, std::move(what)); }
 
+std::string InsertSql(const char* table, std::string_view cols, const char* verb) {
+  std::string marks = "?";
+  for (char ch : cols)
+    if (ch == ',') marks += ",?";
+  return std::string(verb) + " INTO " + table + "(" + std::string(cols) + ") VALUES (" + marks +
+         ")";
+}
+
 Status StepDone(Conn& c, Stmt& s, const char* what) {
   int rc = s.Step();
   if (rc != SQLITE_DONE && rc != SQLITE_ROW) return c.Error(what);

@@ -330,8 +330,7 @@ Status RecordAttemptIn(SqliteStore::WriteCtx& ctx, const std::string& task_id,
   }
   const Attempt& a = o.attempt;
   const int number = t.attempts + 1;
-  auto ins = c.Prepare(std::string("INSERT INTO attempts(task_seq, ") + sql::kAttemptCols +
-                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+  auto ins = c.Prepare(InsertSql("attempts", std::string("task_seq, ") + sql::kAttemptCols));
   if (!ins.ok()) return ins.status();
   ins->Bind(t.seq);
   sql::BindAttemptBody(*ins, a, number);
