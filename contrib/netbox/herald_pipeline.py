@@ -262,20 +262,22 @@ class Spool:
             return []
         return sorted(n for n in names if n.endswith(".json"))
 
-    def write(self, body):
-        """Writes a batch atomically and durably: temp file, fsync, rename, directory fsync."""
+    def write(self, body, rejected=False):
+        """Writes a batch atomically and durably (temp file, fsync, rename, directory fsync) into
+        the spool, or straight into rejected/. Returns the file's path."""
         self._ensure()
         with self._lock:
             self._seq += 1
             name = "{:020d}-{}-{:06d}.json".format(time.time_ns(), os.getpid(), self._seq)
-        tmp = os.path.join(self.path, "." + name + ".tmp")
+        folder = self.rejected if rejected else self.path
+        tmp = os.path.join(folder, "." + name + ".tmp")  # not *.json: flushers skip it
         with open(tmp, "wb") as f:
             f.write(body)
             f.flush()
             os.fsync(f.fileno())
-        os.rename(tmp, os.path.join(self.path, name))
-        _fsync_dir(self.path)
-        return name
+        os.rename(tmp, os.path.join(folder, name))
+        _fsync_dir(folder)
+        return os.path.join(folder, name)
 
     def read(self, name):
         with open(os.path.join(self.path, name), "rb") as f:
@@ -316,11 +318,15 @@ class Pipeline:
     def send(self, events):
         """The EVENTS_PIPELINE step: never raises."""
         try:
+            if isinstance(events, dict):  # a queue keyed by object, should NetBox pass one
+                events = events.values()
+            events = list(events or [])
             if not events:
                 return
-            body = batch_bytes(list(events))
+            body = batch_bytes(events)
         except Exception:
-            logger.exception("Herald: could not serialise %d event(s); they are NOT sent", len(events))
+            logger.exception("Herald: could not serialise %s event(s); they are NOT sent",
+                             _count(events))
             return
         try:
             if self.spool.pending():  # older batches first: join the queue
@@ -330,10 +336,9 @@ class Pipeline:
             if outcome == SENT:
                 return
             if outcome == REJECTED:
-                name = self.spool.write(body)
-                self.spool.reject(name)
-                logger.error("Herald REJECTED a batch of %d event(s) (%s); kept in %s",
-                             len(events), detail, os.path.join(self.spool.rejected, name))
+                path = self.spool.write(body, rejected=True)
+                logger.error("Herald REJECTED a batch of %d event(s) (%s); kept as %s",
+                             len(events), detail, path)
                 return
             self._spool(body, detail)
         except Exception:
@@ -341,8 +346,8 @@ class Pipeline:
                              len(events))
 
     def _spool(self, body, why):
-        name = self.spool.write(body)
-        logger.warning("Herald: batch spooled as %s (%s)", name, why)
+        path = self.spool.write(body)
+        logger.warning("Herald: batch spooled as %s (%s)", path, why)
         self.start()
         self._wake.set()
 
@@ -401,6 +406,14 @@ class Pipeline:
             return SENT
 
 
+def _count(events):
+    """len(events) for log lines, or "?" (logging must not raise either)."""
+    try:
+        return len(events)
+    except Exception:
+        return "?"
+
+
 _default = None
 _default_lock = threading.Lock()
 
@@ -420,7 +433,7 @@ def send_events(events):
     try:
         _pipeline().send(events)
     except Exception:
-        logger.exception("Herald: pipeline failed; %d event(s) not sent", len(events or []))
+        logger.exception("Herald: pipeline failed; %s event(s) not sent", _count(events))
 
 
 def main(argv):

@@ -336,6 +336,23 @@ class PipelineTest(unittest.TestCase):
         p2.send([netbox_event(22)])
         self.assertEqual(len(os.listdir(p.spool.rejected)), 2)
 
+    def test_never_raises_into_the_request(self):
+        self.start_herald()
+
+        def broken():
+            raise RuntimeError("serializer failed")
+
+        bad = EventContext(broken, object_type=ObjectType("dcim.site"), event_type="object_created")
+        with self.assertLogs("netbox.herald_pipeline", "ERROR") as logs:
+            self.pipeline().send([bad])
+        self.assertIn("NOT sent", logs.output[0])
+        # Herald down and a spool that cannot be written (a file where the folder should be).
+        self.herald.stop()
+        open(self.spool_dir, "w").close()
+        with self.assertLogs("netbox.herald_pipeline", "ERROR") as logs:
+            self.pipeline().send(e for e in [netbox_event(30)])
+        self.assertIn("LOST", logs.output[0])
+
     def test_bulk_edit_of_1000_objects_is_one_batch(self):
         self.start_herald()
         p = self.pipeline()
