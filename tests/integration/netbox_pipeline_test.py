@@ -14,6 +14,7 @@ import collections
 import datetime
 import logging
 import decimal
+import hashlib
 import http.server
 import json
 import os
@@ -195,11 +196,13 @@ class Receiver(http.server.ThreadingHTTPServer):
 
 
 class HoldingProxy(http.server.ThreadingHTTPServer):
-    """Forwards requests to Herald; the `hold_at`-th one is forwarded, answered by Herald, and
-    then held (no answer) until `release` is set: the sender is killed between the two."""
+    """Forwards requests to Herald and records each one's Idempotency-Key with the SHA-256 of its
+    body; the `hold_at`-th one (if any) is forwarded, answered by Herald, and then held (no
+    answer) until `release` is set: the sender is killed between the two."""
 
-    def __init__(self, target, hold_at):
+    def __init__(self, target, hold_at=None):
         self.forwarded = 0
+        self.keys = []  # (Idempotency-Key header, sha256 of the body)
         self.held = threading.Event()
         self.release = threading.Event()
         outer = self
@@ -207,6 +210,7 @@ class HoldingProxy(http.server.ThreadingHTTPServer):
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                outer.keys.append((self.headers["Idempotency-Key"], hashlib.sha256(body).hexdigest()))
                 req = urllib.request.Request(target + self.path.lstrip("/"), data=body, method="POST")
                 for name in ("Authorization", "Content-Type", "Idempotency-Key"):
                     req.add_header(name, self.headers[name])
@@ -389,8 +393,17 @@ class PipelineTest(unittest.TestCase):
             proxy.release.set()
             proxy.shutdown()
         self.assertEqual(len(p.spool.pending()), batches - 2)  # the in-flight one stays
-        self.assertEqual(self.pipeline().flush(), hp.SENT)
+        second = HoldingProxy(self.herald.url())
+        try:
+            self.assertEqual(self.pipeline(url=second.url()).flush(), hp.SENT)
+        finally:
+            second.shutdown()
         self.assertEqual(p.spool.pending(), [])
+        # Each batch carried the hash of its bytes as its key, and the resent batch kept its key.
+        for key, digest in proxy.keys + second.keys:
+            self.assertEqual(key, digest)
+        self.assertEqual(len(second.keys), batches - 2)
+        self.assertEqual(second.keys[0], proxy.keys[2])
         stored = self.stored_ids()
         expected = {100 + 10 * b + i for b in range(batches) for i in range(3)}
         self.assertEqual(set(stored), expected, "events lost")
