@@ -365,7 +365,8 @@ class Pipeline:
             self._thread.join(timeout)
 
     def _run(self):
-        backoff = 1.0
+        first = min(1.0, self.settings.max_backoff)
+        backoff = first
         while not self._stopping:
             try:
                 outcome = self.flush()
@@ -375,7 +376,7 @@ class Pipeline:
             if outcome == RETRY:
                 delay, backoff = backoff, min(backoff * 2, self.settings.max_backoff)
             else:
-                delay, backoff = self.POLL_SECONDS, 1.0
+                delay, backoff = self.POLL_SECONDS, first
             self._wake.wait(delay)
             self._wake.clear()
 
