@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "api/context.h"
+#include "api/filtersets.h"
 #include "common/log.h"
 #include "validation/forms.h"
 #include "validation/save.h"
@@ -21,10 +22,6 @@ namespace herald {
 using namespace api_util;
 
 namespace {
-
-bool AnyEquals(const std::vector<std::string>& vals, const std::string& x) {
-  return std::find(vals.begin(), vals.end(), x) != vals.end();
-}
 
 // The request body as JSON; kInvalidArgument saying why when it is empty or malformed.
 Result<Value> ParseBody(const http::Request& req) {
@@ -50,9 +47,7 @@ struct Ops {
 // A kind, as Api::Crud uses it:
 //   using Object; kOps                  the stored type and its Ops
 //   ToJson(object, brief)               forms.h, with what the kind knows (URL base, ...)
-//   ReadFilters(req)                    the list filters from the query; kInvalidArgument when
-//                                       malformed
-//   Selected(object)                    whether the object passes them
+//   Specs(), Field(object, spec)        its filter set (api/filtersets.h)
 
 class WebhookKind {
  public:
@@ -67,37 +62,12 @@ class WebhookKind {
   Value ToJson(const Webhook& w, bool brief) const {
     return WebhookToJson(w, api_base_, brief, show_credentials_);
   }
-
-  // ?id= ?name= ?http_method= (repeatable), ?q= (name, description or URL, any case),
-  // ?ssl_verification= (a value that is not a boolean filters nothing).
-  herald::Status ReadFilters(const http::Request& req) {
-    ids_ = req.query_params.GetAll("id");
-    names_ = req.query_params.GetAll("name");
-    methods_ = req.query_params.GetAll("http_method");
-    if (auto q = req.query_params.Get("q")) q_ = AsciiLower(*q);
-    if (auto sv = req.query_params.Get("ssl_verification")) {
-      bool b;
-      if (ParseBoolParam(*sv, &b)) ssl_verification_ = b;
-    }
-    return herald::Status::Ok();
-  }
-  bool Selected(const Webhook& w) const {
-    if (!ids_.empty() && !AnyEquals(ids_, std::to_string(w.id))) return false;
-    if (!names_.empty() && !AnyEquals(names_, w.name)) return false;
-    if (!methods_.empty() && !AnyEquals(methods_, w.http_method)) return false;
-    if (q_ && !(ContainsIgnoreCase(w.name, *q_) || ContainsIgnoreCase(w.description, *q_) ||
-                ContainsIgnoreCase(w.payload_url, *q_)))
-      return false;
-    if (ssl_verification_ && w.ssl_verification != *ssl_verification_) return false;
-    return true;
-  }
+  static const std::vector<api::FilterSpec>& Specs() { return api::WebhookFilterSpecs(); }
+  static api::FieldValue Field(const Webhook& w, size_t spec) { return api::WebhookField(w, spec); }
 
  private:
   std::string api_base_;
   bool show_credentials_;
-  std::vector<std::string> ids_, names_, methods_;
-  std::optional<std::string> q_;  // lower-case
-  std::optional<bool> ssl_verification_;
 };
 
 class EventRuleKind {
@@ -117,45 +87,9 @@ class EventRuleKind {
   Value ToJson(const EventRule& r, bool brief) const {
     return EventRuleToJson(r, api_base_, brief, [this](int64_t id) { return WebhookOf(id); });
   }
-
-  // ?id= ?name= ?object_type= ?event_type= ?action_type= ?action_object_id= (repeatable; a
-  // rule passes object_type and event_type when one of its own is listed), ?q= (name,
-  // description or comments, any case), ?enabled= (must be a boolean).
-  herald::Status ReadFilters(const http::Request& req) {
-    ids_ = req.query_params.GetAll("id");
-    names_ = req.query_params.GetAll("name");
-    object_types_ = req.query_params.GetAll("object_type");
-    event_types_ = req.query_params.GetAll("event_type");
-    action_types_ = req.query_params.GetAll("action_type");
-    action_object_ids_ = req.query_params.GetAll("action_object_id");
-    if (auto q = req.query_params.Get("q")) q_ = AsciiLower(*q);
-    if (auto e = req.query_params.Get("enabled")) {
-      bool b;
-      if (!ParseBoolParam(*e, &b))
-        return herald::Status(Code::kInvalidArgument, "enabled must be true or false.");
-      enabled_ = b;
-    }
-    return herald::Status::Ok();
-  }
-  bool Selected(const EventRule& r) const {
-    auto any_listed = [](const std::vector<std::string>& listed,
-                         const std::vector<std::string>& own) {
-      return std::any_of(own.begin(), own.end(),
-                         [&](const std::string& s) { return AnyEquals(listed, s); });
-    };
-    if (!ids_.empty() && !AnyEquals(ids_, std::to_string(r.id))) return false;
-    if (!names_.empty() && !AnyEquals(names_, r.name)) return false;
-    if (enabled_ && r.enabled != *enabled_) return false;
-    if (!action_types_.empty() && !AnyEquals(action_types_, r.action_type)) return false;
-    if (!action_object_ids_.empty() &&
-        !(r.action_object_id && AnyEquals(action_object_ids_, std::to_string(*r.action_object_id))))
-      return false;
-    if (!object_types_.empty() && !any_listed(object_types_, r.object_types)) return false;
-    if (!event_types_.empty() && !any_listed(event_types_, r.event_types)) return false;
-    if (q_ && !(ContainsIgnoreCase(r.name, *q_) || ContainsIgnoreCase(r.description, *q_) ||
-                ContainsIgnoreCase(r.comments, *q_)))
-      return false;
-    return true;
+  static const std::vector<api::FilterSpec>& Specs() { return api::EventRuleFilterSpecs(); }
+  static api::FieldValue Field(const EventRule& r, size_t spec) {
+    return api::EventRuleField(r, spec);
   }
 
  private:
@@ -167,10 +101,6 @@ class EventRuleKind {
 
   std::string api_base_;
   const std::vector<Webhook>& hooks_;
-  std::vector<std::string> ids_, names_, object_types_, event_types_, action_types_,
-      action_object_ids_;
-  std::optional<std::string> q_;  // lower-case
-  std::optional<bool> enabled_;
 };
 
 }  // namespace
@@ -180,7 +110,8 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
   using Object = typename Kind::Object;
   const Ops<Object>& ops = Kind::kOps;
   const std::string& m = c.req.method;
-  bool brief = c.Brief();
+  // NetBox's precedence: ?fields=, else ?omit=, else ?brief=.
+  auto render = [&](const Object& o) { return c.SelectFields(kind.ToJson(o, c.BriefOnly())); };
   // Saves the body over `existing` (nullptr: creates) and answers: `ok_status` with the stored
   // object, or the error (a malformed body, a field error, a store failure).
   auto save = [&](const Object* existing, bool partial, int ok_status) {
@@ -190,24 +121,23 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
     if (!saved.ok()) return c.Error(saved.status());
     log::Info(std::string(ops.log_name) + (existing ? " updated" : " created"),
               {{"id", static_cast<long long>(saved->id)}, {"name", saved->name}});
-    c.ReplyValue(ok_status, kind.ToJson(*saved, false));
+    c.ReplyValue(ok_status, render(*saved));
   };
 
   if (id_str.empty()) {
     if (c.IsRead()) {
       auto all = (store_.*ops.list)();
       if (!all.ok()) return c.Error(500, all.status().message());
-      herald::Status filters = kind.ReadFilters(c.req);
-      if (!filters.ok()) return c.Error(filters);
-      std::vector<const Object*> sel;
-      for (const auto& o : *all)
-        if (kind.Selected(o)) sel.push_back(&o);
-      int64_t limit, offset;
-      c.Page(options_, &limit, &offset);
-      List results;
-      for (int64_t i = offset; i < static_cast<int64_t>(sel.size()) && i < offset + limit; ++i)
-        results.push_back(kind.ToJson(*sel[i], brief));
-      return c.ReplyValue(200, c.Paginated(sel.size(), std::move(results), limit, offset));
+      auto filters = api::FilterQuery::Parse(Kind::Specs(), c.req.query_params);
+      if (!filters.ok()) return c.Error(filters.status());
+      std::vector<size_t> sel;
+      for (size_t i = 0; i < all->size(); ++i) {
+        const Object& o = (*all)[i];
+        if (filters->Matches([&](size_t spec) { return Kind::Field(o, spec); })) sel.push_back(i);
+      }
+      auto read = [&](size_t i, size_t spec) { return Kind::Field((*all)[i], spec); };
+      return c.ListPage(options_, Kind::Specs(), read, std::move(sel),
+                        [&](size_t i) { return render((*all)[i]); });
     }
     if (m == "POST") return save(nullptr, false, 201);
     return c.MethodNotAllowed();
@@ -220,7 +150,7 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
       return c.Error(404, "No " + std::string(ops.model) + " matches the given query.");
     return c.Error(500, existing.status().message());
   }
-  if (c.IsRead()) return c.ReplyValue(200, kind.ToJson(*existing, brief));
+  if (c.IsRead()) return c.ReplyValue(200, render(*existing));
   if (m == "PUT" || m == "PATCH") return save(&*existing, m == "PATCH", 200);
   if (m == "DELETE") {
     auto st = (store_.*ops.remove)(id);
