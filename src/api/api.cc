@@ -274,7 +274,9 @@ void Api::Route(Ctx& c) {
   if (!token) return c.Error(403, why);
   c.token = *token;
   bool ingest = p.size() == 2 && p[1] == "events" && c.req.method == "POST";
-  Access access = ingest ? Access::kIngest : c.IsRead() ? Access::kRead : Access::kWrite;
+  // OPTIONS describes an endpoint (its answer leaves out the write actions a token may not use).
+  bool read = c.IsRead() || c.req.method == "OPTIONS";
+  Access access = ingest ? Access::kIngest : read ? Access::kRead : Access::kWrite;
   if (!ScopeAllows(c.token.scope, access)) {
     return c.Error(403, c.token.scope == TokenScope::kIngestOnly
                             ? "This token may only post events (ingest-only)."

@@ -12,6 +12,7 @@
 #include "api/api.h"
 #include "api/context.h"
 #include "api/filtersets.h"
+#include "api/metadata.h"
 #include "common/log.h"
 #include "validation/forms.h"
 #include "validation/save.h"
@@ -62,6 +63,7 @@ class WebhookKind {
   Value ToJson(const Webhook& w, bool brief) const {
     return WebhookToJson(w, api_base_, brief, show_credentials_);
   }
+  static constexpr api::FormKind kForm = api::FormKind::kWebhook;
   static const std::vector<api::FilterSpec>& Specs() { return api::WebhookFilterSpecs(); }
   static api::FieldValue Field(const Webhook& w, size_t spec) { return api::WebhookField(w, spec); }
 
@@ -87,6 +89,7 @@ class EventRuleKind {
   Value ToJson(const EventRule& r, bool brief) const {
     return EventRuleToJson(r, api_base_, brief, [this](int64_t id) { return WebhookOf(id); });
   }
+  static constexpr api::FormKind kForm = api::FormKind::kEventRule;
   static const std::vector<api::FilterSpec>& Specs() { return api::EventRuleFilterSpecs(); }
   static api::FieldValue Field(const EventRule& r, size_t spec) {
     return api::EventRuleField(r, spec);
@@ -124,6 +127,10 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
     c.ReplyValue(ok_status, render(*saved));
   };
 
+  if (m == "OPTIONS") {
+    bool writable = ScopeAllows(c.token.scope, Access::kWrite);
+    return c.ReplyValue(200, api::FormMetadata(Kind::kForm, id_str.empty(), writable));
+  }
   if (id_str.empty()) {
     if (c.IsRead()) {
       auto all = (store_.*ops.list)();
