@@ -258,14 +258,9 @@ Result<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool par
   if (!body.is_dict())
     return Status::Invalid("non_field_errors", "Invalid data. Expected a dictionary.");
   FieldErrors errors;
+  // PUT and PATCH both start from the stored record: a field left out keeps its value, as in
+  // DRF's full update (PUT still requires the required fields: `partial` is false).
   Webhook w = base ? *base : Webhook();
-  if (base && !partial) {  // PUT: start from defaults but keep identity and secret unless sent
-    Webhook fresh;
-    fresh.id = base->id;
-    fresh.created = base->created;
-    fresh.secret = base->secret;
-    w = fresh;
-  }
   FieldReader r(body, partial, errors);
   r.String("name", &w.name, true, 150, false);
   r.String("description", &w.description, false, 200);
@@ -328,13 +323,7 @@ Result<EventRule> EventRuleFromJson(const Value& body, const EventRule* base, bo
   if (!body.is_dict())
     return Status::Invalid("non_field_errors", "Invalid data. Expected a dictionary.");
   FieldErrors errors;
-  EventRule rule = base ? *base : EventRule();
-  if (base && !partial) {
-    EventRule fresh;
-    fresh.id = base->id;
-    fresh.created = base->created;
-    rule = fresh;
-  }
+  EventRule rule = base ? *base : EventRule();  // as WebhookFromJson: omitted fields kept
   FieldReader r(body, partial, errors);
   r.String("name", &rule.name, true, 150, false);
   r.String("description", &rule.description, false, 200);

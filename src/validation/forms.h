@@ -24,7 +24,8 @@ void AddFieldError(FieldErrors& errors, const std::string& field, std::string me
 Value FieldErrorsToValue(const FieldErrors& errors);
 
 // Builds a webhook from a request body. `base` is the stored record for PUT/PATCH (nullptr for
-// create); `partial` is true for PATCH (absent fields keep base's values). On invalid input,
+// create): absent fields keep base's values; `partial` is true for PATCH (required fields may
+// be absent; PUT must send them, as DRF's full update). On invalid input,
 // a kInvalidArgument Status with every field's errors (Status::field_errors()).
 Result<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool partial);
 Result<EventRule> EventRuleFromJson(const Value& body, const EventRule* base, bool partial);

@@ -277,7 +277,7 @@ TEST(EventRuleForm, PatchChangesOnlyWhatIsSent) {
               CheckConditions(J(R"({"attr": "x"})")).message(), "patch");
 }
 
-TEST(EventRuleForm, PutReplacesKeepingIdentity) {
+TEST(EventRuleForm, PutKeepsTheStoredValuesOfFieldsLeftOut) {
   const EventRule base = Stored();
   auto r = Put(base, R"({"name": "new", "object_types": ["ipam.vlan"],
                          "event_types": ["object_created"], "action_object_id": 4})");
@@ -288,15 +288,20 @@ TEST(EventRuleForm, PutReplacesKeepingIdentity) {
   EXPECT_EQ(e.name, "new");
   EXPECT_EQ(e.object_types, std::vector<std::string>{"ipam.vlan"});
   EXPECT_EQ(e.action_object_id, 4);
-  EXPECT_TRUE(e.enabled);
-  EXPECT_TRUE(e.conditions.is_none());
-  EXPECT_TRUE(e.action_data.is_none());
-  EXPECT_EQ(e.description, "");
-  EXPECT_EQ(e.comments, "");
-  // The stored target does not stand in for a missing one.
-  ExpectError(Put(base, R"({"name": "n", "object_types": ["ipam.vlan"],
-                            "event_types": ["object_created"]})"),
-              "action_object_id", "This action requires a target object to be selected.", "put");
+  // Left out: kept, as in DRF's full update (a PUT used to clear description and conditions).
+  EXPECT_FALSE(e.enabled);
+  EXPECT_TRUE(PyEquals(e.conditions, base.conditions));
+  EXPECT_TRUE(PyEquals(e.action_data, base.action_data));
+  EXPECT_EQ(e.description, base.description);
+  EXPECT_EQ(e.comments, base.comments);
+  // The required fields stay required.
+  ExpectError(Put(base, R"({"name": "n", "event_types": ["object_created"]})"), "object_types",
+              "This field is required.", "put");
+  // The stored target stands in for one left out.
+  auto kept = Put(base, R"({"name": "n", "object_types": ["ipam.vlan"],
+                            "event_types": ["object_created"]})");
+  ASSERT_TRUE(Ok(kept)) << Describe(kept);
+  EXPECT_EQ(ValueOf(kept).action_object_id, 3);
 }
 
 TEST(EventRuleJson, FieldsAndTheNestedWebhook) {

@@ -391,7 +391,7 @@ TEST(WebhookForm, PatchChangesOnlyWhatIsSent) {
               "patch");
 }
 
-TEST(WebhookForm, PutReplacesKeepingIdentityAndSecret) {
+TEST(WebhookForm, PutKeepsTheStoredValuesOfFieldsLeftOut) {
   const Webhook base = Stored();
   auto r = Put(base, J(R"({"name": "new", "payload_url": "http://b/"})"));
   ASSERT_TRUE(Ok(r)) << Describe(r);
@@ -401,17 +401,17 @@ TEST(WebhookForm, PutReplacesKeepingIdentityAndSecret) {
   EXPECT_EQ(w.secret, base.secret) << "the secret is kept unless sent";
   EXPECT_EQ(w.name, "new");
   EXPECT_EQ(w.payload_url, "http://b/");
-  // Everything else back to its default.
-  EXPECT_EQ(w.description, "");
-  EXPECT_EQ(w.http_method, "POST");
-  EXPECT_EQ(w.http_content_type, "application/json");
-  EXPECT_EQ(w.additional_headers, "");
-  EXPECT_EQ(w.body_template, "");
-  EXPECT_FALSE(w.ca_file_path.has_value());
-  EXPECT_FALSE(w.timeout.has_value());
-  EXPECT_FALSE(w.max_attempts.has_value());
-  EXPECT_FALSE(w.retry_policy.has_value());
-  EXPECT_FALSE(w.retry_interval.has_value());
+  // Everything left out keeps its stored value, as in DRF's full update.
+  EXPECT_EQ(w.description, base.description);
+  EXPECT_EQ(w.http_method, base.http_method);
+  EXPECT_EQ(w.http_content_type, base.http_content_type);
+  EXPECT_EQ(w.additional_headers, base.additional_headers);
+  EXPECT_EQ(w.body_template, base.body_template);
+  EXPECT_EQ(w.ca_file_path, base.ca_file_path);
+  EXPECT_EQ(w.timeout, base.timeout);
+  EXPECT_EQ(w.max_attempts, base.max_attempts);
+  EXPECT_EQ(w.retry_policy, base.retry_policy);
+  EXPECT_EQ(w.retry_interval, base.retry_interval);
 
   auto replaced = Put(base, J(R"({"name": "n", "payload_url": "http://b/", "secret": "new"})"));
   ASSERT_TRUE(Ok(replaced));
