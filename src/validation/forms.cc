@@ -203,6 +203,26 @@ void Note(FieldErrors& errors, const Status& s) {
   if (!s.ok()) AddFieldError(errors, s.field(), s.message());
 }
 
+// custom_fields, tags and owner: Herald stores none of them, so anything but their empty
+// values ({}, [], null: what a GET answers, so a GET body can be sent back) is refused rather
+// than dropped.
+void RefuseUnsupported(const Value& body, FieldErrors& errors) {
+  const struct {
+    const char* field;
+    const char* what;
+  } kUnsupported[] = {{"custom_fields", "custom fields"}, {"tags", "tags"}, {"owner", "owners"}};
+  for (const auto& u : kUnsupported) {
+    const Value* v = body.get(u.field);
+    if (v && v->truthy())
+      AddFieldError(errors, u.field,
+                    std::string("Herald does not support ") + u.what + "; send " +
+                        (v->is_dict()   ? "{}"
+                         : v->is_list() ? "[]"
+                                        : "null") +
+                        " or leave it out.");
+  }
+}
+
 // The validated object, or every field error at once.
 template <typename T>
 Result<T> Validated(T object, FieldErrors errors) {
@@ -262,6 +282,7 @@ Result<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool par
   // DRF's full update (PUT still requires the required fields: `partial` is false).
   Webhook w = base ? *base : Webhook();
   FieldReader r(body, partial, errors);
+  RefuseUnsupported(body, errors);
   r.String("name", &w.name, true, 150, false);
   r.String("description", &w.description, false, 200);
   if (r.String("payload_url", &w.payload_url, true, 500, false))
@@ -284,8 +305,7 @@ Result<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool par
   if (const Value* v = r.Get("ca_file_path"); v && v->is_none()) {
     w.ca_file_path.reset();
   } else if (r.String("ca_file_path", &ca, false, 4096)) {
-    if (ca.empty()) w.ca_file_path.reset();
-    else w.ca_file_path = ca;
+    w.ca_file_path = ca;  // "" stays "", as NetBox stores and reads it back
   }
   std::optional<int64_t> n;
   if (r.Get("timeout")) {
@@ -325,6 +345,7 @@ Result<EventRule> EventRuleFromJson(const Value& body, const EventRule* base, bo
   FieldErrors errors;
   EventRule rule = base ? *base : EventRule();  // as WebhookFromJson: omitted fields kept
   FieldReader r(body, partial, errors);
+  RefuseUnsupported(body, errors);
   r.String("name", &rule.name, true, 150, false);
   r.String("description", &rule.description, false, 200);
   r.String("comments", &rule.comments, false, 0);
@@ -355,7 +376,7 @@ Result<EventRule> EventRuleFromJson(const Value& body, const EventRule* base, bo
   if (const Value* c = r.Get("conditions")) {
     Status checked = CheckConditions(*c);
     Note(errors, checked);
-    if (checked.ok()) rule.conditions = c->truthy() ? *c : Value();
+    if (checked.ok()) rule.conditions = *c;  // as sent: {} reads back {}, as in NetBox
   }
   std::string s;
   if (r.String("action_type", &s, false, 100, false)) {

@@ -42,8 +42,9 @@ Value EventRuleToJson(const EventRule& r, const std::string& api_base, bool brie
 // Validation pieces (each OK, or kInvalidArgument on the field it checks).
 // payload_url: a literal http(s) URL, or a template that compiles (SPEC 1, item 2).
 Status ValidatePayloadUrl(const std::string& url);
-// Compiles a template in the webhook environment; the message is "Type: message" (the
-// Jinja2 exception class, and " (line N)" when known). Names no field.
+// Compiles a template in the webhook environment; on failure the label is the Jinja2
+// exception class and the message its text ("unexpected '}'"), as str() of the exception
+// reads in NetBox. Names no field.
 Status CheckTemplateSyntax(const std::string& source);
 // Compiles event rule conditions (falsy conditions are valid); field "conditions", with
 // " (at <location>)" after the message when the problem is nested.
