@@ -1,6 +1,6 @@
 // The API's router (see api.h): request context and pagination, authentication and scope
-// checks, the dispatch to the handler files (crud.cc, ingest.cc, tasks.cc), the public roots
-// and status, and the rule index that ingest and status read.
+// checks, the dispatch to the handler files (crud.cc, ingest.cc, tasks.cc, workers.cc), the
+// public roots and status, and the rule index that ingest and status read.
 #include "api/api.h"
 
 #include <algorithm>
@@ -295,6 +295,7 @@ void Api::Route(Ctx& c) {
   }
   if (p.size() >= 3 && p[1] == "core") {
     if (p[2] == "background-queues" && p.size() <= 4) return Queues(c);
+    if (p[2] == "background-workers" && p.size() <= 4) return Workers(c, p.size() == 4 ? p[3] : "");
     if (p[2] == "background-tasks" && p.size() <= 5)
       return Tasks(c, p.size() >= 4 ? p[3] : "", p.size() == 5 ? p[4] : "");
   }
@@ -318,6 +319,7 @@ void Api::SectionRoot(Ctx& c, const std::string& section) {
   } else {
     d.set("background-queues", c.api_base + "/api/core/background-queues/");
     d.set("background-tasks", c.api_base + "/api/core/background-tasks/");
+    d.set("background-workers", c.api_base + "/api/core/background-workers/");
   }
   c.ReplyValue(200, Value(std::move(d)));
 }

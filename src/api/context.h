@@ -1,7 +1,8 @@
 // What the API's handler files share, and nothing outside src/api/ includes: the per-request
 // context (Api::Ctx: the request, its token, the reply helpers and pagination) and the small
 // parsing helpers. The router (api.cc) defines them; the handlers live in crud.cc (webhooks
-// and event rules), ingest.cc (/api/events/) and tasks.cc (background tasks and queues).
+// and event rules), ingest.cc (/api/events/), tasks.cc (background tasks and queues) and
+// workers.cc (background workers).
 #pragma once
 
 #include <cstdint>

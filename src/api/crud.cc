@@ -7,7 +7,9 @@
 // list filters.
 #include <algorithm>
 #include <functional>
+#include <initializer_list>
 #include <optional>
+#include <string_view>
 
 #include "api/api.h"
 #include "api/context.h"

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "harness.h"
+#include "server_fixture.h"
 #include "support/files.h"
 #include "value/json.h"
 
@@ -14,23 +14,12 @@ namespace {
 
 std::string J(const Value& v) { return DumpJson(v); }
 
-class ApiTest : public ::testing::Test {
+class ApiTest : public ServerFixture {
  protected:
   void SetUp() override {
     // Workers off: these tests look at queued tasks (delivery has its own tests).
-    server_ = std::make_unique<Server>(
-        dir_.path(), std::vector<std::string>{},
-        std::map<std::string, std::string>{{"HERALD_DELIVERY_WORKERS", "false"}});
-    ASSERT_TRUE(server_->started()) << server_->Stderr();
-    ASSERT_EQ(server_->admin_token().size(), 40u) << server_->Stdout();
-    token_ = server_->admin_token();
-  }
-
-  std::string Url(const std::string& path) { return server_->base() + path; }
-  HttpResult Get(const std::string& path) { return Api("GET", Url(path), token_); }
-  HttpResult Post(const std::string& path, const std::string& body,
-                  const std::string& ct = "application/json") {
-    return Api("POST", Url(path), token_, body, ct);
+    ASSERT_NO_FATAL_FAILURE(StartServer({{"HERALD_DELIVERY_WORKERS", "false"}}));
+    ASSERT_EQ(token_.size(), 40u) << server_->Stdout();
   }
 
   int64_t CreateWebhook(const std::string& name, const std::string& extra = "") {
@@ -58,10 +47,6 @@ class ApiTest : public ::testing::Test {
     EXPECT_EQ(r.status, 200) << r.body;
     return r.json().get("count") ? r.json().get("count")->as_int() : -1;
   }
-
-  TempDir dir_;
-  std::unique_ptr<Server> server_;
-  std::string token_;
 };
 
 const char* kDevice = R"({"event": "created", "object_type": "dcim.device", "username": "jdoe",

@@ -19,14 +19,11 @@ constexpr int kSessionCol = 8;
 Result<UiSession> ReadSessionWithToken(const Stmt& s) {
   auto token = sql::ReadToken(s);
   if (!token.ok()) return token.status();
-  UiSession u;
+  using U = UiSession;
+  U u;
   u.token = std::move(*token);
-  u.id_hash = s.Text(kSessionCol);
-  u.csrf = s.Text(kSessionCol + 1);
-  u.token_id = s.Int(kSessionCol + 2);
-  u.created_at = s.Int(kSessionCol + 3);
-  u.last_seen_at = s.Int(kSessionCol + 4);
-  u.expires_at = s.Int(kSessionCol + 5);
+  HERALD_RETURN_IF_ERROR(sql::ReadFields(s, kSessionCol, u, &U::id_hash, &U::csrf, &U::token_id,
+                                         &U::created_at, &U::last_seen_at, &U::expires_at));
   u.flash.message = s.Text(kSessionCol + 6);
   u.flash.error = s.Int(kSessionCol + 7) != 0;
   return u;
@@ -37,19 +34,12 @@ constexpr const char* kWorkerCols =
     "failed_job_count, total_working_time";
 
 Result<WorkerInfo> ReadWorker(const Stmt& s) {
-  WorkerInfo w;
-  w.name = s.Text(0);
-  w.host = s.Text(1);
-  w.pid = s.Int(2);
-  auto queues = sql::StringListColumn(s, 3, "workers.queue_names");
-  if (!queues.ok()) return queues.status();
-  w.queue_names = std::move(*queues);
-  w.birth_date = s.Int(4);
-  w.last_heartbeat = s.Int(5);
-  w.state = s.Text(6);
-  w.successful_job_count = s.Int(7);
-  w.failed_job_count = s.Int(8);
-  w.total_working_time = s.Int(9);
+  using W = WorkerInfo;
+  W w;
+  HERALD_RETURN_IF_ERROR(sql::ReadFields(
+      s, 0, w, &W::name, &W::host, &W::pid, sql::Json(&W::queue_names, "workers.queue_names"),
+      &W::birth_date, &W::last_heartbeat, &W::state, &W::successful_job_count, &W::failed_job_count,
+      &W::total_working_time));
   return w;
 }
 
