@@ -1,10 +1,12 @@
 // The configuration endpoints, /api/extras/webhooks/ and /api/extras/event-rules/. One handler,
-// Api::Crud, serves both: list (filters, limit/offset, brief), create, retrieve, PUT/PATCH and
-// DELETE. Saving is validation/save.h's (shared with the UI); its errors are answered as
-// api/errors.h maps them (a field error, a taken name included, is a 400 on that field; a
-// missing object 404). What differs per type sits in a small "kind" class (WebhookKind,
-// EventRuleKind): a table of its store calls and save function (Ops), the JSON form and the
-// list filters.
+// Api::Crud, serves both as NetBox's model viewsets do: list (api/filtersets.h filters,
+// ordering, fields, pagination: Ctx::ListPage), create one or a list, retrieve, PUT/PATCH,
+// bulk PUT/PATCH and DELETE of a list of {id}, DELETE (a webhook's event rules go with it;
+// ?dry_run=1 previews) and OPTIONS (api/metadata.h). Saving is validation/save.h's (shared with
+// the UI); its errors are answered as api/errors.h maps them (a field error, a taken name
+// included, is a 400 on that field; a missing object 404). What differs per type sits in a
+// small "kind" class (WebhookKind, EventRuleKind): a table of its store calls and form
+// functions (Ops), the JSON form and the filter table.
 #include <algorithm>
 #include <functional>
 #include <initializer_list>
@@ -167,6 +169,15 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
     log::Info(std::string(ops.log_name) + " " + what,
               {{"id", static_cast<long long>(o.id)}, {"name", o.name}, {"token", c.token.name}});
   };
+  // Logs each of `objects` as `what` and answers them as a list with `status`.
+  auto answer_list = [&](const std::vector<Object>& objects, const char* what, int status) {
+    List out;
+    for (const auto& o : objects) {
+      logged(o, what);
+      out.push_back(render(o));
+    }
+    c.ReplyValue(status, Value(std::move(out)));
+  };
   // Saves `body` over `existing` (nullptr: creates) and answers: `ok_status` with the stored
   // object, or the error (a field error, a store failure).
   auto save = [&](const Value& body, const Object* existing, bool partial, int ok_status) {
@@ -197,12 +208,7 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
       }
       created.push_back(std::move(*saved));
     }
-    List out;
-    for (const auto& o : created) {
-      logged(o, "created");
-      out.push_back(render(o));
-    }
-    c.ReplyValue(201, Value(std::move(out)));
+    answer_list(created, "created", 201);
   };
   // PUT/PATCH of a list of {id, ...}: NetBox's bulk update, all or nothing. Errors as NetBox
   // 4.6 lists them: {"detail": "k of n objects failed validation.", "errors": [{id, errors}]}.
@@ -255,12 +261,7 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
       }
       saved.push_back(std::move(*s));
     }
-    List out;
-    for (const auto& o : saved) {
-      logged(o, "updated");
-      out.push_back(render(o));
-    }
-    c.ReplyValue(200, Value(std::move(out)));
+    answer_list(saved, "updated", 200);
   };
   // Deletes the objects `ids` (all must exist) and what goes with them (a webhook's event
   // rules, as NetBox cascades), or with ?dry_run= only says what that would delete.

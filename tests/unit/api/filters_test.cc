@@ -15,35 +15,33 @@
 namespace herald::api {
 namespace {
 
+// A webhook with the fields every one of Hooks() sets; `created`/`updated` "" for none.
+Webhook Hook(int64_t id, std::string name, std::string url, std::string method, const char* created,
+             const char* updated) {
+  Webhook w;
+  w.id = id;
+  w.name = std::move(name);
+  w.payload_url = std::move(url);
+  w.http_method = std::move(method);
+  w.created = *created ? *ParseIso(created) : 0;
+  w.last_updated = *updated ? *ParseIso(updated) : 0;
+  return w;
+}
+
 std::vector<Webhook> Hooks() {
-  std::vector<Webhook> v(4);
-  v[0].id = 1;
-  v[0].name = "Alpha";
+  std::vector<Webhook> v = {
+      Hook(1, "Alpha", "http://a.example/hook", "POST", "2026-01-01T00:00:00Z", "2026-01-05"),
+      Hook(2, "beta", "https://b.example/Path", "PUT", "2026-02-01", "2026-02-01"),
+      Hook(3, "Gamma ray", "http://c.example/", "POST", "2026-03-01", ""),
+      Hook(10, "delta", "http://d.example/x", "GET", "", ""),
+  };
   v[0].description = "first hook";
-  v[0].payload_url = "http://a.example/hook";
-  v[0].http_method = "POST";
-  v[0].created = *ParseIso("2026-01-01T00:00:00Z");
-  v[0].last_updated = *ParseIso("2026-01-05T00:00:00Z");
-  v[1].id = 2;
-  v[1].name = "beta";
-  v[1].payload_url = "https://b.example/Path";
-  v[1].http_method = "PUT";
   v[1].http_content_type = "text/plain";
   v[1].ssl_verification = false;
   v[1].timeout = 30;
-  v[1].created = *ParseIso("2026-02-01T00:00:00Z");
-  v[1].last_updated = *ParseIso("2026-02-01T00:00:00Z");
-  v[2].id = 3;
-  v[2].name = "Gamma ray";
   v[2].description = "ALPHA like";
-  v[2].payload_url = "http://c.example/";
   v[2].ca_file_path = "/etc/ca.pem";
   v[2].timeout = 5;
-  v[2].created = *ParseIso("2026-03-01T00:00:00Z");
-  v[3].id = 10;
-  v[3].name = "delta";
-  v[3].payload_url = "http://d.example/x";
-  v[3].http_method = "GET";
   v[3].ca_file_path = "";
   return v;
 }
@@ -72,24 +70,24 @@ std::vector<EventRule> Rules() {
   return v;
 }
 
-template <class T, class Read>
-std::vector<int64_t> Select(const std::vector<FilterSpec>& specs, const std::vector<T>& objects,
-                            Read read, const std::string& query, std::string* error) {
-  auto q = FilterQuery::Parse(specs, http::Params::Parse(query));
-  if (!q.ok()) {
-    *error = q.status().ToString();
-    return {};
-  }
-  std::vector<int64_t> ids;
-  for (const auto& o : objects)
-    if (q->Matches([&](size_t spec) { return read(o, spec); })) ids.push_back(o.id);
-  return ids;
-}
-
 struct Case {
   const char* query;
   std::vector<int64_t> ids;
 };
+
+// Expects each case's query to parse and select exactly its ids among `objects`.
+template <class T, class Read>
+void ExpectSelections(const std::vector<FilterSpec>& specs, const std::vector<T>& objects,
+                      Read read, const std::vector<Case>& cases) {
+  for (const auto& c : cases) {
+    auto q = FilterQuery::Parse(specs, http::Params::Parse(c.query));
+    ASSERT_TRUE(q.ok()) << c.query << ": " << q.status().ToString();
+    std::vector<int64_t> ids;
+    for (const auto& o : objects)
+      if (q->Matches([&](size_t spec) { return read(o, spec); })) ids.push_back(o.id);
+    EXPECT_EQ(ids, c.ids) << c.query;
+  }
+}
 
 TEST(WebhookFilters, EveryFilterAndLookupSelectsTheExpectedIds) {
   const std::vector<Case> cases = {
@@ -160,12 +158,7 @@ TEST(WebhookFilters, EveryFilterAndLookupSelectsTheExpectedIds) {
       {"modified_by_request=8c3b1e0e7e0e4a7b9a3c0c8e7e2f0a11", {}},
       {"id__gte=2&http_method=PUT&http_method=GET&name__nic=delta", {2}},
   };
-  for (const auto& c : cases) {
-    std::string error;
-    auto ids = Select(WebhookFilterSpecs(), Hooks(), WebhookField, c.query, &error);
-    EXPECT_EQ(error, "") << c.query;
-    EXPECT_EQ(ids, c.ids) << c.query;
-  }
+  ExpectSelections(WebhookFilterSpecs(), Hooks(), WebhookField, cases);
 }
 
 TEST(EventRuleFilters, EveryFilterAndLookupSelectsTheExpectedIds) {
@@ -205,12 +198,7 @@ TEST(EventRuleFilters, EveryFilterAndLookupSelectsTheExpectedIds) {
       {"created__empty=true", {2, 3}},
       {"last_updated__empty=true", {1, 2, 3}},
   };
-  for (const auto& c : cases) {
-    std::string error;
-    auto ids = Select(EventRuleFilterSpecs(), Rules(), EventRuleField, c.query, &error);
-    EXPECT_EQ(error, "") << c.query;
-    EXPECT_EQ(ids, c.ids) << c.query;
-  }
+  ExpectSelections(EventRuleFilterSpecs(), Rules(), EventRuleField, cases);
 }
 
 TEST(Filters, BadValuesRefusedFiltersAndRegexLookupsAreFieldErrors) {
@@ -238,13 +226,17 @@ TEST(Filters, BadValuesRefusedFiltersAndRegexLookupsAreFieldErrors) {
       {"owner_id=1", "owner_id", "Herald has no owners; this filter is not available."},
       {"created_by_request=nope", "created_by_request", "Enter a valid UUID."},
   };
-  for (const auto& b : webhook_bad) {
-    auto q = FilterQuery::Parse(WebhookFilterSpecs(), http::Params::Parse(b.query));
-    ASSERT_FALSE(q.ok()) << b.query;
-    ASSERT_EQ(q.status().field_errors().size(), 1u) << b.query;
-    EXPECT_EQ(q.status().field_errors()[0].first, b.field) << b.query;
-    EXPECT_EQ(q.status().field_errors()[0].second, std::vector<std::string>{b.message}) << b.query;
-  }
+  auto expect_refused = [](const std::vector<FilterSpec>& specs, const std::vector<Bad>& bad) {
+    for (const auto& b : bad) {
+      auto q = FilterQuery::Parse(specs, http::Params::Parse(b.query));
+      ASSERT_FALSE(q.ok()) << b.query;
+      ASSERT_EQ(q.status().field_errors().size(), 1u) << b.query;
+      EXPECT_EQ(q.status().field_errors()[0].first, b.field) << b.query;
+      EXPECT_EQ(q.status().field_errors()[0].second, std::vector<std::string>{b.message})
+          << b.query;
+    }
+  };
+  expect_refused(WebhookFilterSpecs(), webhook_bad);
   const std::vector<Bad> rule_bad = {
       {"enabled=yes-ish", "enabled", "Must be a valid boolean."},
       {"action_type=Webhook", "action_type",
@@ -255,12 +247,7 @@ TEST(Filters, BadValuesRefusedFiltersAndRegexLookupsAreFieldErrors) {
       {"object_type_id__n=5", "object_type_id__n",
        "Herald has no object type ids; filter with object_type=<app_label>.<model>."},
   };
-  for (const auto& b : rule_bad) {
-    auto q = FilterQuery::Parse(EventRuleFilterSpecs(), http::Params::Parse(b.query));
-    ASSERT_FALSE(q.ok()) << b.query;
-    EXPECT_EQ(q.status().field_errors()[0].first, b.field) << b.query;
-    EXPECT_EQ(q.status().field_errors()[0].second, std::vector<std::string>{b.message}) << b.query;
-  }
+  expect_refused(EventRuleFilterSpecs(), rule_bad);
   // Several bad parameters: every one reported.
   auto q = FilterQuery::Parse(WebhookFilterSpecs(), http::Params::Parse("id=x&id=y&created=z"));
   ASSERT_FALSE(q.ok());
