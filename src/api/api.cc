@@ -75,7 +75,9 @@ void Api::Ctx::NoContent() { Reply(http::Response::Empty(204)); }
 bool Api::Ctx::Brief() const { return !req.query_params.Str("brief").empty(); }
 
 bool Api::Ctx::BriefOnly() const {
-  return Brief() && req.query_params.Str("fields").empty() && req.query_params.Str("omit").empty();
+  // As NetBox: brief mode for reads only.
+  return IsRead() && Brief() && req.query_params.Str("fields").empty() &&
+         req.query_params.Str("omit").empty();
 }
 
 Value Api::Ctx::SelectFields(Value v) const {

@@ -51,8 +51,8 @@ struct Api::Ctx {
   bool ShowCredentials() const { return ScopeAllows(token.scope, Access::kCredentials); }
   // ?brief= with any non-empty value.
   bool Brief() const;
-  // Brief() unless ?fields= or ?omit= (non-empty) choose the fields instead, as NetBox's
-  // precedence is: fields, else omit, else brief.
+  // Brief() on a read, unless ?fields= or ?omit= (non-empty) choose the fields instead, as
+  // NetBox's precedence is: fields, else omit, else brief (brief on GET only).
   bool BriefOnly() const;
   // `v` (an object's JSON) cut to ?fields= (comma-separated names, in v's order) or without
   // ?omit='s names; unknown names are ignored. `v` unchanged when neither is given.
