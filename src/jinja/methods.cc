@@ -92,6 +92,24 @@ bool IsMutator(const std::string& n) {
          n == "popitem";
 }
 
+// copy() (shallow) and clear(), which lists and dicts share: no arguments. False for another
+// method.
+template <class Container>
+bool CopyOrClear(const std::string& name, Args& a, Container& c, Value* result) {
+  if (name == "copy") {
+    ArgCount("copy", a, 0, 0);
+    *result = Value(Container(c));
+    return true;
+  }
+  if (name == "clear") {
+    ArgCount("clear", a, 0, 0);
+    c.clear();
+    *result = Value();
+    return true;
+  }
+  return false;
+}
+
 Value ListMethod(Interp& in, const Value& recv, const std::string& name, Args& a) {
   if (IsMutator(name)) in.BeforeMutation(recv);
   List& l = recv.as_list();
@@ -165,15 +183,7 @@ Value ListMethod(Interp& in, const Value& recv, const std::string& name, Args& a
     std::reverse(l.begin(), l.end());
     return Value();
   }
-  if (name == "clear") {
-    ArgCount("clear", a, 0, 0);
-    l.clear();
-    return Value();
-  }
-  if (name == "copy") {
-    ArgCount("copy", a, 0, 0);
-    return Value(List(l));
-  }
+  if (Value result; CopyOrClear(name, a, l, &result)) return result;
   if (name == "sort") {
     if (!a.args.empty()) ThrowType("sort() takes no positional arguments");
     std::vector<const Value*> p;
@@ -267,15 +277,7 @@ Value DictMethod(Interp& in, const Value& recv, const std::string& name, Args& a
     for (auto& [k, v] : a.kwargs) d.set(k, v);
     return Value();
   }
-  if (name == "copy") {
-    ArgCount("copy", a, 0, 0);
-    return Value(Dict(d));
-  }
-  if (name == "clear") {
-    ArgCount("clear", a, 0, 0);
-    d.clear();
-    return Value();
-  }
+  if (Value result; CopyOrClear(name, a, d, &result)) return result;
   if (name == "fromkeys") {
     ArgCount("fromkeys", a, 1, 2);
     Dict out;

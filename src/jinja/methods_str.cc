@@ -5,6 +5,8 @@
 // limits. The other types' methods and the dispatcher are in methods.cc.
 #include <algorithm>
 #include <cstring>
+#include <string_view>
+#include <utility>
 
 #include "jinja/errors.h"
 #include "jinja/format.h"
@@ -189,29 +191,15 @@ Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::
   auto wrap = [&](std::string r) {
     return markup ? MakeMarkup(std::move(r)) : Value(std::move(r));
   };
-  if (name == "upper") {
-    ArgCount("upper", a, 0, 0);
-    return wrap(ucd::Upper(s));
-  }
-  if (name == "lower") {
-    ArgCount("lower", a, 0, 0);
-    return wrap(ucd::Lower(s));
-  }
-  if (name == "title") {
-    ArgCount("title", a, 0, 0);
-    return wrap(ucd::Title(s));
-  }
-  if (name == "capitalize") {
-    ArgCount("capitalize", a, 0, 0);
-    return wrap(ucd::Capitalize(s));
-  }
-  if (name == "swapcase") {
-    ArgCount("swapcase", a, 0, 0);
-    return wrap(ucd::SwapCase(s));
-  }
-  if (name == "casefold") {
-    ArgCount("casefold", a, 0, 0);
-    return wrap(ucd::CaseFold(s));
+  // The case conversions: no arguments; Markup stays Markup.
+  static constexpr std::pair<const char*, std::string (*)(std::string_view)> kCaseMaps[] = {
+      {"upper", ucd::Upper},           {"lower", ucd::Lower},       {"title", ucd::Title},
+      {"capitalize", ucd::Capitalize}, {"swapcase", ucd::SwapCase}, {"casefold", ucd::CaseFold}};
+  for (const auto& [method, convert] : kCaseMaps) {
+    if (name == method) {
+      ArgCount(method, a, 0, 0);
+      return wrap(convert(s));
+    }
   }
   if (name == "strip" || name == "lstrip" || name == "rstrip") {
     ArgCount(name.c_str(), a, 0, 1);
@@ -405,41 +393,27 @@ Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::
     }
     return wrap(std::move(out));
   }
-  if (name == "isdigit") {
-    ArgCount(name.c_str(), a, 0, 0);
-    return Value(ucd::StrAll(s, ucd::kDigit));
-  }
-  if (name == "isdecimal") {
-    ArgCount(name.c_str(), a, 0, 0);
-    return Value(ucd::StrAll(s, ucd::kDecimal));
-  }
-  if (name == "isnumeric") {
-    ArgCount(name.c_str(), a, 0, 0);
-    return Value(ucd::StrAll(s, ucd::kNumeric));
-  }
-  if (name == "isalpha") {
-    ArgCount(name.c_str(), a, 0, 0);
-    return Value(ucd::StrAll(s, ucd::kAlpha));
-  }
-  if (name == "isalnum") {
-    ArgCount(name.c_str(), a, 0, 0);
-    return Value(ucd::StrAll(s, ucd::kAlpha | ucd::kDecimal | ucd::kDigit | ucd::kNumeric));
-  }
-  if (name == "isspace") {
-    ArgCount(name.c_str(), a, 0, 0);
-    return Value(ucd::StrAll(s, ucd::kSpace));
-  }
-  if (name == "isupper") {
-    ArgCount(name.c_str(), a, 0, 0);
-    return Value(ucd::StrIsUpper(s));
-  }
-  if (name == "islower") {
-    ArgCount(name.c_str(), a, 0, 0);
-    return Value(ucd::StrIsLower(s));
-  }
-  if (name == "istitle") {
-    ArgCount(name.c_str(), a, 0, 0);
-    return Value(ucd::StrIsTitle(s));
+  // The Unicode predicates: no arguments. A character class holds when the string is not empty
+  // and every character is in it.
+  using Predicate = bool (*)(std::string_view);
+  static constexpr std::pair<const char*, Predicate> kPredicates[] = {
+      {"isdigit", [](std::string_view v) { return ucd::StrAll(v, ucd::kDigit); }},
+      {"isdecimal", [](std::string_view v) { return ucd::StrAll(v, ucd::kDecimal); }},
+      {"isnumeric", [](std::string_view v) { return ucd::StrAll(v, ucd::kNumeric); }},
+      {"isalpha", [](std::string_view v) { return ucd::StrAll(v, ucd::kAlpha); }},
+      {"isalnum",
+       [](std::string_view v) {
+         return ucd::StrAll(v, ucd::kAlpha | ucd::kDecimal | ucd::kDigit | ucd::kNumeric);
+       }},
+      {"isspace", [](std::string_view v) { return ucd::StrAll(v, ucd::kSpace); }},
+      {"isupper", ucd::StrIsUpper},
+      {"islower", ucd::StrIsLower},
+      {"istitle", ucd::StrIsTitle}};
+  for (const auto& [method, holds] : kPredicates) {
+    if (name == method) {
+      ArgCount(method, a, 0, 0);
+      return Value(holds(s));
+    }
   }
   if (name == "isascii") {
     ArgCount(name.c_str(), a, 0, 0);

@@ -253,6 +253,19 @@ bool IsSeqForMul(const Value& v) {
   return v.is_str() || v.is_list() || v.is_tuple() || IsMarkup(v);
 }
 
+// a + b for a list or tuple `a` (`same_kind`: b is one too): the items of both, else Python's
+// "can only concatenate list (not "int") to list".
+List ConcatItems(const Value& a, const Value& b, bool same_kind) {
+  if (!same_kind) {
+    const std::string kind = a.is_tuple() ? "tuple" : "list";
+    ThrowType("can only concatenate " + kind + " (not \"" + TypeName(b) + "\") to " + kind);
+  }
+  List out = a.as_list();
+  CheckItems(out.size() + b.as_list().size());
+  out.insert(out.end(), b.as_list().begin(), b.as_list().end());
+  return out;
+}
+
 }  // namespace
 
 Value BinaryOp(BinOp op, const Value& a, const Value& b) {
@@ -300,22 +313,8 @@ Value BinaryOp(BinOp op, const Value& a, const Value& b) {
         CheckSize(a.as_str().size() + b.as_str().size());
         return Value(a.as_str() + b.as_str());
       }
-      if (a.is_list()) {
-        if (!b.is_list())
-          ThrowType("can only concatenate list (not \"" + TypeName(b) + "\") to list");
-        List out = a.as_list();
-        CheckItems(out.size() + b.as_list().size());
-        out.insert(out.end(), b.as_list().begin(), b.as_list().end());
-        return Value(std::move(out));
-      }
-      if (a.is_tuple()) {
-        if (!b.is_tuple())
-          ThrowType("can only concatenate tuple (not \"" + TypeName(b) + "\") to tuple");
-        List out = a.as_list();
-        CheckItems(out.size() + b.as_list().size());
-        out.insert(out.end(), b.as_list().begin(), b.as_list().end());
-        return Value::MakeTuple(std::move(out));
-      }
+      if (a.is_list()) return Value(ConcatItems(a, b, b.is_list()));
+      if (a.is_tuple()) return Value::MakeTuple(ConcatItems(a, b, b.is_tuple()));
       Unsupported("+", a, b);
     }
     case BinOp::kMul:

@@ -193,7 +193,11 @@ class Interp {
 
   void Assign(const Expr& target, const Value& v, Frame& f);
   Value ApplyFilter(const FilterExpr& fe, const Value* input, Frame& f);
-  std::string RenderBody(const Body& body, Frame& f, const std::shared_ptr<Scope>& scope);
+  // Renders `body` in a new scope below f's and returns the output as a value: Markup under
+  // autoescape, else a str (what {% set %}...{% endset %} assigns and {% filter %} filters).
+  Value RenderBlockValue(const Body& body, Frame& f);
+  // Runs filter `def` on `input` with `args` (one evaluation step).
+  Value RunFilter(const FilterDef& def, const Value& input, CallValues& args);
 
  public:
   Value Eval(const Expr& e, Frame& f);

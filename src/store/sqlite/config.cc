@@ -103,14 +103,6 @@ std::vector<std::string> ColumnNames(const char* cols) {
   return out;
 }
 
-// "INSERT INTO <table>(<cols>) VALUES (?,...)": every column.
-template <typename T>
-std::string InsertSql(const ConfigTable<T>& t) {
-  std::string marks;
-  for (size_t i = 0; i < ColumnNames(t.cols).size(); ++i) marks += i ? ",?" : "?";
-  return std::string("INSERT INTO ") + t.table + "(" + t.cols + ") VALUES (" + marks + ")";
-}
-
 // "UPDATE <table> SET <col> = ?, ... WHERE id = ?": every column but id and created, in order
 // (last_updated last).
 template <typename T>
@@ -134,7 +126,7 @@ Result<T> InsertRow(SqliteStore::WriteCtx& ctx, const ConfigTable<T>& t, T row, 
   HERALD_RETURN_IF_ERROR(CheckIdFree(c, t.table, t.noun, row.id));
   HERALD_RETURN_IF_ERROR(check(c, row));
   row.created = row.last_updated = ctx.now;
-  auto s = c.Prepare(InsertSql(t));
+  auto s = c.Prepare(InsertSql(t.table, t.cols));
   if (!s.ok()) return s.status();
   BindNewId(*s, row.id);
   bind_body(*s, row);
@@ -311,17 +303,10 @@ Result<ApiToken> SqliteStore::CreateToken(ApiToken t) {
     if (rc == SQLITE_ROW) return Conflict("a token with this key already exists.");
     if (rc != SQLITE_DONE) return c.Error("query failed");
     t.created = ctx.now;
-    auto s = c.Prepare(std::string("INSERT INTO api_tokens(") + sql::kTokenCols +
-                       ") VALUES (?,?,?,?,?,?,?,?)");
+    auto s = c.Prepare(InsertSql("api_tokens", sql::kTokenCols));
     if (!s.ok()) return s.status();
     BindNewId(*s, t.id);
-    s->Bind(t.name)
-        .Bind(t.key_prefix)
-        .Bind(t.key_hash)
-        .Bind(TokenScopeName(t.scope))
-        .Bind(t.created)
-        .Bind(t.last_used)
-        .Bind(t.revoked);
+    sql::BindTokenBody(*s, t);
     HERALD_RETURN_IF_ERROR(StepDone(c, *s, "cannot insert token"));
     t.id = sqlite3_last_insert_rowid(c.db());
     return t;

@@ -8,7 +8,6 @@
 namespace herald {
 
 using sql::JsonOrNull;
-using sql::StrOrNull;
 
 namespace {
 
@@ -27,28 +26,18 @@ class CommitOp final : public SqliteStore::WriteOp {
     TimeUs due_at = 0;
   };
   struct FlatEvent {
-    std::string event, event_type, object_type, model, timestamp;
-    std::optional<std::string> username, request_id, data, snapshots, request, context;
-    TimeUs received_at = 0;
+    sql::EventRow row;
     std::vector<FlatTask> tasks;
   };
 
   CommitOp(std::vector<NewEvent> events, Done done) : done_(std::move(done)) {
-    events_.resize(events.size());
-    for (size_t i = 0; i < events.size(); ++i) {
-      Event& e = events[i].event;
-      FlatEvent& f = events_[i];
-      f.username = StrOrNull(e.username);
-      f.request_id = StrOrNull(e.request_id);
-      f.data = JsonOrNull(e.data);
-      f.snapshots = JsonOrNull(e.snapshots);
-      f.request = JsonOrNull(e.request);
-      f.context = JsonOrNull(e.context);
-      f.received_at = e.received_at;
-      f.tasks.resize(events[i].tasks.size());
-      for (size_t k = 0; k < f.tasks.size(); ++k) {
-        Task& t = events[i].tasks[k];
-        FlatTask& ft = f.tasks[k];
+    events_.reserve(events.size());
+    for (NewEvent& ne : events) {
+      Event& e = ne.event;
+      std::vector<FlatTask> tasks(ne.tasks.size());
+      for (size_t k = 0; k < tasks.size(); ++k) {
+        Task& t = ne.tasks[k];
+        FlatTask& ft = tasks[k];
         ft.id = NewTaskId();
         ft.rule_id = t.rule_id;
         ft.webhook_id = t.webhook_id;
@@ -60,25 +49,21 @@ class CommitOp final : public SqliteStore::WriteOp {
         ft.delayed = t.status == TaskStatus::kScheduled;
         ft.due_at = t.due_at;
       }
-      f.event = std::move(e.event);
-      f.event_type = std::move(e.event_type);
-      f.object_type = std::move(e.object_type);
-      f.model = std::move(e.model);
-      f.timestamp = std::move(e.timestamp);
+      events_.push_back(FlatEvent{sql::EventRow(std::move(e)), std::move(tasks)});
     }
   }
 
   Status Run(SqliteStore::WriteCtx& ctx) override {
     Conn& c = ctx.conn;
     auto ins_event = c.Prepare(
-        "INSERT INTO events(event, event_type, object_type, model, timestamp, username, "
-        "request_id, data, snapshots, request, context, received_at) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+        InsertSql("events",
+                  "event, event_type, object_type, model, timestamp, username, request_id, data, "
+                  "snapshots, request, context, received_at"));
     if (!ins_event.ok()) return ins_event.status();
     auto ins_task = c.Prepare(
-        "INSERT INTO tasks(seq, id, event_id, rule_id, webhook_id, rule_name, webhook_name, "
-        "object_type, event_type, action_data, status, created_at, enqueued_at, due_at) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        InsertSql("tasks",
+                  "seq, id, event_id, rule_id, webhook_id, rule_name, webhook_name, object_type, "
+                  "event_type, action_data, status, created_at, enqueued_at, due_at"));
     if (!ins_task.ok()) return ins_task.status();
     Stmt& se = *ins_event;
     Stmt& st = *ins_task;
@@ -86,18 +71,8 @@ class CommitOp final : public SqliteStore::WriteOp {
     result_.reserve(events_.size());
     for (const FlatEvent& e : events_) {
       se.Reset();
-      se.Bind(e.event)
-          .Bind(e.event_type)
-          .Bind(e.object_type)
-          .Bind(e.model)
-          .Bind(e.timestamp)
-          .Bind(e.username)
-          .Bind(e.request_id)
-          .Bind(e.data)
-          .Bind(e.snapshots)
-          .Bind(e.request)
-          .Bind(e.context)
-          .Bind(e.received_at != 0 ? e.received_at : ctx.now);
+      sql::BindEventBody(se, e.row);
+      se.Bind(e.row.received_at != 0 ? e.row.received_at : ctx.now);
       if (se.Step() != SQLITE_DONE) return c.Error("cannot insert event");
       CommittedEvent ce;
       ce.event_id = sqlite3_last_insert_rowid(c.db());
@@ -107,20 +82,9 @@ class CommitOp final : public SqliteStore::WriteOp {
         // A task may be created scheduled (delayed); otherwise it is queued and due now.
         const int status = t.delayed ? kScheduled : kQueued;
         st.Reset();
-        st.Bind((ce.event_id << kTaskSeqBits) | static_cast<int64_t>(k))
-            .Bind(t.id)
-            .Bind(ce.event_id)
-            .Bind(t.rule_id)
-            .Bind(t.webhook_id)
-            .Bind(t.rule_name)
-            .Bind(t.webhook_name)
-            .Bind(t.object_type)
-            .Bind(t.event_type)
-            .Bind(t.action_data)
-            .Bind(status)
-            .Bind(ctx.now)
-            .Bind(ctx.now)
-            .Bind(t.delayed ? t.due_at : ctx.now);
+        sql::BindTaskHead(st, (ce.event_id << kTaskSeqBits) | static_cast<int64_t>(k), t,
+                          ce.event_id, t.action_data);
+        st.Bind(status).Bind(ctx.now).Bind(ctx.now).Bind(t.delayed ? t.due_at : ctx.now);
         if (st.Step() != SQLITE_DONE) return c.Error("cannot insert task");
         ctx.Move(-1, status);
         if (!t.delayed) ctx.wake = true;
@@ -193,7 +157,8 @@ Result<std::vector<Event>> SqliteStore::ListEvents(const EventFilter& filter) {
   return Read([&filter](Conn& c) -> Result<std::vector<Event>> {
     sql::EventWhere where(filter);
     auto s = c.Prepare(std::string("SELECT ") + sql::kEventCols + " FROM events" + where.sql +
-                       " ORDER BY id DESC LIMIT ? OFFSET ?");
+                       (filter.oldest_first ? " ORDER BY id ASC" : " ORDER BY id DESC") +
+                       " LIMIT ? OFFSET ?");
     if (!s.ok()) return s.status();
     where.Bind(*s);
     s->Bind(sql::LimitArg(filter.limit)).Bind(sql::OffsetArg(filter.offset));

@@ -186,6 +186,12 @@ Result<T> ReadRow(const R& s, const Fields&... fields) {
   return out;
 }
 
+// Binds `args` to the next parameters of `s`, in order.
+template <typename S, typename... A>
+void BindAll(S& s, const A&... args) {
+  (s.Bind(args), ...);
+}
+
 // ---- webhooks ----
 
 inline constexpr const char* kWebhookCols =
@@ -285,6 +291,13 @@ Result<ApiToken> ReadTokenForListing(const R& s) {
   return t;
 }
 
+// Binds every token column after id, in kTokenCols order.
+template <typename S>
+void BindTokenBody(S& s, const ApiToken& t) {
+  BindAll(s, t.name, t.key_prefix, t.key_hash, TokenScopeName(t.scope), t.created, t.last_used,
+          t.revoked);
+}
+
 template <SqlRow R>
 Result<ApiToken> ReadToken(const R& s) {
   if (!ParseTokenScope(s.TextView(4)))
@@ -308,6 +321,22 @@ Result<Event> ReadEvent(const R& s) {
                         Json(&Event::snapshots, "events.snapshots"),
                         Json(&Event::request, "events.request"),
                         Json(&Event::context, "events.context"), &Event::received_at);
+}
+
+// An event's columns as they are bound: its Value fields as JSON text (None: NULL), made on the
+// caller's thread; the strings are moved out of the event.
+struct EventRow {
+  std::string event, event_type, object_type, model, timestamp;
+  std::optional<std::string> username, request_id, data, snapshots, request, context;
+  TimeUs received_at = 0;
+  explicit EventRow(Event&& e);
+};
+
+// Binds every event column after id and before received_at, in kEventCols order.
+template <typename S>
+void BindEventBody(S& s, const EventRow& e) {
+  BindAll(s, e.event, e.event_type, e.object_type, e.model, e.timestamp, e.username, e.request_id,
+          e.data, e.snapshots, e.request, e.context);
 }
 
 // ---- tasks and attempts ----
@@ -341,6 +370,23 @@ Attempt ReadAttempt(const R& s, const std::string& task_id) {
                    &A::response_excerpt, &A::error, &A::method, &A::url, &A::request_headers,
                    &A::request_body);
   return a;
+}
+
+// Binds the attempt columns of kAttemptCols, in order, with `number` for a.number.
+template <typename S>
+void BindAttemptBody(S& s, const Attempt& a, int number) {
+  BindAll(s, number, a.started_at, a.duration_us, a.status_code, a.response_excerpt, a.error,
+          a.method, a.url, a.request_headers, a.request_body);
+}
+
+// Binds a new task's seq and its columns from id to action_data (kTaskCols order) from any
+// record with Task's field names (a Task, or the flat task of a commit) and its action_data as
+// JSON text.
+template <typename S, typename T>
+void BindTaskHead(S& s, int64_t seq, const T& t, int64_t event_id,
+                  const std::optional<std::string>& action_data) {
+  BindAll(s, seq, t.id, event_id, t.rule_id, t.webhook_id, t.rule_name, t.webhook_name,
+          t.object_type, t.event_type, action_data);
 }
 
 // ---- filters ----

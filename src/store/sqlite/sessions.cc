@@ -83,13 +83,14 @@ Result<int64_t> SqliteStore::CreateSession(const UiSession& session, int64_t max
     rc = dup->Step();
     if (rc == SQLITE_ROW) return Conflict("a session with this id already exists.");
     if (rc != SQLITE_DONE) return c.Error("query failed");
-    HERALD_RETURN_IF_ERROR(RunStmt(
-        c,
-        "INSERT INTO ui_sessions(id_hash, csrf, token_id, created_at, last_seen_at, expires_at, "
-        "flash, flash_error) VALUES (?,?,?,?,?,?,?,?)",
-        "cannot insert session", session.id_hash, session.csrf, session.token_id,
-        session.created_at, session.last_seen_at, session.expires_at, session.flash.message,
-        session.flash.error));
+    HERALD_RETURN_IF_ERROR(
+        RunStmt(c,
+                InsertSql("ui_sessions",
+                          "id_hash, csrf, token_id, created_at, last_seen_at, expires_at, flash, "
+                          "flash_error"),
+                "cannot insert session", session.id_hash, session.csrf, session.token_id,
+                session.created_at, session.last_seen_at, session.expires_at, session.flash.message,
+                session.flash.error));
     return *ended;
   });
 }
@@ -191,9 +192,7 @@ Status SqliteStore::RegisterWorker(const WorkerInfo& worker) {
   if (worker.name.empty()) return Status(Code::kInvalidArgument, "a worker needs a name");
   std::string queues = sql::StringListJson(worker.queue_names);
   return WriteStatus([worker, queues = std::move(queues)](WriteCtx& ctx) -> Status {
-    return RunStmt(ctx.conn,
-                   std::string("INSERT OR REPLACE INTO workers(") + kWorkerCols +
-                       ") VALUES (?,?,?,?,?,?,?,?,?,?)",
+    return RunStmt(ctx.conn, InsertSql("workers", kWorkerCols, "INSERT OR REPLACE"),
                    "cannot register worker", worker.name, worker.host, worker.pid, queues,
                    worker.birth_date, worker.last_heartbeat, worker.state,
                    worker.successful_job_count, worker.failed_job_count, worker.total_working_time);

@@ -28,8 +28,8 @@ class SqliteFileTest : public ::testing::Test {
  protected:
   std::string db() const { return dir_.File("herald.db"); }
   // The store on db(); nullptr (and a test failure) when it does not open.
-  std::unique_ptr<SqliteStore> Open() {
-    auto s = SqliteStore::Open(db());
+  std::unique_ptr<SqliteStore> Open(const StoreOpenOptions& options = {}) {
+    auto s = SqliteStore::Open(db(), options);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return s.ok() ? std::move(*s) : nullptr;
   }

@@ -20,7 +20,7 @@ namespace {
 using SqliteLeasesTest = SqliteFileTest;
 
 // A database written by the previous Herald (schema v2), holding a task that a worker had leased
-// when it was stopped, opens under this build: the column is added, data kept, and the task's
+// when it was stopped, is migrated by this build: the column is added, data kept, and the task's
 // expired lease is the first of its run.
 TEST_F(SqliteLeasesTest, MigratesVersion2FileWithLeasedTask) {
   ASSERT_NO_FATAL_FAILURE(CreateAtVersion(2));
@@ -35,7 +35,7 @@ TEST_F(SqliteLeasesTest, MigratesVersion2FileWithLeasedTask) {
                 1, 1, 1, 5, 'old-worker:1', 10);
       UPDATE task_counts SET n = 1 WHERE status = 1;
     )sql");
-  auto opened = SqliteStore::Open(db());
+  auto opened = SqliteStore::Open(db(), {SchemaPolicy::kMigrate});  // `herald store migrate`
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   auto& s = **opened;
   auto t = s.GetTask("old-task");

@@ -12,14 +12,14 @@ namespace {
 
 using SqliteSessionsTest = SqliteFileTest;
 
-// A file written by the previous Herald (schema v3) with a token opens under this build: the
+// A file written by the previous Herald (schema v3) with a token is migrated by this build: the
 // tables are added, the token kept, and a session can be signed in with it.
 TEST_F(SqliteSessionsTest, MigratesVersion3File) {
   ASSERT_NO_FATAL_FAILURE(CreateAtVersion(3));
   RawExec(
       "INSERT INTO api_tokens(id, name, key_prefix, key_hash, scope, created, last_used, "
       "revoked) VALUES (7, 'old', 'abcd', 'old-hash', 'admin', 1, 0, 0)");
-  auto s = Open();
+  auto s = Open({SchemaPolicy::kMigrate});  // `herald store migrate`
   ASSERT_TRUE(s);
   UiSession u;
   u.id_hash = "h";
