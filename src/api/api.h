@@ -3,10 +3,12 @@
 //
 //   GET            /api/, /api/extras/, /api/core/   (no auth) links to the sections/endpoints
 //   GET            /api/status/                      (no auth)
-//   GET/POST       /api/extras/webhooks/             list (filters, limit/offset, brief) / create
-//   GET/PUT/PATCH/DELETE /api/extras/webhooks/{id}/
-//   GET/POST       /api/extras/event-rules/
-//   GET/PUT/PATCH/DELETE /api/extras/event-rules/{id}/
+//   GET/POST/PUT/PATCH/DELETE/OPTIONS /api/extras/webhooks/
+//                  list (NetBox's filters and lookups, ordering, fields/omit/brief,
+//                  limit/offset or start) / create one or a list / bulk update / bulk delete
+//   GET/PUT/PATCH/DELETE/OPTIONS /api/extras/webhooks/{id}/  (a delete takes the webhook's
+//                  event rules with it; ?dry_run=1 previews any delete)
+//   the same for   /api/extras/event-rules/ and /api/extras/event-rules/{id}/
 //   POST           /api/events/                      ingest (one object, array, or NDJSON) -> 202
 //   GET            /api/events/, /api/events/{id}/   recent events, one event with its tasks
 //   GET            /api/core/background-queues/, /api/core/background-queues/default/

@@ -203,6 +203,26 @@ void Note(FieldErrors& errors, const Status& s) {
   if (!s.ok()) AddFieldError(errors, s.field(), s.message());
 }
 
+// custom_fields, tags and owner: Herald stores none of them, so anything but their empty
+// values ({}, [], null: what a GET answers, so a GET body can be sent back) is refused rather
+// than dropped.
+void RefuseUnsupported(const Value& body, FieldErrors& errors) {
+  const struct {
+    const char* field;
+    const char* what;
+  } kUnsupported[] = {{"custom_fields", "custom fields"}, {"tags", "tags"}, {"owner", "owners"}};
+  for (const auto& u : kUnsupported) {
+    const Value* v = body.get(u.field);
+    if (v && v->truthy())
+      AddFieldError(errors, u.field,
+                    std::string("Herald does not support ") + u.what + "; send " +
+                        (v->is_dict()   ? "{}"
+                         : v->is_list() ? "[]"
+                                        : "null") +
+                        " or leave it out.");
+  }
+}
+
 // The validated object, or every field error at once.
 template <typename T>
 Result<T> Validated(T object, FieldErrors errors) {
@@ -256,18 +276,6 @@ Status ValidatePayloadUrl(const std::string& url) {
 
 namespace {
 
-// What a form fills in: a new record on create, the stored `base` on PATCH (`partial`), and on
-// PUT a new record that keeps the stored one's identity (id and created time).
-template <typename T>
-T FormStart(const T* base, bool partial) {
-  if (!base) return T();
-  if (partial) return *base;
-  T fresh;
-  fresh.id = base->id;
-  fresh.created = base->created;
-  return fresh;
-}
-
 // The name (required, at most 150 characters) and description (at most 200) every NetBox
 // object has.
 template <typename T>
@@ -285,9 +293,11 @@ Status NotADict() {
 Result<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool partial) {
   if (!body.is_dict()) return NotADict();
   FieldErrors errors;
-  Webhook w = FormStart(base, partial);
-  if (base && !partial) w.secret = base->secret;  // PUT keeps the secret unless sent
+  // PUT and PATCH both start from the stored record: a field left out keeps its value, as in
+  // DRF's full update (PUT still requires the required fields: `partial` is false).
+  Webhook w = base ? *base : Webhook();
   FieldReader r(body, partial, errors);
+  RefuseUnsupported(body, errors);
   ReadNameAndDescription(r, w);
   if (r.String("payload_url", &w.payload_url, true, 500, false))
     Note(errors, ValidatePayloadUrl(w.payload_url));
@@ -309,8 +319,7 @@ Result<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool par
   if (const Value* v = r.Get("ca_file_path"); v && v->is_none()) {
     w.ca_file_path.reset();
   } else if (r.String("ca_file_path", &ca, false, 4096)) {
-    if (ca.empty()) w.ca_file_path.reset();
-    else w.ca_file_path = ca;
+    w.ca_file_path = ca;  // "" stays "", as NetBox stores and reads it back
   }
   std::optional<int64_t> n;
   if (r.Get("timeout")) {
@@ -347,8 +356,9 @@ Result<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool par
 Result<EventRule> EventRuleFromJson(const Value& body, const EventRule* base, bool partial) {
   if (!body.is_dict()) return NotADict();
   FieldErrors errors;
-  EventRule rule = FormStart(base, partial);
+  EventRule rule = base ? *base : EventRule();  // as WebhookFromJson: omitted fields kept
   FieldReader r(body, partial, errors);
+  RefuseUnsupported(body, errors);
   ReadNameAndDescription(r, rule);
   r.String("comments", &rule.comments, false, 0);
   std::vector<std::string> list;
@@ -378,7 +388,7 @@ Result<EventRule> EventRuleFromJson(const Value& body, const EventRule* base, bo
   if (const Value* c = r.Get("conditions")) {
     Status checked = CheckConditions(*c);
     Note(errors, checked);
-    if (checked.ok()) rule.conditions = c->truthy() ? *c : Value();
+    if (checked.ok()) rule.conditions = *c;  // as sent: {} reads back {}, as in NetBox
   }
   std::string s;
   if (r.String("action_type", &s, false, 100, false)) {

@@ -158,11 +158,12 @@ TEST(EventRuleForm, ConditionsAreCompiledOnSave) {
                                                   {"attr": "name", "op": "regex", "value": "^w"}]})"));
   ASSERT_TRUE(Ok(r)) << Describe(r);
   EXPECT_TRUE(ValueOf(r).conditions.is_dict());
-  // Falsy conditions mean none and are stored as null (SPEC 2).
+  // Falsy conditions mean none (SPEC 2) and are kept as sent, so {} reads back {} as in NetBox.
   for (const char* falsy : {"null", "{}", "[]", "\"\"", "0", "false"}) {
     auto f = kForm.CreateWith("conditions", J(falsy));
     ASSERT_TRUE(Ok(f)) << falsy << " -> " << Describe(f);
-    EXPECT_TRUE(ValueOf(f).conditions.is_none()) << falsy;
+    EXPECT_TRUE(PyEquals(ValueOf(f).conditions, J(falsy))) << falsy;
+    EXPECT_FALSE(ValueOf(f).conditions.truthy()) << falsy;
   }
   // Errors are on "conditions", with the compiler's message and where it points.
   struct Case {
@@ -259,7 +260,7 @@ TEST(EventRuleForm, PatchChangesOnlyWhatIsSent) {
               CheckConditions(J(R"({"attr": "x"})")).message(), "patch");
 }
 
-TEST(EventRuleForm, PutReplacesKeepingIdentity) {
+TEST(EventRuleForm, PutKeepsTheStoredValuesOfFieldsLeftOut) {
   const EventRule base = Stored();
   auto r = kForm.Put(base, R"({"name": "new", "object_types": ["ipam.vlan"],
                          "event_types": ["object_created"], "action_object_id": 4})");
@@ -270,15 +271,20 @@ TEST(EventRuleForm, PutReplacesKeepingIdentity) {
   EXPECT_EQ(e.name, "new");
   EXPECT_EQ(e.object_types, std::vector<std::string>{"ipam.vlan"});
   EXPECT_EQ(e.action_object_id, 4);
-  EXPECT_TRUE(e.enabled);
-  EXPECT_TRUE(e.conditions.is_none());
-  EXPECT_TRUE(e.action_data.is_none());
-  EXPECT_EQ(e.description, "");
-  EXPECT_EQ(e.comments, "");
-  // The stored target does not stand in for a missing one.
-  ExpectError(kForm.Put(base, R"({"name": "n", "object_types": ["ipam.vlan"],
-                            "event_types": ["object_created"]})"),
-              "action_object_id", "This action requires a target object to be selected.", "put");
+  // Left out: kept, as in DRF's full update (a PUT used to clear description and conditions).
+  EXPECT_FALSE(e.enabled);
+  EXPECT_TRUE(PyEquals(e.conditions, base.conditions));
+  EXPECT_TRUE(PyEquals(e.action_data, base.action_data));
+  EXPECT_EQ(e.description, base.description);
+  EXPECT_EQ(e.comments, base.comments);
+  // The required fields stay required.
+  ExpectError(kForm.Put(base, R"({"name": "n", "event_types": ["object_created"]})"),
+              "object_types", "This field is required.", "put");
+  // The stored target stands in for one left out.
+  auto kept = kForm.Put(base, R"({"name": "n", "object_types": ["ipam.vlan"],
+                            "event_types": ["object_created"]})");
+  ASSERT_TRUE(Ok(kept)) << Describe(kept);
+  EXPECT_EQ(ValueOf(kept).action_object_id, 3);
 }
 
 TEST(EventRuleJson, FieldsAndTheNestedWebhook) {
