@@ -67,6 +67,13 @@ inline constexpr int kIngestRetryAfterSeconds = 1;
 // Herald follows (SPEC 0), as NetBox's answers carry its own. pynetbox's `.version` reads it.
 inline constexpr char kNetBoxApiVersion[] = "4.6";
 
+// Delivery settings behind a task's NetBox `timeout` and `result_ttl` (delivery.default_timeout
+// and delivery.retention_days).
+struct TaskDefaults {
+  int default_timeout_seconds = 60;
+  int retention_days = 7;
+};
+
 struct ApiOptions {
   std::string version = kHeraldVersion;  // herald_version.h, from CMake's project()
   int max_page_size = 1000;
@@ -83,6 +90,8 @@ struct ApiOptions {
   // The clock of the token cache and of which workers' heartbeats are recent (tests move it);
   // null means SystemClock(). Must outlive the Api.
   const Clock* clock = nullptr;
+  // delivery.default_timeout and delivery.retention_days, shown in background tasks.
+  TaskDefaults task_defaults;
 };
 
 class Api {
@@ -157,13 +166,23 @@ class Api {
   std::shared_ptr<const RuleIndex> rules_;
 };
 
-// NetBox background-task representation of a task (SPEC 7.2) plus Herald's fields.
-Value TaskToJson(const Task& t, const std::string& api_base);
-// TaskToJson plus the render `context` and the `attempt_log` (every attempt with its rendered
+// NetBox background-task representation of a task (SPEC 7.2) plus Herald's fields. `kwargs`
+// holds send_webhook's keyword arguments as NetBox shows them (each value Python str()-ed):
+// event_rule, object_type, event_type from the task; data, snapshots, timestamp, username and
+// request (the latter only when the event has one) from `event`, null when it is not given.
+// `timeout` is the webhook's own timeout (`webhook`, when given), else the default;
+// `result_ttl` the seconds a finished task is kept. Without `defaults` both are null.
+Value TaskToJson(const Task& t, const std::string& api_base, const Event* event = nullptr,
+                 const Webhook* webhook = nullptr, const TaskDefaults* defaults = nullptr);
+// TaskToJson with the task's event and webhook read from the store (a deleted webhook: the
+// default timeout).
+Value TaskJson(Store& store, const Task& t, const std::string& api_base,
+               const TaskDefaults& defaults);
+// TaskJson plus the render `context` and the `attempt_log` (every attempt with its rendered
 // request). Used by GET background-tasks/{id}/ and `herald tasks show`. Unless
 // `show_credentials` (admins, the local CLI), sensitive request header values (credentials,
 // X-Hook-Signature) are replaced by "********" (model/redact.h).
 Value TaskDetailJson(Store& store, const Task& t, const std::string& api_base,
-                     bool show_credentials);
+                     bool show_credentials, const TaskDefaults& defaults = {});
 
 }  // namespace herald

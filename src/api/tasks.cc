@@ -14,8 +14,14 @@ namespace herald {
 
 using namespace api_util;
 
-Value TaskToJson(const Task& t, const std::string& api_base) {
+Value TaskToJson(const Task& t, const std::string& api_base, const Event* event,
+                 const Webhook* webhook, const TaskDefaults* defaults) {
   auto iso = [](TimeUs us) { return us ? Value(FormatIsoUtc(us, 'Z')) : Value(); };
+  auto str = [](const Value& v) {
+    std::string out;
+    AppendPyStr(out, v);
+    return Value(std::move(out));
+  };
   Dict d;
   d.set("id", t.id);
   d.set("url", api_base + "/api/core/background-tasks/" + t.id + "/");
@@ -24,16 +30,25 @@ Value TaskToJson(const Task& t, const std::string& api_base) {
   d.set("origin", "default");
   d.set("func_name", "extras.webhooks.send_webhook");
   d.set("args", Value(List{}));
+  // send_webhook's keyword arguments (SPEC 4.6), each str()-ed as NetBox's serializer does.
   Dict kw;
   kw.set("event_rule", t.rule_name);
-  kw.set("webhook", t.webhook_name);
   kw.set("object_type", t.object_type);
   kw.set("event_type", t.event_type);
-  kw.set("event_id", std::to_string(t.event_id));
+  kw.set("data", event ? str(event->data) : Value());
+  kw.set("snapshots", event ? str(event->snapshots) : Value());
+  kw.set("timestamp", event ? Value(event->timestamp) : Value());
+  kw.set("username", event ? str(event->username) : Value());
+  if (event && !event->request.is_none()) kw.set("request", str(event->request));
   d.set("kwargs", Value(std::move(kw)));
   d.set("result", t.result.empty() ? Value() : Value(t.result));
-  d.set("timeout", Value());
-  d.set("result_ttl", Value());
+  Value timeout, ttl;
+  if (defaults) {
+    timeout = webhook && webhook->timeout ? *webhook->timeout : defaults->default_timeout_seconds;
+    ttl = static_cast<int64_t>(defaults->retention_days) * 86400;
+  }
+  d.set("timeout", timeout);
+  d.set("result_ttl", ttl);
   d.set("created_at", iso(t.created_at));
   d.set("enqueued_at", iso(t.enqueued_at));
   d.set("started_at", iso(t.started_at));
@@ -63,9 +78,16 @@ Value TaskToJson(const Task& t, const std::string& api_base) {
   return Value(std::move(d));
 }
 
+Value TaskJson(Store& store, const Task& t, const std::string& api_base,
+               const TaskDefaults& defaults) {
+  auto ev = store.GetEvent(t.event_id);
+  auto wh = store.GetWebhook(t.webhook_id);
+  return TaskToJson(t, api_base, ev.ok() ? &*ev : nullptr, wh.ok() ? &*wh : nullptr, &defaults);
+}
+
 Value TaskDetailJson(Store& store, const Task& task, const std::string& api_base,
-                     bool show_credentials) {
-  Value v = TaskToJson(task, api_base);
+                     bool show_credentials, const TaskDefaults& defaults) {
+  Value v = TaskJson(store, task, api_base, defaults);
   // The render context the delivery uses (event + the rule's action_data, merged).
   auto ev = store.GetEvent(task.event_id);
   v.as_dict().set("context", ev.ok() ? BuildContext(*ev, task.action_data) : Value());
@@ -155,7 +177,8 @@ void Api::Tasks(Ctx& c, const std::string& id, const std::string& action) {
     if (!count.ok() || !tasks.ok())
       return c.Error(500, (!count.ok() ? count.status() : tasks.status()).message());
     List results;
-    for (const auto& t : *tasks) results.push_back(TaskToJson(t, c.api_base));
+    for (const auto& t : *tasks)
+      results.push_back(TaskJson(store_, t, c.api_base, options_.task_defaults));
     return c.ReplyValue(200, c.Paginated(*count, std::move(results), f.limit, f.offset));
   }
   if (action.empty()) {
@@ -165,7 +188,7 @@ void Api::Tasks(Ctx& c, const std::string& id, const std::string& action) {
       if (t.status().code() == Code::kNotFound) return c.Error(404, "Task " + id + " not found.");
       return c.Error(500, t.status().message());
     }
-    Value v = TaskDetailJson(store_, *t, c.api_base, c.ShowCredentials());
+    Value v = TaskDetailJson(store_, *t, c.api_base, c.ShowCredentials(), options_.task_defaults);
     return c.ReplyValue(200, v);
   }
   if (c.req.method != "POST") return c.MethodNotAllowed();

@@ -28,6 +28,13 @@ namespace herald {
 
 namespace {
 
+TaskDefaults TaskDefaultsOf(const Settings& settings) {
+  TaskDefaults d;
+  d.default_timeout_seconds = static_cast<int>(settings.delivery.default_timeout);
+  d.retention_days = static_cast<int>(settings.delivery.retention_days);
+  return d;
+}
+
 // Blocks until SIGINT or SIGTERM (blocked since BlockStopSignals) and logs it; a second one
 // ends the process at once (common/stop_signal.h).
 void AwaitStop() {
@@ -273,6 +280,7 @@ int RunServe(const Settings& settings) {
   api_options.ingest_queue = static_cast<size_t>(settings.ingest.queue);
   api_options.ingest_queue_bytes = static_cast<size_t>(settings.ingest.queue_bytes);
   api_options.condition_budget = std::chrono::milliseconds(settings.ingest.condition_budget_ms);
+  api_options.task_defaults = TaskDefaultsOf(settings);
   Api api(*store, api_options);
   std::unique_ptr<DeliveryEngine> engine;
   if (settings.delivery.workers) engine = std::make_unique<DeliveryEngine>(*store, settings, guard);
@@ -453,7 +461,8 @@ int RunTasksShow(const Settings& settings, const std::string& id) {
               << "\n";
     return 1;
   }
-  Value v = TaskDetailJson(*store, *t, "", /*show_credentials=*/true);  // local operator
+  Value v = TaskDetailJson(*store, *t, "", /*show_credentials=*/true,
+                           TaskDefaultsOf(settings));  // local operator
   JsonDumpOptions o;
   o.indent = 2;
   o.ensure_ascii = false;
