@@ -57,6 +57,9 @@ struct WebhookPages {
   void Detail(Ctx& c, const Webhook& w);
   // `existing` null: the create form.
   void Edit(Ctx& c, const Webhook* existing);
+  // GET: the confirm page listing the event rules deleted with the webhook; POST: deletes the
+  // webhook and those rules (DeleteWebhookAndRules, validation/save.h, as the REST API does).
+  static constexpr bool kDeleteConfirmPage = true;
   void Delete(Ctx& c, const Webhook& w);
   // GET or POST: the rendered request for a sample event; POST action=send also sends it.
   void Preview(Ctx& c, const Webhook& w);
@@ -70,6 +73,7 @@ struct RulePages {
   void Detail(Ctx& c, const EventRule& r);
   // `existing` null: the create form.
   void Edit(Ctx& c, const EventRule* existing);
+  static constexpr bool kDeleteConfirmPage = false;  // the list's button confirms in the browser
   void Delete(Ctx& c, const EventRule& r);
   void Check(Ctx& c, const EventRule& r);
 };

@@ -54,7 +54,9 @@ class RecordRoutes {
     if (s.size() == 2) return family_.Detail(c, *record);
     if (s.size() == 3) {
       if (s[2] == "edit") return family_.Edit(c, &*record);
-      if (s[2] == "delete" && c.post()) return family_.Delete(c, *record);
+      // A family with kDeleteConfirmPage answers GET .../delete with its confirm page.
+      if (s[2] == "delete" && (c.post() || Family::kDeleteConfirmPage))
+        return family_.Delete(c, *record);
       if (s[2] == extra_) return (family_.*extra_page_)(c, *record);
     }
     c.Error(404, kNoSuchPage);

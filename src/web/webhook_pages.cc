@@ -108,7 +108,30 @@ void WebhookPages::Edit(Ctx& c, const Webhook* existing) {
 }
 
 void WebhookPages::Delete(Ctx& c, const Webhook& w) {
-  RecordDeleted(c, kWebhookKind, w.id, w.name, store.DeleteWebhook(w.id));
+  if (!c.session->can_write()) return c.Error(403, kReadOnlyMessage);
+  if (!c.post()) {
+    auto rules = RulesUsingWebhook(store, w.id);
+    if (!rules.ok()) return c.Error(500, rules.status().message());
+    ::herald::List rows;
+    for (const auto& r : *rules) rows.push_back(D()("id", r.id)("name", r.name).value());
+    return c.Page("webhook_delete.html",
+                  D()("w", WebhookValue(w, false))("rules", Value(std::move(rows))));
+  }
+  std::vector<EventRule> deleted;
+  Status st = DeleteWebhookAndRules(store, w.id, &deleted);
+  std::string names;
+  for (const auto& r : deleted) {
+    log::Info("event rule deleted with its webhook (ui)",
+              {{"id", static_cast<long long>(r.id)},
+               {"name", r.name},
+               {"webhook", static_cast<long long>(w.id)}});
+    names += (names.empty() ? "\"" : ", \"") + r.name + "\"";
+  }
+  RecordDeleted(c, kWebhookKind, w.id, w.name, st);
+  // Replaces RecordDeleted's message: say which rules went with the webhook.
+  if (st.ok() && !deleted.empty())
+    c.Flash("Webhook \"" + w.name + "\" deleted with event rule" +
+            (deleted.size() == 1 ? " " : "s ") + names + ".");
 }
 
 void WebhookPages::Preview(Ctx& c, const Webhook& w) {

@@ -322,7 +322,10 @@ async function main() {
   r = await api(base, herald.token, 'POST', '/api/extras/webhooks/', { name: 'to-delete', payload_url: 'http://127.0.0.1:9/' });
   check(r.status === 201, 'second webhook created through the API');
   await page.goto(`${base}/webhooks/${r.json.id}`);
-  await page.click('button.danger');
+  await page.click('#delete');  // a webhook's Delete opens the confirm page
+  await page.waitForSelector('#confirm-delete');
+  check((await page.locator('#cascaded-rules').count()) === 0, 'confirm page: no rule uses it');
+  await page.click('#confirm-delete');
   await page.waitForSelector('.flash-ok');
   check(!(await page.isVisible('a:text("to-delete")')), 'webhook deleted after confirmation');
 

@@ -61,6 +61,7 @@ TEST_F(WebTest, ReadOnlySessionSeesButCannotChange) {
   EXPECT_EQ(Call("GET", "/webhooks/new", "", sid).status, 403);
   std::string id = std::to_string(hook);
   EXPECT_EQ(Call("POST", "/webhooks/" + id + "/delete", "csrf=" + csrf, sid).status, 403);
+  EXPECT_EQ(Call("GET", "/webhooks/" + id + "/delete", "", sid).status, 403);
   EXPECT_EQ(
       Call("POST", "/webhooks/new", "csrf=" + csrf + "&name=x&payload_url=http%3A%2F%2Fa%2F", sid)
           .status,
@@ -75,6 +76,51 @@ TEST_F(WebTest, ReadOnlySessionSeesButCannotChange) {
   // Sign-out works for read-only sessions too.
   EXPECT_EQ(Call("POST", "/logout", "csrf=" + csrf, sid).status, 303);
   EXPECT_EQ(Call("GET", "/", "", sid).status, 303);
+}
+
+TEST_F(WebTest, DeletingAWebhookDeletesItsRulesAfterTheConfirmPageListsThem) {
+  int64_t hook = MakeWebhookAndRule();
+  EventRule other;
+  other.name = "second <rule>";
+  other.object_types = {"dcim.site"};
+  other.event_types = {"object_deleted"};
+  other.action_object_id = hook;
+  auto second = store_->CreateEventRule(other);
+  ASSERT_TRUE(second.ok());
+  Webhook spare;
+  spare.name = "spare";
+  spare.payload_url = "http://127.0.0.1:9/y";
+  auto unused = store_->CreateWebhook(spare);
+  ASSERT_TRUE(unused.ok());
+  auto [sid, csrf] = SignIn(admin_key_);
+  std::string id = std::to_string(hook);
+  // The detail page's Delete leads to the confirm page, which names both rules (escaped).
+  auto detail = Call("GET", "/webhooks/" + id, "", sid);
+  EXPECT_NE(detail.body.find("href=\"/webhooks/" + id + "/delete\""), std::string::npos);
+  auto confirm = Call("GET", "/webhooks/" + id + "/delete", "", sid);
+  ASSERT_EQ(confirm.status, 200);
+  EXPECT_NE(confirm.body.find("cascaded-rules"), std::string::npos);
+  EXPECT_NE(confirm.body.find(">rule</a>"), std::string::npos);
+  EXPECT_NE(confirm.body.find(">second &lt;rule&gt;</a>"), std::string::npos);
+  EXPECT_NE(confirm.body.find("Delete webhook and 2 event rules"), std::string::npos);
+  EXPECT_TRUE(store_->GetWebhook(hook).ok());  // GET deletes nothing
+  auto none = Call("GET", "/webhooks/" + std::to_string(unused->id) + "/delete", "", sid);
+  EXPECT_EQ(none.body.find("cascaded-rules"), std::string::npos);
+  EXPECT_NE(none.body.find("No event rule uses this webhook."), std::string::npos);
+  // Confirming deletes the webhook and its rules (the API's cascade), not the other webhook.
+  auto del = Call("POST", "/webhooks/" + id + "/delete", "csrf=" + csrf, sid);
+  EXPECT_EQ(del.status, 303);
+  EXPECT_EQ(HeaderOf(del, "Location"), "/webhooks/");
+  EXPECT_EQ(store_->GetWebhook(hook).status().code(), Code::kNotFound);
+  auto rules = store_->ListEventRules();
+  ASSERT_TRUE(rules.ok());
+  EXPECT_TRUE(rules->empty());
+  EXPECT_TRUE(store_->GetWebhook(unused->id).ok());
+  auto list = Call("GET", "/webhooks/", "", sid);
+  EXPECT_NE(
+      list.body.find("deleted with event rules &#34;rule&#34;, &#34;second &lt;rule&gt;&#34;."),
+      std::string::npos)
+      << list.body;
 }
 
 TEST_F(WebTest, WebhookFormShowsFieldErrorsAndEscapesInput) {
@@ -200,7 +246,7 @@ TEST_F(WebTest, EveryPageRenders) {
   std::string h = std::to_string(hook);
   for (const std::string& path :
        {std::string("/"), std::string("/webhooks/"), "/webhooks/" + h, "/webhooks/" + h + "/edit",
-        std::string("/webhooks/new"), "/webhooks/" + h + "/preview",
+        std::string("/webhooks/new"), "/webhooks/" + h + "/preview", "/webhooks/" + h + "/delete",
         "/webhooks/" + h + "/preview?object_type=dcim.device", std::string("/rules/"),
         std::string("/rules/1"), std::string("/rules/1/edit"), std::string("/rules/new"),
         std::string("/rules/1/check?object_type=dcim.device"), std::string("/events/"),
