@@ -8,37 +8,23 @@
 #include <vector>
 
 #include "api/api.h"
+#include "support/events.h"
 #include "support/store_fixture.h"
 #include "value/json.h"
 
 namespace herald {
 namespace {
 
-Task SomeTask() {
-  Task t;
-  t.id = "6f1c2a4e-0000-4000-8000-000000000001";
-  t.event_id = 7;
-  t.rule_id = 3;
-  t.webhook_id = 2;
-  t.rule_name = "devices";
-  t.webhook_name = "hook";
-  t.object_type = "dcim.device";
-  t.event_type = "object_updated";
-  return t;
-}
-
 Event SomeEvent() {
-  Event e;
+  Event e = testing::ChangeEvent(
+      "dcim.device", *ParseJson(R"({"id": 1, "name": "web01", "tags": [], "rack": null})"),
+      "updated");
   e.id = 7;
-  e.event = "updated";
-  e.event_type = "object_updated";
-  e.object_type = "dcim.device";
-  e.model = "device";
-  e.timestamp = "2026-03-06T15:11:23.503186+00:00";
   e.username = Value("alice");
-  e.data = *ParseJson(R"({"id": 1, "name": "web01", "tags": [], "rack": null})");
   return e;
 }
+
+Task SomeTask() { return testing::TaskFor(SomeEvent(), 3, 2, "devices", "hook"); }
 
 std::vector<std::string> Keys(const Value& dict) {
   std::vector<std::string> keys;
@@ -61,7 +47,7 @@ TEST(TaskJson, KwargsHoldSendWebhooksArgumentsAsPythonStrings) {
   EXPECT_EQ(kw.get("event_type")->as_str(), "object_updated");
   EXPECT_EQ(kw.get("data")->as_str(), "{'id': 1, 'name': 'web01', 'tags': [], 'rack': None}");
   EXPECT_EQ(kw.get("snapshots")->as_str(), "None");
-  EXPECT_EQ(kw.get("timestamp")->as_str(), "2026-03-06T15:11:23.503186+00:00");
+  EXPECT_EQ(kw.get("timestamp")->as_str(), testing::kEventTimestamp);
   EXPECT_EQ(kw.get("username")->as_str(), "alice");
   EXPECT_EQ(v.get("func_name")->as_str(), "extras.webhooks.send_webhook");
   EXPECT_EQ(v.get("timeout")->as_int(), 30);
