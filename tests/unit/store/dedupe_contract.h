@@ -11,7 +11,6 @@
 
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "store/store.h"
@@ -125,34 +124,10 @@ TYPED_TEST_P(DedupeContract, StaleKeyIsANewEventAndPurgeIsBounded) {
 }
 
 TYPED_TEST_P(DedupeContract, ConcurrentCommitsOfOneKeyYieldOneEvent) {
-  Store& s = this->store();
   constexpr int kThreads = 8, kPerThread = 10;
-  std::mutex mu;
-  std::condition_variable cv;
-  int callbacks = 0;
-  std::vector<CommittedEvent> all;
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < kPerThread; ++i) {
-        std::vector<NewEvent> batch;
-        batch.push_back(DedupeContract<TypeParam>::Keyed("same"));
-        s.CommitEvents(std::move(batch), [&](Result<std::vector<CommittedEvent>> r) {
-          std::lock_guard<std::mutex> lock(mu);
-          EXPECT_TRUE(r.ok()) << r.status().ToString();
-          if (r.ok()) all.insert(all.end(), r->begin(), r->end());
-          ++callbacks;
-          cv.notify_all();
-        });
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60),
-                            [&] { return callbacks == kThreads * kPerThread; }));
-  }
+  std::vector<CommittedEvent> all =
+      CommitConcurrently(this->store(), kThreads, kPerThread,
+                         [](int, int) { return DedupeContract<TypeParam>::Keyed("same"); });
   ASSERT_EQ(all.size(), static_cast<size_t>(kThreads * kPerThread));
   int originals = 0;
   for (const auto& c : all) {
