@@ -5,6 +5,9 @@
 // off.
 #include <gtest/gtest.h>
 
+#include <thread>
+#include <vector>
+
 #include "server_fixture.h"
 #include "value/json.h"
 
@@ -153,6 +156,22 @@ TEST_F(IdempotencyTest, RequestKeyAndEventIdKeyEvents) {
   EXPECT_EQ(long_key.status, 400);
   EXPECT_NE(long_key.body.find("Idempotency-Key"), std::string::npos) << long_key.body;
   EXPECT_EQ(Events(), 4);
+}
+
+TEST_F(IdempotencyTest, ConcurrentPostsOfOneEventStoreItOnce) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  constexpr int kPosts = 8;
+  std::vector<HttpResult> answers(kPosts);
+  std::vector<std::thread> posts;
+  for (int i = 0; i < kPosts; ++i)
+    posts.emplace_back([&, i] { answers[i] = Ingest(Device(9, kT1)); });
+  for (auto& t : posts) t.join();
+  for (const auto& a : answers) {
+    EXPECT_EQ(a.status, 202) << a.body;
+    EXPECT_EQ(a.body, answers[0].body);
+  }
+  EXPECT_EQ(Events(), 1);
+  EXPECT_EQ(Tasks(), 1);
 }
 
 TEST_F(IdempotencyTest, ZeroWindowStoresEveryPost) {
