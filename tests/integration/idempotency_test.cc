@@ -29,7 +29,9 @@ const char* kT2 = "2024-05-01T10:00:05.000001+00:00";
 class IdempotencyTest : public ServerFixture {
  protected:
   void Start(std::map<std::string, std::string> env = {}) {
-    env["HERALD_DELIVERY_WORKERS"] = "false";  // tasks stay queued: counts are exact
+    // Tasks stay queued (counts are exact) unless a test asks for the workers (and so for the
+    // sweeper that purges old keys).
+    env.emplace("HERALD_DELIVERY_WORKERS", "false");
     ASSERT_NO_FATAL_FAILURE(StartServer(env));
     if (!hooked_) {
       ASSERT_GT(CreateWebhookAndRule(server_->base(), token_,
@@ -172,6 +174,20 @@ TEST_F(IdempotencyTest, ConcurrentPostsOfOneEventStoreItOnce) {
   }
   EXPECT_EQ(Events(), 1);
   EXPECT_EQ(Tasks(), 1);
+}
+
+TEST_F(IdempotencyTest, RetentionPurgesKeysOutsideTheWindow) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_EQ(Ingest(Device(1, kT1)).status, 202);
+  // With a zero window every key is outside it: the sweeper purges them at its first pass.
+  ASSERT_NO_FATAL_FAILURE(
+      Restart({{"HERALD_INGEST_DEDUPE_WINDOW", "0"}, {"HERALD_DELIVERY_WORKERS", "true"}}));
+  ASSERT_TRUE(server_->WaitForLog("purged ingest keys", std::chrono::seconds(30)))
+      << server_->Stderr();
+  ASSERT_NO_FATAL_FAILURE(Restart());
+  auto again = Ingest(Device(1, kT1));
+  ASSERT_EQ(again.status, 202) << again.body;
+  EXPECT_EQ(Events(), 2);
 }
 
 TEST_F(IdempotencyTest, ZeroWindowStoresEveryPost) {
