@@ -34,6 +34,7 @@
 #include <tuple>
 #include <vector>
 
+#include "commit_concurrently.h"
 #include "store/store.h"
 #include "support/events.h"
 #include "support/temp_dir.h"
@@ -96,38 +97,6 @@ inline NewEvent MakeEvent(const std::string& object_type, int n,
     ne.tasks.push_back(std::move(t));
   }
   return ne;
-}
-
-// Commits kThreads * per_thread one-event batches, `make(thread, i)`, from kThreads threads at
-// once; returns every acknowledged CommittedEvent (a test failure for each refused commit, or
-// when the callbacks do not all run within a minute).
-inline std::vector<CommittedEvent> CommitConcurrently(Store& s, int threads_n, int per_thread,
-                                                      std::function<NewEvent(int, int)> make) {
-  std::mutex mu;
-  std::condition_variable cv;
-  int callbacks = 0;
-  std::vector<CommittedEvent> all;
-  std::vector<std::thread> threads;
-  for (int t = 0; t < threads_n; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < per_thread; ++i) {
-        std::vector<NewEvent> batch;
-        batch.push_back(make(t, i));
-        s.CommitEvents(std::move(batch), [&](Result<std::vector<CommittedEvent>> r) {
-          std::lock_guard<std::mutex> lock(mu);
-          EXPECT_TRUE(r.ok()) << r.status().ToString();
-          if (r.ok()) all.insert(all.end(), r->begin(), r->end());
-          ++callbacks;
-          cv.notify_all();
-        });
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  std::unique_lock<std::mutex> lock(mu);
-  EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(60),
-                          [&] { return callbacks == threads_n * per_thread; }));
-  return all;
 }
 
 // Expects `r` to be refused as a Conflict on the field "name", saying `message`.
