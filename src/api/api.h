@@ -87,6 +87,9 @@ struct ApiOptions {
   size_t ingest_queue_bytes = kDefaultIngestQueueBytes;
   // Time all the rules an event reaches may spend on conditions (0: unbounded).
   std::chrono::milliseconds condition_budget{kDefaultConditionBudgetMs};
+  // ingest.dedupe_window: an event whose dedupe key was accepted this recently is answered with
+  // its first ids and not stored again; 0 disables deduplication.
+  std::chrono::seconds dedupe_window{86400};
   // The clock of the token cache and of which workers' heartbeats are recent (tests move it);
   // null means SystemClock(). Must outlive the Api.
   const Clock* clock = nullptr;
@@ -143,7 +146,9 @@ class Api {
   // ingest.cc: Ingest queues the body on the pool; IngestNow, on a pool thread, parses,
   // validates, matches and commits.
   void Ingest(Ctx& c);
-  void IngestNow(const std::string& body, bool ndjson, const http::Responder& respond);
+  // `request_key` is the Idempotency-Key header ("" when absent).
+  void IngestNow(const std::string& body, bool ndjson, const std::string& request_key,
+                 const http::Responder& respond);
   void Events(Ctx& c, const std::string& id);
   // tasks.cc
   void Queues(Ctx& c);

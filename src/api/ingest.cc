@@ -29,6 +29,11 @@ void Api::Ingest(Ctx& c) {
     return c.Error(415, "Unsupported media type \"" + ct +
                             "\": send application/json or application/x-ndjson.");
   }
+  std::string request_key(c.req.header("Idempotency-Key"));
+  if (request_key.size() > kMaxDedupeKeyBytes) {
+    return c.Error(400, "The Idempotency-Key header may be at most " +
+                            std::to_string(kMaxDedupeKeyBytes) + " bytes.");
+  }
   // Admit the body into the queue unless the bytes already waiting would pass the bound.
   size_t size = c.req.body.size();
   size_t queued = ingest_queued_bytes_.load();
@@ -36,11 +41,12 @@ void Api::Ingest(Ctx& c) {
   do {
     fits = queued == 0 || queued + size <= options_.ingest_queue_bytes;
   } while (fits && !ingest_queued_bytes_.compare_exchange_weak(queued, queued + size));
-  bool taken = fits && ingest_pool_->TrySubmit(
-                           [this, body = std::move(c.req.body), ndjson, respond = c.respond] {
-                             ingest_queued_bytes_ -= body.size();
-                             IngestNow(body, ndjson, respond);
-                           });
+  bool taken =
+      fits && ingest_pool_->TrySubmit([this, body = std::move(c.req.body), ndjson,
+                                       request_key = std::move(request_key), respond = c.respond] {
+        ingest_queued_bytes_ -= body.size();
+        IngestNow(body, ndjson, request_key, respond);
+      });
   if (!taken) {
     if (fits) ingest_queued_bytes_ -= size;
     // One log line per second at most, counting the refusals since the last one.
@@ -100,7 +106,8 @@ void Api::Events(Ctx& c, const std::string& id_str) {
   c.ReplyValue(200, v);
 }
 
-void Api::IngestNow(const std::string& body, bool ndjson, const http::Responder& respond) {
+void Api::IngestNow(const std::string& body, bool ndjson, const std::string& request_key,
+                    const http::Responder& respond) {
   bool responded = false;
   try {
     int64_t now = NowUs();
@@ -138,8 +145,19 @@ void Api::IngestNow(const std::string& body, bool ndjson, const http::Responder&
       std::string reason, object_type;
     };
     std::map<std::string, Skipped> skipped;
-    for (auto& e : parsed.events) {
+    const bool dedupe = options_.dedupe_window.count() > 0;
+    const TimeUs dedupe_since =
+        now - static_cast<TimeUs>(options_.dedupe_window.count()) * 1'000'000;
+    for (size_t i = 0; i < parsed.events.size(); ++i) {
+      Event& e = parsed.events[i];
       NewEvent ne;
+      if (dedupe) {
+        // With the header, the events are keyed by it and their place in the body (a rejected
+        // body stores nothing, so the valid events' places are their indexes).
+        ne.dedupe_key = request_key.empty() ? std::move(parsed.keys[i])
+                                            : "request:" + request_key + ":" + std::to_string(i);
+        ne.dedupe_since = dedupe_since;
+      }
       conditions::Deadline deadline = options_.condition_budget.count() > 0
                                           ? conditions::Clock::now() + options_.condition_budget
                                           : conditions::kNoDeadline;

@@ -112,6 +112,7 @@ class DeliveryEngine {
         dispatcher_(store, transport_, renderer_, DispatcherOptionsFrom(settings)),
         heartbeat_(store, {dispatcher_.worker_id()}, [this] { return dispatcher_.Stats(); }),
         retention_days_(settings.delivery.retention_days),
+        dedupe_window_s_(settings.ingest.dedupe_window),
         grace_(std::chrono::seconds(settings.delivery.shutdown_grace_seconds)) {}
 
   void Start() {
@@ -127,9 +128,31 @@ class DeliveryEngine {
             log::Info("purged finished tasks", {{"count", static_cast<long long>(*n)}});
           lock.lock();
         }
+        lock.unlock();
+        PurgeDedupeKeys();
+        lock.lock();
         cv_.wait_for(lock, std::chrono::minutes(10), [this] { return stop_; });
       }
     });
+  }
+
+  // Deletes the idempotency keys older than ingest.dedupe_window (all of them when it is 0), in
+  // batches so the writer is never held long; at most kMaxPurgeRounds batches per sweep.
+  void PurgeDedupeKeys() {
+    constexpr int64_t kBatch = 1000;
+    constexpr int kMaxPurgeRounds = 100;
+    const TimeUs before = NowUs() - dedupe_window_s_ * 1'000'000LL;
+    long long total = 0;
+    for (int round = 0; round < kMaxPurgeRounds; ++round) {
+      auto n = store_.PurgeDedupeKeys(before, kBatch);
+      if (!n.ok()) {
+        log::Warning("cannot purge ingest keys", {{"error", n.status().message()}});
+        break;
+      }
+      total += *n;
+      if (*n < kBatch) break;
+    }
+    if (total > 0) log::Info("purged ingest keys", {{"count", total}});
   }
 
   void Stop() {
@@ -178,6 +201,7 @@ class DeliveryEngine {
   delivery::Dispatcher dispatcher_;
   delivery::Heartbeat heartbeat_;
   int64_t retention_days_;
+  int64_t dedupe_window_s_;
   std::chrono::milliseconds grace_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -281,6 +305,7 @@ int RunServe(const Settings& settings) {
   api_options.ingest_queue_bytes = static_cast<size_t>(settings.ingest.queue_bytes);
   api_options.condition_budget = std::chrono::milliseconds(settings.ingest.condition_budget_ms);
   api_options.task_defaults = TaskDefaultsOf(settings);
+  api_options.dedupe_window = std::chrono::seconds(settings.ingest.dedupe_window);
   Api api(*store, api_options);
   std::unique_ptr<DeliveryEngine> engine;
   if (settings.delivery.workers) engine = std::make_unique<DeliveryEngine>(*store, settings, guard);

@@ -73,7 +73,10 @@
   INT(ingest, condition_budget_ms, 50, 0, 60000,                                               \
       "Milliseconds all the event rules one event reaches may spend on conditions; rules not " \
       "evaluated in time do not match and are logged (the event is still accepted). 0: no "    \
-      "bound.")
+      "bound.")                                                                                \
+  INT(ingest, dedupe_window, 86400, 0, 31536000,                                               \
+      "Seconds an accepted event's idempotency key is remembered: a repeat within it is "      \
+      "answered with the first ids and stores nothing. 0: no deduplication.")
 
 #define HERALD_OPTIONS_store(STRING, INT, BOOL, LIST)                                           \
   STRING(store, url, "sqlite://var/herald.db", kNone,                                           \

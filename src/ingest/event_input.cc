@@ -1,5 +1,8 @@
 #include "ingest/event_input.h"
 
+#include <openssl/evp.h>
+
+#include "common/strings.h"
 #include "common/time.h"
 #include "model/object_types.h"
 #include "value/json.h"
@@ -148,6 +151,30 @@ Result<Event> EventFromValue(const Value& v, int64_t now_us) {
   return e;
 }
 
+Result<std::string> EventDedupeKey(const Value& v) {
+  if (const Value* id = v.is_dict() ? v.get("id") : nullptr; id && !id->is_none()) {
+    if (!id->is_str() || id->as_str().empty() || id->as_str().size() > kMaxDedupeKeyBytes) {
+      return Bad("'id' (the event's idempotency key) must be a non-empty string of at most " +
+                 std::to_string(kMaxDedupeKeyBytes) + " bytes");
+    }
+    return "id:" + id->as_str();
+  }
+  // Without a timestamp of its own (the default is the time of receipt), an identical body may
+  // be a new change as well as a retry: such an event gets no content key.
+  if (const Value* ts = v.is_dict() ? v.get("timestamp") : nullptr; !ts || ts->is_none()) {
+    return std::string();
+  }
+  JsonDumpOptions o;
+  o.item_sep = ",";
+  o.key_sep = ":";
+  o.sort_keys = true;
+  std::string canon = DumpJson(v, o);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(canon.data(), canon.size(), md, &len, EVP_sha256(), nullptr);
+  return "sha256:" + HexEncode(md, len);
+}
+
 Result<ParsedEvents> ParseEvents(std::string_view body, bool ndjson, int64_t now_us) {
   ParsedEvents out;
   std::vector<Value> items;
@@ -192,12 +219,14 @@ Result<ParsedEvents> ParseEvents(std::string_view body, bool ndjson, int64_t now
   out.events.reserve(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
     auto e = EventFromValue(items[i], now_us);
-    if (!e.ok()) {
+    auto key = e.ok() ? EventDedupeKey(items[i]) : Result<std::string>(e.status());
+    if (!key.ok()) {
       ++out.error_count;
-      if (out.errors.size() < kMaxReportedEventErrors) out.errors.push_back({i, e.status()});
+      if (out.errors.size() < kMaxReportedEventErrors) out.errors.push_back({i, key.status()});
       continue;
     }
     out.events.push_back(std::move(*e));
+    out.keys.push_back(std::move(*key));
   }
   return out;
 }

@@ -26,9 +26,16 @@ struct EventError {
   Status status;
 };
 
+// Longest per-event "id" (and Idempotency-Key header) accepted, in bytes.
+inline constexpr size_t kMaxDedupeKeyBytes = 200;
+
 // A well-formed body, event by event: the valid events and the invalid ones.
 struct ParsedEvents {
   std::vector<Event> events;
+  // Per valid event, its dedupe key: "id:" + the event's "id" string when it has one, else, when
+  // it has a "timestamp", "sha256:" + the SHA-256 hex of its canonical JSON (the object as
+  // posted, keys sorted, compact, ASCII); else "" (no key: an event stamped on receipt).
+  std::vector<std::string> keys;
   std::vector<EventError> errors;  // non-empty => reject the whole request (the first
                                    // kMaxReportedEventErrors of them)
   size_t error_count = 0;          // all invalid events, reported or not
@@ -39,6 +46,10 @@ struct ParsedEvents {
 // kInvalidArgument when the body itself is not valid JSON/NDJSON or holds no event; invalid
 // events are reported one by one in ParsedEvents::errors.
 Result<ParsedEvents> ParseEvents(std::string_view body, bool ndjson, int64_t now_us);
+
+// The dedupe key of one decoded event object (see ParsedEvents::keys); kInvalidArgument when
+// its "id" is present but not a non-empty string of at most kMaxDedupeKeyBytes.
+Result<std::string> EventDedupeKey(const Value& v);
 
 // Validates and normalises one decoded event object. kInvalidArgument with the reason on
 // failure.

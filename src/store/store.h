@@ -43,14 +43,23 @@ namespace herald {
 // arguments out of range.
 
 // An event to commit with the tasks its matching rules produced.
+// Idempotent ingest: an event with a non-empty dedupe_key is looked up by that key in the same
+// transaction that would commit it. When the key was accepted at or after dedupe_since (and not
+// purged since), nothing is written: the event is answered with the ids it got the first time
+// and duplicate = true. Otherwise the event is committed and the key recorded (replacing an older
+// record of the key). So of two concurrent commits of one key, exactly one creates the event;
+// a key repeated within one batch yields one event too. Keys are kept until PurgeDedupeKeys.
 struct NewEvent {
   Event event;              // id is assigned by the store
   std::vector<Task> tasks;  // id, event_id assigned by the store; status queued
+  std::string dedupe_key;   // empty: no deduplication
+  TimeUs dedupe_since = 0;  // a key recorded before this is stale (a new event)
 };
 
 struct CommittedEvent {
   int64_t event_id = 0;
   std::vector<std::string> task_ids;
+  bool duplicate = false;  // the key was known: the ids are the first commit's, nothing written
 };
 
 struct TaskFilter {
@@ -329,6 +338,11 @@ class Store {
 
   // Deletes finished tasks (and their attempts) that ended before `before`; returns how many.
   virtual Result<int64_t> PurgeFinished(TimeUs before) = 0;
+  // Deletes up to `max` (1..kMaxPurgeBatch, else kInvalidArgument) dedupe keys recorded before
+  // `before`, oldest first, in one transaction; returns how many. Callers loop while it returns
+  // `max`, so one purge never holds the writer long.
+  virtual Result<int64_t> PurgeDedupeKeys(TimeUs before, int64_t max) = 0;
+  static constexpr int64_t kMaxPurgeBatch = 100000;
 
   // ---- UI sessions (web/session.h): shared by every process on the store, kept across
   // restarts. Times are the caller's (its Clock); the store never reads its own clock here. ----

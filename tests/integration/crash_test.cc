@@ -47,7 +47,7 @@ class CrashTest : public ServerFixture {
   }
   // Posts the event; returns its id (0 when not accepted).
   int64_t PostEvent() {
-    auto r = Post("/api/events/", kEvent);
+    auto r = Post("/api/events/", FreshEvent(kEvent));
     EXPECT_EQ(r.status, 202) << r.body;
     if (r.status != 202) return 0;
     return r.json().get("events")->as_list()[0].get("id")->as_int();

@@ -33,7 +33,7 @@ class DeliveryTest : public ServerFixture {
     EXPECT_EQ(r.status, 201) << r.body;
   }
   std::string PostEvent(const std::string& event) {
-    auto r = Post("/api/events/", event);
+    auto r = Post("/api/events/", FreshEvent(event));
     EXPECT_EQ(r.status, 202) << r.body;
     auto tasks = Get("/api/core/background-tasks/?status=all&event_id=" +
                      std::to_string(r.json().get("events")->as_list()[0].get("id")->as_int()));
@@ -158,7 +158,7 @@ TEST_F(DeliveryTest, ConnectionRefusedAndRenderErrorsAreClearFailures) {
   int64_t bad = Webhook(R"({"name": "bad template", "payload_url": ")" + rx.url() +
                         R"(", "body_template": "{{ data.nope.deeper }}"})");
   Rule(bad);
-  auto r = Post("/api/events/", kSite);
+  auto r = Post("/api/events/", FreshEvent(kSite));
   ASSERT_EQ(r.status, 202);
   auto tasks = Get("/api/core/background-tasks/?status=all&webhook_id=" + std::to_string(bad));
   std::string id = tasks.json().get("results")->as_list().at(0).get("id")->as_str();
@@ -238,7 +238,7 @@ TEST(DeliveryDurability, TasksInFlightAtKill9AreDeliveredAfterRestart) {
                                    R"({"name": "w", "payload_url": ")" + rx.url() + R"("})", "r"),
               0);
     std::string batch = "[";
-    for (int i = 0; i < kEvents; ++i) batch += std::string(i ? "," : "") + kSite;
+    for (int i = 0; i < kEvents; ++i) batch += std::string(i ? "," : "") + FreshEvent(kSite);
     batch += "]";
     ASSERT_EQ(Api("POST", s.base() + "/api/events/", token, batch).status, 202);
     ASSERT_TRUE(WaitFor([&] { return rx.count() >= 5; }));
@@ -304,7 +304,7 @@ TEST_F(GuardTest, DeniedNetworkGetsNothingAndTheTaskFailsWithTheReason) {
   Receiver allowed;
   int64_t ok = HookTo(allowed.url());
   Rule(ok);
-  ASSERT_EQ(Post("/api/events/", kSite).status, 202);
+  ASSERT_EQ(Post("/api/events/", FreshEvent(kSite)).status, 202);
   for (int64_t h : hooks) {
     std::string task = TaskOf(h);
     ASSERT_TRUE(WaitStatus(task, "failed")) << Task(task).repr();
@@ -340,7 +340,7 @@ TEST_F(GuardTest, HeraldsOwnListenAddressIsRefusedButOtherLocalPortsAreNot) {
   Receiver local;  // the README's localhost receiver stays reachable
   int64_t rx = HookTo(local.url());
   Rule(rx);
-  ASSERT_EQ(Post("/api/events/", kSite).status, 202);
+  ASSERT_EQ(Post("/api/events/", FreshEvent(kSite)).status, 202);
   std::string task = TaskOf(self);
   ASSERT_TRUE(WaitStatus(task, "failed")) << Task(task).repr();
   EXPECT_EQ(ErrorOf(task), "destination 127.0.0.1:" + std::to_string(server_->port()) +
@@ -362,7 +362,7 @@ TEST_F(GuardTest, ProxiedTargetIsCheckedAndTheProxyIsNotContacted) {
   // An allowed target still goes through the proxy (the check above can fail).
   int64_t allowed = HookTo("http://127.0.0.3:9/y");
   Rule(allowed);
-  ASSERT_EQ(Post("/api/events/", kSite).status, 202);
+  ASSERT_EQ(Post("/api/events/", FreshEvent(kSite)).status, 202);
   std::string ok = TaskOf(allowed);
   ASSERT_TRUE(WaitStatus(ok, "finished")) << Task(ok).repr();
   ASSERT_EQ(proxy.requests().size(), 1u);

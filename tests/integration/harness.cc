@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <functional>
 #include <regex>
@@ -390,6 +391,14 @@ void Receiver::FailNext(int n, int status) {
 std::vector<Receiver::Request> Receiver::requests() {
   std::lock_guard<std::mutex> lock(mu_);
   return requests_;
+}
+
+std::string FreshEvent(const std::string& event) {
+  static std::atomic<long long> n{0};
+  size_t brace = event.find('{');
+  if (brace == std::string::npos) return event;
+  return event.substr(0, brace + 1) + R"("id": "fresh-)" + std::to_string(++n) + R"(", )" +
+         event.substr(brace + 1);
 }
 
 std::string HmacSha512Hex(const std::string& key, const std::string& body) {

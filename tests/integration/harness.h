@@ -165,6 +165,11 @@ class Receiver {
   std::unique_ptr<http::Server> server_;
 };
 
+// `event` (one JSON event object's text) with an "id" no other call in this process gives, so
+// Herald's idempotent ingest stores each post as a new event (tests that post one body many
+// times to make many deliveries).
+std::string FreshEvent(const std::string& event);
+
 // Lower-case hex HMAC-SHA512 (what X-Hook-Signature must carry).
 std::string HmacSha512Hex(const std::string& key, const std::string& body);
 

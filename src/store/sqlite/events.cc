@@ -28,6 +28,8 @@ class CommitOp final : public SqliteStore::WriteOp {
   struct FlatEvent {
     sql::EventRow row;
     std::vector<FlatTask> tasks;
+    std::string dedupe_key;
+    TimeUs dedupe_since = 0;
   };
 
   CommitOp(std::vector<NewEvent> events, Done done) : done_(std::move(done)) {
@@ -49,7 +51,8 @@ class CommitOp final : public SqliteStore::WriteOp {
         ft.delayed = t.status == TaskStatus::kScheduled;
         ft.due_at = t.due_at;
       }
-      events_.push_back(FlatEvent{sql::EventRow(std::move(e)), std::move(tasks)});
+      events_.push_back(FlatEvent{sql::EventRow(std::move(e)), std::move(tasks),
+                                  std::move(ne.dedupe_key), ne.dedupe_since});
     }
   }
 
@@ -70,6 +73,14 @@ class CommitOp final : public SqliteStore::WriteOp {
     result_.clear();
     result_.reserve(events_.size());
     for (const FlatEvent& e : events_) {
+      if (!e.dedupe_key.empty()) {
+        auto seen = FindKey(c, e.dedupe_key, e.dedupe_since);
+        if (!seen.ok()) return seen.status();
+        if (seen->duplicate) {
+          result_.push_back(std::move(*seen));
+          continue;
+        }
+      }
       se.Reset();
       sql::BindEventBody(se, e.row);
       se.Bind(e.row.received_at != 0 ? e.row.received_at : ctx.now);
@@ -90,9 +101,48 @@ class CommitOp final : public SqliteStore::WriteOp {
         if (!t.delayed) ctx.wake = true;
         ce.task_ids.push_back(t.id);
       }
+      if (!e.dedupe_key.empty()) HERALD_RETURN_IF_ERROR(RecordKey(c, e.dedupe_key, ce, ctx.now));
       result_.push_back(std::move(ce));
     }
     return Status::Ok();
+  }
+
+  // The first commit of `key` when it was recorded at or after `since` (duplicate = true), else
+  // an empty CommittedEvent.
+  static Result<CommittedEvent> FindKey(Conn& c, const std::string& key, TimeUs since) {
+    auto s = c.Prepare(
+        "SELECT event_id, task_ids FROM ingest_keys WHERE key = ? AND "
+        "accepted_at >= ?");
+    if (!s.ok()) return s.status();
+    s->Bind(key).Bind(since);
+    CommittedEvent ce;
+    int rc = s->Step();
+    if (rc == SQLITE_DONE) return ce;
+    if (rc != SQLITE_ROW) return c.Error("cannot read ingest keys");
+    ce.duplicate = true;
+    ce.event_id = s->Int(0);
+    std::string_view ids = s->TextView(1);
+    while (!ids.empty()) {
+      size_t comma = ids.find(',');
+      ce.task_ids.emplace_back(ids.substr(0, comma));
+      ids.remove_prefix(comma == std::string_view::npos ? ids.size() : comma + 1);
+    }
+    return ce;
+  }
+
+  // Records (or renews) `key` as accepted now for the event just inserted.
+  static Status RecordKey(Conn& c, const std::string& key, const CommittedEvent& ce, TimeUs now) {
+    std::string ids;
+    for (const std::string& id : ce.task_ids) {
+      if (!ids.empty()) ids += ',';
+      ids += id;
+    }
+    auto s = c.Prepare(
+        "INSERT OR REPLACE INTO ingest_keys(key, event_id, task_ids, accepted_at) "
+        "VALUES (?, ?, ?, ?)");
+    if (!s.ok()) return s.status();
+    s->Bind(key).Bind(ce.event_id).Bind(ids).Bind(now);
+    return StepDone(c, *s, "cannot record ingest key");
   }
 
   // `st` is the commit's status, or this op's own failure.
@@ -143,6 +193,23 @@ void SqliteStore::CommitEvents(std::vector<NewEvent> events,
   std::unique_ptr<WriteOp> guard = std::make_unique<CommitOpGuard>(std::move(op));
   Status st = Submit(guard);
   if (!st.ok()) raw->Finish(st);  // guard still owns the op when Submit failed
+}
+
+Result<int64_t> SqliteStore::PurgeDedupeKeys(TimeUs before, int64_t max) {
+  if (max < 1 || max > kMaxPurgeBatch) {
+    return Status::Error(Code::kInvalidArgument,
+                         "purge batch must be 1.." + std::to_string(kMaxPurgeBatch));
+  }
+  return WriteSync<int64_t>([before, max](WriteCtx& ctx) -> Result<int64_t> {
+    Conn& c = ctx.conn;
+    auto del = c.Prepare(
+        "DELETE FROM ingest_keys WHERE key IN (SELECT key FROM ingest_keys WHERE accepted_at < ? "
+        "ORDER BY accepted_at LIMIT ?)");
+    if (!del.ok()) return del.status();
+    del->Bind(before).Bind(max);
+    HERALD_RETURN_IF_ERROR(StepDone(c, *del, "cannot purge ingest keys"));
+    return static_cast<int64_t>(sqlite3_changes(c.db()));
+  });
 }
 
 Result<Event> SqliteStore::GetEvent(int64_t id) {

@@ -191,11 +191,25 @@ CREATE TABLE workers(
 ) WITHOUT ROWID;
 )sql";
 
+// v5: idempotent ingest. One row per accepted dedupe key: the event it created and that
+// event's task ids (comma-separated, so a repeat is answered even after the tasks are purged);
+// accepted_at is indexed for the retention purge.
+constexpr const char* kSchemaV5 = R"sql(
+CREATE TABLE ingest_keys(
+  key TEXT PRIMARY KEY,
+  event_id INTEGER NOT NULL,
+  task_ids TEXT NOT NULL,
+  accepted_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX ingest_keys_accepted ON ingest_keys(accepted_at);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {"initial schema: config, events, tasks, attempts", kSchemaV1},
     {"task counts per status", kSchemaV2},
     {"consecutive lease expiries per task", kSchemaV3},
     {"UI sessions and worker heartbeats", kSchemaV4},
+    {"ingest dedupe keys", kSchemaV5},
 };
 
 }  // namespace

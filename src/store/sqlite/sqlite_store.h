@@ -112,6 +112,7 @@ class SqliteStore final : public Store {
   Status Stop(const std::string& task_id, TimeUs now) override;
   Status DeleteTask(const std::string& task_id) override;
   Result<int64_t> PurgeFinished(TimeUs before) override;
+  Result<int64_t> PurgeDedupeKeys(TimeUs before, int64_t max) override;
 
   Result<int64_t> CreateSession(const UiSession& session, int64_t max_per_token,
                                 TimeUs now) override;

@@ -22,6 +22,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -33,6 +34,7 @@
 #include <tuple>
 #include <vector>
 
+#include "commit_concurrently.h"
 #include "store/store.h"
 #include "support/events.h"
 #include "support/temp_dir.h"
@@ -440,32 +442,9 @@ TYPED_TEST_P(StoreContract, CommitStoresEventAndTasks) {
 TYPED_TEST_P(StoreContract, ConcurrentCommitsAllAcknowledgedAndPresent) {
   Store& s = this->store();
   constexpr int kThreads = 16, kPerThread = 40;
-  std::mutex mu;
-  std::condition_variable cv;
-  int callbacks = 0;
-  std::vector<CommittedEvent> all;
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < kPerThread; ++i) {
-        std::vector<NewEvent> batch;
-        batch.push_back(MakeEvent("dcim.device", t * 1000 + i, {{1, 1}, {2, 2}}));
-        s.CommitEvents(std::move(batch), [&](Result<std::vector<CommittedEvent>> r) {
-          std::lock_guard<std::mutex> lock(mu);
-          EXPECT_TRUE(r.ok()) << r.status().ToString();
-          if (r.ok()) all.insert(all.end(), r->begin(), r->end());
-          ++callbacks;
-          cv.notify_all();
-        });
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60),
-                            [&] { return callbacks == kThreads * kPerThread; }));
-  }
+  std::vector<CommittedEvent> all = CommitConcurrently(s, kThreads, kPerThread, [](int t, int i) {
+    return MakeEvent("dcim.device", t * 1000 + i, {{1, 1}, {2, 2}});
+  });
   ASSERT_EQ(all.size(), static_cast<size_t>(kThreads * kPerThread));
   std::set<int64_t> event_ids;
   std::set<std::string> task_ids;

@@ -71,6 +71,9 @@ class ForwardingStore : public Store {
   Status Stop(const std::string& id, TimeUs now) override { return in_.Stop(id, now); }
   Status DeleteTask(const std::string& id) override { return in_.DeleteTask(id); }
   Result<int64_t> PurgeFinished(TimeUs before) override { return in_.PurgeFinished(before); }
+  Result<int64_t> PurgeDedupeKeys(TimeUs before, int64_t max) override {
+    return in_.PurgeDedupeKeys(before, max);
+  }
   Result<int64_t> CreateSession(const UiSession& s, int64_t max, TimeUs now) override {
     return in_.CreateSession(s, max, now);
   }
