@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <future>
 
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace herald {
@@ -63,14 +64,22 @@ Result<std::unique_ptr<Store>> OpenSqlite(const std::string& url) {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenStore(const std::string& url) {
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOptions& options) {
   if (url.starts_with(kSqliteScheme)) return OpenSqlite(url);
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    PgStoreOptions pg;
+    pg.pool_size = options.pool_size;
+    auto store = PostgresStore::Open(url, pg);
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<Store>(std::move(*store));
+  }
   auto colon = url.find("://");
   std::string scheme = colon == std::string::npos ? std::string() : url.substr(0, colon);
+  const std::string shown = RedactPostgresUrl(url);
   return Status(Code::kConfig,
-                (scheme.empty() ? "store URL '" + url + "' has no scheme"
-                                : "unknown store URL scheme '" + scheme + "' in '" + url + "'") +
-                    "; expected sqlite://path/herald.db");
+                (scheme.empty() ? "store URL '" + shown + "' has no scheme"
+                                : "unknown store URL scheme '" + scheme + "' in '" + shown + "'") +
+                    "; expected sqlite://path/herald.db or postgresql://host/database");
 }
 
 }  // namespace herald

@@ -1,8 +1,9 @@
 // Store: the one persistence interface of Herald (configuration, task queue, task history, UI
 // sessions and worker heartbeats: everything processes sharing one store must agree on).
 //
-// The embedded SQLite backend (store/sqlite/sqlite_store.h) implements it now; a PostgreSQL
-// backend will implement it next. The contract stays free of any one database's features:
+// Two backends implement it: the embedded SQLite store (store/sqlite/sqlite_store.h) and the
+// PostgreSQL store for clusters (store/postgres/pg_store.h). The contract stays free of any one
+// database's features:
 //   - configuration (webhooks, event rules, tokens) is small and read whole;
 //   - events and their tasks are committed together, asynchronously, with group commit: many
 //     concurrent CommitEvents calls share one durable transaction, and each caller's callback
@@ -329,9 +330,17 @@ class Store {
   virtual void Close() = 0;
 };
 
-// Opens a store from a URL: "sqlite://relative/path.db", "sqlite:///absolute/path.db".
-// Creates directories and the schema (migrating older schema versions) as needed.
+// How OpenStore opens a store ([store] options).
+struct StoreOptions {
+  int pool_size = 4;  // PostgreSQL: connections per process (store.pool_size)
+};
+
+// Opens a store from a URL: "sqlite://relative/path.db", "sqlite:///absolute/path.db", or
+// "postgresql://[user@]host[:port]/database[?param=value...]" ("postgres://" too; any libpq
+// parameters; docs/postgres.md). SQLite: creates directories and the schema (migrating older
+// schema versions) as needed. PostgreSQL: creates the schema in a database without one; an older
+// schema must be migrated with `herald store migrate` first. Messages never show a password.
 // Errors: kConfig for an unknown scheme, kUnavailable when it cannot be opened.
-Result<std::unique_ptr<Store>> OpenStore(const std::string& url);
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOptions& options = {});
 
 }  // namespace herald

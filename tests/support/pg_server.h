@@ -50,10 +50,10 @@ class PgServer {
   void Stop();
 
   std::string error_;
-  std::string dir_;           // the temporary directory we own ("" when using an outside server)
-  std::string base_url_;      // "postgresql://user@host:port" (no database), or the env URL
-  int pid_ = 0;               // the postmaster we started
-  int owner_pid_ = 0;         // the process that started it (forked children never stop it)
+  std::string dir_;       // the temporary directory we own ("" when using an outside server)
+  std::string base_url_;  // "postgresql://user@host:port" (no database), or the env URL
+  int pid_ = 0;           // the postmaster we started
+  int owner_pid_ = 0;     // the process that started it (forked children never stop it)
 };
 
 }  // namespace herald::testing

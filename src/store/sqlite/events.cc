@@ -3,70 +3,22 @@
 #include <functional>
 
 #include "store/sqlite/store_internal.h"
-#include "store/task_id.h"
 
 namespace herald {
 
-using sql::JsonOrNull;
-using sql::StrOrNull;
-
 namespace {
 
-// CommitEvents' unit of work. The constructor runs on the caller's thread: it serialises the
-// Value fields to JSON, generates task ids and moves the strings it needs into flat records,
-// so the caller's Value trees are freed there too; Run (writer thread) only binds and inserts.
+// CommitEvents' unit of work. The constructor runs on the caller's thread and flattens the
+// events (sql::FlattenEvents: JSON, task ids); Run (writer thread) only binds and inserts.
 class CommitOp final : public SqliteStore::WriteOp {
  public:
   using Done = std::function<void(Result<std::vector<CommittedEvent>>)>;
 
-  struct FlatTask {
-    std::string id, rule_name, webhook_name, object_type, event_type;
-    std::optional<std::string> action_data;
-    int64_t rule_id = 0, webhook_id = 0;
-    bool delayed = false;  // created scheduled
-    TimeUs due_at = 0;
-  };
-  struct FlatEvent {
-    std::string event, event_type, object_type, model, timestamp;
-    std::optional<std::string> username, request_id, data, snapshots, request, context;
-    TimeUs received_at = 0;
-    std::vector<FlatTask> tasks;
-  };
+  using FlatEvent = sql::FlatEvent;
+  using FlatTask = sql::FlatTask;
 
-  CommitOp(std::vector<NewEvent> events, Done done) : done_(std::move(done)) {
-    events_.resize(events.size());
-    for (size_t i = 0; i < events.size(); ++i) {
-      Event& e = events[i].event;
-      FlatEvent& f = events_[i];
-      f.username = StrOrNull(e.username);
-      f.request_id = StrOrNull(e.request_id);
-      f.data = JsonOrNull(e.data);
-      f.snapshots = JsonOrNull(e.snapshots);
-      f.request = JsonOrNull(e.request);
-      f.context = JsonOrNull(e.context);
-      f.received_at = e.received_at;
-      f.tasks.resize(events[i].tasks.size());
-      for (size_t k = 0; k < f.tasks.size(); ++k) {
-        Task& t = events[i].tasks[k];
-        FlatTask& ft = f.tasks[k];
-        ft.id = NewTaskId();
-        ft.rule_id = t.rule_id;
-        ft.webhook_id = t.webhook_id;
-        ft.rule_name = std::move(t.rule_name);
-        ft.webhook_name = std::move(t.webhook_name);
-        ft.object_type = t.object_type.empty() ? e.object_type : std::move(t.object_type);
-        ft.event_type = t.event_type.empty() ? e.event_type : std::move(t.event_type);
-        ft.action_data = JsonOrNull(t.action_data);
-        ft.delayed = t.status == TaskStatus::kScheduled;
-        ft.due_at = t.due_at;
-      }
-      f.event = std::move(e.event);
-      f.event_type = std::move(e.event_type);
-      f.object_type = std::move(e.object_type);
-      f.model = std::move(e.model);
-      f.timestamp = std::move(e.timestamp);
-    }
-  }
+  CommitOp(std::vector<NewEvent> events, Done done)
+      : events_(sql::FlattenEvents(std::move(events))), done_(std::move(done)) {}
 
   Status Run(SqliteStore::WriteCtx& ctx) override {
     Conn& c = ctx.conn;

@@ -8,51 +8,6 @@ namespace herald {
 
 namespace {
 
-// The session lookup's row: the token's columns (sql::kTokenCols order, so sql::ReadToken maps
-// them), then the session's from column kSessionCol on.
-constexpr const char* kSessionRowCols =
-    "t.id, t.name, t.key_prefix, t.key_hash, t.scope, t.created, t.last_used, t.revoked, "
-    "s.id_hash, s.csrf, s.token_id, s.created_at, s.last_seen_at, s.expires_at, s.flash, "
-    "s.flash_error";
-constexpr int kSessionCol = 8;
-
-Result<UiSession> ReadSessionWithToken(const Stmt& s) {
-  auto token = sql::ReadToken(s);
-  if (!token.ok()) return token.status();
-  UiSession u;
-  u.token = std::move(*token);
-  u.id_hash = s.Text(kSessionCol);
-  u.csrf = s.Text(kSessionCol + 1);
-  u.token_id = s.Int(kSessionCol + 2);
-  u.created_at = s.Int(kSessionCol + 3);
-  u.last_seen_at = s.Int(kSessionCol + 4);
-  u.expires_at = s.Int(kSessionCol + 5);
-  u.flash.message = s.Text(kSessionCol + 6);
-  u.flash.error = s.Int(kSessionCol + 7) != 0;
-  return u;
-}
-
-constexpr const char* kWorkerCols =
-    "name, host, pid, queue_names, birth_date, last_heartbeat, state, successful_job_count, "
-    "failed_job_count, total_working_time";
-
-Result<WorkerInfo> ReadWorker(const Stmt& s) {
-  WorkerInfo w;
-  w.name = s.Text(0);
-  w.host = s.Text(1);
-  w.pid = s.Int(2);
-  auto queues = sql::StringListColumn(s, 3, "workers.queue_names");
-  if (!queues.ok()) return queues.status();
-  w.queue_names = std::move(*queues);
-  w.birth_date = s.Int(4);
-  w.last_heartbeat = s.Int(5);
-  w.state = s.Text(6);
-  w.successful_job_count = s.Int(7);
-  w.failed_job_count = s.Int(8);
-  w.total_working_time = s.Int(9);
-  return w;
-}
-
 // Runs `sql` (binding `args`) and returns how many rows it changed.
 template <typename... Args>
 Result<int64_t> Changed(Conn& c, const std::string& sql, const char* what, const Args&... args) {
@@ -106,12 +61,12 @@ Result<int64_t> SqliteStore::CreateSession(const UiSession& session, int64_t max
 
 Result<UiSession> SqliteStore::FindSession(const std::string& id_hash, TimeUs now) {
   return Read([&id_hash, now](Conn& c) -> Result<UiSession> {
-    auto s = c.Prepare(std::string("SELECT ") + kSessionRowCols +
+    auto s = c.Prepare(std::string("SELECT ") + sql::kSessionRowCols +
                        " FROM ui_sessions s JOIN api_tokens t ON t.id = s.token_id"
                        " WHERE s.id_hash = ? AND s.expires_at > ? AND t.revoked = 0");
     if (!s.ok()) return s.status();
     s->Bind(id_hash).Bind(now);
-    auto r = One<UiSession>(c, *s, ReadSessionWithToken);
+    auto r = One<UiSession>(c, *s, sql::ReadSessionWithToken<Stmt>);
     if (!r.ok()) return r.status();
     if (!r->has_value()) return NotFound("session");
     return std::move(**r);
@@ -202,7 +157,7 @@ Status SqliteStore::RegisterWorker(const WorkerInfo& worker) {
   std::string queues = sql::StringListJson(worker.queue_names);
   return WriteStatus([worker, queues = std::move(queues)](WriteCtx& ctx) -> Status {
     return RunStmt(ctx.conn,
-                   std::string("INSERT OR REPLACE INTO workers(") + kWorkerCols +
+                   std::string("INSERT OR REPLACE INTO workers(") + sql::kWorkerCols +
                        ") VALUES (?,?,?,?,?,?,?,?,?,?)",
                    "cannot register worker", worker.name, worker.host, worker.pid, queues,
                    worker.birth_date, worker.last_heartbeat, worker.state,
@@ -235,11 +190,11 @@ Status SqliteStore::DeregisterWorker(const std::string& name) {
 
 Result<std::vector<WorkerInfo>> SqliteStore::ListWorkers(TimeUs alive_since) {
   return Read([alive_since](Conn& c) -> Result<std::vector<WorkerInfo>> {
-    auto s = c.Prepare(std::string("SELECT ") + kWorkerCols +
+    auto s = c.Prepare(std::string("SELECT ") + sql::kWorkerCols +
                        " FROM workers WHERE last_heartbeat >= ? ORDER BY name");
     if (!s.ok()) return s.status();
     s->Bind(alive_since);
-    return Collect<WorkerInfo>(c, *s, ReadWorker);
+    return Collect<WorkerInfo>(c, *s, sql::ReadWorker<Stmt>);
   });
 }
 

@@ -3,15 +3,14 @@
 // and small helpers that run one statement and map its rows (rows.h) to results.
 #pragma once
 
-#include <future>
 #include <optional>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "store/rows.h"
 #include "store/sqlite/conn.h"
-#include "store/sqlite/rows.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace herald {
@@ -58,29 +57,7 @@ Status Conflict(std::string what);
 
 // A blocking operation: Run computes a Result<T>; the caller waits for it on a future.
 template <typename T, typename Fn>
-class SyncOp final : public SqliteStore::WriteOp {
- public:
-  explicit SyncOp(Fn fn) : fn_(std::move(fn)) {}
-  Status Run(SqliteStore::WriteCtx& ctx) override {
-    result_.emplace(fn_(ctx));
-    return result_->ok() ? Status::Ok() : result_->status();
-  }
-  void Finish(const Status& commit) override {
-    if (!commit.ok()) {
-      promise_.set_value(Result<T>(commit));
-    } else if (!result_) {
-      promise_.set_value(Result<T>(Status(Code::kUnavailable, "write was not executed")));
-    } else {
-      promise_.set_value(std::move(*result_));
-    }
-  }
-  std::future<Result<T>> future() { return promise_.get_future(); }
-
- private:
-  Fn fn_;
-  std::optional<Result<T>> result_;
-  std::promise<Result<T>> promise_;
-};
+using SyncOp = SyncWriteOp<SqliteStore::WriteOp, SqliteStore::WriteCtx, T, Fn>;
 
 // Steps `s` to completion, mapping each row with `row` (returning Result<T>).
 template <typename T, typename RowFn>

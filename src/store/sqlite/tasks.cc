@@ -374,31 +374,6 @@ Status CheckNextStatus(const AttemptOutcome& outcome) {
   return Status::Ok();
 }
 
-// RecordAttemptAsync's unit of work: answers through a callback instead of a future.
-class AsyncAttemptOp final : public SqliteStore::WriteOp {
- public:
-  AsyncAttemptOp(std::string task_id, std::string worker, AttemptOutcome o,
-                 std::function<void(Status)> done)
-      : task_id_(std::move(task_id)),
-        worker_(std::move(worker)),
-        o_(std::move(o)),
-        done_(std::move(done)) {}
-  Status Run(SqliteStore::WriteCtx& ctx) override {
-    result_ = RecordAttemptIn(ctx, task_id_, worker_, static_cast<int>(o_.next_status), o_);
-    return result_;
-  }
-  void Finish(const Status& commit) override {
-    auto done = std::move(done_);
-    if (done) done(commit.ok() ? result_ : commit);
-  }
-
- private:
-  std::string task_id_, worker_;
-  AttemptOutcome o_;
-  std::function<void(Status)> done_;
-  Status result_ = Status(Code::kUnavailable, "write was not executed");
-};
-
 }  // namespace
 
 Status SqliteStore::RecordAttempt(const std::string& task_id, const std::string& worker,
@@ -417,8 +392,12 @@ void SqliteStore::RecordAttemptAsync(const std::string& task_id, const std::stri
     done(st);
     return;
   }
-  std::unique_ptr<WriteOp> op =
-      std::make_unique<AsyncAttemptOp>(task_id, worker, std::move(outcome), std::move(done));
+  const int next = static_cast<int>(outcome.next_status);
+  auto fn = [task_id, worker, next, o = std::move(outcome)](WriteCtx& ctx) -> Status {
+    return RecordAttemptIn(ctx, task_id, worker, next, o);
+  };
+  std::unique_ptr<WriteOp> op = std::make_unique<CallbackWriteOp<WriteOp, WriteCtx, decltype(fn)>>(
+      std::move(fn), std::move(done));
   st = Submit(op);
   if (!st.ok() && op) op->Finish(st);
 }

@@ -308,6 +308,76 @@ Attempt ReadAttempt(const R& s, const std::string& task_id) {
   return a;
 }
 
+// ---- UI sessions and workers ----
+
+// The session lookup's row: the token's columns (sql::kTokenCols order, so sql::ReadToken maps
+// them), then the session's from column kSessionCol on.
+inline constexpr const char* kSessionRowCols =
+    "t.id, t.name, t.key_prefix, t.key_hash, t.scope, t.created, t.last_used, t.revoked, "
+    "s.id_hash, s.csrf, s.token_id, s.created_at, s.last_seen_at, s.expires_at, s.flash, "
+    "s.flash_error";
+inline constexpr int kSessionCol = 8;
+
+template <SqlRow R>
+Result<UiSession> ReadSessionWithToken(const R& s) {
+  auto token = ReadToken(s);
+  if (!token.ok()) return token.status();
+  UiSession u;
+  u.token = std::move(*token);
+  u.id_hash = s.Text(kSessionCol);
+  u.csrf = s.Text(kSessionCol + 1);
+  u.token_id = s.Int(kSessionCol + 2);
+  u.created_at = s.Int(kSessionCol + 3);
+  u.last_seen_at = s.Int(kSessionCol + 4);
+  u.expires_at = s.Int(kSessionCol + 5);
+  u.flash.message = s.Text(kSessionCol + 6);
+  u.flash.error = s.Int(kSessionCol + 7) != 0;
+  return u;
+}
+
+inline constexpr const char* kWorkerCols =
+    "name, host, pid, queue_names, birth_date, last_heartbeat, state, successful_job_count, "
+    "failed_job_count, total_working_time";
+
+template <SqlRow R>
+Result<WorkerInfo> ReadWorker(const R& s) {
+  WorkerInfo w;
+  w.name = s.Text(0);
+  w.host = s.Text(1);
+  w.pid = s.Int(2);
+  auto queues = StringListColumn(s, 3, "workers.queue_names");
+  if (!queues.ok()) return queues.status();
+  w.queue_names = std::move(*queues);
+  w.birth_date = s.Int(4);
+  w.last_heartbeat = s.Int(5);
+  w.state = s.Text(6);
+  w.successful_job_count = s.Int(7);
+  w.failed_job_count = s.Int(8);
+  w.total_working_time = s.Int(9);
+  return w;
+}
+
+// ---- new events, flattened for inserting ----
+
+// A task of a NewEvent as its columns, ready to bind.
+struct FlatTask {
+  std::string id, rule_name, webhook_name, object_type, event_type;
+  std::optional<std::string> action_data;
+  int64_t rule_id = 0, webhook_id = 0;
+  bool delayed = false;  // created scheduled (due at due_at), else queued and due now
+  TimeUs due_at = 0;
+};
+// A NewEvent as its columns, ready to bind.
+struct FlatEvent {
+  std::string event, event_type, object_type, model, timestamp;
+  std::optional<std::string> username, request_id, data, snapshots, request, context;
+  TimeUs received_at = 0;  // 0: the store's time of the commit
+  std::vector<FlatTask> tasks;
+};
+// Serialises the Value fields to JSON, gives each task a new id (task_id.h) and moves the
+// strings out of `events`, so the callers' Value trees are freed on their own thread.
+std::vector<FlatEvent> FlattenEvents(std::vector<NewEvent> events);
+
 // ---- filters ----
 
 // A WHERE clause (" WHERE a = ? AND b = ?", or empty) with its arguments, kept alive for binding.

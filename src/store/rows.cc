@@ -1,7 +1,8 @@
 // Row mapping and filters of the SQL store: the parts that are not templates (JSON columns,
 // rule JSON, WHERE-clause building). See rows.h.
-#include "store/sqlite/rows.h"
+#include "store/rows.h"
 
+#include "store/task_id.h"
 #include "value/json.h"
 
 namespace herald::sql {
@@ -60,6 +61,42 @@ RuleJson::RuleJson(const EventRule& r)
 
 bool TargetsWebhook(const EventRule& r) {
   return r.action_type == "webhook" || r.action_object_type == "extras.webhook";
+}
+
+std::vector<FlatEvent> FlattenEvents(std::vector<NewEvent> events) {
+  std::vector<FlatEvent> out(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    Event& e = events[i].event;
+    FlatEvent& f = out[i];
+    f.username = StrOrNull(e.username);
+    f.request_id = StrOrNull(e.request_id);
+    f.data = JsonOrNull(e.data);
+    f.snapshots = JsonOrNull(e.snapshots);
+    f.request = JsonOrNull(e.request);
+    f.context = JsonOrNull(e.context);
+    f.received_at = e.received_at;
+    f.tasks.resize(events[i].tasks.size());
+    for (size_t k = 0; k < f.tasks.size(); ++k) {
+      Task& t = events[i].tasks[k];
+      FlatTask& ft = f.tasks[k];
+      ft.id = NewTaskId();
+      ft.rule_id = t.rule_id;
+      ft.webhook_id = t.webhook_id;
+      ft.rule_name = std::move(t.rule_name);
+      ft.webhook_name = std::move(t.webhook_name);
+      ft.object_type = t.object_type.empty() ? e.object_type : std::move(t.object_type);
+      ft.event_type = t.event_type.empty() ? e.event_type : std::move(t.event_type);
+      ft.action_data = JsonOrNull(t.action_data);
+      ft.delayed = t.status == TaskStatus::kScheduled;
+      ft.due_at = t.due_at;
+    }
+    f.event = std::move(e.event);
+    f.event_type = std::move(e.event_type);
+    f.object_type = std::move(e.object_type);
+    f.model = std::move(e.model);
+    f.timestamp = std::move(e.timestamp);
+  }
+  return out;
 }
 
 void Where::Add(const char* cond) {
