@@ -185,6 +185,7 @@ bool PgServer::Exec(const std::string& db, const std::string& sql, std::string* 
   if (PQstatus(conn) != CONNECTION_OK) {
     *error = PQerrorMessage(conn);
   } else {
+    PQclear(PQexec(conn, "SET client_min_messages = warning"));
     PGresult* r = PQexec(conn, sql.c_str());
     const ExecStatusType st = PQresultStatus(r);
     done = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;

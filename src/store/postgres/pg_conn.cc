@@ -102,7 +102,7 @@ ConnectParams::ConnectParams(const std::string& conninfo) {
       "3",
       std::to_string(kTcpUserTimeoutMs),
       "herald",
-      "-c statement_timeout=" + std::to_string(kStatementTimeoutMs) +
+      "-c client_min_messages=warning -c statement_timeout=" + std::to_string(kStatementTimeoutMs) +
           " -c idle_in_transaction_session_timeout=" + std::to_string(2 * kStatementTimeoutMs),
       conninfo};
 }
@@ -123,6 +123,10 @@ Result<std::unique_ptr<Conn>> Conn::Connect(const std::string& conninfo) {
     PQfinish(c);
     return Status(Code::kUnavailable, "cannot connect to PostgreSQL: " + msg);
   }
+  // Server notices (and the notice of a session the server ended) are not the store's output:
+  // errors reach the caller as Status.
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);
   return std::unique_ptr<Conn>(new Conn(c));
 }
 

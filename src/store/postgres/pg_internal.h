@@ -85,9 +85,11 @@ struct SetCol {
   const char* expr;
 };
 // A statement moving the rows of `from` matching `where` to `to`, with `sets` applied, and
-// returning `returning` (sql::kTaskCols when null) of the moved rows.
+// returning `returning` (sql::kTaskCols when null) of the moved rows. With a `tail`, the move
+// becomes the CTE `t` (its rows: `returning`) of the statement `tail`.
 std::string MoveTaskSql(const char* from, const char* to, const std::string& where,
-                        std::initializer_list<SetCol> sets, const char* returning = nullptr);
+                        std::initializer_list<SetCol> sets, const char* returning = nullptr,
+                        const std::string& tail = "");
 
 // All rows of `sql`, mapped with `row` (Row -> Result<T>).
 template <typename T, typename RowFn>

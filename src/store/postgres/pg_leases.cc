@@ -202,12 +202,28 @@ Status RecordAttemptIn(PostgresStore::WriteCtx& ctx, const std::string& task_id,
       .Bind(next == kScheduled ? o.due_at : t.due_at)
       .BindBytes(o.result)
       .BindBytes(o.error);
-  // The task moves on (to the history when finished or failed) ...
-  const std::string move =
+  p.Bind(a.started_at)
+      .Bind(a.duration_us)
+      .Bind(a.status_code)
+      .BindBytes(a.response_excerpt)
+      .BindBytes(a.error)
+      .Bind(a.method)
+      .BindBytes(a.url)
+      .BindBytes(a.request_headers)
+      .BindBytes(a.request_body);
+  // The attempt is recorded and the task moves on (to the history when finished or failed), in
+  // one statement.
+  const std::string insert_attempt =
+      "INSERT INTO herald.attempts(task_seq, number, started_at, duration_us, status_code, "
+      "response_excerpt, error, method, url, request_headers, request_body) "
+      "SELECT t.seq, $3::integer, $8::bigint, $9::bigint, $10::integer, $11::bytea, "
+      "$12::bytea, $13::text, $14::bytea, $15::bytea, $16::bytea FROM t";
+  const std::string sql =
       next == kScheduled
-          ? "UPDATE herald.task_queue SET status = $2, attempts = $3, ended_at = $4, due_at = $5, "
-            "worker = '', lease_expires = 0, lease_expiries = 0, lease_token = 0, result = $6, "
-            "error = $7 WHERE seq = $1 RETURNING seq"
+          ? "WITH t AS (UPDATE herald.task_queue SET status = $2, attempts = $3, ended_at = $4, "
+            "due_at = $5, worker = '', lease_expires = 0, lease_expiries = 0, lease_token = 0, "
+            "result = $6, error = $7 WHERE seq = $1 RETURNING seq) " +
+                insert_attempt
           : MoveTaskSql("herald.task_queue", "herald.task_history", "seq = $1",
                         {{"status", "$2::integer"},
                          {"attempts", "$3::integer"},
@@ -219,24 +235,8 @@ Status RecordAttemptIn(PostgresStore::WriteCtx& ctx, const std::string& task_id,
                          {"lease_token", "0"},
                          {"result", "$6::bytea"},
                          {"error", "$7::bytea"}},
-                        "seq");
-  // ... and its attempt is recorded, in one statement.
-  p.Bind(a.started_at)
-      .Bind(a.duration_us)
-      .Bind(a.status_code)
-      .BindBytes(a.response_excerpt)
-      .BindBytes(a.error)
-      .Bind(a.method)
-      .BindBytes(a.url)
-      .BindBytes(a.request_headers)
-      .BindBytes(a.request_body);
-  HERALD_RETURN_IF_ERROR(c.Run(
-      "WITH t AS (" + move +
-          ") INSERT INTO herald.attempts(task_seq, number, started_at, duration_us, status_code, "
-          "response_excerpt, error, method, url, request_headers, request_body) "
-          "SELECT t.seq, $3::integer, $8::bigint, $9::bigint, $10::integer, $11::bytea, "
-          "$12::bytea, $13::text, $14::bytea, $15::bytea, $16::bytea FROM t",
-      p, "cannot record attempt"));
+                        "seq", insert_attempt);
+  HERALD_RETURN_IF_ERROR(c.Run(sql, p, "cannot record attempt"));
   ctx.Move(kStarted, next);
   return Status::Ok();
 }

@@ -77,7 +77,8 @@ Status NotFound(std::string what) {
 Status Conflict(std::string what) { return Status(Code::kConflict, std::move(what)); }
 
 std::string MoveTaskSql(const char* from, const char* to, const std::string& where,
-                        std::initializer_list<SetCol> sets, const char* returning) {
+                        std::initializer_list<SetCol> sets, const char* returning,
+                        const std::string& tail) {
   // The SELECT list: every stored column, or its replacement.
   std::string cols = kTaskStoredCols, select;
   size_t pos = 0;
@@ -93,9 +94,13 @@ std::string MoveTaskSql(const char* from, const char* to, const std::string& whe
     select += (select.empty() ? "" : ", ") + expr;
     pos = comma + 1;
   }
-  return std::string("WITH moved AS (DELETE FROM ") + from + " WHERE " + where +
-         " RETURNING *) INSERT INTO " + to + "(" + kTaskStoredCols + ") SELECT " + select +
-         " FROM moved RETURNING " + (returning ? returning : sql::kTaskCols);
+  const std::string insert = std::string("INSERT INTO ") + to + "(" + kTaskStoredCols +
+                             ") SELECT " + select + " FROM moved RETURNING " +
+                             (returning ? returning : sql::kTaskCols);
+  const std::string head =
+      std::string("WITH moved AS (DELETE FROM ") + from + " WHERE " + where + " RETURNING *) ";
+  if (tail.empty()) return head + insert;
+  return head.substr(0, head.size() - 1) + ", t AS (" + insert + ") " + tail;
 }
 
 Result<int64_t> ReadConfigRevision(Conn& c) {
@@ -327,10 +332,10 @@ void PostgresStore::ListenLoop() {
     }
     warned = false;
     Conn& c = **conn;
-    listening_ = true;
     // Whatever happened while nobody listened: read the revision, wake the dispatcher once.
     if (auto rev = pg_store::ReadConfigRevision(c); rev.ok()) RaiseRevision(*rev);
     NotifyListener();
+    listening_ = true;
     while (!closed_.load()) {
       if (wait_stop(PQsocket(c.raw()), kListenIdleMs)) break;
       if (!PQconsumeInput(c.raw())) break;  // connection lost: reconnect
