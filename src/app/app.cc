@@ -51,9 +51,11 @@ bool SplitListen(const std::string& listen, std::string* host, uint16_t* port) {
 }
 
 std::unique_ptr<Store> OpenOrDie(const Settings& settings) {
-  auto store = OpenStore(settings.store.url);
+  StoreOptions options;
+  options.pool_size = static_cast<int>(settings.store.pool_size);
+  auto store = OpenStore(settings.store.url, options);
   if (!store.ok()) {
-    std::cerr << "herald: cannot open store " << settings.store.url << ": "
+    std::cerr << "herald: cannot open store " << RedactStoreUrl(settings.store.url) << ": "
               << store.status().message() << "\n";
     return nullptr;
   }

@@ -63,6 +63,24 @@ bool TargetsWebhook(const EventRule& r) {
   return r.action_type == "webhook" || r.action_object_type == "extras.webhook";
 }
 
+int64_t CountOf(const QueueCounts& counts, std::optional<TaskStatus> status) {
+  const int64_t by_status[kStatusCount] = {counts.queued, counts.started, counts.scheduled,
+                                           counts.finished, counts.failed};
+  if (status) return by_status[static_cast<int>(*status)];
+  int64_t total = 0;
+  for (int64_t n : by_status) total += n;
+  return total;
+}
+
+Status CheckAttemptOutcome(const AttemptOutcome& outcome) {
+  const int next = static_cast<int>(outcome.next_status);
+  if (next != kFinished && next != kFailed && next != kScheduled) {
+    return Status(Code::kInvalidArgument, std::string("an attempt cannot move a task to ") +
+                                              TaskStatusName(outcome.next_status));
+  }
+  return Status::Ok();
+}
+
 std::vector<FlatEvent> FlattenEvents(std::vector<NewEvent> events) {
   std::vector<FlatEvent> out(events.size());
   for (size_t i = 0; i < events.size(); ++i) {

@@ -357,6 +357,28 @@ Result<WorkerInfo> ReadWorker(const R& s) {
   return w;
 }
 
+// ---- what a write transaction changed ----
+
+// The effects of one write transaction that a backend applies before (counters, the config
+// revision) or after (waking the task listener) its commit. Each backend's write context
+// derives from it; a savepoint that rolls back restores the copy taken before it.
+struct TxEffects {
+  int64_t status_delta[kStatusCount] = {};  // task count changes per status
+  int64_t config_changes = 0;               // webhook/rule changes (bump the revision)
+  bool wake = false;                        // tasks became due: tell the listener(s)
+
+  // Counts one task moving from status `from` to `to` (-1: none, for created/deleted tasks).
+  void Move(int from, int to) {
+    if (from >= 0) --status_delta[from];
+    if (to >= 0) ++status_delta[to];
+  }
+};
+
+// The tasks of `status` in `counts`, or of every status when there is none.
+int64_t CountOf(const QueueCounts& counts, std::optional<TaskStatus> status);
+// kInvalidArgument unless the outcome moves the task to finished, failed or scheduled.
+Status CheckAttemptOutcome(const AttemptOutcome& outcome);
+
 // ---- new events, flattened for inserting ----
 
 // A task of a NewEvent as its columns, ready to bind.
@@ -377,6 +399,52 @@ struct FlatEvent {
 // Serialises the Value fields to JSON, gives each task a new id (task_id.h) and moves the
 // strings out of `events`, so the callers' Value trees are freed on their own thread.
 std::vector<FlatEvent> FlattenEvents(std::vector<NewEvent> events);
+
+// Binds an event's columns from `event` to `received_at` (kEventCols order after id);
+// `now` stands for a received_at of 0.
+template <typename S>
+void BindEventRow(S& s, const FlatEvent& e, TimeUs now) {
+  s.Bind(e.event)
+      .Bind(e.event_type)
+      .Bind(e.object_type)
+      .Bind(e.model)
+      .Bind(e.timestamp)
+      .Bind(e.username)
+      .Bind(e.request_id)
+      .Bind(e.data)
+      .Bind(e.snapshots)
+      .Bind(e.request)
+      .Bind(e.context)
+      .Bind(e.received_at != 0 ? e.received_at : now);
+}
+
+// The columns of a new task row, in the order BindTaskRow binds them.
+inline constexpr const char* kNewTaskCols =
+    "seq, id, event_id, rule_id, webhook_id, rule_name, webhook_name, object_type, event_type, "
+    "action_data, status, created_at, enqueued_at, due_at";
+inline constexpr int kNewTaskColCount = 14;
+
+// Binds task number `index` of event `event_id` (kNewTaskCols), created at `now`; seq is
+// (event_id << seq_bits) | index. Returns its status (queued, or scheduled when delayed).
+template <typename S>
+int BindTaskRow(S& s, const FlatTask& t, int64_t event_id, size_t index, int seq_bits, TimeUs now) {
+  const int status = t.delayed ? kScheduled : kQueued;
+  s.Bind((event_id << seq_bits) | static_cast<int64_t>(index))
+      .Bind(t.id)
+      .Bind(event_id)
+      .Bind(t.rule_id)
+      .Bind(t.webhook_id)
+      .Bind(t.rule_name)
+      .Bind(t.webhook_name)
+      .Bind(t.object_type)
+      .Bind(t.event_type)
+      .Bind(t.action_data)
+      .Bind(status)
+      .Bind(now)
+      .Bind(now)
+      .Bind(t.delayed ? t.due_at : now);
+  return status;
+}
 
 // ---- filters ----
 

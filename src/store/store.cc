@@ -1,6 +1,7 @@
 // OpenStore (URL -> backend) and the backend-independent parts of Store.
 #include "store/store.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <future>
 
@@ -64,6 +65,42 @@ Result<std::unique_ptr<Store>> OpenSqlite(const std::string& url) {
 
 }  // namespace
 
+std::string RedactStoreUrl(const std::string& url) {
+  std::string out = url;
+  if (size_t scheme = out.find("://"); scheme != std::string::npos) {
+    const size_t start = scheme + 3;
+    size_t end = out.find_first_of("/?", start);
+    if (end == std::string::npos) end = out.size();
+    const size_t at = out.rfind('@', end - 1);
+    if (at != std::string::npos && at >= start) {
+      const size_t colon = out.find(':', start);
+      if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  // password=... as a URL parameter or a key=value pair (possibly quoted).
+  for (size_t pos = 0; (pos = out.find("password", pos)) != std::string::npos;) {
+    size_t eq = pos + 8;
+    while (eq < out.size() && out[eq] == ' ') ++eq;
+    if (eq >= out.size() || out[eq] != '=') {
+      pos += 8;
+      continue;
+    }
+    size_t v = eq + 1;
+    while (v < out.size() && out[v] == ' ') ++v;
+    size_t e = v;
+    if (e < out.size() && out[e] == '\'') {
+      ++e;
+      while (e < out.size() && out[e] != '\'') e += out[e] == '\\' ? 2 : 1;
+      e = std::min(e + 1, out.size());
+    } else {
+      while (e < out.size() && out[e] != '&' && out[e] != ' ') ++e;
+    }
+    out.replace(v, e - v, "***");
+    pos = v + 3;
+  }
+  return out;
+}
+
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOptions& options) {
   if (url.starts_with(kSqliteScheme)) return OpenSqlite(url);
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
@@ -75,7 +112,7 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOpti
   }
   auto colon = url.find("://");
   std::string scheme = colon == std::string::npos ? std::string() : url.substr(0, colon);
-  const std::string shown = RedactPostgresUrl(url);
+  const std::string shown = RedactStoreUrl(url);
   return Status(Code::kConfig,
                 (scheme.empty() ? "store URL '" + shown + "' has no scheme"
                                 : "unknown store URL scheme '" + scheme + "' in '" + shown + "'") +

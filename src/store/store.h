@@ -332,8 +332,12 @@ class Store {
 
 // How OpenStore opens a store ([store] options).
 struct StoreOptions {
-  int pool_size = 4;  // PostgreSQL: connections per process (store.pool_size)
+  int pool_size = 4;  // PostgreSQL: connections per process (store.pool_size, kDefaultPgPoolSize)
 };
+
+// `url` with any password replaced by "***" (a URL's "user:password@" and "password=" parameters
+// or key=value pairs), for logs and messages.
+std::string RedactStoreUrl(const std::string& url);
 
 // Opens a store from a URL: "sqlite://relative/path.db", "sqlite:///absolute/path.db", or
 // "postgresql://[user@]host[:port]/database[?param=value...]" ("postgres://" too; any libpq

@@ -216,16 +216,23 @@ Result<std::unique_ptr<Conn>> Pool::Take() {
 }
 
 void Pool::Return(std::unique_ptr<Conn> conn) {
+  std::vector<std::unique_ptr<Conn>> dropped;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (conn && !conn->broken() && !closed_) {
       idle_.push_back(std::move(conn));
     } else {
       --open_;
+      if (conn && conn->broken()) {
+        // A lost connection usually means the server restarted or failed over: the idle ones
+        // are gone too, and the next Take should not try them one by one.
+        open_ -= static_cast<int>(idle_.size());
+        dropped.swap(idle_);
+      }
     }
   }
-  cv_.notify_one();
-  // A broken or surplus connection closes here, outside the lock.
+  cv_.notify_all();
+  // Broken or surplus connections close here, outside the lock.
 }
 
 void Pool::Close() {

@@ -151,7 +151,8 @@ class Pool {
   // be returned otherwise. kUnavailable when the pool is closed, a connection cannot be opened,
   // or none came back within kPoolWait.
   Result<std::unique_ptr<Conn>> Take();
-  // Gives a connection back; a broken one is closed instead.
+  // Gives a connection back; a broken one is closed instead, and with it the idle ones (the
+  // server probably restarted).
   void Return(std::unique_ptr<Conn> conn);
   // Closes idle connections and refuses further Takes. Idempotent.
   void Close();

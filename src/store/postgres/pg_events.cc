@@ -64,19 +64,8 @@ class CommitOp final : public PostgresStore::WriteOp {
       Params p;
       for (size_t i = start; i < start + n; ++i) {
         const sql::FlatEvent& e = events_[i];
-        p.Bind(result_[i].event_id)
-            .Bind(e.event)
-            .Bind(e.event_type)
-            .Bind(e.object_type)
-            .Bind(e.model)
-            .Bind(e.timestamp)
-            .Bind(e.username)
-            .Bind(e.request_id)
-            .Bind(e.data)
-            .Bind(e.snapshots)
-            .Bind(e.request)
-            .Bind(e.context)
-            .Bind(e.received_at != 0 ? e.received_at : ctx.now);
+        p.Bind(result_[i].event_id);
+        sql::BindEventRow(p, e, ctx.now);
       }
       HERALD_RETURN_IF_ERROR(
           c.Run("INSERT INTO herald.events(id, event, event_type, object_type, model, timestamp, "
@@ -96,32 +85,15 @@ class CommitOp final : public PostgresStore::WriteOp {
       for (size_t j = start; j < start + n; ++j) {
         const auto [i, k] = tasks[j];
         const sql::FlatTask& t = events_[i].tasks[k];
-        const int64_t event_id = result_[i].event_id;
-        const int status = t.delayed ? kScheduled : kQueued;
-        p.Bind((event_id << kPgTaskSeqBits) | static_cast<int64_t>(k))
-            .Bind(t.id)
-            .Bind(event_id)
-            .Bind(t.rule_id)
-            .Bind(t.webhook_id)
-            .Bind(t.rule_name)
-            .Bind(t.webhook_name)
-            .Bind(t.object_type)
-            .Bind(t.event_type)
-            .Bind(t.action_data)
-            .Bind(status)
-            .Bind(ctx.now)
-            .Bind(ctx.now)
-            .Bind(t.delayed ? t.due_at : ctx.now);
+        const int status = sql::BindTaskRow(p, t, result_[i].event_id, k, kPgTaskSeqBits, ctx.now);
         ctx.Move(-1, status);
         if (!t.delayed) ctx.wake = true;
         result_[i].task_ids.push_back(t.id);
       }
-      HERALD_RETURN_IF_ERROR(c.Run(
-          "INSERT INTO herald.task_queue(seq, id, event_id, rule_id, webhook_id, rule_name, "
-          "webhook_name, object_type, event_type, action_data, status, created_at, enqueued_at, "
-          "due_at) VALUES " +
-              ValueRows(n, 14),
-          p, "cannot insert tasks"));
+      HERALD_RETURN_IF_ERROR(c.Run(std::string("INSERT INTO herald.task_queue(") +
+                                       sql::kNewTaskCols + ") VALUES " +
+                                       ValueRows(n, sql::kNewTaskColCount),
+                                   p, "cannot insert tasks"));
     }
     return Status::Ok();
   }

@@ -31,23 +31,17 @@ inline constexpr size_t kPgMaxOpsPerTransaction = 1024;
 // Counter slots per status (schema: task_counts).
 inline constexpr int kPgCountSlots = 16;
 
-// The state of one write transaction.
-struct PostgresStore::WriteCtx {
+// The state of one write transaction: the connection, the time, and what the transaction
+// changed (sql::TxEffects: counters, revision, wake-up).
+struct PostgresStore::WriteCtx : sql::TxEffects {
+  WriteCtx(Conn& c, bool db_clock, TimeUs t) : conn(c), database_clock(db_clock), now(t) {}
   Conn& conn;
-  bool database_clock = true;
-  TimeUs now = 0;  // the store's time at the start of the transaction (database or clock)
-  int64_t status_delta[sql::kStatusCount] = {};  // task count changes, applied before commit
-  int64_t config_changes = 0;                    // webhook/rule changes
-  bool wake = false;                             // tasks became due: NOTIFY after commit
-  int64_t revision = 0;                          // the config revision this transaction set
+  bool database_clock;
+  TimeUs now;            // the store's time at the start of the transaction (database or clock)
+  int64_t revision = 0;  // the config revision this transaction set
 
   // The time a request is judged at: the database's, or the caller's in test mode.
   TimeUs Judge(TimeUs requested) const { return database_clock ? now : requested; }
-  // Counts one task moving from status `from` to `to` (-1: none, for created/deleted tasks).
-  void Move(int from, int to) {
-    if (from >= 0) --status_delta[from];
-    if (to >= 0) ++status_delta[to];
-  }
 };
 
 // One unit of work of the group-commit queue (see SqliteStore::WriteOp).

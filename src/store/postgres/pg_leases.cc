@@ -140,7 +140,7 @@ Result<LeaseResult> PostgresStore::Lease(const LeaseRequest& req) {
     return out;
   });
   if (out.ok()) {
-    for (const auto& [id, token] : tokens) RememberLease(id, token);
+    for (const auto& [id, token] : tokens) RememberLease(id, req.worker, token);
   }
   return out;
 }
@@ -150,7 +150,7 @@ Result<int64_t> PostgresStore::ReleaseLeases(const std::string& worker,
   if (task_ids.empty()) return int64_t{0};
   // The tokens of the leases this store handed out (0: unknown here, the worker name decides).
   std::vector<int64_t> tokens;
-  for (const auto& id : task_ids) tokens.push_back(ForgetLease(id));
+  for (const auto& id : task_ids) tokens.push_back(ForgetLease(id, worker));
   return Transact<int64_t>([&](WriteCtx& ctx) -> Result<int64_t> {
     // A task attempted before, or created delayed, is due later than it was enqueued: back to
     // scheduled at that time; others back to queued, keeping their place in line.
@@ -241,21 +241,12 @@ Status RecordAttemptIn(PostgresStore::WriteCtx& ctx, const std::string& task_id,
   return Status::Ok();
 }
 
-Status CheckNextStatus(const AttemptOutcome& outcome) {
-  const int next = static_cast<int>(outcome.next_status);
-  if (next != kFinished && next != kFailed && next != kScheduled) {
-    return Status(Code::kInvalidArgument, std::string("an attempt cannot move a task to ") +
-                                              TaskStatusName(outcome.next_status));
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 Status PostgresStore::RecordAttempt(const std::string& task_id, const std::string& worker,
                                     AttemptOutcome outcome) {
-  HERALD_RETURN_IF_ERROR(CheckNextStatus(outcome));
-  const int64_t token = ForgetLease(task_id);
+  HERALD_RETURN_IF_ERROR(sql::CheckAttemptOutcome(outcome));
+  const int64_t token = ForgetLease(task_id, worker);
   return WriteSync<bool>([&task_id, &worker, token, &outcome](WriteCtx& ctx) -> Result<bool> {
            HERALD_RETURN_IF_ERROR(RecordAttemptIn(ctx, task_id, worker, token, outcome));
            return true;
@@ -265,12 +256,12 @@ Status PostgresStore::RecordAttempt(const std::string& task_id, const std::strin
 
 void PostgresStore::RecordAttemptAsync(const std::string& task_id, const std::string& worker,
                                        AttemptOutcome outcome, std::function<void(Status)> done) {
-  Status st = CheckNextStatus(outcome);
+  Status st = sql::CheckAttemptOutcome(outcome);
   if (!st.ok()) {
     done(st);
     return;
   }
-  auto fn = [task_id, worker, token = ForgetLease(task_id),
+  auto fn = [task_id, worker, token = ForgetLease(task_id, worker),
              o = std::move(outcome)](WriteCtx& ctx) -> Status {
     return RecordAttemptIn(ctx, task_id, worker, token, o);
   };

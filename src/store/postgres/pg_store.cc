@@ -33,42 +33,6 @@ int CounterSlot() {
 
 }  // namespace
 
-std::string RedactPostgresUrl(const std::string& url) {
-  std::string out = url;
-  if (size_t scheme = out.find("://"); scheme != std::string::npos) {
-    const size_t start = scheme + 3;
-    size_t end = out.find_first_of("/?", start);
-    if (end == std::string::npos) end = out.size();
-    const size_t at = out.rfind('@', end - 1);
-    if (at != std::string::npos && at >= start) {
-      const size_t colon = out.find(':', start);
-      if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
-    }
-  }
-  // password=... as a URL parameter or a key=value pair (possibly quoted).
-  for (size_t pos = 0; (pos = out.find("password", pos)) != std::string::npos;) {
-    size_t eq = pos + 8;
-    while (eq < out.size() && out[eq] == ' ') ++eq;
-    if (eq >= out.size() || out[eq] != '=') {
-      pos += 8;
-      continue;
-    }
-    size_t v = eq + 1;
-    while (v < out.size() && out[v] == ' ') ++v;
-    size_t e = v;
-    if (e < out.size() && out[e] == '\'') {
-      ++e;
-      while (e < out.size() && out[e] != '\'') e += out[e] == '\\' ? 2 : 1;
-      e = std::min(e + 1, out.size());
-    } else {
-      while (e < out.size() && out[e] != '&' && out[e] != ' ') ++e;
-    }
-    out.replace(v, e - v, "***");
-    pos = v + 3;
-  }
-  return out;
-}
-
 namespace pg_store {
 
 Status NotFound(std::string what) {
@@ -119,7 +83,7 @@ PostgresStore::PostgresStore(std::string url, const PgStoreOptions& options)
 
 Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& url,
                                                            const PgStoreOptions& options) {
-  const std::string shown = RedactPostgresUrl(url);
+  const std::string shown = RedactStoreUrl(url);
   auto conn = Conn::Connect(url);
   if (!conn.ok()) return Status(Code::kUnavailable, shown + ": " + conn.status().message());
   auto version = pg::SchemaVersion(**conn);
@@ -175,7 +139,7 @@ void PostgresStore::Close() {
   });
 }
 
-std::string PostgresStore::Describe() const { return RedactPostgresUrl(url_); }
+std::string PostgresStore::Describe() const { return RedactStoreUrl(url_); }
 
 void PostgresStore::SetTaskListener(std::function<void()> listener) {
   std::lock_guard<std::mutex> lock(listener_mu_);
@@ -183,14 +147,12 @@ void PostgresStore::SetTaskListener(std::function<void()> listener) {
 }
 
 void PostgresStore::NotifyListener() {
-  std::function<void()> listener;
-  {
-    std::lock_guard<std::mutex> lock(listener_mu_);
-    listener = listener_;
-  }
-  if (!listener) return;
+  // Called under the lock, so once SetTaskListener(nullptr) returns the old callback no longer
+  // runs (its owner may be gone). The callback must be quick and must not call the store.
+  std::lock_guard<std::mutex> lock(listener_mu_);
+  if (!listener_) return;
   try {
-    listener();
+    listener_();
   } catch (...) {
   }
 }
@@ -207,14 +169,15 @@ int64_t PostgresStore::ConfigRevision() const { return config_revision_.load(); 
 
 // ---- lease tokens ----
 
-void PostgresStore::RememberLease(const std::string& task_id, int64_t token) {
+void PostgresStore::RememberLease(const std::string& task_id, const std::string& worker,
+                                  int64_t token) {
   std::lock_guard<std::mutex> lock(leases_mu_);
-  lease_tokens_[task_id] = token;
+  lease_tokens_[task_id + '\0' + worker] = token;
 }
 
-int64_t PostgresStore::ForgetLease(const std::string& task_id) {
+int64_t PostgresStore::ForgetLease(const std::string& task_id, const std::string& worker) {
   std::lock_guard<std::mutex> lock(leases_mu_);
-  auto it = lease_tokens_.find(task_id);
+  auto it = lease_tokens_.find(task_id + '\0' + worker);
   if (it == lease_tokens_.end()) return 0;
   const int64_t token = it->second;
   lease_tokens_.erase(it);
@@ -282,17 +245,14 @@ Status PostgresStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) 
   WriteCtx ctx{c, options_.database_clock, now};
   Status st;
   for (const auto& op : batch) {
-    WriteCtx saved = ctx;
+    const sql::TxEffects saved = ctx;
     st = c.Simple("SAVEPOINT op", "savepoint").status();
     if (!st.ok()) break;
     Status r = op->Run(ctx);
     if (r.ok()) {
       st = c.Simple("RELEASE op", "savepoint").status();
     } else {
-      std::copy(std::begin(saved.status_delta), std::end(saved.status_delta),
-                std::begin(ctx.status_delta));
-      ctx.config_changes = saved.config_changes;
-      ctx.wake = saved.wake;
+      static_cast<sql::TxEffects&>(ctx) = saved;
       st = c.Simple("ROLLBACK TO op; RELEASE op", "savepoint").status();
     }
     if (!st.ok()) break;
@@ -324,7 +284,7 @@ void PostgresStore::ListenLoop() {
     if (!st.ok()) {
       if (!warned) {
         log::Warning("cannot listen for store notifications; retrying",
-                     {{"store", RedactPostgresUrl(url_)}, {"error", st.message()}});
+                     {{"store", RedactStoreUrl(url_)}, {"error", st.message()}});
         warned = true;
       }
       if (wait_stop(-1, kListenRetryMs)) return;

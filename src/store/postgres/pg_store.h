@@ -67,9 +67,6 @@ struct PgStoreOptions {
   const Clock* clock = &SystemClock();  // must outlive the store
 };
 
-// `url` with any password removed ("user:***@", "password=***"), for logs and messages.
-std::string RedactPostgresUrl(const std::string& url);
-
 class PostgresStore final : public Store {
  public:
   // Connects to `url` (a libpq URL or key=value string), creates the schema in a database that
@@ -187,9 +184,10 @@ class PostgresStore final : public Store {
   void ListenLoop();
   void RaiseRevision(int64_t revision) const;
 
-  // Lease tokens this store handed out, by task id (RecordAttempt checks them).
-  void RememberLease(const std::string& task_id, int64_t token);
-  int64_t ForgetLease(const std::string& task_id);
+  // Lease tokens this store handed out, by task and worker (RecordAttempt checks them); Forget
+  // returns 0 for a lease it does not know.
+  void RememberLease(const std::string& task_id, const std::string& worker, int64_t token);
+  int64_t ForgetLease(const std::string& task_id, const std::string& worker);
 
   const std::string url_;
   const PgStoreOptions options_;
@@ -205,7 +203,7 @@ class PostgresStore final : public Store {
   std::atomic<bool> listening_{false};
 
   std::mutex leases_mu_;
-  std::unordered_map<std::string, int64_t> lease_tokens_;
+  std::unordered_map<std::string, int64_t> lease_tokens_;  // "task id\0worker" -> token
 
   mutable std::atomic<int64_t> config_revision_{0};
   std::atomic<int64_t> batches_{0};

@@ -93,12 +93,7 @@ Result<int64_t> PostgresStore::CountTasks(const TaskFilter& filter) {
     // Answered from the maintained per-status counters, never a scan of the history.
     auto counts = CountByStatus();
     if (!counts.ok()) return counts.status();
-    const int64_t by_status[] = {counts->queued, counts->started, counts->scheduled,
-                                 counts->finished, counts->failed};
-    if (filter.status) return by_status[static_cast<int>(*filter.status)];
-    int64_t total = 0;
-    for (int64_t n : by_status) total += n;
-    return total;
+    return sql::CountOf(*counts, filter.status);
   }
   return Read([&where](Conn& c) -> Result<int64_t> {
     Params p;

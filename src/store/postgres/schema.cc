@@ -279,7 +279,7 @@ Status MigratePostgres(const std::string& url) {
   auto c = pg::Conn::Connect(url);
   if (!c.ok()) return c.status();
   Status st = pg::ApplyMigrations(**c, PostgresMigrations());
-  if (!st.ok()) return Status(st.code(), RedactPostgresUrl(url) + ": " + st.message());
+  if (!st.ok()) return Status(st.code(), RedactStoreUrl(url) + ": " + st.message());
   return st;
 }
 

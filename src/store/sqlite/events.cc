@@ -27,10 +27,8 @@ class CommitOp final : public SqliteStore::WriteOp {
         "request_id, data, snapshots, request, context, received_at) "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!ins_event.ok()) return ins_event.status();
-    auto ins_task = c.Prepare(
-        "INSERT INTO tasks(seq, id, event_id, rule_id, webhook_id, rule_name, webhook_name, "
-        "object_type, event_type, action_data, status, created_at, enqueued_at, due_at) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    auto ins_task = c.Prepare(std::string("INSERT INTO tasks(") + sql::kNewTaskCols +
+                              ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!ins_task.ok()) return ins_task.status();
     Stmt& se = *ins_event;
     Stmt& st = *ins_task;
@@ -38,18 +36,7 @@ class CommitOp final : public SqliteStore::WriteOp {
     result_.reserve(events_.size());
     for (const FlatEvent& e : events_) {
       se.Reset();
-      se.Bind(e.event)
-          .Bind(e.event_type)
-          .Bind(e.object_type)
-          .Bind(e.model)
-          .Bind(e.timestamp)
-          .Bind(e.username)
-          .Bind(e.request_id)
-          .Bind(e.data)
-          .Bind(e.snapshots)
-          .Bind(e.request)
-          .Bind(e.context)
-          .Bind(e.received_at != 0 ? e.received_at : ctx.now);
+      sql::BindEventRow(se, e, ctx.now);
       if (se.Step() != SQLITE_DONE) return c.Error("cannot insert event");
       CommittedEvent ce;
       ce.event_id = sqlite3_last_insert_rowid(c.db());
@@ -57,22 +44,8 @@ class CommitOp final : public SqliteStore::WriteOp {
       for (size_t k = 0; k < e.tasks.size(); ++k) {
         const FlatTask& t = e.tasks[k];
         // A task may be created scheduled (delayed); otherwise it is queued and due now.
-        const int status = t.delayed ? kScheduled : kQueued;
         st.Reset();
-        st.Bind((ce.event_id << kTaskSeqBits) | static_cast<int64_t>(k))
-            .Bind(t.id)
-            .Bind(ce.event_id)
-            .Bind(t.rule_id)
-            .Bind(t.webhook_id)
-            .Bind(t.rule_name)
-            .Bind(t.webhook_name)
-            .Bind(t.object_type)
-            .Bind(t.event_type)
-            .Bind(t.action_data)
-            .Bind(status)
-            .Bind(ctx.now)
-            .Bind(ctx.now)
-            .Bind(t.delayed ? t.due_at : ctx.now);
+        const int status = sql::BindTaskRow(st, t, ce.event_id, k, kTaskSeqBits, ctx.now);
         if (st.Step() != SQLITE_DONE) return c.Error("cannot insert task");
         ctx.Move(-1, status);
         if (!t.delayed) ctx.wake = true;

@@ -23,19 +23,12 @@ using sql::kStarted;
 using sqlite::Conn;
 using sqlite::Stmt;
 
-// The state of one write transaction, seen by each operation of the batch.
-struct SqliteStore::WriteCtx {
+// The state of one write transaction, seen by each operation of the batch: the connection, the
+// time, and what the transaction changed (sql::TxEffects: counters, revision, wake-up).
+struct SqliteStore::WriteCtx : sql::TxEffects {
+  WriteCtx(Conn& c, TimeUs t) : conn(c), now(t) {}
   Conn& conn;
-  TimeUs now;                                    // wall clock at the start of the transaction
-  int64_t status_delta[sql::kStatusCount] = {};  // task count changes, applied before commit
-  int64_t config_changes = 0;                    // webhook/rule changes (bump the revision)
-  bool wake = false;  // tasks became due: notify the listener after commit
-
-  // Counts one task moving from status `from` to `to` (-1: none, for created/deleted tasks).
-  void Move(int from, int to) {
-    if (from >= 0) --status_delta[from];
-    if (to >= 0) ++status_delta[to];
-  }
+  TimeUs now;  // wall clock at the start of the transaction
 };
 
 // One unit of work. Run executes inside the batch transaction (in its own savepoint: an error

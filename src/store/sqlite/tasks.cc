@@ -83,18 +83,7 @@ Result<int64_t> SqliteStore::CountTasks(const TaskFilter& filter) {
     // Answered from the maintained per-status counters.
     auto counts = CountByStatus();
     if (!counts.ok()) return counts.status();
-    if (!filter.status) {
-      return counts->queued + counts->started + counts->scheduled + counts->finished +
-             counts->failed;
-    }
-    switch (*filter.status) {
-      case TaskStatus::kQueued: return counts->queued;
-      case TaskStatus::kStarted: return counts->started;
-      case TaskStatus::kScheduled: return counts->scheduled;
-      case TaskStatus::kFinished: return counts->finished;
-      case TaskStatus::kFailed: return counts->failed;
-    }
-    return int64_t{0};
+    return sql::CountOf(*counts, filter.status);
   }
   return Read([&where](Conn& c) -> Result<int64_t> {
     auto s = c.Prepare("SELECT count(*) FROM tasks" + where.sql);
@@ -365,20 +354,11 @@ Status RecordAttemptIn(SqliteStore::WriteCtx& ctx, const std::string& task_id,
   return Status::Ok();
 }
 
-Status CheckNextStatus(const AttemptOutcome& outcome) {
-  const int next = static_cast<int>(outcome.next_status);
-  if (next != kFinished && next != kFailed && next != kScheduled) {
-    return Status(Code::kInvalidArgument, std::string("an attempt cannot move a task to ") +
-                                              TaskStatusName(outcome.next_status));
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 Status SqliteStore::RecordAttempt(const std::string& task_id, const std::string& worker,
                                   AttemptOutcome outcome) {
-  HERALD_RETURN_IF_ERROR(CheckNextStatus(outcome));
+  HERALD_RETURN_IF_ERROR(sql::CheckAttemptOutcome(outcome));
   const int next = static_cast<int>(outcome.next_status);
   return WriteStatus([task_id, worker, next, o = std::move(outcome)](WriteCtx& ctx) -> Status {
     return RecordAttemptIn(ctx, task_id, worker, next, o);
@@ -387,7 +367,7 @@ Status SqliteStore::RecordAttempt(const std::string& task_id, const std::string&
 
 void SqliteStore::RecordAttemptAsync(const std::string& task_id, const std::string& worker,
                                      AttemptOutcome outcome, std::function<void(Status)> done) {
-  Status st = CheckNextStatus(outcome);
+  Status st = sql::CheckAttemptOutcome(outcome);
   if (!st.ok()) {
     done(st);
     return;

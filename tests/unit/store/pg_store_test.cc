@@ -242,13 +242,13 @@ TEST_F(PgStoreTest, OpenStoreTakesBothSchemesAndDescribesWithoutPassword) {
 }
 
 TEST(PgRedact, RemovesPasswordsInEveryForm) {
-  EXPECT_EQ(RedactPostgresUrl("postgresql://u:p%40ss@db:5432/herald"),
+  EXPECT_EQ(RedactStoreUrl("postgresql://u:p%40ss@db:5432/herald"),
             "postgresql://u:***@db:5432/herald");
-  EXPECT_EQ(RedactPostgresUrl("postgres://u@db/herald"), "postgres://u@db/herald");
-  EXPECT_EQ(RedactPostgresUrl("postgresql://db/herald?sslmode=require&password=x&user=u"),
+  EXPECT_EQ(RedactStoreUrl("postgres://u@db/herald"), "postgres://u@db/herald");
+  EXPECT_EQ(RedactStoreUrl("postgresql://db/herald?sslmode=require&password=x&user=u"),
             "postgresql://db/herald?sslmode=require&password=***&user=u");
-  EXPECT_EQ(RedactPostgresUrl("host=db password='a b\\'c' user=u"), "host=db password=*** user=u");
-  EXPECT_EQ(RedactPostgresUrl("postgresql://:secret@db/x"), "postgresql://:***@db/x");
+  EXPECT_EQ(RedactStoreUrl("host=db password='a b\\'c' user=u"), "host=db password=*** user=u");
+  EXPECT_EQ(RedactStoreUrl("postgresql://:secret@db/x"), "postgresql://:***@db/x");
 }
 
 TEST_F(PgStoreTest, OlderSchemaIsRefusedUntilMigrated) {
