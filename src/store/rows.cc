@@ -72,6 +72,16 @@ int64_t CountOf(const QueueCounts& counts, std::optional<TaskStatus> status) {
   return total;
 }
 
+Result<AttemptHistogram> EmptyHistogram(TimeUs since, int minutes) {
+  if (minutes < 1 || minutes > 1440)
+    return Status::Error(Code::kInvalidArgument, "minutes must be between 1 and 1440");
+  AttemptHistogram h;
+  h.since = since;
+  h.succeeded.assign(static_cast<size_t>(minutes), 0);
+  h.failed.assign(static_cast<size_t>(minutes), 0);
+  return h;
+}
+
 Status CheckAttemptOutcome(const AttemptOutcome& outcome) {
   const int next = static_cast<int>(outcome.next_status);
   if (next != kFinished && next != kFailed && next != kScheduled) {

@@ -376,6 +376,13 @@ struct TxEffects {
 
 // The tasks of `status` in `counts`, or of every status when there is none.
 int64_t CountOf(const QueueCounts& counts, std::optional<TaskStatus> status);
+// An empty histogram of `minutes` buckets from `since` (AttemptsPerMinute); kInvalidArgument
+// unless minutes is in 1..1440.
+Result<AttemptHistogram> EmptyHistogram(TimeUs since, int minutes);
+// The end of a histogram's window (since + minutes).
+inline TimeUs HistogramEnd(const AttemptHistogram& h) {
+  return h.since + static_cast<TimeUs>(h.succeeded.size()) * 60 * 1000000;
+}
 // kInvalidArgument unless the outcome moves the task to finished, failed or scheduled.
 Status CheckAttemptOutcome(const AttemptOutcome& outcome);
 

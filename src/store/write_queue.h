@@ -123,6 +123,17 @@ class WriteQueue {
   std::once_flag close_once_;
 };
 
+// A backend's operation type: its part of the batch transaction (Run, given the backend's write
+// context; an error return rolls back just this operation) and the answer to its caller
+// (Finish, after the transaction ended, with the commit's outcome).
+template <typename Ctx>
+class WriteOpBase {
+ public:
+  virtual ~WriteOpBase() = default;
+  virtual Status Run(Ctx& ctx) = 0;
+  virtual void Finish(const Status& commit) = 0;
+};
+
 // A blocking write: Run computes fn(ctx) -> Result<T>; the caller waits on future().
 template <typename Base, typename Ctx, typename T, typename Fn>
 class SyncWriteOp final : public Base {

@@ -45,12 +45,7 @@ struct PostgresStore::WriteCtx : sql::TxEffects {
 };
 
 // One unit of work of the group-commit queue (see SqliteStore::WriteOp).
-class PostgresStore::WriteOp {
- public:
-  virtual ~WriteOp() = default;
-  virtual Status Run(WriteCtx& ctx) = 0;
-  virtual void Finish(const Status& commit) = 0;
-};
+class PostgresStore::WriteOp : public WriteOpBase<PostgresStore::WriteCtx> {};
 
 namespace pg_store {
 

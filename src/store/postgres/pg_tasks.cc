@@ -140,14 +140,10 @@ Result<std::vector<Attempt>> PostgresStore::ListAttempts(const std::string& task
 }
 
 Result<AttemptHistogram> PostgresStore::AttemptsPerMinute(TimeUs since, int minutes) {
-  if (minutes < 1 || minutes > 1440)
-    return Status::Error(Code::kInvalidArgument, "minutes must be between 1 and 1440");
-  return Read([since, minutes](Conn& c) -> Result<AttemptHistogram> {
-    AttemptHistogram h;
-    h.since = since;
-    h.succeeded.assign(static_cast<size_t>(minutes), 0);
-    h.failed.assign(static_cast<size_t>(minutes), 0);
-    const TimeUs end = since + static_cast<TimeUs>(minutes) * 60 * 1000000;
+  auto empty = sql::EmptyHistogram(since, minutes);
+  if (!empty.ok()) return empty.status();
+  return Read([h = std::move(*empty)](Conn& c) mutable -> Result<AttemptHistogram> {
+    const TimeUs since = h.since, end = sql::HistogramEnd(h);
     // The newest kMaxHistogramScanRows attempts of the window (index on started_at), bucketed.
     auto r = c.Exec(
         "WITH w AS (SELECT started_at, status_code, error FROM herald.attempts "
@@ -161,7 +157,7 @@ Result<AttemptHistogram> PostgresStore::AttemptsPerMinute(TimeUs since, int minu
     for (int i = 0; i < r->rows(); ++i) {
       Row row(*r, i);
       const int64_t bucket = row.Int(0);
-      if (bucket < 0 || bucket >= minutes) continue;
+      if (bucket < 0 || bucket >= static_cast<int64_t>(h.succeeded.size())) continue;
       h.succeeded[static_cast<size_t>(bucket)] += row.Int(1);
       h.failed[static_cast<size_t>(bucket)] += row.Int(2);
       h.truncated = row.Int(3) >= kMaxHistogramScanRows;

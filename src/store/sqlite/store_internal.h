@@ -34,12 +34,7 @@ struct SqliteStore::WriteCtx : sql::TxEffects {
 // One unit of work. Run executes inside the batch transaction (in its own savepoint: an error
 // return rolls back just this op). Finish runs after the transaction ended, on the writer
 // thread, with the commit's outcome; it must hand the op's result to its caller.
-class SqliteStore::WriteOp {
- public:
-  virtual ~WriteOp() = default;
-  virtual Status Run(WriteCtx& ctx) = 0;
-  virtual void Finish(const Status& commit) = 0;
-};
+class SqliteStore::WriteOp : public WriteOpBase<SqliteStore::WriteCtx> {};
 
 namespace sqlite_store {
 

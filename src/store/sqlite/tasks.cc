@@ -146,14 +146,10 @@ Result<std::vector<Attempt>> SqliteStore::ListAttempts(const std::string& task_i
 constexpr TimeUs kHistogramOrderSlackUs = 10LL * 60 * 1000000;
 
 Result<AttemptHistogram> SqliteStore::AttemptsPerMinute(TimeUs since, int minutes) {
-  if (minutes < 1 || minutes > 1440)
-    return Status::Error(Code::kInvalidArgument, "minutes must be between 1 and 1440");
-  return Read([since, minutes](Conn& c) -> Result<AttemptHistogram> {
-    AttemptHistogram h;
-    h.since = since;
-    h.succeeded.assign(static_cast<size_t>(minutes), 0);
-    h.failed.assign(static_cast<size_t>(minutes), 0);
-    const TimeUs end = since + static_cast<TimeUs>(minutes) * 60 * 1000000;
+  auto empty = sql::EmptyHistogram(since, minutes);
+  if (!empty.ok()) return empty.status();
+  return Read([h = std::move(*empty)](Conn& c) mutable -> Result<AttemptHistogram> {
+    const TimeUs since = h.since, end = sql::HistogramEnd(h);
     auto s = c.Prepare(
         "SELECT started_at, status_code, error FROM attempts ORDER BY rowid DESC LIMIT ?");
     if (!s.ok()) return s.status();
