@@ -232,7 +232,8 @@ TEST_F(PgStoreTest, OpenStoreTakesBothSchemesAndDescribesWithoutPassword) {
   for (const std::string scheme : {"postgresql://", "postgres://"}) {
     std::string url = url_;
     url.replace(0, url.find("://") + 3, scheme);
-    auto s = OpenStore(url + "?application_name=herald-test&password=unused");
+    url += url.find('?') == std::string::npos ? "?" : "&";
+    auto s = OpenStore(url + "application_name=herald-test&password=unused");
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     EXPECT_EQ((*s)->Describe().find("unused"), std::string::npos) << (*s)->Describe();
     EXPECT_NE((*s)->Describe().find("password=***"), std::string::npos) << (*s)->Describe();
