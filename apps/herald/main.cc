@@ -7,6 +7,7 @@
 #include "app/config.h"
 #include "jinja/cli.h"
 #include "receiver/receiver.h"
+#include "store/copy.h"
 
 namespace {
 
@@ -136,6 +137,42 @@ int main(int argc, char** argv) {
   AddCommon(td, tasks_c);
   td->add_option("id", task_id, "Task id")->required();
 
+  // store
+  auto* storecmd =
+      app.add_subcommand("store", "Administer the store: schema upgrades, backups, copies");
+  storecmd->require_subcommand(1);
+  Common store_c;
+  auto* smigrate = storecmd->add_subcommand(
+      "migrate",
+      "Create the store's schema, or upgrade it to this herald's version (prints from -> to).\n"
+      "serve, worker and the other commands refuse an older schema: run this first when\n"
+      "upgrading (docs/store.md). Safe to run again.");
+  AddCommon(smigrate, store_c);
+  std::string backup_to;
+  bool backup_force = false;
+  auto* sbackup = storecmd->add_subcommand(
+      "backup",
+      "Write a consistent copy of an SQLite store to FILE while Herald keeps running\n"
+      "(for PostgreSQL use pg_dump). Start `herald serve --store sqlite://FILE` to restore.");
+  AddCommon(sbackup, store_c);
+  sbackup->add_option("--to", backup_to, "The backup file (written as FILE.partial, then renamed)")
+      ->required();
+  sbackup->add_flag("--force", backup_force, "Replace FILE when it exists");
+  herald::StoreCopyArgs copy_args;
+  auto* scopy = storecmd->add_subcommand(
+      "copy",
+      "Copy a whole installation to another store, keeping ids: webhooks, event rules, tokens\n"
+      "(hashes), events, tasks with their states, attempts. Stop the nodes writing to the\n"
+      "source first. Run it again to resume an interrupted copy.");
+  scopy->add_option("--from", copy_args.from, "Source store URL")->required();
+  scopy->add_option("--to", copy_args.to, "Target store URL (created when missing)")->required();
+  scopy->add_flag("--into-non-empty", copy_args.into_non_empty,
+                  "Copy into a store that already holds other data (ids it has are skipped)");
+  scopy->add_option("--batch-size", copy_args.batch_events, "Events per batch (default 500)")
+      ->check(CLI::Range(int64_t{1}, herald::kMaxCopyBatchEvents));
+  // Hidden (no group): for tests of resumption.
+  scopy->add_option("--stop-after-batches", copy_args.stop_after_batches)->group("");
+
   // template
   auto* tmpl = app.add_subcommand("template", "Render templates with Herald's Jinja2 engine");
   tmpl->require_subcommand(1);
@@ -196,6 +233,12 @@ int main(int argc, char** argv) {
       return herald::RunTasksRequeue(config.settings(), task_id, all_failed);
     }
     if (*td) return herald::RunTasksDelete(config.settings(), task_id);
+  }
+  if (*storecmd) {
+    if (*scopy) return herald::RunStoreCopy(copy_args);
+    if (!LoadConfig(store_c, &config, {})) return 2;
+    if (*smigrate) return herald::RunStoreMigrate(config.settings());
+    if (*sbackup) return herald::RunStoreBackup(config.settings(), backup_to, backup_force);
   }
   if (*tmpl) {
     if (*render)

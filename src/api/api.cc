@@ -1,6 +1,6 @@
 // The API's router (see api.h): request context and pagination, authentication and scope
-// checks, the dispatch to the handler files (crud.cc, ingest.cc, tasks.cc), the public roots
-// and status, and the rule index that ingest and status read.
+// checks, the dispatch to the handler files (crud.cc, ingest.cc, tasks.cc, workers.cc), the
+// public roots and status, and the rule index that ingest and status read.
 #include "api/api.h"
 
 #include <algorithm>
@@ -74,6 +74,25 @@ void Api::Ctx::NoContent() { Reply(http::Response::Empty(204)); }
 
 bool Api::Ctx::Brief() const { return !req.query_params.Str("brief").empty(); }
 
+bool Api::Ctx::BriefOnly() const {
+  // As NetBox: brief mode for reads only.
+  return IsRead() && Brief() && req.query_params.Str("fields").empty() &&
+         req.query_params.Str("omit").empty();
+}
+
+Value Api::Ctx::SelectFields(Value v) const {
+  std::string fields = req.query_params.Str("fields");
+  std::string omit = fields.empty() ? req.query_params.Str("omit") : "";
+  if ((fields.empty() && omit.empty()) || !v.is_dict()) return v;
+  std::vector<std::string> names = SplitNonEmpty(fields.empty() ? omit : fields, ',');
+  Dict out;
+  for (const auto& [k, val] : v.as_dict()) {
+    bool named = std::find(names.begin(), names.end(), k.as_str()) != names.end();
+    if (named == !fields.empty()) out.set_item(k, val);
+  }
+  return Value(std::move(out));
+}
+
 void Api::Ctx::Page(const ApiOptions& o, int64_t* limit, int64_t* offset) const {
   *limit = o.default_page_size;
   *offset = 0;
@@ -86,14 +105,15 @@ void Api::Ctx::Page(const ApiOptions& o, int64_t* limit, int64_t* offset) const 
     *offset = n;
 }
 
-std::string Api::Ctx::PageUrl(int64_t limit, int64_t offset) const {
+std::string Api::Ctx::PageUrl(int64_t limit, int64_t offset, int64_t start) const {
   std::string q;
   for (const auto& [k, v] : req.query_params.fields()) {
-    if (k == "limit" || k == "offset") continue;
+    if (k == "limit" || k == "offset" || k == "start") continue;
     q += (q.empty() ? "" : "&") + PercentEncode(k) + "=" + PercentEncode(v);
   }
   q += (q.empty() ? "" : "&") + std::string("limit=") + std::to_string(limit);
-  if (offset > 0) q += "&offset=" + std::to_string(offset);
+  if (start >= 0) q += "&start=" + std::to_string(start);
+  else if (offset > 0) q += "&offset=" + std::to_string(offset);
   return api_base + PercentEncode(req.path, /*keep_slash=*/true) + "?" + q;
 }
 
@@ -114,6 +134,48 @@ Value Api::Ctx::PageValue(Value count, bool more, List results, int64_t limit,
         offset > 0 ? Value(PageUrl(limit, std::max<int64_t>(0, offset - limit))) : Value());
   d.set("results", Value(std::move(results)));
   return Value(std::move(d));
+}
+
+void Api::Ctx::ListPage(const ApiOptions& o, const std::vector<api::FilterSpec>& specs,
+                        const std::function<api::FieldValue(size_t, size_t)>& read,
+                        std::vector<size_t> sel, const std::function<Value(size_t)>& render) {
+  int64_t limit, offset;
+  Page(o, &limit, &offset);
+  auto start_param = req.query_params.Get("start");
+  if (!start_param) {
+    api::SortByOrdering(specs, req.query_params.Str("ordering"), read, sel);
+    List results;
+    for (int64_t i = offset; i < static_cast<int64_t>(sel.size()) && i < offset + limit; ++i)
+      results.push_back(render(sel[i]));
+    return ReplyValue(200, Paginated(sel.size(), std::move(results), limit, offset));
+  }
+  // NetBox 4.6's cursor pagination: `start` is an object id; the page holds the objects with
+  // that id or a greater one, by id, and `next` starts after the last of them.
+  int64_t start;
+  if (!ParseId(std::string(TrimBlanks(*start_param)), &start))
+    return Error(400, "start must be a non-negative integer (an object id).");
+  if (req.query_params.Has("offset"))
+    return Error(400, "start and offset cannot be used together.");
+  auto id_of = [&](size_t i) { return read(i, 0).number.value_or(0); };
+  std::sort(sel.begin(), sel.end(), [&](size_t a, size_t b) { return id_of(a) < id_of(b); });
+  List results;
+  int64_t last = -1;
+  bool more = false;
+  for (size_t i : sel) {
+    if (id_of(i) < start) continue;
+    if (static_cast<int64_t>(results.size()) == limit) {
+      more = true;
+      break;
+    }
+    results.push_back(render(i));
+    last = id_of(i);
+  }
+  Dict d;
+  d.set("count", Value());
+  d.set("next", more ? Value(PageUrl(limit, 0, last + 1)) : Value());
+  d.set("previous", Value());
+  d.set("results", Value(std::move(results)));
+  ReplyValue(200, Value(std::move(d)));
 }
 
 // ---------------------------------------------------------------- the Api object
@@ -214,7 +276,9 @@ void Api::Route(Ctx& c) {
   if (!token) return c.Error(403, why);
   c.token = *token;
   bool ingest = p.size() == 2 && p[1] == "events" && c.req.method == "POST";
-  Access access = ingest ? Access::kIngest : c.IsRead() ? Access::kRead : Access::kWrite;
+  // OPTIONS describes an endpoint (its answer leaves out the write actions a token may not use).
+  bool read = c.IsRead() || c.req.method == "OPTIONS";
+  Access access = ingest ? Access::kIngest : read ? Access::kRead : Access::kWrite;
   if (!ScopeAllows(c.token.scope, access)) {
     return c.Error(403, c.token.scope == TokenScope::kIngestOnly
                             ? "This token may only post events (ingest-only)."
@@ -233,6 +297,7 @@ void Api::Route(Ctx& c) {
   }
   if (p.size() >= 3 && p[1] == "core") {
     if (p[2] == "background-queues" && p.size() <= 4) return Queues(c);
+    if (p[2] == "background-workers" && p.size() <= 4) return Workers(c, p.size() == 4 ? p[3] : "");
     if (p[2] == "background-tasks" && p.size() <= 5)
       return Tasks(c, p.size() >= 4 ? p[3] : "", p.size() == 5 ? p[4] : "");
   }
@@ -256,6 +321,7 @@ void Api::SectionRoot(Ctx& c, const std::string& section) {
   } else {
     d.set("background-queues", c.api_base + "/api/core/background-queues/");
     d.set("background-tasks", c.api_base + "/api/core/background-tasks/");
+    d.set("background-workers", c.api_base + "/api/core/background-workers/");
   }
   c.ReplyValue(200, Value(std::move(d)));
 }

@@ -3,10 +3,12 @@
 //
 //   GET            /api/, /api/extras/, /api/core/   (no auth) links to the sections/endpoints
 //   GET            /api/status/                      (no auth)
-//   GET/POST       /api/extras/webhooks/             list (filters, limit/offset, brief) / create
-//   GET/PUT/PATCH/DELETE /api/extras/webhooks/{id}/
-//   GET/POST       /api/extras/event-rules/
-//   GET/PUT/PATCH/DELETE /api/extras/event-rules/{id}/
+//   GET/POST/PUT/PATCH/DELETE/OPTIONS /api/extras/webhooks/
+//                  list (NetBox's filters and lookups, ordering, fields/omit/brief,
+//                  limit/offset or start) / create one or a list / bulk update / bulk delete
+//   GET/PUT/PATCH/DELETE/OPTIONS /api/extras/webhooks/{id}/  (a delete takes the webhook's
+//                  event rules with it; ?dry_run=1 previews any delete)
+//   the same for   /api/extras/event-rules/ and /api/extras/event-rules/{id}/
 //   POST           /api/events/                      ingest (one object, array, or NDJSON) -> 202
 //   GET            /api/events/, /api/events/{id}/   recent events, one event with its tasks
 //   GET            /api/core/background-queues/, /api/core/background-queues/default/
@@ -15,6 +17,8 @@
 //                                                    scheduled, finished, failed or all
 //   GET            /api/core/background-tasks/{id}/
 //   POST           /api/core/background-tasks/{id}/{requeue,enqueue,stop,delete}/
+//   GET            /api/core/background-workers/, /api/core/background-workers/{name}/
+//                                                    every node's live delivery workers
 //
 // Auth: "Authorization: Token <key>" or "Bearer <key>". Admin tokens do everything, read-only
 // tokens only GET and HEAD, ingest-only tokens only POST /api/events/. Failures: 403
@@ -29,7 +33,7 @@
 //
 // The code: api.cc routes (auth, pagination, roots, status; api/context.h is what the handler
 // files share), crud.cc serves webhooks and event rules, ingest.cc /api/events/, tasks.cc the
-// background tasks and queues.
+// background tasks and queues, workers.cc the background workers.
 #pragma once
 
 #include <atomic>
@@ -76,7 +80,8 @@ struct ApiOptions {
   size_t ingest_queue_bytes = kDefaultIngestQueueBytes;
   // Time all the rules an event reaches may spend on conditions (0: unbounded).
   std::chrono::milliseconds condition_budget{kDefaultConditionBudgetMs};
-  // The clock of the token cache (tests move it); null means SystemClock(). Must outlive the Api.
+  // The clock of the token cache and of which workers' heartbeats are recent (tests move it);
+  // null means SystemClock(). Must outlive the Api.
   const Clock* clock = nullptr;
 };
 
@@ -134,6 +139,10 @@ class Api {
   // tasks.cc
   void Queues(Ctx& c);
   void Tasks(Ctx& c, const std::string& id, const std::string& action);
+  // workers.cc: the list, or the worker `name`; LiveWorkers, every node's workers whose
+  // heartbeats are recent, by name.
+  void Workers(Ctx& c, const std::string& name);
+  Result<std::vector<WorkerInfo>> LiveWorkers();
 
   Store& store_;
   ApiOptions options_;

@@ -1,15 +1,18 @@
 // What the API's handler files share, and nothing outside src/api/ includes: the per-request
 // context (Api::Ctx: the request, its token, the reply helpers and pagination) and the small
 // parsing helpers. The router (api.cc) defines them; the handlers live in crud.cc (webhooks
-// and event rules), ingest.cc (/api/events/) and tasks.cc (background tasks and queues).
+// and event rules), ingest.cc (/api/events/), tasks.cc (background tasks and queues) and
+// workers.cc (background workers).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "api/api.h"
+#include "api/filters.h"
 #include "common/strings.h"
 #include "value/value.h"
 
@@ -48,13 +51,27 @@ struct Api::Ctx {
   bool ShowCredentials() const { return ScopeAllows(token.scope, Access::kCredentials); }
   // ?brief= with any non-empty value.
   bool Brief() const;
+  // Brief() on a read, unless ?fields= or ?omit= (non-empty) choose the fields instead, as
+  // NetBox's precedence is: fields, else omit, else brief (brief on GET only).
+  bool BriefOnly() const;
+  // `v` (an object's JSON) cut to ?fields= (comma-separated names, in v's order) or without
+  // ?omit='s names; unknown names are ignored. `v` unchanged when neither is given.
+  Value SelectFields(Value v) const;
 
   // Pagination parameters (?limit=, ?offset=), as NetBox reads them: a limit of 0 or above
   // o.max_page_size means o.max_page_size; a malformed or negative limit means
   // o.default_page_size, a malformed or negative offset 0 (never an error).
   void Page(const ApiOptions& o, int64_t* limit, int64_t* offset) const;
-  // This request's URL with the other query parameters kept and limit/offset replaced.
-  std::string PageUrl(int64_t limit, int64_t offset) const;
+  // This request's URL with the other query parameters kept and limit/offset replaced (with
+  // `start` >= 0: limit and start, no offset).
+  std::string PageUrl(int64_t limit, int64_t offset, int64_t start = -1) const;
+  // Answers one list page of the objects `sel` (indexes; read(i, spec) reads object i's field
+  // for the filter table `specs`, which has an "id" kNumber filter; render(i) is its JSON):
+  // with ?start=<id> NetBox 4.6's cursor page (ids >= start, by id, count null, `next` with
+  // the next start); else sorted by ?ordering= (api/filters.h) and cut by limit/offset.
+  void ListPage(const ApiOptions& o, const std::vector<api::FilterSpec>& specs,
+                const std::function<api::FieldValue(size_t, size_t)>& read, std::vector<size_t> sel,
+                const std::function<Value(size_t)>& render);
   // NetBox's page: {"count", "next", "previous", "results"} for `count` objects in all.
   Value Paginated(int64_t count, List results, int64_t limit, int64_t offset) const;
   // The same page when the total is unknown: count null, `more` says whether a next page exists.

@@ -1,16 +1,23 @@
 // The configuration endpoints, /api/extras/webhooks/ and /api/extras/event-rules/. One handler,
-// Api::Crud, serves both: list (filters, limit/offset, brief), create, retrieve, PUT/PATCH and
-// DELETE. Saving is validation/save.h's (shared with the UI); its errors are answered as
-// api/errors.h maps them (a field error, a taken name included, is a 400 on that field; a
-// missing object 404). What differs per type sits in a small "kind" class (WebhookKind,
-// EventRuleKind): a table of its store calls and save function (Ops), the JSON form and the
-// list filters.
+// Api::Crud, serves both as NetBox's model viewsets do: list (api/filtersets.h filters,
+// ordering, fields, pagination: Ctx::ListPage), create one or a list, retrieve, PUT/PATCH,
+// bulk PUT/PATCH and DELETE of a list of {id}, DELETE (a webhook's event rules go with it;
+// ?dry_run=1 previews) and OPTIONS (api/metadata.h). Saving is validation/save.h's (shared with
+// the UI); its errors are answered as api/errors.h maps them (a field error, a taken name
+// included, is a 400 on that field; a missing object 404). What differs per type sits in a
+// small "kind" class (WebhookKind, EventRuleKind): a table of its store calls and form
+// functions (Ops), the JSON form and the filter table.
 #include <algorithm>
 #include <functional>
+#include <initializer_list>
 #include <optional>
+#include <string_view>
 
 #include "api/api.h"
 #include "api/context.h"
+#include "api/errors.h"
+#include "api/filtersets.h"
+#include "api/metadata.h"
 #include "common/log.h"
 #include "validation/forms.h"
 #include "validation/save.h"
@@ -21,10 +28,6 @@ namespace herald {
 using namespace api_util;
 
 namespace {
-
-bool AnyEquals(const std::vector<std::string>& vals, const std::string& x) {
-  return std::find(vals.begin(), vals.end(), x) != vals.end();
-}
 
 // The request body as JSON; kInvalidArgument saying why when it is empty or malformed.
 Result<Value> ParseBody(const http::Request& req) {
@@ -42,24 +45,64 @@ struct Ops {
   std::string_view log_name;  // "<log_name> created", "... updated", "... deleted"
   Result<std::vector<T>> (Store::*list)();
   Result<T> (Store::*get)(int64_t id);
-  herald::Status (Store::*remove)(int64_t id);
+  Result<T> (Store::*update)(T object);  // puts a bulk update's earlier objects back
+  // validation/forms.h: the body as an object, validated (nothing saved).
+  Result<T> (*parse)(const Value& body, const T* base, bool partial);
   // validation/save.h: validate the body, check references, create or update.
   Result<T> (*save)(Store& store, const Value& body, const T* existing, bool partial);
+  // What deleting object `id` deletes with it (a webhook's event rules), and the delete.
+  Result<std::vector<EventRule>> (*dependents)(Store& store, int64_t id);
+  herald::Status (*remove)(Store& store, int64_t id, std::vector<EventRule>* deleted);
 };
+
+Result<std::vector<EventRule>> NoDependents(Store&, int64_t) { return std::vector<EventRule>{}; }
+herald::Status DeleteRule(Store& store, int64_t id, std::vector<EventRule>*) {
+  return store.DeleteEventRule(id);
+}
+
+// "Expected a list of items but got type "dict"." (DRF's ListSerializer), on non_field_errors.
+herald::Status NotAList(const Value& body) {
+  return herald::Status::Invalid(
+      "non_field_errors", "Expected a list of items but got type \"" + body.type_name() + "\".");
+}
+
+// The ids of a bulk body ([{"id": N, ...}, ...]); on a missing or malformed id, the per-item
+// errors as DRF lists them ({} for the good items).
+std::optional<std::vector<int64_t>> BulkIds(const List& items, List* errors) {
+  std::vector<int64_t> ids;
+  bool bad = false;
+  for (const auto& item : items) {
+    const Value* id = item.is_dict() ? item.get("id") : nullptr;
+    Dict e;
+    if (!item.is_dict()) e.set("non_field_errors", Value(List{Value("Expected a dictionary.")}));
+    else if (!id) e.set("id", Value(List{Value("This field is required.")}));
+    else if (!id->is_int() || id->is_bool() || id->as_int() < 1)
+      e.set("id", Value(List{Value("A valid integer is required.")}));
+    else ids.push_back(id->as_int());
+    bad = bad || !e.empty();
+    errors->emplace_back(std::move(e));
+  }
+  if (bad) return std::nullopt;
+  return ids;
+}
 
 // A kind, as Api::Crud uses it:
 //   using Object; kOps                  the stored type and its Ops
 //   ToJson(object, brief)               forms.h, with what the kind knows (URL base, ...)
-//   ReadFilters(req)                    the list filters from the query; kInvalidArgument when
-//                                       malformed
-//   Selected(object)                    whether the object passes them
+//   Specs(), Field(object, spec)        its filter set (api/filtersets.h)
 
 class WebhookKind {
  public:
   using Object = Webhook;
-  static constexpr Ops<Webhook> kOps{
-      "Webhook",   "webhook", &Store::ListWebhooks, &Store::GetWebhook, &Store::DeleteWebhook,
-      &SaveWebhook};
+  static constexpr Ops<Webhook> kOps{"Webhook",
+                                     "webhook",
+                                     &Store::ListWebhooks,
+                                     &Store::GetWebhook,
+                                     &Store::UpdateWebhook,
+                                     &WebhookFromJson,
+                                     &SaveWebhook,
+                                     &RulesUsingWebhook,
+                                     &DeleteWebhookAndRules};
 
   WebhookKind(std::string api_base, bool show_credentials)
       : api_base_(std::move(api_base)), show_credentials_(show_credentials) {}
@@ -67,37 +110,13 @@ class WebhookKind {
   Value ToJson(const Webhook& w, bool brief) const {
     return WebhookToJson(w, api_base_, brief, show_credentials_);
   }
-
-  // ?id= ?name= ?http_method= (repeatable), ?q= (name, description or URL, any case),
-  // ?ssl_verification= (a value that is not a boolean filters nothing).
-  herald::Status ReadFilters(const http::Request& req) {
-    ids_ = req.query_params.GetAll("id");
-    names_ = req.query_params.GetAll("name");
-    methods_ = req.query_params.GetAll("http_method");
-    if (auto q = req.query_params.Get("q")) q_ = AsciiLower(*q);
-    if (auto sv = req.query_params.Get("ssl_verification")) {
-      bool b;
-      if (ParseBoolParam(*sv, &b)) ssl_verification_ = b;
-    }
-    return herald::Status::Ok();
-  }
-  bool Selected(const Webhook& w) const {
-    if (!ids_.empty() && !AnyEquals(ids_, std::to_string(w.id))) return false;
-    if (!names_.empty() && !AnyEquals(names_, w.name)) return false;
-    if (!methods_.empty() && !AnyEquals(methods_, w.http_method)) return false;
-    if (q_ && !(ContainsIgnoreCase(w.name, *q_) || ContainsIgnoreCase(w.description, *q_) ||
-                ContainsIgnoreCase(w.payload_url, *q_)))
-      return false;
-    if (ssl_verification_ && w.ssl_verification != *ssl_verification_) return false;
-    return true;
-  }
+  static constexpr api::FormKind kForm = api::FormKind::kWebhook;
+  static const std::vector<api::FilterSpec>& Specs() { return api::WebhookFilterSpecs(); }
+  static api::FieldValue Field(const Webhook& w, size_t spec) { return api::WebhookField(w, spec); }
 
  private:
   std::string api_base_;
   bool show_credentials_;
-  std::vector<std::string> ids_, names_, methods_;
-  std::optional<std::string> q_;  // lower-case
-  std::optional<bool> ssl_verification_;
 };
 
 class EventRuleKind {
@@ -107,8 +126,11 @@ class EventRuleKind {
                                        "event rule",
                                        &Store::ListEventRules,
                                        &Store::GetEventRule,
-                                       &Store::DeleteEventRule,
-                                       &SaveEventRule};
+                                       &Store::UpdateEventRule,
+                                       &EventRuleFromJson,
+                                       &SaveEventRule,
+                                       &NoDependents,
+                                       &DeleteRule};
 
   // `hooks`: every webhook, to nest a rule's target in its JSON.
   EventRuleKind(std::string api_base, const std::vector<Webhook>& hooks)
@@ -117,45 +139,10 @@ class EventRuleKind {
   Value ToJson(const EventRule& r, bool brief) const {
     return EventRuleToJson(r, api_base_, brief, [this](int64_t id) { return WebhookOf(id); });
   }
-
-  // ?id= ?name= ?object_type= ?event_type= ?action_type= ?action_object_id= (repeatable; a
-  // rule passes object_type and event_type when one of its own is listed), ?q= (name,
-  // description or comments, any case), ?enabled= (must be a boolean).
-  herald::Status ReadFilters(const http::Request& req) {
-    ids_ = req.query_params.GetAll("id");
-    names_ = req.query_params.GetAll("name");
-    object_types_ = req.query_params.GetAll("object_type");
-    event_types_ = req.query_params.GetAll("event_type");
-    action_types_ = req.query_params.GetAll("action_type");
-    action_object_ids_ = req.query_params.GetAll("action_object_id");
-    if (auto q = req.query_params.Get("q")) q_ = AsciiLower(*q);
-    if (auto e = req.query_params.Get("enabled")) {
-      bool b;
-      if (!ParseBoolParam(*e, &b))
-        return herald::Status(Code::kInvalidArgument, "enabled must be true or false.");
-      enabled_ = b;
-    }
-    return herald::Status::Ok();
-  }
-  bool Selected(const EventRule& r) const {
-    auto any_listed = [](const std::vector<std::string>& listed,
-                         const std::vector<std::string>& own) {
-      return std::any_of(own.begin(), own.end(),
-                         [&](const std::string& s) { return AnyEquals(listed, s); });
-    };
-    if (!ids_.empty() && !AnyEquals(ids_, std::to_string(r.id))) return false;
-    if (!names_.empty() && !AnyEquals(names_, r.name)) return false;
-    if (enabled_ && r.enabled != *enabled_) return false;
-    if (!action_types_.empty() && !AnyEquals(action_types_, r.action_type)) return false;
-    if (!action_object_ids_.empty() &&
-        !(r.action_object_id && AnyEquals(action_object_ids_, std::to_string(*r.action_object_id))))
-      return false;
-    if (!object_types_.empty() && !any_listed(object_types_, r.object_types)) return false;
-    if (!event_types_.empty() && !any_listed(event_types_, r.event_types)) return false;
-    if (q_ && !(ContainsIgnoreCase(r.name, *q_) || ContainsIgnoreCase(r.description, *q_) ||
-                ContainsIgnoreCase(r.comments, *q_)))
-      return false;
-    return true;
+  static constexpr api::FormKind kForm = api::FormKind::kEventRule;
+  static const std::vector<api::FilterSpec>& Specs() { return api::EventRuleFilterSpecs(); }
+  static api::FieldValue Field(const EventRule& r, size_t spec) {
+    return api::EventRuleField(r, spec);
   }
 
  private:
@@ -167,10 +154,6 @@ class EventRuleKind {
 
   std::string api_base_;
   const std::vector<Webhook>& hooks_;
-  std::vector<std::string> ids_, names_, object_types_, event_types_, action_types_,
-      action_object_ids_;
-  std::optional<std::string> q_;  // lower-case
-  std::optional<bool> enabled_;
 };
 
 }  // namespace
@@ -180,37 +163,188 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
   using Object = typename Kind::Object;
   const Ops<Object>& ops = Kind::kOps;
   const std::string& m = c.req.method;
-  bool brief = c.Brief();
-  // Saves the body over `existing` (nullptr: creates) and answers: `ok_status` with the stored
-  // object, or the error (a malformed body, a field error, a store failure).
-  auto save = [&](const Object* existing, bool partial, int ok_status) {
-    auto body = ParseBody(c.req);
-    if (!body.ok()) return c.Error(body.status());
-    auto saved = ops.save(store_, *body, existing, partial);
+  // NetBox's precedence: ?fields=, else ?omit=, else ?brief=.
+  auto render = [&](const Object& o) { return c.SelectFields(kind.ToJson(o, c.BriefOnly())); };
+  auto logged = [&](const Object& o, const char* what) {
+    log::Info(std::string(ops.log_name) + " " + what,
+              {{"id", static_cast<long long>(o.id)}, {"name", o.name}, {"token", c.token.name}});
+  };
+  // Logs each of `objects` as `what` and answers them as a list with `status`.
+  auto answer_list = [&](const std::vector<Object>& objects, const char* what, int status) {
+    List out;
+    for (const auto& o : objects) {
+      logged(o, what);
+      out.push_back(render(o));
+    }
+    c.ReplyValue(status, Value(std::move(out)));
+  };
+  // Saves `body` over `existing` (nullptr: creates) and answers: `ok_status` with the stored
+  // object, or the error (a field error, a store failure).
+  auto save = [&](const Value& body, const Object* existing, bool partial, int ok_status) {
+    auto saved = ops.save(store_, body, existing, partial);
     if (!saved.ok()) return c.Error(saved.status());
-    log::Info(std::string(ops.log_name) + (existing ? " updated" : " created"),
-              {{"id", static_cast<long long>(saved->id)}, {"name", saved->name}});
-    c.ReplyValue(ok_status, kind.ToJson(*saved, false));
+    logged(*saved, existing ? "updated" : "created");
+    c.ReplyValue(ok_status, render(*saved));
+  };
+  // POST of a list: every item validated first (DRF's per-item errors, {} for good ones), then
+  // created; a store failure deletes those already created, so it is all or nothing.
+  auto bulk_create = [&](const List& items) {
+    List errors;
+    bool bad = false;
+    for (const auto& item : items) {
+      auto parsed = ops.parse(item, nullptr, false);
+      bad = bad || !parsed.ok();
+      errors.push_back(parsed.ok() ? Value::MakeDict() : ErrorBody(parsed.status()));
+    }
+    if (bad) return c.ReplyValue(400, Value(std::move(errors)));
+    std::vector<Object> created;
+    for (size_t i = 0; i < items.size(); ++i) {
+      auto saved = ops.save(store_, items[i], nullptr, false);
+      if (!saved.ok()) {
+        for (const auto& o : created) (void)ops.remove(store_, o.id, nullptr);
+        if (HttpStatusFor(saved.status()) != 400) return c.Error(saved.status());
+        errors[i] = ErrorBody(saved.status());
+        return c.ReplyValue(400, Value(std::move(errors)));
+      }
+      created.push_back(std::move(*saved));
+    }
+    answer_list(created, "created", 201);
+  };
+  // PUT/PATCH of a list of {id, ...}: NetBox's bulk update, all or nothing. Errors as NetBox
+  // 4.6 lists them: {"detail": "k of n objects failed validation.", "errors": [{id, errors}]}.
+  auto bulk_update = [&](const List& items, bool partial) {
+    List id_errors;
+    auto ids = BulkIds(items, &id_errors);
+    if (!ids) return c.ReplyValue(400, Value(std::move(id_errors)));
+    std::vector<Object> before;
+    List errors;
+    auto failed = [&](int64_t id, const herald::Status& st) {
+      Dict e;
+      e.set("id", id);
+      if (st.code() == Code::kNotFound) {
+        Dict nf;
+        nf.set("id",
+               Value(List{Value("No " + std::string(ops.model) + " matches the given query.")}));
+        e.set("errors", Value(std::move(nf)));
+      } else {
+        e.set("errors", ErrorBody(st));
+      }
+      errors.emplace_back(std::move(e));
+    };
+    auto answer_errors = [&] {
+      Dict d;
+      d.set("detail", std::to_string(errors.size()) + " of " + std::to_string(items.size()) +
+                          " objects failed validation.");
+      d.set("errors", Value(std::move(errors)));
+      c.ReplyValue(400, Value(std::move(d)));
+    };
+    for (size_t i = 0; i < items.size(); ++i) {
+      auto existing = (store_.*ops.get)((*ids)[i]);
+      if (!existing.ok()) {
+        if (existing.status().code() != Code::kNotFound) return c.Error(existing.status());
+        failed((*ids)[i], existing.status());
+        continue;
+      }
+      auto parsed = ops.parse(items[i], &*existing, partial);
+      if (!parsed.ok()) failed((*ids)[i], parsed.status());
+      before.push_back(std::move(*existing));
+    }
+    if (!errors.empty()) return answer_errors();
+    std::vector<Object> saved;
+    for (size_t i = 0; i < items.size(); ++i) {
+      auto s = ops.save(store_, items[i], &before[i], partial);
+      if (!s.ok()) {
+        for (size_t k = 0; k < saved.size(); ++k) (void)(store_.*ops.update)(before[k]);
+        if (HttpStatusFor(s.status()) != 400) return c.Error(s.status());
+        failed((*ids)[i], s.status());
+        return answer_errors();
+      }
+      saved.push_back(std::move(*s));
+    }
+    answer_list(saved, "updated", 200);
+  };
+  // Deletes the objects `ids` (all must exist) and what goes with them (a webhook's event
+  // rules, as NetBox cascades), or with ?dry_run= only says what that would delete.
+  auto remove = [&](const std::vector<int64_t>& ids) {
+    std::vector<Object> objects;
+    std::vector<EventRule> rules;
+    for (int64_t id : ids) {
+      auto o = (store_.*ops.get)(id);
+      if (!o.ok()) {
+        if (o.status().code() == Code::kNotFound)
+          return c.Error(404, "No " + std::string(ops.model) + " matches the given query.");
+        return c.Error(o.status());
+      }
+      auto deps = ops.dependents(store_, id);
+      if (!deps.ok()) return c.Error(deps.status());
+      rules.insert(rules.end(), deps->begin(), deps->end());
+      objects.push_back(std::move(*o));
+    }
+    bool dry_run = false;
+    if (auto d = c.req.query_params.Get("dry_run")) (void)ParseBoolParam(*d, &dry_run);
+    if (dry_run) {
+      List own, cascaded;
+      for (const auto& o : objects) own.push_back(kind.ToJson(o, true));
+      for (const auto& r : rules) cascaded.push_back(EventRuleToJson(r, c.api_base, true, nullptr));
+      Dict would;
+      would.set(c.parts[2], Value(std::move(own)));
+      if (c.parts[2] != "event-rules") would.set("event-rules", Value(std::move(cascaded)));
+      Dict d;
+      d.set("dry_run", true);
+      d.set("would_delete", Value(std::move(would)));
+      return c.ReplyValue(200, Value(std::move(d)));
+    }
+    std::string rule_ids;
+    for (const auto& o : objects) {
+      std::vector<EventRule> deleted;
+      auto st = ops.remove(store_, o.id, &deleted);
+      for (const auto& r : deleted) {
+        log::Info("event rule deleted with its webhook",
+                  {{"id", static_cast<long long>(r.id)},
+                   {"name", r.name},
+                   {"webhook", static_cast<long long>(o.id)}});
+        rule_ids += (rule_ids.empty() ? "" : ",") + std::to_string(r.id);
+      }
+      if (!st.ok()) return c.Error(st);
+      logged(o, "deleted");
+    }
+    http::Response r = http::Response::Empty(204);
+    // The event rules deleted with the webhooks, by id (the log names them).
+    if (!rule_ids.empty()) r.With("X-Herald-Deleted-Event-Rules", rule_ids);
+    c.Reply(std::move(r));
   };
 
+  auto options = [&] {
+    bool writable = ScopeAllows(c.token.scope, Access::kWrite);
+    c.ReplyValue(200, api::FormMetadata(Kind::kForm, id_str.empty(), writable));
+  };
   if (id_str.empty()) {
+    if (m == "OPTIONS") return options();
     if (c.IsRead()) {
       auto all = (store_.*ops.list)();
       if (!all.ok()) return c.Error(500, all.status().message());
-      herald::Status filters = kind.ReadFilters(c.req);
-      if (!filters.ok()) return c.Error(filters);
-      std::vector<const Object*> sel;
-      for (const auto& o : *all)
-        if (kind.Selected(o)) sel.push_back(&o);
-      int64_t limit, offset;
-      c.Page(options_, &limit, &offset);
-      List results;
-      for (int64_t i = offset; i < static_cast<int64_t>(sel.size()) && i < offset + limit; ++i)
-        results.push_back(kind.ToJson(*sel[i], brief));
-      return c.ReplyValue(200, c.Paginated(sel.size(), std::move(results), limit, offset));
+      auto filters = api::FilterQuery::Parse(Kind::Specs(), c.req.query_params);
+      if (!filters.ok()) return c.Error(filters.status());
+      std::vector<size_t> sel;
+      for (size_t i = 0; i < all->size(); ++i) {
+        const Object& o = (*all)[i];
+        if (filters->Matches([&](size_t spec) { return Kind::Field(o, spec); })) sel.push_back(i);
+      }
+      auto read = [&](size_t i, size_t spec) { return Kind::Field((*all)[i], spec); };
+      return c.ListPage(options_, Kind::Specs(), read, std::move(sel),
+                        [&](size_t i) { return render((*all)[i]); });
     }
-    if (m == "POST") return save(nullptr, false, 201);
-    return c.MethodNotAllowed();
+    if (m != "POST" && m != "PUT" && m != "PATCH" && m != "DELETE") return c.MethodNotAllowed();
+    auto body = ParseBody(c.req);
+    if (!body.ok()) return c.Error(body.status());
+    if (m == "POST")
+      return body->is_list() ? bulk_create(body->as_list()) : save(*body, nullptr, false, 201);
+    if (!body->is_list()) return c.Error(NotAList(*body));
+    if (m != "DELETE") return bulk_update(body->as_list(), m == "PATCH");
+    List errors;
+    auto ids = BulkIds(body->as_list(), &errors);
+    if (!ids) return c.ReplyValue(400, Value(std::move(errors)));
+    return remove(*ids);
   }
   int64_t id;
   if (!ParseId(id_str, &id)) return c.Error(404, "Not found.");
@@ -220,14 +354,14 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
       return c.Error(404, "No " + std::string(ops.model) + " matches the given query.");
     return c.Error(500, existing.status().message());
   }
-  if (c.IsRead()) return c.ReplyValue(200, kind.ToJson(*existing, brief));
-  if (m == "PUT" || m == "PATCH") return save(&*existing, m == "PATCH", 200);
-  if (m == "DELETE") {
-    auto st = (store_.*ops.remove)(id);
-    if (!st.ok()) return c.Error(st);
-    log::Info(std::string(ops.log_name) + " deleted", {{"id", static_cast<long long>(id)}});
-    return c.NoContent();
+  if (m == "OPTIONS") return options();
+  if (c.IsRead()) return c.ReplyValue(200, render(*existing));
+  if (m == "PUT" || m == "PATCH") {
+    auto body = ParseBody(c.req);
+    if (!body.ok()) return c.Error(body.status());
+    return save(*body, &*existing, m == "PATCH", 200);
   }
+  if (m == "DELETE") return remove({id});
   c.MethodNotAllowed();
 }
 

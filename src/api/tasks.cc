@@ -108,7 +108,9 @@ void Api::Queues(Ctx& c) {
         counts->oldest_queued_at ? Value(FormatIsoUtc(counts->oldest_queued_at, 'Z')) : Value());
   q.set("index", 0);
   q.set("scheduler_pid", Value());
-  q.set("workers", Value());
+  // Every node's live workers (all deliver from "default").
+  auto workers = LiveWorkers();
+  q.set("workers", workers.ok() ? Value(static_cast<int64_t>(workers->size())) : Value());
   q.set("finished_jobs", counts->finished);
   q.set("started_jobs", counts->started);
   q.set("deferred_jobs", 0);

@@ -15,6 +15,7 @@
 #include "common/stop_signal.h"
 #include "common/time.h"
 #include "delivery/dispatcher.h"
+#include "delivery/heartbeat.h"
 #include "delivery/net_guard.h"
 #include "delivery/renderer.h"
 #include "delivery/transport.h"
@@ -50,13 +51,18 @@ bool SplitListen(const std::string& listen, std::string* host, uint16_t* port) {
   return !host->empty();
 }
 
+// Prints "herald: [<what>: ]<the error's message>" on stderr; returns the exit code 1.
+int Fail(const Status& st, const std::string& what = "") {
+  std::cerr << "herald: " << (what.empty() ? "" : what + ": ") << st.message() << "\n";
+  return 1;
+}
+
 std::unique_ptr<Store> OpenOrDie(const Settings& settings) {
-  StoreOptions options;
+  StoreOpenOptions options;
   options.pool_size = static_cast<int>(settings.store.pool_size);
   auto store = OpenStore(settings.store.url, options);
   if (!store.ok()) {
-    std::cerr << "herald: cannot open store " << RedactStoreUrl(settings.store.url) << ": "
-              << store.status().message() << "\n";
+    Fail(store.status(), "cannot open store " + RedactStoreUrl(settings.store.url));
     return nullptr;
   }
   return std::move(*store);
@@ -73,7 +79,7 @@ std::shared_ptr<delivery::NetGuard> NetGuardOrDie(const Settings& settings) {
   auto guard =
       delivery::NetGuard::Create(settings.delivery.deny_networks, settings.delivery.allow_networks);
   if (!guard.ok()) {
-    std::cerr << "herald: " << guard.status().message() << "\n";
+    Fail(guard.status());
     return nullptr;
   }
   return *guard;
@@ -89,7 +95,8 @@ jinja::Options TemplateOptions(const Settings& settings) {
   return o;
 }
 
-// The delivery engine: transport + renderer + dispatcher, plus the retention sweeper.
+// The delivery engine: transport + renderer + dispatcher, the worker's heartbeat, and the
+// retention sweeper.
 class DeliveryEngine {
  public:
   DeliveryEngine(Store& store, const Settings& settings,
@@ -98,11 +105,13 @@ class DeliveryEngine {
         transport_(TransportOptionsFrom(settings, std::move(guard))),
         renderer_(TemplateOptions(settings)),
         dispatcher_(store, transport_, renderer_, DispatcherOptionsFrom(settings)),
+        heartbeat_(store, {dispatcher_.worker_id()}, [this] { return dispatcher_.Stats(); }),
         retention_days_(settings.delivery.retention_days),
         grace_(std::chrono::seconds(settings.delivery.shutdown_grace_seconds)) {}
 
   void Start() {
     dispatcher_.Start();
+    heartbeat_.Start();  // listed as a worker from here on
     sweeper_ = std::thread([this] {
       std::unique_lock<std::mutex> lock(mu_);
       while (!stop_) {
@@ -126,6 +135,7 @@ class DeliveryEngine {
     cv_.notify_all();
     if (sweeper_.joinable()) sweeper_.join();
     dispatcher_.Stop(grace_);  // waits for in-flight requests, then hands leases back
+    heartbeat_.Stop();         // no longer listed as a worker
     transport_.Stop();
   }
 
@@ -161,6 +171,7 @@ class DeliveryEngine {
   delivery::Transport transport_;
   delivery::Renderer renderer_;
   delivery::Dispatcher dispatcher_;
+  delivery::Heartbeat heartbeat_;
   int64_t retention_days_;
   std::chrono::milliseconds grace_;
   std::mutex mu_;
@@ -189,6 +200,13 @@ std::string MetricsText(Store& store, DeliveryEngine* engine) {
     line("# HELP herald_oldest_queued_age_seconds Age of the oldest queued task.");
     line("# TYPE herald_oldest_queued_age_seconds gauge");
     line("herald_oldest_queued_age_seconds " + std::to_string(age));
+  }
+  // Every process's workers: their heartbeats are in the store.
+  auto workers = store.ListWorkers(delivery::WorkerAliveSince(NowUs()));
+  if (workers.ok()) {
+    line("# HELP herald_workers Delivery worker processes sending heartbeats (all nodes).");
+    line("# TYPE herald_workers gauge");
+    line("herald_workers " + std::to_string(workers->size()));
   }
   if (engine) {
     auto s = engine->dispatcher().Stats();
@@ -237,16 +255,10 @@ int RunServe(const Settings& settings) {
   if (!store) return 1;
 
   auto tokens = store->ListTokens();
-  if (!tokens.ok()) {
-    std::cerr << "herald: " << tokens.status().message() << "\n";
-    return 1;
-  }
+  if (!tokens.ok()) return Fail(tokens.status());
   if (tokens->empty()) {
     auto created = CreateApiToken(*store, TokenScope::kAdmin, "admin (created on first start)");
-    if (!created.ok()) {
-      std::cerr << "herald: cannot create the admin token: " << created.status().message() << "\n";
-      return 1;
-    }
+    if (!created.ok()) return Fail(created.status(), "cannot create the admin token");
     const std::string& key = created->key;
     std::cout << "Created the first admin API token. It is shown only this once; keep it:\n\n"
               << "    " << key << "\n\n"
@@ -289,10 +301,7 @@ int RunServe(const Settings& settings) {
                         return MetricsText(*store_ptr, engine_ptr);
                       }));
   auto st = server.Start();
-  if (!st.ok()) {
-    std::cerr << "herald: " << st.message() << "\n";
-    return 1;
-  }
+  if (!st.ok()) return Fail(st);
   api.SetListenAddress(host, server.port());
   api.Rules();                          // load the rule index before the first event
   guard->SetSelf(host, server.port());  // deliveries never loop back into Herald itself
@@ -350,10 +359,7 @@ int RunTokenCreate(const Settings& settings, const std::string& scope, const std
   auto store = OpenOrDie(settings);
   if (!store) return 1;
   auto created = CreateApiToken(*store, *parsed_scope, name.empty() ? scope : name);
-  if (!created.ok()) {
-    std::cerr << "herald: " << created.status().message() << "\n";
-    return 1;
-  }
+  if (!created.ok()) return Fail(created.status());
   std::cout << created->key << "\n";
   std::cerr << "created " << TokenScopeName(created->token.scope) << " token #" << created->token.id
             << " (" << created->token.name << ")\n";
@@ -365,10 +371,7 @@ int RunTokenList(const Settings& settings) {
   auto store = OpenOrDie(settings);
   if (!store) return 1;
   auto tokens = store->ListTokens();
-  if (!tokens.ok()) {
-    std::cerr << "herald: " << tokens.status().message() << "\n";
-    return 1;
-  }
+  if (!tokens.ok()) return Fail(tokens.status());
   printf("%-5s %-12s %-10s %-8s %-22s %s\n", "ID", "SCOPE", "PREFIX", "REVOKED", "CREATED", "NAME");
   for (const auto& t : *tokens) {
     printf("%-5lld %-12s %-10s %-8s %-22s %s\n", static_cast<long long>(t.id),
@@ -388,10 +391,7 @@ int RunStoreOp(const Settings& settings, const std::function<Status(Store&)>& op
   if (!store) return 1;
   auto st = op(*store);
   store->Close();
-  if (!st.ok()) {
-    std::cerr << "herald: " << st.message() << "\n";
-    return 1;
-  }
+  if (!st.ok()) return Fail(st);
   std::cout << done() << "\n";
   return 0;
 }
@@ -422,10 +422,7 @@ int RunTasksList(const Settings& settings, const std::string& status, int64_t li
   if (!store) return 1;
   auto tasks = store->ListTasks(f);
   auto count = store->CountTasks(f);
-  if (!tasks.ok() || !count.ok()) {
-    std::cerr << "herald: " << (!tasks.ok() ? tasks.status() : count.status()).message() << "\n";
-    return 1;
-  }
+  if (!tasks.ok() || !count.ok()) return Fail(!tasks.ok() ? tasks.status() : count.status());
   if (json) {
     List l;
     for (const auto& t : *tasks) l.push_back(TaskToJson(t, ""));

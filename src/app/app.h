@@ -30,4 +30,22 @@ int RunTasksShow(const Settings& settings, const std::string& id);
 int RunTasksRequeue(const Settings& settings, const std::string& id, bool all_failed);
 int RunTasksDelete(const Settings& settings, const std::string& id);
 
+// `herald store migrate`: creates the schema of the configured store, or upgrades it to this
+// binary's version; prints "from -> to". Idempotent.
+int RunStoreMigrate(const Settings& settings);
+
+// `herald store backup --to FILE [--force]`: an online, consistent copy of an SQLite store.
+// Exit 2 for a PostgreSQL store (use pg_dump) or another unsupported URL.
+int RunStoreBackup(const Settings& settings, const std::string& to, bool force);
+
+// `herald store copy --from URL --to URL [--into-non-empty]` (store/copy.h). `batch_events`
+// and the hidden `stop_after_batches` (tests of resumption) are CopyOptions'.
+struct StoreCopyArgs {
+  std::string from, to;
+  bool into_non_empty = false;
+  int64_t batch_events = 0;        // 0: the default
+  int64_t stop_after_batches = 0;  // 0: never
+};
+int RunStoreCopy(const StoreCopyArgs& args);
+
 }  // namespace herald

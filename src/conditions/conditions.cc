@@ -626,6 +626,18 @@ int EvalCondition(const Node& n, const Value& data, TraceEntry* te, Status* err)
   return (result != n.negate) ? 1 : 0;
 }
 
+// A compiled condition as the introspection and trace structs show it.
+ConditionInfo InfoOf(const Node& n) {
+  ConditionInfo info;
+  info.location = n.location;
+  info.attr = n.attr;
+  info.op = std::string(OpName(n.op));
+  info.has_value = n.has_value;
+  info.value = n.value;
+  info.negate = n.negate;
+  return info;
+}
+
 int EvalNode(const Node& n, const Value& data, std::vector<TraceEntry>* trace, Status* err,
              Deadline deadline) {
   switch (n.type) {
@@ -652,12 +664,7 @@ int EvalNode(const Node& n, const Value& data, std::vector<TraceEntry>* trace, S
   }
   if (!trace) return EvalCondition(n, data, nullptr, err);
   TraceEntry& te = trace->emplace_back();
-  te.location = n.location;
-  te.attr = n.attr;
-  te.op = std::string(OpName(n.op));
-  te.has_value = n.has_value;
-  te.value = n.value;
-  te.negate = n.negate;
+  static_cast<ConditionInfo&>(te) = InfoOf(n);
   // Note: `te` may dangle after nested pushes, but conditions are leaves: no push happens here.
   int r = EvalCondition(n, data, &te, err);
   te.ok = r != kError;
@@ -671,14 +678,7 @@ void Collect(const Node& n, std::vector<ConditionInfo>* out) {
     for (const Node& c : n.children) Collect(c, out);
     return;
   }
-  ConditionInfo info;
-  info.location = n.location;
-  info.attr = n.attr;
-  info.op = std::string(OpName(n.op));
-  info.has_value = n.has_value;
-  info.value = n.value;
-  info.negate = n.negate;
-  out->push_back(std::move(info));
+  out->push_back(InfoOf(n));
 }
 
 }  // namespace

@@ -54,8 +54,9 @@ struct ConditionInfo {
   bool negate = false;  // truthiness of the stored "negate"
 };
 
-// What Evaluate(data, trace) records for each condition it reached, in evaluation order.
-struct TraceEntry {
+// What Evaluate(data, trace) records for each condition it reached, in evaluation order: the
+// condition (ConditionInfo) and how it went.
+struct TraceEntry : ConditionInfo {
   enum class Resolution : uint8_t {
     kValue,           // attr resolved to `resolved`
     kMissing,         // attr did not resolve (the condition then failed with InvalidCondition)
@@ -64,12 +65,6 @@ struct TraceEntry {
     kSnapshots,       // changed/unchanged: see pre/post
     kNotEvaluated,    // the data could not be looked at (e.g. no snapshots for changed)
   };
-  std::string location;
-  std::string attr;
-  std::string op;
-  bool has_value = false;
-  Value value;
-  bool negate = false;
   Resolution resolution = Resolution::kNotEvaluated;
   Value resolved;                              // for kValue (None for kAbsentSnapshot)
   bool pre_found = false, post_found = false;  // for kSnapshots

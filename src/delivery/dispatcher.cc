@@ -18,12 +18,10 @@ namespace {
 constexpr std::chrono::seconds kStopSettle{2};
 
 std::string MakeWorkerId() {
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
   std::random_device rd;
   char suffix[16];
   snprintf(suffix, sizeof suffix, "%06x", rd() & 0xffffff);
-  return std::string(host) + ":" + std::to_string(getpid()) + ":" + suffix;
+  return LocalHostName() + ":" + std::to_string(getpid()) + ":" + suffix;
 }
 
 double Random01() {
@@ -53,6 +51,12 @@ std::string HeadersJson(const HeaderList& headers) {
 }
 
 }  // namespace
+
+std::string LocalHostName() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof host - 1) != 0) return "localhost";
+  return host;
+}
 
 struct Dispatcher::Job {
   Task task;
@@ -335,6 +339,7 @@ void Dispatcher::Complete(std::shared_ptr<Job> job, HttpResponse resp) {
       if (secs <= DispatcherStats::kBuckets[i]) ++stats_.latency_buckets[i];
     ++stats_.latency_count;
     stats_.latency_sum_seconds += secs;
+    stats_.working_time_us += resp.duration_us;
   }
   if (ok) {
     o.next_status = TaskStatus::kFinished;

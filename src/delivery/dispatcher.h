@@ -63,7 +63,12 @@ struct DispatcherStats {
   std::array<uint64_t, 12> latency_buckets{};
   uint64_t latency_count = 0;
   double latency_sum_seconds = 0;
+  int64_t working_time_us = 0;  // the attempts' summed durations (microseconds)
 };
+
+// This machine's host name (gethostname; "localhost" when it fails): the first part of a
+// generated worker id, and the host a worker registers with.
+std::string LocalHostName();
 
 class Dispatcher {
  public:

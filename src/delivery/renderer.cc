@@ -156,7 +156,7 @@ HttpRequest MakeHttpRequest(const Webhook& w, RenderedRequest rendered,
   req.body = std::move(rendered.body);
   req.timeout = std::chrono::seconds(w.timeout.value_or(defaults.timeout_seconds));
   req.verify_tls = w.ssl_verification;
-  if (w.ca_file_path) req.ca_file = *w.ca_file_path;
+  if (w.ca_file_path && !w.ca_file_path->empty()) req.ca_file = *w.ca_file_path;
   bool https = req.url.rfind("https:", 0) == 0;
   req.proxy = std::string(https ? defaults.https_proxy : defaults.http_proxy);
   return req;

@@ -495,21 +495,18 @@ class Lexer {
         pos = e;
         continue;
       }
+      // A number (a float when it reads as one), without its '_' separators.
+      Tok number = Tok::kFloat;
       size_t e = MatchFloat(s, pos);
-      if (e != std::string_view::npos) {
-        std::string v;
-        for (char c : s.substr(pos, e - pos))
-          if (c != '_') v += c;
-        Emit(Tok::kFloat, std::move(v), lineno_);
-        pos = e;
-        continue;
+      if (e == std::string_view::npos) {
+        number = Tok::kInteger;
+        e = MatchInteger(s, pos);
       }
-      e = MatchInteger(s, pos);
       if (e != std::string_view::npos) {
         std::string v;
         for (char c : s.substr(pos, e - pos))
           if (c != '_') v += c;
-        Emit(Tok::kInteger, std::move(v), lineno_);
+        Emit(number, std::move(v), lineno_);
         pos = e;
         continue;
       }

@@ -2,8 +2,7 @@
 
 #include <algorithm>
 
-#include <pthread.h>
-
+#include "common/stack.h"
 #include "jinja/errors.h"
 
 namespace herald::jinja {
@@ -54,34 +53,14 @@ void ChargeWork(size_t units) { CheckDeadline(units); }
 namespace {
 thread_local uintptr_t g_stack_base = 0;
 thread_local size_t g_stack_budget = 0;
-thread_local uintptr_t g_stack_low = 0;  // lowest address of this thread's stack; 0 = unknown
-thread_local bool g_stack_known = false;
-
-uintptr_t Here() { return reinterpret_cast<uintptr_t>(__builtin_frame_address(0)); }
-
-// Lowest usable address of this thread's stack (looked up once per thread).
-uintptr_t StackLow() {
-  if (!g_stack_known) {
-    g_stack_known = true;
-    pthread_attr_t attr;
-    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-      void* addr = nullptr;
-      size_t size = 0;
-      if (pthread_attr_getstack(&attr, &addr, &size) == 0)
-        g_stack_low = reinterpret_cast<uintptr_t>(addr);
-      pthread_attr_destroy(&attr);
-    }
-  }
-  return g_stack_low;
-}
 }  // namespace
 
 StackScope::StackScope() : prev_base_(g_stack_base), prev_budget_(g_stack_budget) {
   if (g_stack_base != 0)
     return;  // nested render (include of a compiled template): keep the outer base
-  uintptr_t here = Here();
+  uintptr_t here = FrameAddress();
   size_t budget = kMaxRenderStackBytes;
-  uintptr_t low = StackLow();
+  uintptr_t low = ThreadStack().low;
   if (low != 0 && here > low) budget = std::min(budget, (here - low) / 2);
   g_stack_base = here;
   g_stack_budget = budget;
@@ -94,7 +73,7 @@ StackScope::~StackScope() {
 
 void CheckStack() {
   if (g_stack_base == 0) return;
-  uintptr_t here = Here();
+  uintptr_t here = FrameAddress();
   if (here < g_stack_base && g_stack_base - here > g_stack_budget) {
     ThrowLimit("template recursion exceeded the stack limit of " + std::to_string(g_stack_budget) +
                " bytes");

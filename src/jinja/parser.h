@@ -1,5 +1,7 @@
 // Parser: Jinja2's grammar (statements, Python-precedence expressions, filters and tests) into
-// the syntax tree of ast.h, with Jinja2's TemplateSyntaxError messages and line numbers.
+// the syntax tree of ast.h, with Jinja2's TemplateSyntaxError messages and line numbers. The
+// statements are read in parser.cc, the expressions in parser_expr.cc (the class they share is
+// parser_impl.h, private to them).
 #pragma once
 
 #include <memory>

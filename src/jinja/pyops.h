@@ -1,7 +1,8 @@
 // Python value semantics over herald::Value for the template engine: str()/repr(), truthiness,
 // len(), iteration, arithmetic with Python's int/float rules (big ints on overflow), comparisons,
 // `in`, hashing checks, slicing and a Python-compatible stable sort. Errors are thrown as PyError
-// with CPython 3.11's messages.
+// with CPython 3.11's messages. Arithmetic and number parsing are defined in pyops_num.cc, the
+// rest in pyops.cc.
 #pragma once
 
 #include <functional>

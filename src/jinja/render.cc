@@ -154,11 +154,11 @@ void Interp::Exec(const Body& body, Frame& f) {
   for (const auto& s : body) ExecStmt(*s, f);
 }
 
-std::string Interp::RenderBody(const Body& body, Frame& f, const std::shared_ptr<Scope>& scope) {
+Value Interp::RenderBlockValue(const Body& body, Frame& f) {
   std::string buf;
-  Frame inner{scope, &buf, f.run};
+  Frame inner{NewScope(f.scope), &buf, f.run};
   Exec(body, inner);
-  return buf;
+  return autoescape_ ? MakeMarkup(std::move(buf)) : Value(std::move(buf));
 }
 
 void Interp::ExecOutput(const OutputStmt& s, Frame& f) {
@@ -207,9 +207,7 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
     }
     case SK::kAssignBlock: {
       const auto& a = static_cast<const AssignBlockStmt&>(s);
-      auto scope = NewScope(f.scope);
-      std::string body = RenderBody(a.body, f, scope);
-      Value v = autoescape_ ? MakeMarkup(std::move(body)) : Value(std::move(body));
+      Value v = RenderBlockValue(a.body, f);
       if (a.filter) v = ApplyFilter(static_cast<const FilterExpr&>(*a.filter), &v, f);
       Assign(*a.target, v, f);
       return;
@@ -226,9 +224,7 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
     }
     case SK::kFilterBlock: {
       const auto& fb = static_cast<const FilterBlockStmt&>(s);
-      auto scope = NewScope(f.scope);
-      std::string body = RenderBody(fb.body, f, scope);
-      Value in = autoescape_ ? MakeMarkup(std::move(body)) : Value(std::move(body));
+      Value in = RenderBlockValue(fb.body, f);
       Value v = ApplyFilter(static_cast<const FilterExpr&>(*fb.filter), &in, f);
       if (extended_ && f.out == f.run->root_out) return;
       if (autoescape_ && !IsMarkup(v)) *f.out += HtmlEscape(ToStr(v));
@@ -580,10 +576,14 @@ Value Interp::ApplyFilter(const FilterExpr& fe, const Value* input, Frame& f) {
   CallValues args;
   EvalArgs(fe.args, f, args);
   if (!fe.def) Throw("TemplateRuntimeError", "No filter named '" + fe.name + "' found.");
+  return RunFilter(*fe.def, *inp, args);
+}
+
+Value Interp::RunFilter(const FilterDef& def, const Value& input, CallValues& args) {
   Step();
-  if (fe.def->builtin) return fe.def->builtin(*this, *inp, args);
-  FilterArgs fa{*inp, args.args, args.kwargs};
-  Result<Value> r = fe.def->custom(fa);
+  if (def.builtin) return def.builtin(*this, input, args);
+  FilterArgs fa{input, args.args, args.kwargs};
+  Result<Value> r = def.custom(fa);
   if (!r.ok()) Throw(r.status());
   return std::move(r).value();
 }
@@ -591,12 +591,7 @@ Value Interp::ApplyFilter(const FilterExpr& fe, const Value* input, Frame& f) {
 Value Interp::CallFilter(const std::string& name, const Value& input, CallValues& args) {
   auto it = env_.filters.find(name);
   if (it == env_.filters.end()) Throw("TemplateRuntimeError", "No filter named '" + name + "'.");
-  Step();
-  if (it->second.builtin) return it->second.builtin(*this, input, args);
-  FilterArgs fa{input, args.args, args.kwargs};
-  Result<Value> r = it->second.custom(fa);
-  if (!r.ok()) Throw(r.status());
-  return std::move(r).value();
+  return RunFilter(it->second, input, args);
 }
 
 bool Interp::CallTest(const std::string& name, const Value& v, CallValues& args) {

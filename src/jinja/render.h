@@ -193,7 +193,11 @@ class Interp {
 
   void Assign(const Expr& target, const Value& v, Frame& f);
   Value ApplyFilter(const FilterExpr& fe, const Value* input, Frame& f);
-  std::string RenderBody(const Body& body, Frame& f, const std::shared_ptr<Scope>& scope);
+  // Renders `body` in a new scope below f's and returns the output as a value: Markup under
+  // autoescape, else a str (what {% set %}...{% endset %} assigns and {% filter %} filters).
+  Value RenderBlockValue(const Body& body, Frame& f);
+  // Runs filter `def` on `input` with `args` (one evaluation step).
+  Value RunFilter(const FilterDef& def, const Value& input, CallValues& args);
 
  public:
   Value Eval(const Expr& e, Frame& f);
@@ -226,8 +230,9 @@ class Interp {
   std::chrono::steady_clock::time_point deadline_;
 };
 
-// Method calls on builtin values (methods.cc). Returns false when `name` is not a method of
-// recv's type (the caller then falls back to item lookup / undefined).
+// Method calls on builtin values (methods.cc; the str methods are in methods_str.cc). Returns false
+// when `name` is not a method of recv's type (the caller then falls back to item lookup /
+// undefined).
 bool HasMethod(const Value& recv, std::string_view name);
 // Bit set of the builtin types that have a method/attribute `name` (computed once per GetattrExpr).
 enum MethodBits : uint8_t {

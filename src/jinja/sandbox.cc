@@ -1,6 +1,7 @@
 // The sandbox: Jinja2's SandboxedEnvironment attribute and item access. Attribute lookups reach
 // only the attributes and methods this engine models (loop, namespace, cycler, range, macro, the
-// Python methods of methods.cc); names starting with an underscore that name a method, and every
+// Python methods of methods.cc and methods_str.cc); names starting with an underscore that name a
+// method, and every
 // `__dunder__` name, yield an undefined value that raises SecurityError ("access to attribute ...
 // is unsafe") when used. The method allow-list itself is HasMethod (methods.cc); the range-size
 // cap is in runtime.cc.

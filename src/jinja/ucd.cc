@@ -209,27 +209,24 @@ std::string SwapCase(std::string_view s) {
   return out;
 }
 
-bool StrIsUpper(std::string_view s) {
+namespace {
+// Whether `s` has a character with flag `is` and none with a flag in `excluded` (str.isupper with
+// kUpper and kLower | kTitle; str.islower the other way round).
+bool AllCasedAre(std::string_view s, uint32_t is, uint32_t excluded) {
   bool cased = false;
   size_t i = 0;
   while (i < s.size()) {
     uint32_t f = Flags(DecodeUtf8(s, i));
-    if (f & (kLower | kTitle)) return false;
-    if (f & kUpper) cased = true;
+    if (f & excluded) return false;
+    if (f & is) cased = true;
   }
   return cased;
 }
+}  // namespace
 
-bool StrIsLower(std::string_view s) {
-  bool cased = false;
-  size_t i = 0;
-  while (i < s.size()) {
-    uint32_t f = Flags(DecodeUtf8(s, i));
-    if (f & (kUpper | kTitle)) return false;
-    if (f & kLower) cased = true;
-  }
-  return cased;
-}
+bool StrIsUpper(std::string_view s) { return AllCasedAre(s, kUpper, kLower | kTitle); }
+
+bool StrIsLower(std::string_view s) { return AllCasedAre(s, kLower, kUpper | kTitle); }
 
 bool StrIsTitle(std::string_view s) {
   bool cased = false, prev_cased = false;

@@ -59,6 +59,20 @@ RuleJson::RuleJson(const EventRule& r)
       conditions(JsonOrNull(r.conditions)),
       action_data(JsonOrNull(r.action_data)) {}
 
+EventRow::EventRow(Event&& e)
+    : event(std::move(e.event)),
+      event_type(std::move(e.event_type)),
+      object_type(std::move(e.object_type)),
+      model(std::move(e.model)),
+      timestamp(std::move(e.timestamp)),
+      username(StrOrNull(e.username)),
+      request_id(StrOrNull(e.request_id)),
+      data(JsonOrNull(e.data)),
+      snapshots(JsonOrNull(e.snapshots)),
+      request(JsonOrNull(e.request)),
+      context(JsonOrNull(e.context)),
+      received_at(e.received_at) {}
+
 bool TargetsWebhook(const EventRule& r) {
   return r.action_type == "webhook" || r.action_object_type == "extras.webhook";
 }
@@ -165,6 +179,10 @@ EventWhere::EventWhere(const EventFilter& f) {
   if (f.object_type) {
     Add("object_type = ?");
     args.emplace_back(*f.object_type);
+  }
+  if (f.after_id > 0) {
+    Add("id > ?");
+    args.emplace_back(f.after_id);
   }
 }
 

@@ -11,10 +11,12 @@
 #pragma once
 
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -78,6 +80,118 @@ std::optional<int> OptInt32(const R& s, int col) {
   return static_cast<int>(s.Int(col));
 }
 
+// ---- columns into fields ----
+//
+// ReadFields(row, first, out, fields...) reads columns first, first + 1, ... into the fields of
+// `out`, one column per field, in order. A field is a pointer to a member, read by its type (an
+// integer, a boolean, a string, an optional one, a TaskStatus code), one of the wrappers below
+// for a column that a type alone does not describe, or nullptr for a column the caller reads
+// itself. The first column that cannot be read stops it with that error.
+
+// A JSON column into a Value member (NULL is None) or a string-list member (a JSON array; items
+// that are not strings are skipped); `what` names the column in errors ("events.data").
+template <typename T, typename M>
+struct JsonField {
+  M T::*member;
+  const char* what;
+};
+template <typename T, typename M>
+JsonField<T, M> Json(M T::*member, const char* what) {
+  return {member, what};
+}
+// A text column into a Value member: the string, or None for NULL.
+template <typename T>
+struct StrField {
+  Value T::*member;
+};
+
+template <SqlRow R, typename T>
+Status ReadField(const R&, int, T&, std::nullptr_t) {
+  return Status::Ok();
+}
+template <SqlRow R, typename T>
+Status ReadField(const R& s, int col, T& out, int64_t T::*m) {
+  out.*m = s.Int(col);
+  return Status::Ok();
+}
+template <SqlRow R, typename T>
+Status ReadField(const R& s, int col, T& out, int T::*m) {
+  out.*m = static_cast<int>(s.Int(col));
+  return Status::Ok();
+}
+template <SqlRow R, typename T>
+Status ReadField(const R& s, int col, T& out, bool T::*m) {
+  out.*m = s.Int(col) != 0;
+  return Status::Ok();
+}
+template <SqlRow R, typename T>
+Status ReadField(const R& s, int col, T& out, std::string T::*m) {
+  out.*m = s.Text(col);
+  return Status::Ok();
+}
+template <SqlRow R, typename T>
+Status ReadField(const R& s, int col, T& out, std::optional<std::string> T::*m) {
+  out.*m = s.OptText(col);
+  return Status::Ok();
+}
+template <SqlRow R, typename T>
+Status ReadField(const R& s, int col, T& out, std::optional<int> T::*m) {
+  out.*m = OptInt32(s, col);
+  return Status::Ok();
+}
+template <SqlRow R, typename T>
+Status ReadField(const R& s, int col, T& out, std::optional<int64_t> T::*m) {
+  out.*m = s.OptInt(col);
+  return Status::Ok();
+}
+// A status code outside the known ones reads as failed.
+template <SqlRow R, typename T>
+Status ReadField(const R& s, int col, T& out, TaskStatus T::*m) {
+  int64_t st = s.Int(col);
+  out.*m = st >= kQueued && st <= kFailed ? static_cast<TaskStatus>(st) : TaskStatus::kFailed;
+  return Status::Ok();
+}
+template <SqlRow R, typename T>
+Status ReadField(const R& s, int col, T& out, StrField<T> f) {
+  out.*f.member = StrColumn(s, col);
+  return Status::Ok();
+}
+template <SqlRow R, typename T, typename M>
+Status ReadField(const R& s, int col, T& out, JsonField<T, M> f) {
+  auto v = [&]() -> Result<M> {
+    if constexpr (std::is_same_v<M, Value>) {
+      return JsonColumn(s, col, f.what);
+    } else {
+      return StringListColumn(s, col, f.what);
+    }
+  }();
+  if (!v.ok()) return v.status();
+  out.*f.member = std::move(*v);
+  return Status::Ok();
+}
+
+template <SqlRow R, typename T, typename... Fields>
+Status ReadFields(const R& s, int first, T& out, const Fields&... fields) {
+  Status st = Status::Ok();
+  int col = first;
+  (void)((st = ReadField(s, col++, out, fields)).ok() && ...);
+  return st;
+}
+
+// A new T read from the row's columns 0, 1, ... (see ReadFields).
+template <typename T, SqlRow R, typename... Fields>
+Result<T> ReadRow(const R& s, const Fields&... fields) {
+  T out;
+  HERALD_RETURN_IF_ERROR(ReadFields(s, 0, out, fields...));
+  return out;
+}
+
+// Binds `args` to the next parameters of `s`, in order.
+template <typename S, typename... A>
+void BindAll(S& s, const A&... args) {
+  (s.Bind(args), ...);
+}
+
 // ---- webhooks ----
 
 inline constexpr const char* kWebhookCols =
@@ -87,25 +201,12 @@ inline constexpr const char* kWebhookCols =
 
 template <SqlRow R>
 Result<Webhook> ReadWebhook(const R& s) {
-  Webhook w;
-  w.id = s.Int(0);
-  w.name = s.Text(1);
-  w.description = s.Text(2);
-  w.payload_url = s.Text(3);
-  w.http_method = s.Text(4);
-  w.http_content_type = s.Text(5);
-  w.additional_headers = s.Text(6);
-  w.body_template = s.Text(7);
-  w.secret = s.Text(8);
-  w.ssl_verification = s.Int(9) != 0;
-  w.ca_file_path = s.OptText(10);
-  w.timeout = OptInt32(s, 11);
-  w.max_attempts = OptInt32(s, 12);
-  w.retry_policy = s.OptText(13);
-  w.retry_interval = OptInt32(s, 14);
-  w.created = s.Int(15);
-  w.last_updated = s.Int(16);
-  return w;
+  return ReadRow<Webhook>(s, &Webhook::id, &Webhook::name, &Webhook::description,
+                          &Webhook::payload_url, &Webhook::http_method, &Webhook::http_content_type,
+                          &Webhook::additional_headers, &Webhook::body_template, &Webhook::secret,
+                          &Webhook::ssl_verification, &Webhook::ca_file_path, &Webhook::timeout,
+                          &Webhook::max_attempts, &Webhook::retry_policy, &Webhook::retry_interval,
+                          &Webhook::created, &Webhook::last_updated);
 }
 
 // Binds every webhook column after id, in kWebhookCols order, except created/last_updated.
@@ -135,30 +236,14 @@ inline constexpr const char* kRuleCols =
 
 template <SqlRow R>
 Result<EventRule> ReadRule(const R& s) {
-  EventRule r;
-  r.id = s.Int(0);
-  r.name = s.Text(1);
-  r.description = s.Text(2);
-  auto ot = StringListColumn(s, 3, "event_rules.object_types");
-  if (!ot.ok()) return ot.status();
-  r.object_types = std::move(*ot);
-  auto et = StringListColumn(s, 4, "event_rules.event_types");
-  if (!et.ok()) return et.status();
-  r.event_types = std::move(*et);
-  r.enabled = s.Int(5) != 0;
-  auto cond = JsonColumn(s, 6, "event_rules.conditions");
-  if (!cond.ok()) return cond.status();
-  r.conditions = std::move(*cond);
-  r.action_type = s.Text(7);
-  r.action_object_type = s.Text(8);
-  r.action_object_id = s.OptInt(9);
-  auto ad = JsonColumn(s, 10, "event_rules.action_data");
-  if (!ad.ok()) return ad.status();
-  r.action_data = std::move(*ad);
-  r.comments = s.Text(11);
-  r.created = s.Int(12);
-  r.last_updated = s.Int(13);
-  return r;
+  return ReadRow<EventRule>(
+      s, &EventRule::id, &EventRule::name, &EventRule::description,
+      Json(&EventRule::object_types, "event_rules.object_types"),
+      Json(&EventRule::event_types, "event_rules.event_types"), &EventRule::enabled,
+      Json(&EventRule::conditions, "event_rules.conditions"), &EventRule::action_type,
+      &EventRule::action_object_type, &EventRule::action_object_id,
+      Json(&EventRule::action_data, "event_rules.action_data"), &EventRule::comments,
+      &EventRule::created, &EventRule::last_updated);
 }
 
 // JSON forms of a rule's Value fields, computed before binding (bound text must stay alive).
@@ -196,17 +281,21 @@ inline constexpr const char* kTokenCols =
 // error (ReadToken), in listings it shows as revoked (ReadTokenForListing).
 template <SqlRow R>
 Result<ApiToken> ReadTokenForListing(const R& s) {
-  ApiToken t;
-  t.id = s.Int(0);
-  t.name = s.Text(1);
-  t.key_prefix = s.Text(2);
-  t.key_hash = s.Text(3);
+  auto t = ReadRow<ApiToken>(s, &ApiToken::id, &ApiToken::name, &ApiToken::key_prefix,
+                             &ApiToken::key_hash, nullptr, &ApiToken::created, &ApiToken::last_used,
+                             &ApiToken::revoked);
+  if (!t.ok()) return t;
   auto scope = ParseTokenScope(s.TextView(4));
-  t.scope = scope.value_or(TokenScope::kReadOnly);
-  t.created = s.Int(5);
-  t.last_used = s.Int(6);
-  t.revoked = s.Int(7) != 0 || !scope;
+  t->scope = scope.value_or(TokenScope::kReadOnly);
+  if (!scope) t->revoked = true;
   return t;
+}
+
+// Binds every token column after id, in kTokenCols order.
+template <typename S>
+void BindTokenBody(S& s, const ApiToken& t) {
+  BindAll(s, t.name, t.key_prefix, t.key_hash, TokenScopeName(t.scope), t.created, t.last_used,
+          t.revoked);
 }
 
 template <SqlRow R>
@@ -226,29 +315,28 @@ inline constexpr const char* kEventCols =
 
 template <SqlRow R>
 Result<Event> ReadEvent(const R& s) {
-  Event e;
-  e.id = s.Int(0);
-  e.event = s.Text(1);
-  e.event_type = s.Text(2);
-  e.object_type = s.Text(3);
-  e.model = s.Text(4);
-  e.timestamp = s.Text(5);
-  e.username = StrColumn(s, 6);
-  e.request_id = StrColumn(s, 7);
-  auto data = JsonColumn(s, 8, "events.data");
-  if (!data.ok()) return data.status();
-  e.data = std::move(*data);
-  auto snaps = JsonColumn(s, 9, "events.snapshots");
-  if (!snaps.ok()) return snaps.status();
-  e.snapshots = std::move(*snaps);
-  auto req = JsonColumn(s, 10, "events.request");
-  if (!req.ok()) return req.status();
-  e.request = std::move(*req);
-  auto ctx = JsonColumn(s, 11, "events.context");
-  if (!ctx.ok()) return ctx.status();
-  e.context = std::move(*ctx);
-  e.received_at = s.Int(12);
-  return e;
+  return ReadRow<Event>(s, &Event::id, &Event::event, &Event::event_type, &Event::object_type,
+                        &Event::model, &Event::timestamp, StrField<Event>{&Event::username},
+                        StrField<Event>{&Event::request_id}, Json(&Event::data, "events.data"),
+                        Json(&Event::snapshots, "events.snapshots"),
+                        Json(&Event::request, "events.request"),
+                        Json(&Event::context, "events.context"), &Event::received_at);
+}
+
+// An event's columns as they are bound: its Value fields as JSON text (None: NULL), made on the
+// caller's thread; the strings are moved out of the event.
+struct EventRow {
+  std::string event, event_type, object_type, model, timestamp;
+  std::optional<std::string> username, request_id, data, snapshots, request, context;
+  TimeUs received_at = 0;
+  explicit EventRow(Event&& e);
+};
+
+// Binds every event column after id and before received_at, in kEventCols order.
+template <typename S>
+void BindEventBody(S& s, const EventRow& e) {
+  BindAll(s, e.event, e.event_type, e.object_type, e.model, e.timestamp, e.username, e.request_id,
+          e.data, e.snapshots, e.request, e.context);
 }
 
 // ---- tasks and attempts ----
@@ -260,31 +348,12 @@ inline constexpr const char* kTaskCols =
 
 template <SqlRow R>
 Result<Task> ReadTask(const R& s) {
-  Task t;
-  t.id = s.Text(0);
-  t.event_id = s.Int(1);
-  t.rule_id = s.Int(2);
-  t.webhook_id = s.Int(3);
-  t.rule_name = s.Text(4);
-  t.webhook_name = s.Text(5);
-  t.object_type = s.Text(6);
-  t.event_type = s.Text(7);
-  auto ad = JsonColumn(s, 8, "tasks.action_data");
-  if (!ad.ok()) return ad.status();
-  t.action_data = std::move(*ad);
-  int64_t st = s.Int(9);
-  t.status = st >= kQueued && st <= kFailed ? static_cast<TaskStatus>(st) : TaskStatus::kFailed;
-  t.attempts = static_cast<int>(s.Int(10));
-  t.created_at = s.Int(11);
-  t.enqueued_at = s.Int(12);
-  t.due_at = s.Int(13);
-  t.started_at = s.Int(14);
-  t.ended_at = s.Int(15);
-  t.worker = s.Text(16);
-  t.lease_expires = s.Int(17);
-  t.result = s.Text(18);
-  t.error = s.Text(19);
-  return t;
+  return ReadRow<Task>(s, &Task::id, &Task::event_id, &Task::rule_id, &Task::webhook_id,
+                       &Task::rule_name, &Task::webhook_name, &Task::object_type, &Task::event_type,
+                       Json(&Task::action_data, "tasks.action_data"), &Task::status,
+                       &Task::attempts, &Task::created_at, &Task::enqueued_at, &Task::due_at,
+                       &Task::started_at, &Task::ended_at, &Task::worker, &Task::lease_expires,
+                       &Task::result, &Task::error);
 }
 
 inline constexpr const char* kAttemptCols =
@@ -293,18 +362,13 @@ inline constexpr const char* kAttemptCols =
 
 template <SqlRow R>
 Attempt ReadAttempt(const R& s, const std::string& task_id) {
-  Attempt a;
+  using A = Attempt;
+  A a;
   a.task_id = task_id;
-  a.number = static_cast<int>(s.Int(0));
-  a.started_at = s.Int(1);
-  a.duration_us = s.Int(2);
-  a.status_code = static_cast<int>(s.Int(3));
-  a.response_excerpt = s.Text(4);
-  a.error = s.Text(5);
-  a.method = s.Text(6);
-  a.url = s.Text(7);
-  a.request_headers = s.Text(8);
-  a.request_body = s.Text(9);
+  // No column of an attempt can fail to read.
+  (void)ReadFields(s, 0, a, &A::number, &A::started_at, &A::duration_us, &A::status_code,
+                   &A::response_excerpt, &A::error, &A::method, &A::url, &A::request_headers,
+                   &A::request_body);
   return a;
 }
 
@@ -451,6 +515,23 @@ int BindTaskRow(S& s, const FlatTask& t, int64_t event_id, size_t index, int seq
       .Bind(now)
       .Bind(t.delayed ? t.due_at : now);
   return status;
+}
+
+// Binds the attempt columns of kAttemptCols, in order, with `number` for a.number.
+template <typename S>
+void BindAttemptBody(S& s, const Attempt& a, int number) {
+  BindAll(s, number, a.started_at, a.duration_us, a.status_code, a.response_excerpt, a.error,
+          a.method, a.url, a.request_headers, a.request_body);
+}
+
+// Binds a new task's seq and its columns from id to action_data (kTaskCols order) from any
+// record with Task's field names (a Task, or the flat task of a commit) and its action_data as
+// JSON text.
+template <typename S, typename T>
+void BindTaskHead(S& s, int64_t seq, const T& t, int64_t event_id,
+                  const std::optional<std::string>& action_data) {
+  BindAll(s, seq, t.id, event_id, t.rule_id, t.webhook_id, t.rule_name, t.webhook_name,
+          t.object_type, t.event_type, action_data);
 }
 
 // ---- filters ----

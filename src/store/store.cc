@@ -6,6 +6,7 @@
 #include <future>
 
 #include "store/postgres/pg_store.h"
+#include "store/sqlite/backup.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace herald {
@@ -39,9 +40,9 @@ namespace {
 
 constexpr std::string_view kSqliteScheme = "sqlite://";
 
-Result<std::unique_ptr<Store>> OpenSqlite(const std::string& url) {
-  // "sqlite://relative/path.db" or "sqlite:///absolute/path.db": everything after the scheme
-  // is the path, so the absolute form keeps its leading '/'.
+// The file of a "sqlite://relative/path.db" or "sqlite:///absolute/path.db" URL: everything
+// after the scheme is the path, so the absolute form keeps its leading '/'.
+Result<std::string> SqlitePath(const std::string& url) {
   std::string path = url.substr(kSqliteScheme.size());
   if (auto q = path.find('?'); q != std::string::npos) path.resize(q);
   if (path.empty() || path.back() == '/') {
@@ -49,8 +50,29 @@ Result<std::unique_ptr<Store>> OpenSqlite(const std::string& url) {
                                      "' names no database file; expected sqlite://path/herald.db "
                                      "or sqlite:///absolute/path/herald.db");
   }
-  std::filesystem::path p(path);
-  if (p.has_parent_path()) {
+  return path;
+}
+
+bool IsPostgresUrl(const std::string& url) {
+  return url.starts_with("postgres://") || url.starts_with("postgresql://");
+}
+
+Status UnknownScheme(const std::string& url) {
+  auto colon = url.find("://");
+  std::string scheme = colon == std::string::npos ? std::string() : url.substr(0, colon);
+  const std::string shown = RedactStoreUrl(url);
+  return Status(Code::kConfig,
+                (scheme.empty() ? "store URL '" + shown + "' has no scheme"
+                                : "unknown store URL scheme '" + scheme + "' in '" + shown + "'") +
+                    "; expected sqlite://path/herald.db or postgresql://host/database");
+}
+
+Result<std::unique_ptr<Store>> OpenSqlite(const std::string& url, const StoreOpenOptions& options) {
+  auto path = SqlitePath(url);
+  if (!path.ok()) return path.status();
+  std::filesystem::path p(*path);
+  // A store that must exist gets no directory either (SqliteStore::Open refuses it).
+  if (p.has_parent_path() && options.schema != SchemaPolicy::kRequireCurrent) {
     std::error_code ec;
     std::filesystem::create_directories(p.parent_path(), ec);
     if (ec) {
@@ -58,7 +80,7 @@ Result<std::unique_ptr<Store>> OpenSqlite(const std::string& url) {
                     "cannot create directory " + p.parent_path().string() + ": " + ec.message());
     }
   }
-  auto store = SqliteStore::Open(path);
+  auto store = SqliteStore::Open(*path, options);
   if (!store.ok()) return store.status();
   return std::unique_ptr<Store>(std::move(*store));
 }
@@ -101,22 +123,51 @@ std::string RedactStoreUrl(const std::string& url) {
   return out;
 }
 
-Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOptions& options) {
-  if (url.starts_with(kSqliteScheme)) return OpenSqlite(url);
-  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+Result<bool> CheckSchemaVersion(const std::string& url, int found, int known, SchemaPolicy policy) {
+  const std::string v = std::to_string(found), k = std::to_string(known);
+  if (found > known) {
+    return Status(Code::kUnavailable,
+                  "store schema version " + v + " is newer than this herald knows (" + k +
+                      "); use the herald release that upgraded it, or a newer one (or restore a "
+                      "backup taken before the upgrade)");
+  }
+  if (found == known) return false;
+  if (found == 0 && policy == SchemaPolicy::kRequireCurrent) {
+    return Status(Code::kNotFound, "the store " + url + " is empty (it has no schema)");
+  }
+  if (found > 0 && policy != SchemaPolicy::kMigrate) {
+    return Status(Code::kUnavailable,
+                  "store schema version " + v + " is older than this herald needs (" + k +
+                      "); upgrade it first with: herald store migrate --store " + url +
+                      " (see docs/store.md, \"Upgrading\")");
+  }
+  return true;
+}
+
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOpenOptions& options) {
+  if (url.starts_with(kSqliteScheme)) return OpenSqlite(url, options);
+  if (IsPostgresUrl(url)) {
     PgStoreOptions pg;
     pg.pool_size = options.pool_size;
+    pg.schema = options.schema;
     auto store = PostgresStore::Open(url, pg);
     if (!store.ok()) return store.status();
     return std::unique_ptr<Store>(std::move(*store));
   }
-  auto colon = url.find("://");
-  std::string scheme = colon == std::string::npos ? std::string() : url.substr(0, colon);
-  const std::string shown = RedactStoreUrl(url);
-  return Status(Code::kConfig,
-                (scheme.empty() ? "store URL '" + shown + "' has no scheme"
-                                : "unknown store URL scheme '" + scheme + "' in '" + shown + "'") +
-                    "; expected sqlite://path/herald.db or postgresql://host/database");
+  return UnknownScheme(url);
+}
+
+Status BackupStore(const std::string& url, const std::string& to, bool force) {
+  if (IsPostgresUrl(url)) {
+    return Status(Code::kUnsupported,
+                  "herald store backup copies SQLite stores only; back up a PostgreSQL store with "
+                  "pg_dump (for example: pg_dump --format=custom --file=herald.dump DATABASE; see "
+                  "docs/store.md)");
+  }
+  if (!url.starts_with(kSqliteScheme)) return UnknownScheme(url);
+  auto path = SqlitePath(url);
+  if (!path.ok()) return path.status();
+  return sqlite::BackupFile(*path, to, force);
 }
 
 }  // namespace herald

@@ -16,7 +16,12 @@
 //     of letting them expire, so only crashes count;
 //   - UI sessions and worker heartbeats live in the store, so a session signed in through one
 //     process is valid in every other and across restarts, and every API node lists the
-//     workers of the whole cluster.
+//     workers of the whole cluster;
+//   - opening a store follows one schema-version rule (SchemaPolicy): an empty store is
+//     created, an older schema is upgraded only by `herald store migrate`, a newer one is
+//     refused;
+//   - a whole installation can be imported with its ids (ImportBatch, for `herald store copy`,
+//     store/copy.h).
 // Status transitions: queued -> started -> finished | failed | scheduled; scheduled -> started;
 // started -> queued | scheduled (hand-back); started -> failed (worker-stopped rule);
 // failed -> queued (requeue). All methods are thread-safe.
@@ -125,8 +130,30 @@ struct LeaseResult {
 
 struct EventFilter {
   std::optional<std::string> object_type;
+  int64_t after_id = 0;  // only events with a greater id (0: all); pages through a whole store
   int64_t limit = 50;
   int64_t offset = 0;
+  // Newest first (id desc) by default; oldest first (id asc) when true.
+  bool oldest_first = false;
+};
+
+// ---- bulk import (herald store copy) ----
+
+// Records as a store holds them (read with the List and Get methods of another store), to be
+// written keeping their ids, times, states and counters. Within one ImportData, tasks follow
+// their event's other tasks in creation order.
+struct ImportData {
+  std::vector<Webhook> webhooks;
+  std::vector<EventRule> rules;
+  std::vector<ApiToken> tokens;  // key hashes only: keys are never stored
+  std::vector<Event> events;
+  std::vector<Task> tasks;        // each of an event in this batch or already in the store
+  std::vector<Attempt> attempts;  // each of a task in this batch or already in the store
+};
+
+struct ImportCounts {
+  int64_t imported = 0;  // records written
+  int64_t skipped = 0;   // records whose id (attempts: task and number) the store already had
 };
 
 // ---- UI sessions ----
@@ -168,12 +195,46 @@ struct WorkerInfo {
   TimeUs total_working_time = 0;         // sum of attempt durations since birth (microseconds)
 };
 
+// ---- opening a store: the schema-version rule, the same for every backend ----
+
+// What opening a store may do to its schema. Each backend numbers its schema versions (its
+// list of migrations); a binary knows versions 1..N.
+enum class SchemaPolicy {
+  // An empty store gets the schema created (a first `herald serve` just works); a store at
+  // version N opens; an older one is refused with the command that upgrades it (`herald store
+  // migrate --store URL`), never migrated silently. serve, worker and the other commands.
+  kCreateOrRequireCurrent,
+  // Creates the schema, or upgrades an older one to N (`herald store migrate`).
+  kMigrate,
+  // Opens only an existing store at version N: one that is missing or empty is refused (and not
+  // created), as is an older one. For reading a store, such as the source of a copy.
+  kRequireCurrent,
+};
+// Either policy refuses a store whose version is newer than N: this binary cannot know what a
+// newer Herald stored.
+
+struct StoreOpenOptions {
+  SchemaPolicy schema = SchemaPolicy::kCreateOrRequireCurrent;
+  // PostgreSQL: connections per process (store.pool_size; kDefaultPgPoolSize).
+  int pool_size = 4;
+};
+
+// The schema versions a store saw when it was opened.
+struct SchemaVersions {
+  int found = 0;    // before opening: 0 for an empty (new) store
+  int current = 0;  // after opening: the version this binary knows
+};
+
 class Store {
  public:
   virtual ~Store() = default;
 
   // Human-readable description of the backend and location, e.g. "sqlite:///abs/var/herald.db".
   virtual std::string Describe() const = 0;
+
+  // The schema versions seen when the store was opened (what `herald store migrate` reports).
+  // Backends that do not say answer {-1, -1}.
+  virtual SchemaVersions Schema() const { return {-1, -1}; }
 
   // ---- configuration ----
   // Monotonic counter bumped by every configuration change (webhooks, rules); lets caches
@@ -322,6 +383,22 @@ class Store {
   // Removes the workers whose last_heartbeat is before `before`; returns how many.
   virtual Result<int64_t> PurgeStaleWorkers(TimeUs before) = 0;
 
+  // ---- bulk import (herald store copy) ----
+
+  // Writes `data` in one transaction, keeping every id, time and state as given: a copied store
+  // answers the API as the original did. A record whose id the store already has (an attempt:
+  // its task and number) is skipped, not compared, so re-importing a batch after an
+  // interruption is harmless. Ids assigned later continue after the imported ones; task counts
+  // and the config revision follow. UI sessions and workers are not imported. Errors, with
+  // nothing written: kConflict when a record collides with a different one on another unique
+  // key (a webhook or rule name, a token hash, a task id of another event); kInvalidArgument
+  // when a task names an event, or an attempt a task, that is in neither the batch nor the
+  // store, or a record is malformed (id 0, empty task id). Backends without it answer
+  // kUnsupported.
+  virtual Result<ImportCounts> ImportBatch(const ImportData& data) {
+    return Status(Code::kUnsupported, "bulk import not available for " + Describe());
+  }
+
   // Registers a callback invoked (on a store thread) whenever tasks become due by a commit,
   // requeue or enqueue, so dispatchers wake up instead of polling. Replaces any previous one.
   virtual void SetTaskListener(std::function<void()> listener) = 0;
@@ -330,10 +407,20 @@ class Store {
   virtual void Close() = 0;
 };
 
-// How OpenStore opens a store ([store] options).
-struct StoreOptions {
-  int pool_size = 4;  // PostgreSQL: connections per process (store.pool_size, kDefaultPgPoolSize)
-};
+// The schema-version rule for a store named `url` (as `herald store migrate --store` takes it)
+// found at version `found` (0: empty) by a binary that knows versions 1..`known`. Returns true
+// when the backend must bring the schema to `known` (create it, or upgrade it under kMigrate),
+// false when it is current. kUnavailable, with a message that says what to run, for an older
+// schema unless kMigrate and for a newer schema under every policy; kNotFound for an empty
+// store under kRequireCurrent.
+Result<bool> CheckSchemaVersion(const std::string& url, int found, int known, SchemaPolicy policy);
+
+// Writes a consistent copy of the store at `url` to the file `to`, online (while other processes
+// use the store), for SQLite stores: the copy goes to `to`.partial (created owner-only), is
+// synced, then renamed to `to`. Errors: kConflict when `to` exists and not `force`; kNotFound
+// when the store does not exist; kUnsupported for a PostgreSQL URL (its message says to use
+// pg_dump); kConfig for another scheme; kUnavailable for I/O errors (`to` then is untouched).
+Status BackupStore(const std::string& url, const std::string& to, bool force);
 
 // `url` with any password replaced by "***" (a URL's "user:password@" and "password=" parameters
 // or key=value pairs), for logs and messages.
@@ -341,10 +428,11 @@ std::string RedactStoreUrl(const std::string& url);
 
 // Opens a store from a URL: "sqlite://relative/path.db", "sqlite:///absolute/path.db", or
 // "postgresql://[user@]host[:port]/database[?param=value...]" ("postgres://" too; any libpq
-// parameters; docs/postgres.md). SQLite: creates directories and the schema (migrating older
-// schema versions) as needed. PostgreSQL: creates the schema in a database without one; an older
-// schema must be migrated with `herald store migrate` first. Messages never show a password.
-// Errors: kConfig for an unknown scheme, kUnavailable when it cannot be opened.
-Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOptions& options = {});
+// parameters; docs/postgres.md). Creates directories as needed (SQLite), and the schema
+// following options.schema (see SchemaPolicy). Messages never show a password.
+// Errors: kConfig for an unknown scheme or a URL without a database; kUnavailable when it cannot
+// be opened or its schema version is refused.
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url,
+                                         const StoreOpenOptions& options = {});
 
 }  // namespace herald

@@ -203,6 +203,26 @@ void Note(FieldErrors& errors, const Status& s) {
   if (!s.ok()) AddFieldError(errors, s.field(), s.message());
 }
 
+// custom_fields, tags and owner: Herald stores none of them, so anything but their empty
+// values ({}, [], null: what a GET answers, so a GET body can be sent back) is refused rather
+// than dropped.
+void RefuseUnsupported(const Value& body, FieldErrors& errors) {
+  const struct {
+    const char* field;
+    const char* what;
+  } kUnsupported[] = {{"custom_fields", "custom fields"}, {"tags", "tags"}, {"owner", "owners"}};
+  for (const auto& u : kUnsupported) {
+    const Value* v = body.get(u.field);
+    if (v && v->truthy())
+      AddFieldError(errors, u.field,
+                    std::string("Herald does not support ") + u.what + "; send " +
+                        (v->is_dict()   ? "{}"
+                         : v->is_list() ? "[]"
+                                        : "null") +
+                        " or leave it out.");
+  }
+}
+
 // The validated object, or every field error at once.
 template <typename T>
 Result<T> Validated(T object, FieldErrors errors) {
@@ -254,21 +274,31 @@ Status ValidatePayloadUrl(const std::string& url) {
   return Status::Ok();
 }
 
+namespace {
+
+// The name (required, at most 150 characters) and description (at most 200) every NetBox
+// object has.
+template <typename T>
+void ReadNameAndDescription(FieldReader& r, T& o) {
+  r.String("name", &o.name, true, 150, false);
+  r.String("description", &o.description, false, 200);
+}
+
+Status NotADict() {
+  return Status::Invalid("non_field_errors", "Invalid data. Expected a dictionary.");
+}
+
+}  // namespace
+
 Result<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool partial) {
-  if (!body.is_dict())
-    return Status::Invalid("non_field_errors", "Invalid data. Expected a dictionary.");
+  if (!body.is_dict()) return NotADict();
   FieldErrors errors;
+  // PUT and PATCH both start from the stored record: a field left out keeps its value, as in
+  // DRF's full update (PUT still requires the required fields: `partial` is false).
   Webhook w = base ? *base : Webhook();
-  if (base && !partial) {  // PUT: start from defaults but keep identity and secret unless sent
-    Webhook fresh;
-    fresh.id = base->id;
-    fresh.created = base->created;
-    fresh.secret = base->secret;
-    w = fresh;
-  }
   FieldReader r(body, partial, errors);
-  r.String("name", &w.name, true, 150, false);
-  r.String("description", &w.description, false, 200);
+  RefuseUnsupported(body, errors);
+  ReadNameAndDescription(r, w);
   if (r.String("payload_url", &w.payload_url, true, 500, false))
     Note(errors, ValidatePayloadUrl(w.payload_url));
   std::string method;
@@ -289,8 +319,7 @@ Result<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool par
   if (const Value* v = r.Get("ca_file_path"); v && v->is_none()) {
     w.ca_file_path.reset();
   } else if (r.String("ca_file_path", &ca, false, 4096)) {
-    if (ca.empty()) w.ca_file_path.reset();
-    else w.ca_file_path = ca;
+    w.ca_file_path = ca;  // "" stays "", as NetBox stores and reads it back
   }
   std::optional<int64_t> n;
   if (r.Get("timeout")) {
@@ -325,19 +354,12 @@ Result<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool par
 }
 
 Result<EventRule> EventRuleFromJson(const Value& body, const EventRule* base, bool partial) {
-  if (!body.is_dict())
-    return Status::Invalid("non_field_errors", "Invalid data. Expected a dictionary.");
+  if (!body.is_dict()) return NotADict();
   FieldErrors errors;
-  EventRule rule = base ? *base : EventRule();
-  if (base && !partial) {
-    EventRule fresh;
-    fresh.id = base->id;
-    fresh.created = base->created;
-    rule = fresh;
-  }
+  EventRule rule = base ? *base : EventRule();  // as WebhookFromJson: omitted fields kept
   FieldReader r(body, partial, errors);
-  r.String("name", &rule.name, true, 150, false);
-  r.String("description", &rule.description, false, 200);
+  RefuseUnsupported(body, errors);
+  ReadNameAndDescription(r, rule);
   r.String("comments", &rule.comments, false, 0);
   std::vector<std::string> list;
   if (r.StringList("object_types", &list, true)) {
@@ -366,7 +388,7 @@ Result<EventRule> EventRuleFromJson(const Value& body, const EventRule* base, bo
   if (const Value* c = r.Get("conditions")) {
     Status checked = CheckConditions(*c);
     Note(errors, checked);
-    if (checked.ok()) rule.conditions = c->truthy() ? *c : Value();
+    if (checked.ok()) rule.conditions = *c;  // as sent: {} reads back {}, as in NetBox
   }
   std::string s;
   if (r.String("action_type", &s, false, 100, false)) {
@@ -403,15 +425,41 @@ Result<EventRule> EventRuleFromJson(const Value& body, const EventRule* base, bo
   return Validated(std::move(rule), std::move(errors));
 }
 
+namespace {
+
+// The keys a NetBox object's JSON starts with (its brief form is only these): id, url (under
+// `api_path`), display_url (under `ui_path`, not brief), display, name and description.
+template <typename T>
+Dict ObjectHead(const T& o, const std::string& api_base, const char* api_path, const char* ui_path,
+                bool brief) {
+  Dict d;
+  const std::string id = std::to_string(o.id);
+  d.set("id", o.id);
+  d.set("url", api_base + api_path + id + "/");
+  if (!brief) d.set("display_url", api_base + ui_path + id + "/");
+  d.set("display", o.name);
+  d.set("name", o.name);
+  d.set("description", o.description);
+  return d;
+}
+
+// The keys a full NetBox object's JSON ends with: NetBox's custom fields, owner and tags (Herald
+// has none) and the two timestamps.
+template <typename T>
+Value WithObjectTail(Dict d, const T& o) {
+  d.set("custom_fields", EmptyDict());
+  d.set("owner", Value());
+  d.set("tags", Value(List{}));
+  d.set("created", IsoOrNull(o.created));
+  d.set("last_updated", IsoOrNull(o.last_updated));
+  return Value(std::move(d));
+}
+
+}  // namespace
+
 Value WebhookToJson(const Webhook& w, const std::string& api_base, bool brief,
                     bool show_credentials) {
-  Dict d;
-  d.set("id", w.id);
-  d.set("url", api_base + "/api/extras/webhooks/" + std::to_string(w.id) + "/");
-  if (!brief) d.set("display_url", api_base + "/webhooks/" + std::to_string(w.id) + "/");
-  d.set("display", w.name);
-  d.set("name", w.name);
-  d.set("description", w.description);
+  Dict d = ObjectHead(w, api_base, "/api/extras/webhooks/", "/webhooks/", brief);
   if (brief) return Value(std::move(d));
   d.set("payload_url", w.payload_url);
   d.set("http_method", w.http_method);
@@ -426,23 +474,12 @@ Value WebhookToJson(const Webhook& w, const std::string& api_base, bool brief,
   d.set("max_attempts", w.max_attempts ? Value(*w.max_attempts) : Value());
   d.set("retry_policy", w.retry_policy ? Value(*w.retry_policy) : Value());
   d.set("retry_interval", w.retry_interval ? Value(*w.retry_interval) : Value());
-  d.set("custom_fields", EmptyDict());
-  d.set("owner", Value());
-  d.set("tags", Value(List{}));
-  d.set("created", IsoOrNull(w.created));
-  d.set("last_updated", IsoOrNull(w.last_updated));
-  return Value(std::move(d));
+  return WithObjectTail(std::move(d), w);
 }
 
 Value EventRuleToJson(const EventRule& r, const std::string& api_base, bool brief,
                       const std::function<const Webhook*(int64_t)>& webhook_of) {
-  Dict d;
-  d.set("id", r.id);
-  d.set("url", api_base + "/api/extras/event-rules/" + std::to_string(r.id) + "/");
-  if (!brief) d.set("display_url", api_base + "/event-rules/" + std::to_string(r.id) + "/");
-  d.set("display", r.name);
-  d.set("name", r.name);
-  d.set("description", r.description);
+  Dict d = ObjectHead(r, api_base, "/api/extras/event-rules/", "/event-rules/", brief);
   if (brief) return Value(std::move(d));
   List ots, ets;
   for (const auto& s : r.object_types) ots.emplace_back(s);
@@ -461,12 +498,7 @@ Value EventRuleToJson(const EventRule& r, const std::string& api_base, bool brie
   d.set("action_object", w ? WebhookToJson(*w, api_base, true) : Value());
   d.set("action_data", r.action_data);
   d.set("comments", r.comments);
-  d.set("custom_fields", EmptyDict());
-  d.set("owner", Value());
-  d.set("tags", Value(List{}));
-  d.set("created", IsoOrNull(r.created));
-  d.set("last_updated", IsoOrNull(r.last_updated));
-  return Value(std::move(d));
+  return WithObjectTail(std::move(d), r);
 }
 
 }  // namespace herald

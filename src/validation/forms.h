@@ -24,7 +24,8 @@ void AddFieldError(FieldErrors& errors, const std::string& field, std::string me
 Value FieldErrorsToValue(const FieldErrors& errors);
 
 // Builds a webhook from a request body. `base` is the stored record for PUT/PATCH (nullptr for
-// create); `partial` is true for PATCH (absent fields keep base's values). On invalid input,
+// create): absent fields keep base's values; `partial` is true for PATCH (required fields may
+// be absent; PUT must send them, as DRF's full update). On invalid input,
 // a kInvalidArgument Status with every field's errors (Status::field_errors()).
 Result<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool partial);
 Result<EventRule> EventRuleFromJson(const Value& body, const EventRule* base, bool partial);
@@ -41,8 +42,9 @@ Value EventRuleToJson(const EventRule& r, const std::string& api_base, bool brie
 // Validation pieces (each OK, or kInvalidArgument on the field it checks).
 // payload_url: a literal http(s) URL, or a template that compiles (SPEC 1, item 2).
 Status ValidatePayloadUrl(const std::string& url);
-// Compiles a template in the webhook environment; the message is "Type: message" (the
-// Jinja2 exception class, and " (line N)" when known). Names no field.
+// Compiles a template in the webhook environment; on failure the label is the Jinja2
+// exception class and the message its text ("unexpected '}'"), as str() of the exception
+// reads in NetBox. Names no field.
 Status CheckTemplateSyntax(const std::string& source);
 // Compiles event rule conditions (falsy conditions are valid); field "conditions", with
 // " (at <location>)" after the message when the problem is nested.

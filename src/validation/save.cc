@@ -37,4 +37,26 @@ Result<EventRule> SaveEventRule(Store& store, const Value& body, const EventRule
   return store.UpdateEventRule(std::move(*r));
 }
 
+Result<std::vector<EventRule>> RulesUsingWebhook(Store& store, int64_t id) {
+  auto rules = store.ListEventRules();
+  if (!rules.ok()) return rules.status();
+  std::vector<EventRule> out;
+  for (auto& r : *rules)
+    if (r.action_object_id == id && r.action_object_type == "extras.webhook")
+      out.push_back(std::move(r));
+  return out;
+}
+
+Status DeleteWebhookAndRules(Store& store, int64_t id, std::vector<EventRule>* deleted_rules) {
+  HERALD_RETURN_IF_ERROR(store.GetWebhook(id).status());
+  auto rules = RulesUsingWebhook(store, id);
+  if (!rules.ok()) return rules.status();
+  for (const auto& r : *rules) {
+    Status st = store.DeleteEventRule(r.id);
+    if (!st.ok() && st.code() != Code::kNotFound) return st;
+    deleted_rules->push_back(r);
+  }
+  return store.DeleteWebhook(id);
+}
+
 }  // namespace herald

@@ -6,6 +6,8 @@
 // turns it into an HTTP status and NetBox's error body. Thread-safe when the Store is.
 #pragma once
 
+#include <vector>
+
 #include "common/status.h"
 #include "model/model.h"
 #include "store/store.h"
@@ -28,5 +30,14 @@ Result<Webhook> SaveWebhook(Store& store, const Value& body, const Webhook* exis
 // field.)
 Result<EventRule> SaveEventRule(Store& store, const Value& body, const EventRule* existing,
                                 bool partial);
+
+// The event rules that target webhook `id` (ordered by name; none when it has none).
+Result<std::vector<EventRule>> RulesUsingWebhook(Store& store, int64_t id);
+
+// Deletes webhook `id` and, first, every event rule that targets it, as NetBox deletes a
+// webhook's rules with it (its foreign key cascades). *deleted_rules: the rules deleted (also
+// when a later step fails). kNotFound when the webhook does not exist; kConflict when a rule
+// targeting it appeared meanwhile (nothing more is deleted then); the store's error otherwise.
+Status DeleteWebhookAndRules(Store& store, int64_t id, std::vector<EventRule>* deleted_rules);
 
 }  // namespace herald

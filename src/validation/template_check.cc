@@ -10,7 +10,9 @@ Status CheckTemplateSyntax(const std::string& source) {
   static const jinja::Environment env;
   auto compiled = env.Compile(source);
   if (compiled.ok()) return Status::Ok();
-  return Status::Error(Code::kInvalidArgument, compiled.error().ToString());
+  // The Jinja2 exception class as the label and its text as the message: NetBox shows
+  // str(exception), "unexpected '}'", after "Invalid template: ".
+  return Status::Error(Code::kInvalidArgument, compiled.error().type, compiled.error().message);
 }
 
 Status CheckConditions(const Value& conditions) {

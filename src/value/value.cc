@@ -6,8 +6,7 @@
 #include <cstring>
 #include <functional>
 
-#include <pthread.h>
-
+#include "common/stack.h"
 #include "value/pystr.h"
 
 namespace herald {
@@ -41,28 +40,16 @@ namespace {
 // True when `addr` lies in the lowest kMinStackHeadroom bytes of this thread's stack (looked up
 // once per thread). Frames outside the thread's stack (none in Herald) are never refused.
 bool NearStackEnd(uintptr_t addr) {
-  thread_local bool known = false;
-  thread_local uintptr_t low = 0, floor = 0;
-  if (!known) {
-    known = true;
-    pthread_attr_t attr;
-    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-      void* addr = nullptr;
-      size_t size = 0;
-      if (pthread_attr_getstack(&attr, &addr, &size) == 0 && size > 0) {
-        low = reinterpret_cast<uintptr_t>(addr);
-        floor = low + std::min(kMinStackHeadroom, size / 4);  // small stacks keep a quarter
-      }
-      pthread_attr_destroy(&attr);
-    }
-  }
-  return addr >= low && addr < floor;
+  const StackExtent stack = ThreadStack();
+  if (stack.size == 0) return false;
+  const uintptr_t floor =
+      stack.low + std::min(kMinStackHeadroom, stack.size / 4);  // small stacks keep a quarter
+  return addr >= stack.low && addr < floor;
 }
 }  // namespace
 
 ValueRecursionGuard::ValueRecursionGuard(const char* context) {
-  if (g_value_depth >= g_max_value_depth ||
-      NearStackEnd(reinterpret_cast<uintptr_t>(__builtin_frame_address(0)))) {
+  if (g_value_depth >= g_max_value_depth || NearStackEnd(FrameAddress())) {
     throw ValueDepthError(std::string("maximum recursion depth exceeded") + context);
   }
   ++g_value_depth;

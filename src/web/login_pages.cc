@@ -3,6 +3,7 @@
 #include <cctype>
 #include <chrono>
 
+#include "api/errors.h"
 #include "common/log.h"
 #include "web/page_values.h"
 #include "web/pages.h"
@@ -21,6 +22,8 @@ std::string SafeNext(const std::string& next) {
   return next;
 }
 
+constexpr const char* kInvalidTokenMessage = "This token is not valid (unknown or revoked).";
+
 void SignInRefused(Ctx& c, const std::string& next, std::chrono::seconds wait) {
   std::string msg = "Too many failed sign-ins from your address. Try again in " +
                     std::to_string(wait.count()) + " seconds.";
@@ -34,7 +37,7 @@ void LoginPages::Login(Ctx& c) {
   std::string next =
       SafeNext(c.post() ? c.form.Str("next") : c.req.query_params.Get("next").value_or("/"));
   if (!c.post()) {
-    if (LiveSession(store, sessions, c.req)) return c.Redirect(next);  // already signed in
+    if (LiveSession(sessions, c.req).ok()) return c.Redirect(next);  // already signed in
     return c.Page("login.html", D()("next", next)("error", ""));
   }
   // Failed sign-ins are limited per client; a limited client is refused even with a valid
@@ -55,8 +58,7 @@ void LoginPages::Login(Ctx& c) {
     guard.RecordFailure(client);
     log::Warning("ui sign-in failed",
                  {{"client", client.address}, {"reason", "unknown or revoked token"}});
-    return c.Page("login.html",
-                  D()("next", next)("error", "This token is not valid (unknown or revoked)."), 403);
+    return c.Page("login.html", D()("next", next)("error", kInvalidTokenMessage), 403);
   }
   if (!ScopeAllows(token->scope, Access::kRead)) {
     return c.Page("login.html",
@@ -65,15 +67,28 @@ void LoginPages::Login(Ctx& c) {
                                     "use the UI. Use an admin or read-only token."),
                   403);
   }
-  Session s = sessions.Create(*token);
+  auto s = sessions.Create(*token);
+  if (!s.ok()) {
+    // NotFound: revoked (by another process) since the token cache last checked it.
+    const bool revoked = s.status().code() == Code::kNotFound;
+    log::Warning("ui sign-in failed", {{"client", client.address},
+                                       {"reason", revoked ? "revoked token" : "store"},
+                                       {"error", s.status().message()}});
+    return c.Page("login.html",
+                  D()("next", next)("error", revoked ? std::string(kInvalidTokenMessage)
+                                                     : "Cannot sign in: " + s.status().message()),
+                  revoked ? 403 : HttpStatusFor(s.status()));
+  }
   log::Info("ui sign-in", {{"token_id", static_cast<long long>(token->id)},
                            {"scope", TokenScopeName(token->scope)},
                            {"client", client.address}});
-  c.Redirect(next, std::string(kCookieName) + "=" + s.id + guard.cookie_attributes());
+  c.Redirect(next, std::string(kCookieName) + "=" + s->id + guard.cookie_attributes());
 }
 
 void LoginPages::Logout(Ctx& c) {
-  sessions.Remove(c.session->id);
+  Status st = sessions.Remove(*c.session);
+  if (!st.ok())
+    return c.Error(HttpStatusFor(st), "Cannot sign out: " + st.message() + " Try again.");
   c.Redirect("/login", std::string(kCookieName) + "=" + guard.cookie_attributes() + "; Max-Age=0");
 }
 

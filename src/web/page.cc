@@ -62,7 +62,7 @@ void Ctx::Redirect(const std::string& location, const std::string& cookie) {
 }
 
 void Ctx::Flash(const std::string& message, bool error) {
-  if (session) pages->sessions().SetFlash(session->id, message, error);
+  if (session) pages->sessions().SetFlash(*session, message, error);
 }
 
 // ---- Pages -------------------------------------------------------------------------------------
@@ -105,9 +105,9 @@ void Pages::Render(Ctx& c, const std::string& name, D vars, int status, const He
               "scope", TokenScopeName(c.session->scope))("can_write", c.session->can_write())
               .value());
     d.set("csrf", c.session->csrf);
-    auto [flash, flash_error] = sessions_.TakeFlash(c.session->id);
-    d.set("flash", flash);
-    d.set("flash_error", flash_error);
+    SessionFlash flash = sessions_.TakeFlash(*c.session);
+    d.set("flash", flash.message);
+    d.set("flash_error", flash.error);
   } else {
     d.set("user", Value());
     d.set("csrf", "");

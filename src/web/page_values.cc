@@ -193,38 +193,37 @@ void RecordDeleted(Ctx& c, const RecordKind& kind, int64_t id, const std::string
 
 namespace {
 
-// Resolves the sample event chosen in `c`; sets *error (shown next to the field) on failure.
-std::optional<Event> SampleEvent(const Ctx& c, Store& store, std::string* error,
-                                 std::string* source) {
+// An event picked as the sample, and where it came from ("pasted JSON", "event #3", ...).
+struct Sample {
+  Event event;
+  std::string source;
+};
+
+// Resolves the sample event chosen in `c`: nullopt when nothing was chosen; an error (its
+// message is shown next to the field) when the choice does not resolve.
+Result<std::optional<Sample>> SampleEvent(const Ctx& c, Store& store) {
+  auto bad = [](std::string message) { return Status::Error(Code::kInvalidArgument, message); };
   std::string json = c.param("sample_json");
   if (!json.empty()) {
-    *source = "pasted JSON";
     if (json.size() > kMaxSampleBytes) {
-      *error = "The sample event is larger than " + std::to_string(kMaxSampleBytes) + " bytes.";
-      return std::nullopt;
+      return bad("The sample event is larger than " + std::to_string(kMaxSampleBytes) + " bytes.");
     }
     auto v = ParseJson(json);
     if (!v.ok()) {
-      *error = "Invalid JSON: " + v.status().message();
-      return std::nullopt;
+      return bad("Invalid JSON: " + v.status().message());
     }
     auto e = EventFromValue(*v, NowUs());
-    if (!e.ok()) {
-      *error = e.status().message();
-      return std::nullopt;
-    }
-    return *e;
+    if (!e.ok()) return bad(e.status().message());
+    return std::optional<Sample>(Sample{std::move(*e), "pasted JSON"});
   }
   std::string event_id = c.param("event");
   if (!event_id.empty()) {
     auto id = ParseInt(event_id);
     auto e = id ? store.GetEvent(*id) : Result<Event>(Status::Error(Code::kNotFound, ""));
     if (!e.ok()) {
-      *error = "Event " + event_id + " does not exist.";
-      return std::nullopt;
+      return bad("Event " + event_id + " does not exist.");
     }
-    *source = "event #" + event_id;
-    return *e;
+    return std::optional<Sample>(Sample{std::move(*e), "event #" + event_id});
   }
   std::string ot = c.param("object_type");
   if (!ot.empty()) {
@@ -233,27 +232,28 @@ std::optional<Event> SampleEvent(const Ctx& c, Store& store, std::string* error,
     ef.limit = 1;
     auto es = store.ListEvents(ef);
     if (!es.ok() || es->empty()) {
-      *error = "No event of object type " + ot + " has been received yet.";
-      return std::nullopt;
+      return bad("No event of object type " + ot + " has been received yet.");
     }
-    *source = "latest " + ot + " event (#" + std::to_string(es->front().id) + ")";
-    return es->front();
+    std::string source = "latest " + ot + " event (#" + std::to_string(es->front().id) + ")";
+    return std::optional<Sample>(Sample{std::move(es->front()), std::move(source)});
   }
-  return std::nullopt;
+  return std::optional<Sample>();
 }
 
 }  // namespace
 
 std::optional<Event> PickSampleEvent(const Ctx& c, Store& store, D& vars, bool* bad) {
-  std::string error, source;
-  auto event = SampleEvent(c, store, &error, &source);
+  auto sample = SampleEvent(c, store);
+  std::string error = sample.ok() ? "" : sample.status().message();
+  std::string source = sample.ok() && *sample ? (*sample)->source : "";
   vars("object_types", ObjectTypesWithEvents(store))("sample_json", c.param("sample_json"))(
       "object_type", c.param("object_type"))("event_id", c.param("event"))("sample_error", error)(
       "source", source);
   *bad = !error.empty();
-  if (!event && error.empty() && (c.post() || !c.req.query.empty()))
+  if (sample.ok() && !*sample && (c.post() || !c.req.query.empty()))
     vars("sample_error", "Choose an object type, an event id, or paste an event.");
-  return event;
+  if (!sample.ok() || !*sample) return std::nullopt;
+  return std::move((*sample)->event);
 }
 
 }  // namespace herald::web

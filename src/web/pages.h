@@ -25,13 +25,12 @@ namespace herald::web {
 // The session cookie's name.
 inline constexpr const char* kCookieName = "herald_session";
 
-// The live session of `req`'s cookie, or nullopt; a session whose token is revoked is removed
-// (web.cc).
-std::optional<Session> LiveSession(Store& store, SessionStore& sessions, const http::Request& req);
+// The live session of `req`'s cookie (SessionStore::Find: NotFound when there is none, another
+// code when the store fails); `touch` records the use (web.cc).
+Result<Session> LiveSession(SessionStore& sessions, const http::Request& req, bool touch = true);
 
 // /login (GET: the form; POST: sign in with a token) and POST /logout.
 struct LoginPages {
-  Store& store;
   TokenCache& tokens;
   SessionStore& sessions;
   SignInGuard& guard;

@@ -5,11 +5,30 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <vector>
 
+#include "common/log.h"
 #include "common/strings.h"
 
 namespace herald::web {
+
+namespace {
+
+constexpr TimeUs Micros(std::chrono::microseconds d) { return d.count(); }
+
+Session FromStored(std::string id, UiSession&& u) {
+  Session s;
+  s.id = std::move(id);
+  s.id_hash = std::move(u.id_hash);
+  s.csrf = std::move(u.csrf);
+  s.token_id = u.token_id;
+  s.token_name = std::move(u.token.name);
+  s.token_prefix = std::move(u.token.key_prefix);
+  s.scope = u.token.scope;
+  s.flash = std::move(u.flash);
+  return s;
+}
+
+}  // namespace
 
 std::string RandomHex(size_t n_bytes) {
   std::string raw(n_bytes, '\0');
@@ -23,91 +42,78 @@ bool SecureEquals(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-SessionStore::SessionStore(size_t max_per_token, const Clock& clock)
-    : max_per_token_(std::max<size_t>(1, max_per_token)), clock_(clock) {}
+std::string HashSessionId(const std::string& id) { return HashTokenKey(id); }  // hex SHA-256
 
-Session SessionStore::Create(const ApiToken& token) {
-  Session s;
-  s.id = RandomHex(32);
-  s.csrf = RandomHex(32);
-  s.token_id = token.id;
-  s.token_name = token.name;
-  s.token_prefix = token.key_prefix;
-  s.token_hash = token.key_hash;
-  s.scope = token.scope;
-  s.created = s.last_used = clock_.SteadyNow();
-  std::lock_guard<std::mutex> lock(mu_);
-  MakeRoomLocked(token.id);
-  sessions_[s.id] = s;
-  return s;
+SessionStore::SessionStore(Store& store, size_t max_per_token, const Clock& clock)
+    : store_(store),
+      max_per_token_(static_cast<int64_t>(std::max<size_t>(1, max_per_token))),
+      clock_(clock) {}
+
+TimeUs SessionStore::ExpiresAt(TimeUs created, TimeUs last_seen) {
+  // Live while unused for at most the idle timeout and at most the maximum age old.
+  return std::min(last_seen + Micros(kSessionIdleTimeout), created + Micros(kSessionMaxAge)) + 1;
 }
 
-void SessionStore::MakeRoomLocked(int64_t token_id) {
-  auto now = clock_.SteadyNow();
-  std::vector<std::unordered_map<std::string, Session>::iterator> mine;
-  for (auto it = sessions_.begin(); it != sessions_.end();) {
-    if (now - it->second.last_used > kSessionIdleTimeout ||
-        now - it->second.created > kSessionMaxAge) {
-      it = sessions_.erase(it);
-      continue;
-    }
-    if (it->second.token_id == token_id) mine.push_back(it);
-    ++it;
+Result<Session> SessionStore::Create(const ApiToken& token) {
+  const TimeUs now = clock_.NowUs();
+  std::string id = RandomHex(32);
+  UiSession u;
+  u.id_hash = HashSessionId(id);
+  u.csrf = RandomHex(32);
+  u.token_id = token.id;
+  u.created_at = u.last_seen_at = now;
+  u.expires_at = ExpiresAt(now, now);
+  auto ended = store_.CreateSession(u, max_per_token_, now);
+  if (!ended.ok()) return ended.status();
+  if (*ended > 0) {
+    log::Info("ui sessions ended to make room", {{"token_id", static_cast<long long>(token.id)},
+                                                 {"count", static_cast<long long>(*ended)}});
   }
-  if (mine.size() < max_per_token_) return;
-  std::sort(mine.begin(), mine.end(),
-            [](const auto& a, const auto& b) { return a->second.last_used < b->second.last_used; });
-  size_t drop = mine.size() - max_per_token_ + 1;
-  for (size_t i = 0; i < drop; ++i) sessions_.erase(mine[i]);
+  u.token = token;
+  return FromStored(std::move(id), std::move(u));
 }
 
-size_t SessionStore::CountForToken(int64_t token_id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  size_t n = 0;
-  for (const auto& [id, s] : sessions_) n += s.token_id == token_id;
-  return n;
-}
-
-std::optional<Session> SessionStore::Find(const std::string& id) {
-  if (id.empty()) return std::nullopt;
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = sessions_.find(id);
-  if (it == sessions_.end()) return std::nullopt;
-  auto now = clock_.SteadyNow();
-  if (now - it->second.last_used > kSessionIdleTimeout ||
-      now - it->second.created > kSessionMaxAge) {
-    sessions_.erase(it);
-    return std::nullopt;
+Result<Session> SessionStore::Find(const std::string& id, bool touch) {
+  if (id.empty()) return Status(Code::kNotFound, "no session");
+  const TimeUs now = clock_.NowUs();
+  std::string hash = HashSessionId(id);
+  auto u = store_.FindSession(hash, now);
+  if (!u.ok()) return u.status();
+  if (touch && now - u->last_seen_at >= Micros(kSessionTouchInterval)) {
+    Status st = store_.TouchSession(hash, now, ExpiresAt(u->created_at, now));
+    // Ended or expired between the two calls: gone. A failed write only loses the touch.
+    if (st.code() == Code::kNotFound) return st;
+    if (!st.ok()) log::Warning("cannot record a ui session's use", {{"error", st.message()}});
   }
-  it->second.last_used = now;
-  return it->second;
+  return FromStored(id, std::move(*u));
 }
 
-void SessionStore::Remove(const std::string& id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  sessions_.erase(id);
+Status SessionStore::Remove(const Session& session) {
+  Status st = store_.DeleteSession(session.id_hash);
+  return st.code() == Code::kNotFound ? Status::Ok() : st;
 }
 
-void SessionStore::SetFlash(const std::string& id, std::string message, bool error) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = sessions_.find(id);
-  if (it == sessions_.end()) return;
-  it->second.flash = std::move(message);
-  it->second.flash_error = error;
+void SessionStore::SetFlash(Session& session, const std::string& message, bool error) {
+  session.flash = SessionFlash{message, error};
+  Status st = store_.SetSessionFlash(session.id_hash, session.flash);
+  if (!st.ok() && st.code() != Code::kNotFound)
+    log::Warning("cannot keep a ui message for the next page", {{"error", st.message()}});
 }
 
-std::pair<std::string, bool> SessionStore::TakeFlash(const std::string& id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = sessions_.find(id);
-  if (it == sessions_.end()) return {"", false};
-  std::pair<std::string, bool> out{std::move(it->second.flash), it->second.flash_error};
-  it->second.flash.clear();
-  return out;
+SessionFlash SessionStore::TakeFlash(Session& session) {
+  if (session.flash.message.empty()) return {};  // none was pending: no write
+  session.flash = {};
+  auto taken = store_.TakeSessionFlash(session.id_hash);
+  if (!taken.ok()) {
+    if (taken.status().code() != Code::kNotFound)
+      log::Warning("cannot read a ui message", {{"error", taken.status().message()}});
+    return {};
+  }
+  return *taken;
 }
 
-size_t SessionStore::size() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return sessions_.size();
+Result<int64_t> SessionStore::Count(int64_t token_id) {
+  return store_.CountSessions(token_id, clock_.NowUs());
 }
 
 }  // namespace herald::web

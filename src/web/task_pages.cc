@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "common/time.h"
+#include "delivery/heartbeat.h"
 #include "ingest/event_input.h"
 #include "model/redact.h"
 #include "value/json.h"
@@ -70,8 +71,22 @@ void TaskPages::EventDetail(Ctx& c, int64_t id) {
 void TaskPages::Queues(Ctx& c) {
   auto counts = store.CountByStatus();
   if (!counts.ok()) return c.Error(500, counts.status().message());
+  const TimeUs now = NowUs();
   D vars;
-  AddQueueSummary(vars, *counts, NowUs());
+  AddQueueSummary(vars, *counts, now);
+  // Every node's delivery workers, as their heartbeats in the store describe them.
+  auto workers = store.ListWorkers(delivery::WorkerAliveSince(now));
+  if (!workers.ok()) return c.Error(500, workers.status().message());
+  List rows;
+  for (const auto& w : *workers) {
+    rows.push_back(D()("name", w.name)("host", w.host)("pid", w.pid)("state", w.state)(
+                       "queues", StrList(w.queue_names))("born", FmtTime(w.birth_date))(
+                       "heartbeat", FmtAge(std::max<int64_t>(0, now - w.last_heartbeat)))(
+                       "succeeded", w.successful_job_count)("failed", w.failed_job_count)(
+                       "working", FmtDuration(w.total_working_time))
+                       .value());
+  }
+  vars("workers", Value(std::move(rows)));
   c.Page("queues.html", std::move(vars));
 }
 

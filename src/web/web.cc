@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 
+#include "api/errors.h"
 #include "web/assets.h"
 #include "web/page.h"
 #include "web/page_values.h"
@@ -73,7 +74,7 @@ class Router {
  public:
   Router(Store& store, TokenCache& tokens, SessionStore& sessions, SignInGuard& guard,
          delivery::Renderer& renderer, delivery::Transport& transport, const WebOptions& options)
-      : login_{store, tokens, sessions, guard},
+      : login_{tokens, sessions, guard},
         dashboard_{store},
         webhooks_{store, renderer, transport, options},
         rules_{store},
@@ -82,49 +83,44 @@ class Router {
                         webhooks_,         "preview", &WebhookPages::Preview},
         rule_routes_{kRuleKind.Noun, store,   &Store::GetEventRule,
                      rules_,         "check", &RulePages::Check} {
-    // Each section sets the menu entry it belongs to, then routes the rest of the path.
+    // Each section names the menu entry it belongs to (set before it routes the rest of the
+    // path; /logout has none, and /queues sets it on its one page only).
     sections_ = {
         {"logout",
-         [this](Ctx& c) {
-           if (c.parts.size() == 1 && c.post()) return login_.Logout(c);
-           c.Error(404, kNoSuchPage);
-         }},
-        {"webhooks",
-         [this](Ctx& c) {
-           c.nav = "webhooks";
-           webhook_routes_.Route(c);
-         }},
-        {"rules",
-         [this](Ctx& c) {
-           c.nav = "rules";
-           rule_routes_.Route(c);
-         }},
+         {nullptr,
+          [this](Ctx& c) {
+            if (c.parts.size() == 1 && c.post()) return login_.Logout(c);
+            c.Error(404, kNoSuchPage);
+          }}},
+        {"webhooks", {"webhooks", [this](Ctx& c) { webhook_routes_.Route(c); }}},
+        {"rules", {"rules", [this](Ctx& c) { rule_routes_.Route(c); }}},
         {"events",
-         [this](Ctx& c) {
-           c.nav = "events";
-           const auto& s = c.parts;
-           if (s.size() == 1) return tasks_.EventList(c);
-           auto id = ParseInt(s[1]);
-           if (id && s.size() == 2) return tasks_.EventDetail(c, *id);
-           c.Error(404, kNoSuchPage);
-         }},
+         {"events",
+          [this](Ctx& c) {
+            const auto& s = c.parts;
+            if (s.size() == 1) return tasks_.EventList(c);
+            auto id = ParseInt(s[1]);
+            if (id && s.size() == 2) return tasks_.EventDetail(c, *id);
+            c.Error(404, kNoSuchPage);
+          }}},
         {"queues",
-         [this](Ctx& c) {
-           if (c.parts.size() != 1) return c.Error(404, kNoSuchPage);
-           c.nav = "tasks";
-           tasks_.Queues(c);
-         }},
+         {nullptr,
+          [this](Ctx& c) {
+            if (c.parts.size() != 1) return c.Error(404, kNoSuchPage);
+            c.nav = "tasks";
+            tasks_.Queues(c);
+          }}},
         {"tasks",
-         [this](Ctx& c) {
-           c.nav = "tasks";
-           const auto& s = c.parts;
-           if (s.size() == 1) return tasks_.TaskList(c);
-           if (s[1] == "requeue-failed" && s.size() == 2 && c.post())
-             return tasks_.RequeueFailed(c);
-           if (s.size() == 2) return tasks_.TaskDetail(c, s[1]);
-           if (s.size() == 3 && c.post()) return tasks_.TaskAction(c, s[1], s[2]);
-           c.Error(404, kNoSuchPage);
-         }},
+         {"tasks",
+          [this](Ctx& c) {
+            const auto& s = c.parts;
+            if (s.size() == 1) return tasks_.TaskList(c);
+            if (s[1] == "requeue-failed" && s.size() == 2 && c.post())
+              return tasks_.RequeueFailed(c);
+            if (s.size() == 2) return tasks_.TaskDetail(c, s[1]);
+            if (s.size() == 3 && c.post()) return tasks_.TaskAction(c, s[1], s[2]);
+            c.Error(404, kNoSuchPage);
+          }}},
     };
   }
 
@@ -138,7 +134,8 @@ class Router {
     if (c.parts.empty()) return dashboard_.Show(c);
     auto it = sections_.find(c.parts[0]);
     if (it == sections_.end()) return c.Error(404, kNoSuchPage);
-    it->second(c);
+    if (it->second.nav) c.nav = it->second.nav;
+    it->second.route(c);
   }
 
  private:
@@ -149,7 +146,12 @@ class Router {
   TaskPages tasks_;
   RecordRoutes<Webhook, WebhookPages> webhook_routes_;
   RecordRoutes<EventRule, RulePages> rule_routes_;
-  std::map<std::string, std::function<void(Ctx&)>, std::less<>> sections_;
+  // A path's first segment: its menu entry (none: null) and how the rest of the path routes.
+  struct Section {
+    const char* nav;
+    std::function<void(Ctx&)> route;
+  };
+  std::map<std::string, Section, std::less<>> sections_;
 };
 
 // POSTs that change nothing (preview, check) are allowed for read-only sessions.
@@ -183,16 +185,9 @@ void Static(Ctx& c) {
 
 }  // namespace
 
-std::optional<Session> LiveSession(Store& store, SessionStore& sessions, const http::Request& req) {
-  auto s = sessions.Find(http::CookieValue(req.header("Cookie"), kCookieName));
-  if (!s) return s;
-  // A revoked token ends its sessions at once.
-  auto t = store.FindTokenByHash(s->token_hash);
-  if (!t.ok() || t->revoked) {
-    sessions.Remove(s->id);
-    return std::nullopt;
-  }
-  return s;
+Result<Session> LiveSession(SessionStore& sessions, const http::Request& req, bool touch) {
+  // The store reads the session with its token: a revoked token's sessions are gone.
+  return sessions.Find(http::CookieValue(req.header("Cookie"), kCookieName), touch);
 }
 
 // ---- Impl --------------------------------------------------------------------------------------
@@ -202,7 +197,7 @@ struct Web::Impl {
       : store(s),
         options(std::move(o)),
         renderer(options.template_options),
-        sessions(options.max_sessions_per_token, options.clock ? *options.clock : SystemClock()),
+        sessions(s, options.max_sessions_per_token, options.clock ? *options.clock : SystemClock()),
         guard({options.max_failed_sign_ins, options.failed_sign_in_window, options.public_url,
                options.trusted_proxies, options.clock}),
         pages(sessions, options.version) {
@@ -231,7 +226,11 @@ struct Web::Impl {
       c.form = http::Params::Parse(c.req.body, http::kMaxFormFields);
     }
     if (c.parts.size() == 1 && c.parts[0] == "login") return router->Login(c);
-    c.session = LiveSession(store, sessions, c.req);
+    auto live = LiveSession(sessions, c.req);
+    if (!live.ok() && live.status().code() != Code::kNotFound)
+      return c.Error(HttpStatusFor(live.status()),
+                     "Cannot read your session: " + live.status().message());
+    if (live.ok()) c.session = std::move(*live);
     if (!c.session) {
       if (c.post()) return c.Error(403, "Your session has expired. Sign in again.");
       std::string next = c.req.target;
@@ -250,9 +249,14 @@ struct Web::Impl {
   }
 
   std::optional<http::Response> CheckHead(const http::Request& head, bool* signed_in) {
-    *signed_in = LiveSession(store, sessions, head).has_value();
+    // Not touched here: Handle records the use once the whole request has come.
+    auto live = LiveSession(sessions, head, /*touch=*/false);
+    *signed_in = live.ok();
     bool login = head.path == "/login" || head.path == "/login/";
-    if (*signed_in || head.method != "POST" || login || head.path.rfind("/static/", 0) == 0)
+    // A store failure is not "expired": Handle answers it with the error.
+    bool unknown = !live.ok() && live.status().code() != Code::kNotFound;
+    if (*signed_in || unknown || head.method != "POST" || login ||
+        head.path.rfind("/static/", 0) == 0)
       return std::nullopt;
     std::optional<http::Response> out;
     Ctx c(pages, http::Request(head), [&out](http::Response r) { out = std::move(r); });

@@ -7,10 +7,11 @@
 // Background Tasks (queues, filtered paginated task lists, task detail with attempts, requeue /
 // enqueue / stop / delete, bulk requeue of failed tasks), plus a dashboard.
 //
-// Sign-in is with an API token: the server keeps an in-memory session (web/session.h) behind an
-// HttpOnly SameSite=Strict cookie (also Secure when public_url is https), at most
-// max_sessions_per_token per token. Failed sign-ins are rate-limited per client address, taken
-// from X-Forwarded-For only behind a trusted proxy (web/sign_in_guard.h). Admin tokens may
+// Sign-in is with an API token: the session lives in the store (web/session.h), so every process
+// on the store accepts it and restarts keep it, behind an HttpOnly SameSite=Strict cookie (also
+// Secure when public_url is https), at most max_sessions_per_token per token. Failed sign-ins
+// are rate-limited per client address, taken from X-Forwarded-For only behind a trusted proxy
+// (web/sign_in_guard.h). Admin tokens may
 // change things; read-only tokens see everything but credentials and change nothing (403 on any
 // changing POST or "send test", no edit buttons; credential header values and X-Hook-Signature
 // read ******** via model/redact.h); ingest-only tokens cannot sign in. Every changing form is a

@@ -4,7 +4,7 @@
 // leases, while graceful stops (SIGTERM) hand the lease back and never count against it.
 #include <gtest/gtest.h>
 
-#include "harness.h"
+#include "server_fixture.h"
 #include "value/json.h"
 
 namespace herald::testing {
@@ -21,19 +21,11 @@ const char* kTwoCyclicListsEqual =
 // JSON string literal of `s`.
 std::string Quote(const std::string& s) { return DumpJsonCompact(Value(s)); }
 
-class CrashTest : public ::testing::Test {
+class CrashTest : public ServerFixture {
  protected:
   static constexpr int kMaxRestarts = 6;
   // Starts (or restarts) herald serve on the same store with env_.
-  void Start() {
-    server_ = std::make_unique<Server>(dir_.path(), std::vector<std::string>{}, env_);
-    ASSERT_TRUE(server_->started()) << server_->Stderr();
-    if (token_.empty()) token_ = server_->admin_token();
-  }
-  HttpResult Post(const std::string& p, const std::string& body) {
-    return Api("POST", server_->base() + p, token_, body);
-  }
-  HttpResult Get(const std::string& p) { return Api("GET", server_->base() + p, token_); }
+  void Start() { StartServer(env_); }
 
   // A webhook (extra JSON fields appended) with a rule for dcim.site creations.
   void Hook(const std::string& url, const std::string& extra = "") {
@@ -81,10 +73,7 @@ class CrashTest : public ::testing::Test {
   }
   bool StatusAnswers() { return Get("/api/status/").status == 200; }
 
-  TempDir dir_;
   std::map<std::string, std::string> env_;
-  std::unique_ptr<Server> server_;
-  std::string token_;
 };
 
 // ---- (a) poison templates: the render fails cleanly, the server stays up ----

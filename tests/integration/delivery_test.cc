@@ -3,28 +3,20 @@
 
 #include <set>
 
-#include "harness.h"
+#include "server_fixture.h"
 #include "support/test_server.h"  // raw loopback servers on any 127/8 address
 #include "value/json.h"
 
 namespace herald::testing {
 namespace {
 
-class DeliveryTest : public ::testing::Test {
+class DeliveryTest : public ServerFixture {
  protected:
   void Start(std::map<std::string, std::string> env = {}) {
     env.emplace("HERALD_DELIVERY_DEFAULT_TIMEOUT", "5");
-    server_ = std::make_unique<Server>(dir_.path(), std::vector<std::string>{}, env);
-    ASSERT_TRUE(server_->started()) << server_->Stderr();
-    token_ = server_->admin_token();
+    StartServer(std::move(env));
   }
   void SetUp() override { Start(); }
-
-  std::string Url(const std::string& p) { return server_->base() + p; }
-  HttpResult Post(const std::string& p, const std::string& body) {
-    return Api("POST", Url(p), token_, body);
-  }
-  HttpResult Get(const std::string& p) { return Api("GET", Url(p), token_); }
 
   int64_t Webhook(const std::string& json) {
     auto r = Post("/api/extras/webhooks/", json);
@@ -60,10 +52,6 @@ class DeliveryTest : public ::testing::Test {
                   std::chrono::milliseconds d = std::chrono::milliseconds(15000)) {
     return WaitFor([&] { return TaskStatus(id) == status; }, d);
   }
-
-  TempDir dir_;
-  std::unique_ptr<Server> server_;
-  std::string token_;
 };
 
 const char* kSite = R"({"event": "created", "timestamp": "2026-03-06T15:11:23.503186+00:00",

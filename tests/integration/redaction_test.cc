@@ -4,7 +4,7 @@
 // see the values, and the webhook secret appears in no response at all.
 #include <gtest/gtest.h>
 
-#include "harness.h"
+#include "server_fixture.h"
 #include "support/credentials.h"
 #include "value/json.h"
 
@@ -19,24 +19,17 @@ const char* kSite = R"({"event": "created", "object_type": "dcim.site", "usernam
   "request_id": "17af32f0-852a-46ca-a7d4-33ecd0c13de6",
   "data": {"id": 4, "name": "Site 4"}, "snapshots": {"prechange": null, "postchange": null}})";
 
-class RedactionTest : public ::testing::Test {
+class RedactionTest : public ServerFixture {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<Server>(
-        dir_.path(), std::vector<std::string>{},
-        std::map<std::string, std::string>{{"HERALD_DELIVERY_DEFAULT_TIMEOUT", "5"}});
-    ASSERT_TRUE(server_->started()) << server_->Stderr();
-    admin_ = server_->admin_token();
+    ASSERT_NO_FATAL_FAILURE(StartServer({{"HERALD_DELIVERY_DEFAULT_TIMEOUT", "5"}}));
     auto ro = RunHerald({"token", "create", "--read-only", "--store", server_->store_url()});
     ASSERT_EQ(ro.exit_code, 0) << ro.err;
     ro_ = ro.out.substr(0, ro.out.find('\n'));
     ASSERT_EQ(ro_.size(), 40u) << ro.out;
   }
-  std::string Url(const std::string& p) { return server_->base() + p; }
 
-  TempDir dir_;
-  std::unique_ptr<Server> server_;
-  std::string admin_, ro_;
+  std::string ro_;  // a read-only token (token_ is the admin's)
 };
 
 std::string Headers() {
@@ -48,18 +41,18 @@ std::string Headers() {
 TEST_F(RedactionTest, ReadOnlyCallersSeeHeaderNamesButNoCredentialsOrSignatures) {
   Receiver rx;
   auto created =
-      Api("POST", Url("/api/extras/webhooks/"), admin_,
+      Api("POST", Url("/api/extras/webhooks/"), token_,
           R"({"name": "creds", "payload_url": ")" + rx.url("/hook") + R"(", "secret": ")" +
               P::kSecret + R"(", "additional_headers": ")" + Headers() + R"("})");
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(created.body.find(P::kSecret), std::string::npos) << "the secret is write-only";
   int64_t id = created.json().get("id")->as_int();
-  auto rule = Api("POST", Url("/api/extras/event-rules/"), admin_,
+  auto rule = Api("POST", Url("/api/extras/event-rules/"), token_,
                   R"({"name": "r", "object_types": ["dcim.site"], "event_types": ["object_created"],
                       "action_object_id": )" +
                       std::to_string(id) + "}");
   ASSERT_EQ(rule.status, 201) << rule.body;
-  auto ev = Api("POST", Url("/api/events/"), admin_, kSite);
+  auto ev = Api("POST", Url("/api/events/"), token_, kSite);
   ASSERT_EQ(ev.status, 202) << ev.body;
   ASSERT_TRUE(WaitFor([&] { return rx.count() >= 1; }, std::chrono::milliseconds(15000)))
       << server_->Stderr();
@@ -70,7 +63,7 @@ TEST_F(RedactionTest, ReadOnlyCallersSeeHeaderNamesButNoCredentialsOrSignatures)
   EXPECT_EQ(signature, HmacSha512Hex(P::kSecret, got.body));
   std::string task;
   ASSERT_TRUE(WaitFor([&] {
-    auto tasks = Api("GET", Url("/api/core/background-tasks/?status=finished"), admin_);
+    auto tasks = Api("GET", Url("/api/core/background-tasks/?status=finished"), token_);
     if (tasks.status != 200 || tasks.json().get("count")->as_int() < 1) return false;
     task = tasks.json().get("results")->as_list()[0].get("id")->as_str();
     return true;
@@ -83,7 +76,7 @@ TEST_F(RedactionTest, ReadOnlyCallersSeeHeaderNamesButNoCredentialsOrSignatures)
     auto ro = Api("GET", Url(path), ro_);
     ASSERT_EQ(ro.status, 200) << path;
     ExpectNoPlantedCredential(ro.body, "read-only GET " + path);
-    auto admin = Api("GET", Url(path), admin_);
+    auto admin = Api("GET", Url(path), token_);
     EXPECT_EQ(admin.body.find(P::kSecret), std::string::npos) << path;
   }
   auto ro_hook = Api("GET", Url("/api/extras/webhooks/" + std::to_string(id) + "/"), ro_);
@@ -91,7 +84,7 @@ TEST_F(RedactionTest, ReadOnlyCallersSeeHeaderNamesButNoCredentialsOrSignatures)
             "Authorization: ********\nX-Api-Key: ********\nCookie: ********\n"
             "X-Db-Password: ********\n{{ 'X-Auth-Token' }}: ********\nX-Trace: " +
                 std::string(P::kVisible));
-  auto admin_hook = Api("GET", Url("/api/extras/webhooks/" + std::to_string(id) + "/"), admin_);
+  auto admin_hook = Api("GET", Url("/api/extras/webhooks/" + std::to_string(id) + "/"), token_);
   EXPECT_NE(admin_hook.json().get("additional_headers")->as_str().find(P::kBearer),
             std::string::npos);
 
@@ -105,7 +98,7 @@ TEST_F(RedactionTest, ReadOnlyCallersSeeHeaderNamesButNoCredentialsOrSignatures)
   EXPECT_EQ(headers.get("Authorization")->as_str(), "********");
   EXPECT_EQ(headers.get("X-Hook-Signature")->as_str(), "********");
   EXPECT_EQ(headers.get("X-Trace")->as_str(), P::kVisible);
-  auto admin_task = Api("GET", Url("/api/core/background-tasks/" + task + "/"), admin_);
+  auto admin_task = Api("GET", Url("/api/core/background-tasks/" + task + "/"), token_);
   EXPECT_NE(admin_task.body.find(P::kBearer), std::string::npos);
   EXPECT_NE(admin_task.body.find(signature), std::string::npos);
   EXPECT_EQ(admin_task.body.find(P::kSecret), std::string::npos);

@@ -13,7 +13,7 @@
 #include <atomic>
 #include <set>
 
-#include "harness.h"
+#include "server_fixture.h"
 #include "value/json.h"
 
 namespace herald::testing {
@@ -36,7 +36,7 @@ std::string EventJson(int client, int n) {
          R"("}, "snapshots": {"prechange": null, "postchange": {"name": "x"}}})";
 }
 
-class TortureTest : public ::testing::Test {
+class TortureTest : public ServerFixture {
  protected:
   void Start(const std::string& gen) {
     std::map<std::string, std::string> env = {
@@ -46,9 +46,7 @@ class TortureTest : public ::testing::Test {
         {"HERALD_DELIVERY_MAX_IN_FLIGHT_PER_HOST", "32"},
         {"HERALD_TEMPLATES_ENV_PATTERNS", "TORTURE_GEN"},
         {"TORTURE_GEN", gen}};
-    server_ = std::make_unique<Server>(dir_.path(), std::vector<std::string>{}, env);
-    ASSERT_TRUE(server_->started()) << server_->Stderr();
-    if (token_.empty()) token_ = server_->admin_token();
+    StartServer(std::move(env));
   }
 
   // Two webhooks (two tasks per event) at the receiver, retrying every second.
@@ -70,7 +68,7 @@ class TortureTest : public ::testing::Test {
     std::mutex mu;
     std::vector<Acked> acked;
     std::atomic<bool> stop{false};
-    const std::string url = server_->base() + "/api/events/";
+    const std::string url = Url("/api/events/");
     std::vector<std::thread> clients;
     for (int c = 0; c < kClients; ++c) {
       clients.emplace_back([&, c] {
@@ -107,8 +105,7 @@ class TortureTest : public ::testing::Test {
   std::set<std::string> CheckPresent(const std::vector<Acked>& acked) {
     std::set<std::string> tasks;
     for (const auto& a : acked) {
-      auto r =
-          Api("GET", server_->base() + "/api/events/" + std::to_string(a.event_id) + "/", token_);
+      auto r = Get("/api/events/" + std::to_string(a.event_id) + "/");
       EXPECT_EQ(r.status, 200) << "acknowledged event " << a.event_id << " is missing";
       const Value* list = r.json().get("tasks");
       if (!list || !list->is_list()) continue;
@@ -125,7 +122,7 @@ class TortureTest : public ::testing::Test {
     auto all = [&] {
       for (const auto& id : tasks) {
         if (done.count(id)) continue;
-        auto r = Api("GET", server_->base() + "/api/core/background-tasks/" + id + "/", token_);
+        auto r = Get("/api/core/background-tasks/" + id + "/");
         const Value* st = r.json().get("status");
         if (!st || !st->is_str() || st->as_str() != "finished") return false;
         done[id] = r.json().get("attempts")->as_int();
@@ -137,10 +134,6 @@ class TortureTest : public ::testing::Test {
         << server_->Stderr();
     return done;
   }
-
-  TempDir dir_;
-  std::unique_ptr<Server> server_;
-  std::string token_;
 };
 
 TEST_F(TortureTest, Kill9WithReceiverDownLosesNothingAndDeliversEachTaskOnce) {

@@ -32,7 +32,8 @@ class WebTest : public testing::StoreWithTokensTest {
     api_ = std::make_unique<Api>(*store_, ApiOptions{});
     web_ = std::make_unique<Web>(*store_, api_->tokens(), nullptr, WebOptions{});
   }
-  // Replaces the Web handler with one built from `o` (sessions start empty).
+  // Replaces the Web handler with one built from `o` (a restart: the sessions, in the store,
+  // stay).
   void Restart(WebOptions o) {
     web_.reset();
     web_ = std::make_unique<Web>(*store_, api_->tokens(), nullptr, std::move(o));

@@ -2,7 +2,9 @@
 // credential (preview, webhook pages, task detail) and cannot send tests; the per-token session
 // cap (a read-only token can no longer sign the admin out); the failed sign-in rate limit (it
 // triggers, answers 429 and resets after the window); X-Forwarded-For believed only from a
-// trusted proxy; the Secure cookie flag; session lifetimes; and the pieces behind them (client
+// trusted proxy; the Secure cookie flag; session lifetimes; sessions in the store (shared by
+// every handler on it and kept across restarts, only the id's hash stored, a use recorded at
+// most once a minute, ended by revoking their token); and the pieces behind them (client
 // addresses, CIDR lists, the bounded limiter table). Time is a FakeClock: nothing sleeps.
 #include "common/clock.h"
 #include "common/time.h"
@@ -16,6 +18,9 @@ namespace {
 
 using P = testing::PlantedCredentials;
 using testing::ExpectNoPlantedCredential;
+
+// A count, or -1 when the store failed.
+int64_t N(const Result<int64_t>& r) { return r.ok() ? *r : -1; }
 
 class WebSecurityTest : public WebTest {
  protected:
@@ -165,9 +170,11 @@ TEST_F(WebSecurityTest, ReadOnlyWebhookAndTaskPagesHideCredentials) {
 
 TEST_F(WebSecurityTest, ReadOnlyTokenCannotSignTheAdminOut) {
   auto [asid, acsrf] = SignIn(admin_key_);
-  // 10,001 sign-ins filled the old global table and evicted the admin's session.
+  // 10,001 sign-ins filled the old global in-memory table and evicted the admin's session.
+  // Sessions now live in the store, capped per token only: many times the cap is enough to
+  // show that a token's sign-ins end only its own sessions (each one is a durable write).
   std::string first_ro;
-  for (int i = 0; i < 10001; ++i) {
+  for (size_t i = 0; i < 5 * kMaxSessionsPerToken + 1; ++i) {
     auto r = Call("POST", "/login", "token=" + ro_key_ + "&next=%2F");
     ASSERT_EQ(r.status, 303) << i;
     if (i == 0) first_ro = HeaderOf(r, "Set-Cookie").substr(15, 64);
@@ -179,14 +186,98 @@ TEST_F(WebSecurityTest, ReadOnlyTokenCannotSignTheAdminOut) {
 TEST_F(WebSecurityTest, SessionsAreCappedPerTokenLeastRecentlyUsedFirst) {
   WebOptions o;
   o.max_sessions_per_token = 3;
+  o.clock = &clock_;
   Restart(o);
   auto [a1, c1] = SignIn(admin_key_);
+  clock_.Advance(std::chrono::seconds(1));
   auto [a2, c2] = SignIn(admin_key_);
+  clock_.Advance(std::chrono::seconds(1));
   auto [a3, c3] = SignIn(admin_key_);
-  EXPECT_EQ(Call("GET", "/", "", a1).status, 200);  // a1 is now more recent than a2
+  // A use is recorded at most once per kSessionTouchInterval: a1 is now the most recent.
+  clock_.Advance(kSessionTouchInterval);
+  EXPECT_EQ(Call("GET", "/", "", a1).status, 200);
   auto [a4, c4] = SignIn(admin_key_);
   EXPECT_EQ(Call("GET", "/", "", a2).status, 303) << "least recently used session ended";
   for (const auto& s : {a1, a3, a4}) EXPECT_EQ(Call("GET", "/", "", s).status, 200);
+}
+
+TEST_F(WebSecurityTest, UseIsRecordedAtMostOncePerInterval) {
+  WebOptions o;
+  o.clock = &clock_;
+  Restart(o);
+  std::string sid = SignIn(admin_key_).first;
+  const std::string hash = HashSessionId(sid);
+  auto last_seen = [&] {
+    auto u = store_->FindSession(hash, clock_.NowUs());
+    EXPECT_TRUE(u.ok()) << u.status().ToString();
+    return u.ok() ? u->last_seen_at : 0;
+  };
+  const TimeUs signed_in = last_seen();
+  clock_.Advance(kSessionTouchInterval - std::chrono::seconds(1));
+  EXPECT_EQ(Call("GET", "/", "", sid).status, 200);
+  EXPECT_EQ(last_seen(), signed_in) << "used again within the interval: nothing written";
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_EQ(Call("GET", "/", "", sid).status, 200);
+  EXPECT_EQ(last_seen(), clock_.NowUs()) << "a use the interval after the last one is recorded";
+}
+
+TEST_F(WebSecurityTest, TheStoreKeepsOnlyTheSessionIdsHash) {
+  std::string sid = SignIn(admin_key_).first;
+  const std::string hash = HashSessionId(sid);
+  EXPECT_EQ(hash.size(), 64u);
+  EXPECT_NE(hash, sid);
+  EXPECT_TRUE(store_->FindSession(hash, NowUs()).ok());
+  EXPECT_EQ(store_->FindSession(sid, NowUs()).status().code(), Code::kNotFound)
+      << "the cookie value is no key of the store";
+  // A cookie holding the hash (as a copy of the database would give) is no session.
+  EXPECT_EQ(Call("GET", "/", "", hash).status, 303);
+}
+
+TEST_F(WebSecurityTest, SessionsLiveInTheStoreAcrossHandlersAndRestarts) {
+  auto [sid, csrf] = SignIn(admin_key_);
+  // A second UI on the same store (another node): the session and its CSRF token work there.
+  Web other(*store_, api_->tokens(), nullptr, WebOptions{});
+  auto call_other = [&](const std::string& method, const std::string& target,
+                        const std::string& body) {
+    http::Request req = testing::MakeRequest(method, target, body);
+    req.remote = "127.0.0.1";
+    req.headers = {{"Host", "127.0.0.1:8080"}, {"Cookie", "herald_session=" + sid}};
+    if (method == "POST")
+      req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    return testing::CallHandler(
+        [&other](http::Request&& r, http::Responder respond) {
+          other.Handle(std::move(r), std::move(respond));
+        },
+        std::move(req), std::chrono::seconds(20));
+  };
+  EXPECT_EQ(call_other("GET", "/", "").status, 200);
+  auto requeue = call_other("POST", "/tasks/requeue-failed", "csrf=" + csrf);
+  EXPECT_EQ(requeue.status, 303) << requeue.body;
+  // Its flash message is shown once, by whichever handler renders the next page.
+  auto shown = Call("GET", "/", "", sid);
+  EXPECT_NE(shown.body.find("Requeued 0 failed tasks."), std::string::npos) << shown.body;
+  EXPECT_EQ(call_other("GET", "/", "").body.find("Requeued 0"), std::string::npos);
+  // A restart keeps the session; signing out through one handler ends it for the other.
+  Restart(WebOptions{});
+  EXPECT_EQ(Call("GET", "/", "", sid).status, 200);
+  EXPECT_EQ(call_other("POST", "/logout", "csrf=" + csrf).status, 303);
+  EXPECT_EQ(Call("GET", "/", "", sid).status, 303);
+}
+
+TEST_F(WebSecurityTest, RevokingATokenEndsItsSessions) {
+  std::string sid = SignIn(ro_key_).first;
+  std::string admin = SignIn(admin_key_).first;
+  auto ro = store_->FindTokenByHash(HashTokenKey(ro_key_));
+  ASSERT_TRUE(ro.ok());
+  ASSERT_TRUE(store_->RevokeToken(ro->id).ok());
+  EXPECT_EQ(Call("GET", "/", "", sid).status, 303);
+  EXPECT_EQ(N(store_->CountSessions(ro->id, NowUs())), 0);
+  EXPECT_EQ(Call("GET", "/", "", admin).status, 200) << "other tokens' sessions stay";
+  // Signing in again while the token cache still trusts the key: the store refuses the session.
+  auto again = Call("POST", "/login", "token=" + ro_key_);
+  EXPECT_EQ(again.status, 403);
+  EXPECT_NE(again.body.find("This token is not valid"), std::string::npos) << again.body;
+  EXPECT_EQ(HeaderOf(again, "Set-Cookie"), "");
 }
 
 TEST_F(WebSecurityTest, IdleSessionsExpireAndUseKeepsThemAlive) {
@@ -222,32 +313,41 @@ TEST_F(WebSecurityTest, SessionsEndAtTheirMaximumAgeHoweverActive) {
   EXPECT_EQ(Call("GET", "/", "", sid).status, 303) << "older than the maximum age";
 }
 
-TEST(WebSessions, ExpiredSessionsAreSweptOnSignIn) {
-  FakeClock clock;
-  SessionStore store(5, clock);
-  ApiToken a, b;
-  a.id = 1;
-  b.id = 2;
-  store.Create(a);
-  store.Create(b);
-  clock.Advance(kSessionIdleTimeout + std::chrono::seconds(1));
-  Session fresh = store.Create(b);
-  EXPECT_EQ(store.size(), 1u) << "both old sessions went, whichever token they belong to";
-  EXPECT_TRUE(store.Find(fresh.id).has_value());
+// The API tokens of the fixture, admin first.
+std::pair<ApiToken, ApiToken> AdminAndReadOnly(Store& store, const std::string& admin,
+                                               const std::string& ro) {
+  auto a = store.FindTokenByHash(HashTokenKey(admin));
+  auto b = store.FindTokenByHash(HashTokenKey(ro));
+  EXPECT_TRUE(a.ok() && b.ok());
+  return {a.ok() ? *a : ApiToken{}, b.ok() ? *b : ApiToken{}};
 }
 
-TEST(WebSessions, StoreCountsPerToken) {
-  SessionStore store(2);
-  ApiToken a, b;
-  a.id = 1;
-  b.id = 2;
-  store.Create(a);
-  store.Create(a);
-  store.Create(a);
-  store.Create(b);
-  EXPECT_EQ(store.CountForToken(1), 2u);
-  EXPECT_EQ(store.CountForToken(2), 1u);
-  EXPECT_EQ(store.size(), 3u);
+TEST_F(WebSecurityTest, ExpiredSessionsAreSweptOnSignIn) {
+  SessionStore sessions(*store_, 5, clock_);
+  auto [a, b] = AdminAndReadOnly(*store_, admin_key_, ro_key_);
+  ASSERT_TRUE(sessions.Create(a).ok());
+  ASSERT_TRUE(sessions.Create(b).ok());
+  clock_.Advance(kSessionIdleTimeout + std::chrono::seconds(1));
+  EXPECT_EQ(N(store_->CountSessions(0, 0)), 2) << "both still stored";
+  auto fresh = sessions.Create(b);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(N(store_->CountSessions(0, 0)), 1)
+      << "both old sessions went, whichever token they belong to";
+  EXPECT_TRUE(sessions.Find(fresh->id).ok());
+}
+
+TEST_F(WebSecurityTest, SessionStoreCountsPerToken) {
+  SessionStore sessions(*store_, 2, clock_);
+  auto [a, b] = AdminAndReadOnly(*store_, admin_key_, ro_key_);
+  for (const ApiToken* t : {&a, &a, &a, &b}) {
+    ASSERT_TRUE(sessions.Create(*t).ok());
+    clock_.Advance(std::chrono::seconds(1));
+  }
+  EXPECT_EQ(N(sessions.Count(a.id)), 2);
+  EXPECT_EQ(N(sessions.Count(b.id)), 1);
+  EXPECT_EQ(N(sessions.Count()), 3);
+  EXPECT_EQ(sessions.Find("").status().code(), Code::kNotFound);
+  EXPECT_EQ(sessions.Find(RandomHex(32)).status().code(), Code::kNotFound);
 }
 
 TEST_F(WebSecurityTest, FailedSignInsAreRateLimitedPerClientAndReset) {

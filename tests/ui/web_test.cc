@@ -1,6 +1,8 @@
 // In-process tests of the web UI handler (no browser): sessions and cookie flags, CSRF and
 // read-only refusals, form validation shown next to fields, HTML escaping of user data,
-// pagination bounds with many tasks, task actions, and that every page template renders.
+// pagination bounds with many tasks, task actions, the workers on the queues page, and that
+// every page template renders.
+#include "common/time.h"
 #include "web_fixture.h"
 
 namespace herald::web {
@@ -240,6 +242,36 @@ TEST_F(WebTest, TaskButtonsChangeState) {
   auto del = Call("POST", "/tasks/" + ids[1] + "/delete", "csrf=" + csrf, sid);
   EXPECT_EQ(HeaderOf(del, "Location"), "/tasks/");
   EXPECT_EQ(store_->GetTask(ids[1]).status().code(), Code::kNotFound);
+}
+
+TEST_F(WebTest, QueuesPageListsTheLiveWorkersOfEveryNode) {
+  std::string sid = SignIn(admin_key_).first;
+  auto none = Call("GET", "/queues/", "", sid);
+  ASSERT_EQ(none.status, 200);
+  EXPECT_NE(none.body.find("id=\"no-workers\""), std::string::npos);
+  EXPECT_NE(none.body.find("id=\"worker-count\">0<"), std::string::npos);
+  const TimeUs now = NowUs();
+  for (auto [name, last] : {std::pair<std::string, TimeUs>{"node-b:77:<b>live</b>", now},
+                            {"node-c:78:stale", now - 3600 * 1000000LL}}) {
+    WorkerInfo w;
+    w.name = name;
+    w.host = "node-b";
+    w.pid = 77;
+    w.queue_names = {"default"};
+    w.birth_date = w.last_heartbeat = last;
+    w.state = "busy";
+    w.successful_job_count = 41;
+    ASSERT_TRUE(store_->RegisterWorker(w).ok());
+  }
+  auto page = Call("GET", "/queues/", "", sid);
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("id=\"worker-count\">1<"), std::string::npos);
+  EXPECT_NE(page.body.find("node-b:77:&lt;b&gt;live&lt;/b&gt;"), std::string::npos)
+      << "listed, escaped";
+  EXPECT_EQ(page.body.find("<b>live"), std::string::npos);
+  EXPECT_EQ(page.body.find("node-c:78:stale"), std::string::npos) << "stale workers are not shown";
+  EXPECT_NE(page.body.find(">41<"), std::string::npos);
+  EXPECT_EQ(page.body.find("id=\"no-workers\""), std::string::npos);
 }
 
 }  // namespace

@@ -89,25 +89,18 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
   auto version = pg::SchemaVersion(**conn);
   if (!version.ok()) return Status(Code::kUnavailable, shown + ": " + version.status().message());
   const int needed = PostgresSchemaVersionNeeded();
-  if (*version == 0) {
+  auto apply = CheckSchemaVersion(shown, *version, needed, options.schema);
+  if (!apply.ok()) return Status(apply.status().code(), shown + ": " + apply.status().message());
+  if (*apply) {
     Status st = pg::ApplyMigrations(**conn, PostgresMigrations());
     if (!st.ok()) return Status(Code::kUnavailable, shown + ": " + st.message());
-  } else if (*version < needed) {
-    return Status(Code::kUnavailable,
-                  shown + ": database schema version " + std::to_string(*version) +
-                      " is older than this Herald needs (" + std::to_string(needed) +
-                      "); run `herald store migrate --store URL` with this store's URL first");
-  } else if (*version > needed) {
-    return Status(Code::kUnavailable,
-                  shown + ": database schema version " + std::to_string(*version) +
-                      " is newer than this Herald build supports (it needs version " +
-                      std::to_string(needed) + "); use a newer Herald");
   }
   auto revision = pg_store::ReadConfigRevision(**conn);
   if (!revision.ok()) return Status(Code::kUnavailable, shown + ": " + revision.status().message());
 
   std::unique_ptr<PostgresStore> store(new PostgresStore(url, options));
   store->config_revision_ = *revision;
+  store->schema_ = SchemaVersions{*version, needed};
   store->pool_ = std::make_unique<pg::Pool>(url, options.pool_size);
   store->pool_->Return(std::move(*conn));
   PostgresStore* self = store.get();

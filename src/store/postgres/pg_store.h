@@ -65,18 +65,23 @@ struct PgStoreOptions {
   // true: times from the database clock; false: the request's times and `clock` (tests).
   bool database_clock = true;
   const Clock* clock = &SystemClock();  // must outlive the store
+  // What opening does with the schema (store.h): create it in an empty database, migrate
+  // (`herald store migrate`), or require the current version.
+  SchemaPolicy schema = SchemaPolicy::kCreateOrRequireCurrent;
 };
 
 class PostgresStore final : public Store {
  public:
-  // Connects to `url` (a libpq URL or key=value string), creates the schema in a database that
-  // has none, and starts the writer and listener threads. Errors: kUnavailable (unreachable;
-  // schema older than this binary needs, naming `herald store migrate`; schema newer).
+  // Connects to `url` (a libpq URL or key=value string), handles the schema as options.schema
+  // says (CheckSchemaVersion: by default creates it in a database that has none and refuses an
+  // older one, naming `herald store migrate`), and starts the writer and listener threads.
+  // Errors: kUnavailable (unreachable; schema refused), kNotFound (empty under kRequireCurrent).
   static Result<std::unique_ptr<PostgresStore>> Open(const std::string& url,
                                                      const PgStoreOptions& options = {});
   ~PostgresStore() override;
 
   std::string Describe() const override;
+  SchemaVersions Schema() const override { return schema_; }
   int64_t ConfigRevision() const override;
 
   Result<std::vector<Webhook>> ListWebhooks() override;
@@ -191,6 +196,7 @@ class PostgresStore final : public Store {
 
   const std::string url_;
   const PgStoreOptions options_;
+  SchemaVersions schema_;
   std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<WriteQueue<WriteOp>> queue_;
   std::once_flag close_once_;

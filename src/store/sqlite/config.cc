@@ -3,6 +3,7 @@
 // webhook needs it to exist, and a webhook used by a rule cannot be deleted.
 #include <chrono>
 
+#include "common/strings.h"
 #include "store/sqlite/store_internal.h"
 
 namespace herald {
@@ -51,6 +52,14 @@ Status CheckIdFree(Conn& c, const char* table, const char* noun, int64_t id) {
   return Status::Ok();
 }
 
+// Runs `sql`, whose one parameter is the id of the row it changes; kNotFound ("<noun> <id>")
+// when it changed no row. An error names `what`.
+Status RunOnRow(Conn& c, const char* sql, const char* what, const char* noun, int64_t id) {
+  HERALD_RETURN_IF_ERROR(RunStmt(c, sql, what, id));
+  if (sqlite3_changes(c.db()) == 0) return NotFound(noun + (" " + std::to_string(id)));
+  return Status::Ok();
+}
+
 // Binds the id of a new row: NULL (SQLite assigns one) when 0.
 void BindNewId(Stmt& s, int64_t id) {
   if (id != 0) {
@@ -60,17 +69,97 @@ void BindNewId(Stmt& s, int64_t id) {
   }
 }
 
-Result<Webhook> LoadWebhook(Conn& c, int64_t id) {
-  return SelectOne<Webhook>(
-      c, std::string("SELECT ") + sql::kWebhookCols + " FROM webhooks WHERE id = ?", id,
-      sql::ReadWebhook<Stmt>, "webhook " + std::to_string(id));
+// A configuration table: webhooks or event rules. `cols` is its sql::k*Cols list (id first,
+// created and last_updated last) and `read` its row reader.
+template <typename T>
+struct ConfigTable {
+  const char* table;
+  const char* noun;  // names a row in messages: "webhook", "event rule"
+  const char* cols;
+  Result<T> (*read)(const Stmt&);
+};
+
+constexpr ConfigTable<Webhook> kWebhooks{"webhooks", "webhook", sql::kWebhookCols,
+                                         sql::ReadWebhook<Stmt>};
+constexpr ConfigTable<EventRule> kRules{"event_rules", "event rule", sql::kRuleCols,
+                                        sql::ReadRule<Stmt>};
+
+template <typename T>
+Result<std::vector<T>> ListRows(Conn& c, const ConfigTable<T>& t) {
+  return SelectAll<T>(c, std::string("SELECT ") + t.cols + " FROM " + t.table + " ORDER BY name",
+                      t.read);
 }
 
-Result<EventRule> LoadRule(Conn& c, int64_t id) {
-  return SelectOne<EventRule>(
-      c, std::string("SELECT ") + sql::kRuleCols + " FROM event_rules WHERE id = ?", id,
-      sql::ReadRule<Stmt>, "event rule " + std::to_string(id));
+template <typename T>
+Result<T> LoadRow(Conn& c, const ConfigTable<T>& t, int64_t id) {
+  return SelectOne<T>(c, std::string("SELECT ") + t.cols + " FROM " + t.table + " WHERE id = ?", id,
+                      t.read, t.noun + (" " + std::to_string(id)));
 }
+
+// The column names of a k*Cols list ("a, b, c").
+std::vector<std::string> ColumnNames(const char* cols) {
+  std::vector<std::string> out;
+  for (const std::string& name : SplitNonEmpty(cols, ',')) out.emplace_back(TrimBlanks(name));
+  return out;
+}
+
+// "UPDATE <table> SET <col> = ?, ... WHERE id = ?": every column but id and created, in order
+// (last_updated last).
+template <typename T>
+std::string UpdateSql(const ConfigTable<T>& t) {
+  std::string set;
+  for (const std::string& col : ColumnNames(t.cols)) {
+    if (col == "id" || col == "created") continue;
+    set += (set.empty() ? "" : ", ") + col + " = ?";
+  }
+  return std::string("UPDATE ") + t.table + " SET " + set + " WHERE id = ?";
+}
+
+// Inserts `row` into `t` once its name and id (0: SQLite picks one) are free and `check`
+// passes; sets its created and last_updated times and its id. `bind_body(stmt, row)` binds the
+// columns between id and created.
+template <typename T, typename BindBody, typename Check>
+Result<T> InsertRow(SqliteStore::WriteCtx& ctx, const ConfigTable<T>& t, T row, BindBody bind_body,
+                    Check check) {
+  Conn& c = ctx.conn;
+  HERALD_RETURN_IF_ERROR(CheckNameFree(c, t.table, t.noun, row.name, std::nullopt));
+  HERALD_RETURN_IF_ERROR(CheckIdFree(c, t.table, t.noun, row.id));
+  HERALD_RETURN_IF_ERROR(check(c, row));
+  row.created = row.last_updated = ctx.now;
+  auto s = c.Prepare(InsertSql(t.table, t.cols));
+  if (!s.ok()) return s.status();
+  BindNewId(*s, row.id);
+  bind_body(*s, row);
+  s->Bind(row.created).Bind(row.last_updated);
+  HERALD_RETURN_IF_ERROR(StepDone(c, *s, (std::string("cannot insert ") + t.noun).c_str()));
+  row.id = sqlite3_last_insert_rowid(c.db());
+  ++ctx.config_changes;
+  return row;
+}
+
+// Replaces row `row.id` of `t` (kNotFound when there is none) once its name is free and
+// `check` passes; keeps its created time and sets last_updated. `bind_body` as for InsertRow.
+template <typename T, typename BindBody, typename Check>
+Result<T> UpdateRow(SqliteStore::WriteCtx& ctx, const ConfigTable<T>& t, T row, BindBody bind_body,
+                    Check check) {
+  Conn& c = ctx.conn;
+  auto old = LoadRow(c, t, row.id);
+  if (!old.ok()) return old.status();
+  HERALD_RETURN_IF_ERROR(CheckNameFree(c, t.table, t.noun, row.name, row.id));
+  HERALD_RETURN_IF_ERROR(check(c, row));
+  row.created = old->created;
+  row.last_updated = ctx.now;
+  auto s = c.Prepare(UpdateSql(t));
+  if (!s.ok()) return s.status();
+  bind_body(*s, row);
+  s->Bind(row.last_updated).Bind(row.id);
+  HERALD_RETURN_IF_ERROR(StepDone(c, *s, (std::string("cannot update ") + t.noun).c_str()));
+  ++ctx.config_changes;
+  return row;
+}
+
+// A webhook needs no check beyond its name and id.
+Status NoCheck(Conn&, const Webhook&) { return Status::Ok(); }
 
 // Conflict unless the rule's webhook target exists.
 Status CheckRuleTarget(Conn& c, const EventRule& r) {
@@ -111,55 +200,22 @@ int64_t SqliteStore::ConfigRevision() const {
 // ---- webhooks ----
 
 Result<std::vector<Webhook>> SqliteStore::ListWebhooks() {
-  return Read([](Conn& c) {
-    return SelectAll<Webhook>(
-        c, std::string("SELECT ") + sql::kWebhookCols + " FROM webhooks ORDER BY name",
-        sql::ReadWebhook<Stmt>);
-  });
+  return Read([](Conn& c) { return ListRows(c, kWebhooks); });
 }
 
 Result<Webhook> SqliteStore::GetWebhook(int64_t id) {
-  return Read([id](Conn& c) { return LoadWebhook(c, id); });
+  return Read([id](Conn& c) { return LoadRow(c, kWebhooks, id); });
 }
 
 Result<Webhook> SqliteStore::CreateWebhook(Webhook w) {
-  return WriteSync<Webhook>([w = std::move(w)](WriteCtx& ctx) mutable -> Result<Webhook> {
-    Conn& c = ctx.conn;
-    HERALD_RETURN_IF_ERROR(CheckNameFree(c, "webhooks", "webhook", w.name, std::nullopt));
-    HERALD_RETURN_IF_ERROR(CheckIdFree(c, "webhooks", "webhook", w.id));
-    w.created = w.last_updated = ctx.now;
-    auto s = c.Prepare(std::string("INSERT INTO webhooks(") + sql::kWebhookCols +
-                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    if (!s.ok()) return s.status();
-    BindNewId(*s, w.id);
-    sql::BindWebhookBody(*s, w);
-    s->Bind(w.created).Bind(w.last_updated);
-    HERALD_RETURN_IF_ERROR(StepDone(c, *s, "cannot insert webhook"));
-    w.id = sqlite3_last_insert_rowid(c.db());
-    ++ctx.config_changes;
-    return w;
+  return WriteSync<Webhook>([w = std::move(w)](WriteCtx& ctx) mutable {
+    return InsertRow(ctx, kWebhooks, std::move(w), sql::BindWebhookBody<Stmt>, NoCheck);
   });
 }
 
 Result<Webhook> SqliteStore::UpdateWebhook(Webhook w) {
-  return WriteSync<Webhook>([w = std::move(w)](WriteCtx& ctx) mutable -> Result<Webhook> {
-    Conn& c = ctx.conn;
-    auto old = LoadWebhook(c, w.id);
-    if (!old.ok()) return old.status();
-    HERALD_RETURN_IF_ERROR(CheckNameFree(c, "webhooks", "webhook", w.name, w.id));
-    w.created = old->created;
-    w.last_updated = ctx.now;
-    auto s = c.Prepare(
-        "UPDATE webhooks SET name = ?, description = ?, payload_url = ?, http_method = ?, "
-        "http_content_type = ?, additional_headers = ?, body_template = ?, secret = ?, "
-        "ssl_verification = ?, ca_file_path = ?, timeout = ?, max_attempts = ?, "
-        "retry_policy = ?, retry_interval = ?, last_updated = ? WHERE id = ?");
-    if (!s.ok()) return s.status();
-    sql::BindWebhookBody(*s, w);
-    s->Bind(w.last_updated).Bind(w.id);
-    HERALD_RETURN_IF_ERROR(StepDone(c, *s, "cannot update webhook"));
-    ++ctx.config_changes;
-    return w;
+  return WriteSync<Webhook>([w = std::move(w)](WriteCtx& ctx) mutable {
+    return UpdateRow(ctx, kWebhooks, std::move(w), sql::BindWebhookBody<Stmt>, NoCheck);
   });
 }
 
@@ -194,70 +250,34 @@ Status SqliteStore::DeleteWebhook(int64_t id) {
 // ---- event rules ----
 
 Result<std::vector<EventRule>> SqliteStore::ListEventRules() {
-  return Read([](Conn& c) {
-    return SelectAll<EventRule>(
-        c, std::string("SELECT ") + sql::kRuleCols + " FROM event_rules ORDER BY name",
-        sql::ReadRule<Stmt>);
-  });
+  return Read([](Conn& c) { return ListRows(c, kRules); });
 }
 
 Result<EventRule> SqliteStore::GetEventRule(int64_t id) {
-  return Read([id](Conn& c) { return LoadRule(c, id); });
+  return Read([id](Conn& c) { return LoadRow(c, kRules, id); });
 }
 
 Result<EventRule> SqliteStore::CreateEventRule(EventRule r) {
   sql::RuleJson json(r);  // serialised on the caller's thread
-  return WriteSync<EventRule>(
-      [r = std::move(r), json = std::move(json)](WriteCtx& ctx) mutable -> Result<EventRule> {
-        Conn& c = ctx.conn;
-        HERALD_RETURN_IF_ERROR(CheckNameFree(c, "event_rules", "event rule", r.name, std::nullopt));
-        HERALD_RETURN_IF_ERROR(CheckIdFree(c, "event_rules", "event rule", r.id));
-        HERALD_RETURN_IF_ERROR(CheckRuleTarget(c, r));
-        r.created = r.last_updated = ctx.now;
-        auto s = c.Prepare(std::string("INSERT INTO event_rules(") + sql::kRuleCols +
-                           ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-        if (!s.ok()) return s.status();
-        BindNewId(*s, r.id);
-        sql::BindRuleBody(*s, r, json);
-        s->Bind(r.created).Bind(r.last_updated);
-        HERALD_RETURN_IF_ERROR(StepDone(c, *s, "cannot insert event rule"));
-        r.id = sqlite3_last_insert_rowid(c.db());
-        ++ctx.config_changes;
-        return r;
-      });
+  return WriteSync<EventRule>([r = std::move(r), json = std::move(json)](WriteCtx& ctx) mutable {
+    auto bind = [&json](Stmt& s, const EventRule& row) { sql::BindRuleBody(s, row, json); };
+    return InsertRow(ctx, kRules, std::move(r), bind, CheckRuleTarget);
+  });
 }
 
 Result<EventRule> SqliteStore::UpdateEventRule(EventRule r) {
   sql::RuleJson json(r);
-  return WriteSync<EventRule>(
-      [r = std::move(r), json = std::move(json)](WriteCtx& ctx) mutable -> Result<EventRule> {
-        Conn& c = ctx.conn;
-        auto old = LoadRule(c, r.id);
-        if (!old.ok()) return old.status();
-        HERALD_RETURN_IF_ERROR(CheckNameFree(c, "event_rules", "event rule", r.name, r.id));
-        HERALD_RETURN_IF_ERROR(CheckRuleTarget(c, r));
-        r.created = old->created;
-        r.last_updated = ctx.now;
-        auto s = c.Prepare(
-            "UPDATE event_rules SET name = ?, description = ?, object_types = ?, "
-            "event_types = ?, enabled = ?, conditions = ?, action_type = ?, "
-            "action_object_type = ?, action_object_id = ?, action_data = ?, comments = ?, "
-            "last_updated = ? WHERE id = ?");
-        if (!s.ok()) return s.status();
-        sql::BindRuleBody(*s, r, json);
-        s->Bind(r.last_updated).Bind(r.id);
-        HERALD_RETURN_IF_ERROR(StepDone(c, *s, "cannot update event rule"));
-        ++ctx.config_changes;
-        return r;
-      });
+  return WriteSync<EventRule>([r = std::move(r), json = std::move(json)](WriteCtx& ctx) mutable {
+    auto bind = [&json](Stmt& s, const EventRule& row) { sql::BindRuleBody(s, row, json); };
+    return UpdateRow(ctx, kRules, std::move(r), bind, CheckRuleTarget);
+  });
 }
 
 Status SqliteStore::DeleteEventRule(int64_t id) {
   return WriteStatus([id](WriteCtx& ctx) -> Status {
     Conn& c = ctx.conn;
-    HERALD_RETURN_IF_ERROR(
-        RunStmt(c, "DELETE FROM event_rules WHERE id = ?", "cannot delete event rule", id));
-    if (sqlite3_changes(c.db()) == 0) return NotFound("event rule " + std::to_string(id));
+    HERALD_RETURN_IF_ERROR(RunOnRow(c, "DELETE FROM event_rules WHERE id = ?",
+                                    "cannot delete event rule", kRules.noun, id));
     ++ctx.config_changes;
     return Status::Ok();
   });
@@ -283,17 +303,10 @@ Result<ApiToken> SqliteStore::CreateToken(ApiToken t) {
     if (rc == SQLITE_ROW) return Conflict("a token with this key already exists.");
     if (rc != SQLITE_DONE) return c.Error("query failed");
     t.created = ctx.now;
-    auto s = c.Prepare(std::string("INSERT INTO api_tokens(") + sql::kTokenCols +
-                       ") VALUES (?,?,?,?,?,?,?,?)");
+    auto s = c.Prepare(InsertSql("api_tokens", sql::kTokenCols));
     if (!s.ok()) return s.status();
     BindNewId(*s, t.id);
-    s->Bind(t.name)
-        .Bind(t.key_prefix)
-        .Bind(t.key_hash)
-        .Bind(TokenScopeName(t.scope))
-        .Bind(t.created)
-        .Bind(t.last_used)
-        .Bind(t.revoked);
+    sql::BindTokenBody(*s, t);
     HERALD_RETURN_IF_ERROR(StepDone(c, *s, "cannot insert token"));
     t.id = sqlite3_last_insert_rowid(c.db());
     return t;
@@ -303,9 +316,8 @@ Result<ApiToken> SqliteStore::CreateToken(ApiToken t) {
 Status SqliteStore::RevokeToken(int64_t id) {
   return WriteStatus([id](WriteCtx& ctx) -> Status {
     Conn& c = ctx.conn;
-    HERALD_RETURN_IF_ERROR(
-        RunStmt(c, "UPDATE api_tokens SET revoked = 1 WHERE id = ?", "cannot revoke token", id));
-    if (sqlite3_changes(c.db()) == 0) return NotFound("token " + std::to_string(id));
+    HERALD_RETURN_IF_ERROR(RunOnRow(c, "UPDATE api_tokens SET revoked = 1 WHERE id = ?",
+                                    "cannot revoke token", "token", id));
     return RunStmt(c, "DELETE FROM ui_sessions WHERE token_id = ?",
                    "cannot end the token's sessions", id);
   });

@@ -3,32 +3,67 @@
 #include <functional>
 
 #include "store/sqlite/store_internal.h"
+#include "store/task_id.h"
 
 namespace herald {
 
+using sql::JsonOrNull;
+
 namespace {
 
-// CommitEvents' unit of work. The constructor runs on the caller's thread and flattens the
-// events (sql::FlattenEvents: JSON, task ids); Run (writer thread) only binds and inserts.
+// CommitEvents' unit of work. The constructor runs on the caller's thread: it serialises the
+// Value fields to JSON, generates task ids and moves the strings it needs into flat records,
+// so the caller's Value trees are freed there too; Run (writer thread) only binds and inserts.
 class CommitOp final : public SqliteStore::WriteOp {
  public:
   using Done = std::function<void(Result<std::vector<CommittedEvent>>)>;
 
-  using FlatEvent = sql::FlatEvent;
-  using FlatTask = sql::FlatTask;
+  struct FlatTask {
+    std::string id, rule_name, webhook_name, object_type, event_type;
+    std::optional<std::string> action_data;
+    int64_t rule_id = 0, webhook_id = 0;
+    bool delayed = false;  // created scheduled
+    TimeUs due_at = 0;
+  };
+  struct FlatEvent {
+    sql::EventRow row;
+    std::vector<FlatTask> tasks;
+  };
 
-  CommitOp(std::vector<NewEvent> events, Done done)
-      : events_(sql::FlattenEvents(std::move(events))), done_(std::move(done)) {}
+  CommitOp(std::vector<NewEvent> events, Done done) : done_(std::move(done)) {
+    events_.reserve(events.size());
+    for (NewEvent& ne : events) {
+      Event& e = ne.event;
+      std::vector<FlatTask> tasks(ne.tasks.size());
+      for (size_t k = 0; k < tasks.size(); ++k) {
+        Task& t = ne.tasks[k];
+        FlatTask& ft = tasks[k];
+        ft.id = NewTaskId();
+        ft.rule_id = t.rule_id;
+        ft.webhook_id = t.webhook_id;
+        ft.rule_name = std::move(t.rule_name);
+        ft.webhook_name = std::move(t.webhook_name);
+        ft.object_type = t.object_type.empty() ? e.object_type : std::move(t.object_type);
+        ft.event_type = t.event_type.empty() ? e.event_type : std::move(t.event_type);
+        ft.action_data = JsonOrNull(t.action_data);
+        ft.delayed = t.status == TaskStatus::kScheduled;
+        ft.due_at = t.due_at;
+      }
+      events_.push_back(FlatEvent{sql::EventRow(std::move(e)), std::move(tasks)});
+    }
+  }
 
   Status Run(SqliteStore::WriteCtx& ctx) override {
     Conn& c = ctx.conn;
     auto ins_event = c.Prepare(
-        "INSERT INTO events(event, event_type, object_type, model, timestamp, username, "
-        "request_id, data, snapshots, request, context, received_at) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+        InsertSql("events",
+                  "event, event_type, object_type, model, timestamp, username, request_id, data, "
+                  "snapshots, request, context, received_at"));
     if (!ins_event.ok()) return ins_event.status();
-    auto ins_task = c.Prepare(std::string("INSERT INTO tasks(") + sql::kNewTaskCols +
-                              ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    auto ins_task = c.Prepare(
+        InsertSql("tasks",
+                  "seq, id, event_id, rule_id, webhook_id, rule_name, webhook_name, object_type, "
+                  "event_type, action_data, status, created_at, enqueued_at, due_at"));
     if (!ins_task.ok()) return ins_task.status();
     Stmt& se = *ins_event;
     Stmt& st = *ins_task;
@@ -36,7 +71,8 @@ class CommitOp final : public SqliteStore::WriteOp {
     result_.reserve(events_.size());
     for (const FlatEvent& e : events_) {
       se.Reset();
-      sql::BindEventRow(se, e, ctx.now);
+      sql::BindEventBody(se, e.row);
+      se.Bind(e.row.received_at != 0 ? e.row.received_at : ctx.now);
       if (se.Step() != SQLITE_DONE) return c.Error("cannot insert event");
       CommittedEvent ce;
       ce.event_id = sqlite3_last_insert_rowid(c.db());
@@ -44,8 +80,11 @@ class CommitOp final : public SqliteStore::WriteOp {
       for (size_t k = 0; k < e.tasks.size(); ++k) {
         const FlatTask& t = e.tasks[k];
         // A task may be created scheduled (delayed); otherwise it is queued and due now.
+        const int status = t.delayed ? kScheduled : kQueued;
         st.Reset();
-        const int status = sql::BindTaskRow(st, t, ce.event_id, k, kTaskSeqBits, ctx.now);
+        sql::BindTaskHead(st, (ce.event_id << kTaskSeqBits) | static_cast<int64_t>(k), t,
+                          ce.event_id, t.action_data);
+        st.Bind(status).Bind(ctx.now).Bind(ctx.now).Bind(t.delayed ? t.due_at : ctx.now);
         if (st.Step() != SQLITE_DONE) return c.Error("cannot insert task");
         ctx.Move(-1, status);
         if (!t.delayed) ctx.wake = true;
@@ -118,7 +157,8 @@ Result<std::vector<Event>> SqliteStore::ListEvents(const EventFilter& filter) {
   return Read([&filter](Conn& c) -> Result<std::vector<Event>> {
     sql::EventWhere where(filter);
     auto s = c.Prepare(std::string("SELECT ") + sql::kEventCols + " FROM events" + where.sql +
-                       " ORDER BY id DESC LIMIT ? OFFSET ?");
+                       (filter.oldest_first ? " ORDER BY id ASC" : " ORDER BY id DESC") +
+                       " LIMIT ? OFFSET ?");
     if (!s.ok()) return s.status();
     where.Bind(*s);
     s->Bind(sql::LimitArg(filter.limit)).Bind(sql::OffsetArg(filter.offset));

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "store/sqlite/conn.h"
+#include "store/store.h"
 
 namespace herald::sqlite {
 
@@ -210,7 +211,23 @@ int SchemaVersion(sqlite3* db) {
   return version;
 }
 
-Status ApplyMigrations(sqlite3* db, std::span<const Migration> migrations) {
+namespace {
+
+// Number of tables, views and indexes in `db`; -1 on error.
+int SchemaObjects(sqlite3* db) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &stmt, nullptr) != SQLITE_OK)
+    return -1;
+  int n = -1;
+  if (sqlite3_step(stmt) == SQLITE_ROW) n = sqlite3_column_int(stmt, 0);
+  sqlite3_finalize(stmt);
+  return n;
+}
+
+}  // namespace
+
+Result<SchemaVersions> OpenSchema(sqlite3* db, std::span<const Migration> migrations,
+                                  SchemaPolicy policy, const std::string& url) {
   const int latest = static_cast<int>(migrations.size());
   auto exec = [db](const std::string& sql) -> Status {
     char* err = nullptr;
@@ -222,18 +239,19 @@ Status ApplyMigrations(sqlite3* db, std::span<const Migration> migrations) {
     return Status::Ok();
   };
   // IMMEDIATE takes the write lock first, so two processes opening the same new file do not
-  // both try to create the schema.
+  // both try to create the schema: the second one judges the version the first one left.
   HERALD_RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
   const int current = SchemaVersion(db);
+  SchemaVersions versions{current, current};
   Status st;
   if (current < 0) {
     st = Error(db, "cannot read the schema version");
-  } else if (current > latest) {
-    st = Status(Code::kUnavailable, "database schema version " + std::to_string(current) +
-                                        " is newer than this Herald build supports (" +
-                                        std::to_string(latest) +
-                                        "); use a newer Herald or restore a matching backup");
-  } else {
+  } else if (current == 0 && SchemaObjects(db) != 0) {
+    st = Status(Code::kUnavailable,
+                "the database has tables but no Herald schema version; it is not a Herald store");
+  } else if (auto apply = CheckSchemaVersion(url, current, latest, policy); !apply.ok()) {
+    st = apply.status();
+  } else if (*apply) {
     for (int v = current + 1; v <= latest && st.ok(); ++v) {
       Status m = exec(migrations[v - 1].sql);
       if (!m.ok()) {
@@ -242,15 +260,20 @@ Status ApplyMigrations(sqlite3* db, std::span<const Migration> migrations) {
                                             ") failed: " + m.message());
       }
     }
-    if (st.ok() && current != latest) {
-      st = exec("PRAGMA user_version = " + std::to_string(latest));
-    }
+    if (st.ok()) st = exec("PRAGMA user_version = " + std::to_string(latest));
+    versions.current = latest;
   }
   if (!st.ok()) {
     (void)exec("ROLLBACK");
     return st;
   }
-  return exec("COMMIT");
+  HERALD_RETURN_IF_ERROR(exec("COMMIT"));
+  return versions;
+}
+
+Status ApplyMigrations(sqlite3* db, std::span<const Migration> migrations) {
+  auto r = OpenSchema(db, migrations, SchemaPolicy::kMigrate, "(this database)");
+  return r.ok() ? Status::Ok() : r.status();
 }
 
 }  // namespace herald::sqlite

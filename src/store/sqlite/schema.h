@@ -3,15 +3,17 @@
 // The schema version lives in the database header (PRAGMA user_version). Migration i (1-based)
 // takes a database from version i-1 to version i; ApplyMigrations runs every missing one, in
 // order, inside one IMMEDIATE transaction, so a crash mid-migration leaves the old version.
-// A database whose version is newer than the list is refused: this binary cannot know what
-// a newer Herald stored. Never edit a released migration; append a new one.
+// Whether a version may be created, upgraded or must be refused is store.h's schema-version
+// rule (SchemaPolicy). Never edit a released migration; append a new one.
 #pragma once
 
 #include <sqlite3.h>
 
 #include <span>
+#include <string>
 
 #include "common/status.h"
+#include "store/store.h"
 
 namespace herald::sqlite {
 
@@ -23,9 +25,17 @@ struct Migration {
 // The migrations of this build, oldest first; their count is the current schema version.
 std::span<const Migration> SchemaMigrations();
 
-// Brings `db` to version migrations.size(). Errors: kUnavailable when the database is newer than
-// `migrations` ("... schema version N is newer than this Herald build supports (M) ...") or a
-// migration fails (then nothing is changed). Not thread-safe; call before sharing `db`.
+// Opens the schema of `db` under `policy` (store.h's schema-version rule, CheckSchemaVersion;
+// `url` names the store in its messages), inside one IMMEDIATE transaction that also judges the
+// version, so two processes opening one new file agree: creates the schema in an empty database,
+// runs the missing migrations of an older one under kMigrate. Returns the versions found and
+// reached. Errors (kUnavailable): a version refused by the rule, a database with tables but no
+// version (not a Herald store), a failed migration (then nothing is changed). Not thread-safe;
+// call before sharing `db`.
+Result<SchemaVersions> OpenSchema(sqlite3* db, std::span<const Migration> migrations,
+                                  SchemaPolicy policy, const std::string& url);
+
+// OpenSchema with kMigrate: brings `db` to version migrations.size().
 Status ApplyMigrations(sqlite3* db, std::span<const Migration> migrations);
 
 // The schema version recorded in `db` (PRAGMA user_version); -1 on error.

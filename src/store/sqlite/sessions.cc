@@ -8,6 +8,41 @@ namespace herald {
 
 namespace {
 
+// The session lookup's row: the token's columns (sql::kTokenCols order, so sql::ReadToken maps
+// them), then the session's from column kSessionCol on.
+constexpr const char* kSessionRowCols =
+    "t.id, t.name, t.key_prefix, t.key_hash, t.scope, t.created, t.last_used, t.revoked, "
+    "s.id_hash, s.csrf, s.token_id, s.created_at, s.last_seen_at, s.expires_at, s.flash, "
+    "s.flash_error";
+constexpr int kSessionCol = 8;
+
+Result<UiSession> ReadSessionWithToken(const Stmt& s) {
+  auto token = sql::ReadToken(s);
+  if (!token.ok()) return token.status();
+  using U = UiSession;
+  U u;
+  u.token = std::move(*token);
+  HERALD_RETURN_IF_ERROR(sql::ReadFields(s, kSessionCol, u, &U::id_hash, &U::csrf, &U::token_id,
+                                         &U::created_at, &U::last_seen_at, &U::expires_at));
+  u.flash.message = s.Text(kSessionCol + 6);
+  u.flash.error = s.Int(kSessionCol + 7) != 0;
+  return u;
+}
+
+constexpr const char* kWorkerCols =
+    "name, host, pid, queue_names, birth_date, last_heartbeat, state, successful_job_count, "
+    "failed_job_count, total_working_time";
+
+Result<WorkerInfo> ReadWorker(const Stmt& s) {
+  using W = WorkerInfo;
+  W w;
+  HERALD_RETURN_IF_ERROR(sql::ReadFields(
+      s, 0, w, &W::name, &W::host, &W::pid, sql::Json(&W::queue_names, "workers.queue_names"),
+      &W::birth_date, &W::last_heartbeat, &W::state, &W::successful_job_count, &W::failed_job_count,
+      &W::total_working_time));
+  return w;
+}
+
 // Runs `sql` (binding `args`) and returns how many rows it changed.
 template <typename... Args>
 Result<int64_t> Changed(Conn& c, const std::string& sql, const char* what, const Args&... args) {
@@ -48,25 +83,26 @@ Result<int64_t> SqliteStore::CreateSession(const UiSession& session, int64_t max
     rc = dup->Step();
     if (rc == SQLITE_ROW) return Conflict("a session with this id already exists.");
     if (rc != SQLITE_DONE) return c.Error("query failed");
-    HERALD_RETURN_IF_ERROR(RunStmt(
-        c,
-        "INSERT INTO ui_sessions(id_hash, csrf, token_id, created_at, last_seen_at, expires_at, "
-        "flash, flash_error) VALUES (?,?,?,?,?,?,?,?)",
-        "cannot insert session", session.id_hash, session.csrf, session.token_id,
-        session.created_at, session.last_seen_at, session.expires_at, session.flash.message,
-        session.flash.error));
+    HERALD_RETURN_IF_ERROR(
+        RunStmt(c,
+                InsertSql("ui_sessions",
+                          "id_hash, csrf, token_id, created_at, last_seen_at, expires_at, flash, "
+                          "flash_error"),
+                "cannot insert session", session.id_hash, session.csrf, session.token_id,
+                session.created_at, session.last_seen_at, session.expires_at, session.flash.message,
+                session.flash.error));
     return *ended;
   });
 }
 
 Result<UiSession> SqliteStore::FindSession(const std::string& id_hash, TimeUs now) {
   return Read([&id_hash, now](Conn& c) -> Result<UiSession> {
-    auto s = c.Prepare(std::string("SELECT ") + sql::kSessionRowCols +
+    auto s = c.Prepare(std::string("SELECT ") + kSessionRowCols +
                        " FROM ui_sessions s JOIN api_tokens t ON t.id = s.token_id"
                        " WHERE s.id_hash = ? AND s.expires_at > ? AND t.revoked = 0");
     if (!s.ok()) return s.status();
     s->Bind(id_hash).Bind(now);
-    auto r = One<UiSession>(c, *s, sql::ReadSessionWithToken<Stmt>);
+    auto r = One<UiSession>(c, *s, ReadSessionWithToken);
     if (!r.ok()) return r.status();
     if (!r->has_value()) return NotFound("session");
     return std::move(**r);
@@ -156,9 +192,7 @@ Status SqliteStore::RegisterWorker(const WorkerInfo& worker) {
   if (worker.name.empty()) return Status(Code::kInvalidArgument, "a worker needs a name");
   std::string queues = sql::StringListJson(worker.queue_names);
   return WriteStatus([worker, queues = std::move(queues)](WriteCtx& ctx) -> Status {
-    return RunStmt(ctx.conn,
-                   std::string("INSERT OR REPLACE INTO workers(") + sql::kWorkerCols +
-                       ") VALUES (?,?,?,?,?,?,?,?,?,?)",
+    return RunStmt(ctx.conn, InsertSql("workers", kWorkerCols, "INSERT OR REPLACE"),
                    "cannot register worker", worker.name, worker.host, worker.pid, queues,
                    worker.birth_date, worker.last_heartbeat, worker.state,
                    worker.successful_job_count, worker.failed_job_count, worker.total_working_time);
@@ -190,11 +224,11 @@ Status SqliteStore::DeregisterWorker(const std::string& name) {
 
 Result<std::vector<WorkerInfo>> SqliteStore::ListWorkers(TimeUs alive_since) {
   return Read([alive_since](Conn& c) -> Result<std::vector<WorkerInfo>> {
-    auto s = c.Prepare(std::string("SELECT ") + sql::kWorkerCols +
+    auto s = c.Prepare(std::string("SELECT ") + kWorkerCols +
                        " FROM workers WHERE last_heartbeat >= ? ORDER BY name");
     if (!s.ok()) return s.status();
     s->Bind(alive_since);
-    return Collect<WorkerInfo>(c, *s, sql::ReadWorker<Stmt>);
+    return Collect<WorkerInfo>(c, *s, ReadWorker);
   });
 }
 

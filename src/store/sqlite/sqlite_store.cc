@@ -31,6 +31,14 @@ Status NotFound(std::string what) {
 }
 Status Conflict(std::string what) { return Status(Code::kConflict, std::move(what)); }
 
+std::string InsertSql(const char* table, std::string_view cols, const char* verb) {
+  std::string marks = "?";
+  for (char ch : cols)
+    if (ch == ',') marks += ",?";
+  return std::string(verb) + " INTO " + table + "(" + std::string(cols) + ") VALUES (" + marks +
+         ")";
+}
+
 Status StepDone(Conn& c, Stmt& s, const char* what) {
   int rc = s.Step();
   if (rc != SQLITE_DONE && rc != SQLITE_ROW) return c.Error(what);
@@ -135,12 +143,16 @@ SqliteStore::SqliteStore(std::string path, const Clock& clock)
     : path_(std::move(path)), clock_(clock) {}
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& relative_path,
+                                                       const StoreOpenOptions& options,
                                                        const Clock& clock) {
   // Remember the absolute path: readers open it later, whatever the working directory then.
   std::error_code ec;
   auto abs = std::filesystem::absolute(relative_path, ec);
   const std::string path = ec ? relative_path : abs.lexically_normal().string();
   std::unique_ptr<SqliteStore> store(new SqliteStore(path, clock));
+  if (options.schema == SchemaPolicy::kRequireCurrent && !std::filesystem::exists(path, ec)) {
+    return Status(Code::kNotFound, "no store at " + path);  // and none is created
+  }
   // Owner-only permissions before SQLite touches the file: its -wal/-shm inherit them.
   HERALD_RETURN_IF_ERROR(sqlite::SecureStoreFiles(path));
   auto conn = Conn::Open(path, kWriterCacheKib);
@@ -152,8 +164,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& relati
       c.Exec(("PRAGMA wal_autocheckpoint=" + std::to_string(kWalAutoCheckpointPages) +
               "; PRAGMA journal_size_limit=" + std::to_string(kJournalSizeLimitBytes))
                  .c_str()));
-  Status mig = sqlite::ApplyMigrations(c.db(), sqlite::SchemaMigrations());
-  if (!mig.ok()) return Status(Code::kUnavailable, path + ": " + mig.message());
+  auto schema =
+      sqlite::OpenSchema(c.db(), sqlite::SchemaMigrations(), options.schema, store->Describe());
+  if (!schema.ok()) return Status(Code::kUnavailable, path + ": " + schema.status().message());
+  store->schema_ = *schema;
 
   auto revision = sqlite_store::ReadConfigRevision(c);
   if (!revision.ok()) return revision.status();

@@ -13,7 +13,7 @@
 // The implementation is split by subject: sqlite_store.cc (open, close, the write transaction,
 // the reader pool), config.cc (webhooks, rules, tokens, config revision), events.cc (committing
 // and reading events), tasks.cc (task reads, leases, attempts, operator actions, purge),
-// sessions.cc (UI sessions, worker heartbeats);
+// sessions.cc (UI sessions, worker heartbeats), import.cc (bulk import);
 // store_internal.h holds what they share, rows.h the row mapping and filters.
 #pragma once
 
@@ -49,15 +49,24 @@ inline constexpr size_t kMaxIdleReaders = 8;
 class SqliteStore final : public Store {
  public:
   // Opens or creates the database file at `path` (its directory must exist), switches it to
-  // WAL, applies schema migrations and starts the writer thread.
-  // Errors: kUnavailable (cannot open, newer schema, migration failed).
+  // WAL, creates or checks (or under SchemaPolicy::kMigrate upgrades) the schema following
+  // options.schema (store.h's schema-version rule) and starts the writer thread.
+  // Errors: kUnavailable (cannot open, schema version refused, migration failed); kNotFound
+  // under kRequireCurrent when there is no file (none is created) or it is empty.
   // The store's own times (row timestamps, the cross-process config check) come from `clock`,
   // which must outlive the store.
   static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
+                                                   const StoreOpenOptions& options,
                                                    const Clock& clock = SystemClock());
+  // Open with the default options (create an empty store, else require the current schema).
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
+                                                   const Clock& clock = SystemClock()) {
+    return Open(path, StoreOpenOptions{}, clock);
+  }
   ~SqliteStore() override;
 
   std::string Describe() const override;
+  SchemaVersions Schema() const override { return schema_; }
   int64_t ConfigRevision() const override;
 
   Result<std::vector<Webhook>> ListWebhooks() override;
@@ -121,6 +130,8 @@ class SqliteStore final : public Store {
   Result<std::vector<WorkerInfo>> ListWorkers(TimeUs alive_since) override;
   Result<int64_t> PurgeStaleWorkers(TimeUs before) override;
 
+  Result<ImportCounts> ImportBatch(const ImportData& data) override;
+
   void SetTaskListener(std::function<void()> listener) override;
   void Close() override;
 
@@ -154,6 +165,7 @@ class SqliteStore final : public Store {
 
   const std::string path_;
   const Clock& clock_;
+  SchemaVersions schema_;                      // set once by Open
   std::unique_ptr<sqlite::Conn> writer_conn_;  // used only by the writer thread
 
   std::unique_ptr<WriteQueue<WriteOp>> queue_;  // set once by Open

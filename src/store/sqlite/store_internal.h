@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -73,6 +74,10 @@ Result<std::optional<T>> One(Conn& c, Stmt& s, RowFn row) {
   return std::optional<T>(std::move(item).value());
 }
 
+// "INSERT INTO <table>(<cols>) VALUES (?,...)": one placeholder per column of `cols` (a
+// comma-separated list). `verb` may be "INSERT OR REPLACE".
+std::string InsertSql(const char* table, std::string_view cols, const char* verb = "INSERT");
+
 // Steps a statement once; an error names `what`.
 Status StepDone(Conn& c, Stmt& s, const char* what);
 
@@ -116,6 +121,7 @@ Result<int64_t> ReadConfigRevision(Conn& c);
 // The store's .cc files (the only includers) use the helpers unqualified.
 using sqlite_store::Collect;
 using sqlite_store::Conflict;
+using sqlite_store::InsertSql;
 using sqlite_store::NotFound;
 using sqlite_store::One;
 using sqlite_store::RunStmt;

@@ -315,22 +315,10 @@ Status RecordAttemptIn(SqliteStore::WriteCtx& ctx, const std::string& task_id,
   }
   const Attempt& a = o.attempt;
   const int number = t.attempts + 1;
-  auto ins = c.Prepare(
-      "INSERT INTO attempts(task_seq, number, started_at, duration_us, status_code, "
-      "response_excerpt, error, method, url, request_headers, request_body) "
-      "VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+  auto ins = c.Prepare(InsertSql("attempts", std::string("task_seq, ") + sql::kAttemptCols));
   if (!ins.ok()) return ins.status();
-  ins->Bind(t.seq)
-      .Bind(number)
-      .Bind(a.started_at)
-      .Bind(a.duration_us)
-      .Bind(a.status_code)
-      .Bind(a.response_excerpt)
-      .Bind(a.error)
-      .Bind(a.method)
-      .Bind(a.url)
-      .Bind(a.request_headers)
-      .Bind(a.request_body);
+  ins->Bind(t.seq);
+  sql::BindAttemptBody(*ins, a, number);
   HERALD_RETURN_IF_ERROR(StepDone(c, *ins, "cannot insert attempt"));
   TimeUs ended = 0;
   if (next != kScheduled) ended = a.started_at > 0 ? a.started_at + a.duration_us : ctx.now;

@@ -188,6 +188,7 @@ TEST_F(ApiTest, EveryPathMethodAndCredentialAnswersJsonWithoutA5xx) {
                                           "event-rules",
                                           "background-tasks",
                                           "background-queues",
+                                          "background-workers",
                                           "default",
                                           "requeue",
                                           "enqueue",
@@ -229,6 +230,7 @@ TEST_F(ApiTest, EveryPathMethodAndCredentialAnswersJsonWithoutA5xx) {
                                               "/api/extras/event-rules/{}/",
                                               "/api/core/background-tasks/{}/",
                                               "/api/core/background-queues/{}/",
+                                              "/api/core/background-workers/{}/",
                                               "/api/core/background-tasks/{}/requeue/",
                                               "/api/core/background-tasks/1/{}/",
                                               "/api/extras/webhooks/{}/{}/",
@@ -581,6 +583,71 @@ TEST_F(ApiTest, TokenRevokedByAnotherProcessIsRefusedOnceItsCacheEntryExpires) {
   http::Response r = Call("GET", "/api/extras/webhooks/", Token(admin_key_));
   EXPECT_EQ(r.status, 403) << r.body;
   EXPECT_NE(r.body.find("Invalid token."), std::string::npos) << r.body;
+}
+
+// ---------------------------------------------------------------- NetBox's list and bulk shapes
+
+TEST_F(ApiTest, OptionsFieldsCursorPagesAndAtomicBulkCreate) {
+  const std::string admin = Token(admin_key_);
+  // OPTIONS: DRF's metadata; the write actions only for tokens that may write.
+  auto meta = ParseJson(Call("OPTIONS", "/api/extras/webhooks/", admin).body);
+  ASSERT_TRUE(meta.ok());
+  EXPECT_EQ(meta->get("name")->as_str(), "Webhook List");
+  ASSERT_TRUE(meta->get("actions") && meta->get("actions")->get("POST"));
+  const Value* method = meta->get("actions")->get("POST")->get("http_method");
+  EXPECT_EQ(method->get("choices")->as_list().size(), 5u);
+  EXPECT_TRUE(meta->get("actions")->get("POST")->get("name")->get("required")->as_bool());
+  auto ro_meta = ParseJson(Call("OPTIONS", "/api/extras/event-rules/", Token(ro_key_)).body);
+  ASSERT_TRUE(ro_meta.ok());
+  EXPECT_EQ(ro_meta->get("actions"), nullptr);
+
+  // A bulk create whose third item takes a name already stored: nothing is kept.
+  ASSERT_EQ(Call("POST", "/api/extras/webhooks/", admin,
+                 R"({"name": "taken", "payload_url": "http://127.0.0.1:9/"})")
+                .status,
+            201);
+  http::Response bad = Call("POST", "/api/extras/webhooks/", admin,
+                            R"([{"name": "a", "payload_url": "http://127.0.0.1:9/"},
+                                {"name": "b", "payload_url": "http://127.0.0.1:9/"},
+                                {"name": "taken", "payload_url": "http://127.0.0.1:9/"}])");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  auto errors = ParseJson(bad.body);
+  ASSERT_TRUE(errors.ok() && errors->is_list() && errors->as_list().size() == 3) << bad.body;
+  EXPECT_TRUE(errors->as_list()[2].get("name")) << bad.body;
+  auto hooks = store_->ListWebhooks();
+  ASSERT_TRUE(hooks.ok());
+  EXPECT_EQ(hooks->size(), 1u) << "a failed bulk create keeps nothing";
+
+  http::Response made = Call("POST", "/api/extras/webhooks/", admin,
+                             R"([{"name": "h1", "payload_url": "http://127.0.0.1:9/"},
+                                 {"name": "h2", "payload_url": "http://127.0.0.1:9/"},
+                                 {"name": "h3", "payload_url": "http://127.0.0.1:9/"}])");
+  ASSERT_EQ(made.status, 201) << made.body;
+  // Ids 2 and 3 went to the rolled-back items (ids are never reused, as NetBox's sequences).
+
+  // ?fields= and ?omit=.
+  auto picked = ParseJson(Call("GET", "/api/extras/webhooks/?fields=id,name&name=h1", admin).body);
+  ASSERT_TRUE(picked.ok());
+  EXPECT_EQ(DumpJson(*picked->get("results")), R"([{"id": 4, "name": "h1"}])");
+  auto omitted = ParseJson(Call("GET", "/api/extras/webhooks/4/?omit=url,tags", admin).body);
+  ASSERT_TRUE(omitted.ok());
+  EXPECT_EQ(omitted->get("url"), nullptr);
+  EXPECT_NE(omitted->get("display_url"), nullptr);
+
+  // ?start= pages by id; `next` carries the next start and keeps the other parameters.
+  auto page = ParseJson(
+      Call("GET", "/api/extras/webhooks/?start=2&limit=2&ordering=-name&fields=id", admin).body);
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->get("count")->is_none());
+  EXPECT_EQ(DumpJson(*page->get("results")), R"([{"id": 4}, {"id": 5}])");
+  EXPECT_EQ(page->get("next")->as_str(),
+            "http://127.0.0.1:8080/api/extras/webhooks/?ordering=-name&fields=id&limit=2&start=6");
+  EXPECT_EQ(Call("GET", "/api/extras/webhooks/?start=x", admin).status, 400);
+  EXPECT_EQ(Call("GET", "/api/extras/webhooks/?start=1&offset=2", admin).status, 400);
+  // ?ordering= with offset pages.
+  auto ordered = ParseJson(Call("GET", "/api/extras/webhooks/?ordering=-id&fields=id", admin).body);
+  ASSERT_TRUE(ordered.ok());
+  EXPECT_EQ(DumpJson(*ordered->get("results")), R"([{"id": 6}, {"id": 5}, {"id": 4}, {"id": 1}])");
 }
 
 }  // namespace

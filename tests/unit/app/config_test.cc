@@ -455,7 +455,7 @@ TEST(Config, LibraryDefaultsAgreeWithTheOptionTable) {
   EXPECT_EQ(web.https_proxy, s.delivery.https_proxy);
   EXPECT_EQ(web.trusted_proxies, s.server.trusted_proxies);
 
-  StoreOptions store;
+  StoreOpenOptions store;
   EXPECT_EQ(store.pool_size, s.store.pool_size);
   EXPECT_EQ(PgStoreOptions().pool_size, s.store.pool_size);
 

@@ -8,11 +8,14 @@
 
 #include <string>
 
+#include "support/cases.h"
 #include "support/json.h"
 #include "value/json.h"
 
 namespace herald {
 namespace {
+
+using herald::testing::StringPair;
 
 constexpr int64_t kNow = 1'772'809'883'503'186;  // 2026-03-06T15:11:23.503186Z
 const char* kNowIso = "2026-03-06T15:11:23.503186+00:00";
@@ -62,22 +65,18 @@ TEST(EventFromValue, NetBoxDefaultBody) {
 }
 
 TEST(EventFromValue, EventNamesNormalise) {
-  struct Case {
-    const char* event;
-    const char* type;
-  };
-  for (const Case& c :
-       {Case{"created", "object_created"}, Case{"updated", "object_updated"},
-        Case{"deleted", "object_deleted"}, Case{"object_created", "object_created"},
-        Case{"object_updated", "object_updated"}, Case{"object_deleted", "object_deleted"},
-        Case{"job_started", "job_started"}, Case{"job_ended", "job_completed"},
-        Case{"job_completed", "job_completed"}, Case{"job_failed", "job_failed"},
-        Case{"job_errored", "job_errored"}}) {
-    auto e = From(std::string(R"({"object_type": "dcim.site", "data": {}, "event": ")") + c.event +
-                  "\"}");
-    ASSERT_TRUE(e.ok()) << c.event << ": " << e.status().message();
-    EXPECT_EQ(e->event, c.event);
-    EXPECT_EQ(e->event_type, c.type) << c.event;
+  for (auto [event, type] :
+       {StringPair{"created", "object_created"}, StringPair{"updated", "object_updated"},
+        StringPair{"deleted", "object_deleted"}, StringPair{"object_created", "object_created"},
+        StringPair{"object_updated", "object_updated"},
+        StringPair{"object_deleted", "object_deleted"}, StringPair{"job_started", "job_started"},
+        StringPair{"job_ended", "job_completed"}, StringPair{"job_completed", "job_completed"},
+        StringPair{"job_failed", "job_failed"}, StringPair{"job_errored", "job_errored"}}) {
+    auto e =
+        From(std::string(R"({"object_type": "dcim.site", "data": {}, "event": ")") + event + "\"}");
+    ASSERT_TRUE(e.ok()) << event << ": " << e.status().message();
+    EXPECT_EQ(e->event, event);
+    EXPECT_EQ(e->event_type, type) << event;
   }
   for (const char* bad : {"create", "Created", "CREATED", "exploded", "", "job_ended "}) {
     std::string r =
@@ -224,19 +223,15 @@ TEST(EventFromValue, Snapshots) {
            R"("snapshots": )" + snaps + "}";
   };
   // Normalised to both keys; null or absent snapshots stay None.
-  struct Case {
-    const char* sent;
-    const char* stored;
-  };
-  for (const Case& c :
-       {Case{"{}", R"({"prechange": null, "postchange": null})"},
-        Case{R"({"postchange": {"a": 1}})", R"({"prechange": null, "postchange": {"a": 1}})"},
-        Case{R"({"postchange": {"a": 2}, "prechange": {"a": 1}})",
-             R"({"prechange": {"a": 1}, "postchange": {"a": 2}})"},
-        Case{"null", "null"}}) {
-    auto e = From(with(c.sent));
-    ASSERT_TRUE(e.ok()) << c.sent << ": " << e.status().message();
-    EXPECT_EQ(DumpJson(e->snapshots), c.stored) << c.sent;
+  for (auto [sent, stored] :
+       {StringPair{"{}", R"({"prechange": null, "postchange": null})"},
+        StringPair{R"({"postchange": {"a": 1}})", R"({"prechange": null, "postchange": {"a": 1}})"},
+        StringPair{R"({"postchange": {"a": 2}, "prechange": {"a": 1}})",
+                   R"({"prechange": {"a": 1}, "postchange": {"a": 2}})"},
+        StringPair{"null", "null"}}) {
+    auto e = From(with(sent));
+    ASSERT_TRUE(e.ok()) << sent << ": " << e.status().message();
+    EXPECT_EQ(DumpJson(e->snapshots), stored) << sent;
   }
   EXPECT_EQ(Reason(with("[]")), "'snapshots' must be an object with prechange/postchange");
   EXPECT_EQ(Reason(with(R"({"prechange": null, "during": {}})")),
@@ -271,14 +266,10 @@ TEST(EventFromValue, RequestAndContextAreKeptWhenObjects) {
 }
 
 TEST(EventFromValue, NotAnObject) {
-  struct Case {
-    const char* json;
-    const char* type;
-  };
-  for (const Case& c :
-       {Case{"null", "null"}, Case{"true", "boolean"}, Case{"1", "number"}, Case{"1.5", "number"},
-        Case{"\"created\"", "string"}, Case{"[]", "array"}}) {
-    EXPECT_EQ(Reason(c.json), std::string("an event must be a JSON object, not ") + c.type);
+  for (auto [json, type] : {StringPair{"null", "null"}, StringPair{"true", "boolean"},
+                            StringPair{"1", "number"}, StringPair{"1.5", "number"},
+                            StringPair{"\"created\"", "string"}, StringPair{"[]", "array"}}) {
+    EXPECT_EQ(Reason(json), std::string("an event must be a JSON object, not ") + type);
   }
 }
 
@@ -487,17 +478,14 @@ TEST(BuildContext, KeyOrderAndDataMerge) {
 }
 
 TEST(BuildContext, EventNamesAndOptionalKeys) {
-  struct Case {
-    const char* event;
-    const char* context_event;
-  };
-  for (const Case& c : {Case{"object_updated", "updated"}, Case{"deleted", "deleted"},
-                        Case{"job_started", "job_started"}, Case{"job_ended", "job_ended"},
-                        Case{"job_completed", "job_ended"}, Case{"job_failed", "job_ended"}}) {
-    auto e = From(std::string(R"({"object_type": "core.job", "data": {}, "event": ")") + c.event +
-                  "\"}");
-    ASSERT_TRUE(e.ok()) << c.event;
-    EXPECT_EQ(BuildContext(*e, Value()).get("event")->as_str(), c.context_event) << c.event;
+  for (auto [event, context_event] :
+       {StringPair{"object_updated", "updated"}, StringPair{"deleted", "deleted"},
+        StringPair{"job_started", "job_started"}, StringPair{"job_ended", "job_ended"},
+        StringPair{"job_completed", "job_ended"}, StringPair{"job_failed", "job_ended"}}) {
+    auto e =
+        From(std::string(R"({"object_type": "core.job", "data": {}, "event": ")") + event + "\"}");
+    ASSERT_TRUE(e.ok()) << event;
+    EXPECT_EQ(BuildContext(*e, Value()).get("event")->as_str(), context_event) << event;
   }
   // A job without data: data is action_data (or {}); no snapshots, request or context keys.
   auto job = From(R"({"event": "job_started", "object_type": "core.job"})");

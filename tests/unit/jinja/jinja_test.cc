@@ -21,6 +21,25 @@ TEST(Jinja, RendersSlackOneLiner) {
             "{\"text\": \"IP 10.0.0.1/24 by jdoe!\"}");
 }
 
+// The str predicates and case conversions, and list and dict copy() and clear(), as Jinja2 3.1
+// (Python 3.11) renders them; the conformance corpus leaves most of them out.
+TEST(Jinja, StrPredicatesCaseConversionsAndCopyClear) {
+  EXPECT_EQ(R("{% for s in ['', 'abc', 'ABC', 'Abc Def', 'abc1', '١٢', '½', ' \t', 'ǅungla'] %}"
+              "{{ [s.isdigit(), s.isdecimal(), s.isnumeric(), s.isalpha(), s.isalnum(), "
+              "s.isspace(), s.isupper(), s.islower(), s.istitle()]|map('int')|join }};"
+              "{% endfor %}"),
+            "000000000;000110010;000110100;000000001;000010010;111010000;001010000;000001000;"
+            "000110001;");
+  EXPECT_EQ(R("{{ 'ßtraße ǅ Σσ'.upper() }}|{{ 'ÀB'.lower() }}|{{ 'hello wORLD'.title() }}|"
+              "{{ 'hELLO'.capitalize() }}|{{ 'aBΣ'.swapcase() }}|{{ 'Straße'.casefold() }}"),
+            "SSTRASSE Ǆ ΣΣ|àb|Hello World|Hello|Abς|strasse");
+  EXPECT_EQ(R("{{ 'x'.isalnum(1) }}"),
+            "ERR TypeError: isalnum() takes exactly 0 arguments (1 given)");
+  EXPECT_EQ(R("{% set l = [1, 2] %}{% set c = l.copy() %}{{ l.clear() }}{{ l }}{{ c }}"
+              "{% set d = {'a': 1} %}{% set e = d.copy() %}{{ d.clear() }}{{ d }}{{ e }}"),
+            "None[][1, 2]None{}{'a': 1}");
+}
+
 TEST(Jinja, CompileReportsSyntaxErrorWithLine) {
   Environment env;
   auto t = env.Compile("line1\n{% if %}");

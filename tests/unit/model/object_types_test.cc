@@ -9,24 +9,25 @@
 #include <set>
 #include <string>
 
+#include "support/cases.h"
+
 namespace herald {
 namespace {
 
+using herald::testing::StringPair;
+
 TEST(ObjectTypes, BareModelNamesMapToTheirApp) {
-  struct Case {
-    const char* model;
-    const char* object_type;
-  };
-  for (const Case& c : {Case{"device", "dcim.device"}, Case{"site", "dcim.site"},
-                        Case{"interface", "dcim.interface"}, Case{"ipaddress", "ipam.ipaddress"},
-                        Case{"prefix", "ipam.prefix"}, Case{"vlan", "ipam.vlan"},
-                        Case{"circuit", "circuits.circuit"}, Case{"job", "core.job"},
-                        Case{"webhook", "extras.webhook"}, Case{"eventrule", "extras.eventrule"},
-                        Case{"script", "extras.script"}, Case{"tenant", "tenancy.tenant"},
-                        Case{"user", "users.user"}, Case{"tunnel", "vpn.tunnel"},
-                        Case{"virtualmachine", "virtualization.virtualmachine"},
-                        Case{"wirelesslan", "wireless.wirelesslan"}}) {
-    EXPECT_EQ(ObjectTypeForModel(c.model), c.object_type) << c.model;
+  for (auto [model, object_type] :
+       {StringPair{"device", "dcim.device"}, StringPair{"site", "dcim.site"},
+        StringPair{"interface", "dcim.interface"}, StringPair{"ipaddress", "ipam.ipaddress"},
+        StringPair{"prefix", "ipam.prefix"}, StringPair{"vlan", "ipam.vlan"},
+        StringPair{"circuit", "circuits.circuit"}, StringPair{"job", "core.job"},
+        StringPair{"webhook", "extras.webhook"}, StringPair{"eventrule", "extras.eventrule"},
+        StringPair{"script", "extras.script"}, StringPair{"tenant", "tenancy.tenant"},
+        StringPair{"user", "users.user"}, StringPair{"tunnel", "vpn.tunnel"},
+        StringPair{"virtualmachine", "virtualization.virtualmachine"},
+        StringPair{"wirelesslan", "wireless.wirelesslan"}}) {
+    EXPECT_EQ(ObjectTypeForModel(model), object_type) << model;
   }
   for (const char* unknown : {"", "Device", "DEVICE", "devices", "dcim.device", " device",
                               "device ", "nosuchmodel", "ip_address"})
@@ -75,28 +76,22 @@ TEST(EventTypes, TheRegistry) {
 }
 
 TEST(EventTypes, IngestedNamesNormalise) {
-  struct Case {
-    const char* event;
-    const char* type;
-  };
-  for (const Case& c : {Case{"created", "object_created"}, Case{"updated", "object_updated"},
-                        Case{"deleted", "object_deleted"}, Case{"job_ended", "job_completed"}})
-    EXPECT_EQ(EventTypeForEvent(c.event), c.type) << c.event;
+  for (auto [event, type] :
+       {StringPair{"created", "object_created"}, StringPair{"updated", "object_updated"},
+        StringPair{"deleted", "object_deleted"}, StringPair{"job_ended", "job_completed"}})
+    EXPECT_EQ(EventTypeForEvent(event), type) << event;
   for (const auto& t : KnownEventTypes()) EXPECT_EQ(EventTypeForEvent(t), t);
   for (const char* bad : {"", "create", "Created", "job_end", "job_start", "deleted "})
     EXPECT_FALSE(EventTypeForEvent(bad).has_value()) << bad;
 }
 
 TEST(EventTypes, ContextEventNames) {
-  struct Case {
-    const char* type;
-    const char* event;
-  };
-  for (const Case& c : {Case{"object_created", "created"}, Case{"object_updated", "updated"},
-                        Case{"object_deleted", "deleted"}, Case{"job_started", "job_started"},
-                        Case{"job_completed", "job_ended"}, Case{"job_failed", "job_ended"},
-                        Case{"job_errored", "job_ended"}})
-    EXPECT_EQ(ContextEventName(c.type), c.event) << c.type;
+  for (auto [type, event] :
+       {StringPair{"object_created", "created"}, StringPair{"object_updated", "updated"},
+        StringPair{"object_deleted", "deleted"}, StringPair{"job_started", "job_started"},
+        StringPair{"job_completed", "job_ended"}, StringPair{"job_failed", "job_ended"},
+        StringPair{"job_errored", "job_ended"}})
+    EXPECT_EQ(ContextEventName(type), event) << type;
   // Names outside the registry pass unchanged.
   EXPECT_EQ(ContextEventName("plugin_event"), "plugin_event");
   // Every ingested spelling of an event comes back as NetBox's context value.

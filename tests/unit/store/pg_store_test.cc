@@ -280,7 +280,7 @@ TEST_F(PgStoreTest, NewerSchemaIsRefusedNamingTheVersionNeeded) {
   EXPECT_EQ(refused.status().code(), Code::kUnavailable);
   const std::string& msg = refused.status().message();
   EXPECT_NE(msg.find("version 99 is newer"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("needs version " + std::to_string(PostgresSchemaVersionNeeded())),
+  EXPECT_NE(msg.find("knows (" + std::to_string(PostgresSchemaVersionNeeded()) + ")"),
             std::string::npos)
       << msg;
   EXPECT_FALSE(MigratePostgres(url_).ok());

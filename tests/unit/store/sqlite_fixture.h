@@ -28,10 +28,23 @@ class SqliteFileTest : public ::testing::Test {
  protected:
   std::string db() const { return dir_.File("herald.db"); }
   // The store on db(); nullptr (and a test failure) when it does not open.
-  std::unique_ptr<SqliteStore> Open() {
-    auto s = SqliteStore::Open(db());
+  std::unique_ptr<SqliteStore> Open(const StoreOpenOptions& options = {}) {
+    auto s = SqliteStore::Open(db(), options);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return s.ok() ? std::move(*s) : nullptr;
+  }
+  // Creates db() as an older Herald left it: the first `version` migrations of this build's
+  // schema, which must have more than `version`.
+  void CreateAtVersion(size_t version) {
+    const auto all = sqlite::SchemaMigrations();
+    ASSERT_GT(all.size(), version) << "no migration after v" << version;
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
+    Status applied = sqlite::ApplyMigrations(h, all.first(version));
+    const int at = sqlite::SchemaVersion(h);
+    sqlite3_close(h);
+    ASSERT_TRUE(applied.ok()) << applied.ToString();
+    ASSERT_EQ(at, static_cast<int>(version));
   }
   // Runs `sql` on the file with a plain connection (the store must be closed).
   void RawExec(const std::string& sql) {

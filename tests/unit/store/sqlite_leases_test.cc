@@ -1,5 +1,6 @@
-// SQLite store: the lease contract (worker-stopped rule, hand-back), the v2 -> v3 migration that
-// added the lease-expiry counter, and the owner-only file mode of the store's files.
+// SQLite store: the v2 -> v3 migration that added the lease-expiry counter, and the owner-only
+// file mode of the store's files. (The lease contract, lease_contract.h, runs for SQLite from
+// sqlite_store_test.cc.)
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -7,33 +8,23 @@
 #include <filesystem>
 #include <fstream>
 
-#include "lease_contract.h"
 #include "sqlite_fixture.h"
 #include "store/sqlite/file_mode.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store_contract.h"  // MakeWebhook
 
 namespace herald {
-namespace store_contract {
-INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, LeaseContract, ::testing::Types<SqliteFactory>);
-}
-
 namespace {
 
 using SqliteLeasesTest = SqliteFileTest;
 
 // A database written by the previous Herald (schema v2), holding a task that a worker had leased
-// when it was stopped, opens under this build: the column is added, data kept, and the task's
+// when it was stopped, is migrated by this build: the column is added, data kept, and the task's
 // expired lease is the first of its run.
 TEST_F(SqliteLeasesTest, MigratesVersion2FileWithLeasedTask) {
-  const auto all = sqlite::SchemaMigrations();
-  ASSERT_GE(all.size(), 3u) << "this test starts from v2";
-  {
-    sqlite3* h = nullptr;
-    ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
-    ASSERT_TRUE(sqlite::ApplyMigrations(h, all.first(2)).ok());
-    ASSERT_EQ(sqlite::SchemaVersion(h), 2);
-    const char* rows = R"sql(
+  ASSERT_NO_FATAL_FAILURE(CreateAtVersion(2));
+  RawExec(R"sql(
       INSERT INTO events(id, event, event_type, object_type, model, timestamp, data, received_at)
         VALUES (1, 'created', 'object_created', 'dcim.site', 'site', '2026-01-01T00:00:00+00:00',
                 '{"id": 1}', 1);
@@ -43,12 +34,8 @@ TEST_F(SqliteLeasesTest, MigratesVersion2FileWithLeasedTask) {
         VALUES (65536, 'old-task', 1, 1, 1, 'r', 'w', 'dcim.site', 'object_created', 1,
                 1, 1, 1, 5, 'old-worker:1', 10);
       UPDATE task_counts SET n = 1 WHERE status = 1;
-    )sql";
-    char* err = nullptr;
-    ASSERT_EQ(sqlite3_exec(h, rows, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
-    sqlite3_close(h);
-  }
-  auto opened = SqliteStore::Open(db());
+    )sql");
+  auto opened = SqliteStore::Open(db(), {SchemaPolicy::kMigrate});  // `herald store migrate`
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   auto& s = **opened;
   auto t = s.GetTask("old-task");
@@ -80,10 +67,7 @@ TEST_F(SqliteLeasesTest, MigratesVersion2FileWithLeasedTask) {
   EXPECT_EQ(counts->failed, 1);
   EXPECT_EQ(counts->started, 0);
   s.Close();
-  sqlite3* h = nullptr;
-  ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
-  EXPECT_EQ(sqlite::SchemaVersion(h), static_cast<int>(all.size()));
-  sqlite3_close(h);
+  EXPECT_EQ(RawVersion(), static_cast<int>(sqlite::SchemaMigrations().size()));
 }
 
 TEST_F(SqliteLeasesTest, NewStoreFilesAreOwnerOnlyWhateverTheUmask) {

@@ -1,38 +1,25 @@
-// SQLite store: the UI-session and worker-heartbeat contract (store_contract_sessions.h), and
-// the v3 -> v4 migration that added their tables.
+// SQLite store: the v3 -> v4 migration that added the UI-session and worker tables. (Their
+// contract, store_contract_sessions.h, runs for SQLite from sqlite_store_test.cc.)
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include "sqlite_fixture.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_store.h"
-#include "store_contract_sessions.h"
 
 namespace herald {
-namespace store_contract {
-INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, SessionContract, ::testing::Types<SqliteFactory>);
-}
-
 namespace {
 
 using SqliteSessionsTest = SqliteFileTest;
 
-// A file written by the previous Herald (schema v3) with a token opens under this build: the
+// A file written by the previous Herald (schema v3) with a token is migrated by this build: the
 // tables are added, the token kept, and a session can be signed in with it.
 TEST_F(SqliteSessionsTest, MigratesVersion3File) {
-  const auto all = sqlite::SchemaMigrations();
-  ASSERT_GE(all.size(), 4u);
-  {
-    sqlite3* h = nullptr;
-    ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
-    ASSERT_TRUE(sqlite::ApplyMigrations(h, all.first(3)).ok());
-    ASSERT_EQ(sqlite::SchemaVersion(h), 3);
-    sqlite3_close(h);
-  }
+  ASSERT_NO_FATAL_FAILURE(CreateAtVersion(3));
   RawExec(
       "INSERT INTO api_tokens(id, name, key_prefix, key_hash, scope, created, last_used, "
       "revoked) VALUES (7, 'old', 'abcd', 'old-hash', 'admin', 1, 0, 0)");
-  auto s = Open();
+  auto s = Open({SchemaPolicy::kMigrate});  // `herald store migrate`
   ASSERT_TRUE(s);
   UiSession u;
   u.id_hash = "h";
@@ -46,7 +33,7 @@ TEST_F(SqliteSessionsTest, MigratesVersion3File) {
   ASSERT_TRUE(found.ok()) << found.status().ToString();
   EXPECT_EQ(found->token.name, "old");
   s->Close();
-  EXPECT_EQ(RawVersion(), static_cast<int>(all.size()));
+  EXPECT_EQ(RawVersion(), static_cast<int>(sqlite::SchemaMigrations().size()));
 }
 
 }  // namespace

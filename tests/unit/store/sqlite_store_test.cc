@@ -1,5 +1,5 @@
-// SQLite store: the shared contract suite, plus what only this backend has (group commit
-// counter, URL parsing, schema migrations).
+// SQLite store: the shared contract suites (store, leases, UI sessions and workers), plus what
+// only this backend has (group commit counter, URL parsing, schema migrations).
 #include "store/sqlite/sqlite_store.h"
 
 #include <gtest/gtest.h>
@@ -9,10 +9,12 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "lease_contract.h"
 #include "sqlite_fixture.h"
 #include "store/sqlite/schema.h"
 #include "store/task_id.h"
 #include "store_contract.h"
+#include "store_contract_sessions.h"
 
 namespace herald {
 namespace {
@@ -24,7 +26,9 @@ using store_contract::MakeWebhook;
 
 namespace store_contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, StoreContract, ::testing::Types<SqliteFactory>);
-}
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, LeaseContract, ::testing::Types<SqliteFactory>);
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, SessionContract, ::testing::Types<SqliteFactory>);
+}  // namespace store_contract
 
 namespace {
 

@@ -31,6 +31,68 @@ inline Value Without(const Value& body, std::string_view key) {
   return out;
 }
 
+// One form's entry points as the tests call them: Create (POST), Put and Patch over a stored
+// record, and CreateWith (the form's minimal valid body with one field set).
+template <typename T>
+struct FormCalls {
+  Result<T> (*from_json)(const Value& body, const T* base, bool partial);
+  const char* minimal;  // a valid JSON body with only the required fields
+
+  Result<T> Create(const Value& body) const { return from_json(body, nullptr, false); }
+  Result<T> Create(const char* body) const { return Create(J(body)); }
+  Result<T> Put(const T& base, const Value& body) const { return from_json(body, &base, false); }
+  Result<T> Put(const T& base, const char* body) const { return Put(base, J(body)); }
+  Result<T> Patch(const T& base, std::string_view body) const {
+    return from_json(J(body), &base, true);
+  }
+  Result<T> CreateWith(std::string_view key, Value value) const {
+    return Create(With(J(minimal), key, std::move(value)));
+  }
+};
+
+template <typename T>
+std::string Describe(const Result<T>& r);
+
+// A stored record's identity: `id`, the name "stored", `description` and a fixed creation time.
+template <typename T>
+T StoredRecord(int64_t id, const char* description) {
+  T o;
+  o.id = id;
+  o.name = "stored";
+  o.description = description;
+  o.created = 1'700'000'000'000'000;
+  return o;
+}
+
+// Expects `r` to be a new record (id 0) named `name` with no description; returns it (a default
+// T when `r` failed).
+template <typename T>
+T ExpectCreated(const Result<T>& r, const std::string& name) {
+  EXPECT_TRUE(r.ok()) << Describe(r);
+  if (!r.ok()) return T();
+  EXPECT_EQ(r->id, 0);
+  EXPECT_EQ(r->name, name);
+  EXPECT_EQ(r->description, "");
+  return *r;
+}
+
+// The keys of a JSON object, in order.
+inline std::vector<std::string> KeysOf(const Value& v) {
+  std::vector<std::string> keys;
+  for (const auto& [k, val] : v.as_dict()) keys.push_back(k.as_str());
+  return keys;
+}
+
+// The keys a NetBox object's JSON has, in order: the ones every object starts with, `own`,
+// then the ones every object ends with (validation/forms.cc, ObjectHead and WithObjectTail).
+inline std::vector<std::string> ObjectKeys(std::vector<std::string> own) {
+  std::vector<std::string> keys = {"id", "url", "display_url", "display", "name", "description"};
+  keys.insert(keys.end(), own.begin(), own.end());
+  for (const char* k : {"custom_fields", "owner", "tags", "created", "last_updated"})
+    keys.push_back(k);
+  return keys;
+}
+
 template <typename T>
 bool Ok(const Result<T>& r) {
   return r.ok();

@@ -17,14 +17,16 @@ using herald::testing::J;
 
 bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
-// CheckTemplateSyntax's message ("" when the template compiles); a failure names no field.
+// CheckTemplateSyntax's "Label: message" ("" when the template compiles); a failure names no
+// field.
 std::string SyntaxError(const std::string& source) {
   Status st = CheckTemplateSyntax(source);
   if (!st.ok()) {
     EXPECT_EQ(st.code(), Code::kInvalidArgument) << source;
     EXPECT_EQ(st.field(), "") << source;
+    return st.ToString();
   }
-  return st.message();
+  return "";
 }
 
 // CheckConditions' message ("" when the conditions compile); a failure is on "conditions".
