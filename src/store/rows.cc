@@ -105,6 +105,25 @@ Status CheckAttemptOutcome(const AttemptOutcome& outcome) {
   return Status::Ok();
 }
 
+std::vector<FlatTask> FlattenTasks(const Event& e, std::vector<Task>& tasks) {
+  std::vector<FlatTask> out(tasks.size());
+  for (size_t k = 0; k < tasks.size(); ++k) {
+    Task& t = tasks[k];
+    FlatTask& ft = out[k];
+    ft.id = NewTaskId();
+    ft.rule_id = t.rule_id;
+    ft.webhook_id = t.webhook_id;
+    ft.rule_name = std::move(t.rule_name);
+    ft.webhook_name = std::move(t.webhook_name);
+    ft.object_type = t.object_type.empty() ? e.object_type : std::move(t.object_type);
+    ft.event_type = t.event_type.empty() ? e.event_type : std::move(t.event_type);
+    ft.action_data = JsonOrNull(t.action_data);
+    ft.delayed = t.status == TaskStatus::kScheduled;
+    ft.due_at = t.due_at;
+  }
+  return out;
+}
+
 std::vector<FlatEvent> FlattenEvents(std::vector<NewEvent> events) {
   std::vector<FlatEvent> out(events.size());
   for (size_t i = 0; i < events.size(); ++i) {
@@ -117,21 +136,7 @@ std::vector<FlatEvent> FlattenEvents(std::vector<NewEvent> events) {
     f.request = JsonOrNull(e.request);
     f.context = JsonOrNull(e.context);
     f.received_at = e.received_at;
-    f.tasks.resize(events[i].tasks.size());
-    for (size_t k = 0; k < f.tasks.size(); ++k) {
-      Task& t = events[i].tasks[k];
-      FlatTask& ft = f.tasks[k];
-      ft.id = NewTaskId();
-      ft.rule_id = t.rule_id;
-      ft.webhook_id = t.webhook_id;
-      ft.rule_name = std::move(t.rule_name);
-      ft.webhook_name = std::move(t.webhook_name);
-      ft.object_type = t.object_type.empty() ? e.object_type : std::move(t.object_type);
-      ft.event_type = t.event_type.empty() ? e.event_type : std::move(t.event_type);
-      ft.action_data = JsonOrNull(t.action_data);
-      ft.delayed = t.status == TaskStatus::kScheduled;
-      ft.due_at = t.due_at;
-    }
+    f.tasks = FlattenTasks(e, events[i].tasks);
     f.event = std::move(e.event);
     f.event_type = std::move(e.event_type);
     f.object_type = std::move(e.object_type);

@@ -467,6 +467,9 @@ struct FlatEvent {
   TimeUs received_at = 0;  // 0: the store's time of the commit
   std::vector<FlatTask> tasks;
 };
+// The tasks of event `e` as flat rows: each gets a new id (task_id.h), its strings moved out
+// of `tasks`; an empty object or event type is the event's.
+std::vector<FlatTask> FlattenTasks(const Event& e, std::vector<Task>& tasks);
 // Serialises the Value fields to JSON, gives each task a new id (task_id.h) and moves the
 // strings out of `events`, so the callers' Value trees are freed on their own thread.
 std::vector<FlatEvent> FlattenEvents(std::vector<NewEvent> events);
