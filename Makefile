@@ -9,9 +9,11 @@ STORE ?= sqlite://var/herald.db
 # Debian packages needed to build and run.
 BUILD_PKGS := g++ cmake ninja-build pkg-config libboost-dev libcurl4-openssl-dev libssl-dev \
   libsqlite3-dev libsimdjson-dev libpcre2-dev libcli11-dev libtomlplusplus-dev libgtest-dev \
-  libgmock-dev
-# Extra packages the tests use (format check, oracle, NetBox's client, fuzzer, load tools, browser).
-TEST_PKGS := clang-format python3 python3-jinja2 python3-pynetbox clang libclang-rt-14-dev curl wrk chromium
+  libgmock-dev libpq-dev
+# Extra packages the tests use (format check, oracle, NetBox's client, fuzzer, load tools, browser,
+# the PostgreSQL server for the PostgreSQL store's tests).
+TEST_PKGS := clang-format python3 python3-jinja2 python3-pynetbox clang libclang-rt-14-dev curl wrk chromium \
+  postgresql
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -65,9 +65,11 @@ int Fail(const Status& st, const std::string& what = "") {
 }
 
 std::unique_ptr<Store> OpenOrDie(const Settings& settings) {
-  auto store = OpenStore(settings.store.url);
+  StoreOpenOptions options;
+  options.pool_size = static_cast<int>(settings.store.pool_size);
+  auto store = OpenStore(settings.store.url, options);
   if (!store.ok()) {
-    Fail(store.status(), "cannot open store " + settings.store.url);
+    Fail(store.status(), "cannot open store " + RedactStoreUrl(settings.store.url));
     return nullptr;
   }
   return std::move(*store);

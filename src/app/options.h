@@ -81,7 +81,11 @@
 #define HERALD_OPTIONS_store(STRING, INT, BOOL, LIST)                                           \
   STRING(store, url, "sqlite://var/herald.db", kNone,                                           \
          "Where Herald keeps configuration, queue and task history: sqlite://relative/path.db " \
-         "or sqlite:///absolute/path.db.")
+         "or sqlite:///absolute/path.db, or postgresql://user@host:5432/database for a "        \
+         "cluster (docs/postgres.md; keep the password in ~/.pgpass or PGPASSWORD, not here).") \
+  INT(store, pool_size, 4, 1, 1000,                                                             \
+      "PostgreSQL: database connections each Herald process keeps open (reads, leases and "     \
+      "operator actions use one each while they run; group commit uses one).")
 
 #define HERALD_OPTIONS_log(STRING, INT, BOOL, LIST) \
   STRING(log, level, "info", kLogLevel, "Log level: debug, info, warning or error.")

@@ -1,9 +1,11 @@
 // OpenStore (URL -> backend) and the backend-independent parts of Store.
 #include "store/store.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <future>
 
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/backup.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -58,10 +60,11 @@ bool IsPostgresUrl(const std::string& url) {
 Status UnknownScheme(const std::string& url) {
   auto colon = url.find("://");
   std::string scheme = colon == std::string::npos ? std::string() : url.substr(0, colon);
+  const std::string shown = RedactStoreUrl(url);
   return Status(Code::kConfig,
-                (scheme.empty() ? "store URL '" + url + "' has no scheme"
-                                : "unknown store URL scheme '" + scheme + "' in '" + url + "'") +
-                    "; expected sqlite://path/herald.db");
+                (scheme.empty() ? "store URL '" + shown + "' has no scheme"
+                                : "unknown store URL scheme '" + scheme + "' in '" + shown + "'") +
+                    "; expected sqlite://path/herald.db or postgresql://host/database");
 }
 
 Result<std::unique_ptr<Store>> OpenSqlite(const std::string& url, const StoreOpenOptions& options) {
@@ -83,6 +86,42 @@ Result<std::unique_ptr<Store>> OpenSqlite(const std::string& url, const StoreOpe
 }
 
 }  // namespace
+
+std::string RedactStoreUrl(const std::string& url) {
+  std::string out = url;
+  if (size_t scheme = out.find("://"); scheme != std::string::npos) {
+    const size_t start = scheme + 3;
+    size_t end = out.find_first_of("/?", start);
+    if (end == std::string::npos) end = out.size();
+    const size_t at = out.rfind('@', end - 1);
+    if (at != std::string::npos && at >= start) {
+      const size_t colon = out.find(':', start);
+      if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  // password=... as a URL parameter or a key=value pair (possibly quoted).
+  for (size_t pos = 0; (pos = out.find("password", pos)) != std::string::npos;) {
+    size_t eq = pos + 8;
+    while (eq < out.size() && out[eq] == ' ') ++eq;
+    if (eq >= out.size() || out[eq] != '=') {
+      pos += 8;
+      continue;
+    }
+    size_t v = eq + 1;
+    while (v < out.size() && out[v] == ' ') ++v;
+    size_t e = v;
+    if (e < out.size() && out[e] == '\'') {
+      ++e;
+      while (e < out.size() && out[e] != '\'') e += out[e] == '\\' ? 2 : 1;
+      e = std::min(e + 1, out.size());
+    } else {
+      while (e < out.size() && out[e] != '&' && out[e] != ' ') ++e;
+    }
+    out.replace(v, e - v, "***");
+    pos = v + 3;
+  }
+  return out;
+}
 
 Result<bool> CheckSchemaVersion(const std::string& url, int found, int known, SchemaPolicy policy) {
   const std::string v = std::to_string(found), k = std::to_string(known);
@@ -107,6 +146,14 @@ Result<bool> CheckSchemaVersion(const std::string& url, int found, int known, Sc
 
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOpenOptions& options) {
   if (url.starts_with(kSqliteScheme)) return OpenSqlite(url, options);
+  if (IsPostgresUrl(url)) {
+    PgStoreOptions pg;
+    pg.pool_size = options.pool_size;
+    pg.schema = options.schema;
+    auto store = PostgresStore::Open(url, pg);
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<Store>(std::move(*store));
+  }
   return UnknownScheme(url);
 }
 

@@ -1,8 +1,9 @@
 // Store: the one persistence interface of Herald (configuration, task queue, task history, UI
 // sessions and worker heartbeats: everything processes sharing one store must agree on).
 //
-// The embedded SQLite backend (store/sqlite/sqlite_store.h) implements it now; a PostgreSQL
-// backend will implement it next. The contract stays free of any one database's features:
+// Two backends implement it: the embedded SQLite store (store/sqlite/sqlite_store.h) and the
+// PostgreSQL store for clusters (store/postgres/pg_store.h). The contract stays free of any one
+// database's features:
 //   - configuration (webhooks, event rules, tokens) is small and read whole;
 //   - events and their tasks are committed together, asynchronously, with group commit: many
 //     concurrent CommitEvents calls share one durable transaction, and each caller's callback
@@ -223,6 +224,8 @@ enum class SchemaPolicy {
 
 struct StoreOpenOptions {
   SchemaPolicy schema = SchemaPolicy::kCreateOrRequireCurrent;
+  // PostgreSQL: connections per process (store.pool_size; kDefaultPgPoolSize).
+  int pool_size = 4;
 };
 
 // The schema versions a store saw when it was opened.
@@ -433,8 +436,14 @@ Result<bool> CheckSchemaVersion(const std::string& url, int found, int known, Sc
 // pg_dump); kConfig for another scheme; kUnavailable for I/O errors (`to` then is untouched).
 Status BackupStore(const std::string& url, const std::string& to, bool force);
 
-// Opens a store from a URL: "sqlite://relative/path.db", "sqlite:///absolute/path.db".
-// Creates directories as needed, and the schema following options.schema (see SchemaPolicy).
+// `url` with any password replaced by "***" (a URL's "user:password@" and "password=" parameters
+// or key=value pairs), for logs and messages.
+std::string RedactStoreUrl(const std::string& url);
+
+// Opens a store from a URL: "sqlite://relative/path.db", "sqlite:///absolute/path.db", or
+// "postgresql://[user@]host[:port]/database[?param=value...]" ("postgres://" too; any libpq
+// parameters; docs/postgres.md). Creates directories as needed (SQLite), and the schema
+// following options.schema (see SchemaPolicy). Messages never show a password.
 // Errors: kConfig for an unknown scheme or a URL without a database; kUnavailable when it cannot
 // be opened or its schema version is refused.
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url,

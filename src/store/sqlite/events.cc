@@ -3,11 +3,8 @@
 #include <functional>
 
 #include "store/sqlite/store_internal.h"
-#include "store/task_id.h"
 
 namespace herald {
-
-using sql::JsonOrNull;
 
 namespace {
 
@@ -18,13 +15,7 @@ class CommitOp final : public SqliteStore::WriteOp {
  public:
   using Done = std::function<void(Result<std::vector<CommittedEvent>>)>;
 
-  struct FlatTask {
-    std::string id, rule_name, webhook_name, object_type, event_type;
-    std::optional<std::string> action_data;
-    int64_t rule_id = 0, webhook_id = 0;
-    bool delayed = false;  // created scheduled
-    TimeUs due_at = 0;
-  };
+  using FlatTask = sql::FlatTask;
   struct FlatEvent {
     sql::EventRow row;
     std::vector<FlatTask> tasks;
@@ -36,21 +27,7 @@ class CommitOp final : public SqliteStore::WriteOp {
     events_.reserve(events.size());
     for (NewEvent& ne : events) {
       Event& e = ne.event;
-      std::vector<FlatTask> tasks(ne.tasks.size());
-      for (size_t k = 0; k < tasks.size(); ++k) {
-        Task& t = ne.tasks[k];
-        FlatTask& ft = tasks[k];
-        ft.id = NewTaskId();
-        ft.rule_id = t.rule_id;
-        ft.webhook_id = t.webhook_id;
-        ft.rule_name = std::move(t.rule_name);
-        ft.webhook_name = std::move(t.webhook_name);
-        ft.object_type = t.object_type.empty() ? e.object_type : std::move(t.object_type);
-        ft.event_type = t.event_type.empty() ? e.event_type : std::move(t.event_type);
-        ft.action_data = JsonOrNull(t.action_data);
-        ft.delayed = t.status == TaskStatus::kScheduled;
-        ft.due_at = t.due_at;
-      }
+      std::vector<FlatTask> tasks = sql::FlattenTasks(e, ne.tasks);
       events_.push_back(FlatEvent{sql::EventRow(std::move(e)), std::move(tasks),
                                   std::move(ne.dedupe_key), ne.dedupe_since});
     }

@@ -63,17 +63,14 @@ Status SqliteStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) {
   Status st = c.Run("BEGIN IMMEDIATE");
   if (st.ok()) {
     for (const auto& op : batch) {
-      WriteCtx saved = ctx;
+      const sql::TxEffects saved = ctx;
       st = c.Run("SAVEPOINT op");
       if (!st.ok()) break;
       Status r = op->Run(ctx);
       if (r.ok()) {
         st = c.Run("RELEASE op");
       } else {
-        std::copy(std::begin(saved.status_delta), std::end(saved.status_delta),
-                  std::begin(ctx.status_delta));
-        ctx.config_changes = saved.config_changes;
-        ctx.wake = saved.wake;
+        static_cast<sql::TxEffects&>(ctx) = saved;
         st = c.Run("ROLLBACK TO op");
         if (st.ok()) st = c.Run("RELEASE op");
       }

@@ -27,8 +27,8 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "store/sqlite/write_queue.h"
 #include "store/store.h"
+#include "store/write_queue.h"
 
 namespace herald {
 

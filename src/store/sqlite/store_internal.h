@@ -3,7 +3,6 @@
 // and small helpers that run one statement and map its rows (rows.h) to results.
 #pragma once
 
-#include <future>
 #include <optional>
 #include <span>
 #include <string>
@@ -11,8 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "store/rows.h"
 #include "store/sqlite/conn.h"
-#include "store/sqlite/rows.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace herald {
@@ -25,30 +24,18 @@ using sql::kStarted;
 using sqlite::Conn;
 using sqlite::Stmt;
 
-// The state of one write transaction, seen by each operation of the batch.
-struct SqliteStore::WriteCtx {
+// The state of one write transaction, seen by each operation of the batch: the connection, the
+// time, and what the transaction changed (sql::TxEffects: counters, revision, wake-up).
+struct SqliteStore::WriteCtx : sql::TxEffects {
+  WriteCtx(Conn& c, TimeUs t) : conn(c), now(t) {}
   Conn& conn;
-  TimeUs now;                                    // wall clock at the start of the transaction
-  int64_t status_delta[sql::kStatusCount] = {};  // task count changes, applied before commit
-  int64_t config_changes = 0;                    // webhook/rule changes (bump the revision)
-  bool wake = false;  // tasks became due: notify the listener after commit
-
-  // Counts one task moving from status `from` to `to` (-1: none, for created/deleted tasks).
-  void Move(int from, int to) {
-    if (from >= 0) --status_delta[from];
-    if (to >= 0) ++status_delta[to];
-  }
+  TimeUs now;  // wall clock at the start of the transaction
 };
 
 // One unit of work. Run executes inside the batch transaction (in its own savepoint: an error
 // return rolls back just this op). Finish runs after the transaction ended, on the writer
 // thread, with the commit's outcome; it must hand the op's result to its caller.
-class SqliteStore::WriteOp {
- public:
-  virtual ~WriteOp() = default;
-  virtual Status Run(WriteCtx& ctx) = 0;
-  virtual void Finish(const Status& commit) = 0;
-};
+class SqliteStore::WriteOp : public WriteOpBase<SqliteStore::WriteCtx> {};
 
 namespace sqlite_store {
 
@@ -59,29 +46,7 @@ Status Conflict(std::string what);
 
 // A blocking operation: Run computes a Result<T>; the caller waits for it on a future.
 template <typename T, typename Fn>
-class SyncOp final : public SqliteStore::WriteOp {
- public:
-  explicit SyncOp(Fn fn) : fn_(std::move(fn)) {}
-  Status Run(SqliteStore::WriteCtx& ctx) override {
-    result_.emplace(fn_(ctx));
-    return result_->ok() ? Status::Ok() : result_->status();
-  }
-  void Finish(const Status& commit) override {
-    if (!commit.ok()) {
-      promise_.set_value(Result<T>(commit));
-    } else if (!result_) {
-      promise_.set_value(Result<T>(Status(Code::kUnavailable, "write was not executed")));
-    } else {
-      promise_.set_value(std::move(*result_));
-    }
-  }
-  std::future<Result<T>> future() { return promise_.get_future(); }
-
- private:
-  Fn fn_;
-  std::optional<Result<T>> result_;
-  std::promise<Result<T>> promise_;
-};
+using SyncOp = SyncWriteOp<SqliteStore::WriteOp, SqliteStore::WriteCtx, T, Fn>;
 
 // Steps `s` to completion, mapping each row with `row` (returning Result<T>).
 template <typename T, typename RowFn>

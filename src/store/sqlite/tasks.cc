@@ -83,18 +83,7 @@ Result<int64_t> SqliteStore::CountTasks(const TaskFilter& filter) {
     // Answered from the maintained per-status counters.
     auto counts = CountByStatus();
     if (!counts.ok()) return counts.status();
-    if (!filter.status) {
-      return counts->queued + counts->started + counts->scheduled + counts->finished +
-             counts->failed;
-    }
-    switch (*filter.status) {
-      case TaskStatus::kQueued: return counts->queued;
-      case TaskStatus::kStarted: return counts->started;
-      case TaskStatus::kScheduled: return counts->scheduled;
-      case TaskStatus::kFinished: return counts->finished;
-      case TaskStatus::kFailed: return counts->failed;
-    }
-    return int64_t{0};
+    return sql::CountOf(*counts, filter.status);
   }
   return Read([&where](Conn& c) -> Result<int64_t> {
     auto s = c.Prepare("SELECT count(*) FROM tasks" + where.sql);
@@ -157,14 +146,10 @@ Result<std::vector<Attempt>> SqliteStore::ListAttempts(const std::string& task_i
 constexpr TimeUs kHistogramOrderSlackUs = 10LL * 60 * 1000000;
 
 Result<AttemptHistogram> SqliteStore::AttemptsPerMinute(TimeUs since, int minutes) {
-  if (minutes < 1 || minutes > 1440)
-    return Status::Error(Code::kInvalidArgument, "minutes must be between 1 and 1440");
-  return Read([since, minutes](Conn& c) -> Result<AttemptHistogram> {
-    AttemptHistogram h;
-    h.since = since;
-    h.succeeded.assign(static_cast<size_t>(minutes), 0);
-    h.failed.assign(static_cast<size_t>(minutes), 0);
-    const TimeUs end = since + static_cast<TimeUs>(minutes) * 60 * 1000000;
+  auto empty = sql::EmptyHistogram(since, minutes);
+  if (!empty.ok()) return empty.status();
+  return Read([h = std::move(*empty)](Conn& c) mutable -> Result<AttemptHistogram> {
+    const TimeUs since = h.since, end = sql::HistogramEnd(h);
     auto s = c.Prepare(
         "SELECT started_at, status_code, error FROM attempts ORDER BY rowid DESC LIMIT ?");
     if (!s.ok()) return s.status();
@@ -353,45 +338,11 @@ Status RecordAttemptIn(SqliteStore::WriteCtx& ctx, const std::string& task_id,
   return Status::Ok();
 }
 
-Status CheckNextStatus(const AttemptOutcome& outcome) {
-  const int next = static_cast<int>(outcome.next_status);
-  if (next != kFinished && next != kFailed && next != kScheduled) {
-    return Status(Code::kInvalidArgument, std::string("an attempt cannot move a task to ") +
-                                              TaskStatusName(outcome.next_status));
-  }
-  return Status::Ok();
-}
-
-// RecordAttemptAsync's unit of work: answers through a callback instead of a future.
-class AsyncAttemptOp final : public SqliteStore::WriteOp {
- public:
-  AsyncAttemptOp(std::string task_id, std::string worker, AttemptOutcome o,
-                 std::function<void(Status)> done)
-      : task_id_(std::move(task_id)),
-        worker_(std::move(worker)),
-        o_(std::move(o)),
-        done_(std::move(done)) {}
-  Status Run(SqliteStore::WriteCtx& ctx) override {
-    result_ = RecordAttemptIn(ctx, task_id_, worker_, static_cast<int>(o_.next_status), o_);
-    return result_;
-  }
-  void Finish(const Status& commit) override {
-    auto done = std::move(done_);
-    if (done) done(commit.ok() ? result_ : commit);
-  }
-
- private:
-  std::string task_id_, worker_;
-  AttemptOutcome o_;
-  std::function<void(Status)> done_;
-  Status result_ = Status(Code::kUnavailable, "write was not executed");
-};
-
 }  // namespace
 
 Status SqliteStore::RecordAttempt(const std::string& task_id, const std::string& worker,
                                   AttemptOutcome outcome) {
-  HERALD_RETURN_IF_ERROR(CheckNextStatus(outcome));
+  HERALD_RETURN_IF_ERROR(sql::CheckAttemptOutcome(outcome));
   const int next = static_cast<int>(outcome.next_status);
   return WriteStatus([task_id, worker, next, o = std::move(outcome)](WriteCtx& ctx) -> Status {
     return RecordAttemptIn(ctx, task_id, worker, next, o);
@@ -400,13 +351,17 @@ Status SqliteStore::RecordAttempt(const std::string& task_id, const std::string&
 
 void SqliteStore::RecordAttemptAsync(const std::string& task_id, const std::string& worker,
                                      AttemptOutcome outcome, std::function<void(Status)> done) {
-  Status st = CheckNextStatus(outcome);
+  Status st = sql::CheckAttemptOutcome(outcome);
   if (!st.ok()) {
     done(st);
     return;
   }
-  std::unique_ptr<WriteOp> op =
-      std::make_unique<AsyncAttemptOp>(task_id, worker, std::move(outcome), std::move(done));
+  const int next = static_cast<int>(outcome.next_status);
+  auto fn = [task_id, worker, next, o = std::move(outcome)](WriteCtx& ctx) -> Status {
+    return RecordAttemptIn(ctx, task_id, worker, next, o);
+  };
+  std::unique_ptr<WriteOp> op = std::make_unique<CallbackWriteOp<WriteOp, WriteCtx, decltype(fn)>>(
+      std::move(fn), std::move(done));
   st = Submit(op);
   if (!st.ok() && op) op->Finish(st);
 }

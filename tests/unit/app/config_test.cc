@@ -19,6 +19,7 @@
 #include "delivery/transport.h"
 #include "http/http.h"
 #include "jinja/jinja.h"
+#include "store/postgres/pg_store.h"
 #include "support/env.h"
 #include "support/files.h"
 #include "support/temp_dir.h"
@@ -453,6 +454,10 @@ TEST(Config, LibraryDefaultsAgreeWithTheOptionTable) {
   EXPECT_EQ(web.http_proxy, s.delivery.http_proxy);
   EXPECT_EQ(web.https_proxy, s.delivery.https_proxy);
   EXPECT_EQ(web.trusted_proxies, s.server.trusted_proxies);
+
+  StoreOpenOptions store;
+  EXPECT_EQ(store.pool_size, s.store.pool_size);
+  EXPECT_EQ(PgStoreOptions().pool_size, s.store.pool_size);
 
   delivery::DispatcherOptions dispatcher;
   EXPECT_EQ(dispatcher.default_timeout_seconds, s.delivery.default_timeout);

@@ -177,10 +177,11 @@ TEST_F(SqliteStoreTest, OpenStoreUrls) {
   EXPECT_EQ((*rel)->Describe(), "sqlite://" + dir_.File("var/rel.db"));
   (*rel)->Close();
 
-  auto unknown = OpenStore("postgres://db/herald");
+  auto unknown = OpenStore("mysql://u:pw@db/herald");
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.status().code(), Code::kConfig);
-  EXPECT_NE(unknown.status().message().find("'postgres'"), std::string::npos);
+  EXPECT_NE(unknown.status().message().find("'mysql'"), std::string::npos);
+  EXPECT_EQ(unknown.status().message().find("pw"), std::string::npos) << "password shown";
   EXPECT_EQ(OpenStore("herald.db").status().code(), Code::kConfig);
   EXPECT_EQ(OpenStore("sqlite://").status().code(), Code::kConfig);
 }

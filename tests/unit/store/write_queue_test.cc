@@ -1,7 +1,7 @@
-// WriteQueue (store/sqlite/write_queue.h) on its own, with a fake commit function: batching of
+// WriteQueue (store/write_queue.h) on its own, with a fake commit function: batching of
 // concurrent submitters, one Finish per operation after its batch's commit, a failed commit
 // reported to the whole batch, Close draining pending work, and a throwing Finish.
-#include "store/sqlite/write_queue.h"
+#include "store/write_queue.h"
 
 #include <gtest/gtest.h>
 

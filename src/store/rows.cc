@@ -1,7 +1,8 @@
 // Row mapping and filters of the SQL store: the parts that are not templates (JSON columns,
 // rule JSON, WHERE-clause building). See rows.h.
-#include "store/sqlite/rows.h"
+#include "store/rows.h"
 
+#include "store/task_id.h"
 #include "value/json.h"
 
 namespace herald::sql {
@@ -74,6 +75,75 @@ EventRow::EventRow(Event&& e)
 
 bool TargetsWebhook(const EventRule& r) {
   return r.action_type == "webhook" || r.action_object_type == "extras.webhook";
+}
+
+int64_t CountOf(const QueueCounts& counts, std::optional<TaskStatus> status) {
+  const int64_t by_status[kStatusCount] = {counts.queued, counts.started, counts.scheduled,
+                                           counts.finished, counts.failed};
+  if (status) return by_status[static_cast<int>(*status)];
+  int64_t total = 0;
+  for (int64_t n : by_status) total += n;
+  return total;
+}
+
+Result<AttemptHistogram> EmptyHistogram(TimeUs since, int minutes) {
+  if (minutes < 1 || minutes > 1440)
+    return Status::Error(Code::kInvalidArgument, "minutes must be between 1 and 1440");
+  AttemptHistogram h;
+  h.since = since;
+  h.succeeded.assign(static_cast<size_t>(minutes), 0);
+  h.failed.assign(static_cast<size_t>(minutes), 0);
+  return h;
+}
+
+Status CheckAttemptOutcome(const AttemptOutcome& outcome) {
+  const int next = static_cast<int>(outcome.next_status);
+  if (next != kFinished && next != kFailed && next != kScheduled) {
+    return Status(Code::kInvalidArgument, std::string("an attempt cannot move a task to ") +
+                                              TaskStatusName(outcome.next_status));
+  }
+  return Status::Ok();
+}
+
+std::vector<FlatTask> FlattenTasks(const Event& e, std::vector<Task>& tasks) {
+  std::vector<FlatTask> out(tasks.size());
+  for (size_t k = 0; k < tasks.size(); ++k) {
+    Task& t = tasks[k];
+    FlatTask& ft = out[k];
+    ft.id = NewTaskId();
+    ft.rule_id = t.rule_id;
+    ft.webhook_id = t.webhook_id;
+    ft.rule_name = std::move(t.rule_name);
+    ft.webhook_name = std::move(t.webhook_name);
+    ft.object_type = t.object_type.empty() ? e.object_type : std::move(t.object_type);
+    ft.event_type = t.event_type.empty() ? e.event_type : std::move(t.event_type);
+    ft.action_data = JsonOrNull(t.action_data);
+    ft.delayed = t.status == TaskStatus::kScheduled;
+    ft.due_at = t.due_at;
+  }
+  return out;
+}
+
+std::vector<FlatEvent> FlattenEvents(std::vector<NewEvent> events) {
+  std::vector<FlatEvent> out(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    Event& e = events[i].event;
+    FlatEvent& f = out[i];
+    f.username = StrOrNull(e.username);
+    f.request_id = StrOrNull(e.request_id);
+    f.data = JsonOrNull(e.data);
+    f.snapshots = JsonOrNull(e.snapshots);
+    f.request = JsonOrNull(e.request);
+    f.context = JsonOrNull(e.context);
+    f.received_at = e.received_at;
+    f.tasks = FlattenTasks(e, events[i].tasks);
+    f.event = std::move(e.event);
+    f.event_type = std::move(e.event_type);
+    f.object_type = std::move(e.object_type);
+    f.model = std::move(e.model);
+    f.timestamp = std::move(e.timestamp);
+  }
+  return out;
 }
 
 void Where::Add(const char* cond) {

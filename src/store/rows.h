@@ -372,6 +372,154 @@ Attempt ReadAttempt(const R& s, const std::string& task_id) {
   return a;
 }
 
+// ---- UI sessions and workers ----
+
+// The session lookup's row: the token's columns (sql::kTokenCols order, so sql::ReadToken maps
+// them), then the session's from column kSessionCol on.
+inline constexpr const char* kSessionRowCols =
+    "t.id, t.name, t.key_prefix, t.key_hash, t.scope, t.created, t.last_used, t.revoked, "
+    "s.id_hash, s.csrf, s.token_id, s.created_at, s.last_seen_at, s.expires_at, s.flash, "
+    "s.flash_error";
+inline constexpr int kSessionCol = 8;
+
+template <SqlRow R>
+Result<UiSession> ReadSessionWithToken(const R& s) {
+  auto token = ReadToken(s);
+  if (!token.ok()) return token.status();
+  UiSession u;
+  u.token = std::move(*token);
+  u.id_hash = s.Text(kSessionCol);
+  u.csrf = s.Text(kSessionCol + 1);
+  u.token_id = s.Int(kSessionCol + 2);
+  u.created_at = s.Int(kSessionCol + 3);
+  u.last_seen_at = s.Int(kSessionCol + 4);
+  u.expires_at = s.Int(kSessionCol + 5);
+  u.flash.message = s.Text(kSessionCol + 6);
+  u.flash.error = s.Int(kSessionCol + 7) != 0;
+  return u;
+}
+
+inline constexpr const char* kWorkerCols =
+    "name, host, pid, queue_names, birth_date, last_heartbeat, state, successful_job_count, "
+    "failed_job_count, total_working_time";
+
+template <SqlRow R>
+Result<WorkerInfo> ReadWorker(const R& s) {
+  WorkerInfo w;
+  w.name = s.Text(0);
+  w.host = s.Text(1);
+  w.pid = s.Int(2);
+  auto queues = StringListColumn(s, 3, "workers.queue_names");
+  if (!queues.ok()) return queues.status();
+  w.queue_names = std::move(*queues);
+  w.birth_date = s.Int(4);
+  w.last_heartbeat = s.Int(5);
+  w.state = s.Text(6);
+  w.successful_job_count = s.Int(7);
+  w.failed_job_count = s.Int(8);
+  w.total_working_time = s.Int(9);
+  return w;
+}
+
+// ---- what a write transaction changed ----
+
+// The effects of one write transaction that a backend applies before (counters, the config
+// revision) or after (waking the task listener) its commit. Each backend's write context
+// derives from it; a savepoint that rolls back restores the copy taken before it.
+struct TxEffects {
+  int64_t status_delta[kStatusCount] = {};  // task count changes per status
+  int64_t config_changes = 0;               // webhook/rule changes (bump the revision)
+  bool wake = false;                        // tasks became due: tell the listener(s)
+
+  // Counts one task moving from status `from` to `to` (-1: none, for created/deleted tasks).
+  void Move(int from, int to) {
+    if (from >= 0) --status_delta[from];
+    if (to >= 0) ++status_delta[to];
+  }
+};
+
+// The tasks of `status` in `counts`, or of every status when there is none.
+int64_t CountOf(const QueueCounts& counts, std::optional<TaskStatus> status);
+// An empty histogram of `minutes` buckets from `since` (AttemptsPerMinute); kInvalidArgument
+// unless minutes is in 1..1440.
+Result<AttemptHistogram> EmptyHistogram(TimeUs since, int minutes);
+// The end of a histogram's window (since + minutes).
+inline TimeUs HistogramEnd(const AttemptHistogram& h) {
+  return h.since + static_cast<TimeUs>(h.succeeded.size()) * 60 * 1000000;
+}
+// kInvalidArgument unless the outcome moves the task to finished, failed or scheduled.
+Status CheckAttemptOutcome(const AttemptOutcome& outcome);
+
+// ---- new events, flattened for inserting ----
+
+// A task of a NewEvent as its columns, ready to bind.
+struct FlatTask {
+  std::string id, rule_name, webhook_name, object_type, event_type;
+  std::optional<std::string> action_data;
+  int64_t rule_id = 0, webhook_id = 0;
+  bool delayed = false;  // created scheduled (due at due_at), else queued and due now
+  TimeUs due_at = 0;
+};
+// A NewEvent as its columns, ready to bind.
+struct FlatEvent {
+  std::string event, event_type, object_type, model, timestamp;
+  std::optional<std::string> username, request_id, data, snapshots, request, context;
+  TimeUs received_at = 0;  // 0: the store's time of the commit
+  std::vector<FlatTask> tasks;
+};
+// The tasks of event `e` as flat rows: each gets a new id (task_id.h), its strings moved out
+// of `tasks`; an empty object or event type is the event's.
+std::vector<FlatTask> FlattenTasks(const Event& e, std::vector<Task>& tasks);
+// Serialises the Value fields to JSON, gives each task a new id (task_id.h) and moves the
+// strings out of `events`, so the callers' Value trees are freed on their own thread.
+std::vector<FlatEvent> FlattenEvents(std::vector<NewEvent> events);
+
+// Binds an event's columns from `event` to `received_at` (kEventCols order after id);
+// `now` stands for a received_at of 0.
+template <typename S>
+void BindEventRow(S& s, const FlatEvent& e, TimeUs now) {
+  s.Bind(e.event)
+      .Bind(e.event_type)
+      .Bind(e.object_type)
+      .Bind(e.model)
+      .Bind(e.timestamp)
+      .Bind(e.username)
+      .Bind(e.request_id)
+      .Bind(e.data)
+      .Bind(e.snapshots)
+      .Bind(e.request)
+      .Bind(e.context)
+      .Bind(e.received_at != 0 ? e.received_at : now);
+}
+
+// The columns of a new task row, in the order BindTaskRow binds them.
+inline constexpr const char* kNewTaskCols =
+    "seq, id, event_id, rule_id, webhook_id, rule_name, webhook_name, object_type, event_type, "
+    "action_data, status, created_at, enqueued_at, due_at";
+inline constexpr int kNewTaskColCount = 14;
+
+// Binds task number `index` of event `event_id` (kNewTaskCols), created at `now`; seq is
+// (event_id << seq_bits) | index. Returns its status (queued, or scheduled when delayed).
+template <typename S>
+int BindTaskRow(S& s, const FlatTask& t, int64_t event_id, size_t index, int seq_bits, TimeUs now) {
+  const int status = t.delayed ? kScheduled : kQueued;
+  s.Bind((event_id << seq_bits) | static_cast<int64_t>(index))
+      .Bind(t.id)
+      .Bind(event_id)
+      .Bind(t.rule_id)
+      .Bind(t.webhook_id)
+      .Bind(t.rule_name)
+      .Bind(t.webhook_name)
+      .Bind(t.object_type)
+      .Bind(t.event_type)
+      .Bind(t.action_data)
+      .Bind(status)
+      .Bind(now)
+      .Bind(now)
+      .Bind(t.delayed ? t.due_at : now);
+  return status;
+}
+
 // Binds the attempt columns of kAttemptCols, in order, with `number` for a.number.
 template <typename S>
 void BindAttemptBody(S& s, const Attempt& a, int number) {

@@ -11,6 +11,11 @@
 // `Op` is the backend's operation type; it needs `void Finish(const Status&)`, which must hand
 // the result to the caller (fulfil a promise, run a callback). An exception thrown by Finish is
 // swallowed so the writer survives; `commit` must not throw. All methods are thread-safe.
+//
+// Two ready-made operations for backends whose op type `Base` has `virtual Status Run(Ctx&)`
+// (the op's part of the transaction) and `virtual void Finish(const Status&)`: SyncWriteOp (the
+// caller waits on a future for fn's Result<T>) and CallbackWriteOp (fn's Status goes to a
+// callback). Both answer with the commit's error when the commit failed, else with fn's result.
 #pragma once
 
 #include <pthread.h>
@@ -18,8 +23,10 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
@@ -114,6 +121,64 @@ class WriteQueue {
   std::thread writer_;
   std::thread::id writer_id_;
   std::once_flag close_once_;
+};
+
+// A backend's operation type: its part of the batch transaction (Run, given the backend's write
+// context; an error return rolls back just this operation) and the answer to its caller
+// (Finish, after the transaction ended, with the commit's outcome).
+template <typename Ctx>
+class WriteOpBase {
+ public:
+  virtual ~WriteOpBase() = default;
+  virtual Status Run(Ctx& ctx) = 0;
+  virtual void Finish(const Status& commit) = 0;
+};
+
+// A blocking write: Run computes fn(ctx) -> Result<T>; the caller waits on future().
+template <typename Base, typename Ctx, typename T, typename Fn>
+class SyncWriteOp final : public Base {
+ public:
+  explicit SyncWriteOp(Fn fn) : fn_(std::move(fn)) {}
+  Status Run(Ctx& ctx) override {
+    result_.emplace(fn_(ctx));
+    return result_->ok() ? Status::Ok() : result_->status();
+  }
+  void Finish(const Status& commit) override {
+    if (!commit.ok()) {
+      promise_.set_value(Result<T>(commit));
+    } else if (!result_) {
+      promise_.set_value(Result<T>(Status(Code::kUnavailable, "write was not executed")));
+    } else {
+      promise_.set_value(std::move(*result_));
+    }
+  }
+  std::future<Result<T>> future() { return promise_.get_future(); }
+
+ private:
+  Fn fn_;
+  std::optional<Result<T>> result_;
+  std::promise<Result<T>> promise_;
+};
+
+// An asynchronous write: Run computes fn(ctx) -> Status; `done` hears it after the commit.
+template <typename Base, typename Ctx, typename Fn>
+class CallbackWriteOp final : public Base {
+ public:
+  CallbackWriteOp(Fn fn, std::function<void(Status)> done)
+      : fn_(std::move(fn)), done_(std::move(done)) {}
+  Status Run(Ctx& ctx) override {
+    result_ = fn_(ctx);
+    return result_;
+  }
+  void Finish(const Status& commit) override {
+    auto done = std::move(done_);
+    if (done) done(commit.ok() ? result_ : commit);
+  }
+
+ private:
+  Fn fn_;
+  std::function<void(Status)> done_;
+  Status result_ = Status(Code::kUnavailable, "write was not executed");
 };
 
 }  // namespace herald

@@ -1,0 +1,146 @@
+// PostgresStore's events: CommitEvents (events and their tasks as multi-row INSERTs, through
+// the group-commit queue, answered once committed) and event reads.
+#include <functional>
+
+#include "store/postgres/pg_internal.h"
+
+namespace herald {
+
+namespace {
+
+// Rows per multi-row INSERT (PostgreSQL takes at most 65535 parameters per statement).
+constexpr size_t kRowsPerInsert = 500;
+
+// "(?, ?, ...), (?, ?, ...)": `rows` groups of `cols` marks.
+std::string ValueRows(size_t rows, int cols) {
+  std::string group = "(";
+  for (int i = 0; i < cols; ++i) group += i ? ", ?" : "?";
+  group += ")";
+  std::string out;
+  out.reserve(rows * (group.size() + 2));
+  for (size_t r = 0; r < rows; ++r) out += (r ? ", " : "") + group;
+  return out;
+}
+
+// CommitEvents' unit of work: the events flattened on the caller's thread; Run (writer thread)
+// takes their ids and inserts them and their tasks, a chunk of rows per statement.
+class CommitOp final : public PostgresStore::WriteOp {
+ public:
+  using Done = std::function<void(Result<std::vector<CommittedEvent>>)>;
+
+  CommitOp(std::vector<NewEvent> events, Done done)
+      : events_(sql::FlattenEvents(std::move(events))), done_(std::move(done)) {}
+
+  Status Run(PostgresStore::WriteCtx& ctx) override {
+    run_ = Insert(ctx);
+    return run_;
+  }
+
+  void Finish(const Status& commit) override {
+    events_.clear();
+    const Status& st = commit.ok() ? run_ : commit;
+    if (!st.ok()) {
+      done_(st);
+    } else {
+      done_(std::move(result_));
+    }
+  }
+
+ private:
+  Status Insert(PostgresStore::WriteCtx& ctx) {
+    Conn& c = ctx.conn;
+    result_.clear();
+    if (events_.empty()) return Status::Ok();
+    auto ids =
+        c.Exec("SELECT nextval('herald.events_id_seq') FROM generate_series(1, $1)",
+               Params().Bind(static_cast<int64_t>(events_.size())), "cannot allocate event ids");
+    if (!ids.ok()) return ids.status();
+    result_.resize(events_.size());
+    for (size_t i = 0; i < events_.size(); ++i)
+      result_[i].event_id = Row(*ids, static_cast<int>(i)).Int(0);
+
+    for (size_t start = 0; start < events_.size(); start += kRowsPerInsert) {
+      const size_t n = std::min(kRowsPerInsert, events_.size() - start);
+      Params p;
+      for (size_t i = start; i < start + n; ++i) {
+        const sql::FlatEvent& e = events_[i];
+        p.Bind(result_[i].event_id);
+        sql::BindEventRow(p, e, ctx.now);
+      }
+      HERALD_RETURN_IF_ERROR(
+          c.Run("INSERT INTO herald.events(id, event, event_type, object_type, model, timestamp, "
+                "username, request_id, data, snapshots, request, context, received_at) VALUES " +
+                    ValueRows(n, 13),
+                p, "cannot insert events"));
+    }
+
+    // Every task of the commit, in order, as (event index, task index).
+    std::vector<std::pair<size_t, size_t>> tasks;
+    for (size_t i = 0; i < events_.size(); ++i) {
+      for (size_t k = 0; k < events_[i].tasks.size(); ++k) tasks.emplace_back(i, k);
+    }
+    for (size_t start = 0; start < tasks.size(); start += kRowsPerInsert) {
+      const size_t n = std::min(kRowsPerInsert, tasks.size() - start);
+      Params p;
+      for (size_t j = start; j < start + n; ++j) {
+        const auto [i, k] = tasks[j];
+        const sql::FlatTask& t = events_[i].tasks[k];
+        const int status = sql::BindTaskRow(p, t, result_[i].event_id, k, kPgTaskSeqBits, ctx.now);
+        ctx.Move(-1, status);
+        if (!t.delayed) ctx.wake = true;
+        result_[i].task_ids.push_back(t.id);
+      }
+      HERALD_RETURN_IF_ERROR(c.Run(std::string("INSERT INTO herald.task_queue(") +
+                                       sql::kNewTaskCols + ") VALUES " +
+                                       ValueRows(n, sql::kNewTaskColCount),
+                                   p, "cannot insert tasks"));
+    }
+    return Status::Ok();
+  }
+
+  std::vector<sql::FlatEvent> events_;
+  Done done_;
+  std::vector<CommittedEvent> result_;
+  Status run_ = Status(Code::kUnavailable, "write was not executed");
+};
+
+}  // namespace
+
+void PostgresStore::CommitEvents(std::vector<NewEvent> events,
+                                 std::function<void(Result<std::vector<CommittedEvent>>)> done) {
+  for (const auto& e : events) {
+    if (e.tasks.size() > kPgMaxTasksPerEvent) {
+      done(Status(Code::kResourceExhausted, "an event may create at most " +
+                                                std::to_string(kPgMaxTasksPerEvent) +
+                                                " tasks, not " + std::to_string(e.tasks.size())));
+      return;
+    }
+  }
+  std::unique_ptr<WriteOp> op = std::make_unique<CommitOp>(std::move(events), std::move(done));
+  Status st = Submit(op);
+  if (!st.ok() && op) op->Finish(st);
+}
+
+Result<Event> PostgresStore::GetEvent(int64_t id) {
+  return Read([id](Conn& c) {
+    return SelectOne<Event>(
+        c, std::string("SELECT ") + sql::kEventCols + " FROM herald.events WHERE id = $1",
+        Params().Bind(id), sql::ReadEvent<Row>, "event " + std::to_string(id));
+  });
+}
+
+Result<std::vector<Event>> PostgresStore::ListEvents(const EventFilter& filter) {
+  return Read([&filter](Conn& c) -> Result<std::vector<Event>> {
+    sql::EventWhere where(filter);
+    Params p;
+    where.Bind(p);
+    p.Bind(filter.limit < 0 ? std::optional<int64_t>() : filter.limit)
+        .Bind(sql::OffsetArg(filter.offset));
+    return SelectAll<Event>(c,
+                            std::string("SELECT ") + sql::kEventCols + " FROM herald.events" +
+                                where.sql + " ORDER BY id DESC LIMIT ? OFFSET ?",
+                            p, sql::ReadEvent<Row>);
+  });
+}
+
+}  // namespace herald

@@ -1,0 +1,274 @@
+// PostgresStore's leases and attempts: Lease (due tasks locked with FOR UPDATE SKIP LOCKED, so
+// concurrent leasers on any node never take the same task; the worker-stopped rule), hand-back
+// (ReleaseLeases), and RecordAttempt through the group-commit queue. Each lease takes a new
+// lease token; the store remembers the tokens it handed out and an attempt must match the
+// task's current one, so a worker whose lease was taken over cannot record over the new holder.
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "store/postgres/pg_internal.h"
+#include "store/postgres/pg_tasks.h"
+
+namespace herald {
+
+namespace {
+
+using pg_store::MoveTaskSql;
+
+// A PostgreSQL array literal of `items` ("{1,2}", or "{\"a\",\"b\"}" for text).
+template <typename T>
+std::string ArrayLiteral(const std::vector<T>& items) {
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ",";
+    if constexpr (std::is_same_v<T, std::string>) {
+      out += '"';
+      for (char ch : items[i]) {
+        if (ch == '"' || ch == '\\') out += '\\';
+        out += ch;
+      }
+      out += '"';
+    } else {
+      out += std::to_string(items[i]);
+    }
+  }
+  return out + "}";
+}
+
+struct Candidate {
+  TimeUs key;  // when it became due
+  int64_t seq;
+  int status;
+  int64_t expiries;  // consecutive expired leases before this one
+};
+
+}  // namespace
+
+Result<LeaseResult> PostgresStore::Lease(const LeaseRequest& req) {
+  if (req.max <= 0) return LeaseResult();
+  std::vector<std::pair<std::string, int64_t>> tokens;  // (task id, lease token), leased order
+  auto out = Transact<LeaseResult>([&req, &tokens](WriteCtx& ctx) -> Result<LeaseResult> {
+    Conn& c = ctx.conn;
+    const TimeUs now = ctx.Judge(req.now);
+    const int64_t limit = std::max(1, req.max_lease_expiries);
+    // Candidates from the three leasable lanes (each an ordered range of a partial index),
+    // locked; rows another leaser holds are skipped, never waited for.
+    static constexpr const char* kLanes[] = {
+        "SELECT enqueued_at, seq, lease_expiries, 0 FROM herald.task_queue WHERE status = 0 "
+        "ORDER BY enqueued_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+        "SELECT lease_expires, seq, lease_expiries, 1 FROM herald.task_queue WHERE status = 1 "
+        "AND lease_expires <= $2 ORDER BY lease_expires, seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+        "SELECT due_at, seq, lease_expiries, 2 FROM herald.task_queue WHERE status = 2 "
+        "AND due_at <= $2 ORDER BY due_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+    };
+    std::vector<Candidate> cands;
+    for (const char* lane : kLanes) {
+      Params p;
+      p.Bind(req.max);
+      if (lane != kLanes[0]) p.Bind(now);
+      auto r = c.Exec(lane, p, "cannot select due tasks");
+      if (!r.ok()) return r.status();
+      for (int i = 0; i < r->rows(); ++i) {
+        Row row(*r, i);
+        cands.push_back({row.Int(0), row.Int(1), static_cast<int>(row.Int(3)), row.Int(2)});
+      }
+    }
+    std::sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) {
+      return std::tie(a.key, a.seq) < std::tie(b.key, b.seq);
+    });
+    if (cands.size() > static_cast<size_t>(req.max)) cands.resize(static_cast<size_t>(req.max));
+
+    LeaseResult out;
+    std::vector<int64_t> seqs, expiries;
+    std::map<int64_t, size_t> order;  // seq -> position among the leased
+    for (const Candidate& cand : cands) {
+      const int64_t n = cand.expiries + (cand.status == kStarted ? 1 : 0);
+      if (cand.status == kStarted && n >= limit) {
+        // The worker-stopped rule: the lease expired `limit` times in a row without an attempt.
+        auto r = c.Exec(MoveTaskSql("herald.task_queue", "herald.task_history", "seq = $1",
+                                    {{"status", "4"},
+                                     {"ended_at", "$2::bigint"},
+                                     {"worker", "''"},
+                                     {"lease_expires", "0"},
+                                     {"lease_expiries", "$3::integer"},
+                                     {"error", "$4::bytea"}}),
+                        Params().Bind(cand.seq).Bind(now).Bind(n).BindBytes(
+                            WorkerStoppedError(static_cast<int>(n))),
+                        "cannot fail task");
+        if (!r.ok()) return r.status();
+        auto t = sql::ReadTask(Row(*r, 0));
+        if (!t.ok()) return t.status();
+        out.failed.push_back({std::move(*t), static_cast<int>(n)});
+        ctx.Move(kStarted, kFailed);
+        continue;
+      }
+      order[cand.seq] = seqs.size();
+      seqs.push_back(cand.seq);
+      expiries.push_back(n);
+      ctx.Move(cand.status, kStarted);
+    }
+    if (seqs.empty()) return out;
+    auto r = c.Exec(std::string("UPDATE herald.task_queue q SET status = 1, started_at = $1, "
+                                "worker = $2, lease_expires = $3, lease_expiries = v.n, "
+                                "lease_token = nextval('herald.lease_token_seq') "
+                                "FROM unnest($4::bigint[], $5::bigint[]) AS v(seq, n) "
+                                "WHERE q.seq = v.seq RETURNING ") +
+                        sql::kTaskCols + ", q.seq, q.lease_token",
+                    Params()
+                        .Bind(now)
+                        .Bind(req.worker)
+                        .Bind(now + req.lease_us)
+                        .Bind(ArrayLiteral(seqs))
+                        .Bind(ArrayLiteral(expiries)),
+                    "cannot lease tasks");
+    if (!r.ok()) return r.status();
+    if (r->rows() != static_cast<int>(seqs.size())) {
+      return Status(Code::kInternal, "leased " + std::to_string(r->rows()) + " of " +
+                                         std::to_string(seqs.size()) + " locked tasks");
+    }
+    out.leased.resize(seqs.size());
+    tokens.resize(seqs.size());
+    for (int i = 0; i < r->rows(); ++i) {
+      Row row(*r, i);
+      auto t = sql::ReadTask(row);
+      if (!t.ok()) return t.status();
+      const size_t at = order[row.Int(20)];  // oldest due first, as the candidates
+      tokens[at] = {t->id, row.Int(21)};
+      out.leased[at] = std::move(*t);
+    }
+    return out;
+  });
+  if (out.ok()) {
+    for (const auto& [id, token] : tokens) RememberLease(id, req.worker, token);
+  }
+  return out;
+}
+
+Result<int64_t> PostgresStore::ReleaseLeases(const std::string& worker,
+                                             const std::vector<std::string>& task_ids) {
+  if (task_ids.empty()) return int64_t{0};
+  // The tokens of the leases this store handed out (0: unknown here, the worker name decides).
+  std::vector<int64_t> tokens;
+  for (const auto& id : task_ids) tokens.push_back(ForgetLease(id, worker));
+  return Transact<int64_t>([&](WriteCtx& ctx) -> Result<int64_t> {
+    // A task attempted before, or created delayed, is due later than it was enqueued: back to
+    // scheduled at that time; others back to queued, keeping their place in line.
+    auto r = ctx.conn.Exec(
+        "UPDATE herald.task_queue q SET status = CASE WHEN due_at > enqueued_at THEN 2 ELSE 0 "
+        "END, worker = '', lease_expires = 0, lease_token = 0 "
+        "FROM unnest($1::text[], $2::bigint[]) AS v(id, token) "
+        "WHERE q.id = v.id AND q.status = 1 AND q.worker = $3 "
+        "AND (v.token = 0 OR q.lease_token = v.token) RETURNING q.status",
+        Params().Bind(ArrayLiteral(task_ids)).Bind(ArrayLiteral(tokens)).Bind(worker),
+        "cannot hand back leases");
+    if (!r.ok()) return r.status();
+    for (int i = 0; i < r->rows(); ++i) ctx.Move(kStarted, static_cast<int>(Row(*r, i).Int(0)));
+    if (r->rows() > 0) ctx.wake = true;
+    return static_cast<int64_t>(r->rows());
+  });
+}
+
+namespace {
+
+// The body of RecordAttempt, run inside the writer's transaction. `token`: the lease token this
+// store handed out for the task (0 when unknown here: only the worker name is checked).
+Status RecordAttemptIn(PostgresStore::WriteCtx& ctx, const std::string& task_id,
+                       const std::string& worker, int64_t token, const AttemptOutcome& o) {
+  Conn& c = ctx.conn;
+  auto ref = pg_store::FindTaskRef(c, task_id);
+  if (!ref.ok()) return ref.status();
+  if (!ref->has_value()) return Conflict("task " + task_id + " no longer exists.");
+  const pg_store::TaskRef& t = **ref;
+  if (t.status != kStarted || t.worker != worker) {
+    return Conflict("task " + task_id + " is no longer leased by worker '" + worker + "' (it is " +
+                    pg_store::StatusWord(t.status) +
+                    (t.status == kStarted ? " by '" + t.worker + "'" : std::string()) + ").");
+  }
+  if (token != 0 && t.lease_token != token) {
+    return Conflict("task " + task_id + " was leased again after worker '" + worker +
+                    "'s lease expired; its attempt is dropped.");
+  }
+  const Attempt& a = o.attempt;
+  const int number = t.attempts + 1;
+  const int next = static_cast<int>(o.next_status);
+  TimeUs ended = 0;
+  if (next != kScheduled) ended = a.started_at > 0 ? a.started_at + a.duration_us : ctx.now;
+  Params p;
+  p.Bind(t.seq)
+      .Bind(next)
+      .Bind(number)
+      .Bind(ended)
+      .Bind(next == kScheduled ? o.due_at : t.due_at)
+      .BindBytes(o.result)
+      .BindBytes(o.error);
+  p.Bind(a.started_at)
+      .Bind(a.duration_us)
+      .Bind(a.status_code)
+      .BindBytes(a.response_excerpt)
+      .BindBytes(a.error)
+      .Bind(a.method)
+      .BindBytes(a.url)
+      .BindBytes(a.request_headers)
+      .BindBytes(a.request_body);
+  // The attempt is recorded and the task moves on (to the history when finished or failed), in
+  // one statement.
+  const std::string insert_attempt =
+      "INSERT INTO herald.attempts(task_seq, number, started_at, duration_us, status_code, "
+      "response_excerpt, error, method, url, request_headers, request_body) "
+      "SELECT t.seq, $3::integer, $8::bigint, $9::bigint, $10::integer, $11::bytea, "
+      "$12::bytea, $13::text, $14::bytea, $15::bytea, $16::bytea FROM t";
+  const std::string sql =
+      next == kScheduled
+          ? "WITH t AS (UPDATE herald.task_queue SET status = $2, attempts = $3, ended_at = $4, "
+            "due_at = $5, worker = '', lease_expires = 0, lease_expiries = 0, lease_token = 0, "
+            "result = $6, error = $7 WHERE seq = $1 RETURNING seq) " +
+                insert_attempt
+          : MoveTaskSql("herald.task_queue", "herald.task_history", "seq = $1",
+                        {{"status", "$2::integer"},
+                         {"attempts", "$3::integer"},
+                         {"ended_at", "$4::bigint"},
+                         {"due_at", "$5::bigint"},
+                         {"worker", "''"},
+                         {"lease_expires", "0"},
+                         {"lease_expiries", "0"},
+                         {"lease_token", "0"},
+                         {"result", "$6::bytea"},
+                         {"error", "$7::bytea"}},
+                        "seq", insert_attempt);
+  HERALD_RETURN_IF_ERROR(c.Run(sql, p, "cannot record attempt"));
+  ctx.Move(kStarted, next);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status PostgresStore::RecordAttempt(const std::string& task_id, const std::string& worker,
+                                    AttemptOutcome outcome) {
+  HERALD_RETURN_IF_ERROR(sql::CheckAttemptOutcome(outcome));
+  const int64_t token = ForgetLease(task_id, worker);
+  return WriteSync<bool>([&task_id, &worker, token, &outcome](WriteCtx& ctx) -> Result<bool> {
+           HERALD_RETURN_IF_ERROR(RecordAttemptIn(ctx, task_id, worker, token, outcome));
+           return true;
+         })
+      .status();
+}
+
+void PostgresStore::RecordAttemptAsync(const std::string& task_id, const std::string& worker,
+                                       AttemptOutcome outcome, std::function<void(Status)> done) {
+  Status st = sql::CheckAttemptOutcome(outcome);
+  if (!st.ok()) {
+    done(st);
+    return;
+  }
+  auto fn = [task_id, worker, token = ForgetLease(task_id, worker),
+             o = std::move(outcome)](WriteCtx& ctx) -> Status {
+    return RecordAttemptIn(ctx, task_id, worker, token, o);
+  };
+  std::unique_ptr<WriteOp> op = std::make_unique<CallbackWriteOp<WriteOp, WriteCtx, decltype(fn)>>(
+      std::move(fn), std::move(done));
+  st = Submit(op);
+  if (!st.ok() && op) op->Finish(st);
+}
+
+}  // namespace herald

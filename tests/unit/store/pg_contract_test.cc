@@ -1,0 +1,13 @@
+// PostgreSQL store: the shared contract suites (store, leases, sessions) on a throwaway server.
+#include <gtest/gtest.h>
+
+#include "lease_contract.h"
+#include "pg_fixture.h"
+#include "store_contract.h"
+#include "store_contract_sessions.h"
+
+namespace herald::store_contract {
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, StoreContract, ::testing::Types<PgFactory>);
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, LeaseContract, ::testing::Types<PgFactory>);
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, SessionContract, ::testing::Types<PgFactory>);
+}  // namespace herald::store_contract
