@@ -16,6 +16,8 @@ namespace {
 // After the leases are handed back at Stop, how long to wait for the records still queued
 // before them to be answered.
 constexpr std::chrono::seconds kStopSettle{2};
+// Most attempt outcomes kept while the store is unavailable.
+constexpr size_t kMaxUnsaved = 100000;
 
 std::string MakeWorkerId() {
   std::random_device rd;
@@ -101,6 +103,12 @@ void Dispatcher::Stop(std::chrono::milliseconds grace) {
   HandBackLeases();
   // The hand-back queued behind every pending record; wait (briefly) for their callbacks.
   WaitForDrain(clock_.SteadyNow() + kStopSettle);
+  std::lock_guard<std::mutex> lock(unsaved_mu_);
+  if (!unsaved_.empty())
+    log::Error(
+        "store unavailable at stop: delivery results not recorded; their tasks are "
+        "delivered again when their leases expire",
+        {{"results", static_cast<long>(unsaved_.size())}});
 }
 
 void Dispatcher::WaitForDrain(Clock::SteadyTime deadline) {
@@ -149,6 +157,8 @@ DispatcherStats Dispatcher::Stats() const {
   std::lock_guard<std::mutex> lock(stats_mu_);
   DispatcherStats s = stats_;
   s.in_flight = in_flight_.load();
+  std::lock_guard<std::mutex> unsaved_lock(unsaved_mu_);
+  s.kept_results = unsaved_.size();
   return s;
 }
 
@@ -189,6 +199,7 @@ void Dispatcher::Loop() {
       wake_ = false;
       if (next_due_us_.load() <= clock_.NowUs()) next_due_us_ = INT64_MAX;
     }
+    RetryUnsaved();
     // Lease as long as there is capacity and work.
     while (true) {
       size_t busy = in_flight_.load();
@@ -386,12 +397,41 @@ void Dispatcher::Finish(std::shared_ptr<Job> job, AttemptOutcome o, bool render_
     std::lock_guard<std::mutex> lock(unrecorded_mu_);
     unrecorded_.erase(id);
   }
-  store_.RecordAttemptAsync(id, options_.worker_id, std::move(o), [this, id](Status st) {
-    if (!st.ok() && st.code() != Code::kConflict)
-      log::Error("cannot record attempt", {{"task", id}, {"error", st.message()}});
+  Record(id, std::move(o));
+}
+
+void Dispatcher::Record(const std::string& id, AttemptOutcome o) {
+  // The copy is kept only if the store turns out to be unavailable.
+  auto kept = std::make_shared<AttemptOutcome>(o);
+  store_.RecordAttemptAsync(id, options_.worker_id, std::move(o), [this, id, kept](Status st) {
+    if (st.code() == Code::kUnavailable) {
+      std::lock_guard<std::mutex> lock(unsaved_mu_);
+      if (!store_unavailable_.exchange(true))
+        log::Warning("store unavailable; delivery results are kept and recorded when it returns",
+                     {{"task", id}, {"error", st.message()}});
+      if (unsaved_.size() >= kMaxUnsaved) unsaved_.pop_front();
+      unsaved_.emplace_back(id, std::move(*kept));
+    } else {
+      if (store_unavailable_.exchange(false)) log::Info("store available again; recording results");
+      if (!st.ok() && st.code() != Code::kConflict)
+        log::Error("cannot record attempt", {{"task", id}, {"error", st.message()}});
+    }
     size_t before = JobDone();
     if (before >= options_.max_in_flight || next_due_us_.load() <= clock_.NowUs()) Wake();
   });
+}
+
+void Dispatcher::RetryUnsaved() {
+  std::deque<std::pair<std::string, AttemptOutcome>> batch;
+  {
+    std::lock_guard<std::mutex> lock(unsaved_mu_);
+    batch.swap(unsaved_);
+  }
+  if (batch.empty()) return;
+  for (auto& [id, outcome] : batch) {
+    in_flight_.fetch_add(1);  // Record's callback counts it out again
+    Record(id, std::move(outcome));
+  }
 }
 
 }  // namespace herald::delivery

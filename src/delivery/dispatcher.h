@@ -18,6 +18,7 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -56,6 +57,7 @@ struct DispatcherStats {
   uint64_t failed_render = 0;   // attempts that could not be rendered/formed
   uint64_t retries_scheduled = 0;
   uint64_t tasks_failed = 0;  // tasks that ended failed (attempts exhausted, worker-stopped rule)
+  size_t kept_results = 0;  // attempts delivered while the store was unavailable, not recorded yet
   uint64_t in_flight = 0;
   // Attempt latency histogram: cumulative counts for each bucket bound (seconds).
   static constexpr std::array<double, 12> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -103,6 +105,11 @@ class Dispatcher {
   void Finish(std::shared_ptr<Job> job, AttemptOutcome outcome, bool count_render_failure);
   void ReportWorkerStopped(const std::vector<ExpiredTask>& failed);
   void HandBackLeases();
+  // Hands one attempt to the store; when the store is unavailable (its database down or
+  // unreachable) the outcome is kept in unsaved_ and recorded again by the dispatch loop.
+  void Record(const std::string& task_id, AttemptOutcome outcome);
+  // Records the kept outcomes again (dispatch thread, at most once a second while any are kept).
+  void RetryUnsaved();
   // Counts one job out of in_flight_ (waking Stop when it was the last); returns the count
   // before.
   size_t JobDone();
@@ -127,6 +134,12 @@ class Dispatcher {
   // Tasks leased by this dispatcher whose attempt has not been handed to the store yet.
   std::mutex unrecorded_mu_;
   std::unordered_set<std::string> unrecorded_;
+  // Attempts delivered while the store was unavailable, recorded when it returns (bounded by
+  // kMaxUnsaved; past it the oldest are dropped and their tasks delivered again after their
+  // lease expires). A task whose lease was taken over meanwhile gets a Conflict and is dropped.
+  mutable std::mutex unsaved_mu_;
+  std::deque<std::pair<std::string, AttemptOutcome>> unsaved_;
+  std::atomic<bool> store_unavailable_{false};  // the last record failed as unavailable
   // Earliest due time of a retry this process scheduled (us; INT64_MAX when none), so a short
   // retry wait wakes the loop on time instead of at the next periodic sweep.
   std::atomic<int64_t> next_due_us_{INT64_MAX};

@@ -101,6 +101,9 @@ struct AttemptHistogram {
   bool truncated = false;          // the scan hit kMaxHistogramScanRows; older buckets undercount
 };
 
+// Most tasks one PurgeFinished transaction deletes.
+inline constexpr int64_t kPurgeBatchRows = 1000;
+
 // Most attempt rows AttemptsPerMinute looks at (newest first), so the dashboard stays fast at
 // any delivery rate.
 inline constexpr int64_t kMaxHistogramScanRows = 500000;
@@ -340,6 +343,8 @@ class Store {
   virtual Status DeleteTask(const std::string& task_id) = 0;
 
   // Deletes finished tasks (and their attempts) that ended before `before`; returns how many.
+  // Deletes in transactions of at most kPurgeBatchRows tasks each, so retention never holds
+  // long locks on a busy database.
   virtual Result<int64_t> PurgeFinished(TimeUs before) = 0;
   // Deletes up to `max` (1..kMaxPurgeBatch, else kInvalidArgument) dedupe keys recorded before
   // `before`, oldest first, in one transaction; returns how many. Callers loop while it returns

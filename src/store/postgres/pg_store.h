@@ -160,6 +160,8 @@ class PostgresStore final : public Store {
   class WriteOp;
 
  private:
+  // One PurgeFinished transaction: at most kPurgeBatchRows tasks.
+  Result<int64_t> PurgeFinishedBatch(TimeUs before);
   PostgresStore(std::string url, const PgStoreOptions& options);
 
   // Runs fn(WriteCtx&) -> Result<T> in its own transaction on a pooled connection.

@@ -247,19 +247,30 @@ Status PostgresStore::DeleteTask(const std::string& task_id) {
 }
 
 Result<int64_t> PostgresStore::PurgeFinished(TimeUs before) {
+  int64_t total = 0;
+  while (true) {
+    auto n = PurgeFinishedBatch(before);
+    if (!n.ok()) return n.status();
+    total += *n;
+    if (*n < kPurgeBatchRows) return total;
+  }
+}
+
+Result<int64_t> PostgresStore::PurgeFinishedBatch(TimeUs before) {
   return Transact<int64_t>([before](WriteCtx& ctx) -> Result<int64_t> {
     // The tasks, their attempts, and each event whose last task went (its payload is only
     // needed to render). The statement's parts see one snapshot, so the purged rows are
     // excluded from the "other tasks" check explicitly.
     auto r = ctx.conn.Exec(
-        "WITH d AS (DELETE FROM herald.task_history WHERE status = 3 AND ended_at < $1 "
-        "RETURNING seq, event_id), "
+        "WITH d AS (DELETE FROM herald.task_history WHERE seq IN (SELECT seq FROM "
+        "herald.task_history WHERE status = 3 AND ended_at < $1 LIMIT $3) RETURNING seq, "
+        "event_id), "
         "a AS (DELETE FROM herald.attempts WHERE task_seq IN (SELECT seq FROM d)), "
         "e AS (DELETE FROM herald.events ev WHERE ev.id IN (SELECT event_id FROM d) AND NOT "
         "EXISTS (SELECT 1 FROM herald.tasks t WHERE t.seq >= (ev.id << $2) AND "
         "t.seq < ((ev.id + 1) << $2) AND t.seq NOT IN (SELECT seq FROM d))) "
         "SELECT count(*) FROM d",
-        Params().Bind(before).Bind(kPgTaskSeqBits), "cannot purge tasks");
+        Params().Bind(before).Bind(kPgTaskSeqBits).Bind(kPurgeBatchRows), "cannot purge tasks");
     if (!r.ok()) return r.status();
     const int64_t n = Row(*r, 0).Int(0);
     ctx.status_delta[kFinished] -= n;

@@ -147,6 +147,8 @@ class SqliteStore final : public Store {
   struct WriteCtx;
 
  private:
+  // One PurgeFinished transaction: at most kPurgeBatchRows tasks.
+  Result<int64_t> PurgeFinishedBatch(TimeUs before);
   SqliteStore(std::string path, const Clock& clock);
 
   // Queues `op` for the writer; on error (closed store) `op` stays with the caller.

@@ -443,11 +443,23 @@ Status SqliteStore::DeleteTask(const std::string& task_id) {
 }
 
 Result<int64_t> SqliteStore::PurgeFinished(TimeUs before) {
+  int64_t total = 0;
+  while (true) {
+    auto n = PurgeFinishedBatch(before);
+    if (!n.ok()) return n.status();
+    total += *n;
+    if (*n < kPurgeBatchRows) return total;
+  }
+}
+
+Result<int64_t> SqliteStore::PurgeFinishedBatch(TimeUs before) {
   return WriteSync<int64_t>([before](WriteCtx& ctx) -> Result<int64_t> {
     Conn& c = ctx.conn;
-    auto del = c.Prepare("DELETE FROM tasks WHERE status = 3 AND ended_at < ? RETURNING event_id");
+    auto del = c.Prepare(
+        "DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE status = 3 AND ended_at < ? "
+        "LIMIT ?) RETURNING event_id");
     if (!del.ok()) return del.status();
-    del->Bind(before);
+    del->Bind(before).Bind(kPurgeBatchRows);
     int64_t n = 0;
     std::vector<int64_t> events;
     int rc;

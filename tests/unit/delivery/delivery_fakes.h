@@ -81,6 +81,16 @@ class FakeStore final : public Store {
     std::lock_guard<std::mutex> lock(mu_);
     return released_;
   }
+  // The next n RecordAttempt calls fail as if the database were down (kUnavailable).
+  void FailRecords(int n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    failing_records_ = n;
+  }
+  // How many times RecordAttempt has been called (failed calls included).
+  size_t record_calls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return record_calls_;
+  }
   // Waits until Lease has been called at least n times.
   bool WaitForLeaseCalls(size_t n) {
     std::unique_lock<std::mutex> lock(mu_);
@@ -177,6 +187,12 @@ class FakeStore final : public Store {
                        AttemptOutcome o) override {
     {
       std::lock_guard<std::mutex> lock(mu_);
+      ++record_calls_;
+      if (failing_records_ > 0) {
+        --failing_records_;
+        cv_.notify_all();
+        return Status::Error(Code::kUnavailable, "database down (test)");
+      }
       auto it = tasks_.find(task_id);
       if (it == tasks_.end() || it->second.status != TaskStatus::kStarted ||
           it->second.worker != worker)
@@ -266,6 +282,8 @@ class FakeStore final : public Store {
   std::map<std::string, std::vector<Attempt>> attempts_;
   std::vector<LeaseRequest> leases_;
   std::vector<std::string> released_;
+  int failing_records_ = 0;
+  size_t record_calls_ = 0;
   std::function<void()> listener_;
 };
 

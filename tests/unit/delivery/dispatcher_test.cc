@@ -17,6 +17,7 @@
 #include "delivery/request.h"
 #include "delivery_fakes.h"
 #include "support/json.h"
+#include "support/wait.h"
 #include "value/json.h"
 
 namespace herald::delivery {
@@ -169,6 +170,27 @@ TEST_F(DispatcherTest, DeliversALeasedTaskAndRecordsItsAttempt) {
   EXPECT_EQ(s.latency_count, 1u);
   EXPECT_EQ(s.in_flight, 0u);
   EXPECT_EQ(s.tasks_failed, 0u);
+}
+
+TEST_F(DispatcherTest, ResultsAreKeptWhileTheStoreIsUnavailableAndRecordedWhenItReturns) {
+  std::string id = StartWithOneRequest(Hook("http://receiver.test/x"));
+  store_.FailRecords(2);
+  sender_.AnswerOldest(Answer(200));
+  ASSERT_TRUE(herald::testing::WaitFor([&] { return dispatcher_->Stats().kept_results == 1; }));
+  EXPECT_EQ(store_.task(id).status, TaskStatus::kStarted);
+  EXPECT_TRUE(store_.attempts(id).empty());
+  // The dispatch loop records the kept result again on each turn (at least once a second): the
+  // second try fails too, the third records it.
+  ASSERT_TRUE(herald::testing::WaitFor([&] {
+    clock_.Advance(std::chrono::seconds(1));
+    return store_.task(id).status == TaskStatus::kFinished;
+  }));
+  EXPECT_GE(store_.record_calls(), 3u);
+  ASSERT_EQ(store_.attempts(id).size(), 1u);
+  EXPECT_EQ(store_.attempts(id)[0].status_code, 200);
+  EXPECT_EQ(dispatcher_->Stats().kept_results, 0u);
+  EXPECT_EQ(sender_.submitted().size(), 1u);  // recorded, not delivered again
+  EXPECT_EQ(dispatcher_->Stats().in_flight, 0u);
 }
 
 TEST_F(DispatcherTest, RequestOptionsFollowTheWebhookAndTheDefaults) {

@@ -3,6 +3,7 @@
 
 #include "lease_contract.h"
 #include "pg_fixture.h"
+#include "retention_contract.h"
 #include "store_contract.h"
 #include "store_contract_sessions.h"
 
@@ -10,4 +11,5 @@ namespace herald::store_contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, StoreContract, ::testing::Types<PgFactory>);
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, LeaseContract, ::testing::Types<PgFactory>);
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, SessionContract, ::testing::Types<PgFactory>);
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, RetentionContract, ::testing::Types<PgFactory>);
 }  // namespace herald::store_contract

@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "dedupe_contract.h"
 #include "lease_contract.h"
+#include "retention_contract.h"
 #include "sqlite_fixture.h"
 #include "store/sqlite/schema.h"
 #include "store/task_id.h"
@@ -29,6 +30,7 @@ namespace store_contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, StoreContract, ::testing::Types<SqliteFactory>);
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, LeaseContract, ::testing::Types<SqliteFactory>);
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, SessionContract, ::testing::Types<SqliteFactory>);
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, RetentionContract, ::testing::Types<SqliteFactory>);
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, DedupeContract, ::testing::Types<SqliteFactory>);
 }  // namespace store_contract
 

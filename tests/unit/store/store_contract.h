@@ -814,40 +814,6 @@ TYPED_TEST_P(StoreContract, FiltersAndPagination) {
   EXPECT_EQ((*evs)[1].id, events[4].event_id);
 }
 
-TYPED_TEST_P(StoreContract, PurgeFinished) {
-  Store& s = this->store();
-  const TimeUs now = NowUs() + 1000;
-  auto c = this->Commit(
-      {MakeEvent("dcim.device", 1, {{1, 1}, {2, 2}}), MakeEvent("dcim.device", 2, {{1, 1}})});
-  ASSERT_EQ(c.size(), 2u);
-  auto leased = this->Leased("w", 10, now, 60'000'000);
-  ASSERT_EQ(leased.size(), 3u);
-  AttemptOutcome ok;
-  ok.attempt.started_at = now;
-  ok.attempt.duration_us = 10;
-  ok.next_status = TaskStatus::kFinished;
-  AttemptOutcome fail = ok;
-  fail.next_status = TaskStatus::kFailed;
-  ASSERT_TRUE(s.RecordAttempt(c[0].task_ids[0], "w", ok).ok());
-  ASSERT_TRUE(s.RecordAttempt(c[0].task_ids[1], "w", fail).ok());
-  ASSERT_TRUE(s.RecordAttempt(c[1].task_ids[0], "w", ok).ok());
-
-  auto none = s.PurgeFinished(now);  // ended at now + 10
-  ASSERT_TRUE(none.ok());
-  EXPECT_EQ(*none, 0);
-  auto n = s.PurgeFinished(now + 11);
-  ASSERT_TRUE(n.ok());
-  EXPECT_EQ(*n, 2);
-  EXPECT_EQ(s.GetTask(c[0].task_ids[0]).status().code(), Code::kNotFound);
-  EXPECT_EQ(s.GetTask(c[1].task_ids[0]).status().code(), Code::kNotFound);
-  EXPECT_TRUE(s.GetTask(c[0].task_ids[1]).ok());  // failed tasks stay
-  EXPECT_TRUE(s.GetEvent(c[0].event_id).ok());    // still has a task
-  auto counts = s.CountByStatus();
-  ASSERT_TRUE(counts.ok());
-  EXPECT_EQ(counts->finished, 0);
-  EXPECT_EQ(counts->failed, 1);
-}
-
 TYPED_TEST_P(StoreContract, ReopenKeepsConfigAndRevision) {
   auto [rule, webhook] = this->MakePair("keep");
   const std::string task = this->OneTask();
@@ -1020,7 +986,7 @@ REGISTER_TYPED_TEST_SUITE_P(StoreContract, WebhookCrudOrderingAndRevision, Webho
                             CommitStoresEventAndTasks, ConcurrentCommitsAllAcknowledgedAndPresent,
                             LeaseRecordFinish, RetryIsScheduledAndDueLater,
                             ExpiredLeaseIsRedelivered, LeaseOrderOldestDueFirst, OperatorActions,
-                            RequeueAllFailedAndCounts, FiltersAndPagination, PurgeFinished,
+                            RequeueAllFailedAndCounts, FiltersAndPagination,
                             ReopenKeepsConfigAndRevision, CloseFlushesAndRefusesLaterWrites,
                             AcknowledgedCommitsSurviveKill9, AttemptsPerMinuteBuckets);
 
