@@ -187,10 +187,11 @@ Result<std::vector<Event>> PostgresStore::ListEvents(const EventFilter& filter) 
     where.Bind(p);
     p.Bind(filter.limit < 0 ? std::optional<int64_t>() : filter.limit)
         .Bind(sql::OffsetArg(filter.offset));
-    return SelectAll<Event>(c,
-                            std::string("SELECT ") + sql::kEventCols + " FROM herald.events" +
-                                where.sql + " ORDER BY id DESC LIMIT ? OFFSET ?",
-                            p, sql::ReadEvent<Row>);
+    return SelectAll<Event>(
+        c,
+        std::string("SELECT ") + sql::kEventCols + " FROM herald.events" + where.sql +
+            (filter.oldest_first ? " ORDER BY id ASC" : " ORDER BY id DESC") + " LIMIT ? OFFSET ?",
+        p, sql::ReadEvent<Row>);
   });
 }
 

@@ -123,6 +123,25 @@ TEST_F(PgStoreTest, TwoNodesCommittingOneDedupeKeyAtOnceMakeOneEvent) {
   EXPECT_EQ(*tasks, 2);
 }
 
+// EventFilter::after_id and oldest_first (what `herald store copy` pages the source with).
+TEST_F(PgStoreTest, EventsPageOldestFirstAfterAnId) {
+  auto s = Open();
+  ASSERT_TRUE(s);
+  std::vector<NewEvent> events;
+  for (int i = 0; i < 4; ++i) events.push_back(MakeEvent("dcim.site", i, {}));
+  auto committed = s->CommitEventsSync(std::move(events));
+  ASSERT_TRUE(committed.ok()) << committed.status().ToString();
+  EventFilter f;
+  f.oldest_first = true;
+  f.after_id = (*committed)[0].event_id;
+  f.limit = 2;
+  auto page = s->ListEvents(f);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ(page->front().id, (*committed)[1].event_id);
+  EXPECT_EQ(page->back().id, (*committed)[2].event_id);
+}
+
 TEST_F(PgStoreTest, TakenOverLeaseCannotRecordEvenUnderTheSameWorkerName) {
   auto a = Open();
   auto b = Open();
