@@ -142,6 +142,27 @@ std::vector<FlatEvent> FlattenEvents(std::vector<NewEvent> events) {
     f.object_type = std::move(e.object_type);
     f.model = std::move(e.model);
     f.timestamp = std::move(e.timestamp);
+    f.dedupe_key = std::move(events[i].dedupe_key);
+    f.dedupe_since = events[i].dedupe_since;
+  }
+  return out;
+}
+
+std::string JoinTaskIds(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const std::string& id : ids) {
+    if (!out.empty()) out += ',';
+    out += id;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitTaskIds(std::string_view joined) {
+  std::vector<std::string> out;
+  while (!joined.empty()) {
+    const size_t comma = joined.find(',');
+    out.emplace_back(joined.substr(0, comma));
+    joined.remove_prefix(comma == std::string_view::npos ? joined.size() : comma + 1);
   }
   return out;
 }

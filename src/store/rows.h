@@ -466,6 +466,8 @@ struct FlatEvent {
   std::optional<std::string> username, request_id, data, snapshots, request, context;
   TimeUs received_at = 0;  // 0: the store's time of the commit
   std::vector<FlatTask> tasks;
+  std::string dedupe_key;  // NewEvent's idempotent-ingest key and window
+  TimeUs dedupe_since = 0;
 };
 // The tasks of event `e` as flat rows: each gets a new id (task_id.h), its strings moved out
 // of `tasks`; an empty object or event type is the event's.
@@ -473,6 +475,10 @@ std::vector<FlatTask> FlattenTasks(const Event& e, std::vector<Task>& tasks);
 // Serialises the Value fields to JSON, gives each task a new id (task_id.h) and moves the
 // strings out of `events`, so the callers' Value trees are freed on their own thread.
 std::vector<FlatEvent> FlattenEvents(std::vector<NewEvent> events);
+
+// Task ids as stored with an ingest key (comma-separated; ids never hold a comma) and back.
+std::string JoinTaskIds(const std::vector<std::string>& ids);
+std::vector<std::string> SplitTaskIds(std::string_view joined);
 
 // Binds an event's columns from `event` to `received_at` (kEventCols order after id);
 // `now` stands for a received_at of 0.

@@ -56,16 +56,26 @@ class CommitOp final : public PostgresStore::WriteOp {
                Params().Bind(static_cast<int64_t>(events_.size())), "cannot allocate event ids");
     if (!ids.ok()) return ids.status();
     result_.resize(events_.size());
-    for (size_t i = 0; i < events_.size(); ++i)
+    // The events to insert: those without a key, or whose key this commit claims.
+    std::vector<size_t> fresh;
+    fresh.reserve(events_.size());
+    for (size_t i = 0; i < events_.size(); ++i) {
       result_[i].event_id = Row(*ids, static_cast<int>(i)).Int(0);
+      for (const sql::FlatTask& t : events_[i].tasks) result_[i].task_ids.push_back(t.id);
+      if (!events_[i].dedupe_key.empty()) {
+        HERALD_RETURN_IF_ERROR(ClaimKey(c, events_[i], result_[i], ctx.now));
+        if (result_[i].duplicate) continue;
+      }
+      fresh.push_back(i);
+    }
 
-    for (size_t start = 0; start < events_.size(); start += kRowsPerInsert) {
-      const size_t n = std::min(kRowsPerInsert, events_.size() - start);
+    for (size_t start = 0; start < fresh.size(); start += kRowsPerInsert) {
+      const size_t n = std::min(kRowsPerInsert, fresh.size() - start);
       Params p;
-      for (size_t i = start; i < start + n; ++i) {
-        const sql::FlatEvent& e = events_[i];
+      for (size_t f = start; f < start + n; ++f) {
+        const size_t i = fresh[f];
         p.Bind(result_[i].event_id);
-        sql::BindEventRow(p, e, ctx.now);
+        sql::BindEventRow(p, events_[i], ctx.now);
       }
       HERALD_RETURN_IF_ERROR(
           c.Run("INSERT INTO herald.events(id, event, event_type, object_type, model, timestamp, "
@@ -76,7 +86,7 @@ class CommitOp final : public PostgresStore::WriteOp {
 
     // Every task of the commit, in order, as (event index, task index).
     std::vector<std::pair<size_t, size_t>> tasks;
-    for (size_t i = 0; i < events_.size(); ++i) {
+    for (size_t i : fresh) {
       for (size_t k = 0; k < events_[i].tasks.size(); ++k) tasks.emplace_back(i, k);
     }
     for (size_t start = 0; start < tasks.size(); start += kRowsPerInsert) {
@@ -88,13 +98,38 @@ class CommitOp final : public PostgresStore::WriteOp {
         const int status = sql::BindTaskRow(p, t, result_[i].event_id, k, kPgTaskSeqBits, ctx.now);
         ctx.Move(-1, status);
         if (!t.delayed) ctx.wake = true;
-        result_[i].task_ids.push_back(t.id);
       }
       HERALD_RETURN_IF_ERROR(c.Run(std::string("INSERT INTO herald.task_queue(") +
                                        sql::kNewTaskCols + ") VALUES " +
                                        ValueRows(n, sql::kNewTaskColCount),
                                    p, "cannot insert tasks"));
     }
+    return Status::Ok();
+  }
+
+  // Claims e's dedupe key for `ce` (its new ids): recorded when unknown, or known but accepted
+  // before e.dedupe_since. Otherwise `ce` becomes the key's first commit, duplicate = true. A
+  // concurrent transaction holding the key makes the INSERT wait for its outcome; the SELECT
+  // (a new snapshot under READ COMMITTED) then sees its row.
+  static Status ClaimKey(Conn& c, const sql::FlatEvent& e, CommittedEvent& ce, TimeUs now) {
+    const std::string ids = sql::JoinTaskIds(ce.task_ids);
+    auto claimed = c.Exec(
+        "INSERT INTO herald.ingest_keys AS k(key, event_id, task_ids, accepted_at) "
+        "VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO UPDATE SET event_id = EXCLUDED.event_id, "
+        "task_ids = EXCLUDED.task_ids, accepted_at = EXCLUDED.accepted_at "
+        "WHERE k.accepted_at < $5 RETURNING 1",
+        Params().Bind(e.dedupe_key).Bind(ce.event_id).Bind(ids).Bind(now).Bind(e.dedupe_since),
+        "cannot record ingest key");
+    if (!claimed.ok()) return claimed.status();
+    if (claimed->rows() > 0) return Status::Ok();
+    auto seen = c.Exec("SELECT event_id, task_ids FROM herald.ingest_keys WHERE key = $1",
+                       Params().Bind(e.dedupe_key), "cannot read ingest keys");
+    if (!seen.ok()) return seen.status();
+    if (seen->rows() == 0) return Status(Code::kUnavailable, "ingest key vanished; retry");
+    Row row(*seen, 0);
+    ce.duplicate = true;
+    ce.event_id = row.Int(0);
+    ce.task_ids = sql::SplitTaskIds(row.TextView(1));
     return Status::Ok();
   }
 
@@ -121,6 +156,22 @@ void PostgresStore::CommitEvents(std::vector<NewEvent> events,
   if (!st.ok() && op) op->Finish(st);
 }
 
+Result<int64_t> PostgresStore::PurgeDedupeKeys(TimeUs before, int64_t max) {
+  if (max < 1 || max > kMaxPurgeBatch) {
+    return Status::Error(Code::kInvalidArgument,
+                         "purge batch must be 1.." + std::to_string(kMaxPurgeBatch));
+  }
+  return Transact<int64_t>([before, max](WriteCtx& ctx) -> Result<int64_t> {
+    auto r = ctx.conn.Exec(
+        "WITH d AS (DELETE FROM herald.ingest_keys WHERE key IN (SELECT key FROM "
+        "herald.ingest_keys WHERE accepted_at < $1 ORDER BY accepted_at LIMIT $2) RETURNING 1) "
+        "SELECT count(*) FROM d",
+        Params().Bind(before).Bind(max), "cannot purge ingest keys");
+    if (!r.ok()) return r.status();
+    return Row(*r, 0).Int(0);
+  });
+}
+
 Result<Event> PostgresStore::GetEvent(int64_t id) {
   return Read([id](Conn& c) {
     return SelectOne<Event>(
@@ -136,10 +187,11 @@ Result<std::vector<Event>> PostgresStore::ListEvents(const EventFilter& filter) 
     where.Bind(p);
     p.Bind(filter.limit < 0 ? std::optional<int64_t>() : filter.limit)
         .Bind(sql::OffsetArg(filter.offset));
-    return SelectAll<Event>(c,
-                            std::string("SELECT ") + sql::kEventCols + " FROM herald.events" +
-                                where.sql + " ORDER BY id DESC LIMIT ? OFFSET ?",
-                            p, sql::ReadEvent<Row>);
+    return SelectAll<Event>(
+        c,
+        std::string("SELECT ") + sql::kEventCols + " FROM herald.events" + where.sql +
+            (filter.oldest_first ? " ORDER BY id ASC" : " ORDER BY id DESC") + " LIMIT ? OFFSET ?",
+        p, sql::ReadEvent<Row>);
   });
 }
 

@@ -127,8 +127,7 @@ class PostgresStore final : public Store {
   Status Stop(const std::string& task_id, TimeUs now) override;
   Status DeleteTask(const std::string& task_id) override;
   Result<int64_t> PurgeFinished(TimeUs before) override;
-  // Idempotent ingest is not in the PostgreSQL schema yet: dedupe keys are ignored (TEMPORARY).
-  Result<int64_t> PurgeDedupeKeys(TimeUs before, int64_t max) override { return 0; }
+  Result<int64_t> PurgeDedupeKeys(TimeUs before, int64_t max) override;
 
   Result<int64_t> CreateSession(const UiSession& session, int64_t max_per_token,
                                 TimeUs now) override;

@@ -195,9 +195,25 @@ CREATE TABLE herald.workers(
 );
 )sql";
 
+// Version 3: idempotent ingest, as SQLite's v5. One row per accepted dedupe key: the event it
+// created and that event's task ids (comma-separated, so a repeat is answered after the tasks
+// are purged). The primary key is what makes concurrent commits of one key from several
+// stores or nodes yield one event: a commit claims the key with INSERT ... ON CONFLICT, which
+// waits for a concurrent claimant's transaction and then sees its row.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE herald.ingest_keys(
+  key text PRIMARY KEY,
+  event_id bigint NOT NULL,
+  task_ids text NOT NULL,
+  accepted_at bigint NOT NULL
+);
+CREATE INDEX ingest_keys_accepted ON herald.ingest_keys(accepted_at);
+)sql";
+
 constexpr PgMigration kMigrations[] = {
     {"initial schema: config, events, task queue and history, attempts", kSchemaV1},
     {"UI sessions and worker heartbeats", kSchemaV2},
+    {"ingest dedupe keys", kSchemaV3},
 };
 
 // Serialises migrations of one database between processes (pg_advisory_xact_lock key).

@@ -98,22 +98,13 @@ class CommitOp final : public SqliteStore::WriteOp {
     if (rc != SQLITE_ROW) return c.Error("cannot read ingest keys");
     ce.duplicate = true;
     ce.event_id = s->Int(0);
-    std::string_view ids = s->TextView(1);
-    while (!ids.empty()) {
-      size_t comma = ids.find(',');
-      ce.task_ids.emplace_back(ids.substr(0, comma));
-      ids.remove_prefix(comma == std::string_view::npos ? ids.size() : comma + 1);
-    }
+    ce.task_ids = sql::SplitTaskIds(s->TextView(1));
     return ce;
   }
 
   // Records (or renews) `key` as accepted now for the event just inserted.
   static Status RecordKey(Conn& c, const std::string& key, const CommittedEvent& ce, TimeUs now) {
-    std::string ids;
-    for (const std::string& id : ce.task_ids) {
-      if (!ids.empty()) ids += ',';
-      ids += id;
-    }
+    const std::string ids = sql::JoinTaskIds(ce.task_ids);
     auto s = c.Prepare(
         "INSERT OR REPLACE INTO ingest_keys(key, event_id, task_ids, accepted_at) "
         "VALUES (?, ?, ?, ?)");

@@ -1,7 +1,7 @@
 // PostgreSQL store: what only this backend has: several stores (nodes) on one database sharing
 // the queue without ever leasing one task twice, lease tokens, LISTEN/NOTIFY between nodes,
-// the database clock, an unreachable server, reconnection, schema versions, URL redaction, and
-// bytes that are not text.
+// the database clock, an unreachable server, reconnection, schema versions, URL redaction,
+// bytes that are not text, and one dedupe key committed by two nodes at once.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "commit_concurrently.h"
 #include "pg_fixture.h"
 #include "store/postgres/pg_conn.h"
 #include "store/postgres/schema.h"
@@ -86,6 +87,59 @@ TEST_F(PgStoreTest, TwoNodesLeasingAtOnceNeverGetTheSameTask) {
   ASSERT_TRUE(counts.ok());
   EXPECT_EQ(counts->started, kEvents * kTasksPerEvent);
   EXPECT_EQ(counts->queued, 0);
+}
+
+TEST_F(PgStoreTest, TwoNodesCommittingOneDedupeKeyAtOnceMakeOneEvent) {
+  auto a = Open();
+  auto b = Open();
+  ASSERT_TRUE(a && b);
+  auto keyed = [](int, int) {
+    NewEvent ne = MakeEvent("dcim.device", 1, {{1, 1}, {2, 2}});
+    ne.dedupe_key = "both-nodes";
+    return ne;
+  };
+  std::vector<CommittedEvent> from_a, from_b;
+  std::thread ta([&] { from_a = store_contract::CommitConcurrently(*a, 4, 10, keyed); });
+  std::thread tb([&] { from_b = store_contract::CommitConcurrently(*b, 4, 10, keyed); });
+  ta.join();
+  tb.join();
+  ASSERT_EQ(from_a.size(), 40u);
+  ASSERT_EQ(from_b.size(), 40u);
+  from_a.insert(from_a.end(), from_b.begin(), from_b.end());
+  int originals = 0;
+  for (const CommittedEvent& c : from_a) {
+    if (!c.duplicate) ++originals;
+    EXPECT_EQ(c.event_id, from_a[0].event_id);
+    EXPECT_EQ(c.task_ids, from_a[0].task_ids);
+  }
+  EXPECT_EQ(originals, 1);
+  EventFilter all;
+  all.limit = 100;
+  auto events = b->ListEvents(all);
+  ASSERT_TRUE(events.ok()) << events.status().ToString();
+  EXPECT_EQ(events->size(), 1u);
+  auto tasks = a->CountTasks(TaskFilter{});
+  ASSERT_TRUE(tasks.ok());
+  EXPECT_EQ(*tasks, 2);
+}
+
+// EventFilter::after_id and oldest_first (what `herald store copy` pages the source with).
+TEST_F(PgStoreTest, EventsPageOldestFirstAfterAnId) {
+  auto s = Open();
+  ASSERT_TRUE(s);
+  std::vector<NewEvent> events;
+  for (int i = 0; i < 4; ++i) events.push_back(MakeEvent("dcim.site", i, {}));
+  auto committed = s->CommitEventsSync(std::move(events));
+  ASSERT_TRUE(committed.ok()) << committed.status().ToString();
+  EventFilter f;
+  f.oldest_first = true;
+  f.after_id = (*committed)[0].event_id;
+  f.limit = 2;
+  auto page = s->ListEvents(f);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ(page->front().id, (*committed)[1].event_id);
+  EXPECT_EQ(page->back().id, (*committed)[2].event_id);
 }
 
 TEST_F(PgStoreTest, TakenOverLeaseCannotRecordEvenUnderTheSameWorkerName) {
