@@ -34,7 +34,8 @@ RunResult RunHerald(const std::vector<std::string>& args,
 // A running `herald serve` on 127.0.0.1:<free port>.
 class Server {
  public:
-  // Starts `herald serve --listen 127.0.0.1:0 --store sqlite://<dir>/herald.db extra...` with
+  // Starts `herald serve --listen 127.0.0.1:0 --store sqlite://<dir>/herald.db extra...` (a
+  // "--store URL" pair in `extra` replaces that store, e.g. a PostgreSQL database) with
   // `env` (and RLIMIT_NOFILE set to `max_open_files` when it is not 0) and waits (with a
   // deadline) for the listening line. Parses the admin token if printed.
   explicit Server(const std::string& dir, std::vector<std::string> extra = {},
@@ -49,7 +50,7 @@ class Server {
   bool alive();
   std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
   const std::string& admin_token() const { return admin_token_; }
-  std::string store_url() const { return "sqlite://" + dir_ + "/herald.db"; }
+  const std::string& store_url() const { return store_url_; }
   // Everything the process wrote to stdout / stderr so far.
   std::string Stdout();
   std::string Stderr();
@@ -62,6 +63,7 @@ class Server {
 
  private:
   std::string dir_;
+  std::string store_url_;
   pid_t pid_ = -1;
   int port_ = 0;
   std::string admin_token_;
