@@ -247,7 +247,7 @@ size_t WriteHeader(char* p, size_t s, size_t n, void* ud) {
 }  // namespace
 
 HttpResult Http(const std::string& method, const std::string& url, const std::string& body,
-                const std::vector<std::string>& headers) {
+                const std::vector<std::string>& headers, std::chrono::seconds timeout) {
   HttpResult r;
   CURL* c = curl_easy_init();
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
@@ -264,7 +264,7 @@ HttpResult Http(const std::string& method, const std::string& url, const std::st
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, WriteHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &r.headers);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(timeout.count()));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   CURLcode rc = curl_easy_perform(c);
   if (rc != CURLE_OK) r.error = curl_easy_strerror(rc);

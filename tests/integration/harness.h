@@ -107,8 +107,10 @@ struct HttpResult {
   mutable Value json_;
 };
 
+// One HTTP request; a transport error (in .error, status 0) after `timeout`.
 HttpResult Http(const std::string& method, const std::string& url, const std::string& body = "",
-                const std::vector<std::string>& headers = {});
+                const std::vector<std::string>& headers = {},
+                std::chrono::seconds timeout = std::chrono::seconds(30));
 
 // Convenience with "Authorization: Token <token>" and JSON content type.
 HttpResult Api(const std::string& method, const std::string& url, const std::string& token,
