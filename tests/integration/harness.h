@@ -174,6 +174,12 @@ class Receiver {
 // times to make many deliveries).
 std::string FreshEvent(const std::string& event);
 
+// A NetBox event: site "Site 1" (dcim.site #4) created by admin, the one most tests post.
+inline constexpr const char* kSiteCreatedEvent =
+    R"({"event": "created", "timestamp": "2026-03-06T15:11:23.503186+00:00",
+  "object_type": "dcim.site", "username": "admin", "data": {"id": 4, "name": "Site 1"},
+  "snapshots": {"prechange": null, "postchange": {"name": "Site 1"}}})";
+
 // Lower-case hex HMAC-SHA512 (what X-Hook-Signature must carry).
 std::string HmacSha512Hex(const std::string& key, const std::string& body);
 
