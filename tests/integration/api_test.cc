@@ -60,7 +60,7 @@ TEST_F(ApiTest, StatusNeedsNoTokenAndReportsVersionStoreAndQueue) {
   Value v = r.json();
   EXPECT_EQ(v.get("herald-version")->as_str(), "0.1.0");
   // The backend kind only, never where the store lives.
-  EXPECT_EQ(v.get("store")->as_str(), "sqlite");
+  EXPECT_EQ(v.get("store")->as_str(), g_fixture_store ? "postgresql" : "sqlite");
   EXPECT_EQ(r.body.find(dir_.path()), std::string::npos) << r.body;
   ASSERT_TRUE(v.get("tasks") && v.get("tasks")->is_dict());
   EXPECT_EQ(v.get("tasks")->get("queued")->as_int(), 0);

@@ -10,9 +10,7 @@
 namespace herald::testing {
 namespace {
 
-const char* kEvent = R"({"event": "created", "timestamp": "2026-03-06T15:11:23.503186+00:00",
-  "object_type": "dcim.site", "username": "admin", "data": {"id": 4, "name": "Site 1"},
-  "snapshots": {"prechange": null, "postchange": {"name": "Site 1"}}})";
+const char* const kEvent = kSiteCreatedEvent;
 
 // Compares two different self-referencing lists: Python recurses without bound (RecursionError).
 const char* kTwoCyclicListsEqual =

@@ -116,8 +116,18 @@ Server::Server(const std::string& dir, std::vector<std::string> extra,
   int fds[2];
   if (pipe(fds) != 0) return;
   int err_fd = open(err_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0", "--store", store_url()};
-  for (auto& e : extra) args.push_back(e);
+  store_url_ = "sqlite://" + dir + "/herald.db";
+  for (size_t i = 0; i + 1 < extra.size(); ++i) {
+    if (extra[i] == "--store") store_url_ = extra[i + 1];
+  }
+  std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0", "--store", store_url_};
+  for (size_t i = 0; i < extra.size(); ++i) {
+    if (extra[i] == "--store" && i + 1 < extra.size()) {
+      ++i;
+      continue;
+    }
+    args.push_back(extra[i]);
+  }
   pid_ = Spawn(args, env, fds[1], err_fd, max_open_files);
   close(fds[1]);
   close(err_fd);
@@ -237,7 +247,7 @@ size_t WriteHeader(char* p, size_t s, size_t n, void* ud) {
 }  // namespace
 
 HttpResult Http(const std::string& method, const std::string& url, const std::string& body,
-                const std::vector<std::string>& headers) {
+                const std::vector<std::string>& headers, std::chrono::seconds timeout) {
   HttpResult r;
   CURL* c = curl_easy_init();
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
@@ -254,7 +264,7 @@ HttpResult Http(const std::string& method, const std::string& url, const std::st
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, WriteHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &r.headers);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(timeout.count()));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   CURLcode rc = curl_easy_perform(c);
   if (rc != CURLE_OK) r.error = curl_easy_strerror(rc);

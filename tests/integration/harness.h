@@ -34,7 +34,8 @@ RunResult RunHerald(const std::vector<std::string>& args,
 // A running `herald serve` on 127.0.0.1:<free port>.
 class Server {
  public:
-  // Starts `herald serve --listen 127.0.0.1:0 --store sqlite://<dir>/herald.db extra...` with
+  // Starts `herald serve --listen 127.0.0.1:0 --store sqlite://<dir>/herald.db extra...` (a
+  // "--store URL" pair in `extra` replaces that store, e.g. a PostgreSQL database) with
   // `env` (and RLIMIT_NOFILE set to `max_open_files` when it is not 0) and waits (with a
   // deadline) for the listening line. Parses the admin token if printed.
   explicit Server(const std::string& dir, std::vector<std::string> extra = {},
@@ -49,7 +50,7 @@ class Server {
   bool alive();
   std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
   const std::string& admin_token() const { return admin_token_; }
-  std::string store_url() const { return "sqlite://" + dir_ + "/herald.db"; }
+  const std::string& store_url() const { return store_url_; }
   // Everything the process wrote to stdout / stderr so far.
   std::string Stdout();
   std::string Stderr();
@@ -62,6 +63,7 @@ class Server {
 
  private:
   std::string dir_;
+  std::string store_url_;
   pid_t pid_ = -1;
   int port_ = 0;
   std::string admin_token_;
@@ -105,8 +107,10 @@ struct HttpResult {
   mutable Value json_;
 };
 
+// One HTTP request; a transport error (in .error, status 0) after `timeout`.
 HttpResult Http(const std::string& method, const std::string& url, const std::string& body = "",
-                const std::vector<std::string>& headers = {});
+                const std::vector<std::string>& headers = {},
+                std::chrono::seconds timeout = std::chrono::seconds(30));
 
 // Convenience with "Authorization: Token <token>" and JSON content type.
 HttpResult Api(const std::string& method, const std::string& url, const std::string& token,
@@ -169,6 +173,12 @@ class Receiver {
 // Herald's idempotent ingest stores each post as a new event (tests that post one body many
 // times to make many deliveries).
 std::string FreshEvent(const std::string& event);
+
+// A NetBox event: site "Site 1" (dcim.site #4) created by admin, the one most tests post.
+inline constexpr const char* kSiteCreatedEvent =
+    R"({"event": "created", "timestamp": "2026-03-06T15:11:23.503186+00:00",
+  "object_type": "dcim.site", "username": "admin", "data": {"id": 4, "name": "Site 1"},
+  "snapshots": {"prechange": null, "postchange": {"name": "Site 1"}}})";
 
 // Lower-case hex HMAC-SHA512 (what X-Hook-Signature must carry).
 std::string HmacSha512Hex(const std::string& key, const std::string& body);

@@ -132,40 +132,69 @@ void PgServer::Start() {
     error_ = "initdb failed (" + std::to_string(rc) + "): " + ReadAll(log);
     return;
   }
-  const uint16_t port = UnusedLoopbackPort();
-  const std::string opts = "-p " + std::to_string(port) +
+  port_ = UnusedLoopbackPort();
+  user_ = user;
+  error_ = Launch();
+}
+
+std::string PgServer::Launch() {
+  const std::string bin = BinDir();
+  const std::string data = dir_ + "/data";
+  const std::string log = dir_ + "/setup.log";
+  const std::string opts = "-p " + std::to_string(port_) +
                            " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + dir_ +
                            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
                            " -c max_connections=200";
-  rc = RunCommand({bin + "/pg_ctl", "start", "-D", data, "-w", "-t",
-                   std::to_string(std::chrono::seconds(kStartStopDeadline).count()), "-l",
-                   dir_ + "/server.log", "-o", opts},
-                  user, log);
+  int rc = RunCommand({bin + "/pg_ctl", "start", "-D", data, "-w", "-t",
+                       std::to_string(std::chrono::seconds(kStartStopDeadline).count()), "-l",
+                       dir_ + "/server.log", "-o", opts},
+                      user_, log);
   if (rc != 0) {
-    error_ = "PostgreSQL did not start (" + std::to_string(rc) + "): " + ReadAll(log) +
-             ReadAll(dir_ + "/server.log");
-    return;
+    return "PostgreSQL did not start (" + std::to_string(rc) + "): " + ReadAll(log) +
+           ReadAll(dir_ + "/server.log");
   }
   std::ifstream pidfile(data + "/postmaster.pid");
+  pid_ = 0;
   pidfile >> pid_;
-  if (pid_ <= 0) {
-    error_ = "PostgreSQL started but left no postmaster.pid";
-    return;
+  if (pid_ <= 0) return "PostgreSQL started but left no postmaster.pid";
+  base_url_ = "postgresql://postgres@127.0.0.1:" + std::to_string(port_);
+  return "";
+}
+
+void PgServer::Shutdown() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGINT);  // fast shutdown
+  const auto end = std::chrono::steady_clock::now() + kStartStopDeadline;
+  while (kill(pid_, 0) == 0 && std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  base_url_ = "postgresql://postgres@127.0.0.1:" + std::to_string(port);
+  if (kill(pid_, 0) == 0) kill(pid_, SIGKILL);
+  pid_ = 0;
+}
+
+bool PgServer::Pause(std::string* error) {
+  if (!ok() || dir_.empty() || pid_ <= 0) {
+    *error =
+        ok() ? "only a server this test binary started (not HERALD_TEST_PG_URL) can pause" : error_;
+    return false;
+  }
+  Shutdown();
+  return true;
+}
+
+bool PgServer::Resume(std::string* error) {
+  if (!ok() || dir_.empty()) {
+    *error = ok() ? "only a server this test binary started can resume" : error_;
+    return false;
+  }
+  if (pid_ > 0) return true;
+  *error = Launch();
+  return error->empty();
 }
 
 void PgServer::Stop() {
   if (getpid() != owner_pid_) return;
-  if (pid_ > 0) {
-    kill(pid_, SIGINT);  // fast shutdown
-    const auto end = std::chrono::steady_clock::now() + kStartStopDeadline;
-    while (kill(pid_, 0) == 0 && std::chrono::steady_clock::now() < end) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    if (kill(pid_, 0) == 0) kill(pid_, SIGKILL);
-    pid_ = 0;
-  }
+  Shutdown();
   if (!dir_.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);

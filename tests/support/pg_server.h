@@ -40,6 +40,12 @@ class PgServer {
   // superuser; false with *error on failure.
   bool Exec(const std::string& db, const std::string& sql, std::string* error);
 
+  // Stops the server (fast shutdown, data kept) until Resume() starts it again on the same port,
+  // so tests can see how Herald behaves while its database is down. Only for a server this
+  // binary started; false with *error otherwise (or when it cannot start again).
+  bool Pause(std::string* error);
+  bool Resume(std::string* error);
+
   ~PgServer();
   PgServer(const PgServer&) = delete;
   PgServer& operator=(const PgServer&) = delete;
@@ -47,11 +53,17 @@ class PgServer {
  private:
   PgServer();
   void Start();
+  // Starts the postmaster on dir_/data and port_ as user_; "" or why it did not start.
+  std::string Launch();
+  // Stops the postmaster we started, if it runs (bounded wait, then SIGKILL).
+  void Shutdown();
   void Stop();
 
   std::string error_;
   std::string dir_;       // the temporary directory we own ("" when using an outside server)
   std::string base_url_;  // "postgresql://user@host:port" (no database), or the env URL
+  std::string user_;      // the system user the server runs as ("" for ourselves)
+  int port_ = 0;          // its port on 127.0.0.1
   int pid_ = 0;           // the postmaster we started
   int owner_pid_ = 0;     // the process that started it (forked children never stop it)
 };
