@@ -5,8 +5,8 @@
 // ?dry_run=1 previews) and OPTIONS (api/metadata.h). Saving is validation/save.h's (shared with
 // the UI); its errors are answered as api/errors.h maps them (a field error, a taken name
 // included, is a 400 on that field; a missing object 404). What differs per type sits in a
-// small "kind" class (WebhookKind, EventRuleKind): a table of its store calls and form
-// functions (Ops), the JSON form and the filter table.
+// table per type (Ops: its store calls, form functions and filter table) and, per request, its
+// JSON form (CrudKind).
 #include <algorithm>
 #include <functional>
 #include <initializer_list>
@@ -38,11 +38,13 @@ Result<Value> ParseBody(const http::Request& req) {
   return v;
 }
 
-// The store calls and the save of one configuration type T (which has `id` and `name`).
+// What Api::Crud needs of one configuration type T (which has `id` and `name`): its store calls,
+// its save, its filters and its form.
 template <class T>
 struct Ops {
   std::string_view model;     // "No <model> matches the given query."
   std::string_view log_name;  // "<log_name> created", "... updated", "... deleted"
+  api::FormKind form;         // its OPTIONS metadata (api/metadata.h)
   Result<std::vector<T>> (Store::*list)();
   Result<T> (Store::*get)(int64_t id);
   Result<T> (Store::*update)(T object);  // puts a bulk update's earlier objects back
@@ -53,6 +55,9 @@ struct Ops {
   // What deleting object `id` deletes with it (a webhook's event rules), and the delete.
   Result<std::vector<EventRule>> (*dependents)(Store& store, int64_t id);
   herald::Status (*remove)(Store& store, int64_t id, std::vector<EventRule>* deleted);
+  // api/filtersets.h: its filter table, and what filter `spec` reads of an object.
+  const std::vector<api::FilterSpec>& (*filter_specs)();
+  api::FieldValue (*field)(const T& object, size_t spec);
 };
 
 Result<std::vector<EventRule>> NoDependents(Store&, int64_t) { return std::vector<EventRule>{}; }
@@ -86,74 +91,40 @@ std::optional<std::vector<int64_t>> BulkIds(const List& items, List* errors) {
   return ids;
 }
 
-// A kind, as Api::Crud uses it:
-//   using Object; kOps                  the stored type and its Ops
-//   ToJson(object, brief)               forms.h, with what the kind knows (URL base, ...)
-//   Specs(), Field(object, spec)        its filter set (api/filtersets.h)
+constexpr Ops<Webhook> kWebhookOps{"Webhook",
+                                   "webhook",
+                                   api::FormKind::kWebhook,
+                                   &Store::ListWebhooks,
+                                   &Store::GetWebhook,
+                                   &Store::UpdateWebhook,
+                                   &WebhookFromJson,
+                                   &SaveWebhook,
+                                   &RulesUsingWebhook,
+                                   &DeleteWebhookAndRules,
+                                   &api::WebhookFilterSpecs,
+                                   &api::WebhookField};
 
-class WebhookKind {
- public:
-  using Object = Webhook;
-  static constexpr Ops<Webhook> kOps{"Webhook",
-                                     "webhook",
-                                     &Store::ListWebhooks,
-                                     &Store::GetWebhook,
-                                     &Store::UpdateWebhook,
-                                     &WebhookFromJson,
-                                     &SaveWebhook,
-                                     &RulesUsingWebhook,
-                                     &DeleteWebhookAndRules};
-
-  WebhookKind(std::string api_base, bool show_credentials)
-      : api_base_(std::move(api_base)), show_credentials_(show_credentials) {}
-
-  Value ToJson(const Webhook& w, bool brief) const {
-    return WebhookToJson(w, api_base_, brief, show_credentials_);
-  }
-  static constexpr api::FormKind kForm = api::FormKind::kWebhook;
-  static const std::vector<api::FilterSpec>& Specs() { return api::WebhookFilterSpecs(); }
-  static api::FieldValue Field(const Webhook& w, size_t spec) { return api::WebhookField(w, spec); }
-
- private:
-  std::string api_base_;
-  bool show_credentials_;
-};
-
-class EventRuleKind {
- public:
-  using Object = EventRule;
-  static constexpr Ops<EventRule> kOps{"EventRule",
+constexpr Ops<EventRule> kEventRuleOps{"EventRule",
                                        "event rule",
+                                       api::FormKind::kEventRule,
                                        &Store::ListEventRules,
                                        &Store::GetEventRule,
                                        &Store::UpdateEventRule,
                                        &EventRuleFromJson,
                                        &SaveEventRule,
                                        &NoDependents,
-                                       &DeleteRule};
+                                       &DeleteRule,
+                                       &api::EventRuleFilterSpecs,
+                                       &api::EventRuleField};
 
-  // `hooks`: every webhook, to nest a rule's target in its JSON.
-  EventRuleKind(std::string api_base, const std::vector<Webhook>& hooks)
-      : api_base_(std::move(api_base)), hooks_(hooks) {}
-
-  Value ToJson(const EventRule& r, bool brief) const {
-    return EventRuleToJson(r, api_base_, brief, [this](int64_t id) { return WebhookOf(id); });
-  }
-  static constexpr api::FormKind kForm = api::FormKind::kEventRule;
-  static const std::vector<api::FilterSpec>& Specs() { return api::EventRuleFilterSpecs(); }
-  static api::FieldValue Field(const EventRule& r, size_t spec) {
-    return api::EventRuleField(r, spec);
-  }
-
- private:
-  const Webhook* WebhookOf(int64_t id) const {
-    for (const auto& w : hooks_)
-      if (w.id == id) return &w;
-    return nullptr;
-  }
-
-  std::string api_base_;
-  const std::vector<Webhook>& hooks_;
+// A kind, as Api::Crud takes it: the type's Ops, and its JSON form as this request shows it
+// (forms.h, with what the request knows: the URL base, whether credentials show, the webhooks
+// a rule's target is nested from). `brief`: the brief form.
+template <class T>
+struct CrudKind {
+  using Object = T;
+  const Ops<T>& ops;
+  std::function<Value(const T& object, bool brief)> to_json;
 };
 
 }  // namespace
@@ -161,10 +132,10 @@ class EventRuleKind {
 template <class Kind>
 void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
   using Object = typename Kind::Object;
-  const Ops<Object>& ops = Kind::kOps;
+  const Ops<Object>& ops = kind.ops;
   const std::string& m = c.req.method;
   // NetBox's precedence: ?fields=, else ?omit=, else ?brief=.
-  auto render = [&](const Object& o) { return c.SelectFields(kind.ToJson(o, c.BriefOnly())); };
+  auto render = [&](const Object& o) { return c.SelectFields(kind.to_json(o, c.BriefOnly())); };
   auto logged = [&](const Object& o, const char* what) {
     log::Info(std::string(ops.log_name) + " " + what,
               {{"id", static_cast<long long>(o.id)}, {"name", o.name}, {"token", c.token.name}});
@@ -284,7 +255,7 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
     if (auto d = c.req.query_params.Get("dry_run")) (void)ParseBoolParam(*d, &dry_run);
     if (dry_run) {
       List own, cascaded;
-      for (const auto& o : objects) own.push_back(kind.ToJson(o, true));
+      for (const auto& o : objects) own.push_back(kind.to_json(o, true));
       for (const auto& r : rules) cascaded.push_back(EventRuleToJson(r, c.api_base, true, nullptr));
       Dict would;
       would.set(c.parts[2], Value(std::move(own)));
@@ -316,22 +287,22 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
 
   auto options = [&] {
     bool writable = ScopeAllows(c.token.scope, Access::kWrite);
-    c.ReplyValue(200, api::FormMetadata(Kind::kForm, id_str.empty(), writable));
+    c.ReplyValue(200, api::FormMetadata(ops.form, id_str.empty(), writable));
   };
   if (id_str.empty()) {
     if (m == "OPTIONS") return options();
     if (c.IsRead()) {
       auto all = (store_.*ops.list)();
       if (!all.ok()) return c.Error(500, all.status().message());
-      auto filters = api::FilterQuery::Parse(Kind::Specs(), c.req.query_params);
+      auto filters = api::FilterQuery::Parse(ops.filter_specs(), c.req.query_params);
       if (!filters.ok()) return c.Error(filters.status());
       std::vector<size_t> sel;
       for (size_t i = 0; i < all->size(); ++i) {
         const Object& o = (*all)[i];
-        if (filters->Matches([&](size_t spec) { return Kind::Field(o, spec); })) sel.push_back(i);
+        if (filters->Matches([&](size_t spec) { return ops.field(o, spec); })) sel.push_back(i);
       }
-      auto read = [&](size_t i, size_t spec) { return Kind::Field((*all)[i], spec); };
-      return c.ListPage(options_, Kind::Specs(), read, std::move(sel),
+      auto read = [&](size_t i, size_t spec) { return ops.field((*all)[i], spec); };
+      return c.ListPage(options_, ops.filter_specs(), read, std::move(sel),
                         [&](size_t i) { return render((*all)[i]); });
     }
     if (m != "POST" && m != "PUT" && m != "PATCH" && m != "DELETE") return c.MethodNotAllowed();
@@ -366,7 +337,10 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
 }
 
 void Api::Webhooks(Ctx& c, const std::string& id) {
-  WebhookKind kind(c.api_base, c.ShowCredentials());
+  const bool show_credentials = c.ShowCredentials();
+  CrudKind<Webhook> kind{kWebhookOps, [&](const Webhook& w, bool brief) {
+                           return WebhookToJson(w, c.api_base, brief, show_credentials);
+                         }};
   Crud(c, id, kind);
 }
 
@@ -374,7 +348,14 @@ void Api::EventRules(Ctx& c, const std::string& id) {
   // Every request needs the webhooks: to nest a rule's target in its JSON.
   auto hooks = store_.ListWebhooks();
   if (!hooks.ok()) return c.Error(500, hooks.status().message());
-  EventRuleKind kind(c.api_base, *hooks);
+  auto webhook_of = [&](int64_t webhook_id) -> const Webhook* {
+    for (const auto& w : *hooks)
+      if (w.id == webhook_id) return &w;
+    return nullptr;
+  };
+  CrudKind<EventRule> kind{kEventRuleOps, [&](const EventRule& r, bool brief) {
+                             return EventRuleToJson(r, c.api_base, brief, webhook_of);
+                           }};
   Crud(c, id, kind);
 }
 
