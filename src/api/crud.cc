@@ -38,26 +38,33 @@ Result<Value> ParseBody(const http::Request& req) {
   return v;
 }
 
-// What Api::Crud needs of one configuration type T (which has `id` and `name`): its store calls,
-// its save, its filters and its form.
+// What Api::Crud needs of one configuration type T (which has `id` and `name`), by concern.
 template <class T>
 struct Ops {
-  std::string_view model;     // "No <model> matches the given query."
-  std::string_view log_name;  // "<log_name> created", "... updated", "... deleted"
-  api::FormKind form;         // its OPTIONS metadata (api/metadata.h)
-  Result<std::vector<T>> (Store::*list)();
-  Result<T> (Store::*get)(int64_t id);
-  Result<T> (Store::*update)(T object);  // puts a bulk update's earlier objects back
-  // validation/forms.h: the body as an object, validated (nothing saved).
-  Result<T> (*parse)(const Value& body, const T* base, bool partial);
-  // validation/save.h: validate the body, check references, create or update.
-  Result<T> (*save)(Store& store, const Value& body, const T* existing, bool partial);
-  // What deleting object `id` deletes with it (a webhook's event rules), and the delete.
-  Result<std::vector<EventRule>> (*dependents)(Store& store, int64_t id);
-  herald::Status (*remove)(Store& store, int64_t id, std::vector<EventRule>* deleted);
-  // api/filtersets.h: its filter table, and what filter `spec` reads of an object.
-  const std::vector<api::FilterSpec>& (*filter_specs)();
-  api::FieldValue (*field)(const T& object, size_t spec);
+  struct {
+    std::string_view model;     // "No <model> matches the given query."
+    std::string_view log_name;  // "<log_name> created", "... updated", "... deleted"
+    api::FormKind form;         // its OPTIONS metadata (api/metadata.h)
+  } names;
+  struct {
+    Result<std::vector<T>> (Store::*list)();
+    Result<T> (Store::*get)(int64_t id);
+    Result<T> (Store::*update)(T object);  // puts a bulk update's earlier objects back
+  } store;
+  struct {
+    // validation/forms.h: the body as an object, validated (nothing saved).
+    Result<T> (*parse)(const Value& body, const T* base, bool partial);
+    // validation/save.h: validate the body, check references, create or update.
+    Result<T> (*save)(Store& store, const Value& body, const T* existing, bool partial);
+    // What deleting object `id` deletes with it (a webhook's event rules), and the delete.
+    Result<std::vector<EventRule>> (*dependents)(Store& store, int64_t id);
+    herald::Status (*remove)(Store& store, int64_t id, std::vector<EventRule>* deleted);
+  } writes;
+  struct {
+    // api/filtersets.h: the filter table, and what filter `spec` reads of an object.
+    const std::vector<api::FilterSpec>& (*specs)();
+    api::FieldValue (*field)(const T& object, size_t spec);
+  } filters;
 };
 
 Result<std::vector<EventRule>> NoDependents(Store&, int64_t) { return std::vector<EventRule>{}; }
@@ -91,31 +98,17 @@ std::optional<std::vector<int64_t>> BulkIds(const List& items, List* errors) {
   return ids;
 }
 
-constexpr Ops<Webhook> kWebhookOps{"Webhook",
-                                   "webhook",
-                                   api::FormKind::kWebhook,
-                                   &Store::ListWebhooks,
-                                   &Store::GetWebhook,
-                                   &Store::UpdateWebhook,
-                                   &WebhookFromJson,
-                                   &SaveWebhook,
-                                   &RulesUsingWebhook,
-                                   &DeleteWebhookAndRules,
-                                   &api::WebhookFilterSpecs,
-                                   &api::WebhookField};
+constexpr Ops<Webhook> kWebhookOps{
+    {"Webhook", "webhook", api::FormKind::kWebhook},
+    {&Store::ListWebhooks, &Store::GetWebhook, &Store::UpdateWebhook},
+    {&WebhookFromJson, &SaveWebhook, &RulesUsingWebhook, &DeleteWebhookAndRules},
+    {&api::WebhookFilterSpecs, &api::WebhookField}};
 
-constexpr Ops<EventRule> kEventRuleOps{"EventRule",
-                                       "event rule",
-                                       api::FormKind::kEventRule,
-                                       &Store::ListEventRules,
-                                       &Store::GetEventRule,
-                                       &Store::UpdateEventRule,
-                                       &EventRuleFromJson,
-                                       &SaveEventRule,
-                                       &NoDependents,
-                                       &DeleteRule,
-                                       &api::EventRuleFilterSpecs,
-                                       &api::EventRuleField};
+constexpr Ops<EventRule> kEventRuleOps{
+    {"EventRule", "event rule", api::FormKind::kEventRule},
+    {&Store::ListEventRules, &Store::GetEventRule, &Store::UpdateEventRule},
+    {&EventRuleFromJson, &SaveEventRule, &NoDependents, &DeleteRule},
+    {&api::EventRuleFilterSpecs, &api::EventRuleField}};
 
 // A kind, as Api::Crud takes it: the type's Ops, and its JSON form as this request shows it
 // (forms.h, with what the request knows: the URL base, whether credentials show, the webhooks
@@ -134,10 +127,11 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
   using Object = typename Kind::Object;
   const Ops<Object>& ops = kind.ops;
   const std::string& m = c.req.method;
+  const std::string not_found = "No " + std::string(ops.names.model) + " matches the given query.";
   // NetBox's precedence: ?fields=, else ?omit=, else ?brief=.
   auto render = [&](const Object& o) { return c.SelectFields(kind.to_json(o, c.BriefOnly())); };
   auto logged = [&](const Object& o, const char* what) {
-    log::Info(std::string(ops.log_name) + " " + what,
+    log::Info(std::string(ops.names.log_name) + " " + what,
               {{"id", static_cast<long long>(o.id)}, {"name", o.name}, {"token", c.token.name}});
   };
   // Logs each of `objects` as `what` and answers them as a list with `status`.
@@ -152,7 +146,7 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
   // Saves `body` over `existing` (nullptr: creates) and answers: `ok_status` with the stored
   // object, or the error (a field error, a store failure).
   auto save = [&](const Value& body, const Object* existing, bool partial, int ok_status) {
-    auto saved = ops.save(store_, body, existing, partial);
+    auto saved = ops.writes.save(store_, body, existing, partial);
     if (!saved.ok()) return c.Error(saved.status());
     logged(*saved, existing ? "updated" : "created");
     c.ReplyValue(ok_status, render(*saved));
@@ -163,16 +157,16 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
     List errors;
     bool bad = false;
     for (const auto& item : items) {
-      auto parsed = ops.parse(item, nullptr, false);
+      auto parsed = ops.writes.parse(item, nullptr, false);
       bad = bad || !parsed.ok();
       errors.push_back(parsed.ok() ? Value::MakeDict() : ErrorBody(parsed.status()));
     }
     if (bad) return c.ReplyValue(400, Value(std::move(errors)));
     std::vector<Object> created;
     for (size_t i = 0; i < items.size(); ++i) {
-      auto saved = ops.save(store_, items[i], nullptr, false);
+      auto saved = ops.writes.save(store_, items[i], nullptr, false);
       if (!saved.ok()) {
-        for (const auto& o : created) (void)ops.remove(store_, o.id, nullptr);
+        for (const auto& o : created) (void)ops.writes.remove(store_, o.id, nullptr);
         if (HttpStatusFor(saved.status()) != 400) return c.Error(saved.status());
         errors[i] = ErrorBody(saved.status());
         return c.ReplyValue(400, Value(std::move(errors)));
@@ -194,8 +188,7 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
       e.set("id", id);
       if (st.code() == Code::kNotFound) {
         Dict nf;
-        nf.set("id",
-               Value(List{Value("No " + std::string(ops.model) + " matches the given query.")}));
+        nf.set("id", Value(List{Value(not_found)}));
         e.set("errors", Value(std::move(nf)));
       } else {
         e.set("errors", ErrorBody(st));
@@ -210,22 +203,22 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
       c.ReplyValue(400, Value(std::move(d)));
     };
     for (size_t i = 0; i < items.size(); ++i) {
-      auto existing = (store_.*ops.get)((*ids)[i]);
+      auto existing = (store_.*ops.store.get)((*ids)[i]);
       if (!existing.ok()) {
         if (existing.status().code() != Code::kNotFound) return c.Error(existing.status());
         failed((*ids)[i], existing.status());
         continue;
       }
-      auto parsed = ops.parse(items[i], &*existing, partial);
+      auto parsed = ops.writes.parse(items[i], &*existing, partial);
       if (!parsed.ok()) failed((*ids)[i], parsed.status());
       before.push_back(std::move(*existing));
     }
     if (!errors.empty()) return answer_errors();
     std::vector<Object> saved;
     for (size_t i = 0; i < items.size(); ++i) {
-      auto s = ops.save(store_, items[i], &before[i], partial);
+      auto s = ops.writes.save(store_, items[i], &before[i], partial);
       if (!s.ok()) {
-        for (size_t k = 0; k < saved.size(); ++k) (void)(store_.*ops.update)(before[k]);
+        for (size_t k = 0; k < saved.size(); ++k) (void)(store_.*ops.store.update)(before[k]);
         if (HttpStatusFor(s.status()) != 400) return c.Error(s.status());
         failed((*ids)[i], s.status());
         return answer_errors();
@@ -240,13 +233,12 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
     std::vector<Object> objects;
     std::vector<EventRule> rules;
     for (int64_t id : ids) {
-      auto o = (store_.*ops.get)(id);
+      auto o = (store_.*ops.store.get)(id);
       if (!o.ok()) {
-        if (o.status().code() == Code::kNotFound)
-          return c.Error(404, "No " + std::string(ops.model) + " matches the given query.");
+        if (o.status().code() == Code::kNotFound) return c.Error(404, not_found);
         return c.Error(o.status());
       }
-      auto deps = ops.dependents(store_, id);
+      auto deps = ops.writes.dependents(store_, id);
       if (!deps.ok()) return c.Error(deps.status());
       rules.insert(rules.end(), deps->begin(), deps->end());
       objects.push_back(std::move(*o));
@@ -268,7 +260,7 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
     std::string rule_ids;
     for (const auto& o : objects) {
       std::vector<EventRule> deleted;
-      auto st = ops.remove(store_, o.id, &deleted);
+      auto st = ops.writes.remove(store_, o.id, &deleted);
       for (const auto& r : deleted) {
         log::Info("event rule deleted with its webhook",
                   {{"id", static_cast<long long>(r.id)},
@@ -287,22 +279,23 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
 
   auto options = [&] {
     bool writable = ScopeAllows(c.token.scope, Access::kWrite);
-    c.ReplyValue(200, api::FormMetadata(ops.form, id_str.empty(), writable));
+    c.ReplyValue(200, api::FormMetadata(ops.names.form, id_str.empty(), writable));
   };
   if (id_str.empty()) {
     if (m == "OPTIONS") return options();
     if (c.IsRead()) {
-      auto all = (store_.*ops.list)();
+      auto all = (store_.*ops.store.list)();
       if (!all.ok()) return c.Error(500, all.status().message());
-      auto filters = api::FilterQuery::Parse(ops.filter_specs(), c.req.query_params);
+      auto filters = api::FilterQuery::Parse(ops.filters.specs(), c.req.query_params);
       if (!filters.ok()) return c.Error(filters.status());
       std::vector<size_t> sel;
       for (size_t i = 0; i < all->size(); ++i) {
         const Object& o = (*all)[i];
-        if (filters->Matches([&](size_t spec) { return ops.field(o, spec); })) sel.push_back(i);
+        if (filters->Matches([&](size_t spec) { return ops.filters.field(o, spec); }))
+          sel.push_back(i);
       }
-      auto read = [&](size_t i, size_t spec) { return ops.field((*all)[i], spec); };
-      return c.ListPage(options_, ops.filter_specs(), read, std::move(sel),
+      auto read = [&](size_t i, size_t spec) { return ops.filters.field((*all)[i], spec); };
+      return c.ListPage(options_, ops.filters.specs(), read, std::move(sel),
                         [&](size_t i) { return render((*all)[i]); });
     }
     if (m != "POST" && m != "PUT" && m != "PATCH" && m != "DELETE") return c.MethodNotAllowed();
@@ -319,10 +312,9 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
   }
   int64_t id;
   if (!ParseId(id_str, &id)) return c.Error(404, "Not found.");
-  auto existing = (store_.*ops.get)(id);
+  auto existing = (store_.*ops.store.get)(id);
   if (!existing.ok()) {
-    if (existing.status().code() == Code::kNotFound)
-      return c.Error(404, "No " + std::string(ops.model) + " matches the given query.");
+    if (existing.status().code() == Code::kNotFound) return c.Error(404, not_found);
     return c.Error(500, existing.status().message());
   }
   if (m == "OPTIONS") return options();
