@@ -5,8 +5,8 @@
 // ?dry_run=1 previews) and OPTIONS (api/metadata.h). Saving is validation/save.h's (shared with
 // the UI); its errors are answered as api/errors.h maps them (a field error, a taken name
 // included, is a 400 on that field; a missing object 404). What differs per type sits in a
-// small "kind" class (WebhookKind, EventRuleKind): a table of its store calls and form
-// functions (Ops), the JSON form and the filter table.
+// table per type (Ops: its store calls, form functions and filter table) and, per request, its
+// JSON form (CrudKind).
 #include <algorithm>
 #include <functional>
 #include <initializer_list>
@@ -38,21 +38,33 @@ Result<Value> ParseBody(const http::Request& req) {
   return v;
 }
 
-// The store calls and the save of one configuration type T (which has `id` and `name`).
+// What Api::Crud needs of one configuration type T (which has `id` and `name`), by concern.
 template <class T>
 struct Ops {
-  std::string_view model;     // "No <model> matches the given query."
-  std::string_view log_name;  // "<log_name> created", "... updated", "... deleted"
-  Result<std::vector<T>> (Store::*list)();
-  Result<T> (Store::*get)(int64_t id);
-  Result<T> (Store::*update)(T object);  // puts a bulk update's earlier objects back
-  // validation/forms.h: the body as an object, validated (nothing saved).
-  Result<T> (*parse)(const Value& body, const T* base, bool partial);
-  // validation/save.h: validate the body, check references, create or update.
-  Result<T> (*save)(Store& store, const Value& body, const T* existing, bool partial);
-  // What deleting object `id` deletes with it (a webhook's event rules), and the delete.
-  Result<std::vector<EventRule>> (*dependents)(Store& store, int64_t id);
-  herald::Status (*remove)(Store& store, int64_t id, std::vector<EventRule>* deleted);
+  struct {
+    std::string_view model;     // "No <model> matches the given query."
+    std::string_view log_name;  // "<log_name> created", "... updated", "... deleted"
+    api::FormKind form;         // its OPTIONS metadata (api/metadata.h)
+  } names;
+  struct {
+    Result<std::vector<T>> (Store::*list)();
+    Result<T> (Store::*get)(int64_t id);
+    Result<T> (Store::*update)(T object);  // puts a bulk update's earlier objects back
+  } store;
+  struct {
+    // validation/forms.h: the body as an object, validated (nothing saved).
+    Result<T> (*parse)(const Value& body, const T* base, bool partial);
+    // validation/save.h: validate the body, check references, create or update.
+    Result<T> (*save)(Store& store, const Value& body, const T* existing, bool partial);
+    // What deleting object `id` deletes with it (a webhook's event rules), and the delete.
+    Result<std::vector<EventRule>> (*dependents)(Store& store, int64_t id);
+    herald::Status (*remove)(Store& store, int64_t id, std::vector<EventRule>* deleted);
+  } writes;
+  struct {
+    // api/filtersets.h: the filter table, and what filter `spec` reads of an object.
+    const std::vector<api::FilterSpec>& (*specs)();
+    api::FieldValue (*field)(const T& object, size_t spec);
+  } filters;
 };
 
 Result<std::vector<EventRule>> NoDependents(Store&, int64_t) { return std::vector<EventRule>{}; }
@@ -86,74 +98,26 @@ std::optional<std::vector<int64_t>> BulkIds(const List& items, List* errors) {
   return ids;
 }
 
-// A kind, as Api::Crud uses it:
-//   using Object; kOps                  the stored type and its Ops
-//   ToJson(object, brief)               forms.h, with what the kind knows (URL base, ...)
-//   Specs(), Field(object, spec)        its filter set (api/filtersets.h)
+constexpr Ops<Webhook> kWebhookOps{
+    {"Webhook", "webhook", api::FormKind::kWebhook},
+    {&Store::ListWebhooks, &Store::GetWebhook, &Store::UpdateWebhook},
+    {&WebhookFromJson, &SaveWebhook, &RulesUsingWebhook, &DeleteWebhookAndRules},
+    {&api::WebhookFilterSpecs, &api::WebhookField}};
 
-class WebhookKind {
- public:
-  using Object = Webhook;
-  static constexpr Ops<Webhook> kOps{"Webhook",
-                                     "webhook",
-                                     &Store::ListWebhooks,
-                                     &Store::GetWebhook,
-                                     &Store::UpdateWebhook,
-                                     &WebhookFromJson,
-                                     &SaveWebhook,
-                                     &RulesUsingWebhook,
-                                     &DeleteWebhookAndRules};
+constexpr Ops<EventRule> kEventRuleOps{
+    {"EventRule", "event rule", api::FormKind::kEventRule},
+    {&Store::ListEventRules, &Store::GetEventRule, &Store::UpdateEventRule},
+    {&EventRuleFromJson, &SaveEventRule, &NoDependents, &DeleteRule},
+    {&api::EventRuleFilterSpecs, &api::EventRuleField}};
 
-  WebhookKind(std::string api_base, bool show_credentials)
-      : api_base_(std::move(api_base)), show_credentials_(show_credentials) {}
-
-  Value ToJson(const Webhook& w, bool brief) const {
-    return WebhookToJson(w, api_base_, brief, show_credentials_);
-  }
-  static constexpr api::FormKind kForm = api::FormKind::kWebhook;
-  static const std::vector<api::FilterSpec>& Specs() { return api::WebhookFilterSpecs(); }
-  static api::FieldValue Field(const Webhook& w, size_t spec) { return api::WebhookField(w, spec); }
-
- private:
-  std::string api_base_;
-  bool show_credentials_;
-};
-
-class EventRuleKind {
- public:
-  using Object = EventRule;
-  static constexpr Ops<EventRule> kOps{"EventRule",
-                                       "event rule",
-                                       &Store::ListEventRules,
-                                       &Store::GetEventRule,
-                                       &Store::UpdateEventRule,
-                                       &EventRuleFromJson,
-                                       &SaveEventRule,
-                                       &NoDependents,
-                                       &DeleteRule};
-
-  // `hooks`: every webhook, to nest a rule's target in its JSON.
-  EventRuleKind(std::string api_base, const std::vector<Webhook>& hooks)
-      : api_base_(std::move(api_base)), hooks_(hooks) {}
-
-  Value ToJson(const EventRule& r, bool brief) const {
-    return EventRuleToJson(r, api_base_, brief, [this](int64_t id) { return WebhookOf(id); });
-  }
-  static constexpr api::FormKind kForm = api::FormKind::kEventRule;
-  static const std::vector<api::FilterSpec>& Specs() { return api::EventRuleFilterSpecs(); }
-  static api::FieldValue Field(const EventRule& r, size_t spec) {
-    return api::EventRuleField(r, spec);
-  }
-
- private:
-  const Webhook* WebhookOf(int64_t id) const {
-    for (const auto& w : hooks_)
-      if (w.id == id) return &w;
-    return nullptr;
-  }
-
-  std::string api_base_;
-  const std::vector<Webhook>& hooks_;
+// A kind, as Api::Crud takes it: the type's Ops, and its JSON form as this request shows it
+// (forms.h, with what the request knows: the URL base, whether credentials show, the webhooks
+// a rule's target is nested from). `brief`: the brief form.
+template <class T>
+struct CrudKind {
+  using Object = T;
+  const Ops<T>& ops;
+  std::function<Value(const T& object, bool brief)> to_json;
 };
 
 }  // namespace
@@ -161,12 +125,13 @@ class EventRuleKind {
 template <class Kind>
 void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
   using Object = typename Kind::Object;
-  const Ops<Object>& ops = Kind::kOps;
+  const Ops<Object>& ops = kind.ops;
   const std::string& m = c.req.method;
+  const std::string not_found = "No " + std::string(ops.names.model) + " matches the given query.";
   // NetBox's precedence: ?fields=, else ?omit=, else ?brief=.
-  auto render = [&](const Object& o) { return c.SelectFields(kind.ToJson(o, c.BriefOnly())); };
+  auto render = [&](const Object& o) { return c.SelectFields(kind.to_json(o, c.BriefOnly())); };
   auto logged = [&](const Object& o, const char* what) {
-    log::Info(std::string(ops.log_name) + " " + what,
+    log::Info(std::string(ops.names.log_name) + " " + what,
               {{"id", static_cast<long long>(o.id)}, {"name", o.name}, {"token", c.token.name}});
   };
   // Logs each of `objects` as `what` and answers them as a list with `status`.
@@ -181,7 +146,7 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
   // Saves `body` over `existing` (nullptr: creates) and answers: `ok_status` with the stored
   // object, or the error (a field error, a store failure).
   auto save = [&](const Value& body, const Object* existing, bool partial, int ok_status) {
-    auto saved = ops.save(store_, body, existing, partial);
+    auto saved = ops.writes.save(store_, body, existing, partial);
     if (!saved.ok()) return c.Error(saved.status());
     logged(*saved, existing ? "updated" : "created");
     c.ReplyValue(ok_status, render(*saved));
@@ -192,16 +157,16 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
     List errors;
     bool bad = false;
     for (const auto& item : items) {
-      auto parsed = ops.parse(item, nullptr, false);
+      auto parsed = ops.writes.parse(item, nullptr, false);
       bad = bad || !parsed.ok();
       errors.push_back(parsed.ok() ? Value::MakeDict() : ErrorBody(parsed.status()));
     }
     if (bad) return c.ReplyValue(400, Value(std::move(errors)));
     std::vector<Object> created;
     for (size_t i = 0; i < items.size(); ++i) {
-      auto saved = ops.save(store_, items[i], nullptr, false);
+      auto saved = ops.writes.save(store_, items[i], nullptr, false);
       if (!saved.ok()) {
-        for (const auto& o : created) (void)ops.remove(store_, o.id, nullptr);
+        for (const auto& o : created) (void)ops.writes.remove(store_, o.id, nullptr);
         if (HttpStatusFor(saved.status()) != 400) return c.Error(saved.status());
         errors[i] = ErrorBody(saved.status());
         return c.ReplyValue(400, Value(std::move(errors)));
@@ -223,8 +188,7 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
       e.set("id", id);
       if (st.code() == Code::kNotFound) {
         Dict nf;
-        nf.set("id",
-               Value(List{Value("No " + std::string(ops.model) + " matches the given query.")}));
+        nf.set("id", Value(List{Value(not_found)}));
         e.set("errors", Value(std::move(nf)));
       } else {
         e.set("errors", ErrorBody(st));
@@ -239,22 +203,22 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
       c.ReplyValue(400, Value(std::move(d)));
     };
     for (size_t i = 0; i < items.size(); ++i) {
-      auto existing = (store_.*ops.get)((*ids)[i]);
+      auto existing = (store_.*ops.store.get)((*ids)[i]);
       if (!existing.ok()) {
         if (existing.status().code() != Code::kNotFound) return c.Error(existing.status());
         failed((*ids)[i], existing.status());
         continue;
       }
-      auto parsed = ops.parse(items[i], &*existing, partial);
+      auto parsed = ops.writes.parse(items[i], &*existing, partial);
       if (!parsed.ok()) failed((*ids)[i], parsed.status());
       before.push_back(std::move(*existing));
     }
     if (!errors.empty()) return answer_errors();
     std::vector<Object> saved;
     for (size_t i = 0; i < items.size(); ++i) {
-      auto s = ops.save(store_, items[i], &before[i], partial);
+      auto s = ops.writes.save(store_, items[i], &before[i], partial);
       if (!s.ok()) {
-        for (size_t k = 0; k < saved.size(); ++k) (void)(store_.*ops.update)(before[k]);
+        for (size_t k = 0; k < saved.size(); ++k) (void)(store_.*ops.store.update)(before[k]);
         if (HttpStatusFor(s.status()) != 400) return c.Error(s.status());
         failed((*ids)[i], s.status());
         return answer_errors();
@@ -269,13 +233,12 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
     std::vector<Object> objects;
     std::vector<EventRule> rules;
     for (int64_t id : ids) {
-      auto o = (store_.*ops.get)(id);
+      auto o = (store_.*ops.store.get)(id);
       if (!o.ok()) {
-        if (o.status().code() == Code::kNotFound)
-          return c.Error(404, "No " + std::string(ops.model) + " matches the given query.");
+        if (o.status().code() == Code::kNotFound) return c.Error(404, not_found);
         return c.Error(o.status());
       }
-      auto deps = ops.dependents(store_, id);
+      auto deps = ops.writes.dependents(store_, id);
       if (!deps.ok()) return c.Error(deps.status());
       rules.insert(rules.end(), deps->begin(), deps->end());
       objects.push_back(std::move(*o));
@@ -284,7 +247,7 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
     if (auto d = c.req.query_params.Get("dry_run")) (void)ParseBoolParam(*d, &dry_run);
     if (dry_run) {
       List own, cascaded;
-      for (const auto& o : objects) own.push_back(kind.ToJson(o, true));
+      for (const auto& o : objects) own.push_back(kind.to_json(o, true));
       for (const auto& r : rules) cascaded.push_back(EventRuleToJson(r, c.api_base, true, nullptr));
       Dict would;
       would.set(c.parts[2], Value(std::move(own)));
@@ -297,7 +260,7 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
     std::string rule_ids;
     for (const auto& o : objects) {
       std::vector<EventRule> deleted;
-      auto st = ops.remove(store_, o.id, &deleted);
+      auto st = ops.writes.remove(store_, o.id, &deleted);
       for (const auto& r : deleted) {
         log::Info("event rule deleted with its webhook",
                   {{"id", static_cast<long long>(r.id)},
@@ -316,22 +279,23 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
 
   auto options = [&] {
     bool writable = ScopeAllows(c.token.scope, Access::kWrite);
-    c.ReplyValue(200, api::FormMetadata(Kind::kForm, id_str.empty(), writable));
+    c.ReplyValue(200, api::FormMetadata(ops.names.form, id_str.empty(), writable));
   };
   if (id_str.empty()) {
     if (m == "OPTIONS") return options();
     if (c.IsRead()) {
-      auto all = (store_.*ops.list)();
+      auto all = (store_.*ops.store.list)();
       if (!all.ok()) return c.Error(500, all.status().message());
-      auto filters = api::FilterQuery::Parse(Kind::Specs(), c.req.query_params);
+      auto filters = api::FilterQuery::Parse(ops.filters.specs(), c.req.query_params);
       if (!filters.ok()) return c.Error(filters.status());
       std::vector<size_t> sel;
       for (size_t i = 0; i < all->size(); ++i) {
         const Object& o = (*all)[i];
-        if (filters->Matches([&](size_t spec) { return Kind::Field(o, spec); })) sel.push_back(i);
+        if (filters->Matches([&](size_t spec) { return ops.filters.field(o, spec); }))
+          sel.push_back(i);
       }
-      auto read = [&](size_t i, size_t spec) { return Kind::Field((*all)[i], spec); };
-      return c.ListPage(options_, Kind::Specs(), read, std::move(sel),
+      auto read = [&](size_t i, size_t spec) { return ops.filters.field((*all)[i], spec); };
+      return c.ListPage(options_, ops.filters.specs(), read, std::move(sel),
                         [&](size_t i) { return render((*all)[i]); });
     }
     if (m != "POST" && m != "PUT" && m != "PATCH" && m != "DELETE") return c.MethodNotAllowed();
@@ -348,10 +312,9 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
   }
   int64_t id;
   if (!ParseId(id_str, &id)) return c.Error(404, "Not found.");
-  auto existing = (store_.*ops.get)(id);
+  auto existing = (store_.*ops.store.get)(id);
   if (!existing.ok()) {
-    if (existing.status().code() == Code::kNotFound)
-      return c.Error(404, "No " + std::string(ops.model) + " matches the given query.");
+    if (existing.status().code() == Code::kNotFound) return c.Error(404, not_found);
     return c.Error(500, existing.status().message());
   }
   if (m == "OPTIONS") return options();
@@ -366,7 +329,10 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
 }
 
 void Api::Webhooks(Ctx& c, const std::string& id) {
-  WebhookKind kind(c.api_base, c.ShowCredentials());
+  const bool show_credentials = c.ShowCredentials();
+  CrudKind<Webhook> kind{kWebhookOps, [&](const Webhook& w, bool brief) {
+                           return WebhookToJson(w, c.api_base, brief, show_credentials);
+                         }};
   Crud(c, id, kind);
 }
 
@@ -374,7 +340,14 @@ void Api::EventRules(Ctx& c, const std::string& id) {
   // Every request needs the webhooks: to nest a rule's target in its JSON.
   auto hooks = store_.ListWebhooks();
   if (!hooks.ok()) return c.Error(500, hooks.status().message());
-  EventRuleKind kind(c.api_base, *hooks);
+  auto webhook_of = [&](int64_t webhook_id) -> const Webhook* {
+    for (const auto& w : *hooks)
+      if (w.id == webhook_id) return &w;
+    return nullptr;
+  };
+  CrudKind<EventRule> kind{kEventRuleOps, [&](const EventRule& r, bool brief) {
+                             return EventRuleToJson(r, c.api_base, brief, webhook_of);
+                           }};
   Crud(c, id, kind);
 }
 

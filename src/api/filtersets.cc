@@ -1,5 +1,6 @@
 #include "api/filtersets.h"
 
+#include <initializer_list>
 #include <string>
 
 #include "common/strings.h"
@@ -15,118 +16,120 @@ FieldValue OptText(const std::optional<std::string>& s) {
 }
 FieldValue Number(std::optional<int64_t> n) { return FieldValue{{}, n, false}; }
 FieldValue Time(int64_t us) { return Number(us ? std::optional<int64_t>(us) : std::nullopt); }
-FieldValue None() { return FieldValue{}; }
 
 const char* kNoTags = "Herald has no tags; this filter is not available.";
 const char* kNoOwners = "Herald has no owners; this filter is not available.";
 
-// The filters every NetBox model filter set has (ChangeLoggedModelFilterSet,
-// NetBoxModelFilterSet), in the order both tables end with.
-void AddCommon(std::vector<FilterSpec>& specs) {
-  specs.push_back({"created", FilterType::kTime});
-  specs.push_back({"last_updated", FilterType::kTime});
-  specs.push_back({"created_by_request", FilterType::kRequestId});
-  specs.push_back({"updated_by_request", FilterType::kRequestId});
-  specs.push_back({"modified_by_request", FilterType::kRequestId});
-  specs.push_back({"tag", FilterType::kRefused, {}, kNoTags});
-  specs.push_back({"tag_id", FilterType::kRefused, {}, kNoTags});
-  specs.push_back({"owner", FilterType::kRefused, {}, kNoOwners});
-  specs.push_back({"owner_id", FilterType::kRefused, {}, kNoOwners});
-  specs.push_back({"owner_group", FilterType::kRefused, {}, kNoOwners});
-  specs.push_back({"owner_group_id", FilterType::kRefused, {}, kNoOwners});
+// What q searches besides the name and the description.
+const std::string& SearchedToo(const Webhook& w) { return w.payload_url; }
+const std::string& SearchedToo(const EventRule& r) { return r.comments; }
+
+// One filter and what it reads from a T; `read` is null for a filter that reads no field (the
+// request-id filters match nothing, the refused ones never run).
+template <class T>
+struct Filter {
+  FilterSpec spec;
+  FieldValue (*read)(const T&) = nullptr;
+};
+
+// A filter set: the specs api/filters.h parses against and, at the same index, each one's reader.
+template <class T>
+class FilterSet {
+ public:
+  // The table: id, name and description, then `own`, q and `refused` (a filter of NetBox's that
+  // Herald answers with 400), then the filters every NetBox model filter set has
+  // (ChangeLoggedModelFilterSet, NetBoxModelFilterSet), in the order both tables end with.
+  FilterSet(std::initializer_list<Filter<T>> own, FilterSpec refused) {
+    Add({{{"id", FilterType::kNumber}, [](const T& o) { return Number(o.id); }},
+         {{"name", FilterType::kText}, [](const T& o) { return Text(o.name); }},
+         {{"description", FilterType::kText}, [](const T& o) { return Text(o.description); }}});
+    Add(own);
+    Add({{{"q", FilterType::kSearch},
+          [](const T& o) {
+            return Texts({o.name, o.description, SearchedToo(o)});
+          }},
+         {std::move(refused)}});
+    Add({{{"created", FilterType::kTime}, [](const T& o) { return Time(o.created); }},
+         {{"last_updated", FilterType::kTime}, [](const T& o) { return Time(o.last_updated); }},
+         {{"created_by_request", FilterType::kRequestId}},
+         {{"updated_by_request", FilterType::kRequestId}},
+         {{"modified_by_request", FilterType::kRequestId}}});
+    for (const char* name : {"tag", "tag_id"}) Add({{{name, FilterType::kRefused, {}, kNoTags}}});
+    for (const char* name : {"owner", "owner_id", "owner_group", "owner_group_id"})
+      Add({{{name, FilterType::kRefused, {}, kNoOwners}}});
+  }
+
+  const std::vector<FilterSpec>& specs() const { return specs_; }
+  FieldValue Read(const T& object, size_t spec) const {
+    return spec < readers_.size() && readers_[spec] ? readers_[spec](object) : FieldValue{};
+  }
+
+ private:
+  void Add(std::initializer_list<Filter<T>> filters) {
+    for (const auto& f : filters) {
+      specs_.push_back(f.spec);
+      readers_.push_back(f.read);
+    }
+  }
+
+  std::vector<FilterSpec> specs_;
+  std::vector<FieldValue (*)(const T&)> readers_;
+};
+
+const FilterSet<Webhook>& WebhookSet() {
+  static const FilterSet<Webhook> set(
+      {
+          {{"payload_url", FilterType::kContains},
+           [](const Webhook& w) { return Text(w.payload_url); }},
+          {{"http_method", FilterType::kChoice, {"GET", "POST", "PUT", "PATCH", "DELETE"}},
+           [](const Webhook& w) { return Text(w.http_method); }},
+          {{"http_content_type", FilterType::kText},
+           [](const Webhook& w) { return Text(w.http_content_type); }},
+          {{"ssl_verification", FilterType::kBool},
+           [](const Webhook& w) { return Number(w.ssl_verification ? 1 : 0); }},
+          {{"ca_file_path", FilterType::kText},
+           [](const Webhook& w) { return OptText(w.ca_file_path); }},
+          {{"timeout", FilterType::kNumber},
+           [](const Webhook& w) {
+             return Number(w.timeout ? std::optional<int64_t>(*w.timeout) : std::nullopt);
+           }},
+      },
+      {"secret",
+       FilterType::kRefused,
+       {},
+       "The secret is write-only in Herald and cannot be filtered on."});
+  return set;
 }
 
-// Indexes of the common filters after a table's own `n` filters.
-enum Common { kCreated, kLastUpdated };
+const FilterSet<EventRule>& EventRuleSet() {
+  static const FilterSet<EventRule> set(
+      {
+          {{"enabled", FilterType::kBool},
+           [](const EventRule& r) { return Number(r.enabled ? 1 : 0); }},
+          {{"action_type", FilterType::kChoice, {"webhook", "script", "notification"}},
+           [](const EventRule& r) { return Text(r.action_type); }},
+          {{"action_object_type", FilterType::kContentType},
+           [](const EventRule& r) { return Text(r.action_object_type); }},
+          {{"action_object_id", FilterType::kNumber},
+           [](const EventRule& r) { return Number(r.action_object_id); }},
+          {{"object_type", FilterType::kContentType},
+           [](const EventRule& r) { return Texts(r.object_types); }},
+          {{"event_type", FilterType::kAnyOf},
+           [](const EventRule& r) { return Texts(r.event_types); }},
+      },
+      {"object_type_id",
+       FilterType::kRefused,
+       {},
+       "Herald has no object type ids; filter with object_type=<app_label>.<model>."});
+  return set;
+}
 
 }  // namespace
 
-// Webhook table: keep WebhookField's switch in the same order.
-const std::vector<FilterSpec>& WebhookFilterSpecs() {
-  static const std::vector<FilterSpec> specs = [] {
-    std::vector<FilterSpec> s = {
-        {"id", FilterType::kNumber},
-        {"name", FilterType::kText},
-        {"description", FilterType::kText},
-        {"payload_url", FilterType::kContains},
-        {"http_method", FilterType::kChoice, {"GET", "POST", "PUT", "PATCH", "DELETE"}},
-        {"http_content_type", FilterType::kText},
-        {"ssl_verification", FilterType::kBool},
-        {"ca_file_path", FilterType::kText},
-        {"timeout", FilterType::kNumber},
-        {"q", FilterType::kSearch},
-        {"secret",
-         FilterType::kRefused,
-         {},
-         "The secret is write-only in Herald and cannot be filtered on."},
-    };
-    AddCommon(s);
-    return s;
-  }();
-  return specs;
-}
+const std::vector<FilterSpec>& WebhookFilterSpecs() { return WebhookSet().specs(); }
+const std::vector<FilterSpec>& EventRuleFilterSpecs() { return EventRuleSet().specs(); }
 
-FieldValue WebhookField(const Webhook& w, size_t spec) {
-  constexpr size_t kOwn = 11;
-  switch (spec) {
-    case 0: return Number(w.id);
-    case 1: return Text(w.name);
-    case 2: return Text(w.description);
-    case 3: return Text(w.payload_url);
-    case 4: return Text(w.http_method);
-    case 5: return Text(w.http_content_type);
-    case 6: return Number(w.ssl_verification ? 1 : 0);
-    case 7: return OptText(w.ca_file_path);
-    case 8: return Number(w.timeout ? std::optional<int64_t>(*w.timeout) : std::nullopt);
-    case 9: return Texts({w.name, w.description, w.payload_url});
-    case kOwn + kCreated: return Time(w.created);
-    case kOwn + kLastUpdated: return Time(w.last_updated);
-    default: return None();
-  }
-}
-
-// Event rule table: keep EventRuleField's switch in the same order.
-const std::vector<FilterSpec>& EventRuleFilterSpecs() {
-  static const std::vector<FilterSpec> specs = [] {
-    std::vector<FilterSpec> s = {
-        {"id", FilterType::kNumber},
-        {"name", FilterType::kText},
-        {"description", FilterType::kText},
-        {"enabled", FilterType::kBool},
-        {"action_type", FilterType::kChoice, {"webhook", "script", "notification"}},
-        {"action_object_type", FilterType::kContentType},
-        {"action_object_id", FilterType::kNumber},
-        {"object_type", FilterType::kContentType},
-        {"event_type", FilterType::kAnyOf},
-        {"q", FilterType::kSearch},
-        {"object_type_id",
-         FilterType::kRefused,
-         {},
-         "Herald has no object type ids; filter with object_type=<app_label>.<model>."},
-    };
-    AddCommon(s);
-    return s;
-  }();
-  return specs;
-}
-
-FieldValue EventRuleField(const EventRule& r, size_t spec) {
-  constexpr size_t kOwn = 11;
-  switch (spec) {
-    case 0: return Number(r.id);
-    case 1: return Text(r.name);
-    case 2: return Text(r.description);
-    case 3: return Number(r.enabled ? 1 : 0);
-    case 4: return Text(r.action_type);
-    case 5: return Text(r.action_object_type);
-    case 6: return Number(r.action_object_id);
-    case 7: return Texts(r.object_types);
-    case 8: return Texts(r.event_types);
-    case 9: return Texts({r.name, r.description, r.comments});
-    case kOwn + kCreated: return Time(r.created);
-    case kOwn + kLastUpdated: return Time(r.last_updated);
-    default: return None();
-  }
-}
+FieldValue WebhookField(const Webhook& w, size_t spec) { return WebhookSet().Read(w, spec); }
+FieldValue EventRuleField(const EventRule& r, size_t spec) { return EventRuleSet().Read(r, spec); }
 
 }  // namespace herald::api

@@ -231,16 +231,25 @@ Result<ParsedEvents> ParseEvents(std::string_view body, bool ndjson, int64_t now
   return out;
 }
 
-Value EventToValue(const Event& e) {
-  Dict d;
-  if (e.id) d.set("id", e.id);
-  d.set("event", e.event);
-  d.set("event_type", e.event_type);
+namespace {
+
+// The fields the stored event and the render context both carry, in that order, after "event".
+void SetCommonEventFields(Dict& d, const Event& e) {
   d.set("timestamp", e.timestamp);
   d.set("object_type", e.object_type);
   d.set("model", e.model);
   d.set("username", e.username);
   d.set("request_id", e.request_id);
+}
+
+}  // namespace
+
+Value EventToValue(const Event& e) {
+  Dict d;
+  if (e.id) d.set("id", e.id);
+  d.set("event", e.event);
+  d.set("event_type", e.event_type);
+  SetCommonEventFields(d, e);
   d.set("data", e.data);
   d.set("snapshots", e.snapshots);
   if (!e.request.is_none()) d.set("request", e.request);
@@ -252,11 +261,7 @@ Value EventToValue(const Event& e) {
 Value BuildContext(const Event& e, const Value& action_data) {
   Dict ctx;
   ctx.set("event", ContextEventName(e.event_type));
-  ctx.set("timestamp", e.timestamp);
-  ctx.set("object_type", e.object_type);
-  ctx.set("model", e.model);
-  ctx.set("username", e.username);
-  ctx.set("request_id", e.request_id);
+  SetCommonEventFields(ctx, e);
   // action_data keys first; the object's values win but keep action_data's position.
   Dict data;
   if (action_data.is_dict())

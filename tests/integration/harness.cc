@@ -324,6 +324,22 @@ UiSession SignInToUi(const std::string& base, const std::string& token) {
   return {cookie, page.body.substr(at + marker.size(), 64)};
 }
 
+void ExpectSignedIn(const std::string& base, const UiSession& ui) {
+  auto page = Http("GET", base + "/", "", {"Cookie: " + ui.cookie});
+  EXPECT_EQ(page.status, 200) << page.body.substr(0, 400);
+  EXPECT_NE(page.body.find("name=\"csrf\" value=\"" + ui.csrf + "\""), std::string::npos)
+      << page.body.substr(0, 400);
+}
+
+std::unique_ptr<Server> NodesTest::StartNode(bool delivery_workers) {
+  std::map<std::string, std::string> env;
+  if (!delivery_workers) env["HERALD_DELIVERY_WORKERS"] = "false";
+  auto s = std::make_unique<Server>(dir_.path(), store_args_, env);
+  EXPECT_TRUE(s->started()) << s->Stderr();
+  if (token_.empty()) token_ = s->admin_token();
+  return s;
+}
+
 }  // namespace herald::testing
 
 #include <openssl/hmac.h>

@@ -8,11 +8,14 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "support/temp_dir.h"
 #include "support/wait.h"
@@ -133,6 +136,24 @@ struct UiSession {
 // Signs in to the UI at `base` with `token` and reads a form's CSRF token; empty fields (and a
 // test failure) when either step fails.
 UiSession SignInToUi(const std::string& base, const std::string& token);
+// Checks (with test failures) that the UI at `base` takes `ui`: its page loads signed in (200)
+// with the session's CSRF token in its forms. For a session signed in on another node.
+void ExpectSignedIn(const std::string& base, const UiSession& ui);
+
+// The fixture of the tests of several Herald processes on one store, as the nodes of a cluster.
+// A suite on another store sets store_args_ (e.g. {"--store", url}) in SetUp; left empty, the
+// nodes share the SQLite store in dir_.
+class NodesTest : public ::testing::Test {
+ protected:
+  // Starts a `herald serve` on the shared store, with a test failure when it does not start;
+  // `delivery_workers` false sets HERALD_DELIVERY_WORKERS=false. The first node creates the
+  // store, and its admin token is kept in token_.
+  std::unique_ptr<Server> StartNode(bool delivery_workers = false);
+
+  TempDir dir_;
+  std::vector<std::string> store_args_;
+  std::string token_;
+};
 
 }  // namespace herald::testing
 

@@ -15,7 +15,6 @@ namespace herald::testing {
 namespace {
 
 const std::string kForm = "Content-Type: application/x-www-form-urlencoded";
-const std::map<std::string, std::string> kNoWorkers = {{"HERALD_DELIVERY_WORKERS", "false"}};
 
 // GET `path` on `s` with the session cookie; the status.
 int Page(const Server& s, const UiSession& ui, const std::string& path = "/") {
@@ -28,16 +27,8 @@ HttpResult Post(const Server& s, const UiSession& ui, const std::string& path,
   return Http("POST", s.base() + path, body, {kForm, "Cookie: " + ui.cookie});
 }
 
-class Nodes : public ::testing::Test {
+class Nodes : public NodesTest {
  protected:
-  // Starts a `herald serve` on the shared store (the first one creates it and the admin token).
-  std::unique_ptr<Server> StartNode(const std::map<std::string, std::string>& env = kNoWorkers) {
-    auto s = std::make_unique<Server>(dir_.path(), std::vector<std::string>{}, env);
-    EXPECT_TRUE(s->started()) << s->Stderr();
-    if (token_.empty()) token_ = s->admin_token();
-    return s;
-  }
-
   // The live workers as `s` lists them (their "results"); count -1 on a failure.
   std::vector<Value> Workers(const Server& s, int64_t* count) {
     auto r = Api("GET", s.base() + "/api/core/background-workers/", token_);
@@ -60,9 +51,6 @@ class Nodes : public ::testing::Test {
     if (!std::regex_search(m.body, match, std::regex("\nherald_workers ([0-9]+)\n"))) return "";
     return match[1].str();
   }
-
-  TempDir dir_;
-  std::string token_;
 };
 
 TEST_F(Nodes, AUiSessionWorksOnEveryNodeAndSurvivesARestart) {
@@ -74,9 +62,7 @@ TEST_F(Nodes, AUiSessionWorksOnEveryNodeAndSurvivesARestart) {
   ASSERT_FALSE(ui.cookie.empty());
 
   // Node B: the page loads signed in, with the session's CSRF token in its forms.
-  auto page = Http("GET", b->base() + "/", "", {"Cookie: " + ui.cookie});
-  ASSERT_EQ(page.status, 200) << page.body.substr(0, 400);
-  EXPECT_NE(page.body.find("name=\"csrf\" value=\"" + ui.csrf + "\""), std::string::npos);
+  ExpectSignedIn(b->base(), ui);
   // A form post on B with the CSRF token; its message shows on A's next page, once.
   auto requeue = Post(*b, ui, "/tasks/requeue-failed", "csrf=" + ui.csrf);
   EXPECT_EQ(requeue.status, 303) << requeue.body.substr(0, 400);
@@ -150,7 +136,7 @@ TEST_F(Nodes, EveryNodeListsTheWorkersOfEveryProcess) {
   EXPECT_EQ(queue.json().get("workers")->as_int(), 1);
 
   // A `herald serve` with delivery workers is a worker too.
-  auto both = StartNode({});
+  auto both = StartNode(/*delivery_workers=*/true);
   ASSERT_TRUE(both->started());
   EXPECT_EQ(WorkerCount(*api), 2);
   EXPECT_EQ(WorkerCount(*both), 2);

@@ -40,7 +40,7 @@ std::string TaskStatus(const std::string& base, const std::string& token, const 
   return s && s->is_str() ? s->as_str() : "";
 }
 
-class PgNodes : public ::testing::Test {
+class PgNodes : public NodesTest {
  protected:
   void SetUp() override {
     PgServer& pg = PgServer::Get();
@@ -48,14 +48,7 @@ class PgNodes : public ::testing::Test {
     std::string error;
     url_ = pg.CreateDatabase("herald_pg_nodes", &error);
     ASSERT_FALSE(url_.empty()) << error;
-  }
-  std::unique_ptr<Server> StartNode() {
-    auto s = std::make_unique<Server>(
-        dir_.path(), std::vector<std::string>{"--store", url_},
-        std::map<std::string, std::string>{{"HERALD_DELIVERY_WORKERS", "false"}});
-    EXPECT_TRUE(s->started()) << s->Stderr();
-    if (token_.empty()) token_ = s->admin_token();
-    return s;
+    store_args_ = {"--store", url_};
   }
   std::unique_ptr<Worker> StartWorker() {
     auto w = std::make_unique<Worker>(
@@ -68,9 +61,7 @@ class PgNodes : public ::testing::Test {
     return w;
   }
 
-  TempDir dir_;
   std::string url_;
-  std::string token_;
 };
 
 TEST_F(PgNodes, KilledWorkerLosesNoTaskAndEditsAndSessionsReachEveryNode) {
@@ -155,9 +146,7 @@ TEST_F(PgNodes, KilledWorkerLosesNoTaskAndEditsAndSessionsReachEveryNode) {
   // A UI session signed in on node A works on node B.
   UiSession ui = SignInToUi(a->base(), token_);
   ASSERT_FALSE(ui.cookie.empty());
-  auto page = Http("GET", b->base() + "/", "", {"Cookie: " + ui.cookie});
-  EXPECT_EQ(page.status, 200) << page.body.substr(0, 400);
-  EXPECT_NE(page.body.find("name=\"csrf\" value=\"" + ui.csrf + "\""), std::string::npos);
+  ExpectSignedIn(b->base(), ui);
 }
 
 }  // namespace

@@ -11,9 +11,12 @@
 #include "api/filtersets.h"
 #include "common/time.h"
 #include "http/params.h"
+#include "support/cases.h"
 
 namespace herald::api {
 namespace {
+
+using testing::StringTriple;
 
 // A webhook with the fields every one of Hooks() sets; `created`/`updated` "" for none.
 Webhook Hook(int64_t id, std::string name, std::string url, std::string method, const char* created,
@@ -202,12 +205,8 @@ TEST(EventRuleFilters, EveryFilterAndLookupSelectsTheExpectedIds) {
 }
 
 TEST(Filters, BadValuesRefusedFiltersAndRegexLookupsAreFieldErrors) {
-  struct Bad {
-    const char* query;
-    const char* field;
-    const char* message;
-  };
-  const std::vector<Bad> webhook_bad = {
+  // query, the field its error is on, the message
+  const std::vector<StringTriple> webhook_bad = {
       {"id=abc", "id", "Enter a whole number."},
       {"id__gt=1.5", "id__gt", "Enter a whole number."},
       {"id=99999999999999999999", "id", "Enter a whole number."},
@@ -226,18 +225,18 @@ TEST(Filters, BadValuesRefusedFiltersAndRegexLookupsAreFieldErrors) {
       {"owner_id=1", "owner_id", "Herald has no owners; this filter is not available."},
       {"created_by_request=nope", "created_by_request", "Enter a valid UUID."},
   };
-  auto expect_refused = [](const std::vector<FilterSpec>& specs, const std::vector<Bad>& bad) {
-    for (const auto& b : bad) {
-      auto q = FilterQuery::Parse(specs, http::Params::Parse(b.query));
-      ASSERT_FALSE(q.ok()) << b.query;
-      ASSERT_EQ(q.status().field_errors().size(), 1u) << b.query;
-      EXPECT_EQ(q.status().field_errors()[0].first, b.field) << b.query;
-      EXPECT_EQ(q.status().field_errors()[0].second, std::vector<std::string>{b.message})
-          << b.query;
+  auto expect_refused = [](const std::vector<FilterSpec>& specs,
+                           const std::vector<StringTriple>& bad) {
+    for (auto [query, field, message] : bad) {
+      auto q = FilterQuery::Parse(specs, http::Params::Parse(query));
+      ASSERT_FALSE(q.ok()) << query;
+      ASSERT_EQ(q.status().field_errors().size(), 1u) << query;
+      EXPECT_EQ(q.status().field_errors()[0].first, field) << query;
+      EXPECT_EQ(q.status().field_errors()[0].second, std::vector<std::string>{message}) << query;
     }
   };
   expect_refused(WebhookFilterSpecs(), webhook_bad);
-  const std::vector<Bad> rule_bad = {
+  const std::vector<StringTriple> rule_bad = {
       {"enabled=yes-ish", "enabled", "Must be a valid boolean."},
       {"action_type=Webhook", "action_type",
        "Select a valid choice. Webhook is not one of the available choices."},

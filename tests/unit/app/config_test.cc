@@ -20,6 +20,7 @@
 #include "http/http.h"
 #include "jinja/jinja.h"
 #include "store/postgres/pg_store.h"
+#include "support/cases.h"
 #include "support/env.h"
 #include "support/files.h"
 #include "support/temp_dir.h"
@@ -31,6 +32,7 @@ namespace {
 using ::testing::HasSubstr;
 
 using testing::ScopedEnv;
+using testing::StringTriple;
 
 // A TOML file in a fresh temporary directory, removed with the fixture.
 class ConfigFile : public ::testing::Test {
@@ -136,12 +138,8 @@ TEST(Config, SetParsesEachType) {
 
 TEST(Config, TypeRangeAndValueErrorsNameOriginAndOptionAndKeepTheValue) {
   Config c;
-  struct Case {
-    const char* name;
-    const char* value;
-    const char* message;
-  };
-  const Case cases[] = {
+  // option, value, a part of the message
+  const StringTriple cases[] = {
       {"server.threads", "two", "flag: server.threads: expected an integer, got 'two'"},
       {"server.threads", "4x", "flag: server.threads: expected an integer, got '4x'"},
       {"server.threads", "0", "flag: server.threads: must be between 1 and 64, got 0"},
@@ -160,11 +158,11 @@ TEST(Config, TypeRangeAndValueErrorsNameOriginAndOptionAndKeepTheValue) {
       {"delivery.deny_networks", "nonsense", "flag: delivery.deny_networks: "},
       {"server.nope", "1", "flag: server.nope: unknown option"},
   };
-  for (const auto& k : cases) {
-    Status st = c.Set(k.name, k.value, "flag");
-    ASSERT_FALSE(st.ok()) << k.name << "=" << k.value;
+  for (auto [name, value, message] : cases) {
+    Status st = c.Set(name, value, "flag");
+    ASSERT_FALSE(st.ok()) << name << "=" << value;
     EXPECT_EQ(st.code(), Code::kConfig);
-    EXPECT_THAT(st.message(), HasSubstr(k.message));
+    EXPECT_THAT(st.message(), HasSubstr(message));
   }
   EXPECT_EQ(c.settings(), Settings{}) << "a rejected value changes nothing";
   // The bounds themselves are allowed.

@@ -61,6 +61,17 @@ std::string Exchange(int port, std::string_view payload, bool* closed = nullptr)
   return got;
 }
 
+// The answers to `payload` sent on a fresh connection, read until the server closes it. Expects
+// `n` of them (a test failure otherwise); the list always holds `n`, padded with empty answers,
+// so that a caller's checks of each one fail rather than read past its end.
+std::vector<testing::RawResponse> Answers(int port, std::string_view payload, size_t n) {
+  std::string got = Exchange(port, payload);
+  auto rs = SplitResponses(got);
+  EXPECT_EQ(rs.size(), n) << got;
+  rs.resize(n);
+  return rs;
+}
+
 TEST_F(ServerTest, HeadAnswersWithoutBodyButWithGetsLength) {
   StartServer();
   RawConn c(port());
@@ -159,14 +170,13 @@ TEST_F(ServerTest, BadChunksAreRefused) {
 
 TEST_F(ServerTest, WellFormedFramingStillWorks) {
   StartServer();
-  RawConn c(port());
-  c.Send(
-      "POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello"
-      "POST /b HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
-      "Chunked\r\n\r\n5\r\nhello\r\n2\r\n!!\r\n0\r\n\r\n"
-      "POST /c HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 3\r\nConnection: close\r\n\r\nabc");
-  auto rs = SplitResponses(c.ReadToEof());
-  ASSERT_EQ(rs.size(), 3u) << c.received();
+  auto rs =
+      Answers(port(),
+              "POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello"
+              "POST /b HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
+              "Chunked\r\n\r\n5\r\nhello\r\n2\r\n!!\r\n0\r\n\r\n"
+              "POST /c HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 3\r\nConnection: close\r\n\r\nabc",
+              3);
   EXPECT_EQ(rs[0].body, "POST /a body=5");
   EXPECT_EQ(rs[1].body, "POST /b body=7");
   EXPECT_EQ(rs[2].body, "POST /c body=3");
@@ -239,36 +249,31 @@ TEST_F(HeadCheckTest, AuthenticatedPostGetsContinueThenItsAnswer) {
 }
 
 TEST_F(HeadCheckTest, DecisionLowersTheBodyLimit) {
-  std::string got = Exchange(port(),
-                             "POST /small HTTP/1.1\r\nHost: a\r\nAuthorization: Token good\r\n"
-                             "Content-Length: 11\r\nExpect: 100-continue\r\n\r\n");
-  auto rs = SplitResponses(got);
-  ASSERT_EQ(rs.size(), 1u) << got;
-  EXPECT_EQ(rs[0].status, 413);
-  // Chunked bodies are held to the same limit while they are read.
-  got = Exchange(port(),
-                 "POST /small HTTP/1.1\r\nHost: a\r\nAuthorization: Token good\r\n"
-                 "Transfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n");
-  rs = SplitResponses(got);
-  ASSERT_EQ(rs.size(), 1u) << got;
-  EXPECT_EQ(rs[0].status, 413);
+  // A declared length over the limit, and a chunked body held to it while it is read.
+  for (std::string framing :
+       {"Content-Length: 11\r\nExpect: 100-continue\r\n\r\n",
+        "Transfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n"}) {
+    auto rs = Answers(
+        port(), "POST /small HTTP/1.1\r\nHost: a\r\nAuthorization: Token good\r\n" + framing, 1);
+    EXPECT_EQ(rs[0].status, 413) << framing;
+  }
   EXPECT_EQ(calls_.load(), 0);
 }
 
 TEST_F(HeadCheckTest, UnknownExpectationGets417) {
-  auto rs = SplitResponses(Exchange(port(),
-                                    "POST /a HTTP/1.1\r\nHost: a\r\nAuthorization: Token good\r\n"
-                                    "Content-Length: 3\r\nExpect: teapot\r\n\r\nabc"));
-  ASSERT_EQ(rs.size(), 1u);
+  auto rs = Answers(port(),
+                    "POST /a HTTP/1.1\r\nHost: a\r\nAuthorization: Token good\r\n"
+                    "Content-Length: 3\r\nExpect: teapot\r\n\r\nabc",
+                    1);
   EXPECT_EQ(rs[0].status, 417);
   EXPECT_EQ(calls_.load(), 0);
 }
 
 TEST_F(ServerTest, OversizedHeaderGets431) {
   StartServer();
-  auto rs = SplitResponses(Exchange(port(), "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " +
-                                                std::string(kMaxHeaderBytes, 'a') + "\r\n\r\n"));
-  ASSERT_EQ(rs.size(), 1u);
+  auto rs = Answers(
+      port(),
+      "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(kMaxHeaderBytes, 'a') + "\r\n\r\n", 1);
   EXPECT_EQ(rs[0].status, 431);
 }
 
@@ -295,10 +300,7 @@ TEST_F(ServerTest, ConnectionCapEvictsTheLongestWaiting) {
     half_open.emplace_back(port());
     half_open.back().Send("GET / HTTP/1.1\r\nHost: a\r\n");
   }
-  RawConn c(port());
-  c.Send("GET /ok HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
-  auto rs = SplitResponses(c.ReadToEof());
-  ASSERT_EQ(rs.size(), 1u) << c.received();
+  auto rs = Answers(port(), "GET /ok HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 1);
   EXPECT_EQ(rs[0].body, "GET /ok body=0");
   // The oldest half-open connections were closed by the server.
   half_open.front().ReadToEof();
@@ -329,10 +331,7 @@ TEST_F(ServerTest, ConnectionCapRefusesWith503WhenNoneIsWaiting) {
   b.Send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
   ASSERT_TRUE(testing::WaitFor([&] { return in_handler.load() >= 2; }));
   ASSERT_EQ(in_handler.load(), 2);
-  RawConn c(port());
-  c.Send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
-  auto rs = SplitResponses(c.ReadToEof());
-  ASSERT_EQ(rs.size(), 1u) << c.received();
+  auto rs = Answers(port(), "GET / HTTP/1.1\r\nHost: a\r\n\r\n", 1);
   EXPECT_EQ(rs[0].status, 503);
   EXPECT_NE(rs[0].head.find("Retry-After: 1"), std::string::npos);
   {
@@ -366,14 +365,13 @@ TEST_F(ServerTest, HandlerMisuseNeverBreaksTheConnection) {
       throw std::runtime_error("boom");
     }
   });
-  RawConn c(port());
-  c.Send(
+  auto rs = Answers(
+      port(),
       "GET /twice HTTP/1.1\r\nHost: a\r\n\r\nGET /status0 HTTP/1.1\r\nHost: a\r\n\r\n"
       "GET /status1000 HTTP/1.1\r\nHost: a\r\n\r\nGET /nocontent HTTP/1.1\r\nHost: a\r\n\r\n"
       "GET /header HTTP/1.1\r\nHost: a\r\n\r\n"
-      "GET /throw HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
-  auto rs = SplitResponses(c.ReadToEof());
-  ASSERT_EQ(rs.size(), 6u) << c.received();
+      "GET /throw HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+      6);
   EXPECT_EQ(rs[0].body, "first");
   EXPECT_EQ(rs[1].status, 500);
   EXPECT_EQ(rs[2].status, 500);
