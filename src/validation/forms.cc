@@ -313,7 +313,10 @@ Result<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool par
   if (r.String("additional_headers", &w.additional_headers, false, 0, true, true))
     Note(errors, CheckAdditionalHeaders(w.additional_headers));
   r.String("body_template", &w.body_template, false, 0, true, true);
-  r.String("secret", &w.secret, false, 255, true, true);
+  // Write-only: reads answer `"secret": null`, so null (what a client read back) keeps the stored
+  // secret and "" clears it. pynetbox's `record.secret = ...; record.save()` then sends it.
+  if (const Value* v = r.Get("secret"); !(v && v->is_none()))
+    r.String("secret", &w.secret, false, 255, true);
   r.Bool("ssl_verification", &w.ssl_verification);
   std::string ca;
   if (const Value* v = r.Get("ca_file_path"); v && v->is_none()) {
@@ -467,6 +470,7 @@ Value WebhookToJson(const Webhook& w, const std::string& api_base, bool brief,
   d.set("additional_headers",
         show_credentials ? w.additional_headers : RedactHeaderTemplate(w.additional_headers));
   d.set("body_template", w.body_template);
+  d.set("secret", Value());  // write-only: never read back
   d.set("secret_set", !w.secret.empty());
   d.set("ssl_verification", w.ssl_verification);
   d.set("ca_file_path", w.ca_file_path ? Value(*w.ca_file_path) : Value());

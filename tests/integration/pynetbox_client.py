@@ -100,11 +100,18 @@ expect(ordered == [f"bulk-{i:02d}" for i in range(9, -1, -1)], f"ordering {order
 one = hooks.get(first.id)
 one.description = "changed"
 expect(one.save(), "save")
-# The secret is write-only (read back as secret_set), so a record has no `secret` attribute for
-# .save() to send: set it through Endpoint.update (or create), which send what they are given.
-hooks.update([{"id": first.id, "secret": "s3cret"}])
+# The secret is write-only: reads answer `"secret": null` and `secret_set`, so `.save()` sends a
+# secret set on a fetched record, and a record saved without touching it keeps its secret.
+expect(one.secret is None and one.secret_set is False, dict(one))
+one.secret = "s3cret"
+expect(one.save(), "save the secret")
 again = hooks.get(first.id)
-expect(again.description == "changed" and again.secret_set is True, dict(again))
+expect(again.description == "changed" and again.secret_set is True and again.secret is None,
+       dict(again))
+again.description = "changed again"
+expect(again.save(), "save without the secret")
+expect(hooks.get(first.id).secret_set is True, "a save that leaves the secret out keeps it")
+hooks.update([{"id": first.id, "description": "changed"}])
 expect(again.update({"http_method": "PATCH"}), "record update")
 expect(hooks.get(first.id).http_method == "PATCH", "record update stored")
 updated = hooks.filter(name__isw="bulk-1").update(description="tenth")

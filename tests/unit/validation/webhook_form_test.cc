@@ -425,7 +425,12 @@ TEST(WebhookForm, PutKeepsTheStoredValuesOfFieldsLeftOut) {
       kForm.Put(base, J(R"({"name": "n", "payload_url": "http://b/", "secret": "new"})"));
   ASSERT_TRUE(Ok(replaced));
   EXPECT_EQ(ValueOf(replaced).secret, "new");
-  auto cleared = kForm.Put(base, J(R"({"name": "n", "payload_url": "http://b/", "secret": null})"));
+  // Reads answer `"secret": null`, so a record sent back as read keeps its secret; "" clears it.
+  auto kept = kForm.Put(base, J(R"({"name": "n", "payload_url": "http://b/", "secret": null})"));
+  ASSERT_TRUE(Ok(kept));
+  EXPECT_EQ(ValueOf(kept).secret, base.secret);
+  ASSERT_FALSE(base.secret.empty());
+  auto cleared = kForm.Put(base, J(R"({"name": "n", "payload_url": "http://b/", "secret": ""})"));
   ASSERT_TRUE(Ok(cleared));
   EXPECT_EQ(ValueOf(cleared).secret, "");
 
@@ -434,14 +439,16 @@ TEST(WebhookForm, PutKeepsTheStoredValuesOfFieldsLeftOut) {
               "put");
 }
 
-TEST(WebhookJson, FieldsInOrderWithoutTheSecret) {
+TEST(WebhookJson, FieldsInOrderWithTheSecretReadAsNull) {
   Webhook w = Stored();
   w.additional_headers = "Authorization: Bearer abc\nX-Trace: 1";
   Value v = WebhookToJson(w, "http://h:1");
   EXPECT_EQ(KeysOf(v),
             ObjectKeys({"payload_url", "http_method", "http_content_type", "additional_headers",
-                        "body_template", "secret_set", "ssl_verification", "ca_file_path",
+                        "body_template", "secret", "secret_set", "ssl_verification", "ca_file_path",
                         "timeout", "max_attempts", "retry_policy", "retry_interval"}));
+  ASSERT_FALSE(w.secret.empty());
+  EXPECT_TRUE(v.get("secret")->is_none());
   EXPECT_EQ(v.get("url")->as_str(), "http://h:1/api/extras/webhooks/42/");
   EXPECT_EQ(v.get("display_url")->as_str(), "http://h:1/webhooks/42/");
   EXPECT_EQ(v.get("display")->as_str(), "stored");
