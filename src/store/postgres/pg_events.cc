@@ -1,5 +1,6 @@
 // PostgresStore's events: CommitEvents (events and their tasks as multi-row INSERTs, through
 // the group-commit queue, answered once committed) and event reads.
+#include <algorithm>
 #include <functional>
 
 #include "store/postgres/pg_internal.h"
@@ -34,6 +35,12 @@ class CommitOp final : public PostgresStore::WriteOp {
   Status Run(PostgresStore::WriteCtx& ctx) override {
     run_ = Insert(ctx);
     return run_;
+  }
+
+  void AddDedupeKeys(std::vector<std::string>& keys) const override {
+    for (const sql::FlatEvent& e : events_) {
+      if (!e.dedupe_key.empty()) keys.push_back(e.dedupe_key);
+    }
   }
 
   void Finish(const Status& commit) override {
@@ -139,7 +146,39 @@ class CommitOp final : public PostgresStore::WriteOp {
   Status run_ = Status(Code::kUnavailable, "write was not executed");
 };
 
+// FNV-1a, 64 bits: a fixed function of the key's bytes, so every node (and every build) puts
+// the keys in the same order and locks the same advisory key for one dedupe key.
+int64_t DedupeLockKey(const std::string& key) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char ch : key) {
+    h ^= ch;
+    h *= 1099511628211ull;
+  }
+  return static_cast<int64_t>(h);
+}
+
 }  // namespace
+
+namespace pg_store {
+
+Status LockDedupeKeys(Conn& c, std::span<const std::unique_ptr<PostgresStore::WriteOp>> batch) {
+  std::vector<std::string> keys;
+  for (const auto& op : batch) op->AddDedupeKeys(keys);
+  if (keys.empty()) return Status::Ok();
+  std::vector<int64_t> locks;
+  locks.reserve(keys.size());
+  for (const std::string& k : keys) locks.push_back(DedupeLockKey(k));
+  std::sort(locks.begin(), locks.end());
+  locks.erase(std::unique(locks.begin(), locks.end()), locks.end());
+  std::string array = "{";
+  for (int64_t k : locks) array += (array.size() > 1 ? "," : "") + std::to_string(k);
+  array += "}";
+  // unnest yields the array's elements in order, so the locks are taken in that order.
+  return c.Run("SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k",
+               Params().Bind(array), "cannot lock ingest keys");
+}
+
+}  // namespace pg_store
 
 void PostgresStore::CommitEvents(std::vector<NewEvent> events,
                                  std::function<void(Result<std::vector<CommittedEvent>>)> done) {

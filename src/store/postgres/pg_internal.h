@@ -3,7 +3,9 @@
 // helpers over pg::Conn, and the SQL of moving a task between the queue and the history.
 #pragma once
 
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,7 +47,12 @@ struct PostgresStore::WriteCtx : sql::TxEffects {
 };
 
 // One unit of work of the group-commit queue (see SqliteStore::WriteOp).
-class PostgresStore::WriteOp : public WriteOpBase<PostgresStore::WriteCtx> {};
+class PostgresStore::WriteOp : public WriteOpBase<PostgresStore::WriteCtx> {
+ public:
+  // Appends the ingest dedupe keys Run will claim: RunBatch locks the keys of all its operations
+  // in one order before running any (pg_store::LockDedupeKeys).
+  virtual void AddDedupeKeys(std::vector<std::string>& keys) const { (void)keys; }
+};
 
 namespace pg_store {
 
@@ -116,6 +123,27 @@ inline Result<int64_t> Changed(Conn& c, const std::string& sql, const Params& p,
 
 // The config revision counter in the database.
 Result<int64_t> ReadConfigRevision(Conn& c);
+
+// Takes a transaction-scoped advisory lock on each dedupe key the operations of `batch` will
+// claim, in one global order (by a fixed 64-bit hash of the key), before any of them runs. Two
+// transactions claiming some of the same keys in opposite orders would otherwise deadlock: each
+// claimed key holds its row until the commit. With the locks, the later one waits at its first
+// shared key while holding none of the other's. Defined in pg_events.cc.
+Status LockDedupeKeys(Conn& c, std::span<const std::unique_ptr<PostgresStore::WriteOp>> batch);
+
+// Binds an attempt's columns from started_at to request_body (sql::kAttemptCols without
+// number), the byte columns (response, error, url, request) as bytea.
+inline void BindAttemptFields(Params& p, const Attempt& a) {
+  p.Bind(a.started_at)
+      .Bind(a.duration_us)
+      .Bind(a.status_code)
+      .BindBytes(a.response_excerpt)
+      .BindBytes(a.error)
+      .Bind(a.method)
+      .BindBytes(a.url)
+      .BindBytes(a.request_headers)
+      .BindBytes(a.request_body);
+}
 
 }  // namespace pg_store
 

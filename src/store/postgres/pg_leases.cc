@@ -202,15 +202,7 @@ Status RecordAttemptIn(PostgresStore::WriteCtx& ctx, const std::string& task_id,
       .Bind(next == kScheduled ? o.due_at : t.due_at)
       .BindBytes(o.result)
       .BindBytes(o.error);
-  p.Bind(a.started_at)
-      .Bind(a.duration_us)
-      .Bind(a.status_code)
-      .BindBytes(a.response_excerpt)
-      .BindBytes(a.error)
-      .Bind(a.method)
-      .BindBytes(a.url)
-      .BindBytes(a.request_headers)
-      .BindBytes(a.request_body);
+  pg_store::BindAttemptFields(p, a);
   // The attempt is recorded and the task moves on (to the history when finished or failed), in
   // one statement.
   const std::string insert_attempt =

@@ -236,8 +236,9 @@ Status PostgresStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) 
   if (!conn.ok()) return conn.status();
   Conn& c = **conn;
   WriteCtx ctx{c, options_.database_clock, now};
-  Status st;
+  Status st = pg_store::LockDedupeKeys(c, batch);
   for (const auto& op : batch) {
+    if (!st.ok()) break;
     const sql::TxEffects saved = ctx;
     st = c.Simple("SAVEPOINT op", "savepoint").status();
     if (!st.ok()) break;

@@ -31,7 +31,8 @@
 // Describe() and every message show the URL without its password.
 //
 // Split by subject: pg_store.cc (open, close, transactions, listener), pg_config.cc,
-// pg_events.cc, pg_tasks.cc, pg_leases.cc, pg_sessions.cc; pg_internal.h holds what they share.
+// pg_events.cc, pg_tasks.cc, pg_leases.cc, pg_sessions.cc, pg_import.cc; pg_internal.h holds
+// what they share.
 #pragma once
 
 #include <atomic>
@@ -128,6 +129,7 @@ class PostgresStore final : public Store {
   Status DeleteTask(const std::string& task_id) override;
   Result<int64_t> PurgeFinished(TimeUs before) override;
   Result<int64_t> PurgeDedupeKeys(TimeUs before, int64_t max) override;
+  Result<ImportCounts> ImportBatch(const ImportData& data) override;  // pg_import.cc
 
   Result<int64_t> CreateSession(const UiSession& session, int64_t max_per_token,
                                 TimeUs now) override;
