@@ -21,11 +21,15 @@ using store_contract::MakeEvent;
 using testing::PgServer;
 using testing::WaitFor;
 
-// An event without tasks carrying dedupe key `key` (never stale: dedupe_since 0).
-NewEvent Keyed(const std::string& key, int n) {
-  NewEvent ne = MakeEvent("dcim.site", n, {});
-  ne.dedupe_key = key;
-  return ne;
+// Commits, on `s`, one event without tasks per key of `keys`, in that order (never stale:
+// dedupe_since 0).
+Result<std::vector<CommittedEvent>> CommitKeys(Store& s, const std::vector<std::string>& keys) {
+  std::vector<NewEvent> events;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    events.push_back(MakeEvent("dcim.site", static_cast<int>(i), {}));
+    events.back().dedupe_key = keys[i];
+  }
+  return s.CommitEventsSync(std::move(events));
 }
 
 TEST(PgDedupeOrder, OppositeKeyOrdersOnTwoNodesDoNotDeadlock) {
@@ -55,24 +59,13 @@ TEST(PgDedupeOrder, OppositeKeyOrdersOnTwoNodesDoNotDeadlock) {
     return r.ok() ? pg::Row(*r, 0).Int(0) : -1;
   };
 
-  // A claims x, then waits for gate-a; B claims y (before the fix), then waits for gate-b.
+  // A claims x, then waits for gate-a. B, started once A waits, waits for A's key locks (before
+  // the fix: claimed y, then waited for gate-b).
   Result<std::vector<CommittedEvent>> from_a = Status(Code::kInternal, "not run");
   Result<std::vector<CommittedEvent>> from_b = from_a;
-  std::thread ta([&] {
-    std::vector<NewEvent> events;
-    events.push_back(Keyed("x", 1));
-    events.push_back(Keyed("gate-a", 2));
-    events.push_back(Keyed("y", 3));
-    from_a = (*a)->CommitEventsSync(std::move(events));
-  });
+  std::thread ta([&] { from_a = CommitKeys(**a, {"x", "gate-a", "y"}); });
   const bool a_waits = WaitFor([&] { return waiting() == 1; });
-  std::thread tb([&] {
-    std::vector<NewEvent> events;
-    events.push_back(Keyed("y", 4));
-    events.push_back(Keyed("gate-b", 5));
-    events.push_back(Keyed("x", 6));
-    from_b = (*b)->CommitEventsSync(std::move(events));
-  });
+  std::thread tb([&] { from_b = CommitKeys(**b, {"y", "gate-b", "x"}); });
   const bool both_wait = WaitFor([&] { return waiting() == 2; });
   // Opening the gate lets A go on to y and B to x: before the fix, a deadlock that the server
   // broke by aborting one of them.
