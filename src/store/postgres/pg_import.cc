@@ -105,7 +105,8 @@ template <typename T, typename BindFn>
 Result<int64_t> ImportWithIds(Conn& c, const std::string& table, const char* cols,
                               const std::vector<T>& items, ImportCounts& n, BindFn bind) {
   if (items.empty()) return int64_t{0};
-  auto written = InsertRows(c, table, cols, items.size(), kSkipKnownId, "cannot import records",
+  const std::string what = "cannot import " + table;
+  auto written = InsertRows(c, table, cols, items.size(), kSkipKnownId, what.c_str(),
                             [&](Params& p, size_t i) {
                               p.Bind(items[i].id);
                               bind(p, i);
