@@ -127,8 +127,8 @@ Result<int64_t> ReadConfigRevision(Conn& c);
 // Takes a transaction-scoped advisory lock on each dedupe key the operations of `batch` will
 // claim, in one global order (by a fixed 64-bit hash of the key), before any of them runs. Two
 // transactions claiming some of the same keys in opposite orders would otherwise deadlock: each
-// claimed key holds its row until the commit. With the locks, the later one waits at its first
-// shared key while holding none of the other's. Defined in pg_events.cc.
+// claimed key holds its row until the commit. With the locks, the later one waits at the first
+// key they share, before it has claimed any. Defined in pg_events.cc.
 Status LockDedupeKeys(Conn& c, std::span<const std::unique_ptr<PostgresStore::WriteOp>> batch);
 
 // Binds an attempt's columns from started_at to request_body (sql::kAttemptCols without
