@@ -2,9 +2,9 @@
 //
 // Event data, template contexts, condition values and API bodies are all Values. A Value
 // behaves like the Python object it stands for, because users see its printing in rendered
-// webhooks: None, bool, int (64-bit; the template engine adds arbitrary precision through an
-// Object), float, str (UTF-8), list, tuple, dict (insertion ordered, any hashable key) and Object
-// (an extension point: the template engine's undefined, markup, callables, namespaces...).
+// webhooks: None, bool, int (64-bit; larger ints are an Object, value/bigint.h), float, str
+// (UTF-8), list, tuple, dict (insertion ordered, any hashable key) and Object (an extension
+// point: the template engine's undefined, markup, callables, namespaces...).
 //
 // Lists and dicts have Python reference semantics: copying a Value shares the container, so a
 // template that appends to a list sees the change everywhere. Strings are immutable and shared.
