@@ -6,7 +6,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <optional>
+#include <utility>
 
 #include "common/strings.h"
 #include "value/bigint.h"
@@ -124,12 +126,29 @@ Result<Value> OversizedValue(std::string_view token, bool integer) {
   return MakeInt(std::move(*b));
 }
 
-// Copies `text` to *out with each number token that simdjson refuses but Python takes replaced by
-// 0, recording its value in *items. Strings are copied untouched; anything malformed is left for
-// simdjson to report. Errors: "ValueError" for an int past kMaxIntStrDigits digits.
+// Python's json.loads also reads NaN, Infinity and -Infinity (what json.dumps writes for them):
+// the value of such a literal at the start of `s`, and its length in *len.
+std::optional<double> SpecialFloat(std::string_view s, size_t* len) {
+  static constexpr std::pair<std::string_view, double> kLiterals[] = {
+      {"NaN", std::numeric_limits<double>::quiet_NaN()},
+      {"Infinity", std::numeric_limits<double>::infinity()},
+      {"-Infinity", -std::numeric_limits<double>::infinity()}};
+  for (const auto& [literal, value] : kLiterals) {
+    if (s.substr(0, literal.size()) == literal) {
+      *len = literal.size();
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+// Copies `text` to *out with each number token that simdjson refuses but Python takes (see
+// OversizedValue, SpecialFloat) replaced by " 0 ", recording its value in *items. Strings are
+// copied untouched; anything malformed is left for simdjson to report. Errors: "ValueError" for an
+// int past kMaxIntStrDigits digits.
 Status RewriteOversized(std::string_view text, std::string* out, std::vector<Oversized>* items) {
   out->reserve(text.size());
-  size_t ordinal = 0, i = 0, n = text.size();
+  size_t ordinal = 0, i = 0, n = text.size(), len = 0;
   while (i < n) {
     char c = text[i];
     if (c == '"') {
@@ -140,13 +159,19 @@ Status RewriteOversized(std::string_view text, std::string* out, std::vector<Ove
       i = j;
       continue;
     }
+    if (std::optional<double> special = SpecialFloat(text.substr(i), &len)) {
+      items->push_back({ordinal++, Value(*special)});
+      *out += " 0 ";  // spaced: never merges with what stands next to it
+      i += len;
+      continue;
+    }
     if (c != '-' && !IsDigit(c)) {
       *out += c;
       ++i;
       continue;
     }
     bool integer = false;
-    size_t len = JsonNumberLength(text.substr(i), &integer);
+    len = JsonNumberLength(text.substr(i), &integer);
     if (len == 0) {  // not a number: simdjson reports it
       *out += c;
       ++i;
@@ -159,7 +184,7 @@ Status RewriteOversized(std::string_view text, std::string* out, std::vector<Ove
       out->append(token);
     } else {
       items->push_back({ordinal, std::move(*v)});
-      *out += '0';
+      *out += " 0 ";  // spaced: never merges with what stands next to it
     }
     ++ordinal;
     i += len;
@@ -174,20 +199,18 @@ Result<Value> ParseJson(std::string_view text) {
   simdjson::padded_string padded(text);
   auto doc = parser.parse(padded);
   if (!doc.error()) return FromElement(doc.value_unsafe(), nullptr);
-  if (doc.error() == simdjson::NUMBER_ERROR) {
-    // Maybe numbers beyond what simdjson holds (ints past 64 bits, floats past the double
-    // range): parse again with those numbers set aside.
-    std::string rewritten;
-    std::vector<Oversized> items;
-    Status st = RewriteOversized(text, &rewritten, &items);
-    if (!st.ok()) return st;
-    if (!items.empty()) {
-      simdjson::padded_string padded2(rewritten);
-      auto doc2 = parser.parse(padded2);
-      if (!doc2.error()) {
-        OversizedFill fill{items};
-        return FromElement(doc2.value_unsafe(), &fill);
-      }
+  // Maybe numbers beyond what simdjson holds (ints past 64 bits, floats past the double range,
+  // NaN and Infinity): parse again with those numbers set aside.
+  std::string rewritten;
+  std::vector<Oversized> items;
+  Status st = RewriteOversized(text, &rewritten, &items);
+  if (!st.ok()) return st;
+  if (!items.empty()) {
+    simdjson::padded_string padded2(rewritten);
+    auto doc2 = parser.parse(padded2);
+    if (!doc2.error()) {
+      OversizedFill fill{items};
+      return FromElement(doc2.value_unsafe(), &fill);
     }
   }
   return Status::Error(Code::kInvalidArgument, "JSONDecodeError",

@@ -73,6 +73,17 @@ TEST(BigIntJson, FloatsPastTheDoubleRangeAreInfinite) {
   EXPECT_EQ(DumpJson(v), "[Infinity, -Infinity, 0.0]");
 }
 
+TEST(BigIntJson, NaNAndInfinityReadBackAsPythonWritesThem) {
+  Value v = Parse(R"({"a": [NaN, Infinity, -Infinity], "b": "NaN", "c": 99999999999999999999})");
+  EXPECT_TRUE(std::isnan(v.get("a")->as_list()[0].as_float()));
+  EXPECT_EQ(DumpJson(v),
+            R"({"a": [NaN, Infinity, -Infinity], "b": "NaN", "c": 99999999999999999999})");
+  for (const char* text : {"[nan]", "[Infinit]", "[-NaN]", "[+Infinity]", "[NaN1]", "[1NaN]",
+                           "[1Infinity]", "[NaN NaN]", "[99999999999999999999999NaN]"}) {
+    EXPECT_FALSE(ParseJson(text).ok()) << text;
+  }
+}
+
 TEST(BigIntJson, DigitLimitIsPythons) {
   Value ok = Parse("-" + std::string(kMaxIntStrDigits, '7'));
   EXPECT_TRUE(IsBigInt(ok));
