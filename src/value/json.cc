@@ -18,8 +18,8 @@ namespace herald {
 
 namespace {
 
-// A number that simdjson's DOM refuses but Python's json.loads takes (an int beyond 64 bits, a
-// float beyond the double range), by its ordinal among the document's number tokens.
+// A number set aside for the second parse (see RewriteOversized), by its ordinal among the
+// document's number tokens.
 struct Oversized {
   size_t ordinal;
   Value value;
@@ -102,14 +102,14 @@ size_t JsonNumberLength(std::string_view s, bool* integer) {
   return i;
 }
 
-// The value of a number token simdjson cannot take, or None when simdjson takes it.
+// The value of a number token for the second parse: every float (strtod rounds as Python's
+// float() does, gives inf past the double range as Python does for 1e400, and takes exponents of
+// any length, which simdjson refuses), and the ints beyond 64 bits; None for the other ints,
+// which simdjson takes.
 Result<Value> OversizedValue(std::string_view token, bool integer) {
   bool neg = token[0] == '-';
   std::string_view digits = token.substr(neg ? 1 : 0);
-  if (!integer) {
-    double d = std::strtod(std::string(token).c_str(), nullptr);
-    return std::isinf(d) ? Value(d) : Value();  // Python: float('1e400') is inf
-  }
+  if (!integer) return Value(std::strtod(std::string(token).c_str(), nullptr));
   if (digits.size() <= 18) return Value();  // fits in 64 bits
   if (digits.size() > kMaxIntStrDigits) {
     return Status::Error(Code::kInvalidArgument, "ValueError",
@@ -142,8 +142,8 @@ std::optional<double> SpecialFloat(std::string_view s, size_t* len) {
   return std::nullopt;
 }
 
-// Copies `text` to *out with each number token that simdjson refuses but Python takes (see
-// OversizedValue, SpecialFloat) replaced by " 0 ", recording its value in *items. Strings are
+// Copies `text` to *out with the number tokens simdjson may refuse but Python takes (see
+// OversizedValue, SpecialFloat) replaced by " 0 ", recording their values in *items. Strings are
 // copied untouched; anything malformed is left for simdjson to report. Errors: "ValueError" for an
 // int past kMaxIntStrDigits digits.
 Status RewriteOversized(std::string_view text, std::string* out, std::vector<Oversized>* items) {

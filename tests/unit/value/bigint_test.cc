@@ -71,6 +71,10 @@ TEST(BigIntJson, FloatsPastTheDoubleRangeAreInfinite) {
   EXPECT_TRUE(std::isinf(v.as_list()[0].as_float()));
   EXPECT_LT(v.as_list()[1].as_float(), 0);
   EXPECT_EQ(DumpJson(v), "[Infinity, -Infinity, 0.0]");
+  // Beside a big int (the second parse), floats keep their exact values; exponents of any length.
+  EXPECT_EQ(DumpJson(Parse("[99999999999999999999, 0.1, 1.7976931348623157e308, 5e-324, "
+                           "-2.5e-400, 1e-00000000000000000000001, 1e99999999999999999999]")),
+            "[99999999999999999999, 0.1, 1.7976931348623157e+308, 5e-324, -0.0, 0.1, Infinity]");
 }
 
 TEST(BigIntJson, NaNAndInfinityReadBackAsPythonWritesThem) {
