@@ -295,12 +295,14 @@ std::optional<BigInt> BigInt::Pow(const BigInt& a, uint64_t e) {
 
 // ---- the Value form ----
 
+std::string IntStrDigitsMessage() {
+  return "Exceeds the limit (" + std::to_string(kMaxIntStrDigits) +
+         " digits) for integer string conversion; use sys.set_int_max_str_digits() to increase "
+         "the limit";
+}
+
 std::string BigIntObject::repr() const {
-  if (v_.DecimalDigits() > kMaxIntStrDigits) {
-    throw IntStrDigitsError("Exceeds the limit (" + std::to_string(kMaxIntStrDigits) +
-                            " digits) for integer string conversion; use "
-                            "sys.set_int_max_str_digits() to increase the limit");
-  }
+  if (v_.DecimalDigits() > kMaxIntStrDigits) throw IntStrDigitsError(IntStrDigitsMessage());
   return v_.ToString();
 }
 

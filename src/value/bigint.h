@@ -78,8 +78,11 @@ class BigInt {
   std::vector<uint32_t> mag_;
 };
 
-// Thrown by BigIntObject's str()/repr() for an int of more than kMaxIntStrDigits digits. what()
-// is Python's ValueError message.
+// Python's ValueError message for printing an int of more than kMaxIntStrDigits digits.
+std::string IntStrDigitsMessage();
+
+// Thrown by BigIntObject's str()/repr() (and so DumpJson) for an int of more than
+// kMaxIntStrDigits digits. what() is IntStrDigitsMessage().
 class IntStrDigitsError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

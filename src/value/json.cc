@@ -380,7 +380,7 @@ class Dumper {
         return;
       }
       case Kind::Object:
-        if (IsBigInt(v)) out_ += BigIntOf(v).ToString();
+        if (IsBigInt(v)) out_ += v.as_object()->repr();  // IntStrDigitsError past the limit
         else hooks_.Object(out_, v, options_);
         return;
     }
@@ -429,7 +429,7 @@ class Dumper {
         AppendFloat(text, k.as_float());
         return text;
       }
-      default: return IsBigInt(k) ? BigIntOf(k).ToString() : hooks_.Key(k);
+      default: return IsBigInt(k) ? k.as_object()->repr() : hooks_.Key(k);
     }
   }
 

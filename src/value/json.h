@@ -69,11 +69,12 @@ class JsonCircularError : public std::runtime_error {
   JsonCircularError() : std::runtime_error("Circular reference detected") {}
 };
 
-// Python json.dumps(value, **options). Big ints print as their digits (of any length: Python
-// would refuse more than kMaxIntStrDigits, which only templates can build); tuples print as arrays;
+// Python json.dumps(value, **options). Big ints print as their digits; tuples print as arrays;
 // non-string keys convert as Python does (int -> "1", True -> "true", None -> "null"); objects as
 // options.hooks says (by default through their str()). Throws only what the hooks throw,
-// ValueDepthError (nesting past the active bound) and JsonCircularError (check_circular).
+// ValueDepthError (nesting past the active bound), JsonCircularError (check_circular) and
+// IntStrDigitsError (an int of more than kMaxIntStrDigits digits, Python's ValueError; ParseJson
+// refuses those, so only template arithmetic builds one).
 std::string DumpJson(const Value& value, const JsonDumpOptions& options = {});
 
 // Compact JSON for API responses: "," and ":" separators, UTF-8 kept as is.

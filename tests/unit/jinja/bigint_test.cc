@@ -63,6 +63,16 @@ TEST(JinjaBigInt, PrintingPastPythonsDigitLimitIsAValueError) {
   EXPECT_EQ(R("{{ 10 ** 4300 }}"),
             "ERR ValueError: Exceeds the limit (4300 digits) for integer string conversion; use "
             "sys.set_int_max_str_digits() to increase the limit");
+  for (const char* t : {"{{ '%d' % 10 ** 4300 }}", "{{ '{:,}'.format(10 ** 4300) }}",
+                        "{{ (10 ** 4300) | tojson }}", "{{ {'k': [10 ** 4300]} | tojson }}"}) {
+    EXPECT_EQ(R(t),
+              "ERR ValueError: Exceeds the limit (4300 digits) for integer string conversion; "
+              "use sys.set_int_max_str_digits() to increase the limit")
+        << t;
+  }
+  // Only decimal printing is limited, as in Python.
+  EXPECT_EQ(R("{{ ('%x' % 10 ** 4300) | length }}|{{ '{:,}'.format(10 ** 4299) | length }}"),
+            "3572|5733");
   EXPECT_EQ(R("{{ [10 ** 4300] }}"),
             "ERR ValueError: Exceeds the limit (4300 digits) for integer string conversion; use "
             "sys.set_int_max_str_digits() to increase the limit");
