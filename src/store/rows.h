@@ -13,6 +13,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,9 +35,19 @@ concept SqlRow = requires(const R& r, int col) {
   { r.Int(col) } -> std::convertible_to<int64_t>;
   { r.Text(col) } -> std::convertible_to<std::string>;
   { r.TextView(col) } -> std::convertible_to<std::string_view>;
-  { r.OptText(col) } -> std::convertible_to<std::optional<std::string>>;
-  { r.OptInt(col) } -> std::convertible_to<std::optional<int64_t>>;
 };
+
+// Nullable columns of any SqlRow: nullopt for NULL.
+template <SqlRow R>
+std::optional<std::string> OptText(const R& s, int col) {
+  if (s.IsNull(col)) return std::nullopt;
+  return s.Text(col);
+}
+template <SqlRow R>
+std::optional<int64_t> OptInt(const R& s, int col) {
+  if (s.IsNull(col)) return std::nullopt;
+  return s.Int(col);
+}
 
 // Task status codes as persisted (TaskStatus order; see the static_assert in rows.cc).
 inline constexpr int kQueued = 0, kStarted = 1, kScheduled = 2, kFinished = 3, kFailed = 4;
@@ -131,7 +142,7 @@ Status ReadField(const R& s, int col, T& out, std::string T::*m) {
 }
 template <SqlRow R, typename T>
 Status ReadField(const R& s, int col, T& out, std::optional<std::string> T::*m) {
-  out.*m = s.OptText(col);
+  out.*m = OptText(s, col);
   return Status::Ok();
 }
 template <SqlRow R, typename T>
@@ -141,7 +152,7 @@ Status ReadField(const R& s, int col, T& out, std::optional<int> T::*m) {
 }
 template <SqlRow R, typename T>
 Status ReadField(const R& s, int col, T& out, std::optional<int64_t> T::*m) {
-  out.*m = s.OptInt(col);
+  out.*m = OptInt(s, col);
   return Status::Ok();
 }
 // A status code outside the known ones reads as failed.
@@ -312,6 +323,7 @@ Result<ApiToken> ReadToken(const R& s) {
 inline constexpr const char* kEventCols =
     "id, event, event_type, object_type, model, timestamp, username, request_id, data, "
     "snapshots, request, context, received_at";
+inline constexpr int kEventColCount = 13;
 
 template <SqlRow R>
 Result<Event> ReadEvent(const R& s) {
@@ -324,11 +336,12 @@ Result<Event> ReadEvent(const R& s) {
 }
 
 // An event's columns as they are bound: its Value fields as JSON text (None: NULL), made on the
-// caller's thread; the strings are moved out of the event.
+// caller's thread; the strings are moved out of the event. The one row shape of an event for
+// both a commit (FlatEvent) and an import.
 struct EventRow {
   std::string event, event_type, object_type, model, timestamp;
   std::optional<std::string> username, request_id, data, snapshots, request, context;
-  TimeUs received_at = 0;
+  TimeUs received_at = 0;  // in a commit, 0: the store's time of the commit
   explicit EventRow(Event&& e);
 };
 
@@ -337,6 +350,14 @@ template <typename S>
 void BindEventBody(S& s, const EventRow& e) {
   BindAll(s, e.event, e.event_type, e.object_type, e.model, e.timestamp, e.username, e.request_id,
           e.data, e.snapshots, e.request, e.context);
+}
+
+// Binds an event's columns from `event` to `received_at` (kEventCols order after id); `now`
+// stands for a received_at of 0.
+template <typename S>
+void BindEventRow(S& s, const EventRow& e, TimeUs now) {
+  BindEventBody(s, e);
+  s.Bind(e.received_at != 0 ? e.received_at : now);
 }
 
 // ---- tasks and attempts ----
@@ -450,6 +471,37 @@ inline TimeUs HistogramEnd(const AttemptHistogram& h) {
 // kInvalidArgument unless the outcome moves the task to finished, failed or scheduled.
 Status CheckAttemptOutcome(const AttemptOutcome& outcome);
 
+// ---- errors and task-state checks of the state changes ----
+
+// Code::kNotFound, "<what> not found."
+Status NotFound(std::string what);
+// Code::kConflict about no field in particular (a task's state, a token key).
+Status Conflict(std::string what);
+
+// What a state change needs of a task, read (in PostgreSQL also locked) in its transaction.
+struct TaskRef {
+  int64_t seq = 0;
+  int status = 0;
+  std::string worker;
+  int attempts = 0;
+  TimeUs due_at = 0;
+  int64_t lease_token = 0;  // the current lease's token (PostgreSQL; 0 in SQLite)
+};
+// A backend's lookup of task `id`: nullopt when there is none.
+using FoundTask = Result<std::optional<TaskRef>>;
+
+// "queued", "started", ...
+std::string StatusWord(int status);
+// The task `id` as `found`; NotFound when there is none.
+Result<TaskRef> ExistingTask(FoundTask found, const std::string& id);
+// The task `id` as `found`, when its status is one of `allowed`; else NotFound, or a Conflict
+// that says its status and then `only` (what the operation accepts).
+Result<TaskRef> TaskIn(FoundTask found, const std::string& id, std::initializer_list<int> allowed,
+                       const char* only);
+// The task `id` as `found`, when `worker` still leases it (status started, its worker); else a
+// Conflict saying the task is gone or what became of it (RecordAttempt's check).
+Result<TaskRef> LeasedTask(FoundTask found, const std::string& id, const std::string& worker);
+
 // ---- new events, flattened for inserting ----
 
 // A task of a NewEvent as its columns, ready to bind.
@@ -462,9 +514,7 @@ struct FlatTask {
 };
 // A NewEvent as its columns, ready to bind.
 struct FlatEvent {
-  std::string event, event_type, object_type, model, timestamp;
-  std::optional<std::string> username, request_id, data, snapshots, request, context;
-  TimeUs received_at = 0;  // 0: the store's time of the commit
+  EventRow row;
   std::vector<FlatTask> tasks;
   std::string dedupe_key;  // NewEvent's idempotent-ingest key and window
   TimeUs dedupe_since = 0;
@@ -475,28 +525,12 @@ std::vector<FlatTask> FlattenTasks(const Event& e, std::vector<Task>& tasks);
 // Serialises the Value fields to JSON, gives each task a new id (task_id.h) and moves the
 // strings out of `events`, so the callers' Value trees are freed on their own thread.
 std::vector<FlatEvent> FlattenEvents(std::vector<NewEvent> events);
+// kResourceExhausted when an event of `events` has more than `max` tasks (a backend's bound).
+Status CheckTasksPerEvent(const std::vector<NewEvent>& events, size_t max);
 
 // Task ids as stored with an ingest key (comma-separated; ids never hold a comma) and back.
 std::string JoinTaskIds(const std::vector<std::string>& ids);
 std::vector<std::string> SplitTaskIds(std::string_view joined);
-
-// Binds an event's columns from `event` to `received_at` (kEventCols order after id);
-// `now` stands for a received_at of 0.
-template <typename S>
-void BindEventRow(S& s, const FlatEvent& e, TimeUs now) {
-  s.Bind(e.event)
-      .Bind(e.event_type)
-      .Bind(e.object_type)
-      .Bind(e.model)
-      .Bind(e.timestamp)
-      .Bind(e.username)
-      .Bind(e.request_id)
-      .Bind(e.data)
-      .Bind(e.snapshots)
-      .Bind(e.request)
-      .Bind(e.context)
-      .Bind(e.received_at != 0 ? e.received_at : now);
-}
 
 // The columns of a new task row, in the order BindTaskRow binds them.
 inline constexpr const char* kNewTaskCols =
@@ -581,5 +615,14 @@ struct EventWhere : Where {
 // is 0.
 inline int64_t LimitArg(int64_t limit) { return limit < 0 ? int64_t{-1} : limit; }
 inline int64_t OffsetArg(int64_t offset) { return offset < 0 ? int64_t{0} : offset; }
+
+// The tail of a query for one page of a list (TaskFilter, EventFilter): the WHERE clause, the
+// order by `order_col` (ascending when the filter wants the oldest first), and " LIMIT ? OFFSET
+// ?" for the filter's limit and offset, bound after the WHERE arguments.
+template <typename F>
+std::string PageSql(const Where& where, const F& filter, const char* order_col) {
+  return where.sql + " ORDER BY " + order_col + (filter.oldest_first ? " ASC" : " DESC") +
+         " LIMIT ? OFFSET ?";
+}
 
 }  // namespace herald::sql

@@ -49,11 +49,6 @@ class PostgresStore::WriteOp : public WriteOpBase<PostgresStore::WriteCtx> {};
 
 namespace pg_store {
 
-// Code::kNotFound, "<what> not found."
-Status NotFound(std::string what);
-// Code::kConflict about no field in particular.
-Status Conflict(std::string what);
-
 // Whether `status` is kept in the queue table (else in the history).
 inline bool InQueue(int status) {
   return status == kQueued || status == kStarted || status == kScheduled;
@@ -104,8 +99,19 @@ Result<T> SelectOne(Conn& c, const std::string& sql, const Params& p, RowFn row,
                     const std::string& what) {
   auto res = c.Exec(sql, p);
   if (!res.ok()) return res.status();
-  if (res->rows() == 0) return NotFound(what);
+  if (res->rows() == 0) return sql::NotFound(what);
   return row(Row(*res, 0));
+}
+// One page of a list: `select` (a SELECT up to its FROM clause) with the tail sql::PageSql makes
+// of `where` and `filter` (a negative limit: none), mapped with `row`.
+template <typename T, typename F, typename RowFn>
+Result<std::vector<T>> SelectPage(Conn& c, const std::string& select, const sql::Where& where,
+                                  const F& filter, const char* order_col, RowFn row) {
+  Params p;
+  where.Bind(p);
+  p.Bind(filter.limit < 0 ? std::optional<int64_t>() : filter.limit)
+      .Bind(sql::OffsetArg(filter.offset));
+  return SelectAll<T>(c, select + sql::PageSql(where, filter, order_col), p, row);
 }
 // Rows changed by `sql`.
 inline Result<int64_t> Changed(Conn& c, const std::string& sql, const Params& p, const char* what) {
@@ -120,10 +126,11 @@ Result<int64_t> ReadConfigRevision(Conn& c);
 }  // namespace pg_store
 
 using pg_store::Collect;
-using pg_store::Conflict;
-using pg_store::NotFound;
 using pg_store::SelectAll;
 using pg_store::SelectOne;
+using pg_store::SelectPage;
+using sql::Conflict;
+using sql::NotFound;
 
 template <typename T, typename Fn>
 Result<T> PostgresStore::Transact(Fn fn) {
@@ -143,12 +150,7 @@ Result<T> PostgresStore::Transact(Fn fn) {
 
 template <typename Fn>
 Status PostgresStore::TransactStatus(Fn fn) {
-  auto r = Transact<bool>([&fn](WriteCtx& ctx) -> Result<bool> {
-    Status st = fn(ctx);
-    if (!st.ok()) return st;
-    return true;
-  });
-  return r.ok() ? Status::Ok() : r.status();
+  return StatusOf(Transact<bool>(StatusAsResult(std::move(fn))));
 }
 
 template <typename Fn>
@@ -166,14 +168,7 @@ auto PostgresStore::Read(Fn fn) -> decltype(fn(std::declval<Conn&>())) {
 
 template <typename T, typename Fn>
 Result<T> PostgresStore::WriteSync(Fn fn) {
-  if (queue_->OnWriterThread()) {
-    return Status(Code::kInternal, "blocking store call from a store callback (would deadlock)");
-  }
-  auto op = std::make_unique<SyncWriteOp<WriteOp, WriteCtx, T, Fn>>(std::move(fn));
-  auto fut = op->future();
-  std::unique_ptr<WriteOp> base = std::move(op);
-  HERALD_RETURN_IF_ERROR(Submit(base));
-  return fut.get();
+  return SubmitAndWait<WriteOp, WriteCtx, T>(*queue_, std::move(fn));
 }
 
 }  // namespace herald

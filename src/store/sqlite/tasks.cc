@@ -14,15 +14,9 @@ namespace herald {
 
 namespace {
 
-struct TaskRef {
-  int64_t seq = 0;
-  int status = 0;
-  std::string worker;
-  int attempts = 0;
-  TimeUs due_at = 0;
-};
+using sql::TaskRef;
 
-Result<std::optional<TaskRef>> FindTaskRef(Conn& c, const std::string& id) {
+sql::FoundTask FindTaskRef(Conn& c, const std::string& id) {
   auto s = c.Prepare("SELECT seq, status, worker, attempts, due_at FROM tasks WHERE id = ?");
   if (!s.ok()) return s.status();
   s->Bind(id);
@@ -32,25 +26,10 @@ Result<std::optional<TaskRef>> FindTaskRef(Conn& c, const std::string& id) {
   });
 }
 
-Result<TaskRef> MustFindTask(Conn& c, const std::string& id) {
-  auto r = FindTaskRef(c, id);
-  if (!r.ok()) return r.status();
-  if (!r->has_value()) return NotFound("task " + id);
-  return std::move(**r);
-}
-
-std::string StatusWord(int status) { return TaskStatusName(static_cast<TaskStatus>(status)); }
-
-// The task `id`, when its status is one of `allowed`; else a Conflict that says its status and
-// then `only` (what the operation accepts).
+// The task `id` when its status is one of `allowed` (sql::TaskIn).
 Result<TaskRef> FindTaskIn(Conn& c, const std::string& id, std::initializer_list<int> allowed,
                            const char* only) {
-  auto t = MustFindTask(c, id);
-  if (!t.ok()) return t.status();
-  if (std::find(allowed.begin(), allowed.end(), t->status) == allowed.end()) {
-    return Conflict("task " + id + " is " + StatusWord(t->status) + "; " + only);
-  }
-  return t;
+  return sql::TaskIn(FindTaskRef(c, id), id, allowed, only);
 }
 
 }  // namespace
@@ -64,16 +43,11 @@ Result<Task> SqliteStore::GetTask(const std::string& id) {
 
 Result<std::vector<Task>> SqliteStore::ListTasks(const TaskFilter& filter) {
   return Read([&filter](Conn& c) -> Result<std::vector<Task>> {
-    sql::TaskWhere where(filter, kTaskSeqBits);
     // Rowid order is creation order (see the schema), and every single-column index keeps
     // equal keys in rowid order, so this needs no sort.
-    auto s = c.Prepare(std::string("SELECT ") + sql::kTaskCols + " FROM tasks" + where.sql +
-                       (filter.oldest_first ? " ORDER BY seq ASC" : " ORDER BY seq DESC") +
-                       " LIMIT ? OFFSET ?");
-    if (!s.ok()) return s.status();
-    where.Bind(*s);
-    s->Bind(sql::LimitArg(filter.limit)).Bind(sql::OffsetArg(filter.offset));
-    return Collect<Task>(c, *s, sql::ReadTask<Stmt>);
+    return SelectPage<Task>(c, std::string("SELECT ") + sql::kTaskCols + " FROM tasks",
+                            sql::TaskWhere(filter, kTaskSeqBits), filter, "seq",
+                            sql::ReadTask<Stmt>);
   });
 }
 
@@ -129,7 +103,7 @@ Result<QueueCounts> SqliteStore::CountByStatus() {
 
 Result<std::vector<Attempt>> SqliteStore::ListAttempts(const std::string& task_id) {
   return Read([&task_id](Conn& c) -> Result<std::vector<Attempt>> {
-    auto ref = MustFindTask(c, task_id);
+    auto ref = sql::ExistingTask(FindTaskRef(c, task_id), task_id);
     if (!ref.ok()) return ref.status();
     auto s = c.Prepare(std::string("SELECT ") + sql::kAttemptCols +
                        " FROM attempts WHERE task_seq = ? ORDER BY number");
@@ -304,15 +278,9 @@ namespace {
 Status RecordAttemptIn(SqliteStore::WriteCtx& ctx, const std::string& task_id,
                        const std::string& worker, int next, const AttemptOutcome& o) {
   Conn& c = ctx.conn;
-  auto ref = FindTaskRef(c, task_id);
+  auto ref = sql::LeasedTask(FindTaskRef(c, task_id), task_id, worker);
   if (!ref.ok()) return ref.status();
-  if (!ref->has_value()) return Conflict("task " + task_id + " no longer exists.");
-  const TaskRef& t = **ref;
-  if (t.status != kStarted || t.worker != worker) {
-    return Conflict("task " + task_id + " is no longer leased by worker '" + worker + "' (it is " +
-                    StatusWord(t.status) +
-                    (t.status == kStarted ? " by '" + t.worker + "'" : std::string()) + ").");
-  }
+  const TaskRef& t = *ref;
   const Attempt& a = o.attempt;
   const int number = t.attempts + 1;
   auto ins = c.Prepare(InsertSql("attempts", std::string("task_seq, ") + sql::kAttemptCols));
@@ -360,10 +328,7 @@ void SqliteStore::RecordAttemptAsync(const std::string& task_id, const std::stri
   auto fn = [task_id, worker, next, o = std::move(outcome)](WriteCtx& ctx) -> Status {
     return RecordAttemptIn(ctx, task_id, worker, next, o);
   };
-  std::unique_ptr<WriteOp> op = std::make_unique<CallbackWriteOp<WriteOp, WriteCtx, decltype(fn)>>(
-      std::move(fn), std::move(done));
-  st = Submit(op);
-  if (!st.ok() && op) op->Finish(st);
+  SubmitWithCallback<WriteOp, WriteCtx>(*queue_, std::move(fn), std::move(done));
 }
 
 namespace {
@@ -432,7 +397,7 @@ Status SqliteStore::Stop(const std::string& task_id, TimeUs now) {
 
 Status SqliteStore::DeleteTask(const std::string& task_id) {
   return WriteStatus([task_id](WriteCtx& ctx) -> Status {
-    auto t = MustFindTask(ctx.conn, task_id);
+    auto t = sql::ExistingTask(FindTaskRef(ctx.conn, task_id), task_id);
     if (!t.ok()) return t.status();
     // Its attempts go with it (ON DELETE CASCADE).
     HERALD_RETURN_IF_ERROR(
@@ -440,16 +405,6 @@ Status SqliteStore::DeleteTask(const std::string& task_id) {
     ctx.Move(t->status, -1);
     return Status::Ok();
   });
-}
-
-Result<int64_t> SqliteStore::PurgeFinished(TimeUs before) {
-  int64_t total = 0;
-  while (true) {
-    auto n = PurgeFinishedBatch(before);
-    if (!n.ok()) return n.status();
-    total += *n;
-    if (*n < kPurgeBatchRows) return total;
-  }
 }
 
 Result<int64_t> SqliteStore::PurgeFinishedBatch(TimeUs before) {
