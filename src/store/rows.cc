@@ -88,6 +88,11 @@ int64_t CountOf(const QueueCounts& counts, std::optional<TaskStatus> status) {
   return total;
 }
 
+Result<int64_t> CountOf(const Result<QueueCounts>& counts, std::optional<TaskStatus> status) {
+  if (!counts.ok()) return counts.status();
+  return CountOf(*counts, status);
+}
+
 Result<AttemptHistogram> EmptyHistogram(TimeUs since, int minutes) {
   if (minutes < 1 || minutes > 1440)
     return Status::Error(Code::kInvalidArgument, "minutes must be between 1 and 1440");
@@ -179,6 +184,14 @@ Status CheckTasksPerEvent(const std::vector<NewEvent>& events, size_t max) {
       return Status(Code::kResourceExhausted, "an event may create at most " + std::to_string(max) +
                                                   " tasks, not " + std::to_string(e.tasks.size()));
     }
+  }
+  return Status::Ok();
+}
+
+Status CheckPurgeBatch(int64_t max) {
+  if (max < 1 || max > Store::kMaxPurgeBatch) {
+    return Status::Error(Code::kInvalidArgument,
+                         "purge batch must be 1.." + std::to_string(Store::kMaxPurgeBatch));
   }
   return Status::Ok();
 }

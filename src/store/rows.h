@@ -13,6 +13,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -25,6 +26,7 @@
 #include "common/status.h"
 #include "model/model.h"
 #include "store/store.h"
+#include "store/write_queue.h"
 
 namespace herald::sql {
 
@@ -223,20 +225,9 @@ Result<Webhook> ReadWebhook(const R& s) {
 // Binds every webhook column after id, in kWebhookCols order, except created/last_updated.
 template <typename S>
 void BindWebhookBody(S& s, const Webhook& w) {
-  s.Bind(w.name)
-      .Bind(w.description)
-      .Bind(w.payload_url)
-      .Bind(w.http_method)
-      .Bind(w.http_content_type)
-      .Bind(w.additional_headers)
-      .Bind(w.body_template)
-      .Bind(w.secret)
-      .Bind(w.ssl_verification)
-      .Bind(w.ca_file_path)
-      .Bind(w.timeout)
-      .Bind(w.max_attempts)
-      .Bind(w.retry_policy)
-      .Bind(w.retry_interval);
+  BindAll(s, w.name, w.description, w.payload_url, w.http_method, w.http_content_type,
+          w.additional_headers, w.body_template, w.secret, w.ssl_verification, w.ca_file_path,
+          w.timeout, w.max_attempts, w.retry_policy, w.retry_interval);
 }
 
 // ---- event rules ----
@@ -267,17 +258,8 @@ struct RuleJson {
 // Binds every rule column after id, in kRuleCols order, except created/last_updated.
 template <typename S>
 void BindRuleBody(S& s, const EventRule& r, const RuleJson& j) {
-  s.Bind(r.name)
-      .Bind(r.description)
-      .Bind(j.object_types)
-      .Bind(j.event_types)
-      .Bind(r.enabled)
-      .Bind(j.conditions)
-      .Bind(r.action_type)
-      .Bind(r.action_object_type)
-      .Bind(r.action_object_id)
-      .Bind(j.action_data)
-      .Bind(r.comments);
+  BindAll(s, r.name, r.description, j.object_types, j.event_types, r.enabled, j.conditions,
+          r.action_type, r.action_object_type, r.action_object_id, j.action_data, r.comments);
 }
 
 // Whether the rule's action is a webhook (then action_object_id names it).
@@ -461,6 +443,8 @@ struct TxEffects {
 
 // The tasks of `status` in `counts`, or of every status when there is none.
 int64_t CountOf(const QueueCounts& counts, std::optional<TaskStatus> status);
+// CountOf the counts of `counts`, or its error.
+Result<int64_t> CountOf(const Result<QueueCounts>& counts, std::optional<TaskStatus> status);
 // An empty histogram of `minutes` buckets from `since` (AttemptsPerMinute); kInvalidArgument
 // unless minutes is in 1..1440.
 Result<AttemptHistogram> EmptyHistogram(TimeUs since, int minutes);
@@ -528,6 +512,28 @@ std::vector<FlatEvent> FlattenEvents(std::vector<NewEvent> events);
 // kResourceExhausted when an event of `events` has more than `max` tasks (a backend's bound).
 Status CheckTasksPerEvent(const std::vector<NewEvent>& events, size_t max);
 
+// CommitEvents of a backend whose writer inserts flat events with insert(Ctx&, const
+// std::vector<FlatEvent>&) -> Result<std::vector<CommittedEvent>>: answers kResourceExhausted
+// at once when an event has more than `max_tasks` tasks (CheckTasksPerEvent), else flattens the
+// events on the calling thread and submits the insert through `queue`; `done` hears its result
+// once the commit ended.
+template <typename Op, typename Ctx, typename Insert>
+void SubmitCommit(WriteQueue<Op>& queue, std::vector<NewEvent> events, size_t max_tasks,
+                  Insert insert, std::function<void(Result<std::vector<CommittedEvent>>)> done) {
+  const Status st = CheckTasksPerEvent(events, max_tasks);
+  if (!st.ok()) {
+    done(st);
+    return;
+  }
+  auto fn = [flat = FlattenEvents(std::move(events)), insert](Ctx& ctx) {
+    return insert(ctx, flat);
+  };
+  SubmitWithCallback<Op, Ctx>(queue, std::move(fn), std::move(done));
+}
+
+// kInvalidArgument unless `max` is a batch size PurgeDedupeKeys takes (1..kMaxPurgeBatch).
+Status CheckPurgeBatch(int64_t max);
+
 // Task ids as stored with an ingest key (comma-separated; ids never hold a comma) and back.
 std::string JoinTaskIds(const std::vector<std::string>& ids);
 std::vector<std::string> SplitTaskIds(std::string_view joined);
@@ -538,35 +544,6 @@ inline constexpr const char* kNewTaskCols =
     "action_data, status, created_at, enqueued_at, due_at";
 inline constexpr int kNewTaskColCount = 14;
 
-// Binds task number `index` of event `event_id` (kNewTaskCols), created at `now`; seq is
-// (event_id << seq_bits) | index. Returns its status (queued, or scheduled when delayed).
-template <typename S>
-int BindTaskRow(S& s, const FlatTask& t, int64_t event_id, size_t index, int seq_bits, TimeUs now) {
-  const int status = t.delayed ? kScheduled : kQueued;
-  s.Bind((event_id << seq_bits) | static_cast<int64_t>(index))
-      .Bind(t.id)
-      .Bind(event_id)
-      .Bind(t.rule_id)
-      .Bind(t.webhook_id)
-      .Bind(t.rule_name)
-      .Bind(t.webhook_name)
-      .Bind(t.object_type)
-      .Bind(t.event_type)
-      .Bind(t.action_data)
-      .Bind(status)
-      .Bind(now)
-      .Bind(now)
-      .Bind(t.delayed ? t.due_at : now);
-  return status;
-}
-
-// Binds the attempt columns of kAttemptCols, in order, with `number` for a.number.
-template <typename S>
-void BindAttemptBody(S& s, const Attempt& a, int number) {
-  BindAll(s, number, a.started_at, a.duration_us, a.status_code, a.response_excerpt, a.error,
-          a.method, a.url, a.request_headers, a.request_body);
-}
-
 // Binds a new task's seq and its columns from id to action_data (kTaskCols order) from any
 // record with Task's field names (a Task, or the flat task of a commit) and its action_data as
 // JSON text.
@@ -575,6 +552,23 @@ void BindTaskHead(S& s, int64_t seq, const T& t, int64_t event_id,
                   const std::optional<std::string>& action_data) {
   BindAll(s, seq, t.id, event_id, t.rule_id, t.webhook_id, t.rule_name, t.webhook_name,
           t.object_type, t.event_type, action_data);
+}
+
+// Binds task number `index` of event `event_id` (kNewTaskCols), created at `now`; seq is
+// (event_id << seq_bits) | index. Returns its status (queued, or scheduled when delayed).
+template <typename S>
+int BindTaskRow(S& s, const FlatTask& t, int64_t event_id, size_t index, int seq_bits, TimeUs now) {
+  const int status = t.delayed ? kScheduled : kQueued;
+  BindTaskHead(s, (event_id << seq_bits) | static_cast<int64_t>(index), t, event_id, t.action_data);
+  BindAll(s, status, now, now, t.delayed ? t.due_at : now);
+  return status;
+}
+
+// Binds the attempt columns of kAttemptCols, in order, with `number` for a.number.
+template <typename S>
+void BindAttemptBody(S& s, const Attempt& a, int number) {
+  BindAll(s, number, a.started_at, a.duration_us, a.status_code, a.response_excerpt, a.error,
+          a.method, a.url, a.request_headers, a.request_body);
 }
 
 // ---- filters ----
@@ -611,18 +605,25 @@ struct EventWhere : Where {
   explicit EventWhere(const EventFilter& f);
 };
 
-// LIMIT and OFFSET arguments of a filter: a negative limit is "no limit" (-1), a negative offset
-// is 0.
-inline int64_t LimitArg(int64_t limit) { return limit < 0 ? int64_t{-1} : limit; }
-inline int64_t OffsetArg(int64_t offset) { return offset < 0 ? int64_t{0} : offset; }
-
 // The tail of a query for one page of a list (TaskFilter, EventFilter): the WHERE clause, the
 // order by `order_col` (ascending when the filter wants the oldest first), and " LIMIT ? OFFSET
-// ?" for the filter's limit and offset, bound after the WHERE arguments.
+// ?" (BindPage).
 template <typename F>
 std::string PageSql(const Where& where, const F& filter, const char* order_col) {
   return where.sql + " ORDER BY " + order_col + (filter.oldest_first ? " ASC" : " DESC") +
          " LIMIT ? OFFSET ?";
+}
+// Binds the arguments of PageSql's tail to `s`: the WHERE clause's, the limit (a negative one
+// binds `no_limit`, what the database reads as none) and the offset (a negative one is 0).
+template <typename S, typename F, typename NoLimit>
+void BindPage(S& s, const Where& where, const F& filter, const NoLimit& no_limit) {
+  where.Bind(s);
+  if (filter.limit < 0) {
+    s.Bind(no_limit);
+  } else {
+    s.Bind(filter.limit);
+  }
+  s.Bind(filter.offset < 0 ? int64_t{0} : filter.offset);
 }
 
 }  // namespace herald::sql

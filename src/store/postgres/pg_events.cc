@@ -112,31 +112,19 @@ Result<std::vector<CommittedEvent>> InsertEvents(PostgresStore::WriteCtx& ctx,
 
 void PostgresStore::CommitEvents(std::vector<NewEvent> events,
                                  std::function<void(Result<std::vector<CommittedEvent>>)> done) {
-  const Status st = sql::CheckTasksPerEvent(events, kPgMaxTasksPerEvent);
-  if (!st.ok()) {
-    done(st);
-    return;
-  }
-  // Flattened here, on the caller's thread.
-  auto fn = [flat = sql::FlattenEvents(std::move(events))](WriteCtx& ctx) {
-    return InsertEvents(ctx, flat);
-  };
-  SubmitWithCallback<WriteOp, WriteCtx>(*queue_, std::move(fn), std::move(done));
+  sql::SubmitCommit<WriteOp, WriteCtx>(*queue_, std::move(events), kPgMaxTasksPerEvent,
+                                       InsertEvents, std::move(done));
 }
 
 Result<int64_t> PostgresStore::PurgeDedupeKeys(TimeUs before, int64_t max) {
-  if (max < 1 || max > kMaxPurgeBatch) {
-    return Status::Error(Code::kInvalidArgument,
-                         "purge batch must be 1.." + std::to_string(kMaxPurgeBatch));
-  }
+  HERALD_RETURN_IF_ERROR(sql::CheckPurgeBatch(max));
   return Transact<int64_t>([before, max](WriteCtx& ctx) -> Result<int64_t> {
-    auto r = ctx.conn.Exec(
+    return pg_store::SelectInt(
+        ctx.conn,
         "WITH d AS (DELETE FROM herald.ingest_keys WHERE key IN (SELECT key FROM "
         "herald.ingest_keys WHERE accepted_at < $1 ORDER BY accepted_at LIMIT $2) RETURNING 1) "
         "SELECT count(*) FROM d",
         Params().Bind(before).Bind(max), "cannot purge ingest keys");
-    if (!r.ok()) return r.status();
-    return Row(*r, 0).Int(0);
   });
 }
 

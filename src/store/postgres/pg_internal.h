@@ -108,10 +108,15 @@ template <typename T, typename F, typename RowFn>
 Result<std::vector<T>> SelectPage(Conn& c, const std::string& select, const sql::Where& where,
                                   const F& filter, const char* order_col, RowFn row) {
   Params p;
-  where.Bind(p);
-  p.Bind(filter.limit < 0 ? std::optional<int64_t>() : filter.limit)
-      .Bind(sql::OffsetArg(filter.offset));
+  sql::BindPage(p, where, filter, std::optional<int64_t>());
   return SelectAll<T>(c, select + sql::PageSql(where, filter, order_col), p, row);
+}
+// The integer in the first column of the first row of `sql` (a count).
+inline Result<int64_t> SelectInt(Conn& c, const std::string& sql, const Params& p,
+                                 const char* what) {
+  auto res = c.Exec(sql, p, what);
+  if (!res.ok()) return res.status();
+  return Row(*res, 0).Int(0);
 }
 // Rows changed by `sql`.
 inline Result<int64_t> Changed(Conn& c, const std::string& sql, const Params& p, const char* what) {

@@ -72,18 +72,13 @@ Result<std::vector<Task>> PostgresStore::ListTasks(const TaskFilter& filter) {
 
 Result<int64_t> PostgresStore::CountTasks(const TaskFilter& filter) {
   sql::TaskWhere where(filter, kPgTaskSeqBits);
-  if (where.only_status) {
-    // Answered from the maintained per-status counters, never a scan of the history.
-    auto counts = CountByStatus();
-    if (!counts.ok()) return counts.status();
-    return sql::CountOf(*counts, filter.status);
-  }
-  return Read([&where](Conn& c) -> Result<int64_t> {
+  // Answered from the maintained per-status counters, never a scan of the history.
+  if (where.only_status) return sql::CountOf(CountByStatus(), filter.status);
+  return Read([&where](Conn& c) {
     Params p;
     where.Bind(p);
-    auto r = c.Exec("SELECT count(*) FROM herald.tasks" + where.sql, p, "cannot count tasks");
-    if (!r.ok()) return r.status();
-    return Row(*r, 0).Int(0);
+    return pg_store::SelectInt(c, "SELECT count(*) FROM herald.tasks" + where.sql, p,
+                               "cannot count tasks");
   });
 }
 
@@ -233,7 +228,8 @@ Result<int64_t> PostgresStore::PurgeFinishedBatch(TimeUs before) {
     // The tasks, their attempts, and each event whose last task went (its payload is only
     // needed to render). The statement's parts see one snapshot, so the purged rows are
     // excluded from the "other tasks" check explicitly.
-    auto r = ctx.conn.Exec(
+    auto n = pg_store::SelectInt(
+        ctx.conn,
         "WITH d AS (DELETE FROM herald.task_history WHERE seq IN (SELECT seq FROM "
         "herald.task_history WHERE status = 3 AND ended_at < $1 LIMIT $3) RETURNING seq, "
         "event_id), "
@@ -243,9 +239,7 @@ Result<int64_t> PostgresStore::PurgeFinishedBatch(TimeUs before) {
         "t.seq < ((ev.id + 1) << $2) AND t.seq NOT IN (SELECT seq FROM d))) "
         "SELECT count(*) FROM d",
         Params().Bind(before).Bind(kPgTaskSeqBits).Bind(kPurgeBatchRows), "cannot purge tasks");
-    if (!r.ok()) return r.status();
-    const int64_t n = Row(*r, 0).Int(0);
-    ctx.status_delta[kFinished] -= n;
+    if (n.ok()) ctx.status_delta[kFinished] -= *n;
     return n;
   });
 }

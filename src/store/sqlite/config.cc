@@ -55,8 +55,9 @@ Status CheckIdFree(Conn& c, const char* table, const char* noun, int64_t id) {
 // Runs `sql`, whose one parameter is the id of the row it changes; kNotFound ("<noun> <id>")
 // when it changed no row. An error names `what`.
 Status RunOnRow(Conn& c, const char* sql, const char* what, const char* noun, int64_t id) {
-  HERALD_RETURN_IF_ERROR(RunStmt(c, sql, what, id));
-  if (sqlite3_changes(c.db()) == 0) return NotFound(noun + (" " + std::to_string(id)));
+  auto n = Changed(c, sql, what, id);
+  if (!n.ok()) return n.status();
+  if (*n == 0) return NotFound(noun + (" " + std::to_string(id)));
   return Status::Ok();
 }
 

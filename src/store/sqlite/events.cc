@@ -81,32 +81,17 @@ Result<std::vector<CommittedEvent>> InsertEvents(SqliteStore::WriteCtx& ctx,
 
 void SqliteStore::CommitEvents(std::vector<NewEvent> events,
                                std::function<void(Result<std::vector<CommittedEvent>>)> done) {
-  const Status st = sql::CheckTasksPerEvent(events, kMaxTasksPerEvent);
-  if (!st.ok()) {
-    done(st);
-    return;
-  }
-  // Flattened here, on the caller's thread: JSON, task ids, and the caller's Value trees freed.
-  auto fn = [flat = sql::FlattenEvents(std::move(events))](WriteCtx& ctx) {
-    return InsertEvents(ctx, flat);
-  };
-  SubmitWithCallback<WriteOp, WriteCtx>(*queue_, std::move(fn), std::move(done));
+  sql::SubmitCommit<WriteOp, WriteCtx>(*queue_, std::move(events), kMaxTasksPerEvent, InsertEvents,
+                                       std::move(done));
 }
 
 Result<int64_t> SqliteStore::PurgeDedupeKeys(TimeUs before, int64_t max) {
-  if (max < 1 || max > kMaxPurgeBatch) {
-    return Status::Error(Code::kInvalidArgument,
-                         "purge batch must be 1.." + std::to_string(kMaxPurgeBatch));
-  }
+  HERALD_RETURN_IF_ERROR(sql::CheckPurgeBatch(max));
   return WriteSync<int64_t>([before, max](WriteCtx& ctx) -> Result<int64_t> {
-    Conn& c = ctx.conn;
-    auto del = c.Prepare(
-        "DELETE FROM ingest_keys WHERE key IN (SELECT key FROM ingest_keys WHERE accepted_at < ? "
-        "ORDER BY accepted_at LIMIT ?)");
-    if (!del.ok()) return del.status();
-    del->Bind(before).Bind(max);
-    HERALD_RETURN_IF_ERROR(StepDone(c, *del, "cannot purge ingest keys"));
-    return static_cast<int64_t>(sqlite3_changes(c.db()));
+    return Changed(ctx.conn,
+                   "DELETE FROM ingest_keys WHERE key IN (SELECT key FROM ingest_keys WHERE "
+                   "accepted_at < ? ORDER BY accepted_at LIMIT ?)",
+                   "cannot purge ingest keys", before, max);
   });
 }
 

@@ -82,6 +82,13 @@ Status RunStmt(Conn& c, const std::string& sql, const char* what, const Args&...
   return StepDone(c, *s, what);
 }
 
+// RunStmt, returning how many rows the statement changed.
+template <typename... Args>
+Result<int64_t> Changed(Conn& c, const std::string& sql, const char* what, const Args&... args) {
+  HERALD_RETURN_IF_ERROR(RunStmt(c, sql, what, args...));
+  return static_cast<int64_t>(sqlite3_changes64(c.db()));
+}
+
 // All rows of `sql`, mapped with `row`.
 template <typename T, typename RowFn>
 Result<std::vector<T>> SelectAll(Conn& c, const std::string& sql, RowFn row) {
@@ -111,8 +118,7 @@ Result<std::vector<T>> SelectPage(Conn& c, const std::string& select, const sql:
                                   const F& filter, const char* order_col, RowFn row) {
   auto s = c.Prepare(select + sql::PageSql(where, filter, order_col));
   if (!s.ok()) return s.status();
-  where.Bind(*s);
-  s->Bind(sql::LimitArg(filter.limit)).Bind(sql::OffsetArg(filter.offset));
+  sql::BindPage(*s, where, filter, int64_t{-1});
   return Collect<T>(c, *s, row);
 }
 
@@ -124,6 +130,7 @@ Result<int64_t> ReadConfigRevision(Conn& c);
 // The store's .cc files (the only includers) use the helpers unqualified.
 using sql::Conflict;
 using sql::NotFound;
+using sqlite_store::Changed;
 using sqlite_store::Collect;
 using sqlite_store::InsertSql;
 using sqlite_store::One;

@@ -53,12 +53,8 @@ Result<std::vector<Task>> SqliteStore::ListTasks(const TaskFilter& filter) {
 
 Result<int64_t> SqliteStore::CountTasks(const TaskFilter& filter) {
   sql::TaskWhere where(filter, kTaskSeqBits);
-  if (where.only_status) {
-    // Answered from the maintained per-status counters.
-    auto counts = CountByStatus();
-    if (!counts.ok()) return counts.status();
-    return sql::CountOf(*counts, filter.status);
-  }
+  // Answered from the maintained per-status counters.
+  if (where.only_status) return sql::CountOf(CountByStatus(), filter.status);
   return Read([&where](Conn& c) -> Result<int64_t> {
     auto s = c.Prepare("SELECT count(*) FROM tasks" + where.sql);
     if (!s.ok()) return s.status();
@@ -358,13 +354,13 @@ Status SqliteStore::Requeue(const std::string& task_id, TimeUs now) {
 
 Result<int64_t> SqliteStore::RequeueAllFailed(TimeUs now) {
   return WriteSync<int64_t>([now](WriteCtx& ctx) -> Result<int64_t> {
-    Conn& c = ctx.conn;
-    HERALD_RETURN_IF_ERROR(RunStmt(
-        c,
+    auto changed = Changed(
+        ctx.conn,
         "UPDATE tasks SET status = 0, enqueued_at = ?, due_at = ?, ended_at = 0, worker = '', "
         "lease_expires = 0, lease_expiries = 0 WHERE status = 4",
-        "cannot requeue", now, now));
-    int64_t n = sqlite3_changes64(c.db());
+        "cannot requeue", now, now);
+    if (!changed.ok()) return changed.status();
+    const int64_t n = *changed;
     ctx.status_delta[kFailed] -= n;
     ctx.status_delta[kQueued] += n;
     if (n > 0) ctx.wake = true;
