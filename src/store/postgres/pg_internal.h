@@ -130,10 +130,8 @@ Result<int64_t> ReadConfigRevision(Conn& c);
 
 }  // namespace pg_store
 
-using pg_store::Collect;
-using pg_store::SelectAll;
-using pg_store::SelectOne;
-using pg_store::SelectPage;
+// The store's .cc files (the only includers) use the helpers unqualified.
+using namespace pg_store;
 using sql::Conflict;
 using sql::NotFound;
 

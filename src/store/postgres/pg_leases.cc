@@ -235,30 +235,30 @@ Status RecordAttemptIn(PostgresStore::WriteCtx& ctx, const std::string& task_id,
   return Status::Ok();
 }
 
+// RecordAttemptIn as a write of the group-commit queue.
+auto AttemptWrite(const std::string& task_id, const std::string& worker, int64_t token,
+                  AttemptOutcome outcome) {
+  return [task_id, worker, token, o = std::move(outcome)](PostgresStore::WriteCtx& ctx) -> Status {
+    return RecordAttemptIn(ctx, task_id, worker, token, o);
+  };
+}
+
 }  // namespace
 
 Status PostgresStore::RecordAttempt(const std::string& task_id, const std::string& worker,
                                     AttemptOutcome outcome) {
   HERALD_RETURN_IF_ERROR(sql::CheckAttemptOutcome(outcome));
-  const int64_t token = ForgetLease(task_id, worker);
-  return StatusOf(
-      WriteSync<bool>(StatusAsResult([&task_id, &worker, token, &outcome](WriteCtx& ctx) {
-        return RecordAttemptIn(ctx, task_id, worker, token, outcome);
-      })));
+  auto write = AttemptWrite(task_id, worker, ForgetLease(task_id, worker), std::move(outcome));
+  return StatusOf(WriteSync<bool>(StatusAsResult(std::move(write))));
 }
 
 void PostgresStore::RecordAttemptAsync(const std::string& task_id, const std::string& worker,
                                        AttemptOutcome outcome, std::function<void(Status)> done) {
-  Status st = sql::CheckAttemptOutcome(outcome);
-  if (!st.ok()) {
-    done(st);
-    return;
-  }
-  auto fn = [task_id, worker, token = ForgetLease(task_id, worker),
-             o = std::move(outcome)](WriteCtx& ctx) -> Status {
-    return RecordAttemptIn(ctx, task_id, worker, token, o);
-  };
-  SubmitWithCallback<WriteOp, WriteCtx>(*queue_, std::move(fn), std::move(done));
+  const Status st = sql::CheckAttemptOutcome(outcome);
+  if (!st.ok()) return done(st);
+  SubmitWithCallback<WriteOp, WriteCtx>(
+      *queue_, AttemptWrite(task_id, worker, ForgetLease(task_id, worker), std::move(outcome)),
+      std::move(done));
 }
 
 }  // namespace herald

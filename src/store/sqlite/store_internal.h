@@ -130,15 +130,7 @@ Result<int64_t> ReadConfigRevision(Conn& c);
 // The store's .cc files (the only includers) use the helpers unqualified.
 using sql::Conflict;
 using sql::NotFound;
-using sqlite_store::Changed;
-using sqlite_store::Collect;
-using sqlite_store::InsertSql;
-using sqlite_store::One;
-using sqlite_store::RunStmt;
-using sqlite_store::SelectAll;
-using sqlite_store::SelectOne;
-using sqlite_store::SelectPage;
-using sqlite_store::StepDone;
+using namespace sqlite_store;
 
 template <typename T, typename Fn>
 Result<T> SqliteStore::WriteSync(Fn fn) {

@@ -272,8 +272,9 @@ namespace {
 
 // The body of RecordAttempt, run inside the writer's transaction.
 Status RecordAttemptIn(SqliteStore::WriteCtx& ctx, const std::string& task_id,
-                       const std::string& worker, int next, const AttemptOutcome& o) {
+                       const std::string& worker, const AttemptOutcome& o) {
   Conn& c = ctx.conn;
+  const int next = static_cast<int>(o.next_status);
   auto ref = sql::LeasedTask(FindTaskRef(c, task_id), task_id, worker);
   if (!ref.ok()) return ref.status();
   const TaskRef& t = *ref;
@@ -302,29 +303,27 @@ Status RecordAttemptIn(SqliteStore::WriteCtx& ctx, const std::string& task_id,
   return Status::Ok();
 }
 
+// RecordAttemptIn as a write of the queue.
+auto AttemptWrite(const std::string& task_id, const std::string& worker, AttemptOutcome outcome) {
+  return [task_id, worker, o = std::move(outcome)](SqliteStore::WriteCtx& ctx) -> Status {
+    return RecordAttemptIn(ctx, task_id, worker, o);
+  };
+}
+
 }  // namespace
 
 Status SqliteStore::RecordAttempt(const std::string& task_id, const std::string& worker,
                                   AttemptOutcome outcome) {
   HERALD_RETURN_IF_ERROR(sql::CheckAttemptOutcome(outcome));
-  const int next = static_cast<int>(outcome.next_status);
-  return WriteStatus([task_id, worker, next, o = std::move(outcome)](WriteCtx& ctx) -> Status {
-    return RecordAttemptIn(ctx, task_id, worker, next, o);
-  });
+  return WriteStatus(AttemptWrite(task_id, worker, std::move(outcome)));
 }
 
 void SqliteStore::RecordAttemptAsync(const std::string& task_id, const std::string& worker,
                                      AttemptOutcome outcome, std::function<void(Status)> done) {
-  Status st = sql::CheckAttemptOutcome(outcome);
-  if (!st.ok()) {
-    done(st);
-    return;
-  }
-  const int next = static_cast<int>(outcome.next_status);
-  auto fn = [task_id, worker, next, o = std::move(outcome)](WriteCtx& ctx) -> Status {
-    return RecordAttemptIn(ctx, task_id, worker, next, o);
-  };
-  SubmitWithCallback<WriteOp, WriteCtx>(*queue_, std::move(fn), std::move(done));
+  const Status st = sql::CheckAttemptOutcome(outcome);
+  if (!st.ok()) return done(st);
+  SubmitWithCallback<WriteOp, WriteCtx>(*queue_, AttemptWrite(task_id, worker, std::move(outcome)),
+                                        std::move(done));
 }
 
 namespace {
