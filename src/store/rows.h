@@ -265,6 +265,36 @@ void BindRuleBody(S& s, const EventRule& r, const RuleJson& j) {
 // Whether the rule's action is a webhook (then action_object_id names it).
 bool TargetsWebhook(const EventRule& r);
 
+// A configuration table as a backend reads it: webhooks or event rules. `cols` is its k*Cols
+// list (id first, created and last_updated last), `read` its reader over the backend's row
+// type R.
+template <typename T, typename R>
+struct ConfigTable {
+  const char* table;
+  const char* noun;  // names a row in messages: "webhook", "event rule"
+  const char* cols;
+  Result<T> (*read)(const R&);
+};
+
+// The queries of a configuration table in the database schema `schema` ("" or "herald."): all
+// rows ordered by name, and the row whose id is the one parameter.
+template <typename T, typename R>
+std::string ListRowsSql(const ConfigTable<T, R>& t, const char* schema) {
+  return std::string("SELECT ") + t.cols + " FROM " + schema + t.table + " ORDER BY name";
+}
+template <typename T, typename R>
+std::string LoadRowSql(const ConfigTable<T, R>& t, const char* schema) {
+  return std::string("SELECT ") + t.cols + " FROM " + schema + t.table + " WHERE id = ?";
+}
+
+// The two configuration tables, over a backend's row type.
+template <SqlRow R>
+inline constexpr ConfigTable<Webhook, R> kWebhookTable{"webhooks", "webhook", kWebhookCols,
+                                                       ReadWebhook<R>};
+template <SqlRow R>
+inline constexpr ConfigTable<EventRule, R> kRuleTable{"event_rules", "event rule", kRuleCols,
+                                                      ReadRule<R>};
+
 // ---- API tokens ----
 
 inline constexpr const char* kTokenCols =

@@ -124,6 +124,13 @@ inline Result<int64_t> Changed(Conn& c, const std::string& sql, const Params& p,
   if (!res.ok()) return res.status();
   return res->changed();
 }
+// Runs `sql` (an error names `what`); kNotFound naming `not_found` when it changed no row.
+inline Status ChangeOne(Conn& c, const std::string& sql, const Params& p, const char* what,
+                        const std::string& not_found) {
+  auto n = Changed(c, sql, p, what);
+  if (!n.ok()) return n.status();
+  return *n == 0 ? sql::NotFound(not_found) : Status::Ok();
+}
 
 // The config revision counter in the database.
 Result<int64_t> ReadConfigRevision(Conn& c);
