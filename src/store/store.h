@@ -439,9 +439,7 @@ class Store {
 // method of Store above, and the optional AttemptsPerMinute and RecordAttemptAsync. A backend
 // class body says HERALD_STORE_BACKEND_METHODS in its public part, and declares apart only what
 // is its own (Open, its destructor, Schema, ImportBatch when it has it). So a method added to
-// Store is added to every backend at once, and each backend's .cc files must define it. (A
-// common base class cannot do this: C++ wants every override declared in the class that
-// defines it.)
+// Store is added to every backend at once, and each backend's .cc files must define it.
 #define HERALD_STORE_BACKEND_METHODS                                                          \
   std::string Describe() const override;                                                      \
   int64_t ConfigRevision() const override;                                                    \
