@@ -36,13 +36,6 @@ Status SyncIdSequence(Conn& c, const char* table) {
                {}, "cannot advance the id sequence");
 }
 
-// "?, ?, ..., ?" (n marks).
-std::string Marks(int n) {
-  std::string out;
-  for (int i = 0; i < n; ++i) out += i ? ", ?" : "?";
-  return out;
-}
-
 template <typename T>
 using ConfigTable = sql::ConfigTable<T, Row>;
 constexpr const ConfigTable<Webhook>& kWebhooks = sql::kWebhookTable<Row>;
@@ -90,12 +83,12 @@ Result<int64_t> WriteRow(Conn& c, const char* table, const char* cols, const T& 
     list = list.substr(list.find(',') + 2);          // without "id, "
     list = list.substr(0, list.rfind(", created"));  // without "created, last_updated"
     sql = std::string("UPDATE herald.") + table + " SET (" + list + ", last_updated) = (" +
-          Marks(ncols - 2) + ") WHERE id = ?";
+          pg_store::Marks(ncols - 2) + ") WHERE id = ?";
     bind(p);
     p.Bind(row.last_updated).Bind(row.id);
   } else {
     sql = std::string("INSERT INTO herald.") + table + "(" + cols + ") VALUES (" +
-          (row.id ? "?, " : "DEFAULT, ") + Marks(ncols - 1) + ") RETURNING id";
+          (row.id ? "?, " : "DEFAULT, ") + pg_store::Marks(ncols - 1) + ") RETURNING id";
     if (row.id) p.Bind(row.id);
     bind(p);
     p.Bind(row.created).Bind(row.last_updated);

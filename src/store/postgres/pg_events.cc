@@ -13,9 +13,7 @@ constexpr size_t kRowsPerInsert = 500;
 
 // "(?, ?, ...), (?, ?, ...)": `rows` groups of `cols` marks.
 std::string ValueRows(size_t rows, int cols) {
-  std::string group = "(";
-  for (int i = 0; i < cols; ++i) group += i ? ", ?" : "?";
-  group += ")";
+  const std::string group = "(" + pg_store::Marks(cols) + ")";
   std::string out;
   out.reserve(rows * (group.size() + 2));
   for (size_t r = 0; r < rows; ++r) out += (r ? ", " : "") + group;

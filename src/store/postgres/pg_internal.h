@@ -111,6 +111,13 @@ Result<std::vector<T>> SelectPage(Conn& c, const std::string& select, const sql:
   sql::BindPage(p, where, filter, std::optional<int64_t>());
   return SelectAll<T>(c, select + sql::PageSql(where, filter, order_col), p, row);
 }
+// "?, ?, ..., ?" (n marks).
+inline std::string Marks(int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += i ? ", ?" : "?";
+  return out;
+}
+
 // The integer in the first column of the first row of `sql` (a count).
 inline Result<int64_t> SelectInt(Conn& c, const std::string& sql, const Params& p,
                                  const char* what) {
