@@ -56,11 +56,6 @@ class PostgresStore::WriteOp : public WriteOpBase<PostgresStore::WriteCtx> {
 
 namespace pg_store {
 
-// Code::kNotFound, "<what> not found."
-Status NotFound(std::string what);
-// Code::kConflict about no field in particular.
-Status Conflict(std::string what);
-
 // Whether `status` is kept in the queue table (else in the history).
 inline bool InQueue(int status) {
   return status == kQueued || status == kStarted || status == kScheduled;
@@ -111,14 +106,44 @@ Result<T> SelectOne(Conn& c, const std::string& sql, const Params& p, RowFn row,
                     const std::string& what) {
   auto res = c.Exec(sql, p);
   if (!res.ok()) return res.status();
-  if (res->rows() == 0) return NotFound(what);
+  if (res->rows() == 0) return sql::NotFound(what);
   return row(Row(*res, 0));
+}
+// One page of a list: `select` (a SELECT up to its FROM clause) with the tail sql::PageSql makes
+// of `where` and `filter` (a negative limit: none), mapped with `row`.
+template <typename T, typename F, typename RowFn>
+Result<std::vector<T>> SelectPage(Conn& c, const std::string& select, const sql::Where& where,
+                                  const F& filter, const char* order_col, RowFn row) {
+  Params p;
+  sql::BindPage(p, where, filter, std::optional<int64_t>());
+  return SelectAll<T>(c, select + sql::PageSql(where, filter, order_col), p, row);
+}
+// "?, ?, ..., ?" (n marks).
+inline std::string Marks(int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += i ? ", ?" : "?";
+  return out;
+}
+
+// The integer in the first column of the first row of `sql` (a count).
+inline Result<int64_t> SelectInt(Conn& c, const std::string& sql, const Params& p,
+                                 const char* what) {
+  auto res = c.Exec(sql, p, what);
+  if (!res.ok()) return res.status();
+  return Row(*res, 0).Int(0);
 }
 // Rows changed by `sql`.
 inline Result<int64_t> Changed(Conn& c, const std::string& sql, const Params& p, const char* what) {
   auto res = c.Exec(sql, p, what);
   if (!res.ok()) return res.status();
   return res->changed();
+}
+// Runs `sql` (an error names `what`); kNotFound naming `not_found` when it changed no row.
+inline Status ChangeOne(Conn& c, const std::string& sql, const Params& p, const char* what,
+                        const std::string& not_found) {
+  auto n = Changed(c, sql, p, what);
+  if (!n.ok()) return n.status();
+  return *n == 0 ? sql::NotFound(not_found) : Status::Ok();
 }
 
 // The config revision counter in the database.
@@ -147,11 +172,10 @@ inline void BindAttemptFields(Params& p, const Attempt& a) {
 
 }  // namespace pg_store
 
-using pg_store::Collect;
-using pg_store::Conflict;
-using pg_store::NotFound;
-using pg_store::SelectAll;
-using pg_store::SelectOne;
+// The store's .cc files (the only includers) use the helpers unqualified.
+using namespace pg_store;
+using sql::Conflict;
+using sql::NotFound;
 
 template <typename T, typename Fn>
 Result<T> PostgresStore::Transact(Fn fn) {
@@ -171,12 +195,7 @@ Result<T> PostgresStore::Transact(Fn fn) {
 
 template <typename Fn>
 Status PostgresStore::TransactStatus(Fn fn) {
-  auto r = Transact<bool>([&fn](WriteCtx& ctx) -> Result<bool> {
-    Status st = fn(ctx);
-    if (!st.ok()) return st;
-    return true;
-  });
-  return r.ok() ? Status::Ok() : r.status();
+  return StatusOf(Transact<bool>(StatusAsResult(std::move(fn))));
 }
 
 template <typename Fn>
@@ -194,14 +213,7 @@ auto PostgresStore::Read(Fn fn) -> decltype(fn(std::declval<Conn&>())) {
 
 template <typename T, typename Fn>
 Result<T> PostgresStore::WriteSync(Fn fn) {
-  if (queue_->OnWriterThread()) {
-    return Status(Code::kInternal, "blocking store call from a store callback (would deadlock)");
-  }
-  auto op = std::make_unique<SyncWriteOp<WriteOp, WriteCtx, T, Fn>>(std::move(fn));
-  auto fut = op->future();
-  std::unique_ptr<WriteOp> base = std::move(op);
-  HERALD_RETURN_IF_ERROR(Submit(base));
-  return fut.get();
+  return SubmitAndWait<WriteOp, WriteCtx, T>(*queue_, std::move(fn));
 }
 
 }  // namespace herald

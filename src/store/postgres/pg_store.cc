@@ -35,11 +35,6 @@ int CounterSlot() {
 
 namespace pg_store {
 
-Status NotFound(std::string what) {
-  return Status(Code::kNotFound, std::move(what) + " not found.");
-}
-Status Conflict(std::string what) { return Status(Code::kConflict, std::move(what)); }
-
 std::string MoveTaskSql(const char* from, const char* to, const std::string& where,
                         std::initializer_list<SetCol> sets, const char* returning,
                         const std::string& tail) {
@@ -227,8 +222,6 @@ void PostgresStore::AfterCommit(const WriteCtx& ctx) {
   // Requeue() knows this node's dispatcher was already told (other nodes hear the NOTIFY).
   if (ctx.wake) NotifyListener();
 }
-
-Status PostgresStore::Submit(std::unique_ptr<WriteOp>& op) { return queue_->Submit(op); }
 
 Status PostgresStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) {
   TimeUs now = 0;

@@ -99,6 +99,31 @@ inline NewEvent MakeEvent(const std::string& object_type, int n,
   return ne;
 }
 
+// Commits threads_n * per_thread one-task events (MakeEvent) from threads_n threads, each
+// waiting for its commit (CommitEventsSync), and expects them to share transactions:
+// `transactions()` (the backend's count of committed write transactions) rises, by less than one
+// per commit; and every task is stored. For the backends' own tests.
+inline void ExpectGroupCommit(Store& s, int threads_n, int per_thread,
+                              const std::function<int64_t()>& transactions) {
+  const int64_t before = transactions();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < threads_n; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i) {
+        auto r = s.CommitEventsSync({MakeEvent("dcim.device", t * 100 + i, {{1, 1}})});
+        EXPECT_TRUE(r.ok()) << r.status().ToString();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const int64_t txns = transactions() - before;
+  EXPECT_GT(txns, 0);
+  EXPECT_LT(txns, threads_n * per_thread) << "every commit had its own transaction";
+  auto tasks = s.CountTasks(TaskFilter{});
+  ASSERT_TRUE(tasks.ok()) << tasks.status().ToString();
+  EXPECT_EQ(*tasks, threads_n * per_thread);
+}
+
 // Expects `r` to be refused as a Conflict on the field "name", saying `message`.
 template <typename T>
 void ExpectConflict(const Result<T>& r, const std::string& message) {
