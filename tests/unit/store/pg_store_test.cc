@@ -200,12 +200,6 @@ TEST_F(PgStoreTest, DatabaseClockDecidesNotTheRequest) {
   EXPECT_TRUE(again->empty());
 }
 
-TEST_F(PgStoreTest, GroupCommitSharesTransactions) {
-  auto s = Open();
-  ASSERT_TRUE(s);
-  store_contract::ExpectGroupCommit(*s, 16, 20, [&] { return s->BatchCount(); });
-}
-
 TEST_F(PgStoreTest, BytesThatAreNotTextRoundTrip) {
   auto s = Open();
   ASSERT_TRUE(s);

@@ -38,12 +38,6 @@ namespace {
 
 using SqliteStoreTest = SqliteFileTest;
 
-TEST_F(SqliteStoreTest, GroupCommitSharesTransactions) {
-  auto store = Open();
-  ASSERT_TRUE(store);
-  store_contract::ExpectGroupCommit(*store, 32, 25, [&] { return store->TransactionCount(); });
-}
-
 TEST_F(SqliteStoreTest, WalAndFullSync) {
   auto store = Open();
   ASSERT_TRUE(store);

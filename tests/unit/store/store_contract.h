@@ -2,6 +2,7 @@
 //
 // A backend instantiates it with a factory type F providing
 //   static Result<std::unique_ptr<Store>> Open(const std::string& dir);
+//   static int64_t WriteTransactions(Store& s);  // write transactions committed so far
 // which opens (or reopens) the backend's store kept under the empty temp directory `dir`
 // (SQLite: a file in it). Opening twice with the same dir
 // must reach the same data: the durability test reopens after killing a child process.
@@ -102,7 +103,7 @@ inline NewEvent MakeEvent(const std::string& object_type, int n,
 // Commits threads_n * per_thread one-task events (MakeEvent) from threads_n threads, each
 // waiting for its commit (CommitEventsSync), and expects them to share transactions:
 // `transactions()` (the backend's count of committed write transactions) rises, by less than one
-// per commit; and every task is stored. For the backends' own tests.
+// per commit; and every task is stored. Run by the contract for every backend.
 inline void ExpectGroupCommit(Store& s, int threads_n, int per_thread,
                               const std::function<int64_t()>& transactions) {
   const int64_t before = transactions();
@@ -218,6 +219,11 @@ class StoreContract : public ::testing::Test {
 };
 
 TYPED_TEST_SUITE_P(StoreContract);
+
+TYPED_TEST_P(StoreContract, GroupCommitSharesTransactions) {
+  Store& s = this->store();
+  store_contract::ExpectGroupCommit(s, 16, 25, [&] { return TypeParam::WriteTransactions(s); });
+}
 
 // ---- configuration ----
 
@@ -1006,7 +1012,8 @@ TYPED_TEST_P(StoreContract, AttemptsPerMinuteBuckets) {
   EXPECT_EQ(s.AttemptsPerMinute(since, 1441).status().code(), Code::kInvalidArgument);
 }
 
-REGISTER_TYPED_TEST_SUITE_P(StoreContract, WebhookCrudOrderingAndRevision, WebhookNameIsUnique,
+REGISTER_TYPED_TEST_SUITE_P(StoreContract, GroupCommitSharesTransactions,
+                            WebhookCrudOrderingAndRevision, WebhookNameIsUnique,
                             DeleteReferencedWebhookIsRefused, EventRuleCrud, Tokens,
                             CommitStoresEventAndTasks, ConcurrentCommitsAllAcknowledgedAndPresent,
                             LeaseRecordFinish, RetryIsScheduledAndDueLater,
