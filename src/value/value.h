@@ -22,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/core/noncopyable.hpp>
+
 #include "common/status.h"
 
 namespace herald {
@@ -69,12 +71,10 @@ class ValueSizeError : public std::runtime_error {
 
 // Sets this thread's value-depth bound and the longest repr/str it may build until destroyed
 // (restores the previous ones). Outside any scope there is no size bound.
-class ValueDepthScope {
+class ValueDepthScope : boost::noncopyable {
  public:
   explicit ValueDepthScope(int max_depth, size_t max_repr_bytes = SIZE_MAX);
   ~ValueDepthScope();
-  ValueDepthScope(const ValueDepthScope&) = delete;
-  ValueDepthScope& operator=(const ValueDepthScope&) = delete;
 
  private:
   int prev_;
@@ -83,24 +83,20 @@ class ValueDepthScope {
 
 // One level of a recursive walk through values: throws ValueDepthError("maximum recursion depth
 // exceeded" + context) past the bound. `context` is a string literal such as " in comparison".
-class ValueRecursionGuard {
+class ValueRecursionGuard : boost::noncopyable {
  public:
   explicit ValueRecursionGuard(const char* context);
   ~ValueRecursionGuard();
-  ValueRecursionGuard(const ValueRecursionGuard&) = delete;
-  ValueRecursionGuard& operator=(const ValueRecursionGuard&) = delete;
 };
 
 // For Object::repr implementations that print contained values: marks `container` (any stable
 // address standing for the object's contents) as being printed on this thread for the guard's
 // lifetime. entered() is false when it already was, i.e. the object contains itself; print
 // Python's marker (`{...}`) instead of recursing.
-class ReprGuard {
+class ReprGuard : boost::noncopyable {
  public:
   explicit ReprGuard(const void* container);
   ~ReprGuard();
-  ReprGuard(const ReprGuard&) = delete;
-  ReprGuard& operator=(const ReprGuard&) = delete;
   bool entered() const { return entered_; }
 
  private:
