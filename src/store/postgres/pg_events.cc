@@ -123,9 +123,22 @@ int64_t DedupeLockKey(const std::string& key) {
 
 namespace pg_store {
 
-Status LockDedupeKeys(Conn& c, std::span<const std::unique_ptr<PostgresStore::WriteOp>> batch) {
-  std::vector<std::string> keys;
-  for (const auto& op : batch) op->AddDedupeKeys(keys);
+std::string TextArray(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (const std::string& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char ch : item) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+Status LockKeys(Conn& c, const std::vector<std::string>& keys) {
   if (keys.empty()) return Status::Ok();
   std::vector<int64_t> locks;
   locks.reserve(keys.size());
@@ -138,6 +151,12 @@ Status LockDedupeKeys(Conn& c, std::span<const std::unique_ptr<PostgresStore::Wr
   // unnest yields the array's elements in order, so the locks are taken in that order.
   return c.Run("SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k",
                Params().Bind(array), "cannot lock ingest keys");
+}
+
+Status LockDedupeKeys(Conn& c, std::span<const std::unique_ptr<PostgresStore::WriteOp>> batch) {
+  std::vector<std::string> keys;
+  for (const auto& op : batch) op->AddDedupeKeys(keys);
+  return LockKeys(c, keys);
 }
 
 }  // namespace pg_store
@@ -187,13 +206,24 @@ void PostgresStore::CommitEvents(std::vector<NewEvent> events,
 
 Result<int64_t> PostgresStore::PurgeDedupeKeys(TimeUs before, int64_t max) {
   HERALD_RETURN_IF_ERROR(sql::CheckPurgeBatch(max));
+  // The keys to delete are locked first, as a commit locks the keys it claims (LockKeys): a
+  // commit re-claiming an expired key and this purge then never wait on each other's rows.
   return Transact<int64_t>([before, max](WriteCtx& ctx) -> Result<int64_t> {
+    auto old = ctx.conn.Exec(
+        "SELECT key FROM herald.ingest_keys WHERE accepted_at < $1 ORDER BY accepted_at LIMIT $2",
+        Params().Bind(before).Bind(max), "cannot read ingest keys");
+    if (!old.ok()) return old.status();
+    std::vector<std::string> keys;
+    keys.reserve(old->rows());
+    for (int i = 0; i < old->rows(); ++i) keys.push_back(Row(*old, i).Text(0));
+    if (keys.empty()) return int64_t{0};
+    HERALD_RETURN_IF_ERROR(pg_store::LockKeys(ctx.conn, keys));
+    // A commit that re-claimed a key meanwhile moved its accepted_at past `before`: kept.
     return pg_store::SelectInt(
         ctx.conn,
-        "WITH d AS (DELETE FROM herald.ingest_keys WHERE key IN (SELECT key FROM "
-        "herald.ingest_keys WHERE accepted_at < $1 ORDER BY accepted_at LIMIT $2) RETURNING 1) "
-        "SELECT count(*) FROM d",
-        Params().Bind(before).Bind(max), "cannot purge ingest keys");
+        "WITH d AS (DELETE FROM herald.ingest_keys WHERE key = ANY($1::text[]) "
+        "AND accepted_at < $2 RETURNING 1) SELECT count(*) FROM d",
+        Params().Bind(pg_store::TextArray(keys)).Bind(before), "cannot purge ingest keys");
   });
 }
 

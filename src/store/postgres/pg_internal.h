@@ -155,6 +155,10 @@ Result<int64_t> ReadConfigRevision(Conn& c);
 // claimed key holds its row until the commit. With the locks, the later one waits at the first
 // key they share, before it has claimed any. Defined in pg_events.cc.
 Status LockDedupeKeys(Conn& c, std::span<const std::unique_ptr<PostgresStore::WriteOp>> batch);
+// The same locks for `keys` (PurgeDedupeKeys takes them for the keys it deletes).
+Status LockKeys(Conn& c, const std::vector<std::string>& keys);
+// `items` as a PostgreSQL array literal of text ("{"a","b\"c"}"), to bind as $n::text[].
+std::string TextArray(const std::vector<std::string>& items);
 
 // Binds an attempt's columns from started_at to request_body (sql::kAttemptCols without
 // number), the byte columns (response, error, url, request) as bytea.
