@@ -33,7 +33,7 @@ namespace {
 Result<Value> ParseBody(const http::Request& req) {
   if (req.body.empty())
     return Status(Code::kInvalidArgument, "The request body is empty; send a JSON object.");
-  auto v = ParseJson(req.body);
+  auto v = ParseStrictJson(req.body);
   if (!v.ok()) return Status(Code::kInvalidArgument, "JSON parse error - " + v.status().message());
   return v;
 }

@@ -194,6 +194,34 @@ Status RewriteOversized(std::string_view text, std::string* out, std::vector<Ove
 
 }  // namespace
 
+namespace {
+
+// Whether every float in v (a parsed document: acyclic, its depth bounded by the parser) is
+// finite.
+bool AllFloatsFinite(const Value& v) {
+  if (v.is_float()) return std::isfinite(v.as_float());
+  if (v.is_list()) {
+    for (const Value& item : v.as_list()) {
+      if (!AllFloatsFinite(item)) return false;
+    }
+  } else if (v.is_dict()) {
+    for (const auto& [key, item] : v.as_dict()) {
+      if (!AllFloatsFinite(item)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<Value> ParseStrictJson(std::string_view text) {
+  auto v = ParseJson(text);
+  if (v.ok() && !AllFloatsFinite(*v))
+    return Status::Error(Code::kInvalidArgument, "ValueError",
+                         "Out of range float values are not JSON compliant");
+  return v;
+}
+
 Result<Value> ParseJson(std::string_view text) {
   thread_local simdjson::dom::parser parser;
   simdjson::padded_string padded(text);

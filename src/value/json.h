@@ -23,6 +23,11 @@ namespace herald {
 // string conversion: value has N digits").
 // Thread-safe (uses a thread-local parser).
 Result<Value> ParseJson(std::string_view text);
+// ParseJson for API bodies, as Django REST framework's strict parser: a float that is not
+// finite (the literals NaN, Infinity, -Infinity, or a number past the double range such as
+// 1e400) is refused with "ValueError" "Out of range float values are not JSON compliant", since
+// a response could not print it back as JSON. Event ingest keeps ParseJson (Python's json.loads).
+Result<Value> ParseStrictJson(std::string_view text);
 
 class JsonHooks;
 

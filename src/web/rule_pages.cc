@@ -38,7 +38,7 @@ Value JsonField(const http::Params& f, const char* name, FieldErrors& errors) {
   std::string text = f.Str(name);
   bool blank = text.find_first_not_of(" \t\r\n") == std::string::npos;
   if (blank) return Value();
-  auto v = ParseJson(text);
+  auto v = ParseStrictJson(text);
   if (!v.ok()) {
     AddFieldError(errors, name, "Enter a valid JSON: " + v.status().message());
     return Value();

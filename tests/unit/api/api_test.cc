@@ -602,6 +602,13 @@ TEST_F(ApiTest, OptionsFieldsCursorPagesAndAtomicBulkCreate) {
   ASSERT_TRUE(ro_meta.ok());
   EXPECT_EQ(ro_meta->get("actions"), nullptr);
 
+  // A float JSON cannot print back is refused, as DRF's strict parser does.
+  http::Response nan = Call("POST", "/api/extras/event-rules/", admin,
+                            R"({"name": "n", "conditions": {"attr": "data.x", "value": NaN}})");
+  EXPECT_EQ(nan.status, 400) << nan.body;
+  EXPECT_NE(nan.body.find("Out of range float values are not JSON compliant"), std::string::npos)
+      << nan.body;
+
   // A bulk create whose third item takes a name already stored: nothing is kept.
   ASSERT_EQ(Call("POST", "/api/extras/webhooks/", admin,
                  R"({"name": "taken", "payload_url": "http://127.0.0.1:9/"})")

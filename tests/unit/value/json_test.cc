@@ -83,5 +83,20 @@ TEST(JsonDump, GrowIsAskedBeforeEachIndentIsWritten) {
   EXPECT_THROW(DumpJson(J("[1]"), o), std::length_error);  // before 1000 spaces are written
 }
 
+TEST(StrictJson, RefusesFloatsThatAreNotFiniteAndKeepsTheRest) {
+  for (const char* bad :
+       {"NaN", "[1, Infinity]", R"({"a": {"b": -Infinity}})", "1e400", R"({"x": [-1e999]})"}) {
+    auto v = ParseStrictJson(bad);
+    ASSERT_FALSE(v.ok()) << bad;
+    EXPECT_EQ(v.status().ToString(), "ValueError: Out of range float values are not JSON compliant")
+        << bad;
+    EXPECT_TRUE(ParseJson(bad).ok()) << "ingest's parser takes it, as Python's json.loads: " << bad;
+  }
+  auto big = ParseStrictJson(R"({"n": 123456789012345678901234567890, "f": 1.5e300})");
+  ASSERT_TRUE(big.ok()) << big.status().ToString();
+  EXPECT_EQ(DumpJson(*big), R"({"n": 123456789012345678901234567890, "f": 1.5e+300})");
+  EXPECT_EQ(ParseStrictJson("{").status().ToString(), ParseJson("{").status().ToString());
+}
+
 }  // namespace
 }  // namespace herald
