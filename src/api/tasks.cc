@@ -108,7 +108,11 @@ Value TaskDetailJson(Store& store, const Task& task, const std::string& api_base
       auto hv = ParseJson(a.request_headers.empty() ? "{}" : a.request_headers);
       Value headers = hv.ok() ? *hv : Value(a.request_headers);
       rq.set("headers", show_credentials ? headers : RedactHeaderDict(headers));
-      rq.set("body", a.request_body);
+      // A body that was not kept is null with a note, never an empty string that looks sent.
+      const bool recorded = RequestBodyRecorded(a);
+      rq.set("body", recorded ? Value(a.request_body) : Value());
+      rq.set("body_recorded", recorded);
+      if (!recorded) rq.set("body_note", std::string(kRequestBodyNotRecordedNote));
       ad.set("request", Value(std::move(rq)));
       al.emplace_back(std::move(ad));
     }

@@ -194,6 +194,7 @@ class DeliveryEngine {
     o.max_lease_expiries = static_cast<int>(c.delivery.max_lease_expiries);
     o.http_proxy = c.delivery.http_proxy;
     o.https_proxy = c.delivery.https_proxy;
+    o.record_all_bodies = c.delivery.record_bodies == "all";
     return o;
   }
 

@@ -90,6 +90,9 @@ Status Check(const OptionSpec& o, const std::string& value, const std::string& o
       if (value != "fixed" && value != "exponential")
         return Bad(origin, o.name, "expected fixed or exponential");
       break;
+    case OptionCheck::kRecordBodies:
+      if (value != "failed" && value != "all") return Bad(origin, o.name, "expected failed or all");
+      break;
     case OptionCheck::kNetworks: {
       auto nets = NetworkList::Parse(SplitOptionList(value));
       if (!nets.ok()) return Bad(origin, o.name, nets.status().message());

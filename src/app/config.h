@@ -22,10 +22,11 @@ enum class OptionType { kString, kInt, kBool, kStringList };
 // A check of an option's value beyond its type.
 enum class OptionCheck {
   kNone,
-  kLogLevel,     // debug, info, warning or error
-  kPublicUrl,    // empty, or an http:// or https:// URL without query or fragment
-  kRetryPolicy,  // fixed or exponential
-  kNetworks,     // a list of addresses or CIDR ranges
+  kLogLevel,      // debug, info, warning or error
+  kPublicUrl,     // empty, or an http:// or https:// URL without query or fragment
+  kRetryPolicy,   // fixed or exponential
+  kNetworks,      // a list of addresses or CIDR ranges
+  kRecordBodies,  // failed or all
 };
 
 // The items of a comma-separated list value; empty items are dropped (items are not trimmed).

@@ -21,8 +21,8 @@
 //   BOOL(section, key, default, help)            default: true or false
 //   LIST(section, key, default, check, help)     default: a string of comma-separated items
 // check names a value check beyond the type (OptionCheck in config.h): kNone, kLogLevel,
-// kPublicUrl, kRetryPolicy or kNetworks (CIDR ranges or addresses). help is one sentence or
-// more, printed above the option in the example file.
+// kPublicUrl, kRetryPolicy, kRecordBodies or kNetworks (CIDR ranges or addresses). help is one
+// sentence or more, printed above the option in the example file.
 
 #define HERALD_OPTIONS_server(STRING, INT, BOOL, LIST)                                          \
   STRING(server, listen, "127.0.0.1:8080", kNone,                                               \
@@ -117,6 +117,10 @@
   INT(delivery, shutdown_grace_seconds, 5, 0, 3600,                                              \
       "On SIGTERM/SIGINT, seconds to wait for requests in flight before abandoning them; their " \
       "tasks are handed back to the queue (not counted as expired leases).")                     \
+  STRING(delivery, record_bodies, "failed", kRecordBodies,                                       \
+         "Which attempts keep a copy of the request body: failed (failed attempts only; a "      \
+         "successful attempt keeps method, URL, headers, status, timing and the response "       \
+         "excerpt) or all.")                                                                     \
   INT(delivery, retention_days, 7, 0, 3650,                                                      \
       "Days to keep finished tasks and their attempts (failed tasks are kept).")                 \
   STRING(delivery, http_proxy, "", kNone,                                                        \

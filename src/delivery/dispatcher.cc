@@ -336,10 +336,13 @@ void Dispatcher::Complete(std::shared_ptr<Job> job, HttpResponse resp) {
   a.method = job->request.method;
   a.url = job->request.url;
   a.request_headers = HeadersJson(job->request.headers);
-  a.request_body = job->request.body.size() > options_.max_request_body_kept
-                       ? job->request.body.substr(0, options_.max_request_body_kept)
-                       : job->request.body;
   bool ok = resp.error.empty() && resp.status >= 200 && resp.status <= 299;
+  // A success is always a task's last attempt: under "failed" its body is not worth a copy.
+  if (ok && !options_.record_all_bodies) a.request_body = kRequestBodyNotRecorded;
+  else
+    a.request_body = job->request.body.size() > options_.max_request_body_kept
+                         ? job->request.body.substr(0, options_.max_request_body_kept)
+                         : job->request.body;
   {
     std::lock_guard<std::mutex> lock(stats_mu_);
     if (ok) ++stats_.succeeded;

@@ -47,6 +47,9 @@ struct DispatcherOptions {
   std::string http_proxy;                    // NetBox HTTP_PROXIES['http']
   std::string https_proxy;                   // NetBox HTTP_PROXIES['https']
   size_t max_request_body_kept = 64 * 1024;  // bytes of the rendered body kept per attempt
+  // delivery.record_bodies: false ("failed") stores kRequestBodyNotRecorded instead of the body
+  // of a successful attempt; failed attempts always keep theirs. true ("all") keeps every body.
+  bool record_all_bodies = false;
 };
 
 // Counters for /metrics. All monotonic except in_flight.

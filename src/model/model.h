@@ -117,8 +117,19 @@ struct Attempt {
   std::string method;
   std::string url;
   std::string request_headers;  // JSON object text
-  std::string request_body;
+  std::string request_body;     // kRequestBodyNotRecorded when the body was not kept
 };
+
+// The request_body of an attempt whose body was not kept (a successful attempt under
+// delivery.record_bodies = "failed"). It opens with a control byte no rendered JSON or form body
+// starts with, so readers tell "not recorded" from a real empty body without a schema change.
+inline constexpr std::string_view kRequestBodyNotRecorded = "\x01herald: request body not recorded";
+// What readers show instead of a body that was not recorded.
+inline constexpr std::string_view kRequestBodyNotRecordedNote =
+    "not recorded (delivery.record_bodies = failed)";
+inline bool RequestBodyRecorded(const Attempt& a) {
+  return a.request_body != kRequestBodyNotRecorded;
+}
 
 enum class TokenScope { kAdmin, kReadOnly, kIngestOnly };
 const char* TokenScopeName(TokenScope s);  // "admin", "read-only", "ingest-only"

@@ -154,9 +154,12 @@ void TaskPages::TaskDetail(Ctx& c, const std::string& id) {
     }
     for (auto it = attempts->rbegin(); it != attempts->rend(); ++it) {
       if (it->url.empty() && it->method.empty()) continue;
+      const bool recorded = RequestBodyRecorded(*it);
       request = D()("method", it->method)("url", it->url)(
                     "headers", HeaderRowsFromJson(it->request_headers, admin))(
-                    "body", it->request_body)("body_pretty", PrettyJsonText(it->request_body))(
+                    "body", recorded ? it->request_body : "")(
+                    "body_pretty", recorded ? PrettyJsonText(it->request_body) : "")(
+                    "body_note", recorded ? "" : std::string(kRequestBodyNotRecordedNote))(
                     "note", "as sent in attempt " + std::to_string(it->number))
                     .value();
       break;

@@ -160,7 +160,9 @@ TEST_F(DispatcherTest, DeliversALeasedTaskAndRecordsItsAttempt) {
   EXPECT_EQ(a.error, "");
   EXPECT_EQ(a.method, "POST");
   EXPECT_EQ(a.url, "http://receiver.test/hooks/4");
-  EXPECT_EQ(a.request_body, body);
+  // delivery.record_bodies = "failed" (the default): a success keeps everything but the body.
+  EXPECT_EQ(a.request_body, kRequestBodyNotRecorded);
+  EXPECT_FALSE(RequestBodyRecorded(a));
   auto headers = ParseJson(a.request_headers);
   ASSERT_TRUE(headers.ok()) << a.request_headers;
   ASSERT_NE(headers->get("X-Herald-Task"), nullptr) << a.request_headers;
@@ -170,6 +172,41 @@ TEST_F(DispatcherTest, DeliversALeasedTaskAndRecordsItsAttempt) {
   EXPECT_EQ(s.latency_count, 1u);
   EXPECT_EQ(s.in_flight, 0u);
   EXPECT_EQ(s.tasks_failed, 0u);
+}
+
+TEST_F(DispatcherTest, FailedAttemptsKeepTheirBodyAndSuccessesOnlyUnderRecordAll) {
+  // Default ("failed"): the failed first attempt keeps the body, the successful retry does not.
+  std::string id = StartWithOneRequest(RetryingHook(2, 60));
+  const std::string body = sender_.submitted().at(0).body;
+  ASSERT_FALSE(body.empty());
+  sender_.AnswerOldest(Answer(500, "boom"));
+  clock_.Advance(seconds(60));
+  ASSERT_TRUE(sender_.WaitForSubmitted(2));
+  sender_.AnswerOldest(Answer(200));
+  auto attempts = store_.attempts(id);
+  ASSERT_EQ(attempts.size(), 2u);
+  EXPECT_EQ(attempts[0].request_body, body);
+  EXPECT_TRUE(RequestBodyRecorded(attempts[0]));
+  EXPECT_FALSE(RequestBodyRecorded(attempts[1]));
+  EXPECT_EQ(attempts[1].method, "POST");
+  EXPECT_EQ(attempts[1].url, "http://receiver.test/hook");
+  EXPECT_NE(attempts[1].request_headers.find("X-Herald-Task"), std::string::npos);
+  EXPECT_EQ(attempts[1].status_code, 200);
+}
+
+TEST_F(DispatcherTest, RecordAllKeepsTheBodyOfSuccessfulAndFailedAttempts) {
+  options_.record_all_bodies = true;
+  std::string id = StartWithOneRequest(RetryingHook(2, 60));
+  const std::string body = sender_.submitted().at(0).body;
+  sender_.AnswerOldest(NetworkError("Failed to connect to receiver.test port 80"));
+  clock_.Advance(seconds(60));
+  ASSERT_TRUE(sender_.WaitForSubmitted(2));
+  sender_.AnswerOldest(Answer(201));
+  auto attempts = store_.attempts(id);
+  ASSERT_EQ(attempts.size(), 2u);
+  EXPECT_EQ(attempts[0].request_body, body);
+  EXPECT_EQ(attempts[1].request_body, body);
+  EXPECT_TRUE(RequestBodyRecorded(attempts[1]));
 }
 
 TEST_F(DispatcherTest, ResultsAreKeptWhileTheStoreIsUnavailableAndRecordedWhenItReturns) {
