@@ -102,6 +102,23 @@ TEST_F(DeliveryTest, SendsNetBoxDefaultBodySignedWithHeaders) {
   EXPECT_EQ(rq.get("method")->as_str(), "POST");
 }
 
+class RecordAllBodiesTest : public DeliveryTest {
+ protected:
+  void SetUp() override { Start({{"HERALD_DELIVERY_RECORD_BODIES", "all"}}); }
+};
+
+TEST_F(RecordAllBodiesTest, SuccessfulAttemptKeepsItsBody) {
+  Receiver rx;
+  Rule(Webhook(R"({"name": "h", "payload_url": ")" + rx.url() + R"(", "body_template": "v1"})"));
+  std::string task = PostEvent(kSite);
+  ASSERT_TRUE(WaitStatus(task, "finished")) << Task(task).repr();
+  Value t = Task(task);
+  const Value& rq = *t.get("attempt_log")->as_list().at(0).get("request");
+  EXPECT_EQ(rq.get("body")->as_str(), "v1") << rq.repr();
+  EXPECT_TRUE(rq.get("body_recorded")->as_bool());
+  EXPECT_EQ(rq.get("body_note"), nullptr);
+}
+
 TEST_F(DeliveryTest, BodyTemplateAndMethodAndContentType) {
   Receiver rx;
   int64_t w = Webhook(R"({"name": "slack", "payload_url": ")" + rx.url("/s/{{ data.id }}") +
@@ -131,6 +148,10 @@ TEST_F(DeliveryTest, Non2xxFailsWithNetBoxMessageAndRequeueRerenders) {
             "Status 404 returned with content 'b'Not Found'', webhook FAILED to process.");
   EXPECT_EQ(t.get("attempt_log")->as_list()[0].get("status_code")->as_int(), 404);
   EXPECT_EQ(t.get("attempt_log")->as_list()[0].get("response_excerpt")->as_str(), "Not Found");
+  // A failed attempt keeps its body under the default delivery.record_bodies = "failed".
+  const Value& rq = *t.get("attempt_log")->as_list()[0].get("request");
+  EXPECT_EQ(rq.get("body")->as_str(), "v1") << rq.repr();
+  EXPECT_TRUE(rq.get("body_recorded")->as_bool());
 
   auto cli = RunHerald({"tasks", "list", "--status", "failed", "--store", server_->store_url()});
   EXPECT_NE(cli.out.find(task), std::string::npos) << cli.out;

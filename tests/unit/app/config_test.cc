@@ -78,6 +78,7 @@ TEST(Config, DefaultsAreTheOptionTablesTyped) {
   EXPECT_EQ(s.delivery.max_attempts, 1);
   EXPECT_EQ(s.delivery.retry_policy, "exponential");
   EXPECT_EQ(s.delivery.retry_interval, 60);
+  EXPECT_EQ(s.delivery.record_bodies, "failed");
   EXPECT_EQ(s.delivery.deny_networks,
             (std::vector<std::string>{"169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128"}));
   EXPECT_EQ(s.templates.max_steps, 10000000);
@@ -149,6 +150,7 @@ TEST(Config, TypeRangeAndValueErrorsNameOriginAndOptionAndKeepTheValue) {
       {"delivery.retry_policy", "linear",
        "flag: delivery.retry_policy: expected fixed or "
        "exponential"},
+      {"delivery.record_bodies", "none", "flag: delivery.record_bodies: expected failed or all"},
       {"server.public_url", "ftp://x",
        "flag: server.public_url: expected an http:// or https:// "
        "URL without query or fragment, got 'ftp://x'"},
@@ -464,6 +466,7 @@ TEST(Config, LibraryDefaultsAgreeWithTheOptionTable) {
                                                ? delivery::RetryKind::kFixed
                                                : delivery::RetryKind::kExponential);
   EXPECT_EQ(dispatcher.default_retry.interval_seconds, s.delivery.retry_interval);
+  EXPECT_EQ(dispatcher.record_all_bodies, s.delivery.record_bodies == "all");
   EXPECT_EQ(static_cast<int64_t>(dispatcher.max_in_flight), s.delivery.max_in_flight);
   EXPECT_EQ(dispatcher.lease_slack_seconds, s.delivery.lease_seconds);
   EXPECT_EQ(dispatcher.max_lease_expiries, s.delivery.max_lease_expiries);
