@@ -149,9 +149,9 @@ TEST_F(DeliveryTest, Non2xxFailsWithNetBoxMessageAndRequeueRerenders) {
   EXPECT_EQ(t.get("attempt_log")->as_list()[0].get("status_code")->as_int(), 404);
   EXPECT_EQ(t.get("attempt_log")->as_list()[0].get("response_excerpt")->as_str(), "Not Found");
   // A failed attempt keeps its body under the default delivery.record_bodies = "failed".
-  const Value& rq = *t.get("attempt_log")->as_list()[0].get("request");
-  EXPECT_EQ(rq.get("body")->as_str(), "v1") << rq.repr();
-  EXPECT_TRUE(rq.get("body_recorded")->as_bool());
+  const Value& sent = *t.get("attempt_log")->as_list()[0].get("request");
+  EXPECT_EQ(sent.get("body")->as_str(), "v1") << sent.repr();
+  EXPECT_TRUE(sent.get("body_recorded")->as_bool());
 
   auto cli = RunHerald({"tasks", "list", "--status", "failed", "--store", server_->store_url()});
   EXPECT_NE(cli.out.find(task), std::string::npos) << cli.out;

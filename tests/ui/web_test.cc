@@ -1,7 +1,7 @@
 // In-process tests of the web UI handler (no browser): sessions and cookie flags, CSRF and
 // read-only refusals, form validation shown next to fields, HTML escaping of user data,
-// pagination bounds with many tasks, task actions, the workers on the queues page, and that
-// every page template renders.
+// pagination bounds with many tasks, task actions, a request body not recorded, the workers on the
+// queues page, and that every page template renders.
 #include "common/time.h"
 #include "web_fixture.h"
 
@@ -288,6 +288,32 @@ TEST_F(WebTest, TaskButtonsChangeState) {
   auto del = Call("POST", "/tasks/" + ids[1] + "/delete", "csrf=" + csrf, sid);
   EXPECT_EQ(HeaderOf(del, "Location"), "/tasks/");
   EXPECT_EQ(store_->GetTask(ids[1]).status().code(), Code::kNotFound);
+}
+
+TEST_F(WebTest, TaskPageSaysWhenTheRequestBodyWasNotRecorded) {
+  MakeWebhookAndRule();
+  auto ids = CommitTasks(1);
+  auto leased = store_->LeaseTasks("w1", 1, NowUs(), 60'000'000);
+  ASSERT_TRUE(leased.ok());
+  ASSERT_EQ(leased->size(), 1u);
+  AttemptOutcome o;
+  o.attempt.number = 1;
+  o.attempt.started_at = NowUs();
+  o.attempt.status_code = 200;
+  o.attempt.method = "POST";
+  o.attempt.url = "http://127.0.0.1:9/x";
+  o.attempt.request_headers = R"({"Content-Type": "application/json"})";
+  o.attempt.request_body = kRequestBodyNotRecorded;  // delivery.record_bodies = "failed"
+  o.result = "ok";
+  ASSERT_TRUE(store_->RecordAttempt((*leased)[0].id, "w1", o).ok());
+  auto [sid, csrf] = SignIn(admin_key_);
+  auto page = Call("GET", "/tasks/" + (*leased)[0].id, "", sid);
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("Body not recorded (delivery.record_bodies = failed)."),
+            std::string::npos)
+      << page.body;
+  EXPECT_EQ(page.body.find("herald: request body not recorded"), std::string::npos);
+  EXPECT_NE(page.body.find("http://127.0.0.1:9/x"), std::string::npos);
 }
 
 TEST_F(WebTest, QueuesPageListsTheLiveWorkersOfEveryNode) {
