@@ -12,6 +12,7 @@
 #include "api/api.h"
 #include "auth/auth.h"
 #include "common/strings.h"
+#include "common/time.h"
 #include "http/http.h"
 #include "store/store.h"
 #include "support/events.h"
@@ -102,6 +103,18 @@ class WebTest : public testing::StoreWithTokensTest {
     auto c = store_->CommitEventsSync({ne});
     EXPECT_TRUE(c.ok());
     return c.ok() ? (*c)[0].task_ids : std::vector<std::string>{};
+  }
+
+  // A 200 attempt of a POST to `url`, recorded with result "ok".
+  static AttemptOutcome OkAttempt(std::string url) {
+    AttemptOutcome o;
+    o.attempt.number = 1;
+    o.attempt.started_at = NowUs();
+    o.attempt.status_code = 200;
+    o.attempt.method = "POST";
+    o.attempt.url = std::move(url);
+    o.result = "ok";
+    return o;
   }
 
   std::unique_ptr<Api> api_;

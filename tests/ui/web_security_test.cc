@@ -121,17 +121,11 @@ TEST_F(WebSecurityTest, ReadOnlyWebhookAndTaskPagesHideCredentials) {
   ASSERT_EQ(leased->size(), 1u);
   std::string sent = (*leased)[0].id;
   std::string queued = sent == ids[0] ? ids[1] : ids[0];
-  AttemptOutcome o;
-  o.attempt.number = 1;
-  o.attempt.started_at = NowUs();
-  o.attempt.status_code = 200;
-  o.attempt.method = "POST";
-  o.attempt.url = "http://127.0.0.1:9/signed";
+  AttemptOutcome o = OkAttempt("http://127.0.0.1:9/signed");
   o.attempt.request_headers = std::string(R"({"Authorization": "Bearer )") + P::kBearer +
                               R"(", "X-Api-Key": ")" + P::kApiKey + R"(", "X-Trace": ")" +
                               P::kVisible + R"(", "X-Hook-Signature": "abcdef0123"})";
   o.attempt.request_body = "{}";
-  o.result = "ok";
   ASSERT_TRUE(store_->RecordAttempt(sent, "w1", o).ok());
 
   auto [sid, csrf] = SignIn(ro_key_);

@@ -296,15 +296,9 @@ TEST_F(WebTest, TaskPageSaysWhenTheRequestBodyWasNotRecorded) {
   auto leased = store_->LeaseTasks("w1", 1, NowUs(), 60'000'000);
   ASSERT_TRUE(leased.ok());
   ASSERT_EQ(leased->size(), 1u);
-  AttemptOutcome o;
-  o.attempt.number = 1;
-  o.attempt.started_at = NowUs();
-  o.attempt.status_code = 200;
-  o.attempt.method = "POST";
-  o.attempt.url = "http://127.0.0.1:9/x";
+  AttemptOutcome o = OkAttempt("http://127.0.0.1:9/x");
   o.attempt.request_headers = R"({"Content-Type": "application/json"})";
   o.attempt.request_body = kRequestBodyNotRecorded;  // delivery.record_bodies = "failed"
-  o.result = "ok";
   ASSERT_TRUE(store_->RecordAttempt((*leased)[0].id, "w1", o).ok());
   auto [sid, csrf] = SignIn(admin_key_);
   auto page = Call("GET", "/tasks/" + (*leased)[0].id, "", sid);

@@ -101,6 +101,17 @@ class DispatcherTest : public ::testing::Test {
     EXPECT_TRUE(sender_.WaitForSubmitted(1));
     return id;
   }
+  // Delivers one task in two attempts, answered `failure` then `success`; returns the attempts
+  // and the rendered body in *body.
+  std::vector<Attempt> FailThenSucceed(HttpResponse failure, int success, std::string* body) {
+    std::string id = StartWithOneRequest(RetryingHook(2, 60));
+    *body = sender_.submitted().at(0).body;
+    sender_.AnswerOldest(std::move(failure));
+    clock_.Advance(seconds(60));
+    EXPECT_TRUE(sender_.WaitForSubmitted(2));
+    sender_.AnswerOldest(Answer(success));
+    return store_.attempts(id);
+  }
 
   FakeClock clock_;
   FakeStore store_;
@@ -176,14 +187,9 @@ TEST_F(DispatcherTest, DeliversALeasedTaskAndRecordsItsAttempt) {
 
 TEST_F(DispatcherTest, FailedAttemptsKeepTheirBodyAndSuccessesOnlyUnderRecordAll) {
   // Default ("failed"): the failed first attempt keeps the body, the successful retry does not.
-  std::string id = StartWithOneRequest(RetryingHook(2, 60));
-  const std::string body = sender_.submitted().at(0).body;
+  std::string body;
+  auto attempts = FailThenSucceed(Answer(500, "boom"), 200, &body);
   ASSERT_FALSE(body.empty());
-  sender_.AnswerOldest(Answer(500, "boom"));
-  clock_.Advance(seconds(60));
-  ASSERT_TRUE(sender_.WaitForSubmitted(2));
-  sender_.AnswerOldest(Answer(200));
-  auto attempts = store_.attempts(id);
   ASSERT_EQ(attempts.size(), 2u);
   EXPECT_EQ(attempts[0].request_body, body);
   EXPECT_TRUE(RequestBodyRecorded(attempts[0]));
@@ -196,13 +202,9 @@ TEST_F(DispatcherTest, FailedAttemptsKeepTheirBodyAndSuccessesOnlyUnderRecordAll
 
 TEST_F(DispatcherTest, RecordAllKeepsTheBodyOfSuccessfulAndFailedAttempts) {
   options_.record_all_bodies = true;
-  std::string id = StartWithOneRequest(RetryingHook(2, 60));
-  const std::string body = sender_.submitted().at(0).body;
-  sender_.AnswerOldest(NetworkError("Failed to connect to receiver.test port 80"));
-  clock_.Advance(seconds(60));
-  ASSERT_TRUE(sender_.WaitForSubmitted(2));
-  sender_.AnswerOldest(Answer(201));
-  auto attempts = store_.attempts(id);
+  std::string body;
+  auto attempts =
+      FailThenSucceed(NetworkError("Failed to connect to receiver.test port 80"), 201, &body);
   ASSERT_EQ(attempts.size(), 2u);
   EXPECT_EQ(attempts[0].request_body, body);
   EXPECT_EQ(attempts[1].request_body, body);
