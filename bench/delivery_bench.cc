@@ -29,9 +29,11 @@
 //     for --latency-seconds to a healthy receiver; the healthy one's p50/p99 as in phase 2.
 //   fairness: a burst of --events tasks for webhook A, then 100 for webhook B (both receivers
 //     answer at once); how long B's tasks waited (task creation to end), p50/p99/max.
+//   https: bench/tls_receiver with a self-signed certificate (openssl, at run time, in a temp
+//     dir; the webhooks verify it through ca_file_path), keep-alive; phases 1 and 2's figures.
 //
 //   delivery_bench [--connections 64] [--events 20000] [--latency-seconds 5] [--skip-10k]
-//                  [--store URL | --pg-server] [--scenario destinations|isolation|fairness|all]
+//                  [--store URL | --pg-server] [--scenario NAME]
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
@@ -218,10 +220,12 @@ std::pair<double, long> TenThousand(const std::string& dir, const std::string& s
 
 // A webhook named `name` to `url` and a rule sending `object_type`'s created events to it (the
 // webhook's id is `id`: webhooks are numbered from 1 in creation order on a fresh Herald).
+// `extra` adds fields to the webhook (", \"name\": value" JSON text).
 void Hook(const Herald& h, int id, const std::string& name, const std::string& url,
-          const std::string& object_type) {
+          const std::string& object_type, const std::string& extra = "") {
   h.Call("POST", "/api/extras/webhooks/",
-         R"({"name": ")" + name + R"(", "payload_url": ")" + url + R"(", "secret": "s"})");
+         R"({"name": ")" + name + R"(", "payload_url": ")" + url + R"(", "secret": "s")" + extra +
+             "}");
   h.Call("POST", "/api/extras/event-rules/",
          R"({"name": ")" + name + R"(", "object_types": [")" + object_type +
              R"("], "event_types": ["object_created"], "action_object_id": )" + std::to_string(id) +
@@ -308,8 +312,42 @@ void Fairness(const std::string& dir, const std::string& store, int burst,
   rb.Stop();
 }
 
-// Runs the named scenarios ("destinations", "isolation", "fairness" or "all") on each store
-// instead of the default phases.
+// Scenario "https": bench/tls_receiver with a self-signed certificate for 127.0.0.1, made with
+// openssl in a temp dir and given to the webhooks as ca_file_path (verification on), keep-alive:
+// throughput (--events device events, one task each) and latency as in phases 1 and 2.
+void Https(const std::string& dir, const std::string& store, int events, int seconds,
+           const std::map<std::string, std::string>& env) {
+  herald::testing::TempDir tmp("tls");
+  const std::string cert = tmp.File("cert.pem"), key = tmp.File("key.pem");
+  const std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " >/dev/null 2>&1";
+  Child rx;
+  std::smatch m;
+  int port = 0;
+  if (std::system(cmd.c_str()) == 0) {
+    rx = Child::Spawn({dir + "/tls_receiver", "--cert", cert, "--key", key, "--seconds", "600"});
+    if (rx.WaitFor(std::regex(R"(PORT (\d+))"), &m, std::chrono::seconds(10)))
+      port = std::stoi(m.str(1));
+  }
+  Herald h;
+  if (port && h.Start(env, store)) {
+    const std::string url = "https://127.0.0.1:" + std::to_string(port) + "/hook";
+    const std::string ca = R"(, "ssl_verification": true, "ca_file_path": ")" + cert + "\"";
+    Hook(h, 1, "tls-device", url, "dcim.device", ca);
+    Hook(h, 2, "tls-site", url, "dcim.site", ca);
+    Throughput(h, events, "https: throughput, 1 task per event", 1);
+    Latency(h, seconds, "https: latency at 1,000 events/s");
+  } else {
+    fprintf(stderr, "https: openssl, tls_receiver or herald did not start\n");
+  }
+  h.Stop();
+  rx.Stop();
+}
+
+// Runs the named scenarios ("destinations", "isolation", "fairness", "https" or "all") on each
+// store instead of the default phases.
 int RunScenarios(const std::vector<std::string>& names, const std::string& dir, Stores* stores,
                  int events, int latency_seconds, int connections) {
   auto wanted = [&](const char* n) {
@@ -326,6 +364,8 @@ int RunScenarios(const std::vector<std::string>& names, const std::string& dir, 
     if (wanted("isolation") && stores->Fresh(s, &store))
       Isolation(dir, store, latency_seconds, env);
     if (wanted("fairness") && stores->Fresh(s, &store)) Fairness(dir, store, events, env);
+    if (wanted("https") && stores->Fresh(s, &store))
+      Https(dir, store, events, latency_seconds, env);
   }
   return 0;
 }
