@@ -26,8 +26,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
 #include <thread>
+
+#include "receiver_util.h"
 
 namespace {
 
@@ -92,22 +95,14 @@ void Serve(SSL_CTX* ctx, int fd, int delay_ms) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int delay_ms = 0, seconds = 60;
-  std::string cert, key;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string a = argv[i];
-    if (a == "--cert") cert = argv[i + 1];
-    else if (a == "--key") key = argv[i + 1];
-    else if (a == "--delay-ms") delay_ms = std::max(0, std::atoi(argv[i + 1]));
-    else if (a == "--seconds") seconds = std::clamp(std::atoi(argv[i + 1]), 1, kMaxSeconds);
-    else {
-      std::fprintf(stderr, "unknown option %s\n", a.c_str());
-      return 2;
-    }
-  }
-  signal(SIGTERM, OnSignal);
-  signal(SIGINT, OnSignal);
-  signal(SIGPIPE, SIG_IGN);
+  std::map<std::string, std::string> o;
+  if (!herald::bench::ParseOptions(argc, argv, {"--cert", "--key", "--delay-ms", "--seconds"}, &o))
+    return 2;
+  const std::string cert = o["--cert"], key = o["--key"];
+  const int delay_ms = std::max(0, std::atoi(o["--delay-ms"].c_str()));
+  const int seconds =
+      o.count("--seconds") ? std::clamp(std::atoi(o["--seconds"].c_str()), 1, kMaxSeconds) : 60;
+  herald::bench::HandleStopSignals(OnSignal);
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   if (!ctx || SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1 ||
       SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
@@ -115,20 +110,8 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(fd, 4096) != 0) {
-    std::perror("bind/listen");
-    return 1;
-  }
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  std::printf("PORT %d\n", ntohs(addr.sin_port));
-  std::fflush(stdout);
+  const int fd = herald::bench::ListenAndAnnounce(0, SOCK_STREAM | SOCK_CLOEXEC, 4096);
+  if (fd < 0) return 1;
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   while (!g_stop && std::chrono::steady_clock::now() < deadline) {
