@@ -65,6 +65,7 @@ struct Dispatcher::Job {
   Webhook webhook;
   RenderedRequest request;
   int64_t started_us = 0;
+  std::string dest;  // DestinationKey of the request sent; "" until it is handed over
 };
 
 Dispatcher::Dispatcher(Store& store, RequestSender& transport, Renderer& renderer,
@@ -123,6 +124,26 @@ size_t Dispatcher::JobDone() {
     drained_cv_.notify_all();
   }
   return before;
+}
+
+void Dispatcher::DestinationTaken(const std::string& dest) {
+  std::lock_guard<std::mutex> lock(dest_mu_);
+  if (++per_dest_[dest] > options_.max_in_flight_per_host) waiting_.fetch_add(1);
+}
+
+void Dispatcher::DestinationFreed(const std::string& dest) {
+  std::lock_guard<std::mutex> lock(dest_mu_);
+  auto it = per_dest_.find(dest);
+  if (it == per_dest_.end()) return;
+  if (it->second-- > options_.max_in_flight_per_host) waiting_.fetch_sub(1);
+  if (it->second == 0) per_dest_.erase(it);
+}
+
+bool Dispatcher::AtCapacity() const {
+  size_t waiting = waiting_.load();
+  size_t busy = in_flight_.load();
+  return busy - std::min(busy, waiting) >= options_.max_in_flight ||
+         waiting >= options_.max_waiting;
 }
 
 void Dispatcher::HandBackLeases() {
@@ -202,10 +223,18 @@ void Dispatcher::Loop() {
     RetryUnsaved();
     // Lease as long as there is capacity and work.
     while (true) {
-      size_t busy = in_flight_.load();
-      if (busy >= options_.max_in_flight) break;
+      if (AtCapacity()) {
+        // Announce it, then look again: a completion in between either sees the flag (and
+        // wakes the loop) or has already freed what the second look finds.
+        at_capacity_ = true;
+        if (AtCapacity()) break;
+      }
+      at_capacity_ = false;
       if (!RefreshWebhooks()) break;
-      int want = static_cast<int>(std::min<size_t>(options_.max_in_flight - busy,
+      size_t waiting = waiting_.load(), busy = in_flight_.load();
+      size_t counted = busy - std::min(busy, waiting);
+      if (counted >= options_.max_in_flight) continue;  // changed since AtCapacity
+      int want = static_cast<int>(std::min<size_t>(options_.max_in_flight - counted,
                                                    static_cast<size_t>(options_.lease_batch)));
       LeaseRequest req;
       req.worker = options_.worker_id;
@@ -315,12 +344,15 @@ void Dispatcher::Dispatch(std::vector<Task> tasks) {
                                    {"method", req.method},
                                    {"url", req.url},
                                    {"webhook", job->webhook.name}});
+    job->dest = DestinationKey(req.url);
+    DestinationTaken(job->dest);
     transport_.Submit(std::move(req),
                       [this, job](HttpResponse resp) { Complete(job, std::move(resp)); });
   }
 }
 
 void Dispatcher::Complete(std::shared_ptr<Job> job, HttpResponse resp) {
+  DestinationFreed(job->dest);
   if (resp.error == kTransportStopped) {
     // Shutting down: the task stays in unrecorded_, and Stop hands its lease back.
     JobDone();
@@ -416,8 +448,8 @@ void Dispatcher::Record(const std::string& id, AttemptOutcome o) {
       if (!st.ok() && st.code() != Code::kConflict)
         log::Error("cannot record attempt", {{"task", id}, {"error", st.message()}});
     }
-    size_t before = JobDone();
-    if (before >= options_.max_in_flight || next_due_us_.load() <= clock_.NowUs()) Wake();
+    JobDone();
+    if (at_capacity_.load() || next_due_us_.load() <= clock_.NowUs()) Wake();
   });
 }
 

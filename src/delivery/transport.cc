@@ -941,6 +941,11 @@ struct Transport::Impl {
   uint64_t next_lookup = 1;
 };
 
+std::string DestinationKey(const std::string& url) {
+  UrlParts parts;
+  return ParseUrl(url, &parts) ? parts.key() : std::string();
+}
+
 Transport::Transport(TransportOptions options)
     : impl_(std::make_unique<Impl>(std::move(options))) {}
 Transport::~Transport() = default;

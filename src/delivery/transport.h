@@ -70,6 +70,11 @@ struct TransportOptions {
   size_t resolver_threads = 2;  // threads for the proxied-target checks (started lazily)
 };
 
+// The destination a request's URL counts against for max_in_flight_per_host:
+// "scheme://host:port" (host lower-cased, default port filled in); "" when the URL cannot be
+// parsed.
+std::string DestinationKey(const std::string& url);
+
 // The wire error text for a stopped transport.
 inline constexpr const char* kTransportStopped = "transport stopped";
 

@@ -409,5 +409,28 @@ TEST_F(DispatcherTest, LeaseBatchBoundsEachLease) {
   for (const auto& l : leases) EXPECT_EQ(l.max, 2);
 }
 
+TEST_F(DispatcherTest, TasksWaitingForTheirDestinationAreBoundedByMaxWaiting) {
+  // One destination, 2 slots: of the leased tasks 2 count against max_in_flight and the rest
+  // wait. Leasing goes on until 3 wait: 4 (2 waiting), then 2 more (4 waiting), then it pauses.
+  store_.PutWebhook(Hook("http://receiver.test/hook"));
+  options_.max_in_flight = 4;
+  options_.max_in_flight_per_host = 2;
+  options_.max_waiting = 3;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10; ++i) ids.push_back(store_.AddTask(kEventId, kHookId));
+  Start();
+  dispatcher_->Wake();
+  ASSERT_TRUE(sender_.WaitForSubmitted(6));
+  // Each answer frees one; leasing resumes once fewer than 3 wait, so never more than 6 are out.
+  for (size_t answered = 0; answered < ids.size(); ++answered) {
+    ASSERT_TRUE(herald::testing::WaitFor([&] { return sender_.pending() > 0; }));
+    sender_.AnswerOldest(Answer(200));
+  }
+  for (const auto& id : ids) {
+    EXPECT_TRUE(store_.WaitForStatus(id, TaskStatus::kFinished)) << id;
+  }
+  EXPECT_EQ(sender_.max_pending(), 6u);
+}
+
 }  // namespace
 }  // namespace herald::delivery
