@@ -369,6 +369,7 @@ struct Transport::Impl {
   // ---- transport thread only below ----
 
   void Loop() {
+    pthread_setname_np(pthread_self(), "herald-send");
     std::deque<std::unique_ptr<Job>> batch;
     while (true) {
       {
