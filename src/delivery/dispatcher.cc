@@ -65,7 +65,8 @@ struct Dispatcher::Job {
   Webhook webhook;
   RenderedRequest request;
   int64_t started_us = 0;
-  std::string dest;  // DestinationKey of the request sent; "" until it is handed over
+  std::string dest;          // DestinationKey of the request sent; "" until it is handed over
+  std::string headers_json;  // the request's headers for the attempt record (dispatch thread)
 };
 
 Dispatcher::Dispatcher(Store& store, RequestSender& transport, Renderer& renderer,
@@ -336,6 +337,8 @@ void Dispatcher::Dispatch(std::vector<Task> tasks) {
       continue;
     }
     job->request = std::move(*rendered);
+    // Formed here, not on the transport thread that runs Complete.
+    job->headers_json = HeadersJson(job->request.headers);
     // A copy: the job keeps the rendered request for the attempt record.
     HttpRequest req = MakeHttpRequest(
         job->webhook, job->request,
@@ -367,10 +370,10 @@ void Dispatcher::Complete(std::shared_ptr<Job> job, HttpResponse resp) {
   a.response_excerpt = resp.body_excerpt;
   a.method = job->request.method;
   a.url = job->request.url;
-  a.request_headers = HeadersJson(job->request.headers);
-  a.request_body = job->request.body.size() > options_.max_request_body_kept
-                       ? job->request.body.substr(0, options_.max_request_body_kept)
-                       : job->request.body;
+  a.request_headers = std::move(job->headers_json);
+  a.request_body = std::move(job->request.body);  // the job is done with its request
+  if (a.request_body.size() > options_.max_request_body_kept)
+    a.request_body.resize(options_.max_request_body_kept);
   bool ok = resp.error.empty() && resp.status >= 200 && resp.status <= 299;
   {
     std::lock_guard<std::mutex> lock(stats_mu_);
