@@ -1,4 +1,4 @@
-// HTTP delivery transport: many concurrent webhook requests on one libcurl multi handle.
+// HTTP delivery transport: many concurrent webhook requests on a few libcurl multi handles.
 //
 // One thread drives a few curl multi handles ("shards") with curl_multi_socket_action on one
 // epoll set; an eventfd wakes it when another thread submits work. Requests wait in
