@@ -21,6 +21,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "delivery/epoll_set.h"
 #include "delivery/request.h"
 
 namespace herald::delivery {
@@ -188,29 +189,22 @@ struct Host {
 struct Shard {
   CURLM* multi = nullptr;
   size_t index = 0;
-  int epoll_fd = -1;
+  EpollSet* epoll = nullptr;
   int64_t deadline_us = -1;  // when curl wants CURL_SOCKET_TIMEOUT (steady clock); -1 = never
   size_t running = 0;        // easy handles added and not removed
 };
 
 // CURLMOPT_SOCKETFUNCTION: keeps the epoll set in step with what curl waits for on each socket.
-// The socket's assigned pointer (socketp) marks it as registered.
-int OnSocket(CURL*, curl_socket_t fd, int what, void* user, void* socketp) {
+int OnSocket(CURL*, curl_socket_t fd, int what, void* user, void*) {
   Shard* s = static_cast<Shard*>(user);
   if (what == CURL_POLL_REMOVE) {
-    epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
+    s->epoll->Park(fd);
     return 0;
   }
-  epoll_event ev{};
-  ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
-  ev.data.u64 = (static_cast<uint64_t>(s->index + 1) << 32) | static_cast<uint32_t>(fd);
-  if (socketp == nullptr) {
-    if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0 && errno == EEXIST)
-      epoll_ctl(s->epoll_fd, EPOLL_CTL_MOD, fd, &ev);
-    curl_multi_assign(s->multi, fd, s);
-  } else {
-    epoll_ctl(s->epoll_fd, EPOLL_CTL_MOD, fd, &ev);
-  }
+  uint32_t events =
+      ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+  s->epoll->Watch(fd, (static_cast<uint64_t>(s->index + 1) << 32) | static_cast<uint32_t>(fd),
+                  events);
   return 0;
 }
 
@@ -303,18 +297,17 @@ struct Transport::Impl {
   explicit Impl(TransportOptions o) : options(std::move(o)) {
     static std::once_flag init_once;
     std::call_once(init_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-    epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (epoll_fd < 0 || wake_fd < 0) std::abort();
+    if (wake_fd < 0) std::abort();
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = kWakeTag;
-    if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &ev) != 0) std::abort();
+    if (epoll_ctl(epoll.fd(), EPOLL_CTL_ADD, wake_fd, &ev) != 0) std::abort();
     shards.resize(std::max<size_t>(1, options.multi_handles));
     for (size_t i = 0; i < shards.size(); ++i) {
       Shard& sh = shards[i];
       sh.index = i;
-      sh.epoll_fd = epoll_fd;
+      sh.epoll = &epoll;
       sh.multi = curl_multi_init();
       if (!sh.multi) std::abort();
       curl_multi_setopt(sh.multi, CURLMOPT_SOCKETFUNCTION, &OnSocket);
@@ -331,7 +324,6 @@ struct Transport::Impl {
     for (Handle& h : pool) curl_easy_cleanup(h.easy);
     for (Shard& sh : shards) curl_multi_cleanup(sh.multi);
     ::close(wake_fd);
-    ::close(epoll_fd);
   }
 
   void Submit(HttpRequest req, std::function<void(HttpResponse)> done) {
@@ -414,7 +406,7 @@ struct Transport::Impl {
         wait_us = std::min(wait_us, std::max<int64_t>(0, sh.deadline_us - now));
     int timeout_ms = static_cast<int>((wait_us + 999) / 1000);
     epoll_event events[kMaxEvents];
-    int n = epoll_wait(epoll_fd, events, kMaxEvents, timeout_ms);
+    int n = epoll_wait(epoll.fd(), events, kMaxEvents, timeout_ms);
     for (int i = 0; i < n; ++i) {
       uint64_t tag = events[i].data.u64;
       if (tag == kWakeTag) {
@@ -425,6 +417,7 @@ struct Transport::Impl {
       }
       Shard& sh = shards[(tag >> 32) - 1];
       auto fd = static_cast<curl_socket_t>(tag & 0xffffffffu);
+      if (!epoll.Wanted(fd, tag)) continue;
       uint32_t e = events[i].events;
       int mask = ((e & EPOLLIN) ? CURL_CSELECT_IN : 0) | ((e & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
                  ((e & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0);
@@ -560,6 +553,8 @@ struct Transport::Impl {
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &WriteBody);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &OnHeader);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, &OpenSocket);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, &CloseSocket);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, &epoll);
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, static_cast<long>(options.receive_buffer));
   }
 
@@ -919,7 +914,7 @@ struct Transport::Impl {
   }
 
   TransportOptions options;
-  int epoll_fd = -1;
+  EpollSet epoll;    // outlives the multi handles: their connections close through it
   int wake_fd = -1;  // eventfd: Submit, Stop and the resolver threads wake the loop with it
   std::vector<Shard> shards;
   std::thread thread;
