@@ -1,7 +1,8 @@
 // Helpers shared by the end-to-end benchmarks: run a child process and read its stdout, start a
-// real `herald serve` in a temp dir and call its API, start bench/fast_receiver, percentiles.
-// Header-only; benchmarks only. Temporary directories, waits and /proc figures are
-// tests/support's (herald_test_support).
+// real `herald serve` (and `herald worker`s) on SQLite in a temp dir or on a PostgreSQL database
+// and call its API, the stores a benchmark compares (Stores), start bench/fast_receiver, run wrk,
+// percentiles. Header-only; benchmarks only. Temporary directories, waits, /proc figures and the
+// throwaway PostgreSQL server are tests/support's (herald_test_support, herald_test_pg).
 #pragma once
 
 #include <curl/curl.h>
@@ -13,11 +14,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <string>
 #include <vector>
 
+#include "support/pg_server.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -81,18 +86,20 @@ struct Child {
   long PeakRssKb() const { return testing::ProcessStatusKb(pid, "VmHWM"); }
 };
 
-// A running `herald serve` on 127.0.0.1 with a fresh SQLite store in a temp dir.
+// A running `herald serve` on 127.0.0.1, on `store` (a store URL; "" for a fresh SQLite store in
+// its temp dir), and the `herald worker`s started on the same store.
 struct Herald {
   Child child;
   int port = 0;
   std::string token;
+  std::string store;
+  std::vector<Child> workers;
   testing::TempDir dir{"bench"};
 
-  bool Start(const std::map<std::string, std::string>& env) {
+  bool Start(const std::map<std::string, std::string>& env, const std::string& store_url = "") {
     if (!dir.ok()) return false;
-    child = Child::Spawn({HERALD_BIN, "serve", "--listen", "127.0.0.1:0", "--store",
-                          "sqlite://" + dir.File("herald.db")},
-                         env);
+    store = store_url.empty() ? "sqlite://" + dir.File("herald.db") : store_url;
+    child = Child::Spawn({HERALD_BIN, "serve", "--listen", "127.0.0.1:0", "--store", store}, env);
     std::smatch m;
     if (!child.WaitFor(std::regex(R"(listening on http://127\.0\.0\.1:(\d+)/)"), &m,
                        std::chrono::seconds(20)))
@@ -103,7 +110,16 @@ struct Herald {
     return !token.empty();
   }
 
+  // Starts one `herald worker` on this Herald's store; false when it did not report ready.
+  bool StartWorker(const std::map<std::string, std::string>& env) {
+    workers.push_back(Child::Spawn({HERALD_BIN, "worker", "--store", store}, env));
+    std::smatch m;
+    return workers.back().WaitFor(std::regex(" delivering from "), &m, std::chrono::seconds(20));
+  }
+
   void Stop() {
+    for (auto& w : workers) w.Stop();
+    workers.clear();
     child.Stop();
     dir.Remove();
   }
@@ -154,6 +170,115 @@ inline int StartFastReceiver(Child* rx, const std::string& path, int delay_ms, i
   std::smatch m;
   if (!rx->WaitFor(std::regex(R"(PORT (\d+))"), &m, std::chrono::seconds(10))) return 0;
   return std::stoi(m.str(1));
+}
+
+// The stores a benchmark runs on, side by side: SQLite always, and PostgreSQL when the command
+// line names one with --store postgresql://... (a server the benchmark may create databases on;
+// each Herald gets a fresh database herald_bench_<pid>_<n>, dropped at the end) or --pg-server
+// (a throwaway server started like the tests' tests/support/pg_server.h, as the `postgres`
+// system user when run as root, with fsync and synchronous_commit on, so commits are as durable
+// as SQLite's synchronous=FULL). Store 0 is SQLite, store 1 PostgreSQL.
+class Stores {
+ public:
+  // Handles argv[*i] if it is --store URL or --pg-server (advancing *i past a value); false
+  // when it is neither. A --store URL that is not PostgreSQL (sqlite://...) keeps SQLite only.
+  bool Parse(int argc, char** argv, int* i) {
+    const std::string a = argv[*i];
+    if (a == "--pg-server") {
+      pg_url_.clear();
+      postgres_ = true;
+      return true;
+    }
+    if (a != "--store" || *i + 1 >= argc) return false;
+    const std::string url = argv[++*i];
+    postgres_ = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+    pg_url_ = postgres_ ? url : "";
+    return true;
+  }
+
+  size_t size() const { return postgres_ ? 2 : 1; }
+  static const char* Name(size_t i) { return i == 0 ? "SQLite" : "PostgreSQL"; }
+
+  // Sets *url to a fresh store of store `i` for a new Herald ("" for SQLite: the Herald's own
+  // temp dir). False, with the reason on stderr, when the PostgreSQL server is not usable.
+  bool Fresh(size_t i, std::string* url) {
+    url->clear();
+    if (i == 0) return true;
+    if (!server_) {
+      // PgServer reads these once, on first use.
+      if (pg_url_.empty()) {
+        unsetenv("HERALD_TEST_PG_URL");
+        setenv("HERALD_TEST_PG_OPTIONS",
+               "-c fsync=on -c synchronous_commit=on -c full_page_writes=on", 0);
+      } else {
+        setenv("HERALD_TEST_PG_URL", pg_url_.c_str(), 1);
+      }
+      server_ = &testing::PgServer::Get();
+    }
+    if (!server_->ok()) {
+      fprintf(stderr, "PostgreSQL: %s\n", server_->error().c_str());
+      return false;
+    }
+    std::string name = "herald_bench_" + std::to_string(getpid()) + "_" +
+                       std::to_string(databases_.size()),
+                error;
+    *url = server_->CreateDatabase(name, &error);
+    if (url->empty()) {
+      fprintf(stderr, "PostgreSQL: cannot create database %s: %s\n", name.c_str(), error.c_str());
+      return false;
+    }
+    databases_.push_back(name);
+    return true;
+  }
+
+  // Drops the databases made by Fresh (call after their Heralds have stopped).
+  ~Stores() {
+    std::string error;
+    for (const auto& db : databases_)
+      server_->Exec("", "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)", &error);
+  }
+
+ private:
+  bool postgres_ = false;
+  std::string pg_url_;  // --store's URL ("" for the throwaway server)
+  testing::PgServer* server_ = nullptr;
+  std::vector<std::string> databases_;
+};
+
+// wrk's request rate (req/s) posting `body` with `headers` ("Name: value" lines) to `url` with
+// `connections` connections on `threads` threads for `seconds`; -1 when wrk is not installed
+// or reported nothing.
+inline double RunWrk(const std::string& url, int connections, int threads, int seconds,
+                     const std::string& body, const std::vector<std::string>& headers) {
+  if (std::system("command -v wrk >/dev/null 2>&1") != 0) return -1;
+  testing::TempDir dir("wrk");
+  const std::string script = dir.File("post.lua");
+  auto quoted = [](const std::string& s) {
+    std::string q = "\"";
+    for (char c : s) {
+      if (c == '\\' || c == '"') q += '\\';
+      q += c;
+    }
+    return q + "\"";
+  };
+  {
+    std::ofstream lua(script);
+    lua << "wrk.method = \"POST\"\nwrk.body = " << quoted(body) << "\n";
+    for (const auto& h : headers) {
+      const size_t colon = h.find(':');
+      lua << "wrk.headers[" << quoted(h.substr(0, colon)) << "] = " << quoted(h.substr(colon + 2))
+          << "\n";
+    }
+  }
+  std::string cmd = "wrk -t" + std::to_string(threads) + " -c" + std::to_string(connections) +
+                    " -d" + std::to_string(seconds) + "s -s " + script + " " + url + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  double rps = -1;
+  char line[512];
+  while (p && std::fgets(line, sizeof line, p))
+    if (std::strncmp(line, "Requests/sec:", 13) == 0) rps = std::atof(line + 13);
+  if (p) pclose(p);
+  return rps;
 }
 
 // The p-quantile (0..1) of `v`, nearest rank; 0 when empty.

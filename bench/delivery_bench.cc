@@ -2,20 +2,27 @@
 //
 // Workload, all on loopback, every phase bounded in count and time:
 //   Receiver: bench/fast_receiver (epoll, keep-alive, 200 with an empty body).
-//   Herald: `herald serve` (Release, SQLite store in a temp dir, workers on, at most C requests
-//   in flight to the receiver, C = --connections, default 64).
+//   Herald: `herald serve` (Release, at most C requests in flight to the receiver per process,
+//   C = --connections, default 64) on each store (below).
 //   Two webhooks, both signed (secret set): the Slack one-liner body template and the default
 //   body (Python json.dumps of the context); two rules on dcim.device, so each event makes 2 tasks.
-//   1. Throughput: --events (default 20,000) ~1.2 KB device events posted in batches of 500 while
-//      delivery runs; deliveries/s = tasks / (first post -> last task finished).
-//      Then, in the same run against the same receiver binary with the same C: transport_bench's
-//      plain libcurl multi client and wrk (raw request rates), and the ratios.
-//   2. Latency: 1,000 events/s (batches of 10 every 10 ms) for --latency-seconds (default 5),
-//      one task per event; event-to-receipt latency = task end - task creation, p50/p99.
-//   3. 10,000 in flight: a receiver answering after 1 s, 10,000 one-task events; time to finish,
-//      throughput and Herald's peak RSS.
+//   Baselines, once per run against the same receiver binary with the same C: transport_bench's
+//   plain libcurl multi client and wrk (raw request rates).
+//   1. Throughput, per store, three ways: the workers built into `herald serve`; serve without
+//      workers plus 1 `herald worker` process; plus 2 worker processes (all sharing the store).
+//      --events (default 20,000) ~1.2 KB device events posted in batches of 500 while delivery
+//      runs; deliveries/s = tasks / (first post -> last task finished), and its ratios to the
+//      baselines.
+//   2. Latency, per store (built-in workers): 1,000 events/s (batches of 10 every 10 ms, from one
+//      client, so fewer when a request takes longer than 10 ms) for --latency-seconds (default
+//      5), one task per event; event-to-receipt latency = task end - task creation, p50/p99.
+//   3. 10,000 in flight, per store: a receiver answering after 1 s, 10,000 one-task events; time
+//      to finish, throughput and Herald's peak RSS.
+// Stores: SQLite in a temp dir; with --store postgresql://... or --pg-server also PostgreSQL (a
+// fresh database per Herald, see Stores in bench_util.h), reported side by side at the end.
 //
 //   delivery_bench [--connections 64] [--events 20000] [--latency-seconds 5] [--skip-10k]
+//                  [--store URL | --pg-server]
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
@@ -64,39 +71,8 @@ bool WaitFinished(const Herald& h, long long want, std::chrono::seconds deadline
                                   deadline, std::chrono::milliseconds(20));
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  int connections = 64, events = 20000, latency_seconds = 5;
-  bool skip_10k = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--skip-10k") skip_10k = true;
-    else if (i + 1 < argc && a == "--connections")
-      connections = std::clamp(atoi(argv[++i]), 1, 1024);
-    else if (i + 1 < argc && a == "--events") events = std::clamp(atoi(argv[++i]), 100, 200000);
-    else if (i + 1 < argc && a == "--latency-seconds")
-      latency_seconds = std::clamp(atoi(argv[++i]), 1, 60);
-  }
-  signal(SIGPIPE, SIG_IGN);
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  std::string dir = Dir(argv[0]);
-
-  Child rx;
-  int rx_port = StartReceiver(&rx, dir, 0, 600);
-  if (!rx_port) {
-    fprintf(stderr, "fast_receiver did not start (expected next to this binary)\n");
-    return 1;
-  }
-  Herald h;
-  std::map<std::string, std::string> env = {
-      {"HERALD_LOG_LEVEL", "warning"},
-      {"HERALD_DELIVERY_MAX_IN_FLIGHT_PER_HOST", std::to_string(connections)}};
-  if (!h.Start(env)) {
-    fprintf(stderr, "herald serve did not start\n");
-    return 1;
-  }
-  std::string url = "http://127.0.0.1:" + std::to_string(rx_port) + "/hook";
+// Two signed webhooks to `url` and the rules: dcim.device -> both, dcim.site -> the default.
+void Configure(const Herald& h, const std::string& url) {
   h.Call(
       "POST", "/api/extras/webhooks/",
       R"({"name": "slack", "payload_url": ")" + url +
@@ -112,13 +88,11 @@ int main(int argc, char** argv) {
   h.Call(
       "POST", "/api/extras/event-rules/",
       R"({"name": "c", "object_types": ["dcim.site"], "event_types": ["object_created"], "action_object_id": 2})");
+}
 
-  printf(
-      "herald delivery benchmark: %d connections to one receiver, 2 signed webhooks (Slack "
-      "template, default body)\n",
-      connections);
-
-  // 1. Throughput.
+// Posts `events` device events (2 tasks each) and waits for their deliveries; deliveries/s, 0
+// when they did not all finish within 120 s.
+double Throughput(const Herald& h, int events, const char* label) {
   auto t0 = Clock::now();
   const int kBatch = 500;
   for (int i = 0; i < events; i += kBatch) {
@@ -133,45 +107,34 @@ int main(int argc, char** argv) {
   long long tasks = 2LL * events;
   bool done = WaitFinished(h, tasks, std::chrono::seconds(120));
   double total_s = std::chrono::duration<double>(Clock::now() - t0).count();
-  double herald_rate = tasks / total_s;
   printf(
-      "1. throughput: %lld deliveries in %.2f s (ingest took %.2f s): %.0f deliveries/s%s, failed "
-      "%lld\n",
-      tasks, total_s, ingest_s, herald_rate, done ? "" : " (DID NOT FINISH in 120 s)",
+      "  1. throughput, %s: %lld deliveries in %.2f s (ingest took %.2f s): %.0f deliveries/s%s, "
+      "failed %lld\n",
+      label, tasks, total_s, ingest_s, tasks / total_s, done ? "" : " (DID NOT FINISH in 120 s)",
       h.Count("failed"));
+  return done ? tasks / total_s : 0;
+}
 
-  // Baselines in the same run: transport_bench's plain curl multi client and wrk.
-  Child tb = Child::Spawn({dir + "/transport_bench", "--connections", std::to_string(connections),
-                           "--seconds", "5", "--skip-10k", "--receiver", dir + "/fast_receiver"});
-  std::smatch m;
-  tb.WaitFor(std::regex(R"(\(c\)[^\n]*\n)"), &m, std::chrono::seconds(60));
-  tb.Stop();
-  double curl_rate = 0, wrk_rate = 0;
-  if (std::regex_search(tb.buffer, m, std::regex(R"(\(b\)[^\n]*?([0-9]+) req/s)")))
-    curl_rate = std::stod(m.str(1));
-  if (std::regex_search(tb.buffer, m, std::regex(R"(\(c\)[^\n]*?([0-9]+) req/s)")))
-    wrk_rate = std::stod(m.str(1));
-  printf(
-      "   baselines (same receiver, %d connections): plain libcurl multi %.0f req/s, wrk %.0f "
-      "req/s\n",
-      connections, curl_rate, wrk_rate);
-  if (curl_rate > 0) printf("   herald / libcurl multi = %.2f\n", herald_rate / curl_rate);
-  if (wrk_rate > 0) printf("   herald / wrk           = %.2f\n", herald_rate / wrk_rate);
-
-  // 2. Latency at 1,000 events/s (dcim.site: one task per event).
+// Event-to-receipt latency at 1,000 events/s for `seconds` (dcim.site: one task per event):
+// {p50, p99} in ms.
+std::pair<double, double> Latency(const Herald& h, int seconds) {
   long long before = h.Count("finished") + h.Count("failed");
-  int sent = 0;
+  int sent = 0, accepted = 0;
+  std::map<long, int> refused;  // status -> requests
   auto next = Clock::now();
-  auto end = next + std::chrono::seconds(latency_seconds);
+  auto end = next + std::chrono::seconds(seconds);
   while (Clock::now() < end) {
-    h.Call("POST", "/api/events/", Batch(100000 + sent, 10, "dcim.site"));
+    long st = 0;
+    h.Call("POST", "/api/events/", Batch(100000 + sent, 10, "dcim.site"), &st);
     sent += 10;
+    if (st == 202) accepted += 10;
+    else ++refused[st];
     next += std::chrono::milliseconds(10);
     std::this_thread::sleep_until(next);
   }
-  WaitFinished(h, before + sent, std::chrono::seconds(60));
+  WaitFinished(h, before + accepted, std::chrono::seconds(60));
   std::vector<double> lat_ms;
-  for (int off = 0; off < sent; off += 1000) {
+  for (int off = 0; off < accepted; off += 1000) {
     std::string body = h.Call(
         "GET",
         "/api/core/background-tasks/?status=finished&object_type=dcim.site&limit=1000&offset=" +
@@ -191,42 +154,169 @@ int main(int argc, char** argv) {
       lat_ms.push_back((parse((*it)[2]) - parse((*it)[1])) * 1000.0);
     }
   }
+  std::pair<double, double> p = {Percentile(lat_ms, 0.5), Percentile(lat_ms, 0.99)};
+  for (const auto& [status, n] : refused)
+    printf("     %d of %d requests answered %ld, not 202\n", n, sent / 10, status);
   printf(
-      "2. latency at 1,000 events/s for %d s: %zu tasks, event-to-receipt p50 %.2f ms, p99 %.2f "
-      "ms\n",
-      latency_seconds, lat_ms.size(), Percentile(lat_ms, 0.5), Percentile(lat_ms, 0.99));
-  h.Stop();
+      "  2. latency at 1,000 events/s for %d s (%d posted: one client, a request waits for the "
+      "previous one): %zu tasks, event-to-receipt p50 %.2f ms, p99 %.2f ms\n",
+      seconds, sent, lat_ms.size(), p.first, p.second);
+  return p;
+}
+
+// 10,000 one-task events to a receiver answering after 1 s, on a fresh Herald on `store`:
+// {seconds to finish (0 when not all did), peak RSS MiB}.
+std::pair<double, long> TenThousand(const std::string& dir, const std::string& store) {
+  Child slow;
+  int slow_port = StartReceiver(&slow, dir, 1000, 600);
+  Herald h2;
+  std::map<std::string, std::string> env2 = {{"HERALD_LOG_LEVEL", "warning"},
+                                             {"HERALD_DELIVERY_MAX_IN_FLIGHT_PER_HOST", "10000"},
+                                             {"HERALD_DELIVERY_MAX_IN_FLIGHT", "10000"}};
+  std::pair<double, long> r = {0, 0};
+  if (slow_port && h2.Start(env2, store)) {
+    h2.Call("POST", "/api/extras/webhooks/",
+            R"({"name": "slow", "payload_url": "http://127.0.0.1:)" + std::to_string(slow_port) +
+                R"(/", "secret": "s"})");
+    h2.Call(
+        "POST", "/api/extras/event-rules/",
+        R"({"name": "s", "object_types": ["dcim.device"], "event_types": ["object_created"], "action_object_id": 1})");
+    long rss0 = h2.child.PeakRssKb();
+    auto s0 = Clock::now();
+    for (int i = 0; i < 10000; i += 1000)
+      h2.Call("POST", "/api/events/", Batch(i, 1000, "dcim.device"));
+    bool ok = WaitFinished(h2, 10000, std::chrono::seconds(120));
+    double secs = std::chrono::duration<double>(Clock::now() - s0).count();
+    r = {ok ? secs : 0, h2.child.PeakRssKb() / 1024};
+    printf(
+        "  3. 10,000 tasks to a receiver answering after 1 s: %s in %.2f s (%.0f deliveries/s), "
+        "herald peak RSS %ld MiB (idle %ld MiB)\n",
+        ok ? "all finished" : "NOT finished", secs, 10000 / secs, r.second, rss0 / 1024);
+  } else {
+    fprintf(stderr, "10,000 in flight: the slow receiver or herald did not start\n");
+  }
+  h2.Stop();
+  slow.Stop();
+  return r;
+}
+
+// What one store measured.
+struct StoreFigures {
+  bool ran = false;
+  double rate[3] = {0, 0, 0};  // built-in workers, 1 and 2 worker processes
+  std::pair<double, double> latency = {0, 0};
+  std::pair<double, long> ten_k = {0, 0};
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int connections = 64, events = 20000, latency_seconds = 5;
+  bool skip_10k = false;
+  Stores stores;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (stores.Parse(argc, argv, &i)) continue;
+    if (a == "--skip-10k") skip_10k = true;
+    else if (i + 1 < argc && a == "--connections")
+      connections = std::clamp(atoi(argv[++i]), 1, 1024);
+    else if (i + 1 < argc && a == "--events") events = std::clamp(atoi(argv[++i]), 100, 200000);
+    else if (i + 1 < argc && a == "--latency-seconds")
+      latency_seconds = std::clamp(atoi(argv[++i]), 1, 60);
+  }
+  signal(SIGPIPE, SIG_IGN);
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  std::string dir = Dir(argv[0]);
+
+  Child rx;
+  int rx_port = StartReceiver(&rx, dir, 0, 1800);
+  if (!rx_port) {
+    fprintf(stderr, "fast_receiver did not start (expected next to this binary)\n");
+    return 1;
+  }
+  std::string url = "http://127.0.0.1:" + std::to_string(rx_port) + "/hook";
+  printf(
+      "herald delivery benchmark: %d connections to one receiver, 2 signed webhooks (Slack "
+      "template, default body), %d events (%d deliveries) per throughput run\n",
+      connections, events, 2 * events);
+
+  // Baselines in the same run: transport_bench's plain curl multi client and wrk.
+  Child tb = Child::Spawn({dir + "/transport_bench", "--connections", std::to_string(connections),
+                           "--seconds", "5", "--skip-10k", "--receiver", dir + "/fast_receiver"});
+  std::smatch m;
+  tb.WaitFor(std::regex(R"(\(c\)[^\n]*\n)"), &m, std::chrono::seconds(60));
+  tb.Stop();
+  double curl_rate = 0, wrk_rate = 0;
+  if (std::regex_search(tb.buffer, m, std::regex(R"(\(b\)[^\n]*?([0-9]+) req/s)")))
+    curl_rate = std::stod(m.str(1));
+  if (std::regex_search(tb.buffer, m, std::regex(R"(\(c\)[^\n]*?([0-9]+) req/s)")))
+    wrk_rate = std::stod(m.str(1));
+  printf(
+      "baselines (same receiver, %d connections): plain libcurl multi %.0f req/s, wrk %.0f req/s\n",
+      connections, curl_rate, wrk_rate);
+
+  const std::map<std::string, std::string> log_env = {{"HERALD_LOG_LEVEL", "warning"}};
+  std::map<std::string, std::string> env = log_env;
+  env["HERALD_DELIVERY_MAX_IN_FLIGHT_PER_HOST"] = std::to_string(connections);
+  std::map<std::string, std::string> serve_only = log_env;
+  serve_only["HERALD_DELIVERY_WORKERS"] = "false";
+  const char* kModes[3] = {"built-in workers", "1 worker process", "2 worker processes"};
+  std::vector<StoreFigures> figures(stores.size());
+  for (size_t s = 0; s < stores.size(); ++s) {
+    printf("%s:\n", stores.Name(s));
+    for (int mode = 0; mode < 3; ++mode) {
+      std::string store;
+      if (!stores.Fresh(s, &store)) break;
+      Herald h;
+      bool started = h.Start(mode == 0 ? env : serve_only, store);
+      for (int w = 0; started && w < mode; ++w) started = h.StartWorker(env);
+      if (!started) {
+        fprintf(stderr, "herald (%s) on %s did not start\n", kModes[mode], stores.Name(s));
+        h.Stop();
+        continue;
+      }
+      Configure(h, url);
+      figures[s].rate[mode] = Throughput(h, events, kModes[mode]);
+      if (mode == 0) figures[s].latency = Latency(h, latency_seconds);
+      figures[s].ran = true;
+      h.Stop();
+    }
+    std::string store;
+    if (!skip_10k && figures[s].ran && stores.Fresh(s, &store))
+      figures[s].ten_k = TenThousand(dir, store);
+  }
   rx.Stop();
 
-  // 3. 10,000 in flight to a receiver that answers after 1 s.
-  if (!skip_10k) {
-    Child slow;
-    int slow_port = StartReceiver(&slow, dir, 1000, 600);
-    Herald h2;
-    std::map<std::string, std::string> env2 = {{"HERALD_LOG_LEVEL", "warning"},
-                                               {"HERALD_DELIVERY_MAX_IN_FLIGHT_PER_HOST", "10000"},
-                                               {"HERALD_DELIVERY_MAX_IN_FLIGHT", "10000"}};
-    if (slow_port && h2.Start(env2)) {
-      h2.Call("POST", "/api/extras/webhooks/",
-              R"({"name": "slow", "payload_url": "http://127.0.0.1:)" + std::to_string(slow_port) +
-                  R"(/", "secret": "s"})");
-      h2.Call(
-          "POST", "/api/extras/event-rules/",
-          R"({"name": "s", "object_types": ["dcim.device"], "event_types": ["object_created"], "action_object_id": 1})");
-      long rss0 = h2.child.PeakRssKb();
-      auto s0 = Clock::now();
-      for (int i = 0; i < 10000; i += 1000)
-        h2.Call("POST", "/api/events/", Batch(i, 1000, "dcim.device"));
-      bool ok = WaitFinished(h2, 10000, std::chrono::seconds(120));
-      double secs = std::chrono::duration<double>(Clock::now() - s0).count();
-      printf(
-          "3. 10,000 tasks to a receiver answering after 1 s: %s in %.2f s (%.0f deliveries/s), "
-          "herald peak RSS %ld MiB (idle %ld MiB)\n",
-          ok ? "all finished" : "NOT finished", secs, 10000 / secs, h2.child.PeakRssKb() / 1024,
-          rss0 / 1024);
-      h2.Stop();
+  // Side by side.
+  printf("\nsummary: deliveries/s (/ libcurl multi, / wrk)\n  %-34s", "");
+  for (size_t s = 0; s < stores.size(); ++s) printf(" %24s", stores.Name(s));
+  for (int mode = 0; mode < 3; ++mode) {
+    printf("\n  1. %-31s", kModes[mode]);
+    for (size_t s = 0; s < stores.size(); ++s) {
+      const double r = figures[s].rate[mode];
+      char cell[64] = "-";
+      if (r > 0)
+        snprintf(cell, sizeof cell, "%.0f (%.2f, %.2f)", r, curl_rate > 0 ? r / curl_rate : 0.0,
+                 wrk_rate > 0 ? r / wrk_rate : 0.0);
+      printf(" %24s", cell);
     }
-    slow.Stop();
   }
+  printf("\n  %-34s", "2. latency p50 / p99 ms");
+  for (size_t s = 0; s < stores.size(); ++s) {
+    char cell[64];
+    snprintf(cell, sizeof cell, "%.2f / %.2f", figures[s].latency.first, figures[s].latency.second);
+    printf(" %24s", cell);
+  }
+  if (!skip_10k) {
+    printf("\n  %-34s", "3. 10,000 in flight: s, peak MiB");
+    for (size_t s = 0; s < stores.size(); ++s) {
+      char cell[64] = "-";
+      if (figures[s].ten_k.first > 0)
+        snprintf(cell, sizeof cell, "%.2f s, %ld MiB", figures[s].ten_k.first,
+                 figures[s].ten_k.second);
+      printf(" %24s", cell);
+    }
+  }
+  printf("\n");
   return 0;
 }

@@ -1,16 +1,21 @@
 // Ingest benchmark (reports, never asserts).
 //
-// Workload: a real `herald serve` (Release build, SQLite store in a temp dir, workers off) with
-// 20 webhooks and 100 event rules over 20 object types (5 rules per type; 2 of the 5 have a
-// condition that fails for the posted events, so about 3 rules match each event). 64 keep-alive
-// HTTP/1.1 client connections on loopback (epoll, 2 client threads) post 1.5 KB device-shaped
-// events:
+// Workload: a real `herald serve` (Release build, workers off) with 20 webhooks and 100 event
+// rules over 20 object types (5 rules per type; 2 of the 5 have a condition that fails for the
+// posted events, so about 3 rules match each event). 64 keep-alive HTTP/1.1 client connections
+// on loopback (epoll, 2 client threads) post 1.5 KB device-shaped events:
 //   1. single-event requests (one JSON object per POST),
 //   2. 100-event batches (one JSON array per POST).
-// Each phase runs for a bounded time (--seconds, default 5) and prints accepted events/s,
-// tasks/s and p50/p99 request latency. The client shares the 2 cores with the server.
+// Each phase runs for a bounded time (--seconds, default 5, at most 60) and prints accepted
+// events/s, tasks/s and p50/p99 request latency. The client shares the 2 cores with the server.
+// Baseline in the same run: wrk (2 threads, the same connections and seconds) posting the same
+// request body to bench/fast_receiver, which answers at once: the raw HTTP rate of this machine
+// for that request. Each phase's req/s is reported as a ratio to it.
 //
-//   ./build/ingest_bench [--seconds 5] [--connections 64]
+// Stores: SQLite in a temp dir; with --store postgresql://... or --pg-server also PostgreSQL
+// (a fresh database per run, see Stores in bench_util.h), reported side by side.
+//
+//   ./build/bench/ingest_bench [--seconds 5] [--connections 64] [--store URL | --pg-server]
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -102,21 +107,22 @@ struct PhaseResult {
   std::vector<double> latencies_ms;
 };
 
+// Request body number `b` of a phase posting `batch` events per request.
+std::string RequestBody(int b, int batch) {
+  if (batch == 1) return MakeEvent(b, kTypes[b % 20]);
+  std::string body = "[";
+  for (int i = 0; i < batch; ++i) {
+    if (i) body += ",";
+    body += MakeEvent(b * batch + i, kTypes[(b * batch + i) % 20]);
+  }
+  return body + "]";
+}
+
 // Runs `connections` keep-alive connections for `seconds`; each request posts `batch` events.
 PhaseResult RunPhase(int connections, int batch, double seconds) {
   std::vector<std::string> bodies;
   for (int b = 0; b < 64; ++b) {
-    std::string body;
-    if (batch == 1) {
-      body = MakeEvent(b, kTypes[b % 20]);
-    } else {
-      body = "[";
-      for (int i = 0; i < batch; ++i) {
-        if (i) body += ",";
-        body += MakeEvent(b * batch + i, kTypes[(b * batch + i) % 20]);
-      }
-      body += "]";
-    }
+    std::string body = RequestBody(b, batch);
     bodies.push_back("POST /api/events/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Token " +
                      g_token + "\r\nContent-Type: application/json\r\nContent-Length: " +
                      std::to_string(body.size()) + "\r\n\r\n" + body);
@@ -228,35 +234,20 @@ PhaseResult RunPhase(int connections, int batch, double seconds) {
   return total;
 }
 
-void Report(const char* name, PhaseResult r) {
+double RequestRate(const PhaseResult& r) { return r.seconds > 0 ? r.requests / r.seconds : 0; }
+
+void Report(const char* name, const PhaseResult& r, double wrk) {
   printf(
-      "%-22s %10.0f events/s %10.0f tasks/s %9.0f req/s   p50 %7.2f ms   p99 %7.2f ms   errors "
-      "%llu\n",
-      name, r.events / r.seconds, r.tasks / r.seconds, r.requests / r.seconds,
-      Percentile(r.latencies_ms, 0.50), Percentile(r.latencies_ms, 0.99),
-      static_cast<unsigned long long>(r.errors));
+      "  %-22s %9.0f events/s %9.0f tasks/s %8.0f req/s (%.3f of wrk)  p50 %7.2f ms  p99 %7.2f "
+      "ms  errors %llu\n",
+      name, r.events / r.seconds, r.tasks / r.seconds, RequestRate(r),
+      wrk > 0 ? RequestRate(r) / wrk : 0.0, Percentile(r.latencies_ms, 0.50),
+      Percentile(r.latencies_ms, 0.99), static_cast<unsigned long long>(r.errors));
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  double seconds = 5;
-  int connections = 64;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!strcmp(argv[i], "--seconds")) seconds = std::min(60.0, atof(argv[i + 1]));
-    if (!strcmp(argv[i], "--connections")) connections = std::max(2, atoi(argv[i + 1]));
-  }
-  signal(SIGPIPE, SIG_IGN);
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  Herald h;
-  if (!h.Start({{"HERALD_DELIVERY_WORKERS", "false"}, {"HERALD_LOG_LEVEL", "warning"}})) {
-    fprintf(stderr, "herald serve did not start\n");
-    h.Stop();
-    return 1;
-  }
-  g_port = h.port;
-  g_token = h.token;
-  // 20 webhooks, 100 rules: 5 per object type, 2 of which never match (condition).
+// 20 webhooks and 100 rules on `h`: 5 per object type, 2 of which never match (condition).
+// Returns the number of rules created.
+int Configure(const Herald& h) {
   for (int w = 0; w < 20; ++w) {
     long st;
     h.Call("POST", "/api/extras/webhooks/",
@@ -280,12 +271,85 @@ int main(int argc, char** argv) {
       rules += st == 201;
     }
   }
+  return rules;
+}
+
+// wrk's rate posting a request of `batch` events to a fresh bench/fast_receiver next to argv0.
+double WrkBaseline(const std::string& argv0, int connections, double seconds, int batch) {
+  herald::bench::Child rx;
+  const std::string receiver =
+      std::filesystem::absolute(argv0).parent_path().string() + "/fast_receiver";
+  const int port = herald::bench::StartFastReceiver(&rx, receiver, 0, 600);
+  double rate = -1;
+  if (port) {
+    rate = herald::bench::RunWrk(
+        "http://127.0.0.1:" + std::to_string(port) + "/api/events/", connections, 2,
+        std::max(1, static_cast<int>(seconds + 0.5)), RequestBody(0, batch),
+        {"Content-Type: application/json", "Authorization: Token " + std::string(40, '0')});
+  }
+  rx.Stop();
+  return rate;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double seconds = 5;
+  int connections = 64;
+  herald::bench::Stores stores;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (stores.Parse(argc, argv, &i)) continue;
+    if (i + 1 < argc && a == "--seconds") seconds = std::clamp(atof(argv[++i]), 1.0, 60.0);
+    else if (i + 1 < argc && a == "--connections") connections = std::max(2, atoi(argv[++i]));
+  }
+  signal(SIGPIPE, SIG_IGN);
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  const double wrk_single = WrkBaseline(argv[0], connections, seconds, 1);
+  const double wrk_batch = WrkBaseline(argv[0], connections, seconds, 100);
   printf(
-      "herald ingest benchmark: %d rules over 20 object types, %d keep-alive connections, %.0f s "
-      "per phase, event size %zu bytes\n",
-      rules, connections, seconds, MakeEvent(1, kTypes[0]).size());
-  Report("single-event requests", RunPhase(connections, 1, seconds));
-  Report("100-event batches", RunPhase(connections, 100, seconds));
-  h.Stop();
+      "herald ingest benchmark: 100 rules over 20 object types, %d keep-alive connections, %.0f s "
+      "per phase, event size %zu bytes\n"
+      "baseline: wrk posting the same request to fast_receiver: single event %.0f req/s, "
+      "100-event batch %.0f req/s\n",
+      connections, seconds, MakeEvent(1, kTypes[0]).size(), wrk_single, wrk_batch);
+  std::vector<std::pair<PhaseResult, PhaseResult>> results(stores.size());
+  std::vector<bool> ran(stores.size(), false);
+  for (size_t s = 0; s < stores.size(); ++s) {
+    std::string url;
+    if (!stores.Fresh(s, &url)) continue;
+    Herald h;
+    if (!h.Start({{"HERALD_DELIVERY_WORKERS", "false"}, {"HERALD_LOG_LEVEL", "warning"}}, url)) {
+      fprintf(stderr, "herald serve on %s did not start\n", stores.Name(s));
+      h.Stop();
+      continue;
+    }
+    g_port = h.port;
+    g_token = h.token;
+    const int rules = Configure(h);
+    printf("%s (%d rules):\n", stores.Name(s), rules);
+    results[s].first = RunPhase(connections, 1, seconds);
+    Report("single-event requests", results[s].first, wrk_single);
+    results[s].second = RunPhase(connections, 100, seconds);
+    Report("100-event batches", results[s].second, wrk_batch);
+    ran[s] = true;
+    h.Stop();
+  }
+  // Side by side: events/s (request rate as a ratio to wrk's).
+  printf("\nsummary: events/s (req/s / wrk req/s)\n  %-22s", "");
+  for (size_t s = 0; s < stores.size(); ++s) printf(" %24s", stores.Name(s));
+  for (int phase = 0; phase < 2; ++phase) {
+    printf("\n  %-22s", phase == 0 ? "single-event requests" : "100-event batches");
+    for (size_t s = 0; s < stores.size(); ++s) {
+      const PhaseResult& r = phase == 0 ? results[s].first : results[s].second;
+      const double wrk = phase == 0 ? wrk_single : wrk_batch;
+      char cell[64] = "did not run";
+      if (ran[s])
+        snprintf(cell, sizeof cell, "%.0f (%.3f)", r.events / r.seconds,
+                 wrk > 0 ? RequestRate(r) / wrk : 0.0);
+      printf(" %24s", cell);
+    }
+  }
+  printf("\n");
   return 0;
 }

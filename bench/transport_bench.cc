@@ -30,7 +30,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -40,7 +39,6 @@
 #include "delivery/request.h"
 #include "delivery/transport.h"
 #include "support/process.h"
-#include "support/temp_dir.h"
 
 namespace {
 
@@ -216,32 +214,12 @@ double RunCurlMulti(const std::string& url, int connections, int seconds, uint64
   return static_cast<double>(completed) / std::min(elapsed, static_cast<double>(seconds));
 }
 
+// wrk with the same request as (a) and (b), one thread.
 double RunWrk(const std::string& url, int connections, int seconds) {
-  if (std::system("command -v wrk >/dev/null 2>&1") != 0) return -1;
-  herald::testing::TempDir dir("transport-bench");
-  const std::string script = dir.File("post.lua");
-  {
-    std::ofstream lua(script);
-    std::string body = kBody;
-    std::string escaped;
-    for (char c : body) {
-      if (c == '\\' || c == '"') escaped += '\\';
-      escaped += c;
-    }
-    lua << "wrk.method = \"POST\"\nwrk.body = \"" << escaped << "\"\n"
-        << "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
-        << "wrk.headers[\"X-Hook-Signature\"] = \"" << herald::delivery::SignBody("secret", kBody)
-        << "\"\n";
-  }
-  std::string cmd = "wrk -t1 -c" + std::to_string(connections) + " -d" + std::to_string(seconds) +
-                    "s -s " + script + " " + url + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  double rps = -1;
-  char line[512];
-  while (p && std::fgets(line, sizeof line, p))
-    if (std::strncmp(line, "Requests/sec:", 13) == 0) rps = std::atof(line + 13);
-  if (p) pclose(p);
-  return rps;
+  return herald::bench::RunWrk(
+      url, connections, 1, seconds, kBody,
+      {"Content-Type: application/json",
+       "X-Hook-Signature: " + herald::delivery::SignBody("secret", kBody)});
 }
 
 void RunTenThousand(const std::string& receiver) {

@@ -188,7 +188,11 @@ void Api::IngestNow(const std::string& body, bool ndjson, const std::string& req
     responded = true;
     store_.CommitEvents(std::move(batch), [respond](Result<std::vector<CommittedEvent>> r) {
       if (!r.ok()) {
-        log::Error("event commit failed", {{"error", r.status().message()}});
+        // While the store is down every request fails the same way: one line per 10 s.
+        static log::Throttle throttle(std::chrono::seconds(10));
+        if (long long held; throttle.Allow(&held))
+          log::Error("event commit failed",
+                     {{"error", r.status().message()}, {"similar_lines_suppressed", held}});
         respond(
             http::Response::Detail(503, "The events could not be stored: " + r.status().message()));
         return;

@@ -86,4 +86,17 @@ void Write(Level level, std::string_view msg, std::initializer_list<Field> field
   fflush(stderr);
 }
 
+bool Throttle::Allow(Clock::time_point now, long long* held_back) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (started_ && now < next_) {
+    ++held_;
+    return false;
+  }
+  started_ = true;
+  next_ = now + interval_;
+  *held_back = held_;
+  held_ = 0;
+  return true;
+}
+
 }  // namespace herald::log

@@ -6,7 +6,9 @@
 // level is filtered out. Thread-safe.
 #pragma once
 
+#include <chrono>
 #include <initializer_list>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -48,5 +50,30 @@ inline void Warning(std::string_view msg, std::initializer_list<Field> f = {}) {
 inline void Error(std::string_view msg, std::initializer_list<Field> f = {}) {
   if (Enabled(Level::kError)) Write(Level::kError, msg, f);
 }
+
+// Lets a line that repeats on every request (a store outage fails them all) through at most once
+// per interval, and counts the ones it held back so the next line can say how many:
+//
+//   static log::Throttle throttle(std::chrono::seconds(10));
+//   if (long long held; throttle.Allow(&held)) log::Error("...", {{"suppressed", held}});
+//
+// Thread-safe.
+class Throttle {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit Throttle(Clock::duration interval) : interval_(interval) {}
+
+  // True when a line may be written now; *held_back is then the number of calls refused since
+  // the last line was let through.
+  bool Allow(long long* held_back) { return Allow(Clock::now(), held_back); }
+  bool Allow(Clock::time_point now, long long* held_back);
+
+ private:
+  const Clock::duration interval_;
+  std::mutex mu_;
+  bool started_ = false;
+  Clock::time_point next_{};
+  long long held_ = 0;
+};
 
 }  // namespace herald::log

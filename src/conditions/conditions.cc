@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "conditions/py_regex.h"
+#include "value/bigint.h"
 
 namespace herald::conditions {
 
@@ -29,6 +30,7 @@ bool IsSnapshotOp(Op op) { return op == Op::kChanged || op == Op::kUnchanged; }
 
 // Which operators each JSON value type allows (NetBox's Condition.TYPES).
 bool OpAllowedFor(Op op, const Value& v) {
+  if (IsBigInt(v)) return OpAllowedFor(op, Value(0));  // an int like any other
   switch (v.kind()) {
     case Kind::Str: return op == Op::kEq || op == Op::kContains || op == Op::kRegex;
     case Kind::Bool: return op == Op::kEq || op == Op::kContains;
@@ -281,7 +283,9 @@ struct Compiler {
         case Kind::Float:
         case Kind::List:
         case Kind::None: break;
-        default: return Fail(location, "ValueError", "Unsupported value type: " + PyClass(*value));
+        default:
+          if (IsBigInt(*value)) break;
+          return Fail(location, "ValueError", "Unsupported value type: " + PyClass(*value));
       }
       if (!OpAllowedFor(node.op, *value)) {
         return Fail(location, "ValueError",

@@ -448,8 +448,10 @@ void Dispatcher::Record(const std::string& id, AttemptOutcome o) {
       unsaved_.emplace_back(id, std::move(*kept));
     } else {
       if (store_unavailable_.exchange(false)) log::Info("store available again; recording results");
-      if (!st.ok() && st.code() != Code::kConflict)
-        log::Error("cannot record attempt", {{"task", id}, {"error", st.message()}});
+      static log::Throttle throttle(std::chrono::seconds(10));
+      if (long long held; !st.ok() && st.code() != Code::kConflict && throttle.Allow(&held))
+        log::Error("cannot record attempt",
+                   {{"task", id}, {"error", st.message()}, {"similar_lines_suppressed", held}});
     }
     JobDone();
     if (at_capacity_.load() || next_due_us_.load() <= clock_.NowUs()) Wake();

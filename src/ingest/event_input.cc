@@ -175,6 +175,18 @@ Result<std::string> EventDedupeKey(const Value& v) {
   return "sha256:" + HexEncode(md, len);
 }
 
+namespace {
+
+// What follows "the body" or "line N" in ParseEvents' error for a ParseJson failure.
+std::string JsonErrorText(const Status& st) {
+  if (st.label() == "ValueError") {  // an int past Python's digit limit (kMaxIntStrDigits)
+    return " holds an integer with too many digits: " + st.message();
+  }
+  return " is not valid JSON: " + st.message();
+}
+
+}  // namespace
+
 Result<ParsedEvents> ParseEvents(std::string_view body, bool ndjson, int64_t now_us) {
   ParsedEvents out;
   std::vector<Value> items;
@@ -190,8 +202,7 @@ Result<ParsedEvents> ParseEvents(std::string_view body, bool ndjson, int64_t now
       if (!l.empty()) {
         auto v = ParseJson(l);
         if (!v.ok()) {
-          return Bad("line " + std::to_string(line + 1) +
-                     " is not valid JSON: " + v.status().message());
+          return Bad("line " + std::to_string(line + 1) + JsonErrorText(v.status()));
         }
         items.push_back(std::move(*v));
       }
@@ -205,7 +216,7 @@ Result<ParsedEvents> ParseEvents(std::string_view body, bool ndjson, int64_t now
   } else {
     auto v = ParseJson(body);
     if (!v.ok()) {
-      return Bad("the body is not valid JSON: " + v.status().message());
+      return Bad("the body" + JsonErrorText(v.status()));
     }
     if (v->is_list()) {
       items = v->as_list();

@@ -6,6 +6,7 @@
 #include "jinja/jinja.h"
 #include "jinja/parser.h"
 #include "jinja/render.h"
+#include "value/bigint.h"
 
 namespace herald::jinja {
 
@@ -156,6 +157,8 @@ Outcome<std::string> Template::Render(const Value& context) const {
     return Error{"RecursionError", e.what(), 0, "render"};
   } catch (const ValueSizeError& e) {
     return Error{"ResourceLimitError", e.what(), 0, "render"};
+  } catch (const IntStrDigitsError& e) {
+    return Error{"ValueError", e.what(), 0, "render"};
   } catch (const std::bad_alloc&) {
     return Error{"ResourceLimitError", "out of memory while rendering the template", 0, "render"};
   }

@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "jinja/bigint.h"
 #include "jinja/filter_support.h"
+#include "value/bigint.h"
 
 namespace herald::jinja::filters {
 

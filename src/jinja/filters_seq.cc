@@ -177,9 +177,8 @@ Value FBatch(Interp&, const Value& v, Args& a) {
   BindArgs("do_batch", a, {"linecount", "fill_with"}, p);
   if (!p[0]) ThrowType("do_batch() missing 1 required positional argument: 'linecount'");
   // Python compares the batch length with any int; a huge one just means "one batch".
-  int64_t n = p[0] && IsBigInt(*p[0])
-                  ? (ObjAs<BigIntObj>(*p[0])->v.negative() ? INT64_MIN : INT64_MAX)
-                  : IntParam(p[0], 1);
+  int64_t n = p[0] && IsBigInt(*p[0]) ? (BigIntOf(*p[0]).negative() ? INT64_MIN : INT64_MAX)
+                                      : IntParam(p[0], 1);
   std::vector<Value> out;
   List cur;
   for (Value& item : Iterate(v)) {

@@ -7,6 +7,7 @@
 #include "jinja/errors.h"
 #include "jinja/limits.h"
 #include "jinja/pyops.h"
+#include "value/bigint.h"
 #include "value/unicode.h"
 
 namespace herald::jinja {
@@ -235,6 +236,7 @@ std::string FormatIntSpec(const BigInt& v, const Spec& sp, const char* tname) {
   std::string prefix;
   int every = 3;
   if (t == 'd' || t == 'n') {
+    if (mag.DecimalDigits() > kMaxIntStrDigits) ThrowValue(IntStrDigitsMessage());
     digits = mag.ToString();
   } else {
     int base = t == 'b' ? 2 : t == 'o' ? 8 : 16;

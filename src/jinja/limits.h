@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string>
 
+#include <boost/core/noncopyable.hpp>
+
 namespace herald::jinja {
 
 struct SizeLimits {
@@ -29,12 +31,10 @@ constexpr unsigned kDeadlineCheckInterval = 64;
 constexpr size_t kMaxRenderStackBytes = size_t{4} << 20;
 
 // Records the current stack position as the render's base for this thread until destroyed.
-class StackScope {
+class StackScope : boost::noncopyable {
  public:
   StackScope();
   ~StackScope();
-  StackScope(const StackScope&) = delete;
-  StackScope& operator=(const StackScope&) = delete;
 
  private:
   uintptr_t prev_base_;

@@ -72,30 +72,6 @@ Value MakeMarkup(std::string s) {
 
 // ---- big ints ----
 
-std::string BigIntObj::repr() const {
-  if (v.DecimalDigits() > 4300) {
-    ThrowValue(
-        "Exceeds the limit (4300 digits) for integer string conversion; use "
-        "sys.set_int_max_str_digits() to increase the limit");
-  }
-  return v.ToString();
-}
-
-bool BigIntObj::equals(const Value& other) const {
-  if (other.is_float()) return v.ToDouble() == other.as_float();
-  BigInt o;
-  if (!ToBigInt(other, &o)) return false;
-  return v.Compare(o) == 0;
-}
-
-size_t BigIntObj::hash() const { return std::hash<double>()(v.ToDouble()); }
-
-Value MakeInt(BigInt v) {
-  int64_t i;
-  if (v.ToInt64(&i)) return Value(i);
-  return Value(std::shared_ptr<Object>(std::make_shared<BigIntObj>(std::move(v))));
-}
-
 Value IntFromLiteral(const std::string& text) {
   int base = 10;
   std::string_view digits = text;
@@ -109,22 +85,6 @@ Value IntFromLiteral(const std::string& text) {
   auto b = BigInt::Parse(digits, base);
   if (!b) return Value(0);
   return MakeInt(std::move(*b));
-}
-
-bool ToBigInt(const Value& v, BigInt* out) {
-  if (v.is_int()) {
-    *out = BigInt::FromInt64(v.as_int());
-    return true;
-  }
-  if (v.is_bool()) {
-    *out = BigInt::FromInt64(v.as_bool() ? 1 : 0);
-    return true;
-  }
-  if (IsBigInt(v)) {
-    *out = ObjAs<BigIntObj>(v)->v;
-    return true;
-  }
-  return false;
 }
 
 // ---- range ----

@@ -13,7 +13,7 @@
 
 #include "common/strings.h"
 #include "jinja/ast.h"
-#include "jinja/bigint.h"
+#include "value/bigint.h"
 #include "value/pystr.h"
 #include "value/value.h"
 
@@ -24,7 +24,6 @@ class Interp;
 enum class OK : uint8_t {
   kUndefined,
   kMarkup,
-  kBigInt,
   kRange,
   kDictView,
   kCallable,
@@ -107,24 +106,9 @@ inline const std::string* StrLike(const Value& v) {
   return nullptr;
 }
 
-// ---- big ints ----
-class BigIntObj : public JObject {
- public:
-  explicit BigIntObj(BigInt v) : JObject(OK::kBigInt), v(std::move(v)) {}
-  std::string type_name() const override { return "int"; }
-  std::string repr() const override;
-  bool truthy() const override { return !v.is_zero(); }
-  bool equals(const Value& other) const override;
-  size_t hash() const override;
-  BigInt v;
-};
-// Normalises: an int64 Value when it fits, else a BigIntObj.
-Value MakeInt(BigInt v);
+// ---- big ints (value/bigint.h) ----
 // Integer literal text (decimal or 0x/0o/0b, no underscores) to an int Value.
 Value IntFromLiteral(const std::string& text);
-inline bool IsBigInt(const Value& v) { return IsObj(v, OK::kBigInt); }
-// Any Python int (bool included) as BigInt; false when not an int.
-bool ToBigInt(const Value& v, BigInt* out);
 // Python int (incl. bool and big ints)?
 inline bool IsIntLike(const Value& v) { return v.is_int() || v.is_bool() || IsBigInt(v); }
 

@@ -249,15 +249,9 @@ namespace {
 
 // Exact comparison of an integer with a double (Python semantics); 2 when d is NaN.
 int CmpIntFloat(const Value& i, double d) {
-  if (std::isnan(d)) return 2;
-  if (std::isinf(d)) return d > 0 ? -1 : 1;
   BigInt bi;
   ToBigInt(i, &bi);
-  double fl = std::floor(d);
-  BigInt bd = BigInt::FromDouble(fl);
-  int c = bi.Compare(bd);
-  if (c != 0) return c;
-  return fl == d ? 0 : -1;  // i == floor(d) < d
+  return CompareIntFloat(bi, d);
 }
 
 // -1/0/1; throws TypeError for incomparable values. Only meaningful for `<`-style ordering.

@@ -30,7 +30,7 @@ bool AsInt64(const Value& v, int64_t* out) {
     *out = v.as_bool();
     return true;
   }
-  if (IsBigInt(v)) return ObjAs<BigIntObj>(v)->v.ToInt64(out);
+  if (IsBigInt(v)) return BigIntOf(v).ToInt64(out);
   return false;
 }
 
@@ -39,7 +39,7 @@ double ToDouble(const Value& v) {
   if (v.is_int()) return static_cast<double>(v.as_int());
   if (v.is_bool()) return v.as_bool() ? 1.0 : 0.0;
   if (IsBigInt(v)) {
-    double d = ObjAs<BigIntObj>(v)->v.ToDouble();
+    double d = BigIntOf(v).ToDouble();
     if (std::isinf(d)) Throw("OverflowError", "int too large to convert to float");
     return d;
   }
@@ -347,7 +347,7 @@ Value Negate(const Value& v) {
   }
   if (v.is_float()) return Value(-v.as_float());
   if (v.is_bool()) return Value(static_cast<int64_t>(v.as_bool() ? -1 : 0));
-  if (IsBigInt(v)) return MakeInt(ObjAs<BigIntObj>(v)->v.Neg());
+  if (IsBigInt(v)) return MakeInt(BigIntOf(v).Neg());
   if (IsUndefined(v)) FailUndef(v);
   ThrowType("bad operand type for unary -: '" + TypeName(v) + "'");
 }
@@ -366,7 +366,7 @@ Value Abs(const Value& v) {
   }
   if (v.is_float()) return Value(std::fabs(v.as_float()));
   if (v.is_bool()) return Value(static_cast<int64_t>(v.as_bool()));
-  if (IsBigInt(v)) return MakeInt(ObjAs<BigIntObj>(v)->v.Abs());
+  if (IsBigInt(v)) return MakeInt(BigIntOf(v).Abs());
   ThrowType("bad operand type for abs(): '" + TypeName(v) + "'");
 }
 

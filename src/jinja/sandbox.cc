@@ -97,7 +97,6 @@ Value Interp::GetAttr(const Value& obj, const std::string& name) {
         break;
       }
       case OK::kMarkup:
-      case OK::kBigInt:
       case OK::kDictView:
       case OK::kBytes:
       case OK::kGenerator: break;

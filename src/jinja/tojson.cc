@@ -14,14 +14,11 @@ namespace {
 
 class ToJsonHooks : public JsonHooks {
  public:
-  // Markup is a str and big ints are ints to Python's json; anything else is a TypeError.
+  // Markup is a str to Python's json; anything else is a TypeError (big ints are ints, written
+  // by DumpJson itself).
   void Object(std::string& out, const Value& v, const JsonDumpOptions& o) const override {
     if (IsMarkup(v)) {
       AppendJsonString(out, ObjAs<MarkupObj>(v)->s, o.ensure_ascii, o.html_safe);
-      return;
-    }
-    if (IsBigInt(v)) {
-      out += ObjAs<BigIntObj>(v)->v.ToString();
       return;
     }
     ThrowType("Object of type " + TypeName(v) + " is not JSON serializable");
@@ -29,7 +26,6 @@ class ToJsonHooks : public JsonHooks {
 
   std::string Key(const Value& k) const override {
     if (IsMarkup(k)) return ObjAs<MarkupObj>(k)->s;
-    if (IsBigInt(k)) return ObjAs<BigIntObj>(k)->v.ToString();
     ThrowType("keys must be str, int, float, bool or None, not " + TypeName(k));
   }
 

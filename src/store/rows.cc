@@ -2,6 +2,8 @@
 // rule JSON, WHERE-clause building). See rows.h.
 #include "store/rows.h"
 
+#include <algorithm>
+
 #include "store/task_id.h"
 #include "value/json.h"
 
@@ -86,6 +88,11 @@ int64_t CountOf(const QueueCounts& counts, std::optional<TaskStatus> status) {
   return total;
 }
 
+Result<int64_t> CountOf(const Result<QueueCounts>& counts, std::optional<TaskStatus> status) {
+  if (!counts.ok()) return counts.status();
+  return CountOf(*counts, status);
+}
+
 Result<AttemptHistogram> EmptyHistogram(TimeUs since, int minutes) {
   if (minutes < 1 || minutes > 1440)
     return Status::Error(Code::kInvalidArgument, "minutes must be between 1 and 1440");
@@ -103,6 +110,41 @@ Status CheckAttemptOutcome(const AttemptOutcome& outcome) {
                                               TaskStatusName(outcome.next_status));
   }
   return Status::Ok();
+}
+
+Status NotFound(std::string what) {
+  return Status(Code::kNotFound, std::move(what) + " not found.");
+}
+Status Conflict(std::string what) { return Status(Code::kConflict, std::move(what)); }
+
+std::string StatusWord(int status) { return TaskStatusName(static_cast<TaskStatus>(status)); }
+
+Result<TaskRef> ExistingTask(FoundTask found, const std::string& id) {
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return NotFound("task " + id);
+  return std::move(**found);
+}
+
+Result<TaskRef> TaskIn(FoundTask found, const std::string& id, std::initializer_list<int> allowed,
+                       const char* only) {
+  auto t = ExistingTask(std::move(found), id);
+  if (!t.ok()) return t.status();
+  if (std::find(allowed.begin(), allowed.end(), t->status) == allowed.end()) {
+    return Conflict("task " + id + " is " + StatusWord(t->status) + "; " + only);
+  }
+  return t;
+}
+
+Result<TaskRef> LeasedTask(FoundTask found, const std::string& id, const std::string& worker) {
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return Conflict("task " + id + " no longer exists.");
+  TaskRef& t = **found;
+  if (t.status != kStarted || t.worker != worker) {
+    return Conflict("task " + id + " is no longer leased by worker '" + worker + "' (it is " +
+                    StatusWord(t.status) +
+                    (t.status == kStarted ? " by '" + t.worker + "'" : std::string()) + ").");
+  }
+  return std::move(t);
 }
 
 std::vector<FlatTask> FlattenTasks(const Event& e, std::vector<Task>& tasks) {
@@ -125,27 +167,33 @@ std::vector<FlatTask> FlattenTasks(const Event& e, std::vector<Task>& tasks) {
 }
 
 std::vector<FlatEvent> FlattenEvents(std::vector<NewEvent> events) {
-  std::vector<FlatEvent> out(events.size());
-  for (size_t i = 0; i < events.size(); ++i) {
-    Event& e = events[i].event;
-    FlatEvent& f = out[i];
-    f.username = StrOrNull(e.username);
-    f.request_id = StrOrNull(e.request_id);
-    f.data = JsonOrNull(e.data);
-    f.snapshots = JsonOrNull(e.snapshots);
-    f.request = JsonOrNull(e.request);
-    f.context = JsonOrNull(e.context);
-    f.received_at = e.received_at;
-    f.tasks = FlattenTasks(e, events[i].tasks);
-    f.event = std::move(e.event);
-    f.event_type = std::move(e.event_type);
-    f.object_type = std::move(e.object_type);
-    f.model = std::move(e.model);
-    f.timestamp = std::move(e.timestamp);
-    f.dedupe_key = std::move(events[i].dedupe_key);
-    f.dedupe_since = events[i].dedupe_since;
+  std::vector<FlatEvent> out;
+  out.reserve(events.size());
+  for (NewEvent& ne : events) {
+    // The tasks first: an empty type of theirs is the event's, before it is moved out.
+    std::vector<FlatTask> tasks = FlattenTasks(ne.event, ne.tasks);
+    out.push_back(FlatEvent{EventRow(std::move(ne.event)), std::move(tasks),
+                            std::move(ne.dedupe_key), ne.dedupe_since});
   }
   return out;
+}
+
+Status CheckTasksPerEvent(const std::vector<NewEvent>& events, size_t max) {
+  for (const NewEvent& e : events) {
+    if (e.tasks.size() > max) {
+      return Status(Code::kResourceExhausted, "an event may create at most " + std::to_string(max) +
+                                                  " tasks, not " + std::to_string(e.tasks.size()));
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckPurgeBatch(int64_t max) {
+  if (max < 1 || max > Store::kMaxPurgeBatch) {
+    return Status::Error(Code::kInvalidArgument,
+                         "purge batch must be 1.." + std::to_string(Store::kMaxPurgeBatch));
+  }
+  return Status::Ok();
 }
 
 std::string JoinTaskIds(const std::vector<std::string>& ids) {

@@ -13,6 +13,8 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +26,7 @@
 #include "common/status.h"
 #include "model/model.h"
 #include "store/store.h"
+#include "store/write_queue.h"
 
 namespace herald::sql {
 
@@ -34,9 +37,19 @@ concept SqlRow = requires(const R& r, int col) {
   { r.Int(col) } -> std::convertible_to<int64_t>;
   { r.Text(col) } -> std::convertible_to<std::string>;
   { r.TextView(col) } -> std::convertible_to<std::string_view>;
-  { r.OptText(col) } -> std::convertible_to<std::optional<std::string>>;
-  { r.OptInt(col) } -> std::convertible_to<std::optional<int64_t>>;
 };
+
+// Nullable columns of any SqlRow: nullopt for NULL.
+template <SqlRow R>
+std::optional<std::string> OptText(const R& s, int col) {
+  if (s.IsNull(col)) return std::nullopt;
+  return s.Text(col);
+}
+template <SqlRow R>
+std::optional<int64_t> OptInt(const R& s, int col) {
+  if (s.IsNull(col)) return std::nullopt;
+  return s.Int(col);
+}
 
 // Task status codes as persisted (TaskStatus order; see the static_assert in rows.cc).
 inline constexpr int kQueued = 0, kStarted = 1, kScheduled = 2, kFinished = 3, kFailed = 4;
@@ -131,7 +144,7 @@ Status ReadField(const R& s, int col, T& out, std::string T::*m) {
 }
 template <SqlRow R, typename T>
 Status ReadField(const R& s, int col, T& out, std::optional<std::string> T::*m) {
-  out.*m = s.OptText(col);
+  out.*m = OptText(s, col);
   return Status::Ok();
 }
 template <SqlRow R, typename T>
@@ -141,7 +154,7 @@ Status ReadField(const R& s, int col, T& out, std::optional<int> T::*m) {
 }
 template <SqlRow R, typename T>
 Status ReadField(const R& s, int col, T& out, std::optional<int64_t> T::*m) {
-  out.*m = s.OptInt(col);
+  out.*m = OptInt(s, col);
   return Status::Ok();
 }
 // A status code outside the known ones reads as failed.
@@ -212,20 +225,9 @@ Result<Webhook> ReadWebhook(const R& s) {
 // Binds every webhook column after id, in kWebhookCols order, except created/last_updated.
 template <typename S>
 void BindWebhookBody(S& s, const Webhook& w) {
-  s.Bind(w.name)
-      .Bind(w.description)
-      .Bind(w.payload_url)
-      .Bind(w.http_method)
-      .Bind(w.http_content_type)
-      .Bind(w.additional_headers)
-      .Bind(w.body_template)
-      .Bind(w.secret)
-      .Bind(w.ssl_verification)
-      .Bind(w.ca_file_path)
-      .Bind(w.timeout)
-      .Bind(w.max_attempts)
-      .Bind(w.retry_policy)
-      .Bind(w.retry_interval);
+  BindAll(s, w.name, w.description, w.payload_url, w.http_method, w.http_content_type,
+          w.additional_headers, w.body_template, w.secret, w.ssl_verification, w.ca_file_path,
+          w.timeout, w.max_attempts, w.retry_policy, w.retry_interval);
 }
 
 // ---- event rules ----
@@ -256,21 +258,42 @@ struct RuleJson {
 // Binds every rule column after id, in kRuleCols order, except created/last_updated.
 template <typename S>
 void BindRuleBody(S& s, const EventRule& r, const RuleJson& j) {
-  s.Bind(r.name)
-      .Bind(r.description)
-      .Bind(j.object_types)
-      .Bind(j.event_types)
-      .Bind(r.enabled)
-      .Bind(j.conditions)
-      .Bind(r.action_type)
-      .Bind(r.action_object_type)
-      .Bind(r.action_object_id)
-      .Bind(j.action_data)
-      .Bind(r.comments);
+  BindAll(s, r.name, r.description, j.object_types, j.event_types, r.enabled, j.conditions,
+          r.action_type, r.action_object_type, r.action_object_id, j.action_data, r.comments);
 }
 
 // Whether the rule's action is a webhook (then action_object_id names it).
 bool TargetsWebhook(const EventRule& r);
+
+// A configuration table as a backend reads it: webhooks or event rules. `cols` is its k*Cols
+// list (id first, created and last_updated last), `read` its reader over the backend's row
+// type R.
+template <typename T, typename R>
+struct ConfigTable {
+  const char* table;
+  const char* noun;  // names a row in messages: "webhook", "event rule"
+  const char* cols;
+  Result<T> (*read)(const R&);
+};
+
+// The queries of a configuration table in the database schema `schema` ("" or "herald."): all
+// rows ordered by name, and the row whose id is the one parameter.
+template <typename T, typename R>
+std::string ListRowsSql(const ConfigTable<T, R>& t, const char* schema) {
+  return std::string("SELECT ") + t.cols + " FROM " + schema + t.table + " ORDER BY name";
+}
+template <typename T, typename R>
+std::string LoadRowSql(const ConfigTable<T, R>& t, const char* schema) {
+  return std::string("SELECT ") + t.cols + " FROM " + schema + t.table + " WHERE id = ?";
+}
+
+// The two configuration tables, over a backend's row type.
+template <SqlRow R>
+inline constexpr ConfigTable<Webhook, R> kWebhookTable{"webhooks", "webhook", kWebhookCols,
+                                                       ReadWebhook<R>};
+template <SqlRow R>
+inline constexpr ConfigTable<EventRule, R> kRuleTable{"event_rules", "event rule", kRuleCols,
+                                                      ReadRule<R>};
 
 // ---- API tokens ----
 
@@ -312,6 +335,7 @@ Result<ApiToken> ReadToken(const R& s) {
 inline constexpr const char* kEventCols =
     "id, event, event_type, object_type, model, timestamp, username, request_id, data, "
     "snapshots, request, context, received_at";
+inline constexpr int kEventColCount = 13;
 
 template <SqlRow R>
 Result<Event> ReadEvent(const R& s) {
@@ -324,11 +348,12 @@ Result<Event> ReadEvent(const R& s) {
 }
 
 // An event's columns as they are bound: its Value fields as JSON text (None: NULL), made on the
-// caller's thread; the strings are moved out of the event.
+// caller's thread; the strings are moved out of the event. The one row shape of an event for
+// both a commit (FlatEvent) and an import.
 struct EventRow {
   std::string event, event_type, object_type, model, timestamp;
   std::optional<std::string> username, request_id, data, snapshots, request, context;
-  TimeUs received_at = 0;
+  TimeUs received_at = 0;  // in a commit, 0: the store's time of the commit
   explicit EventRow(Event&& e);
 };
 
@@ -337,6 +362,14 @@ template <typename S>
 void BindEventBody(S& s, const EventRow& e) {
   BindAll(s, e.event, e.event_type, e.object_type, e.model, e.timestamp, e.username, e.request_id,
           e.data, e.snapshots, e.request, e.context);
+}
+
+// Binds an event's columns from `event` to `received_at` (kEventCols order after id); `now`
+// stands for a received_at of 0.
+template <typename S>
+void BindEventRow(S& s, const EventRow& e, TimeUs now) {
+  BindEventBody(s, e);
+  s.Bind(e.received_at != 0 ? e.received_at : now);
 }
 
 // ---- tasks and attempts ----
@@ -440,6 +473,8 @@ struct TxEffects {
 
 // The tasks of `status` in `counts`, or of every status when there is none.
 int64_t CountOf(const QueueCounts& counts, std::optional<TaskStatus> status);
+// CountOf the counts of `counts`, or its error.
+Result<int64_t> CountOf(const Result<QueueCounts>& counts, std::optional<TaskStatus> status);
 // An empty histogram of `minutes` buckets from `since` (AttemptsPerMinute); kInvalidArgument
 // unless minutes is in 1..1440.
 Result<AttemptHistogram> EmptyHistogram(TimeUs since, int minutes);
@@ -449,6 +484,37 @@ inline TimeUs HistogramEnd(const AttemptHistogram& h) {
 }
 // kInvalidArgument unless the outcome moves the task to finished, failed or scheduled.
 Status CheckAttemptOutcome(const AttemptOutcome& outcome);
+
+// ---- errors and task-state checks of the state changes ----
+
+// Code::kNotFound, "<what> not found."
+Status NotFound(std::string what);
+// Code::kConflict about no field in particular (a task's state, a token key).
+Status Conflict(std::string what);
+
+// What a state change needs of a task, read (in PostgreSQL also locked) in its transaction.
+struct TaskRef {
+  int64_t seq = 0;
+  int status = 0;
+  std::string worker;
+  int attempts = 0;
+  TimeUs due_at = 0;
+  int64_t lease_token = 0;  // the current lease's token (PostgreSQL; 0 in SQLite)
+};
+// A backend's lookup of task `id`: nullopt when there is none.
+using FoundTask = Result<std::optional<TaskRef>>;
+
+// "queued", "started", ...
+std::string StatusWord(int status);
+// The task `id` as `found`; NotFound when there is none.
+Result<TaskRef> ExistingTask(FoundTask found, const std::string& id);
+// The task `id` as `found`, when its status is one of `allowed`; else NotFound, or a Conflict
+// that says its status and then `only` (what the operation accepts).
+Result<TaskRef> TaskIn(FoundTask found, const std::string& id, std::initializer_list<int> allowed,
+                       const char* only);
+// The task `id` as `found`, when `worker` still leases it (status started, its worker); else a
+// Conflict saying the task is gone or what became of it (RecordAttempt's check).
+Result<TaskRef> LeasedTask(FoundTask found, const std::string& id, const std::string& worker);
 
 // ---- new events, flattened for inserting ----
 
@@ -462,9 +528,7 @@ struct FlatTask {
 };
 // A NewEvent as its columns, ready to bind.
 struct FlatEvent {
-  std::string event, event_type, object_type, model, timestamp;
-  std::optional<std::string> username, request_id, data, snapshots, request, context;
-  TimeUs received_at = 0;  // 0: the store's time of the commit
+  EventRow row;
   std::vector<FlatTask> tasks;
   std::string dedupe_key;  // NewEvent's idempotent-ingest key and window
   TimeUs dedupe_since = 0;
@@ -475,63 +539,40 @@ std::vector<FlatTask> FlattenTasks(const Event& e, std::vector<Task>& tasks);
 // Serialises the Value fields to JSON, gives each task a new id (task_id.h) and moves the
 // strings out of `events`, so the callers' Value trees are freed on their own thread.
 std::vector<FlatEvent> FlattenEvents(std::vector<NewEvent> events);
+// kResourceExhausted when an event of `events` has more than `max` tasks (a backend's bound).
+Status CheckTasksPerEvent(const std::vector<NewEvent>& events, size_t max);
+
+// CommitEvents of a backend whose writer inserts flat events with insert(Ctx&, const
+// std::vector<FlatEvent>&) -> Result<std::vector<CommittedEvent>>: answers kResourceExhausted
+// at once when an event has more than `max_tasks` tasks (CheckTasksPerEvent), else flattens the
+// events on the calling thread and submits the insert through `queue`; `done` hears its result
+// once the commit ended.
+template <typename Op, typename Ctx, typename Insert>
+void SubmitCommit(WriteQueue<Op>& queue, std::vector<NewEvent> events, size_t max_tasks,
+                  Insert insert, std::function<void(Result<std::vector<CommittedEvent>>)> done) {
+  const Status st = CheckTasksPerEvent(events, max_tasks);
+  if (!st.ok()) {
+    done(st);
+    return;
+  }
+  auto fn = [flat = FlattenEvents(std::move(events)), insert](Ctx& ctx) {
+    return insert(ctx, flat);
+  };
+  SubmitWithCallback<Op, Ctx>(queue, std::move(fn), std::move(done));
+}
+
+// kInvalidArgument unless `max` is a batch size PurgeDedupeKeys takes (1..kMaxPurgeBatch).
+Status CheckPurgeBatch(int64_t max);
 
 // Task ids as stored with an ingest key (comma-separated; ids never hold a comma) and back.
 std::string JoinTaskIds(const std::vector<std::string>& ids);
 std::vector<std::string> SplitTaskIds(std::string_view joined);
-
-// Binds an event's columns from `event` to `received_at` (kEventCols order after id);
-// `now` stands for a received_at of 0.
-template <typename S>
-void BindEventRow(S& s, const FlatEvent& e, TimeUs now) {
-  s.Bind(e.event)
-      .Bind(e.event_type)
-      .Bind(e.object_type)
-      .Bind(e.model)
-      .Bind(e.timestamp)
-      .Bind(e.username)
-      .Bind(e.request_id)
-      .Bind(e.data)
-      .Bind(e.snapshots)
-      .Bind(e.request)
-      .Bind(e.context)
-      .Bind(e.received_at != 0 ? e.received_at : now);
-}
 
 // The columns of a new task row, in the order BindTaskRow binds them.
 inline constexpr const char* kNewTaskCols =
     "seq, id, event_id, rule_id, webhook_id, rule_name, webhook_name, object_type, event_type, "
     "action_data, status, created_at, enqueued_at, due_at";
 inline constexpr int kNewTaskColCount = 14;
-
-// Binds task number `index` of event `event_id` (kNewTaskCols), created at `now`; seq is
-// (event_id << seq_bits) | index. Returns its status (queued, or scheduled when delayed).
-template <typename S>
-int BindTaskRow(S& s, const FlatTask& t, int64_t event_id, size_t index, int seq_bits, TimeUs now) {
-  const int status = t.delayed ? kScheduled : kQueued;
-  s.Bind((event_id << seq_bits) | static_cast<int64_t>(index))
-      .Bind(t.id)
-      .Bind(event_id)
-      .Bind(t.rule_id)
-      .Bind(t.webhook_id)
-      .Bind(t.rule_name)
-      .Bind(t.webhook_name)
-      .Bind(t.object_type)
-      .Bind(t.event_type)
-      .Bind(t.action_data)
-      .Bind(status)
-      .Bind(now)
-      .Bind(now)
-      .Bind(t.delayed ? t.due_at : now);
-  return status;
-}
-
-// Binds the attempt columns of kAttemptCols, in order, with `number` for a.number.
-template <typename S>
-void BindAttemptBody(S& s, const Attempt& a, int number) {
-  BindAll(s, number, a.started_at, a.duration_us, a.status_code, a.response_excerpt, a.error,
-          a.method, a.url, a.request_headers, a.request_body);
-}
 
 // Binds a new task's seq and its columns from id to action_data (kTaskCols order) from any
 // record with Task's field names (a Task, or the flat task of a commit) and its action_data as
@@ -541,6 +582,23 @@ void BindTaskHead(S& s, int64_t seq, const T& t, int64_t event_id,
                   const std::optional<std::string>& action_data) {
   BindAll(s, seq, t.id, event_id, t.rule_id, t.webhook_id, t.rule_name, t.webhook_name,
           t.object_type, t.event_type, action_data);
+}
+
+// Binds task number `index` of event `event_id` (kNewTaskCols), created at `now`; seq is
+// (event_id << seq_bits) | index. Returns its status (queued, or scheduled when delayed).
+template <typename S>
+int BindTaskRow(S& s, const FlatTask& t, int64_t event_id, size_t index, int seq_bits, TimeUs now) {
+  const int status = t.delayed ? kScheduled : kQueued;
+  BindTaskHead(s, (event_id << seq_bits) | static_cast<int64_t>(index), t, event_id, t.action_data);
+  BindAll(s, status, now, now, t.delayed ? t.due_at : now);
+  return status;
+}
+
+// Binds the attempt columns of kAttemptCols, in order, with `number` for a.number.
+template <typename S>
+void BindAttemptBody(S& s, const Attempt& a, int number) {
+  BindAll(s, number, a.started_at, a.duration_us, a.status_code, a.response_excerpt, a.error,
+          a.method, a.url, a.request_headers, a.request_body);
 }
 
 // ---- filters ----
@@ -577,9 +635,25 @@ struct EventWhere : Where {
   explicit EventWhere(const EventFilter& f);
 };
 
-// LIMIT and OFFSET arguments of a filter: a negative limit is "no limit" (-1), a negative offset
-// is 0.
-inline int64_t LimitArg(int64_t limit) { return limit < 0 ? int64_t{-1} : limit; }
-inline int64_t OffsetArg(int64_t offset) { return offset < 0 ? int64_t{0} : offset; }
+// The tail of a query for one page of a list (TaskFilter, EventFilter): the WHERE clause, the
+// order by `order_col` (ascending when the filter wants the oldest first), and " LIMIT ? OFFSET
+// ?" (BindPage).
+template <typename F>
+std::string PageSql(const Where& where, const F& filter, const char* order_col) {
+  return where.sql + " ORDER BY " + order_col + (filter.oldest_first ? " ASC" : " DESC") +
+         " LIMIT ? OFFSET ?";
+}
+// Binds the arguments of PageSql's tail to `s`: the WHERE clause's, the limit (a negative one
+// binds `no_limit`, what the database reads as none) and the offset (a negative one is 0).
+template <typename S, typename F, typename NoLimit>
+void BindPage(S& s, const Where& where, const F& filter, const NoLimit& no_limit) {
+  where.Bind(s);
+  if (filter.limit < 0) {
+    s.Bind(no_limit);
+  } else {
+    s.Bind(filter.limit);
+  }
+  s.Bind(filter.offset < 0 ? int64_t{0} : filter.offset);
+}
 
 }  // namespace herald::sql

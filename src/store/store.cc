@@ -36,6 +36,16 @@ Result<std::vector<Task>> Store::LeaseTasks(const std::string& worker, int max, 
   return std::move(r->leased);
 }
 
+Result<int64_t> Store::PurgeFinished(TimeUs before) {
+  int64_t total = 0;
+  while (true) {
+    auto n = PurgeFinishedBatch(before);
+    if (!n.ok()) return n.status();
+    total += *n;
+    if (*n < kPurgeBatchRows) return total;
+  }
+}
+
 namespace {
 
 constexpr std::string_view kSqliteScheme = "sqlite://";

@@ -2,8 +2,13 @@
 // sessions and worker heartbeats: everything processes sharing one store must agree on).
 //
 // Two backends implement it: the embedded SQLite store (store/sqlite/sqlite_store.h) and the
-// PostgreSQL store for clusters (store/postgres/pg_store.h). The contract stays free of any one
-// database's features:
+// PostgreSQL store for clusters (store/postgres/pg_store.h). Both declare the methods they
+// implement with one list, HERALD_STORE_BACKEND_METHODS below: an X-macro rather than a shared
+// intermediate class, because C++ wants each override declared in the class that defines it, so
+// an intermediate could only hold the list by forwarding every call a second time. What the
+// backends share in code lives in store/rows.h (rows, filters, task-state checks) and
+// store/write_queue.h (the group-commit queue and its operations). The contract stays free of
+// any one database's features:
 //   - configuration (webhooks, event rules, tokens) is small and read whole;
 //   - events and their tasks are committed together, asynchronously, with group commit: many
 //     concurrent CommitEvents calls share one durable transaction, and each caller's callback
@@ -343,9 +348,13 @@ class Store {
   virtual Status DeleteTask(const std::string& task_id) = 0;
 
   // Deletes finished tasks (and their attempts) that ended before `before`; returns how many.
-  // Deletes in transactions of at most kPurgeBatchRows tasks each, so retention never holds
-  // long locks on a busy database.
-  virtual Result<int64_t> PurgeFinished(TimeUs before) = 0;
+  // Deletes in transactions of at most kPurgeBatchRows tasks each (PurgeFinishedBatch, until a
+  // batch comes back short), so retention never holds long locks on a busy database.
+  Result<int64_t> PurgeFinished(TimeUs before);
+  // One transaction of PurgeFinished: deletes up to kPurgeBatchRows finished tasks that ended
+  // before `before` (with their attempts, and each event whose last task went); returns how
+  // many.
+  virtual Result<int64_t> PurgeFinishedBatch(TimeUs before) = 0;
   // Deletes up to `max` (1..kMaxPurgeBatch, else kInvalidArgument) dedupe keys recorded before
   // `before`, oldest first, in one transaction; returns how many. Callers loop while it returns
   // `max`, so one purge never holds the writer long.
@@ -425,6 +434,76 @@ class Store {
   // Stops background threads after flushing pending commits. Idempotent.
   virtual void Close() = 0;
 };
+
+// The methods a backend class implements, declared once for every backend: each pure virtual
+// method of Store above, and the optional AttemptsPerMinute and RecordAttemptAsync. A backend
+// class body says HERALD_STORE_BACKEND_METHODS in its public part, and declares apart only what
+// is its own (Open, its destructor, Schema, ImportBatch when it has it). So a method added to
+// Store is added to every backend at once, and each backend's .cc files must define it.
+#define HERALD_STORE_BACKEND_METHODS                                                          \
+  std::string Describe() const override;                                                      \
+  int64_t ConfigRevision() const override;                                                    \
+                                                                                              \
+  Result<std::vector<Webhook>> ListWebhooks() override;                                       \
+  Result<Webhook> GetWebhook(int64_t id) override;                                            \
+  Result<Webhook> CreateWebhook(Webhook w) override;                                          \
+  Result<Webhook> UpdateWebhook(Webhook w) override;                                          \
+  Status DeleteWebhook(int64_t id) override;                                                  \
+  Result<std::vector<EventRule>> ListEventRules() override;                                   \
+  Result<EventRule> GetEventRule(int64_t id) override;                                        \
+  Result<EventRule> CreateEventRule(EventRule r) override;                                    \
+  Result<EventRule> UpdateEventRule(EventRule r) override;                                    \
+  Status DeleteEventRule(int64_t id) override;                                                \
+  Result<std::vector<ApiToken>> ListTokens() override;                                        \
+  Result<ApiToken> CreateToken(ApiToken t) override;                                          \
+  Status RevokeToken(int64_t id) override;                                                    \
+  Result<ApiToken> FindTokenByHash(const std::string& key_hash) override;                     \
+                                                                                              \
+  void CommitEvents(std::vector<NewEvent> events,                                             \
+                    std::function<void(Result<std::vector<CommittedEvent>>)> done) override;  \
+  Result<Event> GetEvent(int64_t id) override;                                                \
+  Result<std::vector<Event>> ListEvents(const EventFilter& filter) override;                  \
+  Result<Task> GetTask(const std::string& id) override;                                       \
+  Result<std::vector<Task>> ListTasks(const TaskFilter& filter) override;                     \
+  Result<int64_t> CountTasks(const TaskFilter& filter) override;                              \
+  Result<QueueCounts> CountByStatus() override;                                               \
+  Result<std::vector<Attempt>> ListAttempts(const std::string& task_id) override;             \
+  Result<AttemptHistogram> AttemptsPerMinute(TimeUs since, int minutes) override;             \
+                                                                                              \
+  Result<LeaseResult> Lease(const LeaseRequest& req) override;                                \
+  Result<int64_t> ReleaseLeases(const std::string& worker,                                    \
+                                const std::vector<std::string>& task_ids) override;           \
+  Status RecordAttempt(const std::string& task_id, const std::string& worker,                 \
+                       AttemptOutcome outcome) override;                                      \
+  void RecordAttemptAsync(const std::string& task_id, const std::string& worker,              \
+                          AttemptOutcome outcome, std::function<void(Status)> done) override; \
+  Status Requeue(const std::string& task_id, TimeUs now) override;                            \
+  Result<int64_t> RequeueAllFailed(TimeUs now) override;                                      \
+  Status Enqueue(const std::string& task_id, TimeUs now) override;                            \
+  Status Stop(const std::string& task_id, TimeUs now) override;                               \
+  Status DeleteTask(const std::string& task_id) override;                                     \
+  Result<int64_t> PurgeFinishedBatch(TimeUs before) override;                                 \
+  Result<int64_t> PurgeDedupeKeys(TimeUs before, int64_t max) override;                       \
+                                                                                              \
+  Result<int64_t> CreateSession(const UiSession& session, int64_t max_per_token, TimeUs now)  \
+      override;                                                                               \
+  Result<UiSession> FindSession(const std::string& id_hash, TimeUs now) override;             \
+  Status TouchSession(const std::string& id_hash, TimeUs now, TimeUs expires_at) override;    \
+  Status SetSessionFlash(const std::string& id_hash, const SessionFlash& flash) override;     \
+  Result<SessionFlash> TakeSessionFlash(const std::string& id_hash) override;                 \
+  Status DeleteSession(const std::string& id_hash) override;                                  \
+  Result<int64_t> DeleteTokenSessions(int64_t token_id) override;                             \
+  Result<int64_t> PurgeExpiredSessions(TimeUs now) override;                                  \
+  Result<int64_t> CountSessions(int64_t token_id, TimeUs now) override;                       \
+                                                                                              \
+  Status RegisterWorker(const WorkerInfo& worker) override;                                   \
+  Status HeartbeatWorker(const WorkerInfo& beat) override;                                    \
+  Status DeregisterWorker(const std::string& name) override;                                  \
+  Result<std::vector<WorkerInfo>> ListWorkers(TimeUs alive_since) override;                   \
+  Result<int64_t> PurgeStaleWorkers(TimeUs before) override;                                  \
+                                                                                              \
+  void SetTaskListener(std::function<void()> listener) override;                              \
+  void Close() override
 
 // The schema-version rule for a store named `url` (as `herald store migrate --store` takes it)
 // found at version `found` (0: empty) by a binary that knows versions 1..`known`. Returns true

@@ -14,8 +14,10 @@
 //
 // Two ready-made operations for backends whose op type `Base` has `virtual Status Run(Ctx&)`
 // (the op's part of the transaction) and `virtual void Finish(const Status&)`: SyncWriteOp (the
-// caller waits on a future for fn's Result<T>) and CallbackWriteOp (fn's Status goes to a
-// callback). Both answer with the commit's error when the commit failed, else with fn's result.
+// caller waits on a future for fn's Result<T>) and CallbackWriteOp (fn's Status or Result<T>
+// goes to a callback). Both answer with the commit's error when the commit failed, else with
+// fn's result. SubmitAndWait and SubmitWithCallback run a function through a queue as one of
+// them: the one way both backends submit their writes.
 #pragma once
 
 #include <pthread.h>
@@ -160,25 +162,77 @@ class SyncWriteOp final : public Base {
   std::promise<Result<T>> promise_;
 };
 
-// An asynchronous write: Run computes fn(ctx) -> Status; `done` hears it after the commit.
-template <typename Base, typename Ctx, typename Fn>
-class CallbackWriteOp final : public Base {
+// The Status of a write's result: itself, or a Result's status (Ok when it holds a value).
+inline Status StatusOf(const Status& st) { return st; }
+template <typename T>
+Status StatusOf(const Result<T>& r) {
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+// An asynchronous write: Run computes fn(ctx) -> R (a Status or a Result<T>); `done` hears it
+// after the commit. A backend may derive from it to tell its batch runner more about the write
+// (PostgreSQL's commits list their dedupe keys).
+template <typename Base, typename Ctx, typename Fn, typename R = Status>
+class CallbackWriteOp : public Base {
  public:
-  CallbackWriteOp(Fn fn, std::function<void(Status)> done)
+  CallbackWriteOp(Fn fn, std::function<void(R)> done)
       : fn_(std::move(fn)), done_(std::move(done)) {}
   Status Run(Ctx& ctx) override {
-    result_ = fn_(ctx);
-    return result_;
+    result_.emplace(fn_(ctx));
+    return StatusOf(*result_);
   }
   void Finish(const Status& commit) override {
     auto done = std::move(done_);
-    if (done) done(commit.ok() ? result_ : commit);
+    if (!done) return;
+    if (!commit.ok()) {
+      done(R(commit));
+    } else if (!result_) {
+      done(R(Status(Code::kUnavailable, "write was not executed")));
+    } else {
+      done(std::move(*result_));
+    }
   }
 
  private:
   Fn fn_;
-  std::function<void(Status)> done_;
-  Status result_ = Status(Code::kUnavailable, "write was not executed");
+  std::function<void(R)> done_;
+  std::optional<R> result_;
 };
+
+// fn(ctx) -> Status as a function of the same argument returning Result<bool> (true when fn
+// succeeded), for running a Status operation where a Result<T> is expected.
+template <typename Fn>
+auto StatusAsResult(Fn fn) {
+  return [fn = std::move(fn)](auto& ctx) mutable -> Result<bool> {
+    HERALD_RETURN_IF_ERROR(fn(ctx));
+    return true;
+  };
+}
+
+// Runs fn(Ctx&) -> Result<T> through `queue` (a SyncWriteOp) and waits for its result, or the
+// commit's error. kInternal when called on the writer thread (from a Finish: it would wait for
+// itself); kUnavailable when the queue is closed.
+template <typename Op, typename Ctx, typename T, typename Fn>
+Result<T> SubmitAndWait(WriteQueue<Op>& queue, Fn fn) {
+  if (queue.OnWriterThread()) {
+    return Status(Code::kInternal, "blocking store call from a store callback (would deadlock)");
+  }
+  auto op = std::make_unique<SyncWriteOp<Op, Ctx, T, Fn>>(std::move(fn));
+  auto fut = op->future();
+  std::unique_ptr<Op> base = std::move(op);
+  HERALD_RETURN_IF_ERROR(queue.Submit(base));
+  return fut.get();
+}
+
+// Runs fn(Ctx&) -> R (a Status or a Result<T>) through `queue` (a CallbackWriteOp); `done`
+// hears fn's result or the commit's error once the commit ended, and also when the queue is
+// closed (then at once, on the calling thread).
+template <typename Op, typename Ctx, typename R = Status, typename Fn>
+void SubmitWithCallback(WriteQueue<Op>& queue, Fn fn, std::function<void(R)> done) {
+  std::unique_ptr<Op> op =
+      std::make_unique<CallbackWriteOp<Op, Ctx, Fn, R>>(std::move(fn), std::move(done));
+  const Status st = queue.Submit(op);
+  if (!st.ok() && op) op->Finish(st);
+}
 
 }  // namespace herald

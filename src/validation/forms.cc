@@ -7,6 +7,7 @@
 #include "common/time.h"
 #include "model/object_types.h"
 #include "model/redact.h"
+#include "value/bigint.h"
 
 namespace herald {
 
@@ -121,6 +122,8 @@ class FieldReader {
     int64_t n;
     if (v->is_int()) {
       n = v->as_int();
+    } else if (IsBigInt(*v)) {  // an int past 64 bits: past min or max, as DRF says
+      n = BigIntOf(*v).negative() ? INT64_MIN : INT64_MAX;
     } else if (v->is_float() && std::fabs(v->as_float()) < 0x1p63 &&  // cast below is defined
                v->as_float() == std::trunc(v->as_float())) {
       n = static_cast<int64_t>(v->as_float());

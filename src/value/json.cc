@@ -5,39 +5,191 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <optional>
+#include <utility>
 
 #include "common/strings.h"
+#include "value/bigint.h"
 #include "value/unicode.h"
 
 namespace herald {
 
 namespace {
 
-Value FromElement(simdjson::dom::element el) {
+// A number set aside for the second parse (see RewriteOversized), by its ordinal among the
+// document's number tokens.
+struct Oversized {
+  size_t ordinal;
+  Value value;
+};
+
+// Replaces the numbers of a parsed document with the oversized ones recorded for it, counting
+// number elements in document order (the order RewriteOversized counted the tokens in).
+struct OversizedFill {
+  const std::vector<Oversized>& items;
+  size_t ordinal = 0, next = 0;
+
+  bool Take(Value* out) {
+    size_t n = ordinal++;
+    if (next >= items.size() || items[next].ordinal != n) return false;
+    *out = items[next++].value;
+    return true;
+  }
+};
+
+Value FromElement(simdjson::dom::element el, OversizedFill* fill) {
   using T = simdjson::dom::element_type;
   switch (el.type()) {
     case T::OBJECT: {
       Dict d;
       auto obj = el.get_object().value_unsafe();
       d.reserve(obj.size());
-      for (auto field : obj) d.set(std::string_view(field.key), FromElement(field.value));
+      for (auto field : obj) d.set(std::string_view(field.key), FromElement(field.value, fill));
       return Value(std::move(d));
     }
     case T::ARRAY: {
       List l;
       auto arr = el.get_array();
       l.reserve(arr.size());
-      for (auto item : arr) l.push_back(FromElement(item));
+      for (auto item : arr) l.push_back(FromElement(item, fill));
       return Value(std::move(l));
     }
     case T::STRING: return Value(std::string_view(el.get_string().value_unsafe()));
-    case T::INT64: return Value(static_cast<int64_t>(el.get_int64().value_unsafe()));
-    case T::UINT64: return Value(static_cast<double>(el.get_uint64().value_unsafe()));
-    case T::DOUBLE: return Value(el.get_double().value_unsafe());
     case T::BOOL: return Value(el.get_bool().value_unsafe());
     case T::NULL_VALUE: return Value();
+    default: break;
   }
-  return Value();
+  Value number;
+  if (fill && fill->Take(&number)) return number;
+  switch (el.type()) {
+    case T::INT64: return Value(static_cast<int64_t>(el.get_int64().value_unsafe()));
+    case T::UINT64: return MakeInt(BigInt::FromUint64(el.get_uint64().value_unsafe()));
+    case T::DOUBLE: return Value(el.get_double().value_unsafe());
+    default: return Value();
+  }
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// The length of the JSON number at the start of `s` (RFC 8259 grammar), 0 when there is none;
+// *integer tells whether it has neither fraction nor exponent.
+size_t JsonNumberLength(std::string_view s, bool* integer) {
+  size_t i = 0, n = s.size();
+  if (i < n && s[i] == '-') ++i;
+  if (i >= n || !IsDigit(s[i])) return 0;
+  if (s[i] == '0') {
+    ++i;
+  } else {
+    while (i < n && IsDigit(s[i])) ++i;
+  }
+  *integer = true;
+  if (i < n && s[i] == '.') {
+    *integer = false;
+    size_t start = ++i;
+    while (i < n && IsDigit(s[i])) ++i;
+    if (i == start) return 0;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    *integer = false;
+    ++i;
+    if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+    size_t start = i;
+    while (i < n && IsDigit(s[i])) ++i;
+    if (i == start) return 0;
+  }
+  return i;
+}
+
+// The value of a number token for the second parse: every float (strtod rounds as Python's
+// float() does, gives inf past the double range as Python does for 1e400, and takes exponents of
+// any length, which simdjson refuses), and the ints beyond 64 bits; None for the other ints,
+// which simdjson takes.
+Result<Value> OversizedValue(std::string_view token, bool integer) {
+  bool neg = token[0] == '-';
+  std::string_view digits = token.substr(neg ? 1 : 0);
+  if (!integer) return Value(std::strtod(std::string(token).c_str(), nullptr));
+  if (digits.size() <= 18) return Value();  // fits in 64 bits
+  if (digits.size() > kMaxIntStrDigits) {
+    return Status::Error(Code::kInvalidArgument, "ValueError",
+                         "Exceeds the limit (" + std::to_string(kMaxIntStrDigits) +
+                             " digits) for integer string conversion: value has " +
+                             std::to_string(digits.size()) + " digits");
+  }
+  std::optional<BigInt> b = BigInt::Parse(digits, 10);
+  if (!b) return Value();
+  if (neg) *b = b->Neg();
+  int64_t i64;
+  if (b->ToInt64(&i64)) return Value();
+  if (!neg && b->Compare(BigInt::FromUint64(UINT64_MAX)) <= 0) return Value();
+  return MakeInt(std::move(*b));
+}
+
+// Python's json.loads also reads NaN, Infinity and -Infinity (what json.dumps writes for them):
+// the value of such a literal at the start of `s`, and its length in *len.
+std::optional<double> SpecialFloat(std::string_view s, size_t* len) {
+  static constexpr std::pair<std::string_view, double> kLiterals[] = {
+      {"NaN", std::numeric_limits<double>::quiet_NaN()},
+      {"Infinity", std::numeric_limits<double>::infinity()},
+      {"-Infinity", -std::numeric_limits<double>::infinity()}};
+  for (const auto& [literal, value] : kLiterals) {
+    if (s.substr(0, literal.size()) == literal) {
+      *len = literal.size();
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+// Copies `text` to *out with the number tokens simdjson may refuse but Python takes (see
+// OversizedValue, SpecialFloat) replaced by " 0 ", recording their values in *items. Strings are
+// copied untouched; anything malformed is left for simdjson to report. Errors: "ValueError" for an
+// int past kMaxIntStrDigits digits.
+Status RewriteOversized(std::string_view text, std::string* out, std::vector<Oversized>* items) {
+  out->reserve(text.size());
+  size_t ordinal = 0, i = 0, n = text.size(), len = 0;
+  while (i < n) {
+    char c = text[i];
+    if (c == '"') {
+      size_t j = i + 1;
+      while (j < n && text[j] != '"') j += text[j] == '\\' ? 2 : 1;
+      j = std::min(j + 1, n);
+      out->append(text.substr(i, j - i));
+      i = j;
+      continue;
+    }
+    if (std::optional<double> special = SpecialFloat(text.substr(i), &len)) {
+      items->push_back({ordinal++, Value(*special)});
+      *out += " 0 ";  // spaced: never merges with what stands next to it
+      i += len;
+      continue;
+    }
+    if (c != '-' && !IsDigit(c)) {
+      *out += c;
+      ++i;
+      continue;
+    }
+    bool integer = false;
+    len = JsonNumberLength(text.substr(i), &integer);
+    if (len == 0) {  // not a number: simdjson reports it
+      *out += c;
+      ++i;
+      continue;
+    }
+    std::string_view token = text.substr(i, len);
+    Result<Value> v = OversizedValue(token, integer);
+    if (!v.ok()) return v.status();
+    if (v->is_none()) {
+      out->append(token);
+    } else {
+      items->push_back({ordinal, std::move(*v)});
+      *out += " 0 ";  // spaced: never merges with what stands next to it
+    }
+    ++ordinal;
+    i += len;
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -46,11 +198,23 @@ Result<Value> ParseJson(std::string_view text) {
   thread_local simdjson::dom::parser parser;
   simdjson::padded_string padded(text);
   auto doc = parser.parse(padded);
-  if (doc.error()) {
-    return Status::Error(Code::kInvalidArgument, "JSONDecodeError",
-                         simdjson::error_message(doc.error()));
+  if (!doc.error()) return FromElement(doc.value_unsafe(), nullptr);
+  // Maybe numbers beyond what simdjson holds (ints past 64 bits, floats past the double range,
+  // NaN and Infinity): parse again with those numbers set aside.
+  std::string rewritten;
+  std::vector<Oversized> items;
+  Status st = RewriteOversized(text, &rewritten, &items);
+  if (!st.ok()) return st;
+  if (!items.empty()) {
+    simdjson::padded_string padded2(rewritten);
+    auto doc2 = parser.parse(padded2);
+    if (!doc2.error()) {
+      OversizedFill fill{items};
+      return FromElement(doc2.value_unsafe(), &fill);
+    }
   }
-  return FromElement(doc.value_unsafe());
+  return Status::Error(Code::kInvalidArgument, "JSONDecodeError",
+                       simdjson::error_message(doc.error()));
 }
 
 void AppendJsonString(std::string& out, std::string_view s, bool ensure_ascii, bool html_safe) {
@@ -215,7 +379,10 @@ class Dumper {
         Grew();
         return;
       }
-      case Kind::Object: hooks_.Object(out_, v, options_); return;
+      case Kind::Object:
+        if (IsBigInt(v)) out_ += v.as_object()->repr();  // IntStrDigitsError past the limit
+        else hooks_.Object(out_, v, options_);
+        return;
     }
   }
 
@@ -262,7 +429,7 @@ class Dumper {
         AppendFloat(text, k.as_float());
         return text;
       }
-      default: return hooks_.Key(k);
+      default: return IsBigInt(k) ? k.as_object()->repr() : hooks_.Key(k);
     }
   }
 

@@ -1,8 +1,10 @@
 // JSON <-> Value.
 //
 // Parsing uses simdjson and keeps Python's json.loads typing: a number written with '.', 'e'
-// or 'E' is a float, otherwise an int; object key order is preserved; a repeated key keeps its
-// first position and its last value. Dumping reproduces Python's json.dumps byte for byte for
+// or 'E' is a float, otherwise an int of any size (beyond 64 bits a big int, value/bigint.h,
+// up to kMaxIntStrDigits digits as Python's default limit); a float past the double range is
+// inf or -inf as in Python; object key order is preserved; a repeated key keeps its first
+// position and its last value. Dumping reproduces Python's json.dumps byte for byte for
 // the options below (the default webhook body and signatures depend on it).
 #pragma once
 
@@ -16,7 +18,9 @@
 
 namespace herald {
 
-// Parses one JSON document. Errors: "JSONDecodeError" with simdjson's reason.
+// Parses one JSON document. Errors: "JSONDecodeError" with simdjson's reason; "ValueError" for an
+// int of more than kMaxIntStrDigits digits (Python's "Exceeds the limit (4300 digits) for integer
+// string conversion: value has N digits").
 // Thread-safe (uses a thread-local parser).
 Result<Value> ParseJson(std::string_view text);
 
@@ -44,10 +48,10 @@ struct JsonDumpOptions {
 class JsonHooks {
  public:
   virtual ~JsonHooks() = default;
-  // Appends an Object value. Default: its str() as a JSON string.
+  // Appends an Object value other than a big int. Default: its str() as a JSON string.
   virtual void Object(std::string& out, const Value& v, const JsonDumpOptions& o) const;
-  // The text of a dict key that is a list, tuple, dict or Object (str, int, float, bool and
-  // None keys convert as in Python). Default: its str().
+  // The text of a dict key that is a list, tuple, dict or Object other than a big int (str, int,
+  // float, bool and None keys convert as in Python). Default: its str().
   virtual std::string Key(const Value& key) const;
   // Puts a dict's items in key order (sort_keys) when some keys are not str (str keys alone are
   // sorted by code point without asking). Default: a stable sort by PyCmp in which incomparable
@@ -65,10 +69,12 @@ class JsonCircularError : public std::runtime_error {
   JsonCircularError() : std::runtime_error("Circular reference detected") {}
 };
 
-// Python json.dumps(value, **options). Tuples print as arrays; non-string keys convert as Python
-// does (int -> "1", True -> "true", None -> "null"); objects as options.hooks says (by default
-// through their str()). Throws only what the hooks throw, ValueDepthError (nesting past the
-// active bound) and JsonCircularError (check_circular).
+// Python json.dumps(value, **options). Big ints print as their digits; tuples print as arrays;
+// non-string keys convert as Python does (int -> "1", True -> "true", None -> "null"); objects as
+// options.hooks says (by default through their str()). Throws only what the hooks throw,
+// ValueDepthError (nesting past the active bound), JsonCircularError (check_circular) and
+// IntStrDigitsError (an int of more than kMaxIntStrDigits digits, Python's ValueError; ParseJson
+// refuses those, so only template arithmetic builds one).
 std::string DumpJson(const Value& value, const JsonDumpOptions& options = {});
 
 // Compact JSON for API responses: "," and ":" separators, UTF-8 kept as is.

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "common/stack.h"
+#include "value/bigint.h"
 #include "value/pystr.h"
 
 namespace herald {
@@ -454,6 +455,10 @@ int Cmp3(const Value& a, const Value& b, std::string* bad_a, std::string* bad_b)
       return Cmp3(x[i], y[i], bad_a, bad_b);
     }
     return x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
+  }
+  if (a.is_object() || b.is_object()) {
+    int c = CompareBigNumbers(a, b);  // ints beyond 64 bits
+    if (c != 2) return c;
   }
   if (bad_a && bad_a->empty()) {
     *bad_a = a.type_name();

@@ -2,9 +2,9 @@
 //
 // Event data, template contexts, condition values and API bodies are all Values. A Value
 // behaves like the Python object it stands for, because users see its printing in rendered
-// webhooks: None, bool, int (64-bit; the template engine adds arbitrary precision through an
-// Object), float, str (UTF-8), list, tuple, dict (insertion ordered, any hashable key) and Object
-// (an extension point: the template engine's undefined, markup, callables, namespaces...).
+// webhooks: None, bool, int (64-bit; larger ints are an Object, value/bigint.h), float, str
+// (UTF-8), list, tuple, dict (insertion ordered, any hashable key) and Object (an extension
+// point: the template engine's undefined, markup, callables, namespaces...).
 //
 // Lists and dicts have Python reference semantics: copying a Value shares the container, so a
 // template that appends to a list sees the change everywhere. Strings are immutable and shared.
@@ -21,6 +21,8 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include <boost/core/noncopyable.hpp>
 
 #include "common/status.h"
 
@@ -69,12 +71,10 @@ class ValueSizeError : public std::runtime_error {
 
 // Sets this thread's value-depth bound and the longest repr/str it may build until destroyed
 // (restores the previous ones). Outside any scope there is no size bound.
-class ValueDepthScope {
+class ValueDepthScope : boost::noncopyable {
  public:
   explicit ValueDepthScope(int max_depth, size_t max_repr_bytes = SIZE_MAX);
   ~ValueDepthScope();
-  ValueDepthScope(const ValueDepthScope&) = delete;
-  ValueDepthScope& operator=(const ValueDepthScope&) = delete;
 
  private:
   int prev_;
@@ -83,24 +83,20 @@ class ValueDepthScope {
 
 // One level of a recursive walk through values: throws ValueDepthError("maximum recursion depth
 // exceeded" + context) past the bound. `context` is a string literal such as " in comparison".
-class ValueRecursionGuard {
+class ValueRecursionGuard : boost::noncopyable {
  public:
   explicit ValueRecursionGuard(const char* context);
   ~ValueRecursionGuard();
-  ValueRecursionGuard(const ValueRecursionGuard&) = delete;
-  ValueRecursionGuard& operator=(const ValueRecursionGuard&) = delete;
 };
 
 // For Object::repr implementations that print contained values: marks `container` (any stable
 // address standing for the object's contents) as being printed on this thread for the guard's
 // lifetime. entered() is false when it already was, i.e. the object contains itself; print
 // Python's marker (`{...}`) instead of recursing.
-class ReprGuard {
+class ReprGuard : boost::noncopyable {
  public:
   explicit ReprGuard(const void* container);
   ~ReprGuard();
-  ReprGuard(const ReprGuard&) = delete;
-  ReprGuard& operator=(const ReprGuard&) = delete;
   bool entered() const { return entered_; }
 
  private:

@@ -4,8 +4,9 @@
 // Checks: nothing crashes, leaks or hangs; a request is either malformed, or rejected with
 // errors, or yields events; every event's canonical form (less "model") parses back to the same
 // canonical form; matching against a fixed rule index (object and event types, conditions with
-// regexes, action_data) yields tasks only for enabled rules with a webhook, and the webhook context
-// builds.
+// regexes, action_data, an int beyond 64 bits) yields tasks only for enabled rules with a webhook,
+// and the webhook context builds; a JSON body that parses (ints of any size, NaN, Infinity
+// included) dumps to text that parses back to the same dump.
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -69,6 +70,8 @@ std::shared_ptr<const RuleIndex> BuildIndex() {
        R"({"attr": "snapshots.prechange.enabled", "value": true})", "");
   rule(6, "f-in", {"dcim.site"}, all,
        R"({"attr": "status.value", "value": ["a", "b"], "op": "in"})", "");
+  rule(7, "g-big", {"dcim.site", "dcim.device"}, all,
+       R"({"attr": "serial", "value": 123456789012345678901234567890, "op": "gte"})", "");
   return RuleIndex::Build(rules, {hook}, 1);
 }
 
@@ -79,7 +82,7 @@ std::shared_ptr<const RuleIndex> g_index;
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   log::SetLevel(log::Level::kError);
   g_index = BuildIndex();
-  Check(g_index->rule_count() == 5, "fixture rules (the disabled one is left out)");
+  Check(g_index->rule_count() == 6, "fixture rules (the disabled one is left out)");
   return 0;
 }
 
@@ -88,6 +91,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool ndjson = data[0] & 1;
   std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
   const int64_t now = 1764547200000000;  // fixed, so runs are reproducible
+  if (!ndjson) {
+    // json.dumps of what json.loads read parses back to the same value.
+    auto v = ParseJson(body);
+    if (v.ok()) {
+      std::string once = DumpJson(*v);
+      auto back = ParseJson(once);
+      Check(back.ok(), "json.dumps output does not parse back");
+      Check(DumpJson(*back) == once, "the JSON round trip is not stable");
+    }
+  }
   auto parsed_body = ParseEvents(body, ndjson, now);
   if (!parsed_body.ok()) {
     Check(!parsed_body.status().message().empty(), "a malformed body without a reason");
@@ -114,7 +127,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Matching and the delivery context.
     std::vector<Task> tasks;
     g_index->Match(e, &tasks);
-    Check(tasks.size() <= 5, "more tasks than enabled rules");
+    Check(tasks.size() <= 6, "more tasks than enabled rules");
     for (const Task& t : tasks) {
       Check(t.rule_name != "d-disabled", "a disabled rule matched");
       (void)t;

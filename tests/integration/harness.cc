@@ -217,6 +217,35 @@ void Worker::Kill() {
 
 std::string Worker::Stderr() { return ReadFile(err_path_); }
 
+WebhookReceiverProcess::WebhookReceiverProcess(const std::string& dir,
+                                               std::vector<std::string> extra) {
+  out_path_ = dir + "/webhook_receiver.out";
+  int out_fd = open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<std::string> args = {"webhook_receiver", "--port", "0"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  pid_ = Spawn(args, {}, out_fd, out_fd);
+  close(out_fd);
+  std::regex listen_re(R"(Listening on port http://localhost:(\d+)\.)");
+  WaitReady(&pid_, [&] {
+    std::string o = ReadFile(out_path_);
+    std::smatch m;
+    if (!std::regex_search(o, m, listen_re)) return false;
+    port_ = std::stoi(m.str(1));
+    return true;
+  });
+  if (pid_ <= 0) port_ = 0;
+}
+
+WebhookReceiverProcess::~WebhookReceiverProcess() {
+  if (pid_ > 0) TerminateAndWait(pid_);
+}
+
+std::string WebhookReceiverProcess::url(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+std::string WebhookReceiverProcess::Stdout() { return ReadFile(out_path_); }
+
 const Value& HttpResult::json() const {
   if (!parsed_) {
     auto v = ParseJson(body);

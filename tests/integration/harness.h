@@ -96,6 +96,24 @@ class Worker {
   std::string out_path_, err_path_;
 };
 
+// A running `herald webhook_receiver --port 0 extra...` (NetBox's manage.py webhook_receiver),
+// its stdout in a file in `dir`; waits (with a deadline) for its "Listening on port" line.
+class WebhookReceiverProcess {
+ public:
+  explicit WebhookReceiverProcess(const std::string& dir, std::vector<std::string> extra = {});
+  ~WebhookReceiverProcess();  // SIGTERM, then reaped
+  bool started() const { return port_ != 0; }
+  // http://127.0.0.1:<port><path>
+  std::string url(const std::string& path = "/") const;
+  // Everything it printed so far.
+  std::string Stdout();
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string out_path_;
+};
+
 struct HttpResult {
   int status = 0;
   std::string body;

@@ -31,6 +31,13 @@ std::string BinDir() {
   return env && *env ? env : kDefaultBinDir;
 }
 
+// HERALD_TEST_PG_OPTIONS (e.g. "-c fsync=on"), appended to the server's options so that it
+// overrides the fixture's own (benchmarks use it for a durable server).
+std::string ExtraOptions() {
+  const char* env = getenv("HERALD_TEST_PG_OPTIONS");
+  return env && *env ? std::string(" ") + env : std::string();
+}
+
 // `url` with its database (the path after host[:port]) replaced by `db`; any "?params" kept.
 std::string WithDatabase(const std::string& url, const std::string& db) {
   const size_t scheme = url.find("://");
@@ -144,7 +151,8 @@ std::string PgServer::Launch() {
   const std::string opts = "-p " + std::to_string(port_) +
                            " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + dir_ +
                            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-                           " -c max_connections=200";
+                           " -c max_connections=200" +
+                           ExtraOptions();
   int rc = RunCommand({bin + "/pg_ctl", "start", "-D", data, "-w", "-t",
                        std::to_string(std::chrono::seconds(kStartStopDeadline).count()), "-l",
                        dir_ + "/server.log", "-o", opts},

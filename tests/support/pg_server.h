@@ -4,7 +4,8 @@
 // PgServer::Get() starts one server the first time it is called: a fresh temporary directory
 // (owned by the `postgres` system user when the tests run as root, since PostgreSQL refuses to
 // run as root), `initdb` with trust authentication, then the server on a free 127.0.0.1 port with
-// its Unix socket in that directory and fsync off. It is stopped by its PID (fast shutdown) and
+// its Unix socket in that directory and fsync off (HERALD_TEST_PG_OPTIONS, e.g. "-c fsync=on",
+// adds server options after the fixture's). It is stopped by its PID (fast shutdown) and
 // the directory removed when the test binary exits. When the environment variable
 // HERALD_TEST_PG_URL is set (a libpq URL of a server the tests may create databases on), that
 // server is used instead and nothing is started.

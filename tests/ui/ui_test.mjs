@@ -9,10 +9,12 @@
 // neither credential header values nor signatures (preview, task), markup in a query parameter
 // is shown as text, a POST without (or with a wrong) CSRF token is refused, sign-out.
 //
-// Usage: node ui_test.mjs [path/to/herald] [--update-docs]
+// Usage: node ui_test.mjs [path/to/herald] [--store URL] [--update-docs]
 //   HERALD_BIN / CHROMIUM (default /usr/bin/chromium) override the binaries.
-//   Screenshots go to tests/ui/artifacts/; --update-docs also copies the task list and task
-//   detail screenshots to docs/screenshots/ for the README.
+//   --store: serve from that store (an empty database, e.g. postgresql://...; ui_browser_pg.cc
+//   starts a throwaway PostgreSQL server for it) instead of a fresh SQLite file in the temp dir.
+//   Screenshots go to tests/ui/artifacts/ (artifacts/<scheme>/ with --store); --update-docs also
+//   copies the task list and task detail screenshots to docs/screenshots/ for the README.
 // Exits 0 on success, 1 on any failure, 77 (CTest: skipped) when chromium or playwright-core is
 // not installed; every wait is bounded (and a global watchdog ends the
 // run after WATCHDOG_MS).
@@ -27,9 +29,12 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
 const args = process.argv.slice(2);
 const UPDATE_DOCS = args.includes('--update-docs');
-const HERALD = resolve(process.env.HERALD_BIN || args.find((a) => !a.startsWith('--')) || join(ROOT, 'build', 'herald'));
+const storeArg = args.indexOf('--store');
+const STORE = storeArg >= 0 ? args[storeArg + 1] || '' : '';
+const positional = args.filter((a, i) => !a.startsWith('--') && (storeArg < 0 || i !== storeArg + 1));
+const HERALD = resolve(process.env.HERALD_BIN || positional[0] || join(ROOT, 'build', 'herald'));
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = join(HERE, 'artifacts');
+const ARTIFACTS = STORE ? join(HERE, 'artifacts', STORE.split(':')[0]) : join(HERE, 'artifacts');
 const WATCHDOG_MS = 240_000;   // whole run
 const STEP_MS = 15_000;        // any single browser action or wait
 const STATE_MS = 30_000;       // a task reaching a state
@@ -64,6 +69,15 @@ const watchdog = setTimeout(async () => {
   await cleanup();
   process.exit(1);
 }, WATCHDOG_MS);
+
+// Stopped from outside (ui_browser_pg passes on SIGTERM): end herald, chromium and the temp dir too.
+for (const sig of ['SIGTERM', 'SIGINT']) {
+  process.once(sig, async () => {
+    console.error('[ui] FAIL: stopped by', sig);
+    await cleanup();
+    process.exit(1);
+  });
+}
 
 // ---- receiver: a tiny HTTP server whose answer the test flips ----
 const received = [];
@@ -134,11 +148,12 @@ async function main() {
   check(existsSync(CHROMIUM), 'chromium not found at ' + CHROMIUM + ' (apt-get install chromium)');
   mkdirSync(ARTIFACTS, { recursive: true });
   tmp = mkdtempSync(join(tmpdir(), 'herald-ui-'));
-  const storeUrl = 'sqlite://' + join(tmp, 'h.db');
+  check(storeArg < 0 || STORE, '--store needs a URL');
+  const storeUrl = STORE || 'sqlite://' + join(tmp, 'h.db');
   const rport = await listen(receiver);
   const herald = await startHerald(storeUrl);
   const base = `http://127.0.0.1:${herald.port}`;
-  log('herald on', base, 'receiver on', rport);
+  log('herald on', base, 'store', storeUrl.split(':')[0], 'receiver on', rport);
   const roToken = execFileSync(HERALD, ['token', 'create', '--read-only', '--name', 'ui-readonly', '--store', storeUrl],
     { timeout: STEP_MS, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
   check(/^[0-9a-f]{40}$/.test(roToken), 'read-only token created');

@@ -36,24 +36,24 @@ Status SyncIdSequence(Conn& c, const char* table) {
                {}, "cannot advance the id sequence");
 }
 
-// "?, ?, ..., ?" (n marks).
-std::string Marks(int n) {
-  std::string out;
-  for (int i = 0; i < n; ++i) out += i ? ", ?" : "?";
-  return out;
+template <typename T>
+using ConfigTable = sql::ConfigTable<T, Row>;
+constexpr const ConfigTable<Webhook>& kWebhooks = sql::kWebhookTable<Row>;
+constexpr const ConfigTable<EventRule>& kRules = sql::kRuleTable<Row>;
+
+template <typename T>
+Result<std::vector<T>> ListRows(Conn& c, const ConfigTable<T>& t) {
+  return SelectAll<T>(c, sql::ListRowsSql(t, "herald."), {}, t.read);
 }
 
-Result<Webhook> LoadWebhook(Conn& c, int64_t id) {
-  return SelectOne<Webhook>(
-      c, std::string("SELECT ") + sql::kWebhookCols + " FROM herald.webhooks WHERE id = $1",
-      Params().Bind(id), sql::ReadWebhook<Row>, "webhook " + std::to_string(id));
+template <typename T>
+Result<T> LoadRow(Conn& c, const ConfigTable<T>& t, int64_t id) {
+  return SelectOne<T>(c, sql::LoadRowSql(t, "herald."), Params().Bind(id), t.read,
+                      t.noun + (" " + std::to_string(id)));
 }
 
-Result<EventRule> LoadRule(Conn& c, int64_t id) {
-  return SelectOne<EventRule>(
-      c, std::string("SELECT ") + sql::kRuleCols + " FROM herald.event_rules WHERE id = $1",
-      Params().Bind(id), sql::ReadRule<Row>, "event rule " + std::to_string(id));
-}
+// A webhook needs no check beyond its name and id.
+Status NoCheck(Conn&, const Webhook&) { return Status::Ok(); }
 
 // Conflict unless the rule's webhook target exists.
 Status CheckRuleTarget(Conn& c, const EventRule& r) {
@@ -83,12 +83,12 @@ Result<int64_t> WriteRow(Conn& c, const char* table, const char* cols, const T& 
     list = list.substr(list.find(',') + 2);          // without "id, "
     list = list.substr(0, list.rfind(", created"));  // without "created, last_updated"
     sql = std::string("UPDATE herald.") + table + " SET (" + list + ", last_updated) = (" +
-          Marks(ncols - 2) + ") WHERE id = ?";
+          pg_store::Marks(ncols - 2) + ") WHERE id = ?";
     bind(p);
     p.Bind(row.last_updated).Bind(row.id);
   } else {
     sql = std::string("INSERT INTO herald.") + table + "(" + cols + ") VALUES (" +
-          (row.id ? "?, " : "DEFAULT, ") + Marks(ncols - 1) + ") RETURNING id";
+          (row.id ? "?, " : "DEFAULT, ") + pg_store::Marks(ncols - 1) + ") RETURNING id";
     if (row.id) p.Bind(row.id);
     bind(p);
     p.Bind(row.created).Bind(row.last_updated);
@@ -100,48 +100,52 @@ Result<int64_t> WriteRow(Conn& c, const char* table, const char* cols, const T& 
   return Row(*r, 0).Int(0);
 }
 
+// Creates (update false) or replaces (kNotFound when there is none) row `row` of `t` once its
+// name and, for a new row, its id (0: one from the sequence) are free and `check(conn, row)`
+// passes. A new row's created time is now; a replaced row keeps its own. Sets last_updated and
+// the id. `bind(params, row)` binds the columns between id and created.
+template <typename T, typename BindBody, typename Check>
+Result<T> SaveRow(PostgresStore::WriteCtx& ctx, const ConfigTable<T>& t, T row, bool update,
+                  BindBody bind, Check check) {
+  row.created = ctx.now;
+  if (update) {
+    auto old = LoadRow(ctx.conn, t, row.id);
+    if (!old.ok()) return old.status();
+    row.created = old->created;
+  }
+  HERALD_RETURN_IF_ERROR(
+      CheckFree(ctx.conn, t.table, t.noun, row.name, update ? row.id : 0, update ? 0 : row.id));
+  HERALD_RETURN_IF_ERROR(check(ctx.conn, row));
+  row.last_updated = ctx.now;
+  auto id = WriteRow(ctx.conn, t.table, t.cols, row, update, [&](Params& p) { bind(p, row); });
+  if (!id.ok()) return id.status();
+  row.id = *id;
+  ++ctx.config_changes;
+  return row;
+}
+
+void BindWebhook(Params& p, const Webhook& w) { sql::BindWebhookBody(p, w); }
+
 }  // namespace
 
 // ---- webhooks ----
 
 Result<std::vector<Webhook>> PostgresStore::ListWebhooks() {
-  return Read([](Conn& c) {
-    return SelectAll<Webhook>(
-        c, std::string("SELECT ") + sql::kWebhookCols + " FROM herald.webhooks ORDER BY name", {},
-        sql::ReadWebhook<Row>);
-  });
+  return Read([](Conn& c) { return ListRows(c, kWebhooks); });
 }
 
 Result<Webhook> PostgresStore::GetWebhook(int64_t id) {
-  return Read([id](Conn& c) { return LoadWebhook(c, id); });
+  return Read([id](Conn& c) { return LoadRow(c, kWebhooks, id); });
 }
 
 Result<Webhook> PostgresStore::CreateWebhook(Webhook w) {
-  return Transact<Webhook>([&w](WriteCtx& ctx) -> Result<Webhook> {
-    HERALD_RETURN_IF_ERROR(CheckFree(ctx.conn, "webhooks", "webhook", w.name, 0, w.id));
-    w.created = w.last_updated = ctx.now;
-    auto id = WriteRow(ctx.conn, "webhooks", sql::kWebhookCols, w, false,
-                       [&w](Params& p) { sql::BindWebhookBody(p, w); });
-    if (!id.ok()) return id.status();
-    w.id = *id;
-    ++ctx.config_changes;
-    return w;
-  });
+  return Transact<Webhook>(
+      [&w](WriteCtx& ctx) { return SaveRow(ctx, kWebhooks, w, false, BindWebhook, NoCheck); });
 }
 
 Result<Webhook> PostgresStore::UpdateWebhook(Webhook w) {
-  return Transact<Webhook>([&w](WriteCtx& ctx) -> Result<Webhook> {
-    auto old = LoadWebhook(ctx.conn, w.id);
-    if (!old.ok()) return old.status();
-    HERALD_RETURN_IF_ERROR(CheckFree(ctx.conn, "webhooks", "webhook", w.name, w.id, 0));
-    w.created = old->created;
-    w.last_updated = ctx.now;
-    auto id = WriteRow(ctx.conn, "webhooks", sql::kWebhookCols, w, true,
-                       [&w](Params& p) { sql::BindWebhookBody(p, w); });
-    if (!id.ok()) return id.status();
-    ++ctx.config_changes;
-    return w;
-  });
+  return Transact<Webhook>(
+      [&w](WriteCtx& ctx) { return SaveRow(ctx, kWebhooks, w, true, BindWebhook, NoCheck); });
 }
 
 Status PostgresStore::DeleteWebhook(int64_t id) {
@@ -174,55 +178,32 @@ Status PostgresStore::DeleteWebhook(int64_t id) {
 // ---- event rules ----
 
 Result<std::vector<EventRule>> PostgresStore::ListEventRules() {
-  return Read([](Conn& c) {
-    return SelectAll<EventRule>(
-        c, std::string("SELECT ") + sql::kRuleCols + " FROM herald.event_rules ORDER BY name", {},
-        sql::ReadRule<Row>);
-  });
+  return Read([](Conn& c) { return ListRows(c, kRules); });
 }
 
 Result<EventRule> PostgresStore::GetEventRule(int64_t id) {
-  return Read([id](Conn& c) { return LoadRule(c, id); });
+  return Read([id](Conn& c) { return LoadRow(c, kRules, id); });
 }
 
 Result<EventRule> PostgresStore::CreateEventRule(EventRule r) {
   const sql::RuleJson json(r);  // serialised on the caller's thread
-  return Transact<EventRule>([&r, &json](WriteCtx& ctx) -> Result<EventRule> {
-    HERALD_RETURN_IF_ERROR(CheckFree(ctx.conn, "event_rules", "event rule", r.name, 0, r.id));
-    HERALD_RETURN_IF_ERROR(CheckRuleTarget(ctx.conn, r));
-    r.created = r.last_updated = ctx.now;
-    auto id = WriteRow(ctx.conn, "event_rules", sql::kRuleCols, r, false,
-                       [&](Params& p) { sql::BindRuleBody(p, r, json); });
-    if (!id.ok()) return id.status();
-    r.id = *id;
-    ++ctx.config_changes;
-    return r;
-  });
+  auto bind = [&json](Params& p, const EventRule& rule) { sql::BindRuleBody(p, rule, json); };
+  return Transact<EventRule>(
+      [&](WriteCtx& ctx) { return SaveRow(ctx, kRules, r, false, bind, CheckRuleTarget); });
 }
 
 Result<EventRule> PostgresStore::UpdateEventRule(EventRule r) {
-  const sql::RuleJson json(r);
-  return Transact<EventRule>([&r, &json](WriteCtx& ctx) -> Result<EventRule> {
-    auto old = LoadRule(ctx.conn, r.id);
-    if (!old.ok()) return old.status();
-    HERALD_RETURN_IF_ERROR(CheckFree(ctx.conn, "event_rules", "event rule", r.name, r.id, 0));
-    HERALD_RETURN_IF_ERROR(CheckRuleTarget(ctx.conn, r));
-    r.created = old->created;
-    r.last_updated = ctx.now;
-    auto id = WriteRow(ctx.conn, "event_rules", sql::kRuleCols, r, true,
-                       [&](Params& p) { sql::BindRuleBody(p, r, json); });
-    if (!id.ok()) return id.status();
-    ++ctx.config_changes;
-    return r;
-  });
+  const sql::RuleJson json(r);  // serialised on the caller's thread
+  auto bind = [&json](Params& p, const EventRule& rule) { sql::BindRuleBody(p, rule, json); };
+  return Transact<EventRule>(
+      [&](WriteCtx& ctx) { return SaveRow(ctx, kRules, r, true, bind, CheckRuleTarget); });
 }
 
 Status PostgresStore::DeleteEventRule(int64_t id) {
   return TransactStatus([id](WriteCtx& ctx) -> Status {
-    auto n = pg_store::Changed(ctx.conn, "DELETE FROM herald.event_rules WHERE id = $1",
-                               Params().Bind(id), "cannot delete event rule");
-    if (!n.ok()) return n.status();
-    if (*n == 0) return NotFound("event rule " + std::to_string(id));
+    HERALD_RETURN_IF_ERROR(pg_store::ChangeOne(
+        ctx.conn, "DELETE FROM herald.event_rules WHERE id = $1", Params().Bind(id),
+        "cannot delete event rule", "event rule " + std::to_string(id)));
     ++ctx.config_changes;
     return Status::Ok();
   });
@@ -262,10 +243,9 @@ Result<ApiToken> PostgresStore::CreateToken(ApiToken t) {
 
 Status PostgresStore::RevokeToken(int64_t id) {
   return TransactStatus([id](WriteCtx& ctx) -> Status {
-    auto n = pg_store::Changed(ctx.conn, "UPDATE herald.api_tokens SET revoked = 1 WHERE id = $1",
-                               Params().Bind(id), "cannot revoke token");
-    if (!n.ok()) return n.status();
-    if (*n == 0) return NotFound("token " + std::to_string(id));
+    HERALD_RETURN_IF_ERROR(pg_store::ChangeOne(
+        ctx.conn, "UPDATE herald.api_tokens SET revoked = 1 WHERE id = $1", Params().Bind(id),
+        "cannot revoke token", "token " + std::to_string(id)));
     return ctx.conn.Run("DELETE FROM herald.ui_sessions WHERE token_id = $1", Params().Bind(id),
                         "cannot end the token's sessions");
   });

@@ -86,14 +86,6 @@ class Row {
   int64_t Int(int col) const;
   std::string Text(int col) const;
   std::string_view TextView(int col) const;
-  std::optional<std::string> OptText(int col) const {
-    if (IsNull(col)) return std::nullopt;
-    return Text(col);
-  }
-  std::optional<int64_t> OptInt(int col) const {
-    if (IsNull(col)) return std::nullopt;
-    return Int(col);
-  }
 
  private:
   bool IsBytes(int col) const;

@@ -3,7 +3,9 @@
 // helpers over pg::Conn, and the SQL of moving a task between the queue and the history.
 #pragma once
 
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,14 +47,14 @@ struct PostgresStore::WriteCtx : sql::TxEffects {
 };
 
 // One unit of work of the group-commit queue (see SqliteStore::WriteOp).
-class PostgresStore::WriteOp : public WriteOpBase<PostgresStore::WriteCtx> {};
+class PostgresStore::WriteOp : public WriteOpBase<PostgresStore::WriteCtx> {
+ public:
+  // Appends the ingest dedupe keys Run will claim: RunBatch locks the keys of all its operations
+  // in one order before running any (pg_store::LockDedupeKeys).
+  virtual void AddDedupeKeys(std::vector<std::string>& keys) const { (void)keys; }
+};
 
 namespace pg_store {
-
-// Code::kNotFound, "<what> not found."
-Status NotFound(std::string what);
-// Code::kConflict about no field in particular.
-Status Conflict(std::string what);
 
 // Whether `status` is kept in the queue table (else in the history).
 inline bool InQueue(int status) {
@@ -104,8 +106,31 @@ Result<T> SelectOne(Conn& c, const std::string& sql, const Params& p, RowFn row,
                     const std::string& what) {
   auto res = c.Exec(sql, p);
   if (!res.ok()) return res.status();
-  if (res->rows() == 0) return NotFound(what);
+  if (res->rows() == 0) return sql::NotFound(what);
   return row(Row(*res, 0));
+}
+// One page of a list: `select` (a SELECT up to its FROM clause) with the tail sql::PageSql makes
+// of `where` and `filter` (a negative limit: none), mapped with `row`.
+template <typename T, typename F, typename RowFn>
+Result<std::vector<T>> SelectPage(Conn& c, const std::string& select, const sql::Where& where,
+                                  const F& filter, const char* order_col, RowFn row) {
+  Params p;
+  sql::BindPage(p, where, filter, std::optional<int64_t>());
+  return SelectAll<T>(c, select + sql::PageSql(where, filter, order_col), p, row);
+}
+// "?, ?, ..., ?" (n marks).
+inline std::string Marks(int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += i ? ", ?" : "?";
+  return out;
+}
+
+// The integer in the first column of the first row of `sql` (a count).
+inline Result<int64_t> SelectInt(Conn& c, const std::string& sql, const Params& p,
+                                 const char* what) {
+  auto res = c.Exec(sql, p, what);
+  if (!res.ok()) return res.status();
+  return Row(*res, 0).Int(0);
 }
 // Rows changed by `sql`.
 inline Result<int64_t> Changed(Conn& c, const std::string& sql, const Params& p, const char* what) {
@@ -113,17 +138,44 @@ inline Result<int64_t> Changed(Conn& c, const std::string& sql, const Params& p,
   if (!res.ok()) return res.status();
   return res->changed();
 }
+// Runs `sql` (an error names `what`); kNotFound naming `not_found` when it changed no row.
+inline Status ChangeOne(Conn& c, const std::string& sql, const Params& p, const char* what,
+                        const std::string& not_found) {
+  auto n = Changed(c, sql, p, what);
+  if (!n.ok()) return n.status();
+  return *n == 0 ? sql::NotFound(not_found) : Status::Ok();
+}
 
 // The config revision counter in the database.
 Result<int64_t> ReadConfigRevision(Conn& c);
 
+// Takes a transaction-scoped advisory lock on each dedupe key the operations of `batch` will
+// claim, in one global order (by a fixed 64-bit hash of the key), before any of them runs. Two
+// transactions claiming some of the same keys in opposite orders would otherwise deadlock: each
+// claimed key holds its row until the commit. With the locks, the later one waits at the first
+// key they share, before it has claimed any. Defined in pg_events.cc.
+Status LockDedupeKeys(Conn& c, std::span<const std::unique_ptr<PostgresStore::WriteOp>> batch);
+
+// Binds an attempt's columns from started_at to request_body (sql::kAttemptCols without
+// number), the byte columns (response, error, url, request) as bytea.
+inline void BindAttemptFields(Params& p, const Attempt& a) {
+  p.Bind(a.started_at)
+      .Bind(a.duration_us)
+      .Bind(a.status_code)
+      .BindBytes(a.response_excerpt)
+      .BindBytes(a.error)
+      .Bind(a.method)
+      .BindBytes(a.url)
+      .BindBytes(a.request_headers)
+      .BindBytes(a.request_body);
+}
+
 }  // namespace pg_store
 
-using pg_store::Collect;
-using pg_store::Conflict;
-using pg_store::NotFound;
-using pg_store::SelectAll;
-using pg_store::SelectOne;
+// The store's .cc files (the only includers) use the helpers unqualified.
+using namespace pg_store;
+using sql::Conflict;
+using sql::NotFound;
 
 template <typename T, typename Fn>
 Result<T> PostgresStore::Transact(Fn fn) {
@@ -143,12 +195,7 @@ Result<T> PostgresStore::Transact(Fn fn) {
 
 template <typename Fn>
 Status PostgresStore::TransactStatus(Fn fn) {
-  auto r = Transact<bool>([&fn](WriteCtx& ctx) -> Result<bool> {
-    Status st = fn(ctx);
-    if (!st.ok()) return st;
-    return true;
-  });
-  return r.ok() ? Status::Ok() : r.status();
+  return StatusOf(Transact<bool>(StatusAsResult(std::move(fn))));
 }
 
 template <typename Fn>
@@ -166,14 +213,7 @@ auto PostgresStore::Read(Fn fn) -> decltype(fn(std::declval<Conn&>())) {
 
 template <typename T, typename Fn>
 Result<T> PostgresStore::WriteSync(Fn fn) {
-  if (queue_->OnWriterThread()) {
-    return Status(Code::kInternal, "blocking store call from a store callback (would deadlock)");
-  }
-  auto op = std::make_unique<SyncWriteOp<WriteOp, WriteCtx, T, Fn>>(std::move(fn));
-  auto fut = op->future();
-  std::unique_ptr<WriteOp> base = std::move(op);
-  HERALD_RETURN_IF_ERROR(Submit(base));
-  return fut.get();
+  return SubmitAndWait<WriteOp, WriteCtx, T>(*queue_, std::move(fn));
 }
 
 }  // namespace herald

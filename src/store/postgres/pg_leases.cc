@@ -176,15 +176,9 @@ namespace {
 Status RecordAttemptIn(PostgresStore::WriteCtx& ctx, const std::string& task_id,
                        const std::string& worker, int64_t token, const AttemptOutcome& o) {
   Conn& c = ctx.conn;
-  auto ref = pg_store::FindTaskRef(c, task_id);
+  auto ref = sql::LeasedTask(pg_store::FindTaskRef(c, task_id), task_id, worker);
   if (!ref.ok()) return ref.status();
-  if (!ref->has_value()) return Conflict("task " + task_id + " no longer exists.");
-  const pg_store::TaskRef& t = **ref;
-  if (t.status != kStarted || t.worker != worker) {
-    return Conflict("task " + task_id + " is no longer leased by worker '" + worker + "' (it is " +
-                    pg_store::StatusWord(t.status) +
-                    (t.status == kStarted ? " by '" + t.worker + "'" : std::string()) + ").");
-  }
+  const sql::TaskRef& t = *ref;
   if (token != 0 && t.lease_token != token) {
     return Conflict("task " + task_id + " was leased again after worker '" + worker +
                     "'s lease expired; its attempt is dropped.");
@@ -202,15 +196,7 @@ Status RecordAttemptIn(PostgresStore::WriteCtx& ctx, const std::string& task_id,
       .Bind(next == kScheduled ? o.due_at : t.due_at)
       .BindBytes(o.result)
       .BindBytes(o.error);
-  p.Bind(a.started_at)
-      .Bind(a.duration_us)
-      .Bind(a.status_code)
-      .BindBytes(a.response_excerpt)
-      .BindBytes(a.error)
-      .Bind(a.method)
-      .BindBytes(a.url)
-      .BindBytes(a.request_headers)
-      .BindBytes(a.request_body);
+  pg_store::BindAttemptFields(p, a);
   // The attempt is recorded and the task moves on (to the history when finished or failed), in
   // one statement.
   const std::string insert_attempt =
@@ -241,34 +227,30 @@ Status RecordAttemptIn(PostgresStore::WriteCtx& ctx, const std::string& task_id,
   return Status::Ok();
 }
 
+// RecordAttemptIn as a write of the group-commit queue.
+auto AttemptWrite(const std::string& task_id, const std::string& worker, int64_t token,
+                  AttemptOutcome outcome) {
+  return [task_id, worker, token, o = std::move(outcome)](PostgresStore::WriteCtx& ctx) -> Status {
+    return RecordAttemptIn(ctx, task_id, worker, token, o);
+  };
+}
+
 }  // namespace
 
 Status PostgresStore::RecordAttempt(const std::string& task_id, const std::string& worker,
                                     AttemptOutcome outcome) {
   HERALD_RETURN_IF_ERROR(sql::CheckAttemptOutcome(outcome));
-  const int64_t token = ForgetLease(task_id, worker);
-  return WriteSync<bool>([&task_id, &worker, token, &outcome](WriteCtx& ctx) -> Result<bool> {
-           HERALD_RETURN_IF_ERROR(RecordAttemptIn(ctx, task_id, worker, token, outcome));
-           return true;
-         })
-      .status();
+  auto write = AttemptWrite(task_id, worker, ForgetLease(task_id, worker), std::move(outcome));
+  return StatusOf(WriteSync<bool>(StatusAsResult(std::move(write))));
 }
 
 void PostgresStore::RecordAttemptAsync(const std::string& task_id, const std::string& worker,
                                        AttemptOutcome outcome, std::function<void(Status)> done) {
-  Status st = sql::CheckAttemptOutcome(outcome);
-  if (!st.ok()) {
-    done(st);
-    return;
-  }
-  auto fn = [task_id, worker, token = ForgetLease(task_id, worker),
-             o = std::move(outcome)](WriteCtx& ctx) -> Status {
-    return RecordAttemptIn(ctx, task_id, worker, token, o);
-  };
-  std::unique_ptr<WriteOp> op = std::make_unique<CallbackWriteOp<WriteOp, WriteCtx, decltype(fn)>>(
-      std::move(fn), std::move(done));
-  st = Submit(op);
-  if (!st.ok() && op) op->Finish(st);
+  const Status st = sql::CheckAttemptOutcome(outcome);
+  if (!st.ok()) return done(st);
+  SubmitWithCallback<WriteOp, WriteCtx>(
+      *queue_, AttemptWrite(task_id, worker, ForgetLease(task_id, worker), std::move(outcome)),
+      std::move(done));
 }
 
 }  // namespace herald

@@ -8,11 +8,8 @@ namespace herald {
 
 Status PostgresStore::ChangeOneRow(const std::string& sql, const Params& params, const char* error,
                                    const std::string& not_found) {
-  return TransactStatus([&](WriteCtx& ctx) -> Status {
-    auto n = pg_store::Changed(ctx.conn, sql, params, error);
-    if (!n.ok()) return n.status();
-    return *n == 0 ? NotFound(not_found) : Status::Ok();
-  });
+  return TransactStatus(
+      [&](WriteCtx& ctx) { return pg_store::ChangeOne(ctx.conn, sql, params, error, not_found); });
 }
 
 // ---- UI sessions ----

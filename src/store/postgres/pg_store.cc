@@ -35,11 +35,6 @@ int CounterSlot() {
 
 namespace pg_store {
 
-Status NotFound(std::string what) {
-  return Status(Code::kNotFound, std::move(what) + " not found.");
-}
-Status Conflict(std::string what) { return Status(Code::kConflict, std::move(what)); }
-
 std::string MoveTaskSql(const char* from, const char* to, const std::string& where,
                         std::initializer_list<SetCol> sets, const char* returning,
                         const std::string& tail) {
@@ -228,16 +223,15 @@ void PostgresStore::AfterCommit(const WriteCtx& ctx) {
   if (ctx.wake) NotifyListener();
 }
 
-Status PostgresStore::Submit(std::unique_ptr<WriteOp>& op) { return queue_->Submit(op); }
-
 Status PostgresStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) {
   TimeUs now = 0;
   auto conn = TakeBegun(&now);
   if (!conn.ok()) return conn.status();
   Conn& c = **conn;
   WriteCtx ctx{c, options_.database_clock, now};
-  Status st;
+  Status st = pg_store::LockDedupeKeys(c, batch);
   for (const auto& op : batch) {
+    if (!st.ok()) break;
     const sql::TxEffects saved = ctx;
     st = c.Simple("SAVEPOINT op", "savepoint").status();
     if (!st.ok()) break;

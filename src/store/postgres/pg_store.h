@@ -31,7 +31,8 @@
 // Describe() and every message show the URL without its password.
 //
 // Split by subject: pg_store.cc (open, close, transactions, listener), pg_config.cc,
-// pg_events.cc, pg_tasks.cc, pg_leases.cc, pg_sessions.cc; pg_internal.h holds what they share.
+// pg_events.cc, pg_tasks.cc, pg_leases.cc, pg_sessions.cc, pg_import.cc; pg_internal.h holds
+// what they share.
 #pragma once
 
 #include <atomic>
@@ -80,74 +81,9 @@ class PostgresStore final : public Store {
                                                      const PgStoreOptions& options = {});
   ~PostgresStore() override;
 
-  std::string Describe() const override;
   SchemaVersions Schema() const override { return schema_; }
-  int64_t ConfigRevision() const override;
-
-  Result<std::vector<Webhook>> ListWebhooks() override;
-  Result<Webhook> GetWebhook(int64_t id) override;
-  Result<Webhook> CreateWebhook(Webhook w) override;
-  Result<Webhook> UpdateWebhook(Webhook w) override;
-  Status DeleteWebhook(int64_t id) override;
-
-  Result<std::vector<EventRule>> ListEventRules() override;
-  Result<EventRule> GetEventRule(int64_t id) override;
-  Result<EventRule> CreateEventRule(EventRule r) override;
-  Result<EventRule> UpdateEventRule(EventRule r) override;
-  Status DeleteEventRule(int64_t id) override;
-
-  Result<std::vector<ApiToken>> ListTokens() override;
-  Result<ApiToken> CreateToken(ApiToken t) override;
-  Status RevokeToken(int64_t id) override;
-  Result<ApiToken> FindTokenByHash(const std::string& key_hash) override;
-
-  void CommitEvents(std::vector<NewEvent> events,
-                    std::function<void(Result<std::vector<CommittedEvent>>)> done) override;
-  Result<Event> GetEvent(int64_t id) override;
-  Result<std::vector<Event>> ListEvents(const EventFilter& filter) override;
-
-  Result<Task> GetTask(const std::string& id) override;
-  Result<std::vector<Task>> ListTasks(const TaskFilter& filter) override;
-  Result<int64_t> CountTasks(const TaskFilter& filter) override;
-  Result<QueueCounts> CountByStatus() override;
-  Result<std::vector<Attempt>> ListAttempts(const std::string& task_id) override;
-  Result<AttemptHistogram> AttemptsPerMinute(TimeUs since, int minutes) override;
-
-  Result<LeaseResult> Lease(const LeaseRequest& req) override;
-  Result<int64_t> ReleaseLeases(const std::string& worker,
-                                const std::vector<std::string>& task_ids) override;
-  Status RecordAttempt(const std::string& task_id, const std::string& worker,
-                       AttemptOutcome outcome) override;
-  void RecordAttemptAsync(const std::string& task_id, const std::string& worker,
-                          AttemptOutcome outcome, std::function<void(Status)> done) override;
-
-  Status Requeue(const std::string& task_id, TimeUs now) override;
-  Result<int64_t> RequeueAllFailed(TimeUs now) override;
-  Status Enqueue(const std::string& task_id, TimeUs now) override;
-  Status Stop(const std::string& task_id, TimeUs now) override;
-  Status DeleteTask(const std::string& task_id) override;
-  Result<int64_t> PurgeFinished(TimeUs before) override;
-  Result<int64_t> PurgeDedupeKeys(TimeUs before, int64_t max) override;
-
-  Result<int64_t> CreateSession(const UiSession& session, int64_t max_per_token,
-                                TimeUs now) override;
-  Result<UiSession> FindSession(const std::string& id_hash, TimeUs now) override;
-  Status TouchSession(const std::string& id_hash, TimeUs now, TimeUs expires_at) override;
-  Status SetSessionFlash(const std::string& id_hash, const SessionFlash& flash) override;
-  Result<SessionFlash> TakeSessionFlash(const std::string& id_hash) override;
-  Status DeleteSession(const std::string& id_hash) override;
-  Result<int64_t> DeleteTokenSessions(int64_t token_id) override;
-  Result<int64_t> PurgeExpiredSessions(TimeUs now) override;
-  Result<int64_t> CountSessions(int64_t token_id, TimeUs now) override;
-
-  Status RegisterWorker(const WorkerInfo& worker) override;
-  Status HeartbeatWorker(const WorkerInfo& beat) override;
-  Status DeregisterWorker(const std::string& name) override;
-  Result<std::vector<WorkerInfo>> ListWorkers(TimeUs alive_since) override;
-  Result<int64_t> PurgeStaleWorkers(TimeUs before) override;
-
-  void SetTaskListener(std::function<void()> listener) override;
-  void Close() override;
+  HERALD_STORE_BACKEND_METHODS;
+  Result<ImportCounts> ImportBatch(const ImportData& data) override;  // pg_import.cc
 
   // For tests: group-commit transactions committed so far. Thread-safe.
   int64_t BatchCount() const { return batches_.load(); }
@@ -159,8 +95,6 @@ class PostgresStore final : public Store {
   class WriteOp;
 
  private:
-  // One PurgeFinished transaction: at most kPurgeBatchRows tasks.
-  Result<int64_t> PurgeFinishedBatch(TimeUs before);
   PostgresStore(std::string url, const PgStoreOptions& options);
 
   // Runs fn(WriteCtx&) -> Result<T> in its own transaction on a pooled connection.
@@ -187,7 +121,6 @@ class PostgresStore final : public Store {
   Status ChangeOneRow(const std::string& sql, const pg::Params& params, const char* error,
                       const std::string& not_found);
   Status RunBatch(std::span<const std::unique_ptr<WriteOp>> batch);
-  Status Submit(std::unique_ptr<WriteOp>& op);
   void NotifyListener();
   void ListenLoop();
   void RaiseRevision(int64_t revision) const;

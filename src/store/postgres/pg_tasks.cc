@@ -13,7 +13,7 @@ namespace herald {
 
 namespace pg_store {
 
-Result<std::optional<TaskRef>> FindTaskRef(Conn& c, const std::string& id) {
+sql::FoundTask FindTaskRef(Conn& c, const std::string& id) {
   for (const char* table : {"herald.task_queue", "herald.task_history"}) {
     auto r = c.Exec(std::string("SELECT seq, status, worker, attempts, due_at, lease_token FROM ") +
                         table + " WHERE id = $1 FOR UPDATE",
@@ -21,14 +21,13 @@ Result<std::optional<TaskRef>> FindTaskRef(Conn& c, const std::string& id) {
     if (!r.ok()) return r.status();
     if (r->rows() > 0) {
       Row row(*r, 0);
-      return std::optional<TaskRef>(TaskRef{row.Int(0), static_cast<int>(row.Int(1)), row.Text(2),
-                                            static_cast<int>(row.Int(3)), row.Int(4), row.Int(5)});
+      return std::optional<sql::TaskRef>(sql::TaskRef{row.Int(0), static_cast<int>(row.Int(1)),
+                                                      row.Text(2), static_cast<int>(row.Int(3)),
+                                                      row.Int(4), row.Int(5)});
     }
   }
-  return std::optional<TaskRef>();
+  return std::optional<sql::TaskRef>();
 }
-
-std::string StatusWord(int status) { return TaskStatusName(static_cast<TaskStatus>(status)); }
 
 }  // namespace pg_store
 
@@ -36,20 +35,12 @@ namespace {
 
 using pg_store::FindTaskRef;
 using pg_store::MoveTaskSql;
-using pg_store::StatusWord;
-using pg_store::TaskRef;
+using sql::TaskRef;
 
-// The task `id` (locked), when its status is one of `allowed`; else NotFound, or a Conflict
-// that says its status and then `only` (what the operation accepts).
+// The task `id` (locked) when its status is one of `allowed` (sql::TaskIn).
 Result<TaskRef> FindTaskIn(Conn& c, const std::string& id, std::initializer_list<int> allowed,
                            const char* only) {
-  auto t = FindTaskRef(c, id);
-  if (!t.ok()) return t.status();
-  if (!t->has_value()) return NotFound("task " + id);
-  if (std::find(allowed.begin(), allowed.end(), (*t)->status) == allowed.end()) {
-    return Conflict("task " + id + " is " + StatusWord((*t)->status) + "; " + only);
-  }
-  return std::move(**t);
+  return sql::TaskIn(FindTaskRef(c, id), id, allowed, only);
 }
 
 // The columns a task back in the queue gets (due $2).
@@ -73,34 +64,21 @@ Result<Task> PostgresStore::GetTask(const std::string& id) {
 
 Result<std::vector<Task>> PostgresStore::ListTasks(const TaskFilter& filter) {
   return Read([&filter](Conn& c) -> Result<std::vector<Task>> {
-    sql::TaskWhere where(filter, kPgTaskSeqBits);
-    Params p;
-    where.Bind(p);
-    p.Bind(filter.limit < 0 ? std::optional<int64_t>() : filter.limit)
-        .Bind(sql::OffsetArg(filter.offset));
-    return SelectAll<Task>(c,
-                           std::string("SELECT ") + sql::kTaskCols + " FROM herald.tasks" +
-                               where.sql +
-                               (filter.oldest_first ? " ORDER BY seq ASC" : " ORDER BY seq DESC") +
-                               " LIMIT ? OFFSET ?",
-                           p, sql::ReadTask<Row>);
+    return SelectPage<Task>(c, std::string("SELECT ") + sql::kTaskCols + " FROM herald.tasks",
+                            sql::TaskWhere(filter, kPgTaskSeqBits), filter, "seq",
+                            sql::ReadTask<Row>);
   });
 }
 
 Result<int64_t> PostgresStore::CountTasks(const TaskFilter& filter) {
   sql::TaskWhere where(filter, kPgTaskSeqBits);
-  if (where.only_status) {
-    // Answered from the maintained per-status counters, never a scan of the history.
-    auto counts = CountByStatus();
-    if (!counts.ok()) return counts.status();
-    return sql::CountOf(*counts, filter.status);
-  }
-  return Read([&where](Conn& c) -> Result<int64_t> {
+  // Answered from the maintained per-status counters, never a scan of the history.
+  if (where.only_status) return sql::CountOf(CountByStatus(), filter.status);
+  return Read([&where](Conn& c) {
     Params p;
     where.Bind(p);
-    auto r = c.Exec("SELECT count(*) FROM herald.tasks" + where.sql, p, "cannot count tasks");
-    if (!r.ok()) return r.status();
-    return Row(*r, 0).Int(0);
+    return pg_store::SelectInt(c, "SELECT count(*) FROM herald.tasks" + where.sql, p,
+                               "cannot count tasks");
   });
 }
 
@@ -233,10 +211,9 @@ Status PostgresStore::Stop(const std::string& task_id, TimeUs now) {
 
 Status PostgresStore::DeleteTask(const std::string& task_id) {
   return TransactStatus([&](WriteCtx& ctx) -> Status {
-    auto t = FindTaskRef(ctx.conn, task_id);
+    auto t = sql::ExistingTask(FindTaskRef(ctx.conn, task_id), task_id);
     if (!t.ok()) return t.status();
-    if (!t->has_value()) return NotFound("task " + task_id);
-    const TaskRef& ref = **t;
+    const TaskRef& ref = *t;
     HERALD_RETURN_IF_ERROR(ctx.conn.Run(
         std::string("WITH a AS (DELETE FROM herald.attempts WHERE task_seq = $1) DELETE FROM ") +
             pg_store::TableOf(ref.status) + " WHERE seq = $1",
@@ -246,22 +223,13 @@ Status PostgresStore::DeleteTask(const std::string& task_id) {
   });
 }
 
-Result<int64_t> PostgresStore::PurgeFinished(TimeUs before) {
-  int64_t total = 0;
-  while (true) {
-    auto n = PurgeFinishedBatch(before);
-    if (!n.ok()) return n.status();
-    total += *n;
-    if (*n < kPurgeBatchRows) return total;
-  }
-}
-
 Result<int64_t> PostgresStore::PurgeFinishedBatch(TimeUs before) {
   return Transact<int64_t>([before](WriteCtx& ctx) -> Result<int64_t> {
     // The tasks, their attempts, and each event whose last task went (its payload is only
     // needed to render). The statement's parts see one snapshot, so the purged rows are
     // excluded from the "other tasks" check explicitly.
-    auto r = ctx.conn.Exec(
+    auto n = pg_store::SelectInt(
+        ctx.conn,
         "WITH d AS (DELETE FROM herald.task_history WHERE seq IN (SELECT seq FROM "
         "herald.task_history WHERE status = 3 AND ended_at < $1 LIMIT $3) RETURNING seq, "
         "event_id), "
@@ -271,9 +239,7 @@ Result<int64_t> PostgresStore::PurgeFinishedBatch(TimeUs before) {
         "t.seq < ((ev.id + 1) << $2) AND t.seq NOT IN (SELECT seq FROM d))) "
         "SELECT count(*) FROM d",
         Params().Bind(before).Bind(kPgTaskSeqBits).Bind(kPurgeBatchRows), "cannot purge tasks");
-    if (!r.ok()) return r.status();
-    const int64_t n = Row(*r, 0).Int(0);
-    ctx.status_delta[kFinished] -= n;
+    if (n.ok()) ctx.status_delta[kFinished] -= *n;
     return n;
   });
 }

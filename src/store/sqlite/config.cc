@@ -55,8 +55,9 @@ Status CheckIdFree(Conn& c, const char* table, const char* noun, int64_t id) {
 // Runs `sql`, whose one parameter is the id of the row it changes; kNotFound ("<noun> <id>")
 // when it changed no row. An error names `what`.
 Status RunOnRow(Conn& c, const char* sql, const char* what, const char* noun, int64_t id) {
-  HERALD_RETURN_IF_ERROR(RunStmt(c, sql, what, id));
-  if (sqlite3_changes(c.db()) == 0) return NotFound(noun + (" " + std::to_string(id)));
+  auto n = Changed(c, sql, what, id);
+  if (!n.ok()) return n.status();
+  if (*n == 0) return NotFound(noun + (" " + std::to_string(id)));
   return Status::Ok();
 }
 
@@ -69,31 +70,19 @@ void BindNewId(Stmt& s, int64_t id) {
   }
 }
 
-// A configuration table: webhooks or event rules. `cols` is its sql::k*Cols list (id first,
-// created and last_updated last) and `read` its row reader.
 template <typename T>
-struct ConfigTable {
-  const char* table;
-  const char* noun;  // names a row in messages: "webhook", "event rule"
-  const char* cols;
-  Result<T> (*read)(const Stmt&);
-};
-
-constexpr ConfigTable<Webhook> kWebhooks{"webhooks", "webhook", sql::kWebhookCols,
-                                         sql::ReadWebhook<Stmt>};
-constexpr ConfigTable<EventRule> kRules{"event_rules", "event rule", sql::kRuleCols,
-                                        sql::ReadRule<Stmt>};
+using ConfigTable = sql::ConfigTable<T, Stmt>;
+constexpr const ConfigTable<Webhook>& kWebhooks = sql::kWebhookTable<Stmt>;
+constexpr const ConfigTable<EventRule>& kRules = sql::kRuleTable<Stmt>;
 
 template <typename T>
 Result<std::vector<T>> ListRows(Conn& c, const ConfigTable<T>& t) {
-  return SelectAll<T>(c, std::string("SELECT ") + t.cols + " FROM " + t.table + " ORDER BY name",
-                      t.read);
+  return SelectAll<T>(c, sql::ListRowsSql(t, ""), t.read);
 }
 
 template <typename T>
 Result<T> LoadRow(Conn& c, const ConfigTable<T>& t, int64_t id) {
-  return SelectOne<T>(c, std::string("SELECT ") + t.cols + " FROM " + t.table + " WHERE id = ?", id,
-                      t.read, t.noun + (" " + std::to_string(id)));
+  return SelectOne<T>(c, sql::LoadRowSql(t, ""), id, t.read, t.noun + (" " + std::to_string(id)));
 }
 
 // The column names of a k*Cols list ("a, b, c").

@@ -82,14 +82,6 @@ class Stmt {
     return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(s_, col)))
              : std::string_view();
   }
-  std::optional<std::string> OptText(int col) const {
-    if (IsNull(col)) return std::nullopt;
-    return Text(col);
-  }
-  std::optional<int64_t> OptInt(int col) const {
-    if (IsNull(col)) return std::nullopt;
-    return Int(col);
-  }
 
  private:
   sqlite3_stmt* s_ = nullptr;

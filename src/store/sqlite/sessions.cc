@@ -43,13 +43,6 @@ Result<WorkerInfo> ReadWorker(const Stmt& s) {
   return w;
 }
 
-// Runs `sql` (binding `args`) and returns how many rows it changed.
-template <typename... Args>
-Result<int64_t> Changed(Conn& c, const std::string& sql, const char* what, const Args&... args) {
-  HERALD_RETURN_IF_ERROR(RunStmt(c, sql, what, args...));
-  return static_cast<int64_t>(sqlite3_changes(c.db()));
-}
-
 }  // namespace
 
 // ---- UI sessions ----

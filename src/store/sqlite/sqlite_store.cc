@@ -26,11 +26,6 @@ constexpr int64_t kJournalSizeLimitBytes = 64 * 1024 * 1024;
 
 namespace sqlite_store {
 
-Status NotFound(std::string what) {
-  return Status(Code::kNotFound, std::move(what) + " not found.");
-}
-Status Conflict(std::string what) { return Status(Code::kConflict, std::move(what)); }
-
 std::string InsertSql(const char* table, std::string_view cols, const char* verb) {
   std::string marks = "?";
   for (char ch : cols)
@@ -54,8 +49,6 @@ Result<int64_t> ReadConfigRevision(Conn& c) {
 }  // namespace sqlite_store
 
 // ---- the write transaction ----
-
-Status SqliteStore::Submit(std::unique_ptr<WriteOp>& op) { return queue_->Submit(op); }
 
 Status SqliteStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) {
   Conn& c = *writer_conn_;

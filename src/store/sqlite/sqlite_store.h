@@ -65,76 +65,9 @@ class SqliteStore final : public Store {
   }
   ~SqliteStore() override;
 
-  std::string Describe() const override;
   SchemaVersions Schema() const override { return schema_; }
-  int64_t ConfigRevision() const override;
-
-  Result<std::vector<Webhook>> ListWebhooks() override;
-  Result<Webhook> GetWebhook(int64_t id) override;
-  Result<Webhook> CreateWebhook(Webhook w) override;
-  Result<Webhook> UpdateWebhook(Webhook w) override;
-  Status DeleteWebhook(int64_t id) override;
-
-  Result<std::vector<EventRule>> ListEventRules() override;
-  Result<EventRule> GetEventRule(int64_t id) override;
-  Result<EventRule> CreateEventRule(EventRule r) override;
-  Result<EventRule> UpdateEventRule(EventRule r) override;
-  Status DeleteEventRule(int64_t id) override;
-
-  Result<std::vector<ApiToken>> ListTokens() override;
-  Result<ApiToken> CreateToken(ApiToken t) override;
-  Status RevokeToken(int64_t id) override;
-  Result<ApiToken> FindTokenByHash(const std::string& key_hash) override;
-
-  void CommitEvents(std::vector<NewEvent> events,
-                    std::function<void(Result<std::vector<CommittedEvent>>)> done) override;
-  Result<Event> GetEvent(int64_t id) override;
-  Result<std::vector<Event>> ListEvents(const EventFilter& filter) override;
-
-  Result<Task> GetTask(const std::string& id) override;
-  Result<std::vector<Task>> ListTasks(const TaskFilter& filter) override;
-  Result<int64_t> CountTasks(const TaskFilter& filter) override;
-  Result<QueueCounts> CountByStatus() override;
-  Result<std::vector<Attempt>> ListAttempts(const std::string& task_id) override;
-  Result<AttemptHistogram> AttemptsPerMinute(TimeUs since, int minutes) override;
-
-  Result<LeaseResult> Lease(const LeaseRequest& req) override;
-  Result<int64_t> ReleaseLeases(const std::string& worker,
-                                const std::vector<std::string>& task_ids) override;
-  Status RecordAttempt(const std::string& task_id, const std::string& worker,
-                       AttemptOutcome outcome) override;
-  void RecordAttemptAsync(const std::string& task_id, const std::string& worker,
-                          AttemptOutcome outcome, std::function<void(Status)> done) override;
-
-  Status Requeue(const std::string& task_id, TimeUs now) override;
-  Result<int64_t> RequeueAllFailed(TimeUs now) override;
-  Status Enqueue(const std::string& task_id, TimeUs now) override;
-  Status Stop(const std::string& task_id, TimeUs now) override;
-  Status DeleteTask(const std::string& task_id) override;
-  Result<int64_t> PurgeFinished(TimeUs before) override;
-  Result<int64_t> PurgeDedupeKeys(TimeUs before, int64_t max) override;
-
-  Result<int64_t> CreateSession(const UiSession& session, int64_t max_per_token,
-                                TimeUs now) override;
-  Result<UiSession> FindSession(const std::string& id_hash, TimeUs now) override;
-  Status TouchSession(const std::string& id_hash, TimeUs now, TimeUs expires_at) override;
-  Status SetSessionFlash(const std::string& id_hash, const SessionFlash& flash) override;
-  Result<SessionFlash> TakeSessionFlash(const std::string& id_hash) override;
-  Status DeleteSession(const std::string& id_hash) override;
-  Result<int64_t> DeleteTokenSessions(int64_t token_id) override;
-  Result<int64_t> PurgeExpiredSessions(TimeUs now) override;
-  Result<int64_t> CountSessions(int64_t token_id, TimeUs now) override;
-
-  Status RegisterWorker(const WorkerInfo& worker) override;
-  Status HeartbeatWorker(const WorkerInfo& beat) override;
-  Status DeregisterWorker(const std::string& name) override;
-  Result<std::vector<WorkerInfo>> ListWorkers(TimeUs alive_since) override;
-  Result<int64_t> PurgeStaleWorkers(TimeUs before) override;
-
+  HERALD_STORE_BACKEND_METHODS;
   Result<ImportCounts> ImportBatch(const ImportData& data) override;
-
-  void SetTaskListener(std::function<void()> listener) override;
-  void Close() override;
 
   // For tests and benchmarks: write transactions committed so far (group commit makes this
   // smaller than the number of write calls under concurrency). Thread-safe.
@@ -147,12 +80,8 @@ class SqliteStore final : public Store {
   struct WriteCtx;
 
  private:
-  // One PurgeFinished transaction: at most kPurgeBatchRows tasks.
-  Result<int64_t> PurgeFinishedBatch(TimeUs before);
   SqliteStore(std::string path, const Clock& clock);
 
-  // Queues `op` for the writer; on error (closed store) `op` stays with the caller.
-  Status Submit(std::unique_ptr<WriteOp>& op);
   template <typename T, typename Fn>
   Result<T> WriteSync(Fn fn);
   template <typename Fn>

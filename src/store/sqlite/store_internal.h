@@ -39,15 +39,6 @@ class SqliteStore::WriteOp : public WriteOpBase<SqliteStore::WriteCtx> {};
 
 namespace sqlite_store {
 
-// Code::kNotFound, "<what> not found."
-Status NotFound(std::string what);
-// Code::kConflict about no field in particular (a task's state, a token key).
-Status Conflict(std::string what);
-
-// A blocking operation: Run computes a Result<T>; the caller waits for it on a future.
-template <typename T, typename Fn>
-using SyncOp = SyncWriteOp<SqliteStore::WriteOp, SqliteStore::WriteCtx, T, Fn>;
-
 // Steps `s` to completion, mapping each row with `row` (returning Result<T>).
 template <typename T, typename RowFn>
 Result<std::vector<T>> Collect(Conn& c, Stmt& s, RowFn row) {
@@ -91,6 +82,13 @@ Status RunStmt(Conn& c, const std::string& sql, const char* what, const Args&...
   return StepDone(c, *s, what);
 }
 
+// RunStmt, returning how many rows the statement changed.
+template <typename... Args>
+Result<int64_t> Changed(Conn& c, const std::string& sql, const char* what, const Args&... args) {
+  HERALD_RETURN_IF_ERROR(RunStmt(c, sql, what, args...));
+  return static_cast<int64_t>(sqlite3_changes64(c.db()));
+}
+
 // All rows of `sql`, mapped with `row`.
 template <typename T, typename RowFn>
 Result<std::vector<T>> SelectAll(Conn& c, const std::string& sql, RowFn row) {
@@ -109,8 +107,19 @@ Result<T> SelectOne(Conn& c, const std::string& sql, const Key& key, RowFn row,
   s->Bind(key);
   auto r = One<T>(c, *s, row);
   if (!r.ok()) return r.status();
-  if (!r->has_value()) return NotFound(what);
+  if (!r->has_value()) return sql::NotFound(what);
   return std::move(**r);
+}
+
+// One page of a list: `select` (a SELECT up to its FROM clause) with the tail sql::PageSql makes
+// of `where` and `filter`, mapped with `row`.
+template <typename T, typename F, typename RowFn>
+Result<std::vector<T>> SelectPage(Conn& c, const std::string& select, const sql::Where& where,
+                                  const F& filter, const char* order_col, RowFn row) {
+  auto s = c.Prepare(select + sql::PageSql(where, filter, order_col));
+  if (!s.ok()) return s.status();
+  sql::BindPage(*s, where, filter, int64_t{-1});
+  return Collect<T>(c, *s, row);
 }
 
 // The config revision counter stored in the database (0 when absent).
@@ -119,37 +128,18 @@ Result<int64_t> ReadConfigRevision(Conn& c);
 }  // namespace sqlite_store
 
 // The store's .cc files (the only includers) use the helpers unqualified.
-using sqlite_store::Collect;
-using sqlite_store::Conflict;
-using sqlite_store::InsertSql;
-using sqlite_store::NotFound;
-using sqlite_store::One;
-using sqlite_store::RunStmt;
-using sqlite_store::SelectAll;
-using sqlite_store::SelectOne;
-using sqlite_store::StepDone;
+using sql::Conflict;
+using sql::NotFound;
+using namespace sqlite_store;
 
 template <typename T, typename Fn>
 Result<T> SqliteStore::WriteSync(Fn fn) {
-  if (queue_->OnWriterThread()) {
-    return Status(Code::kInternal, "blocking store call from a store callback (would deadlock)");
-  }
-  auto op = std::make_unique<sqlite_store::SyncOp<T, Fn>>(std::move(fn));
-  auto fut = op->future();
-  std::unique_ptr<WriteOp> base = std::move(op);
-  HERALD_RETURN_IF_ERROR(Submit(base));
-  return fut.get();
+  return SubmitAndWait<WriteOp, WriteCtx, T>(*queue_, std::move(fn));
 }
 
 template <typename Fn>
 Status SqliteStore::WriteStatus(Fn fn) {
-  auto wrapped = [fn = std::move(fn)](WriteCtx& ctx) mutable -> Result<bool> {
-    Status st = fn(ctx);
-    if (!st.ok()) return st;
-    return true;
-  };
-  auto r = WriteSync<bool>(std::move(wrapped));
-  return r.ok() ? Status::Ok() : r.status();
+  return StatusOf(WriteSync<bool>(StatusAsResult(std::move(fn))));
 }
 
 template <typename Fn>

@@ -14,15 +14,9 @@ namespace herald {
 
 namespace {
 
-struct TaskRef {
-  int64_t seq = 0;
-  int status = 0;
-  std::string worker;
-  int attempts = 0;
-  TimeUs due_at = 0;
-};
+using sql::TaskRef;
 
-Result<std::optional<TaskRef>> FindTaskRef(Conn& c, const std::string& id) {
+sql::FoundTask FindTaskRef(Conn& c, const std::string& id) {
   auto s = c.Prepare("SELECT seq, status, worker, attempts, due_at FROM tasks WHERE id = ?");
   if (!s.ok()) return s.status();
   s->Bind(id);
@@ -32,25 +26,10 @@ Result<std::optional<TaskRef>> FindTaskRef(Conn& c, const std::string& id) {
   });
 }
 
-Result<TaskRef> MustFindTask(Conn& c, const std::string& id) {
-  auto r = FindTaskRef(c, id);
-  if (!r.ok()) return r.status();
-  if (!r->has_value()) return NotFound("task " + id);
-  return std::move(**r);
-}
-
-std::string StatusWord(int status) { return TaskStatusName(static_cast<TaskStatus>(status)); }
-
-// The task `id`, when its status is one of `allowed`; else a Conflict that says its status and
-// then `only` (what the operation accepts).
+// The task `id` when its status is one of `allowed` (sql::TaskIn).
 Result<TaskRef> FindTaskIn(Conn& c, const std::string& id, std::initializer_list<int> allowed,
                            const char* only) {
-  auto t = MustFindTask(c, id);
-  if (!t.ok()) return t.status();
-  if (std::find(allowed.begin(), allowed.end(), t->status) == allowed.end()) {
-    return Conflict("task " + id + " is " + StatusWord(t->status) + "; " + only);
-  }
-  return t;
+  return sql::TaskIn(FindTaskRef(c, id), id, allowed, only);
 }
 
 }  // namespace
@@ -64,27 +43,18 @@ Result<Task> SqliteStore::GetTask(const std::string& id) {
 
 Result<std::vector<Task>> SqliteStore::ListTasks(const TaskFilter& filter) {
   return Read([&filter](Conn& c) -> Result<std::vector<Task>> {
-    sql::TaskWhere where(filter, kTaskSeqBits);
     // Rowid order is creation order (see the schema), and every single-column index keeps
     // equal keys in rowid order, so this needs no sort.
-    auto s = c.Prepare(std::string("SELECT ") + sql::kTaskCols + " FROM tasks" + where.sql +
-                       (filter.oldest_first ? " ORDER BY seq ASC" : " ORDER BY seq DESC") +
-                       " LIMIT ? OFFSET ?");
-    if (!s.ok()) return s.status();
-    where.Bind(*s);
-    s->Bind(sql::LimitArg(filter.limit)).Bind(sql::OffsetArg(filter.offset));
-    return Collect<Task>(c, *s, sql::ReadTask<Stmt>);
+    return SelectPage<Task>(c, std::string("SELECT ") + sql::kTaskCols + " FROM tasks",
+                            sql::TaskWhere(filter, kTaskSeqBits), filter, "seq",
+                            sql::ReadTask<Stmt>);
   });
 }
 
 Result<int64_t> SqliteStore::CountTasks(const TaskFilter& filter) {
   sql::TaskWhere where(filter, kTaskSeqBits);
-  if (where.only_status) {
-    // Answered from the maintained per-status counters.
-    auto counts = CountByStatus();
-    if (!counts.ok()) return counts.status();
-    return sql::CountOf(*counts, filter.status);
-  }
+  // Answered from the maintained per-status counters.
+  if (where.only_status) return sql::CountOf(CountByStatus(), filter.status);
   return Read([&where](Conn& c) -> Result<int64_t> {
     auto s = c.Prepare("SELECT count(*) FROM tasks" + where.sql);
     if (!s.ok()) return s.status();
@@ -129,7 +99,7 @@ Result<QueueCounts> SqliteStore::CountByStatus() {
 
 Result<std::vector<Attempt>> SqliteStore::ListAttempts(const std::string& task_id) {
   return Read([&task_id](Conn& c) -> Result<std::vector<Attempt>> {
-    auto ref = MustFindTask(c, task_id);
+    auto ref = sql::ExistingTask(FindTaskRef(c, task_id), task_id);
     if (!ref.ok()) return ref.status();
     auto s = c.Prepare(std::string("SELECT ") + sql::kAttemptCols +
                        " FROM attempts WHERE task_seq = ? ORDER BY number");
@@ -302,17 +272,12 @@ namespace {
 
 // The body of RecordAttempt, run inside the writer's transaction.
 Status RecordAttemptIn(SqliteStore::WriteCtx& ctx, const std::string& task_id,
-                       const std::string& worker, int next, const AttemptOutcome& o) {
+                       const std::string& worker, const AttemptOutcome& o) {
   Conn& c = ctx.conn;
-  auto ref = FindTaskRef(c, task_id);
+  const int next = static_cast<int>(o.next_status);
+  auto ref = sql::LeasedTask(FindTaskRef(c, task_id), task_id, worker);
   if (!ref.ok()) return ref.status();
-  if (!ref->has_value()) return Conflict("task " + task_id + " no longer exists.");
-  const TaskRef& t = **ref;
-  if (t.status != kStarted || t.worker != worker) {
-    return Conflict("task " + task_id + " is no longer leased by worker '" + worker + "' (it is " +
-                    StatusWord(t.status) +
-                    (t.status == kStarted ? " by '" + t.worker + "'" : std::string()) + ").");
-  }
+  const TaskRef& t = *ref;
   const Attempt& a = o.attempt;
   const int number = t.attempts + 1;
   auto ins = c.Prepare(InsertSql("attempts", std::string("task_seq, ") + sql::kAttemptCols));
@@ -338,32 +303,27 @@ Status RecordAttemptIn(SqliteStore::WriteCtx& ctx, const std::string& task_id,
   return Status::Ok();
 }
 
+// RecordAttemptIn as a write of the queue.
+auto AttemptWrite(const std::string& task_id, const std::string& worker, AttemptOutcome outcome) {
+  return [task_id, worker, o = std::move(outcome)](SqliteStore::WriteCtx& ctx) -> Status {
+    return RecordAttemptIn(ctx, task_id, worker, o);
+  };
+}
+
 }  // namespace
 
 Status SqliteStore::RecordAttempt(const std::string& task_id, const std::string& worker,
                                   AttemptOutcome outcome) {
   HERALD_RETURN_IF_ERROR(sql::CheckAttemptOutcome(outcome));
-  const int next = static_cast<int>(outcome.next_status);
-  return WriteStatus([task_id, worker, next, o = std::move(outcome)](WriteCtx& ctx) -> Status {
-    return RecordAttemptIn(ctx, task_id, worker, next, o);
-  });
+  return WriteStatus(AttemptWrite(task_id, worker, std::move(outcome)));
 }
 
 void SqliteStore::RecordAttemptAsync(const std::string& task_id, const std::string& worker,
                                      AttemptOutcome outcome, std::function<void(Status)> done) {
-  Status st = sql::CheckAttemptOutcome(outcome);
-  if (!st.ok()) {
-    done(st);
-    return;
-  }
-  const int next = static_cast<int>(outcome.next_status);
-  auto fn = [task_id, worker, next, o = std::move(outcome)](WriteCtx& ctx) -> Status {
-    return RecordAttemptIn(ctx, task_id, worker, next, o);
-  };
-  std::unique_ptr<WriteOp> op = std::make_unique<CallbackWriteOp<WriteOp, WriteCtx, decltype(fn)>>(
-      std::move(fn), std::move(done));
-  st = Submit(op);
-  if (!st.ok() && op) op->Finish(st);
+  const Status st = sql::CheckAttemptOutcome(outcome);
+  if (!st.ok()) return done(st);
+  SubmitWithCallback<WriteOp, WriteCtx>(*queue_, AttemptWrite(task_id, worker, std::move(outcome)),
+                                        std::move(done));
 }
 
 namespace {
@@ -393,13 +353,13 @@ Status SqliteStore::Requeue(const std::string& task_id, TimeUs now) {
 
 Result<int64_t> SqliteStore::RequeueAllFailed(TimeUs now) {
   return WriteSync<int64_t>([now](WriteCtx& ctx) -> Result<int64_t> {
-    Conn& c = ctx.conn;
-    HERALD_RETURN_IF_ERROR(RunStmt(
-        c,
+    auto changed = Changed(
+        ctx.conn,
         "UPDATE tasks SET status = 0, enqueued_at = ?, due_at = ?, ended_at = 0, worker = '', "
         "lease_expires = 0, lease_expiries = 0 WHERE status = 4",
-        "cannot requeue", now, now));
-    int64_t n = sqlite3_changes64(c.db());
+        "cannot requeue", now, now);
+    if (!changed.ok()) return changed.status();
+    const int64_t n = *changed;
     ctx.status_delta[kFailed] -= n;
     ctx.status_delta[kQueued] += n;
     if (n > 0) ctx.wake = true;
@@ -432,7 +392,7 @@ Status SqliteStore::Stop(const std::string& task_id, TimeUs now) {
 
 Status SqliteStore::DeleteTask(const std::string& task_id) {
   return WriteStatus([task_id](WriteCtx& ctx) -> Status {
-    auto t = MustFindTask(ctx.conn, task_id);
+    auto t = sql::ExistingTask(FindTaskRef(ctx.conn, task_id), task_id);
     if (!t.ok()) return t.status();
     // Its attempts go with it (ON DELETE CASCADE).
     HERALD_RETURN_IF_ERROR(
@@ -440,16 +400,6 @@ Status SqliteStore::DeleteTask(const std::string& task_id) {
     ctx.Move(t->status, -1);
     return Status::Ok();
   });
-}
-
-Result<int64_t> SqliteStore::PurgeFinished(TimeUs before) {
-  int64_t total = 0;
-  while (true) {
-    auto n = PurgeFinishedBatch(before);
-    if (!n.ok()) return n.status();
-    total += *n;
-    if (*n < kPurgeBatchRows) return total;
-  }
 }
 
 Result<int64_t> SqliteStore::PurgeFinishedBatch(TimeUs before) {

@@ -98,6 +98,35 @@ TEST(Conditions, OrderingErrors) {
             "between instances of 'NoneType' and 'int'");
 }
 
+// Ints beyond 64 bits (from the event's JSON and from the rule's) compare exactly, as in Python.
+TEST(Conditions, BigIntsCompareExactly) {
+  constexpr const char* kBig = "123456789012345678901234567890";
+  auto cond = [&](const char* op, const std::string& value) {
+    return std::string(R"({"attr": "x", "op": ")") + op + R"(", "value": )" + value + "}";
+  };
+  auto data = [](const std::string& x) { return R"({"x": )" + x + "}"; };
+  EXPECT_EQ(Eval(cond("eq", kBig), data(kBig)), "true");
+  EXPECT_EQ(Eval(cond("eq", kBig), data("123456789012345678901234567891")), "false");
+  EXPECT_EQ(Eval(cond("eq", kBig), data("1.2345678901234568e+29")), "false");
+  EXPECT_EQ(Eval(cond("eq", "1180591620717411303424"), data("1180591620717411303424.0")), "true");
+  EXPECT_EQ(Eval(cond("gt", kBig), data("123456789012345678901234567891")), "true");
+  EXPECT_EQ(Eval(cond("gt", kBig), data(kBig)), "false");
+  EXPECT_EQ(Eval(cond("gte", kBig), data(kBig)), "true");
+  EXPECT_EQ(Eval(cond("lt", "9223372036854775808"), data("9223372036854775807")), "true");
+  EXPECT_EQ(Eval(cond("lt", "0"), data("-98765432109876543210987654321")), "true");
+  EXPECT_EQ(
+      Eval(cond("lte", "-98765432109876543210987654322"), data("-98765432109876543210987654321")),
+      "false");
+  EXPECT_EQ(Eval(cond("gte", "1e30"), data(kBig)), "false");
+  EXPECT_EQ(Eval(cond("in", std::string("[1, ") + kBig + "]"), data(kBig)), "true");
+  EXPECT_EQ(Eval(cond("in", "[1, 2]"), data(kBig)), "false");
+  EXPECT_EQ(Eval(cond("contains", kBig), data(std::string("[7, ") + kBig + "]")), "true");
+  EXPECT_EQ(Eval(cond("contains", kBig), data("[7, 123456789012345678901234567891]")), "false");
+  EXPECT_EQ(Eval(cond("gt", kBig), data(R"("foo")")),
+            "InvalidCondition: Invalid data type at 'x' for 'gt' evaluation: '>' not supported "
+            "between instances of 'str' and 'int'");
+}
+
 TEST(Conditions, ShortCircuitLeftToRight) {
   const char* data = R"({"a": 1})";
   EXPECT_EQ(Eval(R"({"or": [{"attr": "a", "value": 1}, {"attr": "zz", "value": 1}]})", data),

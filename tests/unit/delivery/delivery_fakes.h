@@ -247,7 +247,7 @@ class FakeStore final : public Store {
   Status Enqueue(const std::string&, TimeUs) override { return Unsupported(); }
   Status Stop(const std::string&, TimeUs) override { return Unsupported(); }
   Status DeleteTask(const std::string&) override { return Unsupported(); }
-  Result<int64_t> PurgeFinished(TimeUs) override { return Unsupported(); }
+  Result<int64_t> PurgeFinishedBatch(TimeUs) override { return Unsupported(); }
   Result<int64_t> PurgeDedupeKeys(TimeUs, int64_t) override { return Unsupported(); }
   Result<int64_t> CreateSession(const UiSession&, int64_t, TimeUs) override {
     return Unsupported();

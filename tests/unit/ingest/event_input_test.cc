@@ -501,7 +501,8 @@ TEST(BuildContext, EventNamesAndOptionalKeys) {
                        "context": {"k": 1}})");
   ASSERT_TRUE(full.ok());
   std::vector<std::string> keys;
-  for (const auto& [k, v] : BuildContext(*full, Value()).as_dict()) keys.push_back(k.as_str());
+  Value full_ctx = BuildContext(*full, Value());  // alive through the loop
+  for (const auto& [k, v] : full_ctx.as_dict()) keys.push_back(k.as_str());
   EXPECT_EQ(keys,
             (std::vector<std::string>{"event", "timestamp", "object_type", "model", "username",
                                       "request_id", "data", "request", "snapshots", "context"}));

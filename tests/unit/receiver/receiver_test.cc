@@ -140,6 +140,24 @@ TEST(Receiver, NoHeadersOption) {
   EXPECT_EQ(r.Output(1), Printed(1, "POST /hook HTTP/1.1", "[\n    1,\n    2\n]\n"));
 }
 
+// Python's json.loads and json.dumps(indent=4): ints of any size printed exactly, floats past the
+// double range as Infinity, NaN as NaN.
+TEST(Receiver, BigIntsAndSpecialFloatsPrintAsPythonDoes) {
+  Running r(WithoutHeaders());
+  r.Post("application/json",
+         R"({"id": 18446744073709551616, "neg": [-98765432109876543210987654321], "f": 1e400, )"
+         R"("n": NaN})");
+  EXPECT_EQ(r.Output(1), Printed(1, "POST /hook HTTP/1.1",
+                                 "{\n"
+                                 "    \"id\": 18446744073709551616,\n"
+                                 "    \"neg\": [\n"
+                                 "        -98765432109876543210987654321\n"
+                                 "    ],\n"
+                                 "    \"f\": Infinity,\n"
+                                 "    \"n\": NaN\n"
+                                 "}\n"));
+}
+
 TEST(Receiver, TextAndInvalidJsonBodiesArePrintedAsText) {
   Running r(WithoutHeaders());
   r.Post("text/plain", "hello\r\nworld\x01");

@@ -1,6 +1,8 @@
 // CommitConcurrently: many one-event CommitEvents calls from several threads at once, for the
-// store contract suites (store_contract.h, dedupe_contract.h). Waits for every callback with a
-// deadline (no sleep) and reports a refused commit as a test failure.
+// store contract suites (store_contract.h, dedupe_contract.h) and the backends' own tests. Waits
+// for every callback with a deadline (no sleep) and reports a refused commit as a test failure.
+// With it, the check those tests share: one key committed concurrently yields one event
+// (ExpectOneOriginal).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -46,6 +48,19 @@ inline std::vector<CommittedEvent> CommitConcurrently(Store& s, int threads_n, i
   EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(60),
                           [&] { return callbacks == threads_n * per_thread; }));
   return all;
+}
+
+// Expects the commits of one dedupe key `all` to name one event: each with the same event and
+// task ids, exactly one of them not a duplicate.
+inline void ExpectOneOriginal(const std::vector<CommittedEvent>& all) {
+  ASSERT_FALSE(all.empty());
+  int originals = 0;
+  for (const CommittedEvent& c : all) {
+    if (!c.duplicate) ++originals;
+    EXPECT_EQ(c.event_id, all[0].event_id);
+    EXPECT_EQ(c.task_ids, all[0].task_ids);
+  }
+  EXPECT_EQ(originals, 1);
 }
 
 }  // namespace herald::store_contract

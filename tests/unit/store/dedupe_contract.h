@@ -129,13 +129,7 @@ TYPED_TEST_P(DedupeContract, ConcurrentCommitsOfOneKeyYieldOneEvent) {
       CommitConcurrently(this->store(), kThreads, kPerThread,
                          [](int, int) { return DedupeContract<TypeParam>::Keyed("same"); });
   ASSERT_EQ(all.size(), static_cast<size_t>(kThreads * kPerThread));
-  int originals = 0;
-  for (const auto& c : all) {
-    if (!c.duplicate) ++originals;
-    EXPECT_EQ(c.event_id, all[0].event_id);
-    EXPECT_EQ(c.task_ids, all[0].task_ids);
-  }
-  EXPECT_EQ(originals, 1);
+  ExpectOneOriginal(all);
   EXPECT_EQ(this->EventCount(), 1);
   EXPECT_EQ(this->TaskCount(), 2);
 }

@@ -300,6 +300,37 @@ TYPED_TEST_P(ImportContract, CollisionOnAnotherKeyIsAConflict) {
   EXPECT_EQ(s.GetEventRule(9).status().code(), Code::kNotFound);
 }
 
+// More rows than one statement of a backend may take (PostgreSQL splits them, at most 256 a
+// statement), tasks queued, started and finished: every row written once, counted by status.
+TYPED_TEST_P(ImportContract, LargeBatchIsImportedWhole) {
+  Store& s = this->store();
+  constexpr int kEvents = 700;
+  ImportData d;
+  for (int i = 1; i <= kEvents; ++i) {
+    Event e = MakeEvent("dcim.site", i, {}).event;
+    e.id = i;
+    e.received_at = 900 + i;
+    char id[40];
+    snprintf(id, sizeof id, "01890000-0000-7000-8000-%012d", i);
+    const TaskStatus status[] = {TaskStatus::kStarted, TaskStatus::kFinished, TaskStatus::kQueued};
+    d.tasks.push_back(SampleTask(id, e, status[i % 3], 1));
+    d.attempts.push_back(SampleAttempt(id, 1, 200));
+    d.events.push_back(std::move(e));
+  }
+  auto n = s.ImportBatch(d);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(n->imported, 3 * kEvents);
+  ExpectCounts(s.CountByStatus(), {233, 233, 0, 234, 0});
+  ExpectSameStores(d, ReadAll(s));
+  auto again = s.ImportBatch(d);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->imported, 0);
+  EXPECT_EQ(again->skipped, 3 * kEvents);
+  auto c = this->Commit({MakeEvent("dcim.site", 1, {})});
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].event_id, kEvents + 1);
+}
+
 TYPED_TEST_P(ImportContract, EventsPageAfterAnIdOldestFirst) {
   Store& s = this->store();
   std::vector<int64_t> ids;
@@ -390,8 +421,8 @@ TYPED_TEST_P(ImportContract, CopyRefusesANonEmptyTargetUnlessAsked) {
 REGISTER_TYPED_TEST_SUITE_P(ImportContract, ImportKeepsIdsTimesAndStates,
                             ImportedStoreGoesOnFromThere, ReimportingSkipsWhatTheStoreHas,
                             DanglingRecordsAreRefusedAndNothingIsWritten,
-                            CollisionOnAnotherKeyIsAConflict, EventsPageAfterAnIdOldestFirst,
-                            CopyMovesTheWholeInstallation, InterruptedCopyResumes,
-                            CopyRefusesANonEmptyTargetUnlessAsked);
+                            CollisionOnAnotherKeyIsAConflict, LargeBatchIsImportedWhole,
+                            EventsPageAfterAnIdOldestFirst, CopyMovesTheWholeInstallation,
+                            InterruptedCopyResumes, CopyRefusesANonEmptyTargetUnlessAsked);
 
 }  // namespace herald::store_contract

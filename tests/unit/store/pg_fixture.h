@@ -47,6 +47,10 @@ struct PgFactory {
     if (!store.ok()) return store.status();
     return std::unique_ptr<Store>(std::move(*store));
   }
+  // Group-commit transactions the store (opened by Open) committed so far.
+  static int64_t WriteTransactions(Store& s) {
+    return dynamic_cast<PostgresStore&>(s).BatchCount();
+  }
 };
 
 }  // namespace herald

@@ -106,13 +106,7 @@ TEST_F(PgStoreTest, TwoNodesCommittingOneDedupeKeyAtOnceMakeOneEvent) {
   ASSERT_EQ(from_a.size(), 40u);
   ASSERT_EQ(from_b.size(), 40u);
   from_a.insert(from_a.end(), from_b.begin(), from_b.end());
-  int originals = 0;
-  for (const CommittedEvent& c : from_a) {
-    if (!c.duplicate) ++originals;
-    EXPECT_EQ(c.event_id, from_a[0].event_id);
-    EXPECT_EQ(c.task_ids, from_a[0].task_ids);
-  }
-  EXPECT_EQ(originals, 1);
+  store_contract::ExpectOneOriginal(from_a);
   EventFilter all;
   all.limit = 100;
   auto events = b->ListEvents(all);
@@ -204,27 +198,6 @@ TEST_F(PgStoreTest, DatabaseClockDecidesNotTheRequest) {
   auto again = s->LeaseTasks("w2", 1, before + 3'600'000'000LL, 60'000'000);
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->empty());
-}
-
-TEST_F(PgStoreTest, GroupCommitSharesTransactions) {
-  auto s = Open();
-  ASSERT_TRUE(s);
-  constexpr int kThreads = 16, kPerThread = 20;
-  const int64_t before = s->BatchCount();
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < kPerThread; ++i) {
-        auto r = s->CommitEventsSync({MakeEvent("dcim.device", t * 100 + i, {{1, 1}})});
-        EXPECT_TRUE(r.ok()) << r.status().ToString();
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  const int64_t batches = s->BatchCount() - before;
-  EXPECT_GT(batches, 0);
-  EXPECT_LT(batches, kThreads * kPerThread) << "every commit had its own transaction";
-  EXPECT_EQ(*s->CountTasks(TaskFilter()), kThreads * kPerThread);
 }
 
 TEST_F(PgStoreTest, BytesThatAreNotTextRoundTrip) {

@@ -22,6 +22,10 @@ struct SqliteFactory {
   static Result<std::unique_ptr<Store>> Open(const std::string& dir) {
     return OpenStore("sqlite://" + dir + "/herald.db");
   }
+  // Write transactions the store (opened by Open) committed so far.
+  static int64_t WriteTransactions(Store& s) {
+    return dynamic_cast<SqliteStore&>(s).TransactionCount();
+  }
 };
 
 class SqliteFileTest : public ::testing::Test {

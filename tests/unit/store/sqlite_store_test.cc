@@ -38,28 +38,6 @@ namespace {
 
 using SqliteStoreTest = SqliteFileTest;
 
-TEST_F(SqliteStoreTest, GroupCommitSharesTransactions) {
-  auto store = Open();
-  ASSERT_TRUE(store);
-  constexpr int kThreads = 32, kPerThread = 25;
-  const int64_t before = store->TransactionCount();
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < kPerThread; ++i) {
-        auto r = store->CommitEventsSync({MakeEvent("dcim.device", t * 100 + i, {{1, 1}})});
-        EXPECT_TRUE(r.ok()) << r.status().ToString();
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  const int64_t txns = store->TransactionCount() - before;
-  EXPECT_GT(txns, 0);
-  EXPECT_LT(txns, kThreads * kPerThread) << "every commit had its own transaction";
-  TaskFilter f;
-  EXPECT_EQ(*store->CountTasks(f), kThreads * kPerThread);
-}
-
 TEST_F(SqliteStoreTest, WalAndFullSync) {
   auto store = Open();
   ASSERT_TRUE(store);

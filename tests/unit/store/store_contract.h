@@ -2,6 +2,7 @@
 //
 // A backend instantiates it with a factory type F providing
 //   static Result<std::unique_ptr<Store>> Open(const std::string& dir);
+//   static int64_t WriteTransactions(Store& s);  // write transactions committed so far
 // which opens (or reopens) the backend's store kept under the empty temp directory `dir`
 // (SQLite: a file in it). Opening twice with the same dir
 // must reach the same data: the durability test reopens after killing a child process.
@@ -99,6 +100,31 @@ inline NewEvent MakeEvent(const std::string& object_type, int n,
   return ne;
 }
 
+// Commits threads_n * per_thread one-task events (MakeEvent) from threads_n threads, each
+// waiting for its commit (CommitEventsSync), and expects them to share transactions:
+// `transactions()` (the backend's count of committed write transactions) rises, by less than one
+// per commit; and every task is stored. Run by the contract for every backend.
+inline void ExpectGroupCommit(Store& s, int threads_n, int per_thread,
+                              const std::function<int64_t()>& transactions) {
+  const int64_t before = transactions();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < threads_n; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i) {
+        auto r = s.CommitEventsSync({MakeEvent("dcim.device", t * 100 + i, {{1, 1}})});
+        EXPECT_TRUE(r.ok()) << r.status().ToString();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const int64_t txns = transactions() - before;
+  EXPECT_GT(txns, 0);
+  EXPECT_LT(txns, threads_n * per_thread) << "every commit had its own transaction";
+  auto tasks = s.CountTasks(TaskFilter{});
+  ASSERT_TRUE(tasks.ok()) << tasks.status().ToString();
+  EXPECT_EQ(*tasks, threads_n * per_thread);
+}
+
 // Expects `r` to be refused as a Conflict on the field "name", saying `message`.
 template <typename T>
 void ExpectConflict(const Result<T>& r, const std::string& message) {
@@ -193,6 +219,11 @@ class StoreContract : public ::testing::Test {
 };
 
 TYPED_TEST_SUITE_P(StoreContract);
+
+TYPED_TEST_P(StoreContract, GroupCommitSharesTransactions) {
+  Store& s = this->store();
+  store_contract::ExpectGroupCommit(s, 16, 25, [&] { return TypeParam::WriteTransactions(s); });
+}
 
 // ---- configuration ----
 
@@ -981,7 +1012,8 @@ TYPED_TEST_P(StoreContract, AttemptsPerMinuteBuckets) {
   EXPECT_EQ(s.AttemptsPerMinute(since, 1441).status().code(), Code::kInvalidArgument);
 }
 
-REGISTER_TYPED_TEST_SUITE_P(StoreContract, WebhookCrudOrderingAndRevision, WebhookNameIsUnique,
+REGISTER_TYPED_TEST_SUITE_P(StoreContract, GroupCommitSharesTransactions,
+                            WebhookCrudOrderingAndRevision, WebhookNameIsUnique,
                             DeleteReferencedWebhookIsRefused, EventRuleCrud, Tokens,
                             CommitStoresEventAndTasks, ConcurrentCommitsAllAcknowledgedAndPresent,
                             LeaseRecordFinish, RetryIsScheduledAndDueLater,

@@ -70,7 +70,9 @@ class ForwardingStore : public Store {
   Status Enqueue(const std::string& id, TimeUs now) override { return in_.Enqueue(id, now); }
   Status Stop(const std::string& id, TimeUs now) override { return in_.Stop(id, now); }
   Status DeleteTask(const std::string& id) override { return in_.DeleteTask(id); }
-  Result<int64_t> PurgeFinished(TimeUs before) override { return in_.PurgeFinished(before); }
+  Result<int64_t> PurgeFinishedBatch(TimeUs before) override {
+    return in_.PurgeFinishedBatch(before);
+  }
   Result<int64_t> PurgeDedupeKeys(TimeUs before, int64_t max) override {
     return in_.PurgeDedupeKeys(before, max);
   }

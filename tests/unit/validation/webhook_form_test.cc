@@ -340,6 +340,13 @@ TEST(WebhookForm, IntegerFieldsAndTheirRanges) {
     ExpectError(kForm.CreateWith(f.field, Value(f.max + 1)), f.field,
                 "Ensure this value is less than or equal to " + std::to_string(f.max) + ".",
                 f.field);
+    // Ints past 64 bits are ints out of range, as DRF says.
+    ExpectError(kForm.CreateWith(f.field, J("99999999999999999999")), f.field,
+                "Ensure this value is less than or equal to " + std::to_string(f.max) + ".",
+                f.field);
+    ExpectError(kForm.CreateWith(f.field, J("-99999999999999999999")), f.field,
+                "Ensure this value is greater than or equal to " + std::to_string(f.min) + ".",
+                f.field);
     auto null = kForm.CreateWith(f.field, Value());
     EXPECT_TRUE(Ok(null)) << f.field << " -> " << Describe(null);
     for (const char* bad : {"\"abc\"", "2.5", "true", "[]", "{}", "\"\"", "\"1-2\"", "\"--1\"",

@@ -1,8 +1,10 @@
-#include "jinja/bigint.h"
+#include "value/bigint.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
-namespace herald::jinja {
+namespace herald {
 
 void BigInt::Trim() {
   while (!mag_.empty() && mag_.back() == 0) mag_.pop_back();
@@ -10,14 +12,14 @@ void BigInt::Trim() {
 }
 
 BigInt BigInt::FromInt64(int64_t v) {
+  if (v >= 0) return FromUint64(static_cast<uint64_t>(v));
+  BigInt r = FromUint64(static_cast<uint64_t>(-(v + 1)) + 1);
+  r.neg_ = true;
+  return r;
+}
+
+BigInt BigInt::FromUint64(uint64_t u) {
   BigInt r;
-  uint64_t u;
-  if (v < 0) {
-    r.neg_ = true;
-    u = static_cast<uint64_t>(-(v + 1)) + 1;
-  } else {
-    u = static_cast<uint64_t>(v);
-  }
   while (u) {
     r.mag_.push_back(static_cast<uint32_t>(u % kBase));
     u /= kBase;
@@ -28,6 +30,23 @@ BigInt BigInt::FromInt64(int64_t v) {
 std::optional<BigInt> BigInt::Parse(std::string_view digits, int base) {
   if (digits.empty()) return std::nullopt;
   BigInt r;
+  if (base == 10) {
+    // Nine digits per step: a tenth of the work of one digit at a time.
+    size_t first = digits.size() % 9 == 0 ? 9 : digits.size() % 9;
+    for (size_t i = 0; i < digits.size(); i += (i == 0 ? first : 9)) {
+      size_t len = i == 0 ? first : 9;
+      uint32_t chunk = 0, scale = 1;
+      for (char c : digits.substr(i, len)) {
+        if (c < '0' || c > '9') return std::nullopt;
+        chunk = chunk * 10 + static_cast<uint32_t>(c - '0');
+        scale *= 10;
+      }
+      r.mag_ = MulSmall(r.mag_, scale, chunk);
+      if (r.mag_.size() > kMaxLimbs) return std::nullopt;
+    }
+    r.Trim();
+    return r;
+  }
   for (char c : digits) {
     int d;
     if (c >= '0' && c <= '9') d = c - '0';
@@ -73,11 +92,9 @@ bool BigInt::ToInt64(int64_t* out) const {
 }
 
 double BigInt::ToDouble() const {
-  // Correctly rounded enough for printing: use long double accumulation from the top limbs.
-  long double v = 0;
-  for (size_t i = mag_.size(); i-- > 0;) v = v * kBase + mag_[i];
-  double d = static_cast<double>(v);
-  return neg_ ? -d : d;
+  // strtod rounds correctly (so an int equal to a float converts to exactly that float, which
+  // keeps hashes consistent with ==) and gives HUGE_VAL past the range.
+  return std::strtod(ToString().c_str(), nullptr);
 }
 
 std::string BigInt::ToString() const {
@@ -276,4 +293,71 @@ std::optional<BigInt> BigInt::Pow(const BigInt& a, uint64_t e) {
   return result;
 }
 
-}  // namespace herald::jinja
+// ---- the Value form ----
+
+std::string IntStrDigitsMessage() {
+  return "Exceeds the limit (" + std::to_string(kMaxIntStrDigits) +
+         " digits) for integer string conversion; use sys.set_int_max_str_digits() to increase "
+         "the limit";
+}
+
+std::string BigIntObject::repr() const {
+  if (v_.DecimalDigits() > kMaxIntStrDigits) throw IntStrDigitsError(IntStrDigitsMessage());
+  return v_.ToString();
+}
+
+bool BigIntObject::equals(const Value& other) const {
+  BigInt o;
+  if (ToBigInt(other, &o)) return v_.Compare(o) == 0;
+  return other.is_float() && CompareIntFloat(v_, other.as_float()) == 0;
+}
+
+size_t BigIntObject::hash() const { return std::hash<double>()(v_.ToDouble()); }
+
+Value MakeInt(BigInt v) {
+  int64_t i;
+  if (v.ToInt64(&i)) return Value(i);
+  return Value(std::shared_ptr<Object>(std::make_shared<BigIntObject>(std::move(v))));
+}
+
+bool ToBigInt(const Value& v, BigInt* out) {
+  if (v.is_int()) {
+    *out = BigInt::FromInt64(v.as_int());
+    return true;
+  }
+  if (v.is_bool()) {
+    *out = BigInt::FromInt64(v.as_bool() ? 1 : 0);
+    return true;
+  }
+  if (IsBigInt(v)) {
+    *out = BigIntOf(v);
+    return true;
+  }
+  return false;
+}
+
+int CompareIntFloat(const BigInt& i, double d) {
+  if (std::isnan(d)) return 2;
+  if (std::isinf(d)) return d > 0 ? -1 : 1;
+  double fl = std::floor(d);
+  int c = i.Compare(BigInt::FromDouble(fl));
+  if (c != 0) return c;
+  return fl == d ? 0 : -1;  // i == floor(d) < d
+}
+
+int CompareBigNumbers(const Value& a, const Value& b) {
+  BigInt x, y;
+  bool int_a = ToBigInt(a, &x), int_b = ToBigInt(b, &y);
+  if (int_a && int_b) return x.Compare(y);
+  if (int_a && b.is_float()) {
+    int c = CompareIntFloat(x, b.as_float());
+    return c == 2 ? 3 : c;
+  }
+  if (int_b && a.is_float()) {
+    int c = CompareIntFloat(y, a.as_float());
+    return c == 2 ? 3 : -c;
+  }
+  return 2;
+}
+
+}  // namespace herald
