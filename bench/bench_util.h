@@ -245,11 +245,12 @@ class Stores {
   std::vector<std::string> databases_;
 };
 
-// wrk's request rate (req/s) posting `body` with `headers` ("Name: value" lines) to `url` with
-// `connections` connections on `threads` threads for `seconds`; -1 when wrk is not installed
-// or reported nothing.
+// wrk's request rate (req/s) sending `method` (POST unless given) with `body` and `headers`
+// ("Name: value" lines) to `url` with `connections` connections on `threads` threads for
+// `seconds`; -1 when wrk is not installed or reported nothing.
 inline double RunWrk(const std::string& url, int connections, int threads, int seconds,
-                     const std::string& body, const std::vector<std::string>& headers) {
+                     const std::string& body, const std::vector<std::string>& headers,
+                     const std::string& method = "POST") {
   if (std::system("command -v wrk >/dev/null 2>&1") != 0) return -1;
   testing::TempDir dir("wrk");
   const std::string script = dir.File("post.lua");
@@ -263,7 +264,8 @@ inline double RunWrk(const std::string& url, int connections, int threads, int s
   };
   {
     std::ofstream lua(script);
-    lua << "wrk.method = \"POST\"\nwrk.body = " << quoted(body) << "\n";
+    lua << "wrk.method = " << quoted(method) << "\n";
+    if (!body.empty()) lua << "wrk.body = " << quoted(body) << "\n";
     for (const auto& h : headers) {
       const size_t colon = h.find(':');
       lua << "wrk.headers[" << quoted(h.substr(0, colon)) << "] = " << quoted(h.substr(colon + 2))

@@ -25,10 +25,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
+
+#include "receiver_util.h"
 
 namespace {
 
@@ -216,38 +219,20 @@ class Worker {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int port = 0, threads = 1, delay_ms = 0, seconds = 60;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string a = argv[i];
-    int v = std::atoi(argv[i + 1]);
-    if (a == "--port") port = v;
-    else if (a == "--threads") threads = std::max(1, std::min(v, 64));
-    else if (a == "--delay-ms") delay_ms = std::max(0, v);
-    else if (a == "--seconds") seconds = std::max(1, std::min(v, kMaxSeconds));
-    else {
-      std::fprintf(stderr, "unknown option %s\n", a.c_str());
-      return 2;
-    }
-  }
-  signal(SIGTERM, OnSignal);
-  signal(SIGINT, OnSignal);
-  signal(SIGPIPE, SIG_IGN);
-
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(fd, 65535) != 0) {
-    std::perror("bind/listen");
-    return 1;
-  }
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  std::printf("PORT %d\n", ntohs(addr.sin_port));
-  std::fflush(stdout);
+  std::map<std::string, std::string> o;
+  if (!herald::bench::ParseOptions(argc, argv, {"--port", "--threads", "--delay-ms", "--seconds"},
+                                   &o))
+    return 2;
+  auto number = [&o](const char* name, int fallback, int lo, int hi) {
+    return o.count(name) ? std::max(lo, std::min(std::atoi(o[name].c_str()), hi)) : fallback;
+  };
+  const int port = number("--port", 0, 0, 65535), threads = number("--threads", 1, 1, 64);
+  const int delay_ms = number("--delay-ms", 0, 0, 1 << 30);
+  const int seconds = number("--seconds", 60, 1, kMaxSeconds);
+  herald::bench::HandleStopSignals(OnSignal);
+  const int fd =
+      herald::bench::ListenAndAnnounce(port, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 65535);
+  if (fd < 0) return 1;
 
   auto deadline = Clock::now() + std::chrono::seconds(seconds);
   std::vector<std::thread> pool;

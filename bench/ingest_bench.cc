@@ -10,7 +10,10 @@
 // events/s, tasks/s and p50/p99 request latency. The client shares the 2 cores with the server.
 // Baseline in the same run: wrk (2 threads, the same connections and seconds) posting the same
 // request body to bench/fast_receiver, which answers at once: the raw HTTP rate of this machine
-// for that request. Each phase's req/s is reported as a ratio to it.
+// for that request. Each phase's req/s is reported as a ratio to it. Also, per store, wrk
+// (same connections and seconds) against Herald's own `GET /api/status/`, run on the same Herald
+// before the ingest phases: Herald's HTTP rate without ingest. Single-event req/s is also
+// reported as a ratio to that figure (issue 13's target: >= 0.35).
 //
 // Stores: SQLite in a temp dir; with --store postgresql://... or --pg-server also PostgreSQL
 // (a fresh database per run, see Stores in bench_util.h), reported side by side.
@@ -315,6 +318,7 @@ int main(int argc, char** argv) {
       connections, seconds, MakeEvent(1, kTypes[0]).size(), wrk_single, wrk_batch);
   std::vector<std::pair<PhaseResult, PhaseResult>> results(stores.size());
   std::vector<bool> ran(stores.size(), false);
+  std::vector<double> status_rate(stores.size(), -1);
   for (size_t s = 0; s < stores.size(); ++s) {
     std::string url;
     if (!stores.Fresh(s, &url)) continue;
@@ -327,9 +331,16 @@ int main(int argc, char** argv) {
     g_port = h.port;
     g_token = h.token;
     const int rules = Configure(h);
-    printf("%s (%d rules):\n", stores.Name(s), rules);
+    status_rate[s] =
+        herald::bench::RunWrk("http://127.0.0.1:" + std::to_string(h.port) + "/api/status/",
+                              connections, 2, std::max(1, static_cast<int>(seconds + 0.5)), "",
+                              {"Authorization: Token " + h.token}, "GET");
+    printf("%s (%d rules): wrk GET /api/status/ on this herald: %.0f req/s\n", stores.Name(s),
+           rules, status_rate[s]);
     results[s].first = RunPhase(connections, 1, seconds);
     Report("single-event requests", results[s].first, wrk_single);
+    printf("  %-22s %.3f of wrk GET /api/status/\n", "",
+           status_rate[s] > 0 ? RequestRate(results[s].first) / status_rate[s] : 0.0);
     results[s].second = RunPhase(connections, 100, seconds);
     Report("100-event batches", results[s].second, wrk_batch);
     ran[s] = true;
@@ -349,6 +360,14 @@ int main(int argc, char** argv) {
                  wrk > 0 ? RequestRate(r) / wrk : 0.0);
       printf(" %24s", cell);
     }
+  }
+  printf("\n  %-22s", "single req/s / status");
+  for (size_t s = 0; s < stores.size(); ++s) {
+    char cell[64] = "did not run";
+    if (ran[s] && status_rate[s] > 0)
+      snprintf(cell, sizeof cell, "%.0f / %.0f = %.3f", RequestRate(results[s].first),
+               status_rate[s], RequestRate(results[s].first) / status_rate[s]);
+    printf(" %24s", cell);
   }
   printf("\n");
   return 0;

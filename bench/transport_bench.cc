@@ -8,7 +8,8 @@
 //   (a) Herald Transport, max_in_flight = max_in_flight_per_host = C, a submit window of 4*C,
 //       for --seconds (default 5) or 2,000,000 requests.
 //   (b) A plain libcurl multi client with C reused easy handles (the shape of curl's
-//       10-at-a-time example), same request, same duration: the ceiling for a libcurl client.
+//       10-at-a-time example), same request (the same header lines as the Transport sends), same
+//       duration: the ceiling for a libcurl client.
 //   (c) wrk with C connections, same request (lua script), same duration, if `wrk` is installed.
 //   (d) 10,000 in flight: a second fast_receiver answering after 1 s; 30,000 requests submitted at
 //       once to a Transport with max_in_flight = per_host = 10,000; reports the completion time,
@@ -16,7 +17,9 @@
 //
 //   transport_bench [--connections 64] [--seconds 5] [--receiver PATH] [--skip-10k]
 #include <curl/curl.h>
+#include <malloc.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,6 +70,9 @@ Child SpawnReceiver(const std::string& path, int delay_ms, int seconds, int* por
 
 long RssKb() { return herald::testing::ProcessStatusKb(0, "VmRSS"); }
 
+// Bytes the process's malloc arenas hand out at this moment (all arenas).
+double HeapMiB() { return static_cast<double>(mallinfo2().uordblks) / (1024.0 * 1024.0); }
+
 HttpRequest MakeRequest(const std::string& url) {
   HttpRequest r;
   r.method = "POST";
@@ -78,7 +84,25 @@ HttpRequest MakeRequest(const std::string& url) {
   return r;
 }
 
-double RunHerald(const std::string& url, int connections, int seconds, uint64_t* errors) {
+// CPU time (user + system, all threads) this process has used, in microseconds.
+double CpuUs() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+// Requests/s of one client run, with its errors and CPU time per request (all requests it made,
+// the drain after the measured window included): the CPU figure is steadier than the rate on a
+// busy machine.
+struct RunFigures {
+  double rate = 0;
+  uint64_t errors = 0;
+  double cpu_us_per_request = 0;
+};
+
+double RunHerald(const std::string& url, int connections, int seconds, uint64_t* errors,
+                 uint64_t* total) {
   TransportOptions o;
   o.max_in_flight = static_cast<size_t>(connections);
   o.max_in_flight_per_host = static_cast<size_t>(connections);
@@ -121,14 +145,22 @@ double RunHerald(const std::string& url, int connections, int seconds, uint64_t*
     std::unique_lock<std::mutex> lock(mu);
     cv.wait_for(lock, kDrainDeadline, [&] { return outstanding == 0; });
     *errors = failed;
+    *total = completed + failed;
   }
   return static_cast<double>(done_at_end) / elapsed;
 }
 
-double RunCurlMulti(const std::string& url, int connections, int seconds, uint64_t* errors) {
+double RunCurlMulti(const std::string& url, int connections, int seconds, uint64_t* errors,
+                    uint64_t* total_out) {
   CURLM* multi = curl_multi_init();
+  // The same header lines as the Transport puts on the wire (SPEC §5.6), so both send the same
+  // bytes.
   curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, "Accept-Encoding: identity");
+  headers = curl_slist_append(headers, "User-Agent: herald/0.1");
   headers = curl_slist_append(headers, "Content-Type: application/json");
+  headers =
+      curl_slist_append(headers, ("Content-Length: " + std::to_string(sizeof kBody - 1)).c_str());
   headers = curl_slist_append(
       headers, ("X-Hook-Signature: " + herald::delivery::SignBody("secret", kBody)).c_str());
   headers = curl_slist_append(headers, "Accept:");
@@ -178,6 +210,7 @@ double RunCurlMulti(const std::string& url, int connections, int seconds, uint64
   curl_slist_free_all(headers);
   curl_multi_cleanup(multi);
   *errors = failed;
+  *total_out = total;
   return static_cast<double>(completed) / std::min(elapsed, static_cast<double>(seconds));
 }
 
@@ -202,6 +235,7 @@ void RunTenThousand(const std::string& receiver) {
   o.max_in_flight = kInFlightTarget;
   o.max_in_flight_per_host = kInFlightTarget;
   long peak_rss = rss_before;
+  double heap_before = HeapMiB(), heap_at_peak = heap_before;
   size_t peak_in_flight = 0;
   std::atomic<int> ok{0}, failed{0};
   std::string first_error;
@@ -229,7 +263,11 @@ void RunTenThousand(const std::string& receiver) {
     std::string timeline;
     while (ok + failed < kInFlightRequests && Clock::now() < deadline) {
       std::this_thread::sleep_for(50ms);
-      peak_rss = std::max(peak_rss, RssKb());
+      long rss = RssKb();
+      if (rss > peak_rss) {
+        peak_rss = rss;
+        heap_at_peak = HeapMiB();
+      }
       peak_in_flight = std::max(peak_in_flight, t.in_flight());
       if (Clock::now() >= next_report) {
         timeline += " " + std::to_string(ok + failed) + "/" + std::to_string(t.in_flight());
@@ -253,6 +291,8 @@ void RunTenThousand(const std::string& receiver) {
       peak_in_flight
           ? static_cast<double>(peak_rss - rss_before) / static_cast<double>(peak_in_flight)
           : 0.0);
+  std::printf("  malloc heap in use: before %.1f MiB, at the RSS peak %.1f MiB\n", heap_before,
+              heap_at_peak);
 }
 
 }  // namespace
@@ -289,17 +329,27 @@ int main(int argc, char** argv) {
   std::string url = "http://127.0.0.1:" + std::to_string(fast_port) + "/hook";
   std::printf("workload: POST %zu-byte JSON + signature, %d connections, %d s each, target %s\n",
               sizeof kBody - 1, connections, seconds, url.c_str());
-  uint64_t herald_errors = 0, curl_errors = 0;
-  double herald = RunHerald(url, connections, seconds, &herald_errors);
-  std::printf("(a) herald Transport : %10.0f req/s (errors %llu)\n", herald,
-              static_cast<unsigned long long>(herald_errors));
-  double curl = RunCurlMulti(url, connections, seconds, &curl_errors);
-  std::printf("(b) plain curl multi : %10.0f req/s (errors %llu)\n", curl,
-              static_cast<unsigned long long>(curl_errors));
+  auto measure = [&](auto run) {
+    RunFigures f;
+    uint64_t total = 0;
+    double cpu_before = CpuUs();
+    f.rate = run(url, connections, seconds, &f.errors, &total);
+    f.cpu_us_per_request = total ? (CpuUs() - cpu_before) / static_cast<double>(total) : 0;
+    return f;
+  };
+  RunFigures a = measure(RunHerald);
+  std::printf("(a) herald Transport : %10.0f req/s (errors %llu), CPU %.1f us/request\n", a.rate,
+              static_cast<unsigned long long>(a.errors), a.cpu_us_per_request);
+  RunFigures b = measure(RunCurlMulti);
+  std::printf("(b) plain curl multi : %10.0f req/s (errors %llu), CPU %.1f us/request\n", b.rate,
+              static_cast<unsigned long long>(b.errors), b.cpu_us_per_request);
+  double herald = a.rate, curl = b.rate;
   double wrk = RunWrk(url, connections, seconds);
   if (wrk >= 0) std::printf("(c) wrk              : %10.0f req/s\n", wrk);
   else std::printf("(c) wrk              : not installed\n");
-  std::printf("ratios: herald/curl = %.2f", curl > 0 ? herald / curl : 0.0);
+  std::printf("ratios: herald/curl = %.2f (CPU per request: curl/herald = %.2f)",
+              curl > 0 ? herald / curl : 0.0,
+              a.cpu_us_per_request > 0 ? b.cpu_us_per_request / a.cpu_us_per_request : 0.0);
   if (wrk > 0) std::printf(", herald/wrk = %.2f, curl/wrk = %.2f", herald / wrk, curl / wrk);
   std::printf("\n");
   fast.Stop();

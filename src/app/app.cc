@@ -190,6 +190,8 @@ class DeliveryEngine {
                                                               : delivery::RetryKind::kExponential;
     o.default_retry.interval_seconds = static_cast<int>(c.delivery.retry_interval);
     o.max_in_flight = static_cast<size_t>(c.delivery.max_in_flight);
+    o.max_in_flight_per_host = static_cast<size_t>(c.delivery.max_in_flight_per_host);
+    o.max_waiting = static_cast<size_t>(c.delivery.max_waiting);
     o.lease_slack_seconds = static_cast<int>(c.delivery.lease_seconds);
     o.max_lease_expiries = static_cast<int>(c.delivery.max_lease_expiries);
     o.http_proxy = c.delivery.http_proxy;

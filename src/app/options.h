@@ -99,6 +99,10 @@
       "Most requests in flight at once, over all destinations.")                                 \
   INT(delivery, max_in_flight_per_host, 256, 1, 100000,                                          \
       "Most requests in flight at once to one destination host.")                                \
+  INT(delivery, max_waiting, 10000, 1, 1000000,                                                  \
+      "Most leased tasks a worker keeps waiting for a slot of their destination (beyond "        \
+      "max_in_flight_per_host). They do not count against max_in_flight, so a slow receiver's "  \
+      "backlog does not stop deliveries to others; leasing pauses when this many wait.")         \
   INT(delivery, max_attempts, 1, 1, 100,                                                         \
       "Default attempts per task for webhooks without their own policy. 1 = no retry, as in "    \
       "NetBox (failed tasks are kept and can be requeued); e.g. 8 with exponential backoff "     \

@@ -65,6 +65,8 @@ struct Dispatcher::Job {
   Webhook webhook;
   RenderedRequest request;
   int64_t started_us = 0;
+  std::string dest;          // DestinationKey of the request sent; "" until it is handed over
+  std::string headers_json;  // the request's headers for the attempt record (dispatch thread)
 };
 
 Dispatcher::Dispatcher(Store& store, RequestSender& transport, Renderer& renderer,
@@ -123,6 +125,26 @@ size_t Dispatcher::JobDone() {
     drained_cv_.notify_all();
   }
   return before;
+}
+
+void Dispatcher::DestinationTaken(const std::string& dest) {
+  std::lock_guard<std::mutex> lock(dest_mu_);
+  if (++per_dest_[dest] > options_.max_in_flight_per_host) waiting_.fetch_add(1);
+}
+
+void Dispatcher::DestinationFreed(const std::string& dest) {
+  std::lock_guard<std::mutex> lock(dest_mu_);
+  auto it = per_dest_.find(dest);
+  if (it == per_dest_.end()) return;
+  if (it->second-- > options_.max_in_flight_per_host) waiting_.fetch_sub(1);
+  if (it->second == 0) per_dest_.erase(it);
+}
+
+bool Dispatcher::AtCapacity() const {
+  size_t waiting = waiting_.load();
+  size_t busy = in_flight_.load();
+  return busy - std::min(busy, waiting) >= options_.max_in_flight ||
+         waiting >= options_.max_waiting;
 }
 
 void Dispatcher::HandBackLeases() {
@@ -202,10 +224,18 @@ void Dispatcher::Loop() {
     RetryUnsaved();
     // Lease as long as there is capacity and work.
     while (true) {
-      size_t busy = in_flight_.load();
-      if (busy >= options_.max_in_flight) break;
+      if (AtCapacity()) {
+        // Announce it, then look again: a completion in between either sees the flag (and
+        // wakes the loop) or has already freed what the second look finds.
+        at_capacity_ = true;
+        if (AtCapacity()) break;
+      }
+      at_capacity_ = false;
       if (!RefreshWebhooks()) break;
-      int want = static_cast<int>(std::min<size_t>(options_.max_in_flight - busy,
+      size_t waiting = waiting_.load(), busy = in_flight_.load();
+      size_t counted = busy - std::min(busy, waiting);
+      if (counted >= options_.max_in_flight) continue;  // changed since AtCapacity
+      int want = static_cast<int>(std::min<size_t>(options_.max_in_flight - counted,
                                                    static_cast<size_t>(options_.lease_batch)));
       LeaseRequest req;
       req.worker = options_.worker_id;
@@ -307,6 +337,8 @@ void Dispatcher::Dispatch(std::vector<Task> tasks) {
       continue;
     }
     job->request = std::move(*rendered);
+    // Formed here, not on the transport thread that runs Complete.
+    job->headers_json = HeadersJson(job->request.headers);
     // A copy: the job keeps the rendered request for the attempt record.
     HttpRequest req = MakeHttpRequest(
         job->webhook, job->request,
@@ -315,12 +347,15 @@ void Dispatcher::Dispatch(std::vector<Task> tasks) {
                                    {"method", req.method},
                                    {"url", req.url},
                                    {"webhook", job->webhook.name}});
+    job->dest = DestinationKey(req.url);
+    DestinationTaken(job->dest);
     transport_.Submit(std::move(req),
                       [this, job](HttpResponse resp) { Complete(job, std::move(resp)); });
   }
 }
 
 void Dispatcher::Complete(std::shared_ptr<Job> job, HttpResponse resp) {
+  DestinationFreed(job->dest);
   if (resp.error == kTransportStopped) {
     // Shutting down: the task stays in unrecorded_, and Stop hands its lease back.
     JobDone();
@@ -335,14 +370,16 @@ void Dispatcher::Complete(std::shared_ptr<Job> job, HttpResponse resp) {
   a.response_excerpt = resp.body_excerpt;
   a.method = job->request.method;
   a.url = job->request.url;
-  a.request_headers = HeadersJson(job->request.headers);
+  a.request_headers = std::move(job->headers_json);
   bool ok = resp.error.empty() && resp.status >= 200 && resp.status <= 299;
   // A success is always a task's last attempt: under "failed" its body is not worth a copy.
-  if (ok && !options_.record_all_bodies) a.request_body = kRequestBodyNotRecorded;
-  else
-    a.request_body = job->request.body.size() > options_.max_request_body_kept
-                         ? job->request.body.substr(0, options_.max_request_body_kept)
-                         : job->request.body;
+  if (ok && !options_.record_all_bodies) {
+    a.request_body = kRequestBodyNotRecorded;
+  } else {
+    a.request_body = std::move(job->request.body);  // the job is done with its request
+    if (a.request_body.size() > options_.max_request_body_kept)
+      a.request_body.resize(options_.max_request_body_kept);
+  }
   {
     std::lock_guard<std::mutex> lock(stats_mu_);
     if (ok) ++stats_.succeeded;
@@ -421,8 +458,8 @@ void Dispatcher::Record(const std::string& id, AttemptOutcome o) {
         log::Error("cannot record attempt",
                    {{"task", id}, {"error", st.message()}, {"similar_lines_suppressed", held}});
     }
-    size_t before = JobDone();
-    if (before >= options_.max_in_flight || next_due_us_.load() <= clock_.NowUs()) Wake();
+    JobDone();
+    if (at_capacity_.load() || next_due_us_.load() <= clock_.NowUs()) Wake();
   });
 }
 

@@ -4,15 +4,18 @@
 //
 // One dispatch thread leases work when woken by the store (new or requeued tasks), when
 // in-flight requests complete and free capacity, or once a second for retries that became due
-// and leases that expired. Results are recorded asynchronously (group commit), so the transport
-// thread never waits for the disk. Delivery is at-least-once: a task whose worker died is leased
-// again after its lease expires; every request carries X-Herald-Task so receivers can
-// de-duplicate. A task whose lease expired max_lease_expiries times in a row (its worker kept
-// dying while delivering it) is failed by the store instead (the worker-stopped rule) and logged
-// here. A graceful Stop hands unfinished leases back, so restarts never count against a task.
-// Every time it reads (lease times, retry due times, the periodic sweep, the stop grace) comes
-// from the injected Clock, so tests drive it with a FakeClock and a fake Store and sender.
-// Thread-safe; Start/Stop from one controlling thread.
+// and leases that expired. A destination's tasks count against max_in_flight only up to
+// max_in_flight_per_host (the transport's cap): the rest wait in the transport for one of its
+// slots, and leasing goes on for other receivers while fewer than max_waiting tasks wait, so a
+// slow receiver's backlog never takes the capacity of a healthy one. Results are recorded
+// asynchronously (group commit), so the transport thread never waits for the disk. Delivery is
+// at-least-once: a task whose worker died is leased again after its lease expires; every request
+// carries X-Herald-Task so receivers can de-duplicate. A task whose lease expired
+// max_lease_expiries times in a row (its worker kept dying while delivering it) is failed by the
+// store instead (the worker-stopped rule) and logged here. A graceful Stop hands unfinished leases
+// back, so restarts never count against a task. Every time it reads (lease times, retry due times,
+// the periodic sweep, the stop grace) comes from the injected Clock, so tests drive it with a
+// FakeClock and a fake Store and sender. Thread-safe; Start/Stop from one controlling thread.
 #pragma once
 
 #include <array>
@@ -40,6 +43,11 @@ struct DispatcherOptions {
   int default_timeout_seconds = 60;
   RetryPolicy default_retry;
   size_t max_in_flight = 10000;  // tasks between lease and recorded result
+  // A destination's (scheme://host:port) tasks beyond this many do not count against
+  // max_in_flight: they wait for one of its transport slots (delivery.max_in_flight_per_host).
+  size_t max_in_flight_per_host = 256;
+  // Most leased tasks waiting for a slot of their destination; leasing stops at this many.
+  size_t max_waiting = 10000;
   int lease_batch = 512;         // most tasks leased per store call
   int lease_slack_seconds = 60;  // lease = slowest webhook timeout + this
   // Consecutive expired leases after which the store fails a task (delivery.max_lease_expiries).
@@ -116,6 +124,11 @@ class Dispatcher {
   // Counts one job out of in_flight_ (waking Stop when it was the last); returns the count
   // before.
   size_t JobDone();
+  // A request to `dest` was handed to the transport / has come back (waiting_ follows).
+  void DestinationTaken(const std::string& dest);
+  void DestinationFreed(const std::string& dest);
+  // Whether leasing must pause: max_in_flight counted tasks, or max_waiting waiting ones.
+  bool AtCapacity() const;
   // Waits until nothing is in flight or the clock reaches `deadline`.
   void WaitForDrain(Clock::SteadyTime deadline);
   bool RefreshWebhooks();
@@ -134,6 +147,13 @@ class Dispatcher {
   bool wake_ = false;
   bool stopping_ = false;
   std::atomic<size_t> in_flight_{0};
+  // Tasks handed to the transport per destination, and how many of them are beyond the
+  // destination's cap (waiting for a slot; not counted against max_in_flight).
+  std::mutex dest_mu_;
+  std::unordered_map<std::string, size_t> per_dest_;
+  std::atomic<size_t> waiting_{0};
+  // The dispatch loop stopped leasing for lack of capacity: a completion wakes it.
+  std::atomic<bool> at_capacity_{false};
   // Tasks leased by this dispatcher whose attempt has not been handed to the store yet.
   std::mutex unrecorded_mu_;
   std::unordered_set<std::string> unrecorded_;

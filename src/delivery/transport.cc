@@ -2,8 +2,11 @@
 
 #include <curl/curl.h>
 #include <strings.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -17,16 +20,27 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
+#include "delivery/epoll_set.h"
 #include "delivery/request.h"
 
 namespace herald::delivery {
 namespace {
 
-// How long one curl_multi_poll may sleep when nothing happens (it returns early on socket
-// activity, curl timers and curl_multi_wakeup; this only bounds a missed wakeup).
+// How long one epoll_wait may sleep when nothing happens (it returns early on socket activity,
+// curl timers and wakeups; this only bounds a missed wakeup).
 constexpr int kPollTimeoutMs = 1000;
+// Socket events taken per epoll_wait.
+constexpr int kMaxEvents = 256;
+// The epoll data of the wakeup eventfd; sockets carry shard index + 1 in the upper half.
+constexpr uint64_t kWakeTag = 0;
+
+// Makes epoll_wait return (eventfd counter > 0). Any thread.
+void WakeFd(int fd) {
+  uint64_t one = 1;
+  ssize_t n = ::write(fd, &one, sizeof one);
+  (void)n;  // EAGAIN: the counter is already non-zero, the loop wakes anyway
+}
 
 int64_t SteadyUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -117,6 +131,16 @@ bool ParseUrl(const std::string& url, UrlParts* out) {
 }
 
 struct Host;
+struct Shard;
+
+// An easy handle and the shape of the options its last transfer set: kFreshHandle (none, just
+// created), kCaFileHandle (a CA file: always reset), or 1 + method/body bits.
+struct Handle {
+  CURL* easy = nullptr;
+  uint8_t shape = 0;
+};
+constexpr uint8_t kFreshHandle = 0;
+constexpr uint8_t kCaFileHandle = 255;
 
 // One submitted request, across all its hops.
 struct Job {
@@ -138,7 +162,14 @@ struct Job {
 
   // Per hop.
   CURL* easy = nullptr;
-  curl_slist* header_list = nullptr;
+  uint8_t easy_shape = 0;  // the options the hop set on `easy` (see TakeHandle)
+  Shard* shard = nullptr;
+  size_t active_at = 0;  // index in Impl::active
+  // The header lines, NUL-separated in one buffer, and the curl_slist nodes pointing into it
+  // (libcurl only reads the list): two allocations per job instead of two per line.
+  std::string header_text;
+  std::vector<size_t> header_offsets;
+  std::vector<curl_slist> header_nodes;
   std::string excerpt;
   std::string retry_after;
   size_t excerpt_limit = 0;
@@ -150,7 +181,39 @@ struct Host {
   std::deque<std::unique_ptr<Job>> queue;
   size_t active = 0;
   bool in_ready = false;
+  size_t first_shard = 0;            // the destination's shards: first_shard, +1, ... (mod K)
+  std::vector<size_t> shard_active;  // transfers running per shard, in that order
 };
+
+// One curl multi handle and its timer. Its sockets are watched by the transport's epoll set.
+struct Shard {
+  CURLM* multi = nullptr;
+  size_t index = 0;
+  EpollSet* epoll = nullptr;
+  int64_t deadline_us = -1;  // when curl wants CURL_SOCKET_TIMEOUT (steady clock); -1 = never
+  size_t running = 0;        // easy handles added and not removed
+};
+
+// CURLMOPT_SOCKETFUNCTION: keeps the epoll set in step with what curl waits for on each socket.
+int OnSocket(CURL*, curl_socket_t fd, int what, void* user, void*) {
+  Shard* s = static_cast<Shard*>(user);
+  if (what == CURL_POLL_REMOVE) {
+    s->epoll->Park(fd);
+    return 0;
+  }
+  uint32_t events =
+      ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+  s->epoll->Watch(fd, (static_cast<uint64_t>(s->index + 1) << 32) | static_cast<uint32_t>(fd),
+                  events);
+  return 0;
+}
+
+// CURLMOPT_TIMERFUNCTION: -1 removes the timer, 0 means as soon as possible.
+int OnTimer(CURLM*, long timeout_ms, void* user) {
+  Shard* s = static_cast<Shard*>(user);
+  s->deadline_us = timeout_ms < 0 ? -1 : SteadyUs() + static_cast<int64_t>(timeout_ms) * 1000;
+  return 0;
+}
 
 size_t WriteBody(char* data, size_t size, size_t nmemb, void* user) {
   Job* job = static_cast<Job*>(user);
@@ -194,7 +257,7 @@ curl_socket_t OpenSocket(void* user, curlsocktype purpose, curl_sockaddr* addres
 
 // Checks proxied targets off the transfer loop: lookups in, verdicts out. Shared with its
 // threads (which are detached: a thread stuck in DNS never delays shutdown), so it outlives the
-// transport if need be; `multi` is only woken while `alive`.
+// transport if need be; `wake_fd` is only written while `alive`.
 struct TargetChecks {
   struct Lookup {
     uint64_t id;
@@ -207,7 +270,7 @@ struct TargetChecks {
   std::deque<std::pair<uint64_t, std::string>> verdicts;  // id, refusal ("" = allowed)
   bool alive = true;
   size_t threads = 0;
-  CURLM* multi = nullptr;
+  int wake_fd = -1;
   std::shared_ptr<const NetGuard> guard;
 
   static void Run(std::shared_ptr<TargetChecks> self) {
@@ -223,7 +286,7 @@ struct TargetChecks {
       lock.lock();
       if (!self->alive) return;
       self->verdicts.emplace_back(l.id, std::move(verdict));
-      curl_multi_wakeup(self->multi);
+      WakeFd(self->wake_fd);
     }
   }
 };
@@ -234,16 +297,33 @@ struct Transport::Impl {
   explicit Impl(TransportOptions o) : options(std::move(o)) {
     static std::once_flag init_once;
     std::call_once(init_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-    multi = curl_multi_init();
-    if (!multi) std::abort();
+    wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake_fd < 0) std::abort();
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = kWakeTag;
+    if (epoll_ctl(epoll.fd(), EPOLL_CTL_ADD, wake_fd, &ev) != 0) std::abort();
+    shards.resize(std::max<size_t>(1, options.multi_handles));
+    for (size_t i = 0; i < shards.size(); ++i) {
+      Shard& sh = shards[i];
+      sh.index = i;
+      sh.epoll = &epoll;
+      sh.multi = curl_multi_init();
+      if (!sh.multi) std::abort();
+      curl_multi_setopt(sh.multi, CURLMOPT_SOCKETFUNCTION, &OnSocket);
+      curl_multi_setopt(sh.multi, CURLMOPT_SOCKETDATA, &sh);
+      curl_multi_setopt(sh.multi, CURLMOPT_TIMERFUNCTION, &OnTimer);
+      curl_multi_setopt(sh.multi, CURLMOPT_TIMERDATA, &sh);
+    }
     thread = std::thread([this] { Loop(); });
   }
 
   ~Impl() {
     Stop();
     if (thread.joinable()) thread.join();
-    for (CURL* e : pool) curl_easy_cleanup(e);
-    curl_multi_cleanup(multi);
+    for (Handle& h : pool) curl_easy_cleanup(h.easy);
+    for (Shard& sh : shards) curl_multi_cleanup(sh.multi);
+    ::close(wake_fd);
   }
 
   void Submit(HttpRequest req, std::function<void(HttpResponse)> done) {
@@ -257,7 +337,7 @@ struct Transport::Impl {
         bool wake = incoming.empty();
         incoming.push_back(std::move(job));
         queued_count.fetch_add(1, std::memory_order_relaxed);
-        if (wake) curl_multi_wakeup(multi);
+        if (wake) WakeFd(wake_fd);
         return;
       }
     }
@@ -274,13 +354,14 @@ struct Transport::Impl {
       if (stopping) return;
       stopping = true;
     }
-    curl_multi_wakeup(multi);
+    WakeFd(wake_fd);
     if (std::this_thread::get_id() != thread.get_id() && thread.joinable()) thread.join();
   }
 
   // ---- transport thread only below ----
 
   void Loop() {
+    pthread_setname_np(pthread_self(), "herald-send");
     std::deque<std::unique_ptr<Job>> batch;
     while (true) {
       {
@@ -295,13 +376,55 @@ struct Transport::Impl {
       }
       TakeVerdicts();
       StartReady();
-      int running = 0;
-      curl_multi_perform(multi, &running);
+      RunTimers();
       ReapFinished();
       StartReady();
-      curl_multi_poll(multi, nullptr, 0, kPollTimeoutMs, nullptr);
+      WaitForEvents();
+      ReapFinished();
     }
     Shutdown();
+  }
+
+  // Runs curl's expired timers (a freshly added handle asks for one at once).
+  void RunTimers() {
+    int64_t now = SteadyUs();
+    for (Shard& sh : shards) {
+      if (sh.deadline_us < 0 || sh.deadline_us > now) continue;
+      sh.deadline_us = -1;  // the call may set a new one
+      int running = 0;
+      curl_multi_socket_action(sh.multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
+  }
+
+  // Sleeps until a socket is ready, a timer is due or a wakeup, and hands socket events to
+  // their shard.
+  void WaitForEvents() {
+    int64_t now = SteadyUs();
+    int64_t wait_us = static_cast<int64_t>(kPollTimeoutMs) * 1000;
+    for (const Shard& sh : shards)
+      if (sh.deadline_us >= 0)
+        wait_us = std::min(wait_us, std::max<int64_t>(0, sh.deadline_us - now));
+    int timeout_ms = static_cast<int>((wait_us + 999) / 1000);
+    epoll_event events[kMaxEvents];
+    int n = epoll_wait(epoll.fd(), events, kMaxEvents, timeout_ms);
+    for (int i = 0; i < n; ++i) {
+      uint64_t tag = events[i].data.u64;
+      if (tag == kWakeTag) {
+        uint64_t count;
+        ssize_t got = ::read(wake_fd, &count, sizeof count);
+        (void)got;
+        continue;
+      }
+      Shard& sh = shards[(tag >> 32) - 1];
+      auto fd = static_cast<curl_socket_t>(tag & 0xffffffffu);
+      if (!epoll.Wanted(fd, tag)) continue;
+      uint32_t e = events[i].events;
+      int mask = ((e & EPOLLIN) ? CURL_CSELECT_IN : 0) | ((e & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
+                 ((e & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0);
+      int running = 0;
+      curl_multi_socket_action(sh.multi, fd, mask, &running);
+    }
+    RunTimers();
   }
 
   // Routes a job to its destination queue, or completes it at once when the URL is unusable.
@@ -318,7 +441,11 @@ struct Transport::Impl {
       return;
     }
     Host& h = hosts[job->dest.key()];
-    if (h.key.empty()) h.key = job->dest.key();
+    if (h.key.empty()) {
+      h.key = job->dest.key();
+      h.first_shard = std::hash<std::string>()(h.key) % shards.size();
+      h.shard_active.assign(shards.size(), 0);
+    }
     job->host = &h;
     if (front) h.queue.push_front(std::move(job));
     else h.queue.push_back(std::move(job));
@@ -329,7 +456,7 @@ struct Transport::Impl {
   void CheckTarget(std::unique_ptr<Job> job) {
     if (!checks) {
       checks = std::make_shared<TargetChecks>();
-      checks->multi = multi;
+      checks->wake_fd = wake_fd;
       checks->guard = options.guard;
     }
     uint64_t id = next_lookup++;
@@ -396,19 +523,39 @@ struct Transport::Impl {
     }
   }
 
-  CURL* TakeHandle() {
+  // A pooled easy handle keeps the options of its last transfer. One whose last transfer had the
+  // same shape (method and body options, no CA file) is reused without curl_easy_reset: only the
+  // options that change per request are set again.
+  Handle TakeHandle() {
     if (!pool.empty()) {
-      CURL* e = pool.back();
+      Handle h = pool.back();
       pool.pop_back();
-      curl_easy_reset(e);
-      return e;
+      return h;
     }
-    return curl_easy_init();
+    return Handle{curl_easy_init(), kFreshHandle};
   }
 
-  void ReturnHandle(CURL* e) {
-    if (pool.size() < options.max_pooled_handles) pool.push_back(e);
-    else curl_easy_cleanup(e);
+  void ReturnHandle(Handle h) {
+    if (pool.size() < options.max_pooled_handles) pool.push_back(h);
+    else curl_easy_cleanup(h.easy);
+  }
+
+  // Options every transfer sets the same way (after curl_easy_init or curl_easy_reset).
+  void SetFixedOptions(CURL* e) const {
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &WriteBody);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &OnHeader);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, &OpenSocket);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, &CloseSocket);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, &epoll);
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, static_cast<long>(options.receive_buffer));
   }
 
   void StartHop(std::unique_ptr<Job> job) {
@@ -422,7 +569,8 @@ struct Transport::Impl {
       MaybeDropHost(h);
       return;
     }
-    CURL* e = TakeHandle();
+    Handle handle = TakeHandle();
+    CURL* e = handle.easy;
     if (!e) {
       Host* h = j->host;
       Complete(std::move(job), 0, "Error forming HTTP request: out of memory");
@@ -438,24 +586,36 @@ struct Transport::Impl {
     j->check_sockets = j->req.proxy.empty();
     j->blocked.clear();
 
+    // Method and body.
+    const std::string& m = j->req.method;
+    bool is_head = m == "HEAD";
+    bool is_get = m == "GET" || m.empty();
+    bool send_body = !is_head && (!j->req.body.empty() || !is_get);
+    if (j->body_dropped) {
+      // After 301/302/303 requests sends no body; urllib3 then adds Content-Length: 0 only for
+      // methods that expect a body.
+      send_body = m == "POST" || m == "PUT" || m == "PATCH";
+    }
+    bool custom = !is_get || send_body;
+    uint8_t shape =
+        j->req.ca_file.empty()
+            ? static_cast<uint8_t>(1 + (is_head ? 1 : 0) + (send_body ? 2 : 0) + (custom ? 4 : 0))
+            : kCaFileHandle;
+    if (handle.shape != shape || shape == kCaFileHandle) {
+      if (handle.shape != kFreshHandle) curl_easy_reset(e);
+      SetFixedOptions(e);
+      if (is_head) curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+      else if (!send_body) curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    }
+    j->easy_shape = shape;
+
     curl_easy_setopt(e, CURLOPT_URL, j->req.url.c_str());
     curl_easy_setopt(e, CURLOPT_PRIVATE, j);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->errbuf);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(remaining_ms));
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(remaining_ms));
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &WriteBody);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &OnHeader);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
-    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, &OpenSocket);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, j);
     // "" disables proxies, including the environment's http_proxy/https_proxy/all_proxy.
     curl_easy_setopt(e, CURLOPT_PROXY, j->req.proxy.c_str());
@@ -475,64 +635,28 @@ struct Transport::Impl {
       curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, j->req.verify_tls ? 1L : 0L);
       curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, j->req.verify_tls ? 2L : 0L);
     }
-
-    // Method and body.
-    const std::string& m = j->req.method;
-    bool is_head = m == "HEAD";
-    bool is_get = m == "GET" || m.empty();
-    bool send_body = !is_head && (!j->req.body.empty() || !is_get);
-    if (j->body_dropped) {
-      // After 301/302/303 requests sends no body; urllib3 then adds Content-Length: 0 only for
-      // methods that expect a body.
-      send_body = m == "POST" || m == "PUT" || m == "PATCH";
-    }
-    if (is_head) {
-      curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-    } else if (send_body) {
+    if (send_body) {
       curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(j->req.body.size()));
       curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->req.body.data());
-    } else {
-      curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
     }
-    if (!is_get || send_body) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m.c_str());
+    if (custom) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m.c_str());
 
-    // Headers in wire order: Accept-Encoding, User-Agent, the caller's, Content-Length before a
-    // trailing signature. "Accept:"/"Expect:" suppress curl's own.
-    curl_slist* list = nullptr;
-    auto add = [&list](const std::string& line) {
-      curl_slist* next = curl_slist_append(list, line.c_str());
-      if (next) list = next;
-    };
-    const auto& hs = j->req.headers;
-    if (!HasHeader(hs, "Accept-Encoding")) add("Accept-Encoding: identity");
-    if (!HasHeader(hs, "User-Agent")) add("User-Agent: " + options.user_agent);
-    bool need_length = send_body && !HasHeader(hs, "Content-Length");
-    std::string length_line = "Content-Length: " + std::to_string(j->req.body.size());
-    size_t sig_at = hs.size();
-    if (!hs.empty() && NameIs(hs.back().first, kSignatureHeader)) sig_at = hs.size() - 1;
-    for (size_t i = 0; i < hs.size(); ++i) {
-      if (i == sig_at && need_length) {
-        add(length_line);
-        need_length = false;
-      }
-      // curl: "Name:" removes a header, "Name;" sends it with an empty value.
-      if (hs[i].second.empty()) add(hs[i].first + ";");
-      else add(hs[i].first + ": " + hs[i].second);
-    }
-    if (need_length) add(length_line);
-    if (send_body && !HasHeader(hs, "Content-Type")) add("Content-Type:");
-    if (!HasHeader(hs, "Accept")) add("Accept:");
-    if (!HasHeader(hs, "Expect")) add("Expect:");
-    j->header_list = list;
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
+    SetHeaders(*j, send_body);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->header_nodes.data());
 
+    size_t slot = PickShard(*j->host);
+    Shard& sh = shards[(j->host->first_shard + slot) % shards.size()];
+    j->shard = &sh;
     j->host->active++;
+    j->host->shard_active[slot]++;
     active_total++;
     in_flight_count.store(active_total, std::memory_order_relaxed);
     Job* raw = job.release();
-    active.insert(raw);
-    if (curl_multi_add_handle(multi, e) != CURLM_OK) {
-      active.erase(raw);
+    raw->active_at = active.size();
+    active.push_back(raw);
+    sh.running++;
+    if (curl_multi_add_handle(sh.multi, e) != CURLM_OK) {
+      sh.running--;
       FinishHop(raw);
       Host* h = raw->host;
       Complete(std::unique_ptr<Job>(raw), 0,
@@ -541,14 +665,75 @@ struct Transport::Impl {
     }
   }
 
+  // The position (in the destination's shard order) for its next transfer: the first shard
+  // running fewer than its share of the per-host cap, so a busy destination spreads over several
+  // multi handles while its connections stay within the cap.
+  size_t PickShard(const Host& h) const {
+    size_t k = shards.size();
+    size_t share = std::max<size_t>(1, (options.max_in_flight_per_host + k - 1) / k);
+    size_t best = 0;
+    for (size_t i = 0; i < k; ++i) {
+      if (h.shard_active[i] < share) return i;
+      if (h.shard_active[i] < h.shard_active[best]) best = i;
+    }
+    return best;
+  }
+
+  // Headers in wire order: Accept-Encoding, User-Agent, the caller's, Content-Length before a
+  // trailing signature. "Accept:"/"Expect:" suppress curl's own. Fills the job's header list.
+  void SetHeaders(Job& j, bool send_body) const {
+    std::string& text = j.header_text;
+    std::vector<size_t>& offsets = j.header_offsets;
+    const auto& hs = j.req.headers;
+    size_t bytes = 128 + options.user_agent.size();  // the fixed lines
+    for (const auto& h : hs) bytes += h.first.size() + h.second.size() + 3;
+    text.clear();
+    text.reserve(bytes);
+    offsets.clear();
+    offsets.reserve(hs.size() + 8);
+    auto add = [&](std::string_view name, std::string_view sep, std::string_view value) {
+      offsets.push_back(text.size());
+      text.append(name).append(sep).append(value).push_back('\0');
+    };
+    if (!HasHeader(hs, "Accept-Encoding")) add("Accept-Encoding", ": ", "identity");
+    if (!HasHeader(hs, "User-Agent")) add("User-Agent", ": ", options.user_agent);
+    bool need_length = send_body && !HasHeader(hs, "Content-Length");
+    const std::string length = std::to_string(j.req.body.size());
+    size_t sig_at = hs.size();
+    if (!hs.empty() && NameIs(hs.back().first, kSignatureHeader)) sig_at = hs.size() - 1;
+    for (size_t i = 0; i < hs.size(); ++i) {
+      if (i == sig_at && need_length) {
+        add("Content-Length", ": ", length);
+        need_length = false;
+      }
+      // curl: "Name:" removes a header, "Name;" sends it with an empty value.
+      if (hs[i].second.empty()) add(hs[i].first, ";", "");
+      else add(hs[i].first, ": ", hs[i].second);
+    }
+    if (need_length) add("Content-Length", ": ", length);
+    if (send_body && !HasHeader(hs, "Content-Type")) add("Content-Type:", "", "");
+    if (!HasHeader(hs, "Accept")) add("Accept:", "", "");
+    if (!HasHeader(hs, "Expect")) add("Expect:", "", "");
+    // The text no longer grows: the nodes can point into it.
+    j.header_nodes.resize(offsets.size());
+    for (size_t i = 0; i < offsets.size(); ++i) {
+      j.header_nodes[i].data = text.data() + offsets[i];
+      j.header_nodes[i].next = i + 1 < offsets.size() ? &j.header_nodes[i + 1] : nullptr;
+    }
+  }
+
   // Releases the hop's curl resources and the destination slot.
   void FinishHop(Job* j) {
     if (j->easy) {
-      ReturnHandle(j->easy);
+      ReturnHandle(Handle{j->easy, j->easy_shape});
       j->easy = nullptr;
     }
-    curl_slist_free_all(j->header_list);
-    j->header_list = nullptr;
+    Job* last = active.back();
+    last->active_at = j->active_at;
+    active[j->active_at] = last;
+    active.pop_back();
+    size_t k = shards.size();
+    j->host->shard_active[(j->shard->index + k - j->host->first_shard) % k]--;
     j->host->active--;
     active_total--;
     in_flight_count.store(active_total, std::memory_order_relaxed);
@@ -598,15 +783,20 @@ struct Transport::Impl {
   }
 
   void ReapFinished() {
+    for (Shard& sh : shards)
+      if (sh.running > 0) ReapFinished(sh);
+  }
+
+  void ReapFinished(Shard& sh) {
     int left = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+    while (CURLMsg* msg = curl_multi_info_read(sh.multi, &left)) {
       if (msg->msg != CURLMSG_DONE) continue;
       CURL* e = msg->easy_handle;
       CURLcode code = msg->data.result;
       Job* j = nullptr;
       curl_easy_getinfo(e, CURLINFO_PRIVATE, reinterpret_cast<char**>(&j));
-      curl_multi_remove_handle(multi, e);
-      active.erase(j);
+      curl_multi_remove_handle(sh.multi, e);
+      sh.running--;
       std::unique_ptr<Job> job(j);
       long status = 0, os_errno = 0;
       curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
@@ -689,12 +879,13 @@ struct Transport::Impl {
   }
 
   void Shutdown() {
-    for (Job* j : std::vector<Job*>(active.begin(), active.end())) {
-      curl_multi_remove_handle(multi, j->easy);
+    while (!active.empty()) {
+      Job* j = active.back();
+      curl_multi_remove_handle(j->shard->multi, j->easy);
+      j->shard->running--;
       FinishHop(j);
       Complete(std::unique_ptr<Job>(j), 0, kTransportStopped);
     }
-    active.clear();
     ready.clear();
     for (auto& [key, h] : hosts) {
       while (!h.queue.empty()) {
@@ -723,7 +914,9 @@ struct Transport::Impl {
   }
 
   TransportOptions options;
-  CURLM* multi = nullptr;
+  EpollSet epoll;    // outlives the multi handles: their connections close through it
+  int wake_fd = -1;  // eventfd: Submit, Stop and the resolver threads wake the loop with it
+  std::vector<Shard> shards;
   std::thread thread;
 
   std::mutex mu;  // guards incoming, stopping
@@ -736,13 +929,18 @@ struct Transport::Impl {
   // Transport thread only.
   std::unordered_map<std::string, Host> hosts;
   std::deque<Host*> ready;
-  std::unordered_set<Job*> active;
-  std::vector<CURL*> pool;
+  std::vector<Job*> active;  // running transfers (Job::active_at is the index)
+  std::vector<Handle> pool;
   size_t active_total = 0;
   std::shared_ptr<TargetChecks> checks;  // created on the first proxied hop with a guard
   std::unordered_map<uint64_t, std::unique_ptr<Job>> checking;  // proxied hops being checked
   uint64_t next_lookup = 1;
 };
+
+std::string DestinationKey(const std::string& url) {
+  UrlParts parts;
+  return ParseUrl(url, &parts) ? parts.key() : std::string();
+}
 
 Transport::Transport(TransportOptions options)
     : impl_(std::make_unique<Impl>(std::move(options))) {}

@@ -1,13 +1,16 @@
-// HTTP delivery transport: many concurrent webhook requests on one libcurl multi handle.
+// HTTP delivery transport: many concurrent webhook requests on a few libcurl multi handles.
 //
-// One thread drives one curl multi handle (curl_multi_poll, woken by curl_multi_wakeup when
-// another thread submits work). Requests wait in per-destination (scheme://host:port) queues and
-// are started round-robin across destinations while both caps allow it — overall in-flight and
-// per-destination in-flight — so a slow or dead host only ever occupies its own slots. Finished
-// transfers hand their easy handle back to a small pool; libcurl keeps the connections alive for
-// reuse. Redirects are followed by the transport itself with Python requests semantics (SPEC §5.2
-// step 9), and the wire format follows SPEC §5.6 (HTTP/1.1, no Accept, no Expect, explicit
-// Content-Length, headers in the caller's order). Environment proxy variables are never used.
+// One thread drives a few curl multi handles ("shards") with curl_multi_socket_action on one
+// epoll set; an eventfd wakes it when another thread submits work. Requests wait in
+// per-destination (scheme://host:port) queues and are started round-robin across destinations
+// while both caps allow it — overall in-flight and per-destination in-flight — so a slow or dead
+// host only ever occupies its own slots. Each destination has its own order of shards and fills
+// them in turn (up to its share of the per-host cap in each), so the per-transfer costs of libcurl
+// that grow with a multi handle's size stay bounded by a shard's. Finished transfers hand their
+// easy handle back to a small pool; libcurl keeps the connections alive for reuse. Redirects are
+// followed by the transport itself with Python requests semantics (SPEC §5.2 step 9), and the wire
+// format follows SPEC §5.6 (HTTP/1.1, no Accept, no Expect, explicit Content-Length, headers in the
+// caller's order). Environment proxy variables are never used.
 #pragma once
 
 #include <chrono>
@@ -57,6 +60,8 @@ struct TransportOptions {
   int max_redirects = 30;                 // like requests' Session.max_redirects
   std::string user_agent = "herald/0.1";  // default User-Agent (a request header replaces it)
   size_t max_pooled_handles = 1024;       // idle easy handles kept for reuse
+  size_t multi_handles = 4;               // curl multi handles (shards) on the one thread
+  size_t receive_buffer = 1024;           // libcurl's receive buffer per transfer (1 KiB-512 KiB)
   // Where connections may go (SSRF guard); null allows every address. Checked on the resolved
   // address of every connection libcurl opens (each redirect hop included). With a proxy the
   // socket goes to the proxy (operator configuration, not checked), so the target host is first
@@ -64,6 +69,11 @@ struct TransportOptions {
   std::shared_ptr<const NetGuard> guard;
   size_t resolver_threads = 2;  // threads for the proxied-target checks (started lazily)
 };
+
+// The destination a request's URL counts against for max_in_flight_per_host:
+// "scheme://host:port" (host lower-cased, default port filled in); "" when the URL cannot be
+// parsed.
+std::string DestinationKey(const std::string& url);
 
 // The wire error text for a stopped transport.
 inline constexpr const char* kTransportStopped = "transport stopped";

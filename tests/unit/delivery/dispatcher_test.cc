@@ -4,8 +4,10 @@
 // the webhook's policy (Retry-After included) until the task fails; render failures and missing
 // webhooks or events are recorded without sending; configuration changes reach the next lease;
 // Stop waits for requests in flight within its grace and hands the other leases back; the
-// in-flight limit and the lease batch bound what is leased. Time moves only when a test
-// advances the clock; nothing sleeps.
+// in-flight limit and the lease batch bound what is leased, and a destination's tasks beyond its
+// per-host cap wait (bounded by max_waiting) without taking other receivers' capacity. Time moves
+// only when a test advances the clock (the isolation test runs the real transport on the system
+// clock); nothing sleeps.
 #include "delivery/dispatcher.h"
 
 #include <gtest/gtest.h>
@@ -17,6 +19,7 @@
 #include "delivery/request.h"
 #include "delivery_fakes.h"
 #include "support/json.h"
+#include "support/test_server.h"
 #include "support/wait.h"
 #include "value/json.h"
 
@@ -448,6 +451,82 @@ TEST_F(DispatcherTest, LeaseBatchBoundsEachLease) {
   auto leases = store_.leases();
   ASSERT_GE(leases.size(), 3u);
   for (const auto& l : leases) EXPECT_EQ(l.max, 2);
+}
+
+TEST_F(DispatcherTest, TasksWaitingForTheirDestinationAreBoundedByMaxWaiting) {
+  // One destination, 2 slots: of the leased tasks 2 count against max_in_flight and the rest
+  // wait. Leasing goes on until 3 wait: 4 (2 waiting), then 2 more (4 waiting), then it pauses.
+  store_.PutWebhook(Hook("http://receiver.test/hook"));
+  options_.max_in_flight = 4;
+  options_.max_in_flight_per_host = 2;
+  options_.max_waiting = 3;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10; ++i) ids.push_back(store_.AddTask(kEventId, kHookId));
+  Start();
+  dispatcher_->Wake();
+  ASSERT_TRUE(sender_.WaitForSubmitted(6));
+  // Each answer frees one; leasing resumes once fewer than 3 wait, so never more than 6 are out.
+  for (size_t answered = 0; answered < ids.size(); ++answered) {
+    ASSERT_TRUE(herald::testing::WaitFor([&] { return sender_.pending() > 0; }));
+    sender_.AnswerOldest(Answer(200));
+  }
+  for (const auto& id : ids) {
+    EXPECT_TRUE(store_.WaitForStatus(id, TaskStatus::kFinished)) << id;
+  }
+  EXPECT_EQ(sender_.max_pending(), 6u);
+}
+
+// Isolation end to end through the real transport over loopback: a receiver that holds every
+// request, with a backlog queued before a healthy receiver's tasks, takes only its own per-host
+// slots; every healthy delivery completes while the slow receiver still holds its requests.
+// The checks are on order and completion, never on time.
+TEST(DispatcherIsolation, HealthyReceiverIsServedWhileASlowOneHoldsItsBacklog) {
+  constexpr size_t kPerHost = 2;
+  constexpr size_t kInFlight = 4;
+  herald::testing::TestServer slow(herald::testing::NeverAnswer());
+  herald::testing::TestServer healthy(herald::testing::Answer(204));
+  FakeStore store;
+  store.PutEvent(SiteEvent());
+  Webhook slow_hook = Hook(slow.url("/hook")), healthy_hook = Hook(healthy.url("/hook"));
+  healthy_hook.id = kHookId + 1;
+  slow_hook.timeout = healthy_hook.timeout = 600;  // the held requests never time out here
+  store.PutWebhook(slow_hook);
+  store.PutWebhook(healthy_hook);
+  // The slow receiver's backlog is older: the store leases it first.
+  std::vector<std::string> slow_ids, healthy_ids;
+  for (int i = 0; i < 12; ++i) slow_ids.push_back(store.AddTask(kEventId, slow_hook.id));
+  for (int i = 0; i < 6; ++i) healthy_ids.push_back(store.AddTask(kEventId, healthy_hook.id));
+
+  TransportOptions to;
+  to.max_in_flight = kInFlight;
+  to.max_in_flight_per_host = kPerHost;
+  Transport transport(to);
+  Renderer renderer;
+  DispatcherOptions o;
+  o.worker_id = "worker-1";
+  o.max_in_flight = kInFlight;
+  o.max_in_flight_per_host = kPerHost;
+  o.max_waiting = 100;
+  Dispatcher dispatcher(store, transport, renderer, o, SystemClock());
+  dispatcher.Start();
+  dispatcher.Wake();
+
+  for (const auto& id : healthy_ids)
+    EXPECT_TRUE(store.WaitForStatus(id, TaskStatus::kFinished)) << id;
+  // Every slow task is still leased and unanswered; its receiver holds only its slots.
+  for (const auto& id : slow_ids) {
+    EXPECT_EQ(store.task(id).status, TaskStatus::kStarted) << id;
+    EXPECT_TRUE(store.attempts(id).empty()) << id;
+  }
+  EXPECT_TRUE(herald::testing::WaitFor(
+      [&] { return slow.max_concurrent() == static_cast<int>(kPerHost); }));
+  EXPECT_LE(slow.connections(), static_cast<int>(kPerHost));
+  EXPECT_EQ(healthy.requests().size(), healthy_ids.size());
+
+  // Stopping hands the slow backlog back to the queue.
+  dispatcher.Stop(std::chrono::milliseconds(0));
+  for (const auto& id : slow_ids) EXPECT_EQ(store.task(id).status, TaskStatus::kQueued) << id;
+  slow.Stop();
 }
 
 }  // namespace
