@@ -298,6 +298,7 @@ struct Program {
   Body body;
   std::vector<const BlockStmt*> blocks;  // all blocks by definition order
   bool has_extends = false;
+  bool uses_self = false;  // reads `self` (its TemplateReference is made per render)
 };
 
 }  // namespace herald::jinja

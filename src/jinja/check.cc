@@ -28,6 +28,7 @@ class Checker {
     }
     Body_(p.body, false);
     for (const BlockStmt* b : p.blocks) Body_(const_cast<BlockStmt*>(b)->body, false);
+    p.uses_self = uses_self_;
   }
 
   bool mutates = false;
@@ -48,8 +49,10 @@ class Checker {
     if (!e) return;
     switch (e->kind) {
       case EK::kConst:
-      case EK::kName:
       case EK::kNSRef: return;
+      case EK::kName:
+        if (static_cast<NameExpr*>(e)->name == "self") uses_self_ = true;
+        return;
       case EK::kGetattr: {
         auto* g = static_cast<GetattrExpr*>(e);
         g->method_mask = MethodMask(g->attr);
@@ -146,10 +149,14 @@ class Checker {
         return;
       case SK::kFor: {
         auto& f = static_cast<ForStmt&>(s);
+        Expr_(f.test.get(), false);
+        if (int line = LoopStoreLine(s)) {
+          Throw("TemplateAssertionError",
+                "Can't assign to special loop variable in for-loop target", line);
+        }
         Expr_(f.iter.get(), soft);
         Body_(f.body, false);
         Body_(f.else_, false);
-        Expr_(f.test.get(), false);
         std::set<std::string> names;
         BodyNames(f.body, names);
         BodyNames(f.else_, names);
@@ -184,11 +191,11 @@ class Checker {
         Expr_(fb.filter.get(), false);
         return;
       }
-      case SK::kMacro: Macro(*static_cast<MacroStmt&>(s).def); return;
+      case SK::kMacro: Macro(*static_cast<MacroStmt&>(s).def, s.lineno); return;
       case SK::kCallBlock: {
         auto& c = static_cast<CallBlockStmt&>(s);
         Expr_(c.call.get(), soft);
-        Macro(*c.caller);
+        Macro(*c.caller, s.lineno);
         return;
       }
       case SK::kInclude: Expr_(static_cast<IncludeStmt&>(s).tmpl.get(), soft); return;
@@ -205,24 +212,89 @@ class Checker {
     }
   }
 
-  void Macro(MacroDef& d) {
+  void Macro(MacroDef& d, int lineno) {
     for (auto& e : d.defaults) Expr_(e.get(), false);
     Body_(d.body, false);
     std::set<std::string> names;
     BodyNames(d.body, names);
-    for (auto& e : d.defaults) Names(e.get(), names);
     auto declared = [&](const char* n) {
       for (const auto& a : d.args)
         if (a == n) return true;
       return false;
     };
+    // A body that calls caller() with a `caller` parameter: that parameter needs a default.
+    for (size_t i = 0; names.count("caller") && i + d.defaults.size() < d.args.size(); ++i) {
+      if (d.args[i] == "caller") {
+        Throw("TemplateAssertionError",
+              "When defining macros or call blocks the special \"caller\" argument must be "
+              "omitted or be given a default.",
+              lineno);
+      }
+    }
+    for (auto& e : d.defaults) Names(e.get(), names);
     d.catch_varargs = names.count("varargs") && !declared("varargs");
     d.catch_kwargs = names.count("kwargs") && !declared("kwargs");
     d.caller = names.count("caller") && !declared("caller");
   }
 
+  // The line of the first name `loop` that statement s (a for loop) or anything inside it
+  // assigns, or 0. Jinja2 refuses these when it compiles the loop.
+  static int LoopStoreLine(const Stmt& s);
+  static int LoopStoreLine(const Body& body) {
+    for (const auto& st : body)
+      if (int line = LoopStoreLine(*st)) return line;
+    return 0;
+  }
+  static int LoopStoreLine(const Expr* target) {
+    if (!target) return 0;
+    if (target->kind == EK::kName)
+      return static_cast<const NameExpr*>(target)->name == "loop" ? target->lineno : 0;
+    if (target->kind == EK::kTuple) {
+      for (const auto& it : static_cast<const SeqExpr*>(target)->items)
+        if (int line = LoopStoreLine(it.get())) return line;
+    }
+    return 0;
+  }
+
   const EnvironmentData& env_;
+  bool uses_self_ = false;
 };
+
+int Checker::LoopStoreLine(const Stmt& s) {
+  int line = 0;
+  switch (s.kind) {
+    case SK::kFor: {
+      const auto& f = static_cast<const ForStmt&>(s);
+      if (!(line = LoopStoreLine(f.target.get())) && !(line = LoopStoreLine(f.body)))
+        line = LoopStoreLine(f.else_);
+      return line;
+    }
+    case SK::kIf: {
+      const auto& i = static_cast<const IfStmt&>(s);
+      for (const auto& br : i.branches)
+        if ((line = LoopStoreLine(br.second))) return line;
+      return LoopStoreLine(i.else_);
+    }
+    case SK::kAssign: return LoopStoreLine(static_cast<const AssignStmt&>(s).target.get());
+    case SK::kAssignBlock: {
+      const auto& a = static_cast<const AssignBlockStmt&>(s);
+      if ((line = LoopStoreLine(a.target.get()))) return line;
+      return LoopStoreLine(a.body);
+    }
+    case SK::kWith: {
+      const auto& w = static_cast<const WithStmt&>(s);
+      for (const auto& t : w.targets)
+        if ((line = LoopStoreLine(t.get()))) return line;
+      return LoopStoreLine(w.body);
+    }
+    case SK::kFilterBlock: return LoopStoreLine(static_cast<const FilterBlockStmt&>(s).body);
+    case SK::kMacro: return LoopStoreLine(static_cast<const MacroStmt&>(s).def->body);
+    case SK::kCallBlock: return LoopStoreLine(static_cast<const CallBlockStmt&>(s).caller->body);
+    case SK::kBlock: return LoopStoreLine(static_cast<const BlockStmt&>(s).body);
+    case SK::kAutoescape: return LoopStoreLine(static_cast<const AutoescapeStmt&>(s).body);
+    default: return 0;
+  }
+}
 
 void Checker::Names(const Expr* e, std::set<std::string>& out) {
   if (!e) return;

@@ -110,7 +110,10 @@ void Interp::RenderTemplate(const TemplateImpl& tmpl, const Dict* context, std::
 void Interp::RunTemplate(Run& run, std::string& out) {
   EnterCall();
   run.root_out = &out;
-  for (const BlockStmt* b : run.tmpl->prog->blocks) run.blocks[b->name].push_back(b);
+  if (!run.blocks) run.blocks = std::make_shared<BlockMap>();
+  for (const BlockStmt* b : run.tmpl->prog->blocks) (*run.blocks)[b->name].push_back(b);
+  bool has_self = false;
+  SetSelf(run, has_self);
   Frame f{run.root, &out, &run};
   Exec(run.tmpl->prog->body, f);
   // Follow the extends chain: parents render with the same context and block registry.
@@ -118,7 +121,8 @@ void Interp::RunTemplate(Run& run, std::string& out) {
     const TemplateImpl* parent = run.parent;
     run.parent = nullptr;
     run.tmpl = parent;
-    for (const BlockStmt* b : parent->prog->blocks) run.blocks[b->name].push_back(b);
+    for (const BlockStmt* b : parent->prog->blocks) (*run.blocks)[b->name].push_back(b);
+    SetSelf(run, has_self);
     Frame pf{run.root, &out, &run};
     bool saved = false;
     std::swap(saved, extended_);
@@ -130,8 +134,22 @@ void Interp::RunTemplate(Run& run, std::string& out) {
 
 const TemplateImpl* Interp::LoadTemplate(const Value& name, bool ignore_missing) {
   std::vector<Value> names;
-  if (name.is_list() || name.is_tuple()) names = name.as_list();
-  else names.push_back(name);
+  if (name.is_list() || name.is_tuple()) {
+    names = name.as_list();
+  } else if (!StrLike(name) && !IsUndefined(name)) {
+    // Jinja2's select_template: anything else is a list of names.
+    if (!Truthy(name)) {
+      if (ignore_missing) return nullptr;
+      Throw("TemplatesNotFound", "Tried to select from an empty list of templates.");
+    }
+    names = Iterate(name);
+  } else {
+    names.push_back(name);
+  }
+  if (names.empty() && !name.is_str()) {
+    if (ignore_missing) return nullptr;
+    Throw("TemplatesNotFound", "Tried to select from an empty list of templates.");
+  }
   for (const Value& n : names) {
     if (IsUndefined(n)) ObjAs<UndefinedObj>(n)->Fail();
     const std::string* s = StrLike(n);
@@ -139,7 +157,7 @@ const TemplateImpl* Interp::LoadTemplate(const Value& name, bool ignore_missing)
     if (const TemplateImpl* t = env_.GetNamed(*s)) return t;
   }
   if (ignore_missing) return nullptr;
-  if (names.size() == 1) Throw("TemplateNotFound", ToStr(names[0]));
+  if (StrLike(name) || IsUndefined(name)) Throw("TemplateNotFound", ToStr(names[0]));
   std::string msg = "none of the templates given were found: ";
   for (size_t i = 0; i < names.size(); ++i) {
     if (i) msg += ", ";
@@ -268,8 +286,13 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
     case SK::kBlock: {
       const auto& b = static_cast<const BlockStmt&>(s);
       if (extended_ && f.out == f.run->root_out) return;
+      if (b.required) {  // Jinja2 checks where the block is called: no template overrides it
+        auto it = f.run->blocks ? f.run->blocks->find(b.name) : BlockMap::iterator();
+        if (!f.run->blocks || it == f.run->blocks->end() || it->second.size() <= 1)
+          Throw("TemplateRuntimeError", "Required block " + StrRepr(b.name) + " not found");
+      }
       Frame bf = f;
-      if (!b.scoped) bf.scope = f.run->root;
+      if (!b.scoped && f.run->root) bf.scope = f.run->root;
       RenderBlock(b.name, 0, bf);
       return;
     }
@@ -277,7 +300,8 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
       const auto& a = static_cast<const AutoescapeStmt&>(s);
       bool saved = autoescape_;
       autoescape_ = Truthy(Eval(*a.value, f));
-      Exec(a.body, f);
+      Frame inner{NewScope(f.scope), f.out, f.run};  // a scoped block, as in Jinja2
+      Exec(a.body, inner);
       autoescape_ = saved;
       return;
     }
@@ -286,48 +310,109 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
 
 namespace {
 
-class SuperObj : public SuperObjBase {
+// What a block reference needs to render a block after the run that made it has ended (a
+// macro exported by an imported template may call self.<block>()).
+struct BlockContext {
+  const TemplateImpl* tmpl = nullptr;
+  std::shared_ptr<BlockMap> blocks;
+  std::shared_ptr<Scope> root;
+};
+
+Value MakeBlockRef(Interp& in, const std::string& name, size_t level, const BlockContext& bc,
+                   std::shared_ptr<Scope> scope);
+
+// Jinja2's BlockReference (super, self.<name>): calling it renders one level of a block with
+// the scope the reference was made in; `.super` is the level above.
+class BlockRefObj : public SuperObjBase {
  public:
-  void Clear() override { frame_.scope.reset(); }
-  SuperObj(Interp* in, std::string name, size_t level, Frame f)
-      : in_(in), name_(std::move(name)), level_(level), frame_(std::move(f)) {}
+  BlockRefObj(std::string name, size_t level, BlockContext bc, std::shared_ptr<Scope> scope)
+      : name_(std::move(name)), level_(level), bc_(std::move(bc)), scope_(std::move(scope)) {}
+  void Clear() override {
+    scope_.reset();
+    bc_.root.reset();
+  }
   std::string type_name() const override { return "BlockReference"; }
+  std::string TypeRepr() const override { return "jinja2.runtime.BlockReference object"; }
   std::string repr() const override { return "<BlockReference " + StrRepr(name_) + ">"; }
-  Value Call(Interp& in, CallValues& a) override;
-  Interp* in_;
+  Value Attr(Interp& in, const std::string& name, bool* found) override {
+    *found = name == "super";
+    return *found ? MakeBlockRef(in, name_, level_ + 1, bc_, scope_) : Value();
+  }
+  Value Call(Interp& in, CallValues& a) override {
+    Run run;
+    run.tmpl = bc_.tmpl;
+    run.root = bc_.root;
+    run.blocks = bc_.blocks;
+    std::string buf;
+    Frame f{scope_, &buf, &run};
+    in.RenderBlockPublic(name_, level_, f);
+    if (in.autoescape()) return MakeMarkup(std::move(buf));
+    return Value(std::move(buf));
+  }
+
+ private:
   std::string name_;
   size_t level_;
-  Frame frame_;
+  BlockContext bc_;
+  std::shared_ptr<Scope> scope_;
 };
+
+// Jinja2's TemplateReference (`self`): its attributes are the blocks of the render.
+class TemplateRefObj : public SuperObjBase {
+ public:
+  explicit TemplateRefObj(BlockContext bc) : bc_(std::move(bc)) {}
+  void Clear() override { bc_.root.reset(); }
+  std::string type_name() const override { return "TemplateReference"; }
+  std::string TypeRepr() const override { return "jinja2.runtime.TemplateReference object"; }
+  std::string repr() const override {
+    const std::string& n = bc_.tmpl->name;
+    return "<TemplateReference " + (n.empty() ? std::string("None") : StrRepr(n)) + ">";
+  }
+  Value Attr(Interp& in, const std::string& name, bool* found) override {
+    *found = bc_.blocks->count(name) != 0;
+    return *found ? MakeBlockRef(in, name, 0, bc_, bc_.root) : Value();
+  }
+  Value Call(Interp&, CallValues&) override {
+    ThrowType("'TemplateReference' object is not callable");
+  }
+
+ private:
+  BlockContext bc_;
+};
+
+Value MakeBlockRef(Interp& in, const std::string& name, size_t level, const BlockContext& bc,
+                   std::shared_ptr<Scope> scope) {
+  auto it = bc.blocks ? bc.blocks->find(name) : BlockMap::iterator();
+  if (!bc.blocks || it == bc.blocks->end() || level >= it->second.size())
+    return in.UndefinedHint("there is no parent block called " + StrRepr(name) + ".");
+  return Value(std::shared_ptr<Object>(
+      in.Track(std::make_shared<BlockRefObj>(name, level, bc, std::move(scope)))));
+}
 
 }  // namespace
 
+void Interp::SetSelf(Run& run, bool& done) {
+  if (done || !run.tmpl->prog->uses_self) return;
+  done = true;
+  auto ref = Track(std::make_shared<TemplateRefObj>(BlockContext{run.tmpl, run.blocks, run.root}));
+  run.root->Set("self", Value(std::shared_ptr<Object>(ref)));
+}
+
 void Interp::RenderBlock(const std::string& name, size_t level, Frame& f) {
-  auto it = f.run->blocks.find(name);
-  if (it == f.run->blocks.end() || level >= it->second.size()) {
+  BlockMap* blocks = f.run->blocks.get();
+  auto it = blocks ? blocks->find(name) : BlockMap::iterator();
+  if (!blocks || it == blocks->end() || level >= it->second.size()) {
     Throw("TemplateRuntimeError", "there is no parent block called '" + name + "'.");
   }
   const BlockStmt* b = it->second[level];
-  if (b->required && level == 0 && it->second.size() == 1 && f.run->tmpl->prog->has_extends) {
-    Throw("TemplateRuntimeError", "Required block '" + name + "' not found");
-  }
   EnterCall();
   auto scope = NewScope(f.scope);
   Frame bf{scope, f.out, f.run};
-  auto sup =
-      Track(std::make_shared<SuperObj>(this, name, level + 1, Frame{f.scope, nullptr, f.run}));
-  scope->Set("super", Value(std::shared_ptr<Object>(sup)));
+  scope->Set("super", MakeBlockRef(*this, name, level + 1,
+                                   BlockContext{f.run->tmpl, f.run->blocks, f.run->root}, f.scope));
   Exec(b->body, bf);
   CheckOutput(*f.out);
   LeaveCall();
-}
-
-Value SuperObj::Call(Interp& in, CallValues& a) {
-  std::string buf;
-  Frame f{frame_.scope, &buf, frame_.run};
-  in.RenderBlockPublic(name_, level_, f);
-  if (in.autoescape()) return MakeMarkup(std::move(buf));
-  return Value(std::move(buf));
 }
 
 void Interp::RenderBlockPublic(const std::string& name, size_t level, Frame& f) {
@@ -342,11 +427,12 @@ void Interp::ExecInclude(const IncludeStmt& s, Frame& f) {
   run.tmpl = t;
   run.root = NewScope();
   if (s.with_context) run.root->parent = f.scope;
-  bool saved_ext = extended_;
-  extended_ = false;
+  bool saved_ext = extended_, saved_ae = autoescape_;
+  extended_ = autoescape_ = false;  // the included template has its own eval context
   std::string buf;
   RunTemplate(run, buf);
   extended_ = saved_ext;
+  autoescape_ = saved_ae;
   if (extended_ && f.out == f.run->root_out) return;
   *f.out += buf;
   CheckOutput(*f.out);
@@ -358,11 +444,12 @@ Value Interp::MakeModule(const TemplateImpl& t, const std::string& name, bool wi
   run.tmpl = &t;
   run.root = NewScope();
   if (with_context) run.root->parent = f.scope;
-  bool saved_ext = extended_;
-  extended_ = false;
+  bool saved_ext = extended_, saved_ae = autoescape_;
+  extended_ = autoescape_ = false;  // the module has its own eval context
   auto mod = Track(std::make_shared<ModuleObj>());
   RunTemplate(run, mod->body);
   extended_ = saved_ext;
+  autoescape_ = saved_ae;
   mod->name = name;
   for (const auto& n : run.exports) {
     if (Value* v = run.root->Find(n)) mod->exports.set(n, *v);
@@ -440,6 +527,8 @@ void Interp::RunLoop(const ForStmt& s, std::vector<Value> items,
   Value loop_value = loop ? Value(std::shared_ptr<Object>(loop)) : Value();
   for (size_t i = 0; i < items.size(); ++i) {
     Step();
+    // What the body assigns is local to one iteration: the next one sees the outer value again.
+    scope->vars.clear();
     if (loop) {
       loop->index0 = i;
       scope->Set("loop", loop_value);
@@ -450,12 +539,28 @@ void Interp::RunLoop(const ForStmt& s, std::vector<Value> items,
 }
 
 Value Interp::InvokeLoop(LoopObj& loop, CallValues& args) {
+  // Python binds LoopContext.__call__(self, iterable) before the body checks the marker.
+  const char* fn = "LoopContext.__call__()";
+  for (const auto& kv : args.kwargs) {
+    if (kv.first != "iterable" || !args.args.empty()) {
+      ThrowType(std::string(fn) +
+                (kv.first == "iterable" ? " got multiple values for argument "
+                                        : " got an unexpected keyword argument ") +
+                StrRepr(kv.first));
+    }
+  }
+  if (args.args.size() + args.kwargs.size() == 0) {
+    ThrowType(std::string(fn) + " missing 1 required positional argument: 'iterable'");
+  }
+  if (args.args.size() > 1) {
+    ThrowType(std::string(fn) + " takes 2 positional arguments but " +
+              std::to_string(args.args.size() + 1) + " were given");
+  }
   if (!loop.recursive) {
     ThrowType("The loop must have the 'recursive' marker to be called recursively.");
   }
-  if (args.args.size() != 1) ThrowType("loop() takes exactly one argument");
   EnterCall();
-  std::vector<Value> items = Iterate(args.args[0]);
+  std::vector<Value> items = Iterate(args.args.empty() ? args.kwargs[0].second : args.args[0]);
   std::string buf;
   Run run;  // recursion renders into its own buffer; no blocks/exports involved
   RunLoop(*loop.stmt, std::move(items), loop.scope, loop.depth0 + 1, &buf, &run);

@@ -108,11 +108,16 @@ struct Scope {
   }
 };
 
+// The blocks of a render's inheritance chain by name, the child's definition first.
+using BlockMap = std::map<std::string, std::vector<const BlockStmt*>, std::less<>>;
+
 // One executing template (the root of a render, an include, an import, or a parent template).
 struct Run {
   const TemplateImpl* tmpl = nullptr;
   std::shared_ptr<Scope> root;
-  std::map<std::string, std::vector<const BlockStmt*>, std::less<>> blocks;
+  // Shared with the block references (self, super) made during the run, which may outlive it
+  // (a macro exported by an imported template); null for macro and recursive-loop bodies.
+  std::shared_ptr<BlockMap> blocks;
   std::vector<std::string> exports;
   const TemplateImpl* parent = nullptr;  // set by {% extends %}
   std::string* root_out = nullptr;
@@ -153,6 +158,7 @@ class Interp {
   Value InvokeMacro(MacroObj& m, CallValues& args);
   Value InvokeLoop(LoopObj& loop, CallValues& args);
 
+  // Renders level `level` of block `name` of f.run into f.out (super() and self.<block>()).
   void RenderBlockPublic(const std::string& name, size_t level, Frame& f);
 
   // Everything that can hold values and form reference cycles is registered here and cleared
@@ -188,6 +194,8 @@ class Interp {
   void ExecInclude(const IncludeStmt& s, Frame& f);
   void ExecImport(const Stmt& s, Frame& f);
   void RenderBlock(const std::string& name, size_t level, Frame& f);
+  // Binds `self` in run's root scope when run's template reads it (once per run: done).
+  void SetSelf(Run& run, bool& done);
   Value MakeModule(const TemplateImpl& t, const std::string& name, bool with_context, Frame& f);
   const TemplateImpl* LoadTemplate(const Value& name, bool ignore_missing);
 

@@ -40,6 +40,8 @@ Value MacroObj::Call(Interp& in, CallValues& a) { return in.InvokeMacro(*this, a
 
 Value Interp::InvokeMacro(MacroObj& m, CallValues& a) {
   const MacroDef& d = *m.def;
+  // Python's repr of the macro's name (a call block's caller has none).
+  auto name_repr = [&d] { return d.name.empty() ? std::string("None") : StrRepr(d.name); };
   size_t argc = d.args.size();
   std::vector<std::pair<std::string, Value>> kwargs = a.kwargs;
   auto pop_kw = [&](const std::string& name, Value* out) {
@@ -85,13 +87,12 @@ Value Interp::InvokeMacro(MacroObj& m, CallValues& a) {
   } else if (!kwargs.empty()) {
     for (const auto& kv : kwargs) {
       if (kv.first == "caller") {
-        ThrowType("macro " + StrRepr(d.name) +
+        ThrowType("macro " + name_repr() +
                   " was invoked with two values for the special caller argument. This is most "
                   "likely a bug.");
       }
     }
-    ThrowType("macro " + StrRepr(d.name) + " takes no keyword argument " +
-              StrRepr(kwargs[0].first));
+    ThrowType("macro " + name_repr() + " takes no keyword argument " + StrRepr(kwargs[0].first));
   }
   Value varargs;
   if (d.catch_varargs) {
@@ -99,7 +100,7 @@ Value Interp::InvokeMacro(MacroObj& m, CallValues& a) {
     for (size_t i = argc; i < a.args.size(); ++i) extra.push_back(a.args[i]);
     varargs = Value::MakeTuple(std::move(extra));
   } else if (a.args.size() > argc) {
-    ThrowType("macro " + StrRepr(d.name) + " takes not more than " + std::to_string(argc) +
+    ThrowType("macro " + name_repr() + " takes not more than " + std::to_string(argc) +
               " argument(s)");
   }
   EnterCall();
@@ -121,12 +122,14 @@ Value Interp::InvokeMacro(MacroObj& m, CallValues& a) {
   if (has_caller) scope->Set("caller", caller);
   if (d.catch_kwargs) scope->Set("kwargs", kw_dict);
   if (d.catch_varargs) scope->Set("varargs", varargs);
+  // The body escapes as where the macro was defined; the result is Markup when the caller
+  // escapes (Jinja2 passes the calling eval context to Macro.__call__).
   bool saved = autoescape_;
   autoescape_ = m.autoescape;
   Exec(d.body, f);
   autoescape_ = saved;
   LeaveCall();
-  if (m.autoescape) return MakeMarkup(std::move(buf));
+  if (saved) return MakeMarkup(std::move(buf));
   return Value(std::move(buf));
 }
 
