@@ -3,6 +3,7 @@
 // any number of concurrent renders.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -292,6 +293,9 @@ struct AutoescapeStmt : Stmt {
   Body body;
   explicit AutoescapeStmt(int line) : Stmt(SK::kAutoescape, line) {}
 };
+
+// The blocks of a render's inheritance chain by name, the child's definition first.
+using BlockMap = std::map<std::string, std::vector<const BlockStmt*>, std::less<>>;
 
 // A parsed template.
 struct Program {

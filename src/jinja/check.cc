@@ -27,6 +27,7 @@ class Checker {
       }
     }
     Body_(p.body, false);
+    toplevel_ = false;
     for (const BlockStmt* b : p.blocks) Body_(const_cast<BlockStmt*>(b)->body, false);
     p.uses_self = uses_self_;
   }
@@ -141,8 +142,21 @@ class Checker {
 
   static void Names(const Expr* e, std::set<std::string>& out);
   static void BodyNames(const Body& b, std::set<std::string>& out);
+  // The names a nested macro (or call block's caller) reads, less its own parameters.
+  static void MacroNames(const MacroDef& d, std::set<std::string>& out);
 
+  // Jinja2 compiles {% extends %} only at the top level of a template or in its if-branches.
   void Stmt_(Stmt& s, bool soft) {
+    if (s.kind == SK::kExtends && !toplevel_) {
+      Throw("TemplateAssertionError", "cannot use extend from a non top-level scope", s.lineno);
+    }
+    bool saved = toplevel_;
+    if (s.kind != SK::kIf) toplevel_ = false;
+    StmtInner(s, soft);
+    toplevel_ = saved;
+  }
+
+  void StmtInner(Stmt& s, bool soft) {
     switch (s.kind) {
       case SK::kOutput:
         for (auto& it : static_cast<OutputStmt&>(s).items) Expr_(it.expr.get(), soft);
@@ -258,42 +272,44 @@ class Checker {
 
   const EnvironmentData& env_;
   bool uses_self_ = false;
+  bool toplevel_ = true;  // at the template's top level (or in if-branches there)
 };
 
-int Checker::LoopStoreLine(const Stmt& s) {
-  int line = 0;
+// Calls f(body) for each statement list nested directly in s.
+template <typename F>
+void ForEachBody(const Stmt& s, F&& f) {
   switch (s.kind) {
-    case SK::kFor: {
-      const auto& f = static_cast<const ForStmt&>(s);
-      if (!(line = LoopStoreLine(f.target.get())) && !(line = LoopStoreLine(f.body)))
-        line = LoopStoreLine(f.else_);
-      return line;
-    }
-    case SK::kIf: {
-      const auto& i = static_cast<const IfStmt&>(s);
-      for (const auto& br : i.branches)
-        if ((line = LoopStoreLine(br.second))) return line;
-      return LoopStoreLine(i.else_);
-    }
-    case SK::kAssign: return LoopStoreLine(static_cast<const AssignStmt&>(s).target.get());
-    case SK::kAssignBlock: {
-      const auto& a = static_cast<const AssignBlockStmt&>(s);
-      if ((line = LoopStoreLine(a.target.get()))) return line;
-      return LoopStoreLine(a.body);
-    }
-    case SK::kWith: {
-      const auto& w = static_cast<const WithStmt&>(s);
-      for (const auto& t : w.targets)
-        if ((line = LoopStoreLine(t.get()))) return line;
-      return LoopStoreLine(w.body);
-    }
-    case SK::kFilterBlock: return LoopStoreLine(static_cast<const FilterBlockStmt&>(s).body);
-    case SK::kMacro: return LoopStoreLine(static_cast<const MacroStmt&>(s).def->body);
-    case SK::kCallBlock: return LoopStoreLine(static_cast<const CallBlockStmt&>(s).caller->body);
-    case SK::kBlock: return LoopStoreLine(static_cast<const BlockStmt&>(s).body);
-    case SK::kAutoescape: return LoopStoreLine(static_cast<const AutoescapeStmt&>(s).body);
-    default: return 0;
+    case SK::kFor:
+      f(static_cast<const ForStmt&>(s).body);
+      f(static_cast<const ForStmt&>(s).else_);
+      return;
+    case SK::kIf:
+      for (const auto& br : static_cast<const IfStmt&>(s).branches) f(br.second);
+      f(static_cast<const IfStmt&>(s).else_);
+      return;
+    case SK::kAssignBlock: f(static_cast<const AssignBlockStmt&>(s).body); return;
+    case SK::kWith: f(static_cast<const WithStmt&>(s).body); return;
+    case SK::kFilterBlock: f(static_cast<const FilterBlockStmt&>(s).body); return;
+    case SK::kMacro: f(static_cast<const MacroStmt&>(s).def->body); return;
+    case SK::kCallBlock: f(static_cast<const CallBlockStmt&>(s).caller->body); return;
+    case SK::kBlock: f(static_cast<const BlockStmt&>(s).body); return;
+    case SK::kAutoescape: f(static_cast<const AutoescapeStmt&>(s).body); return;
+    default: return;
   }
+}
+
+int Checker::LoopStoreLine(const Stmt& s) {
+  // Names a {% with %} binds are parameters, not stores, for Jinja2.
+  int line = 0;
+  if (s.kind == SK::kFor) line = LoopStoreLine(static_cast<const ForStmt&>(s).target.get());
+  else if (s.kind == SK::kAssign)
+    line = LoopStoreLine(static_cast<const AssignStmt&>(s).target.get());
+  else if (s.kind == SK::kAssignBlock)
+    line = LoopStoreLine(static_cast<const AssignBlockStmt&>(s).target.get());
+  ForEachBody(s, [&line](const Body& b) {
+    if (!line) line = LoopStoreLine(b);
+  });
+  return line;
 }
 
 void Checker::Names(const Expr* e, std::set<std::string>& out) {
@@ -369,6 +385,14 @@ void Checker::Names(const Expr* e, std::set<std::string>& out) {
   }
 }
 
+void Checker::MacroNames(const MacroDef& d, std::set<std::string>& out) {
+  std::set<std::string> inner;
+  for (const auto& e : d.defaults) Names(e.get(), inner);
+  BodyNames(d.body, inner);
+  for (const auto& a : d.args) inner.erase(a);  // its own parameters
+  out.insert(inner.begin(), inner.end());
+}
+
 void Checker::BodyNames(const Body& body, std::set<std::string>& out) {
   for (const auto& sp : body) {
     const Stmt& s = *sp;
@@ -404,8 +428,11 @@ void Checker::BodyNames(const Body& body, std::set<std::string>& out) {
         BodyNames(static_cast<const FilterBlockStmt&>(s).body, out);
         Names(static_cast<const FilterBlockStmt&>(s).filter.get(), out);
         break;
-      case SK::kCallBlock: Names(static_cast<const CallBlockStmt&>(s).call.get(), out); break;
-      case SK::kMacro: break;
+      case SK::kCallBlock:
+        Names(static_cast<const CallBlockStmt&>(s).call.get(), out);
+        MacroNames(*static_cast<const CallBlockStmt&>(s).caller, out);
+        break;
+      case SK::kMacro: MacroNames(*static_cast<const MacroStmt&>(s).def, out); break;
       case SK::kAutoescape:
         Names(static_cast<const AutoescapeStmt&>(s).value.get(), out);
         BodyNames(static_cast<const AutoescapeStmt&>(s).body, out);

@@ -235,6 +235,9 @@ class MacroObj : public CallableObj {
   bool autoescape;
   const struct TemplateImpl* tmpl = nullptr;  // template whose globals the body sees
   std::shared_ptr<Scope> globals;             // that template's top-level scope
+  // The blocks and top-level scope of the run that defined the macro ({% block %} in its body).
+  std::shared_ptr<BlockMap> blocks;
+  std::shared_ptr<Scope> run_root;
 };
 
 // for-loop context (`loop`).

@@ -48,6 +48,7 @@ Interp::~Interp() {
   for (auto& o : objects_) {
     if (auto* m = dynamic_cast<MacroObj*>(o.get())) {
       m->closure.reset();
+      m->run_root.reset();
       m->caller = Value();
     } else if (auto* l = dynamic_cast<LoopObj*>(o.get())) {
       l->items.clear();
@@ -112,8 +113,9 @@ void Interp::RunTemplate(Run& run, std::string& out) {
   run.root_out = &out;
   if (!run.blocks) run.blocks = std::make_shared<BlockMap>();
   for (const BlockStmt* b : run.tmpl->prog->blocks) (*run.blocks)[b->name].push_back(b);
+  const TemplateImpl* top = run.tmpl;  // `self` is named after the template rendered
   bool has_self = false;
-  SetSelf(run, has_self);
+  SetSelf(run, top, has_self);
   Frame f{run.root, &out, &run};
   Exec(run.tmpl->prog->body, f);
   // Follow the extends chain: parents render with the same context and block registry.
@@ -122,7 +124,7 @@ void Interp::RunTemplate(Run& run, std::string& out) {
     run.parent = nullptr;
     run.tmpl = parent;
     for (const BlockStmt* b : parent->prog->blocks) (*run.blocks)[b->name].push_back(b);
-    SetSelf(run, has_self);
+    SetSelf(run, top, has_self);
     Frame pf{run.root, &out, &run};
     bool saved = false;
     std::swap(saved, extended_);
@@ -253,6 +255,8 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
     case SK::kMacro: {
       const auto& m = static_cast<const MacroStmt&>(s);
       auto obj = Track(std::make_shared<MacroObj>(m.def, f.scope, autoescape_));
+      obj->blocks = f.run->blocks;
+      obj->run_root = f.run->root;
       f.scope->Set(m.def->name, Value(std::shared_ptr<Object>(obj)));
       if (f.scope == f.run->root && m.def->name[0] != '_') f.run->exports.push_back(m.def->name);
       return;
@@ -260,6 +264,8 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
     case SK::kCallBlock: {
       const auto& c = static_cast<const CallBlockStmt&>(s);
       auto caller = Track(std::make_shared<MacroObj>(c.caller, f.scope, autoescape_));
+      caller->blocks = f.run->blocks;
+      caller->run_root = f.run->root;
       const auto& call = static_cast<const CallExpr&>(*c.call);
       Value fn = Eval(*call.fn, f);
       CallValues args;
@@ -279,6 +285,9 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
       const auto& e = static_cast<const ExtendsStmt&>(s);
       if (f.run->parent || extended_) Throw("TemplateRuntimeError", "extended multiple times");
       Value name = Eval(*e.tmpl, f);
+      // Jinja2 loads the parent with get_template: one name, any value (not a list to select).
+      if (name.is_list() || name.is_dict()) ThrowType("unhashable type: '" + TypeName(name) + "'");
+      if (!StrLike(name) && !IsUndefined(name)) Throw("TemplateNotFound", ToStr(name));
       f.run->parent = LoadTemplate(name, false);
       extended_ = true;
       return;
@@ -391,10 +400,10 @@ Value MakeBlockRef(Interp& in, const std::string& name, size_t level, const Bloc
 
 }  // namespace
 
-void Interp::SetSelf(Run& run, bool& done) {
+void Interp::SetSelf(Run& run, const TemplateImpl* top, bool& done) {
   if (done || !run.tmpl->prog->uses_self) return;
   done = true;
-  auto ref = Track(std::make_shared<TemplateRefObj>(BlockContext{run.tmpl, run.blocks, run.root}));
+  auto ref = Track(std::make_shared<TemplateRefObj>(BlockContext{top, run.blocks, run.root}));
   run.root->Set("self", Value(std::shared_ptr<Object>(ref)));
 }
 
@@ -492,11 +501,14 @@ void Interp::ExecImport(const Stmt& s, Frame& f) {
 void Interp::ExecFor(const ForStmt& s, Frame& f) {
   Value iterable = Eval(*s.iter, f);
   std::vector<Value> items = Iterate(iterable);
-  RunLoop(s, std::move(items), f.scope, 0, f.out, f.run);
+  // A list is iterated live, as Python's list iterator does: items the body appends are visited.
+  const Value* live = iterable.is_list() && !s.test ? &iterable : nullptr;
+  RunLoop(s, std::move(items), f.scope, 0, f.out, f.run, live);
 }
 
 void Interp::RunLoop(const ForStmt& s, std::vector<Value> items,
-                     const std::shared_ptr<Scope>& parent, int depth0, std::string* out, Run* run) {
+                     const std::shared_ptr<Scope>& parent, int depth0, std::string* out, Run* run,
+                     const Value* live) {
   auto scope = NewScope(parent);
   Frame lf{scope, out, run};
   if (s.test) {
@@ -518,14 +530,22 @@ void Interp::RunLoop(const ForStmt& s, std::vector<Value> items,
   std::shared_ptr<LoopObj> loop;
   if (s.uses_loop) {
     loop = Track(std::make_shared<LoopObj>());
-    loop->items = items;
+    loop->items = std::move(items);
     loop->depth0 = depth0;
     loop->recursive = s.recursive;
     loop->stmt = &s;
     loop->scope = parent;
   }
+  std::vector<Value>& seq = loop ? loop->items : items;
   Value loop_value = loop ? Value(std::shared_ptr<Object>(loop)) : Value();
-  for (size_t i = 0; i < items.size(); ++i) {
+  for (size_t i = 0;; ++i) {
+    if (live) {  // follow the list's current length and items
+      const List& l = live->as_list();
+      if (l.size() < seq.size()) seq.resize(l.size());
+      for (size_t k = seq.size(); k < l.size(); ++k) seq.push_back(l[k]);
+      if (i < seq.size()) seq[i] = l[i];
+    }
+    if (i >= seq.size()) break;
     Step();
     // What the body assigns is local to one iteration: the next one sees the outer value again.
     scope->vars.clear();
@@ -533,7 +553,7 @@ void Interp::RunLoop(const ForStmt& s, std::vector<Value> items,
       loop->index0 = i;
       scope->Set("loop", loop_value);
     }
-    Assign(*s.target, items[i], lf);
+    Assign(*s.target, seq[i], lf);
     Exec(s.body, lf);
   }
 }

@@ -108,9 +108,6 @@ struct Scope {
   }
 };
 
-// The blocks of a render's inheritance chain by name, the child's definition first.
-using BlockMap = std::map<std::string, std::vector<const BlockStmt*>, std::less<>>;
-
 // One executing template (the root of a render, an include, an import, or a parent template).
 struct Run {
   const TemplateImpl* tmpl = nullptr;
@@ -188,14 +185,17 @@ class Interp {
   void Exec(const Body& body, Frame& f);
   void ExecStmt(const Stmt& s, Frame& f);
   void ExecFor(const ForStmt& s, Frame& f);
+  // Runs loop s over items in a scope below parent; with `live` (a list), over that list as it
+  // changes while the body runs.
   void RunLoop(const ForStmt& s, std::vector<Value> items, const std::shared_ptr<Scope>& parent,
-               int depth0, std::string* out, Run* run);
+               int depth0, std::string* out, Run* run, const Value* live = nullptr);
   void ExecOutput(const OutputStmt& s, Frame& f);
   void ExecInclude(const IncludeStmt& s, Frame& f);
   void ExecImport(const Stmt& s, Frame& f);
   void RenderBlock(const std::string& name, size_t level, Frame& f);
-  // Binds `self` in run's root scope when run's template reads it (once per run: done).
-  void SetSelf(Run& run, bool& done);
+  // Binds `self` (named after `top`) in run's root scope when run's current template reads it
+  // (once per run: done).
+  void SetSelf(Run& run, const TemplateImpl* top, bool& done);
   Value MakeModule(const TemplateImpl& t, const std::string& name, bool with_context, Frame& f);
   const TemplateImpl* LoadTemplate(const Value& name, bool ignore_missing);
 

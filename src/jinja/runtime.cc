@@ -106,6 +106,8 @@ Value Interp::InvokeMacro(MacroObj& m, CallValues& a) {
   EnterCall();
   auto scope = NewScope(m.closure);
   Run run;
+  run.blocks = m.blocks;
+  run.root = m.run_root;
   std::string buf;
   Frame f{scope, &buf, &run};
   size_t first_default = argc - d.defaults.size();
