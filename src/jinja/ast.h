@@ -195,6 +195,9 @@ struct OutputStmt : Stmt {
     ExprPtr expr;
   };
   std::vector<Item> items;
+  // How many pieces Jinja2's code yields for it: each run of data and constant expressions is
+  // one, each other expression one (set by the compile-time checks).
+  size_t chunks = 0;
   explicit OutputStmt(int line) : Stmt(SK::kOutput, line) {}
 };
 

@@ -158,9 +158,18 @@ class Checker {
 
   void StmtInner(Stmt& s, bool soft) {
     switch (s.kind) {
-      case SK::kOutput:
-        for (auto& it : static_cast<OutputStmt&>(s).items) Expr_(it.expr.get(), soft);
+      case SK::kOutput: {
+        auto& o = static_cast<OutputStmt&>(s);
+        bool in_const = false;  // extending a run of constant pieces
+        for (auto& it : o.items) {
+          Expr_(it.expr.get(), soft);
+          if (!it.expr && it.data.empty()) continue;  // Jinja2's lexer drops empty data
+          bool c = !it.expr || IsConstant(*it.expr);
+          if (!c || !in_const) ++o.chunks;
+          in_const = c;
+        }
         return;
+      }
       case SK::kFor: {
         auto& f = static_cast<ForStmt&>(s);
         Expr_(f.test.get(), false);
@@ -249,6 +258,48 @@ class Checker {
     d.catch_varargs = names.count("varargs") && !declared("varargs");
     d.catch_kwargs = names.count("kwargs") && !declared("kwargs");
     d.caller = names.count("caller") && !declared("caller");
+  }
+
+  // Whether Jinja2 folds e into a constant when it compiles the template (a literal, or
+  // operators over literals).
+  static bool IsConstant(const Expr& e) {
+    switch (e.kind) {
+      case EK::kConst: return true;
+      case EK::kList:
+      case EK::kTuple:
+        for (const auto& x : static_cast<const SeqExpr&>(e).items)
+          if (!IsConstant(*x)) return false;
+        return true;
+      case EK::kDict:
+        for (const auto& kv : static_cast<const DictExpr&>(e).items)
+          if (!IsConstant(*kv.first) || !IsConstant(*kv.second)) return false;
+        return true;
+      case EK::kAnd:
+      case EK::kOr:
+      case EK::kBin: {
+        const auto& b = static_cast<const BinaryExpr&>(e);
+        return IsConstant(*b.left) && IsConstant(*b.right);
+      }
+      case EK::kNot:
+      case EK::kNeg:
+      case EK::kPos: return IsConstant(*static_cast<const UnaryExpr&>(e).operand);
+      case EK::kConcat:
+        for (const auto& x : static_cast<const ConcatExpr&>(e).items)
+          if (!IsConstant(*x)) return false;
+        return true;
+      case EK::kCompare: {
+        const auto& c = static_cast<const CompareExpr&>(e);
+        if (!IsConstant(*c.expr)) return false;
+        for (const auto& op : c.ops)
+          if (!IsConstant(*op.second)) return false;
+        return true;
+      }
+      case EK::kCondExpr: {
+        const auto& c = static_cast<const CondExpr&>(e);
+        return IsConstant(*c.test) && IsConstant(*c.expr1) && (!c.expr2 || IsConstant(*c.expr2));
+      }
+      default: return false;
+    }
   }
 
   // The line of the first name `loop` that statement s (a for loop) or anything inside it

@@ -105,10 +105,18 @@ void Interp::RenderTemplate(const TemplateImpl& tmpl, const Dict* context, std::
   run.tmpl = &tmpl;
   run.root = NewScope();
   run.root->ctx = context;
-  RunTemplate(run, out);
+  OutState ost;
+  RunTemplate(run, out, &ost);
+  FinishOutput(ost);
 }
 
-void Interp::RunTemplate(Run& run, std::string& out) {
+void Interp::FinishOutput(const OutState& o) {
+  if (o.bad == SIZE_MAX) return;
+  ThrowType("sequence item " + std::to_string(o.bad) + ": expected str instance, " + o.bad_type +
+            " found");
+}
+
+void Interp::RunTemplate(Run& run, std::string& out, OutState* ost) {
   EnterCall();
   run.root_out = &out;
   if (!run.blocks) run.blocks = std::make_shared<BlockMap>();
@@ -116,7 +124,7 @@ void Interp::RunTemplate(Run& run, std::string& out) {
   const TemplateImpl* top = run.tmpl;  // `self` is named after the template rendered
   bool has_self = false;
   SetSelf(run, top, has_self);
-  Frame f{run.root, &out, &run};
+  Frame f{run.root, &out, &run, ost};
   Exec(run.tmpl->prog->body, f);
   // Follow the extends chain: parents render with the same context and block registry.
   while (run.parent) {
@@ -125,7 +133,7 @@ void Interp::RunTemplate(Run& run, std::string& out) {
     run.tmpl = parent;
     for (const BlockStmt* b : parent->prog->blocks) (*run.blocks)[b->name].push_back(b);
     SetSelf(run, top, has_self);
-    Frame pf{run.root, &out, &run};
+    Frame pf{run.root, &out, &run, ost};
     bool saved = false;
     std::swap(saved, extended_);
     Exec(parent->prog->body, pf);
@@ -176,13 +184,16 @@ void Interp::Exec(const Body& body, Frame& f) {
 
 Value Interp::RenderBlockValue(const Body& body, Frame& f) {
   std::string buf;
-  Frame inner{NewScope(f.scope), &buf, f.run};
+  OutState ost;
+  Frame inner{NewScope(f.scope), &buf, f.run, &ost};
   Exec(body, inner);
+  FinishOutput(ost);
   return autoescape_ ? MakeMarkup(std::move(buf)) : Value(std::move(buf));
 }
 
 void Interp::ExecOutput(const OutputStmt& s, Frame& f) {
   if (extended_ && f.out == f.run->root_out) return;
+  if (f.ost) f.ost->chunks += s.chunks;
   std::string& out = *f.out;
   for (const auto& it : s.items) {
     if (!it.expr) {
@@ -237,7 +248,7 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
       std::vector<Value> values;
       for (const auto& e : w.values) values.push_back(Eval(*e, f));
       auto scope = NewScope(f.scope);
-      Frame inner{scope, f.out, f.run};
+      Frame inner{scope, f.out, f.run, f.ost};
       for (size_t i = 0; i < w.targets.size(); ++i) Assign(*w.targets[i], values[i], inner);
       Exec(w.body, inner);
       return;
@@ -247,6 +258,13 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
       Value in = RenderBlockValue(fb.body, f);
       Value v = ApplyFilter(static_cast<const FilterExpr&>(*fb.filter), &in, f);
       if (extended_ && f.out == f.run->root_out) return;
+      if (f.ost) {  // the one statement whose piece may be other than a string
+        if (!StrLike(v) && f.ost->bad == SIZE_MAX) {
+          f.ost->bad = f.ost->chunks;
+          f.ost->bad_type = TypeName(v);
+        }
+        ++f.ost->chunks;
+      }
       if (autoescape_ && !IsMarkup(v)) *f.out += HtmlEscape(ToStr(v));
       else AppendStr(*f.out, v);
       CheckOutput(*f.out);
@@ -273,6 +291,7 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
       args.kwargs.emplace_back("caller", Value(std::shared_ptr<Object>(caller)));
       Value v = CallValue(fn, args);
       if (extended_ && f.out == f.run->root_out) return;
+      if (f.ost) ++f.ost->chunks;
       if (autoescape_ && !IsMarkup(v)) *f.out += HtmlEscape(ToStr(v));
       else AppendStr(*f.out, v);
       CheckOutput(*f.out);
@@ -309,7 +328,7 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
       const auto& a = static_cast<const AutoescapeStmt&>(s);
       bool saved = autoescape_;
       autoescape_ = Truthy(Eval(*a.value, f));
-      Frame inner{NewScope(f.scope), f.out, f.run};  // a scoped block, as in Jinja2
+      Frame inner{NewScope(f.scope), f.out, f.run, f.ost};  // a scoped block, as in Jinja2
       Exec(a.body, inner);
       autoescape_ = saved;
       return;
@@ -353,8 +372,10 @@ class BlockRefObj : public SuperObjBase {
     run.root = bc_.root;
     run.blocks = bc_.blocks;
     std::string buf;
-    Frame f{scope_, &buf, &run};
+    OutState ost;
+    Frame f{scope_, &buf, &run, &ost};
     in.RenderBlockPublic(name_, level_, f);
+    in.FinishOutput(ost);
     if (in.autoescape()) return MakeMarkup(std::move(buf));
     return Value(std::move(buf));
   }
@@ -416,7 +437,7 @@ void Interp::RenderBlock(const std::string& name, size_t level, Frame& f) {
   const BlockStmt* b = it->second[level];
   EnterCall();
   auto scope = NewScope(f.scope);
-  Frame bf{scope, f.out, f.run};
+  Frame bf{scope, f.out, f.run, f.ost};
   scope->Set("super", MakeBlockRef(*this, name, level + 1,
                                    BlockContext{f.run->tmpl, f.run->blocks, f.run->root}, f.scope));
   Exec(b->body, bf);
@@ -439,7 +460,7 @@ void Interp::ExecInclude(const IncludeStmt& s, Frame& f) {
   bool saved_ext = extended_, saved_ae = autoescape_;
   extended_ = autoescape_ = false;  // the included template has its own eval context
   std::string buf;
-  RunTemplate(run, buf);
+  RunTemplate(run, buf, f.ost);  // Jinja2 yields the included template's pieces in place
   extended_ = saved_ext;
   autoescape_ = saved_ae;
   if (extended_ && f.out == f.run->root_out) return;
@@ -456,7 +477,7 @@ Value Interp::MakeModule(const TemplateImpl& t, const std::string& name, bool wi
   bool saved_ext = extended_, saved_ae = autoescape_;
   extended_ = autoescape_ = false;  // the module has its own eval context
   auto mod = Track(std::make_shared<ModuleObj>());
-  RunTemplate(run, mod->body);
+  RunTemplate(run, mod->body, nullptr);
   extended_ = saved_ext;
   autoescape_ = saved_ae;
   mod->name = name;
@@ -503,14 +524,21 @@ void Interp::ExecFor(const ForStmt& s, Frame& f) {
   std::vector<Value> items = Iterate(iterable);
   // A list is iterated live, as Python's list iterator does: items the body appends are visited.
   const Value* live = iterable.is_list() && !s.test ? &iterable : nullptr;
-  RunLoop(s, std::move(items), f.scope, 0, f.out, f.run, live);
+  if (!s.recursive) {
+    RunLoop(s, std::move(items), f, 0, live);
+    return;
+  }
+  OutState ost;  // Jinja2 renders a recursive loop into a buffer of its own: one piece here
+  RunLoop(s, std::move(items), Frame{f.scope, f.out, f.run, &ost}, 0, live);
+  FinishOutput(ost);
+  if (f.ost) ++f.ost->chunks;
 }
 
-void Interp::RunLoop(const ForStmt& s, std::vector<Value> items,
-                     const std::shared_ptr<Scope>& parent, int depth0, std::string* out, Run* run,
+void Interp::RunLoop(const ForStmt& s, std::vector<Value> items, const Frame& base, int depth0,
                      const Value* live) {
+  const std::shared_ptr<Scope>& parent = base.scope;
   auto scope = NewScope(parent);
-  Frame lf{scope, out, run};
+  Frame lf{scope, base.out, base.run, base.ost};
   if (s.test) {
     std::vector<Value> kept;
     for (Value& v : items) {
@@ -523,7 +551,7 @@ void Interp::RunLoop(const ForStmt& s, std::vector<Value> items,
   }
   if (items.empty()) {
     auto es = NewScope(parent);
-    Frame ef{es, out, run};
+    Frame ef{es, base.out, base.run, base.ost};
     Exec(s.else_, ef);
     return;
   }
@@ -583,7 +611,9 @@ Value Interp::InvokeLoop(LoopObj& loop, CallValues& args) {
   std::vector<Value> items = Iterate(args.args.empty() ? args.kwargs[0].second : args.args[0]);
   std::string buf;
   Run run;  // recursion renders into its own buffer; no blocks/exports involved
-  RunLoop(*loop.stmt, std::move(items), loop.scope, loop.depth0 + 1, &buf, &run);
+  OutState ost;
+  RunLoop(*loop.stmt, std::move(items), Frame{loop.scope, &buf, &run, &ost}, loop.depth0 + 1);
+  FinishOutput(ost);
   LeaveCall();
   if (autoescape_) return MakeMarkup(std::move(buf));
   return Value(std::move(buf));

@@ -120,10 +120,22 @@ struct Run {
   std::string* root_out = nullptr;
 };
 
+// One output buffer of Jinja2's generated code as it fills: a template's output (through its
+// includes, blocks and parents), or the output of a macro, a {% set %} or {% filter %} body, a
+// super() or a recursive loop() call. It counts the pieces put in it and remembers the first
+// that is not a string (only a {% filter %} block can yield one), for the error Python's
+// str.join gives when the buffer is joined at its end (Interp::FinishOutput).
+struct OutState {
+  size_t chunks = 0;
+  size_t bad = SIZE_MAX;  // index of the first non-string piece
+  std::string bad_type;
+};
+
 struct Frame {
   std::shared_ptr<Scope> scope;
   std::string* out;
   Run* run;
+  OutState* ost = nullptr;  // null where nothing joins the output (an imported module's body)
 };
 
 class Interp {
@@ -157,6 +169,8 @@ class Interp {
 
   // Renders level `level` of block `name` of f.run into f.out (super() and self.<block>()).
   void RenderBlockPublic(const std::string& name, size_t level, Frame& f);
+  // Ends an output buffer: TypeError (Python's str.join message) when a piece was not a string.
+  void FinishOutput(const OutState& o);
 
   // Everything that can hold values and form reference cycles is registered here and cleared
   // when the render ends, so cycles (a macro stored in its own closure scope, a list appended to
@@ -181,14 +195,15 @@ class Interp {
  private:
   friend struct ExprEval;
 
-  void RunTemplate(Run& run, std::string& out);
+  void RunTemplate(Run& run, std::string& out, OutState* ost);
   void Exec(const Body& body, Frame& f);
   void ExecStmt(const Stmt& s, Frame& f);
   void ExecFor(const ForStmt& s, Frame& f);
   // Runs loop s over items in a scope below parent; with `live` (a list), over that list as it
   // changes while the body runs.
-  void RunLoop(const ForStmt& s, std::vector<Value> items, const std::shared_ptr<Scope>& parent,
-               int depth0, std::string* out, Run* run, const Value* live = nullptr);
+  // (base: the scope above the loop, its output and run.)
+  void RunLoop(const ForStmt& s, std::vector<Value> items, const Frame& base, int depth0,
+               const Value* live = nullptr);
   void ExecOutput(const OutputStmt& s, Frame& f);
   void ExecInclude(const IncludeStmt& s, Frame& f);
   void ExecImport(const Stmt& s, Frame& f);

@@ -109,7 +109,8 @@ Value Interp::InvokeMacro(MacroObj& m, CallValues& a) {
   run.blocks = m.blocks;
   run.root = m.run_root;
   std::string buf;
-  Frame f{scope, &buf, &run};
+  OutState ost;
+  Frame f{scope, &buf, &run, &ost};
   size_t first_default = argc - d.defaults.size();
   for (size_t i = 0; i < argc; ++i) {
     if (present[i]) {
@@ -130,6 +131,7 @@ Value Interp::InvokeMacro(MacroObj& m, CallValues& a) {
   autoescape_ = m.autoescape;
   Exec(d.body, f);
   autoescape_ = saved;
+  FinishOutput(ost);
   LeaveCall();
   if (saved) return MakeMarkup(std::move(buf));
   return Value(std::move(buf));

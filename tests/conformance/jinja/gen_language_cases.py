@@ -40,6 +40,7 @@ TEMPLATES = {
     "selfname.j2": "{% block a %}parent{% endblock %}|{{ self }}|{{ self.a() }}",
     "selfinc.j2": "{% block a %}inner{% endblock %}/{{ self.a() }}",
     "lenfilter.j2": "y{% filter length %}ab{% endfilter %}",
+    "lenblock.j2": "{% block b %}x{% filter length %}ab{% endfilter %}{% endblock %}",
 }
 
 CTX = {
@@ -343,6 +344,18 @@ SECTIONS = {
         ("non_str_in_include", "x{% include 'lenfilter.j2' %}"),
         ("non_str_float", "{% filter float %}1{% endfilter %}"),
         ("non_str_variable_between", "{{ who }}{% filter count %}ab{% endfilter %}"),
+        ("non_str_in_recursive_loop", "{% for x in [1] recursive %}a{{ x }}{% filter length %}ab{% endfilter %}{% endfor %}"),
+        ("non_str_after_recursive_loop", "q{% for x in [1] recursive %}a{{ x }}{% endfor %}{% filter length %}ab{% endfilter %}"),
+        ("non_str_in_loop_call", "{% for x in [[1]] recursive %}{{ loop(x) if x is iterable }}{% if x is number %}{% filter length %}ab{% endfilter %}{% endif %}{% endfor %}"),
+        ("non_str_in_child_block", "{% extends 'base.j2' %}{% block body %}a{{ who }}{% filter length %}ab{% endfilter %}{% endblock %}"),
+        ("non_str_before_extends", "z{{ who }}{% extends 'base.j2' %}{% block head %}{% filter length %}ab{% endfilter %}{% endblock %}"),
+        ("non_str_after_folded", "{{ 1 + 1 }}{{ 'a' ~ 'b' }}{{ [1] }}{{ none }}{% filter length %}ab{% endfilter %}"),
+        ("non_str_after_nonconst", "{{ who|string }}{{ 'a'|upper }}{{ 1 if flag else 2 }}{% filter length %}ab{% endfilter %}"),
+        ("non_str_then_other_error", "{% filter length %}ab{% endfilter %}{{ who.x.y }}"),
+        ("non_str_in_super", "{% extends 'lenblock.j2' %}{% block b %}<{{ super() }}>{% endblock %}"),
+        ("non_str_in_caller", "{% macro m() %}{{ caller() }}{% endmacro %}{% call m() %}c{% filter length %}ab{% endfilter %}{% endcall %}"),
+        ("non_str_in_import", "{% import 'lenfilter.j2' as m %}ok"),
+        ("non_str_generator", "{% filter map('upper') %}ab{% endfilter %}"),
         ("str_first", "{% filter first %}abc{% endfilter %}|{% filter safe %}<{% endfilter %}"),
     ],
     "include": [
