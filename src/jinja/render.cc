@@ -22,7 +22,8 @@ Interp::Interp(const EnvironmentData& env, const Limits& limits)
       size_scope_(size_limits_),
       value_depth_scope_(kMaxValueDepth, limits.max_output_bytes),
       value_budget_scope_(limits.max_alloc_bytes),
-      strict_(env.options.strict_undefined) {
+      strict_(env.options.strict_undefined),
+      autoescape_(env.options.autoescape) {
   deadline_ = std::chrono::steady_clock::now() + limits.deadline;
   size_limits_.deadline = deadline_;
   size_limits_.deadline_ms = limits.deadline;
@@ -458,7 +459,8 @@ void Interp::ExecInclude(const IncludeStmt& s, Frame& f) {
   run.root = NewScope();
   if (s.with_context) run.root->parent = f.scope;
   bool saved_ext = extended_, saved_ae = autoescape_;
-  extended_ = autoescape_ = false;  // the included template has its own eval context
+  extended_ = false;
+  autoescape_ = env_.options.autoescape;  // the included template has its own eval context
   std::string buf;
   RunTemplate(run, buf, f.ost);  // Jinja2 yields the included template's pieces in place
   extended_ = saved_ext;
@@ -475,7 +477,8 @@ Value Interp::MakeModule(const TemplateImpl& t, const std::string& name, bool wi
   run.root = NewScope();
   if (with_context) run.root->parent = f.scope;
   bool saved_ext = extended_, saved_ae = autoescape_;
-  extended_ = autoescape_ = false;  // the module has its own eval context
+  extended_ = false;
+  autoescape_ = env_.options.autoescape;  // the module has its own eval context
   auto mod = Track(std::make_shared<ModuleObj>());
   RunTemplate(run, mod->body, nullptr);
   extended_ = saved_ext;

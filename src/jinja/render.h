@@ -246,7 +246,7 @@ class Interp {
   ValueDepthScope value_depth_scope_;    // bounds recursion through values and repr sizes
   ValueBudgetScope value_budget_scope_;  // bounds the bytes of values the render creates
   bool strict_;
-  bool autoescape_ = false;
+  bool autoescape_;  // the current eval context's (Options::autoescape at the start of a template)
   bool extended_ = false;  // the current template executed {% extends %}: root output is dropped
   uint64_t steps_ = 0;
   int depth_ = 0;
