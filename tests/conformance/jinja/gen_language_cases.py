@@ -15,8 +15,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import jinja2  # noqa: E402
-from jinja2_oracle import run  # noqa: E402
+from jinja2_oracle import run, write_corpus  # noqa: E402
 
 # Named templates for inheritance, include and import cases.
 TEMPLATES = {
@@ -556,15 +555,7 @@ def main():
             c = build(section, *item)
             if "at 0x" not in json.dumps(c["expect"]):  # an object address cannot be matched
                 cases.append(c)
-    doc = {
-        "generator": "tests/conformance/jinja/gen_language_cases.py (Jinja2 SandboxedEnvironment)",
-        "jinja2_version": jinja2.__version__,
-        "python_version": sys.version.split()[0],
-        "count": len(cases),
-        "cases": cases,
-    }
-    json.dump(doc, sys.stdout, indent=1, ensure_ascii=False)
-    sys.stdout.write("\n")
+    write_corpus("gen_language_cases.py", cases)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,19 @@ def run(case):
         return {"error": {"type": type(e).__name__, "message": str(e), "phase": "render"}}
 
 
+def write_corpus(generator, cases):
+    """Writes a generated corpus (the cases.json format, with its provenance) to stdout."""
+    doc = {
+        "generator": f"tests/conformance/jinja/{generator} (Jinja2 SandboxedEnvironment)",
+        "jinja2_version": jinja2.__version__,
+        "python_version": sys.version.split()[0],
+        "count": len(cases),
+        "cases": cases,
+    }
+    json.dump(doc, sys.stdout, indent=1, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
 def main():
     with open(sys.argv[1], encoding="utf-8") as f:
         cases = json.load(f)
