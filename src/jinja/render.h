@@ -138,6 +138,19 @@ struct Frame {
   OutState* ost = nullptr;  // null where nothing joins the output (an imported module's body)
 };
 
+// What a block reference needs to render a block after the run that made it has ended (a
+// macro exported by an imported template may call self.<block>()).
+struct BlockContext {
+  const TemplateImpl* tmpl = nullptr;
+  std::shared_ptr<BlockMap> blocks;
+  std::shared_ptr<Scope> root;
+};
+
+// `super` or `self.<name>`: a reference to level `level` of block `name` that renders with
+// `scope`, or an undefined value ("there is no parent block called ...") past the last level.
+Value MakeBlockRef(Interp& in, const std::string& name, size_t level, const BlockContext& bc,
+                   std::shared_ptr<Scope> scope);
+
 class Interp {
  public:
   Interp(const EnvironmentData& env, const Limits& limits);

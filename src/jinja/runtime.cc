@@ -170,6 +170,89 @@ Value LoopObj::Attr(Interp& in, std::string_view name, bool* found) {
   return Value();
 }
 
+// ---- block and template references (super, self) ----
+
+namespace {
+
+// Jinja2's BlockReference (super, self.<name>): calling it renders one level of a block with
+// the scope the reference was made in; `.super` is the level above.
+class BlockRefObj : public SuperObjBase {
+ public:
+  BlockRefObj(std::string name, size_t level, BlockContext bc, std::shared_ptr<Scope> scope)
+      : name_(std::move(name)), level_(level), bc_(std::move(bc)), scope_(std::move(scope)) {}
+  void Clear() override {
+    scope_.reset();
+    bc_.root.reset();
+  }
+  std::string type_name() const override { return "BlockReference"; }
+  std::string TypeRepr() const override { return "jinja2.runtime.BlockReference object"; }
+  std::string repr() const override { return "<BlockReference " + StrRepr(name_) + ">"; }
+  Value Attr(Interp& in, const std::string& name, bool* found) override {
+    *found = name == "super";
+    return *found ? MakeBlockRef(in, name_, level_ + 1, bc_, scope_) : Value();
+  }
+  Value Call(Interp& in, CallValues& a) override {
+    Run run;
+    run.tmpl = bc_.tmpl;
+    run.root = bc_.root;
+    run.blocks = bc_.blocks;
+    std::string buf;
+    OutState ost;
+    Frame f{scope_, &buf, &run, &ost};
+    in.RenderBlockPublic(name_, level_, f);
+    in.FinishOutput(ost);
+    if (in.autoescape()) return MakeMarkup(std::move(buf));
+    return Value(std::move(buf));
+  }
+
+ private:
+  std::string name_;
+  size_t level_;
+  BlockContext bc_;
+  std::shared_ptr<Scope> scope_;
+};
+
+// Jinja2's TemplateReference (`self`): its attributes are the blocks of the render.
+class TemplateRefObj : public SuperObjBase {
+ public:
+  explicit TemplateRefObj(BlockContext bc) : bc_(std::move(bc)) {}
+  void Clear() override { bc_.root.reset(); }
+  std::string type_name() const override { return "TemplateReference"; }
+  std::string TypeRepr() const override { return "jinja2.runtime.TemplateReference object"; }
+  std::string repr() const override {
+    const std::string& n = bc_.tmpl->name;
+    return "<TemplateReference " + (n.empty() ? std::string("None") : StrRepr(n)) + ">";
+  }
+  Value Attr(Interp& in, const std::string& name, bool* found) override {
+    *found = bc_.blocks->count(name) != 0;
+    return *found ? MakeBlockRef(in, name, 0, bc_, bc_.root) : Value();
+  }
+  Value Call(Interp&, CallValues&) override {
+    ThrowType("'TemplateReference' object is not callable");
+  }
+
+ private:
+  BlockContext bc_;
+};
+
+}  // namespace
+
+void Interp::SetSelf(Run& run, const TemplateImpl* top, bool& done) {
+  if (done || !run.tmpl->prog->uses_self) return;
+  done = true;
+  auto ref = Track(std::make_shared<TemplateRefObj>(BlockContext{top, run.blocks, run.root}));
+  run.root->Set("self", Value(std::shared_ptr<Object>(ref)));
+}
+
+Value MakeBlockRef(Interp& in, const std::string& name, size_t level, const BlockContext& bc,
+                   std::shared_ptr<Scope> scope) {
+  auto it = bc.blocks ? bc.blocks->find(name) : BlockMap::iterator();
+  if (!bc.blocks || it == bc.blocks->end() || level >= it->second.size())
+    return in.UndefinedHint("there is no parent block called " + StrRepr(name) + ".");
+  return Value(std::shared_ptr<Object>(
+      in.Track(std::make_shared<BlockRefObj>(name, level, bc, std::move(scope)))));
+}
+
 // ---- joiner ----
 
 Value JoinerObj::Call(Interp& in, CallValues& a) {
