@@ -229,7 +229,7 @@ class Checker {
       case SK::kAutoescape: {
         auto& a = static_cast<AutoescapeStmt&>(s);
         Expr_(a.value.get(), soft);
-        Body_(a.body, soft);
+        Body_(a.body, false);  // a scope of its own: Jinja2 checks it even in an if-branch
         return;
       }
     }
