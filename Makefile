@@ -84,7 +84,7 @@ test-main:
 	cmake --build $(BUILD_DIR)
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(TEST_JOBS)
 
-SANITIZE_TESTS := unit_value unit_conditions unit_jinja jinja_conformance jinja_cyclic jinja_hostile \
+SANITIZE_TESTS := unit_value unit_conditions unit_jinja jinja_conformance jinja_language jinja_cyclic jinja_hostile \
   unit_http
 test-sanitize:
 	cmake -S . -B build-asan -G Ninja $(SANITIZE_FLAGS) -DHERALD_WERROR=ON \

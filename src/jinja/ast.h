@@ -3,6 +3,7 @@
 // any number of concurrent renders.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -194,6 +195,9 @@ struct OutputStmt : Stmt {
     ExprPtr expr;
   };
   std::vector<Item> items;
+  // How many pieces Jinja2's code yields for it: each run of data and constant expressions is
+  // one, each other expression one (set by the compile-time checks).
+  size_t chunks = 0;
   explicit OutputStmt(int line) : Stmt(SK::kOutput, line) {}
 };
 
@@ -293,11 +297,15 @@ struct AutoescapeStmt : Stmt {
   explicit AutoescapeStmt(int line) : Stmt(SK::kAutoescape, line) {}
 };
 
+// The blocks of a render's inheritance chain by name, the child's definition first.
+using BlockMap = std::map<std::string, std::vector<const BlockStmt*>, std::less<>>;
+
 // A parsed template.
 struct Program {
   Body body;
   std::vector<const BlockStmt*> blocks;  // all blocks by definition order
   bool has_extends = false;
+  bool uses_self = false;  // reads `self` (its TemplateReference is made per render)
 };
 
 }  // namespace herald::jinja

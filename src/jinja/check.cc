@@ -27,7 +27,9 @@ class Checker {
       }
     }
     Body_(p.body, false);
+    toplevel_ = false;
     for (const BlockStmt* b : p.blocks) Body_(const_cast<BlockStmt*>(b)->body, false);
+    p.uses_self = uses_self_;
   }
 
   bool mutates = false;
@@ -48,8 +50,10 @@ class Checker {
     if (!e) return;
     switch (e->kind) {
       case EK::kConst:
-      case EK::kName:
       case EK::kNSRef: return;
+      case EK::kName:
+        if (static_cast<NameExpr*>(e)->name == "self") uses_self_ = true;
+        return;
       case EK::kGetattr: {
         auto* g = static_cast<GetattrExpr*>(e);
         g->method_mask = MethodMask(g->attr);
@@ -138,18 +142,44 @@ class Checker {
 
   static void Names(const Expr* e, std::set<std::string>& out);
   static void BodyNames(const Body& b, std::set<std::string>& out);
+  // The names a nested macro (or call block's caller) reads, less its own parameters.
+  static void MacroNames(const MacroDef& d, std::set<std::string>& out);
 
+  // Jinja2 compiles {% extends %} only at the top level of a template or in its if-branches.
   void Stmt_(Stmt& s, bool soft) {
+    if (s.kind == SK::kExtends && !toplevel_) {
+      Throw("TemplateAssertionError", "cannot use extend from a non top-level scope", s.lineno);
+    }
+    bool saved = toplevel_;
+    if (s.kind != SK::kIf) toplevel_ = false;
+    StmtInner(s, soft);
+    toplevel_ = saved;
+  }
+
+  void StmtInner(Stmt& s, bool soft) {
     switch (s.kind) {
-      case SK::kOutput:
-        for (auto& it : static_cast<OutputStmt&>(s).items) Expr_(it.expr.get(), soft);
+      case SK::kOutput: {
+        auto& o = static_cast<OutputStmt&>(s);
+        bool in_const = false;  // extending a run of constant pieces
+        for (auto& it : o.items) {
+          Expr_(it.expr.get(), soft);
+          if (!it.expr && it.data.empty()) continue;  // Jinja2's lexer drops empty data
+          bool c = !it.expr || IsConstant(*it.expr);
+          if (!c || !in_const) ++o.chunks;
+          in_const = c;
+        }
         return;
+      }
       case SK::kFor: {
         auto& f = static_cast<ForStmt&>(s);
+        Expr_(f.test.get(), false);
+        if (int line = LoopStoreLine(s)) {
+          Throw("TemplateAssertionError",
+                "Can't assign to special loop variable in for-loop target", line);
+        }
         Expr_(f.iter.get(), soft);
         Body_(f.body, false);
         Body_(f.else_, false);
-        Expr_(f.test.get(), false);
         std::set<std::string> names;
         BodyNames(f.body, names);
         BodyNames(f.else_, names);
@@ -184,11 +214,11 @@ class Checker {
         Expr_(fb.filter.get(), false);
         return;
       }
-      case SK::kMacro: Macro(*static_cast<MacroStmt&>(s).def); return;
+      case SK::kMacro: Macro(*static_cast<MacroStmt&>(s).def, s.lineno); return;
       case SK::kCallBlock: {
         auto& c = static_cast<CallBlockStmt&>(s);
         Expr_(c.call.get(), soft);
-        Macro(*c.caller);
+        Macro(*c.caller, s.lineno);
         return;
       }
       case SK::kInclude: Expr_(static_cast<IncludeStmt&>(s).tmpl.get(), soft); return;
@@ -199,30 +229,139 @@ class Checker {
       case SK::kAutoescape: {
         auto& a = static_cast<AutoescapeStmt&>(s);
         Expr_(a.value.get(), soft);
-        Body_(a.body, soft);
+        Body_(a.body, false);  // a scope of its own: Jinja2 checks it even in an if-branch
         return;
       }
     }
   }
 
-  void Macro(MacroDef& d) {
+  void Macro(MacroDef& d, int lineno) {
     for (auto& e : d.defaults) Expr_(e.get(), false);
     Body_(d.body, false);
     std::set<std::string> names;
     BodyNames(d.body, names);
-    for (auto& e : d.defaults) Names(e.get(), names);
     auto declared = [&](const char* n) {
       for (const auto& a : d.args)
         if (a == n) return true;
       return false;
     };
+    // A body that calls caller() with a `caller` parameter: that parameter needs a default.
+    for (size_t i = 0; names.count("caller") && i + d.defaults.size() < d.args.size(); ++i) {
+      if (d.args[i] == "caller") {
+        Throw("TemplateAssertionError",
+              "When defining macros or call blocks the special \"caller\" argument must be "
+              "omitted or be given a default.",
+              lineno);
+      }
+    }
+    for (auto& e : d.defaults) Names(e.get(), names);
     d.catch_varargs = names.count("varargs") && !declared("varargs");
     d.catch_kwargs = names.count("kwargs") && !declared("kwargs");
     d.caller = names.count("caller") && !declared("caller");
   }
 
+  // Whether Jinja2 folds e into a constant when it compiles the template (a literal, or
+  // operators over literals).
+  static bool IsConstant(const Expr& e) {
+    switch (e.kind) {
+      case EK::kConst: return true;
+      case EK::kList:
+      case EK::kTuple:
+        for (const auto& x : static_cast<const SeqExpr&>(e).items)
+          if (!IsConstant(*x)) return false;
+        return true;
+      case EK::kDict:
+        for (const auto& kv : static_cast<const DictExpr&>(e).items)
+          if (!IsConstant(*kv.first) || !IsConstant(*kv.second)) return false;
+        return true;
+      case EK::kAnd:
+      case EK::kOr:
+      case EK::kBin: {
+        const auto& b = static_cast<const BinaryExpr&>(e);
+        return IsConstant(*b.left) && IsConstant(*b.right);
+      }
+      case EK::kNot:
+      case EK::kNeg:
+      case EK::kPos: return IsConstant(*static_cast<const UnaryExpr&>(e).operand);
+      case EK::kConcat:
+        for (const auto& x : static_cast<const ConcatExpr&>(e).items)
+          if (!IsConstant(*x)) return false;
+        return true;
+      case EK::kCompare: {
+        const auto& c = static_cast<const CompareExpr&>(e);
+        if (!IsConstant(*c.expr)) return false;
+        for (const auto& op : c.ops)
+          if (!IsConstant(*op.second)) return false;
+        return true;
+      }
+      case EK::kCondExpr: {
+        const auto& c = static_cast<const CondExpr&>(e);
+        return IsConstant(*c.test) && IsConstant(*c.expr1) && (!c.expr2 || IsConstant(*c.expr2));
+      }
+      default: return false;
+    }
+  }
+
+  // The line of the first name `loop` that statement s (a for loop) or anything inside it
+  // assigns, or 0. Jinja2 refuses these when it compiles the loop.
+  static int LoopStoreLine(const Stmt& s);
+  static int LoopStoreLine(const Body& body) {
+    for (const auto& st : body)
+      if (int line = LoopStoreLine(*st)) return line;
+    return 0;
+  }
+  static int LoopStoreLine(const Expr* target) {
+    if (!target) return 0;
+    if (target->kind == EK::kName)
+      return static_cast<const NameExpr*>(target)->name == "loop" ? target->lineno : 0;
+    if (target->kind == EK::kTuple) {
+      for (const auto& it : static_cast<const SeqExpr*>(target)->items)
+        if (int line = LoopStoreLine(it.get())) return line;
+    }
+    return 0;
+  }
+
   const EnvironmentData& env_;
+  bool uses_self_ = false;
+  bool toplevel_ = true;  // at the template's top level (or in if-branches there)
 };
+
+// Calls f(body) for each statement list nested directly in s.
+template <typename F>
+void ForEachBody(const Stmt& s, F&& f) {
+  switch (s.kind) {
+    case SK::kFor:
+      f(static_cast<const ForStmt&>(s).body);
+      f(static_cast<const ForStmt&>(s).else_);
+      return;
+    case SK::kIf:
+      for (const auto& br : static_cast<const IfStmt&>(s).branches) f(br.second);
+      f(static_cast<const IfStmt&>(s).else_);
+      return;
+    case SK::kAssignBlock: f(static_cast<const AssignBlockStmt&>(s).body); return;
+    case SK::kWith: f(static_cast<const WithStmt&>(s).body); return;
+    case SK::kFilterBlock: f(static_cast<const FilterBlockStmt&>(s).body); return;
+    case SK::kMacro: f(static_cast<const MacroStmt&>(s).def->body); return;
+    case SK::kCallBlock: f(static_cast<const CallBlockStmt&>(s).caller->body); return;
+    case SK::kBlock: f(static_cast<const BlockStmt&>(s).body); return;
+    case SK::kAutoescape: f(static_cast<const AutoescapeStmt&>(s).body); return;
+    default: return;
+  }
+}
+
+int Checker::LoopStoreLine(const Stmt& s) {
+  // Names a {% with %} binds are parameters, not stores, for Jinja2.
+  int line = 0;
+  if (s.kind == SK::kFor) line = LoopStoreLine(static_cast<const ForStmt&>(s).target.get());
+  else if (s.kind == SK::kAssign)
+    line = LoopStoreLine(static_cast<const AssignStmt&>(s).target.get());
+  else if (s.kind == SK::kAssignBlock)
+    line = LoopStoreLine(static_cast<const AssignBlockStmt&>(s).target.get());
+  ForEachBody(s, [&line](const Body& b) {
+    if (!line) line = LoopStoreLine(b);
+  });
+  return line;
+}
 
 void Checker::Names(const Expr* e, std::set<std::string>& out) {
   if (!e) return;
@@ -297,6 +436,14 @@ void Checker::Names(const Expr* e, std::set<std::string>& out) {
   }
 }
 
+void Checker::MacroNames(const MacroDef& d, std::set<std::string>& out) {
+  std::set<std::string> inner;
+  for (const auto& e : d.defaults) Names(e.get(), inner);
+  BodyNames(d.body, inner);
+  for (const auto& a : d.args) inner.erase(a);  // its own parameters
+  out.insert(inner.begin(), inner.end());
+}
+
 void Checker::BodyNames(const Body& body, std::set<std::string>& out) {
   for (const auto& sp : body) {
     const Stmt& s = *sp;
@@ -332,8 +479,11 @@ void Checker::BodyNames(const Body& body, std::set<std::string>& out) {
         BodyNames(static_cast<const FilterBlockStmt&>(s).body, out);
         Names(static_cast<const FilterBlockStmt&>(s).filter.get(), out);
         break;
-      case SK::kCallBlock: Names(static_cast<const CallBlockStmt&>(s).call.get(), out); break;
-      case SK::kMacro: break;
+      case SK::kCallBlock:
+        Names(static_cast<const CallBlockStmt&>(s).call.get(), out);
+        MacroNames(*static_cast<const CallBlockStmt&>(s).caller, out);
+        break;
+      case SK::kMacro: MacroNames(*static_cast<const MacroStmt&>(s).def, out); break;
       case SK::kAutoescape:
         Names(static_cast<const AutoescapeStmt&>(s).value.get(), out);
         BodyNames(static_cast<const AutoescapeStmt&>(s).body, out);

@@ -45,6 +45,7 @@ Result<std::vector<ConformanceCase>> ParseConformanceCases(std::string_view json
       if (const Value* x = o->get("trim_blocks")) cc.trim_blocks = x->truthy();
       if (const Value* x = o->get("lstrip_blocks")) cc.lstrip_blocks = x->truthy();
       if (const Value* x = o->get("keep_trailing_newline")) cc.keep_trailing_newline = x->truthy();
+      if (const Value* x = o->get("autoescape")) cc.autoescape = x->truthy();
     }
     if (const Value* t = c.get("templates"); t && t->is_dict()) {
       for (const auto& [k, v] : t->as_dict()) {
@@ -80,6 +81,7 @@ CaseResult RunConformanceCase(const ConformanceCase& c, const Limits* limits) {
   o.trim_blocks = c.trim_blocks;
   o.lstrip_blocks = c.lstrip_blocks;
   o.keep_trailing_newline = c.keep_trailing_newline;
+  o.autoescape = c.autoescape;
   Environment env(o);
   for (const auto& [name, src] : c.templates) env.AddTemplate(name, src);
   auto compiled = env.Compile(c.tmpl);

@@ -18,6 +18,7 @@ struct ConformanceCase {
   Value context;  // dict
   bool strict = false;
   bool trim_blocks = false, lstrip_blocks = false, keep_trailing_newline = false;
+  bool autoescape = false;
   std::map<std::string, std::string> templates;
   bool expect_error = false;
   std::string output;                        // when !expect_error

@@ -62,6 +62,10 @@ struct Options {
   bool trim_blocks = false;            // remove the first newline after a block tag
   bool lstrip_blocks = false;          // strip whitespace before a block tag on its line
   bool keep_trailing_newline = false;  // keep the template's single trailing newline
+  // Jinja2's Environment(autoescape=True): every template (included and imported ones too, each
+  // of which starts from this setting, as in Jinja2) HTML-escapes what it prints unless it is
+  // Markup. NetBox leaves it off; Herald's own UI pages turn it on.
+  bool autoescape = false;
   Limits limits;
   // Glob patterns (fnmatch, case-sensitive) of environment variable names the `env` filter may
   // read; names that match none give None.

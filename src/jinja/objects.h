@@ -160,10 +160,13 @@ class CallableObj : public JObject {
   virtual bool IsClass() const { return false; }
 };
 
-// Base of block references (super()); lets the renderer break their scope references.
+// Base of block and template references (super, self): attributes of their own, and scope
+// references the renderer breaks when the render ends.
 class SuperObjBase : public CallableObj {
  public:
   virtual void Clear() = 0;
+  // The attribute `name` (*found = true), or *found = false when it has none by that name.
+  virtual Value Attr(Interp& in, const std::string& name, bool* found) = 0;
 };
 
 // A builtin function or class (globals such as range, dict, cycler, lipsum).
@@ -205,7 +208,10 @@ class MacroObj : public CallableObj {
       : def(std::move(def)), closure(std::move(closure)), autoescape(autoescape) {}
   std::string type_name() const override { return "Macro"; }
   std::string TypeRepr() const override { return "jinja2.runtime.Macro object"; }
-  std::string repr() const override { return "<Macro " + StrRepr(def->name) + ">"; }
+  // The caller of a {% call %} block is anonymous (its name is None).
+  std::string repr() const override {
+    return def->name.empty() ? "<Macro anonymous>" : "<Macro " + StrRepr(def->name) + ">";
+  }
   Value Call(Interp& in, CallValues& a) override;
   std::shared_ptr<const MacroDef> def;
   std::shared_ptr<Scope> closure;
@@ -213,6 +219,9 @@ class MacroObj : public CallableObj {
   bool autoescape;
   const struct TemplateImpl* tmpl = nullptr;  // template whose globals the body sees
   std::shared_ptr<Scope> globals;             // that template's top-level scope
+  // The blocks and top-level scope of the run that defined the macro ({% block %} in its body).
+  std::shared_ptr<BlockMap> blocks;
+  std::shared_ptr<Scope> run_root;
 };
 
 // for-loop context (`loop`).

@@ -328,7 +328,7 @@ void Parser::ParseSignature(MacroDef& def) {
 StmtPtr Parser::ParseCallBlock() {
   auto node = std::make_unique<CallBlockStmt>(Next().lineno);
   if (Is(Tok::kLParen)) ParseSignature(*node->caller);
-  node->caller->name = "caller";
+  node->caller->name.clear();  // anonymous: Jinja2's caller macro has no name
   ExprPtr call = ParseExpression(true);
   if (call->kind != EK::kCall) Fail("expected call", node->lineno);
   node->call = std::move(call);
@@ -370,21 +370,32 @@ bool Parser::CanAssign(const Expr& e) {
   return false;
 }
 
+ExprPtr Parser::ParseTargetPrimary() {
+  const Token& t = cur();
+  if (ns_targets_ && t.type == Tok::kName && Look().type == Tok::kDot && t.value != "true" &&
+      t.value != "True" && t.value != "false" && t.value != "False" && t.value != "none" &&
+      t.value != "None") {
+    Token name = Next();
+    Next();
+    Token attr = Expect(Tok::kName);
+    return std::make_unique<NSRefExpr>(name.value, attr.value, name.lineno);
+  }
+  return ParsePrimary();
+}
+
 ExprPtr Parser::ParseAssignTarget(bool with_tuple, bool name_only, const EndTokens* extra_end,
                                   bool with_namespace) {
   ExprPtr target;
-  if (with_namespace && Look().type == Tok::kDot) {
-    Token name = Expect(Tok::kName);
-    Next();
-    Token attr = Expect(Tok::kName);
-    target = std::make_unique<NSRefExpr>(name.value, attr.value, name.lineno);
-  } else if (name_only) {
+  if (name_only) {
     Token name = Expect(Tok::kName);
     target = std::make_unique<NameExpr>(name.value, name.lineno);
-  } else if (with_tuple) {
-    target = ParseTuple(true, true, extra_end, false);
   } else {
-    target = ParsePrimary();
+    // Jinja2 3.1.6: namespace attributes may be assigned alone or as items of a bare tuple
+    // ({% set ns.a, b = 1, 2 %}), not inside parentheses.
+    bool saved = ns_targets_;
+    ns_targets_ = with_namespace;
+    target = with_tuple ? ParseTuple(true, true, extra_end, false) : ParseTargetPrimary();
+    ns_targets_ = saved;
   }
   if (!CanAssign(*target)) {
     // Jinja2 reports the first non-assignable node's own type for tuples as "tuple".

@@ -308,7 +308,7 @@ ExprPtr Parser::ParseTuple(bool simplified, bool with_condexpr, const EndTokens*
   while (true) {
     if (!args.empty()) Expect(Tok::kComma);
     if (IsTupleEnd(extra)) break;
-    if (simplified) args.push_back(ParsePrimary());
+    if (simplified) args.push_back(ParseTargetPrimary());
     else args.push_back(ParseExpression(with_condexpr));
     if (Is(Tok::kComma)) is_tuple = true;
     else break;

@@ -123,6 +123,8 @@ class Parser {
   static bool CanAssign(const Expr& e);
   ExprPtr ParseAssignTarget(bool with_tuple, bool name_only, const EndTokens* extra_end,
                             bool with_namespace);
+  // A primary, or `name.attr` (an NSRef) inside a {% set %} target (ns_targets_).
+  ExprPtr ParseTargetPrimary();
 
   // ---- expressions (parser_expr.cc) ----
   ExprPtr ParseExpression(bool with_condexpr);
@@ -158,6 +160,7 @@ class Parser {
   std::vector<std::string> tag_stack_;
   std::vector<EndTokens> end_stack_;
   Program* prog_ = nullptr;
+  bool ns_targets_ = false;  // parsing a target that may assign namespace attributes
 };
 
 }  // namespace herald::jinja::parsing

@@ -22,7 +22,8 @@ Interp::Interp(const EnvironmentData& env, const Limits& limits)
       size_scope_(size_limits_),
       value_depth_scope_(kMaxValueDepth, limits.max_output_bytes),
       value_budget_scope_(limits.max_alloc_bytes),
-      strict_(env.options.strict_undefined) {
+      strict_(env.options.strict_undefined),
+      autoescape_(env.options.autoescape) {
   deadline_ = std::chrono::steady_clock::now() + limits.deadline;
   size_limits_.deadline = deadline_;
   size_limits_.deadline_ms = limits.deadline;
@@ -48,6 +49,7 @@ Interp::~Interp() {
   for (auto& o : objects_) {
     if (auto* m = dynamic_cast<MacroObj*>(o.get())) {
       m->closure.reset();
+      m->run_root.reset();
       m->caller = Value();
     } else if (auto* l = dynamic_cast<LoopObj*>(o.get())) {
       l->items.clear();
@@ -104,22 +106,35 @@ void Interp::RenderTemplate(const TemplateImpl& tmpl, const Dict* context, std::
   run.tmpl = &tmpl;
   run.root = NewScope();
   run.root->ctx = context;
-  RunTemplate(run, out);
+  OutState ost;
+  RunTemplate(run, out, &ost);
+  FinishOutput(ost);
 }
 
-void Interp::RunTemplate(Run& run, std::string& out) {
+void Interp::FinishOutput(const OutState& o) {
+  if (o.bad == SIZE_MAX) return;
+  ThrowType("sequence item " + std::to_string(o.bad) + ": expected str instance, " + o.bad_type +
+            " found");
+}
+
+void Interp::RunTemplate(Run& run, std::string& out, OutState* ost) {
   EnterCall();
   run.root_out = &out;
-  for (const BlockStmt* b : run.tmpl->prog->blocks) run.blocks[b->name].push_back(b);
-  Frame f{run.root, &out, &run};
+  if (!run.blocks) run.blocks = std::make_shared<BlockMap>();
+  for (const BlockStmt* b : run.tmpl->prog->blocks) (*run.blocks)[b->name].push_back(b);
+  const TemplateImpl* top = run.tmpl;  // `self` is named after the template rendered
+  bool has_self = false;
+  SetSelf(run, top, has_self);
+  Frame f{run.root, &out, &run, ost};
   Exec(run.tmpl->prog->body, f);
   // Follow the extends chain: parents render with the same context and block registry.
   while (run.parent) {
     const TemplateImpl* parent = run.parent;
     run.parent = nullptr;
     run.tmpl = parent;
-    for (const BlockStmt* b : parent->prog->blocks) run.blocks[b->name].push_back(b);
-    Frame pf{run.root, &out, &run};
+    for (const BlockStmt* b : parent->prog->blocks) (*run.blocks)[b->name].push_back(b);
+    SetSelf(run, top, has_self);
+    Frame pf{run.root, &out, &run, ost};
     bool saved = false;
     std::swap(saved, extended_);
     Exec(parent->prog->body, pf);
@@ -130,8 +145,22 @@ void Interp::RunTemplate(Run& run, std::string& out) {
 
 const TemplateImpl* Interp::LoadTemplate(const Value& name, bool ignore_missing) {
   std::vector<Value> names;
-  if (name.is_list() || name.is_tuple()) names = name.as_list();
-  else names.push_back(name);
+  if (name.is_list() || name.is_tuple()) {
+    names = name.as_list();
+  } else if (!StrLike(name) && !IsUndefined(name)) {
+    // Jinja2's select_template: anything else is a list of names.
+    if (!Truthy(name)) {
+      if (ignore_missing) return nullptr;
+      Throw("TemplatesNotFound", "Tried to select from an empty list of templates.");
+    }
+    names = Iterate(name);
+  } else {
+    names.push_back(name);
+  }
+  if (names.empty() && !name.is_str()) {
+    if (ignore_missing) return nullptr;
+    Throw("TemplatesNotFound", "Tried to select from an empty list of templates.");
+  }
   for (const Value& n : names) {
     if (IsUndefined(n)) ObjAs<UndefinedObj>(n)->Fail();
     const std::string* s = StrLike(n);
@@ -139,7 +168,7 @@ const TemplateImpl* Interp::LoadTemplate(const Value& name, bool ignore_missing)
     if (const TemplateImpl* t = env_.GetNamed(*s)) return t;
   }
   if (ignore_missing) return nullptr;
-  if (names.size() == 1) Throw("TemplateNotFound", ToStr(names[0]));
+  if (StrLike(name) || IsUndefined(name)) Throw("TemplateNotFound", ToStr(names[0]));
   std::string msg = "none of the templates given were found: ";
   for (size_t i = 0; i < names.size(); ++i) {
     if (i) msg += ", ";
@@ -156,13 +185,16 @@ void Interp::Exec(const Body& body, Frame& f) {
 
 Value Interp::RenderBlockValue(const Body& body, Frame& f) {
   std::string buf;
-  Frame inner{NewScope(f.scope), &buf, f.run};
+  OutState ost;
+  Frame inner{NewScope(f.scope), &buf, f.run, &ost};
   Exec(body, inner);
+  FinishOutput(ost);
   return autoescape_ ? MakeMarkup(std::move(buf)) : Value(std::move(buf));
 }
 
 void Interp::ExecOutput(const OutputStmt& s, Frame& f) {
   if (extended_ && f.out == f.run->root_out) return;
+  if (f.ost) f.ost->chunks += s.chunks;
   std::string& out = *f.out;
   for (const auto& it : s.items) {
     if (!it.expr) {
@@ -217,7 +249,7 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
       std::vector<Value> values;
       for (const auto& e : w.values) values.push_back(Eval(*e, f));
       auto scope = NewScope(f.scope);
-      Frame inner{scope, f.out, f.run};
+      Frame inner{scope, f.out, f.run, f.ost};
       for (size_t i = 0; i < w.targets.size(); ++i) Assign(*w.targets[i], values[i], inner);
       Exec(w.body, inner);
       return;
@@ -227,6 +259,13 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
       Value in = RenderBlockValue(fb.body, f);
       Value v = ApplyFilter(static_cast<const FilterExpr&>(*fb.filter), &in, f);
       if (extended_ && f.out == f.run->root_out) return;
+      if (f.ost) {  // the one statement whose piece may be other than a string
+        if (!StrLike(v) && f.ost->bad == SIZE_MAX) {
+          f.ost->bad = f.ost->chunks;
+          f.ost->bad_type = TypeName(v);
+        }
+        ++f.ost->chunks;
+      }
       if (autoescape_ && !IsMarkup(v)) *f.out += HtmlEscape(ToStr(v));
       else AppendStr(*f.out, v);
       CheckOutput(*f.out);
@@ -235,6 +274,8 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
     case SK::kMacro: {
       const auto& m = static_cast<const MacroStmt&>(s);
       auto obj = Track(std::make_shared<MacroObj>(m.def, f.scope, autoescape_));
+      obj->blocks = f.run->blocks;
+      obj->run_root = f.run->root;
       f.scope->Set(m.def->name, Value(std::shared_ptr<Object>(obj)));
       if (f.scope == f.run->root && m.def->name[0] != '_') f.run->exports.push_back(m.def->name);
       return;
@@ -242,6 +283,8 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
     case SK::kCallBlock: {
       const auto& c = static_cast<const CallBlockStmt&>(s);
       auto caller = Track(std::make_shared<MacroObj>(c.caller, f.scope, autoescape_));
+      caller->blocks = f.run->blocks;
+      caller->run_root = f.run->root;
       const auto& call = static_cast<const CallExpr&>(*c.call);
       Value fn = Eval(*call.fn, f);
       CallValues args;
@@ -249,6 +292,7 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
       args.kwargs.emplace_back("caller", Value(std::shared_ptr<Object>(caller)));
       Value v = CallValue(fn, args);
       if (extended_ && f.out == f.run->root_out) return;
+      if (f.ost) ++f.ost->chunks;
       if (autoescape_ && !IsMarkup(v)) *f.out += HtmlEscape(ToStr(v));
       else AppendStr(*f.out, v);
       CheckOutput(*f.out);
@@ -261,6 +305,9 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
       const auto& e = static_cast<const ExtendsStmt&>(s);
       if (f.run->parent || extended_) Throw("TemplateRuntimeError", "extended multiple times");
       Value name = Eval(*e.tmpl, f);
+      // Jinja2 loads the parent with get_template: one name, any value (not a list to select).
+      if (name.is_list() || name.is_dict()) ThrowType("unhashable type: '" + TypeName(name) + "'");
+      if (!StrLike(name) && !IsUndefined(name)) Throw("TemplateNotFound", ToStr(name));
       f.run->parent = LoadTemplate(name, false);
       extended_ = true;
       return;
@@ -268,8 +315,13 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
     case SK::kBlock: {
       const auto& b = static_cast<const BlockStmt&>(s);
       if (extended_ && f.out == f.run->root_out) return;
+      if (b.required) {  // Jinja2 checks where the block is called: no template overrides it
+        auto it = f.run->blocks ? f.run->blocks->find(b.name) : BlockMap::iterator();
+        if (!f.run->blocks || it == f.run->blocks->end() || it->second.size() <= 1)
+          Throw("TemplateRuntimeError", "Required block " + StrRepr(b.name) + " not found");
+      }
       Frame bf = f;
-      if (!b.scoped) bf.scope = f.run->root;
+      if (!b.scoped && f.run->root) bf.scope = f.run->root;
       RenderBlock(b.name, 0, bf);
       return;
     }
@@ -277,57 +329,29 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
       const auto& a = static_cast<const AutoescapeStmt&>(s);
       bool saved = autoescape_;
       autoescape_ = Truthy(Eval(*a.value, f));
-      Exec(a.body, f);
+      Frame inner{NewScope(f.scope), f.out, f.run, f.ost};  // a scoped block, as in Jinja2
+      Exec(a.body, inner);
       autoescape_ = saved;
       return;
     }
   }
 }
 
-namespace {
-
-class SuperObj : public SuperObjBase {
- public:
-  void Clear() override { frame_.scope.reset(); }
-  SuperObj(Interp* in, std::string name, size_t level, Frame f)
-      : in_(in), name_(std::move(name)), level_(level), frame_(std::move(f)) {}
-  std::string type_name() const override { return "BlockReference"; }
-  std::string repr() const override { return "<BlockReference " + StrRepr(name_) + ">"; }
-  Value Call(Interp& in, CallValues& a) override;
-  Interp* in_;
-  std::string name_;
-  size_t level_;
-  Frame frame_;
-};
-
-}  // namespace
-
 void Interp::RenderBlock(const std::string& name, size_t level, Frame& f) {
-  auto it = f.run->blocks.find(name);
-  if (it == f.run->blocks.end() || level >= it->second.size()) {
+  BlockMap* blocks = f.run->blocks.get();
+  auto it = blocks ? blocks->find(name) : BlockMap::iterator();
+  if (!blocks || it == blocks->end() || level >= it->second.size()) {
     Throw("TemplateRuntimeError", "there is no parent block called '" + name + "'.");
   }
   const BlockStmt* b = it->second[level];
-  if (b->required && level == 0 && it->second.size() == 1 && f.run->tmpl->prog->has_extends) {
-    Throw("TemplateRuntimeError", "Required block '" + name + "' not found");
-  }
   EnterCall();
   auto scope = NewScope(f.scope);
-  Frame bf{scope, f.out, f.run};
-  auto sup =
-      Track(std::make_shared<SuperObj>(this, name, level + 1, Frame{f.scope, nullptr, f.run}));
-  scope->Set("super", Value(std::shared_ptr<Object>(sup)));
+  Frame bf{scope, f.out, f.run, f.ost};
+  scope->Set("super", MakeBlockRef(*this, name, level + 1,
+                                   BlockContext{f.run->tmpl, f.run->blocks, f.run->root}, f.scope));
   Exec(b->body, bf);
   CheckOutput(*f.out);
   LeaveCall();
-}
-
-Value SuperObj::Call(Interp& in, CallValues& a) {
-  std::string buf;
-  Frame f{frame_.scope, &buf, frame_.run};
-  in.RenderBlockPublic(name_, level_, f);
-  if (in.autoescape()) return MakeMarkup(std::move(buf));
-  return Value(std::move(buf));
 }
 
 void Interp::RenderBlockPublic(const std::string& name, size_t level, Frame& f) {
@@ -342,11 +366,13 @@ void Interp::ExecInclude(const IncludeStmt& s, Frame& f) {
   run.tmpl = t;
   run.root = NewScope();
   if (s.with_context) run.root->parent = f.scope;
-  bool saved_ext = extended_;
+  bool saved_ext = extended_, saved_ae = autoescape_;
   extended_ = false;
+  autoescape_ = env_.options.autoescape;  // the included template has its own eval context
   std::string buf;
-  RunTemplate(run, buf);
+  RunTemplate(run, buf, f.ost);  // Jinja2 yields the included template's pieces in place
   extended_ = saved_ext;
+  autoescape_ = saved_ae;
   if (extended_ && f.out == f.run->root_out) return;
   *f.out += buf;
   CheckOutput(*f.out);
@@ -358,11 +384,13 @@ Value Interp::MakeModule(const TemplateImpl& t, const std::string& name, bool wi
   run.tmpl = &t;
   run.root = NewScope();
   if (with_context) run.root->parent = f.scope;
-  bool saved_ext = extended_;
+  bool saved_ext = extended_, saved_ae = autoescape_;
   extended_ = false;
+  autoescape_ = env_.options.autoescape;  // the module has its own eval context
   auto mod = Track(std::make_shared<ModuleObj>());
-  RunTemplate(run, mod->body);
+  RunTemplate(run, mod->body, nullptr);
   extended_ = saved_ext;
+  autoescape_ = saved_ae;
   mod->name = name;
   for (const auto& n : run.exports) {
     if (Value* v = run.root->Find(n)) mod->exports.set(n, *v);
@@ -405,13 +433,23 @@ void Interp::ExecImport(const Stmt& s, Frame& f) {
 void Interp::ExecFor(const ForStmt& s, Frame& f) {
   Value iterable = Eval(*s.iter, f);
   std::vector<Value> items = Iterate(iterable);
-  RunLoop(s, std::move(items), f.scope, 0, f.out, f.run);
+  // A list is iterated live, as Python's list iterator does: items the body appends are visited.
+  const Value* live = iterable.is_list() && !s.test ? &iterable : nullptr;
+  if (!s.recursive) {
+    RunLoop(s, std::move(items), f, 0, live);
+    return;
+  }
+  OutState ost;  // Jinja2 renders a recursive loop into a buffer of its own: one piece here
+  RunLoop(s, std::move(items), Frame{f.scope, f.out, f.run, &ost}, 0, live);
+  FinishOutput(ost);
+  if (f.ost) ++f.ost->chunks;
 }
 
-void Interp::RunLoop(const ForStmt& s, std::vector<Value> items,
-                     const std::shared_ptr<Scope>& parent, int depth0, std::string* out, Run* run) {
+void Interp::RunLoop(const ForStmt& s, std::vector<Value> items, const Frame& base, int depth0,
+                     const Value* live) {
+  const std::shared_ptr<Scope>& parent = base.scope;
   auto scope = NewScope(parent);
-  Frame lf{scope, out, run};
+  Frame lf{scope, base.out, base.run, base.ost};
   if (s.test) {
     std::vector<Value> kept;
     for (Value& v : items) {
@@ -424,41 +462,69 @@ void Interp::RunLoop(const ForStmt& s, std::vector<Value> items,
   }
   if (items.empty()) {
     auto es = NewScope(parent);
-    Frame ef{es, out, run};
+    Frame ef{es, base.out, base.run, base.ost};
     Exec(s.else_, ef);
     return;
   }
   std::shared_ptr<LoopObj> loop;
   if (s.uses_loop) {
     loop = Track(std::make_shared<LoopObj>());
-    loop->items = items;
+    loop->items = std::move(items);
     loop->depth0 = depth0;
     loop->recursive = s.recursive;
     loop->stmt = &s;
     loop->scope = parent;
   }
+  std::vector<Value>& seq = loop ? loop->items : items;
   Value loop_value = loop ? Value(std::shared_ptr<Object>(loop)) : Value();
-  for (size_t i = 0; i < items.size(); ++i) {
+  for (size_t i = 0;; ++i) {
+    if (live) {  // follow the list's current length and items
+      const List& l = live->as_list();
+      if (l.size() < seq.size()) seq.resize(l.size());
+      for (size_t k = seq.size(); k < l.size(); ++k) seq.push_back(l[k]);
+      if (i < seq.size()) seq[i] = l[i];
+    }
+    if (i >= seq.size()) break;
     Step();
+    // What the body assigns is local to one iteration: the next one sees the outer value again.
+    scope->vars.clear();
     if (loop) {
       loop->index0 = i;
       scope->Set("loop", loop_value);
     }
-    Assign(*s.target, items[i], lf);
+    Assign(*s.target, seq[i], lf);
     Exec(s.body, lf);
   }
 }
 
 Value Interp::InvokeLoop(LoopObj& loop, CallValues& args) {
+  // Python binds LoopContext.__call__(self, iterable) before the body checks the marker.
+  const char* fn = "LoopContext.__call__()";
+  for (const auto& kv : args.kwargs) {
+    if (kv.first != "iterable" || !args.args.empty()) {
+      ThrowType(std::string(fn) +
+                (kv.first == "iterable" ? " got multiple values for argument "
+                                        : " got an unexpected keyword argument ") +
+                StrRepr(kv.first));
+    }
+  }
+  if (args.args.size() + args.kwargs.size() == 0) {
+    ThrowType(std::string(fn) + " missing 1 required positional argument: 'iterable'");
+  }
+  if (args.args.size() > 1) {
+    ThrowType(std::string(fn) + " takes 2 positional arguments but " +
+              std::to_string(args.args.size() + 1) + " were given");
+  }
   if (!loop.recursive) {
     ThrowType("The loop must have the 'recursive' marker to be called recursively.");
   }
-  if (args.args.size() != 1) ThrowType("loop() takes exactly one argument");
   EnterCall();
-  std::vector<Value> items = Iterate(args.args[0]);
+  std::vector<Value> items = Iterate(args.args.empty() ? args.kwargs[0].second : args.args[0]);
   std::string buf;
   Run run;  // recursion renders into its own buffer; no blocks/exports involved
-  RunLoop(*loop.stmt, std::move(items), loop.scope, loop.depth0 + 1, &buf, &run);
+  OutState ost;
+  RunLoop(*loop.stmt, std::move(items), Frame{loop.scope, &buf, &run, &ost}, loop.depth0 + 1);
+  FinishOutput(ost);
   LeaveCall();
   if (autoescape_) return MakeMarkup(std::move(buf));
   return Value(std::move(buf));

@@ -112,17 +112,44 @@ struct Scope {
 struct Run {
   const TemplateImpl* tmpl = nullptr;
   std::shared_ptr<Scope> root;
-  std::map<std::string, std::vector<const BlockStmt*>, std::less<>> blocks;
+  // Shared with the block references (self, super) made during the run, which may outlive it
+  // (a macro exported by an imported template); null for macro and recursive-loop bodies.
+  std::shared_ptr<BlockMap> blocks;
   std::vector<std::string> exports;
   const TemplateImpl* parent = nullptr;  // set by {% extends %}
   std::string* root_out = nullptr;
+};
+
+// One output buffer of Jinja2's generated code as it fills: a template's output (through its
+// includes, blocks and parents), or the output of a macro, a {% set %} or {% filter %} body, a
+// super() or a recursive loop() call. It counts the pieces put in it and remembers the first
+// that is not a string (only a {% filter %} block can yield one), for the error Python's
+// str.join gives when the buffer is joined at its end (Interp::FinishOutput).
+struct OutState {
+  size_t chunks = 0;
+  size_t bad = SIZE_MAX;  // index of the first non-string piece
+  std::string bad_type;
 };
 
 struct Frame {
   std::shared_ptr<Scope> scope;
   std::string* out;
   Run* run;
+  OutState* ost = nullptr;  // null where nothing joins the output (an imported module's body)
 };
+
+// What a block reference needs to render a block after the run that made it has ended (a
+// macro exported by an imported template may call self.<block>()).
+struct BlockContext {
+  const TemplateImpl* tmpl = nullptr;
+  std::shared_ptr<BlockMap> blocks;
+  std::shared_ptr<Scope> root;
+};
+
+// `super` or `self.<name>`: a reference to level `level` of block `name` that renders with
+// `scope`, or an undefined value ("there is no parent block called ...") past the last level.
+Value MakeBlockRef(Interp& in, const std::string& name, size_t level, const BlockContext& bc,
+                   std::shared_ptr<Scope> scope);
 
 class Interp {
  public:
@@ -153,7 +180,10 @@ class Interp {
   Value InvokeMacro(MacroObj& m, CallValues& args);
   Value InvokeLoop(LoopObj& loop, CallValues& args);
 
+  // Renders level `level` of block `name` of f.run into f.out (super() and self.<block>()).
   void RenderBlockPublic(const std::string& name, size_t level, Frame& f);
+  // Ends an output buffer: TypeError (Python's str.join message) when a piece was not a string.
+  void FinishOutput(const OutState& o);
 
   // Everything that can hold values and form reference cycles is registered here and cleared
   // when the render ends, so cycles (a macro stored in its own closure scope, a list appended to
@@ -178,16 +208,22 @@ class Interp {
  private:
   friend struct ExprEval;
 
-  void RunTemplate(Run& run, std::string& out);
+  void RunTemplate(Run& run, std::string& out, OutState* ost);
   void Exec(const Body& body, Frame& f);
   void ExecStmt(const Stmt& s, Frame& f);
   void ExecFor(const ForStmt& s, Frame& f);
-  void RunLoop(const ForStmt& s, std::vector<Value> items, const std::shared_ptr<Scope>& parent,
-               int depth0, std::string* out, Run* run);
+  // Runs loop s over items in a scope below parent; with `live` (a list), over that list as it
+  // changes while the body runs.
+  // (base: the scope above the loop, its output and run.)
+  void RunLoop(const ForStmt& s, std::vector<Value> items, const Frame& base, int depth0,
+               const Value* live = nullptr);
   void ExecOutput(const OutputStmt& s, Frame& f);
   void ExecInclude(const IncludeStmt& s, Frame& f);
   void ExecImport(const Stmt& s, Frame& f);
   void RenderBlock(const std::string& name, size_t level, Frame& f);
+  // Binds `self` (named after `top`) in run's root scope when run's current template reads it
+  // (once per run: done).
+  void SetSelf(Run& run, const TemplateImpl* top, bool& done);
   Value MakeModule(const TemplateImpl& t, const std::string& name, bool with_context, Frame& f);
   const TemplateImpl* LoadTemplate(const Value& name, bool ignore_missing);
 
@@ -223,7 +259,7 @@ class Interp {
   ValueDepthScope value_depth_scope_;    // bounds recursion through values and repr sizes
   ValueBudgetScope value_budget_scope_;  // bounds the bytes of values the render creates
   bool strict_;
-  bool autoescape_ = false;
+  bool autoescape_;  // the current eval context's (Options::autoescape at the start of a template)
   bool extended_ = false;  // the current template executed {% extends %}: root output is dropped
   uint64_t steps_ = 0;
   int depth_ = 0;

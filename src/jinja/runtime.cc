@@ -40,6 +40,8 @@ Value MacroObj::Call(Interp& in, CallValues& a) { return in.InvokeMacro(*this, a
 
 Value Interp::InvokeMacro(MacroObj& m, CallValues& a) {
   const MacroDef& d = *m.def;
+  // Python's repr of the macro's name (a call block's caller has none).
+  auto name_repr = [&d] { return d.name.empty() ? std::string("None") : StrRepr(d.name); };
   size_t argc = d.args.size();
   std::vector<std::pair<std::string, Value>> kwargs = a.kwargs;
   auto pop_kw = [&](const std::string& name, Value* out) {
@@ -85,13 +87,12 @@ Value Interp::InvokeMacro(MacroObj& m, CallValues& a) {
   } else if (!kwargs.empty()) {
     for (const auto& kv : kwargs) {
       if (kv.first == "caller") {
-        ThrowType("macro " + StrRepr(d.name) +
+        ThrowType("macro " + name_repr() +
                   " was invoked with two values for the special caller argument. This is most "
                   "likely a bug.");
       }
     }
-    ThrowType("macro " + StrRepr(d.name) + " takes no keyword argument " +
-              StrRepr(kwargs[0].first));
+    ThrowType("macro " + name_repr() + " takes no keyword argument " + StrRepr(kwargs[0].first));
   }
   Value varargs;
   if (d.catch_varargs) {
@@ -99,14 +100,17 @@ Value Interp::InvokeMacro(MacroObj& m, CallValues& a) {
     for (size_t i = argc; i < a.args.size(); ++i) extra.push_back(a.args[i]);
     varargs = Value::MakeTuple(std::move(extra));
   } else if (a.args.size() > argc) {
-    ThrowType("macro " + StrRepr(d.name) + " takes not more than " + std::to_string(argc) +
+    ThrowType("macro " + name_repr() + " takes not more than " + std::to_string(argc) +
               " argument(s)");
   }
   EnterCall();
   auto scope = NewScope(m.closure);
   Run run;
+  run.blocks = m.blocks;
+  run.root = m.run_root;
   std::string buf;
-  Frame f{scope, &buf, &run};
+  OutState ost;
+  Frame f{scope, &buf, &run, &ost};
   size_t first_default = argc - d.defaults.size();
   for (size_t i = 0; i < argc; ++i) {
     if (present[i]) {
@@ -121,12 +125,15 @@ Value Interp::InvokeMacro(MacroObj& m, CallValues& a) {
   if (has_caller) scope->Set("caller", caller);
   if (d.catch_kwargs) scope->Set("kwargs", kw_dict);
   if (d.catch_varargs) scope->Set("varargs", varargs);
+  // The body escapes as where the macro was defined; the result is Markup when the caller
+  // escapes (Jinja2 passes the calling eval context to Macro.__call__).
   bool saved = autoescape_;
   autoescape_ = m.autoescape;
   Exec(d.body, f);
   autoescape_ = saved;
+  FinishOutput(ost);
   LeaveCall();
-  if (m.autoescape) return MakeMarkup(std::move(buf));
+  if (saved) return MakeMarkup(std::move(buf));
   return Value(std::move(buf));
 }
 
@@ -161,6 +168,89 @@ Value LoopObj::Attr(Interp& in, std::string_view name, bool* found) {
   }
   *found = false;
   return Value();
+}
+
+// ---- block and template references (super, self) ----
+
+namespace {
+
+// Jinja2's BlockReference (super, self.<name>): calling it renders one level of a block with
+// the scope the reference was made in; `.super` is the level above.
+class BlockRefObj : public SuperObjBase {
+ public:
+  BlockRefObj(std::string name, size_t level, BlockContext bc, std::shared_ptr<Scope> scope)
+      : name_(std::move(name)), level_(level), bc_(std::move(bc)), scope_(std::move(scope)) {}
+  void Clear() override {
+    scope_.reset();
+    bc_.root.reset();
+  }
+  std::string type_name() const override { return "BlockReference"; }
+  std::string TypeRepr() const override { return "jinja2.runtime.BlockReference object"; }
+  std::string repr() const override { return "<BlockReference " + StrRepr(name_) + ">"; }
+  Value Attr(Interp& in, const std::string& name, bool* found) override {
+    *found = name == "super";
+    return *found ? MakeBlockRef(in, name_, level_ + 1, bc_, scope_) : Value();
+  }
+  Value Call(Interp& in, CallValues& a) override {
+    Run run;
+    run.tmpl = bc_.tmpl;
+    run.root = bc_.root;
+    run.blocks = bc_.blocks;
+    std::string buf;
+    OutState ost;
+    Frame f{scope_, &buf, &run, &ost};
+    in.RenderBlockPublic(name_, level_, f);
+    in.FinishOutput(ost);
+    if (in.autoescape()) return MakeMarkup(std::move(buf));
+    return Value(std::move(buf));
+  }
+
+ private:
+  std::string name_;
+  size_t level_;
+  BlockContext bc_;
+  std::shared_ptr<Scope> scope_;
+};
+
+// Jinja2's TemplateReference (`self`): its attributes are the blocks of the render.
+class TemplateRefObj : public SuperObjBase {
+ public:
+  explicit TemplateRefObj(BlockContext bc) : bc_(std::move(bc)) {}
+  void Clear() override { bc_.root.reset(); }
+  std::string type_name() const override { return "TemplateReference"; }
+  std::string TypeRepr() const override { return "jinja2.runtime.TemplateReference object"; }
+  std::string repr() const override {
+    const std::string& n = bc_.tmpl->name;
+    return "<TemplateReference " + (n.empty() ? std::string("None") : StrRepr(n)) + ">";
+  }
+  Value Attr(Interp& in, const std::string& name, bool* found) override {
+    *found = bc_.blocks->count(name) != 0;
+    return *found ? MakeBlockRef(in, name, 0, bc_, bc_.root) : Value();
+  }
+  Value Call(Interp&, CallValues&) override {
+    ThrowType("'TemplateReference' object is not callable");
+  }
+
+ private:
+  BlockContext bc_;
+};
+
+}  // namespace
+
+void Interp::SetSelf(Run& run, const TemplateImpl* top, bool& done) {
+  if (done || !run.tmpl->prog->uses_self) return;
+  done = true;
+  auto ref = Track(std::make_shared<TemplateRefObj>(BlockContext{top, run.blocks, run.root}));
+  run.root->Set("self", Value(std::shared_ptr<Object>(ref)));
+}
+
+Value MakeBlockRef(Interp& in, const std::string& name, size_t level, const BlockContext& bc,
+                   std::shared_ptr<Scope> scope) {
+  auto it = bc.blocks ? bc.blocks->find(name) : BlockMap::iterator();
+  if (!bc.blocks || it == bc.blocks->end() || level >= it->second.size())
+    return in.UndefinedHint("there is no parent block called " + StrRepr(name) + ".");
+  return Value(std::shared_ptr<Object>(
+      in.Track(std::make_shared<BlockRefObj>(name, level, bc, std::move(scope)))));
 }
 
 // ---- joiner ----

@@ -80,8 +80,13 @@ Value Interp::GetAttr(const Value& obj, const std::string& name) {
         const CallableObj* c = ObjAs<CallableObj>(obj);
         if (c->IsClass() && (name == "mro" || IsDunder(name))) return Unsafe(strict_, obj, name);
         if (IsDunder(name)) return Unsafe(strict_, obj, name);
+        if (auto* r = dynamic_cast<SuperObjBase*>(ObjAs<CallableObj>(obj))) {
+          bool found = false;
+          Value v = r->Attr(*this, name, &found);
+          if (found) return v;
+        }
         if (auto* m = dynamic_cast<const MacroObj*>(c)) {
-          if (name == "name") return Value(m->def->name);
+          if (name == "name") return m->def->name.empty() ? Value() : Value(m->def->name);
           if (name == "arguments") {
             List a;
             for (const auto& s : m->def->args) a.emplace_back(s);

@@ -46,6 +46,11 @@ Status ValidatePayloadUrl(const std::string& url);
 // exception class and the message its text ("unexpected '}'"), as str() of the exception
 // reads in NetBox. Names no field.
 Status CheckTemplateSyntax(const std::string& source);
+// The compile errors of a webhook's body and additional-headers templates, one line each
+// ("body_template: TemplateSyntaxError: ... (line 3)"), compiled as delivery compiles them (the
+// headers with `header_safe`). NetBox saves such webhooks and their deliveries fail, and so
+// does Herald; the UI shows these as a warning when it saves. Empty when both compile.
+std::vector<std::string> WebhookTemplateWarnings(const Webhook& w);
 // Compiles event rule conditions (falsy conditions are valid); field "conditions", with
 // " (at <location>)" after the message when the problem is nested.
 Status CheckConditions(const Value& conditions);

@@ -15,6 +15,24 @@ Status CheckTemplateSyntax(const std::string& source) {
   return Status::Error(Code::kInvalidArgument, compiled.error().type, compiled.error().message);
 }
 
+std::vector<std::string> WebhookTemplateWarnings(const Webhook& w) {
+  static const jinja::Environment body_env;
+  static const struct HeaderEnv {
+    HeaderEnv() { jinja::AddHeaderSafeFilter(env); }
+    jinja::Environment env;
+  } header;
+  const jinja::Environment& header_env = header.env;
+  std::vector<std::string> out;
+  auto check = [&out](const jinja::Environment& env, const char* field, const std::string& src) {
+    if (src.empty()) return;
+    auto compiled = env.Compile(src);
+    if (!compiled.ok()) out.push_back(std::string(field) + ": " + compiled.error().ToString());
+  };
+  check(header_env, "additional_headers", w.additional_headers);
+  check(body_env, "body_template", w.body_template);
+  return out;
+}
+
 Status CheckConditions(const Value& conditions) {
   if (conditions::IsFalsyConditions(conditions)) return Status::Ok();
   std::string where;

@@ -75,6 +75,9 @@ Pages::Pages(SessionStore& sessions, std::string version)
   page_options.limits.deadline = kPageDeadline;
   page_options.trim_blocks = true;
   page_options.lstrip_blocks = true;
+  // Every page renders under autoescape (includes, imports and parents too): each value is
+  // HTML-escaped unless it is Markup made by the templates themselves.
+  page_options.autoescape = true;
   env_ = std::make_unique<jinja::Environment>(page_options);
   std::vector<std::string> names;
   for (const Asset& a : EmbeddedAssets()) {
@@ -83,11 +86,8 @@ Pages::Pages(SessionStore& sessions, std::string version)
     env_->AddTemplate(name, std::string(a.content));
     names.push_back(name);
   }
-  // Every page renders under autoescape (it carries through includes, imports and extends):
-  // each value is HTML-escaped unless it is Markup made by the templates themselves.
   for (const auto& name : names) {
-    auto t =
-        env_->Compile("{% autoescape true %}{% include \"" + name + "\" %}{% endautoescape %}");
+    auto t = env_->Compile("{% include \"" + name + "\" %}");
     if (!t.ok()) {
       log::Error("web template does not compile",
                  {{"template", name}, {"error", t.error().ToString()}});

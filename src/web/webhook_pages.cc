@@ -105,6 +105,14 @@ void WebhookPages::Edit(Ctx& c, const Webhook* existing) {
                   HttpStatusFor(saved.status()));
   }
   RecordSaved(c, kWebhookKind, saved->id, saved->name, existing != nullptr);
+  // Saved as NetBox saves it; say now what delivery would fail on later.
+  std::vector<std::string> warnings = WebhookTemplateWarnings(*saved);
+  if (!warnings.empty()) {
+    std::string msg = "Webhook \"" + saved->name +
+                      "\" saved, but a template does not compile and its deliveries will fail: ";
+    for (size_t i = 0; i < warnings.size(); ++i) msg += (i ? "; " : "") + warnings[i];
+    c.Flash(msg, true);
+  }
 }
 
 void WebhookPages::Delete(Ctx& c, const Webhook& w) {

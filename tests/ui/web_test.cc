@@ -156,6 +156,33 @@ TEST_F(WebTest, WebhookFormShowsFieldErrorsAndEscapesInput) {
   EXPECT_EQ(dup.status, 400);
 }
 
+TEST_F(WebTest, WebhookFormWarnsOfTemplatesThatDoNotCompile) {
+  auto [sid, csrf] = SignIn(admin_key_);
+  std::string base = "csrf=" + csrf + "&payload_url=http%3A%2F%2F127.0.0.1%3A9%2F" +
+                     "&http_method=POST&http_content_type=application%2Fjson";
+  // Saved as NetBox saves it (only payload_url must compile), with a warning for the body.
+  auto bad =
+      Call("POST", "/webhooks/new",
+           base + "&name=bad&additional_headers=" + PercentEncode("X-A: {{ a|header_safe }}") +
+               "&body_template=" + PercentEncode("{% for loop in data %}{% endfor %}"),
+           sid);
+  ASSERT_EQ(bad.status, 303);
+  auto shown = Call("GET", HeaderOf(bad, "Location"), "", sid);
+  EXPECT_NE(shown.body.find("flash-error"), std::string::npos) << shown.body;
+  EXPECT_NE(shown.body.find("body_template: TemplateAssertionError: Can&#39;t assign to special "
+                            "loop variable in for-loop target (line 1)"),
+            std::string::npos)
+      << shown.body;
+  EXPECT_EQ(shown.body.find("additional_headers:"), std::string::npos);  // header_safe is known
+  // Templates that compile: the plain saved message.
+  auto good = Call("POST", "/webhooks/new",
+                   base + "&name=good&body_template=" + PercentEncode("{{ data|tojson }}"), sid);
+  ASSERT_EQ(good.status, 303);
+  auto plain = Call("GET", HeaderOf(good, "Location"), "", sid);
+  EXPECT_EQ(plain.body.find("flash-error"), std::string::npos);
+  EXPECT_NE(plain.body.find("created."), std::string::npos);
+}
+
 TEST_F(WebTest, RuleFormRejectsBadJsonAndConditions) {
   int64_t hook = MakeWebhookAndRule();
   auto [sid, csrf] = SignIn(admin_key_);

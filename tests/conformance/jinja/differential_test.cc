@@ -293,7 +293,7 @@ class Gen {
   std::string Stmt(int depth) {
     std::string ws1 = P(15) ? "-" : "", ws2 = P(15) ? "-" : "";
     if (depth <= 0 || P(35)) return "{{" + ws1 + " " + Expr(2) + " " + ws2 + "}}";
-    switch (R(9)) {
+    switch (R(11)) {
       case 0:
         return "{%" + ws1 + " if " + Expr(2) + " %}" + Body(depth - 1) +
                (P(50) ? "{% elif " + Expr(1) + " %}" + Body(depth - 1) : "") +
@@ -320,6 +320,11 @@ class Gen {
       case 7:
         return "{% set ns = namespace(c=0) %}{% for x in lst %}{% set ns.c = ns.c + x %}{% endfor "
                "%}{{ ns.c }}";
+      case 8:  // read before set: in a loop body, each iteration starts from the outer value
+        return "[{{ v1 }}]{% set v1 = " + Expr(1) + " %}" + Body(depth - 1);
+      case 9:
+        return "{% autoescape " + std::string(P(50) ? "true" : "false") + " %}" + Body(depth - 1) +
+               "{% endautoescape %}";
       default: return "{# comment #}\n" + Body(depth - 1) + "\n";
     }
   }

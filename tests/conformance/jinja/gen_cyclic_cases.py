@@ -16,8 +16,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.setrecursionlimit(1000)  # CPython's default: the oracle must match a plain interpreter
-import jinja2  # noqa: E402
-from jinja2_oracle import run  # noqa: E402
+from jinja2_oracle import run, write_corpus  # noqa: E402
 
 # Structures: name -> template prelude that defines it without printing anything.
 STRUCTS = {
@@ -167,15 +166,7 @@ def main():
         c = case(f"deep_template.{tname}", t)
         if c:
             cases.append(c)
-    doc = {
-        "generator": "tests/conformance/jinja/gen_cyclic_cases.py (Jinja2 SandboxedEnvironment)",
-        "jinja2_version": jinja2.__version__,
-        "python_version": sys.version.split()[0],
-        "count": len(cases),
-        "cases": cases,
-    }
-    json.dump(doc, sys.stdout, indent=1, ensure_ascii=False)
-    sys.stdout.write("\n")
+    write_corpus("gen_cyclic_cases.py", cases)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 """Oracle for the differential test: renders each case with Python Jinja2 exactly as NetBox
 does (SandboxedEnvironment, autoescape off) and writes the results in the cases.json format.
 
-Input (argv[1]): JSON list of {"name", "template", "context", "undefined", "options"?}.
+Input (argv[1]): JSON list of {"name", "template", "context", "undefined", "options"?,
+"templates"?}; named templates are loaded through a DictLoader (else a loader that has none).
 Output (stdout): {"cases": [... with "expect" filled in ...]}.
 """
 import json
@@ -10,14 +11,14 @@ import sys
 
 import jinja2
 from jinja2 import StrictUndefined, Undefined
-from jinja2.loaders import BaseLoader
+from jinja2.loaders import BaseLoader, DictLoader
 from jinja2.sandbox import SandboxedEnvironment
 
 
 def run(case):
     env = SandboxedEnvironment(
         undefined=StrictUndefined if case.get("undefined") == "strict" else Undefined,
-        loader=BaseLoader(),
+        loader=DictLoader(case["templates"]) if "templates" in case else BaseLoader(),
         **case.get("options", {}),
     )
     try:
@@ -34,6 +35,19 @@ def run(case):
         return {"error": {"type": "RecursionError", "message": str(e), "phase": "render"}}
     except Exception as e:  # noqa: BLE001
         return {"error": {"type": type(e).__name__, "message": str(e), "phase": "render"}}
+
+
+def write_corpus(generator, cases):
+    """Writes a generated corpus (the cases.json format, with its provenance) to stdout."""
+    doc = {
+        "generator": f"tests/conformance/jinja/{generator} (Jinja2 SandboxedEnvironment)",
+        "jinja2_version": jinja2.__version__,
+        "python_version": sys.version.split()[0],
+        "count": len(cases),
+        "cases": cases,
+    }
+    json.dump(doc, sys.stdout, indent=1, ensure_ascii=False)
+    sys.stdout.write("\n")
 
 
 def main():
