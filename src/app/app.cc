@@ -464,14 +464,14 @@ int RunTasksList(const Settings& settings, const std::string& status, int64_t li
     for (const auto& t : *tasks) l.push_back(TaskToJson(t, ""));
     std::cout << DumpJson(Value(std::move(l))) << "\n";
   } else {
-    printf("%-36s  %-9s  %-20s  %-20s  %-20s  %-16s  %-8s  %s\n", "ID", "STATUS", "CREATED",
-           "WEBHOOK", "EVENT RULE", "OBJECT TYPE", "ATTEMPTS", "ERROR");
+    printf("%-36s  %-9s  %-20s  %-20s  %-20s  %-20s  %-15s  %-8s  %s\n", "ID", "STATUS", "CREATED",
+           "WEBHOOK", "EVENT RULE", "OBJECT TYPE", "EVENT", "ATTEMPTS", "ERROR");
     for (const auto& t : *tasks) {
       std::string created = FormatIsoUtc(t.created_at - t.created_at % 1000000, 'Z');
       std::string err = t.error.size() > 80 ? t.error.substr(0, 77) + "..." : t.error;
-      printf("%-36s  %-9s  %-20s  %-20s  %-20s  %-16s  %-8d  %s\n", t.id.c_str(),
+      printf("%-36s  %-9s  %-20s  %-20s  %-20s  %-20s  %-15s  %-8d  %s\n", t.id.c_str(),
              TaskStatusName(t.status), created.c_str(), t.webhook_name.c_str(), t.rule_name.c_str(),
-             (t.object_type + " " + t.event_type).substr(0, 40).c_str(), t.attempts, err.c_str());
+             t.object_type.c_str(), t.event_type.c_str(), t.attempts, err.c_str());
     }
     printf("(%zu of %lld tasks%s)\n", tasks->size(), static_cast<long long>(*count),
            status.empty() ? "" : (" with status " + status).c_str());

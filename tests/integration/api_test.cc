@@ -534,6 +534,10 @@ TEST_F(ApiTest, IngestMatchesRulesInNameOrderAndQueuesTasks) {
   EXPECT_EQ(cli.exit_code, 0) << cli.err;
   EXPECT_NE(cli.out.find(task_id), std::string::npos) << cli.out;
   EXPECT_NE(cli.out.find("(6 of 6 tasks"), std::string::npos) << cli.out;
+  // The object type and the event each have a column of their own.
+  const std::string header = cli.out.substr(0, cli.out.find('\n'));
+  EXPECT_NE(header.find("OBJECT TYPE"), std::string::npos) << header;
+  EXPECT_GT(header.find("  EVENT  "), header.find("OBJECT TYPE")) << header;
 }
 
 TEST_F(ApiTest, IngestAcceptsArraysAndNdjson) {
