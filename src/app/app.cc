@@ -326,6 +326,7 @@ int RunServe(const Settings& settings) {
   web_options.max_sessions_per_token = static_cast<size_t>(settings.ui.max_sessions_per_token);
   web_options.max_failed_sign_ins = static_cast<int>(settings.ui.max_failed_sign_ins);
   web_options.failed_sign_in_window = std::chrono::seconds(settings.ui.failed_sign_in_window);
+  web_options.condition_budget = std::chrono::milliseconds(settings.ingest.condition_budget_ms);
   web_options.public_url = settings.server.public_url;
   web_options.trusted_proxies = settings.server.trusted_proxies;
   web::Web web(*store, api.tokens(), engine ? &engine->transport() : nullptr, web_options);

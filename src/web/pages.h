@@ -68,6 +68,7 @@ struct WebhookPages {
 // /rules/...: list, detail, create/edit, delete, check against an event.
 struct RulePages {
   Store& store;
+  const WebOptions& options;  // the condition budget of "Check"
 
   void List(Ctx& c);
   void Detail(Ctx& c, const EventRule& r);

@@ -199,7 +199,10 @@ void RulePages::Check(Ctx& c, const EventRule& r) {
     } else {
       Value data = conditions::BuildEvalData(event->data, event->snapshots);
       std::vector<conditions::TraceEntry> trace;
-      auto res = set->Evaluate(data, &trace);
+      const auto budget = options.condition_budget;
+      auto res = set->Evaluate(
+          data, budget.count() > 0 ? conditions::Clock::now() + budget : conditions::kNoDeadline,
+          &trace);
       std::map<std::string, const conditions::TraceEntry*> by_loc;
       for (const auto& t : trace) by_loc[t.location + "\x1f" + t.attr] = &t;
       for (const auto& info : set->Conditions()) {

@@ -79,7 +79,7 @@ class Router {
       : login_{tokens, sessions, guard},
         dashboard_{store},
         webhooks_{store, renderer, transport, options},
-        rules_{store},
+        rules_{store, options},
         tasks_{store, renderer},
         webhook_routes_{kWebhookKind.Noun, store,     &Store::GetWebhook,
                         webhooks_,         "preview", &WebhookPages::Preview},

@@ -77,6 +77,9 @@ struct WebOptions {
   // server.trusted_proxies: addresses / CIDR ranges whose X-Forwarded-For is believed. Entries
   // that do not parse are logged and ignored (the configuration validates them at start).
   std::vector<std::string> trusted_proxies;
+  // ingest.condition_budget_ms: a rule's "Check" page evaluates its conditions within the same
+  // bound as ingest (zero: none), so a costly rule cannot hold a UI thread.
+  std::chrono::milliseconds condition_budget{50};
   // The clock of session lifetimes and the sign-in rate limit (tests move it); null means
   // SystemClock(). Must outlive Web.
   const Clock* clock = nullptr;
