@@ -104,7 +104,7 @@ Value TaskDetailJson(Store& store, const Task& task, const std::string& api_base
       ad.set("error", a.error.empty() ? Value() : Value(a.error));
       Dict rq;
       rq.set("method", a.method);
-      rq.set("url", a.url);
+      rq.set("url", show_credentials ? a.url : RedactUrl(a.url));
       auto hv = ParseJson(a.request_headers.empty() ? "{}" : a.request_headers);
       Value headers = hv.ok() ? *hv : Value(a.request_headers);
       rq.set("headers", show_credentials ? headers : RedactHeaderDict(headers));

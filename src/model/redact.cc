@@ -88,4 +88,61 @@ std::string RedactHeaderTemplate(std::string_view text) {
   return out;
 }
 
+namespace {
+
+bool IsCredentialParam(std::string_view name) {
+  const std::string l = AsciiLower(name);
+  return l == "sig" || l == "code" || IsCredentialHeader(name);
+}
+
+}  // namespace
+
+std::string RedactUrl(std::string_view url) {
+  std::string out;
+  out.reserve(url.size());
+  const size_t scheme = url.find("://");
+  const size_t auth_start = scheme == std::string_view::npos ? 0 : scheme + 3;
+  size_t auth_end = url.find_first_of("/?#", auth_start);
+  if (auth_end == std::string_view::npos) auth_end = url.size();
+  const std::string_view authority = url.substr(auth_start, auth_end - auth_start);
+  out.append(url.substr(0, auth_start));
+  const size_t at = authority.rfind('@');
+  if (at == std::string_view::npos) {
+    out.append(authority);
+  } else {
+    const size_t colon = authority.substr(0, at).find(':');
+    if (colon != std::string_view::npos) out.append(authority.substr(0, colon + 1));
+    out.append(kRedacted);
+    out.append(authority.substr(at));
+  }
+  size_t query = url.find('?', auth_end);
+  size_t fragment = url.find('#', auth_end);
+  if (query != std::string_view::npos && fragment != std::string_view::npos && fragment < query)
+    query = std::string_view::npos;  // a '?' inside the fragment
+  if (fragment == std::string_view::npos) fragment = url.size();
+  if (query == std::string_view::npos) {
+    out.append(url.substr(auth_end));
+    return out;
+  }
+  out.append(url.substr(auth_end, query + 1 - auth_end));
+  std::string_view params = url.substr(query + 1, fragment - query - 1);
+  while (true) {
+    const size_t amp = params.find('&');
+    const std::string_view param = params.substr(0, amp);
+    const size_t eq = param.find('=');
+    if (eq != std::string_view::npos && eq + 1 < param.size() &&
+        IsCredentialParam(param.substr(0, eq))) {
+      out.append(param.substr(0, eq + 1));
+      out.append(kRedacted);
+    } else {
+      out.append(param);
+    }
+    if (amp == std::string_view::npos) break;
+    out.push_back('&');
+    params.remove_prefix(amp + 1);
+  }
+  out.append(url.substr(fragment));
+  return out;
+}
+
 }  // namespace herald

@@ -45,4 +45,12 @@ Value RedactHeaderDict(const Value& headers);
 // byte for byte, so admins and readers see the same layout.
 std::string RedactHeaderTemplate(std::string_view text);
 
+// Redacts the credentials a URL (a webhook's payload_url template, or the URL an attempt was
+// sent to) may carry: the password of its user info ("user:********@host"; a user info without
+// a password, often a token, is hidden whole), and the values of query parameters whose names
+// are credentials (IsCredentialHeader's rule, plus `sig` and `code`, the SAS and function-key
+// parameters). Everything else is kept byte for byte. A secret in the path itself (Slack's or
+// Teams' incoming-webhook URLs) cannot be told from an ordinary path and stays visible.
+std::string RedactUrl(std::string_view url);
+
 }  // namespace herald

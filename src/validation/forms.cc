@@ -467,7 +467,7 @@ Value WebhookToJson(const Webhook& w, const std::string& api_base, bool brief,
                     bool show_credentials) {
   Dict d = ObjectHead(w, api_base, "/api/extras/webhooks/", "/webhooks/", brief);
   if (brief) return Value(std::move(d));
-  d.set("payload_url", w.payload_url);
+  d.set("payload_url", show_credentials ? w.payload_url : RedactUrl(w.payload_url));
   d.set("http_method", w.http_method);
   d.set("http_content_type", w.http_content_type);
   d.set("additional_headers",

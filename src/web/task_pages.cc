@@ -155,7 +155,7 @@ void TaskPages::TaskDetail(Ctx& c, const std::string& id) {
     for (auto it = attempts->rbegin(); it != attempts->rend(); ++it) {
       if (it->url.empty() && it->method.empty()) continue;
       const bool recorded = RequestBodyRecorded(*it);
-      request = D()("method", it->method)("url", it->url)(
+      request = D()("method", it->method)("url", admin ? it->url : RedactUrl(it->url))(
                     "headers", HeaderRowsFromJson(it->request_headers, admin))(
                     "body", recorded ? it->request_body : "")(
                     "body_pretty", recorded ? PrettyJsonText(it->request_body) : "")(
@@ -175,11 +175,11 @@ void TaskPages::TaskDetail(Ctx& c, const std::string& id) {
       if (w.ok()) {
         auto r = renderer.Render(*w, ctx, {{"X-Herald-Task", t->id}});
         if (r.ok())
-          request =
-              D()("method", r->method)("url", r->url)("headers", HeaderRows(r->headers, admin))(
-                  "body", r->body)("body_pretty", PrettyJsonText(r->body))(
-                  "note", "not sent yet: rendered now with the current webhook")
-                  .value();
+          request = D()("method", r->method)("url", admin ? r->url : RedactUrl(r->url))(
+                        "headers", HeaderRows(r->headers, admin))("body", r->body)(
+                        "body_pretty", PrettyJsonText(r->body))(
+                        "note", "not sent yet: rendered now with the current webhook")
+                        .value();
         else render_error = r.status().message();
       } else {
         render_error = "The webhook of this task no longer exists.";

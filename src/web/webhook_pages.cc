@@ -18,8 +18,8 @@ namespace {
 Value WebhookValue(const Webhook& w, bool show_credentials) {
   auto opt = [](const std::optional<int>& v) { return v ? Value(*v) : Value(""); };
   return D()("id", w.id)("name", w.name)("description", w.description)(
-             "payload_url", w.payload_url)("http_method", w.http_method)("http_content_type",
-                                                                         w.http_content_type)(
+             "payload_url", show_credentials ? w.payload_url : RedactUrl(w.payload_url))(
+             "http_method", w.http_method)("http_content_type", w.http_content_type)(
              "additional_headers",
              show_credentials ? w.additional_headers : RedactHeaderTemplate(w.additional_headers))(
              "body_template", w.body_template)("secret_set", !w.secret.empty())(
@@ -65,11 +65,14 @@ void WebhookPages::List(Ctx& c) {
   std::string q = c.req.query_params.Get("q").value_or("");
   std::string ql = AsciiLower(q);
   ::herald::List rows;
+  const bool admin = c.session->can_write();
   for (const auto& w : *hooks) {
-    if (!ql.empty() && !ContainsIgnoreCase(w.name, ql) && !ContainsIgnoreCase(w.payload_url, ql) &&
+    // Readers search the URL as they see it, so a search cannot probe a hidden credential.
+    if (!ql.empty() && !ContainsIgnoreCase(w.name, ql) &&
+        !ContainsIgnoreCase(admin ? w.payload_url : RedactUrl(w.payload_url), ql) &&
         !ContainsIgnoreCase(w.description, ql))
       continue;
-    rows.push_back(WebhookValue(w, c.session->can_write()));
+    rows.push_back(WebhookValue(w, admin));
   }
   c.Page("webhooks.html", D()("webhooks", Value(std::move(rows)))("q", q)(
                               "total", static_cast<int64_t>(hooks->size())));
@@ -166,11 +169,12 @@ void WebhookPages::Preview(Ctx& c, const Webhook& w) {
   // Only admins see the signature: it would let a reader sign any body they paste.
   bool signed_body = false;
   for (const auto& [k, v] : rendered->headers) signed_body |= k == delivery::kSignatureHeader;
-  vars("rendered", D()("method", rendered->method)("url", rendered->url)(
-                       "headers", HeaderRows(rendered->headers, admin))("body", rendered->body)(
-                       "body_pretty", PrettyJsonText(rendered->body))("signed", signed_body)(
-                       "signature_hidden", signed_body && !admin)
-                       .value());
+  vars("rendered",
+       D()("method", rendered->method)("url", admin ? rendered->url : RedactUrl(rendered->url))(
+           "headers", HeaderRows(rendered->headers, admin))("body", rendered->body)(
+           "body_pretty", PrettyJsonText(rendered->body))("signed", signed_body)(
+           "signature_hidden", signed_body && !admin)
+           .value());
   if (!c.post() || c.form.Str("action") != "send")
     return c.Page("webhook_preview.html", std::move(vars));
   // Send test: admins only (Handle refuses it first; this keeps it so), deliver it now,

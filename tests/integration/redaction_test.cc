@@ -40,10 +40,13 @@ std::string Headers() {
 
 TEST_F(RedactionTest, ReadOnlyCallersSeeHeaderNamesButNoCredentialsOrSignatures) {
   Receiver rx;
-  auto created =
-      Api("POST", Url("/api/extras/webhooks/"), token_,
-          R"({"name": "creds", "payload_url": ")" + rx.url("/hook") + R"(", "secret": ")" +
-              P::kSecret + R"(", "additional_headers": ")" + Headers() + R"("})");
+  // Credentials in the URL too: user info and a token query parameter (sent, never shown).
+  std::string url = rx.url("/hook") + "?page=1&token=" + P::kUrlToken;
+  url.replace(0, std::string("http://").size(),
+              std::string("http://user:") + P::kUrlPassword + "@");
+  auto created = Api("POST", Url("/api/extras/webhooks/"), token_,
+                     R"({"name": "creds", "payload_url": ")" + url + R"(", "secret": ")" +
+                         P::kSecret + R"(", "additional_headers": ")" + Headers() + R"("})");
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(created.body.find(P::kSecret), std::string::npos) << "the secret is write-only";
   int64_t id = created.json().get("id")->as_int();
@@ -84,7 +87,10 @@ TEST_F(RedactionTest, ReadOnlyCallersSeeHeaderNamesButNoCredentialsOrSignatures)
             "Authorization: ********\nX-Api-Key: ********\nCookie: ********\n"
             "X-Db-Password: ********\n{{ 'X-Auth-Token' }}: ********\nX-Trace: " +
                 std::string(P::kVisible));
+  EXPECT_EQ(ro_hook.json().get("payload_url")->as_str(),
+            rx.url("/hook").replace(0, 7, "http://user:********@") + "?page=1&token=********");
   auto admin_hook = Api("GET", Url("/api/extras/webhooks/" + std::to_string(id) + "/"), token_);
+  EXPECT_EQ(admin_hook.json().get("payload_url")->as_str(), url);
   EXPECT_NE(admin_hook.json().get("additional_headers")->as_str().find(P::kBearer),
             std::string::npos);
 

@@ -17,6 +17,9 @@ struct PlantedCredentials {
   static constexpr const char* kCookie = "sid=cookie-6923";
   static constexpr const char* kCustom = "custom-pw-7034";
   static constexpr const char* kTemplated = "templated-8145";
+  // In a payload_url: the user info's password and a query parameter named like a credential.
+  static constexpr const char* kUrlPassword = "urlpw-9367";
+  static constexpr const char* kUrlToken = "urltok-0478";
   // A harmless header value: it must stay visible.
   static constexpr const char* kVisible = "visible-trace-9256";
 };
@@ -25,7 +28,8 @@ struct PlantedCredentials {
 // which response it was.
 inline void ExpectNoPlantedCredential(std::string_view body, const std::string& where) {
   using P = PlantedCredentials;
-  for (const char* v : {P::kSecret, P::kBearer, P::kApiKey, P::kCookie, P::kCustom, P::kTemplated})
+  for (const char* v : {P::kSecret, P::kBearer, P::kApiKey, P::kCookie, P::kCustom, P::kTemplated,
+                        P::kUrlPassword, P::kUrlToken})
     EXPECT_EQ(body.find(v), std::string_view::npos) << where << " leaks " << v << ":\n" << body;
 }
 

@@ -55,5 +55,24 @@ TEST(Redact, HeaderTemplateText) {
   EXPECT_EQ(RedactHeaderTemplate("X-Trace: b"), "X-Trace: b");
 }
 
+TEST(Redact, UrlCredentials) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"https://hooks.example.com/x", "https://hooks.example.com/x"},
+      {"https://user:pa55@h.example:8443/p?q=1", "https://user:********@h.example:8443/p?q=1"},
+      {"https://ghp_token@h.example/p", "https://********@h.example/p"},
+      {"http://h/p?api_key=abc&x=1&token=t&sig=s&code=c&page=2",
+       "http://h/p?api_key=********&x=1&token=********&sig=********&code=********&page=2"},
+      {"http://h/p?Authorization=Bearer%20x#frag?token=1",
+       "http://h/p?Authorization=********#frag?token=1"},
+      {"http://h/p#a?token=1", "http://h/p#a?token=1"},    // the '?' is in the fragment
+      {"http://h/p?token=&key", "http://h/p?token=&key"},  // nothing to hide
+      {"http://h/a@b/c", "http://h/a@b/c"},                // '@' in the path is not user info
+      {"{{ base }}/hook?secret={{ data.s }}", "{{ base }}/hook?secret=********"},
+      {"", ""},
+      {"?", "?"},
+  };
+  for (const auto& [in, want] : cases) EXPECT_EQ(RedactUrl(in), want) << in;
+}
+
 }  // namespace
 }  // namespace herald
