@@ -3,6 +3,7 @@
 // delivery renders body templates with, under the configured [templates] limits.
 #include <chrono>
 #include <fstream>
+#include <iomanip>
 #include <ostream>
 #include <sstream>
 #include <vector>
@@ -112,6 +113,7 @@ int RunTemplateBench(const Settings& settings, const TemplateBenchArgs& args, st
   }
   double elapsed = std::chrono::duration<double>(now - start).count();
   double rate = elapsed > 0 ? static_cast<double>(renders) / elapsed : 0;
+  out << std::fixed << std::setprecision(2);
   out << "template: " << args.template_path << " (compiled in " << compile_time.count() * 1e3
       << " ms)\n";
   out << "contexts: " << contexts.size() << " (rendered in turn)\n";
