@@ -2,34 +2,24 @@
 // through delivery::Renderer::CompileBody, so it measures the engine path and environment that
 // delivery renders body templates with, under the configured [templates] limits.
 #include <chrono>
-#include <fstream>
 #include <iomanip>
 #include <ostream>
-#include <sstream>
 #include <vector>
 
 #include "app/app.h"
 #include "delivery/renderer.h"
+#include "jinja/cli.h"
 #include "value/json.h"
 
 namespace herald {
 
 namespace {
 
-bool ReadWholeFile(const std::string& path, std::string* out) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return false;
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  *out = ss.str();
-  return true;
-}
-
 // The contexts of a context file: one JSON object, or an array of objects. Empty on error
 // (the message is on `err`).
 std::vector<Value> LoadContexts(const std::string& path, std::ostream& err) {
   std::string text;
-  if (!ReadWholeFile(path, &text)) {
+  if (!jinja::ReadFile(path, &text)) {
     err << "herald: cannot read context file " << path << "\n";
     return {};
   }
@@ -75,7 +65,7 @@ int RunTemplateBench(const Settings& settings, const TemplateBenchArgs& args, st
     return 2;
   }
   std::string source;
-  if (!ReadWholeFile(args.template_path, &source)) {
+  if (!jinja::ReadFile(args.template_path, &source)) {
     err << "herald: cannot read template file " << args.template_path << "\n";
     return 1;
   }
