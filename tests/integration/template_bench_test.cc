@@ -2,6 +2,7 @@
 // the summary's last line ("N renders/s"), the error cases (missing files, invalid JSON, a
 // template that does not compile, a render error, --seconds <= 0), and that every template in
 // bench/templates renders with its contexts. No timing thresholds: only the output's shape.
+#include <filesystem>
 #include <regex>
 #include <string>
 #include <vector>
@@ -81,6 +82,39 @@ TEST(TemplateBench, Errors) {
     EXPECT_NE(r.err.find(c.expected_error), std::string::npos) << r.err;
     EXPECT_EQ(r.out.find("renders/s"), std::string::npos) << r.out;
   }
+}
+
+// Every bench/templates/*.j2 compiles and renders with NetBox-shaped contexts (a change, a
+// creation and a deletion, as bench/templates/gen_contexts.py makes them).
+TEST(TemplateBench, BenchTemplatesRender) {
+  TempDir dir;
+  const std::string ctx = dir.path() + "/contexts.json";
+  const std::string device = R"({"id": 7, "url": "/api/dcim/devices/7/", "display": "d7",
+      "name": "d7", "status": {"value": "failed", "label": "Failed"},
+      "site": {"id": 1, "name": "ams1", "slug": "s"}, "role": {"id": 2, "name": "pdu"},
+      "serial": "SN1", "asset_tag": null, "primary_ip4": {"address": "10.0.0.7/24"},
+      "comments": "a \"note\"", "tags": ["lab", "prod"],
+      "custom_fields": {"owner_team": null, "priority": 2}})";
+  const std::string pre = R"({"id": 7, "name": "d7", "serial": "OLD", "tags": ["lab"]})";
+  auto event = [&](const std::string& kind, const std::string& before, const std::string& after) {
+    return R"({"event": ")" + kind +
+           R"(", "timestamp": "2026-03-01T10:11:12.000+00:00", "model": "device",
+        "username": "alice", "request_id": "r-1", "data": )" +
+           device + R"(, "snapshots": {"prechange": )" + before + R"(, "postchange": )" + after +
+           "}}";
+  };
+  ASSERT_TRUE(WriteFile(ctx, "[" + event("updated", pre, device) + "," +
+                                 event("created", "null", device) + "," +
+                                 event("deleted", device, "null") + "]"));
+  int templates = 0;
+  for (const auto& e : std::filesystem::directory_iterator(SourcePath("bench/templates"))) {
+    if (e.path().extension() != ".j2") continue;
+    ++templates;
+    RunResult r = Bench(e.path().string(), ctx);
+    EXPECT_EQ(r.exit_code, 0) << e.path() << "\n" << r.err;
+    EXPECT_TRUE(std::regex_match(LastLine(r.out), kRateLine)) << r.out;
+  }
+  EXPECT_GE(templates, 4);
 }
 
 }  // namespace
