@@ -188,6 +188,20 @@ int main(int argc, char** argv) {
   conf->add_option("file", cases_file, "Case file (tests/data/jinja2_cases.json format)")
       ->required();
 
+  herald::TemplateBenchArgs bench_args;
+  Common bench_c;
+  auto* bench = tmpl->add_subcommand(
+      "bench",
+      "Compile a template once as delivery does, render it repeatedly; ends with 'N renders/s'");
+  bench->add_option("--template", bench_args.template_path, "Template file")->required();
+  bench
+      ->add_option("--context", bench_args.context_path,
+                   "JSON file: one context object, or an array of them rendered in turn")
+      ->required();
+  bench->add_option("--seconds", bench_args.seconds, "How long to render (default 3)");
+  bench->add_option("-c,--config", bench_c.config_file,
+                    "Configuration file whose [templates] limits apply");
+
   // config
   auto* cfg = app.add_subcommand("config", "Configuration helpers");
   cfg->require_subcommand(1);
@@ -245,6 +259,10 @@ int main(int argc, char** argv) {
       return herald::jinja::RunTemplateRender(template_file, context_file, strict, std::cout,
                                               std::cerr);
     if (*conf) return herald::jinja::RunTemplateConformance(cases_file, std::cout);
+    if (*bench) {
+      if (!LoadConfig(bench_c, &config, {})) return 2;
+      return herald::RunTemplateBench(config.settings(), bench_args, std::cout, std::cerr);
+    }
   }
   if (*cfg && *example) {
     std::cout << herald::Config::ExampleToml();

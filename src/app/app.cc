@@ -92,16 +92,6 @@ std::shared_ptr<delivery::NetGuard> NetGuardOrDie(const Settings& settings) {
   return *guard;
 }
 
-jinja::Options TemplateOptions(const Settings& settings) {
-  jinja::Options o;
-  o.limits.max_output_bytes = static_cast<size_t>(settings.templates.max_output_bytes);
-  o.limits.max_steps = static_cast<uint64_t>(settings.templates.max_steps);
-  o.limits.deadline = std::chrono::milliseconds(settings.templates.deadline_ms);
-  o.limits.max_alloc_bytes = static_cast<size_t>(settings.templates.max_alloc_bytes);
-  o.env_filter_patterns = settings.templates.env_patterns;
-  return o;
-}
-
 // The delivery engine: transport + renderer + dispatcher, the worker's heartbeat, and the
 // retention sweeper.
 class DeliveryEngine {

@@ -4,12 +4,14 @@
 // from CMake's project().
 #pragma once
 
+#include <cstdint>
 #include <iosfwd>
 #include <optional>
 #include <string>
 
 #include "app/config.h"
 #include "herald_version.h"
+#include "jinja/jinja.h"
 
 namespace herald {
 
@@ -47,5 +49,23 @@ struct StoreCopyArgs {
   int64_t stop_after_batches = 0;  // 0: never
 };
 int RunStoreCopy(const StoreCopyArgs& args);
+
+// The template engine's options from the [templates] settings (limits, the `env` filter's
+// patterns): what delivery, the UI and `herald template bench` compile with.
+jinja::Options TemplateOptions(const Settings& settings);
+
+// `herald template bench --template F --context F [--seconds S]`: compiles the template once as
+// delivery compiles a body template (delivery::Renderer::CompileBody), then renders it for
+// `seconds` (or until `max_renders`), rotating through the contexts (the context file holds one
+// JSON object or an array of them). Prints a short summary; the last line is "N renders/s".
+// Exit 1 (message on `err`) for an unreadable file, invalid JSON, a context that is not an object,
+// a compile error or a render error; 2 for seconds <= 0.
+struct TemplateBenchArgs {
+  std::string template_path, context_path;
+  double seconds = 3;
+  int64_t max_renders = 100'000'000;
+};
+int RunTemplateBench(const Settings& settings, const TemplateBenchArgs& args, std::ostream& out,
+                     std::ostream& err);
 
 }  // namespace herald

@@ -49,6 +49,11 @@ Renderer::Renderer(jinja::Options options) : env_(options), header_env_(HeaderOp
   jinja::AddHeaderSafeFilter(header_env_);
 }
 
+jinja::Outcome<std::shared_ptr<const jinja::Template>> Renderer::CompileBody(
+    std::string_view source) const {
+  return env_.Compile(source);
+}
+
 std::shared_ptr<const Renderer::Compiled> Renderer::Get(const Webhook& w) {
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -60,6 +60,10 @@ class Renderer {
   Result<RenderedRequest> Render(const Webhook& webhook, const Value& context,
                                  const HeaderList& extra_headers = {});
 
+  // Compiles `source` as Render compiles a body template (same environment and options), for
+  // callers that render it themselves (`herald template bench`). Thread-safe; no caching.
+  jinja::Outcome<std::shared_ptr<const jinja::Template>> CompileBody(std::string_view source) const;
+
  private:
   struct Compiled {
     int64_t last_updated = 0;

@@ -9,8 +9,6 @@
 
 namespace herald::jinja {
 
-namespace {
-
 bool ReadFile(const std::string& path, std::string* out) {
   std::ifstream f(path, std::ios::binary);
   if (!f) return false;
@@ -19,8 +17,6 @@ bool ReadFile(const std::string& path, std::string* out) {
   *out = ss.str();
   return true;
 }
-
-}  // namespace
 
 int RunTemplateRender(const std::string& template_path, const std::string& context_path,
                       bool strict, std::ostream& out, std::ostream& err) {

@@ -23,4 +23,8 @@ int RunTemplateRender(const std::string& template_path, const std::string& conte
 // file cannot be read or parsed).
 int RunTemplateConformance(const std::string& cases_path, std::ostream& out);
 
+// Reads the whole file at `path` (binary) into `out`; false when it cannot be opened. The template
+// commands' (and `herald template bench`'s) file reader.
+bool ReadFile(const std::string& path, std::string* out);
+
 }  // namespace herald::jinja
