@@ -19,6 +19,7 @@
 #include "api/filtersets.h"
 #include "api/metadata.h"
 #include "common/log.h"
+#include "model/redact.h"
 #include "validation/forms.h"
 #include "validation/save.h"
 #include "value/json.h"
@@ -64,8 +65,18 @@ struct Ops {
     // api/filtersets.h: the filter table, and what filter `spec` reads of an object.
     const std::vector<api::FilterSpec>& (*specs)();
     api::FieldValue (*field)(const T& object, size_t spec);
+    // The object as a caller who may not see credentials sees it (model/redact.h): lists filter,
+    // search and order readers' copies, so a filter cannot probe a hidden value.
+    T (*as_reader_sees)(T object);
   } filters;
 };
+
+Webhook WebhookAsReaderSees(Webhook w) {
+  w.payload_url = RedactUrl(w.payload_url);
+  w.additional_headers = RedactHeaderTemplate(w.additional_headers);
+  return w;
+}
+EventRule EventRuleAsReaderSees(EventRule r) { return r; }
 
 Result<std::vector<EventRule>> NoDependents(Store&, int64_t) { return std::vector<EventRule>{}; }
 herald::Status DeleteRule(Store& store, int64_t id, std::vector<EventRule>*) {
@@ -102,13 +113,13 @@ constexpr Ops<Webhook> kWebhookOps{
     {"Webhook", "webhook", api::FormKind::kWebhook},
     {&Store::ListWebhooks, &Store::GetWebhook, &Store::UpdateWebhook},
     {&WebhookFromJson, &SaveWebhook, &RulesUsingWebhook, &DeleteWebhookAndRules},
-    {&api::WebhookFilterSpecs, &api::WebhookField}};
+    {&api::WebhookFilterSpecs, &api::WebhookField, &WebhookAsReaderSees}};
 
 constexpr Ops<EventRule> kEventRuleOps{
     {"EventRule", "event rule", api::FormKind::kEventRule},
     {&Store::ListEventRules, &Store::GetEventRule, &Store::UpdateEventRule},
     {&EventRuleFromJson, &SaveEventRule, &NoDependents, &DeleteRule},
-    {&api::EventRuleFilterSpecs, &api::EventRuleField}};
+    {&api::EventRuleFilterSpecs, &api::EventRuleField, &EventRuleAsReaderSees}};
 
 // A kind, as Api::Crud takes it: the type's Ops, and its JSON form as this request shows it
 // (forms.h, with what the request knows: the URL base, whether credentials show, the webhooks
@@ -286,6 +297,9 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
     if (c.IsRead()) {
       auto all = (store_.*ops.store.list)();
       if (!all.ok()) return c.Error(500, all.status().message());
+      if (!c.ShowCredentials()) {
+        for (Object& o : *all) o = ops.filters.as_reader_sees(std::move(o));
+      }
       auto filters = api::FilterQuery::Parse(ops.filters.specs(), c.req.query_params);
       if (!filters.ok()) return c.Error(filters.status());
       std::vector<size_t> sel;

@@ -91,6 +91,18 @@ TEST_F(RedactionTest, ReadOnlyCallersSeeHeaderNamesButNoCredentialsOrSignatures)
             rx.url("/hook").replace(0, 7, "http://user:********@") + "?page=1&token=********");
   auto admin_hook = Api("GET", Url("/api/extras/webhooks/" + std::to_string(id) + "/"), token_);
   EXPECT_EQ(admin_hook.json().get("payload_url")->as_str(), url);
+  // Filters and search see what the caller sees: a reader cannot probe a hidden value.
+  for (const std::string& filter :
+       {"payload_url=" + std::string(P::kUrlToken), "q=" + std::string(P::kUrlPassword),
+        "q=" + std::string(P::kBearer)}) {
+    auto probe = Api("GET", Url("/api/extras/webhooks/?" + filter), ro_);
+    ASSERT_EQ(probe.status, 200) << probe.body;
+    EXPECT_EQ(probe.json().get("count")->as_int(), 0) << filter;
+    auto by_admin = Api("GET", Url("/api/extras/webhooks/?" + filter), token_);
+    EXPECT_EQ(by_admin.json().get("count")->as_int(),
+              filter.find(P::kBearer) == std::string::npos ? 1 : 0)
+        << filter;
+  }
   EXPECT_NE(admin_hook.json().get("additional_headers")->as_str().find(P::kBearer),
             std::string::npos);
 
