@@ -37,8 +37,26 @@ def device(rng, i):
     }
 
 
+def hardware(rng):
+    """Platform, tenant and interfaces (read by bench/jinja_bench's body template), drawn from
+    their own generator so the fields above stay as they were."""
+    return {
+        "platform": None if rng.random() < 0.2 else {"id": rng.randint(1, 9),
+                                                      "name": rng.choice(["eos", "junos", "nx-os"])},
+        "tenant": None if rng.random() < 0.5 else {"id": rng.randint(1, 9),
+                                                    "name": rng.choice(["acme", "globex"])},
+        "interfaces": [{
+            "name": "Ethernet%d" % (n + 1),
+            "enabled": rng.random() < 0.8,
+            "mtu": rng.choice([None, 1500, 9000, 9214]),
+            "description": rng.choice([None, "", "uplink spine%d" % n, "to \"core\" ü"]),
+        } for n in range(rng.randint(1, 6))],
+    }
+
+
 def context(rng, i):
     post = device(rng, i)
+    post.update(hardware(random.Random(1_000_000 + i)))
     post["status"]["label"] = post["status"]["value"].capitalize()
     event = rng.choice(EVENTS)
     pre = json.loads(json.dumps(post))
