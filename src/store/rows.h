@@ -542,23 +542,39 @@ std::vector<FlatEvent> FlattenEvents(std::vector<NewEvent> events);
 // kResourceExhausted when an event of `events` has more than `max` tasks (a backend's bound).
 Status CheckTasksPerEvent(const std::vector<NewEvent>& events, size_t max);
 
-// CommitEvents of a backend whose writer inserts flat events with insert(Ctx&, const
-// std::vector<FlatEvent>&) -> Result<std::vector<CommittedEvent>>: answers kResourceExhausted
-// at once when an event has more than `max_tasks` tasks (CheckTasksPerEvent), else flattens the
-// events on the calling thread and submits the insert through `queue`; `done` hears its result
-// once the commit ended.
-template <typename Op, typename Ctx, typename Insert>
-void SubmitCommit(WriteQueue<Op>& queue, std::vector<NewEvent> events, size_t max_tasks,
-                  Insert insert, std::function<void(Result<std::vector<CommittedEvent>>)> done) {
+using CommitDone = std::function<void(Result<std::vector<CommittedEvent>>)>;
+
+// CommitEvents of a backend: answers kResourceExhausted at once when an event has more than
+// `max_tasks` tasks (CheckTasksPerEvent), else flattens the events on the calling thread and
+// submits the write make_op(std::vector<FlatEvent>, CommitDone) -> std::unique_ptr<Op> through
+// `queue`; `done` hears its result once the commit ended (or the queue's refusal).
+template <typename Op, typename MakeOp>
+void SubmitCommitOp(WriteQueue<Op>& queue, std::vector<NewEvent> events, size_t max_tasks,
+                    MakeOp make_op, CommitDone done) {
   const Status st = CheckTasksPerEvent(events, max_tasks);
   if (!st.ok()) {
     done(st);
     return;
   }
-  auto fn = [flat = FlattenEvents(std::move(events)), insert](Ctx& ctx) {
-    return insert(ctx, flat);
-  };
-  SubmitWithCallback<Op, Ctx>(queue, std::move(fn), std::move(done));
+  std::unique_ptr<Op> op = make_op(FlattenEvents(std::move(events)), std::move(done));
+  const Status submitted = queue.Submit(op);
+  if (!submitted.ok() && op) op->Finish(submitted);
+}
+
+// SubmitCommitOp for a backend whose writer inserts flat events with insert(Ctx&, const
+// std::vector<FlatEvent>&) -> Result<std::vector<CommittedEvent>> as a plain CallbackWriteOp.
+template <typename Op, typename Ctx, typename Insert>
+void SubmitCommit(WriteQueue<Op>& queue, std::vector<NewEvent> events, size_t max_tasks,
+                  Insert insert, CommitDone done) {
+  SubmitCommitOp(
+      queue, std::move(events), max_tasks,
+      [insert](std::vector<FlatEvent> flat, CommitDone d) -> std::unique_ptr<Op> {
+        auto fn = [flat = std::move(flat), insert](Ctx& ctx) { return insert(ctx, flat); };
+        using R = Result<std::vector<CommittedEvent>>;
+        return std::make_unique<CallbackWriteOp<Op, Ctx, decltype(fn), R>>(std::move(fn),
+                                                                           std::move(d));
+      },
+      std::move(done));
 }
 
 // kInvalidArgument unless `max` is a batch size PurgeDedupeKeys takes (1..kMaxPurgeBatch).

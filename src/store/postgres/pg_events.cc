@@ -192,16 +192,13 @@ class CommitOp final : public CallbackWriteOp<PostgresStore::WriteOp, PostgresSt
 
 void PostgresStore::CommitEvents(std::vector<NewEvent> events,
                                  std::function<void(CommitResult)> done) {
-  const Status st = sql::CheckTasksPerEvent(events, kPgMaxTasksPerEvent);
-  if (!st.ok()) {
-    done(st);
-    return;
-  }
-  std::unique_ptr<WriteOp> op = std::make_unique<CommitOp>(
-      std::make_shared<const std::vector<sql::FlatEvent>>(sql::FlattenEvents(std::move(events))),
+  sql::SubmitCommitOp(
+      *queue_, std::move(events), kPgMaxTasksPerEvent,
+      [](std::vector<sql::FlatEvent> flat, sql::CommitDone d) -> std::unique_ptr<WriteOp> {
+        return std::make_unique<CommitOp>(
+            std::make_shared<const std::vector<sql::FlatEvent>>(std::move(flat)), std::move(d));
+      },
       std::move(done));
-  const Status submitted = queue_->Submit(op);
-  if (!submitted.ok() && op) op->Finish(submitted);
 }
 
 Result<int64_t> PostgresStore::PurgeDedupeKeys(TimeUs before, int64_t max) {
