@@ -221,7 +221,9 @@ TEST(AppendSignatureHeaders, PreviousSecretSignsSecondUntilItExpires) {
   // At the expiry the previous secret stops signing.
   h.clear();
   ASSERT_TRUE(AppendSignatureHeaders(w, kVectorId, *w.previous_secret_expires, body, h).ok());
-  EXPECT_EQ(h[2].second, kVectorSignature);
+  EXPECT_EQ(h[2].second,
+            StandardSignature(*SigningKey(kVectorSecret), kVectorId, kVectorTimestamp + 60, body));
+  EXPECT_TRUE(VerifySignature(kVectorSecret, h, body, kVectorTimestamp + 60).ok());
   EXPECT_FALSE(VerifySignature(old_secret, h, body, kVectorTimestamp + 60).ok());
 }
 

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "common/time.h"
 #include "form_checks.h"
 #include "model/redact.h"
 #include "validation/forms.h"
