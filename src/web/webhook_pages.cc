@@ -75,7 +75,9 @@ Result<Value> WebhookBodyFromForm(const http::Params& f, const Webhook* existing
   b("ssl_verification", f.Has("ssl_verification"));
   for (const char* k : {"timeout", "max_attempts", "retry_interval", "retry_policy"})
     b(k, TextOrNone(f.Str(k)));
-  b("signature_scheme", f.Str("signature_scheme"));
+  // A form without the choice (an older page, a script) keeps the stored scheme.
+  if (std::string scheme = f.Str("signature_scheme"); !scheme.empty())
+    b("signature_scheme", scheme);
   auto keep_hours = ParseInt(f.Str("keep_previous_hours"));
   const bool rotating = editing && !existing->secret.empty() && !secret.empty() &&
                         secret != existing->secret && !f.Has("clear_secret");
