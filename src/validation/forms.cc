@@ -292,8 +292,6 @@ Status NotADict() {
   return Status::Invalid("non_field_errors", "Invalid data. Expected a dictionary.");
 }
 
-}  // namespace
-
 // signature_scheme, previous_secret and previous_secret_expires (model/signing.h), then what
 // they require of each other and of the secrets once merged over the stored record: a previous
 // secret needs its expiry, and under the standard or both scheme a "whsec_" secret must hold a
@@ -329,6 +327,8 @@ void ReadSignatureFields(FieldReader& r, Webhook& w, FieldErrors& errors) {
     if (!key.ok()) AddFieldError(errors, field, key.status().message());
   }
 }
+
+}  // namespace
 
 Result<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool partial) {
   if (!body.is_dict()) return NotADict();
