@@ -102,6 +102,24 @@ TEST_F(SignatureTest, StandardSchemeHeadersVerify) {
   EXPECT_EQ(Verify(r, kCurrent, {"--now", later, "--tolerance", "3601"}).exit_code, 0);
 }
 
+TEST_F(SignatureTest, ARetryKeepsTheIdAndIsSignedAgain) {
+  Receiver rx;
+  rx.FailNext(1, 503);
+  std::string task;
+  DeliverOne(rx,
+             R"("signature_scheme": "standard", "secret": ")" + std::string(kCurrent) +
+                 R"(", "max_attempts": 2, "retry_policy": "fixed", "retry_interval": 0)",
+             &task);
+  ASSERT_TRUE(WaitFor([&] { return rx.count() >= 2; })) << server_->Stderr();
+  auto reqs = rx.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0].header("webhook-id"), task);
+  EXPECT_EQ(reqs[1].header("webhook-id"), task) << "the id is an idempotency key";
+  EXPECT_LE(std::stoll(reqs[0].header("webhook-timestamp")),
+            std::stoll(reqs[1].header("webhook-timestamp")));
+  for (const auto& r : reqs) EXPECT_EQ(Verify(r, kCurrent).exit_code, 0);
+}
+
 TEST_F(SignatureTest, BothSchemesWithRotationSignWithEachSecret) {
   Receiver rx;
   std::string task;
