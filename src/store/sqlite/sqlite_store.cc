@@ -54,8 +54,26 @@ Status SqliteStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) {
   Conn& c = *writer_conn_;
   WriteCtx ctx{c, clock_.NowUs()};
   Status st = c.Run("BEGIN IMMEDIATE");
+  size_t first = 0;  // the ops before it ran without savepoints, and succeeded
   if (st.ok()) {
-    for (const auto& op : batch) {
+    // The leading rerunnable ops (event commits) run without a savepoint each: a savepoint copies
+    // every page its op touches into the statement journal, which cost about as much as the
+    // inserts themselves. When one of them fails, the transaction is rolled back and begun
+    // again, and they run again below, each in its own savepoint.
+    size_t plain = 0;
+    while (plain < batch.size() && batch[plain]->Rerunnable()) ++plain;
+    Status r;
+    for (size_t i = 0; i < plain && r.ok(); ++i) r = batch[i]->Run(ctx);
+    if (r.ok() && !sqlite3_get_autocommit(c.db())) {
+      first = plain;
+    } else {
+      if (!sqlite3_get_autocommit(c.db())) st = c.Run("ROLLBACK");
+      static_cast<sql::TxEffects&>(ctx) = sql::TxEffects();
+      if (st.ok()) st = c.Run("BEGIN IMMEDIATE");
+    }
+  }
+  if (st.ok()) {
+    for (const auto& op : batch.subspan(first)) {
       const sql::TxEffects saved = ctx;
       st = c.Run("SAVEPOINT op");
       if (!st.ok()) break;

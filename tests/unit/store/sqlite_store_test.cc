@@ -6,7 +6,10 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <future>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "common/clock.h"
 #include "dedupe_contract.h"
@@ -195,6 +198,66 @@ TEST_F(SqliteStoreTest, BlockingCallFromCallbackIsRefusedNotDeadlocked) {
   });
   done.get_future().wait();
   EXPECT_EQ(inner.code(), Code::kInternal);
+}
+
+// Event commits run in one transaction without savepoints of their own; when one of them fails
+// (here a trigger refuses its second task, after its event row was inserted), the others of its
+// batch are still committed, and the failed one leaves nothing behind.
+TEST_F(SqliteStoreTest, FailedEventCommitRollsBackAloneInItsBatch) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  {
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(h,
+                           "CREATE TRIGGER refuse BEFORE INSERT ON tasks WHEN NEW.rule_name = "
+                           "'refused' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(h);
+  }
+  // The writer waits in the first commit's callback until the other three are queued, so they
+  // reach it as one batch.
+  std::promise<void> queued;
+  std::shared_future<void> all_queued = queued.get_future().share();
+  std::mutex mu;
+  std::vector<Result<std::vector<CommittedEvent>>> results;
+  std::promise<void> done;
+  auto collect = [&](Result<std::vector<CommittedEvent>> r) {
+    std::lock_guard<std::mutex> lock(mu);
+    results.push_back(std::move(r));
+    if (results.size() == 4) done.set_value();
+  };
+  store->CommitEvents({MakeEvent("dcim.device", 1, {{1, 1}})},
+                      [&](Result<std::vector<CommittedEvent>> r) {
+                        all_queued.wait();
+                        collect(std::move(r));
+                      });
+  NewEvent refused = MakeEvent("dcim.site", 3, {{1, 1}, {2, 2}});
+  refused.tasks[1].rule_name = "refused";
+  store->CommitEvents({MakeEvent("dcim.device", 2, {{1, 1}, {2, 2}})}, collect);
+  store->CommitEvents({std::move(refused)}, collect);
+  store->CommitEvents({MakeEvent("dcim.rack", 4, {{3, 3}})}, collect);
+  queued.set_value();
+  done.get_future().wait();
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_TRUE(results[1].ok());
+  ASSERT_FALSE(results[2].ok());
+  EXPECT_NE(results[2].status().message().find("refused by the test"), std::string::npos)
+      << results[2].status().ToString();
+  EXPECT_TRUE(results[3].ok());
+  auto events = store->ListEvents(EventFilter{});
+  ASSERT_TRUE(events.ok());
+  std::vector<std::string> types;
+  for (const Event& e : *events) types.push_back(e.object_type);
+  EXPECT_EQ(types, (std::vector<std::string>{"dcim.rack", "dcim.device", "dcim.device"}));
+  auto counts = store->CountByStatus();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->queued, 4);
+  auto tasks = store->CountTasks(TaskFilter{});
+  ASSERT_TRUE(tasks.ok());
+  EXPECT_EQ(*tasks, 4);
 }
 
 }  // namespace
