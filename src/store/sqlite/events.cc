@@ -38,10 +38,15 @@ Status RecordKey(Conn& c, const std::string& key, const CommittedEvent& ce, Time
 Result<std::vector<CommittedEvent>> InsertEvents(SqliteStore::WriteCtx& ctx,
                                                  const std::vector<sql::FlatEvent>& events) {
   Conn& c = ctx.conn;
-  const std::string event_cols = sql::kEventCols;
-  auto ins_event = c.Prepare(InsertSql("events", event_cols.substr(event_cols.find(',') + 2)));
+  // Made once: the statements are looked up by their text for every commit.
+  static const std::string kInsertEvent = [] {
+    const std::string cols = sql::kEventCols;
+    return InsertSql("events", std::string_view(cols).substr(cols.find(',') + 2));
+  }();
+  static const std::string kInsertTask = InsertSql("tasks", sql::kNewTaskCols);
+  auto ins_event = c.Prepare(kInsertEvent);
   if (!ins_event.ok()) return ins_event.status();
-  auto ins_task = c.Prepare(InsertSql("tasks", sql::kNewTaskCols));
+  auto ins_task = c.Prepare(kInsertTask);
   if (!ins_task.ok()) return ins_task.status();
   Stmt& se = *ins_event;
   Stmt& st = *ins_task;
