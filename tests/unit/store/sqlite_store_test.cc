@@ -200,6 +200,35 @@ TEST_F(SqliteStoreTest, BlockingCallFromCallbackIsRefusedNotDeadlocked) {
   EXPECT_EQ(inner.code(), Code::kInternal);
 }
 
+// An event's tasks are inserted several rows per statement: every count around the statement
+// size keeps each task, in order, with its rule and webhook.
+TEST_F(SqliteStoreTest, EveryTaskOfAnEventIsInsertedInOrder) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  for (int n : {1, 7, 8, 9, 19}) {
+    std::vector<std::pair<int64_t, int64_t>> rule_webhooks;
+    for (int k = 0; k < n; ++k) rule_webhooks.emplace_back(100 + k, 200 + k);
+    auto r = store->CommitEventsSync({MakeEvent("dcim.device", n, rule_webhooks)});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    const CommittedEvent& ce = (*r)[0];
+    ASSERT_EQ(ce.task_ids.size(), static_cast<size_t>(n));
+    TaskFilter f;
+    f.event_id = ce.event_id;
+    f.oldest_first = true;
+    auto tasks = store->ListTasks(f);
+    ASSERT_TRUE(tasks.ok());
+    ASSERT_EQ(tasks->size(), static_cast<size_t>(n));
+    for (int k = 0; k < n; ++k) {
+      EXPECT_EQ((*tasks)[k].id, ce.task_ids[k]) << n << " tasks, #" << k;
+      EXPECT_EQ((*tasks)[k].rule_id, 100 + k);
+      EXPECT_EQ((*tasks)[k].webhook_id, 200 + k);
+    }
+  }
+  auto counts = store->CountByStatus();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->queued, 1 + 7 + 8 + 9 + 19);
+}
+
 // Event commits run in one transaction without savepoints of their own; when one of them fails
 // (here a trigger refuses its second task, after its event row was inserted), the others of its
 // batch are still committed, and the failed one leaves nothing behind.
