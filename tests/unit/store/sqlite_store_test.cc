@@ -20,6 +20,7 @@
 #include "store/task_id.h"
 #include "store_contract.h"
 #include "store_contract_sessions.h"
+#include "support/wait.h"
 
 namespace herald {
 namespace {
@@ -198,6 +199,24 @@ TEST_F(SqliteStoreTest, BlockingCallFromCallbackIsRefusedNotDeadlocked) {
   });
   done.get_future().wait();
   EXPECT_EQ(inner.code(), Code::kInternal);
+}
+
+// Past a few thousand WAL pages, the checkpointer copies them into the database file while
+// the store stays open (the writer does not checkpoint below four times that).
+TEST_F(SqliteStoreTest, TheWalIsCheckpointedIntoTheDatabaseFile) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  const auto start_size = std::filesystem::file_size(db());
+  // About 24 MB of event rows: 6,000 pages and more.
+  const std::string big(100'000, 'x');
+  for (int i = 0; i < 240; ++i) {
+    NewEvent e = MakeEvent("dcim.device", i, {});
+    e.event.data.as_dict().set("blob", big);
+    ASSERT_TRUE(store->CommitEventsSync({std::move(e)}).ok());
+  }
+  EXPECT_TRUE(testing::WaitFor([&] {
+    return std::filesystem::file_size(db()) > start_size + 12'000'000;
+  })) << std::filesystem::file_size(db());
 }
 
 // An event's tasks are inserted several rows per statement: every count around the statement
