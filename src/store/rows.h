@@ -565,7 +565,8 @@ void SubmitCommitOp(WriteQueue<Op>& queue, std::vector<NewEvent> events, size_t 
 }
 
 // SubmitCommitOp for a backend whose writer inserts flat events with insert(Ctx&, const
-// std::vector<FlatEvent>&) -> Result<std::vector<CommittedEvent>> as a plain CallbackWriteOp.
+// std::vector<FlatEvent>&) -> Result<std::vector<CommittedEvent>> as a plain CallbackWriteOp,
+// rerunnable (insert only reads the flat events).
 template <typename Op, typename Ctx, typename Insert>
 void SubmitCommit(WriteQueue<Op>& queue, std::vector<NewEvent> events, size_t max_tasks,
                   Insert insert, CommitDone done) {
@@ -574,8 +575,8 @@ void SubmitCommit(WriteQueue<Op>& queue, std::vector<NewEvent> events, size_t ma
       [insert](std::vector<FlatEvent> flat, CommitDone d) -> std::unique_ptr<Op> {
         auto fn = [flat = std::move(flat), insert](Ctx& ctx) { return insert(ctx, flat); };
         using R = Result<std::vector<CommittedEvent>>;
-        return std::make_unique<CallbackWriteOp<Op, Ctx, decltype(fn), R>>(std::move(fn),
-                                                                           std::move(d));
+        return std::make_unique<CallbackWriteOp<Op, Ctx, decltype(fn), R>>(
+            std::move(fn), std::move(d), /*rerunnable=*/true);
       },
       std::move(done));
 }
