@@ -133,7 +133,9 @@ void Api::IngestNow(const std::string& body, bool ndjson, const std::string& req
   bool responded = false;
   try {
     int64_t now = NowUs();
-    auto parsed_body = ParseEvents(body, ndjson, now);
+    const bool dedupe = options_.dedupe_window.count() > 0;
+    // With the Idempotency-Key header (or without dedupe) the events' content keys go unused.
+    auto parsed_body = ParseEvents(body, ndjson, now, dedupe && request_key.empty());
     if (!parsed_body.ok()) {
       responded = true;
       return respond(http::Response::Detail(400, parsed_body.status().message()));
@@ -167,7 +169,6 @@ void Api::IngestNow(const std::string& body, bool ndjson, const std::string& req
       std::string reason, object_type;
     };
     std::map<std::string, Skipped> skipped;
-    const bool dedupe = options_.dedupe_window.count() > 0;
     const TimeUs dedupe_since =
         now - static_cast<TimeUs>(options_.dedupe_window.count()) * 1'000'000;
     for (size_t i = 0; i < parsed.events.size(); ++i) {

@@ -151,7 +151,7 @@ Result<Event> EventFromValue(const Value& v, int64_t now_us) {
   return e;
 }
 
-Result<std::string> EventDedupeKey(const Value& v) {
+Result<std::string> EventDedupeKey(const Value& v, bool content_keys) {
   if (const Value* id = v.is_dict() ? v.get("id") : nullptr; id && !id->is_none()) {
     if (!id->is_str() || id->as_str().empty() || id->as_str().size() > kMaxDedupeKeyBytes) {
       return Bad("'id' (the event's idempotency key) must be a non-empty string of at most " +
@@ -161,7 +161,8 @@ Result<std::string> EventDedupeKey(const Value& v) {
   }
   // Without a timestamp of its own (the default is the time of receipt), an identical body may
   // be a new change as well as a retry: such an event gets no content key.
-  if (const Value* ts = v.is_dict() ? v.get("timestamp") : nullptr; !ts || ts->is_none()) {
+  if (const Value* ts = v.is_dict() ? v.get("timestamp") : nullptr;
+      !content_keys || !ts || ts->is_none()) {
     return std::string();
   }
   JsonDumpOptions o;
@@ -187,7 +188,8 @@ std::string JsonErrorText(const Status& st) {
 
 }  // namespace
 
-Result<ParsedEvents> ParseEvents(std::string_view body, bool ndjson, int64_t now_us) {
+Result<ParsedEvents> ParseEvents(std::string_view body, bool ndjson, int64_t now_us,
+                                 bool content_keys) {
   ParsedEvents out;
   std::vector<Value> items;
   if (ndjson) {
@@ -230,7 +232,7 @@ Result<ParsedEvents> ParseEvents(std::string_view body, bool ndjson, int64_t now
   out.events.reserve(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
     auto e = EventFromValue(items[i], now_us);
-    auto key = e.ok() ? EventDedupeKey(items[i]) : Result<std::string>(e.status());
+    auto key = e.ok() ? EventDedupeKey(items[i], content_keys) : Result<std::string>(e.status());
     if (!key.ok()) {
       ++out.error_count;
       if (out.errors.size() < kMaxReportedEventErrors) out.errors.push_back({i, key.status()});

@@ -44,12 +44,16 @@ struct ParsedEvents {
 // Parses one JSON event object, a JSON array of them, or NDJSON (ndjson = true: one JSON
 // object per non-empty line). `now_us` supplies the default timestamp and received_at.
 // kInvalidArgument when the body itself is not valid JSON/NDJSON or holds no event; invalid
-// events are reported one by one in ParsedEvents::errors.
-Result<ParsedEvents> ParseEvents(std::string_view body, bool ndjson, int64_t now_us);
+// events are reported one by one in ParsedEvents::errors. Without `content_keys` (the caller
+// keys the events otherwise, or not at all), an event without an "id" gets the key "" instead
+// of its "sha256:" key; an invalid "id" is still an error.
+Result<ParsedEvents> ParseEvents(std::string_view body, bool ndjson, int64_t now_us,
+                                 bool content_keys = true);
 
-// The dedupe key of one decoded event object (see ParsedEvents::keys); kInvalidArgument when
-// its "id" is present but not a non-empty string of at most kMaxDedupeKeyBytes.
-Result<std::string> EventDedupeKey(const Value& v);
+// The dedupe key of one decoded event object (see ParsedEvents::keys; without `content_keys`,
+// "" instead of a "sha256:" key); kInvalidArgument when its "id" is present but not a non-empty
+// string of at most kMaxDedupeKeyBytes.
+Result<std::string> EventDedupeKey(const Value& v, bool content_keys = true);
 
 // Validates and normalises one decoded event object. kInvalidArgument with the reason on
 // failure.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "ingest/event_input.h"
 #include "value/json.h"
@@ -59,6 +60,19 @@ TEST(ParseEvents, KeysFollowTheValidEventsAndABadIdIsAnEventError) {
   ASSERT_TRUE(bad.ok());
   ASSERT_EQ(bad->errors.size(), 1u);
   EXPECT_NE(bad->errors[0].status.message().find("'id'"), std::string::npos);
+}
+
+TEST(ParseEvents, WithoutContentKeysOnlyOwnIdsAreKeysAndStillChecked) {
+  const char* body =
+      R"([{"event": "created", "object_type": "dcim.site", "timestamp": "2024-01-01T00:00:00+00:00", "data": {"id": 1}},
+          {"id": "k", "event": "created", "object_type": "dcim.site", "data": {"id": 2}}])";
+  auto p = ParseEvents(body, false, 1, /*content_keys=*/false);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->keys, (std::vector<std::string>{"", "id:k"}));
+  auto bad = ParseEvents(R"({"id": 3, "event": "created", "object_type": "dcim.site", "data": {}})",
+                         false, 1, /*content_keys=*/false);
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad->errors.size(), 1u);
 }
 
 }  // namespace
