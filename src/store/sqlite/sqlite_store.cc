@@ -53,26 +53,49 @@ Result<int64_t> ReadConfigRevision(Conn& c) {
 Status SqliteStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) {
   Conn& c = *writer_conn_;
   WriteCtx ctx{c, clock_.NowUs()};
+  // Runs `fn` (-> Status) in a savepoint: an error return rolls back just its changes and
+  // sets *failed. The Status returned is the transaction's: not Ok when it cannot go on.
+  auto in_savepoint = [&c, &ctx](auto fn, bool* failed) -> Status {
+    const sql::TxEffects saved = ctx;
+    Status st = c.Run("SAVEPOINT op");
+    if (!st.ok()) return st;
+    Status r = fn();
+    *failed = !r.ok();
+    if (r.ok()) {
+      st = c.Run("RELEASE op");
+    } else {
+      static_cast<sql::TxEffects&>(ctx) = saved;
+      st = c.Run("ROLLBACK TO op");
+      if (st.ok()) st = c.Run("RELEASE op");
+    }
+    // An I/O error can make SQLite abandon the whole transaction; then nothing after it may
+    // run in autocommit mode, and the batch fails as a whole.
+    if (st.ok() && sqlite3_get_autocommit(c.db())) {
+      st = Status(Code::kUnavailable, "transaction aborted: " + r.message());
+    }
+    return st;
+  };
   Status st = c.Run("BEGIN IMMEDIATE");
   if (st.ok()) {
-    for (const auto& op : batch) {
-      const sql::TxEffects saved = ctx;
-      st = c.Run("SAVEPOINT op");
-      if (!st.ok()) break;
-      Status r = op->Run(ctx);
-      if (r.ok()) {
-        st = c.Run("RELEASE op");
-      } else {
-        static_cast<sql::TxEffects&>(ctx) = saved;
-        st = c.Run("ROLLBACK TO op");
-        if (st.ok()) st = c.Run("RELEASE op");
+    std::vector<RecordOp*> records;
+    for (size_t i = 0, fold_end = 0; i < batch.size() && st.ok();) {
+      // A run of attempt records shares one savepoint and a few multi-row statements; if
+      // those fail, each record of the run runs alone below.
+      if (i >= fold_end) {
+        const size_t n = sqlite_store::FoldableRecords(batch, i);
+        if (n >= 2) {
+          records.clear();
+          for (size_t k = i; k < i + n; ++k) records.push_back(batch[k]->AsRecord());
+          bool failed = false;
+          st = in_savepoint([&] { return sqlite_store::RecordAttempts(ctx, records); }, &failed);
+          fold_end = i + n;
+          if (!failed) i = fold_end;
+          continue;
+        }
       }
-      // An I/O error can make SQLite abandon the whole transaction; then nothing after it may
-      // run in autocommit mode, and the batch fails as a whole.
-      if (st.ok() && sqlite3_get_autocommit(c.db())) {
-        st = Status(Code::kUnavailable, "transaction aborted: " + r.message());
-      }
-      if (!st.ok()) break;
+      bool failed = false;
+      WriteOp& op = *batch[i++];
+      st = in_savepoint([&] { return op.Run(ctx); }, &failed);
     }
     for (int i = 0; st.ok() && i < sql::kStatusCount; ++i) {
       if (ctx.status_delta[i] == 0) continue;

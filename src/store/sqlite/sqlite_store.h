@@ -77,6 +77,7 @@ class SqliteStore final : public Store {
 
   // One unit of work for the writer thread; see store_internal.h.
   class WriteOp;
+  class RecordOp;
   struct WriteCtx;
 
  private:

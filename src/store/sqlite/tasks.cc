@@ -3,8 +3,12 @@
 // requeue, enqueue, stop and delete, purging finished tasks). Every state change keeps the
 // per-status counters through WriteCtx::Move.
 #include <algorithm>
+#include <future>
 #include <initializer_list>
+#include <string_view>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "store/sqlite/store_internal.h"
 
@@ -270,7 +274,7 @@ Result<int64_t> SqliteStore::ReleaseLeases(const std::string& worker,
 
 namespace {
 
-// The body of RecordAttempt, run inside the writer's transaction.
+// The body of RecordAttempt for one record alone, run inside the writer's transaction.
 Status RecordAttemptIn(SqliteStore::WriteCtx& ctx, const std::string& task_id,
                        const std::string& worker, const AttemptOutcome& o) {
   Conn& c = ctx.conn;
@@ -303,27 +307,197 @@ Status RecordAttemptIn(SqliteStore::WriteCtx& ctx, const std::string& task_id,
   return Status::Ok();
 }
 
-// RecordAttemptIn as a write of the queue.
-auto AttemptWrite(const std::string& task_id, const std::string& worker, AttemptOutcome outcome) {
-  return [task_id, worker, o = std::move(outcome)](SqliteStore::WriteCtx& ctx) -> Status {
-    return RecordAttemptIn(ctx, task_id, worker, o);
-  };
+// When the attempt of `o` ended (0 while the task waits for a retry).
+TimeUs EndedAt(const AttemptOutcome& o, TimeUs now) {
+  if (o.next_status == TaskStatus::kScheduled) return 0;
+  return o.attempt.started_at > 0 ? o.attempt.started_at + o.attempt.duration_us : now;
+}
+
+// Most records in one multi-row statement: a power of two; each statement of RecordAttempts
+// takes a power of two of them, so at most log2 + 1 texts of each statement are prepared.
+constexpr size_t kMaxRecordsPerStatement = 64;
+constexpr int kRecordStatementSizes = 7;  // 1, 2, 4, ... 64
+// Most records RunBatch folds into one RecordAttempts (one savepoint).
+constexpr size_t kMaxFoldedRecords = 1024;
+
+// The largest power of two <= min(n, kMaxRecordsPerStatement), and its log2.
+std::pair<size_t, int> ChunkOf(size_t n) {
+  size_t k = 1;
+  int log = 0;
+  while (k * 2 <= n && k * 2 <= kMaxRecordsPerStatement) {
+    k *= 2;
+    ++log;
+  }
+  return {k, log};
+}
+
+// `head` followed by `rows` groups "(?,...)" of `cols` placeholders each, then `tail`.
+std::string RowsSql(const std::string& head, size_t rows, size_t cols, const char* tail) {
+  std::string group = "(?";
+  for (size_t i = 1; i < cols; ++i) group += ",?";
+  group += ")";
+  std::string out = head;
+  for (size_t r = 0; r < rows; ++r) {
+    if (r > 0) out += ',';
+    out += group;
+  }
+  return out + tail;
+}
+
+// The multi-row statements of RecordAttempts, for 2^i rows at index i.
+struct RecordSql {
+  std::string update[kRecordStatementSizes];
+  std::string insert[kRecordStatementSizes];
+};
+
+const RecordSql& RecordStatements() {
+  static const RecordSql sql = [] {
+    RecordSql out;
+    // One row of v per record; a task matches only while it is leased (started) by that
+    // record's worker. RETURNING gives each matched task's seq and its new attempt count (the
+    // attempt's number).
+    const std::string update_head =
+        "WITH v(id, worker, status, ended, due, result, error) AS (VALUES ";
+    const char* update_tail =
+        ") UPDATE tasks SET status = v.status, attempts = tasks.attempts + 1, "
+        "ended_at = v.ended, due_at = coalesce(v.due, tasks.due_at), worker = '', "
+        "lease_expires = 0, lease_expiries = 0, result = v.result, error = v.error "
+        "FROM v WHERE tasks.id = v.id AND tasks.status = 1 AND tasks.worker = v.worker "
+        "RETURNING tasks.id, tasks.seq, tasks.attempts";
+    const std::string insert_head =
+        std::string("INSERT INTO attempts(task_seq, ") + sql::kAttemptCols + ") VALUES ";
+    for (int i = 0; i < kRecordStatementSizes; ++i) {
+      const size_t rows = size_t{1} << i;
+      out.update[i] = RowsSql(update_head, rows, 7, update_tail);
+      out.insert[i] = RowsSql(insert_head, rows, 11, "");
+    }
+    return out;
+  }();
+  return sql;
 }
 
 }  // namespace
 
+namespace sqlite_store {
+
+size_t FoldableRecords(std::span<const std::unique_ptr<SqliteStore::WriteOp>> batch, size_t from) {
+  std::unordered_set<std::string_view> ids;
+  size_t n = 0;
+  for (size_t i = from; i < batch.size() && n < kMaxFoldedRecords; ++i, ++n) {
+    const SqliteStore::RecordOp* r = batch[i]->AsRecord();
+    if (r == nullptr || !ids.insert(r->task_id).second) break;
+  }
+  return n;
+}
+
+Status RecordAttempts(SqliteStore::WriteCtx& ctx, std::span<SqliteStore::RecordOp* const> records) {
+  Conn& c = ctx.conn;
+  const RecordSql& statements = RecordStatements();
+  struct Matched {
+    SqliteStore::RecordOp* op;
+    int64_t seq;
+    int64_t number;
+  };
+  std::vector<Matched> matched;
+  matched.reserve(records.size());
+  std::vector<TimeUs> ended(records.size());
+  std::vector<bool> found(records.size());
+  std::unordered_map<std::string_view, size_t> index;
+  for (size_t from = 0; from < records.size();) {
+    const auto [k, log] = ChunkOf(records.size() - from);
+    auto upd = c.Prepare(statements.update[log]);
+    if (!upd.ok()) return upd.status();
+    index.clear();
+    for (size_t i = from; i < from + k; ++i) {
+      const SqliteStore::RecordOp& r = *records[i];
+      const AttemptOutcome& o = r.outcome;
+      ended[i] = EndedAt(o, ctx.now);
+      upd->Bind(r.task_id).Bind(r.worker).Bind(static_cast<int>(o.next_status)).Bind(ended[i]);
+      if (o.next_status == TaskStatus::kScheduled) {
+        upd->Bind(o.due_at);
+      } else {
+        upd->BindNull();
+      }
+      upd->Bind(o.result).Bind(o.error);
+      index.emplace(r.task_id, i);
+    }
+    int rc;
+    while ((rc = upd->Step()) == SQLITE_ROW) {
+      auto it = index.find(upd->TextView(0));
+      if (it == index.end() || found[it->second]) return c.Error("unexpected task in update");
+      found[it->second] = true;
+      matched.push_back({records[it->second], upd->Int(1), upd->Int(2)});
+    }
+    if (rc != SQLITE_DONE) return c.Error("cannot update tasks");
+    from += k;
+  }
+  for (size_t from = 0; from < matched.size();) {
+    const auto [k, log] = ChunkOf(matched.size() - from);
+    auto ins = c.Prepare(statements.insert[log]);
+    if (!ins.ok()) return ins.status();
+    for (size_t i = from; i < from + k; ++i) {
+      ins->Bind(matched[i].seq);
+      sql::BindAttemptBody(*ins, matched[i].op->outcome.attempt,
+                           static_cast<int>(matched[i].number));
+    }
+    HERALD_RETURN_IF_ERROR(StepDone(c, *ins, "cannot insert attempts"));
+    from += k;
+  }
+  // Every record that matched no task gets the error it would get alone (a Conflict).
+  for (size_t i = 0; i < records.size(); ++i) {
+    SqliteStore::RecordOp& r = *records[i];
+    if (found[i]) {
+      ctx.Move(kStarted, static_cast<int>(r.outcome.next_status));
+      r.SetResult(Status::Ok());
+      continue;
+    }
+    auto ref = sql::LeasedTask(FindTaskRef(c, r.task_id), r.task_id, r.worker);
+    if (ref.ok()) return Status(Code::kInternal, "task " + r.task_id + " was not updated");
+    if (ref.status().code() != Code::kConflict) return ref.status();
+    r.SetResult(ref.status());
+  }
+  return Status::Ok();
+}
+
+}  // namespace sqlite_store
+
+Status SqliteStore::RecordOp::Run(WriteCtx& ctx) {
+  result_ = RecordAttemptIn(ctx, task_id, worker, outcome);
+  return *result_;
+}
+
+void SqliteStore::RecordOp::Finish(const Status& commit) {
+  auto done = std::move(done_);
+  if (!done) return;
+  if (!commit.ok()) {
+    done(commit);
+  } else if (!result_) {
+    done(Status(Code::kUnavailable, "write was not executed"));
+  } else {
+    done(std::move(*result_));
+  }
+}
+
 Status SqliteStore::RecordAttempt(const std::string& task_id, const std::string& worker,
                                   AttemptOutcome outcome) {
-  HERALD_RETURN_IF_ERROR(sql::CheckAttemptOutcome(outcome));
-  return WriteStatus(AttemptWrite(task_id, worker, std::move(outcome)));
+  if (queue_->OnWriterThread()) {
+    return Status(Code::kInternal, "blocking store call from a store callback (would deadlock)");
+  }
+  std::promise<Status> promise;
+  auto result = promise.get_future();
+  RecordAttemptAsync(task_id, worker, std::move(outcome),
+                     [&promise](Status st) { promise.set_value(std::move(st)); });
+  return result.get();
 }
 
 void SqliteStore::RecordAttemptAsync(const std::string& task_id, const std::string& worker,
                                      AttemptOutcome outcome, std::function<void(Status)> done) {
   const Status st = sql::CheckAttemptOutcome(outcome);
   if (!st.ok()) return done(st);
-  SubmitWithCallback<WriteOp, WriteCtx>(*queue_, AttemptWrite(task_id, worker, std::move(outcome)),
-                                        std::move(done));
+  std::unique_ptr<WriteOp> op =
+      std::make_unique<RecordOp>(task_id, worker, std::move(outcome), std::move(done));
+  const Status queued = queue_->Submit(op);
+  if (!queued.ok() && op) op->Finish(queued);
 }
 
 namespace {
