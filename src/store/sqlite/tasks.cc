@@ -3,8 +3,10 @@
 // requeue, enqueue, stop and delete, purging finished tasks). Every state change keeps the
 // per-status counters through WriteCtx::Move.
 #include <algorithm>
+#include <array>
 #include <future>
 #include <initializer_list>
+#include <optional>
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
@@ -34,6 +36,83 @@ sql::FoundTask FindTaskRef(Conn& c, const std::string& id) {
 Result<TaskRef> FindTaskIn(Conn& c, const std::string& id, std::initializer_list<int> allowed,
                            const char* only) {
   return sql::TaskIn(FindTaskRef(c, id), id, allowed, only);
+}
+
+// Most rows (tasks, attempt records) one multi-row statement of Lease or RecordAttempts
+// changes: a power of two; each such statement takes a power of two of them, so at most
+// kRowStatementSizes texts of each statement are prepared.
+constexpr size_t kMaxRowsPerStatement = 64;
+constexpr int kRowStatementSizes = 7;  // 1, 2, 4, ... 64
+
+// The largest power of two <= min(n, kMaxRowsPerStatement), and its log2.
+std::pair<size_t, int> ChunkOf(size_t n) {
+  size_t k = 1;
+  int log = 0;
+  while (k * 2 <= n && k * 2 <= kMaxRowsPerStatement) {
+    k *= 2;
+    ++log;
+  }
+  return {k, log};
+}
+
+// `head` followed by `rows` groups "(?,...)" of `cols` placeholders each, then `tail`.
+std::string RowsSql(const std::string& head, size_t rows, size_t cols, const char* tail) {
+  std::string group = "(?";
+  for (size_t i = 1; i < cols; ++i) group += ",?";
+  group += ")";
+  std::string out = head;
+  for (size_t r = 0; r < rows; ++r) {
+    if (r > 0) out += ',';
+    out += group;
+  }
+  return out + tail;
+}
+
+// Leases the tasks `seqs` (leasable, distinct) to `worker` until `expires` with one multi-row
+// UPDATE per chunk, and returns them in the order of `seqs`. A task whose lease had expired
+// counts one more expiry.
+Result<std::vector<Task>> LeaseSeqs(Conn& c, const std::vector<int64_t>& seqs,
+                                    const std::string& worker, TimeUs now, TimeUs expires) {
+  static const std::array<std::string, kRowStatementSizes> kSql = [] {
+    std::array<std::string, kRowStatementSizes> out;
+    const std::string head =
+        "UPDATE tasks SET status = 1, started_at = ?, worker = ?, lease_expires = ?, "
+        "lease_expiries = lease_expiries + (status = 1) WHERE seq IN ";
+    const std::string tail = std::string(" RETURNING ") + sql::kTaskCols + ", seq";
+    for (int i = 0; i < kRowStatementSizes; ++i) {
+      out[static_cast<size_t>(i)] = RowsSql(head, 1, size_t{1} << i, tail.c_str());
+    }
+    return out;
+  }();
+  constexpr int kSeqCol = 20;  // after the kTaskCols
+  std::unordered_map<int64_t, size_t> position;
+  position.reserve(seqs.size());
+  for (size_t i = 0; i < seqs.size(); ++i) position.emplace(seqs[i], i);
+  std::vector<std::optional<Task>> slots(seqs.size());
+  for (size_t from = 0; from < seqs.size();) {
+    const auto [k, log] = ChunkOf(seqs.size() - from);
+    auto upd = c.Prepare(kSql[static_cast<size_t>(log)]);
+    if (!upd.ok()) return upd.status();
+    upd->Bind(now).Bind(worker).Bind(expires);
+    for (size_t i = from; i < from + k; ++i) upd->Bind(seqs[i]);
+    int rc;
+    while ((rc = upd->Step()) == SQLITE_ROW) {
+      auto it = position.find(upd->Int(kSeqCol));
+      if (it == position.end() || slots[it->second]) return c.Error("cannot lease task");
+      auto t = sql::ReadTask(*upd);
+      if (!t.ok()) return t.status();
+      slots[it->second] = std::move(*t);
+    }
+    if (rc != SQLITE_DONE) return c.Error("cannot lease tasks");
+    from += k;
+  }
+  std::vector<Task> out;
+  out.reserve(seqs.size());
+  for (auto& t : slots) {
+    if (!t) return Status(Code::kInternal, "a leasable task was not leased");
+    out.push_back(std::move(*t));
+  }
+  return out;
 }
 
 }  // namespace
@@ -199,11 +278,6 @@ Result<LeaseResult> SqliteStore::Lease(const LeaseRequest& req) {
     });
     if (cands.size() > static_cast<size_t>(max)) cands.resize(static_cast<size_t>(max));
 
-    auto upd = c.Prepare(std::string("UPDATE tasks SET status = 1, started_at = ?, worker = ?, "
-                                     "lease_expires = ?, lease_expiries = ? WHERE seq = ? "
-                                     "RETURNING ") +
-                         sql::kTaskCols);
-    if (!upd.ok()) return upd.status();
     // The worker-stopped rule: the lease expired `limit` times in a row without an attempt.
     auto fail = c.Prepare(std::string("UPDATE tasks SET status = 4, ended_at = ?, worker = '', "
                                       "lease_expires = 0, lease_expiries = ?, error = ? "
@@ -211,31 +285,28 @@ Result<LeaseResult> SqliteStore::Lease(const LeaseRequest& req) {
                           sql::kTaskCols);
     if (!fail.ok()) return fail.status();
     LeaseResult out;
-    out.leased.reserve(cands.size());
+    std::vector<int64_t> lease;  // seqs of the candidates to lease, in candidate order
+    lease.reserve(cands.size());
     for (const Candidate& cand : cands) {
       const int64_t expiries = cand.expiries + (cand.status == kStarted ? 1 : 0);
-      const bool poisoned = cand.status == kStarted && expiries >= limit;
-      Stmt& st = poisoned ? *fail : *upd;
-      st.Reset();
-      std::string error;
-      if (poisoned) {
-        error = WorkerStoppedError(static_cast<int>(expiries));
-        st.Bind(now).Bind(expiries).Bind(error).Bind(cand.seq);
-      } else {
-        st.Bind(now).Bind(req.worker).Bind(now + req.lease_us).Bind(expiries).Bind(cand.seq);
-      }
-      if (st.Step() != SQLITE_ROW) return c.Error("cannot lease task");
-      auto t = sql::ReadTask(st);
-      if (!t.ok()) return t.status();
-      if (st.Step() != SQLITE_DONE) return c.Error("cannot lease task");
-      if (poisoned) {
-        out.failed.push_back({std::move(*t), static_cast<int>(expiries)});
-        ctx.Move(cand.status, kFailed);
-      } else {
-        out.leased.push_back(std::move(*t));
+      if (cand.status != kStarted || expiries < limit) {
+        lease.push_back(cand.seq);
         ctx.Move(cand.status, kStarted);
+        continue;
       }
+      fail->Reset();
+      const std::string error = WorkerStoppedError(static_cast<int>(expiries));
+      fail->Bind(now).Bind(expiries).Bind(error).Bind(cand.seq);
+      if (fail->Step() != SQLITE_ROW) return c.Error("cannot lease task");
+      auto t = sql::ReadTask(*fail);
+      if (!t.ok()) return t.status();
+      if (fail->Step() != SQLITE_DONE) return c.Error("cannot lease task");
+      out.failed.push_back({std::move(*t), static_cast<int>(expiries)});
+      ctx.Move(cand.status, kFailed);
     }
+    auto leased = LeaseSeqs(c, lease, req.worker, now, now + req.lease_us);
+    if (!leased.ok()) return leased.status();
+    out.leased = std::move(*leased);
     return out;
   });
 }
@@ -313,41 +384,10 @@ TimeUs EndedAt(const AttemptOutcome& o, TimeUs now) {
   return o.attempt.started_at > 0 ? o.attempt.started_at + o.attempt.duration_us : now;
 }
 
-// Most records in one multi-row statement: a power of two; each statement of RecordAttempts
-// takes a power of two of them, so at most log2 + 1 texts of each statement are prepared.
-constexpr size_t kMaxRecordsPerStatement = 64;
-constexpr int kRecordStatementSizes = 7;  // 1, 2, 4, ... 64
-// Most records RunBatch folds into one RecordAttempts (one savepoint).
-constexpr size_t kMaxFoldedRecords = 1024;
-
-// The largest power of two <= min(n, kMaxRecordsPerStatement), and its log2.
-std::pair<size_t, int> ChunkOf(size_t n) {
-  size_t k = 1;
-  int log = 0;
-  while (k * 2 <= n && k * 2 <= kMaxRecordsPerStatement) {
-    k *= 2;
-    ++log;
-  }
-  return {k, log};
-}
-
-// `head` followed by `rows` groups "(?,...)" of `cols` placeholders each, then `tail`.
-std::string RowsSql(const std::string& head, size_t rows, size_t cols, const char* tail) {
-  std::string group = "(?";
-  for (size_t i = 1; i < cols; ++i) group += ",?";
-  group += ")";
-  std::string out = head;
-  for (size_t r = 0; r < rows; ++r) {
-    if (r > 0) out += ',';
-    out += group;
-  }
-  return out + tail;
-}
-
 // The multi-row statements of RecordAttempts, for 2^i rows at index i.
 struct RecordSql {
-  std::string update[kRecordStatementSizes];
-  std::string insert[kRecordStatementSizes];
+  std::string update[kRowStatementSizes];
+  std::string insert[kRowStatementSizes];
 };
 
 const RecordSql& RecordStatements() {
@@ -366,7 +406,7 @@ const RecordSql& RecordStatements() {
         "RETURNING tasks.id, tasks.seq, tasks.attempts";
     const std::string insert_head =
         std::string("INSERT INTO attempts(task_seq, ") + sql::kAttemptCols + ") VALUES ";
-    for (int i = 0; i < kRecordStatementSizes; ++i) {
+    for (int i = 0; i < kRowStatementSizes; ++i) {
       const size_t rows = size_t{1} << i;
       out.update[i] = RowsSql(update_head, rows, 7, update_tail);
       out.insert[i] = RowsSql(insert_head, rows, 11, "");
@@ -375,6 +415,9 @@ const RecordSql& RecordStatements() {
   }();
   return sql;
 }
+
+// Most records RunBatch folds into one RecordAttempts (one savepoint).
+constexpr size_t kMaxFoldedRecords = 1024;
 
 }  // namespace
 

@@ -1,6 +1,7 @@
-// SQLite store: attempt records that land in one write batch are folded into multi-row
-// statements (RecordAttempts in store/sqlite/tasks.cc). Every record still gets its own answer:
-// a Conflict goes to that caller only, and the others of the batch are recorded.
+// SQLite store: the multi-row statements of the delivery path (store/sqlite/tasks.cc). Attempt
+// records that land in one write batch are folded (RecordAttempts), and every record still gets
+// its own answer: a Conflict goes to that caller only, and the others of the batch are recorded.
+// A lease updates its tasks in chunks and returns them in due order.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -130,6 +131,53 @@ TEST_F(SqliteRecordBatchTest, ConflictsInAFoldedBatchGoToTheirCallersOnly) {
   EXPECT_EQ(counts->failed, 2);
   EXPECT_EQ(counts->started, 1);
   EXPECT_EQ(counts->queued, 0);
+}
+
+// 100 tasks leased at once take several multi-row updates (64 + 32 + 4) and come back in the
+// order they became due, not in the order they were created: the first event's 40 tasks wait for
+// a retry that became due after the other two events were queued.
+TEST_F(SqliteRecordBatchTest, LeaseInChunksKeepsDueOrder) {
+  auto s = Open();
+  ASSERT_NE(s, nullptr);
+  std::vector<std::vector<std::string>> ids;
+  auto commit = [&](int e) {
+    std::vector<std::pair<int64_t, int64_t>> targets(40, {1, 1});
+    auto c = s->CommitEventsSync({MakeEvent("dcim.device", e, targets)});
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    ids.push_back((*c)[0].task_ids);
+  };
+  ASSERT_NO_FATAL_FAILURE(commit(0));
+  auto first = s->LeaseTasks("w0", 40, NowUs(), 60'000'000);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 40u);
+  ASSERT_NO_FATAL_FAILURE(commit(1));
+  ASSERT_NO_FATAL_FAILURE(commit(2));
+  const TimeUs retry_at = NowUs() + 1;
+  for (const std::string& id : ids[0]) {
+    AttemptOutcome o = Outcome(TaskStatus::kScheduled, retry_at);
+    o.due_at = retry_at;
+    ASSERT_TRUE(s->RecordAttempt(id, "w0", o).ok());
+  }
+  std::vector<std::string> want = ids[1];
+  want.insert(want.end(), ids[2].begin(), ids[2].end());
+  want.insert(want.end(), ids[0].begin(), ids[0].begin() + 20);
+
+  const TimeUs now = retry_at + 1'000'000;
+  auto leased = s->LeaseTasks("w", 100, now, 60'000'000);
+  ASSERT_TRUE(leased.ok()) << leased.status().ToString();
+  ASSERT_EQ(leased->size(), 100u);
+  for (size_t i = 0; i < leased->size(); ++i) {
+    const Task& t = (*leased)[i];
+    EXPECT_EQ(t.id, want[i]) << i;
+    EXPECT_EQ(t.status, TaskStatus::kStarted) << i;
+    EXPECT_EQ(t.worker, "w") << i;
+    EXPECT_EQ(t.started_at, now) << i;
+    EXPECT_EQ(t.lease_expires, now + 60'000'000) << i;
+  }
+  auto counts = s->CountByStatus();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->started, 100);
+  EXPECT_EQ(counts->scheduled, 20);
 }
 
 }  // namespace
