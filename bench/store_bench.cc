@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -121,8 +122,8 @@ void ReadFigures(herald::SqliteStore& store) {
       }));
 }
 
-void RunCase(const std::string& dir, int threads, int batch, double seconds) {
-  const std::string path = dir + "/bench-" + std::to_string(batch) + ".db";
+// A new store at `path` (its old files removed); exits when it does not open.
+std::unique_ptr<herald::SqliteStore> FreshStore(const std::string& path) {
   std::error_code ec;
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
   auto opened = herald::SqliteStore::Open(path);
@@ -130,7 +131,14 @@ void RunCase(const std::string& dir, int threads, int batch, double seconds) {
     std::fprintf(stderr, "open failed: %s\n", opened.status().ToString().c_str());
     std::exit(1);
   }
-  auto& store = **opened;
+  return std::move(*opened);
+}
+
+void RunCase(const std::string& dir, int threads, int batch, double seconds) {
+  const std::string path = dir + "/bench-" + std::to_string(batch) + ".db";
+  std::error_code ec;
+  auto fresh = FreshStore(path);
+  auto& store = *fresh;
   const NewEvent prototype = MakeEvent(1);
 
   std::atomic<bool> stop{false};
@@ -180,12 +188,8 @@ void RunCase(const std::string& dir, int threads, int batch, double seconds) {
 // transactions the records took.
 void RecordCase(const std::string& dir, int tasks) {
   const std::string path = dir + "/bench-record.db";
-  auto opened = herald::SqliteStore::Open(path);
-  if (!opened.ok()) {
-    std::fprintf(stderr, "open failed: %s\n", opened.status().ToString().c_str());
-    std::exit(1);
-  }
-  auto& store = **opened;
+  auto fresh = FreshStore(path);
+  auto& store = *fresh;
   const NewEvent prototype = MakeEvent(1);
   for (int done = 0; done < tasks;) {
     const int n = std::min(100, (tasks - done + 2) / 3);
