@@ -84,7 +84,12 @@ Result<std::vector<Task>> LeaseSeqs(Conn& c, const std::vector<int64_t>& seqs,
     }
     return out;
   }();
-  constexpr int kSeqCol = 20;  // after the kTaskCols
+  // seq comes after the kTaskCols (one more column than commas).
+  constexpr int kSeqCol = [] {
+    int n = 1;
+    for (const char* p = sql::kTaskCols; *p != '\0'; ++p) n += *p == ',';
+    return n;
+  }();
   std::unordered_map<int64_t, size_t> position;
   position.reserve(seqs.size());
   for (size_t i = 0; i < seqs.size(); ++i) position.emplace(seqs[i], i);
