@@ -77,26 +77,17 @@ Status SqliteStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) {
   };
   Status st = c.Run("BEGIN IMMEDIATE");
   if (st.ok()) {
-    std::vector<RecordOp*> records;
-    for (size_t i = 0, fold_end = 0; i < batch.size() && st.ok();) {
-      // A run of attempt records shares one savepoint and a few multi-row statements; if
-      // those fail, each record of the run runs alone below.
-      if (i >= fold_end) {
-        const size_t n = sqlite_store::FoldableRecords(batch, i);
-        if (n >= 2) {
-          records.clear();
-          for (size_t k = i; k < i + n; ++k) records.push_back(batch[k]->AsRecord());
+    // A run of attempt records shares one savepoint and a few multi-row statements; if those
+    // fail, each record of the run runs alone.
+    st = sql::RunFolding<WriteOp, sqlite_store::RecordOp>(
+        batch,
+        [&](std::span<sqlite_store::RecordOp* const> records, bool* failed) {
+          return in_savepoint([&] { return sqlite_store::RecordAttempts(ctx, records); }, failed);
+        },
+        [&](WriteOp& op) {
           bool failed = false;
-          st = in_savepoint([&] { return sqlite_store::RecordAttempts(ctx, records); }, &failed);
-          fold_end = i + n;
-          if (!failed) i = fold_end;
-          continue;
-        }
-      }
-      bool failed = false;
-      WriteOp& op = *batch[i++];
-      st = in_savepoint([&] { return op.Run(ctx); }, &failed);
-    }
+          return in_savepoint([&] { return op.Run(ctx); }, &failed);
+        });
     for (int i = 0; st.ok() && i < sql::kStatusCount; ++i) {
       if (ctx.status_delta[i] == 0) continue;
       st = RunStmt(c, "UPDATE task_counts SET n = n + ? WHERE status = ?", "task counts",

@@ -77,7 +77,6 @@ class SqliteStore final : public Store {
 
   // One unit of work for the writer thread; see store_internal.h.
   class WriteOp;
-  class RecordOp;
   struct WriteCtx;
 
  private:

@@ -3,7 +3,6 @@
 // and small helpers that run one statement and map its rows (rows.h) to results.
 #pragma once
 
-#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -11,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/record_op.h"
 #include "store/rows.h"
 #include "store/sqlite/conn.h"
 #include "store/sqlite/sqlite_store.h"
@@ -40,34 +40,12 @@ class SqliteStore::WriteOp : public WriteOpBase<SqliteStore::WriteCtx> {
  public:
   // Non-null for an attempt record: RunBatch folds a run of them into a few statements
   // (RecordAttempts) instead of running each one alone.
-  virtual RecordOp* AsRecord() { return nullptr; }
-};
-
-// One RecordAttempt(Async). Run records it alone (the fallback when its run of records could
-// not be folded); RecordAttempts records a run of them and gives each its result (SetResult).
-class SqliteStore::RecordOp final : public SqliteStore::WriteOp {
- public:
-  RecordOp(std::string task_id, std::string worker, AttemptOutcome outcome,
-           std::function<void(Status)> done)
-      : task_id(std::move(task_id)),
-        worker(std::move(worker)),
-        outcome(std::move(outcome)),
-        done_(std::move(done)) {}
-  RecordOp* AsRecord() override { return this; }
-  Status Run(WriteCtx& ctx) override;
-  void Finish(const Status& commit) override;
-  void SetResult(Status st) { result_ = std::move(st); }
-
-  const std::string task_id;
-  const std::string worker;
-  const AttemptOutcome outcome;
-
- private:
-  std::function<void(Status)> done_;
-  std::optional<Status> result_;
+  virtual sql::RecordOp<WriteOp, WriteCtx>* AsRecord() { return nullptr; }
 };
 
 namespace sqlite_store {
+
+using RecordOp = sql::RecordOp<SqliteStore::WriteOp, SqliteStore::WriteCtx>;
 
 // Steps `s` to completion, mapping each row with `row` (returning Result<T>).
 template <typename T, typename RowFn>
@@ -155,16 +133,12 @@ Result<std::vector<T>> SelectPage(Conn& c, const std::string& select, const sql:
 // The config revision counter stored in the database (0 when absent).
 Result<int64_t> ReadConfigRevision(Conn& c);
 
-// How many of the ops from batch[from] on RunBatch may fold into one RecordAttempts: the run of
-// attempt records there, each for a different task, at most kMaxFoldedRecords (0 when
-// batch[from] is not a record).
-size_t FoldableRecords(std::span<const std::unique_ptr<SqliteStore::WriteOp>> batch, size_t from);
 // Records `records` (distinct tasks) with one multi-row UPDATE of tasks and one multi-row INSERT
 // into attempts per chunk, inside the caller's savepoint, and gives each record its result: Ok,
 // or a Conflict for a task no longer leased by that record's worker (that record changes
 // nothing). An error return (the statements failed) leaves the results unset: the caller rolls
 // the savepoint back and runs each record alone.
-Status RecordAttempts(SqliteStore::WriteCtx& ctx, std::span<SqliteStore::RecordOp* const> records);
+Status RecordAttempts(SqliteStore::WriteCtx& ctx, std::span<RecordOp* const> records);
 
 }  // namespace sqlite_store
 

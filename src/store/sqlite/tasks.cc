@@ -10,7 +10,6 @@
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "store/sqlite/store_internal.h"
 
@@ -351,8 +350,10 @@ Result<int64_t> SqliteStore::ReleaseLeases(const std::string& worker,
 namespace {
 
 // The body of RecordAttempt for one record alone, run inside the writer's transaction.
-Status RecordAttemptIn(SqliteStore::WriteCtx& ctx, const std::string& task_id,
-                       const std::string& worker, const AttemptOutcome& o) {
+Status RecordAlone(SqliteStore::WriteCtx& ctx, const RecordOp& record) {
+  const std::string& task_id = record.task_id;
+  const std::string& worker = record.worker;
+  const AttemptOutcome& o = record.outcome;
   Conn& c = ctx.conn;
   const int next = static_cast<int>(o.next_status);
   auto ref = sql::LeasedTask(FindTaskRef(c, task_id), task_id, worker);
@@ -421,28 +422,15 @@ const RecordSql& RecordStatements() {
   return sql;
 }
 
-// Most records RunBatch folds into one RecordAttempts (one savepoint).
-constexpr size_t kMaxFoldedRecords = 1024;
-
 }  // namespace
 
 namespace sqlite_store {
 
-size_t FoldableRecords(std::span<const std::unique_ptr<SqliteStore::WriteOp>> batch, size_t from) {
-  std::unordered_set<std::string_view> ids;
-  size_t n = 0;
-  for (size_t i = from; i < batch.size() && n < kMaxFoldedRecords; ++i, ++n) {
-    const SqliteStore::RecordOp* r = batch[i]->AsRecord();
-    if (r == nullptr || !ids.insert(r->task_id).second) break;
-  }
-  return n;
-}
-
-Status RecordAttempts(SqliteStore::WriteCtx& ctx, std::span<SqliteStore::RecordOp* const> records) {
+Status RecordAttempts(SqliteStore::WriteCtx& ctx, std::span<RecordOp* const> records) {
   Conn& c = ctx.conn;
   const RecordSql& statements = RecordStatements();
   struct Matched {
-    SqliteStore::RecordOp* op;
+    RecordOp* op;
     int64_t seq;
     int64_t number;
   };
@@ -457,7 +445,7 @@ Status RecordAttempts(SqliteStore::WriteCtx& ctx, std::span<SqliteStore::RecordO
     if (!upd.ok()) return upd.status();
     index.clear();
     for (size_t i = from; i < from + k; ++i) {
-      const SqliteStore::RecordOp& r = *records[i];
+      const RecordOp& r = *records[i];
       const AttemptOutcome& o = r.outcome;
       ended[i] = EndedAt(o, ctx.now);
       upd->Bind(r.task_id).Bind(r.worker).Bind(static_cast<int>(o.next_status)).Bind(ended[i]);
@@ -493,7 +481,7 @@ Status RecordAttempts(SqliteStore::WriteCtx& ctx, std::span<SqliteStore::RecordO
   }
   // Every record that matched no task gets the error it would get alone (a Conflict).
   for (size_t i = 0; i < records.size(); ++i) {
-    SqliteStore::RecordOp& r = *records[i];
+    RecordOp& r = *records[i];
     if (found[i]) {
       ctx.Move(kStarted, static_cast<int>(r.outcome.next_status));
       r.SetResult(Status::Ok());
@@ -508,23 +496,6 @@ Status RecordAttempts(SqliteStore::WriteCtx& ctx, std::span<SqliteStore::RecordO
 }
 
 }  // namespace sqlite_store
-
-Status SqliteStore::RecordOp::Run(WriteCtx& ctx) {
-  result_ = RecordAttemptIn(ctx, task_id, worker, outcome);
-  return *result_;
-}
-
-void SqliteStore::RecordOp::Finish(const Status& commit) {
-  auto done = std::move(done_);
-  if (!done) return;
-  if (!commit.ok()) {
-    done(commit);
-  } else if (!result_) {
-    done(Status(Code::kUnavailable, "write was not executed"));
-  } else {
-    done(std::move(*result_));
-  }
-}
 
 Status SqliteStore::RecordAttempt(const std::string& task_id, const std::string& worker,
                                   AttemptOutcome outcome) {
@@ -542,8 +513,8 @@ void SqliteStore::RecordAttemptAsync(const std::string& task_id, const std::stri
                                      AttemptOutcome outcome, std::function<void(Status)> done) {
   const Status st = sql::CheckAttemptOutcome(outcome);
   if (!st.ok()) return done(st);
-  std::unique_ptr<WriteOp> op =
-      std::make_unique<RecordOp>(task_id, worker, std::move(outcome), std::move(done));
+  std::unique_ptr<WriteOp> op = std::make_unique<RecordOp>(task_id, worker, 0, std::move(outcome),
+                                                           RecordAlone, std::move(done));
   const Status queued = queue_->Submit(op);
   if (!queued.ok() && op) op->Finish(queued);
 }
