@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <span>
@@ -18,7 +19,9 @@
 #include <vector>
 
 #include "common/status.h"
+#include "store/rows.h"
 #include "store/store.h"
+#include "store/write_queue.h"
 
 namespace herald::sql {
 
@@ -66,6 +69,36 @@ class RecordOp final : public Op {
   std::optional<Status> result_;
 };
 
+// Queues a RecordOp for (task_id, worker, token, outcome) on `queue`; `done` hears its result
+// after the commit, or at once when the outcome is invalid or the queue is closed.
+template <typename Op, typename Ctx>
+void SubmitRecord(WriteQueue<Op>& queue, const std::string& task_id, const std::string& worker,
+                  int64_t token, AttemptOutcome outcome, typename RecordOp<Op, Ctx>::Alone alone,
+                  std::function<void(Status)> done) {
+  const Status st = CheckAttemptOutcome(outcome);
+  if (!st.ok()) return done(st);
+  std::unique_ptr<Op> op = std::make_unique<RecordOp<Op, Ctx>>(
+      task_id, worker, token, std::move(outcome), alone, std::move(done));
+  const Status queued = queue.Submit(op);
+  if (!queued.ok() && op) op->Finish(queued);
+}
+
+// SubmitRecord, waiting for the result. kInternal on the writer thread (it would wait for
+// itself).
+template <typename Op, typename Ctx>
+Status RecordAndWait(WriteQueue<Op>& queue, const std::string& task_id, const std::string& worker,
+                     int64_t token, AttemptOutcome outcome,
+                     typename RecordOp<Op, Ctx>::Alone alone) {
+  if (queue.OnWriterThread()) {
+    return Status(Code::kInternal, "blocking store call from a store callback (would deadlock)");
+  }
+  std::promise<Status> promise;
+  auto result = promise.get_future();
+  SubmitRecord<Op, Ctx>(queue, task_id, worker, token, std::move(outcome), alone,
+                        [&promise](Status st) { promise.set_value(std::move(st)); });
+  return result.get();
+}
+
 // Most records one fold takes.
 inline constexpr size_t kMaxFoldedRecords = 1024;
 
@@ -82,29 +115,32 @@ size_t FoldableRecords(std::span<const std::unique_ptr<Op>> batch, size_t from) 
   return n;
 }
 
-// The op loop of a RunBatch that folds records: runs the ops of `batch` in order, each through
-// one(op) -> Status, except that a run of records (FoldableRecords, at least 2) goes through
-// fold(records, &failed) -> Status first; when fold sets `failed` (its savepoint was rolled
-// back), the records of the run go through one() each. A Status that is not Ok (the transaction
-// cannot go on) stops the loop and is returned.
-template <typename Op, typename Record, typename Fold, typename One>
-Status RunFolding(std::span<const std::unique_ptr<Op>> batch, Fold fold, One one) {
+// The op loop of a RunBatch that folds records: runs the ops of `batch` in order, each as
+// in_savepoint([&] { return op.Run(ctx); }, &failed), except that a run of records
+// (FoldableRecords, at least 2) goes through in_savepoint([&] { return fold(records); }, &failed)
+// first; when that fails (its savepoint was rolled back), the records of the run run one by
+// one. in_savepoint returns the transaction's Status: one that is not Ok stops the loop and is
+// returned.
+template <typename Op, typename Record, typename Ctx, typename InSavepoint, typename Fold>
+Status RunFolding(std::span<const std::unique_ptr<Op>> batch, Ctx& ctx, InSavepoint in_savepoint,
+                  Fold fold) {
   Status st;
   std::vector<Record*> records;
   for (size_t i = 0, fold_end = 0; i < batch.size() && st.ok();) {
+    bool failed = false;
     if (i >= fold_end) {
       const size_t n = FoldableRecords(batch, i);
       if (n >= 2) {
         records.clear();
         for (size_t k = i; k < i + n; ++k) records.push_back(batch[k]->AsRecord());
-        bool failed = false;
-        st = fold(std::span<Record* const>(records), &failed);
+        st = in_savepoint([&] { return fold(std::span<Record* const>(records)); }, &failed);
         fold_end = i + n;
         if (!failed) i = fold_end;
         continue;
       }
     }
-    st = one(*batch[i++]);
+    Op& op = *batch[i++];
+    st = in_savepoint([&] { return op.Run(ctx); }, &failed);
   }
   return st;
 }

@@ -80,13 +80,8 @@ Status SqliteStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) {
     // A run of attempt records shares one savepoint and a few multi-row statements; if those
     // fail, each record of the run runs alone.
     st = sql::RunFolding<WriteOp, sqlite_store::RecordOp>(
-        batch,
-        [&](std::span<sqlite_store::RecordOp* const> records, bool* failed) {
-          return in_savepoint([&] { return sqlite_store::RecordAttempts(ctx, records); }, failed);
-        },
-        [&](WriteOp& op) {
-          bool failed = false;
-          return in_savepoint([&] { return op.Run(ctx); }, &failed);
+        batch, ctx, in_savepoint, [&](std::span<sqlite_store::RecordOp* const> records) {
+          return sqlite_store::RecordAttempts(ctx, records);
         });
     for (int i = 0; st.ok() && i < sql::kStatusCount; ++i) {
       if (ctx.status_delta[i] == 0) continue;

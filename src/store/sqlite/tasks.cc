@@ -4,7 +4,6 @@
 // per-status counters through WriteCtx::Move.
 #include <algorithm>
 #include <array>
-#include <future>
 #include <initializer_list>
 #include <optional>
 #include <string_view>
@@ -499,24 +498,14 @@ Status RecordAttempts(SqliteStore::WriteCtx& ctx, std::span<RecordOp* const> rec
 
 Status SqliteStore::RecordAttempt(const std::string& task_id, const std::string& worker,
                                   AttemptOutcome outcome) {
-  if (queue_->OnWriterThread()) {
-    return Status(Code::kInternal, "blocking store call from a store callback (would deadlock)");
-  }
-  std::promise<Status> promise;
-  auto result = promise.get_future();
-  RecordAttemptAsync(task_id, worker, std::move(outcome),
-                     [&promise](Status st) { promise.set_value(std::move(st)); });
-  return result.get();
+  return sql::RecordAndWait<WriteOp, WriteCtx>(*queue_, task_id, worker, 0, std::move(outcome),
+                                               RecordAlone);
 }
 
 void SqliteStore::RecordAttemptAsync(const std::string& task_id, const std::string& worker,
                                      AttemptOutcome outcome, std::function<void(Status)> done) {
-  const Status st = sql::CheckAttemptOutcome(outcome);
-  if (!st.ok()) return done(st);
-  std::unique_ptr<WriteOp> op = std::make_unique<RecordOp>(task_id, worker, 0, std::move(outcome),
-                                                           RecordAlone, std::move(done));
-  const Status queued = queue_->Submit(op);
-  if (!queued.ok() && op) op->Finish(queued);
+  sql::SubmitRecord<WriteOp, WriteCtx>(*queue_, task_id, worker, 0, std::move(outcome), RecordAlone,
+                                       std::move(done));
 }
 
 namespace {
