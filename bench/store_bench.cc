@@ -6,14 +6,27 @@
 // The database is a fresh file in a temp directory (WAL, synchronous=FULL); the figures include
 // JSON serialisation on the committing threads and the fsync of each group commit.
 //
+// Record case (the delivery engine's write path, without HTTP): --tasks N tasks (default 30,000,
+// committed first in 100-event batches), then rounds of LeaseTasks(256) and one
+// RecordAttemptAsync per leased task (a successful attempt, as the dispatcher records it), each
+// round waiting for its callbacks. Deterministic work per delivery, so
+// `valgrind --tool=callgrind --separate-threads=yes` counts the writer thread's (herald-store)
+// instructions per delivery.
+//
 // Usage: store_bench [seconds-per-case=5] [directory=$TMPDIR]
+//        store_bench --record [--tasks N] [directory=$TMPDIR]   (the record case alone)
 // Prints, per case: events/s, tasks/s, transactions, events per transaction, mean latency.
 #include <stdlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -109,8 +122,8 @@ void ReadFigures(herald::SqliteStore& store) {
       }));
 }
 
-void RunCase(const std::string& dir, int threads, int batch, double seconds) {
-  const std::string path = dir + "/bench-" + std::to_string(batch) + ".db";
+// A new store at `path` (its old files removed); exits when it does not open.
+std::unique_ptr<herald::SqliteStore> FreshStore(const std::string& path) {
   std::error_code ec;
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
   auto opened = herald::SqliteStore::Open(path);
@@ -118,7 +131,14 @@ void RunCase(const std::string& dir, int threads, int batch, double seconds) {
     std::fprintf(stderr, "open failed: %s\n", opened.status().ToString().c_str());
     std::exit(1);
   }
-  auto& store = **opened;
+  return std::move(*opened);
+}
+
+void RunCase(const std::string& dir, int threads, int batch, double seconds) {
+  const std::string path = dir + "/bench-" + std::to_string(batch) + ".db";
+  std::error_code ec;
+  auto fresh = FreshStore(path);
+  auto& store = *fresh;
   const NewEvent prototype = MakeEvent(1);
 
   std::atomic<bool> stop{false};
@@ -164,9 +184,89 @@ void RunCase(const std::string& dir, int threads, int batch, double seconds) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
 }
 
+// Leases and records `tasks` tasks (see the file comment); prints deliveries/s and how many
+// transactions the records took.
+void RecordCase(const std::string& dir, int tasks) {
+  const std::string path = dir + "/bench-record.db";
+  auto fresh = FreshStore(path);
+  auto& store = *fresh;
+  const NewEvent prototype = MakeEvent(1);
+  for (int done = 0; done < tasks;) {
+    const int n = std::min(100, (tasks - done + 2) / 3);
+    auto r = store.CommitEventsSync(std::vector<NewEvent>(static_cast<size_t>(n), prototype));
+    if (!r.ok()) {
+      std::fprintf(stderr, "commit failed: %s\n", r.status().ToString().c_str());
+      std::exit(1);
+    }
+    done += 3 * n;
+  }
+  auto now_us = [] {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  int64_t recorded = 0, failures = 0;
+  const int64_t txn0 = store.TransactionCount();
+  const auto start = std::chrono::steady_clock::now();
+  for (int round = 0; round < tasks; ++round) {  // bounded: each round leases at least one
+    auto leased = store.LeaseTasks("bench", 256, now_us(), 30'000'000);
+    if (!leased.ok() || leased->empty()) break;
+    int64_t pending = static_cast<int64_t>(leased->size());
+    for (const herald::Task& t : *leased) {
+      herald::AttemptOutcome o;
+      o.attempt.started_at = now_us();
+      o.attempt.duration_us = 900;
+      o.attempt.status_code = 200;
+      o.attempt.method = "POST";
+      o.attempt.url = "http://127.0.0.1:8080/hook/" + std::to_string(t.webhook_id);
+      o.attempt.request_headers =
+          R"({"Content-Type": "application/json", "X-Hook-Signature": "0123456789abcdef"})";
+      o.attempt.request_body = std::string(herald::kRequestBodyNotRecorded);
+      o.next_status = herald::TaskStatus::kFinished;
+      o.result = "Delivered: HTTP 200.";
+      store.RecordAttemptAsync(t.id, "bench", std::move(o), [&](herald::Status st) {
+        std::lock_guard<std::mutex> lock(mu);
+        ++recorded;
+        if (!st.ok()) ++failures;
+        if (--pending == 0) cv.notify_all();
+      });
+    }
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return pending == 0; });
+  }
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const int64_t txns = store.TransactionCount() - txn0;
+  store.Close();
+  std::printf(
+      "record: tasks=%d  recorded=%lld  deliveries/s=%.0f  transactions=%lld (leases "
+      "included)  failures=%lld\n",
+      tasks, static_cast<long long>(recorded), static_cast<double>(recorded) / elapsed,
+      static_cast<long long>(txns), static_cast<long long>(failures));
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "--record") == 0) {
+    int tasks = 30000;
+    int arg = 2;
+    if (argc > 3 && std::strcmp(argv[2], "--tasks") == 0) {
+      tasks = std::max(3, std::atoi(argv[3]));
+      arg = 4;
+    }
+    std::string dir = argc > arg ? argv[arg] : std::filesystem::temp_directory_path().string();
+    dir += "/herald-store-bench-" + std::to_string(::getpid());
+    std::filesystem::create_directories(dir);
+    RecordCase(dir, tasks);
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    return 0;
+  }
   const double seconds = argc > 1 ? std::atof(argv[1]) : 5.0;
   std::string dir = argc > 2 ? argv[2] : std::filesystem::temp_directory_path().string();
   dir += "/herald-store-bench-" + std::to_string(::getpid());

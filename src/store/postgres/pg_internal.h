@@ -12,6 +12,7 @@
 
 #include "store/postgres/pg_conn.h"
 #include "store/postgres/pg_store.h"
+#include "store/record_op.h"
 #include "store/rows.h"
 
 namespace herald {
@@ -52,9 +53,19 @@ class PostgresStore::WriteOp : public WriteOpBase<PostgresStore::WriteCtx> {
   // Appends the ingest dedupe keys Run will claim: RunBatch locks the keys of all its operations
   // in one order before running any (pg_store::LockDedupeKeys).
   virtual void AddDedupeKeys(std::vector<std::string>& keys) const { (void)keys; }
+  // Non-null for an attempt record: RunBatch folds a run of them (RecordAttempts).
+  virtual sql::RecordOp<WriteOp, WriteCtx>* AsRecord() { return nullptr; }
 };
 
 namespace pg_store {
+
+using RecordOp = sql::RecordOp<PostgresStore::WriteOp, PostgresStore::WriteCtx>;
+
+// Records `records` (distinct tasks) inside the caller's savepoint: one locking lookup of all
+// their tasks, then each matched record's attempt insert and task move; a record whose task is
+// no longer leased by its worker (and lease token) gets its Conflict and changes nothing. An
+// error return leaves results unset: the caller rolls back and runs each record alone.
+Status RecordAttempts(PostgresStore::WriteCtx& ctx, std::span<RecordOp* const> records);
 
 // Whether `status` is kept in the queue table (else in the history).
 inline bool InQueue(int status) {

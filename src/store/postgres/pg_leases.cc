@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <tuple>
+#include <unordered_map>
 
 #include "store/postgres/pg_internal.h"
 #include "store/postgres/pg_tasks.h"
@@ -171,18 +172,22 @@ Result<int64_t> PostgresStore::ReleaseLeases(const std::string& worker,
 
 namespace {
 
-// The body of RecordAttempt, run inside the writer's transaction. `token`: the lease token this
-// store handed out for the task (0 when unknown here: only the worker name is checked).
-Status RecordAttemptIn(PostgresStore::WriteCtx& ctx, const std::string& task_id,
-                       const std::string& worker, int64_t token, const AttemptOutcome& o) {
-  Conn& c = ctx.conn;
-  auto ref = sql::LeasedTask(pg_store::FindTaskRef(c, task_id), task_id, worker);
+// The task of `found` when it is still leased by `worker` under lease `token` (0: the worker
+// name alone is checked); else the Conflict of a record for it.
+Result<sql::TaskRef> LeasedBy(sql::FoundTask found, const std::string& task_id,
+                              const std::string& worker, int64_t token) {
+  auto ref = sql::LeasedTask(std::move(found), task_id, worker);
   if (!ref.ok()) return ref.status();
-  const sql::TaskRef& t = *ref;
-  if (token != 0 && t.lease_token != token) {
+  if (token != 0 && ref->lease_token != token) {
     return Conflict("task " + task_id + " was leased again after worker '" + worker +
                     "'s lease expired; its attempt is dropped.");
   }
+  return ref;
+}
+
+// Records the attempt `o` of the leased task `t` (locked) and moves the task on.
+Status ApplyAttempt(PostgresStore::WriteCtx& ctx, const sql::TaskRef& t, const AttemptOutcome& o) {
+  Conn& c = ctx.conn;
   const Attempt& a = o.attempt;
   const int number = t.attempts + 1;
   const int next = static_cast<int>(o.next_status);
@@ -227,30 +232,63 @@ Status RecordAttemptIn(PostgresStore::WriteCtx& ctx, const std::string& task_id,
   return Status::Ok();
 }
 
-// RecordAttemptIn as a write of the group-commit queue.
-auto AttemptWrite(const std::string& task_id, const std::string& worker, int64_t token,
-                  AttemptOutcome outcome) {
-  return [task_id, worker, token, o = std::move(outcome)](PostgresStore::WriteCtx& ctx) -> Status {
-    return RecordAttemptIn(ctx, task_id, worker, token, o);
-  };
+// The body of RecordAttempt for one record alone, run inside the writer's transaction.
+Status RecordAlone(PostgresStore::WriteCtx& ctx, const pg_store::RecordOp& r) {
+  auto ref = LeasedBy(pg_store::FindTaskRef(ctx.conn, r.task_id), r.task_id, r.worker, r.token);
+  if (!ref.ok()) return ref.status();
+  return ApplyAttempt(ctx, *ref, r.outcome);
 }
 
 }  // namespace
 
+namespace pg_store {
+
+Status RecordAttempts(PostgresStore::WriteCtx& ctx, std::span<RecordOp* const> records) {
+  Conn& c = ctx.conn;
+  std::vector<std::string> ids;
+  ids.reserve(records.size());
+  for (const RecordOp* r : records) ids.push_back(r->task_id);
+  // A leased task is in the queue; one that is not there gets its Conflict below.
+  auto found = c.Exec(
+      "SELECT id, seq, status, worker, attempts, due_at, lease_token FROM herald.task_queue "
+      "WHERE id = ANY($1::text[]) ORDER BY seq FOR UPDATE",
+      Params().Bind(TextArray(ids)), "cannot find tasks");
+  if (!found.ok()) return found.status();
+  std::unordered_map<std::string, sql::TaskRef> queued;
+  for (int i = 0; i < found->rows(); ++i) {
+    Row row(*found, i);
+    queued.emplace(row.Text(0), sql::TaskRef{row.Int(1), static_cast<int>(row.Int(2)), row.Text(3),
+                                             static_cast<int>(row.Int(4)), row.Int(5), row.Int(6)});
+  }
+  for (RecordOp* r : records) {
+    auto it = queued.find(r->task_id);
+    Result<sql::TaskRef> ref =
+        it != queued.end()
+            ? LeasedBy(std::optional<sql::TaskRef>(it->second), r->task_id, r->worker, r->token)
+            : LeasedBy(FindTaskRef(c, r->task_id), r->task_id, r->worker, r->token);
+    if (!ref.ok()) {
+      if (ref.status().code() != Code::kConflict) return ref.status();
+      r->SetResult(ref.status());
+      continue;
+    }
+    HERALD_RETURN_IF_ERROR(ApplyAttempt(ctx, *ref, r->outcome));
+    r->SetResult(Status::Ok());
+  }
+  return Status::Ok();
+}
+
+}  // namespace pg_store
+
 Status PostgresStore::RecordAttempt(const std::string& task_id, const std::string& worker,
                                     AttemptOutcome outcome) {
-  HERALD_RETURN_IF_ERROR(sql::CheckAttemptOutcome(outcome));
-  auto write = AttemptWrite(task_id, worker, ForgetLease(task_id, worker), std::move(outcome));
-  return StatusOf(WriteSync<bool>(StatusAsResult(std::move(write))));
+  return sql::RecordAndWait<WriteOp, WriteCtx>(
+      *queue_, task_id, worker, ForgetLease(task_id, worker), std::move(outcome), RecordAlone);
 }
 
 void PostgresStore::RecordAttemptAsync(const std::string& task_id, const std::string& worker,
                                        AttemptOutcome outcome, std::function<void(Status)> done) {
-  const Status st = sql::CheckAttemptOutcome(outcome);
-  if (!st.ok()) return done(st);
-  SubmitWithCallback<WriteOp, WriteCtx>(
-      *queue_, AttemptWrite(task_id, worker, ForgetLease(task_id, worker), std::move(outcome)),
-      std::move(done));
+  sql::SubmitRecord<WriteOp, WriteCtx>(*queue_, task_id, worker, ForgetLease(task_id, worker),
+                                       std::move(outcome), RecordAlone, std::move(done));
 }
 
 }  // namespace herald

@@ -229,20 +229,26 @@ Status PostgresStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) 
   if (!conn.ok()) return conn.status();
   Conn& c = **conn;
   WriteCtx ctx{c, options_.database_clock, now};
-  Status st = pg_store::LockDedupeKeys(c, batch);
-  for (const auto& op : batch) {
-    if (!st.ok()) break;
+  // Runs `fn` (-> Status) in a savepoint: an error return rolls back just its changes and sets
+  // *failed. The Status returned is the transaction's.
+  auto in_savepoint = [&c, &ctx](auto fn, bool* failed) -> Status {
     const sql::TxEffects saved = ctx;
-    st = c.Simple("SAVEPOINT op", "savepoint").status();
-    if (!st.ok()) break;
-    Status r = op->Run(ctx);
-    if (r.ok()) {
-      st = c.Simple("RELEASE op", "savepoint").status();
-    } else {
-      static_cast<sql::TxEffects&>(ctx) = saved;
-      st = c.Simple("ROLLBACK TO op; RELEASE op", "savepoint").status();
-    }
-    if (!st.ok()) break;
+    Status st = c.Simple("SAVEPOINT op", "savepoint").status();
+    if (!st.ok()) return st;
+    Status r = fn();
+    *failed = !r.ok();
+    if (r.ok()) return c.Simple("RELEASE op", "savepoint").status();
+    static_cast<sql::TxEffects&>(ctx) = saved;
+    return c.Simple("ROLLBACK TO op; RELEASE op", "savepoint").status();
+  };
+  Status st = pg_store::LockDedupeKeys(c, batch);
+  // A run of attempt records shares one savepoint and one lookup; if that fails, each record of
+  // the run runs alone.
+  if (st.ok()) {
+    st = sql::RunFolding<WriteOp, pg_store::RecordOp>(
+        batch, ctx, in_savepoint, [&](std::span<pg_store::RecordOp* const> records) {
+          return pg_store::RecordAttempts(ctx, records);
+        });
   }
   if (st.ok()) st = Commit(ctx);
   if (!st.ok()) (void)c.Simple("ROLLBACK");

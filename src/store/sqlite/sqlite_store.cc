@@ -59,6 +59,28 @@ Result<int64_t> ReadConfigRevision(Conn& c) {
 Status SqliteStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) {
   Conn& c = *writer_conn_;
   WriteCtx ctx{c, clock_.NowUs()};
+  // Runs `fn` (-> Status) in a savepoint: an error return rolls back just its changes and
+  // sets *failed. The Status returned is the transaction's: not Ok when it cannot go on.
+  auto in_savepoint = [&c, &ctx](auto fn, bool* failed) -> Status {
+    const sql::TxEffects saved = ctx;
+    Status st = c.Run("SAVEPOINT op");
+    if (!st.ok()) return st;
+    Status r = fn();
+    *failed = !r.ok();
+    if (r.ok()) {
+      st = c.Run("RELEASE op");
+    } else {
+      static_cast<sql::TxEffects&>(ctx) = saved;
+      st = c.Run("ROLLBACK TO op");
+      if (st.ok()) st = c.Run("RELEASE op");
+    }
+    // An I/O error can make SQLite abandon the whole transaction; then nothing after it may
+    // run in autocommit mode, and the batch fails as a whole.
+    if (st.ok() && sqlite3_get_autocommit(c.db())) {
+      st = Status(Code::kUnavailable, "transaction aborted: " + r.message());
+    }
+    return st;
+  };
   Status st = c.Run("BEGIN IMMEDIATE");
   size_t first = 0;  // the ops before it ran without savepoints, and succeeded
   if (st.ok()) {
@@ -79,25 +101,14 @@ Status SqliteStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) {
     }
   }
   if (st.ok()) {
-    for (const auto& op : batch.subspan(first)) {
-      const sql::TxEffects saved = ctx;
-      st = c.Run("SAVEPOINT op");
-      if (!st.ok()) break;
-      Status r = op->Run(ctx);
-      if (r.ok()) {
-        st = c.Run("RELEASE op");
-      } else {
-        static_cast<sql::TxEffects&>(ctx) = saved;
-        st = c.Run("ROLLBACK TO op");
-        if (st.ok()) st = c.Run("RELEASE op");
-      }
-      // An I/O error can make SQLite abandon the whole transaction; then nothing after it may
-      // run in autocommit mode, and the batch fails as a whole.
-      if (st.ok() && sqlite3_get_autocommit(c.db())) {
-        st = Status(Code::kUnavailable, "transaction aborted: " + r.message());
-      }
-      if (!st.ok()) break;
-    }
+    // Then each op in its own savepoint, except that a run of attempt records shares one
+    // savepoint and a few multi-row statements; if those fail, each record of the run runs
+    // alone.
+    st = sql::RunFolding<WriteOp, sqlite_store::RecordOp>(
+        batch.subspan(first), ctx, in_savepoint,
+        [&](std::span<sqlite_store::RecordOp* const> records) {
+          return sqlite_store::RecordAttempts(ctx, records);
+        });
     for (int i = 0; st.ok() && i < sql::kStatusCount; ++i) {
       if (ctx.status_delta[i] == 0) continue;
       st = RunStmt(c, "UPDATE task_counts SET n = n + ? WHERE status = ?", "task counts",

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/record_op.h"
 #include "store/rows.h"
 #include "store/sqlite/conn.h"
 #include "store/sqlite/sqlite_store.h"
@@ -35,9 +36,16 @@ struct SqliteStore::WriteCtx : sql::TxEffects {
 // One unit of work. Run executes inside the batch transaction (in its own savepoint: an error
 // return rolls back just this op). Finish runs after the transaction ended, on the writer
 // thread, with the commit's outcome; it must hand the op's result to its caller.
-class SqliteStore::WriteOp : public WriteOpBase<SqliteStore::WriteCtx> {};
+class SqliteStore::WriteOp : public WriteOpBase<SqliteStore::WriteCtx> {
+ public:
+  // Non-null for an attempt record: RunBatch folds a run of them into a few statements
+  // (RecordAttempts) instead of running each one alone.
+  virtual sql::RecordOp<WriteOp, WriteCtx>* AsRecord() { return nullptr; }
+};
 
 namespace sqlite_store {
+
+using RecordOp = sql::RecordOp<SqliteStore::WriteOp, SqliteStore::WriteCtx>;
 
 // Steps `s` to completion, mapping each row with `row` (returning Result<T>).
 template <typename T, typename RowFn>
@@ -124,6 +132,13 @@ Result<std::vector<T>> SelectPage(Conn& c, const std::string& select, const sql:
 
 // The config revision counter stored in the database (0 when absent).
 Result<int64_t> ReadConfigRevision(Conn& c);
+
+// Records `records` (distinct tasks) with one multi-row UPDATE of tasks and one multi-row INSERT
+// into attempts per chunk, inside the caller's savepoint, and gives each record its result: Ok,
+// or a Conflict for a task no longer leased by that record's worker (that record changes
+// nothing). An error return (the statements failed) leaves the results unset: the caller rolls
+// the savepoint back and runs each record alone.
+Status RecordAttempts(SqliteStore::WriteCtx& ctx, std::span<RecordOp* const> records);
 
 }  // namespace sqlite_store
 

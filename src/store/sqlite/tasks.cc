@@ -3,8 +3,12 @@
 // requeue, enqueue, stop and delete, purging finished tasks). Every state change keeps the
 // per-status counters through WriteCtx::Move.
 #include <algorithm>
+#include <array>
 #include <initializer_list>
+#include <optional>
+#include <string_view>
 #include <tuple>
+#include <unordered_map>
 
 #include "store/sqlite/store_internal.h"
 
@@ -30,6 +34,88 @@ sql::FoundTask FindTaskRef(Conn& c, const std::string& id) {
 Result<TaskRef> FindTaskIn(Conn& c, const std::string& id, std::initializer_list<int> allowed,
                            const char* only) {
   return sql::TaskIn(FindTaskRef(c, id), id, allowed, only);
+}
+
+// Most rows (tasks, attempt records) one multi-row statement of Lease or RecordAttempts
+// changes: a power of two; each such statement takes a power of two of them, so at most
+// kRowStatementSizes texts of each statement are prepared.
+constexpr size_t kMaxRowsPerStatement = 64;
+constexpr int kRowStatementSizes = 7;  // 1, 2, 4, ... 64
+
+// The largest power of two <= min(n, kMaxRowsPerStatement), and its log2.
+std::pair<size_t, int> ChunkOf(size_t n) {
+  size_t k = 1;
+  int log = 0;
+  while (k * 2 <= n && k * 2 <= kMaxRowsPerStatement) {
+    k *= 2;
+    ++log;
+  }
+  return {k, log};
+}
+
+// `head` followed by `rows` groups "(?,...)" of `cols` placeholders each, then `tail`.
+std::string RowsSql(const std::string& head, size_t rows, size_t cols, const char* tail) {
+  std::string group = "(?";
+  for (size_t i = 1; i < cols; ++i) group += ",?";
+  group += ")";
+  std::string out = head;
+  for (size_t r = 0; r < rows; ++r) {
+    if (r > 0) out += ',';
+    out += group;
+  }
+  return out + tail;
+}
+
+// Leases the tasks `seqs` (leasable, distinct) to `worker` until `expires` with one multi-row
+// UPDATE per chunk, and returns them in the order of `seqs`. A task whose lease had expired
+// counts one more expiry.
+Result<std::vector<Task>> LeaseSeqs(Conn& c, const std::vector<int64_t>& seqs,
+                                    const std::string& worker, TimeUs now, TimeUs expires) {
+  static const std::array<std::string, kRowStatementSizes> kSql = [] {
+    std::array<std::string, kRowStatementSizes> out;
+    const std::string head =
+        "UPDATE tasks SET status = 1, started_at = ?, worker = ?, lease_expires = ?, "
+        "lease_expiries = lease_expiries + (status = 1) WHERE seq IN ";
+    const std::string tail = std::string(" RETURNING ") + sql::kTaskCols + ", seq";
+    for (int i = 0; i < kRowStatementSizes; ++i) {
+      out[static_cast<size_t>(i)] = RowsSql(head, 1, size_t{1} << i, tail.c_str());
+    }
+    return out;
+  }();
+  // seq comes after the kTaskCols (one more column than commas).
+  constexpr int kSeqCol = [] {
+    int n = 1;
+    for (const char* p = sql::kTaskCols; *p != '\0'; ++p) n += *p == ',';
+    return n;
+  }();
+  std::unordered_map<int64_t, size_t> position;
+  position.reserve(seqs.size());
+  for (size_t i = 0; i < seqs.size(); ++i) position.emplace(seqs[i], i);
+  std::vector<std::optional<Task>> slots(seqs.size());
+  for (size_t from = 0; from < seqs.size();) {
+    const auto [k, log] = ChunkOf(seqs.size() - from);
+    auto upd = c.Prepare(kSql[static_cast<size_t>(log)]);
+    if (!upd.ok()) return upd.status();
+    upd->Bind(now).Bind(worker).Bind(expires);
+    for (size_t i = from; i < from + k; ++i) upd->Bind(seqs[i]);
+    int rc;
+    while ((rc = upd->Step()) == SQLITE_ROW) {
+      auto it = position.find(upd->Int(kSeqCol));
+      if (it == position.end() || slots[it->second]) return c.Error("cannot lease task");
+      auto t = sql::ReadTask(*upd);
+      if (!t.ok()) return t.status();
+      slots[it->second] = std::move(*t);
+    }
+    if (rc != SQLITE_DONE) return c.Error("cannot lease tasks");
+    from += k;
+  }
+  std::vector<Task> out;
+  out.reserve(seqs.size());
+  for (auto& t : slots) {
+    if (!t) return Status(Code::kInternal, "a leasable task was not leased");
+    out.push_back(std::move(*t));
+  }
+  return out;
 }
 
 }  // namespace
@@ -195,11 +281,6 @@ Result<LeaseResult> SqliteStore::Lease(const LeaseRequest& req) {
     });
     if (cands.size() > static_cast<size_t>(max)) cands.resize(static_cast<size_t>(max));
 
-    auto upd = c.Prepare(std::string("UPDATE tasks SET status = 1, started_at = ?, worker = ?, "
-                                     "lease_expires = ?, lease_expiries = ? WHERE seq = ? "
-                                     "RETURNING ") +
-                         sql::kTaskCols);
-    if (!upd.ok()) return upd.status();
     // The worker-stopped rule: the lease expired `limit` times in a row without an attempt.
     auto fail = c.Prepare(std::string("UPDATE tasks SET status = 4, ended_at = ?, worker = '', "
                                       "lease_expires = 0, lease_expiries = ?, error = ? "
@@ -207,31 +288,28 @@ Result<LeaseResult> SqliteStore::Lease(const LeaseRequest& req) {
                           sql::kTaskCols);
     if (!fail.ok()) return fail.status();
     LeaseResult out;
-    out.leased.reserve(cands.size());
+    std::vector<int64_t> lease;  // seqs of the candidates to lease, in candidate order
+    lease.reserve(cands.size());
     for (const Candidate& cand : cands) {
       const int64_t expiries = cand.expiries + (cand.status == kStarted ? 1 : 0);
-      const bool poisoned = cand.status == kStarted && expiries >= limit;
-      Stmt& st = poisoned ? *fail : *upd;
-      st.Reset();
-      std::string error;
-      if (poisoned) {
-        error = WorkerStoppedError(static_cast<int>(expiries));
-        st.Bind(now).Bind(expiries).Bind(error).Bind(cand.seq);
-      } else {
-        st.Bind(now).Bind(req.worker).Bind(now + req.lease_us).Bind(expiries).Bind(cand.seq);
-      }
-      if (st.Step() != SQLITE_ROW) return c.Error("cannot lease task");
-      auto t = sql::ReadTask(st);
-      if (!t.ok()) return t.status();
-      if (st.Step() != SQLITE_DONE) return c.Error("cannot lease task");
-      if (poisoned) {
-        out.failed.push_back({std::move(*t), static_cast<int>(expiries)});
-        ctx.Move(cand.status, kFailed);
-      } else {
-        out.leased.push_back(std::move(*t));
+      if (cand.status != kStarted || expiries < limit) {
+        lease.push_back(cand.seq);
         ctx.Move(cand.status, kStarted);
+        continue;
       }
+      fail->Reset();
+      const std::string error = WorkerStoppedError(static_cast<int>(expiries));
+      fail->Bind(now).Bind(expiries).Bind(error).Bind(cand.seq);
+      if (fail->Step() != SQLITE_ROW) return c.Error("cannot lease task");
+      auto t = sql::ReadTask(*fail);
+      if (!t.ok()) return t.status();
+      if (fail->Step() != SQLITE_DONE) return c.Error("cannot lease task");
+      out.failed.push_back({std::move(*t), static_cast<int>(expiries)});
+      ctx.Move(cand.status, kFailed);
     }
+    auto leased = LeaseSeqs(c, lease, req.worker, now, now + req.lease_us);
+    if (!leased.ok()) return leased.status();
+    out.leased = std::move(*leased);
     return out;
   });
 }
@@ -270,9 +348,11 @@ Result<int64_t> SqliteStore::ReleaseLeases(const std::string& worker,
 
 namespace {
 
-// The body of RecordAttempt, run inside the writer's transaction.
-Status RecordAttemptIn(SqliteStore::WriteCtx& ctx, const std::string& task_id,
-                       const std::string& worker, const AttemptOutcome& o) {
+// The body of RecordAttempt for one record alone, run inside the writer's transaction.
+Status RecordAlone(SqliteStore::WriteCtx& ctx, const RecordOp& record) {
+  const std::string& task_id = record.task_id;
+  const std::string& worker = record.worker;
+  const AttemptOutcome& o = record.outcome;
   Conn& c = ctx.conn;
   const int next = static_cast<int>(o.next_status);
   auto ref = sql::LeasedTask(FindTaskRef(c, task_id), task_id, worker);
@@ -303,27 +383,129 @@ Status RecordAttemptIn(SqliteStore::WriteCtx& ctx, const std::string& task_id,
   return Status::Ok();
 }
 
-// RecordAttemptIn as a write of the queue.
-auto AttemptWrite(const std::string& task_id, const std::string& worker, AttemptOutcome outcome) {
-  return [task_id, worker, o = std::move(outcome)](SqliteStore::WriteCtx& ctx) -> Status {
-    return RecordAttemptIn(ctx, task_id, worker, o);
-  };
+// When the attempt of `o` ended (0 while the task waits for a retry).
+TimeUs EndedAt(const AttemptOutcome& o, TimeUs now) {
+  if (o.next_status == TaskStatus::kScheduled) return 0;
+  return o.attempt.started_at > 0 ? o.attempt.started_at + o.attempt.duration_us : now;
+}
+
+// The multi-row statements of RecordAttempts, for 2^i rows at index i.
+struct RecordSql {
+  std::string update[kRowStatementSizes];
+  std::string insert[kRowStatementSizes];
+};
+
+const RecordSql& RecordStatements() {
+  static const RecordSql sql = [] {
+    RecordSql out;
+    // One row of v per record; a task matches only while it is leased (started) by that
+    // record's worker. RETURNING gives each matched task's seq and its new attempt count (the
+    // attempt's number).
+    const std::string update_head =
+        "WITH v(id, worker, status, ended, due, result, error) AS (VALUES ";
+    const char* update_tail =
+        ") UPDATE tasks SET status = v.status, attempts = tasks.attempts + 1, "
+        "ended_at = v.ended, due_at = coalesce(v.due, tasks.due_at), worker = '', "
+        "lease_expires = 0, lease_expiries = 0, result = v.result, error = v.error "
+        "FROM v WHERE tasks.id = v.id AND tasks.status = 1 AND tasks.worker = v.worker "
+        "RETURNING tasks.id, tasks.seq, tasks.attempts";
+    const std::string insert_head =
+        std::string("INSERT INTO attempts(task_seq, ") + sql::kAttemptCols + ") VALUES ";
+    for (int i = 0; i < kRowStatementSizes; ++i) {
+      const size_t rows = size_t{1} << i;
+      out.update[i] = RowsSql(update_head, rows, 7, update_tail);
+      out.insert[i] = RowsSql(insert_head, rows, 11, "");
+    }
+    return out;
+  }();
+  return sql;
 }
 
 }  // namespace
 
+namespace sqlite_store {
+
+Status RecordAttempts(SqliteStore::WriteCtx& ctx, std::span<RecordOp* const> records) {
+  Conn& c = ctx.conn;
+  const RecordSql& statements = RecordStatements();
+  struct Matched {
+    RecordOp* op;
+    int64_t seq;
+    int64_t number;
+  };
+  std::vector<Matched> matched;
+  matched.reserve(records.size());
+  std::vector<TimeUs> ended(records.size());
+  std::vector<bool> found(records.size());
+  std::unordered_map<std::string_view, size_t> index;
+  for (size_t from = 0; from < records.size();) {
+    const auto [k, log] = ChunkOf(records.size() - from);
+    auto upd = c.Prepare(statements.update[log]);
+    if (!upd.ok()) return upd.status();
+    index.clear();
+    for (size_t i = from; i < from + k; ++i) {
+      const RecordOp& r = *records[i];
+      const AttemptOutcome& o = r.outcome;
+      ended[i] = EndedAt(o, ctx.now);
+      upd->Bind(r.task_id).Bind(r.worker).Bind(static_cast<int>(o.next_status)).Bind(ended[i]);
+      if (o.next_status == TaskStatus::kScheduled) {
+        upd->Bind(o.due_at);
+      } else {
+        upd->BindNull();
+      }
+      upd->Bind(o.result).Bind(o.error);
+      index.emplace(r.task_id, i);
+    }
+    int rc;
+    while ((rc = upd->Step()) == SQLITE_ROW) {
+      auto it = index.find(upd->TextView(0));
+      if (it == index.end() || found[it->second]) return c.Error("unexpected task in update");
+      found[it->second] = true;
+      matched.push_back({records[it->second], upd->Int(1), upd->Int(2)});
+    }
+    if (rc != SQLITE_DONE) return c.Error("cannot update tasks");
+    from += k;
+  }
+  for (size_t from = 0; from < matched.size();) {
+    const auto [k, log] = ChunkOf(matched.size() - from);
+    auto ins = c.Prepare(statements.insert[log]);
+    if (!ins.ok()) return ins.status();
+    for (size_t i = from; i < from + k; ++i) {
+      ins->Bind(matched[i].seq);
+      sql::BindAttemptBody(*ins, matched[i].op->outcome.attempt,
+                           static_cast<int>(matched[i].number));
+    }
+    HERALD_RETURN_IF_ERROR(StepDone(c, *ins, "cannot insert attempts"));
+    from += k;
+  }
+  // Every record that matched no task gets the error it would get alone (a Conflict).
+  for (size_t i = 0; i < records.size(); ++i) {
+    RecordOp& r = *records[i];
+    if (found[i]) {
+      ctx.Move(kStarted, static_cast<int>(r.outcome.next_status));
+      r.SetResult(Status::Ok());
+      continue;
+    }
+    auto ref = sql::LeasedTask(FindTaskRef(c, r.task_id), r.task_id, r.worker);
+    if (ref.ok()) return Status(Code::kInternal, "task " + r.task_id + " was not updated");
+    if (ref.status().code() != Code::kConflict) return ref.status();
+    r.SetResult(ref.status());
+  }
+  return Status::Ok();
+}
+
+}  // namespace sqlite_store
+
 Status SqliteStore::RecordAttempt(const std::string& task_id, const std::string& worker,
                                   AttemptOutcome outcome) {
-  HERALD_RETURN_IF_ERROR(sql::CheckAttemptOutcome(outcome));
-  return WriteStatus(AttemptWrite(task_id, worker, std::move(outcome)));
+  return sql::RecordAndWait<WriteOp, WriteCtx>(*queue_, task_id, worker, 0, std::move(outcome),
+                                               RecordAlone);
 }
 
 void SqliteStore::RecordAttemptAsync(const std::string& task_id, const std::string& worker,
                                      AttemptOutcome outcome, std::function<void(Status)> done) {
-  const Status st = sql::CheckAttemptOutcome(outcome);
-  if (!st.ok()) return done(st);
-  SubmitWithCallback<WriteOp, WriteCtx>(*queue_, AttemptWrite(task_id, worker, std::move(outcome)),
-                                        std::move(done));
+  sql::SubmitRecord<WriteOp, WriteCtx>(*queue_, task_id, worker, 0, std::move(outcome), RecordAlone,
+                                       std::move(done));
 }
 
 namespace {

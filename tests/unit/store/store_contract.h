@@ -455,6 +455,69 @@ TYPED_TEST_P(StoreContract, LeaseRecordFinish) {
   EXPECT_EQ(s.RecordAttempt("no-such-task", "w1", ok).code(), Code::kConflict);
 }
 
+// Records sent without waiting for each other (so most share write batches, where the stores
+// fold them) are answered one by one: the conflicts among them (another worker's record, an
+// unknown task, a second record for one task, a task stopped meanwhile) go to their callers
+// only and change nothing, and every other record is stored.
+TYPED_TEST_P(StoreContract, AsyncRecordsAnswerEachCaller) {
+  Store& s = this->store();
+  const TimeUs now = NowUs() + 1000;
+  std::vector<std::pair<int64_t, int64_t>> targets(6, {1, 1});
+  auto c = this->Commit({MakeEvent("dcim.device", 1, targets)});
+  ASSERT_EQ(c.size(), 1u);
+  const std::vector<std::string>& ids = c[0].task_ids;
+  ASSERT_EQ(this->Leased("w", 6, now, 60'000'000).size(), 6u);
+  ASSERT_TRUE(s.Stop(ids[4], now).ok());
+  AttemptOutcome ok;
+  ok.attempt.started_at = now;
+  ok.attempt.duration_us = 10;
+  ok.attempt.status_code = 200;
+  ok.next_status = TaskStatus::kFinished;
+  ok.result = "200 OK";
+  const std::vector<std::tuple<std::string, std::string, Code>> records = {
+      {ids[0], "w", Code::kOk},
+      {ids[1], "w2", Code::kConflict},
+      {"no-such-task", "w", Code::kConflict},
+      {ids[2], "w", Code::kOk},
+      {ids[0], "w", Code::kConflict},
+      {ids[3], "w", Code::kOk},
+      {ids[4], "w", Code::kConflict},
+      {ids[1], "w", Code::kOk},
+  };
+  std::vector<std::future<Status>> answers;
+  for (const auto& [id, worker, want] : records) {
+    auto done = std::make_shared<std::promise<Status>>();
+    answers.push_back(done->get_future());
+    s.RecordAttemptAsync(id, worker, ok, [done](Status st) { done->set_value(std::move(st)); });
+  }
+  for (size_t i = 0; i < records.size(); ++i) {
+    Status st = answers[i].get();
+    EXPECT_EQ(st.code(), std::get<2>(records[i])) << i << ": " << st.ToString();
+  }
+  for (size_t i : {0, 1, 2, 3}) {
+    auto t = s.GetTask(ids[i]);
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(t->status, TaskStatus::kFinished) << i;
+    EXPECT_EQ(t->attempts, 1) << i;
+    auto attempts = s.ListAttempts(ids[i]);
+    ASSERT_TRUE(attempts.ok());
+    ASSERT_EQ(attempts->size(), 1u) << i;
+    EXPECT_EQ((*attempts)[0].number, 1);
+  }
+  auto stopped = s.GetTask(ids[4]);
+  ASSERT_TRUE(stopped.ok());
+  EXPECT_EQ(stopped->status, TaskStatus::kFailed);
+  EXPECT_EQ(stopped->attempts, 0);
+  auto untouched = s.GetTask(ids[5]);
+  ASSERT_TRUE(untouched.ok());
+  EXPECT_EQ(untouched->status, TaskStatus::kStarted);
+  auto counts = s.CountByStatus();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->finished, 4);
+  EXPECT_EQ(counts->failed, 1);
+  EXPECT_EQ(counts->started, 1);
+}
+
 TYPED_TEST_P(StoreContract, RetryIsScheduledAndDueLater) {
   Store& s = this->store();
   const TimeUs now = NowUs() + 1000;
@@ -921,10 +984,11 @@ REGISTER_TYPED_TEST_SUITE_P(StoreContract, GroupCommitSharesTransactions,
                             WebhookCrudOrderingAndRevision, WebhookNameIsUnique,
                             DeleteReferencedWebhookIsRefused, EventRuleCrud, Tokens,
                             CommitStoresEventAndTasks, ConcurrentCommitsAllAcknowledgedAndPresent,
-                            LeaseRecordFinish, RetryIsScheduledAndDueLater,
-                            ExpiredLeaseIsRedelivered, LeaseOrderOldestDueFirst, OperatorActions,
-                            RequeueAllFailedAndCounts, FiltersAndPagination,
-                            ReopenKeepsConfigAndRevision, CloseFlushesAndRefusesLaterWrites,
-                            AcknowledgedCommitsSurviveKill9, AttemptsPerMinuteBuckets);
+                            LeaseRecordFinish, AsyncRecordsAnswerEachCaller,
+                            RetryIsScheduledAndDueLater, ExpiredLeaseIsRedelivered,
+                            LeaseOrderOldestDueFirst, OperatorActions, RequeueAllFailedAndCounts,
+                            FiltersAndPagination, ReopenKeepsConfigAndRevision,
+                            CloseFlushesAndRefusesLaterWrites, AcknowledgedCommitsSurviveKill9,
+                            AttemptsPerMinuteBuckets);
 
 }  // namespace herald::store_contract
