@@ -4,9 +4,12 @@
 
 #include <algorithm>
 
+#include "common/time.h"
 #include "delivery/request.h"
+#include "delivery/signature.h"
 #include "ingest/event_input.h"
 #include "model/redact.h"
+#include "store/task_id.h"
 
 namespace herald {
 
@@ -82,8 +85,11 @@ void AddRequest(Dict& rule, const RuleIndex::RuleExplanation& x, const Event& ev
     return;
   }
   Value context = BuildContext(event, x.task.action_data);
+  // A sample task id, as the webhook preview uses one: delivery sends the task's own (in
+  // X-Herald-Task and webhook-id), and the send time as webhook-timestamp.
+  const std::string sample_id = NewTaskId();
   auto rendered =
-      renderer.Render(*w, context, {{"X-Herald-Task", std::string(kExplainTaskIdPlaceholder)}});
+      renderer.Render(*w, context, {{"X-Herald-Task", sample_id}}, {sample_id, NowUs()});
   if (!rendered.ok()) {
     rule.set("request", Value());
     rule.set("render_error", rendered.status().message());
@@ -96,7 +102,8 @@ void AddRequest(Dict& rule, const RuleIndex::RuleExplanation& x, const Event& ev
   req.set("url", o.show_credentials ? hr.url : RedactUrl(hr.url));
   List signature_headers;
   for (const auto& h : hr.headers)
-    if (h.first == delivery::kSignatureHeader) signature_headers.push_back(Value(h.first));
+    if (h.first == delivery::kSignatureHeader || h.first == delivery::kWebhookSignatureHeader)
+      signature_headers.push_back(Value(h.first));
   req.set("headers",
           delivery::HeaderDict(o.show_credentials ? hr.headers : RedactHeaders(hr.headers)));
   const size_t bytes = hr.body.size();
@@ -105,6 +112,7 @@ void AddRequest(Dict& rule, const RuleIndex::RuleExplanation& x, const Event& ev
   req.set("body", fits ? Value(std::move(hr.body)) : Value());
   req.set("body_bytes", static_cast<int64_t>(bytes));
   req.set("signed", !signature_headers.empty());
+  req.set("signature_scheme", w->signature_scheme);
   req.set("signature_headers", Value(std::move(signature_headers)));
   req.set("timeout", static_cast<int64_t>(
                          std::chrono::duration_cast<std::chrono::seconds>(hr.timeout).count()));

@@ -10,7 +10,6 @@
 
 #include <chrono>
 #include <cstddef>
-#include <string_view>
 #include <vector>
 
 #include "delivery/renderer.h"
@@ -26,9 +25,6 @@ inline constexpr size_t kMaxExplainEvents = 100;
 // ("body": null, "body_bytes" still given), so many events times many rules cannot build an
 // answer of gigabytes.
 inline constexpr size_t kMaxExplainBodyBytes = 8 * 1024 * 1024;
-// The value shown for the X-Herald-Task header: delivery sends the task's id, which exists only
-// once a task is stored.
-inline constexpr std::string_view kExplainTaskIdPlaceholder = "(the task's id)";
 
 struct ExplainOptions {
   // Admins see credential header values, URL credentials and the signature value
@@ -45,9 +41,11 @@ struct ExplainOptions {
 //    "tasks" (how many ingest would create), "rules": [...]}, ...]}
 // Each rule: id, name, webhook {id, name}, object_type_matched, event_type_matched, conditions
 // (null without conditions; else evaluated, result, error, over_budget, trace), matched, and for
-// a matched rule `request` (method, url, headers, body, body_bytes, signed, signature_headers,
-// timeout, ssl_verification) or `render_error`. `hooks` are the stored webhooks the rules target.
-// Pure but for rendering through `renderer` (thread-safe).
+// a matched rule `request` (method, url, headers, body, body_bytes, signed, signature_scheme,
+// signature_headers, timeout, ssl_verification) or `render_error`. A request carries a fresh
+// sample task id (X-Herald-Task, webhook-id) and now as webhook-timestamp, as the UI's preview
+// does: delivery sends the task's own id and the send time. `hooks` are the stored webhooks the
+// rules target. Pure but for rendering through `renderer` (thread-safe).
 Value ExplainEvents(const std::vector<Event>& events, const RuleIndex& rules,
                     const std::vector<Webhook>& hooks, delivery::Renderer& renderer,
                     const ExplainOptions& options);

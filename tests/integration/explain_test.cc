@@ -131,7 +131,9 @@ TEST_F(ExplainTest, MatchingAndNonMatchingRulesWithTracesAndTheRequest) {
   EXPECT_EQ(h.get("Content-Type")->as_str(), "application/json");
   EXPECT_EQ(h.get("X-Api-Key")->as_str(), kApiKey);
   EXPECT_EQ(h.get("X-Site")->as_str(), "Site 1");
-  EXPECT_EQ(h.get("X-Herald-Task")->as_str(), "(the task's id)");
+  EXPECT_EQ(h.get("X-Herald-Task")->as_str().size(), 36u) << "a sample task id";
+  EXPECT_EQ(h.get("webhook-id"), nullptr) << "the netbox scheme (the default)";
+  EXPECT_EQ(req.get("signature_scheme")->as_str(), "netbox");
   EXPECT_TRUE(req.get("signed")->truthy());
   ASSERT_EQ(req.get("signature_headers")->as_list().size(), 1u);
   EXPECT_EQ(h.get("X-Hook-Signature")->as_str(), HmacSha512Hex(kSecret, R"({"site": "Site 1"})"));
@@ -196,6 +198,39 @@ TEST_F(ExplainTest, ReadOnlyTokensSeeTheRequestRedactedAndIngestOnlyTokensAreRef
                         {"Content-Type: application/json"});
   EXPECT_EQ(anonymous.status, 403) << anonymous.body;
   EXPECT_EQ(TaskCount(), 0);
+}
+
+TEST_F(ExplainTest, AStandardWebhooksRequestCarriesAVerifiableSignature) {
+  const std::string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  int64_t hook = Hook("standard", R"("payload_url": "http://127.0.0.1:9/",
+                                     "signature_scheme": "both", "secret": ")" +
+                                      secret + "\"");
+  ASSERT_NE(hook, 0);
+  Rule("std", hook, "dcim.site", "object_created");
+  auto r = Post("/api/events/explain/", kSiteCreatedEvent);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const Value* x = RuleOf(r.json(), "std");
+  ASSERT_NE(x, nullptr);
+  const Value& req = *x->get("request");
+  const Value& h = *req.get("headers");
+  EXPECT_EQ(req.get("signature_scheme")->as_str(), "both");
+  ASSERT_EQ(req.get("signature_headers")->as_list().size(), 2u);
+  EXPECT_EQ(h.get("webhook-id")->as_str(), h.get("X-Herald-Task")->as_str());
+  // A receiver's check of what explain shows passes (`herald signature verify`).
+  std::string body = dir_.path() + "/body";
+  std::ofstream(body) << req.get("body")->as_str();
+  std::vector<std::string> args = {"signature", "verify", "--secret", secret, "--body", body};
+  for (const char* name : {"webhook-id", "webhook-timestamp", "webhook-signature"}) {
+    args.push_back("--header");
+    args.push_back(std::string(name) + ": " + h.get(name)->as_str());
+  }
+  auto verified = RunHerald(args);
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  // Read-only callers see neither signature.
+  auto ro = Api("POST", Url("/api/events/explain/"), ro_, kSiteCreatedEvent);
+  const Value& rh = *RuleOf(ro.json(), "std")->get("request")->get("headers");
+  EXPECT_EQ(rh.get("webhook-signature")->as_str(), "********");
+  EXPECT_EQ(rh.get("X-Hook-Signature")->as_str(), "********");
 }
 
 TEST_F(ExplainTest, ATemplateErrorIsReportedForItsRuleAndTheCallSucceeds) {

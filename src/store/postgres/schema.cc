@@ -210,10 +210,19 @@ CREATE TABLE herald.ingest_keys(
 CREATE INDEX ingest_keys_accepted ON herald.ingest_keys(accepted_at);
 )sql";
 
+// Version 4: webhook signatures, as SQLite's v6: the scheme (existing webhooks keep NetBox's
+// X-Hook-Signature), and a previous secret that still signs until its expiry (rotation).
+constexpr const char* kSchemaV4 = R"sql(
+ALTER TABLE herald.webhooks ADD COLUMN signature_scheme text NOT NULL DEFAULT 'netbox';
+ALTER TABLE herald.webhooks ADD COLUMN previous_secret text NOT NULL DEFAULT '';
+ALTER TABLE herald.webhooks ADD COLUMN previous_secret_expires bigint;
+)sql";
+
 constexpr PgMigration kMigrations[] = {
     {"initial schema: config, events, task queue and history, attempts", kSchemaV1},
     {"UI sessions and worker heartbeats", kSchemaV2},
     {"ingest dedupe keys", kSchemaV3},
+    {"webhook signature scheme and previous secret", kSchemaV4},
 };
 
 // Serialises migrations of one database between processes (pg_advisory_xact_lock key).

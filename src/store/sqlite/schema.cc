@@ -204,12 +204,21 @@ CREATE TABLE ingest_keys(
 CREATE INDEX ingest_keys_accepted ON ingest_keys(accepted_at);
 )sql";
 
+// v6: webhook signatures (model/signing.h): the scheme (existing webhooks keep NetBox's
+// X-Hook-Signature), and a previous secret that still signs until its expiry (rotation).
+constexpr const char* kSchemaV6 = R"sql(
+ALTER TABLE webhooks ADD COLUMN signature_scheme TEXT NOT NULL DEFAULT 'netbox';
+ALTER TABLE webhooks ADD COLUMN previous_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE webhooks ADD COLUMN previous_secret_expires INTEGER;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {"initial schema: config, events, tasks, attempts", kSchemaV1},
     {"task counts per status", kSchemaV2},
     {"consecutive lease expiries per task", kSchemaV3},
     {"UI sessions and worker heartbeats", kSchemaV4},
     {"ingest dedupe keys", kSchemaV5},
+    {"webhook signature scheme and previous secret", kSchemaV6},
 };
 
 }  // namespace
