@@ -8,8 +8,8 @@
 #include "api/explain.h"
 #include "app/app.h"
 #include "common/time.h"
-#include "jinja/cli.h"
 #include "ingest/event_input.h"
+#include "jinja/cli.h"
 #include "store/store.h"
 #include "value/json.h"
 
