@@ -137,6 +137,21 @@ int main(int argc, char** argv) {
   AddCommon(td, tasks_c);
   td->add_option("id", task_id, "Task id")->required();
 
+  // events
+  auto* events = app.add_subcommand("events", "Work with change events");
+  events->require_subcommand(1);
+  Common events_c;
+  std::string explain_file;
+  bool explain_json = false;
+  auto* explain = events->add_subcommand(
+      "explain",
+      "Show what the configured rules would do with the events in FILE (one JSON event, a\n"
+      "list, or NDJSON; - for stdin): each rule's match, condition trace and the request its\n"
+      "webhook would send. Nothing is stored or sent (docs/explain.md).");
+  AddCommon(explain, events_c);
+  explain->add_option("file", explain_file, "JSON event(s), or - for stdin")->required();
+  explain->add_flag("--json", explain_json, "Print the JSON answer instead of a summary");
+
   // store
   auto* storecmd =
       app.add_subcommand("store", "Administer the store: schema upgrades, backups, copies");
@@ -279,6 +294,11 @@ int main(int argc, char** argv) {
       return herald::RunTasksRequeue(config.settings(), task_id, all_failed);
     }
     if (*td) return herald::RunTasksDelete(config.settings(), task_id);
+  }
+  if (*events) {
+    if (!LoadConfig(events_c, &config, {})) return 2;
+    return herald::RunEventsExplain(config.settings(), explain_file, explain_json, std::cout,
+                                    std::cerr);
   }
   if (*storecmd) {
     if (*scopy) return herald::RunStoreCopy(copy_args);

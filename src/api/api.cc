@@ -186,7 +186,8 @@ Api::Api(Store& store, ApiOptions options)
       base_url_(StripTrailingSlashes(options_.public_url)),
       tokens_(store, kTokenCacheTtl, options_.clock ? *options_.clock : SystemClock()),
       ingest_pool_(
-          std::make_unique<WorkPool>("ingest", options_.ingest_threads, options_.ingest_queue)) {
+          std::make_unique<WorkPool>("ingest", options_.ingest_threads, options_.ingest_queue)),
+      renderer_(options_.template_options) {
   if (base_url_.empty()) base_url_ = "http://localhost";
 }
 
@@ -276,8 +277,11 @@ void Api::Route(Ctx& c) {
   if (!token) return c.Error(403, why);
   c.token = *token;
   bool ingest = p.size() == 2 && p[1] == "events" && c.req.method == "POST";
+  // Explain changes nothing: a read (it shows the configuration, which ingest-only tokens may
+  // not read; read-only tokens see credentials redacted).
+  bool explain = p.size() == 3 && p[1] == "events" && p[2] == "explain" && c.req.method == "POST";
   // OPTIONS describes an endpoint (its answer leaves out the write actions a token may not use).
-  bool read = c.IsRead() || c.req.method == "OPTIONS";
+  bool read = c.IsRead() || c.req.method == "OPTIONS" || explain;
   Access access = ingest ? Access::kIngest : read ? Access::kRead : Access::kWrite;
   if (!ScopeAllows(c.token.scope, access)) {
     return c.Error(403, c.token.scope == TokenScope::kIngestOnly
@@ -292,6 +296,7 @@ void Api::Route(Ctx& c) {
   }
   if (p[1] == "events" && p.size() <= 3) {
     if (p.size() == 2 && c.req.method == "POST") return Ingest(c);
+    if (explain) return Explain(c);
     if (c.IsRead()) return Events(c, p.size() == 3 ? p[2] : "");
     return c.MethodNotAllowed();
   }

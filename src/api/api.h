@@ -10,6 +10,8 @@
 //                  event rules with it; ?dry_run=1 previews any delete)
 //   the same for   /api/extras/event-rules/ and /api/extras/event-rules/{id}/
 //   POST           /api/events/                      ingest (one object, array, or NDJSON) -> 202
+//   POST           /api/events/explain/              the same input; what would happen, nothing
+//                                                    stored or sent (api/explain.h) -> 200
 //   GET            /api/events/, /api/events/{id}/   recent events, one event with its tasks
 //   GET            /api/core/background-queues/, /api/core/background-queues/default/
 //                                                    the one queue, with counts per status
@@ -21,7 +23,8 @@
 //                                                    every node's live delivery workers
 //
 // Auth: "Authorization: Token <key>" or "Bearer <key>". Admin tokens do everything, read-only
-// tokens only GET and HEAD, ingest-only tokens only POST /api/events/. Failures: 403
+// tokens only GET and HEAD (and POST /api/events/explain/, which changes nothing; they see
+// credentials redacted), ingest-only tokens only POST /api/events/. Failures: 403
 // {"detail": ...}. Every answer is JSON (errors too) but a DELETE's 204, which has no body, and
 // every answer carries an API-Version header (kNetBoxApiVersion), as NetBox's do.
 // Absolute URLs in answers are built from ApiOptions::public_url, else from the listen address,
@@ -46,8 +49,10 @@
 #include "api/work_pool.h"
 #include "auth/auth.h"
 #include "common/clock.h"
+#include "delivery/renderer.h"
 #include "herald_version.h"
 #include "http/http.h"
+#include "ingest/event_input.h"
 #include "matching/matcher.h"
 #include "store/store.h"
 
@@ -93,8 +98,11 @@ struct ApiOptions {
   // The clock of the token cache and of which workers' heartbeats are recent (tests move it);
   // null means SystemClock(). Must outlive the Api.
   const Clock* clock = nullptr;
-  // delivery.default_timeout and delivery.retention_days, shown in background tasks.
+  // delivery.default_timeout and delivery.retention_days, shown in background tasks (and the
+  // timeout in explain's requests).
   TaskDefaults task_defaults;
+  // The template limits delivery renders with ([templates]): explain renders requests with them.
+  jinja::Options template_options;
 };
 
 class Api {
@@ -146,6 +154,18 @@ class Api {
   // ingest.cc: Ingest queues the body on the pool; IngestNow, on a pool thread, parses,
   // validates, matches and commits.
   void Ingest(Ctx& c);
+  // POST /api/events/explain/: the same input, on the same pool, answered by ExplainEvents
+  // (api/explain.h); nothing is stored.
+  void Explain(Ctx& c);
+  // How the body is framed, from its Content-Type: *ndjson for NDJSON, else JSON. False after
+  // answering 415 for types that can never be JSON.
+  static bool ReadFraming(Ctx& c, bool* ndjson);
+  // Queues work(body) on the ingest pool within ingest.queue and ingest.queue_bytes (c's body
+  // moves into the job), or answers 503 with Retry-After. The work answers the request.
+  void RunOnPool(Ctx& c, std::function<void(const std::string& body)> work);
+  // The 400 answer for a body that is not JSON/NDJSON events or holds invalid ones (their
+  // indexes and errors); nullopt when every event is valid.
+  static std::optional<http::Response> RejectEvents(const Result<ParsedEvents>& parsed);
   // `request_key` is the Idempotency-Key header ("" when absent).
   void IngestNow(const std::string& body, bool ndjson, const std::string& request_key,
                  const http::Responder& respond);
@@ -167,6 +187,7 @@ class Api {
   std::atomic<long long> ingest_refused_{0};    // 503s not yet logged
   std::atomic<int64_t> ingest_refused_logged_at_{0};
   std::unique_ptr<WorkPool> ingest_pool_;
+  delivery::Renderer renderer_;  // explain's requests, rendered as delivery renders them
   std::mutex rules_mu_;
   std::shared_ptr<const RuleIndex> rules_;
 };

@@ -2,13 +2,15 @@
 // thread (or answers 503); IngestNow(), on a pool thread, parses and validates the body,
 // matches every event against the rule index within the condition budget and commits the
 // events and their tasks, answering from the store's commit callback (see api.h). GET reads
-// recent events back, and one event with its tasks.
+// recent events back, and one event with its tasks. POST /api/events/explain/ parses and
+// validates the same way on the same pool, and answers ExplainEvents (explain.h): nothing stored.
 #include <algorithm>
 #include <exception>
 #include <map>
 
 #include "api/api.h"
 #include "api/context.h"
+#include "api/explain.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "ingest/event_input.h"
@@ -39,23 +41,44 @@ std::string AcceptedJson(const std::vector<CommittedEvent>& committed) {
 
 }  // namespace
 
-void Api::Ingest(Ctx& c) {
+bool Api::ReadFraming(Ctx& c, bool* ndjson) {
   std::string ct = AsciiLower(std::string(c.req.header("Content-Type")));
-  bool ndjson = ct.find("ndjson") != std::string::npos ||
-                ct.find("x-json-stream") != std::string::npos ||
-                ct.find("jsonlines") != std::string::npos;
+  *ndjson = ct.find("ndjson") != std::string::npos ||
+            ct.find("x-json-stream") != std::string::npos ||
+            ct.find("jsonlines") != std::string::npos;
   // Anything else is read as JSON (curl -d sends application/x-www-form-urlencoded by default),
   // except types that can never be JSON.
-  if (!ndjson &&
+  if (!*ndjson &&
       (ct.find("xml") != std::string::npos || ct.find("multipart") != std::string::npos)) {
-    return c.Error(415, "Unsupported media type \"" + ct +
-                            "\": send application/json or application/x-ndjson.");
+    c.Error(415, "Unsupported media type \"" + ct +
+                     "\": send application/json or application/x-ndjson.");
+    return false;
   }
-  std::string request_key(c.req.header("Idempotency-Key"));
-  if (request_key.size() > kMaxDedupeKeyBytes) {
-    return c.Error(400, "The Idempotency-Key header may be at most " +
-                            std::to_string(kMaxDedupeKeyBytes) + " bytes.");
+  return true;
+}
+
+std::optional<http::Response> Api::RejectEvents(const Result<ParsedEvents>& parsed_body) {
+  if (!parsed_body.ok()) return http::Response::Detail(400, parsed_body.status().message());
+  const ParsedEvents& parsed = *parsed_body;
+  if (parsed.errors.empty()) return std::nullopt;
+  Dict d;
+  d.set("detail", "Rejected: " + std::to_string(parsed.error_count) +
+                      " invalid event(s); nothing was stored." +
+                      (parsed.error_count > parsed.errors.size()
+                           ? " The first " + std::to_string(parsed.errors.size()) + " are listed."
+                           : std::string()));
+  List errs;
+  for (const auto& e : parsed.errors) {
+    Dict ed;
+    ed.set("index", static_cast<int64_t>(e.index));
+    ed.set("error", e.status.message());
+    errs.emplace_back(std::move(ed));
   }
+  d.set("errors", Value(std::move(errs)));
+  return http::Response::Json(400, Value(std::move(d)));
+}
+
+void Api::RunOnPool(Ctx& c, std::function<void(const std::string& body)> work) {
   // Admit the body into the queue unless the bytes already waiting would pass the bound.
   size_t size = c.req.body.size();
   size_t queued = ingest_queued_bytes_.load();
@@ -64,10 +87,9 @@ void Api::Ingest(Ctx& c) {
     fits = queued == 0 || queued + size <= options_.ingest_queue_bytes;
   } while (fits && !ingest_queued_bytes_.compare_exchange_weak(queued, queued + size));
   bool taken =
-      fits && ingest_pool_->TrySubmit([this, body = std::move(c.req.body), ndjson,
-                                       request_key = std::move(request_key), respond = c.respond] {
+      fits && ingest_pool_->TrySubmit([this, body = std::move(c.req.body), work = std::move(work)] {
         ingest_queued_bytes_ -= body.size();
-        IngestNow(body, ndjson, request_key, respond);
+        work(body);
       });
   if (!taken) {
     if (fits) ingest_queued_bytes_ -= size;
@@ -89,6 +111,48 @@ void Api::Ingest(Ctx& c) {
                        .With("Retry-After", std::to_string(kIngestRetryAfterSeconds)));
   }
   c.responded = true;
+}
+
+void Api::Ingest(Ctx& c) {
+  bool ndjson;
+  if (!ReadFraming(c, &ndjson)) return;
+  std::string request_key(c.req.header("Idempotency-Key"));
+  if (request_key.size() > kMaxDedupeKeyBytes) {
+    return c.Error(400, "The Idempotency-Key header may be at most " +
+                            std::to_string(kMaxDedupeKeyBytes) + " bytes.");
+  }
+  RunOnPool(c, [this, ndjson, request_key = std::move(request_key), respond = c.respond](
+                   const std::string& body) { IngestNow(body, ndjson, request_key, respond); });
+}
+
+void Api::Explain(Ctx& c) {
+  bool ndjson;
+  if (!ReadFraming(c, &ndjson)) return;
+  RunOnPool(
+      c, [this, ndjson, show = c.ShowCredentials(), respond = c.respond](const std::string& body) {
+        try {
+          auto parsed = ParseEvents(body, ndjson, NowUs());
+          if (auto rejected = RejectEvents(parsed)) return respond(std::move(*rejected));
+          if (parsed->events.size() > kMaxExplainEvents)
+            return respond(http::Response::Detail(
+                400, "Explain takes at most " + std::to_string(kMaxExplainEvents) +
+                         " events per request; this one holds " +
+                         std::to_string(parsed->events.size()) + "."));
+          auto hooks = store_.ListWebhooks();
+          if (!hooks.ok())
+            return respond(http::Response::Detail(
+                503, "The webhooks could not be read: " + hooks.status().message()));
+          ExplainOptions o;
+          o.show_credentials = show;
+          o.condition_budget = options_.condition_budget;
+          o.default_timeout_seconds = options_.task_defaults.default_timeout_seconds;
+          respond(http::Response::Json(
+              200, ExplainEvents(parsed->events, *Rules(), *hooks, renderer_, o)));
+        } catch (const std::exception& e) {
+          log::Error("unhandled error in event explain", {{"error", e.what()}});
+          respond(http::Response::Detail(500, "Internal error; see the server log."));
+        }
+      });
 }
 
 void Api::Events(Ctx& c, const std::string& id_str) {
@@ -136,30 +200,11 @@ void Api::IngestNow(const std::string& body, bool ndjson, const std::string& req
     const bool dedupe = options_.dedupe_window.count() > 0;
     // With the Idempotency-Key header (or without dedupe) the events' content keys go unused.
     auto parsed_body = ParseEvents(body, ndjson, now, dedupe && request_key.empty());
-    if (!parsed_body.ok()) {
+    if (auto rejected = RejectEvents(parsed_body)) {
       responded = true;
-      return respond(http::Response::Detail(400, parsed_body.status().message()));
+      return respond(std::move(*rejected));
     }
     ParsedEvents& parsed = *parsed_body;
-    if (!parsed.errors.empty()) {
-      Dict d;
-      d.set("detail",
-            "Rejected: " + std::to_string(parsed.error_count) +
-                " invalid event(s); nothing was stored." +
-                (parsed.error_count > parsed.errors.size()
-                     ? " The first " + std::to_string(parsed.errors.size()) + " are listed."
-                     : std::string()));
-      List errs;
-      for (const auto& e : parsed.errors) {
-        Dict ed;
-        ed.set("index", static_cast<int64_t>(e.index));
-        ed.set("error", e.status.message());
-        errs.emplace_back(std::move(ed));
-      }
-      d.set("errors", Value(std::move(errs)));
-      responded = true;
-      return respond(http::Response::Json(400, Value(std::move(d))));
-    }
     auto rules = Rules();
     std::vector<NewEvent> batch;
     batch.reserve(parsed.events.size());

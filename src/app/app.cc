@@ -301,6 +301,7 @@ int RunServe(const Settings& settings) {
   api_options.condition_budget = std::chrono::milliseconds(settings.ingest.condition_budget_ms);
   api_options.task_defaults = TaskDefaultsOf(settings);
   api_options.dedupe_window = std::chrono::seconds(settings.ingest.dedupe_window);
+  api_options.template_options = TemplateOptions(settings);
   Api api(*store, api_options);
   std::unique_ptr<DeliveryEngine> engine;
   if (settings.delivery.workers) engine = std::make_unique<DeliveryEngine>(*store, settings, guard);

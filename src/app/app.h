@@ -33,6 +33,14 @@ int RunTasksShow(const Settings& settings, const std::string& id);
 int RunTasksRequeue(const Settings& settings, const std::string& id, bool all_failed);
 int RunTasksDelete(const Settings& settings, const std::string& id);
 
+// `herald events explain FILE [--json]` (FILE "-": stdin): what the configured store's rules
+// would do with the events in FILE (one JSON event, a list, or NDJSON), as
+// POST /api/events/explain/ answers (api/explain.h), with credentials shown (the local
+// operator). Prints a summary, or the answer as JSON. Nothing is stored or sent. Exit 1 (message
+// on `err`) for an unreadable file, invalid events, more than kMaxExplainEvents, or a store error.
+int RunEventsExplain(const Settings& settings, const std::string& file, bool json,
+                     std::ostream& out, std::ostream& err);
+
 // `herald store migrate`: creates the schema of the configured store, or upgrades it to this
 // binary's version; prints "from -> to". Idempotent.
 int RunStoreMigrate(const Settings& settings);

@@ -713,6 +713,23 @@ Result<bool> ConditionSet::Evaluate(const Value& data, Deadline deadline,
   return r == 1;
 }
 
+CheckResult ConditionSet::Check(const Value& data, Deadline deadline) const {
+  CheckResult out;
+  std::vector<TraceEntry> trace;
+  out.result = Evaluate(data, deadline, &trace);
+  // Evaluation visits conditions in document order, skipping some: walk both lists together
+  // (locations are unique within a set).
+  size_t next = 0;
+  for (auto& info : Conditions()) {
+    CheckedCondition& cc = out.conditions.emplace_back();
+    if (next < trace.size() && trace[next].location == info.location &&
+        trace[next].attr == info.attr)
+      cc.trace = std::move(trace[next++]);
+    cc.condition = std::move(info);
+  }
+  return out;
+}
+
 std::vector<ConditionInfo> ConditionSet::Conditions() const {
   std::vector<ConditionInfo> out;
   Collect(*root_, &out);

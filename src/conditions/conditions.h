@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +75,20 @@ struct TraceEntry : ConditionInfo {
   Status error;                                // when !ok, e.g. InvalidCondition
 };
 
+// One condition of a set as Check saw it: the condition, and its trace entry when evaluation
+// reached it (nullopt: skipped by short-circuit, or not reached before the deadline or an error).
+struct CheckedCondition {
+  ConditionInfo condition;
+  std::optional<TraceEntry> trace;
+};
+
+// What Check made of a set: Evaluate's answer, and every condition of the set in document order
+// with how it went. What the rule "Check" page and the event explain answer show.
+struct CheckResult {
+  Result<bool> result = false;
+  std::vector<CheckedCondition> conditions;
+};
+
 // A compiled condition set (or single bare condition). Immutable once compiled; copies share
 // state. Evaluate is thread-safe (concurrent calls on one ConditionSet are fine) provided the
 // data Values passed in are not mutated meanwhile.
@@ -120,6 +135,10 @@ class ConditionSet {
   // is overrun by at most one condition's cost).
   Result<bool> Evaluate(const Value& data, Deadline deadline,
                         std::vector<TraceEntry>* trace = nullptr) const;
+
+  // Evaluate(data, deadline, trace), with the trace laid over Conditions(): every condition,
+  // reached or not. Thread-safe as Evaluate.
+  CheckResult Check(const Value& data, Deadline deadline = kNoDeadline) const;
 
   // The compiled conditions in document order (depth first).
   std::vector<ConditionInfo> Conditions() const;

@@ -31,26 +31,7 @@ double Random01() {
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
-// Wire header values are ISO-8859-1 bytes; shown as UTF-8 text.
-std::string Latin1ToUtf8(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-    } else {
-      out += static_cast<char>(0xC0 | (c >> 6));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    }
-  }
-  return out;
-}
-
-std::string HeadersJson(const HeaderList& headers) {
-  Dict d;
-  for (const auto& [k, v] : headers) d.set(k, Value(Latin1ToUtf8(v)));
-  return DumpJsonCompact(Value(std::move(d)));
-}
+std::string HeadersJson(const HeaderList& headers) { return DumpJsonCompact(HeaderDict(headers)); }
 
 }  // namespace
 

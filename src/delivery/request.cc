@@ -371,3 +371,25 @@ Result<HeaderList> FormRequestHeaders(std::string_view content_type, const Heade
 }
 
 }  // namespace herald::delivery
+
+namespace herald::delivery {
+
+Value HeaderDict(const HeaderList& headers) {
+  Dict d;
+  for (const auto& [k, v] : headers) {
+    std::string text;  // ISO-8859-1 -> UTF-8
+    text.reserve(v.size());
+    for (unsigned char c : v) {
+      if (c < 0x80) {
+        text += static_cast<char>(c);
+      } else {
+        text += static_cast<char>(0xC0 | (c >> 6));
+        text += static_cast<char>(0x80 | (c & 0x3F));
+      }
+    }
+    d.set(k, Value(std::move(text)));
+  }
+  return Value(std::move(d));
+}
+
+}  // namespace herald::delivery

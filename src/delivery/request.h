@@ -20,10 +20,15 @@
 #include <vector>
 
 #include "common/status.h"
+#include "value/value.h"
 
 namespace herald::delivery {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// The headers as a JSON object {name: value} in wire order, each value's ISO-8859-1 wire bytes
+// shown as UTF-8 text: the attempt log's form (and the explain answer's).
+Value HeaderDict(const HeaderList& headers);
 
 // At most this many bytes of a failed response body go into FailureMessage (the rest is cut, the
 // way a log line would be). NetBox includes the whole body; 2 KiB keeps job results bounded.

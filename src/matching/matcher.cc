@@ -30,6 +30,7 @@ std::shared_ptr<const RuleIndex> RuleIndex::Build(const std::vector<EventRule>& 
         log::Error("event rule conditions do not compile; the rule never matches",
                    {{"rule", r->name}, {"error", cs.status().message()}});
         c.broken = true;
+        c.broken_reason = cs.status().ToString();
       } else {
         c.conditions = std::move(*cs);
       }
@@ -76,19 +77,64 @@ RuleIndex::MatchStats RuleIndex::Match(const Event& event, std::vector<Task>* ou
         continue;
       }
     }
-    Task t;
-    t.rule_id = c.rule.id;
-    t.webhook_id = *c.rule.action_object_id;
-    t.rule_name = c.rule.name;
-    t.webhook_name = c.webhook_name;
-    t.object_type = event.object_type;
-    t.event_type = event.event_type;
-    t.action_data = c.rule.action_data;
-    t.status = TaskStatus::kQueued;
-    out->push_back(std::move(t));
+    out->push_back(MakeTask(c, event));
     ++stats.matched;
   }
   return stats;
+}
+
+Task RuleIndex::MakeTask(const Compiled& c, const Event& event) {
+  Task t;
+  t.rule_id = c.rule.id;
+  t.webhook_id = *c.rule.action_object_id;
+  t.rule_name = c.rule.name;
+  t.webhook_name = c.webhook_name;
+  t.object_type = event.object_type;
+  t.event_type = event.event_type;
+  t.action_data = c.rule.action_data;
+  t.status = TaskStatus::kQueued;
+  return t;
+}
+
+std::vector<RuleIndex::RuleExplanation> RuleIndex::Explain(const Event& event,
+                                                           conditions::Deadline deadline) const {
+  std::vector<RuleExplanation> out;
+  out.reserve(rules_.size());
+  Value eval_data;
+  bool have_eval_data = false;
+  auto has = [](const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  };
+  for (const Compiled& c : rules_) {
+    RuleExplanation& x = out.emplace_back();
+    x.rule_id = c.rule.id;
+    x.rule_name = c.rule.name;
+    x.webhook_id = *c.rule.action_object_id;
+    x.webhook_name = c.webhook_name;
+    x.object_type_matched = has(c.rule.object_types, event.object_type);
+    x.event_type_matched = has(c.rule.event_types, event.event_type);
+    x.has_conditions = c.broken || c.conditions.has_value();
+    if (c.broken) x.conditions_error = c.broken_reason;
+    // As Match: only the rules the event reaches evaluate their conditions.
+    if (!x.object_type_matched || !x.event_type_matched || c.broken) continue;
+    if (c.conditions) {
+      if (!have_eval_data) {
+        eval_data = conditions::BuildEvalData(event.data, event.snapshots);
+        have_eval_data = true;
+      }
+      x.conditions_evaluated = true;
+      x.check = c.conditions->Check(eval_data, deadline);
+      if (!x.check.result.ok()) {
+        x.conditions_error = x.check.result.status().message();
+        x.over_budget = x.check.result.status().code() == Code::kDeadlineExceeded;
+        continue;
+      }
+      if (!*x.check.result) continue;
+    }
+    x.matched = true;
+    x.task = MakeTask(c, event);
+  }
+  return out;
 }
 
 }  // namespace herald

@@ -45,6 +45,36 @@ class RuleIndex {
   MatchStats Match(const Event& event, std::vector<Task>* out,
                    conditions::Deadline deadline = conditions::kNoDeadline) const;
 
+  // Why one rule would or would not create a task for an event (Explain).
+  struct RuleExplanation {
+    int64_t rule_id = 0;
+    std::string rule_name;
+    int64_t webhook_id = 0;
+    std::string webhook_name;
+    bool object_type_matched = false;  // the event's object type is one of the rule's
+    bool event_type_matched = false;   // the event's event type is one of the rule's
+    bool has_conditions = false;       // the rule's conditions are not falsy
+    // Both types matched and the conditions compiled, so they were evaluated: `check` holds
+    // Evaluate's answer and every condition with its trace.
+    bool conditions_evaluated = false;
+    conditions::CheckResult check;
+    // Why the conditions gave no answer: stored conditions that no longer compile (the rule
+    // never matches), or the evaluation's error (InvalidCondition, or the deadline passed:
+    // over_budget). Empty otherwise.
+    std::string conditions_error;
+    bool over_budget = false;
+    // Match would append `task` for this rule.
+    bool matched = false;
+    Task task;
+  };
+
+  // Every rule of the index (enabled, with a webhook target), in name order, with what Match
+  // would decide for `event` and why: the same decision Match makes, with the same `deadline`
+  // shared by the rules the event reaches (only those evaluate their conditions). Nothing is
+  // logged. Thread-safe.
+  std::vector<RuleExplanation> Explain(
+      const Event& event, conditions::Deadline deadline = conditions::kNoDeadline) const;
+
   int64_t revision() const { return revision_; }
   size_t rule_count() const { return rules_.size(); }
 
@@ -54,7 +84,10 @@ class RuleIndex {
     std::string webhook_name;
     std::optional<conditions::ConditionSet> conditions;
     bool broken = false;
+    std::string broken_reason;  // the compile error when broken
   };
+  // The queued task Match appends for rule `c` and `event`.
+  static Task MakeTask(const Compiled& c, const Event& event);
   std::vector<Compiled> rules_;  // name order
   // "object_type\x1fevent_type" -> indexes into rules_, ascending (= name order)
   std::unordered_map<std::string, std::vector<size_t>> index_;

@@ -1,6 +1,6 @@
 // The UI's page families (internal to src/web), one .cc file each: sign-in (login_pages.cc),
 // the dashboard (dashboard_page.cc), webhooks (webhook_pages.cc), event rules (rule_pages.cc),
-// events and background tasks (task_pages.cc).
+// events and background tasks (task_pages.cc), the explain page (explain_page.cc).
 //
 // Each family holds references to only the services it uses; web.cc owns them, routes a request
 // to a page, and has already checked the session, the CSRF token and write access before any
@@ -77,6 +77,18 @@ struct RulePages {
   static constexpr bool kDeleteConfirmPage = false;  // the list's button confirms in the browser
   void Delete(Ctx& c, const EventRule& r);
   void Check(Ctx& c, const EventRule& r);
+};
+
+// /events/explain: what the rules would do with a sample event (pasted, an event id, or the
+// latest of an object type): each rule's match and condition trace, and the request each
+// matching rule's webhook would send (api/explain.h, as POST /api/events/explain/ answers;
+// credentials redacted for read-only sessions). Nothing is stored or sent.
+struct ExplainPage {
+  Store& store;
+  delivery::Renderer& renderer;
+  const WebOptions& options;  // the condition budget and default timeout
+
+  void Show(Ctx& c);
 };
 
 // /events/..., /queues/, /tasks/...: events with their tasks, the queues, task lists, task

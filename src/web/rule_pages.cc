@@ -3,7 +3,6 @@
 // validation/save.h, as the REST API saves), delete, and the check of a rule against a sample
 // event, condition by condition. See pages.h.
 #include <algorithm>
-#include <map>
 
 #include "api/errors.h"
 #include "conditions/conditions.h"
@@ -198,23 +197,20 @@ void RulePages::Check(Ctx& c, const EventRule& r) {
       cond_error = set.status().ToString();
     } else {
       Value data = conditions::BuildEvalData(event->data, event->snapshots);
-      std::vector<conditions::TraceEntry> trace;
       const auto budget = options.condition_budget;
-      auto res = set->Evaluate(
-          data, budget.count() > 0 ? conditions::Clock::now() + budget : conditions::kNoDeadline,
-          &trace);
-      std::map<std::string, const conditions::TraceEntry*> by_loc;
-      for (const auto& t : trace) by_loc[t.location + "\x1f" + t.attr] = &t;
-      for (const auto& info : set->Conditions()) {
-        auto it = by_loc.find(info.location + "\x1f" + info.attr);
+      auto checked = set->Check(
+          data, budget.count() > 0 ? conditions::Clock::now() + budget : conditions::kNoDeadline);
+      const auto& res = checked.result;
+      for (const auto& cc : checked.conditions) {
+        const auto& info = cc.condition;
         D row;
         row("location", info.location.empty() ? "(top)" : info.location)("attr", info.attr)(
             "op", info.op)("negate", info.negate)(
             "value", info.has_value ? DumpJson(info.value, {.ensure_ascii = false}) : "");
-        if (it == by_loc.end()) {
+        if (!cc.trace) {
           row("state", "skipped")("resolved", "(not reached: short-circuit)")("error", "");
         } else {
-          const auto& t = *it->second;
+          const auto& t = *cc.trace;
           row("state", !t.ok      ? "error"
                        : t.result ? "held"
                                   : "failed")("resolved", ResolutionText(t))(

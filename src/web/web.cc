@@ -81,6 +81,7 @@ class Router {
         webhooks_{store, renderer, transport, options},
         rules_{store, options},
         tasks_{store, renderer},
+        explain_{store, renderer, options},
         webhook_routes_{kWebhookKind.Noun, store,     &Store::GetWebhook,
                         webhooks_,         "preview", &WebhookPages::Preview},
         rule_routes_{kRuleKind.Noun, store,   &Store::GetEventRule,
@@ -101,6 +102,7 @@ class Router {
           [this](Ctx& c) {
             const auto& s = c.parts;
             if (s.size() == 1) return tasks_.EventList(c);
+            if (s.size() == 2 && s[1] == "explain") return explain_.Show(c);
             auto id = ParseInt(s[1]);
             if (id && s.size() == 2) return tasks_.EventDetail(c, *id);
             c.Error(404, kNoSuchPage);
@@ -146,6 +148,7 @@ class Router {
   WebhookPages webhooks_;
   RulePages rules_;
   TaskPages tasks_;
+  ExplainPage explain_;
   RecordRoutes<Webhook, WebhookPages> webhook_routes_;
   RecordRoutes<EventRule, RulePages> rule_routes_;
   // A path's first segment: its menu entry (none: null) and how the rest of the path routes.
@@ -156,12 +159,13 @@ class Router {
   std::map<std::string, Section, std::less<>> sections_;
 };
 
-// POSTs that change nothing (preview, check) are allowed for read-only sessions.
+// POSTs that change nothing (preview, check, explain) are allowed for read-only sessions.
 bool IsReadOnlyPost(const Ctx& c) {
   const auto& s = c.parts;
   if (s.size() == 3 && s[0] == "webhooks" && s[2] == "preview")
     return c.form.Str("action") != "send";
   if (s.size() == 3 && s[0] == "rules" && s[2] == "check") return true;
+  if (s.size() == 2 && s[0] == "events" && s[1] == "explain") return true;
   return false;
 }
 

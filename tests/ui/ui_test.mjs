@@ -3,7 +3,7 @@
 //
 // Checks: sign-in (bad token refused), webhook and event-rule forms (a rejected form shows its
 // field error; HTML in user data is escaped), events posted through the REST API become
-// finished tasks whose request is shown, preview / send test, rule check, a failing receiver
+// finished tasks whose request is shown, preview / send test, rule check, explain, a failing receiver
 // gives a failed task with its error, the Requeue button redelivers it, delete with
 // confirmation, a read-only session sees no edit buttons and its POSTs are refused and sees
 // neither credential header values nor signatures (preview, task), markup in a query parameter
@@ -298,6 +298,21 @@ async function main() {
   check((await page.textContent('#check-result h2')).includes('does not match'), 'rule check: does not match');
   check((await page.locator('tr.cond-failed').count()) === 1, 'one condition did not hold');
   await shot(page, '08-rule-check');
+
+  // ---- explain an event: every rule, its trace and the request, nothing stored ----
+  const eventsBefore = (await api(base, herald.token, 'GET', '/api/events/')).json.results.length;
+  await page.goto(`${base}/events/`);
+  await page.click('#explain-link');
+  await page.waitForSelector('#explain-form');
+  await page.selectOption('select[name=object_type]', 'dcim.device');
+  await page.click('#explain');
+  await page.waitForSelector('#explain-result');
+  check(/[1-9][0-9]* tasks? would be created/.test(await page.textContent('#explain-result h2')), 'explain: tasks would be created');
+  check((await page.textContent(`#rule-${ruleId} h3`)).includes('matches'), 'explain: the rule matches');
+  check((await page.locator(`#rule-${ruleId} tr.cond-held`).count()) === 2, 'explain: both conditions held');
+  check((await page.locator(`#rule-${ruleId} .rendered-body`).count()) === 1, 'explain: the request body is shown');
+  check((await api(base, herald.token, 'GET', '/api/events/')).json.results.length === eventsBefore, 'explain stored no event');
+  await shot(page, '08b-explain');
 
   // ---- failing receiver -> failed task with its error -> requeue -> finished ----
   receiverStatus = 500;

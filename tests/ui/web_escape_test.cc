@@ -151,6 +151,7 @@ class WebEscapeTest : public WebTest {
             "/rules/" + r + "/edit",
             "/rules/" + r + "/check",
             "/events/",
+            "/events/explain",
             "/events/" + e,
             "/queues/",
             "/tasks/",
@@ -260,6 +261,7 @@ TEST_F(WebEscapeTest, MarkupInEveryFormFieldIsEscaped) {
       {"/rules/" + r + "/edit", &rule_fields},
       {"/webhooks/" + h + "/preview", &sample_fields},
       {"/rules/" + r + "/check", &sample_fields},
+      {"/events/explain", &sample_fields},
       {"/login", &sample_fields},
   };
   for (const auto& payload : kPayloads) {

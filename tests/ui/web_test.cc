@@ -346,6 +346,73 @@ TEST_F(WebTest, EveryPageRenders) {
   EXPECT_EQ(Call("GET", "/webhooks/99", "", sid).status, 404);
 }
 
+TEST_F(WebTest, ExplainPageShowsEachRuleItsTraceAndTheRequestStoringNothing) {
+  MakeWebhookAndRule();  // "rule": dcim.device object_created when status.value is "active"
+  Webhook signed_hook;
+  signed_hook.name = "signed";
+  signed_hook.payload_url = "http://127.0.0.1:9/signed";
+  signed_hook.secret = "s3cret";
+  signed_hook.additional_headers = "X-Api-Key: key-4711";
+  auto sw = store_->CreateWebhook(signed_hook);
+  ASSERT_TRUE(sw.ok());
+  EventRule sites;
+  sites.name = "sites only";
+  sites.object_types = {"dcim.site"};
+  sites.event_types = {"object_created"};
+  sites.action_object_id = sw->id;
+  ASSERT_TRUE(store_->CreateEventRule(sites).ok());
+  EventRule devices = sites;
+  devices.name = "devices signed";
+  devices.object_types = {"dcim.device"};
+  ASSERT_TRUE(store_->CreateEventRule(devices).ok());
+  const std::string event = PercentEncode(
+      R"({"event": "created", "object_type": "dcim.device", "data": {"id": 7, "name": "sw7", "status": {"value": "active"}}})");
+  auto tasks_before = store_->CountByStatus();
+  ASSERT_TRUE(tasks_before.ok());
+
+  auto [sid, csrf] = SignIn(admin_key_);
+  EXPECT_NE(Call("GET", "/events/", "", sid).body.find("href=\"/events/explain\""),
+            std::string::npos);
+  EXPECT_NE(Call("GET", "/rules/", "", sid).body.find("href=\"/events/explain\""),
+            std::string::npos);
+  auto form = Call("GET", "/events/explain", "", sid);
+  EXPECT_EQ(form.status, 200);
+  EXPECT_NE(form.body.find("id=\"explain-form\""), std::string::npos);
+  EXPECT_EQ(form.body.find("id=\"explain-result\""), std::string::npos);
+  auto page = Call("POST", "/events/explain", "csrf=" + csrf + "&sample_json=" + event, sid);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_NE(page.body.find("2 tasks would be created"), std::string::npos) << page.body;
+  EXPECT_NE(page.body.find("3 enabled rules considered"), std::string::npos);
+  // The condition's trace, the value it saw, and the two requests (the signed one with its
+  // credential and signature for an admin).
+  EXPECT_NE(page.body.find("status.value"), std::string::npos);
+  EXPECT_NE(page.body.find("<td class=\"mono\">\"active\"</td>"), std::string::npos);
+  EXPECT_NE(page.body.find("http://127.0.0.1:9/x"), std::string::npos);
+  EXPECT_NE(page.body.find("http://127.0.0.1:9/signed"), std::string::npos);
+  EXPECT_NE(page.body.find("key-4711"), std::string::npos);
+  EXPECT_NE(page.body.find("Signed: X-Hook-Signature"), std::string::npos);
+  EXPECT_NE(page.body.find("object type is not one of the rule's"), std::string::npos);
+
+  // A read-only session may explain (a POST that changes nothing) and sees no credential.
+  auto [rsid, rcsrf] = SignIn(ro_key_);
+  auto ro = Call("POST", "/events/explain", "csrf=" + rcsrf + "&sample_json=" + event, rsid);
+  ASSERT_EQ(ro.status, 200) << ro.body;
+  EXPECT_EQ(ro.body.find("key-4711"), std::string::npos);
+  EXPECT_NE(ro.body.find("********"), std::string::npos);
+  EXPECT_NE(ro.body.find("shown to admins only"), std::string::npos);
+  // Without the CSRF token, refused; a bad event is the picker's 400.
+  EXPECT_EQ(Call("POST", "/events/explain", "sample_json=" + event, sid).status, 403);
+  auto bad = Call("POST", "/events/explain", "csrf=" + csrf + "&sample_json=%7Bnope", sid);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("id=\"sample-error\""), std::string::npos);
+
+  auto tasks_after = store_->CountByStatus();
+  ASSERT_TRUE(tasks_after.ok());
+  EXPECT_EQ(tasks_after->queued, tasks_before->queued);
+  EventFilter all;
+  EXPECT_TRUE(store_->ListEvents(all)->empty());
+}
+
 TEST_F(WebTest, TaskButtonsChangeState) {
   MakeWebhookAndRule();
   auto ids = CommitTasks(2);

@@ -392,5 +392,31 @@ TEST(Conditions, ConcurrentEvaluation) {
   EXPECT_EQ(bad.load(), 0);
 }
 
+// Check lays the trace over every condition: reached ones carry their entry, the rest none.
+TEST(ConditionSetCheck, EveryConditionWithItsTraceEntryWhenReached) {
+  auto cs = ConditionSet::Compile(J(R"({"and": [{"attr": "a", "value": 1},
+      {"or": [{"attr": "b", "value": 2}, {"attr": "c", "value": 3}]}, {"attr": "d", "value": 4}]})"));
+  ASSERT_TRUE(cs.ok());
+  auto held = cs->Check(J(R"({"a": 1, "b": 2, "c": 0, "d": 4})"));
+  ASSERT_TRUE(held.result.ok());
+  EXPECT_TRUE(*held.result);
+  ASSERT_EQ(held.conditions.size(), 4u);
+  EXPECT_TRUE(held.conditions[0].trace.has_value());
+  EXPECT_TRUE(held.conditions[1].trace.has_value());
+  EXPECT_FALSE(held.conditions[2].trace.has_value()) << "the or short-circuits";
+  EXPECT_EQ(held.conditions[2].condition.location, "and[1].or[1]");
+  EXPECT_TRUE(held.conditions[3].trace.has_value());
+  EXPECT_EQ(held.conditions[3].trace->resolved.as_int(), 4);
+  // A missing key raises InvalidCondition: that entry carries the error, later ones are not
+  // reached.
+  auto raised = cs->Check(J(R"({"a": 1, "c": 3})"));
+  EXPECT_FALSE(raised.result.ok());
+  ASSERT_TRUE(raised.conditions[1].trace.has_value());
+  EXPECT_FALSE(raised.conditions[1].trace->ok);
+  EXPECT_EQ(raised.conditions[1].trace->resolution, TraceEntry::Resolution::kMissing);
+  EXPECT_FALSE(raised.conditions[2].trace.has_value());
+  EXPECT_FALSE(raised.conditions[3].trace.has_value());
+}
+
 }  // namespace
 }  // namespace herald::conditions

@@ -351,3 +351,86 @@ TEST(RuleIndex, ConcurrentMatchesAgree) {
 
 }  // namespace
 }  // namespace herald
+
+namespace herald {
+namespace {
+
+// Explain lists every rule and agrees with Match on each, for events of every kind: matched,
+// wrong types, conditions false, conditions raising, and stored conditions that do not compile.
+TEST(RuleIndexExplain, AgreesWithMatchRuleByRule) {
+  EventRule broken = Rule(5, "e-broken", {"dcim.device"}, {"object_created"}, 1);
+  broken.conditions = J(R"({"AND": []})");  // refused by Compile: never matches
+  auto idx = RuleIndex::Build(
+      {Rule(1, "a-plain", {"dcim.device"}, {"object_created"}, 1),
+       Rule(2, "b-active", {"dcim.device"}, {"object_created", "object_updated"}, 2,
+            R"({"attr": "status.value", "value": "active"})"),
+       Rule(3, "c-sites", {"dcim.site"}, {"object_created"}, 1),
+       Rule(4, "d-or", {"dcim.device"}, {"object_created"}, 2,
+            R"({"or": [{"attr": "name", "value": "sw1"}, {"attr": "nope", "value": 1}]})"),
+       broken},
+      kHooks, 3);
+  for (const Event& e :
+       {Ev("dcim.device", "object_created", R"({"name": "sw1", "status": {"value": "active"}})"),
+        Ev("dcim.device", "object_created", R"({"name": "sw2", "status": {"value": "off"}})"),
+        Ev("dcim.device", "object_updated", R"({"status": {"value": "active"}})"),
+        Ev("dcim.site", "object_created"), Ev("dcim.device", "object_created", "")}) {
+    auto names = Matched(*idx, e);
+    auto xs = idx->Explain(e);
+    ASSERT_EQ(xs.size(), 5u);
+    Names explained;
+    for (const auto& x : xs)
+      if (x.matched) explained.push_back(x.task.rule_name);
+    EXPECT_EQ(explained, names) << DumpJson(e.data);
+    EXPECT_EQ(xs[4].rule_name, "e-broken");
+    EXPECT_FALSE(xs[4].matched);
+    EXPECT_TRUE(xs[4].has_conditions);
+    EXPECT_FALSE(xs[4].conditions_evaluated);
+    EXPECT_NE(xs[4].conditions_error.find("AND"), std::string::npos) << xs[4].conditions_error;
+  }
+}
+
+TEST(RuleIndexExplain, SaysWhyARuleDidNotMatchWithTheConditionTrace) {
+  auto idx = RuleIndex::Build(
+      {Rule(
+           1, "or", {"dcim.device"}, {"object_created"}, 2,
+           R"({"or": [{"attr": "name", "value": "sw1"}, {"attr": "status.value", "value": "x"}]})"),
+       Rule(2, "site", {"dcim.site"}, {"object_created"}, 1, R"({"attr": "name", "value": "a"})")},
+      kHooks, 1);
+  auto xs = idx->Explain(Ev("dcim.device", "object_created", R"({"name": "sw1"})"));
+  ASSERT_EQ(xs.size(), 2u);
+  // Matched on the first condition; the second was short-circuited, not reached.
+  EXPECT_TRUE(xs[0].matched);
+  EXPECT_EQ(xs[0].webhook_name, "hook-two");
+  EXPECT_TRUE(xs[0].conditions_evaluated);
+  ASSERT_EQ(xs[0].check.conditions.size(), 2u);
+  ASSERT_TRUE(xs[0].check.conditions[0].trace.has_value());
+  EXPECT_EQ(xs[0].check.conditions[0].trace->resolved.as_str(), "sw1");
+  EXPECT_TRUE(xs[0].check.conditions[0].trace->result);
+  EXPECT_FALSE(xs[0].check.conditions[1].trace.has_value());
+  EXPECT_EQ(xs[0].check.conditions[1].condition.location, "or[1]");
+  // The site rule: wrong object type, conditions not evaluated.
+  EXPECT_FALSE(xs[1].object_type_matched);
+  EXPECT_TRUE(xs[1].event_type_matched);
+  EXPECT_TRUE(xs[1].has_conditions);
+  EXPECT_FALSE(xs[1].conditions_evaluated);
+  EXPECT_FALSE(xs[1].matched);
+}
+
+TEST(RuleIndexExplain, APassedDeadlineIsReportedAsOverBudget) {
+  auto idx = RuleIndex::Build(
+      {Rule(1, "r", {"dcim.device"}, {"object_created"}, 1, R"({"attr": "name", "value": "sw1"})")},
+      kHooks, 1);
+  auto xs = idx->Explain(Ev("dcim.device", "object_created", R"({"name": "sw1"})"),
+                         conditions::Clock::now() - std::chrono::seconds(1));
+  ASSERT_EQ(xs.size(), 1u);
+  EXPECT_FALSE(xs[0].matched);
+  EXPECT_TRUE(xs[0].over_budget);
+  EXPECT_NE(xs[0].conditions_error.find("time budget"), std::string::npos);
+  std::vector<Task> tasks;
+  auto st = idx->Match(Ev("dcim.device", "object_created", R"({"name": "sw1"})"), &tasks,
+                       conditions::Clock::now() - std::chrono::seconds(1));
+  EXPECT_EQ(st.over_budget, 1u) << "Match decides the same";
+}
+
+}  // namespace
+}  // namespace herald
