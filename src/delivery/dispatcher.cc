@@ -135,6 +135,8 @@ void Dispatcher::Send(std::shared_ptr<Job> job, HttpRequest req) {
     std::lock_guard<std::mutex> lock(dest_mu_);
     webhook_dest_[job->task.webhook_id] = job->dest;
     Dest& d = dests_[job->dest];
+    // Full: the next lease limits or skips its webhooks; wake the loop when it drains.
+    if (d.running + 1 >= options_.max_in_flight_per_host) d.limited = true;
     if (d.running >= options_.max_in_flight_per_host) {
       job->waiting_request = std::move(req);
       job->waiting_since_us = clock_.NowUs();
@@ -169,7 +171,7 @@ std::shared_ptr<Dispatcher::Job> Dispatcher::DestinationFreed(const std::string&
       waiting_.fetch_sub(1);
       ++d.running;
     }
-    if (d.limited && d.running + d.waiting.size() <= options_.max_in_flight_per_host) {
+    if (d.limited && d.running + d.waiting.size() <= Round() / 2) {
       d.limited = false;
       wake = true;
     }
@@ -181,10 +183,12 @@ std::shared_ptr<Dispatcher::Job> Dispatcher::DestinationFreed(const std::string&
 
 std::map<int64_t, int> Dispatcher::LeaseLimits(int want) {
   std::map<int64_t, int> out;
-  // A webhook's destination takes its cap running and as many again waiting, at most: a webhook
-  // gets what is left of that at its last destination (all of it when none is known yet).
-  const size_t round = 2 * options_.max_in_flight_per_host;
+  const size_t cap = options_.max_in_flight_per_host, round = Round();
   std::lock_guard<std::mutex> lock(dest_mu_);
+  // What may still wait before leasing pauses for everyone (max_waiting): no destination's
+  // webhooks are given that much, so a slow one never brings the pause on the others.
+  const size_t waiting = waiting_.load();
+  size_t headroom = options_.max_waiting > waiting + 1 ? options_.max_waiting - waiting - 1 : 0;
   for (const auto& [id, hook] : webhooks_) {
     Dest* d = nullptr;
     if (auto it = webhook_dest_.find(id); it != webhook_dest_.end()) {
@@ -192,10 +196,18 @@ std::map<int64_t, int> Dispatcher::LeaseLimits(int want) {
       if (dit != dests_.end()) d = &dit->second;
       else webhook_dest_.erase(it);  // nothing there any more
     }
+    // What is left of a round at the webhook's last destination (a whole round when none is
+    // known), and no more than it can send now plus what may still wait.
     const size_t used = d ? d->running + d->waiting.size() : 0;
-    const size_t room = used >= round ? 0 : round - used;
-    if (room >= static_cast<size_t>(want)) continue;
+    const size_t free_slots = d ? cap - std::min(cap, d->running) : cap;
+    const size_t room = std::min(used >= round ? 0 : round - used, free_slots + headroom);
+    if (room >= static_cast<size_t>(want)) {
+      headroom -=
+          std::min(headroom, static_cast<size_t>(want) - std::min<size_t>(want, free_slots));
+      continue;
+    }
     out[id] = static_cast<int>(room);
+    headroom -= std::min(headroom, room - std::min(room, free_slots));
     if (d) d->limited = true;
   }
   return out;
@@ -251,6 +263,10 @@ void Dispatcher::DropWaiting() {
     waiting_.fetch_sub(n);
   }
   for (size_t i = 0; i < n; ++i) JobDone();
+}
+
+size_t Dispatcher::Round() const {
+  return std::max(2 * options_.max_in_flight_per_host, static_cast<size_t>(options_.lease_batch));
 }
 
 bool Dispatcher::AtCapacity() const {

@@ -8,12 +8,13 @@
 // only up to max_in_flight_per_host: the rest wait here, in the destination's queue, and are
 // handed to the transport as its requests end, so a slow receiver's backlog never takes the
 // capacity of a healthy one. Leasing keeps each destination at most one round ahead: a webhook
-// whose destination has its cap running and as many again waiting is skipped by the next lease
-// (LeaseRequest::max_per_webhook) until half of that has drained, so a slow receiver's tasks do
-// not hold leases ahead of other receivers'; a task that waits too long (half the lease slack) is
-// handed back to the store instead of outliving its lease; the store's lease is fair across
-// webhooks, so one webhook's burst delays another's tasks by at most one batch. Results are
-// recorded asynchronously (group commit), so the transport thread never waits for the disk.
+// whose destination has a round of tasks (twice its cap or a lease batch, whichever is more)
+// running and waiting is skipped by the next lease (LeaseRequest::max_per_webhook) until half of
+// it has drained, so a slow receiver's tasks do not pile up leases (nor reach max_waiting, which
+// would pause leasing for everyone); a task that waits too long (half the lease slack) is handed
+// back to the store instead of outliving its lease; the store's lease is fair across webhooks,
+// so one webhook's burst delays another's tasks by at most one batch. Results are recorded
+// asynchronously (group commit), so the transport thread never waits for the disk.
 // Delivery is at-least-once: a task whose worker died is leased again after its lease expires;
 // every request carries X-Herald-Task so receivers can de-duplicate. A task whose lease expired
 // max_lease_expiries times in a row (its worker kept dying while delivering it) is failed by the
@@ -51,7 +52,8 @@ struct DispatcherOptions {
   size_t max_in_flight = 10000;  // tasks between lease and recorded result
   // A destination's (scheme://host:port) tasks beyond this many do not count against
   // max_in_flight: they wait for one of its slots (delivery.max_in_flight_per_host). A webhook
-  // whose destination has this many running and as many waiting is not leased for.
+  // whose destination has twice this many (or lease_batch) running and waiting is not leased
+  // for.
   size_t max_in_flight_per_host = 256;
   // Most leased tasks waiting for a slot of their destination; leasing stops at this many.
   size_t max_waiting = 10000;
@@ -139,13 +141,17 @@ class Dispatcher {
   // A request to `dest` has come back: frees its slot and returns the destination's next waiting
   // job, if any (its slot taken), unless `stopped` (the transport is stopping).
   std::shared_ptr<Job> DestinationFreed(const std::string& dest, bool stopped);
-  // The per-webhook limits of the next lease (LeaseRequest::max_per_webhook): webhooks whose
-  // destination is a round ahead get only what is left of that round.
+  // The per-webhook limits of the next lease of `want` tasks (LeaseRequest::max_per_webhook):
+  // webhooks whose destination is busy get only what is left of its round, and all together no
+  // more waiting tasks than keep the total below max_waiting.
   std::map<int64_t, int> LeaseLimits(int want);
   // Hands back to the store the waiting jobs that waited more than half the lease slack.
   void HandBackStale();
   // Takes every waiting job out (Stop): they stay unrecorded, so HandBackLeases returns them.
   void DropWaiting();
+  // Most tasks a destination's webhooks are leased for at once, running and waiting: a round,
+  // twice its cap or a lease batch, whichever is more.
+  size_t Round() const;
   // Whether leasing must pause: max_in_flight counted tasks, or max_waiting waiting ones.
   bool AtCapacity() const;
   // Waits until nothing is in flight or the clock reaches `deadline`.
@@ -172,7 +178,9 @@ class Dispatcher {
   struct Dest {
     size_t running = 0;
     std::deque<std::shared_ptr<Job>> waiting;
-    bool limited = false;  // a lease limited its webhooks: wake the loop when half has drained
+    // Jobs waited here, or a lease limited its webhooks: wake the loop once half a round is
+    // left, for the next lease.
+    bool limited = false;
   };
   std::mutex dest_mu_;
   std::unordered_map<std::string, Dest> dests_;

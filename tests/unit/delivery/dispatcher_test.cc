@@ -455,12 +455,13 @@ TEST_F(DispatcherTest, LeaseBatchBoundsEachLease) {
 }
 
 TEST_F(DispatcherTest, TasksWaitingForTheirDestinationStayWithTheDispatcherOneRoundAhead) {
-  // One destination, 2 slots: 2 requests go out, and leasing for its webhook stops once 2 more
-  // wait here (a round ahead): the sender never holds more than the cap, and the store is asked
-  // for none of the webhook's tasks while 4 are leased.
+  // One destination, 2 slots, a round of 4 (the lease batch): 2 requests go out, and leasing for
+  // its webhook stops once 2 more wait here: the sender never holds more than the cap, and the
+  // store is asked for none of the webhook's tasks while 4 are leased.
   store_.PutWebhook(Hook("http://receiver.test/hook"));
   options_.max_in_flight = 4;
   options_.max_in_flight_per_host = 2;
+  options_.lease_batch = 4;
   std::vector<std::string> ids;
   for (int i = 0; i < 10; ++i) ids.push_back(store_.AddTask(kEventId, kHookId));
   Start();
@@ -544,6 +545,7 @@ TEST(DispatcherIsolation, HealthyReceiverIsServedWhileASlowOneHoldsItsBacklog) {
   o.max_in_flight = kInFlight;
   o.max_in_flight_per_host = kPerHost;
   o.max_waiting = 100;
+  o.lease_batch = 2 * kPerHost;
   Dispatcher dispatcher(store, transport, renderer, o, SystemClock());
   dispatcher.Start();
   dispatcher.Wake();
