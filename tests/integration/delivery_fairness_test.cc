@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <map>
+#include <memory>
 #include <mutex>
 
 #include "server_fixture.h"
@@ -53,15 +55,24 @@ class Arrivals {
   std::string order_;
 };
 
-// Opens the gate when it goes out of scope: declared after the receivers, so their held
-// handlers return before the receivers stop (even when a check failed first).
-struct OpenAtEnd {
-  Arrivals& arrivals;
-  ~OpenAtEnd() { arrivals.Open(); }
-};
-
 class DeliveryFairnessTest : public ServerFixture {
  protected:
+  // The held handlers return before the receivers stop, even when a check failed first.
+  void TearDown() override { arrivals_.Open(); }
+
+  // Starts Herald with `env`, a receiver 'a' that holds its requests (webhook "a", device
+  // events) and one 'b' answering at once (webhook "b", site events), posts `backlog` device
+  // events, waits until 'a' holds two requests (its two slots), then posts `then` site events.
+  void StartWithHeldBacklog(std::map<std::string, std::string> env, int backlog, int then) {
+    StartServer(std::move(env));
+    held_ = std::make_unique<TestServer>(arrivals_.Handler('a', true));
+    other_ = std::make_unique<TestServer>(arrivals_.Handler('b', false));
+    Hook("a", held_->url("/a"), "dcim.device");
+    Hook("b", other_->url("/b"), "dcim.site");
+    PostEvents("dcim.device", backlog);
+    ASSERT_TRUE(WaitFor([&] { return arrivals_.Count('a') == 2; })) << arrivals_.order();
+    PostEvents("dcim.site", then);
+  }
   // A webhook to `url` and a rule sending `object_type`'s created events to it.
   void Hook(const std::string& name, const std::string& url, const std::string& object_type) {
     auto w = Post("/api/extras/webhooks/",
@@ -90,6 +101,16 @@ class DeliveryFairnessTest : public ServerFixture {
     auto r = Get("/api/core/background-tasks/?status=finished&limit=1");
     return r.json().get("count") ? r.json().get("count")->as_int() : -1;
   }
+  // Waits (bounded) until `n` tasks have finished.
+  ::testing::AssertionResult FinishedReach(int64_t n) {
+    if (WaitFor([&] { return Finished() == n; }, std::chrono::seconds(60)))
+      return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << Finished() << " of " << n << " finished; arrivals "
+                                         << arrivals_.order() << server_->Stderr();
+  }
+
+  Arrivals arrivals_;
+  std::unique_ptr<TestServer> held_, other_;
 };
 
 // Two requests in flight at most, so leasing goes one or two tasks at a time: webhook A's burst
@@ -97,20 +118,12 @@ class DeliveryFairnessTest : public ServerFixture {
 // leases take turns between A and B instead of draining A's burst first.
 TEST_F(DeliveryFairnessTest, BurstForOneWebhookDoesNotStarveAnother) {
   constexpr int kBurst = 100, kFew = 5;
-  StartServer(
-      {{"HERALD_DELIVERY_MAX_IN_FLIGHT", "2"}, {"HERALD_DELIVERY_MAX_IN_FLIGHT_PER_HOST", "2"}});
-  Arrivals arrivals;
-  TestServer rx_a(arrivals.Handler('a', true)), rx_b(arrivals.Handler('b', false));
-  OpenAtEnd open_at_end{arrivals};
-  Hook("a", rx_a.url("/a"), "dcim.device");
-  Hook("b", rx_b.url("/b"), "dcim.site");
-  PostEvents("dcim.device", kBurst);
-  ASSERT_TRUE(WaitFor([&] { return arrivals.Count('a') == 2; })) << arrivals.order();
-  PostEvents("dcim.site", kFew);
-  arrivals.Open();
-  ASSERT_TRUE(WaitFor([&] { return Finished() == kBurst + kFew; }, std::chrono::seconds(60)))
-      << Finished() << " finished; arrivals " << arrivals.order() << server_->Stderr();
-  const std::string order = arrivals.order();
+  ASSERT_NO_FATAL_FAILURE(StartWithHeldBacklog(
+      {{"HERALD_DELIVERY_MAX_IN_FLIGHT", "2"}, {"HERALD_DELIVERY_MAX_IN_FLIGHT_PER_HOST", "2"}},
+      kBurst, kFew));
+  arrivals_.Open();
+  ASSERT_TRUE(FinishedReach(kBurst + kFew));
+  const std::string order = arrivals_.order();
   EXPECT_EQ(std::count(order.begin(), order.end(), 'b'), kFew) << order;
   // Every B delivery arrived while most of A's burst was still to come.
   const size_t last_b = order.rfind('b');
@@ -125,25 +138,16 @@ TEST_F(DeliveryFairnessTest, BurstForOneWebhookDoesNotStarveAnother) {
 // backlog is lost once it answers.
 TEST_F(DeliveryFairnessTest, HeldReceiverWithBacklogDoesNotDelayAHealthyOne) {
   constexpr int kBacklog = 40, kHealthy = 10;
-  StartServer(
-      {{"HERALD_DELIVERY_MAX_IN_FLIGHT_PER_HOST", "2"}, {"HERALD_DELIVERY_MAX_WAITING", "4"}});
-  Arrivals arrivals;
-  TestServer slow(arrivals.Handler('a', true)), healthy(arrivals.Handler('b', false));
-  OpenAtEnd open_at_end{arrivals};
-  Hook("slow", slow.url("/slow"), "dcim.device");
-  Hook("healthy", healthy.url("/ok"), "dcim.site");
-  PostEvents("dcim.device", kBacklog);
-  ASSERT_TRUE(WaitFor([&] { return arrivals.Count('a') == 2; })) << arrivals.order();
-  PostEvents("dcim.site", kHealthy);
-  ASSERT_TRUE(WaitFor([&] { return Finished() == kHealthy; }, std::chrono::seconds(30)))
-      << Finished() << " finished; arrivals " << arrivals.order() << server_->Stderr();
+  ASSERT_NO_FATAL_FAILURE(StartWithHeldBacklog(
+      {{"HERALD_DELIVERY_MAX_IN_FLIGHT_PER_HOST", "2"}, {"HERALD_DELIVERY_MAX_WAITING", "4"}},
+      kBacklog, kHealthy));
+  ASSERT_TRUE(FinishedReach(kHealthy));
   // The slow receiver still holds its two requests, and has seen no others.
-  EXPECT_EQ(arrivals.Count('a'), 2u) << arrivals.order();
-  EXPECT_EQ(arrivals.Count('b'), static_cast<size_t>(kHealthy));
-  arrivals.Open();
-  EXPECT_TRUE(WaitFor([&] { return Finished() == kBacklog + kHealthy; }, std::chrono::seconds(60)))
-      << Finished() << " finished" << server_->Stderr();
-  EXPECT_EQ(arrivals.Count('a'), static_cast<size_t>(kBacklog));
+  EXPECT_EQ(arrivals_.Count('a'), 2u) << arrivals_.order();
+  EXPECT_EQ(arrivals_.Count('b'), static_cast<size_t>(kHealthy));
+  arrivals_.Open();
+  EXPECT_TRUE(FinishedReach(kBacklog + kHealthy));
+  EXPECT_EQ(arrivals_.Count('a'), static_cast<size_t>(kBacklog));
 }
 
 }  // namespace

@@ -41,6 +41,16 @@ class LeaseContract : public StoreContract<F> {
     return r.ok() ? std::move(*r) : LeaseResult();
   }
 
+  // A lease of up to `max` tasks for worker "w" at the current injected time, for 60 s.
+  LeaseRequest Request(int max) const {
+    LeaseRequest req;
+    req.worker = "w";
+    req.max = max;
+    req.now = now_;
+    req.lease_us = 60'000'000;
+    return req;
+  }
+
   Task Get(const std::string& id) {
     auto t = this->store_->GetTask(id);
     EXPECT_TRUE(t.ok()) << t.status().ToString();
@@ -172,11 +182,7 @@ TYPED_TEST_P(LeaseContract, ReleaseHandsBackWithoutCounting) {
   const std::string other = this->OneTask();
   Task fresh_before = this->Get(fresh);
   // `retried` gets a failed attempt with a retry due at `due`.
-  LeaseRequest one;
-  one.worker = "w";
-  one.max = 3;
-  one.now = this->now_;
-  one.lease_us = 60'000'000;
+  LeaseRequest one = this->Request(3);
   auto all = s.Lease(one);
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->leased.size(), 3u);
@@ -289,11 +295,7 @@ TYPED_TEST_P(LeaseContract, LeaseIsFairAcrossWebhooksAndInDueOrderWithinOne) {
     b.push_back(this->Commit({MakeEvent("dcim.site", i, {{2, 2}})}).at(0).task_ids.at(0));
     c.push_back(this->Commit({MakeEvent("dcim.site", i, {{3, 3}})}).at(0).task_ids.at(0));
   }
-  LeaseRequest req;
-  req.worker = "w";
-  req.max = 9;
-  req.now = this->now_;
-  req.lease_us = 60'000'000;
+  LeaseRequest req = this->Request(9);
   auto r = s.Lease(req);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   // An equal share each (3); round-robin by webhook id; each webhook's oldest first.
