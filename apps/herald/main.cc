@@ -202,6 +202,38 @@ int main(int argc, char** argv) {
   bench->add_option("-c,--config", bench_c.config_file,
                     "Configuration file whose [templates] limits apply");
 
+  // webhooks
+  auto* webhookscmd = app.add_subcommand("webhooks", "Webhook helpers");
+  webhookscmd->require_subcommand(1);
+  auto* gensecret = webhookscmd->add_subcommand(
+      "generate-secret",
+      "Print a new Standard Webhooks secret (whsec_ and 32 random bytes in base64) to set as a\n"
+      "webhook's secret; docs/signatures.md");
+
+  // signature
+  auto* signaturecmd =
+      app.add_subcommand("signature", "Check webhook signatures as a receiver would");
+  signaturecmd->require_subcommand(1);
+  herald::SignatureVerifyArgs verify_args;
+  auto* sverify = signaturecmd->add_subcommand(
+      "verify",
+      "Verify a delivery's signature: the Standard Webhooks headers (webhook-id,\n"
+      "webhook-timestamp, webhook-signature) or, without webhook-signature, X-Hook-Signature.\n"
+      "Exit 0 when valid, 1 (with the reason) when not; docs/signatures.md");
+  sverify->add_option("--secret", verify_args.secret, "The webhook's secret (whsec_... or raw)")
+      ->required();
+  sverify
+      ->add_option("--header", verify_args.headers,
+                   "A received header, 'Name: value' (repeat for each)")
+      ->required();
+  sverify
+      ->add_option("--body", verify_args.body_path, "File holding the received body, byte for byte")
+      ->required();
+  sverify->add_option("--tolerance", verify_args.tolerance_seconds,
+                      "Seconds webhook-timestamp may be from now, either way (default 300)");
+  // Hidden (no group): the time to judge the timestamp against, for tests.
+  sverify->add_option("--now", verify_args.now_seconds)->group("");
+
   // config
   auto* cfg = app.add_subcommand("config", "Configuration helpers");
   cfg->require_subcommand(1);
@@ -264,6 +296,9 @@ int main(int argc, char** argv) {
       return herald::RunTemplateBench(config.settings(), bench_args, std::cout, std::cerr);
     }
   }
+  if (*webhookscmd && *gensecret) return herald::RunGenerateSecret(std::cout, std::cerr);
+  if (*signaturecmd && *sverify)
+    return herald::RunSignatureVerify(verify_args, std::cout, std::cerr);
   if (*cfg && *example) {
     std::cout << herald::Config::ExampleToml();
     return 0;

@@ -19,6 +19,7 @@
 #include "api/filtersets.h"
 #include "api/metadata.h"
 #include "common/log.h"
+#include "delivery/signature.h"
 #include "model/redact.h"
 #include "validation/forms.h"
 #include "validation/save.h"
@@ -343,6 +344,16 @@ void Api::Crud(Ctx& c, const std::string& id_str, Kind& kind) {
 }
 
 void Api::Webhooks(Ctx& c, const std::string& id) {
+  // POST /api/extras/webhooks/generate-secret/: a new "whsec_" secret to set (nothing is stored;
+  // a POST, so read-only tokens cannot ask).
+  if (id == "generate-secret") {
+    if (c.req.method != "POST") return c.MethodNotAllowed();
+    auto secret = delivery::GenerateSecret();
+    if (!secret.ok()) return c.Error(500, secret.status().message());
+    Dict d;
+    d.set("secret", *secret);
+    return c.ReplyValue(200, Value(std::move(d)));
+  }
   const bool show_credentials = c.ShowCredentials();
   CrudKind<Webhook> kind{kWebhookOps, [&](const Webhook& w, bool brief) {
                            return WebhookToJson(w, c.api_base, brief, show_credentials);

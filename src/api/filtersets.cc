@@ -93,6 +93,12 @@ const FilterSet<Webhook>& WebhookSet() {
            [](const Webhook& w) {
              return Number(w.timeout ? std::optional<int64_t>(*w.timeout) : std::nullopt);
            }},
+          {{"signature_scheme", FilterType::kChoice, {"netbox", "standard", "both"}},
+           [](const Webhook& w) { return Text(w.signature_scheme); }},
+          {{"previous_secret",
+            FilterType::kRefused,
+            {},
+            "The previous secret is write-only in Herald and cannot be filtered on."}},
       },
       {"secret",
        FilterType::kRefused,

@@ -82,7 +82,19 @@ std::vector<MetaField> WebhookFields() {
                0,
                {{"fixed", "Fixed"}, {"exponential", "Exponential"}}});
   f.push_back({"retry_interval", "integer", false, false, "Retry interval"});
+  f.push_back({"signature_scheme",
+               "choice",
+               false,
+               false,
+               "Signature scheme",
+               0,
+               {{"netbox", "NetBox (X-Hook-Signature)"},
+                {"standard", "Standard Webhooks"},
+                {"both", "Both"}}});
+  f.push_back({"previous_secret", "string", false, false, "Previous secret", 255});
+  f.push_back({"previous_secret_expires", "datetime", false, false, "Previous secret expires"});
   f.push_back({"secret_set", "boolean", false, true, "Secret set"});
+  f.push_back({"previous_secret_set", "boolean", false, true, "Previous secret set"});
   AddTrailer(f);
   return f;
 }

@@ -8,6 +8,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "app/config.h"
 #include "herald_version.h"
@@ -67,5 +68,24 @@ struct TemplateBenchArgs {
 };
 int RunTemplateBench(const Settings& settings, const TemplateBenchArgs& args, std::ostream& out,
                      std::ostream& err);
+
+// `herald signature verify --secret S --header 'Name: value' ... --body FILE`: checks a
+// delivery's signature as a receiver would (delivery::VerifySignature): the Standard Webhooks
+// headers when webhook-signature is given, else X-Hook-Signature. Prints "signature valid
+// (<scheme> scheme)" and exits 0, or prints why on `err` and exits 1; 2 for a malformed --header,
+// an unreadable body file or a negative tolerance. `now_seconds` (hidden option, for tests)
+// replaces the clock.
+struct SignatureVerifyArgs {
+  std::string secret;
+  std::vector<std::string> headers;
+  std::string body_path;
+  int64_t tolerance_seconds = 300;
+  int64_t now_seconds = 0;  // 0: the system clock
+};
+int RunSignatureVerify(const SignatureVerifyArgs& args, std::ostream& out, std::ostream& err);
+
+// `herald webhooks generate-secret`: prints a new "whsec_" secret (delivery::GenerateSecret).
+// Exit 1 when the system gives no randomness.
+int RunGenerateSecret(std::ostream& out, std::ostream& err);
 
 }  // namespace herald

@@ -453,7 +453,9 @@ void Dispatcher::Dispatch(std::vector<Task> tasks) {
       continue;
     }
     Value context = BuildContext(*ev, job->task.action_data);
-    auto rendered = renderer_.Render(job->webhook, context, {{"X-Herald-Task", job->task.id}});
+    // Rendered (and signed: webhook-timestamp) right before Submit below.
+    auto rendered = renderer_.Render(job->webhook, context, {{"X-Herald-Task", job->task.id}},
+                                     {job->task.id, clock_.NowUs()});
     if (!rendered.ok()) {
       AttemptOutcome o;
       o.attempt.started_at = job->started_us;

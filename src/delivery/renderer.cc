@@ -1,5 +1,6 @@
 #include "delivery/renderer.h"
 
+#include "delivery/signature.h"
 #include "validation/forms.h"
 #include "value/json.h"
 
@@ -85,7 +86,7 @@ std::shared_ptr<const Renderer::Compiled> Renderer::Get(const Webhook& w) {
 }
 
 Result<RenderedRequest> Renderer::Render(const Webhook& w, const Value& context,
-                                         const HeaderList& extra_headers) {
+                                         const HeaderList& extra_headers, const SignContext& sign) {
   auto c = Get(w);
   auto fail = [](std::string msg) { return Status::Error(Code::kInvalidArgument, std::move(msg)); };
   RenderedRequest req;
@@ -145,10 +146,10 @@ Result<RenderedRequest> Renderer::Render(const Webhook& w, const Value& context,
   if (!norm.ok()) return fail("Error forming HTTP request: " + norm.status().message());
   req.url = std::move(*norm);
 
-  // 4. Extra headers, then the signature last.
+  // 4. Extra headers, then the signatures last.
   for (const auto& h : extra_headers) req.headers.push_back(h);
-  if (!w.secret.empty())
-    req.headers.emplace_back(std::string(kSignatureHeader), SignBody(w.secret, req.body));
+  Status signed_ok = AppendSignatureHeaders(w, sign.message_id, sign.now_us, req.body, req.headers);
+  if (!signed_ok.ok()) return fail(signed_ok.message());
   return req;
 }
 

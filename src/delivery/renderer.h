@@ -26,9 +26,20 @@ namespace herald::delivery {
 
 struct RenderedRequest {
   std::string method;
-  std::string url;     // normalised
-  HeaderList headers;  // wire order: Content-Type, additional headers, X-Hook-Signature last
+  std::string url;  // normalised
+  // Wire order: Content-Type, additional headers, extra headers, then the signature headers
+  // (webhook-id, webhook-timestamp, webhook-signature; X-Hook-Signature last).
+  HeaderList headers;
   std::string body;
+};
+
+// What the Standard Webhooks headers take besides the webhook and the body (delivery/signature.h):
+// the message id (webhook-id; a task's id) and the time of sending (webhook-timestamp, and
+// whether a previous secret still signs). The dispatcher renders a request just before it hands
+// it to the transport, so `now_us` is the send time up to the wait for a free connection.
+struct SignContext {
+  std::string message_id;
+  TimeUs now_us = 0;
 };
 
 // How a request travels when its webhook does not say: delivery.default_timeout and the
@@ -51,14 +62,16 @@ class Renderer {
   explicit Renderer(jinja::Options options = {});
 
   // Renders `webhook` for `context` (SPEC 5.1 dict). Extra headers (e.g. X-Herald-Task) are
-  // inserted before the signature. Errors (type "RenderError") carry NetBox's wording:
-  // "Error parsing HTTP headers for webhook {name}: ...", "Error rendering request body for
-  // webhook {name}: ...", "Error rendering payload URL for webhook {name}: ...", or
-  // "Error forming HTTP request: ...". A {{ }} value with a line break in additional_headers gives
-  // "Error parsing HTTP headers for webhook {name}: additional_headers: the value of
+  // inserted before the signature headers, which `sign` completes (AppendSignatureHeaders). Errors
+  // (type "RenderError") carry NetBox's wording: "Error parsing HTTP headers for webhook {name}:
+  // ...", "Error rendering request body for webhook {name}: ...", "Error rendering payload URL for
+  // webhook {name}: ...", or "Error forming HTTP request: ...". A {{ }} value with a line break in
+  // additional_headers gives "Error parsing HTTP headers for webhook {name}: additional_headers:
+  // the value of
   // {{ data.name }} on line 1 contains a line break (U+000A); ...". Thread-safe.
   Result<RenderedRequest> Render(const Webhook& webhook, const Value& context,
-                                 const HeaderList& extra_headers = {});
+                                 const HeaderList& extra_headers = {},
+                                 const SignContext& sign = {});
 
   // Compiles `source` as Render compiles a body template (same environment and options), for
   // callers that render it themselves (`herald template bench`). Thread-safe; no caching.

@@ -236,6 +236,16 @@ class Checker {
   }
 
   void Macro(MacroDef& d, int lineno) {
+    // Python refuses the function Jinja2 generates for a macro with a repeated parameter.
+    // Jinja2's text names its internal variable (l_<depth>_<name>); Herald names the parameter.
+    for (size_t i = 0; i < d.args.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (d.args[i] == d.args[j]) {
+          Throw("SyntaxError", "duplicate argument '" + d.args[i] + "' in function definition",
+                lineno);
+        }
+      }
+    }
     for (auto& e : d.defaults) Expr_(e.get(), false);
     Body_(d.body, false);
     std::set<std::string> names;

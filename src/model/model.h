@@ -35,6 +35,12 @@ struct Webhook {
   std::optional<int> max_attempts;          // total attempts including the first
   std::optional<std::string> retry_policy;  // "fixed" | "exponential"
   std::optional<int> retry_interval;        // seconds (fixed) or base (exponential)
+  // Which signatures deliveries carry: "netbox" | "standard" | "both" (model/signing.h).
+  std::string signature_scheme = "netbox";
+  // Secret rotation: a previous secret that still signs (webhook-signature only) until
+  // previous_secret_expires. Write-only through the API, like `secret`.
+  std::string previous_secret;
+  std::optional<TimeUs> previous_secret_expires;
   TimeUs created = 0;
   TimeUs last_updated = 0;
 };

@@ -210,16 +210,18 @@ void BindAll(S& s, const A&... args) {
 inline constexpr const char* kWebhookCols =
     "id, name, description, payload_url, http_method, http_content_type, additional_headers, "
     "body_template, secret, ssl_verification, ca_file_path, timeout, max_attempts, retry_policy, "
-    "retry_interval, created, last_updated";
+    "retry_interval, signature_scheme, previous_secret, previous_secret_expires, created, "
+    "last_updated";
 
 template <SqlRow R>
 Result<Webhook> ReadWebhook(const R& s) {
-  return ReadRow<Webhook>(s, &Webhook::id, &Webhook::name, &Webhook::description,
-                          &Webhook::payload_url, &Webhook::http_method, &Webhook::http_content_type,
-                          &Webhook::additional_headers, &Webhook::body_template, &Webhook::secret,
-                          &Webhook::ssl_verification, &Webhook::ca_file_path, &Webhook::timeout,
-                          &Webhook::max_attempts, &Webhook::retry_policy, &Webhook::retry_interval,
-                          &Webhook::created, &Webhook::last_updated);
+  return ReadRow<Webhook>(
+      s, &Webhook::id, &Webhook::name, &Webhook::description, &Webhook::payload_url,
+      &Webhook::http_method, &Webhook::http_content_type, &Webhook::additional_headers,
+      &Webhook::body_template, &Webhook::secret, &Webhook::ssl_verification, &Webhook::ca_file_path,
+      &Webhook::timeout, &Webhook::max_attempts, &Webhook::retry_policy, &Webhook::retry_interval,
+      &Webhook::signature_scheme, &Webhook::previous_secret, &Webhook::previous_secret_expires,
+      &Webhook::created, &Webhook::last_updated);
 }
 
 // Binds every webhook column after id, in kWebhookCols order, except created/last_updated.
@@ -227,7 +229,8 @@ template <typename S>
 void BindWebhookBody(S& s, const Webhook& w) {
   BindAll(s, w.name, w.description, w.payload_url, w.http_method, w.http_content_type,
           w.additional_headers, w.body_template, w.secret, w.ssl_verification, w.ca_file_path,
-          w.timeout, w.max_attempts, w.retry_policy, w.retry_interval);
+          w.timeout, w.max_attempts, w.retry_policy, w.retry_interval, w.signature_scheme,
+          w.previous_secret, w.previous_secret_expires);
 }
 
 // ---- event rules ----
@@ -562,7 +565,8 @@ void SubmitCommitOp(WriteQueue<Op>& queue, std::vector<NewEvent> events, size_t 
 }
 
 // SubmitCommitOp for a backend whose writer inserts flat events with insert(Ctx&, const
-// std::vector<FlatEvent>&) -> Result<std::vector<CommittedEvent>> as a plain CallbackWriteOp.
+// std::vector<FlatEvent>&) -> Result<std::vector<CommittedEvent>> as a plain CallbackWriteOp,
+// rerunnable (insert only reads the flat events).
 template <typename Op, typename Ctx, typename Insert>
 void SubmitCommit(WriteQueue<Op>& queue, std::vector<NewEvent> events, size_t max_tasks,
                   Insert insert, CommitDone done) {
@@ -571,8 +575,8 @@ void SubmitCommit(WriteQueue<Op>& queue, std::vector<NewEvent> events, size_t ma
       [insert](std::vector<FlatEvent> flat, CommitDone d) -> std::unique_ptr<Op> {
         auto fn = [flat = std::move(flat), insert](Ctx& ctx) { return insert(ctx, flat); };
         using R = Result<std::vector<CommittedEvent>>;
-        return std::make_unique<CallbackWriteOp<Op, Ctx, decltype(fn), R>>(std::move(fn),
-                                                                           std::move(d));
+        return std::make_unique<CallbackWriteOp<Op, Ctx, decltype(fn), R>>(
+            std::move(fn), std::move(d), /*rerunnable=*/true);
       },
       std::move(done));
 }

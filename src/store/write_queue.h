@@ -134,6 +134,10 @@ class WriteOpBase {
   virtual ~WriteOpBase() = default;
   virtual Status Run(Ctx& ctx) = 0;
   virtual void Finish(const Status& commit) = 0;
+  // Whether Run may run again after its effects were rolled back: it consumes nothing of its
+  // own state and does the same writes from the same input. A backend may then run it without
+  // a savepoint of its own and, when the batch fails, roll back and run it again in one.
+  virtual bool Rerunnable() const { return false; }
 };
 
 // A blocking write: Run computes fn(ctx) -> Result<T>; the caller waits on future().
@@ -175,12 +179,14 @@ Status StatusOf(const Result<T>& r) {
 template <typename Base, typename Ctx, typename Fn, typename R = Status>
 class CallbackWriteOp : public Base {
  public:
-  CallbackWriteOp(Fn fn, std::function<void(R)> done)
-      : fn_(std::move(fn)), done_(std::move(done)) {}
+  // `rerunnable`: fn may run again after a rollback (see WriteOpBase::Rerunnable).
+  CallbackWriteOp(Fn fn, std::function<void(R)> done, bool rerunnable = false)
+      : fn_(std::move(fn)), done_(std::move(done)), rerunnable_(rerunnable) {}
   Status Run(Ctx& ctx) override {
     result_.emplace(fn_(ctx));
     return StatusOf(*result_);
   }
+  bool Rerunnable() const override { return rerunnable_; }
   void Finish(const Status& commit) override {
     auto done = std::move(done_);
     if (!done) return;
@@ -196,6 +202,7 @@ class CallbackWriteOp : public Base {
  private:
   Fn fn_;
   std::function<void(R)> done_;
+  const bool rerunnable_;
   std::optional<R> result_;
 };
 

@@ -7,6 +7,7 @@
 #include "common/time.h"
 #include "model/object_types.h"
 #include "model/redact.h"
+#include "model/signing.h"
 #include "value/bigint.h"
 
 namespace herald {
@@ -291,6 +292,42 @@ Status NotADict() {
   return Status::Invalid("non_field_errors", "Invalid data. Expected a dictionary.");
 }
 
+// signature_scheme, previous_secret and previous_secret_expires (model/signing.h), then what
+// they require of each other and of the secrets once merged over the stored record: a previous
+// secret needs its expiry, and under the standard or both scheme a "whsec_" secret must hold a
+// base64 key of the size the specification allows.
+void ReadSignatureFields(FieldReader& r, Webhook& w, FieldErrors& errors) {
+  if (const Value* v = r.Get("signature_scheme")) {
+    if (v->is_str() && IsSignatureScheme(v->as_str())) w.signature_scheme = v->as_str();
+    else if (v->is_none()) AddFieldError(errors, "signature_scheme", "This field may not be null.");
+    else
+      AddFieldError(errors, "signature_scheme",
+                    "\"" + v->str() + "\" is not a valid choice (netbox, standard, both).");
+  }
+  // Write-only as `secret`: null keeps the stored value, "" clears it.
+  if (const Value* v = r.Get("previous_secret"); !(v && v->is_none()))
+    r.String("previous_secret", &w.previous_secret, false, 255, true);
+  if (const Value* v = r.Get("previous_secret_expires")) {
+    std::optional<int64_t> t;
+    if (v->is_str()) t = ParseIso(v->as_str());
+    if (v->is_none()) w.previous_secret_expires.reset();
+    else if (t) w.previous_secret_expires = *t;
+    else
+      AddFieldError(errors, "previous_secret_expires",
+                    "Datetime has wrong format. Use one of these formats instead: "
+                    "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].");
+  }
+  if (!w.previous_secret.empty() && !w.previous_secret_expires)
+    AddFieldError(errors, "previous_secret_expires",
+                  "A previous secret needs the time it stops signing.");
+  if (!SignsStandard(w)) return;
+  for (auto [field, secret] : {std::pair<const char*, const std::string*>{"secret", &w.secret},
+                               {"previous_secret", &w.previous_secret}}) {
+    auto key = SigningKey(*secret);
+    if (!key.ok()) AddFieldError(errors, field, key.status().message());
+  }
+}
+
 }  // namespace
 
 Result<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool partial) {
@@ -352,6 +389,7 @@ Result<Webhook> WebhookFromJson(const Value& body, const Webhook* base, bool par
                     "\"" + v->str() + "\" is not a valid choice (fixed, exponential).");
     }
   }
+  ReadSignatureFields(r, w, errors);
   if (!w.ssl_verification && w.ca_file_path && !w.ca_file_path->empty()) {
     AddFieldError(errors, "ca_file_path",
                   "Do not specify a CA certificate file if SSL verification is disabled.");
@@ -481,6 +519,11 @@ Value WebhookToJson(const Webhook& w, const std::string& api_base, bool brief,
   d.set("max_attempts", w.max_attempts ? Value(*w.max_attempts) : Value());
   d.set("retry_policy", w.retry_policy ? Value(*w.retry_policy) : Value());
   d.set("retry_interval", w.retry_interval ? Value(*w.retry_interval) : Value());
+  d.set("signature_scheme", w.signature_scheme);
+  d.set("previous_secret", Value());  // write-only, as `secret`
+  d.set("previous_secret_set", !w.previous_secret.empty());
+  d.set("previous_secret_expires",
+        w.previous_secret_expires ? Value(FormatIsoUtc(*w.previous_secret_expires, 'Z')) : Value());
   return WithObjectTail(std::move(d), w);
 }
 

@@ -173,7 +173,7 @@ void TaskPages::TaskDetail(Ctx& c, const std::string& id) {
     if (request.is_none()) {
       auto w = store.GetWebhook(t->webhook_id);
       if (w.ok()) {
-        auto r = renderer.Render(*w, ctx, {{"X-Herald-Task", t->id}});
+        auto r = renderer.Render(*w, ctx, {{"X-Herald-Task", t->id}}, {t->id, NowUs()});
         if (r.ok())
           request = D()("method", r->method)("url", admin ? r->url : RedactUrl(r->url))(
                         "headers", HeaderRows(r->headers, admin))("body", r->body)(

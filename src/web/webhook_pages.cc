@@ -4,8 +4,11 @@
 #include "api/errors.h"
 #include "common/log.h"
 #include "common/time.h"
+#include "delivery/signature.h"
 #include "ingest/event_input.h"
 #include "model/redact.h"
+#include "model/signing.h"
+#include "store/task_id.h"
 #include "validation/save.h"
 #include "web/page_values.h"
 #include "web/pages.h"
@@ -26,6 +29,11 @@ Value WebhookValue(const Webhook& w, bool show_credentials) {
              "ssl_verification", w.ssl_verification)("ca_file_path", w.ca_file_path.value_or(""))(
              "timeout", opt(w.timeout))("max_attempts", opt(w.max_attempts))(
              "retry_policy", w.retry_policy.value_or(""))("retry_interval", opt(w.retry_interval))(
+             "signature_scheme", w.signature_scheme)("previous_secret_set",
+                                                     !w.previous_secret.empty())(
+             "previous_secret_expires",
+             w.previous_secret_expires ? FmtTime(*w.previous_secret_expires) : "")(
+             "previous_secret_valid", PreviousSecretValid(w, NowUs()))(
              "created", FmtTime(w.created))("last_updated", FmtTime(w.last_updated))
       .value();
 }
@@ -39,8 +47,16 @@ std::string WithoutCr(const std::string& text) {
   return out;
 }
 
-// Builds the JSON body the API would receive from the webhook form.
-Value WebhookBodyFromForm(const http::Params& f, bool editing) {
+// The longest a rotated-out secret may keep signing when set from the form (hours).
+constexpr int64_t kMaxKeepPreviousHours = 24 * 90;
+
+// Builds the JSON body the API would receive from the webhook form. `existing` is the stored
+// webhook when editing. "Generate" puts a new whsec_ secret in the body and in `*generated`
+// (shown once after saving); "keep the current secret for N hours" makes the stored secret the
+// previous one, signing until now + N hours, when the secret changes.
+Result<Value> WebhookBodyFromForm(const http::Params& f, const Webhook* existing,
+                                  std::string* generated) {
+  const bool editing = existing != nullptr;
   D b;
   for (std::string_view k :
        {"name", "description", "payload_url", "http_method", "http_content_type",
@@ -49,11 +65,29 @@ Value WebhookBodyFromForm(const http::Params& f, bool editing) {
     b(k, k == "additional_headers" || k == "body_template" ? WithoutCr(v) : v);
   }
   std::string secret = f.Str("secret");
+  if (f.Has("generate_secret")) {
+    auto made = delivery::GenerateSecret();
+    if (!made.ok()) return made.status();
+    secret = *generated = *made;
+  }
   if (!(editing && secret.empty()) || f.Has("clear_secret"))
     b("secret", f.Has("clear_secret") ? "" : secret);
   b("ssl_verification", f.Has("ssl_verification"));
   for (const char* k : {"timeout", "max_attempts", "retry_interval", "retry_policy"})
     b(k, TextOrNone(f.Str(k)));
+  // A form without the choice (an older page, a script) keeps the stored scheme.
+  if (std::string scheme = f.Str("signature_scheme"); !scheme.empty())
+    b("signature_scheme", scheme);
+  auto keep_hours = ParseInt(f.Str("keep_previous_hours"));
+  const bool rotating = editing && !existing->secret.empty() && !secret.empty() &&
+                        secret != existing->secret && !f.Has("clear_secret");
+  if (f.Has("clear_previous_secret")) {
+    b("previous_secret", "")("previous_secret_expires", Value());
+  } else if (rotating && keep_hours && *keep_hours > 0) {
+    int64_t hours = std::min(*keep_hours, kMaxKeepPreviousHours);
+    b("previous_secret", existing->secret)("previous_secret_expires",
+                                           FormatIsoUtc(NowUs() + hours * 3600 * 1'000'000, 'Z'));
+  }
   return b.value();
 }
 
@@ -93,13 +127,16 @@ void WebhookPages::Edit(Ctx& c, const Webhook* existing) {
   if (!c.post())
     return c.Page("webhook_form.html",
                   D()("w", current)("errors", Value::MakeDict())("editing", existing != nullptr));
-  Value body = WebhookBodyFromForm(c.form, existing != nullptr);
+  std::string generated;
+  auto formed = WebhookBodyFromForm(c.form, existing, &generated);
+  if (!formed.ok()) return c.Error(500, formed.status().message());
+  Value body = std::move(*formed);
   auto saved = SaveWebhook(store, body, existing, existing != nullptr);
   if (!saved.ok()) {
     // Re-show what the user typed, with the errors next to the fields.
     Value shown = current;
     for (const auto& [k, val] : body.as_dict()) {
-      if (k.str() == "secret") continue;
+      if (k.str() == "secret" || k.str() == "previous_secret") continue;
       shown.as_dict().set_item(k, val.is_none() ? Value("") : val);
     }
     return c.Page("webhook_form.html",
@@ -110,12 +147,17 @@ void WebhookPages::Edit(Ctx& c, const Webhook* existing) {
   RecordSaved(c, kWebhookKind, saved->id, saved->name, existing != nullptr);
   // Saved as NetBox saves it; say now what delivery would fail on later.
   std::vector<std::string> warnings = WebhookTemplateWarnings(*saved);
+  std::string msg;
   if (!warnings.empty()) {
-    std::string msg = "Webhook \"" + saved->name +
-                      "\" saved, but a template does not compile and its deliveries will fail: ";
+    msg = "Webhook \"" + saved->name +
+          "\" saved, but a template does not compile and its deliveries will fail: ";
     for (size_t i = 0; i < warnings.size(); ++i) msg += (i ? "; " : "") + warnings[i];
-    c.Flash(msg, true);
   }
+  // A generated secret is shown this once, on the page saving redirects to.
+  if (!generated.empty())
+    msg = "Webhook \"" + saved->name + "\" saved with a new secret, shown only now: " + generated +
+          (msg.empty() ? "" : ". " + msg);
+  if (!msg.empty()) c.Flash(msg, !warnings.empty());
 }
 
 void WebhookPages::Delete(Ctx& c, const Webhook& w) {
@@ -161,14 +203,16 @@ void WebhookPages::Preview(Ctx& c, const Webhook& w) {
   }
   Value context = BuildContext(*event, action_data);
   vars("context", Pretty(context));
-  auto rendered = renderer.Render(w, context);
+  // A fresh message id: a preview is no task, and a test sent from it is a message of its own.
+  auto rendered = renderer.Render(w, context, {}, {NewTaskId(), NowUs()});
   if (!rendered.ok()) {
     vars("render_error", rendered.status().message());
     return c.Page("webhook_preview.html", std::move(vars));
   }
   // Only admins see the signature: it would let a reader sign any body they paste.
   bool signed_body = false;
-  for (const auto& [k, v] : rendered->headers) signed_body |= k == delivery::kSignatureHeader;
+  for (const auto& [k, v] : rendered->headers)
+    signed_body |= k == delivery::kSignatureHeader || k == delivery::kWebhookSignatureHeader;
   vars("rendered",
        D()("method", rendered->method)("url", admin ? rendered->url : RedactUrl(rendered->url))(
            "headers", HeaderRows(rendered->headers, admin))("body", rendered->body)(

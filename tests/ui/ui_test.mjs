@@ -338,6 +338,18 @@ async function main() {
   // ---- delete (with confirmation) ----
   r = await api(base, herald.token, 'POST', '/api/extras/webhooks/', { name: 'to-delete', payload_url: 'http://127.0.0.1:9/' });
   check(r.status === 201, 'second webhook created through the API');
+  // Standard Webhooks: choose the scheme and let Herald generate the secret, shown once.
+  await page.goto(`${base}/webhooks/${r.json.id}/edit`);
+  await page.selectOption('select[name=signature_scheme]', 'both');
+  await page.check('#generate-secret');
+  await page.click('#save');
+  await page.waitForSelector('.flash-ok');
+  const flashText = await page.textContent('.flash-ok');
+  check(/shown only now: whsec_[A-Za-z0-9+\/]{43}=/.test(flashText), 'generated secret shown once: ' + flashText);
+  check(/NetBox and Standard Webhooks/.test(await page.textContent('#signature-scheme')), 'scheme shown on the webhook page');
+  const sigHook = await api(base, herald.token, 'GET', `/api/extras/webhooks/${r.json.id}/`);
+  check(sigHook.json.signature_scheme === 'both' && sigHook.json.secret_set === true && sigHook.json.secret === null,
+        'the API reads the scheme, and the secret as set but not shown');
   await page.goto(`${base}/webhooks/${r.json.id}`);
   await page.click('#delete');  // a webhook's Delete opens the confirm page
   await page.waitForSelector('#confirm-delete');

@@ -98,6 +98,31 @@ TEST_F(WebSecurityTest, ReadOnlyPreviewShowsNoSignatureNorCredentials) {
   EXPECT_EQ(SignatureIn(send.body), "");
 }
 
+TEST_F(WebSecurityTest, ReadOnlyPreviewHidesTheStandardWebhooksSignature) {
+  int64_t hook = MakeSignedWebhook();
+  CommitTasks(1);
+  auto w = store_->GetWebhook(hook);
+  ASSERT_TRUE(w.ok());
+  w->signature_scheme = "both";
+  ASSERT_TRUE(store_->UpdateWebhook(*w).ok());
+  std::string url = "/webhooks/" + std::to_string(hook) + "/preview?object_type=dcim.device";
+  const std::regex standard("webhook-signature</th><td class=\"mono\">(v1,[A-Za-z0-9+/=]{44})");
+  auto [asid, acsrf] = SignIn(admin_key_);
+  auto admin = Call("GET", url, "", asid);
+  ASSERT_EQ(admin.status, 200);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(admin.body, m, standard)) << "admins see it";
+  const std::string signature = m[1].str();
+  EXPECT_NE(admin.body.find("webhook-timestamp</th>"), std::string::npos);
+  auto [sid, csrf] = SignIn(ro_key_);
+  auto ro = Call("GET", url, "", sid);
+  ASSERT_EQ(ro.status, 200);
+  EXPECT_EQ(ro.body.find(signature), std::string::npos);
+  EXPECT_NE(ro.body.find("webhook-signature</th><td class=\"mono\">********"), std::string::npos);
+  EXPECT_NE(ro.body.find("id=\"signature-hidden\""), std::string::npos);
+  EXPECT_NE(ro.body.find("webhook-id</th>"), std::string::npos) << "the id is no secret";
+}
+
 TEST_F(WebSecurityTest, ReadOnlyWebhookAndTaskPagesHideCredentials) {
   int64_t hook = MakeSignedWebhook();
   // A task of the signed webhook with a recorded attempt whose request holds the credentials.

@@ -183,6 +183,56 @@ TEST_F(WebTest, WebhookFormWarnsOfTemplatesThatDoNotCompile) {
   EXPECT_NE(plain.body.find("created."), std::string::npos);
 }
 
+TEST_F(WebTest, WebhookFormGeneratesSecretsSetsTheSchemeAndRotates) {
+  auto [sid, csrf] = SignIn(admin_key_);
+  std::string base = "csrf=" + csrf + "&payload_url=http%3A%2F%2F127.0.0.1%3A9%2F" +
+                     "&http_method=POST&http_content_type=application%2Fjson&name=sig";
+  auto made = Call("POST", "/webhooks/new",
+                   base + "&signature_scheme=standard&generate_secret=on&secret=ignored", sid);
+  ASSERT_EQ(made.status, 303) << made.body;
+  const std::string location = HeaderOf(made, "Location");
+  auto shown = Call("GET", location, "", sid);
+  const size_t at = shown.body.find("saved with a new secret, shown only now: whsec_");
+  ASSERT_NE(at, std::string::npos) << shown.body;
+  const std::string secret = shown.body.substr(shown.body.find("whsec_", at), 6 + 44);
+  EXPECT_NE(shown.body.find("Standard Webhooks (webhook-id"), std::string::npos);
+  const int64_t id = std::stoll(location.substr(location.rfind('/') + 1));
+  auto stored = store_->GetWebhook(id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->secret, secret) << "the secret shown is the one stored";
+  EXPECT_EQ(stored->signature_scheme, "standard");
+  // Shown once: the next visit does not show it.
+  EXPECT_EQ(Call("GET", location, "", sid).body.find(secret), std::string::npos);
+
+  // A new secret, keeping the current one signing for 24 hours.
+  auto edited = Call("POST", location + "/edit",
+                     base + "&signature_scheme=both&secret=whsec_" +
+                         PercentEncode("cHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHA=") +
+                         "&keep_previous_hours=24",
+                     sid);
+  ASSERT_EQ(edited.status, 303) << edited.body;
+  stored = store_->GetWebhook(id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->signature_scheme, "both");
+  EXPECT_EQ(stored->previous_secret, secret);
+  ASSERT_TRUE(stored->previous_secret_expires.has_value());
+  EXPECT_GT(*stored->previous_secret_expires, NowUs());
+  auto form = Call("GET", location + "/edit", "", sid);
+  EXPECT_NE(form.body.find("id=\"previous-secret\""), std::string::npos);
+  EXPECT_EQ(form.body.find(secret), std::string::npos) << "never shown again";
+  // Removing it.
+  auto removed = Call("POST", location + "/edit", base + "&clear_previous_secret=on", sid);
+  ASSERT_EQ(removed.status, 303) << removed.body;
+  stored = store_->GetWebhook(id);
+  EXPECT_EQ(stored->previous_secret, "");
+  EXPECT_EQ(stored->signature_scheme, "both") << "a form without the choice keeps it";
+  // A bad whsec_ secret is an error on the secret field.
+  auto bad =
+      Call("POST", location + "/edit", base + "&signature_scheme=standard&secret=whsec_%40", sid);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("must continue in base64"), std::string::npos);
+}
+
 TEST_F(WebTest, RuleFormRejectsBadJsonAndConditions) {
   int64_t hook = MakeWebhookAndRule();
   auto [sid, csrf] = SignIn(admin_key_);

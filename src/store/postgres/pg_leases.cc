@@ -37,7 +37,7 @@ std::string ArrayLiteral(const std::vector<T>& items) {
 }
 
 // The ids of the webhooks with a task in any leasable lane: a loose walk of each lane's
-// per-webhook index (one seek per webhook, see schema.cc version 4).
+// per-webhook index (one seek per webhook, see schema.cc version 5).
 constexpr const char* kLeasableWebhooks =
     "WITH RECURSIVE q AS (SELECT min(webhook_id) AS id FROM herald.task_queue WHERE status = 0 "
     "UNION ALL SELECT (SELECT min(webhook_id) FROM herald.task_queue WHERE status = 0 "

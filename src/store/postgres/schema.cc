@@ -210,11 +210,19 @@ CREATE TABLE herald.ingest_keys(
 CREATE INDEX ingest_keys_accepted ON herald.ingest_keys(accepted_at);
 )sql";
 
-// Version 4: fair leasing, as SQLite's v6. Each leasable lane of the queue is indexed per
+// Version 4: webhook signatures, as SQLite's v6: the scheme (existing webhooks keep NetBox's
+// X-Hook-Signature), and a previous secret that still signs until its expiry (rotation).
+constexpr const char* kSchemaV4 = R"sql(
+ALTER TABLE herald.webhooks ADD COLUMN signature_scheme text NOT NULL DEFAULT 'netbox';
+ALTER TABLE herald.webhooks ADD COLUMN previous_secret text NOT NULL DEFAULT '';
+ALTER TABLE herald.webhooks ADD COLUMN previous_secret_expires bigint;
+)sql";
+
+// Version 5: fair leasing, as SQLite's v7. Each leasable lane of the queue is indexed per
 // webhook, keyed by the time its tasks became due: Lease finds the webhooks with due tasks with
 // one seek each (a recursive walk) and takes each one's oldest due tasks as an ordered range.
 // They replace the started and scheduled lane indexes, which no other query reads.
-constexpr const char* kSchemaV4 = R"sql(
+constexpr const char* kSchemaV5 = R"sql(
 CREATE INDEX task_queue_queued_webhook ON herald.task_queue(webhook_id, enqueued_at, seq)
   WHERE status = 0;
 CREATE INDEX task_queue_started_webhook ON herald.task_queue(webhook_id, lease_expires, seq)
@@ -229,7 +237,8 @@ constexpr PgMigration kMigrations[] = {
     {"initial schema: config, events, task queue and history, attempts", kSchemaV1},
     {"UI sessions and worker heartbeats", kSchemaV2},
     {"ingest dedupe keys", kSchemaV3},
-    {"due tasks indexed per webhook (fair leasing)", kSchemaV4},
+    {"webhook signature scheme and previous secret", kSchemaV4},
+    {"due tasks indexed per webhook (fair leasing)", kSchemaV5},
 };
 
 // Serialises migrations of one database between processes (pg_advisory_xact_lock key).

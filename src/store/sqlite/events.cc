@@ -1,5 +1,7 @@
 // SqliteStore's events: CommitEvents (an event and the tasks its rules produced, committed
 // together through the group-commit queue, answered by callback once durable) and event reads.
+#include <algorithm>
+#include <array>
 #include <functional>
 
 #include "store/sqlite/store_internal.h"
@@ -33,18 +35,41 @@ Status RecordKey(Conn& c, const std::string& key, const CommittedEvent& ce, Time
       "cannot record ingest key", key, ce.event_id, ids, now);
 }
 
+// Most task rows one insert statement takes: an event's tasks go in statements of this many
+// rows, and one of fewer for the rest.
+constexpr size_t kTaskRowsPerInsert = 8;
+
+// "INSERT OR FAIL INTO tasks(...) VALUES (...), ..." with `rows` rows (1..kTaskRowsPerInsert).
+// One statement for several rows opens the table and its indexes once. OR FAIL: a failing row
+// leaves the rows before it, which is no loss, since a failed op is rolled back whole; unlike
+// the default ABORT, it needs no statement journal (copies of the pages the statement changes).
+const std::string& InsertTasksSql(size_t rows) {
+  static const auto kSql = [] {
+    std::array<std::string, kTaskRowsPerInsert> sql;
+    const std::string one = InsertSql("tasks", sql::kNewTaskCols, "INSERT OR FAIL");
+    const std::string values = one.substr(one.find(" VALUES ") + 8);
+    for (size_t n = 0; n < sql.size(); ++n) {
+      sql[n] = one;
+      for (size_t k = 1; k <= n; ++k) sql[n] += "," + values;
+    }
+    return sql;
+  }();
+  return kSql[rows - 1];
+}
+
 // CommitEvents' part of the write transaction (writer thread): binds and inserts the events,
 // flattened on the caller's thread, and their tasks.
 Result<std::vector<CommittedEvent>> InsertEvents(SqliteStore::WriteCtx& ctx,
                                                  const std::vector<sql::FlatEvent>& events) {
   Conn& c = ctx.conn;
-  const std::string event_cols = sql::kEventCols;
-  auto ins_event = c.Prepare(InsertSql("events", event_cols.substr(event_cols.find(',') + 2)));
+  // Made once: the statements are looked up by their text for every commit.
+  static const std::string kInsertEvent = [] {
+    const std::string cols = sql::kEventCols;
+    return InsertSql("events", std::string_view(cols).substr(cols.find(',') + 2));
+  }();
+  auto ins_event = c.Prepare(kInsertEvent);
   if (!ins_event.ok()) return ins_event.status();
-  auto ins_task = c.Prepare(InsertSql("tasks", sql::kNewTaskCols));
-  if (!ins_task.ok()) return ins_task.status();
   Stmt& se = *ins_event;
-  Stmt& st = *ins_task;
   std::vector<CommittedEvent> result;
   result.reserve(events.size());
   for (const sql::FlatEvent& e : events) {
@@ -62,14 +87,18 @@ Result<std::vector<CommittedEvent>> InsertEvents(SqliteStore::WriteCtx& ctx,
     CommittedEvent ce;
     ce.event_id = sqlite3_last_insert_rowid(c.db());
     ce.task_ids.reserve(e.tasks.size());
-    for (size_t k = 0; k < e.tasks.size(); ++k) {
-      const sql::FlatTask& t = e.tasks[k];
-      st.Reset();
-      const int status = sql::BindTaskRow(st, t, ce.event_id, k, kTaskSeqBits, ctx.now);
-      if (st.Step() != SQLITE_DONE) return c.Error("cannot insert task");
-      ctx.Move(-1, status);
-      if (!t.delayed) ctx.wake = true;
-      ce.task_ids.push_back(t.id);
+    for (size_t first = 0; first < e.tasks.size(); first += kTaskRowsPerInsert) {
+      const size_t rows = std::min(kTaskRowsPerInsert, e.tasks.size() - first);
+      auto st = c.Prepare(InsertTasksSql(rows));
+      if (!st.ok()) return st.status();
+      for (size_t k = first; k < first + rows; ++k) {
+        const sql::FlatTask& t = e.tasks[k];
+        const int status = sql::BindTaskRow(*st, t, ce.event_id, k, kTaskSeqBits, ctx.now);
+        ctx.Move(-1, status);
+        if (!t.delayed) ctx.wake = true;
+        ce.task_ids.push_back(t.id);
+      }
+      if (st->Step() != SQLITE_DONE) return c.Error("cannot insert task");
     }
     if (!e.dedupe_key.empty()) HERALD_RETURN_IF_ERROR(RecordKey(c, e.dedupe_key, ce, ctx.now));
     result.push_back(std::move(ce));

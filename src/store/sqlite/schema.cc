@@ -204,12 +204,20 @@ CREATE TABLE ingest_keys(
 CREATE INDEX ingest_keys_accepted ON ingest_keys(accepted_at);
 )sql";
 
-// v6: fair leasing (Store::Lease). Each leasable lane is indexed per webhook, keyed by the time
+// v6: webhook signatures (model/signing.h): the scheme (existing webhooks keep NetBox's
+// X-Hook-Signature), and a previous secret that still signs until its expiry (rotation).
+constexpr const char* kSchemaV6 = R"sql(
+ALTER TABLE webhooks ADD COLUMN signature_scheme TEXT NOT NULL DEFAULT 'netbox';
+ALTER TABLE webhooks ADD COLUMN previous_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE webhooks ADD COLUMN previous_secret_expires INTEGER;
+)sql";
+
+// v7: fair leasing (Store::Lease). Each leasable lane is indexed per webhook, keyed by the time
 // its tasks became due: the webhooks with due tasks are found with one seek each and a webhook's
 // oldest due tasks are an ordered range, however long another webhook's backlog. They replace
 // the lane indexes of started and scheduled tasks (no other query reads them); tasks_queued
 // stays for the oldest queued task of CountByStatus.
-constexpr const char* kSchemaV6 = R"sql(
+constexpr const char* kSchemaV7 = R"sql(
 CREATE INDEX tasks_queued_webhook ON tasks(webhook_id, enqueued_at) WHERE status = 0;
 CREATE INDEX tasks_started_webhook ON tasks(webhook_id, lease_expires) WHERE status = 1;
 CREATE INDEX tasks_scheduled_webhook ON tasks(webhook_id, due_at) WHERE status = 2;
@@ -223,7 +231,8 @@ constexpr Migration kMigrations[] = {
     {"consecutive lease expiries per task", kSchemaV3},
     {"UI sessions and worker heartbeats", kSchemaV4},
     {"ingest dedupe keys", kSchemaV5},
-    {"due tasks indexed per webhook (fair leasing)", kSchemaV6},
+    {"webhook signature scheme and previous secret", kSchemaV6},
+    {"due tasks indexed per webhook (fair leasing)", kSchemaV7},
 };
 
 }  // namespace

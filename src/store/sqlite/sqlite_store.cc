@@ -3,6 +3,8 @@
 // tasks.cc.
 #include "store/sqlite/sqlite_store.h"
 
+#include <pthread.h>
+
 #include <filesystem>
 
 #include "store/sqlite/file_mode.h"
@@ -17,10 +19,14 @@ namespace {
 // task-id index) stay hot across commits.
 constexpr int kWriterCacheKib = 64 * 1024;
 constexpr int kReaderCacheKib = 8 * 1024;
-// WAL pages written before the writer checkpoints into the main file, and the size the WAL is
-// truncated back to after a checkpoint.
-constexpr int kWalAutoCheckpointPages = 4000;
+// WAL pages written before the checkpointer copies them into the main file, and the size the
+// WAL is truncated back to after a checkpoint. Should the checkpointer fall this many times
+// behind (a reader holding the WAL the whole time), the writer checkpoints itself.
+constexpr int kWalCheckpointPages = 4000;
+constexpr int kWalWriterCheckpointFactor = 4;
 constexpr int64_t kJournalSizeLimitBytes = 64 * 1024 * 1024;
+// The checkpointer's page cache (it reads the WAL's pages, and the database's to write them).
+constexpr int kCheckpointerCacheKib = 2 * 1024;
 
 }  // namespace
 
@@ -54,8 +60,26 @@ Status SqliteStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) {
   Conn& c = *writer_conn_;
   WriteCtx ctx{c, clock_.NowUs()};
   Status st = c.Run("BEGIN IMMEDIATE");
+  size_t first = 0;  // the ops before it ran without savepoints, and succeeded
   if (st.ok()) {
-    for (const auto& op : batch) {
+    // The leading rerunnable ops (event commits) run without a savepoint each: a savepoint copies
+    // every page its op touches into the statement journal, which cost about as much as the
+    // inserts themselves. When one of them fails, the transaction is rolled back and begun
+    // again, and they run again below, each in its own savepoint.
+    size_t plain = 0;
+    while (plain < batch.size() && batch[plain]->Rerunnable()) ++plain;
+    Status r;
+    for (size_t i = 0; i < plain && r.ok(); ++i) r = batch[i]->Run(ctx);
+    if (r.ok() && !sqlite3_get_autocommit(c.db())) {
+      first = plain;
+    } else {
+      if (!sqlite3_get_autocommit(c.db())) st = c.Run("ROLLBACK");
+      static_cast<sql::TxEffects&>(ctx) = sql::TxEffects();
+      if (st.ok()) st = c.Run("BEGIN IMMEDIATE");
+    }
+  }
+  if (st.ok()) {
+    for (const auto& op : batch.subspan(first)) {
       const sql::TxEffects saved = ctx;
       st = c.Run("SAVEPOINT op");
       if (!st.ok()) break;
@@ -108,6 +132,49 @@ Status SqliteStore::RunBatch(std::span<const std::unique_ptr<WriteOp>> batch) {
   return st;
 }
 
+// ---- the checkpointer ----
+
+int SqliteStore::OnWalCommit(void* self, sqlite3* db, const char* name, int pages) {
+  auto* store = static_cast<SqliteStore*>(self);
+  if (pages >= kWalCheckpointPages * kWalWriterCheckpointFactor) {
+    (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  } else if (pages >= kWalCheckpointPages) {
+    {
+      std::lock_guard<std::mutex> lock(store->checkpoint_mu_);
+      store->checkpoint_wanted_ = true;
+    }
+    store->checkpoint_cv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void SqliteStore::StartCheckpointer(std::unique_ptr<Conn> conn) {
+  checkpointer_ = std::thread([this, conn = std::move(conn)] {
+    pthread_setname_np(pthread_self(), "herald-ckpt");
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(checkpoint_mu_);
+        checkpoint_cv_.wait(lock, [this] { return checkpoint_wanted_ || checkpoint_stop_; });
+        if (checkpoint_stop_) return;
+        checkpoint_wanted_ = false;
+      }
+      // PASSIVE: copies what no reader still needs, without waiting for anyone; the writer
+      // starts the WAL over once all of it was copied. Failures (busy) wait for the next turn.
+      (void)sqlite3_wal_checkpoint_v2(conn->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                      nullptr);
+    }
+  });
+}
+
+void SqliteStore::StopCheckpointer() {
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
+    checkpoint_stop_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
+}
+
 // ---- readers ----
 
 Result<std::unique_ptr<Conn>> SqliteStore::TakeReader() {
@@ -154,9 +221,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& relati
   // journal_mode=WAL is persistent in the file; the other settings are per connection.
   HERALD_RETURN_IF_ERROR(c.Exec("PRAGMA journal_mode=WAL"));
   HERALD_RETURN_IF_ERROR(
-      c.Exec(("PRAGMA wal_autocheckpoint=" + std::to_string(kWalAutoCheckpointPages) +
-              "; PRAGMA journal_size_limit=" + std::to_string(kJournalSizeLimitBytes))
-                 .c_str()));
+      c.Exec(("PRAGMA journal_size_limit=" + std::to_string(kJournalSizeLimitBytes)).c_str()));
   auto schema =
       sqlite::OpenSchema(c.db(), sqlite::SchemaMigrations(), options.schema, store->Describe());
   if (!schema.ok()) return Status(Code::kUnavailable, path + ": " + schema.status().message());
@@ -165,6 +230,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& relati
   auto revision = sqlite_store::ReadConfigRevision(c);
   if (!revision.ok()) return revision.status();
   store->config_revision_ = *revision;
+  auto checkpoint_conn = Conn::Open(path, kCheckpointerCacheKib);
+  if (!checkpoint_conn.ok()) return checkpoint_conn.status();
+  store->StartCheckpointer(std::move(*checkpoint_conn));
+  // Replaces SQLite's automatic checkpoint on this connection.
+  sqlite3_wal_hook(c.db(), &SqliteStore::OnWalCommit, store.get());
   store->writer_conn_ = std::move(*conn);
   SqliteStore* self = store.get();
   store->queue_ = std::make_unique<WriteQueue<WriteOp>>(
@@ -178,6 +248,7 @@ SqliteStore::~SqliteStore() { Close(); }
 void SqliteStore::Close() {
   std::call_once(close_once_, [this] {
     if (queue_) queue_->Close();  // commits everything already queued
+    StopCheckpointer();
     {
       std::lock_guard<std::mutex> lock(readers_mu_);
       closed_ = true;

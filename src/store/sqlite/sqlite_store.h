@@ -18,17 +18,21 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/clock.h"
 #include "store/store.h"
 #include "store/write_queue.h"
+
+struct sqlite3;
 
 namespace herald {
 
@@ -95,6 +99,14 @@ class SqliteStore final : public Store {
   Result<std::unique_ptr<sqlite::Conn>> TakeReader();
   void ReturnReader(std::unique_ptr<sqlite::Conn> conn);
 
+  // The checkpointer: copies the WAL back into the database file on its own thread and
+  // connection, asked by the writer's WAL hook once the WAL holds enough pages, so that the
+  // copy and its fsync do not hold up commits.
+  void StartCheckpointer(std::unique_ptr<sqlite::Conn> conn);
+  void StopCheckpointer();
+  // The writer connection's WAL hook (after each commit, with the WAL's size in pages).
+  static int OnWalCommit(void* self, sqlite3* db, const char* name, int pages);
+
   const std::string path_;
   const Clock& clock_;
   SchemaVersions schema_;                      // set once by Open
@@ -109,6 +121,12 @@ class SqliteStore final : public Store {
 
   std::mutex listener_mu_;
   std::function<void()> listener_;
+
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;  // guarded by checkpoint_mu_
+  bool checkpoint_stop_ = false;    // guarded by checkpoint_mu_
+  std::thread checkpointer_;
 
   mutable std::atomic<int64_t> config_revision_{0};
   std::atomic<int64_t> transactions_{0};

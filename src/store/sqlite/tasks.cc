@@ -149,7 +149,7 @@ namespace {
 
 // The three leasable lanes, each a partial index keyed (webhook_id, time it became due), so one
 // webhook's oldest due tasks are an ordered range scan, and the webhooks with tasks in a lane are
-// found with one seek each (see schema.cc, v6). INDEXED BY: without statistics the planner
+// found with one seek each (see schema.cc, v7). INDEXED BY: without statistics the planner
 // may prefer tasks_webhook and sort.
 struct Lane {
   const char* next_webhook;  // the smallest webhook id above ?1 with a task in the lane

@@ -412,6 +412,13 @@ TEST(WorkPool, AThrowingJobDoesNotKillThePool) {
   EXPECT_EQ(ran, 1);
 }
 
+TEST_F(ApiTest, AcceptedEventsAreListedWithTheirTaskCounts) {
+  const std::string two = std::string("[") + kEvent + "," + kEvent + "]";
+  auto r = Call("POST", "/api/events/", Token(ingest_key_), two);
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(r.body, R"({"accepted":2,"tasks":0,"events":[{"id":1,"tasks":0},{"id":2,"tasks":0}]})");
+}
+
 TEST_F(ApiTest, FullIngestQueueAnswers503WithRetryAfter) {
   ApiOptions o;
   o.ingest_threads = 1;

@@ -46,6 +46,8 @@ std::vector<Webhook> Hooks() {
   v[2].ca_file_path = "/etc/ca.pem";
   v[2].timeout = 5;
   v[3].ca_file_path = "";
+  v[1].signature_scheme = "standard";
+  v[3].signature_scheme = "both";
   return v;
 }
 
@@ -146,6 +148,9 @@ TEST(WebhookFilters, EveryFilterAndLookupSelectsTheExpectedIds) {
       {"timeout=30", {2}},
       {"timeout__lt=31", {2, 3}},
       {"timeout__empty=true", {1, 10}},
+      {"signature_scheme=netbox", {1, 3}},
+      {"signature_scheme=standard&signature_scheme=both", {2, 10}},
+      {"signature_scheme__n=netbox", {2, 10}},
       {"q=alpha", {1, 3}},
       {"q=B.EXAMPLE", {2}},
       {"q=+", {1, 2, 3, 10}},  // a blank search filters nothing
@@ -220,6 +225,10 @@ TEST(Filters, BadValuesRefusedFiltersAndRegexLookupsAreFieldErrors) {
       {"description__iregex=x", "description__iregex",
        "Regular expression lookups are not supported by Herald."},
       {"secret=s3cret", "secret", "The secret is write-only in Herald and cannot be filtered on."},
+      {"previous_secret=old", "previous_secret",
+       "The previous secret is write-only in Herald and cannot be filtered on."},
+      {"signature_scheme=svix", "signature_scheme",
+       "Select a valid choice. svix is not one of the available choices."},
       {"tag=prod", "tag", "Herald has no tags; this filter is not available."},
       {"tag__n=prod", "tag__n", "Herald has no tags; this filter is not available."},
       {"owner_id=1", "owner_id", "Herald has no owners; this filter is not available."},

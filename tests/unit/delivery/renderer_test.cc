@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "delivery/request.h"
+#include "delivery/signature.h"
+#include "model/signing.h"
 #include "support/json.h"
 
 namespace herald::delivery {
@@ -86,6 +88,25 @@ TEST(Renderer, RendersUrlHeadersAndBodyInWireOrder) {
                                       {"X-Id", "4"},
                                       {"X-Herald-Task", "task-1"},
                                       {"X-Hook-Signature", SignBody("s3cret", out->body)}}));
+}
+
+TEST(Renderer, StandardSchemeSignsWithTheMessageIdAndTime) {
+  Webhook w = HookWith("http://receiver.test/", "webhook-timestamp: 1", "{{ data.id }}");
+  w.signature_scheme = "both";
+  w.secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  Renderer r;
+  auto out =
+      r.Render(w, Context(), {{"X-Herald-Task", "task-1"}}, {"task-1", 1'614'265'330'500'000});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->headers,
+            (HeaderList{{"Content-Type", "application/json"},
+                        {"X-Herald-Task", "task-1"},
+                        {"webhook-id", "task-1"},
+                        {"webhook-timestamp", "1614265330"},
+                        {"webhook-signature",
+                         StandardSignature(*SigningKey(w.secret), "task-1", 1614265330, "4")},
+                        {"X-Hook-Signature", SignBody(w.secret, "4")}}))
+      << "the additional webhook-timestamp is replaced";
 }
 
 TEST(Renderer, NoSecretNoSignature) {

@@ -56,6 +56,21 @@ TEST(Jinja, CompileRejectsUnknownFilter) {
   EXPECT_EQ(t.error().ToString(), "TemplateAssertionError: No filter named 'nosuch'. (line 1)");
 }
 
+// Python's compiler refuses the function Jinja2 generates for these, so they never render.
+TEST(Jinja, CompileRejectsRepeatedMacroParameters) {
+  Environment env;
+  for (const char* src : {"{% macro m(a, a) %}{{ a }}{% endmacro %}{{ m(1, 2) }}",
+                          "{% macro m(a, b=1, a=2) %}{% endmacro %}",
+                          "{% for i in x %}\n{% macro m(b, b) %}{% endmacro %}{% endfor %}",
+                          "{% call(x, x) m() %}{% endcall %}"}) {
+    auto t = env.Compile(src);
+    ASSERT_FALSE(t.ok()) << src;
+    EXPECT_EQ(t.error().type, "SyntaxError") << src;
+    EXPECT_NE(t.error().message.find("duplicate argument"), std::string::npos) << src;
+  }
+  EXPECT_TRUE(env.Compile("{% macro m(a, b) %}{% endmacro %}").ok());
+}
+
 TEST(Jinja, CustomFilterAndHeaderSafe) {
   Environment env;
   env.AddFilter("twice", [](const FilterArgs& c) -> Result<Value> {

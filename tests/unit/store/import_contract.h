@@ -65,6 +65,9 @@ inline ImportData SampleImport() {
   w.id = 7;
   w.created = 111;
   w.last_updated = 222;
+  w.signature_scheme = "standard";
+  w.previous_secret = "before";
+  w.previous_secret_expires = 555;
   d.webhooks.push_back(w);
   EventRule r = MakeRule("imp-rule", 7);
   r.id = 9;
@@ -135,7 +138,8 @@ inline std::vector<std::string> Lines(const ImportData& d) {
   std::vector<std::string> out;
   for (const auto& w : d.webhooks) {
     out.push_back("webhook " + n(w.id) + w.name + " " + w.secret + " " + n(w.created) +
-                  n(w.last_updated));
+                  n(w.last_updated) + w.signature_scheme + " " + w.previous_secret + " " +
+                  n(w.previous_secret_expires.value_or(-1)));
   }
   for (const auto& r : d.rules) {
     out.push_back("rule " + n(r.id) + n(r.action_object_id.value_or(0)) +

@@ -285,6 +285,11 @@ TEST_F(PgStoreTest, OlderSchemaIsRefusedUntilMigrated) {
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     ASSERT_TRUE(pg::ApplyMigrations(**c, PostgresMigrations().first(1)).ok());
   }
+  // A webhook written before the signature columns (version 4).
+  Sql("INSERT INTO herald.webhooks(name, description, payload_url, http_method, "
+      "http_content_type, additional_headers, body_template, secret, ssl_verification, created, "
+      "last_updated) VALUES ('old', '', 'http://127.0.0.1:9/', 'POST', 'application/json', '', "
+      "'', 's', 1, 1, 1)");
   auto v = PostgresSchemaVersion(url_);
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(*v, 1);
@@ -296,7 +301,13 @@ TEST_F(PgStoreTest, OlderSchemaIsRefusedUntilMigrated) {
   ASSERT_TRUE(MigratePostgres(url_).ok());
   EXPECT_EQ(*PostgresSchemaVersion(url_), PostgresSchemaVersionNeeded());
   ASSERT_TRUE(MigratePostgres(url_).ok()) << "migrating twice changes nothing";
-  EXPECT_TRUE(Open());
+  auto s = Open();
+  ASSERT_TRUE(s);
+  auto hooks = s->ListWebhooks();
+  ASSERT_TRUE(hooks.ok() && hooks->size() == 1u);
+  EXPECT_EQ((*hooks)[0].signature_scheme, "netbox") << "existing webhooks keep X-Hook-Signature";
+  EXPECT_EQ((*hooks)[0].previous_secret, "");
+  EXPECT_FALSE((*hooks)[0].previous_secret_expires.has_value());
 }
 
 TEST_F(PgStoreTest, NewerSchemaIsRefusedNamingTheVersionNeeded) {

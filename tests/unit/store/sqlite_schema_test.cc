@@ -101,6 +101,9 @@ TEST_F(SqliteSchemaTest, MigrateUpgradesKeepingTheData) {
   auto w = (*s)->GetWebhook(3);
   ASSERT_TRUE(w.ok()) << w.status().ToString();
   EXPECT_EQ(w->name, "old");
+  EXPECT_EQ(w->signature_scheme, "netbox") << "v6: existing webhooks keep X-Hook-Signature";
+  EXPECT_EQ(w->previous_secret, "");
+  EXPECT_FALSE(w->previous_secret_expires.has_value());
   (*s)->Close();
   EXPECT_EQ(RawVersion(), Latest());
   // Idempotent: a second migrate finds it current.

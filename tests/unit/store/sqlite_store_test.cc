@@ -6,7 +6,10 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <future>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "common/clock.h"
 #include "dedupe_contract.h"
@@ -17,6 +20,7 @@
 #include "store/task_id.h"
 #include "store_contract.h"
 #include "store_contract_sessions.h"
+#include "support/wait.h"
 
 namespace herald {
 namespace {
@@ -195,6 +199,113 @@ TEST_F(SqliteStoreTest, BlockingCallFromCallbackIsRefusedNotDeadlocked) {
   });
   done.get_future().wait();
   EXPECT_EQ(inner.code(), Code::kInternal);
+}
+
+// Past a few thousand WAL pages, the checkpointer copies them into the database file while
+// the store stays open (the writer does not checkpoint below four times that).
+TEST_F(SqliteStoreTest, TheWalIsCheckpointedIntoTheDatabaseFile) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  const auto start_size = std::filesystem::file_size(db());
+  // About 24 MB of event rows: 6,000 pages and more.
+  const std::string big(100'000, 'x');
+  for (int i = 0; i < 240; ++i) {
+    NewEvent e = MakeEvent("dcim.device", i, {});
+    e.event.data.as_dict().set("blob", big);
+    ASSERT_TRUE(store->CommitEventsSync({std::move(e)}).ok());
+  }
+  EXPECT_TRUE(testing::WaitFor([&] {
+    return std::filesystem::file_size(db()) > start_size + 12'000'000;
+  })) << std::filesystem::file_size(db());
+}
+
+// An event's tasks are inserted several rows per statement: every count around the statement
+// size keeps each task, in order, with its rule and webhook.
+TEST_F(SqliteStoreTest, EveryTaskOfAnEventIsInsertedInOrder) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  for (int n : {1, 7, 8, 9, 19}) {
+    std::vector<std::pair<int64_t, int64_t>> rule_webhooks;
+    for (int k = 0; k < n; ++k) rule_webhooks.emplace_back(100 + k, 200 + k);
+    auto r = store->CommitEventsSync({MakeEvent("dcim.device", n, rule_webhooks)});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    const CommittedEvent& ce = (*r)[0];
+    ASSERT_EQ(ce.task_ids.size(), static_cast<size_t>(n));
+    TaskFilter f;
+    f.event_id = ce.event_id;
+    f.oldest_first = true;
+    auto tasks = store->ListTasks(f);
+    ASSERT_TRUE(tasks.ok());
+    ASSERT_EQ(tasks->size(), static_cast<size_t>(n));
+    for (int k = 0; k < n; ++k) {
+      EXPECT_EQ((*tasks)[k].id, ce.task_ids[k]) << n << " tasks, #" << k;
+      EXPECT_EQ((*tasks)[k].rule_id, 100 + k);
+      EXPECT_EQ((*tasks)[k].webhook_id, 200 + k);
+    }
+  }
+  auto counts = store->CountByStatus();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->queued, 1 + 7 + 8 + 9 + 19);
+}
+
+// Event commits run in one transaction without savepoints of their own; when one of them fails
+// (here a trigger refuses its second task, after its event row was inserted), the others of its
+// batch are still committed, and the failed one leaves nothing behind.
+TEST_F(SqliteStoreTest, FailedEventCommitRollsBackAloneInItsBatch) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  {
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(h,
+                           "CREATE TRIGGER refuse BEFORE INSERT ON tasks WHEN NEW.rule_name = "
+                           "'refused' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(h);
+  }
+  // The writer waits in the first commit's callback until the other three are queued, so they
+  // reach it as one batch.
+  std::promise<void> queued;
+  std::shared_future<void> all_queued = queued.get_future().share();
+  std::mutex mu;
+  std::vector<Result<std::vector<CommittedEvent>>> results;
+  std::promise<void> done;
+  auto collect = [&](Result<std::vector<CommittedEvent>> r) {
+    std::lock_guard<std::mutex> lock(mu);
+    results.push_back(std::move(r));
+    if (results.size() == 4) done.set_value();
+  };
+  store->CommitEvents({MakeEvent("dcim.device", 1, {{1, 1}})},
+                      [&](Result<std::vector<CommittedEvent>> r) {
+                        all_queued.wait();
+                        collect(std::move(r));
+                      });
+  NewEvent refused = MakeEvent("dcim.site", 3, {{1, 1}, {2, 2}});
+  refused.tasks[1].rule_name = "refused";
+  store->CommitEvents({MakeEvent("dcim.device", 2, {{1, 1}, {2, 2}})}, collect);
+  store->CommitEvents({std::move(refused)}, collect);
+  store->CommitEvents({MakeEvent("dcim.rack", 4, {{3, 3}})}, collect);
+  queued.set_value();
+  done.get_future().wait();
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_TRUE(results[1].ok());
+  ASSERT_FALSE(results[2].ok());
+  EXPECT_NE(results[2].status().message().find("refused by the test"), std::string::npos)
+      << results[2].status().ToString();
+  EXPECT_TRUE(results[3].ok());
+  auto events = store->ListEvents(EventFilter{});
+  ASSERT_TRUE(events.ok());
+  std::vector<std::string> types;
+  for (const Event& e : *events) types.push_back(e.object_type);
+  EXPECT_EQ(types, (std::vector<std::string>{"dcim.rack", "dcim.device", "dcim.device"}));
+  auto counts = store->CountByStatus();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->queued, 4);
+  auto tasks = store->CountTasks(TaskFilter{});
+  ASSERT_TRUE(tasks.ok());
+  EXPECT_EQ(*tasks, 4);
 }
 
 }  // namespace

@@ -152,6 +152,9 @@ TYPED_TEST_P(StoreContract, WebhookCrudOrderingAndRevision) {
   EXPECT_FALSE(got->retry_interval.has_value());
   EXPECT_FALSE(got->ca_file_path.has_value());
   EXPECT_TRUE(got->ssl_verification);
+  EXPECT_EQ(got->signature_scheme, "netbox");
+  EXPECT_EQ(got->previous_secret, "");
+  EXPECT_FALSE(got->previous_secret_expires.has_value());
 
   // Rename onto a taken name: Conflict with the NetBox-style message.
   Webhook clash = a;
@@ -162,6 +165,9 @@ TYPED_TEST_P(StoreContract, WebhookCrudOrderingAndRevision) {
   a.name = "zulu";
   a.ca_file_path = "/etc/ca.pem";
   a.timeout.reset();
+  a.signature_scheme = "both";
+  a.previous_secret = "whsec_old";
+  a.previous_secret_expires = 1'900'000'000'123'456;
   auto up2 = s.UpdateWebhook(a);
   ASSERT_TRUE(up2.ok()) << up2.status().ToString();
   EXPECT_GT(s.ConfigRevision(), rev1);
@@ -170,6 +176,9 @@ TYPED_TEST_P(StoreContract, WebhookCrudOrderingAndRevision) {
   EXPECT_EQ(got->name, "zulu");
   EXPECT_EQ(got->ca_file_path, std::optional<std::string>("/etc/ca.pem"));
   EXPECT_FALSE(got->timeout.has_value());
+  EXPECT_EQ(got->signature_scheme, "both");
+  EXPECT_EQ(got->previous_secret, "whsec_old");
+  EXPECT_EQ(got->previous_secret_expires, std::optional<TimeUs>(1'900'000'000'123'456));
   EXPECT_EQ(got->created, a.created);
   EXPECT_GE(got->last_updated, a.created);
   list = s.ListWebhooks();

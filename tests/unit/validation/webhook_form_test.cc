@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "common/time.h"
 #include "form_checks.h"
 #include "model/redact.h"
 #include "validation/forms.h"
@@ -34,6 +35,9 @@ Webhook Stored() {
   w.max_attempts = 5;
   w.retry_policy = "fixed";
   w.retry_interval = 120;
+  w.signature_scheme = "both";
+  w.previous_secret = "older";
+  w.previous_secret_expires = 1'700'000'200'000'001;
   w.last_updated = 1'700'000'100'000'000;
   return w;
 }
@@ -50,6 +54,9 @@ void ExpectDefaultSettings(const Webhook& w) {
   EXPECT_FALSE(w.max_attempts.has_value());
   EXPECT_FALSE(w.retry_policy.has_value());
   EXPECT_FALSE(w.retry_interval.has_value());
+  EXPECT_EQ(w.signature_scheme, "netbox");
+  EXPECT_EQ(w.previous_secret, "");
+  EXPECT_FALSE(w.previous_secret_expires.has_value());
 }
 
 // Expects every field of `w` but those named in `sent` to hold its value in `base`: what PUT
@@ -76,6 +83,9 @@ void ExpectKeptExcept(const Webhook& w, const Webhook& base, const std::set<std:
   kept("max_attempts", &Webhook::max_attempts);
   kept("retry_policy", &Webhook::retry_policy);
   kept("retry_interval", &Webhook::retry_interval);
+  kept("signature_scheme", &Webhook::signature_scheme);
+  kept("previous_secret", &Webhook::previous_secret);
+  kept("previous_secret_expires", &Webhook::previous_secret_expires);
 }
 
 TEST(WebhookForm, MinimalCreateTakesTheDefaults) {
@@ -381,6 +391,74 @@ TEST(WebhookForm, RetryPolicyChoices) {
               "\"5\" is not a valid choice (fixed, exponential).", "5");
 }
 
+TEST(WebhookForm, SignatureSchemeChoices) {
+  for (const char* s : {"netbox", "standard", "both"}) {
+    auto r = kForm.CreateWith("signature_scheme", Value(s));
+    ASSERT_TRUE(Ok(r)) << Describe(r);
+    EXPECT_EQ(ValueOf(r).signature_scheme, s);
+  }
+  ExpectError(kForm.CreateWith("signature_scheme", Value("svix")), "signature_scheme",
+              "\"svix\" is not a valid choice (netbox, standard, both).", "svix");
+  ExpectError(kForm.CreateWith("signature_scheme", Value()), "signature_scheme",
+              "This field may not be null.", "null");
+}
+
+TEST(WebhookForm, StandardSecretsAreWhsecKeysOrRawText) {
+  const std::string good = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  auto std_body = [](const std::string& secret) {
+    return With(With(J(kMinimal), "signature_scheme", Value("standard")), "secret", Value(secret));
+  };
+  for (const std::string& ok : {good, std::string("raw secret text"), std::string("")}) {
+    auto r = kForm.Create(std_body(ok));
+    ASSERT_TRUE(Ok(r)) << ok << ": " << Describe(r);
+    EXPECT_EQ(ValueOf(r).secret, ok);
+  }
+  ExpectError(kForm.Create(std_body("whsec_@@@")), "secret",
+              "A secret starting with \"whsec_\" must continue in base64 (A-Z, a-z, 0-9, + and /, "
+              "with = padding).",
+              "not base64");
+  ExpectError(kForm.Create(std_body("whsec_c2hvcnQ=")), "secret",
+              "The key of a \"whsec_\" secret must be 24 to 64 bytes; this one has 5.", "short");
+  // Under the netbox scheme the secret's text is the key, whatever it looks like.
+  auto netbox = kForm.CreateWith("secret", Value("whsec_@@@"));
+  ASSERT_TRUE(Ok(netbox)) << Describe(netbox);
+  // A change of scheme checks the secrets already stored.
+  Webhook base = Stored();
+  base.secret = "whsec_@@@";
+  base.signature_scheme = "netbox";
+  ExpectError(kForm.Patch(base, R"({"signature_scheme": "both"})"), "secret",
+              "A secret starting with \"whsec_\" must continue in base64 (A-Z, a-z, 0-9, + and /, "
+              "with = padding).",
+              "patch scheme");
+}
+
+TEST(WebhookForm, PreviousSecretIsWriteOnlyAndNeedsItsExpiry) {
+  const Webhook base = Stored();
+  auto rotated = kForm.Patch(base, R"({"secret": "new", "previous_secret": "s3cret",
+                                       "previous_secret_expires": "2030-01-02T03:04:05+01:00"})");
+  ASSERT_TRUE(Ok(rotated)) << Describe(rotated);
+  EXPECT_EQ(ValueOf(rotated).secret, "new");
+  EXPECT_EQ(ValueOf(rotated).previous_secret, "s3cret");
+  EXPECT_EQ(ValueOf(rotated).previous_secret_expires, ParseIso("2030-01-02T02:04:05Z"));
+  // null keeps it (what a read answers), "" clears it.
+  auto kept = kForm.Patch(base, R"({"previous_secret": null})");
+  ASSERT_TRUE(Ok(kept));
+  EXPECT_EQ(ValueOf(kept).previous_secret, "older");
+  auto cleared = kForm.Patch(base, R"({"previous_secret": "", "previous_secret_expires": null})");
+  ASSERT_TRUE(Ok(cleared)) << Describe(cleared);
+  EXPECT_EQ(ValueOf(cleared).previous_secret, "");
+  EXPECT_FALSE(ValueOf(cleared).previous_secret_expires.has_value());
+  ExpectError(kForm.Patch(base, R"({"previous_secret_expires": null})"), "previous_secret_expires",
+              "A previous secret needs the time it stops signing.", "no expiry");
+  ExpectError(kForm.Patch(base, R"({"previous_secret_expires": "tomorrow"})"),
+              "previous_secret_expires",
+              "Datetime has wrong format. Use one of these formats instead: "
+              "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].",
+              "bad time");
+  ExpectError(kForm.CreateWith("previous_secret", Value("x")), "previous_secret_expires",
+              "A previous secret needs the time it stops signing.", "create");
+}
+
 TEST(WebhookForm, EveryInvalidFieldIsReported) {
   auto r = kForm.Create(R"({"name": "", "payload_url": "ftp://x", "http_method": "TRACE",
                       "timeout": 0, "retry_policy": "linear"})");
@@ -450,11 +528,18 @@ TEST(WebhookJson, FieldsInOrderWithTheSecretReadAsNull) {
   Webhook w = Stored();
   w.additional_headers = "Authorization: Bearer abc\nX-Trace: 1";
   Value v = WebhookToJson(w, "http://h:1");
-  EXPECT_EQ(KeysOf(v),
-            ObjectKeys({"payload_url", "http_method", "http_content_type", "additional_headers",
-                        "body_template", "secret", "secret_set", "ssl_verification", "ca_file_path",
-                        "timeout", "max_attempts", "retry_policy", "retry_interval"}));
+  EXPECT_EQ(
+      KeysOf(v),
+      ObjectKeys({"payload_url", "http_method", "http_content_type", "additional_headers",
+                  "body_template", "secret", "secret_set", "ssl_verification", "ca_file_path",
+                  "timeout", "max_attempts", "retry_policy", "retry_interval", "signature_scheme",
+                  "previous_secret", "previous_secret_set", "previous_secret_expires"}));
   ASSERT_FALSE(w.secret.empty());
+  EXPECT_EQ(v.get("signature_scheme")->as_str(), "both");
+  EXPECT_TRUE(v.get("previous_secret")->is_none());
+  EXPECT_TRUE(v.get("previous_secret_set")->as_bool());
+  EXPECT_EQ(v.get("previous_secret_expires")->as_str(), "2023-11-14T22:16:40.000001Z");
+  EXPECT_EQ(DumpJson(v).find("older"), std::string::npos);
   EXPECT_TRUE(v.get("secret")->is_none());
   EXPECT_EQ(v.get("url")->as_str(), "http://h:1/api/extras/webhooks/42/");
   EXPECT_EQ(v.get("display_url")->as_str(), "http://h:1/webhooks/42/");
@@ -477,8 +562,10 @@ TEST(WebhookJson, FieldsInOrderWithTheSecretReadAsNull) {
   Webhook fresh;
   Value d = WebhookToJson(fresh, "");
   EXPECT_FALSE(d.get("secret_set")->as_bool());
+  EXPECT_EQ(d.get("signature_scheme")->as_str(), "netbox");
+  EXPECT_FALSE(d.get("previous_secret_set")->as_bool());
   for (const char* k : {"ca_file_path", "timeout", "max_attempts", "retry_policy", "retry_interval",
-                        "created", "last_updated"})
+                        "previous_secret", "previous_secret_expires", "created", "last_updated"})
     EXPECT_TRUE(d.get(k)->is_none()) << k;
 }
 
