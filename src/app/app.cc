@@ -246,6 +246,11 @@ std::string MetricsText(Store& store, DeliveryEngine* engine) {
     line("# HELP herald_in_flight Tasks leased and not yet recorded (requests in flight).");
     line("# TYPE herald_in_flight gauge");
     line("herald_in_flight " + std::to_string(s.in_flight));
+    line(
+        "# HELP herald_waiting Of herald_in_flight: leased tasks waiting for a slot of their "
+        "destination (delivery.max_in_flight_per_host).");
+    line("# TYPE herald_waiting gauge");
+    line("herald_waiting " + std::to_string(s.waiting));
     line("# HELP herald_attempt_duration_seconds Duration of delivery attempts.");
     line("# TYPE herald_attempt_duration_seconds histogram");
     for (size_t i = 0; i < s.latency_buckets.size(); ++i) {

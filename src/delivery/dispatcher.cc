@@ -46,8 +46,10 @@ struct Dispatcher::Job {
   Webhook webhook;
   RenderedRequest request;
   int64_t started_us = 0;
-  std::string dest;          // DestinationKey of the request sent; "" until it is handed over
-  std::string headers_json;  // the request's headers for the attempt record (dispatch thread)
+  std::string dest;             // DestinationKey of the request sent; "" until it is handed over
+  std::string headers_json;     // the request's headers for the attempt record (dispatch thread)
+  HttpRequest waiting_request;  // the request while the job waits for a slot of `dest`
+  int64_t waiting_since_us = 0;
 };
 
 Dispatcher::Dispatcher(Store& store, RequestSender& transport, Renderer& renderer,
@@ -80,6 +82,7 @@ void Dispatcher::Stop(std::chrono::milliseconds grace) {
   if (thread_.joinable()) thread_.join();  // no more leases from here on
   store_.SetTaskListener(nullptr);
   WaitForDrain(clock_.SteadyNow() + grace);
+  DropWaiting();
   // Abandon what is still running: afterwards no response of this process can reach the store,
   // so the hand-back below cannot race with a late result from here.
   transport_.Stop();
@@ -108,17 +111,143 @@ size_t Dispatcher::JobDone() {
   return before;
 }
 
-void Dispatcher::DestinationTaken(const std::string& dest) {
-  std::lock_guard<std::mutex> lock(dest_mu_);
-  if (++per_dest_[dest] > options_.max_in_flight_per_host) waiting_.fetch_add(1);
+void Dispatcher::Send(std::shared_ptr<Job> job, HttpRequest req) {
+  {
+    std::lock_guard<std::mutex> lock(dest_mu_);
+    webhook_dest_[job->task.webhook_id] = job->dest;
+    Dest& d = dests_[job->dest];
+    // Full: the next lease limits or skips its webhooks; wake the loop when it drains.
+    if (d.running + 1 >= options_.max_in_flight_per_host) d.limited = true;
+    if (d.running >= options_.max_in_flight_per_host) {
+      job->waiting_request = std::move(req);
+      job->waiting_since_us = clock_.NowUs();
+      d.waiting.push_back(std::move(job));
+      waiting_.fetch_add(1);
+      return;
+    }
+    ++d.running;
+  }
+  Submit(std::move(job), std::move(req));
 }
 
-void Dispatcher::DestinationFreed(const std::string& dest) {
+void Dispatcher::Submit(std::shared_ptr<Job> job, HttpRequest req) {
+  transport_.Submit(std::move(req),
+                    [this, job](HttpResponse resp) { Complete(job, std::move(resp)); });
+}
+
+std::shared_ptr<Dispatcher::Job> Dispatcher::DestinationFreed(const std::string& dest,
+                                                              bool stopped) {
+  std::shared_ptr<Job> next;
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> lock(dest_mu_);
+    auto it = dests_.find(dest);
+    if (it == dests_.end()) return nullptr;
+    Dest& d = it->second;
+    --d.running;
+    if (stopped) dropping_ = true;  // a stopped transport would answer the next one inline
+    if (!dropping_ && !d.waiting.empty()) {
+      next = std::move(d.waiting.front());
+      d.waiting.pop_front();
+      waiting_.fetch_sub(1);
+      ++d.running;
+    }
+    if (d.limited && d.running + d.waiting.size() <= Round() / 2) {
+      d.limited = false;
+      wake = true;
+    }
+    if (d.running == 0 && d.waiting.empty()) dests_.erase(it);
+  }
+  if (wake) Wake();
+  return next;
+}
+
+std::map<int64_t, int> Dispatcher::LeaseLimits(int want) {
+  std::map<int64_t, int> out;
+  const size_t cap = options_.max_in_flight_per_host, round = Round();
   std::lock_guard<std::mutex> lock(dest_mu_);
-  auto it = per_dest_.find(dest);
-  if (it == per_dest_.end()) return;
-  if (it->second-- > options_.max_in_flight_per_host) waiting_.fetch_sub(1);
-  if (it->second == 0) per_dest_.erase(it);
+  // What may still wait before leasing pauses for everyone (max_waiting): no destination's
+  // webhooks are given that much, so a slow one never brings the pause on the others.
+  const size_t waiting = waiting_.load();
+  size_t headroom = options_.max_waiting > waiting + 1 ? options_.max_waiting - waiting - 1 : 0;
+  for (const auto& [id, hook] : webhooks_) {
+    Dest* d = nullptr;
+    if (auto it = webhook_dest_.find(id); it != webhook_dest_.end()) {
+      auto dit = dests_.find(it->second);
+      if (dit != dests_.end()) d = &dit->second;
+      else webhook_dest_.erase(it);  // nothing there any more
+    }
+    // What is left of a round at the webhook's last destination (a whole round when none is
+    // known), and no more than it can send now plus what may still wait.
+    const size_t used = d ? d->running + d->waiting.size() : 0;
+    const size_t free_slots = d ? cap - std::min(cap, d->running) : cap;
+    const size_t room = std::min(used >= round ? 0 : round - used, free_slots + headroom);
+    if (room >= static_cast<size_t>(want)) {
+      headroom -=
+          std::min(headroom, static_cast<size_t>(want) - std::min<size_t>(want, free_slots));
+      continue;
+    }
+    out[id] = static_cast<int>(room);
+    headroom -= std::min(headroom, room - std::min(room, free_slots));
+    if (d) d->limited = true;
+  }
+  return out;
+}
+
+void Dispatcher::HandBackStale() {
+  const int64_t now = clock_.NowUs();
+  const int64_t max_wait = static_cast<int64_t>(options_.lease_slack_seconds) * 1000000 / 2;
+  std::vector<std::shared_ptr<Job>> stale;
+  {
+    std::lock_guard<std::mutex> lock(dest_mu_);
+    for (auto& [dest, d] : dests_) {
+      while (!d.waiting.empty() && now - d.waiting.front()->waiting_since_us >= max_wait) {
+        stale.push_back(std::move(d.waiting.front()));
+        d.waiting.pop_front();
+        waiting_.fetch_sub(1);
+      }
+    }
+    std::erase_if(dests_,
+                  [](const auto& e) { return e.second.running == 0 && e.second.waiting.empty(); });
+  }
+  if (stale.empty()) return;
+  std::vector<std::string> ids;
+  {
+    std::lock_guard<std::mutex> lock(unrecorded_mu_);
+    for (const auto& job : stale) {
+      unrecorded_.erase(job->task.id);
+      ids.push_back(job->task.id);
+    }
+  }
+  auto n = store_.ReleaseLeases(options_.worker_id, ids);
+  if (n.ok()) {
+    log::Warning("tasks waited too long for a slot of their destination; leases handed back",
+                 {{"worker", options_.worker_id}, {"tasks", static_cast<long long>(*n)}});
+  } else {
+    log::Error("cannot hand leases back; they are delivered again when they expire",
+               {{"worker", options_.worker_id},
+                {"tasks", static_cast<long>(ids.size())},
+                {"error", n.status().message()}});
+  }
+  for (size_t i = 0; i < stale.size(); ++i) JobDone();
+}
+
+void Dispatcher::DropWaiting() {
+  size_t n = 0;
+  {
+    std::lock_guard<std::mutex> lock(dest_mu_);
+    dropping_ = true;
+    for (auto& [dest, d] : dests_) {
+      n += d.waiting.size();
+      d.waiting.clear();
+    }
+    waiting_.fetch_sub(n);
+  }
+  for (size_t i = 0; i < n; ++i) JobDone();
+}
+
+size_t Dispatcher::Round() const {
+  return std::max(2 * options_.max_in_flight_per_host, static_cast<size_t>(options_.lease_batch));
 }
 
 bool Dispatcher::AtCapacity() const {
@@ -160,6 +289,7 @@ DispatcherStats Dispatcher::Stats() const {
   std::lock_guard<std::mutex> lock(stats_mu_);
   DispatcherStats s = stats_;
   s.in_flight = in_flight_.load();
+  s.waiting = waiting_.load();
   std::lock_guard<std::mutex> unsaved_lock(unsaved_mu_);
   s.kept_results = unsaved_.size();
   return s;
@@ -203,6 +333,7 @@ void Dispatcher::Loop() {
       if (next_due_us_.load() <= clock_.NowUs()) next_due_us_ = INT64_MAX;
     }
     RetryUnsaved();
+    HandBackStale();
     // Lease as long as there is capacity and work.
     while (true) {
       if (AtCapacity()) {
@@ -224,6 +355,8 @@ void Dispatcher::Loop() {
       req.now = clock_.NowUs();
       req.lease_us = LeaseMicros();
       req.max_lease_expiries = options_.max_lease_expiries;
+      req.max_per_webhook = LeaseLimits(want);
+      req.after_webhook = last_webhook_;
       auto lease = store_.Lease(req);
       if (!lease.ok()) {
         log::Error("cannot lease tasks", {{"error", lease.status().message()}});
@@ -231,6 +364,7 @@ void Dispatcher::Loop() {
       }
       if (!lease->failed.empty()) ReportWorkerStopped(lease->failed);
       size_t got = lease->leased.size();
+      if (got > 0) last_webhook_ = lease->leased.back().webhook_id;  // the next lease rotates on
       size_t seen = got + lease->failed.size();
       if (got > 0) Dispatch(std::move(lease->leased));
       if (seen < static_cast<size_t>(want)) break;
@@ -331,15 +465,17 @@ void Dispatcher::Dispatch(std::vector<Task> tasks) {
                                    {"url", req.url},
                                    {"webhook", job->webhook.name}});
     job->dest = DestinationKey(req.url);
-    DestinationTaken(job->dest);
-    transport_.Submit(std::move(req),
-                      [this, job](HttpResponse resp) { Complete(job, std::move(resp)); });
+    Send(std::move(job), std::move(req));
   }
 }
 
 void Dispatcher::Complete(std::shared_ptr<Job> job, HttpResponse resp) {
-  DestinationFreed(job->dest);
-  if (resp.error == kTransportStopped) {
+  const bool stopped = resp.error == kTransportStopped;
+  if (auto next = DestinationFreed(job->dest, stopped)) {
+    next->started_us = clock_.NowUs();  // its attempt starts now, not when it was leased
+    Submit(next, std::move(next->waiting_request));
+  }
+  if (stopped) {
     // Shutting down: the task stays in unrecorded_, and Stop hands its lease back.
     JobDone();
     return;

@@ -4,13 +4,19 @@
 //
 // One dispatch thread leases work when woken by the store (new or requeued tasks), when
 // in-flight requests complete and free capacity, or once a second for retries that became due
-// and leases that expired. A destination's tasks count against max_in_flight only up to
-// max_in_flight_per_host (the transport's cap): the rest wait in the transport for one of its
-// slots, and leasing goes on for other receivers while fewer than max_waiting tasks wait, so a
-// slow receiver's backlog never takes the capacity of a healthy one. Results are recorded
-// asynchronously (group commit), so the transport thread never waits for the disk. Delivery is
-// at-least-once: a task whose worker died is leased again after its lease expires; every request
-// carries X-Herald-Task so receivers can de-duplicate. A task whose lease expired
+// and leases that expired. A destination's (scheme://host:port) tasks count against max_in_flight
+// only up to max_in_flight_per_host: the rest wait here, in the destination's queue, and are
+// handed to the transport as its requests end, so a slow receiver's backlog never takes the
+// capacity of a healthy one. Leasing keeps each destination at most one round ahead: a webhook
+// whose destination has a round of tasks (twice its cap or a lease batch, whichever is more)
+// running and waiting is skipped by the next lease (LeaseRequest::max_per_webhook) until half of
+// it has drained, so a slow receiver's tasks do not pile up leases (nor reach max_waiting, which
+// would pause leasing for everyone); a task that waits too long (half the lease slack) is handed
+// back to the store instead of outliving its lease; the store's lease is fair across webhooks,
+// so one webhook's burst delays another's tasks by at most one batch. Results are recorded
+// asynchronously (group commit), so the transport thread never waits for the disk.
+// Delivery is at-least-once: a task whose worker died is leased again after its lease expires;
+// every request carries X-Herald-Task so receivers can de-duplicate. A task whose lease expired
 // max_lease_expiries times in a row (its worker kept dying while delivering it) is failed by the
 // store instead (the worker-stopped rule) and logged here. A graceful Stop hands unfinished leases
 // back, so restarts never count against a task. Every time it reads (lease times, retry due times,
@@ -22,6 +28,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -44,7 +51,9 @@ struct DispatcherOptions {
   RetryPolicy default_retry;
   size_t max_in_flight = 10000;  // tasks between lease and recorded result
   // A destination's (scheme://host:port) tasks beyond this many do not count against
-  // max_in_flight: they wait for one of its transport slots (delivery.max_in_flight_per_host).
+  // max_in_flight: they wait for one of its slots (delivery.max_in_flight_per_host). A webhook
+  // whose destination has twice this many (or lease_batch) running and waiting is not leased
+  // for.
   size_t max_in_flight_per_host = 256;
   // Most leased tasks waiting for a slot of their destination; leasing stops at this many.
   size_t max_waiting = 10000;
@@ -60,7 +69,7 @@ struct DispatcherOptions {
   bool record_all_bodies = false;
 };
 
-// Counters for /metrics. All monotonic except in_flight.
+// Counters for /metrics. All monotonic except in_flight and waiting.
 struct DispatcherStats {
   uint64_t succeeded = 0;       // attempts with a 2xx final status
   uint64_t failed_status = 0;   // attempts with another status
@@ -70,6 +79,7 @@ struct DispatcherStats {
   uint64_t tasks_failed = 0;  // tasks that ended failed (attempts exhausted, worker-stopped rule)
   size_t kept_results = 0;  // attempts delivered while the store was unavailable, not recorded yet
   uint64_t in_flight = 0;
+  uint64_t waiting = 0;  // of in_flight: leased, waiting here for a slot of their destination
   // Attempt latency histogram: cumulative counts for each bucket bound (seconds).
   static constexpr std::array<double, 12> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                       0.1,   0.25,   0.5,   1.0,  2.5,   10.0};
@@ -124,9 +134,24 @@ class Dispatcher {
   // Counts one job out of in_flight_ (waking Stop when it was the last); returns the count
   // before.
   size_t JobDone();
-  // A request to `dest` was handed to the transport / has come back (waiting_ follows).
-  void DestinationTaken(const std::string& dest);
-  void DestinationFreed(const std::string& dest);
+  // Hands `req` to the transport now if its destination has a free slot, else queues the job
+  // on the destination (waiting_ counts it).
+  void Send(std::shared_ptr<Job> job, HttpRequest req);
+  void Submit(std::shared_ptr<Job> job, HttpRequest req);
+  // A request to `dest` has come back: frees its slot and returns the destination's next waiting
+  // job, if any (its slot taken), unless `stopped` (the transport is stopping).
+  std::shared_ptr<Job> DestinationFreed(const std::string& dest, bool stopped);
+  // The per-webhook limits of the next lease of `want` tasks (LeaseRequest::max_per_webhook):
+  // webhooks whose destination is busy get only what is left of its round, and all together no
+  // more waiting tasks than keep the total below max_waiting.
+  std::map<int64_t, int> LeaseLimits(int want);
+  // Hands back to the store the waiting jobs that waited more than half the lease slack.
+  void HandBackStale();
+  // Takes every waiting job out (Stop): they stay unrecorded, so HandBackLeases returns them.
+  void DropWaiting();
+  // Most tasks a destination's webhooks are leased for at once, running and waiting: a round,
+  // twice its cap or a lease batch, whichever is more.
+  size_t Round() const;
   // Whether leasing must pause: max_in_flight counted tasks, or max_waiting waiting ones.
   bool AtCapacity() const;
   // Waits until nothing is in flight or the clock reaches `deadline`.
@@ -147,10 +172,20 @@ class Dispatcher {
   bool wake_ = false;
   bool stopping_ = false;
   std::atomic<size_t> in_flight_{0};
-  // Tasks handed to the transport per destination, and how many of them are beyond the
-  // destination's cap (waiting for a slot; not counted against max_in_flight).
+  // Per destination: requests with the transport (at most max_in_flight_per_host) and jobs
+  // waiting for one of its slots (waiting_ counts them over all destinations; they do not count
+  // against max_in_flight).
+  struct Dest {
+    size_t running = 0;
+    std::deque<std::shared_ptr<Job>> waiting;
+    // Jobs waited here, or a lease limited its webhooks: wake the loop once half a round is
+    // left, for the next lease.
+    bool limited = false;
+  };
   std::mutex dest_mu_;
-  std::unordered_map<std::string, size_t> per_dest_;
+  std::unordered_map<std::string, Dest> dests_;
+  std::unordered_map<int64_t, std::string> webhook_dest_;  // a webhook's last destination
+  bool dropping_ = false;                                  // Stop: no more waiting jobs start
   std::atomic<size_t> waiting_{0};
   // The dispatch loop stopped leasing for lack of capacity: a completion wakes it.
   std::atomic<bool> at_capacity_{false};
@@ -171,6 +206,7 @@ class Dispatcher {
   int64_t webhooks_revision_ = -1;
   std::unordered_map<int64_t, Webhook> webhooks_;
   int max_webhook_timeout_ = 0;
+  int64_t last_webhook_ = 0;  // webhook of the last task leased (LeaseRequest::after_webhook)
 
   mutable std::mutex stats_mu_;
   DispatcherStats stats_;

@@ -33,6 +33,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -132,6 +133,14 @@ struct LeaseRequest {
   // A task found with an expired lease for the max_lease_expiries-th time in a row is failed
   // with WorkerStoppedError instead of being leased (values below 1 count as 1).
   int max_lease_expiries = kDefaultMaxLeaseExpiries;
+  // Most tasks to lease for each listed webhook id (0 or less: none of its tasks, so a worker
+  // whose destination for that webhook is full leaves them for later); unlisted webhooks share
+  // `max`. Tasks of a skipped webhook are not looked at (not even by the worker-stopped rule).
+  std::map<int64_t, int> max_per_webhook;
+  // Round-robin starts with the first webhook (by id) after this one, wrapping around: a worker
+  // passes the webhook of the last task it was given, so successive small leases rotate over the
+  // webhooks instead of favouring one.
+  int64_t after_webhook = 0;
 };
 
 // A task the worker-stopped rule failed during Lease.
@@ -311,7 +320,12 @@ class Store {
   // Leases up to req.max due tasks for req.worker until req.now + req.lease_us, in one
   // transaction: status becomes started, started_at/worker/lease_expires set. Due = queued, or
   // scheduled with due_at <= now, or started with lease_expires <= now (a dead worker's task).
-  // Oldest due first. A started task found with its lease expired counts one more consecutive
+  // Fair across webhooks: the batch takes an equal share of `max` from every webhook with due
+  // tasks (bounded by req.max_per_webhook; what a webhook leaves unused goes to the others), so a
+  // backlog for one webhook never delays another's tasks by more than one batch. Tasks come
+  // round-robin across those webhooks (by webhook id, starting after req.after_webhook), and
+  // each webhook's tasks oldest due first. A started task found with its lease expired counts
+  // one more consecutive
   // expiry; at req.max_lease_expiries it is failed with WorkerStoppedError(count) instead of
   // leased (returned in `failed`) and is not leased again until requeued. A recorded attempt,
   // Requeue, RequeueAllFailed and Enqueue reset the count; ReleaseLeases leaves it as it is.

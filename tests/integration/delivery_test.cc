@@ -246,6 +246,7 @@ TEST_F(DeliveryTest, MetricsReportTasksAndDeliveries) {
   EXPECT_NE(m.body.find("herald_queue_depth"), std::string::npos);
   EXPECT_NE(m.body.find("herald_oldest_queued_age_seconds"), std::string::npos);
   EXPECT_NE(m.body.find("herald_in_flight"), std::string::npos);
+  EXPECT_NE(m.body.find("herald_waiting 0"), std::string::npos);
 }
 
 TEST(DeliveryDurability, TasksInFlightAtKill9AreDeliveredAfterRestart) {

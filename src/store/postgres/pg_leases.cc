@@ -8,6 +8,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "store/fair_lease.h"
 #include "store/postgres/pg_internal.h"
 #include "store/postgres/pg_tasks.h"
 
@@ -37,12 +38,60 @@ std::string ArrayLiteral(const std::vector<T>& items) {
   return out + "}";
 }
 
-struct Candidate {
-  TimeUs key;  // when it became due
-  int64_t seq;
-  int status;
-  int64_t expiries;  // consecutive expired leases before this one
+// The ids of the webhooks with a task in any leasable lane: a loose walk of each lane's
+// per-webhook index (one seek per webhook, see schema.cc version 5).
+constexpr const char* kLeasableWebhooks =
+    "WITH RECURSIVE q AS (SELECT min(webhook_id) AS id FROM herald.task_queue WHERE status = 0 "
+    "UNION ALL SELECT (SELECT min(webhook_id) FROM herald.task_queue WHERE status = 0 "
+    "AND webhook_id > q.id) FROM q WHERE q.id IS NOT NULL), "
+    "s AS (SELECT min(webhook_id) AS id FROM herald.task_queue WHERE status = 1 "
+    "UNION ALL SELECT (SELECT min(webhook_id) FROM herald.task_queue WHERE status = 1 "
+    "AND webhook_id > s.id) FROM s WHERE s.id IS NOT NULL), "
+    "d AS (SELECT min(webhook_id) AS id FROM herald.task_queue WHERE status = 2 "
+    "UNION ALL SELECT (SELECT min(webhook_id) FROM herald.task_queue WHERE status = 2 "
+    "AND webhook_id > d.id) FROM d WHERE d.id IS NOT NULL) "
+    "SELECT id FROM q WHERE id IS NOT NULL UNION SELECT id FROM s WHERE id IS NOT NULL "
+    "UNION SELECT id FROM d WHERE id IS NOT NULL";
+
+// Each listed webhook's ($1 ids, $2 limits) due tasks in one lane ($3: now), oldest first,
+// locked; rows another leaser holds are skipped, never waited for.
+constexpr const char* kDueLanes[] = {
+    "SELECT c.k, c.seq, c.lease_expiries, 0, w.id FROM unnest($1::bigint[], $2::integer[]) "
+    "AS w(id, n) CROSS JOIN LATERAL (SELECT enqueued_at AS k, seq, lease_expiries "
+    "FROM herald.task_queue WHERE status = 0 AND webhook_id = w.id "
+    "ORDER BY enqueued_at, seq LIMIT w.n FOR UPDATE SKIP LOCKED) c",
+    "SELECT c.k, c.seq, c.lease_expiries, 1, w.id FROM unnest($1::bigint[], $2::integer[]) "
+    "AS w(id, n) CROSS JOIN LATERAL (SELECT lease_expires AS k, seq, lease_expiries "
+    "FROM herald.task_queue WHERE status = 1 AND webhook_id = w.id AND lease_expires <= $3 "
+    "ORDER BY lease_expires, seq LIMIT w.n FOR UPDATE SKIP LOCKED) c",
+    "SELECT c.k, c.seq, c.lease_expiries, 2, w.id FROM unnest($1::bigint[], $2::integer[]) "
+    "AS w(id, n) CROSS JOIN LATERAL (SELECT due_at AS k, seq, lease_expiries "
+    "FROM herald.task_queue WHERE status = 2 AND webhook_id = w.id AND due_at <= $3 "
+    "ORDER BY due_at, seq LIMIT w.n FOR UPDATE SKIP LOCKED) c",
 };
+
+// sql::FetchDue on PostgreSQL: one statement per lane for all the listed webhooks.
+Status FetchDueTasks(Conn& c, TimeUs now, const std::vector<std::pair<int64_t, int>>& limits,
+                     std::vector<sql::LeaseCandidate>* out) {
+  std::vector<int64_t> ids, ns;
+  for (const auto& [id, n] : limits) {
+    ids.push_back(id);
+    ns.push_back(n);
+  }
+  for (const char* lane : kDueLanes) {
+    Params p;
+    p.Bind(ArrayLiteral(ids)).Bind(ArrayLiteral(ns));
+    if (lane != kDueLanes[0]) p.Bind(now);
+    auto r = c.Exec(lane, p, "cannot select due tasks");
+    if (!r.ok()) return r.status();
+    for (int i = 0; i < r->rows(); ++i) {
+      Row row(*r, i);
+      out->push_back(
+          {row.Int(0), row.Int(1), static_cast<int>(row.Int(3)), row.Int(2), row.Int(4)});
+    }
+  }
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -53,37 +102,21 @@ Result<LeaseResult> PostgresStore::Lease(const LeaseRequest& req) {
     Conn& c = ctx.conn;
     const TimeUs now = ctx.Judge(req.now);
     const int64_t limit = std::max(1, req.max_lease_expiries);
-    // Candidates from the three leasable lanes (each an ordered range of a partial index),
-    // locked; rows another leaser holds are skipped, never waited for.
-    static constexpr const char* kLanes[] = {
-        "SELECT enqueued_at, seq, lease_expiries, 0 FROM herald.task_queue WHERE status = 0 "
-        "ORDER BY enqueued_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED",
-        "SELECT lease_expires, seq, lease_expiries, 1 FROM herald.task_queue WHERE status = 1 "
-        "AND lease_expires <= $2 ORDER BY lease_expires, seq LIMIT $1 FOR UPDATE SKIP LOCKED",
-        "SELECT due_at, seq, lease_expiries, 2 FROM herald.task_queue WHERE status = 2 "
-        "AND due_at <= $2 ORDER BY due_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED",
-    };
-    std::vector<Candidate> cands;
-    for (const char* lane : kLanes) {
-      Params p;
-      p.Bind(req.max);
-      if (lane != kLanes[0]) p.Bind(now);
-      auto r = c.Exec(lane, p, "cannot select due tasks");
-      if (!r.ok()) return r.status();
-      for (int i = 0; i < r->rows(); ++i) {
-        Row row(*r, i);
-        cands.push_back({row.Int(0), row.Int(1), static_cast<int>(row.Int(3)), row.Int(2)});
-      }
-    }
-    std::sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) {
-      return std::tie(a.key, a.seq) < std::tie(b.key, b.seq);
-    });
-    if (cands.size() > static_cast<size_t>(req.max)) cands.resize(static_cast<size_t>(req.max));
+    auto listed = c.Exec(kLeasableWebhooks, {}, "cannot list webhooks with due tasks");
+    if (!listed.ok()) return listed.status();
+    std::vector<int64_t> webhooks;
+    for (int i = 0; i < listed->rows(); ++i) webhooks.push_back(Row(*listed, i).Int(0));
+    auto cands = sql::PlanFairLease(req, webhooks,
+                                    [&c, now](const std::vector<std::pair<int64_t, int>>& limits,
+                                              std::vector<sql::LeaseCandidate>* out) {
+                                      return FetchDueTasks(c, now, limits, out);
+                                    });
+    if (!cands.ok()) return cands.status();
 
     LeaseResult out;
     std::vector<int64_t> seqs, expiries;
     std::map<int64_t, size_t> order;  // seq -> position among the leased
-    for (const Candidate& cand : cands) {
+    for (const sql::LeaseCandidate& cand : *cands) {
       const int64_t n = cand.expiries + (cand.status == kStarted ? 1 : 0);
       if (cand.status == kStarted && n >= limit) {
         // The worker-stopped rule: the lease expired `limit` times in a row without an attempt.
@@ -134,7 +167,7 @@ Result<LeaseResult> PostgresStore::Lease(const LeaseRequest& req) {
       Row row(*r, i);
       auto t = sql::ReadTask(row);
       if (!t.ok()) return t.status();
-      const size_t at = order[row.Int(20)];  // oldest due first, as the candidates
+      const size_t at = order[row.Int(20)];  // in the order of the candidates
       tokens[at] = {t->id, row.Int(21)};
       out.leased[at] = std::move(*t);
     }

@@ -218,11 +218,27 @@ ALTER TABLE herald.webhooks ADD COLUMN previous_secret text NOT NULL DEFAULT '';
 ALTER TABLE herald.webhooks ADD COLUMN previous_secret_expires bigint;
 )sql";
 
+// Version 5: fair leasing, as SQLite's v7. Each leasable lane of the queue is indexed per
+// webhook, keyed by the time its tasks became due: Lease finds the webhooks with due tasks with
+// one seek each (a recursive walk) and takes each one's oldest due tasks as an ordered range.
+// They replace the started and scheduled lane indexes, which no other query reads.
+constexpr const char* kSchemaV5 = R"sql(
+CREATE INDEX task_queue_queued_webhook ON herald.task_queue(webhook_id, enqueued_at, seq)
+  WHERE status = 0;
+CREATE INDEX task_queue_started_webhook ON herald.task_queue(webhook_id, lease_expires, seq)
+  WHERE status = 1;
+CREATE INDEX task_queue_scheduled_webhook ON herald.task_queue(webhook_id, due_at, seq)
+  WHERE status = 2;
+DROP INDEX IF EXISTS herald.task_queue_started;
+DROP INDEX IF EXISTS herald.task_queue_scheduled;
+)sql";
+
 constexpr PgMigration kMigrations[] = {
     {"initial schema: config, events, task queue and history, attempts", kSchemaV1},
     {"UI sessions and worker heartbeats", kSchemaV2},
     {"ingest dedupe keys", kSchemaV3},
     {"webhook signature scheme and previous secret", kSchemaV4},
+    {"due tasks indexed per webhook (fair leasing)", kSchemaV5},
 };
 
 // Serialises migrations of one database between processes (pg_advisory_xact_lock key).

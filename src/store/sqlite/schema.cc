@@ -212,6 +212,19 @@ ALTER TABLE webhooks ADD COLUMN previous_secret TEXT NOT NULL DEFAULT '';
 ALTER TABLE webhooks ADD COLUMN previous_secret_expires INTEGER;
 )sql";
 
+// v7: fair leasing (Store::Lease). Each leasable lane is indexed per webhook, keyed by the time
+// its tasks became due: the webhooks with due tasks are found with one seek each and a webhook's
+// oldest due tasks are an ordered range, however long another webhook's backlog. They replace
+// the lane indexes of started and scheduled tasks (no other query reads them); tasks_queued
+// stays for the oldest queued task of CountByStatus.
+constexpr const char* kSchemaV7 = R"sql(
+CREATE INDEX tasks_queued_webhook ON tasks(webhook_id, enqueued_at) WHERE status = 0;
+CREATE INDEX tasks_started_webhook ON tasks(webhook_id, lease_expires) WHERE status = 1;
+CREATE INDEX tasks_scheduled_webhook ON tasks(webhook_id, due_at) WHERE status = 2;
+DROP INDEX IF EXISTS tasks_started;
+DROP INDEX IF EXISTS tasks_scheduled;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {"initial schema: config, events, tasks, attempts", kSchemaV1},
     {"task counts per status", kSchemaV2},
@@ -219,6 +232,7 @@ constexpr Migration kMigrations[] = {
     {"UI sessions and worker heartbeats", kSchemaV4},
     {"ingest dedupe keys", kSchemaV5},
     {"webhook signature scheme and previous secret", kSchemaV6},
+    {"due tasks indexed per webhook (fair leasing)", kSchemaV7},
 };
 
 }  // namespace

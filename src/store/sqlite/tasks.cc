@@ -10,6 +10,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "store/fair_lease.h"
 #include "store/sqlite/store_internal.h"
 
 namespace herald {
@@ -230,56 +231,93 @@ Result<AttemptHistogram> SqliteStore::AttemptsPerMinute(TimeUs since, int minute
 
 // ---- tasks: state changes ----
 
+namespace {
+
+// The three leasable lanes, each a partial index keyed (webhook_id, time it became due), so one
+// webhook's oldest due tasks are an ordered range scan, and the webhooks with tasks in a lane are
+// found with one seek each (see schema.cc, v7). INDEXED BY: without statistics the planner
+// may prefer tasks_webhook and sort.
+struct Lane {
+  const char* next_webhook;  // the smallest webhook id above ?1 with a task in the lane
+  const char* due;           // webhook ?1's due tasks up to ?2 (?3: now), oldest first
+  int status;
+};
+constexpr Lane kLanes[] = {
+    {"SELECT webhook_id FROM tasks INDEXED BY tasks_queued_webhook "
+     "WHERE status = 0 AND webhook_id > ? ORDER BY webhook_id LIMIT 1",
+     "SELECT enqueued_at, seq, lease_expiries FROM tasks INDEXED BY tasks_queued_webhook "
+     "WHERE status = 0 AND webhook_id = ?1 ORDER BY enqueued_at, seq LIMIT ?2",
+     kQueued},
+    {"SELECT webhook_id FROM tasks INDEXED BY tasks_started_webhook "
+     "WHERE status = 1 AND webhook_id > ? ORDER BY webhook_id LIMIT 1",
+     "SELECT lease_expires, seq, lease_expiries FROM tasks INDEXED BY tasks_started_webhook "
+     "WHERE status = 1 AND webhook_id = ?1 AND lease_expires <= ?3 "
+     "ORDER BY lease_expires, seq LIMIT ?2",
+     kStarted},
+    {"SELECT webhook_id FROM tasks INDEXED BY tasks_scheduled_webhook "
+     "WHERE status = 2 AND webhook_id > ? ORDER BY webhook_id LIMIT 1",
+     "SELECT due_at, seq, lease_expiries FROM tasks INDEXED BY tasks_scheduled_webhook "
+     "WHERE status = 2 AND webhook_id = ?1 AND due_at <= ?3 ORDER BY due_at, seq LIMIT ?2",
+     kScheduled},
+};
+
+// The ids of the webhooks with a task in any lane, ascending, without duplicates.
+Result<std::vector<int64_t>> LeasableWebhooks(Conn& c) {
+  std::vector<int64_t> ids;
+  for (const Lane& lane : kLanes) {
+    auto s = c.Prepare(lane.next_webhook);
+    if (!s.ok()) return s.status();
+    int64_t after = INT64_MIN;
+    while (true) {
+      s->Reset();
+      s->Bind(after);
+      const int rc = s->Step();
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return c.Error("cannot list webhooks with due tasks");
+      after = s->Int(0);
+      ids.push_back(after);
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+// sql::FetchDue on SQLite: each webhook's due tasks from every lane.
+Status FetchDueTasks(Conn& c, TimeUs now, const std::vector<std::pair<int64_t, int>>& limits,
+                     std::vector<sql::LeaseCandidate>* out) {
+  for (const Lane& lane : kLanes) {
+    auto s = c.Prepare(lane.due);
+    if (!s.ok()) return s.status();
+    for (const auto& [id, limit] : limits) {
+      s->Reset();
+      s->Bind(id).Bind(limit);
+      if (lane.status != kQueued) s->Bind(now);
+      int rc;
+      while ((rc = s->Step()) == SQLITE_ROW)
+        out->push_back({s->Int(0), s->Int(1), lane.status, s->Int(2), id});
+      if (rc != SQLITE_DONE) return c.Error("cannot select due tasks");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<LeaseResult> SqliteStore::Lease(const LeaseRequest& req) {
   if (req.max <= 0) return LeaseResult();
   return WriteSync<LeaseResult>([req](WriteCtx& ctx) -> Result<LeaseResult> {
     Conn& c = ctx.conn;
-    const int max = req.max;
     const TimeUs now = req.now;
     const int64_t limit = std::max(1, req.max_lease_expiries);
-    // Candidates from the three "leasable" partial indexes, keyed by when each became due.
-    // INDEXED BY: without statistics the planner prefers tasks_status and sorts the whole
-    // backlog; the partial indexes give an ordered range scan that stops at LIMIT.
-    struct Candidate {
-      TimeUs key;
-      int64_t seq;
-      int status;
-      int64_t expiries;  // consecutive expired leases before this one
-    };
-    std::vector<Candidate> cands;
-    struct Lane {
-      const char* sql;
-      int status;
-      bool timed;
-    };
-    static constexpr Lane kLanes[] = {
-        {"SELECT enqueued_at, seq, lease_expiries FROM tasks INDEXED BY tasks_queued "
-         "WHERE status = 0 ORDER BY enqueued_at, seq LIMIT ?",
-         kQueued, false},
-        {"SELECT lease_expires, seq, lease_expiries FROM tasks INDEXED BY tasks_started "
-         "WHERE status = 1 AND lease_expires <= ? "
-         "ORDER BY lease_expires, seq LIMIT ?",
-         kStarted, true},
-        {"SELECT due_at, seq, lease_expiries FROM tasks INDEXED BY tasks_scheduled "
-         "WHERE status = 2 AND due_at <= ? "
-         "ORDER BY due_at, seq LIMIT ?",
-         kScheduled, true},
-    };
-    for (const Lane& lane : kLanes) {
-      auto s = c.Prepare(lane.sql);
-      if (!s.ok()) return s.status();
-      if (lane.timed) s->Bind(now);
-      s->Bind(max);
-      int rc;
-      while ((rc = s->Step()) == SQLITE_ROW) {
-        cands.push_back({s->Int(0), s->Int(1), lane.status, s->Int(2)});
-      }
-      if (rc != SQLITE_DONE) return c.Error("cannot select due tasks");
-    }
-    std::sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) {
-      return std::tie(a.key, a.seq) < std::tie(b.key, b.seq);
-    });
-    if (cands.size() > static_cast<size_t>(max)) cands.resize(static_cast<size_t>(max));
+    auto webhooks = LeasableWebhooks(c);
+    if (!webhooks.ok()) return webhooks.status();
+    auto cands = sql::PlanFairLease(req, *webhooks,
+                                    [&c, now](const std::vector<std::pair<int64_t, int>>& limits,
+                                              std::vector<sql::LeaseCandidate>* out) {
+                                      return FetchDueTasks(c, now, limits, out);
+                                    });
+    if (!cands.ok()) return cands.status();
 
     // The worker-stopped rule: the lease expired `limit` times in a row without an attempt.
     auto fail = c.Prepare(std::string("UPDATE tasks SET status = 4, ended_at = ?, worker = '', "
@@ -289,8 +327,8 @@ Result<LeaseResult> SqliteStore::Lease(const LeaseRequest& req) {
     if (!fail.ok()) return fail.status();
     LeaseResult out;
     std::vector<int64_t> lease;  // seqs of the candidates to lease, in candidate order
-    lease.reserve(cands.size());
-    for (const Candidate& cand : cands) {
+    lease.reserve(cands->size());
+    for (const sql::LeaseCandidate& cand : *cands) {
       const int64_t expiries = cand.expiries + (cand.status == kStarted ? 1 : 0);
       if (cand.status != kStarted || expiries < limit) {
         lease.push_back(cand.seq);

@@ -133,13 +133,15 @@ class FakeStore final : public Store {
     return attempts(task_id);
   }
 
-  // Oldest task first: queued, scheduled and due, or started with an expired lease (counted
-  // towards the worker-stopped rule).
+  // Oldest task first (not fair across webhooks; req.max_per_webhook is honoured): queued,
+  // scheduled and due, or started with an expired lease (counted towards the worker-stopped
+  // rule).
   Result<LeaseResult> Lease(const LeaseRequest& req) override {
     LeaseResult out;
     {
       std::lock_guard<std::mutex> lock(mu_);
       leases_.push_back(req);
+      std::map<int64_t, int> left = req.max_per_webhook;
       for (const std::string& id : order_) {
         if (static_cast<int>(out.leased.size() + out.failed.size()) >= req.max) break;
         Task& t = tasks_[id];
@@ -147,6 +149,7 @@ class FakeStore final : public Store {
         bool due = t.status == TaskStatus::kQueued || expired ||
                    (t.status == TaskStatus::kScheduled && t.due_at <= req.now);
         if (!due) continue;
+        if (auto it = left.find(t.webhook_id); it != left.end() && it->second-- <= 0) continue;
         if (expired && ++expiries_[id] >= std::max(1, req.max_lease_expiries)) {
           t.status = TaskStatus::kFailed;
           t.error = WorkerStoppedError(expiries_[id]);

@@ -5,7 +5,8 @@
 // webhooks or events are recorded without sending; configuration changes reach the next lease;
 // Stop waits for requests in flight within its grace and hands the other leases back; the
 // in-flight limit and the lease batch bound what is leased, and a destination's tasks beyond its
-// per-host cap wait (bounded by max_waiting) without taking other receivers' capacity. Time moves
+// per-host cap wait in the dispatcher, at most a round ahead (then its webhook is skipped by the
+// lease), handed back when they wait too long, without taking other receivers' capacity. Time moves
 // only when a test advances the clock (the isolation test runs the real transport on the system
 // clock); nothing sleeps.
 #include "delivery/dispatcher.h"
@@ -453,27 +454,64 @@ TEST_F(DispatcherTest, LeaseBatchBoundsEachLease) {
   for (const auto& l : leases) EXPECT_EQ(l.max, 2);
 }
 
-TEST_F(DispatcherTest, TasksWaitingForTheirDestinationAreBoundedByMaxWaiting) {
-  // One destination, 2 slots: of the leased tasks 2 count against max_in_flight and the rest
-  // wait. Leasing goes on until 3 wait: 4 (2 waiting), then 2 more (4 waiting), then it pauses.
+TEST_F(DispatcherTest, TasksWaitingForTheirDestinationStayWithTheDispatcherOneRoundAhead) {
+  // One destination, 2 slots, a round of 4 (the lease batch): 2 requests go out, and leasing for
+  // its webhook stops once 2 more wait here: the sender never holds more than the cap, and the
+  // store is asked for none of the webhook's tasks while 4 are leased.
   store_.PutWebhook(Hook("http://receiver.test/hook"));
   options_.max_in_flight = 4;
   options_.max_in_flight_per_host = 2;
-  options_.max_waiting = 3;
+  options_.lease_batch = 4;
   std::vector<std::string> ids;
   for (int i = 0; i < 10; ++i) ids.push_back(store_.AddTask(kEventId, kHookId));
   Start();
   dispatcher_->Wake();
-  ASSERT_TRUE(sender_.WaitForSubmitted(6));
-  // Each answer frees one; leasing resumes once fewer than 3 wait, so never more than 6 are out.
+  ASSERT_TRUE(sender_.WaitForSubmitted(2));
   for (size_t answered = 0; answered < ids.size(); ++answered) {
     ASSERT_TRUE(herald::testing::WaitFor([&] { return sender_.pending() > 0; }));
+    size_t leased = 0;
+    for (const auto& id : ids) leased += store_.task(id).status == TaskStatus::kStarted ? 1 : 0;
+    EXPECT_LE(leased, 4u);
     sender_.AnswerOldest(Answer(200));
   }
   for (const auto& id : ids) {
     EXPECT_TRUE(store_.WaitForStatus(id, TaskStatus::kFinished)) << id;
   }
-  EXPECT_EQ(sender_.max_pending(), 6u);
+  EXPECT_EQ(sender_.max_pending(), 2u);
+  bool skipped = false;
+  for (const auto& l : store_.leases()) {
+    auto it = l.max_per_webhook.find(kHookId);
+    skipped = skipped || (it != l.max_per_webhook.end() && it->second == 0);
+  }
+  EXPECT_TRUE(skipped) << "a lease while the destination was a round ahead skips the webhook";
+}
+
+TEST_F(DispatcherTest, TasksWaitingTooLongForTheirDestinationAreHandedBack) {
+  // One slot: the first task goes out and is never answered; the second waits here. Once it has
+  // waited half the lease slack its lease goes back to the store, long before it could expire.
+  store_.PutWebhook(Hook("http://receiver.test/hook"));
+  options_.max_in_flight_per_host = 1;
+  options_.lease_slack_seconds = 60;
+  const std::string out = store_.AddTask(kEventId, kHookId);
+  const std::string waiting = store_.AddTask(kEventId, kHookId);
+  Start();
+  dispatcher_->Wake();
+  ASSERT_TRUE(sender_.WaitForSubmitted(1));
+  ASSERT_TRUE(herald::testing::WaitFor([&] { return dispatcher_->Stats().waiting == 1; }));
+  EXPECT_EQ(store_.task(waiting).status, TaskStatus::kStarted);
+  EXPECT_TRUE(store_.released().empty());
+  clock_.Advance(seconds(30));
+  ASSERT_TRUE(herald::testing::WaitFor([&] { return !store_.released().empty(); }));
+  EXPECT_EQ(store_.released(), std::vector<std::string>{waiting});
+  EXPECT_EQ(sender_.submitted().size(), 1u) << "the waiting task was never sent";
+  EXPECT_TRUE(store_.attempts(waiting).empty());
+  // The slot frees: the task is leased again and delivered.
+  sender_.AnswerOldest(Answer(200));
+  EXPECT_TRUE(store_.WaitForStatus(out, TaskStatus::kFinished));
+  dispatcher_->Wake();
+  ASSERT_TRUE(sender_.WaitForSubmitted(2));
+  sender_.AnswerOldest(Answer(200));
+  EXPECT_TRUE(store_.WaitForStatus(waiting, TaskStatus::kFinished));
 }
 
 // Isolation end to end through the real transport over loopback: a receiver that holds every
@@ -507,17 +545,22 @@ TEST(DispatcherIsolation, HealthyReceiverIsServedWhileASlowOneHoldsItsBacklog) {
   o.max_in_flight = kInFlight;
   o.max_in_flight_per_host = kPerHost;
   o.max_waiting = 100;
+  o.lease_batch = 2 * kPerHost;
   Dispatcher dispatcher(store, transport, renderer, o, SystemClock());
   dispatcher.Start();
   dispatcher.Wake();
 
   for (const auto& id : healthy_ids)
     EXPECT_TRUE(store.WaitForStatus(id, TaskStatus::kFinished)) << id;
-  // Every slow task is still leased and unanswered; its receiver holds only its slots.
+  // No slow task is answered; at most a round ahead of its slots is leased (the rest were
+  // skipped by the leases); its receiver holds only its slots.
+  size_t leased = 0;
   for (const auto& id : slow_ids) {
-    EXPECT_EQ(store.task(id).status, TaskStatus::kStarted) << id;
+    EXPECT_NE(store.task(id).status, TaskStatus::kFinished) << id;
     EXPECT_TRUE(store.attempts(id).empty()) << id;
+    leased += store.task(id).status == TaskStatus::kStarted ? 1 : 0;
   }
+  EXPECT_LE(leased, 2 * kPerHost);
   EXPECT_TRUE(herald::testing::WaitFor(
       [&] { return slow.max_concurrent() == static_cast<int>(kPerHost); }));
   EXPECT_LE(slow.connections(), static_cast<int>(kPerHost));

@@ -41,6 +41,16 @@ class LeaseContract : public StoreContract<F> {
     return r.ok() ? std::move(*r) : LeaseResult();
   }
 
+  // A lease of up to `max` tasks for worker "w" at the current injected time, for 60 s.
+  LeaseRequest Request(int max) const {
+    LeaseRequest req;
+    req.worker = "w";
+    req.max = max;
+    req.now = now_;
+    req.lease_us = 60'000'000;
+    return req;
+  }
+
   Task Get(const std::string& id) {
     auto t = this->store_->GetTask(id);
     EXPECT_TRUE(t.ok()) << t.status().ToString();
@@ -172,11 +182,7 @@ TYPED_TEST_P(LeaseContract, ReleaseHandsBackWithoutCounting) {
   const std::string other = this->OneTask();
   Task fresh_before = this->Get(fresh);
   // `retried` gets a failed attempt with a retry due at `due`.
-  LeaseRequest one;
-  one.worker = "w";
-  one.max = 3;
-  one.now = this->now_;
-  one.lease_us = 60'000'000;
+  LeaseRequest one = this->Request(3);
   auto all = s.Lease(one);
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->leased.size(), 3u);
@@ -279,9 +285,70 @@ TYPED_TEST_P(LeaseContract, EnqueueAndStopInteract) {
   EXPECT_EQ(this->LeaseAndExpire("dead").failed.size(), 1u);
 }
 
+// Fair leasing: a backlog for webhook 1 committed first, then a few tasks for webhooks 2 and 3.
+TYPED_TEST_P(LeaseContract, LeaseIsFairAcrossWebhooksAndInDueOrderWithinOne) {
+  Store& s = this->s();
+  std::vector<std::string> a, b, c;
+  for (int i = 0; i < 30; ++i)
+    a.push_back(this->Commit({MakeEvent("dcim.device", i, {{1, 1}})}).at(0).task_ids.at(0));
+  for (int i = 0; i < 3; ++i) {
+    b.push_back(this->Commit({MakeEvent("dcim.site", i, {{2, 2}})}).at(0).task_ids.at(0));
+    c.push_back(this->Commit({MakeEvent("dcim.site", i, {{3, 3}})}).at(0).task_ids.at(0));
+  }
+  LeaseRequest req = this->Request(9);
+  auto r = s.Lease(req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  // An equal share each (3); round-robin by webhook id; each webhook's oldest first.
+  std::vector<std::string> got;
+  for (const Task& t : r->leased) got.push_back(t.id);
+  EXPECT_EQ(got, (std::vector<std::string>{a[0], b[0], c[0], a[1], b[1], c[1], a[2], b[2], c[2]}));
+
+  // What B and C cannot use goes to A, in A's due order.
+  req.max = 5;
+  r = s.Lease(req);
+  ASSERT_TRUE(r.ok());
+  got.clear();
+  for (const Task& t : r->leased) got.push_back(t.id);
+  EXPECT_EQ(got, (std::vector<std::string>(a.begin() + 3, a.begin() + 8)));
+
+  // More webhooks with due tasks than the batch: one task, rotating after after_webhook.
+  b.push_back(this->Commit({MakeEvent("dcim.site", 9, {{2, 2}})}).at(0).task_ids.at(0));
+  c.push_back(this->Commit({MakeEvent("dcim.site", 9, {{3, 3}})}).at(0).task_ids.at(0));
+  req.max = 1;
+  req.after_webhook = 1;
+  r = s.Lease(req);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->leased.size(), 1u);
+  EXPECT_EQ(r->leased[0].id, b[3]);
+  req.after_webhook = 3;  // wraps around to webhook 1
+  r = s.Lease(req);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->leased.size(), 1u);
+  EXPECT_EQ(r->leased[0].id, a[8]);
+
+  // max_per_webhook: webhooks 1 and 2 skipped leaves C's task; then A capped at 2.
+  req.max = 10;
+  req.after_webhook = 0;
+  req.max_per_webhook = {{1, 0}, {2, 0}};
+  r = s.Lease(req);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->leased.size(), 1u);
+  EXPECT_EQ(r->leased[0].id, c[3]);
+  req.max_per_webhook = {{1, 2}};
+  r = s.Lease(req);
+  ASSERT_TRUE(r.ok());
+  got.clear();
+  for (const Task& t : r->leased) got.push_back(t.id);
+  EXPECT_EQ(got, (std::vector<std::string>{a[9], a[10]}));
+  auto counts = s.CountByStatus();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->queued, 30 - 11);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(LeaseContract, TaskFailsAfterNConsecutiveExpiredLeases,
                             RecordedAttemptResetsTheCount, LimitIsConfigurable,
                             ReleaseHandsBackWithoutCounting, ReleaseNeitherCountsNorResetsTheRun,
-                            EnqueueAndStopInteract);
+                            EnqueueAndStopInteract,
+                            LeaseIsFairAcrossWebhooksAndInDueOrderWithinOne);
 
 }  // namespace herald::store_contract
