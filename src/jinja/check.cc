@@ -46,6 +46,21 @@ class Checker {
     Expr_(a.dyn_kwargs.get(), soft);
   }
 
+  // Filter arguments that are all constants are evaluated once, here.
+  static void ConstArgs(FilterExpr& f) {
+    const CallArgs& a = f.args;
+    if (a.dyn_args || a.dyn_kwargs || (a.args.empty() && a.kwargs.empty())) return;
+    for (const auto& e : a.args)
+      if (e->kind != EK::kConst) return;
+    for (const auto& kv : a.kwargs)
+      if (kv.second->kind != EK::kConst) return;
+    auto cv = std::make_shared<CallValues>();
+    for (const auto& e : a.args) cv->args.push_back(static_cast<const ConstExpr&>(*e).value);
+    for (const auto& kv : a.kwargs)
+      cv->kwargs.emplace_back(kv.first, static_cast<const ConstExpr&>(*kv.second).value);
+    f.const_args = std::move(cv);
+  }
+
   void Expr_(Expr* e, bool soft) {
     if (!e) return;
     switch (e->kind) {
@@ -88,6 +103,7 @@ class Checker {
         else if (!soft)
           Throw("TemplateAssertionError", "No filter named '" + f->name + "'.", f->lineno);
         Args(f->args, soft);
+        ConstArgs(*f);
         return;
       }
       case EK::kTest: {

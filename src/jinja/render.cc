@@ -9,12 +9,6 @@
 
 namespace herald::jinja {
 
-namespace {
-
-constexpr uint64_t kDeadlineCheckEvery = 1024;
-
-}  // namespace
-
 Interp::Interp(const EnvironmentData& env, const Limits& limits)
     : env_(env),
       limits_(limits),
@@ -27,6 +21,7 @@ Interp::Interp(const EnvironmentData& env, const Limits& limits)
   deadline_ = std::chrono::steady_clock::now() + limits.deadline;
   size_limits_.deadline = deadline_;
   size_limits_.deadline_ms = limits.deadline;
+  stack_floor_ = StackFloor();
 }
 
 std::shared_ptr<Scope> Interp::NewScope(std::shared_ptr<Scope> parent) {
@@ -46,33 +41,14 @@ Interp::~Interp() {
     s->vars.clear();
     s->parent.reset();
   }
-  for (auto& o : objects_) {
-    if (auto* m = dynamic_cast<MacroObj*>(o.get())) {
-      m->closure.reset();
-      m->run_root.reset();
-      m->caller = Value();
-    } else if (auto* l = dynamic_cast<LoopObj*>(o.get())) {
-      l->items.clear();
-      l->scope.reset();
-      l->last_changed = Value();
-    } else if (auto* n = dynamic_cast<NamespaceObj*>(o.get())) {
-      n->attrs.clear();
-    } else if (auto* c = dynamic_cast<CyclerObj*>(o.get())) {
-      c->items.clear();
-    } else if (auto* mod = dynamic_cast<ModuleObj*>(o.get())) {
-      mod->exports.clear();
-    } else if (auto* sup = dynamic_cast<SuperObjBase*>(o.get())) {
-      sup->Clear();
-    }
-  }
+  for (auto& o : objects_) o->ReleaseRefs();
   for (auto& v : containers_) {
     if (v.is_list()) v.as_list().clear();
     else if (v.is_dict()) v.as_dict().clear();
   }
 }
 
-void Interp::Step() {
-  ++steps_;
+void Interp::StepSlow() {
   CheckStack();
   if (steps_ > limits_.max_steps) {
     ThrowLimit("template evaluation exceeded the limit of " + std::to_string(limits_.max_steps) +
@@ -200,11 +176,13 @@ void Interp::ExecOutput(const OutputStmt& s, Frame& f) {
     if (!it.expr) {
       out += it.data;
     } else {
-      Value tmp;
-      const Value* v = EvalRef(*it.expr, f, tmp);
       size_t before = out.size();
-      if (autoescape_ && !IsMarkup(*v)) out += HtmlEscape(ToStr(*v));
-      else AppendStr(out, *v);
+      if (!AppendFiltered(*it.expr, f, out)) {
+        Value tmp;
+        const Value* v = EvalRef(*it.expr, f, tmp);
+        if (autoescape_ && !IsMarkup(*v)) out += HtmlEscape(ToStr(*v));
+        else AppendStr(out, *v);
+      }
       if (env_.options.check_printed) {
         Status st =
             env_.options.check_printed(std::string_view(out).substr(before), it.expr->lineno);
@@ -639,10 +617,35 @@ Value Interp::ApplyFilter(const FilterExpr& fe, const Value* input, Frame& f) {
   } else {
     inp = EvalRef(*fe.node, f, tmp);
   }
-  CallValues args;
-  EvalArgs(fe.args, f, args);
+  CallValues local;
+  CallValues& args = FilterCallArgs(fe, f, local);
   if (!fe.def) Throw("TemplateRuntimeError", "No filter named '" + fe.name + "' found.");
   return RunFilter(*fe.def, *inp, args);
+}
+
+CallValues& Interp::FilterCallArgs(const FilterExpr& fe, Frame& f, CallValues& local) {
+  if (!fe.const_args) {
+    EvalArgs(fe.args, f, local);
+    return local;
+  }
+  // The steps evaluating the constants would have taken.
+  for (size_t i = 0; i < fe.args.args.size() + fe.args.kwargs.size(); ++i) Step();
+  return *fe.const_args;
+}
+
+bool Interp::AppendFiltered(const Expr& e, Frame& f, std::string& out) {
+  if (e.kind != EK::kFilter) return false;
+  const auto& fe = static_cast<const FilterExpr&>(e);
+  if (!fe.node || !fe.def || !fe.def->append || !(fe.def->append_markup || !autoescape_))
+    return false;
+  Step();  // Eval's step for the filter expression
+  Value tmp;
+  const Value* inp = EvalRef(*fe.node, f, tmp);
+  CallValues local;
+  CallValues& args = FilterCallArgs(fe, f, local);
+  Step();  // RunFilter's
+  fe.def->append(*this, *inp, args, out);
+  return true;
 }
 
 Value Interp::RunFilter(const FilterDef& def, const Value& input, CallValues& args) {
