@@ -46,6 +46,23 @@ class Checker {
     Expr_(a.dyn_kwargs.get(), soft);
   }
 
+  // The right side of `in` / `not in` written as a list or tuple of plain constants becomes one
+  // constant: nothing but the test sees it, so no template can change it.
+  static void FoldMembers(ExprPtr& e) {
+    if (e->kind != EK::kList && e->kind != EK::kTuple) return;
+    const auto& seq = static_cast<const SeqExpr&>(*e);
+    List items;
+    for (const auto& x : seq.items) {
+      if (x->kind != EK::kConst) return;
+      const Value& v = static_cast<const ConstExpr&>(*x).value;
+      if (v.is_sequence() || v.is_dict() || v.is_object()) return;
+      items.push_back(v);
+    }
+    Value folded =
+        e->kind == EK::kList ? Value(std::move(items)) : Value::MakeTuple(std::move(items));
+    e = std::make_unique<ConstExpr>(std::move(folded), e->lineno);
+  }
+
   // Filter arguments that are all constants are evaluated once, here.
   static void ConstArgs(FilterExpr& f) {
     const CallArgs& a = f.args;
@@ -140,7 +157,10 @@ class Checker {
       case EK::kCompare: {
         auto* c = static_cast<CompareExpr*>(e);
         Expr_(c->expr.get(), soft);
-        for (auto& op : c->ops) Expr_(op.second.get(), soft);
+        for (auto& op : c->ops) {
+          Expr_(op.second.get(), soft);
+          if (op.first == CmpOp::kIn || op.first == CmpOp::kNotIn) FoldMembers(op.second);
+        }
         return;
       }
       case EK::kList:

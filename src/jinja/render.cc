@@ -9,6 +9,56 @@
 
 namespace herald::jinja {
 
+namespace {
+
+// A CallValues taken from this thread's pool of cleared ones, whose vectors keep their capacity,
+// and returned to it (cleared) on destruction: a call's arguments need no allocation once the
+// thread has made a few calls.
+class PooledArgs {
+ public:
+  PooledArgs() {
+    if (Pool().empty()) {
+      cv_ = new CallValues;
+    } else {
+      cv_ = Pool().back();
+      Pool().pop_back();
+    }
+  }
+  ~PooledArgs() {
+    cv_->args.clear();
+    cv_->kwargs.clear();
+    std::vector<CallValues*>& pool = Pool();
+    if (pool.size() < kMaxPooled && cv_->args.capacity() <= kMaxKept &&
+        cv_->kwargs.capacity() <= kMaxKept && pool.size() < pool.capacity()) {
+      pool.push_back(cv_);
+    } else {
+      delete cv_;
+    }
+  }
+  PooledArgs(const PooledArgs&) = delete;
+  PooledArgs& operator=(const PooledArgs&) = delete;
+  CallValues& operator*() { return *cv_; }
+
+ private:
+  static constexpr size_t kMaxPooled = 64, kMaxKept = 16;
+  // Owns the pooled objects until the thread ends. Its room is reserved up front, so returning
+  // one to it never allocates (or throws).
+  struct Owner {
+    std::vector<CallValues*> free;
+    Owner() { free.reserve(kMaxPooled); }
+    ~Owner() {
+      for (CallValues* c : free) delete c;
+    }
+  };
+  static std::vector<CallValues*>& Pool() {
+    thread_local Owner owner;
+    return owner.free;
+  }
+  CallValues* cv_;
+};
+
+}  // namespace
+
 Interp::Interp(const EnvironmentData& env, const Limits& limits)
     : env_(env),
       limits_(limits),
@@ -96,8 +146,12 @@ void Interp::FinishOutput(const OutState& o) {
 void Interp::RunTemplate(Run& run, std::string& out, OutState* ost) {
   EnterCall();
   run.root_out = &out;
-  if (!run.blocks) run.blocks = std::make_shared<BlockMap>();
-  for (const BlockStmt* b : run.tmpl->prog->blocks) (*run.blocks)[b->name].push_back(b);
+  const Program& prog = *run.tmpl->prog;
+  // A template without blocks, {% extends %} or `self` needs no block registry (null reads as
+  // empty).
+  if (!run.blocks && (!prog.blocks.empty() || prog.has_extends || prog.uses_self))
+    run.blocks = std::make_shared<BlockMap>();
+  for (const BlockStmt* b : prog.blocks) (*run.blocks)[b->name].push_back(b);
   const TemplateImpl* top = run.tmpl;  // `self` is named after the template rendered
   bool has_self = false;
   SetSelf(run, top, has_self);
@@ -108,6 +162,7 @@ void Interp::RunTemplate(Run& run, std::string& out, OutState* ost) {
     const TemplateImpl* parent = run.parent;
     run.parent = nullptr;
     run.tmpl = parent;
+    if (!run.blocks) run.blocks = std::make_shared<BlockMap>();
     for (const BlockStmt* b : parent->prog->blocks) (*run.blocks)[b->name].push_back(b);
     SetSelf(run, top, has_self);
     Frame pf{run.root, &out, &run, ost};
@@ -265,7 +320,8 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
       caller->run_root = f.run->root;
       const auto& call = static_cast<const CallExpr&>(*c.call);
       Value fn = Eval(*call.fn, f);
-      CallValues args;
+      PooledArgs pooled;
+      CallValues& args = *pooled;
       EvalArgs(call.args, f, args);
       args.kwargs.emplace_back("caller", Value(std::shared_ptr<Object>(caller)));
       Value v = CallValue(fn, args);
@@ -591,18 +647,21 @@ Value Interp::EvalCall(const CallExpr& c, Frame& f) {
     const auto& g = static_cast<const GetattrExpr&>(*c.fn);
     Value recv = Eval(*g.obj, f);
     if (!recv.is_object() && HasMethodMask(recv, g.method_mask) && g.attr[0] != '_') {
-      CallValues args;
+      PooledArgs pooled;
+      CallValues& args = *pooled;
       EvalArgs(c.args, f, args);
       Step();
       return CallMethod(*this, recv, g.attr, args);
     }
     Value fn = GetAttr(recv, g.attr);
-    CallValues args;
+    PooledArgs pooled;
+    CallValues& args = *pooled;
     EvalArgs(c.args, f, args);
     return CallValue(fn, args);
   }
   Value fn = Eval(*c.fn, f);
-  CallValues args;
+  PooledArgs pooled;
+  CallValues& args = *pooled;
   EvalArgs(c.args, f, args);
   return CallValue(fn, args);
 }
@@ -617,8 +676,8 @@ Value Interp::ApplyFilter(const FilterExpr& fe, const Value* input, Frame& f) {
   } else {
     inp = EvalRef(*fe.node, f, tmp);
   }
-  CallValues local;
-  CallValues& args = FilterCallArgs(fe, f, local);
+  PooledArgs local;
+  CallValues& args = FilterCallArgs(fe, f, *local);
   if (!fe.def) Throw("TemplateRuntimeError", "No filter named '" + fe.name + "' found.");
   return RunFilter(*fe.def, *inp, args);
 }
@@ -641,8 +700,8 @@ bool Interp::AppendFiltered(const Expr& e, Frame& f, std::string& out) {
   Step();  // Eval's step for the filter expression
   Value tmp;
   const Value* inp = EvalRef(*fe.node, f, tmp);
-  CallValues local;
-  CallValues& args = FilterCallArgs(fe, f, local);
+  PooledArgs local;
+  CallValues& args = FilterCallArgs(fe, f, *local);
   Step();  // RunFilter's
   fe.def->append(*this, *inp, args, out);
   return true;
@@ -801,7 +860,8 @@ Value Interp::Eval(const Expr& e, Frame& f) {
     case EK::kTest: {
       const auto& t = static_cast<const TestExpr&>(e);
       Value v = Eval(*t.node, f);
-      CallValues args;
+      PooledArgs pooled;
+      CallValues& args = *pooled;
       EvalArgs(t.args, f, args);
       if (!t.def) Throw("TemplateRuntimeError", "No test named '" + t.name + "' found.");
       return Value(RunTest(*t.def, *this, v, args));
