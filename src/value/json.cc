@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -266,9 +267,20 @@ void AppendJsonString(std::string& out, std::string_view s, bool ensure_ascii, b
     AppendHex(out, v, 4);
   };
   const uint8_t stop = html_safe ? 2 : 1;
+  size_t i = 0;
+  while (i < s.size() && !(kEscape.t[static_cast<unsigned char>(s[i])] & stop)) ++i;
+  if (i == s.size()) {  // nothing to escape (most keys and values): one append
+    const size_t at = out.size();
+    out.resize(at + s.size() + 2);
+    char* p = out.data() + at;
+    p[0] = '"';
+    std::memcpy(p + 1, s.data(), s.size());
+    p[s.size() + 1] = '"';
+    return;
+  }
   out.reserve(out.size() + s.size() + 2);
   out += '"';
-  size_t i = 0;
+  i = 0;
   while (i < s.size()) {
     // Copy a run of characters that need no escaping in one go.
     size_t run = i;

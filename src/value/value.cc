@@ -41,11 +41,17 @@ namespace {
 // True when `addr` lies in the lowest kMinStackHeadroom bytes of this thread's stack (looked up
 // once per thread). Frames outside the thread's stack (none in Herald) are never refused.
 bool NearStackEnd(uintptr_t addr) {
-  const StackExtent stack = ThreadStack();
-  if (stack.size == 0) return false;
-  const uintptr_t floor =
-      stack.low + std::min(kMinStackHeadroom, stack.size / 4);  // small stacks keep a quarter
-  return addr >= stack.low && addr < floor;
+  struct Bounds {
+    uintptr_t low = 0, floor = 0;  // floor == low: unknown stack, never refused
+    Bounds() {
+      const StackExtent stack = ThreadStack();
+      if (stack.size == 0) return;
+      low = stack.low;
+      floor = stack.low + std::min(kMinStackHeadroom, stack.size / 4);  // small stacks: a quarter
+    }
+  };
+  thread_local const Bounds b;
+  return addr >= b.low && addr < b.floor;
 }
 }  // namespace
 
