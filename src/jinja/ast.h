@@ -20,6 +20,7 @@ using StmtPtr = std::unique_ptr<Stmt>;
 using Body = std::vector<StmtPtr>;
 
 struct FilterDef;  // resolved filter (builtin or custom), see render.h
+struct CallValues;
 struct TestDef;
 
 enum class EK : uint8_t {
@@ -110,6 +111,9 @@ struct FilterExpr : Expr {
   std::string name;
   CallArgs args;
   const FilterDef* def = nullptr;  // resolved at compile time; null = unknown (runtime error)
+  // The arguments, evaluated at compile time when all are constants (else null); never changed
+  // by a filter, so renders share them.
+  std::shared_ptr<CallValues> const_args;
   FilterExpr(ExprPtr n, std::string nm, int line)
       : Expr(EK::kFilter, line), node(std::move(n)), name(std::move(nm)) {}
 };

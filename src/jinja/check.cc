@@ -46,6 +46,38 @@ class Checker {
     Expr_(a.dyn_kwargs.get(), soft);
   }
 
+  // The right side of `in` / `not in` written as a list or tuple of plain constants becomes one
+  // constant: nothing but the test sees it, so no template can change it.
+  static void FoldMembers(ExprPtr& e) {
+    if (e->kind != EK::kList && e->kind != EK::kTuple) return;
+    const auto& seq = static_cast<const SeqExpr&>(*e);
+    List items;
+    for (const auto& x : seq.items) {
+      if (x->kind != EK::kConst) return;
+      const Value& v = static_cast<const ConstExpr&>(*x).value;
+      if (v.is_sequence() || v.is_dict() || v.is_object()) return;
+      items.push_back(v);
+    }
+    Value folded =
+        e->kind == EK::kList ? Value(std::move(items)) : Value::MakeTuple(std::move(items));
+    e = std::make_unique<ConstExpr>(std::move(folded), e->lineno);
+  }
+
+  // Filter arguments that are all constants are evaluated once, here.
+  static void ConstArgs(FilterExpr& f) {
+    const CallArgs& a = f.args;
+    if (a.dyn_args || a.dyn_kwargs || (a.args.empty() && a.kwargs.empty())) return;
+    for (const auto& e : a.args)
+      if (e->kind != EK::kConst) return;
+    for (const auto& kv : a.kwargs)
+      if (kv.second->kind != EK::kConst) return;
+    auto cv = std::make_shared<CallValues>();
+    for (const auto& e : a.args) cv->args.push_back(static_cast<const ConstExpr&>(*e).value);
+    for (const auto& kv : a.kwargs)
+      cv->kwargs.emplace_back(kv.first, static_cast<const ConstExpr&>(*kv.second).value);
+    f.const_args = std::move(cv);
+  }
+
   void Expr_(Expr* e, bool soft) {
     if (!e) return;
     switch (e->kind) {
@@ -88,6 +120,7 @@ class Checker {
         else if (!soft)
           Throw("TemplateAssertionError", "No filter named '" + f->name + "'.", f->lineno);
         Args(f->args, soft);
+        ConstArgs(*f);
         return;
       }
       case EK::kTest: {
@@ -124,7 +157,10 @@ class Checker {
       case EK::kCompare: {
         auto* c = static_cast<CompareExpr*>(e);
         Expr_(c->expr.get(), soft);
-        for (auto& op : c->ops) Expr_(op.second.get(), soft);
+        for (auto& op : c->ops) {
+          Expr_(op.second.get(), soft);
+          if (op.first == CmpOp::kIn || op.first == CmpOp::kNotIn) FoldMembers(op.second);
+        }
         return;
       }
       case EK::kList:

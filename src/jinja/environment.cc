@@ -1,5 +1,6 @@
 // Public API (jinja.h): Environment, Template, Error; the glue between the parser, the
 // compile-time checker and the renderer. PyError exceptions never leave this file.
+#include <algorithm>
 #include <new>
 
 #include "jinja/errors.h"
@@ -114,12 +115,18 @@ Value DeepCopy(const Value& v, int depth) {
   return v;
 }
 
+// The output buffer starts at the size of this thread's previous output (bounded), so a render
+// seldom regrows it.
+thread_local size_t t_last_output = 0;
+constexpr size_t kMinOutputReserve = 256, kMaxOutputReserve = 64 << 10;
+
 }  // namespace
 
 Outcome<std::string> Template::Render(const Value& context) const {
   const TemplateImpl* t = impl_.get();
   const EnvironmentData& env = *t->env;
   std::string out;
+  out.reserve(std::clamp(t_last_output + t_last_output / 8, kMinOutputReserve, kMaxOutputReserve));
   try {
     bool copy = t->mutates;
     while (true) {
@@ -162,6 +169,7 @@ Outcome<std::string> Template::Render(const Value& context) const {
   } catch (const std::bad_alloc&) {
     return Error{"ResourceLimitError", "out of memory while rendering the template", 0, "render"};
   }
+  t_last_output = out.size();
   return out;
 }
 

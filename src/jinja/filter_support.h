@@ -19,7 +19,7 @@ namespace herald::jinja::filters {
 // Every built-in filter has the BuiltinFilter signature (render.h).
 using Args = CallValues;
 // Bound arguments from BindArgs: one pointer per parameter name, nullptr when not passed.
-using P = std::vector<const Value*>;
+using P = ArgSlots;
 
 // Python's AttributeError for a missing method; a Jinja2 Namespace raises it with the bare name.
 [[noreturn]] void ThrowNoAttr(const Value& v, const char* name);
@@ -58,6 +58,7 @@ struct AttrGetter {
 
 // ---- string and escaping filters (filters_text.cc) ----
 Value FUpper(Interp& in, const Value& v, Args& a);
+void AUpper(Interp& in, const Value& v, Args& a, std::string& out);  // upper's append
 Value FLower(Interp& in, const Value& v, Args& a);
 Value FCapitalize(Interp& in, const Value& v, Args& a);
 Value FTitle(Interp& in, const Value& v, Args& a);
@@ -78,6 +79,7 @@ Value FFilesizeformat(Interp& in, const Value& v, Args& a);
 Value FEscape(Interp& in, const Value& v, Args& a);
 Value FForceescape(Interp& in, const Value& v, Args& a);
 Value FSafe(Interp& in, const Value& v, Args& a);
+void ATojson(Interp& in, const Value& v, Args& a, std::string& out);  // tojson's append
 Value FTojson(Interp& in, const Value& v, Args& a);
 
 // ---- number filters (filters_number.cc) ----

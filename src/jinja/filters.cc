@@ -106,6 +106,10 @@ void RegisterBuiltinFilters(std::map<std::string, FilterDef>& out) {
   add("truncate", FTruncate);
   add("unique", FUnique);
   add("upper", FUpper);
+  // Printed straight into the output (FilterDef::append).
+  out["tojson"].append = ATojson;
+  out["tojson"].append_markup = true;
+  out["upper"].append = AUpper;
   add("urlencode", FUrlencode);
   add("urlize", FUrlize);
   add("wordcount", FWordcount);

@@ -24,6 +24,10 @@ namespace herald::jinja::filters {
 Value FUpper(Interp&, const Value& v, Args& a) {
   return Wrap(SoftStr(v), ucd::Upper(S(SoftStr(v))));
 }
+void AUpper(Interp&, const Value& v, Args& a, std::string& out) {
+  if (const std::string* s = StrLike(v)) out += ucd::Upper(*s);
+  else out += ucd::Upper(S(SoftStr(v)));
+}
 Value FLower(Interp&, const Value& v, Args& a) {
   return Wrap(SoftStr(v), ucd::Lower(S(SoftStr(v))));
 }
@@ -338,7 +342,9 @@ Value FSafe(Interp&, const Value& v, Args& a) {
   return MakeMarkup(ToStr(v));
 }
 
-Value FTojson(Interp&, const Value& v, Args& a) {
+namespace {
+// tojson's indent argument (-1: none).
+int TojsonIndent(Args& a) {
   P p;
   BindArgs("do_tojson", a, {"indent"}, p);
   int indent = -1;
@@ -348,7 +354,13 @@ Value FTojson(Interp&, const Value& v, Args& a) {
     int64_t ind = IntParam(p[0], -1);
     indent = static_cast<int>(std::clamp<int64_t>(ind, 0, INT32_MAX));
   }
-  return MakeMarkup(ToJson(v, indent));
+  return indent;
+}
+}  // namespace
+
+Value FTojson(Interp&, const Value& v, Args& a) { return MakeMarkup(ToJson(v, TojsonIndent(a))); }
+void ATojson(Interp&, const Value& v, Args& a, std::string& out) {
+  ToJsonTo(v, TojsonIndent(a), out);
 }
 
 }  // namespace herald::jinja::filters

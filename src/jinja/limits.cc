@@ -66,6 +66,11 @@ StackScope::StackScope() : prev_base_(g_stack_base), prev_budget_(g_stack_budget
   g_stack_budget = budget;
 }
 
+uintptr_t StackFloor() {
+  if (g_stack_base == 0) return 0;
+  return g_stack_base > g_stack_budget ? g_stack_base - g_stack_budget : 0;
+}
+
 StackScope::~StackScope() {
   g_stack_base = prev_base_;
   g_stack_budget = prev_budget_;

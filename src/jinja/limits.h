@@ -44,6 +44,9 @@ class StackScope : boost::noncopyable {
 // Throws ResourceLimitError ("template recursion exceeded the stack limit of N bytes") when the
 // calling frame is deeper than the budget below the active StackScope's base.
 void CheckStack();
+// The lowest stack address the active StackScope allows on this thread (0: no bound), for callers
+// that compare against it inline; CheckStack throws the error.
+uintptr_t StackFloor();
 
 // Installs `limits` for this thread until destroyed (restores the previous ones).
 class SizeLimitScope {

@@ -186,7 +186,7 @@ Value ListMethod(Interp& in, const Value& recv, const std::string& name, Args& a
   if (Value result; CopyOrClear(name, a, l, &result)) return result;
   if (name == "sort") {
     if (!a.args.empty()) ThrowType("sort() takes no positional arguments");
-    std::vector<const Value*> p;
+    ArgSlots p;
     BindArgs("sort", a, {"key", "reverse"}, p);
     std::function<Value(const Value&)> key;
     if (p[0] && !p[0]->is_none()) {

@@ -207,7 +207,7 @@ Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::
     return wrap(Strip(s, chars, name != "rstrip", name != "lstrip"));
   }
   if (name == "split" || name == "rsplit") {
-    std::vector<const Value*> p;
+    ArgSlots p;
     BindArgs(name.c_str(), a, {"sep", "maxsplit"}, p);
     int64_t maxsplit = p[1] ? IntArg(*p[1]) : -1;
     bool r = name == "rsplit";
@@ -217,7 +217,7 @@ Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::
     return StrList(r ? RSplitSep(s, sep, maxsplit) : SplitSep(s, sep, maxsplit), markup);
   }
   if (name == "splitlines") {
-    std::vector<const Value*> p;
+    ArgSlots p;
     BindArgs("splitlines", a, {"keepends"}, p);
     std::vector<std::string> lines;
     for (std::string_view line : SplitLines(s, p[0] && Truthy(*p[0]))) lines.emplace_back(line);
@@ -369,7 +369,7 @@ Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::
     return wrap(s);
   }
   if (name == "expandtabs") {
-    std::vector<const Value*> p;
+    ArgSlots p;
     BindArgs("expandtabs", a, {"tabsize"}, p);
     int64_t ts = p[0] ? IntArg(*p[0]) : 8;
     std::string out;
@@ -444,7 +444,7 @@ Value StrMethod(Interp& in, const Value& recv, const std::string& s, const std::
     return Value(true);
   }
   if (name == "encode") {
-    std::vector<const Value*> p;
+    ArgSlots p;
     BindArgs("encode", a, {"encoding", "errors"}, p);
     std::string enc = p[0] ? ucd::Lower(StrArg("encode", *p[0])) : "utf-8";
     if (enc == "utf-8" || enc == "utf8" || enc == "utf_8") {

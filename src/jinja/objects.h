@@ -36,16 +36,24 @@ enum class OK : uint8_t {
   kGroupTuple,
 };
 
+// Object::family() of every JObject.
+constexpr uint8_t kJinjaFamily = 1;
+
 class JObject : public Object {
  public:
-  explicit JObject(OK k) : okind(k) {}
+  explicit JObject(OK k) : Object(kJinjaFamily), okind(k) {}
   const OK okind;
   // Jinja2's object_type_repr() text, e.g. "jinja2.utils.Namespace object".
   virtual std::string TypeRepr() const { return type_name() + " object"; }
+  // Drops the values this object holds (called when the render that made it ends, to break
+  // reference cycles).
+  virtual void ReleaseRefs() {}
 };
 
 inline const JObject* AsJ(const Value& v) {
-  return v.is_object() ? dynamic_cast<const JObject*>(v.as_object().get()) : nullptr;
+  if (!v.is_object()) return nullptr;
+  const Object* o = v.as_object().get();
+  return o->family() == kJinjaFamily ? static_cast<const JObject*>(o) : nullptr;
 }
 inline bool IsCallableKind(OK k) { return k == OK::kCallable || k == OK::kLoop; }
 inline bool IsObj(const Value& v, OK k) {
@@ -165,6 +173,7 @@ class CallableObj : public JObject {
 class SuperObjBase : public CallableObj {
  public:
   virtual void Clear() = 0;
+  void ReleaseRefs() override { Clear(); }
   // The attribute `name` (*found = true), or *found = false when it has none by that name.
   virtual Value Attr(Interp& in, const std::string& name, bool* found) = 0;
 };
@@ -222,6 +231,11 @@ class MacroObj : public CallableObj {
   // The blocks and top-level scope of the run that defined the macro ({% block %} in its body).
   std::shared_ptr<BlockMap> blocks;
   std::shared_ptr<Scope> run_root;
+  void ReleaseRefs() override {
+    closure.reset();
+    run_root.reset();
+    caller = Value();
+  }
 };
 
 // for-loop context (`loop`).
@@ -243,6 +257,11 @@ class LoopObj : public CallableObj, public std::enable_shared_from_this<LoopObj>
   std::shared_ptr<Scope> scope;  // scope the loop body runs in (for recursion)
   bool has_last_changed = false;
   Value last_changed;
+  void ReleaseRefs() override {
+    items.clear();
+    scope.reset();
+    last_changed = Value();
+  }
 };
 
 class NamespaceObj : public JObject {
@@ -251,6 +270,7 @@ class NamespaceObj : public JObject {
   std::string type_name() const override { return "Namespace"; }
   std::string TypeRepr() const override { return "jinja2.utils.Namespace object"; }
   std::string repr() const override;
+  void ReleaseRefs() override { attrs.clear(); }
   Dict attrs;
 };
 
@@ -260,6 +280,7 @@ class CyclerObj : public JObject {
   std::string type_name() const override { return "Cycler"; }
   std::string TypeRepr() const override { return "jinja2.utils.Cycler object"; }
   std::string repr() const override { return "<jinja2.utils.Cycler object>"; }
+  void ReleaseRefs() override { items.clear(); }
   std::vector<Value> items;
   size_t pos = 0;
 };
@@ -285,6 +306,7 @@ class ModuleObj : public JObject {
   std::string name;
   std::string body;  // rendered output of the module
   Dict exports;
+  void ReleaseRefs() override { exports.clear(); }
 };
 
 class BytesObj : public JObject {

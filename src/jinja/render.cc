@@ -11,7 +11,51 @@ namespace herald::jinja {
 
 namespace {
 
-constexpr uint64_t kDeadlineCheckEvery = 1024;
+// A CallValues taken from this thread's pool of cleared ones, whose vectors keep their capacity,
+// and returned to it (cleared) on destruction: a call's arguments need no allocation once the
+// thread has made a few calls.
+class PooledArgs {
+ public:
+  PooledArgs() {
+    if (Pool().empty()) {
+      cv_ = new CallValues;
+    } else {
+      cv_ = Pool().back();
+      Pool().pop_back();
+    }
+  }
+  ~PooledArgs() {
+    cv_->args.clear();
+    cv_->kwargs.clear();
+    std::vector<CallValues*>& pool = Pool();
+    if (pool.size() < kMaxPooled && cv_->args.capacity() <= kMaxKept &&
+        cv_->kwargs.capacity() <= kMaxKept && pool.size() < pool.capacity()) {
+      pool.push_back(cv_);
+    } else {
+      delete cv_;
+    }
+  }
+  PooledArgs(const PooledArgs&) = delete;
+  PooledArgs& operator=(const PooledArgs&) = delete;
+  CallValues& operator*() { return *cv_; }
+
+ private:
+  static constexpr size_t kMaxPooled = 64, kMaxKept = 16;
+  // Owns the pooled objects until the thread ends. Its room is reserved up front, so returning
+  // one to it never allocates (or throws).
+  struct Owner {
+    std::vector<CallValues*> free;
+    Owner() { free.reserve(kMaxPooled); }
+    ~Owner() {
+      for (CallValues* c : free) delete c;
+    }
+  };
+  static std::vector<CallValues*>& Pool() {
+    thread_local Owner owner;
+    return owner.free;
+  }
+  CallValues* cv_;
+};
 
 }  // namespace
 
@@ -27,6 +71,7 @@ Interp::Interp(const EnvironmentData& env, const Limits& limits)
   deadline_ = std::chrono::steady_clock::now() + limits.deadline;
   size_limits_.deadline = deadline_;
   size_limits_.deadline_ms = limits.deadline;
+  stack_floor_ = StackFloor();
 }
 
 std::shared_ptr<Scope> Interp::NewScope(std::shared_ptr<Scope> parent) {
@@ -46,33 +91,14 @@ Interp::~Interp() {
     s->vars.clear();
     s->parent.reset();
   }
-  for (auto& o : objects_) {
-    if (auto* m = dynamic_cast<MacroObj*>(o.get())) {
-      m->closure.reset();
-      m->run_root.reset();
-      m->caller = Value();
-    } else if (auto* l = dynamic_cast<LoopObj*>(o.get())) {
-      l->items.clear();
-      l->scope.reset();
-      l->last_changed = Value();
-    } else if (auto* n = dynamic_cast<NamespaceObj*>(o.get())) {
-      n->attrs.clear();
-    } else if (auto* c = dynamic_cast<CyclerObj*>(o.get())) {
-      c->items.clear();
-    } else if (auto* mod = dynamic_cast<ModuleObj*>(o.get())) {
-      mod->exports.clear();
-    } else if (auto* sup = dynamic_cast<SuperObjBase*>(o.get())) {
-      sup->Clear();
-    }
-  }
+  for (auto& o : objects_) o->ReleaseRefs();
   for (auto& v : containers_) {
     if (v.is_list()) v.as_list().clear();
     else if (v.is_dict()) v.as_dict().clear();
   }
 }
 
-void Interp::Step() {
-  ++steps_;
+void Interp::StepSlow() {
   CheckStack();
   if (steps_ > limits_.max_steps) {
     ThrowLimit("template evaluation exceeded the limit of " + std::to_string(limits_.max_steps) +
@@ -120,8 +146,12 @@ void Interp::FinishOutput(const OutState& o) {
 void Interp::RunTemplate(Run& run, std::string& out, OutState* ost) {
   EnterCall();
   run.root_out = &out;
-  if (!run.blocks) run.blocks = std::make_shared<BlockMap>();
-  for (const BlockStmt* b : run.tmpl->prog->blocks) (*run.blocks)[b->name].push_back(b);
+  const Program& prog = *run.tmpl->prog;
+  // A template without blocks, {% extends %} or `self` needs no block registry (null reads as
+  // empty).
+  if (!run.blocks && (!prog.blocks.empty() || prog.has_extends || prog.uses_self))
+    run.blocks = std::make_shared<BlockMap>();
+  for (const BlockStmt* b : prog.blocks) (*run.blocks)[b->name].push_back(b);
   const TemplateImpl* top = run.tmpl;  // `self` is named after the template rendered
   bool has_self = false;
   SetSelf(run, top, has_self);
@@ -132,6 +162,7 @@ void Interp::RunTemplate(Run& run, std::string& out, OutState* ost) {
     const TemplateImpl* parent = run.parent;
     run.parent = nullptr;
     run.tmpl = parent;
+    if (!run.blocks) run.blocks = std::make_shared<BlockMap>();
     for (const BlockStmt* b : parent->prog->blocks) (*run.blocks)[b->name].push_back(b);
     SetSelf(run, top, has_self);
     Frame pf{run.root, &out, &run, ost};
@@ -200,11 +231,13 @@ void Interp::ExecOutput(const OutputStmt& s, Frame& f) {
     if (!it.expr) {
       out += it.data;
     } else {
-      Value tmp;
-      const Value* v = EvalRef(*it.expr, f, tmp);
       size_t before = out.size();
-      if (autoescape_ && !IsMarkup(*v)) out += HtmlEscape(ToStr(*v));
-      else AppendStr(out, *v);
+      if (!AppendFiltered(*it.expr, f, out)) {
+        Value tmp;
+        const Value* v = EvalRef(*it.expr, f, tmp);
+        if (autoescape_ && !IsMarkup(*v)) out += HtmlEscape(ToStr(*v));
+        else AppendStr(out, *v);
+      }
       if (env_.options.check_printed) {
         Status st =
             env_.options.check_printed(std::string_view(out).substr(before), it.expr->lineno);
@@ -287,7 +320,8 @@ void Interp::ExecStmt(const Stmt& s, Frame& f) {
       caller->run_root = f.run->root;
       const auto& call = static_cast<const CallExpr&>(*c.call);
       Value fn = Eval(*call.fn, f);
-      CallValues args;
+      PooledArgs pooled;
+      CallValues& args = *pooled;
       EvalArgs(call.args, f, args);
       args.kwargs.emplace_back("caller", Value(std::shared_ptr<Object>(caller)));
       Value v = CallValue(fn, args);
@@ -613,18 +647,21 @@ Value Interp::EvalCall(const CallExpr& c, Frame& f) {
     const auto& g = static_cast<const GetattrExpr&>(*c.fn);
     Value recv = Eval(*g.obj, f);
     if (!recv.is_object() && HasMethodMask(recv, g.method_mask) && g.attr[0] != '_') {
-      CallValues args;
+      PooledArgs pooled;
+      CallValues& args = *pooled;
       EvalArgs(c.args, f, args);
       Step();
       return CallMethod(*this, recv, g.attr, args);
     }
     Value fn = GetAttr(recv, g.attr);
-    CallValues args;
+    PooledArgs pooled;
+    CallValues& args = *pooled;
     EvalArgs(c.args, f, args);
     return CallValue(fn, args);
   }
   Value fn = Eval(*c.fn, f);
-  CallValues args;
+  PooledArgs pooled;
+  CallValues& args = *pooled;
   EvalArgs(c.args, f, args);
   return CallValue(fn, args);
 }
@@ -639,10 +676,35 @@ Value Interp::ApplyFilter(const FilterExpr& fe, const Value* input, Frame& f) {
   } else {
     inp = EvalRef(*fe.node, f, tmp);
   }
-  CallValues args;
-  EvalArgs(fe.args, f, args);
+  PooledArgs local;
+  CallValues& args = FilterCallArgs(fe, f, *local);
   if (!fe.def) Throw("TemplateRuntimeError", "No filter named '" + fe.name + "' found.");
   return RunFilter(*fe.def, *inp, args);
+}
+
+CallValues& Interp::FilterCallArgs(const FilterExpr& fe, Frame& f, CallValues& local) {
+  if (!fe.const_args) {
+    EvalArgs(fe.args, f, local);
+    return local;
+  }
+  // The steps evaluating the constants would have taken.
+  for (size_t i = 0; i < fe.args.args.size() + fe.args.kwargs.size(); ++i) Step();
+  return *fe.const_args;
+}
+
+bool Interp::AppendFiltered(const Expr& e, Frame& f, std::string& out) {
+  if (e.kind != EK::kFilter) return false;
+  const auto& fe = static_cast<const FilterExpr&>(e);
+  if (!fe.node || !fe.def || !fe.def->append || !(fe.def->append_markup || !autoescape_))
+    return false;
+  Step();  // Eval's step for the filter expression
+  Value tmp;
+  const Value* inp = EvalRef(*fe.node, f, tmp);
+  PooledArgs local;
+  CallValues& args = FilterCallArgs(fe, f, *local);
+  Step();  // RunFilter's
+  fe.def->append(*this, *inp, args, out);
+  return true;
 }
 
 Value Interp::RunFilter(const FilterDef& def, const Value& input, CallValues& args) {
@@ -798,7 +860,8 @@ Value Interp::Eval(const Expr& e, Frame& f) {
     case EK::kTest: {
       const auto& t = static_cast<const TestExpr&>(e);
       Value v = Eval(*t.node, f);
-      CallValues args;
+      PooledArgs pooled;
+      CallValues& args = *pooled;
       EvalArgs(t.args, f, args);
       if (!t.def) Throw("TemplateRuntimeError", "No test named '" + t.name + "' found.");
       return Value(RunTest(*t.def, *this, v, args));

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/stack.h"
 #include "jinja/ast.h"
 #include "jinja/errors.h"
 #include "jinja/jinja.h"
@@ -28,10 +29,17 @@ struct RestartWithCopy {};
 using BuiltinFilter = Value (*)(Interp& in, const Value& input, CallValues& args);
 using BuiltinTest = bool (*)(Interp& in, const Value& v, CallValues& args);
 
+// Appends what a filter returns, as printed, to the output (no intermediate Value).
+using BuiltinAppend = void (*)(Interp& in, const Value& input, CallValues& args, std::string& out);
+
 struct FilterDef {
   std::string name;
   BuiltinFilter builtin = nullptr;
   Filter custom;
+  // Optional: builtin's result written straight into the output when printed. Only where no
+  // escaping applies: always when the result is Markup (append_markup), else without autoescape.
+  BuiltinAppend append = nullptr;
+  bool append_markup = false;
 };
 
 struct TestDef {
@@ -200,7 +208,14 @@ class Interp {
   bool owns_context = false;
   ~Interp();
 
-  void Step();
+  // One evaluation step: counts against max_steps, checks the deadline every
+  // kDeadlineCheckEvery steps and the stack on every step.
+  void Step() {
+    ++steps_;
+    if (steps_ > limits_.max_steps || steps_ % kDeadlineCheckEvery == 0 ||
+        FrameAddress() < stack_floor_)
+      StepSlow();
+  }
   void EnterCall();
   void LeaveCall() { --depth_; }
   void CheckOutput(const std::string& out);
@@ -208,6 +223,8 @@ class Interp {
  private:
   friend struct ExprEval;
 
+  static constexpr uint64_t kDeadlineCheckEvery = 1024;
+  void StepSlow();
   void RunTemplate(Run& run, std::string& out, OutState* ost);
   void Exec(const Body& body, Frame& f);
   void ExecStmt(const Stmt& s, Frame& f);
@@ -229,6 +246,11 @@ class Interp {
 
   void Assign(const Expr& target, const Value& v, Frame& f);
   Value ApplyFilter(const FilterExpr& fe, const Value* input, Frame& f);
+  // The arguments of fe: its compile-time constants, or evaluated into `local`.
+  CallValues& FilterCallArgs(const FilterExpr& fe, Frame& f, CallValues& local);
+  // Prints expression e into out through its filter's append function when it has one that
+  // applies (see FilterDef::append); false (nothing done) otherwise.
+  bool AppendFiltered(const Expr& e, Frame& f, std::string& out);
   // Renders `body` in a new scope below f's and returns the output as a value: Markup under
   // autoescape, else a str (what {% set %}...{% endset %} assigns and {% filter %} filters).
   Value RenderBlockValue(const Body& body, Frame& f);
@@ -248,7 +270,7 @@ class Interp {
   Value EvalGetitem(const GetitemExpr& g, Frame& f);
 
   std::vector<std::shared_ptr<Scope>> scopes_;
-  std::vector<std::shared_ptr<Object>> objects_;
+  std::vector<std::shared_ptr<JObject>> objects_;
   std::vector<Value> containers_;
 
   const EnvironmentData& env_;
@@ -262,6 +284,7 @@ class Interp {
   bool autoescape_;  // the current eval context's (Options::autoescape at the start of a template)
   bool extended_ = false;  // the current template executed {% extends %}: root output is dropped
   uint64_t steps_ = 0;
+  uintptr_t stack_floor_ = 0;  // StackFloor() of stack_scope_
   int depth_ = 0;
   std::chrono::steady_clock::time_point deadline_;
 };
@@ -296,9 +319,27 @@ inline bool HasMethodMask(const Value& recv, uint8_t mask) {
 }
 Value CallMethod(Interp& in, const Value& recv, const std::string& name, CallValues& args);
 
+// The bound arguments of a builtin: one slot per parameter, null where none was given. Fixed
+// capacity (no builtin takes more than kMax parameters), so binding allocates nothing.
+class ArgSlots {
+ public:
+  static constexpr size_t kMax = 8;
+  const Value* operator[](size_t i) const { return slots_[i]; }
+  const Value*& operator[](size_t i) { return slots_[i]; }
+  size_t size() const { return n_; }
+  void Reset(size_t n) {
+    n_ = n;
+    for (size_t i = 0; i < n; ++i) slots_[i] = nullptr;
+  }
+
+ private:
+  const Value* slots_[kMax];
+  size_t n_ = 0;
+};
+
 // Python-like argument binding for builtins: fills `out` (size == names.size()) from positional
 // and keyword arguments; TypeError on unknown/duplicate keywords or too many positionals.
 void BindArgs(const char* fname, const CallValues& a, std::initializer_list<const char*> names,
-              std::vector<const Value*>& out);
+              ArgSlots& out);
 
 }  // namespace herald::jinja

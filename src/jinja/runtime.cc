@@ -10,8 +10,9 @@
 namespace herald::jinja {
 
 void BindArgs(const char* fname, const CallValues& a, std::initializer_list<const char*> names,
-              std::vector<const Value*>& out) {
-  out.assign(names.size(), nullptr);
+              ArgSlots& out) {
+  if (names.size() > ArgSlots::kMax) ThrowType(std::string(fname) + "(): too many parameters");
+  out.Reset(names.size());
   if (a.args.size() > names.size()) {
     ThrowType(std::string(fname) + "() takes at most " + std::to_string(names.size()) +
               " argument(s) (" + std::to_string(a.args.size()) + " given)");
@@ -402,7 +403,7 @@ Value GCycler(Interp& in, CallValues& a) {
 }
 
 Value GJoiner(Interp& in, CallValues& a) {
-  std::vector<const Value*> p;
+  ArgSlots p;
   BindArgs("Joiner", a, {"sep"}, p);
   auto j = std::make_shared<JoinerObj>();
   if (p[0]) j->sep = ToStr(*p[0]);
@@ -442,7 +443,7 @@ const char* const kLorem[] = {"lorem",      "ipsum",        "dolor",
 // Deterministic lorem ipsum (Jinja2's is random; the shape is the same: n paragraphs of
 // min..max words, sentences capitalised and ended with '.', HTML paragraphs when html).
 Value GLipsum(Interp& in, CallValues& a) {
-  std::vector<const Value*> p;
+  ArgSlots p;
   BindArgs("generate_lorem_ipsum", a, {"n", "html", "min", "max"}, p);
   int64_t n = 5, mn = 20, mx = 100;
   bool html = true;

@@ -51,6 +51,12 @@ const ToJsonHooks kToJsonHooks;
 }  // namespace
 
 std::string ToJson(const Value& v, int indent) {
+  std::string out;
+  ToJsonTo(v, indent, out);
+  return out;
+}
+
+void ToJsonTo(const Value& v, int indent, std::string& out) {
   JsonDumpOptions o;
   o.sort_keys = true;
   o.indent = indent;
@@ -58,7 +64,7 @@ std::string ToJson(const Value& v, int indent) {
   o.check_circular = true;
   o.hooks = &kToJsonHooks;
   try {
-    return DumpJson(v, o);
+    DumpJsonTo(v, o, out);
   } catch (const JsonCircularError& e) {
     ThrowValue(e.what());
   }

@@ -11,5 +11,7 @@
 namespace herald::jinja {
 
 std::string ToJson(const Value& v, int indent);
+// The same, appended to out.
+void ToJsonTo(const Value& v, int indent, std::string& out);
 
 }  // namespace herald::jinja

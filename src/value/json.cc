@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -245,23 +246,45 @@ Result<Value> ParseJson(std::string_view text) {
                        simdjson::error_message(doc.error()));
 }
 
+namespace {
+// Bytes a JSON string literal cannot copy as they are: bit 1 always (controls, DEL and above,
+// '"', '\\'), bit 2 also when html_safe (< > & ').
+struct EscapeTable {
+  uint8_t t[256] = {};
+  constexpr EscapeTable() {
+    for (int c = 0; c < 256; ++c)
+      if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') t[c] = 3;
+    t[static_cast<int>('<')] = t[static_cast<int>('>')] = 2;
+    t[static_cast<int>('&')] = t[static_cast<int>('\'')] = 2;
+  }
+};
+constexpr EscapeTable kEscape;
+}  // namespace
+
 void AppendJsonString(std::string& out, std::string_view s, bool ensure_ascii, bool html_safe) {
   auto u4 = [&](uint32_t v) {
     out += "\\u";
     AppendHex(out, v, 4);
   };
-  out += '"';
+  const uint8_t stop = html_safe ? 2 : 1;
   size_t i = 0;
+  while (i < s.size() && !(kEscape.t[static_cast<unsigned char>(s[i])] & stop)) ++i;
+  if (i == s.size()) {  // nothing to escape (most keys and values): one append
+    const size_t at = out.size();
+    out.resize(at + s.size() + 2);
+    char* p = out.data() + at;
+    p[0] = '"';
+    std::memcpy(p + 1, s.data(), s.size());
+    p[s.size() + 1] = '"';
+    return;
+  }
+  out.reserve(out.size() + s.size() + 2);
+  out += '"';
+  i = 0;
   while (i < s.size()) {
     // Copy a run of characters that need no escaping in one go.
     size_t run = i;
-    while (run < s.size()) {
-      unsigned char r = static_cast<unsigned char>(s[run]);
-      if (r < 0x20 || r >= 0x7f || r == '"' || r == '\\' ||
-          (html_safe && (r == '<' || r == '>' || r == '&' || r == '\'')))
-        break;
-      ++run;
-    }
+    while (run < s.size() && !(kEscape.t[static_cast<unsigned char>(s[run])] & stop)) ++run;
     if (run > i) {
       out.append(s.data() + i, run - i);
       i = run;
@@ -337,7 +360,8 @@ void AppendFloat(std::string& out, double d) {
 class Dumper {
  public:
   Dumper(const JsonDumpOptions& o, std::string& out)
-      : options_(o),
+      : base_(out.size()),
+        options_(o),
         hooks_(o.hooks ? *o.hooks : kDefaultHooks),
         limits_(o.hooks),
         out_(out),
@@ -388,12 +412,16 @@ class Dumper {
           out_ += "{}";
           return;
         }
+        // Sorted item order: on the stack for small dicts (most are), else on the heap.
+        constexpr size_t kSmall = 32;
+        const Dict::Entry* small[kSmall];
         std::vector<const Dict::Entry*> sorted;
-        if (sort_keys_) Sort(d, sorted);
+        const Dict::Entry* const* order = nullptr;
+        if (sort_keys_) order = Sort(d, small, kSmall, sorted);
         Mark mark(*this, v.dict_ptr().get());
         out_ += '{';
         for (size_t i = 0; i < d.size(); ++i) {
-          const Dict::Entry& e = sort_keys_ ? *sorted[i] : d.entries()[i];
+          const Dict::Entry& e = sort_keys_ ? *order[i] : d.entries()[i];
           if (i) out_ += item_sep_;
           if (indent_ >= 0) Newline(level + 1);
           if (e.first.is_str()) String(e.first.as_str());
@@ -420,12 +448,18 @@ class Dumper {
    public:
     Mark(Dumper& d, const void* id) : d_(d) {
       if (!d_.check_circular_) return;
-      if (std::find(d_.markers_.begin(), d_.markers_.end(), id) != d_.markers_.end())
+      const size_t n = d_.n_marks_;
+      const size_t inline_n = std::min(n, kInlineMarks);
+      if (std::find(d_.marks_, d_.marks_ + inline_n, id) != d_.marks_ + inline_n ||
+          std::find(d_.more_marks_.begin(), d_.more_marks_.end(), id) != d_.more_marks_.end())
         throw JsonCircularError();
-      d_.markers_.push_back(id);
+      if (n < kInlineMarks) d_.marks_[n] = id;
+      else d_.more_marks_.push_back(id);
+      d_.n_marks_ = n + 1;
     }
     ~Mark() {
-      if (d_.check_circular_) d_.markers_.pop_back();
+      if (!d_.check_circular_) return;
+      if (--d_.n_marks_ >= kInlineMarks) d_.more_marks_.pop_back();
     }
 
    private:
@@ -434,13 +468,13 @@ class Dumper {
 
   void Newline(int level) {
     size_t indent = static_cast<size_t>(indent_) * static_cast<size_t>(level);
-    if (limits_) limits_->Grow(out_.size() + 1 + indent);
+    if (limits_) limits_->Grow(out_.size() - base_ + 1 + indent);
     out_ += '\n';
     out_.append(indent, ' ');
   }
 
   void Grew() {
-    if (limits_) limits_->Grow(out_.size());
+    if (limits_) limits_->Grow(out_.size() - base_);
   }
 
   void String(std::string_view s) { AppendJsonString(out_, s, ensure_ascii_, html_safe_); }
@@ -461,21 +495,33 @@ class Dumper {
     }
   }
 
-  // The dict's items in key order: str keys by code point, others as the hooks say.
-  void Sort(const Dict& d, std::vector<const Dict::Entry*>& sorted) const {
-    sorted.reserve(d.size());
+  // The dict's items in key order (str keys by code point, others as the hooks say): in `small`
+  // (room for n_small) when all keys are str and fit, else in `sorted`.
+  const Dict::Entry* const* Sort(const Dict& d, const Dict::Entry** small, size_t n_small,
+                                 std::vector<const Dict::Entry*>& sorted) const {
     bool all_str = true;
-    for (const auto& e : d) {
-      sorted.push_back(&e);
-      all_str = all_str && e.first.is_str();
-    }
-    if (!all_str) return hooks_.SortItems(sorted);
+    for (const auto& e : d) all_str = all_str && e.first.is_str();
     // UTF-8 byte order is code point order; keys are unique, so any sort is stable.
-    std::sort(sorted.begin(), sorted.end(), [](const Dict::Entry* a, const Dict::Entry* b) {
+    auto less = [](const Dict::Entry* a, const Dict::Entry* b) {
       return a->first.as_str() < b->first.as_str();
-    });
+    };
+    if (all_str && d.size() <= n_small) {
+      size_t n = 0;
+      for (const auto& e : d) {  // insertion sort: few keys, often nearly in order
+        size_t j = n++;
+        for (; j > 0 && less(&e, small[j - 1]); --j) small[j] = small[j - 1];
+        small[j] = &e;
+      }
+      return small;
+    }
+    sorted.reserve(d.size());
+    for (const auto& e : d) sorted.push_back(&e);
+    if (!all_str) hooks_.SortItems(sorted);
+    else std::sort(sorted.begin(), sorted.end(), less);
+    return sorted.data();
   }
 
+  const size_t base_;  // size of the output before this dump
   const JsonDumpOptions& options_;
   const JsonHooks& hooks_;
   const JsonHooks* limits_;  // the caller's hooks, told as the output grows; null: none
@@ -483,15 +529,23 @@ class Dumper {
   const std::string_view item_sep_, key_sep_;
   const int indent_;
   const bool ensure_ascii_, html_safe_, sort_keys_, check_circular_;
-  std::vector<const void*> markers_;
+  // The containers being written (check_circular): the first kInlineMarks in marks_.
+  static constexpr size_t kInlineMarks = 32;
+  const void* marks_[kInlineMarks];
+  size_t n_marks_ = 0;
+  std::vector<const void*> more_marks_;
 };
 
 }  // namespace
 
+void DumpJsonTo(const Value& value, const JsonDumpOptions& options, std::string& out) {
+  Dumper(options, out).Dump(value, 0);
+}
+
 std::string DumpJson(const Value& value, const JsonDumpOptions& options) {
   std::string out;
   out.reserve(256);  // fewer reallocations while small (most outputs here are larger)
-  Dumper(options, out).Dump(value, 0);
+  DumpJsonTo(value, options, out);
   return out;
 }
 

@@ -81,6 +81,8 @@ class JsonCircularError : public std::runtime_error {
 // IntStrDigitsError (an int of more than kMaxIntStrDigits digits, Python's ValueError; ParseJson
 // refuses those, so only template arithmetic builds one).
 std::string DumpJson(const Value& value, const JsonDumpOptions& options = {});
+// The same, appended to `out` (the hooks' Grow sizes count only what this call writes).
+void DumpJsonTo(const Value& value, const JsonDumpOptions& options, std::string& out);
 
 // Compact JSON for API responses: "," and ":" separators, UTF-8 kept as is.
 std::string DumpJsonCompact(const Value& value);

@@ -41,11 +41,17 @@ namespace {
 // True when `addr` lies in the lowest kMinStackHeadroom bytes of this thread's stack (looked up
 // once per thread). Frames outside the thread's stack (none in Herald) are never refused.
 bool NearStackEnd(uintptr_t addr) {
-  const StackExtent stack = ThreadStack();
-  if (stack.size == 0) return false;
-  const uintptr_t floor =
-      stack.low + std::min(kMinStackHeadroom, stack.size / 4);  // small stacks keep a quarter
-  return addr >= stack.low && addr < floor;
+  struct Bounds {
+    uintptr_t low = 0, floor = 0;  // floor == low: unknown stack, never refused
+    Bounds() {
+      const StackExtent stack = ThreadStack();
+      if (stack.size == 0) return;
+      low = stack.low;
+      floor = stack.low + std::min(kMinStackHeadroom, stack.size / 4);  // small stacks: a quarter
+    }
+  };
+  thread_local const Bounds b;
+  return addr >= b.low && addr < b.floor;
 }
 }  // namespace
 
@@ -63,14 +69,16 @@ void Value::ReleaseContainer() noexcept {
   // structure of any depth is freed without recursion. (A plain pointer, not a thread_local
   // vector: it stays valid while thread-local and static objects are being destroyed.)
   thread_local std::vector<Value>* g_pending = nullptr;
-  List* list = list_ && list_.use_count() == 1 ? list_.get() : nullptr;
-  Dict* dict = dict_ && dict_.use_count() == 1 ? dict_.get() : nullptr;
+  List* list = (kind_ == Kind::List || kind_ == Kind::Tuple) && p_.list.use_count() == 1
+                   ? p_.list.get()
+                   : nullptr;
+  Dict* dict = kind_ == Kind::Dict && p_.dict.use_count() == 1 ? p_.dict.get() : nullptr;
   if (!list && !dict) return;
   std::vector<Value> local;
   std::vector<Value>& pending = g_pending ? *g_pending : local;
   try {
     auto park = [&pending](Value& child) {
-      if (child.list_ || child.dict_) pending.push_back(std::move(child));
+      if (child.is_container()) pending.push_back(std::move(child));
     };
     if (list) {
       for (Value& x : *list) park(x);
@@ -85,8 +93,8 @@ void Value::ReleaseContainer() noexcept {
   }
   if (g_pending || local.empty()) return;
   g_pending = &local;
-  list_.reset();
-  dict_.reset();
+  if (list) p_.list.reset();
+  else p_.dict.reset();
   while (!local.empty()) {
     Value v = std::move(local.back());
     local.pop_back();
@@ -131,27 +139,31 @@ void ChargeValueBytes(size_t n) {
   g_budget_left -= n;
 }
 
-Value::Value(const char* s) : kind_(Kind::Str), str_(std::make_shared<const std::string>(s)) {
-  if (g_budget_active) ChargeValueBytes(str_->size() + kObjectOverhead);
+Value::Value(const char* s) : kind_(Kind::Str) {
+  new (&p_.str) std::shared_ptr<const std::string>(std::make_shared<const std::string>(s));
+  if (g_budget_active) ChargeValueBytes(p_.str->size() + kObjectOverhead);
 }
 Value::Value(std::string s) : kind_(Kind::Str) {
   if (g_budget_active) Charged(s.size() + kObjectOverhead);
-  str_ = std::make_shared<const std::string>(std::move(s));
+  new (&p_.str)
+      std::shared_ptr<const std::string>(std::make_shared<const std::string>(std::move(s)));
 }
 Value::Value(std::string_view s) : kind_(Kind::Str) {
   if (g_budget_active) Charged(s.size() + kObjectOverhead);
-  str_ = std::make_shared<const std::string>(s);
+  new (&p_.str) std::shared_ptr<const std::string>(std::make_shared<const std::string>(s));
 }
 Value::Value(List list) : kind_(Kind::List) {
   if (g_budget_active) Charged(list.size() * sizeof(Value) + kObjectOverhead);
-  list_ = std::make_shared<List>(std::move(list));
+  new (&p_.list) std::shared_ptr<List>(std::make_shared<List>(std::move(list)));
 }
 Value::Value(Dict dict) : kind_(Kind::Dict) {
   if (g_budget_active) Charged(dict.size() * 2 * sizeof(Value) + kObjectOverhead);
-  dict_ = std::make_shared<Dict>(std::move(dict));
+  new (&p_.dict) std::shared_ptr<Dict>(std::make_shared<Dict>(std::move(dict)));
 }
-Value::Value(std::shared_ptr<Object> obj) : kind_(Kind::Object), obj_(std::move(obj)) {
-  if (!obj_) kind_ = Kind::None;
+Value::Value(std::shared_ptr<Object> obj) {
+  if (!obj) return;
+  kind_ = Kind::Object;
+  new (&p_.obj) std::shared_ptr<Object>(std::move(obj));
 }
 
 Value Value::MakeTuple(List items) {
@@ -165,7 +177,7 @@ Value Value::MakeDict() { return Value(Dict()); }
 Value Value::FromSharedStr(std::shared_ptr<const std::string> s) {
   Value v;
   v.kind_ = Kind::Str;
-  v.str_ = std::move(s);
+  new (&v.p_.str) std::shared_ptr<const std::string>(std::move(s));
   return v;
 }
 
@@ -184,11 +196,11 @@ bool Value::truthy() const {
     case Kind::Bool: return u_.b;
     case Kind::Int: return u_.i != 0;
     case Kind::Float: return u_.d != 0.0;
-    case Kind::Str: return !str_->empty();
+    case Kind::Str: return !p_.str->empty();
     case Kind::List:
-    case Kind::Tuple: return !list_->empty();
-    case Kind::Dict: return !dict_->empty();
-    case Kind::Object: return obj_->truthy();
+    case Kind::Tuple: return !p_.list->empty();
+    case Kind::Dict: return !p_.dict->empty();
+    case Kind::Object: return p_.obj->truthy();
   }
   return false;
 }
@@ -203,7 +215,7 @@ std::string Value::type_name() const {
     case Kind::List: return "list";
     case Kind::Tuple: return "tuple";
     case Kind::Dict: return "dict";
-    case Kind::Object: return obj_->type_name();
+    case Kind::Object: return p_.obj->type_name();
   }
   return "object";
 }
@@ -319,8 +331,8 @@ void AppendPyStr(std::string& out, const Value& v) {
 }
 
 std::string Value::str() const {
-  if (kind_ == Kind::Str) return *str_;
-  if (kind_ == Kind::Object) return obj_->str();
+  if (kind_ == Kind::Str) return *p_.str;
+  if (kind_ == Kind::Object) return p_.obj->str();
   std::string out;
   AppendPyStr(out, *this);
   return out;
@@ -336,17 +348,17 @@ bool Value::same(const Value& other) const {
   if (kind_ != other.kind_) return false;
   switch (kind_) {
     case Kind::List:
-    case Kind::Tuple: return list_ == other.list_;
-    case Kind::Dict: return dict_ == other.dict_;
-    case Kind::Object: return obj_ == other.obj_;
-    case Kind::Str: return str_ == other.str_ || *str_ == *other.str_;
+    case Kind::Tuple: return p_.list == other.p_.list;
+    case Kind::Dict: return p_.dict == other.p_.dict;
+    case Kind::Object: return p_.obj == other.p_.obj;
+    case Kind::Str: return p_.str == other.p_.str || *p_.str == *other.p_.str;
     default: return PyEquals(*this, other);
   }
 }
 
 const Value* Value::get(std::string_view key) const {
   if (kind_ != Kind::Dict) return nullptr;
-  return dict_->find(key);
+  return p_.dict->find(key);
 }
 
 bool Object::equals(const Value& other) const {

@@ -128,12 +128,27 @@ class Value {
   // Destroying the last reference to a deeply nested list/dict releases its children
   // iteratively, so freeing a structure of any depth never recurses on the stack.
   ~Value() {
-    if (list_ || dict_) ReleaseContainer();
+    if (kind_ >= Kind::Str) {
+      if (kind_ != Kind::Str && kind_ != Kind::Object) ReleaseContainer();
+      DestroyPtr();
+    }
   }
-  Value(const Value&) = default;
-  Value(Value&&) noexcept = default;
-  Value& operator=(const Value&) = default;
-  Value& operator=(Value&&) noexcept = default;
+  Value(const Value& o) : kind_(o.kind_), u_(o.u_) { CopyPtr(o); }
+  // A moved-from Value is None.
+  Value(Value&& o) noexcept : kind_(o.kind_), u_(o.u_) { TakePtr(o); }
+  Value& operator=(const Value& o) {
+    if (this != &o) *this = Value(o);
+    return *this;
+  }
+  Value& operator=(Value&& o) noexcept {
+    if (this != &o) {
+      Value old(std::move(*this));  // released after the new content is in place
+      kind_ = o.kind_;
+      u_ = o.u_;
+      TakePtr(o);
+    }
+    return *this;
+  }
   Value(std::nullptr_t) {}
   Value(bool b) : kind_(Kind::Bool) { u_.b = b; }
   Value(int i) : kind_(Kind::Int) { u_.i = i; }
@@ -175,13 +190,22 @@ class Value {
   double as_float() const { return u_.d; }
   // Numeric value as double for Int/Float/Bool.
   double to_double() const;
-  const std::string& as_str() const { return *str_; }
-  const std::shared_ptr<const std::string>& str_ptr() const { return str_; }
-  List& as_list() const { return *list_; }  // List or Tuple
-  Dict& as_dict() const { return *dict_; }
-  const std::shared_ptr<Object>& as_object() const { return obj_; }
-  const std::shared_ptr<List>& list_ptr() const { return list_; }
-  const std::shared_ptr<Dict>& dict_ptr() const { return dict_; }
+  const std::string& as_str() const { return *p_.str; }
+  List& as_list() const { return *p_.list; }  // List or Tuple
+  Dict& as_dict() const { return *p_.dict; }
+  // The shared pointers (null for another kind).
+  const std::shared_ptr<const std::string>& str_ptr() const {
+    return kind_ == Kind::Str ? p_.str : kNoPtr<const std::string>;
+  }
+  const std::shared_ptr<Object>& as_object() const {
+    return kind_ == Kind::Object ? p_.obj : kNoPtr<Object>;
+  }
+  const std::shared_ptr<List>& list_ptr() const {
+    return kind_ == Kind::List || kind_ == Kind::Tuple ? p_.list : kNoPtr<List>;
+  }
+  const std::shared_ptr<Dict>& dict_ptr() const {
+    return kind_ == Kind::Dict ? p_.dict : kNoPtr<Dict>;
+  }
 
   // Python truthiness.
   bool truthy() const;
@@ -200,7 +224,47 @@ class Value {
   const Value* get(std::string_view key) const;
 
  private:
+  template <typename T>
+  static inline const std::shared_ptr<T> kNoPtr{};
+
   void ReleaseContainer() noexcept;
+  bool is_container() const {
+    return kind_ == Kind::List || kind_ == Kind::Tuple || kind_ == Kind::Dict;
+  }
+  // The pointer member of kind_ (Str and later kinds) is constructed exactly while kind_ says so.
+  void CopyPtr(const Value& o) {
+    switch (kind_) {
+      case Kind::Str: new (&p_.str) std::shared_ptr<const std::string>(o.p_.str); break;
+      case Kind::List:
+      case Kind::Tuple: new (&p_.list) std::shared_ptr<List>(o.p_.list); break;
+      case Kind::Dict: new (&p_.dict) std::shared_ptr<Dict>(o.p_.dict); break;
+      case Kind::Object: new (&p_.obj) std::shared_ptr<Object>(o.p_.obj); break;
+      default: break;
+    }
+  }
+  // Moves o's pointer (kind_ already copied from o) and leaves o None.
+  void TakePtr(Value& o) noexcept {
+    switch (kind_) {
+      case Kind::Str: new (&p_.str) std::shared_ptr<const std::string>(std::move(o.p_.str)); break;
+      case Kind::List:
+      case Kind::Tuple: new (&p_.list) std::shared_ptr<List>(std::move(o.p_.list)); break;
+      case Kind::Dict: new (&p_.dict) std::shared_ptr<Dict>(std::move(o.p_.dict)); break;
+      case Kind::Object: new (&p_.obj) std::shared_ptr<Object>(std::move(o.p_.obj)); break;
+      default: return;
+    }
+    o.DestroyPtr();
+    o.kind_ = Kind::None;
+  }
+  void DestroyPtr() noexcept {
+    switch (kind_) {
+      case Kind::Str: p_.str.~shared_ptr(); break;
+      case Kind::List:
+      case Kind::Tuple: p_.list.~shared_ptr(); break;
+      case Kind::Dict: p_.dict.~shared_ptr(); break;
+      case Kind::Object: p_.obj.~shared_ptr(); break;
+      default: break;
+    }
+  }
 
   Kind kind_ = Kind::None;
   union {
@@ -208,10 +272,14 @@ class Value {
     int64_t i;
     double d;
   } u_{};
-  std::shared_ptr<const std::string> str_;
-  std::shared_ptr<List> list_;
-  std::shared_ptr<Dict> dict_;
-  std::shared_ptr<Object> obj_;
+  union Ptr {
+    Ptr() noexcept {}
+    ~Ptr() {}
+    std::shared_ptr<const std::string> str;
+    std::shared_ptr<List> list;
+    std::shared_ptr<Dict> dict;
+    std::shared_ptr<Object> obj;
+  } p_;
 };
 
 // Python ==. Never fails: mismatched types are unequal (1 == 1.0 == True; 'a' != 97).
@@ -270,13 +338,23 @@ class Dict {
 // Extension point for values that are not plain data (template engine internals).
 class Object {
  public:
+  Object() = default;
   virtual ~Object() = default;
+  // Which library's family of objects this is (0: none in particular), so a library can tell its
+  // own objects apart without dynamic_cast on hot paths.
+  uint8_t family() const { return family_; }
   virtual std::string type_name() const = 0;
   virtual std::string str() const { return repr(); }
   virtual std::string repr() const = 0;
   virtual bool truthy() const { return true; }
   virtual bool equals(const Value& other) const;
   virtual size_t hash() const { return reinterpret_cast<size_t>(this); }
+
+ protected:
+  explicit Object(uint8_t family) : family_(family) {}
+
+ private:
+  uint8_t family_ = 0;
 };
 
 // Appends Python str(v): a str as it is, an Object's str(), anything else as repr.
